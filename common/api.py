@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.http import HttpResponseBase
+from django_tenants.utils import get_public_schema_name, schema_context
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+from common import audit, selectors
+from common.errors import PermissionDenied
+from common.rest import CSVStreamRenderer, stream_csv
+from common.serializers import AUDIT_CSV_HEADER, AuditEventOut, AuditQuery, audit_csv_row
+from tenants.models import Municipality
+
+
+class AuditEventListView(GenericAPIView):  # type: ignore[type-arg]
+    """The audit trail of this town (auditors), as paginated JSON or a streamed CSV (?format=csv)."""
+
+    kyodo_module = "audit"
+    serializer_class = AuditEventOut
+    renderer_classes = [JSONRenderer, CSVStreamRenderer]
+
+    @extend_schema(
+        parameters=[AuditQuery, OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
+        summary="Audit events (filter by period, actor, action; CSV export)",
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        query = AuditQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params: dict[str, Any] = dict(query.validated_data)
+        trail = params.pop("trail")
+        tenant: Municipality = request._request.tenant  # type: ignore[attr-defined]
+        schema = connection.schema_name
+        if trail == "council":
+            if tenant.kind != Municipality.Kind.COUNCIL:
+                raise PermissionDenied("協議会の監査ログは協議会のアドレスからのみ参照できます。")
+            schema = get_public_schema_name()
+        export = request.accepted_renderer.format == "csv"
+        audit.record(
+            actor=request.user,  # type: ignore[arg-type]
+            action="audit.export" if export else "audit.list",
+            details={k: str(v) for k, v in params.items()} | {"trail": trail},
+        )
+        if export:
+            filename = f"audit-{tenant.schema_name}-{trail}.csv"
+
+            def rows() -> Any:
+                with schema_context(schema):
+                    yield from selectors.list_audit_events(**params).iterator(chunk_size=2000)
+
+            return stream_csv(filename, AUDIT_CSV_HEADER, rows(), audit_csv_row)
+        with schema_context(schema):
+            page = self.paginate_queryset(selectors.list_audit_events(**params))
+            data = AuditEventOut(page, many=True).data
+        return self.get_paginated_response(data)

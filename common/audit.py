@@ -1,0 +1,190 @@
+"""Writing and verifying the tamper-evident audit trail.
+
+Writing from a service is one line::
+
+    audit.record(actor=actor, action="resident.view", obj=resident, purpose=purpose, personal_data=True)
+
+The row joins the caller's transaction, so a rolled-back operation leaves no audit row and a committed
+one always has its row. Rows are chained per schema: a transaction-scoped advisory lock serialises the
+writers of one trail so that two concurrent requests cannot both chain onto the same previous row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
+
+from common import context
+from common.errors import PurposeRequired
+from common.models import AuditEvent
+
+if TYPE_CHECKING:
+    from tenants.models import Person
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = (
+    "seq", "occurred_at", "trail", "actor_id", "actor_username", "actor_name", "role", "action",
+    "object_type", "object_id", "object_repr", "personal_data", "purpose", "client_ip", "terminal",
+    "channel", "request_id", "details", "prev_hash",
+)  # fmt: skip
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+def compute_row_hash(fields: dict[str, Any]) -> str:
+    payload = {name: _canonical(fields[name]) for name in HASHED_FIELDS}
+    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _lock_key(trail: str) -> int:
+    digest = hashlib.sha256(f"kyodo-audit:{trail}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _object_fields(obj: Any) -> tuple[str, str, str]:
+    if obj is None:
+        return "", "", ""
+    if isinstance(obj, tuple):
+        object_type, object_id, *rest = obj
+        return str(object_type), str(object_id), str(rest[0]) if rest else ""
+    meta = getattr(obj, "_meta", None)
+    object_type = meta.label if meta is not None else type(obj).__name__
+    return object_type, str(getattr(obj, "pk", "")), str(obj)[:200]
+
+
+def record(
+    *,
+    actor: Person | None,
+    action: str,
+    obj: Any = None,
+    purpose: str = "",
+    personal_data: bool = False,
+    details: dict[str, Any] | None = None,
+    council: bool = False,
+    role: str | None = None,
+) -> AuditEvent:
+    """Append one audit row to the current town's trail (or the council trail with council=True).
+
+    ``obj`` is a model instance or a ``(type, id[, label])`` tuple. ``personal_data=True`` marks a read
+    or write of resident, koseki or payroll data and requires a purpose.
+    """
+    purpose = (purpose or "").strip()
+    if personal_data and not purpose:
+        raise PurposeRequired()
+    ctx = context.current()
+    object_type, object_id, object_repr = _object_fields(obj)
+    trail = get_public_schema_name() if council else connection.schema_name
+    with schema_context(trail), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(trail)])
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "row_hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        fields: dict[str, Any] = {
+            "seq": seq,
+            # Truncated to microseconds, as PostgreSQL stores it, so the hash recomputes exactly.
+            "occurred_at": timezone.now(),
+            "trail": trail,
+            "actor_id": actor.pk if actor is not None else None,
+            "actor_username": actor.username if actor is not None else "",
+            "actor_name": actor.full_name if actor is not None else "",
+            "role": role if role is not None else ",".join(ctx.roles),
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id[:100],
+            "object_repr": object_repr[:200],
+            "personal_data": personal_data,
+            "purpose": purpose[:200],
+            "client_ip": ctx.client_ip,
+            "terminal": ctx.terminal[:100],
+            "channel": ctx.channel,
+            "request_id": ctx.request_id[:64],
+            "details": json.loads(json.dumps(details or {}, default=str)),
+            "prev_hash": prev_hash,
+        }
+        fields["row_hash"] = compute_row_hash(fields)
+        return AuditEvent.objects.create(**fields)
+
+
+def all_trails() -> list[str]:
+    """The council trail (public) and the trail of every town that has not withdrawn."""
+    public = get_public_schema_name()
+    towns = get_tenant_model().objects.exclude(schema_name=public).exclude(status="withdrawn")
+    return [public, *towns.order_by("schema_name").values_list("schema_name", flat=True)]
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int | None
+    row_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row seq={self.seq} id={self.row_id}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    trail: str
+    rows: int
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+def _rows() -> Iterator[dict[str, Any]]:
+    yield from (AuditEvent.objects.order_by("seq").values("id", "row_hash", *HASHED_FIELDS).iterator(chunk_size=2000))
+
+
+def verify_chain(trail: str | None = None) -> ChainReport:
+    """Walk one trail in seq order and report the first row whose link or content does not hold.
+
+    Catches an edited row (its hash no longer recomputes), a deleted row (a gap in seq and a broken
+    link), a row inserted out of order (its prev_hash or time does not follow its predecessor) and a row
+    copied from another schema (the trail name is part of the hash).
+    """
+    trail = trail or connection.schema_name
+    count = 0
+    with schema_context(trail):
+        prev_hash = GENESIS_HASH
+        prev_time: datetime | None = None
+        expected_seq = 1
+        for row in _rows():
+            count += 1
+            reason = _link_problem(
+                row, trail=trail, expected_seq=expected_seq, prev_hash=prev_hash, prev_time=prev_time
+            )
+            if reason is not None:
+                return ChainReport(trail, count, ChainBreak(row["seq"], row["id"], reason))
+            prev_hash, prev_time, expected_seq = row["row_hash"], row["occurred_at"], expected_seq + 1
+    return ChainReport(trail, count, None)
+
+
+def _link_problem(
+    row: dict[str, Any], *, trail: str, expected_seq: int, prev_hash: str, prev_time: datetime | None
+) -> str | None:
+    if row["seq"] != expected_seq:
+        return f"連番が飛んでいます (期待値 {expected_seq}): 行が削除または挿入された可能性"
+    if row["trail"] != trail:
+        return f"別のスキーマ ({row['trail']}) の行です"
+    if row["prev_hash"] != prev_hash:
+        return "直前行のハッシュと一致しません: 行の削除・差し込み・順序の入れ替え"
+    if compute_row_hash(row) != row["row_hash"]:
+        return "行の内容がハッシュと一致しません: 行が書き換えられています"
+    if prev_time is not None and row["occurred_at"] < prev_time:
+        return "日時が直前行より前です: 順序どおりに記録されていません"
+    return None

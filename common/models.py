@@ -1,0 +1,52 @@
+"""The tamper-evident audit trail: one append-only table in every town schema and in public.
+
+Each row carries the SHA-256 of the previous row (prev_hash) and of itself (row_hash), so editing,
+deleting or re-ordering rows breaks the chain (see common.audit.verify_chain). PostgreSQL triggers
+(migration 0002) refuse UPDATE, DELETE and TRUNCATE on the table.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class AuditEvent(models.Model):
+    seq = models.BigIntegerField("連番", unique=True)
+    occurred_at = models.DateTimeField("日時", db_index=True)
+    trail = models.CharField("記録先スキーマ", max_length=63)
+    # Person id without a foreign key: a town's tables never point into the public schema, so an
+    # archived or restored town stays self-contained. The name is kept as it was at the time.
+    actor_id = models.BigIntegerField("操作者ID", null=True, blank=True, db_index=True)
+    actor_username = models.CharField("操作者ログインID", max_length=64, blank=True)
+    actor_name = models.CharField("操作者氏名", max_length=100, blank=True)
+    role = models.CharField("役割", max_length=100, blank=True)
+    action = models.CharField("操作", max_length=100, db_index=True)
+    object_type = models.CharField("対象種別", max_length=100, blank=True)
+    object_id = models.CharField("対象ID", max_length=100, blank=True)
+    object_repr = models.CharField("対象", max_length=200, blank=True)
+    personal_data = models.BooleanField("個人情報", default=False)
+    purpose = models.CharField("利用目的", max_length=200, blank=True)
+    client_ip = models.GenericIPAddressField("端末IP", null=True, blank=True)
+    terminal = models.CharField("端末", max_length=100, blank=True)
+    channel = models.CharField("経路", max_length=20, blank=True)
+    request_id = models.CharField("リクエストID", max_length=64, blank=True)
+    details = models.JSONField("詳細", default=dict, blank=True)
+    prev_hash = models.CharField("直前行ハッシュ", max_length=64)
+    row_hash = models.CharField("行ハッシュ", max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "監査ログ"
+        verbose_name_plural = "監査ログ"
+        ordering = ["seq"]
+        default_permissions = ("view",)
+        constraints = [
+            # 個人情報の閲覧には利用目的が必須 — enforced by the database as well as by the helper.
+            models.CheckConstraint(
+                condition=Q(personal_data=False) | ~Q(purpose=""), name="audit_personal_data_has_purpose"
+            ),
+        ]
+        indexes = [models.Index(fields=["action", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.actor_username}"

@@ -1,0 +1,114 @@
+"""REST plumbing shared by every module: one error format, pagination, throttles, CSV streaming."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from rest_framework import exceptions, pagination, throttling
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.errors import ApplicationError
+
+_DRF_MESSAGES: dict[type[Exception], tuple[str, str]] = {
+    exceptions.NotAuthenticated: ("not_authenticated", "認証が必要です。"),
+    exceptions.AuthenticationFailed: ("authentication_failed", "認証に失敗しました。"),
+    exceptions.PermissionDenied: ("permission_denied", "この操作を行う権限がありません。"),
+    exceptions.NotFound: ("not_found", "対象が見つかりません。"),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "このメソッドは使用できません。"),
+    exceptions.NotAcceptable: ("not_acceptable", "要求された形式では応答できません。"),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "このデータ形式には対応していません。"),
+    exceptions.ParseError: ("parse_error", "リクエストの内容を解釈できません。"),
+    exceptions.Throttled: ("throttled", "リクエストが多すぎます。しばらくしてから再度お試しください。"),
+    exceptions.ValidationError: ("validation_error", "入力内容に誤りがあります。"),
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error has the shape {"code", "message", "details"} and a stable code."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    code, message = "error", "エラーが発生しました。"
+    for klass, (known_code, known_message) in _DRF_MESSAGES.items():
+        if isinstance(exc, klass):
+            code, message = known_code, known_message
+            break
+    details: Any = {}
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail
+    elif isinstance(exc, exceptions.Throttled):
+        details = {"wait_seconds": exc.wait}
+    else:
+        detail_codes = exc.get_codes()
+        if isinstance(detail_codes, str) and detail_codes not in {"error", code.split("_")[0]}:
+            code = detail_codes if detail_codes in {"otp_required", "invalid_token"} else code
+        if isinstance(exc.detail, str) and exc.detail != str(type(exc).default_detail):
+            message = str(exc.detail)
+    response.data = {"code": code, "message": message, "details": details}
+    return response
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class _TenantKeyMixin:
+    """Throttle buckets per town: the same person in two towns has two separate budgets."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        key = super().get_cache_key(request, view)  # type: ignore[misc]
+        if key is None:
+            return None
+        tenant = getattr(request._request, "tenant", None)
+        return f"{getattr(tenant, 'schema_name', 'public')}:{key}"
+
+
+class TenantUserRateThrottle(_TenantKeyMixin, throttling.UserRateThrottle):
+    pass
+
+
+class TenantAnonRateThrottle(_TenantKeyMixin, throttling.AnonRateThrottle):
+    pass
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def stream_csv(
+    filename: str, header: list[str], rows: Iterable[Any], to_row: Callable[[Any], list[Any]]
+) -> StreamingHttpResponse:
+    """Stream a CSV (UTF-8 with BOM so that Excel opens Japanese text correctly) row by row."""
+    writer = csv.writer(_Echo())
+
+    def generate() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(to_row(row))
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class CSVStreamRenderer(JSONRenderer):
+    """Lets DRF accept ?format=csv / Accept: text/csv; the view itself streams the CSV body."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"

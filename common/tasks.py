@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from common import audit
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="common.tasks.verify_audit_chain")
+def verify_audit_chain() -> dict[str, Any]:
+    """Verify the audit chain of the schema the task runs in (the town that queued it)."""
+    report = audit.verify_chain(connection.schema_name)
+    return {
+        "trail": report.trail,
+        "rows": report.rows,
+        "intact": report.intact,
+        "first_break": str(report.first_break) if report.first_break else None,
+    }
+
+
+@shared_task(name="common.tasks.verify_all_audit_chains")
+def verify_all_audit_chains() -> list[dict[str, Any]]:
+    """Nightly: verify every trail; a broken chain is logged as an error and noted in the council trail."""
+    results = []
+    for schema in audit.all_trails():
+        with schema_context(schema):
+            report = audit.verify_chain(schema)
+        results.append({"trail": schema, "rows": report.rows, "intact": report.intact})
+        if not report.intact:
+            logger.error("audit chain broken in %s: %s", schema, report.first_break)
+            audit.record(
+                actor=None,
+                action="audit.chain_broken",
+                details={"trail": schema, "first_break": str(report.first_break)},
+                council=True,
+            )
+    return results

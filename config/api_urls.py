@@ -1,0 +1,25 @@
+"""/api/v1/: every module's API routes sit in a namespace named after the module (see tenants.access)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from common import api as audit_api
+from tenants import api as tenants_api
+
+app_name = "api"
+
+audit_patterns = (
+    [
+        path("audit-events/", audit_api.AuditEventListView.as_view(), name="events"),
+    ],
+    "audit",
+)
+
+urlpatterns = [
+    path("me/", tenants_api.MeView.as_view(), name="me"),
+    path("tokens/", tenants_api.TokenListCreateView.as_view(), name="tokens"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(audit_patterns)),
+]

@@ -1,0 +1,310 @@
+"""Settings shared by every environment; everything deployment-specific comes from the environment.
+
+Environment variables (see README.md and deploy/systemd/kyodo.env.example):
+  DATABASE_URL, REDIS_URL, SECRET_KEY, KYODO_ALLOWED_HOSTS, KYODO_IDLE_TIMEOUT_MINUTES,
+  KYODO_API_TOKEN_TTL_DAYS, KYODO_AXES_FAILURE_LIMIT, KYODO_PROXY_COUNT, KYODO_TIME_ZONE ...
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(f"Environment variable {name} is required")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = env("SECRET_KEY", "")
+DEBUG = False
+ALLOWED_HOSTS = env_list("KYODO_ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1")
+
+# --- Tenancy (django-tenants): one PostgreSQL schema per municipality --------------------------
+# Public schema: the council's data (municipalities, people, memberships, sessions, 2FA devices,
+# lockout records, the council audit trail). Town schemas: each town's own data and audit trail.
+# Town tables never reference public tables by foreign key, so a town's dump restores on its own
+# (withdraw_municipality relies on that).
+SHARED_APPS = [
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tenants.apps.KyodoAdminConfig",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    "axes",
+    "csp",
+    "tenants",
+    "common",
+]
+TENANT_APPS = [
+    "common",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Municipality"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# An unknown host gets 404 (no DEFAULT_NOT_FOUND_TENANT_VIEW, no SHOW_PUBLIC_IF_NO_TENANT_FOUND).
+
+AUTH_USER_MODEL = "tenants.Person"
+
+MIDDLEWARE = [
+    "common.middleware.RequestContextMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.MunicipalityAccessMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+PUBLIC_SCHEMA_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "common" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "common.context_processors.shell",
+            ],
+            "builtins": ["common.templatetags.wareki_tags"],
+        },
+    }
+]
+
+# --- Database and cache -------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kyodo"),
+        conn_max_age=env_int("KYODO_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Cache keys carry the schema name so one town never reads another town's cache entries.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "KEY_PREFIX": env("KYODO_CACHE_PREFIX", "kyodo"),
+    }
+}
+
+# --- Authentication, two-factor, lockout ----------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AXES_FAILURE_LIMIT = env_int("KYODO_AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KYODO_AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_IPWARE_PROXY_COUNT = env_int("KYODO_PROXY_COUNT", 0)
+# The same client address the audit trail records (honours KYODO_PROXY_COUNT trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "common.middleware.client_ip"
+
+OTP_TOTP_ISSUER = "Kyodo"
+OTP_TOTP_TOLERANCE = 1
+OTP_WEBAUTHN_RP_NAME = "Kyodo 共同電算"
+# The relying party id must be the registrable host the browser sees; a passkey registered on one
+# town's host works on the other towns' hosts when they share this parent domain.
+OTP_WEBAUTHN_RP_ID = env("KYODO_WEBAUTHN_RP_ID", "localhost")
+# Empty: the origin of the town host the request came to (a host django-tenants already matched to a
+# registered domain) is the one allowed origin; see tenants.mfa.KyodoWebAuthnHelper.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("KYODO_WEBAUTHN_ORIGINS", "")
+OTP_WEBAUTHN_HELPER_CLASS = "tenants.mfa.KyodoWebAuthnHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# E030 ("no allowed origins") does not apply: the helper above supplies the origin per request.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
+
+# Idle timeout: the session expires after this many minutes without a request (sliding window).
+SESSION_COOKIE_AGE = env_int("KYODO_IDLE_TIMEOUT_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Demo-only shortcut for passing two-factor verification: the verify page shows the current TOTP
+# code of demo accounts. production.py refuses to start with it on (see common.checks).
+KYODO_DEMO_MODE = False
+KYODO_API_TOKEN_TTL_DAYS = env_int("KYODO_API_TOKEN_TTL_DAYS", 30)
+KYODO_SWITCH_TOKEN_SECONDS = 60
+
+# --- Security headers and Content-Security-Policy ------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Internationalisation: Japanese first, English available -------------------------------------
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("KYODO_TIME_ZONE", "Asia/Tokyo")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("KYODO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "common" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- REST API ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.api_auth.MunicipalityTokenAuthentication",
+        "tenants.api_auth.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.api_auth.IsActiveMember"],
+    "DEFAULT_PAGINATION_CLASS": "common.rest.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "common.rest.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["common.rest.TenantUserRateThrottle", "common.rest.TenantAnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("KYODO_API_RATE_USER", "600/min"),
+        "anon": env("KYODO_API_RATE_ANON", "30/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kyodo API",
+    "DESCRIPTION": "共同電算プラットフォーム REST API. Errors: {code, message, details}.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery --------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("KYODO_CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env("KYODO_CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULE = {
+    # Every night each town's audit chain is re-verified; a break raises an alert in the council log.
+    "verify-audit-chains": {
+        "task": "common.tasks.verify_all_audit_chains",
+        "schedule": crontab(hour=env_int("KYODO_AUDIT_VERIFY_HOUR", 3), minute=30),
+    },
+    # Memberships that took effect or lapsed are noted in the council trail (access needs no job).
+    "log-membership-transitions": {
+        "task": "tenants.tasks.log_membership_transitions",
+        "schedule": crontab(hour=0, minute=5),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "common.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env("KYODO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["tenants.api_auth.IsActiveMember"]

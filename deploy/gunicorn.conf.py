@@ -1,0 +1,121 @@
+"""Gunicorn configuration for the Kyodo web tier (config.wsgi:application).
+
+Usage, from the project root (the directory holding manage.py):
+
+    gunicorn -c deploy/gunicorn.conf.py config.wsgi:application
+
+Every knob is read from a KYODO_* environment variable (see deploy/systemd/kyodo.env.example);
+unset or empty variables fall back to the defaults below. Nothing here is machine-specific: the
+project root is derived from this file's location.
+
+Database connections: each worker thread holds its own PostgreSQL connection (Django keeps it for
+KYODO_DB_CONN_MAX_AGE seconds), so one web host opens up to workers x threads connections. Add up
+all web hosts plus Celery concurrency and keep the total under PostgreSQL's max_connections.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _cpu_count() -> int:
+    # sched_getaffinity honours CPU pinning (taskset, systemd CPUAffinity=, container cpusets);
+    # os.cpu_count() would report every core of the machine.
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# The WSGI module defaults to production settings as well; set it here too so that the master
+# process and every hook see the same value even when the environment forgot it.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+# --- Application ----------------------------------------------------------------------------------
+wsgi_app = "config.wsgi:application"  # the command-line argument, when given, takes precedence
+chdir = str(PROJECT_ROOT)  # gunicorn also puts this directory on sys.path, so `config` imports
+proc_name = "kyodo-web"
+
+# preload_app stays OFF on purpose. With preloading, the master imports Django before forking; any
+# PostgreSQL (psycopg) or Redis connection opened during that import -- an AppConfig.ready() query,
+# a system check, a cache lookup -- becomes one socket shared by every forked worker. Workers then
+# interleave bytes on the same connection: "lost synchronization with server", TLS "bad record mac",
+# or one town's search_path answering another town's query. Loading the app in each worker after
+# the fork gives each its own connections. It also means `systemctl reload kyodo-web` (SIGHUP)
+# starts workers that import the new code; with preload a full restart would be needed.
+preload_app = False
+
+# --- Socket ---------------------------------------------------------------------------------------
+# Comma/space separated; e.g. "127.0.0.1:8000", "10.0.0.11:8000" (web host behind a separate nginx,
+# firewalled so that only nginx can reach it) or "unix:/run/kyodo-web/gunicorn.sock".
+bind = [b for b in _env("KYODO_BIND", "127.0.0.1:8000").replace(",", " ").split() if b]
+backlog = _env_int("KYODO_BACKLOG", 2048)
+
+# --- Workers --------------------------------------------------------------------------------------
+workers = _env_int("KYODO_WORKERS", 2 * _cpu_count() + 1)
+threads = _env_int("KYODO_THREADS", 1)
+# More than one thread needs the threaded worker (gunicorn would switch on its own; be explicit).
+worker_class = _env("KYODO_WORKER_CLASS", "gthread" if threads > 1 else "sync")
+
+# A worker silent for this many seconds is killed and replaced (the request gets a 502 from nginx).
+# Keep nginx's proxy_read_timeout a little above it (deploy/nginx/kyodo.conf).
+timeout = _env_int("KYODO_TIMEOUT", 30)
+# On SIGTERM / SIGHUP, workers get this long to finish their in-flight requests.
+graceful_timeout = _env_int("KYODO_GRACEFUL_TIMEOUT", 30)
+# Keep-alive with nginx (gthread workers only; sync workers close after each response). nginx's
+# upstream keepalive_timeout must be SHORTER than this, or nginx may reuse a connection gunicorn is
+# just closing and answer 502.
+keepalive = _env_int("KYODO_KEEPALIVE", 5)
+
+# Recycle each worker after about max_requests requests so that slow leaks (caches that only grow,
+# fragmented memory) cannot accumulate. The jitter spreads restarts so workers don't all recycle
+# at the same moment. 0 disables recycling.
+max_requests = _env_int("KYODO_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("KYODO_MAX_REQUESTS_JITTER", max(max_requests // 10, 0))
+
+# Heartbeat files on tmpfs: on a disk-backed /tmp the heartbeat fchmod can stall workers.
+# systemd's RuntimeDirectory= (kyodo-web.service) provides a private directory under /run.
+_runtime_dir = os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
+if _runtime_dir:
+    worker_tmp_dir = _runtime_dir
+elif os.path.isdir("/dev/shm"):  # noqa: S108 -- gunicorn creates its files there with mkstemp
+    worker_tmp_dir = "/dev/shm"  # noqa: S108
+
+# gunicorn 25.1+ opens a control socket for `gunicornc`; by default under $HOME, which the
+# hardened unit cannot write. Put it in the runtime directory (older versions ignore the setting).
+if os.environ.get("KYODO_CONTROL_SOCKET"):
+    control_socket = os.environ["KYODO_CONTROL_SOCKET"]
+elif _runtime_dir:
+    control_socket = os.path.join(_runtime_dir, "gunicorn.ctl")
+
+# --- Proxy ----------------------------------------------------------------------------------------
+# Addresses allowed to set X-Forwarded-Proto/-For for gunicorn's own purposes (wsgi.url_scheme).
+# Django itself trusts X-Forwarded-Proto through SECURE_PROXY_SSL_HEADER, so the real protection is
+# that only nginx can reach `bind`: with nginx on other hosts, list their addresses (or CIDR) here
+# AND firewall the port.
+forwarded_allow_ips = _env("KYODO_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# --- Logging (stdout/stderr -> journald under systemd) --------------------------------------------
+loglevel = _env("KYODO_LOG_LEVEL", "info").lower()
+errorlog = _env("KYODO_ERROR_LOG", "-")
+accesslog = _env("KYODO_ACCESS_LOG", "-")
+# Host (which town), the X-Request-ID the response carries (nginx's $request_id, or the id Django
+# generated when the request did not come through nginx), client address as forwarded by nginx,
+# and the request duration in milliseconds.
+access_log_format = _env(
+    "KYODO_ACCESS_LOG_FORMAT",
+    '%(h)s "%({x-forwarded-for}i)s" %({host}i)s [%({x-request-id}o)s] %(t)s "%(r)s" %(s)s %(b)s '
+    '%(M)sms "%(f)s" "%(a)s"',
+)

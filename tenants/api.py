@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenants import services
+from tenants.access import modules_for_roles, request_roles
+from tenants.errors import OtpRequired
+from tenants.models import ApiToken, Membership
+from tenants.serializers import MeOut, TokenCreatedOut, TokenIn, TokenOut
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeOut, summary="The signed-in person, roles and modules in this town")
+    def get(self, request: Request) -> Response:
+        person = request.user
+        roles = sorted(request_roles(request._request))
+        memberships = (
+            Membership.objects.active().filter(person=person).select_related("municipality").order_by("municipality")
+        )
+        data = {
+            "username": person.username,
+            "full_name": person.full_name,
+            "municipality": request._request.tenant.name,  # type: ignore[attr-defined]
+            "roles": roles,
+            "modules": [{"key": m.key, "label": m.label} for m in modules_for_roles(roles)],
+            "memberships": memberships,
+            "two_factor_verified": isinstance(request.auth, ApiToken) or person.is_verified(),
+            "auth": "token" if isinstance(request.auth, ApiToken) else "session",
+        }
+        return Response(MeOut(data).data)
+
+
+class TokenListCreateView(APIView):
+    """Tokens are issued only from a 2FA-verified browser session, never from another token."""
+
+    @extend_schema(responses=TokenOut(many=True), summary="Your API tokens for this town")
+    def get(self, request: Request) -> Response:
+        tokens = ApiToken.objects.filter(person=request.user, municipality=request._request.tenant)  # type: ignore[attr-defined,misc]
+        return Response(TokenOut(tokens, many=True).data)
+
+    @extend_schema(request=TokenIn, responses={201: TokenCreatedOut}, summary="Issue a token (verified session only)")
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken) or not request.user.is_verified():
+            raise OtpRequired("APIトークンは2要素認証済みのブラウザセッションからのみ発行できます。")
+        payload = TokenIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        token, raw = services.issue_api_token(
+            actor=request.user,  # type: ignore[arg-type]
+            municipality=request._request.tenant,  # type: ignore[attr-defined]
+            name=payload.validated_data["name"],
+            days=payload.validated_data.get("days"),
+        )
+        body: dict[str, Any] = dict(TokenOut(token).data)
+        body["token"] = raw
+        return Response(body, status=status.HTTP_201_CREATED)

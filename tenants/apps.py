@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class TenantsConfig(AppConfig):
+    default = True
+    name = "tenants"
+    verbose_name = "自治体・職員ID (Municipalities and identities)"
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+class KyodoAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with Kyodo's site: role- and 2FA-gated, audited (tenants.admin_site)."""
+
+    default = False
+    default_site = "tenants.admin_site.KyodoAdminSite"

@@ -1,0 +1,245 @@
+"""Council-level data in the public schema: municipalities, their host names, people and memberships.
+
+One account per person (the council's ID integrated management); what a person may do in a town
+comes only from an effective-dated membership in that town.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_tenants.models import DomainMixin, TenantMixin
+
+from common.dates import local_today
+
+
+class Municipality(TenantMixin):
+    class Kind(models.TextChoices):
+        PUBLIC = "public", "共通 (public schema)"
+        TOWN = "town", "構成団体"
+        COUNCIL = "council", "協議会"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "運用中"
+        SUSPENDED = "suspended", "停止中"
+        WITHDRAWN = "withdrawn", "脱退済"
+
+    name = models.CharField("名称", max_length=100)
+    name_kana = models.CharField("名称カナ", max_length=200, blank=True)
+    # 全国地方公共団体コード: required for towns, absent for the council and the public row.
+    code = models.CharField(
+        "全国地方公共団体コード",
+        max_length=6,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6}$", "6桁の数字で入力してください。")],
+    )
+    kind = models.CharField("種別", max_length=10, choices=Kind.choices, default=Kind.TOWN)
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    brand_color = models.CharField(
+        "表示色", max_length=7, default="#1d4f91", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$")]
+    )
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+    withdrawn_at = models.DateTimeField("脱退日時", null=True, blank=True)
+
+    # Provisioning creates and migrates the schema explicitly (tenants.services), so that a failed
+    # migration can be rolled back before anything is left behind.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = "自治体"
+        verbose_name_plural = "自治体"
+        ordering = ["code", "schema_name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="town") | Q(code__isnull=False), name="town_requires_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = "ホスト名"
+        verbose_name_plural = "ホスト名"
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class PersonManager(BaseUserManager["Person"]):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra: object) -> Person:
+        if not username:
+            raise ValueError("username is required")
+        person = self.model(username=username, **extra)
+        person.set_password(password)
+        person.save(using=self._db)
+        return person
+
+    def create_superuser(self, username: str, password: str | None = None, **extra: object) -> Person:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(username, password, **extra)
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    """A person's single council-wide account. Access to a town comes from Membership only."""
+
+    username = models.CharField(
+        "ログインID",
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(r"^[a-zA-Z0-9_.@-]+$", "英数字と _ . @ - のみ使用できます。")],
+    )
+    full_name = models.CharField("氏名", max_length=100)
+    full_name_kana = models.CharField("氏名カナ", max_length=200, blank=True)
+    email = models.EmailField("メールアドレス", blank=True)
+    is_active = models.BooleanField("有効", default=True)
+    # is_staff is kept for Django's own checks only; admin access comes from an it_admin membership.
+    is_staff = models.BooleanField("管理画面フラグ(未使用)", default=False)
+    is_demo = models.BooleanField("デモ用アカウント", default=False)
+    date_joined = models.DateTimeField("登録日時", default=timezone.now)
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = "職員ID"
+        verbose_name_plural = "職員ID"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.username})"
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "事務職員"
+    TEACHER = "teacher", "教員"
+    IT_ADMIN = "it_admin", "情報システム担当"
+    AUDITOR = "auditor", "監査担当"
+    VENDOR = "vendor", "保守事業者"
+    COUNCIL_STAFF = "council_staff", "協議会事務局"
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active_on(self, day: date) -> MembershipQuerySet:
+        """Memberships in force on ``day``: valid_from <= day <= valid_to (open-ended when null)."""
+        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+    def active(self) -> MembershipQuerySet:
+        # Effective dating needs no job: "today" is evaluated per request in the council's time zone,
+        # so a transfer dated 1 April applies from the first request on 1 April.
+        return self.active_on(local_today()).filter(
+            person__is_active=True, municipality__status=Municipality.Status.ACTIVE
+        )
+
+
+class Membership(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", verbose_name="職員")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="memberships", verbose_name="自治体"
+    )
+    role = models.CharField("役割", max_length=20, choices=Role.choices)
+    section = models.CharField("所属(課・係・学校)", max_length=100, blank=True)
+    valid_from = models.DateField("開始日")
+    valid_to = models.DateField("終了日", null=True, blank=True)
+    # Emergency memberships are granted in disaster mode (bcp) and always carry an end date.
+    is_emergency = models.BooleanField("緊急応援", default=False)
+    note = models.CharField("備考", max_length=200, blank=True)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "所属"
+        verbose_name_plural = "所属"
+        ordering = ["municipality", "person", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="membership_period_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "municipality", "role", "valid_from"], name="membership_unique_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "municipality", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.municipality} ({self.get_role_display()})"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A bearer token bound to one person and one town, issued from a 2FA-verified session.
+
+    Only the SHA-256 digest is stored; the raw token is shown once at issuance.
+    """
+
+    PREFIX = "kyd_"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    key_prefix = models.CharField(max_length=12, db_index=True)
+    key_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "APIトークン"
+        verbose_name_plural = "APIトークン"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.key_prefix}… ({self.person.username})"
+
+    @classmethod
+    def new_raw_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def digest(raw: str) -> str:
+        return _token_digest(raw)
+
+    @staticmethod
+    def default_expiry(days: int) -> timedelta:
+        return timedelta(days=days)

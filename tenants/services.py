@@ -1,0 +1,269 @@
+"""Council operations: provisioning towns, memberships, API tokens, switching towns.
+
+Each function takes an explicit ``actor`` (None for the system itself, e.g. a command run by the
+operator on the server) and writes its audit row.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context, schema_exists
+
+from common import audit
+from tenants.codes import is_valid_local_government_code
+from tenants.errors import (
+    InvalidDomain,
+    InvalidMunicipalityCode,
+    InvalidSchemaName,
+    InvalidSwitchTicket,
+    MunicipalityConflict,
+    NoMembership,
+    ProvisioningFailed,
+)
+from tenants.models import ApiToken, Domain, Membership, Municipality, Person
+
+# PostgreSQL identifiers, lower case so that they never need quoting; "pg_" is reserved by PostgreSQL.
+_SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+_RESERVED_SCHEMAS = {"public", "information_schema", "council_archive"}
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    municipality: Municipality
+    created: bool
+
+
+def validate_schema_name(schema: str) -> None:
+    if not _SCHEMA_RE.match(schema) or schema.startswith("pg_") or schema in _RESERVED_SCHEMAS:
+        raise InvalidSchemaName(details={"schema": schema})
+
+
+def _validate(*, code: str | None, kind: str, schema: str, domain: str) -> None:
+    validate_schema_name(schema)
+    if (kind == Municipality.Kind.TOWN or code) and not (code and is_valid_local_government_code(code)):
+        raise InvalidMunicipalityCode(details={"code": code})
+    if not _DOMAIN_RE.match(domain):
+        raise InvalidDomain(details={"domain": domain})
+
+
+def provision_municipality(
+    *,
+    actor: Person | None,
+    schema: str,
+    name: str,
+    domain: str,
+    code: str | None = None,
+    kana: str = "",
+    kind: str = Municipality.Kind.TOWN,
+    brand_color: str | None = None,
+) -> ProvisionResult:
+    """Create, migrate and seed a town (idempotent for the same arguments).
+
+    Refuses — with nothing created — a wrong check digit, an invalid schema name, and a code, schema
+    or domain already used by another municipality.
+    """
+    domain = domain.strip().lower()
+    code = (code or "").strip() or None
+    _validate(code=code, kind=kind, schema=schema, domain=domain)
+
+    existing = Municipality.objects.filter(schema_name=schema).first()
+    if existing is not None:
+        same = (
+            existing.code == code
+            and existing.name == name
+            and existing.kind == kind
+            and Domain.objects.filter(tenant=existing, domain=domain).exists()
+        )
+        if not same:
+            raise MunicipalityConflict(
+                f"スキーマ名 {schema} は既に「{existing.name}」で使用されています(内容が異なります)。",
+                details={"schema": schema},
+            )
+        # Same arguments: finish whatever an interrupted run left undone, then report "exists".
+        existing.create_schema(check_if_exists=True, verbosity=0)
+        _seed(existing, actor=actor)
+        return ProvisionResult(existing, created=False)
+
+    if code and Municipality.objects.filter(code=code).exists():
+        raise MunicipalityConflict(f"団体コード {code} は既に登録されています。", details={"code": code})
+    if Domain.objects.filter(domain=domain).exists():
+        raise MunicipalityConflict(f"ホスト名 {domain} は既に使用されています。", details={"domain": domain})
+    if schema_exists(schema):
+        raise MunicipalityConflict(
+            f"データベースにスキーマ {schema} が既に存在します(自治体としては未登録)。",
+            details={"schema": schema},
+        )
+
+    with transaction.atomic():
+        municipality = Municipality.objects.create(
+            schema_name=schema,
+            name=name,
+            name_kana=kana,
+            code=code,
+            kind=kind,
+            **({"brand_color": brand_color} if brand_color else {}),
+        )
+        Domain.objects.create(tenant=municipality, domain=domain, is_primary=True)
+    try:
+        # Migrating a schema runs many transactions; on failure everything is removed again so that
+        # a refused or failed provisioning leaves nothing behind.
+        municipality.create_schema(check_if_exists=True, verbosity=0)
+        _seed(municipality, actor=actor)
+        audit.record(
+            actor=actor,
+            action="municipality.provision",
+            obj=municipality,
+            details={"code": code, "schema": schema, "domain": domain, "kind": kind},
+            council=True,
+        )
+    except Exception as exc:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        Domain.objects.filter(tenant=municipality).delete()
+        Municipality.objects.filter(pk=municipality.pk).delete()
+        raise ProvisioningFailed(details={"schema": schema, "error": str(exc)[:500]}) from exc
+    return ProvisionResult(municipality, created=True)
+
+
+def _seed(municipality: Municipality, *, actor: Person | None) -> None:
+    """Initial rows of a new town: the first link of its audit chain."""
+    with schema_context(municipality.schema_name):
+        from common.models import AuditEvent
+
+        if not AuditEvent.objects.exists():
+            audit.record(
+                actor=actor,
+                action="municipality.seed",
+                obj=municipality,
+                details={"name": municipality.name, "code": municipality.code},
+            )
+
+
+# --- Memberships -----------------------------------------------------------------------------------
+
+
+def grant_membership(
+    *,
+    actor: Person | None,
+    person: Person,
+    municipality: Municipality,
+    role: str,
+    valid_from: date,
+    valid_to: date | None = None,
+    section: str = "",
+    is_emergency: bool = False,
+    note: str = "",
+) -> Membership:
+    with transaction.atomic():
+        membership, _ = Membership.objects.update_or_create(
+            person=person,
+            municipality=municipality,
+            role=role,
+            valid_from=valid_from,
+            defaults={"valid_to": valid_to, "section": section, "is_emergency": is_emergency, "note": note},
+        )
+        audit.record(
+            actor=actor,
+            action="membership.grant",
+            obj=membership,
+            details={
+                "person": person.username,
+                "municipality": municipality.schema_name,
+                "role": role,
+                "valid_from": valid_from.isoformat(),
+                "valid_to": valid_to.isoformat() if valid_to else None,
+                "emergency": is_emergency,
+            },
+            council=True,
+        )
+    return membership
+
+
+# --- API tokens ------------------------------------------------------------------------------------
+
+
+def issue_api_token(
+    *, actor: Person, municipality: Municipality, name: str, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token; the caller has already checked the session passed 2FA."""
+    if not Membership.objects.active().filter(person=actor, municipality=municipality).exists():
+        raise NoMembership()
+    max_days = settings.KYODO_API_TOKEN_TTL_DAYS
+    days = max(1, min(days or max_days, max_days))
+    raw = ApiToken.new_raw_key()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            person=actor,
+            municipality=municipality,
+            name=name[:100] or "API",
+            key_prefix=raw[:12],
+            key_digest=ApiToken.digest(raw),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        audit.record(
+            actor=actor,
+            action="api_token.issue",
+            obj=(("tenants.ApiToken", token.pk, token.key_prefix)),
+            details={"expires_at": token.expires_at.isoformat(), "name": token.name},
+        )
+    return token, raw
+
+
+def revoke_api_token(*, actor: Person, token: ApiToken) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit.record(actor=actor, action="api_token.revoke", obj=("tenants.ApiToken", token.pk, token.key_prefix))
+
+
+# --- Switching towns -------------------------------------------------------------------------------
+
+_SWITCH_SALT = "kyodo.switch-town"
+
+
+def create_switch_ticket(
+    *, actor: Person, source: Municipality, target: Municipality, otp_device_id: str | None
+) -> str:
+    """A signed, single-use, short-lived ticket that carries a verified login to another town's host.
+
+    Sessions are per host; the ticket lets staff working at the other town's terminal (e.g. in a
+    disaster) move between the towns they belong to without typing their password again.
+    """
+    if not Membership.objects.active().filter(person=actor, municipality=target).exists():
+        raise NoMembership()
+    payload = {
+        "p": actor.pk,
+        "s": source.schema_name,
+        "t": target.schema_name,
+        "d": otp_device_id,
+        "n": secrets.token_urlsafe(16),
+    }
+    audit.record(actor=actor, action="town_switch.depart", details={"to": target.schema_name})
+    return signing.dumps(payload, salt=_SWITCH_SALT, compress=True)
+
+
+def redeem_switch_ticket(*, ticket: str, target: Municipality) -> tuple[Person, str | None]:
+    try:
+        payload = signing.loads(ticket, salt=_SWITCH_SALT, max_age=settings.KYODO_SWITCH_TOKEN_SECONDS)
+    except signing.BadSignature as exc:
+        raise InvalidSwitchTicket() from exc
+    if payload.get("t") != target.schema_name:
+        raise InvalidSwitchTicket()
+    # Single use: the nonce is claimed atomically in Redis for longer than the ticket lives.
+    if not cache.add(f"switch-ticket:{payload['n']}", 1, timeout=settings.KYODO_SWITCH_TOKEN_SECONDS * 2):
+        raise InvalidSwitchTicket()
+    person = Person.objects.filter(pk=payload["p"], is_active=True).first()
+    if person is None or not Membership.objects.active().filter(person=person, municipality=target).exists():
+        raise NoMembership()
+    audit.record(actor=person, action="town_switch.arrive", details={"from": payload.get("s")})
+    return person, payload.get("d")

@@ -1,0 +1,31 @@
+from django.urls import path
+from django_otp_webauthn import urls as webauthn_urls
+
+from tenants import views
+
+app_name = "accounts"
+
+
+def _webauthn_patterns() -> list:  # type: ignore[type-arg]
+    # The library's ceremony views guard registration themselves (an enrolled user must be verified
+    # first, django-otp-webauthn >= 0.10.3); they answer JSON, so our 2FA redirect must not apply.
+    patterns = []
+    for pattern in webauthn_urls.urlpatterns:
+        pattern.callback.otp_exempt = True  # type: ignore[union-attr]
+        patterns.append(pattern)
+    return patterns
+
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("verify/", views.verify_view, name="verify"),
+    path("enrol/", views.enrol_view, name="enrol"),
+    path("recovery-codes/", views.recovery_codes_view, name="recovery_codes"),
+    path("security/", views.security_view, name="security"),
+    path("security/tokens/<int:pk>/revoke/", views.revoke_token_view, name="revoke_token"),
+    path("switch/arrive/", views.switch_arrive_view, name="switch_arrive"),
+    path("switch/<slug:schema>/", views.switch_view, name="switch"),
+]
+
+webauthn_patterns = ([*_webauthn_patterns()], "otp_webauthn")

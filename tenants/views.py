@@ -1,0 +1,260 @@
+"""Sign-in, two-factor verification and enrolment, the town switcher and the home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.models import Device
+
+from common import audit
+from common.dates import local_today
+from common.errors import ApplicationError
+from tenants import mfa, services
+from tenants.access import active_roles, towns_of
+from tenants.forms import ApiTokenForm, LoginForm, OtpTokenForm, TotpEnrolForm
+from tenants.middleware import always_open, otp_exempt
+from tenants.models import ApiToken, Domain, Membership, Municipality, Person
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+        return candidate
+    return reverse("home")
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    tenant: Municipality = request.tenant  # type: ignore[attr-defined]
+    initial_next = request.GET.get("next", "")
+    form = LoginForm(request.POST or None, initial={"next": initial_next})
+    if request.method == "POST" and form.is_valid():
+        person = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        if person is None:
+            form.add_error(None, "ログインIDまたはパスワードが正しくありません。")
+        elif not active_roles(person, tenant):  # type: ignore[arg-type]
+            audit.record(actor=person, action="auth.login_refused", details={"reason": "no_membership"})  # type: ignore[arg-type]
+            form.add_error(
+                None,
+                f"{tenant.name}での利用権限(所属)がありません。所属する自治体のアドレスからログインしてください。",
+            )
+        else:
+            login(request, person)
+            audit.record(actor=person, action="auth.login", details={"stage": "password"})  # type: ignore[arg-type]
+            return redirect_to_verify(request, form.cleaned_data.get("next"))
+    return render(request, "accounts/login.html", {"form": form})
+
+
+def redirect_to_verify(request: HttpRequest, next_url: str | None) -> HttpResponse:
+    target = reverse("accounts:verify")
+    if next_url:
+        target += "?" + urlencode({"next": next_url})
+    return HttpResponseRedirect(target)
+
+
+@otp_exempt
+@never_cache
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            audit.record(actor=request.user, action="auth.logout")  # type: ignore[arg-type]
+        logout(request)
+        messages.info(request, "ログアウトしました。")
+        return redirect("accounts:login")
+    return render(request, "accounts/logout.html")
+
+
+@otp_exempt
+@sensitive_post_parameters("token")
+@csrf_protect
+@never_cache
+def verify_view(request: HttpRequest) -> HttpResponse:
+    person: Person = request.user  # type: ignore[assignment]
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if person.is_verified():  # type: ignore[attr-defined]
+        return HttpResponseRedirect(_safe_next(request, next_url))
+    if not user_has_device(person):
+        return redirect("accounts:enrol")
+    form = OtpTokenForm(request.POST or None, initial={"next": next_url})
+    if request.method == "POST" and form.is_valid():
+        device = match_token(person, form.cleaned_data["token"])
+        if device is None:
+            audit.record(actor=person, action="auth.otp_failed")
+            form.add_error("token", "認証コードが正しくないか、有効期限が切れています。")
+        else:
+            otp_login(request, device)
+            audit.record(actor=person, action="auth.otp_verified", details={"device": mfa.device_kind(device)})
+            return HttpResponseRedirect(_safe_next(request, next_url))
+    context: dict[str, Any] = {
+        "form": form,
+        "has_webauthn": mfa.has_webauthn(person),
+        "demo_code": mfa.demo_code(person),
+    }
+    return render(request, "accounts/verify.html", context)
+
+
+@otp_exempt
+@csrf_protect
+@never_cache
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    """First enrolment of an authenticator app (TOTP); afterwards only from a verified session."""
+    person: Person = request.user  # type: ignore[assignment]
+    if user_has_device(person) and not person.is_verified():  # type: ignore[attr-defined]
+        # Adding a device needs the existing second factor first, or a stolen password would be enough.
+        return redirect("accounts:verify")
+    device = mfa.pending_totp_device(person)
+    form = TotpEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            codes = mfa.confirm_totp_device(person, device)
+            otp_login(request, device)
+            audit.record(actor=person, action="auth.otp_enrolled", details={"device": "totp"})
+            request.session["kyodo_new_recovery_codes"] = codes
+            return redirect("accounts:recovery_codes")
+        form.add_error("token", "確認コードが一致しません。端末の時刻が正しいか確認してください。")
+    uri = device.config_url
+    qr_svg = segno.make(uri, error="m").svg_inline(scale=5, title="認証アプリ登録用QRコード")
+    return render(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": mfa.b32_secret(device),
+            "first": not user_has_device(person),
+        },
+    )
+
+
+@never_cache
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    person: Person = request.user  # type: ignore[assignment]
+    codes = request.session.pop("kyodo_new_recovery_codes", None)
+    if request.method == "POST":
+        codes = mfa.regenerate_recovery_codes(person)
+        audit.record(actor=person, action="auth.recovery_codes_regenerated")
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "remaining": mfa.recovery_codes_left(person)},
+    )
+
+
+@never_cache
+def security_view(request: HttpRequest) -> HttpResponse:
+    person: Person = request.user  # type: ignore[assignment]
+    tenant: Municipality = request.tenant  # type: ignore[attr-defined]
+    form = ApiTokenForm(request.POST or None, initial={"days": settings.KYODO_API_TOKEN_TTL_DAYS})
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_token = services.issue_api_token(
+                actor=person,
+                municipality=tenant,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    tokens = ApiToken.objects.filter(person=person, municipality=tenant).order_by("-created_at")[:20]
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "devices": mfa.describe_devices(person),
+            "recovery_left": mfa.recovery_codes_left(person),
+            "token_form": form,
+            "new_token": new_token,
+            "tokens": tokens,
+            "max_days": settings.KYODO_API_TOKEN_TTL_DAYS,
+        },
+    )
+
+
+@require_POST
+def revoke_token_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = ApiToken.objects.filter(pk=pk, person=request.user, municipality=request.tenant).first()  # type: ignore[attr-defined,misc]
+    if token is not None:
+        services.revoke_api_token(actor=request.user, token=token)  # type: ignore[arg-type]
+        messages.success(request, "APIトークンを失効させました。")
+    return redirect("accounts:security")
+
+
+@require_POST
+def switch_view(request: HttpRequest, schema: str) -> HttpResponse:
+    """Leave for another town where the person is a member, carrying the verified login along."""
+    person: Person = request.user  # type: ignore[assignment]
+    target = next((town for town in towns_of(person) if town.schema_name == schema), None)
+    domain = Domain.objects.filter(tenant=target, is_primary=True).first() if target else None
+    if target is None or domain is None:
+        messages.error(request, "切り替え先の自治体での所属がありません。")
+        return redirect("home")
+    device_id = getattr(getattr(person, "otp_device", None), "persistent_id", None)
+    ticket = services.create_switch_ticket(
+        actor=person,
+        source=request.tenant,  # type: ignore[attr-defined]
+        target=target,
+        otp_device_id=device_id,
+    )
+    port = request.get_port()
+    default_port = "443" if request.is_secure() else "80"
+    netloc = domain.domain if port == default_port else f"{domain.domain}:{port}"
+    url = f"{request.scheme}://{netloc}{reverse('accounts:switch_arrive')}?{urlencode({'ticket': ticket})}"
+    return HttpResponseRedirect(url)
+
+
+@login_not_required
+@never_cache
+def switch_arrive_view(request: HttpRequest) -> HttpResponse:
+    tenant: Municipality = request.tenant  # type: ignore[attr-defined]
+    try:
+        person, device_id = services.redeem_switch_ticket(ticket=request.GET.get("ticket", ""), target=tenant)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:login")
+    login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    device = Device.from_persistent_id(device_id) if device_id else None
+    if device is not None and device.user_id == person.pk and device.confirmed:  # type: ignore[attr-defined]
+        otp_login(request, device)
+    messages.success(request, f"{tenant.name}に切り替えました。")
+    return redirect("home")
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.active().filter(person=request.user, municipality=request.tenant)  # type: ignore[attr-defined,misc]
+    return render(request, "shell/home.html", {"today": local_today(), "memberships": memberships})
+
+
+@always_open
+def healthz_view(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "schema": connection.schema_name})
+
+
+@login_not_required
+def brand_css_view(request: HttpRequest) -> HttpResponse:
+    """Town colour as a stylesheet, so pages need no inline style under the Content-Security-Policy."""
+    tenant: Municipality = request.tenant  # type: ignore[attr-defined]
+    css = f":root {{ --brand: {tenant.brand_color}; }}\n"
+    response = HttpResponse(css, content_type="text/css")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
