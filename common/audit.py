@@ -159,6 +159,7 @@ def verify_chain(trail: str | None = None) -> ChainReport:
     """
     trail = trail or connection.schema_name
     count = 0
+    anchors = _anchors(trail)
     with schema_context(trail):
         prev_hash = GENESIS_HASH
         prev_time: datetime | None = None
@@ -170,8 +171,36 @@ def verify_chain(trail: str | None = None) -> ChainReport:
             )
             if reason is not None:
                 return ChainReport(trail, count, ChainBreak(row["seq"], row["id"], reason))
+            anchored = anchors.get(row["seq"])
+            if anchored is not None and anchored != row["row_hash"]:
+                reason = "検証済みの記録点とハッシュが一致しません: 行が書き換えられています"
+                return ChainReport(trail, count, ChainBreak(row["seq"], row["id"], reason))
             prev_hash, prev_time, expected_seq = row["row_hash"], row["occurred_at"], expected_seq + 1
+    if anchors and max(anchors) >= expected_seq:
+        missing = max(anchors)
+        reason = f"検証済みの記録点 (連番 {missing}) までの行がありません: 末尾の行が削除されています"
+        return ChainReport(trail, count, ChainBreak(missing, None, reason))
     return ChainReport(trail, count, None)
+
+
+def _anchors(trail: str) -> dict[int, str]:
+    from tenants.models import AuditAnchor
+
+    with schema_context(get_public_schema_name()):
+        return dict(AuditAnchor.objects.filter(trail=trail).values_list("seq", "row_hash"))
+
+
+def anchor_head(trail: str) -> int | None:
+    """Record the current head of an intact trail in the public schema (after a successful verify)."""
+    from tenants.models import AuditAnchor
+
+    with schema_context(trail):
+        head = AuditEvent.objects.order_by("-seq").values_list("seq", "row_hash").first()
+    if head is None:
+        return None
+    with schema_context(get_public_schema_name()):
+        AuditAnchor.objects.get_or_create(trail=trail, seq=head[0], defaults={"row_hash": head[1]})
+    return head[0]
 
 
 def _link_problem(

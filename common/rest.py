@@ -12,7 +12,6 @@ from rest_framework import exceptions, pagination, throttling
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import ApplicationError
 
@@ -32,6 +31,10 @@ _DRF_MESSAGES: dict[type[Exception], tuple[str, str]] = {
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error has the shape {"code", "message", "details"} and a stable code."""
+    # Imported here: rest_framework.views reads these settings at import time, which would import this
+    # module again while it is still half-initialised.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, Http404):

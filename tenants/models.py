@@ -243,3 +243,25 @@ class ApiToken(models.Model):
     @staticmethod
     def default_expiry(days: int) -> timedelta:
         return timedelta(days=days)
+
+
+class AuditAnchor(models.Model):
+    """The head (last seq and hash) of a trail, recorded in the public schema after each verification.
+
+    A hash chain alone cannot reveal rows cut from its end, nor a tail rewritten with recomputed hashes;
+    a later verification compares the trail with the anchors kept here, outside the town's schema.
+    """
+
+    trail = models.CharField("記録先スキーマ", max_length=63, db_index=True)
+    seq = models.BigIntegerField("連番")
+    row_hash = models.CharField("行ハッシュ", max_length=64)
+    recorded_at = models.DateTimeField("記録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "監査ログ検証点"
+        verbose_name_plural = "監査ログ検証点"
+        ordering = ["trail", "-seq"]
+        constraints = [models.UniqueConstraint(fields=["trail", "seq"], name="audit_anchor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.trail}#{self.seq}"

@@ -1,7 +1,9 @@
 """Test settings: real PostgreSQL and Redis, fast password hashing, no demo shortcut."""
 
 from .base import *
-from .base import CACHES, env
+import os
+
+from .base import CACHES, DATABASES, env
 
 SECRET_KEY = env("SECRET_KEY", "kyodo-test-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,3 +14,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Each test run gets its own database (pytest-xdist adds a _gwN suffix per worker), so concurrent runs on
+# one machine never drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": env("KYODO_TEST_DB_NAME", f"test_kyodo_{os.getpid()}")}

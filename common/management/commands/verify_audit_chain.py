@@ -13,6 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--schema", help="Schema to verify (a town, or 'public' for the council trail).")
+        parser.add_argument(
+            "--no-anchor", action="store_true", help="Do not record the verified head in the public anchor table."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         schemas = audit.all_trails()
@@ -26,6 +29,8 @@ class Command(BaseCommand):
             with schema_context(schema):
                 report = audit.verify_chain(schema)
             if report.intact:
+                if not options["no_anchor"]:
+                    audit.anchor_head(schema)
                 self.stdout.write(f"OK      {schema}: {report.rows} rows, chain intact")
             else:
                 broken.append(schema)
