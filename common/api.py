@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.http import HttpResponseBase
 from django_tenants.utils import get_public_schema_name, schema_context
 from drf_spectacular.types import OpenApiTypes
@@ -15,10 +14,11 @@ from common import audit, selectors
 from common.errors import PermissionDenied
 from common.rest import CSVStreamRenderer, stream_csv
 from common.serializers import AUDIT_CSV_HEADER, AuditEventOut, AuditQuery, audit_csv_row
+from common.tenancy import current_schema
 from tenants.models import Municipality
 
 
-class AuditEventListView(GenericAPIView):  # type: ignore[type-arg]
+class AuditEventListView(GenericAPIView):
     """The audit trail of this town (auditors), as paginated JSON or a streamed CSV (?format=csv)."""
 
     kyodo_module = "audit"
@@ -35,7 +35,7 @@ class AuditEventListView(GenericAPIView):  # type: ignore[type-arg]
         params: dict[str, Any] = dict(query.validated_data)
         trail = params.pop("trail")
         tenant: Municipality = request._request.tenant  # type: ignore[attr-defined]
-        schema = connection.schema_name
+        schema = current_schema()
         if trail == "council":
             if tenant.kind != Municipality.Kind.COUNCIL:
                 raise PermissionDenied("協議会の監査ログは協議会のアドレスからのみ参照できます。")

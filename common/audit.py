@@ -25,6 +25,7 @@ from django_tenants.utils import get_public_schema_name, get_tenant_model, schem
 from common import context
 from common.errors import PurposeRequired
 from common.models import AuditEvent
+from common.tenancy import current_schema
 
 if TYPE_CHECKING:
     from tenants.models import Person
@@ -86,7 +87,7 @@ def record(
         raise PurposeRequired()
     ctx = context.current()
     object_type, object_id, object_repr = _object_fields(obj)
-    trail = get_public_schema_name() if council else connection.schema_name
+    trail = get_public_schema_name() if council else current_schema()
     with schema_context(trail), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(trail)])
@@ -157,7 +158,7 @@ def verify_chain(trail: str | None = None) -> ChainReport:
     link), a row inserted out of order (its prev_hash or time does not follow its predecessor) and a row
     copied from another schema (the trail name is part of the hash).
     """
-    trail = trail or connection.schema_name
+    trail = trail or current_schema()
     count = 0
     anchors = _anchors(trail)
     with schema_context(trail):

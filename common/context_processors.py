@@ -16,5 +16,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         roles = request_roles(request)
         data["kyodo_roles"] = roles
         data["kyodo_modules"] = modules_for_roles(roles)
-        data["kyodo_towns"] = towns_of(user)  # type: ignore[arg-type]
+        data["kyodo_towns"] = towns_of(user)
     return data

@@ -53,7 +53,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         details = exc.detail
     elif isinstance(exc, exceptions.Throttled):
-        details = {"wait_seconds": exc.wait}
+        details = {"wait_seconds": getattr(exc, "wait", None)}
     else:
         detail_codes = exc.get_codes()
         if isinstance(detail_codes, str) and detail_codes not in {"error", code.split("_")[0]}:

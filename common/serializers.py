@@ -14,7 +14,7 @@ AUDIT_CSV_HEADER = [
 ]  # fmt: skip
 
 
-class PeriodBoundField(serializers.CharField):
+class PeriodBoundField(serializers.Field):
     """A date (whole day, Asia/Tokyo) or an ISO 8601 date-time."""
 
     def __init__(self, *, end: bool = False, **kwargs: Any) -> None:
@@ -22,7 +22,7 @@ class PeriodBoundField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> datetime:
-        text = str(super().to_internal_value(data)).strip()
+        text = str(data).strip()
         try:
             if len(text) == 10:
                 day = datetime.strptime(text, "%Y-%m-%d").date()
@@ -34,6 +34,9 @@ class PeriodBoundField(serializers.CharField):
                 "日付は YYYY-MM-DD か ISO 8601 形式の日時で指定してください。", code="invalid_date"
             ) from exc
         return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat()
 
 
 class AuditQuery(serializers.Serializer):

@@ -4,10 +4,10 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from common import audit
+from common.tenancy import current_schema
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 @shared_task(name="common.tasks.verify_audit_chain")
 def verify_audit_chain() -> dict[str, Any]:
     """Verify the audit chain of the schema the task runs in (the town that queued it)."""
-    report = audit.verify_chain(connection.schema_name)
+    report = audit.verify_chain(current_schema())
     return {
         "trail": report.trail,
         "rows": report.rows,

@@ -68,6 +68,20 @@ def module_allowed(module: Module | None, roles: Iterable[str]) -> bool:
     return module is None or bool(module.roles.intersection(roles))
 
 
+def is_verified(user: object) -> bool:
+    """True when the session passed two-factor verification (django-otp's OTPMiddleware sets this)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
+def person_of(request: HttpRequest) -> Person:
+    """The authenticated person of a request that the access middleware or DRF has already checked."""
+    user = request.user
+    if not isinstance(user, Person):
+        raise TypeError("request has no authenticated person")
+    return user
+
+
 def active_roles(person: Person, municipality: Municipality) -> frozenset[str]:
     if not person.is_authenticated or not person.is_active or not municipality.is_active:
         return frozenset()

@@ -11,7 +11,7 @@ from tenants.admin_site import CouncilModelAdmin
 from tenants.models import ApiToken, Domain, Membership, Municipality, Person
 
 
-class DomainInline(admin.TabularInline):  # type: ignore[type-arg]
+class DomainInline(admin.TabularInline):
     model = Domain
     extra = 0
 
@@ -56,7 +56,7 @@ class MunicipalityAdmin(CouncilModelAdmin):
         return False
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     fields = ["municipality", "role", "section", "valid_from", "valid_to", "is_emergency", "note"]
@@ -80,21 +80,21 @@ class PersonCreationForm(AdminUserCreationForm):
         fields = ["username", "full_name", "full_name_kana", "email"]
 
 
-class PersonChangeForm(UserChangeForm):  # type: ignore[type-arg]
+class PersonChangeForm(UserChangeForm):
     class Meta:
         model = Person
         fields = "__all__"
 
 
 @admin.register(Person)
-class PersonAdmin(CouncilModelAdmin, UserAdmin):  # type: ignore[misc]
+class PersonAdmin(CouncilModelAdmin, UserAdmin):
     form = PersonChangeForm
     add_form = PersonCreationForm
     list_display = ["username", "full_name", "email", "is_active", "last_login"]
     list_filter = ["is_active", "is_demo"]
     search_fields = ["username", "full_name", "full_name_kana", "email"]
     ordering = ["username"]
-    filter_horizontal: list[str] = []
+    filter_horizontal = ()
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("氏名・連絡先", {"fields": ["full_name", "full_name_kana", "email"]}),

@@ -18,13 +18,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from common import audit
-from tenants.access import request_roles
+from tenants.access import is_verified, request_roles
 from tenants.models import Municipality, Role
 
 
 def _is_it_admin(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_authenticated and user.is_verified() and Role.IT_ADMIN in request_roles(request))  # type: ignore[union-attr]
+    return bool(user.is_authenticated and is_verified(user) and Role.IT_ADMIN in request_roles(request))
 
 
 def _on_council_host(request: HttpRequest) -> bool:
@@ -41,7 +41,7 @@ class KyodoAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return _is_it_admin(request)
 
-    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:  # type: ignore[override]
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # One login page for everything: ours, with two-factor verification.
         target = reverse("accounts:login") + "?" + urlencode({"next": request.GET.get("next", reverse("admin:index"))})
         return HttpResponseRedirect(target)
@@ -65,7 +65,7 @@ def _audit_admin_change(request: HttpRequest, obj: Model, action: str, message: 
     )
 
 
-class TownModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TownModelAdmin(admin.ModelAdmin):
     """Base for a town's own data: IT staff of that town, on that town's host."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenants import services
-from tenants.access import modules_for_roles, request_roles
+from tenants.access import is_verified, modules_for_roles, person_of, request_roles
 from tenants.errors import OtpRequired
 from tenants.models import ApiToken, Membership
 from tenants.serializers import MeOut, TokenCreatedOut, TokenIn, TokenOut
@@ -18,7 +18,7 @@ from tenants.serializers import MeOut, TokenCreatedOut, TokenIn, TokenOut
 class MeView(APIView):
     @extend_schema(responses=MeOut, summary="The signed-in person, roles and modules in this town")
     def get(self, request: Request) -> Response:
-        person = request.user
+        person = person_of(request._request)
         roles = sorted(request_roles(request._request))
         memberships = (
             Membership.objects.active().filter(person=person).select_related("municipality").order_by("municipality")
@@ -30,7 +30,7 @@ class MeView(APIView):
             "roles": roles,
             "modules": [{"key": m.key, "label": m.label} for m in modules_for_roles(roles)],
             "memberships": memberships,
-            "two_factor_verified": isinstance(request.auth, ApiToken) or person.is_verified(),
+            "two_factor_verified": isinstance(request.auth, ApiToken) or is_verified(person),
             "auth": "token" if isinstance(request.auth, ApiToken) else "session",
         }
         return Response(MeOut(data).data)
@@ -41,17 +41,17 @@ class TokenListCreateView(APIView):
 
     @extend_schema(responses=TokenOut(many=True), summary="Your API tokens for this town")
     def get(self, request: Request) -> Response:
-        tokens = ApiToken.objects.filter(person=request.user, municipality=request._request.tenant)  # type: ignore[attr-defined,misc]
+        tokens = ApiToken.objects.filter(person=person_of(request._request), municipality=request._request.tenant)  # type: ignore[attr-defined]
         return Response(TokenOut(tokens, many=True).data)
 
     @extend_schema(request=TokenIn, responses={201: TokenCreatedOut}, summary="Issue a token (verified session only)")
     def post(self, request: Request) -> Response:
-        if isinstance(request.auth, ApiToken) or not request.user.is_verified():
+        if isinstance(request.auth, ApiToken) or not is_verified(request.user):
             raise OtpRequired("APIトークンは2要素認証済みのブラウザセッションからのみ発行できます。")
         payload = TokenIn(data=request.data)
         payload.is_valid(raise_exception=True)
         token, raw = services.issue_api_token(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=person_of(request._request),
             municipality=request._request.tenant,  # type: ignore[attr-defined]
             name=payload.validated_data["name"],
             days=payload.validated_data.get("days"),

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from common import context
-from tenants.access import module_allowed, module_for, request_roles, towns_of
+from tenants.access import is_verified, module_allowed, module_for, request_roles, towns_of
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -50,13 +50,13 @@ class MunicipalityAccessMiddleware:
             return render(
                 request,
                 "shell/no_membership.html",
-                {"municipality": tenant, "other_towns": towns_of(user)},  # type: ignore[arg-type]
+                {"municipality": tenant, "other_towns": towns_of(user)},
                 status=403,
             )
         ctx = context.current()
         ctx.roles = tuple(sorted(roles))
         ctx.person_id = user.pk
-        if not user.is_verified() and not getattr(view_func, "otp_exempt", False):  # type: ignore[union-attr]
+        if not is_verified(user) and not getattr(view_func, "otp_exempt", False):
             return redirect_to_login(request.get_full_path(), reverse("accounts:verify"))
         module = module_for(request.resolver_match)
         if not module_allowed(module, roles):

@@ -13,7 +13,8 @@ class MembershipOut(serializers.Serializer):
 
 class ModuleOut(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    # The API field is called "label"; DRF fields also have a .label attribute, hence the ignore.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class MeOut(serializers.Serializer):

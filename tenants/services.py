@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from common import audit
+from common.tenancy import use_public_schema
 from tenants.codes import is_valid_local_government_code
 from tenants.errors import (
     InvalidDomain,
@@ -127,7 +128,7 @@ def provision_municipality(
             council=True,
         )
     except Exception as exc:
-        connection.set_schema_to_public()
+        use_public_schema()
         with connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         Domain.objects.filter(tenant=municipality).delete()

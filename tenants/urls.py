@@ -6,12 +6,12 @@ from tenants import views
 app_name = "accounts"
 
 
-def _webauthn_patterns() -> list:  # type: ignore[type-arg]
+def _webauthn_patterns() -> list:
     # The library's ceremony views guard registration themselves (an enrolled user must be verified
     # first, django-otp-webauthn >= 0.10.3); they answer JSON, so our 2FA redirect must not apply.
     patterns = []
     for pattern in webauthn_urls.urlpatterns:
-        pattern.callback.otp_exempt = True  # type: ignore[union-attr]
+        pattern.callback.otp_exempt = True
         patterns.append(pattern)
     return patterns
 

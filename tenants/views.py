@@ -25,6 +25,7 @@ from django_otp.models import Device
 from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
+from common.tenancy import current_schema
 from tenants import mfa, services
 from tenants.access import active_roles, towns_of
 from tenants.forms import ApiTokenForm, LoginForm, OtpTokenForm, TotpEnrolForm
@@ -50,15 +51,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
         person = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if person is None:
             form.add_error(None, "ログインIDまたはパスワードが正しくありません。")
-        elif not active_roles(person, tenant):  # type: ignore[arg-type]
-            audit.record(actor=person, action="auth.login_refused", details={"reason": "no_membership"})  # type: ignore[arg-type]
+        elif not active_roles(person, tenant):
+            audit.record(actor=person, action="auth.login_refused", details={"reason": "no_membership"})
             form.add_error(
                 None,
                 f"{tenant.name}での利用権限(所属)がありません。所属する自治体のアドレスからログインしてください。",
             )
         else:
             login(request, person)
-            audit.record(actor=person, action="auth.login", details={"stage": "password"})  # type: ignore[arg-type]
+            audit.record(actor=person, action="auth.login", details={"stage": "password"})
             return redirect_to_verify(request, form.cleaned_data.get("next"))
     return render(request, "accounts/login.html", {"form": form})
 
@@ -70,12 +71,15 @@ def redirect_to_verify(request: HttpRequest, next_url: str | None) -> HttpRespon
     return HttpResponseRedirect(target)
 
 
+# Public: a session left at a town where the membership has ended (the no-membership page offers
+# this button) must still be able to log out.
+@login_not_required
 @otp_exempt
 @never_cache
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.user.is_authenticated:
-            audit.record(actor=request.user, action="auth.logout")  # type: ignore[arg-type]
+            audit.record(actor=request.user, action="auth.logout")
         logout(request)
         messages.info(request, "ログアウトしました。")
         return redirect("accounts:login")
@@ -232,7 +236,7 @@ def switch_arrive_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     login(request, person, backend="django.contrib.auth.backends.ModelBackend")
     device = Device.from_persistent_id(device_id) if device_id else None
-    if device is not None and device.user_id == person.pk and device.confirmed:  # type: ignore[attr-defined]
+    if device is not None and device.user_id == person.pk and device.confirmed:
         otp_login(request, device)
     messages.success(request, f"{tenant.name}に切り替えました。")
     return redirect("home")
@@ -247,7 +251,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 def healthz_view(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "schema": connection.schema_name})
+    return JsonResponse({"status": "ok", "schema": current_schema()})
 
 
 @login_not_required

@@ -23,7 +23,7 @@ def wareki(value: date | datetime | None) -> str:
     if value in (None, ""):
         return ""
     try:
-        return to_wareki(_as_date(value))  # type: ignore[arg-type]
+        return to_wareki(_as_date(value))
     except WarekiError:
         return str(value)
 
@@ -33,7 +33,7 @@ def wareki_fullwidth(value: date | datetime | None) -> str:
     if value in (None, ""):
         return ""
     try:
-        return to_wareki(_as_date(value), fullwidth=True)  # type: ignore[arg-type]
+        return to_wareki(_as_date(value), fullwidth=True)
     except WarekiError:
         return str(value)
 

@@ -1,0 +1,14 @@
+"""Typed access to django-tenants' connection state (its database wrapper is untyped)."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def current_schema() -> str:
+    """The schema the current connection works in (set per request or task by django-tenants)."""
+    return str(getattr(connection, "schema_name", "public"))
+
+
+def use_public_schema() -> None:
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
