@@ -4,6 +4,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.models import AuditEvent
@@ -14,6 +16,7 @@ AUDIT_CSV_HEADER = [
 ]  # fmt: skip
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class PeriodBoundField(serializers.Field):
     """A date (whole day, Asia/Tokyo) or an ISO 8601 date-time."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
@@ -76,3 +77,23 @@ class IsActiveMember(permissions.BasePermission):
         ctx.person_id = user.pk
         module_key = getattr(view, "kyodo_module", None)
         return module_allowed(MODULES.get(module_key) if module_key else None, roles)
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = MunicipalityTokenAuthentication
+    name = "municipalityToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Token issued from a 2FA-verified session (/accounts/security/); valid for one town only.",
+        }
+
+
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
+    target_class = VerifiedSessionAuthentication
+    name = "verifiedSession"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "2FA-verified browser session"}

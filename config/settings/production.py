@@ -21,7 +21,9 @@ SECURE_SSL_REDIRECT = env_bool("KYODO_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("KYODO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env_bool("KYODO_HSTS_PRELOAD", False)
+# Preload is on by default (check --deploy expects it); a council whose parent domain also serves
+# plain-HTTP sites must turn it off with KYODO_HSTS_PRELOAD=0 and silence security.W021 knowingly.
+SECURE_HSTS_PRELOAD = env_bool("KYODO_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("KYODO_CSRF_TRUSTED_ORIGINS")
