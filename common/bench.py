@@ -37,6 +37,7 @@ from django.db import connection
 from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION
 
 from common.errors import ApplicationError
+from common.tenancy import use_public_schema
 from tenants.codes import local_government_check_digit
 from tenants.models import Domain, Municipality
 from tenants.services import provision_municipality
@@ -201,7 +202,7 @@ class BenchTowns:
         ).municipality
 
     def cleanup(self) -> None:
-        connection.set_schema_to_public()
+        use_public_schema()
         mine = [schema for schema in self.schemas if schema.startswith(self.prefix)]
         with connection.cursor() as cursor:
             for schema in mine:

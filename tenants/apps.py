@@ -8,6 +8,9 @@ class TenantsConfig(AppConfig):
     verbose_name = "自治体・職員ID (Municipalities and identities)"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from tenants import migration_executor  # noqa: F401  (registers the "kyodo" migration executor)
+
 
 class KyodoAdminConfig(admin_apps.AdminConfig):
     """Django's admin with Kyodo's site: role- and 2FA-gated, audited (tenants.admin_site)."""

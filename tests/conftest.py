@@ -29,8 +29,17 @@ HOSTS = {"nakatosa": "nakatosa.localhost", "shimanto": "shimanto.localhost", "co
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+        # Never seed (or let a test commit into) anything but a test database.
+        assert name.startswith("test_"), f"refusing to seed non-test database {name!r}"
         seed_demo_council()
         connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _always_on_the_test_database(django_db_setup: Any) -> None:
+    """Create the test database for every run, so that fixtures that commit through
+    django_db_blocker.unblock() can never reach the development database."""
 
 
 @pytest.fixture(autouse=True)
