@@ -29,6 +29,9 @@ _DRF_MESSAGES: dict[type[Exception], tuple[str, str]] = {
 }
 
 
+_SPECIFIC_CODES = {"otp_required", "invalid_token"}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error has the shape {"code", "message", "details"} and a stable code."""
     # Imported here: rest_framework.views reads these settings at import time, which would import this
@@ -44,22 +47,26 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
+    return _with_error_shape(response, exc)
+
+
+def _with_error_shape(response: Response, api_exc: exceptions.APIException) -> Response:
     code, message = "error", "エラーが発生しました。"
     for klass, (known_code, known_message) in _DRF_MESSAGES.items():
-        if isinstance(exc, klass):
+        if isinstance(api_exc, klass):
             code, message = known_code, known_message
             break
     details: Any = {}
-    if isinstance(exc, exceptions.ValidationError):
-        details = exc.detail
-    elif isinstance(exc, exceptions.Throttled):
-        details = {"wait_seconds": getattr(exc, "wait", None)}
+    if isinstance(api_exc, exceptions.ValidationError):
+        details = api_exc.detail
+    elif isinstance(api_exc, exceptions.Throttled):
+        details = {"wait_seconds": getattr(api_exc, "wait", None)}  # set by DRF; missing from the stubs
     else:
-        detail_codes = exc.get_codes()
-        if isinstance(detail_codes, str) and detail_codes not in {"error", code.split("_")[0]}:
-            code = detail_codes if detail_codes in {"otp_required", "invalid_token"} else code
-        if isinstance(exc.detail, str) and exc.detail != str(type(exc).default_detail):
-            message = str(exc.detail)
+        # Authentication raised with a specific code (otp_required, invalid_token) keeps it.
+        if api_exc.get_codes() in _SPECIFIC_CODES:
+            code = str(api_exc.get_codes())
+        if isinstance(api_exc.detail, str) and api_exc.detail != str(type(api_exc).default_detail):
+            message = str(api_exc.detail)
     response.data = {"code": code, "message": message, "details": details}
     return response
 
@@ -115,3 +122,10 @@ class CSVStreamRenderer(JSONRenderer):
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        # Only errors reach this renderer (the view streams its CSV itself): label them as the JSON they are.
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return super().render(data, "application/json", renderer_context)

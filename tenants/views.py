@@ -203,6 +203,7 @@ def revoke_token_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@never_cache
 def switch_view(request: HttpRequest, schema: str) -> HttpResponse:
     """Leave for another town where the person is a member, carrying the verified login along."""
     person: Person = request.user  # type: ignore[assignment]
@@ -222,7 +223,11 @@ def switch_view(request: HttpRequest, schema: str) -> HttpResponse:
     default_port = "443" if request.is_secure() else "80"
     netloc = domain.domain if port == default_port else f"{domain.domain}:{port}"
     url = f"{request.scheme}://{netloc}{reverse('accounts:switch_arrive')}?{urlencode({'ticket': ticket})}"
-    return HttpResponseRedirect(url)
+    # Not a redirect: browsers check a form's redirects against the CSP form-action 'self', which
+    # forbids another town's host. A page that moves on by itself (Refresh) starts a new navigation.
+    response = render(request, "accounts/switching.html", {"target": target, "url": url})
+    response["Refresh"] = f"0; url={url}"
+    return response
 
 
 @login_not_required

@@ -20,7 +20,7 @@ def _as_date(value: date | datetime) -> date:
 
 @register.filter
 def wareki(value: date | datetime | None) -> str:
-    if value in (None, ""):
+    if not value:
         return ""
     try:
         return to_wareki(_as_date(value))
@@ -30,7 +30,7 @@ def wareki(value: date | datetime | None) -> str:
 
 @register.filter
 def wareki_fullwidth(value: date | datetime | None) -> str:
-    if value in (None, ""):
+    if not value:
         return ""
     try:
         return to_wareki(_as_date(value), fullwidth=True)

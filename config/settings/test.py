@@ -1,8 +1,8 @@
 """Test settings: real PostgreSQL and Redis, fast password hashing, no demo shortcut."""
 
-from .base import *
 import os
 
+from .base import *
 from .base import CACHES, DATABASES, env
 
 SECRET_KEY = env("SECRET_KEY", "kyodo-test-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
