@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import ResolverMatch
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Membership, Municipality, Person, Role
 
@@ -20,8 +22,8 @@ from tenants.models import Membership, Municipality, Person, Role
 @dataclass(frozen=True)
 class Module:
     key: str
-    label: str
-    description: str
+    label: str | Promise
+    description: str | Promise
     url_name: str | None
     roles: frozenset[str]
     icon: str = "grid"
@@ -34,16 +36,16 @@ MODULES: dict[str, Module] = {
     for module in [
         Module(
             "audit",
-            "監査ログ",
-            "操作の記録を検索・出力します(監査担当)。",
+            _("監査ログ"),
+            _("操作の記録を検索・出力します(監査担当)。"),
             "audit:events",
             frozenset({Role.AUDITOR, Role.IT_ADMIN}),
             icon="shield",
         ),
         Module(
             "admin",
-            "システム管理",
-            "自治体データと職員IDの管理(情報システム担当)。",
+            _("システム管理"),
+            _("自治体データと職員IDの管理(情報システム担当)。"),
             "admin:index",
             frozenset({Role.IT_ADMIN}),
             icon="gear",

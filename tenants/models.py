@@ -15,6 +15,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 from common.dates import local_today
@@ -136,12 +137,12 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
 
 class Role(models.TextChoices):
-    CLERK = "clerk", "事務職員"
-    TEACHER = "teacher", "教員"
-    IT_ADMIN = "it_admin", "情報システム担当"
-    AUDITOR = "auditor", "監査担当"
-    VENDOR = "vendor", "保守事業者"
-    COUNCIL_STAFF = "council_staff", "協議会事務局"
+    CLERK = "clerk", _("事務職員")
+    TEACHER = "teacher", _("教員")
+    IT_ADMIN = "it_admin", _("情報システム担当")
+    AUDITOR = "auditor", _("監査担当")
+    VENDOR = "vendor", _("保守事業者")
+    COUNCIL_STAFF = "council_staff", _("協議会事務局")
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.utils.translation import gettext_lazy as _
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -50,12 +51,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         person = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if person is None:
-            form.add_error(None, "ログインIDまたはパスワードが正しくありません。")
+            form.add_error(None, _("ログインIDまたはパスワードが正しくありません。"))
         elif not active_roles(person, tenant):
             audit.record(actor=person, action="auth.login_refused", details={"reason": "no_membership"})
             form.add_error(
                 None,
-                f"{tenant.name}での利用権限(所属)がありません。所属する自治体のアドレスからログインしてください。",
+                _("%(town)sでの利用権限(所属)がありません。所属する自治体のアドレスからログインしてください。")
+                % {"town": tenant.name},
             )
         else:
             login(request, person)
@@ -81,7 +83,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             audit.record(actor=request.user, action="auth.logout")
         logout(request)
-        messages.info(request, "ログアウトしました。")
+        messages.info(request, _("ログアウトしました。"))
         return redirect("accounts:login")
     return render(request, "accounts/logout.html")
 
@@ -102,7 +104,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         device = match_token(person, form.cleaned_data["token"])
         if device is None:
             audit.record(actor=person, action="auth.otp_failed")
-            form.add_error("token", "認証コードが正しくないか、有効期限が切れています。")
+            form.add_error("token", _("認証コードが正しくないか、有効期限が切れています。"))
         else:
             otp_login(request, device)
             audit.record(actor=person, action="auth.otp_verified", details={"device": mfa.device_kind(device)})
@@ -133,7 +135,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             audit.record(actor=person, action="auth.otp_enrolled", details={"device": "totp"})
             request.session["kyodo_new_recovery_codes"] = codes
             return redirect("accounts:recovery_codes")
-        form.add_error("token", "確認コードが一致しません。端末の時刻が正しいか確認してください。")
+        form.add_error("token", _("確認コードが一致しません。端末の時刻が正しいか確認してください。"))
     uri = device.config_url
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5, title="認証アプリ登録用QRコード")
     return render(
@@ -198,7 +200,7 @@ def revoke_token_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = ApiToken.objects.filter(pk=pk, person=request.user, municipality=request.tenant).first()  # type: ignore[attr-defined,misc]
     if token is not None:
         services.revoke_api_token(actor=request.user, token=token)  # type: ignore[arg-type]
-        messages.success(request, "APIトークンを失効させました。")
+        messages.success(request, _("APIトークンを失効させました。"))
     return redirect("accounts:security")
 
 
@@ -210,7 +212,7 @@ def switch_view(request: HttpRequest, schema: str) -> HttpResponse:
     target = next((town for town in towns_of(person) if town.schema_name == schema), None)
     domain = Domain.objects.filter(tenant=target, is_primary=True).first() if target else None
     if target is None or domain is None:
-        messages.error(request, "切り替え先の自治体での所属がありません。")
+        messages.error(request, _("切り替え先の自治体での所属がありません。"))
         return redirect("home")
     device_id = getattr(getattr(person, "otp_device", None), "persistent_id", None)
     ticket = services.create_switch_ticket(
@@ -243,7 +245,7 @@ def switch_arrive_view(request: HttpRequest) -> HttpResponse:
     device = Device.from_persistent_id(device_id) if device_id else None
     if device is not None and device.user_id == person.pk and device.confirmed:
         otp_login(request, device)
-    messages.success(request, f"{tenant.name}に切り替えました。")
+    messages.success(request, _("%(town)sに切り替えました。") % {"town": tenant.name})
     return redirect("home")
 
 
