@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.flows import BrowserPerson, PageProblems, Server, sign_in, submit_password
