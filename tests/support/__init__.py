@@ -1,0 +1,1 @@
+"""Helpers shared by the access-control suites (route enumeration, data snapshots, response checks)."""
