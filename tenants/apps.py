@@ -9,7 +9,7 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import migration_executor  # noqa: F401  (registers the "kyodo" migration executor)
+        from tenants import migration_executor, signals  # noqa: F401  (the "kyodo" executor; audit hooks)
 
 
 class KyodoAdminConfig(admin_apps.AdminConfig):

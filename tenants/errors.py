@@ -52,3 +52,9 @@ class WithdrawalFailed(ApplicationError):
     code = "withdrawal_failed"
     message = "脱退処理を完了できませんでした。自治体のデータは変更していません。"
     status_code = 500
+
+
+class MunicipalityUnavailable(ApplicationError):
+    code = "municipality_unavailable"
+    message = "この自治体のシステムは現在利用できません(停止中または脱退済み)。"
+    status_code = 503

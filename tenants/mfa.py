@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.oath import TOTP
@@ -103,6 +104,11 @@ def demo_code(person: Person) -> str | None:
         return None
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
+
+
+def webauthn_rp_id(request: HttpRequest) -> str:
+    """The configured parent domain, or the host of the town the request came to."""
+    return settings.KYODO_WEBAUTHN_RP_ID or request.get_host().split(":")[0]
 
 
 class KyodoWebAuthnHelper(WebAuthnHelper):

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from common import context
 from tenants.access import is_verified, module_allowed, module_for, request_roles, towns_of
+from tenants.errors import MunicipalityUnavailable
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -39,6 +40,10 @@ class MunicipalityAccessMiddleware:
         if tenant is None or getattr(view_func, "kyodo_always_open", False):
             return None
         if not tenant.is_active:
+            if is_api(request):
+                return JsonResponse(
+                    MunicipalityUnavailable().as_dict(), status=503, json_dumps_params={"ensure_ascii": False}
+                )
             return render(request, "shell/unavailable.html", {"municipality": tenant}, status=503)
         if is_api(request) or getattr(view_func, "login_required", True) is False:
             return None

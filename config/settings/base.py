@@ -182,9 +182,11 @@ AXES_CLIENT_IP_CALLABLE = "common.middleware.client_ip"
 OTP_TOTP_ISSUER = "Kyodo"
 OTP_TOTP_TOLERANCE = 1
 OTP_WEBAUTHN_RP_NAME = "Kyodo 共同電算"
-# The relying party id must be the registrable host the browser sees; a passkey registered on one
-# town's host works on the other towns' hosts when they share this parent domain.
-OTP_WEBAUTHN_RP_ID = env("KYODO_WEBAUTHN_RP_ID", "localhost")
+# The relying party id: set KYODO_WEBAUTHN_RP_ID to the council's parent domain (e.g. kyodo.example.jp) so
+# that one security key works at every town's host. Unset, each town host is its own relying party
+# (browsers do not accept the bare "localhost" as a parent of "nakatosa.localhost").
+KYODO_WEBAUTHN_RP_ID = env("KYODO_WEBAUTHN_RP_ID", "")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "tenants.mfa.webauthn_rp_id"
 # Empty: the origin of the town host the request came to (a host django-tenants already matched to a
 # registered domain) is the one allowed origin; see tenants.mfa.KyodoWebAuthnHelper.
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("KYODO_WEBAUTHN_ORIGINS", "")

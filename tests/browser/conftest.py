@@ -63,6 +63,7 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "look": ("見本 十二", {"nakatosa": "clerk", "shimanto": "clerk"}, True),
     "look_admin": ("見本 十三", {"nakatosa": "it_admin"}, True),
     "look_newcomer": ("見本 十四", {"nakatosa": "clerk"}, False),
+    "security_key": ("鍵 十五", {"nakatosa": "clerk", "shimanto": "clerk"}, True),
 }
 SECTION = "町民課 住民係"
 
