@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import urls as webauthn_urls
 
 from tenants import views
@@ -11,6 +12,10 @@ def _webauthn_patterns() -> list:
     # first, django-otp-webauthn >= 0.10.3); they answer JSON, so our 2FA redirect must not apply.
     patterns = []
     for pattern in webauthn_urls.urlpatterns:
+        if pattern.name == "js-i18n-catalog":
+            # The library ships no Japanese; its script messages are translated in tenants/locale.
+            catalog = JavaScriptCatalog.as_view(packages=["django_otp_webauthn", "tenants"])
+            pattern = path("jsi18n/", catalog, name="js-i18n-catalog")
         pattern.callback.otp_exempt = True
         patterns.append(pattern)
     return patterns
