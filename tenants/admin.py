@@ -11,9 +11,8 @@ from tenants.admin_site import CouncilModelAdmin
 from tenants.models import ApiToken, Domain, Membership, Municipality, Person
 
 
-class DomainInline(admin.TabularInline):
-    model = Domain
-    extra = 0
+class CouncilInline(admin.TabularInline):
+    """Inlines on council-level models follow the same rule as CouncilModelAdmin."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return CouncilModelAdmin.has_add_permission(self, request)  # type: ignore[arg-type]
@@ -26,6 +25,11 @@ class DomainInline(admin.TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return CouncilModelAdmin.has_view_permission(self, request, obj)  # type: ignore[arg-type]
+
+
+class DomainInline(CouncilInline):
+    model = Domain
+    extra = 0
 
 
 @admin.register(Municipality)
@@ -56,22 +60,10 @@ class MunicipalityAdmin(CouncilModelAdmin):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CouncilInline):
     model = Membership
     extra = 0
     fields = ["municipality", "role", "section", "valid_from", "valid_to", "is_emergency", "note"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_add_permission(self, request)  # type: ignore[arg-type]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_change_permission(self, request, obj)  # type: ignore[arg-type]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_delete_permission(self, request, obj)  # type: ignore[arg-type]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_view_permission(self, request, obj)  # type: ignore[arg-type]
 
 
 class PersonCreationForm(AdminUserCreationForm):
