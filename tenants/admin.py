@@ -7,24 +7,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 
-from tenants.admin_site import CouncilModelAdmin
+from tenants.admin_site import CouncilInline, CouncilModelAdmin
 from tenants.models import ApiToken, Domain, Membership, Municipality, Person
-
-
-class CouncilInline(admin.TabularInline):
-    """Inlines on council-level models follow the same rule as CouncilModelAdmin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_add_permission(self, request)  # type: ignore[arg-type]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_change_permission(self, request, obj)  # type: ignore[arg-type]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_delete_permission(self, request, obj)  # type: ignore[arg-type]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return CouncilModelAdmin.has_view_permission(self, request, obj)  # type: ignore[arg-type]
 
 
 class DomainInline(CouncilInline):

@@ -97,23 +97,44 @@ class TownModelAdmin(admin.ModelAdmin):
         _audit_admin_change(request, obj, "delete", object_repr)
 
 
+def council_admin_allowed(request: HttpRequest) -> bool:
+    """Council-level data (public schema) is administered only on the council host, by its IT staff."""
+    return _on_council_host(request) and _is_it_admin(request)
+
+
 class CouncilModelAdmin(TownModelAdmin):
     """Base for council-level data in the public schema: only on the council host."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _on_council_host(request) and super().has_module_permission(request)
+        return council_admin_allowed(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _on_council_host(request) and super().has_view_permission(request, obj)
+        return council_admin_allowed(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _on_council_host(request) and super().has_add_permission(request)
+        return council_admin_allowed(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _on_council_host(request) and super().has_change_permission(request, obj)
+        return council_admin_allowed(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _on_council_host(request) and super().has_delete_permission(request, obj)
+        return council_admin_allowed(request)
+
+
+class CouncilInline(admin.TabularInline):
+    """Inlines on council-level models follow the same rule as CouncilModelAdmin."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return council_admin_allowed(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return council_admin_allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return council_admin_allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return council_admin_allowed(request)
 
 
 class ReadOnlyTownAdmin(TownModelAdmin):
