@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from datetime import date
 from http.client import HTTPConnection
@@ -29,6 +27,7 @@ import pytest
 from django.db import connection, connections
 
 from tests.browser.flows import PASSWORD, BrowserPerson, PageProblems, Server
+from tests.support.processes import database_url, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -123,21 +122,6 @@ def people(django_db_setup: Any, django_db_blocker: Any) -> dict[str, BrowserPer
     return result
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database_url(settings_dict: dict[str, Any]) -> str:
-    user = urllib.parse.quote(settings_dict.get("USER") or "postgres")
-    password = settings_dict.get("PASSWORD")
-    auth = f"{user}:{urllib.parse.quote(password)}" if password else user
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or "5432"
-    return f"postgres://{auth}@{host}:{port}/{settings_dict['NAME']}"
-
-
 def _healthy(port: int) -> bool:
     conn = HTTPConnection("127.0.0.1", port, timeout=2)
     try:
@@ -153,13 +137,13 @@ def _healthy(port: int) -> bool:
 def server(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """gunicorn, as deployed (deploy/gunicorn.conf.py), serving the test database on a free port."""
     with django_db_blocker.unblock():
-        database_url = _database_url(connection.settings_dict)
+        dsn = database_url(connection.settings_dict)
     workdir = tmp_path_factory.mktemp("browser-server")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": dsn,
         "KYODO_BIND": f"127.0.0.1:{port}",
         "KYODO_WORKERS": "2",
         # Threaded workers: Chromium opens speculative connections it may never use, and a sync
@@ -172,6 +156,8 @@ def server(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytes
         # No idle connections kept open: the test database is dropped right after this fixture.
         "KYODO_DB_CONN_MAX_AGE": "0",
         "KYODO_ACCESS_LOG": str(workdir / "access.log"),
+        # gunicorn 25.1+ control socket: our own, not the one every gunicorn on the machine shares.
+        "KYODO_CONTROL_SOCKET": str(workdir / "gunicorn.ctl"),
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--link", "-v0"],

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
 
 from common.tasks import verify_audit_chain
+from tests.support.processes import database_url
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def worker_queue(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
     """Start `celery worker` on the test database, listening on a queue of its own."""
     with django_db_blocker.unblock():
-        db_name = connection.settings_dict["NAME"]
+        settings_dict = dict(connection.settings_dict)
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = settings.DATABASES["default"]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db_name}",
+        "DATABASE_URL": database_url(settings_dict),
         "KYODO_CELERY_QUEUE": queue,
     }
     proc = subprocess.Popen(

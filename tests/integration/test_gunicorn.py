@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tenants import mfa, services
 from tenants.demo import DEMO_PASSWORD
 from tenants.models import Municipality, Person, Role
+from tests.support.processes import database_url, free_port
 
 # django_db: pytest-django creates the test database only when a collected test asks for one; without
 # it, running this module alone would point gunicorn (and the committed clerk below) at the dev database.
@@ -41,24 +41,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 15
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database_url(settings_dict: dict[str, Any]) -> str:
-    """DATABASE_URL of the test database; a unix-socket directory is percent-encoded as the host."""
-    user = urllib.parse.quote(settings_dict.get("USER") or "", safe="")
-    password = settings_dict.get("PASSWORD") or ""
-    credentials = user + (":" + urllib.parse.quote(password, safe="") if password else "")
-    host = str(settings_dict.get("HOST") or "")
-    location = urllib.parse.quote(host, safe="")
-    if settings_dict.get("PORT"):
-        location += f":{settings_dict['PORT']}"
-    return f"postgres://{credentials}@{location}/{urllib.parse.quote(settings_dict['NAME'], safe='')}"
 
 
 @dataclass
@@ -148,12 +130,12 @@ def gunicorn(
     with django_db_blocker.unblock():
         settings_dict = dict(connection.settings_dict)
     assert settings_dict["NAME"].startswith("test_"), f"not a test database: {settings_dict['NAME']}"
-    database_url = _database_url(settings_dict)
-    port = _free_port()
+    dsn = database_url(settings_dict)
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": dsn,
         # Test settings are not DEBUG, so WhiteNoise serves only what collectstatic put in STATIC_ROOT.
         "KYODO_STATIC_ROOT": str(workdir / "static"),
         "KYODO_BIND": f"127.0.0.1:{port}",
