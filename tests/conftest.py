@@ -21,7 +21,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tenants.demo import DEMO_PASSWORD, seed_demo_council
-from tenants.models import Membership, Municipality, Person
+from tenants.models import Municipality, Person
 
 HOSTS = {"nakatosa": "nakatosa.localhost", "shimanto": "shimanto.localhost", "council": "council.localhost"}
 
@@ -89,24 +89,9 @@ def client_for(db: Any) -> Any:
 @pytest.fixture
 def new_person(db: Any) -> Any:
     """Create a person with a confirmed TOTP device and optional memberships: new_person("x", nakatosa="clerk")."""
-    from datetime import date
+    from tests.support.people import make_person
 
-    from tenants import mfa
-
-    def factory(username: str, *, valid_from: date | None = None, valid_to: date | None = None, **roles: str) -> Person:
-        p = Person.objects.create_user(username, DEMO_PASSWORD, full_name=f"テスト {username}")
-        mfa.confirm_totp_device(p, mfa.pending_totp_device(p))
-        for schema, role in roles.items():
-            Membership.objects.create(
-                person=p,
-                municipality=Municipality.objects.get(schema_name=schema),
-                role=role,
-                valid_from=valid_from or date(2000, 1, 1),
-                valid_to=valid_to,
-            )
-        return p
-
-    return factory
+    return make_person
 
 
 def pytest_configure(config: Any) -> None:

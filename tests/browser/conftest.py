@@ -27,7 +27,7 @@ import pytest
 from django.db import connection, connections
 
 from tests.browser.flows import PASSWORD, BrowserPerson, PageProblems, Server
-from tests.support.processes import database_url, free_port
+from tests.support.processes import database_url, free_port, stop
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -183,12 +183,7 @@ def server(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytes
             time.sleep(0.2)
         yield Server(port=port, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process, timeout=15)
 
 
 @pytest.fixture(scope="package")

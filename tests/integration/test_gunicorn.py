@@ -32,7 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tenants import mfa, services
 from tenants.demo import DEMO_PASSWORD
 from tenants.models import Municipality, Person, Role
-from tests.support.processes import database_url, free_port
+from tests.support.processes import database_url, free_port, stop
 
 # django_db: pytest-django creates the test database only when a collected test asks for one; without
 # it, running this module alone would point gunicorn (and the committed clerk below) at the dev database.
@@ -159,12 +159,7 @@ def gunicorn(
         _wait_until_ready(process, server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process, timeout=30)
 
 
 def test_healthz_answers_in_the_schema_of_the_host(gunicorn: Server) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import urllib.parse
 from typing import Any
 
@@ -22,3 +23,13 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     if settings_dict.get("PORT"):
         location += f":{settings_dict['PORT']}"
     return f"postgres://{credentials}@{location}/{urllib.parse.quote(settings_dict['NAME'], safe='')}"
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """Ask a server process to stop (SIGTERM: graceful for gunicorn and Celery), kill it if it hangs."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
