@@ -15,6 +15,7 @@ The exit code is the failing step's, or pytest's; pytest's 5 ("no tests collecte
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -191,6 +192,7 @@ def main(argv: Sequence[str]) -> int:
                 **env,
                 "DJANGO_SETTINGS_MODULE": "config.settings.production",
                 "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters, fresh for every run
+                "KYODO_MYNUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
                 "KYODO_ALLOWED_HOSTS": ".example.jp",
             }
             workers = env.get("KYODO_TEST_WORKERS", "2")

@@ -73,6 +73,7 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "common",
+    "resident_records",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -207,6 +208,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # code of demo accounts. production.py refuses to start with it on (see common.checks).
 KYODO_DEMO_MODE = False
 KYODO_API_TOKEN_TTL_DAYS = env_int("KYODO_API_TOKEN_TTL_DAYS", 30)
+# 個人番号 encryption key (url-safe base64 of 32 bytes). Required in production; never stored with the data.
+KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", "")
 KYODO_SWITCH_TOKEN_SECONDS = 60
 
 # --- Security headers and Content-Security-Policy ------------------------------------------------

@@ -9,6 +9,7 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production")
+KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY")
 ALLOWED_HOSTS = env_list("KYODO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("KYODO_ALLOWED_HOSTS is required in production")

@@ -18,3 +18,6 @@ STORAGES = {
 # Each test run gets its own database (pytest-xdist adds a _gwN suffix per worker), so concurrent runs on
 # one machine never drop each other's database.
 DATABASES["default"]["TEST"] = {"NAME": env("KYODO_TEST_DB_NAME", f"test_kyodo_{os.getpid()}")}
+
+# A fixed development key (url-safe base64 of 32 bytes); production.py requires a real one.
+KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", "a3lvZG8tZGV2LW15bnVtYmVyLWtleS0zMmJ5dGVzISE=")

@@ -6,6 +6,7 @@ password hashing, the idle timeout, and the demo shortcut that production settin
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -344,6 +345,7 @@ def _production_env(**extra: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(64),
+        KYODO_MYNUMBER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KYODO_ALLOWED_HOSTS="nakatosa.kyodo.example.jp,shimanto.kyodo.example.jp",
         **extra,
     )

@@ -1,0 +1,232 @@
+"""The basic resident register (住民基本台帳) of one town, in that town's schema.
+
+Shape (住民記録システム標準仕様書, DOMAIN.md §6):
+* ``ChangeEvent`` — one 異動 (転入, 出生, 転居, 転出, 死亡, 世帯分離 ...), immutable once written. A mistaken
+  event is never edited: it is cancelled by a later 異動の取消し event or corrected by a 誤記修正 event.
+* ``ResidentRecord`` — the full 住民票 entry of one resident as it stood after one event (append-only).
+  Any past state is the newest record, of a not-cancelled event, whose ``effective_on`` is on or before
+  the date asked for (and, for the same date, the last recorded).
+* ``Resident`` / ``Household`` — the current state, kept in step with the records in the same
+  transaction, with a ``version`` column so two clerks cannot overwrite each other.
+
+Persons are stored by id only (``actor_id`` and a name snapshot): no foreign key leaves the town's schema.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Sex(models.TextChoices):
+    # 住民票の性別 (男・女); codes follow the common 1 = 男, 2 = 女 convention of municipal systems.
+    MALE = "1", "男"
+    FEMALE = "2", "女"
+
+
+class ResidentStatus(models.TextChoices):
+    RESIDENT = "resident", "住民"
+    MOVED_OUT = "moved_out", "転出"
+    DECEASED = "deceased", "死亡"
+    REMOVED = "removed", "消除"
+
+
+class ResidentType(models.TextChoices):
+    JAPANESE = "japanese", "日本人"
+    FOREIGN = "foreign", "外国人住民"
+
+
+class ResidentAttributes(models.Model):
+    """Every item of a 住民票 entry (住基法 第7条, 第30条の45), shared by the current row and the records."""
+
+    household = models.ForeignKey("resident_records.Household", on_delete=models.PROTECT, verbose_name="世帯")
+    family_name = models.CharField("氏", max_length=50)
+    given_name = models.CharField("名", max_length=50)
+    family_name_kana = models.CharField("氏(フリガナ)", max_length=100)
+    given_name_kana = models.CharField("名(フリガナ)", max_length=100)
+    former_surname = models.CharField("旧氏", max_length=50, blank=True)
+    former_surname_kana = models.CharField("旧氏(フリガナ)", max_length=100, blank=True)
+    alias = models.CharField("通称", max_length=100, blank=True)  # foreign residents (住基法施行令 第30条の16)
+    alias_kana = models.CharField("通称(フリガナ)", max_length=200, blank=True)
+    birth_date = models.DateField("生年月日")
+    sex = models.CharField("性別", max_length=1, choices=Sex.choices)
+    relationship = models.CharField("続柄", max_length=20)  # 世帯主, 妻, 子, 母 ... (to the head)
+    postal_code = models.CharField("郵便番号", max_length=8, blank=True)
+    address = models.CharField("住所", max_length=200)
+    address_detail = models.CharField("方書", max_length=100, blank=True)
+    domicile = models.CharField("本籍", max_length=200, blank=True)  # Japanese residents only
+    domicile_head = models.CharField("筆頭者", max_length=100, blank=True)
+    became_resident_on = models.DateField("住民となった年月日")
+    address_set_on = models.DateField("住所を定めた年月日")
+    notified_on = models.DateField("届出年月日", null=True, blank=True)
+    previous_address = models.CharField("従前の住所", max_length=200, blank=True)
+    status = models.CharField(
+        "住民状態", max_length=10, choices=ResidentStatus.choices, default=ResidentStatus.RESIDENT
+    )
+    resident_type = models.CharField(
+        "住民種別", max_length=10, choices=ResidentType.choices, default=ResidentType.JAPANESE
+    )
+    nationality = models.CharField("国籍・地域", max_length=50, blank=True)
+    residence_status = models.CharField("在留資格", max_length=50, blank=True)
+    residence_period_end = models.DateField("在留期間の満了日", null=True, blank=True)
+    # 住民票コード: 11 digits whose check formula is not public (DOMAIN.md §3) — opaque, length-checked only.
+    resident_code = models.CharField("住民票コード", max_length=11, blank=True)
+    my_number_encrypted = models.CharField("個人番号(暗号化)", max_length=200, blank=True)
+    my_number_index = models.CharField("個人番号(検索用)", max_length=64, blank=True, db_index=True)
+    moving_out_address = models.CharField("転出先住所", max_length=200, blank=True)
+    moving_out_on = models.DateField("転出(予定)年月日", null=True, blank=True)
+    moving_out_confirmed = models.BooleanField("転出確定", default=False)
+    removed_on = models.DateField("消除年月日", null=True, blank=True)
+    removal_reason = models.CharField("消除事由", max_length=50, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}"
+
+
+# The attributes a record copies from (and restores to) the current row.
+RESIDENT_ATTRIBUTE_FIELDS = [f.name for f in ResidentAttributes._meta.local_fields]
+
+
+class Household(models.Model):
+    number = models.CharField("世帯番号", max_length=11, unique=True)
+    head = models.ForeignKey(
+        "resident_records.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="世帯主",
+    )
+    created_on = models.DateField("世帯を設けた年月日")
+    dissolved_on = models.DateField("世帯消滅年月日", null=True, blank=True)
+    version = models.PositiveIntegerField("版", default=1)
+
+    class Meta:
+        verbose_name = "世帯"
+        verbose_name_plural = "世帯"
+
+    def __str__(self) -> str:
+        return f"世帯 {self.number}"
+
+
+class Resident(ResidentAttributes):
+    """The current 住民票 entry of one person (住民 or, after removal, 除票)."""
+
+    atena_number = models.CharField("宛名番号", max_length=11, unique=True)
+    # Search keys, normalised (NFKC, katakana, no spaces) so that full/half width and hiragana match.
+    search_name = models.CharField(max_length=200, db_index=True, editable=False)
+    search_kana = models.CharField(max_length=300, db_index=True, editable=False)
+    version = models.PositiveIntegerField("版", default=1)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "住民"
+        verbose_name_plural = "住民"
+        indexes = [
+            models.Index(fields=["birth_date"]),
+            models.Index(fields=["household", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resident_code="") | Q(resident_code__regex=r"^\d{11}$"), name="resident_code_11_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # 宛名番号, not the name: this string ends up in audit rows, which must not carry personal data.
+        return f"住民 {self.atena_number}"
+
+
+class EventKind(models.TextChoices):
+    MOVE_IN = "move_in", "転入"
+    MOVE_IN_FROM_ABROAD = "move_in_abroad", "国外からの転入"
+    BIRTH = "birth", "出生"
+    CHANGE_OF_ADDRESS = "change_of_address", "転居"
+    MOVE_OUT_PLANNED = "move_out_planned", "転出(予定)"
+    MOVE_OUT_CONFIRMED = "move_out_confirmed", "転出(確定)"
+    DEATH = "death", "死亡"
+    HOUSEHOLD_SPLIT = "household_split", "世帯分離"
+    HOUSEHOLD_MERGE = "household_merge", "世帯合併"
+    HEAD_CHANGE = "head_change", "世帯主変更"
+    EX_OFFICIO_ENTRY = "ex_officio_entry", "職権記載"
+    EX_OFFICIO_REMOVAL = "ex_officio_removal", "職権消除"
+    EX_OFFICIO_CORRECTION = "ex_officio_correction", "職権修正"
+    CLERICAL_CORRECTION = "clerical_correction", "誤記修正"
+    CANCELLATION = "cancellation", "異動の取消し"
+
+
+class ChangeEvent(models.Model):
+    """One 異動, immutable (the database refuses UPDATE and DELETE, see migration 0002)."""
+
+    kind = models.CharField("異動事由", max_length=30, choices=EventKind.choices)
+    event_date = models.DateField("異動日")
+    notified_on = models.DateField("届出日", null=True, blank=True)
+    # 処理日: always the server's clock (標準仕様書 §4.0.3), never typed in.
+    processed_at = models.DateTimeField("処理日時", default=timezone.now)
+    ex_officio = models.BooleanField("職権", default=False)
+    cancels = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="cancelled_by", verbose_name="取消対象"
+    )
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    reason = models.CharField("理由・備考", max_length=200, blank=True)
+    details = models.JSONField("内容", default=dict, blank=True)
+    actor_id = models.BigIntegerField("処理者ID", null=True, blank=True)
+    actor_name = models.CharField("処理者", max_length=100, blank=True)
+    terminal = models.CharField("端末", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "異動"
+        verbose_name_plural = "異動"
+        ordering = ["processed_at", "id"]
+        indexes = [models.Index(fields=["kind", "event_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.event_date} (#{self.pk})"
+
+
+class ResidentRecord(ResidentAttributes):
+    """A resident's whole entry as it stood after one event (append-only)."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="records")
+    event = models.ForeignKey(ChangeEvent, on_delete=models.PROTECT, related_name="records")
+    effective_on = models.DateField("適用日")
+    recorded_at = models.DateTimeField("記録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "住民票記載履歴"
+        verbose_name_plural = "住民票記載履歴"
+        ordering = ["effective_on", "recorded_at", "id"]
+        indexes = [models.Index(fields=["resident", "effective_on", "recorded_at"])]
+        constraints = [models.UniqueConstraint(fields=["resident", "event"], name="one_record_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.resident} @ {self.effective_on} ({self.event_id})"
+
+
+class HouseholdRecord(models.Model):
+    """Who headed a household after one event (append-only); membership comes from resident records."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="records")
+    event = models.ForeignKey(ChangeEvent, on_delete=models.PROTECT, related_name="household_records")
+    head = models.ForeignKey(Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    effective_on = models.DateField("適用日")
+    recorded_at = models.DateTimeField("記録日時", default=timezone.now)
+    dissolved = models.BooleanField("消滅", default=False)
+
+    class Meta:
+        verbose_name = "世帯履歴"
+        verbose_name_plural = "世帯履歴"
+        ordering = ["effective_on", "recorded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["household", "event"], name="one_household_record_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.household} @ {self.effective_on}"
