@@ -12,3 +12,8 @@ def current_schema() -> str:
 
 def use_public_schema() -> None:
     connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
+# Extensions the platform installs once per database in the public schema; town schemas use them (e.g. the
+# trigram indexes of resident search), so a town's dump restores only where they exist.
+PUBLIC_EXTENSIONS = ("pg_trgm",)

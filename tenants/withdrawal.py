@@ -38,6 +38,7 @@ from psycopg.conninfo import make_conninfo
 
 from common import audit
 from common.errors import ApplicationError
+from common.tenancy import PUBLIC_EXTENSIONS
 from tenants.errors import MunicipalityNotFound, WithdrawalFailed
 from tenants.models import Domain, Municipality, Person
 
@@ -507,7 +508,9 @@ def _restored_row_counts(*, dump_file: Path, schema: str, tools: PgTools) -> dic
     A scratch *database*, not a scratch schema: pg_restore cannot rename a schema, so the dump only
     restores under its own name — which, in the live database, is the town's schema itself. A fresh
     database also proves the dump needs nothing from the public schema (no foreign keys, functions or
-    types outside the town), because nothing else exists there.
+    types outside the town), because nothing else exists there — except the extensions the platform
+    provides to every town (common.tenancy.PUBLIC_EXTENSIONS), which are created first, as on any server
+    that would receive the archive.
     """
     scratch = _scratch_database_name()
     with connection.cursor() as cursor:
@@ -528,6 +531,11 @@ def _restored_row_counts(*, dump_file: Path, schema: str, tools: PgTools) -> dic
             details={"step": "verify_restore"},
         ) from exc
     try:
+        with psycopg.connect(_conninfo(scratch), autocommit=True) as scratch_conn:
+            for extension in PUBLIC_EXTENSIONS:
+                scratch_conn.execute(
+                    sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA public").format(sql.Identifier(extension))
+                )
         # --exit-on-error and one transaction: any error (e.g. a reference to an object outside the
         # town's schema) fails the proof instead of being printed as a warning and skipped.
         _run_tool(

@@ -27,19 +27,40 @@ HOSTS = {"nakatosa": "nakatosa.localhost", "shimanto": "shimanto.localhost", "co
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(
+    request: Any,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """Always the test database, whatever tests are selected, seeded with the demo council.
+
+    pytest-django creates it only when some selected test is marked for the database; tests that commit
+    through django_db_blocker.unblock() (withdrawal, browser, gunicorn) would otherwise reach the
+    development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb, aliases={"default"}
+        )
         name = connection.settings_dict["NAME"]
-        # Never seed (or let a test commit into) anything but a test database.
         assert name.startswith("test_"), f"refusing to seed non-test database {name!r}"
         seed_demo_council()
         connection.set_schema_to_public()
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _always_on_the_test_database(django_db_setup: Any) -> None:
-    """Create the test database for every run, so that fixtures that commit through
-    django_db_blocker.unblock() can never reach the development database."""
+def _always_on_the_test_database(django_db_setup: None) -> None:
+    """Set the test database up for every run (see django_db_setup)."""
 
 
 @pytest.fixture(autouse=True)
