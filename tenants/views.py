@@ -52,7 +52,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         person = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if person is None:
             form.add_error(None, _("ログインIDまたはパスワードが正しくありません。"))
-        elif not active_roles(person, tenant):
+        elif not (roles := active_roles(person, tenant)):
             audit.record(actor=person, action="auth.login_refused", details={"reason": "no_membership"})
             form.add_error(
                 None,
@@ -61,7 +61,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         else:
             login(request, person)
-            audit.record(actor=person, action="auth.login", details={"stage": "password"})
+            audit.record(actor=person, action="auth.login", details={"stage": "password"}, role=",".join(sorted(roles)))
             return redirect_to_verify(request, form.cleaned_data.get("next"))
     return render(request, "accounts/login.html", {"form": form})
 

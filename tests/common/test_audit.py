@@ -222,3 +222,11 @@ def test_tail_rewritten_with_recomputed_hashes_is_detected_by_the_anchor(tanaka:
         )
     report = audit.verify_chain("nakatosa")
     assert not report.intact and report.first_break is not None and report.first_break.seq == last.seq
+
+
+def test_actions_have_japanese_labels_for_auditors() -> None:
+    from common.audit_labels import action_label
+
+    assert action_label("auth.login") == "ログイン"
+    assert action_label("resident.move_in") == "住民記録: 転入"
+    assert action_label("something.unknown") == "something.unknown"
