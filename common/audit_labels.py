@@ -33,7 +33,6 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
-
 def register(labels: dict[str, str]) -> None:
     """Business modules add the labels of their own actions when their app is ready."""
     ACTION_LABELS.update(labels)

@@ -16,5 +16,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         roles = request_roles(request)
         data["kyodo_roles"] = roles
         data["kyodo_modules"] = modules_for_roles(roles)
+        # Modules with browser screens (a module may so far offer its API only).
+        data["kyodo_screens"] = [m for m in data["kyodo_modules"] if m.url_name]
         data["kyodo_towns"] = towns_of(user)
     return data

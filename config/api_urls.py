@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from common import api as audit_api
+from resident_records import api as resident_api
 from tenants import api as tenants_api
 
 app_name = "api"
@@ -15,6 +16,16 @@ audit_patterns = (
     "audit",
 )
 
+resident_patterns = (
+    [
+        path("residents/<str:atena_number>/", resident_api.ResidentDetailView.as_view(), name="resident"),
+        path("residents/<str:atena_number>/history/", resident_api.ResidentHistoryView.as_view(), name="history"),
+        path("households/<str:number>/", resident_api.HouseholdDetailView.as_view(), name="household"),
+        path("events/", resident_api.EventListView.as_view(), name="events"),
+    ],
+    "resident_records",
+)
+
 urlpatterns = [
     path("me/", tenants_api.MeView.as_view(), name="me"),
     path("tokens/", tenants_api.TokenListCreateView.as_view(), name="tokens"),
@@ -22,4 +33,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include(audit_patterns)),
+    path("resident_records/", include(resident_patterns)),
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("tenants.urls")),
     path("accounts/webauthn/", include(webauthn_patterns)),
     path("audit/", include("common.urls")),
+    path("verify/", include("resident_records.urls_public")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

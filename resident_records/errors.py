@@ -35,3 +35,37 @@ class EventNotAllowed(ApplicationError):
     code = "event_not_allowed"
     message = "この住民・世帯の状態では、この異動は処理できません。"
     status_code = 409
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+    message = "該当する異動が見つかりません。"
+
+
+class NewHeadRequired(ValidationFailed):
+    code = "new_head_required"
+    message = (
+        "世帯主が世帯を離れ、他の世帯員が残るため、新しい世帯主を選んでください"
+        "(住民基本台帳法 第25条 世帯主変更を同時に処理します)。"
+    )
+
+
+class RelationshipMissing(ValidationFailed):
+    code = "relationship_required"
+    message = "世帯主が変わるため、残る世帯員全員について新しい世帯主との続柄を入力してください。"
+
+
+class ReasonRequired(ValidationFailed):
+    code = "reason_required"
+    message = "職権による処理・取消しには理由の入力が必要です。"
+
+
+class FieldNotCorrectable(ValidationFailed):
+    code = "field_not_correctable"
+    message = "この項目は修正の対象にできません。"
+
+
+class CancellationNotAllowed(ApplicationError):
+    code = "cancellation_not_allowed"
+    message = "この異動は取り消せません。"
+    status_code = 409

@@ -14,6 +14,7 @@ Persons are stored by id only (``actor_id`` and a name snapshot): no foreign key
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -230,3 +231,200 @@ class HouseholdRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} @ {self.effective_on}"
+
+
+# --- 支援措置 (support measures for DV, stalking and similar victims) --------------------------------------
+#
+# 住民記録システム標準仕様書 §1.1.16, §3.1, §3.4; DOMAIN.md §6. Decisions are never edited:
+# * a measure's own row keeps the decision (who, when, resident, scopes, start); only ``end_on`` may move
+#   later (each extension is also an append-only SupportMeasureExtension row) and the release fields are set
+#   once, from 有効 to 解除 — the database refuses anything else (migration 0004);
+# * extensions and temporary releases are append-only rows (UPDATE/DELETE refused by trigger).
+
+
+class SupportMeasureKind(models.TextChoices):
+    SUPPORT = "support", "支援措置"
+    # 仮支援措置: between the application and the decision (標準仕様書 §3.4).
+    PROVISIONAL = "provisional", "仮支援措置"
+
+
+class SupportScope(models.TextChoices):
+    """What a measure blocks (DOMAIN.md §6: 閲覧, 住民票 of the current and former address, 附票)."""
+
+    INSPECTION = "inspection", "住民基本台帳の一部の写しの閲覧"
+    CERTIFICATE = "certificate", "住民票の写し等の交付"
+    REMOVED_CERTIFICATE = "removed_certificate", "除票の写し等の交付"
+    ATTACHED_RECORD = "attached_record", "戸籍の附票の写しの交付"
+    REMOVED_ATTACHED_RECORD = "removed_attached_record", "除附票の写しの交付"
+
+
+class SupportMeasureStatus(models.TextChoices):
+    ACTIVE = "active", "有効"
+    RELEASED = "released", "解除"
+
+
+class SupportMeasure(models.Model):
+    """One 支援措置 (or 仮支援措置) decision for a 支援対象者 and the persons accompanying them."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="support_measures", verbose_name="支援対象者"
+    )
+    accompanying = models.ManyToManyField(
+        Resident, blank=True, related_name="accompanied_support_measures", verbose_name="併せて支援を求める者"
+    )
+    kind = models.CharField("種別", max_length=20, choices=SupportMeasureKind.choices)
+    scopes = ArrayField(models.CharField(max_length=30, choices=SupportScope.choices), verbose_name="対象事務")
+    start_on = models.DateField("支援開始日")
+    end_on = models.DateField("支援終了日")
+    perpetrator = models.TextField("加害者に関する情報", blank=True)
+    note = models.CharField("申出の概要・備考", max_length=500, blank=True)
+    status = models.CharField(
+        "状態", max_length=10, choices=SupportMeasureStatus.choices, default=SupportMeasureStatus.ACTIVE
+    )
+    decided_at = models.DateTimeField("決定日時", default=timezone.now)
+    decided_by_id = models.BigIntegerField("決定者ID", null=True, blank=True)
+    decided_by_name = models.CharField("決定者", max_length=100, blank=True)
+    released_at = models.DateTimeField("解除日時", null=True, blank=True)
+    released_by_id = models.BigIntegerField("解除者ID", null=True, blank=True)
+    released_by_name = models.CharField("解除者", max_length=100, blank=True)
+    release_reason = models.CharField("解除の理由", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "支援措置"
+        verbose_name_plural = "支援措置"
+        ordering = ["end_on", "id"]
+        indexes = [models.Index(fields=["status", "end_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_on__gte=models.F("start_on")), name="support_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(status="active", released_at__isnull=True)
+                | Q(status="released", released_at__isnull=False),
+                name="support_release_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # No names: this string ends up in audit rows.
+        return f"支援措置 #{self.pk}"
+
+
+class SupportMeasureExtension(models.Model):
+    """One extension of a measure's period (append-only)."""
+
+    measure = models.ForeignKey(SupportMeasure, on_delete=models.PROTECT, related_name="extensions")
+    previous_end_on = models.DateField("延長前の終了日")
+    new_end_on = models.DateField("延長後の終了日")
+    decided_at = models.DateTimeField("決定日時", default=timezone.now)
+    decided_by_id = models.BigIntegerField("決定者ID", null=True, blank=True)
+    decided_by_name = models.CharField("決定者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "支援措置の延長"
+        verbose_name_plural = "支援措置の延長"
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.measure} 延長 {self.previous_end_on} → {self.new_end_on}"
+
+
+class TemporaryRelease(models.Model):
+    """A 一時解除 by the 支援措置責任者; it re-locks by itself at ``relock_at`` (append-only).
+
+    Never sent to other systems (コンビニ交付, 住基ネット CS): it only lets this town's counter proceed.
+    """
+
+    measure = models.ForeignKey(SupportMeasure, on_delete=models.PROTECT, related_name="temporary_releases")
+    released_at = models.DateTimeField("一時解除日時", default=timezone.now)
+    relock_at = models.DateTimeField("再設定日時")
+    purpose = models.CharField("一時解除の目的", max_length=500)
+    released_by_id = models.BigIntegerField("解除者ID", null=True, blank=True)
+    released_by_name = models.CharField("解除者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "支援措置の一時解除"
+        verbose_name_plural = "支援措置の一時解除"
+        ordering = ["released_at", "id"]
+        indexes = [models.Index(fields=["measure", "relock_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(relock_at__gt=models.F("released_at")), name="relock_after_release")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} 一時解除 {self.released_at:%Y-%m-%d %H:%M}"
+
+
+# --- 住民票の写し等の交付 (certificates) and the 交付履歴 ------------------------------------------------------
+
+
+class CertificateKind(models.TextChoices):
+    RESIDENCE_COPY = "residence_copy", "住民票の写し"
+    ENTRY_CERTIFICATE = "entry_certificate", "住民票記載事項証明書"
+    REMOVED_COPY = "removed_copy", "除票の写し"
+
+
+class CertificateSerial(models.Model):
+    """The last 発行番号 of a calendar year in this town (gapless; one row per year, locked while issuing)."""
+
+    year = models.PositiveIntegerField("年", unique=True)
+    last_number = models.PositiveIntegerField("最終番号", default=0)
+
+    class Meta:
+        verbose_name = "発行番号の採番"
+        verbose_name_plural = "発行番号の採番"
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class CertificateIssuance(models.Model):
+    """One line of the 交付履歴 (標準仕様書 §1.3.8). Only the void fields may be set, once (migration 0004)."""
+
+    number = models.CharField("発行番号", max_length=30, unique=True)
+    year = models.PositiveIntegerField("発行年")
+    serial = models.PositiveIntegerField("連番")
+    kind = models.CharField("証明書の種類", max_length=30, choices=CertificateKind.choices)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="世帯"
+    )
+    residents = models.ManyToManyField(Resident, related_name="certificate_issuances", verbose_name="記載された住民")
+    whole_household = models.BooleanField("世帯全員", default=False)
+    include_head_and_relationship = models.BooleanField("世帯主・続柄を記載", default=False)
+    include_domicile = models.BooleanField("本籍・筆頭者を記載", default=False)
+    include_resident_code = models.BooleanField("住民票コードを記載", default=False)
+    include_my_number = models.BooleanField("個人番号を記載", default=False)
+    requested_by = models.CharField("請求者", max_length=200)
+    purpose = models.CharField("利用目的", max_length=200)
+    issued_at = models.DateTimeField("交付日時", default=timezone.now)
+    issued_by_id = models.BigIntegerField("交付者ID", null=True, blank=True)
+    issued_by_name = models.CharField("交付者", max_length=100, blank=True)
+    terminal = models.CharField("端末", max_length=100, blank=True)
+    page_count = models.PositiveIntegerField("枚数")
+    fee = models.PositiveIntegerField("手数料(円)", null=True, blank=True)
+    # Only digests are kept: the code itself exists on the paper alone, so a copy of the database does not
+    # let anyone "verify" a forged paper.
+    verification_code_sha256 = models.CharField("確認コード(SHA-256)", max_length=64, unique=True)
+    pdf_sha256 = models.CharField("PDFのSHA-256", max_length=64)
+    voided_at = models.DateTimeField("無効日時", null=True, blank=True)
+    voided_by_id = models.BigIntegerField("無効処理者ID", null=True, blank=True)
+    voided_by_name = models.CharField("無効処理者", max_length=100, blank=True)
+    void_reason = models.CharField("無効の理由", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "交付履歴"
+        verbose_name_plural = "交付履歴"
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["issued_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "serial"], name="certificate_serial_unique_per_year"),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, void_reason="") | Q(voided_at__isnull=False) & ~Q(void_reason=""),
+                name="certificate_void_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"交付 {self.number}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None

@@ -1,12 +1,40 @@
-"""Reads of the register: the state of a resident or a household as of any date."""
+"""Reads of the register: the state of a resident or a household as of any date.
+
+How a past state is computed (the records are append-only, see models.py):
+* Records of cancelled events are ignored (they stay in the history, marked, see ``events_for``).
+* A cancellation's own records only repeat an earlier state (they restore the current row), so they are not
+  a state of their own either: the state after a cancellation is what the remaining records say.
+* A correction (職権修正 / 誤記修正) is an overlay: from its effective date, the fields it corrected replace
+  the values of every record that was written before the correction. Records written after it already
+  carry the corrected value. The mistaken records stay in the history as they were.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from resident_records.models import HouseholdRecord, Resident, ResidentRecord
+from resident_records.models import (
+    ChangeEvent,
+    EventKind,
+    HouseholdRecord,
+    Resident,
+    ResidentRecord,
+    ResidentStatus,
+)
+
+CORRECTION_KINDS = frozenset({EventKind.EX_OFFICIO_CORRECTION, EventKind.CLERICAL_CORRECTION})
+# Events whose records are not a state of their own (see the module docstring).
+NOT_A_STATE = frozenset({EventKind.CANCELLATION, *CORRECTION_KINDS})
+# Events by which members join an existing household from outside, for the "newcomers last" rule.
+JOINING_KINDS = frozenset(
+    {EventKind.MOVE_IN, EventKind.MOVE_IN_FROM_ABROAD, EventKind.EX_OFFICIO_ENTRY, EventKind.HOUSEHOLD_MERGE}
+)
 
 
 def effective_records() -> QuerySet[ResidentRecord]:
@@ -15,18 +43,45 @@ def effective_records() -> QuerySet[ResidentRecord]:
 
 
 def resident_as_of(resident: Resident, day: date) -> ResidentRecord | None:
-    """The resident's entry as it stood on ``day`` (None before the resident was registered here)."""
-    return (
+    """The resident's entry as it stood on ``day`` (None before the resident was registered here).
+
+    The returned record carries the corrections effective on ``day``; it is a read-only view (the history
+    tables refuse UPDATE).
+    """
+    records = list(
         effective_records()
         .filter(resident=resident, effective_on__lte=day)
+        .select_related("event")
         .order_by("-effective_on", "-recorded_at", "-id")
-        .first()
     )
+    base = next((r for r in records if r.event.kind not in NOT_A_STATE), None)
+    if base is None:
+        return None
+    corrections = sorted(
+        (r for r in records if r.event.kind in CORRECTION_KINDS and r.event_id > base.event_id),
+        key=lambda r: r.event_id,
+    )
+    for correction in corrections:
+        for name in correction.event.details.get("fields", []):
+            setattr(base, name, getattr(correction, name))
+    base.resident = resident
+    return base
 
 
 def history(resident: Resident) -> QuerySet[ResidentRecord]:
     """Every record of the resident, cancelled ones included, for the history timeline."""
     return resident.records.select_related("event", "event__cancelled_by").order_by("effective_on", "recorded_at", "id")
+
+
+def events_for(resident: Resident) -> QuerySet[ChangeEvent]:
+    """The resident's 異動 in processing order, each annotated ``is_cancelled`` (cancelled ones stay listed)."""
+    cancelled = ChangeEvent.objects.filter(cancels=OuterRef("pk"))
+    return (
+        ChangeEvent.objects.filter(records__resident=resident)
+        .annotate(is_cancelled=Exists(cancelled))
+        .select_related("cancels")
+        .order_by("processed_at", "id")
+    )
 
 
 def household_members_as_of(household_id: int, day: date) -> list[ResidentRecord]:
@@ -40,7 +95,7 @@ def household_members_as_of(household_id: int, day: date) -> list[ResidentRecord
     members = []
     for resident in Resident.objects.filter(pk__in=candidates).order_by("pk"):
         record = resident_as_of(resident, day)
-        if record is not None and record.household_id == household_id and record.status == "resident":
+        if record is not None and record.household_id == household_id and record.status == ResidentStatus.RESIDENT:
             members.append(record)
     return members
 
@@ -50,6 +105,144 @@ def household_head_as_of(household_id: int, day: date) -> HouseholdRecord | None
         HouseholdRecord.objects.filter(
             household_id=household_id, effective_on__lte=day, event__cancelled_by__isnull=True
         )
+        .exclude(event__kind=EventKind.CANCELLATION)
         .order_by("-effective_on", "-recorded_at", "-id")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class HouseholdAsOf:
+    household_id: int
+    head_id: int | None
+    dissolved: bool
+    members: list[ResidentRecord]  # in certificate order (標準仕様書 §5.2)
+
+
+def household_as_of(household_id: int, day: date) -> HouseholdAsOf | None:
+    """The household as it stood on ``day``: its 世帯主 and members in certificate order (None before it existed)."""
+    head = household_head_as_of(household_id, day)
+    if head is None:
+        return None
+    members = household_members_as_of(household_id, day)
+    return HouseholdAsOf(
+        household_id=household_id,
+        head_id=head.head_id,
+        dissolved=head.dissolved,
+        members=ordered_members(members, newcomers=_newcomers(household_id, day, members)),
+    )
+
+
+def _newcomers(household_id: int, day: date, members: list[ResidentRecord]) -> dict[int, int]:
+    """Members who joined after the household took its present shape, with the id of their joining event.
+
+    The household takes its shape when it is set up, and again at each 世帯主変更 (which re-gives every 続柄).
+    A member who came in later from outside (転入, 職権記載, 世帯合併) is a newcomer; a child born into the
+    household is not, and sorts by 続柄 like the others.
+    """
+    reshaped = (
+        HouseholdRecord.objects.filter(
+            household_id=household_id, effective_on__lte=day, event__cancelled_by__isnull=True
+        )
+        .exclude(event__kind__in=NOT_A_STATE)
+        .select_related("event")
+        .order_by("event_id")
+    )
+    shaped_at = 0
+    for index, record in enumerate(reshaped):
+        if index == 0 or record.event.kind == EventKind.HEAD_CHANGE:
+            shaped_at = record.event_id
+    joined: dict[int, int] = {}
+    for member in members:
+        first = (
+            effective_records()
+            .filter(resident_id=member.resident_id, household_id=household_id, effective_on__lte=day)
+            .exclude(event__kind__in=NOT_A_STATE)
+            .select_related("event")
+            .order_by("event_id")
+            .first()
+        )
+        if first is not None and first.event_id > shaped_at and first.event.kind in JOINING_KINDS:
+            joined[member.resident_id] = first.event_id
+    return joined
+
+
+def overdue_move_outs(today: date, *, days: int = 30) -> QuerySet[Resident]:
+    """住民 whose 転出予定日 passed more than ``days`` ago with no 転入通知 yet.
+
+    Nothing is done automatically: the clerk investigates (実態調査) and, if the person has left, removes the
+    entry by 職権消除 (services.record_ex_officio_removal).
+    """
+    return Resident.objects.filter(
+        status=ResidentStatus.RESIDENT,
+        moving_out_confirmed=False,
+        moving_out_on__lt=today - timedelta(days=days),
+    ).order_by("moving_out_on", "pk")
+
+
+# --- household sort order (住民記録システム標準仕様書 §5.2, DOMAIN.md §6) ---------------------------
+#
+# How 続柄 strings are read (they are written relative to the 世帯主, 住民基本台帳事務処理要領):
+#   tier 1: 世帯主; then the spouse (妻, 夫, 未届の妻, 未届の夫); then the head's children by birth date —
+#           子, 長男/長女, 二男/二女 (次男/次女) ..., 養子/養女, and the spouse's children (妻の子, 夫の子).
+#   tier 2: the families of married children: their spouses (子の妻, 子の夫, 長男の妻 ...), then 孫 (and
+#           孫の妻/孫の夫), then 曾孫. 続柄 strings do not say which child a grandchild belongs to, so tier 2 is
+#           ordered by generation, then birth date.
+#   tier 3: parents (父, 母, 養父, 養母, 妻の父, 夫の母 ...), then grandparents (祖父, 祖母), then siblings
+#           (兄, 姉, 弟, 妹 and their spouses), then other relatives (おじ, おば, おい, めい, 縁故者 ...
+#           and any 続柄 not listed here), and last 同居人 (not related).
+#   newcomers: members who joined from outside after the household took its shape come after all tiers,
+#           in the order they joined.
+# Within a group: birth date, then 宛名番号.
+
+_CHILD = re.compile(r"^(子|養子|養女|(?:長|次|[二三四五六七八九十]+)[男女]|(?:妻|夫)の子)$")
+_CHILD_SPOUSE = re.compile(r"^(子|養子|養女|(?:長|次|[二三四五六七八九十]+)[男女])の(妻|夫)$")
+_GRANDCHILD = re.compile(r"^孫(の(妻|夫))?$")
+_GREAT_GRANDCHILD = re.compile(r"^(曾孫|曽孫|ひ孫|玄孫)$")
+_PARENT = re.compile(r"^((妻|夫)の)?(父|母|養父|養母)$")
+_GRANDPARENT = re.compile(r"^((妻|夫)の)?(祖父|祖母)$")
+_SIBLING = re.compile(r"^(兄|姉|弟|妹)(の(妻|夫))?$")
+_LODGER = frozenset({"同居人"})
+
+
+def relationship_group(relationship: str) -> tuple[int, int]:
+    """(tier, group within the tier) of a 続柄 string; see the table above."""
+    text = "".join(unicodedata.normalize("NFKC", relationship or "").split())
+    if text == "世帯主":
+        return 1, 0
+    if text in {"妻", "夫", "未届の妻", "未届の夫"}:
+        return 1, 1
+    if _CHILD.match(text):
+        return 1, 2
+    if _CHILD_SPOUSE.match(text):
+        return 2, 0
+    if _GRANDCHILD.match(text):
+        return 2, 1
+    if _GREAT_GRANDCHILD.match(text):
+        return 2, 2
+    if _PARENT.match(text):
+        return 3, 0
+    if _GRANDPARENT.match(text):
+        return 3, 1
+    if _SIBLING.match(text):
+        return 3, 2
+    if text in _LODGER:
+        return 3, 4
+    return 3, 3
+
+
+def household_sort_key(record: ResidentRecord, *, joined: int | None = None) -> tuple[int, int, int, date, str]:
+    """Sort key of one member; ``joined`` (the id of the joining event) marks a newcomer."""
+    atena = record.resident.atena_number
+    if joined is not None:
+        return 4, 0, joined, record.birth_date, atena
+    tier, group = relationship_group(record.relationship)
+    return tier, group, 0, record.birth_date, atena
+
+
+def ordered_members(
+    records: Iterable[ResidentRecord], *, newcomers: Mapping[int, int] | None = None
+) -> list[ResidentRecord]:
+    """Members in the order of a household certificate (標準仕様書 §5.2)."""
+    joined = newcomers or {}
+    return sorted(records, key=lambda r: household_sort_key(r, joined=joined.get(r.resident_id)))

@@ -56,21 +56,23 @@ def _root_prefix() -> list[str]:
         return ["sudo", "-n"]
     fail(
         f"{CHROMIUM} がありません。ブラウザのテストに Debian の chromium パッケージが必要です:\n"
-        "  sudo apt-get install -y chromium fonts-noto-cjk"
+        "  sudo apt-get install -y chromium fonts-noto-cjk poppler-utils"
     )
     raise AssertionError("unreachable")
 
 
 def ensure_chromium() -> None:
-    if CHROMIUM.exists():
+    # pdftotext (poppler-utils) lets the certificate tests read the PDFs they render.
+    if CHROMIUM.exists() and shutil.which("pdftotext"):
         return
     if not shutil.which("apt-get"):
         fail(f"{CHROMIUM} がありません。Debian/Ubuntu の chromium パッケージをインストールしてください。")
     prefix = _root_prefix()
-    say("==> Chromium と日本語フォントをインストールしています (apt-get install chromium fonts-noto-cjk)")
+    say("==> Chromium・日本語フォント・poppler-utils をインストールしています (apt-get install)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     apt = [*prefix, "apt-get", "-o", "DPkg::Lock::Timeout=300"]
-    for command in ([*apt, "update", "-qq"], [*apt, "install", "-y", "-qq", "chromium", "fonts-noto-cjk"]):
+    packages = ["chromium", "fonts-noto-cjk", "poppler-utils"]
+    for command in ([*apt, "update", "-qq"], [*apt, "install", "-y", "-qq", *packages]):
         if subprocess.run(command, env=env, stdin=subprocess.DEVNULL, check=False).returncode != 0:
             fail(f"Chromium をインストールできませんでした: {' '.join(command)}")
 

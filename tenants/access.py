@@ -43,6 +43,14 @@ MODULES: dict[str, Module] = {
             icon="shield",
         ),
         Module(
+            "resident_records",
+            _("住民記録"),
+            _("住民基本台帳の照会・異動・証明書(事務職員)。"),
+            None,
+            frozenset({Role.CLERK, Role.AUDITOR}),
+            icon="resident",
+        ),
+        Module(
             "admin",
             _("システム管理"),
             _("自治体データと職員IDの管理(情報システム担当)。"),

@@ -143,6 +143,8 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("監査担当")
     VENDOR = "vendor", _("保守事業者")
     COUNCIL_STAFF = "council_staff", _("協議会事務局")
+    # 支援措置責任者: the only role that may release a DV/stalking support-measure block (標準仕様書 §3.4).
+    SUPPORT_MEASURE_OFFICER = "support_officer", _("支援措置責任者")
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

@@ -70,7 +70,7 @@ def test_me_with_a_verified_session(client_for: Any) -> None:
     assert data["username"] == "auditor"
     assert data["municipality"] == "中土佐町"
     assert data["roles"] == ["auditor"]
-    assert data["modules"] == [{"key": "audit", "label": "監査ログ"}]
+    assert data["modules"] == [{"key": "audit", "label": "監査ログ"}, {"key": "resident_records", "label": "住民記録"}]
     assert [(m["schema"], m["role"]) for m in data["memberships"]] == [("nakatosa", "auditor"), ("shimanto", "auditor")]
     assert set(data["memberships"][0]) == {
         "municipality", "schema", "role", "role_label", "section", "valid_from", "valid_to",

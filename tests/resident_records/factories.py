@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from resident_records.services import PersonInput
+from resident_records import services
+from resident_records.models import Household, Resident
+from resident_records.services import PersonInput, Versioned
 
 
 def person(
@@ -37,3 +39,24 @@ def family() -> list[PersonInput]:
         person("山田", "花子", "ヤマダ", "ハナコ", birth=date(1982, 8, 12), sex="2", relationship="妻"),
         person("山田", "一郎", "ヤマダ", "イチロウ", birth=date(2012, 4, 3), relationship="子"),
     ]
+
+
+def versioned(obj: Any) -> Versioned:
+    """The id and version a clerk's screen would show for a resident or household (re-read from the DB)."""
+    obj.refresh_from_db()
+    return Versioned(obj.pk, obj.version)
+
+
+def move_in_family(
+    actor: Any,
+    *,
+    members: list[PersonInput] | None = None,
+    on: date = date(2026, 4, 1),
+    address: str = "高知県高岡郡中土佐町久礼 1234",
+) -> tuple[Household, list[Resident]]:
+    """A household moved in on ``on`` (default: 世帯主, 妻, 子); returns it and its residents in input order."""
+    event = services.record_move_in(
+        actor=actor, event_date=on, notified_on=on, address=address, members=members or family()
+    )
+    household = Household.objects.get(pk=event.household_id)
+    return household, list(Resident.objects.filter(household=household).order_by("pk"))

@@ -1,0 +1,150 @@
+"""REST API of the resident register (clerks, auditors). Reads are personal data: a purpose is required and
+every read is audited. Residents are addressed by 宛名番号, households by 世帯番号; an unknown number and a
+number of another town are answered alike (404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponseBase
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common import audit
+from common.dates import local_today
+from common.rest import CSVStreamRenderer, stream_csv
+from resident_records import selectors
+from resident_records.errors import HouseholdNotFound, ResidentNotFound
+from resident_records.models import ChangeEvent, Household, Resident
+from resident_records.serializers import EventOut, HistoryEntryOut, PurposeQuery, ResidentOut
+from tenants.access import person_of
+
+MODULE = "resident_records"
+
+
+def _purpose(request: Request) -> tuple[str, Any]:
+    query = PurposeQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["purpose"], query.validated_data.get("as_of") or local_today()
+
+
+def _resident(atena_number: str) -> Resident:
+    resident = Resident.objects.filter(atena_number=atena_number).first()
+    if resident is None:
+        raise ResidentNotFound()
+    return resident
+
+
+class ResidentDetailView(GenericAPIView):
+    kyodo_module = MODULE
+    serializer_class = ResidentOut
+
+    @extend_schema(parameters=[PurposeQuery], summary="A resident's entry (now or as of a date)")
+    def get(self, request: Request, atena_number: str) -> Response:
+        purpose, as_of = _purpose(request)
+        resident = _resident(atena_number)
+        record = selectors.resident_as_of(resident, as_of)
+        if record is None:
+            raise ResidentNotFound(f"{as_of} 時点の記録はありません。")
+        audit.record(
+            actor=person_of(request._request), action="resident.view", obj=resident, purpose=purpose,
+            personal_data=True, details={"as_of": as_of.isoformat(), "channel": "api"},
+        )  # fmt: skip
+        return Response(ResidentOut(record).data)
+
+
+class ResidentHistoryView(GenericAPIView):
+    kyodo_module = MODULE
+    serializer_class = HistoryEntryOut
+
+    @extend_schema(parameters=[PurposeQuery], summary="Every recorded state of a resident, cancelled ones marked")
+    def get(self, request: Request, atena_number: str) -> Response:
+        purpose, _ = _purpose(request)
+        resident = _resident(atena_number)
+        audit.record(
+            actor=person_of(request._request), action="resident.view_history", obj=resident, purpose=purpose,
+            personal_data=True,
+        )  # fmt: skip
+        return Response(HistoryEntryOut(selectors.history(resident), many=True).data)
+
+
+class HouseholdDetailView(GenericAPIView):
+    kyodo_module = MODULE
+    serializer_class = ResidentOut
+
+    @extend_schema(parameters=[PurposeQuery], summary="A household's members (now or as of a date)")
+    def get(self, request: Request, number: str) -> Response:
+        purpose, as_of = _purpose(request)
+        household = Household.objects.filter(number=number).first()
+        if household is None:
+            raise HouseholdNotFound()
+        members = selectors.household_members_as_of(household.pk, as_of)
+        for record in members:
+            audit.record(
+                actor=person_of(request._request), action="resident.view", obj=record.resident, purpose=purpose,
+                personal_data=True, details={"as_of": as_of.isoformat(), "household": household.number},
+            )  # fmt: skip
+        return Response({"number": household.number, "as_of": as_of, "members": ResidentOut(members, many=True).data})
+
+
+class EventListView(GenericAPIView):
+    """The 異動 log (no names: event facts and numbers only), JSON or streamed CSV."""
+
+    kyodo_module = MODULE
+    serializer_class = EventOut
+    renderer_classes = [JSONRenderer, CSVStreamRenderer]
+
+    def get_queryset(self) -> QuerySet[ChangeEvent]:
+        events = ChangeEvent.objects.select_related("household", "cancelled_by").order_by("-processed_at", "-id")
+        params = self.request.query_params
+        if params.get("kind"):
+            events = events.filter(kind=params["kind"])
+        if params.get("since"):
+            events = events.filter(event_date__gte=params["since"])
+        if params.get("until"):
+            events = events.filter(event_date__lte=params["until"])
+        return events
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str),
+            OpenApiParameter("since", str, description="異動日 from (YYYY-MM-DD)"),
+            OpenApiParameter("until", str, description="異動日 up to (YYYY-MM-DD)"),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+        ],
+        summary="The change-event log",
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from common.errors import ValidationFailed
+
+        try:
+            events = self.get_queryset()
+            events.exists()
+        except DjangoValidationError as exc:
+            raise ValidationFailed("日付は YYYY-MM-DD で指定してください。", details={"error": exc.messages}) from exc
+        export = request.accepted_renderer.format == "csv"
+        audit.record(
+            actor=person_of(request._request),
+            action="resident.event_export" if export else "resident.event_list",
+            details={k: v for k, v in request.query_params.items() if k in {"kind", "since", "until"}},
+        )
+        if export:
+            header = ["id", "kind", "kind_label", "event_date", "notified_on", "processed_at", "ex_officio",
+                      "cancelled", "household_number", "reason", "actor_name"]  # fmt: skip
+
+            def row(event: ChangeEvent) -> list[Any]:
+                return [
+                    event.pk, event.kind, event.get_kind_display(), event.event_date, event.notified_on or "",
+                    event.processed_at.isoformat(), int(event.ex_officio), int(hasattr(event, "cancelled_by")),
+                    event.household.number if event.household else "", event.reason, event.actor_name,
+                ]  # fmt: skip
+
+            return stream_csv("resident-events.csv", header, events.iterator(chunk_size=2000), row)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(EventOut(page, many=True).data)

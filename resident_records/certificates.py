@@ -1,0 +1,437 @@
+"""住民票の写し, 住民票記載事項証明書 and 除票の写し: issuance with the 交付履歴, voiding, and what is printed.
+
+Rules (住民記録システム標準仕様書 §5.1, §5.2, §1.3.8, §1.1.9; DOMAIN.md §6):
+* the whole household or chosen members; 世帯主・続柄, 本籍・筆頭者, 住民票コード and 個人番号 are each omitted
+  unless asked for, and the omission is stated on the paper;
+* members in the household order (世帯主, 配偶者, 子 by birth date, others);
+* dates in 和暦, except a foreign resident's birth date and 在留期間の満了の日, in 西暦 (§1.1.9);
+* while a 転出 is pending before its 転出予定日, the 転出 entries are not printed (§5.1);
+* the 認証文 on the last page only, a 発行番号 per town and calendar year, and on every page a verification
+  code that anyone holding the paper can check on the town's public page (``verification``);
+* 支援措置: every covered person is checked first; a blocked issuance writes nothing but the refusal's audit
+  row (the refusal itself matters to the 支援措置責任者 and the auditor).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from common import audit, context
+from common.dates import local_today
+from common.errors import ApplicationError, ValidationFailed
+from common.tenancy import current_schema
+from common.wareki import to_wareki, wareki_year
+from resident_records import mynumber, pdf, selectors
+from resident_records.errors import ResidentNotFound
+from resident_records.models import (
+    CertificateIssuance,
+    CertificateKind,
+    Household,
+    Resident,
+    ResidentStatus,
+    ResidentType,
+    SupportScope,
+)
+from resident_records.support import SupportMeasureBlocked, ensure_not_blocked
+from tenants.models import Domain, Municipality, Person
+
+HEAD = "世帯主"
+CODE_LENGTH = 16  # base32 characters: 80 random bits
+
+# Japanese names of this module's audit actions (registered with common.audit_labels by the app config).
+AUDIT_LABELS = {
+    "certificate.issue": "証明書: 交付",
+    "certificate.refused": "証明書: 交付拒否(支援措置)",
+    "certificate.void": "証明書: 無効処理",
+    "certificate.verify": "証明書: 真正性の確認(公開ページ)",
+}
+
+
+@dataclass(frozen=True)
+class CertificateOptions:
+    """Items printed only on request (§5.1); ``fee`` is recorded in the 交付履歴 when given."""
+
+    head_and_relationship: bool = False
+    domicile: bool = False
+    resident_code: bool = False
+    my_number: bool = False
+    fee: int | None = None
+
+    def omitted(self) -> list[str]:
+        wanted = [
+            (self.head_and_relationship, "世帯主の氏名及び続柄"),
+            (self.domicile, "本籍及び筆頭者"),
+            (self.resident_code, "住民票コード"),
+            (self.my_number, "個人番号"),
+        ]
+        return [label for asked, label in wanted if not asked]
+
+
+class CertificateAlreadyVoid(ApplicationError):
+    code = "certificate_already_void"
+    message = "この証明書はすでに無効にされています。"
+    status_code = 409
+
+
+TITLES = {
+    CertificateKind.RESIDENCE_COPY: "住　民　票",
+    CertificateKind.ENTRY_CERTIFICATE: "住民票記載事項証明書",
+    CertificateKind.REMOVED_COPY: "除　　票",
+}
+
+SCOPES = {
+    CertificateKind.RESIDENCE_COPY: SupportScope.CERTIFICATE,
+    CertificateKind.ENTRY_CERTIFICATE: SupportScope.CERTIFICATE,
+    CertificateKind.REMOVED_COPY: SupportScope.REMOVED_CERTIFICATE,
+}
+
+
+def attestation(kind: str, *, whole_household: bool) -> str:
+    """The 認証文 (printed once, on the last page)."""
+    if kind == CertificateKind.ENTRY_CERTIFICATE:
+        return "上記の事項は、住民票の原本と相違ないことを証明する。"
+    if kind == CertificateKind.REMOVED_COPY:
+        return "この写しは、除票の原本と相違ないことを証明する。"
+    if whole_household:
+        return "この写しは、世帯全員の住民票の原本と相違ないことを証明する。"
+    return "この写しは、住民票の原本と相違ないことを証明する。"
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+def new_verification_code() -> str:
+    """16 base32 characters (A–Z, 2–7: no 0/1/8/9 to misread), 80 bits from the OS's CSPRNG."""
+    return base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:CODE_LENGTH]
+
+
+def format_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def verification_url() -> str:
+    """The public verification page of this town (its primary host)."""
+    domain = (
+        Domain.objects.filter(tenant__schema_name=current_schema())
+        .order_by("-is_primary", "pk")
+        .values_list("domain", flat=True)
+        .first()
+    )
+    scheme = getattr(settings, "KYODO_PUBLIC_URL_SCHEME", "https")
+    return f"{scheme}://{domain or 'localhost'}/verify/"
+
+
+def _next_number(issued_on: date) -> tuple[int, int, str]:
+    """The next 発行番号 of the calendar year: gapless, one upsert that locks the year's row until commit.
+
+    A counter row rather than a PostgreSQL sequence: a sequence would leave gaps on every rolled-back issuance
+    and cannot restart each year. Issuances of one town are serialised for the time of rendering (well under
+    a second), which a counter of a small town never notices.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO resident_records_certificateserial (year, last_number) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last_number = resident_records_certificateserial.last_number + 1 "
+            "RETURNING last_number",
+            [issued_on.year],
+        )
+        (serial,) = cursor.fetchone()
+    return issued_on.year, int(serial), f"{wareki_year(issued_on)}第{int(serial):06d}号"
+
+
+_ORDER_TIERS = {HEAD: 0, "妻": 1, "夫": 1, "子": 2}
+
+
+def _fallback_key(resident: Resident, head_id: int | None) -> tuple[int, date, str]:
+    if resident.pk == head_id:
+        tier = 0
+    elif resident.relationship in _ORDER_TIERS:
+        tier = _ORDER_TIERS[resident.relationship]
+    elif resident.relationship.startswith(("子の", "孫")):
+        tier = 3
+    else:
+        tier = 4
+    return tier, resident.birth_date, resident.atena_number
+
+
+def household_order(residents: Sequence[Resident], *, household_id: int | None, head_id: int | None) -> list[Resident]:
+    """The order of a household certificate (標準仕様書 §5.2, DOMAIN.md §6).
+
+    The register's ``selectors.household_as_of`` gives the household's members in that order (tiers by 続柄,
+    birth dates, newcomers last); anyone it does not list (a 除票) follows, by 世帯主, spouse, children by
+    birth date, others, then 宛名番号.
+    """
+    position: dict[int, int] = {}
+    if household_id is not None:
+        state = selectors.household_as_of(household_id, local_today())
+        if state is not None:
+            position = {record.resident_id: index for index, record in enumerate(state.members)}
+    return sorted(residents, key=lambda r: (position.get(r.pk, len(position)), *_fallback_key(r, head_id)))
+
+
+def _date(day: date | None, *, western: bool = False) -> str:
+    if day is None:
+        return ""
+    if western:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return to_wareki(day)
+
+
+def _address(resident: Resident) -> str:
+    return f"{resident.address}　{resident.address_detail}".strip("　")
+
+
+def _entry(resident: Resident, options: CertificateOptions, kind: str, today: date) -> pdf.Entry:
+    foreign = resident.resident_type == ResidentType.FOREIGN
+    # Pairs, two to a row: (生年月日, 性別), (住民となった年月日, 続柄), (住所を定めた年月日, 届出年月日).
+    items: list[pdf.Item] = [
+        # §1.1.9: a foreign resident's birth date in 西暦.
+        pdf.Item("生年月日", _date(resident.birth_date, western=foreign)),
+        pdf.Item("性別", resident.get_sex_display()),
+        pdf.Item("住民となった年月日", _date(resident.became_resident_on)),
+        pdf.Item("続柄", resident.relationship) if options.head_and_relationship else pdf.BLANK,
+        pdf.Item("住所を定めた年月日", _date(resident.address_set_on)),
+        pdf.Item("届出年月日", _date(resident.notified_on)),
+    ]
+    if resident.former_surname:
+        items.append(pdf.Item("旧氏", f"{resident.former_surname}（{resident.former_surname_kana}）", wide=True))
+    if resident.alias:
+        items.append(pdf.Item("通称", resident.alias, wide=True))
+    if resident.previous_address:
+        items.append(pdf.Item("従前の住所", resident.previous_address, wide=True))
+    if foreign:
+        items += [
+            pdf.Item("国籍・地域", resident.nationality),
+            pdf.Item("在留資格", resident.residence_status),
+            pdf.Item("在留期間等の満了の日", _date(resident.residence_period_end, western=True)),
+        ]
+    elif options.domicile:
+        items += [pdf.Item("本籍", resident.domicile, wide=True), pdf.Item("筆頭者", resident.domicile_head)]
+    if options.resident_code:
+        items.append(pdf.Item("住民票コード", resident.resident_code or "（なし）"))
+    if options.my_number:
+        number = mynumber.decrypt(resident.my_number_encrypted) if resident.my_number_encrypted else ""
+        items.append(pdf.Item("個人番号", number or "（なし）"))
+    if kind == CertificateKind.REMOVED_COPY:
+        reason = resident.removal_reason or resident.get_status_display()
+        items.append(pdf.Item("消除事由", reason))
+        items.append(pdf.Item("消除年月日", _date(resident.removed_on or resident.moving_out_on)))
+        if resident.moving_out_address:
+            items.append(pdf.Item("転出先", resident.moving_out_address, wide=True))
+    elif resident.moving_out_on is not None and not resident.moving_out_confirmed and resident.moving_out_on <= today:
+        # §5.1: before the 転出予定日 a pending 転出 is not printed.
+        items.append(
+            pdf.Item("転出予定", f"{_date(resident.moving_out_on)}　{resident.moving_out_address}".strip(), wide=True)
+        )
+    return pdf.Entry(name=resident.full_name, name_kana=resident.full_name_kana, items=items)
+
+
+def _covered(
+    *, kind: str, household: Household | None, residents: Sequence[Resident]
+) -> tuple[list[Resident], Household | None, bool]:
+    """The residents printed, their household and whether the paper covers the whole household."""
+    removed = kind == CertificateKind.REMOVED_COPY
+    if household is not None:
+        if removed:
+            raise ValidationFailed("除票の写しは、対象の方を選んで請求してください。", code="removed_copy_by_person")
+        members = list(Resident.objects.filter(household=household, status=ResidentStatus.RESIDENT))
+        if not members:
+            raise ValidationFailed("この世帯には住民がいません。", code="household_empty")
+        return members, household, True
+    ids = list(dict.fromkeys(r.pk for r in residents))
+    if not ids:
+        raise ValidationFailed("証明書に記載する方を1人以上選んでください。", code="no_residents")
+    fresh = {r.pk: r for r in Resident.objects.filter(pk__in=ids)}
+    missing = [pk for pk in ids if pk not in fresh]
+    if missing:
+        raise ResidentNotFound(details={"ids": missing})
+    chosen = [fresh[pk] for pk in ids]
+    if removed:
+        current = [r.atena_number for r in chosen if r.status == ResidentStatus.RESIDENT]
+        if current:
+            raise ValidationFailed(
+                "住民登録のある方の除票の写しは交付できません。住民票の写しを請求してください。",
+                code="not_removed",
+                details={"atena_numbers": current},
+            )
+    else:
+        gone = [r.atena_number for r in chosen if r.status != ResidentStatus.RESIDENT]
+        if gone:
+            raise ValidationFailed(
+                "転出・死亡等により消除された方が含まれています。除票の写しとして請求してください。",
+                code="not_resident",
+                details={"atena_numbers": gone},
+            )
+    households = {r.household_id for r in chosen}
+    if len(households) != 1:
+        raise ValidationFailed(
+            "1枚の証明書には同じ世帯の方だけを記載できます。世帯ごとに請求してください。", code="mixed_households"
+        )
+    return chosen, chosen[0].household, False
+
+
+# --- services -------------------------------------------------------------------------------------------
+
+
+def issue_certificate(
+    *,
+    actor: Person | None,
+    kind: str,
+    purpose: str,
+    requested_by: str,
+    household: Household | None = None,
+    residents: Sequence[Resident] = (),
+    options: CertificateOptions | None = None,
+) -> tuple[CertificateIssuance, bytes]:
+    """Issue one certificate: returns the 交付履歴 row and the PDF to print.
+
+    Refused under a 支援措置 (SupportMeasureBlocked) with nothing written except the refusal's audit row.
+    """
+    if kind not in CertificateKind.values:
+        raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
+    purpose = " ".join(purpose.split())
+    requested_by = " ".join(requested_by.split())
+    if not purpose:
+        raise ValidationFailed("利用目的を入力してください。", code="purpose_required")
+    if not requested_by:
+        raise ValidationFailed("請求者(本人・同一世帯の方・第三者など)を入力してください。", code="requester_required")
+    chosen_options = options or CertificateOptions()
+    if chosen_options.fee is not None and chosen_options.fee < 0:
+        raise ValidationFailed("手数料が正しくありません。", code="invalid_fee")
+    try:
+        return _issue(
+            actor=actor,
+            kind=kind,
+            purpose=purpose,
+            requested_by=requested_by,
+            household=household,
+            residents=residents,
+            options=chosen_options,
+        )
+    except SupportMeasureBlocked as blocked:
+        # Written after the rollback: the attempt is what the 支援措置責任者 and the auditor need to see.
+        info = blocked.details if isinstance(blocked.details, dict) else {}
+        audit.record(
+            actor=actor,
+            action="certificate.refused",
+            obj=("resident_records.Resident", info.get("resident", ""), f"住民 {info.get('atena_number', '')}"),
+            purpose=purpose[:200],
+            personal_data=True,
+            details={"kind": kind, "reason": blocked.code, "measure": info.get("measure")},
+        )
+        raise
+
+
+@transaction.atomic
+def _issue(
+    *,
+    actor: Person | None,
+    kind: str,
+    purpose: str,
+    requested_by: str,
+    household: Household | None,
+    residents: Sequence[Resident],
+    options: CertificateOptions,
+) -> tuple[CertificateIssuance, bytes]:
+    covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
+    for resident in sorted(covered, key=lambda r: r.pk):
+        ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])
+    head = covered_household.head if covered_household is not None else None
+    ordered = household_order(
+        covered, household_id=covered_household.pk if covered_household else None, head_id=head.pk if head else None
+    )
+
+    now = timezone.now()
+    today = local_today()
+    year, serial, number = _next_number(today)
+    code = new_verification_code()
+    town = Municipality.objects.get(schema_name=current_schema())
+    header = [pdf.Item("住所", _address(ordered[0]), wide=True)]
+    if options.head_and_relationship and head is not None and kind != CertificateKind.REMOVED_COPY:
+        header.append(pdf.Item("世帯主", head.full_name, wide=True))
+    omitted = options.omitted()
+    notes = [f"（記載省略）{'、'.join(omitted)}の記載を省略しています。"] if omitted else []
+    layout = pdf.CertificateLayout(
+        title=TITLES[CertificateKind(kind)],
+        town=town.name,
+        mayor=f"{town.name}長",
+        number=number,
+        issued_on=to_wareki(today),
+        header=header,
+        entries=[_entry(r, options, kind, today) for r in ordered],
+        attestation=attestation(kind, whole_household=whole),
+        verification_code=format_code(code),
+        verification_url=verification_url(),
+        notes=notes,
+    )
+    document, pages = pdf.render(layout)
+    issuance = CertificateIssuance.objects.create(
+        number=number,
+        year=year,
+        serial=serial,
+        kind=kind,
+        household=covered_household,
+        whole_household=whole,
+        include_head_and_relationship=options.head_and_relationship,
+        include_domicile=options.domicile,
+        include_resident_code=options.resident_code,
+        include_my_number=options.my_number,
+        requested_by=requested_by[:200],
+        purpose=purpose[:200],
+        issued_at=now,
+        issued_by_id=actor.pk if actor else None,
+        issued_by_name=actor.full_name if actor else "",
+        terminal=context.current().terminal[:100],
+        page_count=pages,
+        fee=options.fee,
+        verification_code_sha256=code_digest(code),
+        pdf_sha256=hashlib.sha256(document).hexdigest(),
+    )
+    issuance.residents.set(ordered)
+    for resident in ordered:
+        audit.record(
+            actor=actor,
+            action="certificate.issue",
+            obj=resident,
+            purpose=purpose[:200],
+            personal_data=True,
+            details={"issuance": issuance.pk, "number": number, "kind": kind, "pages": pages},
+        )
+    return issuance, document
+
+
+@transaction.atomic
+def void_certificate(*, actor: Person | None, issuance: CertificateIssuance, reason: str) -> CertificateIssuance:
+    """廃棄・無効: once, with a reason (§1.3.8); the verification page then answers 無効."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationFailed("無効にする理由を入力してください。", code="void_reason_required")
+    locked = CertificateIssuance.objects.select_for_update().get(pk=issuance.pk)
+    if locked.voided_at is not None:
+        raise CertificateAlreadyVoid(details={"number": locked.number})
+    locked.voided_at = timezone.now()
+    locked.voided_by_id = actor.pk if actor else None
+    locked.voided_by_name = actor.full_name if actor else ""
+    locked.void_reason = reason[:500]
+    locked.save(update_fields=["voided_at", "voided_by_id", "voided_by_name", "void_reason"])
+    audit.record(
+        actor=actor,
+        action="certificate.void",
+        obj=locked,
+        purpose=f"証明書の無効処理: {reason}"[:200],
+        details={"number": locked.number, "kind": locked.kind},
+    )
+    return locked
