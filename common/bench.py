@@ -49,6 +49,7 @@ BENCH_SCHEMA_PREFIX = "bench_"
 class BenchOptions:
     repeat: int = 3
     towns: int = 50
+    residents: int = 300_000  # size of the bench town of the resident_records scenarios
 
 
 ScenarioFunc = Callable[[BenchOptions], dict[str, Any]]

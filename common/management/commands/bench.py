@@ -23,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("scenarios", nargs="*", metavar="scenario", help="e.g. provision migrate")
         parser.add_argument("--repeat", type=int, default=3, help="Timed runs per measurement (default 3)")
         parser.add_argument("--towns", type=int, default=50, help="Towns for the migrate scenario (default 50)")
+        parser.add_argument(
+            "--residents", type=int, default=300_000, help="Residents for the resident_* scenarios (default 300000)"
+        )
         parser.add_argument("--list", action="store_true", help="List the known scenarios and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,9 +40,11 @@ class Command(BaseCommand):
         unknown = [name for name in names if name not in known]
         if unknown:
             raise CommandError(f"不明なシナリオです: {', '.join(unknown)}。利用できるシナリオ: {', '.join(known)}")
-        if options["repeat"] < 1 or options["towns"] < 1:
-            raise CommandError("--repeat と --towns には 1 以上を指定してください。")
-        bench_options = bench.BenchOptions(repeat=options["repeat"], towns=options["towns"])
+        if options["repeat"] < 1 or options["towns"] < 1 or options["residents"] < 1:
+            raise CommandError("--repeat、--towns と --residents には 1 以上を指定してください。")
+        bench_options = bench.BenchOptions(
+            repeat=options["repeat"], towns=options["towns"], residents=options["residents"]
+        )
         for name in names:
             try:
                 line = bench.run(name, bench_options)
