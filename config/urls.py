@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/webauthn/", include(webauthn_patterns)),
     path("audit/", include("common.urls")),
     path("verify/", include("resident_records.urls_public")),
+    path("resident_records/", include("resident_records.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

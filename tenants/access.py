@@ -46,7 +46,7 @@ MODULES: dict[str, Module] = {
             "resident_records",
             _("住民記録"),
             _("住民基本台帳の照会・異動・証明書(事務職員)。"),
-            None,
+            "resident_records:search",
             frozenset({Role.CLERK, Role.AUDITOR}),
             icon="resident",
         ),

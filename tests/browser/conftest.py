@@ -63,6 +63,11 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "look_admin": ("見本 十三", {"nakatosa": "it_admin"}, True),
     "look_newcomer": ("見本 十四", {"nakatosa": "clerk"}, False),
     "security_key": ("鍵 十五", {"nakatosa": "clerk", "shimanto": "clerk"}, True),
+    "rr_move_in": ("住記 転入", {"nakatosa": "clerk"}, True),
+    "rr_errors": ("住記 誤入力", {"nakatosa": "clerk"}, True),
+    "rr_address": ("住記 転居", {"nakatosa": "clerk"}, True),
+    "rr_certificate": ("住記 交付", {"nakatosa": "clerk"}, True),
+    "rr_blocked": ("住記 支援", {"nakatosa": "clerk"}, True),
 }
 SECTION = "町民課 住民係"
 

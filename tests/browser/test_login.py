@@ -57,9 +57,9 @@ def test_keyboard_only_sign_in_lands_on_the_branded_home(page: Any, server: Serv
     expect(page.locator(".chip")).to_have_text("事務職員 — 町民課 住民係")
     shown = page.locator(".lead time").inner_text()
     assert shown in before | reiwa_today(), shown
-    # A clerk has no module yet: the page says so instead of showing an empty grid.
-    expect(page.locator(".tile")).to_have_count(0)
-    expect(page.locator(".empty")).to_contain_text("現在の役割で利用できる業務はありません")
+    # A clerk's one module so far: the resident register.
+    expect(page.locator(".tile")).to_have_count(1)
+    expect(page.locator(".tile")).to_contain_text("住民記録")
 
     # The skip link is the first stop of the keyboard and leads to the main content.
     page.keyboard.press("Tab")

@@ -1,0 +1,21 @@
+"""The clerk's resident-register pages, in the module namespace guarded by tenants.access."""
+
+from django.urls import path
+
+from resident_records import views
+
+app_name = "resident_records"
+
+urlpatterns = [
+    path("", views.search_view, name="search"),
+    path("move-in/", views.move_in_view, name="move_in"),
+    path("residents/<int:pk>/", views.resident_view, name="resident"),
+    path("residents/<int:pk>/my-number/", views.reveal_my_number_view, name="reveal_my_number"),
+    path("residents/<int:pk>/death/", views.death_view, name="death"),
+    path("residents/<int:pk>/certificate/", views.certificate_view, name="certificate"),
+    path("households/<int:pk>/change-of-address/", views.change_of_address_view, name="change_of_address"),
+    path("households/<int:pk>/birth/", views.birth_view, name="birth"),
+    path("households/<int:pk>/move-out/", views.move_out_view, name="move_out"),
+    path("certificates/", views.issuance_list_view, name="issuances"),
+    path("certificates/<int:pk>/void/", views.void_issuance_view, name="void_issuance"),
+]

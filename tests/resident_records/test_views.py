@@ -1,0 +1,534 @@
+"""The clerk's resident-register pages: search, resident page, 転入 / 転居 forms, certificates, 交付履歴."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from common.models import AuditEvent
+from resident_records import certificates, services, support
+from resident_records.models import CertificateIssuance, ChangeEvent, Household, Resident, SupportScope
+from resident_records.services import Versioned
+from resident_records.views import PURPOSE_SESSION_KEY
+from tenants.models import Person
+from tests.resident_records.factories import family, move_in_family, person
+
+TODAY = date(2026, 11, 27)
+BASE = "/resident_records/"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_day() -> Iterator[None]:
+    with time_machine.travel(date(2026, 11, 27), tick=False):
+        yield
+
+
+@pytest.fixture
+def clerk(db: Any) -> Person:
+    return Person.objects.get(username="tanaka")
+
+
+@pytest.fixture
+def registered(clerk: Person) -> dict[str, Any]:
+    """A family that moved in on 1 April and moved house on 1 October (the head has a 個人番号)."""
+    with schema_context("nakatosa"):
+        members = family()
+        members[0] = person(my_number="123456789018")
+        household, residents = move_in_family(clerk, members=members)
+        services.record_change_of_address(
+            actor=clerk, household=Versioned(household.pk, household.version), event_date=date(2026, 10, 1),
+            notified_on=date(2026, 10, 2), address="高知県高岡郡中土佐町矢井賀 55",
+        )  # fmt: skip
+        household.refresh_from_db()
+    return {"household": household, "head": residents[0], "residents": residents}
+
+
+def _with_purpose(client: Client, purpose: str = "窓口での本人確認") -> Client:
+    session = client.session
+    session[PURPOSE_SESSION_KEY] = purpose
+    session.save()
+    return client
+
+
+def _audit_rows(action: str) -> list[AuditEvent]:
+    with schema_context("nakatosa"):
+        return list(AuditEvent.objects.filter(action=action).order_by("seq"))
+
+
+def _counts() -> tuple[int, int, int]:
+    with schema_context("nakatosa"):
+        return Resident.objects.count(), ChangeEvent.objects.count(), CertificateIssuance.objects.count()
+
+
+# --- access ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["sato", "vendor"])
+def test_a_teacher_or_vendor_never_reaches_the_register(client_for: Any, username: str) -> None:
+    schema = "shimanto" if username == "sato" else "council"
+    response = client_for(username, schema).get(BASE)
+    assert response.status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client_for: Any) -> None:
+    response = client_for(None, "nakatosa").get(BASE)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_auditor_reads_but_cannot_write(client_for: Any, registered: dict[str, Any]) -> None:
+    auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
+    head = registered["head"]
+    page = auditor.get(f"{BASE}residents/{head.pk}/")
+    assert page.status_code == 200 and "山田 太郎" in page.content.decode()
+    assert "証明書の交付" not in page.content.decode()  # no write buttons for an auditor
+    before = _counts()
+    household = registered["household"]
+    for url, data in [
+        (f"{BASE}move-in/", {}),
+        (f"{BASE}households/{household.pk}/change-of-address/", {"version": household.version}),
+        (f"{BASE}residents/{head.pk}/certificate/", {"step": "issue"}),
+        (f"{BASE}residents/{head.pk}/my-number/", {"purpose": "監査"}),
+    ]:
+        assert auditor.get(url).status_code in (403, 405)
+        refused = auditor.post(url, data)
+        assert refused.status_code == 403
+        assert "事務職員だけが行えます" in refused.content.decode()
+    assert _counts() == before
+    assert _audit_rows("resident.reveal_my_number") == []
+
+
+# --- 検索 ------------------------------------------------------------------------------------------
+
+
+def test_search_finds_by_kana_and_is_audited_with_the_purpose(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    form = client.get(BASE)
+    assert form.status_code == 200 and "利用目的" in form.content.decode()
+    response = client.post(BASE, {"query": "やまだ", "purpose": "転入届の受付"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    for resident in registered["residents"]:
+        assert resident.atena_number in body
+    assert "令和8年10月1日" not in body and "昭和55年5月1日" in body  # birth date in 和暦
+    rows = _audit_rows("resident.search")
+    assert len(rows) == 1 and rows[-1].purpose == "転入届の受付" and rows[-1].personal_data
+    assert "やまだ" not in str(rows[-1].details)  # criteria are not logged, only which ones were used
+    assert rows[-1].details["criteria"] == ["query"] and rows[-1].details["results"] == 3
+    # The purpose is remembered for the next search.
+    assert "転入届の受付" in client.get(BASE).content.decode()
+
+
+def test_search_needs_a_purpose_and_a_criterion(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    no_purpose = client.post(BASE, {"query": "ヤマダ"}).content.decode()
+    assert "利用目的を入力してください" in no_purpose
+    nothing = client.post(BASE, {"purpose": "照会"}).content.decode()
+    assert "検索条件を入力してください" in nothing
+    bad_number = client.post(BASE, {"atena_number": "12345678901", "purpose": "照会"}).content.decode()
+    assert "検査数字" in bad_number
+    assert _audit_rows("resident.search") == []
+
+
+def test_search_by_wareki_birth_year(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    body = client.post(BASE, {"birth_date": "平成24年", "address": "矢井賀", "purpose": "照会"}).content.decode()
+    assert registered["residents"][2].atena_number in body
+    assert registered["residents"][0].atena_number not in body
+
+
+# --- 住民 ------------------------------------------------------------------------------------------
+
+
+def test_resident_page_asks_for_a_purpose_first(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    url = f"{BASE}residents/{registered['head'].pk}/"
+    ask = client.get(url)
+    assert ask.status_code == 200 and "利用目的の入力" in ask.content.decode()
+    assert _audit_rows("resident.view") == []
+    stored = client.get(url, {"purpose": "国保の資格確認"})
+    assert stored.status_code == 302
+    page = client.get(url)
+    assert "山田 太郎" in page.content.decode()
+    rows = _audit_rows("resident.view")
+    # The resident, and the other two members shown in the household table.
+    assert {row.object_repr for row in rows} == {f"住民 {r.atena_number}" for r in registered["residents"]}
+    assert all(row.purpose == "国保の資格確認" and row.personal_data for row in rows) and len(rows) == 3
+
+
+def test_resident_page_shows_members_history_and_a_masked_number(client_for: Any, registered: dict[str, Any]) -> None:
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    body = client.get(f"{BASE}residents/{registered['head'].pk}/").content.decode()
+    assert "●●●●●●●●9018" in body and "123456789018" not in body
+    # Members in certificate order: 世帯主, 妻, 子.
+    assert body.index("山田 太郎") < body.index("山田 花子") < body.index("山田 一郎")
+    assert "転入" in body and "転居" in body and "令和8年10月1日" in body and "令和8年10月2日" in body
+    assert "高知県高岡郡中土佐町矢井賀 55" in body
+
+
+def test_as_of_shows_the_earlier_address(client_for: Any, registered: dict[str, Any]) -> None:
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    url = f"{BASE}residents/{registered['head'].pk}/"
+    body = client.get(url, {"as_of": "令和8年9月30日"}).content.decode()
+    assert "令和8年9月30日時点" in body and "久礼 1234" in body
+    before = client.get(url, {"as_of": "2026-03-31"}).content.decode()
+    assert "記録されていません" in before
+    bad = client.get(url, {"as_of": "きのう"}).content.decode()
+    assert "日付を正しく入力してください" in bad
+
+
+def test_reveal_my_number_once_and_audited(client_for: Any, registered: dict[str, Any]) -> None:
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    url = f"{BASE}residents/{registered['head'].pk}/my-number/"
+    missing = client.post(url, {"purpose": ""})
+    assert missing.status_code == 302 and _audit_rows("resident.reveal_my_number") == []
+    response = client.post(url, {"purpose": "児童手当の申請受付"})
+    assert "123456789018" in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    row = _audit_rows("resident.reveal_my_number")[-1]
+    assert row.purpose == "児童手当の申請受付" and row.personal_data
+    # Shown once: the page, loaded again, is masked.
+    assert "123456789018" not in client.get(f"{BASE}residents/{registered['head'].pk}/").content.decode()
+
+
+# --- 転入 ------------------------------------------------------------------------------------------
+
+
+def _member(
+    index: int, family_name: str, given: str, kana: str, given_kana: str, birth: str, sex: str, rel: str
+) -> dict[str, str]:
+    prefix = f"members-{index}-"
+    return {
+        prefix + "family_name": family_name,
+        prefix + "given_name": given,
+        prefix + "family_name_kana": kana,
+        prefix + "given_name_kana": given_kana,
+        prefix + "birth_date": birth,
+        prefix + "sex": sex,
+        prefix + "relationship": rel,
+    }
+
+
+def _move_in_data(**overrides: str) -> dict[str, str]:
+    data = {
+        "members-TOTAL_FORMS": "4",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "10",
+        "event_date": "令和8年11月20日",
+        "notified_on": "2026-11-25",
+        "address": "高知県高岡郡中土佐町久礼 2000",
+        "address_detail": "",
+        "postal_code": "789-1301",
+        "previous_address": "高知県高知市本町 1-1",
+        **_member(0, "海野", "大輔", "うみの", "だいすけ", "昭和60年7月7日", "1", "世帯主"),
+        **_member(1, "海野", "美咲", "ウミノ", "ミサキ", "S62.3.3", "2", "妻"),
+        **_member(2, "海野", "陽太", "ウミノ", "ヨウタ", "2018-06-01", "1", "子"),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_move_in_of_a_family(client_for: Any) -> None:
+    client = client_for("tanaka", "nakatosa")
+    assert "転入する方 1" in client.get(f"{BASE}move-in/").content.decode()
+    response = client.post(f"{BASE}move-in/", _move_in_data())
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        head = Resident.objects.get(family_name="海野", given_name="大輔")
+        members = list(Resident.objects.filter(household=head.household).order_by("pk"))
+        event = ChangeEvent.objects.filter(household=head.household).get()
+    assert response["Location"] == f"{BASE}residents/{head.pk}/"
+    assert [m.given_name for m in members] == ["大輔", "美咲", "陽太"]
+    assert head.family_name_kana == "ウミノ" and head.birth_date == date(1985, 7, 7)
+    assert (event.event_date, event.notified_on, event.kind) == (date(2026, 11, 20), date(2026, 11, 25), "move_in")
+    page = client.get(response["Location"]).content.decode()
+    assert "転入を処理しました" in page and "海野 陽太" in page
+
+
+def test_move_in_shows_field_errors_and_writes_nothing(client_for: Any) -> None:
+    client = client_for("tanaka", "nakatosa")
+    before = _counts()
+    bad = _move_in_data(event_date="令和8年13月1日", address="", **{"members-1-sex": "", "members-2-birth_date": "x"})
+    response = client.post(f"{BASE}move-in/", bad)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "日付を正しく入力してください(例: 令和8年4月1日 または 2026-04-01)" in body
+    assert "住所を入力してください。" in body and "性別を選んでください。" in body
+    assert 'value="海野"' in body  # the clerk's input is kept
+    assert _counts() == before
+
+
+def test_move_in_service_errors_are_form_errors(client_for: Any) -> None:
+    client = client_for("tanaka", "nakatosa")
+    before = _counts()
+    future = client.post(f"{BASE}move-in/", _move_in_data(event_date="2026-12-01")).content.decode()
+    assert "異動日に未来の日付は指定できません" in future
+    no_head = client.post(f"{BASE}move-in/", _move_in_data(**{"members-0-relationship": "夫"})).content.decode()
+    assert "世帯主を1人だけ指定してください" in no_head
+    empty = {k: v for k, v in _move_in_data().items() if not k.startswith(("members-0", "members-1", "members-2"))}
+    assert "転入する方を1人以上入力してください" in client.post(f"{BASE}move-in/", empty).content.decode()
+    assert _counts() == before
+
+
+# --- 転居 ------------------------------------------------------------------------------------------
+
+
+def test_change_of_address(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    url = f"{BASE}households/{household.pk}/change-of-address/"
+    form = client.get(url).content.decode()
+    assert f'name="version" value="{household.version}"' in form
+    response = client.post(
+        url,
+        {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月10日",
+         "notified_on": "令和8年11月12日", "address": "高知県高岡郡中土佐町上ノ加江 9"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        addresses = set(Resident.objects.filter(household=household).values_list("address", flat=True))
+    assert addresses == {"高知県高岡郡中土佐町上ノ加江 9"}
+
+
+def test_change_of_address_on_a_stale_version_keeps_the_input(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    before = _counts()
+    response = client.post(
+        f"{BASE}households/{household.pk}/change-of-address/",
+        {"target_id": household.pk, "version": household.version - 1, "event_date": "令和8年11月10日",
+         "notified_on": "", "address": "高知県高岡郡中土佐町上ノ加江 9"},
+    )  # fmt: skip
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "他の職員が先に更新しました" in body and 'value="高知県高岡郡中土佐町上ノ加江 9"' in body
+    assert _counts() == before
+
+
+def test_change_of_address_field_errors(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    body = client.post(
+        f"{BASE}households/{household.pk}/change-of-address/",
+        {"target_id": household.pk, "version": household.version, "event_date": "", "address": ""},
+    ).content.decode()
+    assert "異動日を入力してください。" in body and "住所を入力してください。" in body
+
+
+# --- 証明書 ------------------------------------------------------------------------------------------
+
+
+def _certificate_data(step: str, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "step": step,
+        "kind": "residence_copy",
+        "whole_household": "on",
+        "head_and_relationship": "on",
+        "requested_by": "本人",
+        "purpose": "運転免許の更新",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_certificate_preview_then_issue(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    url = f"{BASE}residents/{registered['head'].pk}/certificate/"
+    assert "証明書の種類" in client.get(url).content.decode()
+    preview = client.post(url, _certificate_data("preview")).content.decode()
+    assert "交付内容の確認" in preview and "世帯全員(3人)" in preview
+    # In the order of the certificate (世帯主, 妻, 子), with the 続柄 asked for and 和暦 birth dates.
+    table = preview[preview.index("<tbody>") :]
+    assert table.index("山田 太郎") < table.index("山田 花子") < table.index("山田 一郎")
+    assert "<td>妻</td>" in table and "昭和57年8月12日" in table
+    assert _counts()[2] == 0  # the preview issues nothing
+    issued = client.post(url, _certificate_data("issue"))
+    assert issued.status_code == 200 and issued["Content-Type"] == "application/pdf"
+    assert issued.content.startswith(b"%PDF") and "attachment" in issued["Content-Disposition"]
+    with schema_context("nakatosa"):
+        issuance = CertificateIssuance.objects.get()
+    assert issuance.whole_household and issuance.include_head_and_relationship and issuance.purpose == "運転免許の更新"
+    listed = client.get(f"{BASE}certificates/").content.decode()
+    assert issuance.number in listed
+
+
+def test_certificate_form_errors(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    url = f"{BASE}residents/{registered['head'].pk}/certificate/"
+    body = client.post(
+        url, _certificate_data("issue", whole_household="", requested_by="", purpose="")
+    ).content.decode()
+    assert "記載する方を1人以上選ぶか" in body and "請求者を入力してください。" in body
+    assert "利用目的を入力してください" in body
+    assert _counts()[2] == 0
+
+
+def test_certificate_is_refused_under_a_support_measure(
+    client_for: Any, clerk: Person, registered: dict[str, Any]
+) -> None:
+    with schema_context("nakatosa"):
+        support.apply_support_measure(
+            actor=clerk, resident=registered["residents"][1], scopes=[SupportScope.CERTIFICATE]
+        )
+    client = client_for("tanaka", "nakatosa")
+    response = client.post(f"{BASE}residents/{registered['head'].pk}/certificate/", _certificate_data("issue"))
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+    assert "支援措置が設定されているため" in response.content.decode()
+    assert _counts()[2] == 0
+    assert len(_audit_rows("certificate.refused")) == 1
+
+
+def test_void_an_issuance(client_for: Any, clerk: Person, registered: dict[str, Any]) -> None:
+    with schema_context("nakatosa"):
+        issuance, _ = certificates.issue_certificate(
+            actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", residents=[registered["head"]]
+        )
+    auditor = client_for("auditor", "nakatosa")
+    assert "無効にする理由" not in auditor.get(f"{BASE}certificates/").content.decode()
+    assert auditor.post(f"{BASE}certificates/{issuance.pk}/void/", {"reason": "誤交付"}).status_code == 403
+    client = client_for("tanaka", "nakatosa")
+    url = f"{BASE}certificates/{issuance.pk}/void/"
+    no_reason = client.post(url, {"reason": " "}, follow=True).content.decode()
+    assert "無効にする理由を入力してください" in no_reason
+    done = client.post(url, {"reason": "記載誤りによる再交付"}, follow=True).content.decode()
+    assert f"発行番号 {issuance.number} を無効にしました" in done
+    with schema_context("nakatosa"):
+        issuance.refresh_from_db()
+    assert issuance.void_reason == "記載誤りによる再交付"
+    again = client.post(url, {"reason": "二重"}, follow=True).content.decode()
+    assert "すでに無効にされています" in again
+
+
+# --- 出生・転出届 -----------------------------------------------------------------------------------
+
+
+def test_birth_joins_the_household(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    url = f"{BASE}households/{household.pk}/birth/"
+    form = client.get(url).content.decode()
+    assert 'value="山田"' in form and 'value="子"' in form  # the family name and 続柄 are suggested
+    data = {
+        "target_id": household.pk, "version": household.version, "family_name": "山田", "given_name": "二郎",
+        "family_name_kana": "やまだ", "given_name_kana": "じろう", "birth_date": "令和8年11月20日", "sex": "1",
+        "relationship": "子", "notified_on": "令和8年11月26日",
+    }  # fmt: skip
+    bad = client.post(url, {**data, "birth_date": "令和8年11月31日", "sex": ""}).content.decode()
+    assert "日付を正しく入力してください" in bad and "性別を選んでください。" in bad
+    stale = client.post(url, {**data, "version": household.version + 5}).content.decode()
+    assert "この世帯は他の職員が先に更新しました" in stale
+    response = client.post(url, data)
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        child = Resident.objects.get(household=household, given_name="二郎")
+    assert child.given_name_kana == "ジロウ" and child.became_resident_on == date(2026, 11, 20)
+    assert child.address == "高知県高岡郡中土佐町矢井賀 55"
+
+
+def test_planned_move_out_of_the_household(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    url = f"{BASE}households/{household.pk}/move-out/"
+    assert "転出予定日" in client.get(url).content.decode()
+    missing = client.post(url, {"target_id": household.pk, "version": household.version, "event_date": ""})
+    body = missing.content.decode()
+    assert "転出予定日を入力してください。" in body and "転出先の住所を入力してください。" in body
+    response = client.post(
+        url,
+        {"target_id": household.pk, "version": household.version, "event_date": "令和8年12月10日",
+         "notified_on": "令和8年11月27日", "destination": "東京都千代田区霞が関 1-1"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        planned = set(Resident.objects.filter(household=household).values_list("moving_out_on", flat=True))
+    assert planned == {date(2026, 12, 10)}
+
+
+def test_a_cancelled_event_is_struck_through_in_the_history(
+    client_for: Any, clerk: Person, registered: dict[str, Any]
+) -> None:
+    with schema_context("nakatosa"):
+        moved = ChangeEvent.objects.filter(household=registered["household"], kind="change_of_address").get()
+        services.cancel_event(actor=clerk, event_id=moved.pk, reason="届出の誤り")
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    body = client.get(f"{BASE}residents/{registered['head'].pk}/").content.decode()
+    assert '<tr class="rr-cancelled">' in body and "取消済み" in body and "届出の誤り" in body
+    assert "高知県高岡郡中土佐町久礼 1234" in body  # the address before the cancelled 転居 is back
+
+
+def test_death_of_a_member(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    son = registered["residents"][2]
+    url = f"{BASE}residents/{son.pk}/death/"
+    form = client.get(url).content.decode()
+    assert "死亡日" in form and "新しい世帯主" not in form  # not the head: no successor needed
+    with schema_context("nakatosa"):
+        son.refresh_from_db()
+    bad = client.post(url, {"target_id": son.pk, "version": son.version, "died_on": "2011-01-01"}).content.decode()
+    assert "死亡日が生年月日より前になっています" in bad
+    response = client.post(url, {"target_id": son.pk, "version": son.version, "died_on": "令和8年11月25日"})
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        son.refresh_from_db()
+    assert (son.status, son.removed_on) == ("deceased", date(2026, 11, 25))
+
+
+def test_death_of_the_head_needs_a_new_head_and_relationships(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    head, wife, son = registered["residents"]
+    url = f"{BASE}residents/{head.pk}/death/"
+    with schema_context("nakatosa"):
+        head.refresh_from_db()
+    assert "新しい世帯主" in client.get(url).content.decode()
+    data = {"target_id": head.pk, "version": head.version, "died_on": "令和8年11月25日"}
+    before = _counts()
+    no_head = client.post(url, data).content.decode()
+    assert "新しい世帯主を選んでください。" in no_head
+    no_relationship = client.post(url, {**data, "new_head": wife.pk}).content.decode()
+    assert "新しい世帯主との続柄が入力されていない世帯員がいます" in no_relationship
+    assert _counts() == before
+    done = client.post(url, {**data, "new_head": wife.pk, f"relationship_{son.pk}": "子"})
+    assert done.status_code == 302
+    with schema_context("nakatosa"):
+        household = Household.objects.get(pk=registered["household"].pk)
+        son.refresh_from_db()
+    assert household.head_id == wife.pk and son.relationship == "子"
+
+
+def _queries(client: Client, method: str, url: str, data: dict[str, Any]) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data)
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.content.decode()
+
+
+def test_list_pages_do_not_query_per_row(client_for: Any, clerk: Person, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    client.post(BASE, {"query": "ヤマダ", "purpose": "照会"})  # the session and the purpose are stored
+    one, body = _queries(client, "post", BASE, {"query": "ヤマダタロウ", "purpose": "照会"})
+    assert body.count('class="rr-status') == 1
+    with schema_context("nakatosa"):
+        for given, kana in [("次郎", "ジロウ"), ("三郎", "サブロウ"), ("四郎", "シロウ")]:
+            move_in_family(clerk, members=[person("山田", given, "ヤマダ", kana)])
+    many, body = _queries(client, "post", BASE, {"query": "ヤマダ", "purpose": "照会"})
+    assert body.count('class="rr-status') == 6 and many == one
+
+    with schema_context("nakatosa"):
+        certificates.issue_certificate(
+            actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", residents=[registered["head"]]
+        )
+    first, _ = _queries(client, "get", f"{BASE}certificates/", {})
+    with schema_context("nakatosa"):
+        certificates.issue_certificate(
+            actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", household=registered["household"]
+        )
+    second, body = _queries(client, "get", f"{BASE}certificates/", {})
+    assert body.count('class="rr-number"') >= 5 and second == first
