@@ -13,3 +13,14 @@ class ResidentRecordsConfig(AppConfig):
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
         audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS})
+        audit_labels.register(
+            {
+                "resident.search": "住民記録: 検索",
+                "resident.view": "住民記録: 照会",
+                "resident.view_history": "住民記録: 履歴照会",
+                "resident.reveal_my_number": "住民記録: 個人番号の表示",
+                "resident.event_list": "住民記録: 異動一覧",
+                "resident.event_export": "住民記録: 異動一覧出力",
+                "resident.bulk_load": "住民記録: 一括登録",
+            }
+        )

@@ -230,3 +230,19 @@ def test_actions_have_japanese_labels_for_auditors() -> None:
     assert action_label("auth.login") == "ログイン"
     assert action_label("resident.move_in") == "住民記録: 転入"
     assert action_label("something.unknown") == "something.unknown"
+
+
+def test_every_action_written_by_the_code_has_a_japanese_label() -> None:
+    """A new audit action without a label would show its raw code to auditors."""
+    import re
+    from pathlib import Path
+
+    from common.audit_labels import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2]
+    written: set[str] = set()
+    for path in root.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts or "migrations" in path.parts:
+            continue
+        written |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert sorted(written - set(ACTION_LABELS)) == []
