@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from common import api as audit_api
 from resident_records import api as resident_api
+from resident_records import api_bulk as resident_bulk_api
+from resident_records import api_logs as resident_logs_api
 from tenants import api as tenants_api
 
 app_name = "api"
@@ -22,6 +24,14 @@ resident_patterns = (
         path("residents/<str:atena_number>/history/", resident_api.ResidentHistoryView.as_view(), name="history"),
         path("households/<str:number>/", resident_api.HouseholdDetailView.as_view(), name="household"),
         path("events/", resident_api.EventListView.as_view(), name="events"),
+        path("import/", resident_bulk_api.ResidentImportView.as_view(), name="import"),
+        path("export/", resident_bulk_api.ResidentExportView.as_view(), name="export"),
+        path("issuances/", resident_logs_api.IssuanceLogView.as_view(), name="issuances"),
+        path(
+            "support-measures/attention/",
+            resident_logs_api.SupportAttentionView.as_view(),
+            name="support_attention",
+        ),
     ],
     "resident_records",
 )

@@ -22,5 +22,8 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.event_list": "住民記録: 異動一覧",
                 "resident.event_export": "住民記録: 異動一覧出力",
                 "resident.bulk_load": "住民記録: 一括登録",
+                "resident.export": "住民記録: CSV出力",
+                "resident.import_checked": "住民記録: CSV取込の検査",
+                "resident.import_rejected": "住民記録: CSV取込の却下",
             }
         )

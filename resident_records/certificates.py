@@ -53,6 +53,9 @@ AUDIT_LABELS = {
     "certificate.refused": "証明書: 交付拒否(支援措置)",
     "certificate.void": "証明書: 無効処理",
     "certificate.verify": "証明書: 真正性の確認(公開ページ)",
+    "certificate.log_list": "証明書: 交付履歴の照会(API)",
+    "certificate.log_export": "証明書: 交付履歴の出力(CSV)",
+    "resident.certificate_preview": "証明書: 見本の表示",
 }
 
 
@@ -283,6 +286,74 @@ def _covered(
     return chosen, chosen[0].household, False
 
 
+def _layout(
+    *,
+    kind: str,
+    options: CertificateOptions,
+    ordered: Sequence[Resident],
+    head: Resident | None,
+    whole: bool,
+    today: date,
+    number: str,
+    verification_code: str,
+    sample: bool = False,
+) -> pdf.CertificateLayout:
+    """What is printed: one builder for the issued certificate and its 見本, so the preview cannot differ."""
+    town = Municipality.objects.get(schema_name=current_schema())
+    header = [pdf.Item("住所", _address(ordered[0]), wide=True)]
+    if options.head_and_relationship and head is not None and kind != CertificateKind.REMOVED_COPY:
+        header.append(pdf.Item("世帯主", head.full_name, wide=True))
+    omitted = options.omitted()
+    notes = [f"（記載省略）{'、'.join(omitted)}の記載を省略しています。"] if omitted else []
+    return pdf.CertificateLayout(
+        title=TITLES[CertificateKind(kind)],
+        town=town.name,
+        mayor=f"{town.name}長",
+        number=number,
+        issued_on=to_wareki(today),
+        header=header,
+        entries=[_entry(r, options, kind, today) for r in ordered],
+        attestation=attestation(kind, whole_household=whole),
+        verification_code=verification_code,
+        verification_url="" if sample else verification_url(),
+        notes=notes,
+        sample=sample,
+    )
+
+
+def _prepare(
+    *, kind: str, household: Household | None, residents: Sequence[Resident]
+) -> tuple[list[Resident], Resident | None, bool]:
+    """The covered residents in print order, the head and whether it is the whole household — after the
+    支援措置 check of every covered person (住基法 第12条第6項; DOMAIN.md §6)."""
+    covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
+    for resident in sorted(covered, key=lambda r: r.pk):
+        ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])
+    head = covered_household.head if covered_household is not None else None
+    ordered = household_order(
+        covered, household_id=covered_household.pk if covered_household else None, head_id=head.pk if head else None
+    )
+    return ordered, head, whole
+
+
+def _refusal(*, actor: Person | None, kind: str, purpose: str, blocked: SupportMeasureBlocked, preview: bool) -> None:
+    # Written after the rollback: the attempt is what the 支援措置責任者 and the auditor need to see.
+    info = blocked.details if isinstance(blocked.details, dict) else {}
+    audit.record(
+        actor=actor,
+        action="certificate.refused",
+        obj=("resident_records.Resident", info.get("resident", ""), f"住民 {info.get('atena_number', '')}"),
+        purpose=purpose[:200],
+        personal_data=True,
+        details={
+            "kind": kind,
+            "reason": blocked.code,
+            "measure": info.get("measure"),
+            **({"preview": True} if preview else {}),
+        },
+    )
+
+
 # --- services -------------------------------------------------------------------------------------------
 
 
@@ -322,17 +393,83 @@ def issue_certificate(
             options=chosen_options,
         )
     except SupportMeasureBlocked as blocked:
-        # Written after the rollback: the attempt is what the 支援措置責任者 and the auditor need to see.
-        info = blocked.details if isinstance(blocked.details, dict) else {}
+        _refusal(actor=actor, kind=kind, purpose=purpose, blocked=blocked, preview=False)
+        raise
+
+
+def ensure_issuable(
+    *,
+    actor: Person | None,
+    kind: str,
+    purpose: str,
+    household: Household | None = None,
+    residents: Sequence[Resident] = (),
+) -> list[Resident]:
+    """The checks of issuance without issuing (the confirmation step): the covered residents in print order.
+
+    Under a 支援措置 the refusal is audited as for issuance, and the confirmation shows nothing of the person.
+    """
+    if kind not in CertificateKind.values:
+        raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
+    try:
+        with transaction.atomic():
+            ordered, _, _ = _prepare(kind=kind, household=household, residents=residents)
+    except SupportMeasureBlocked as blocked:
+        _refusal(actor=actor, kind=kind, purpose=" ".join(purpose.split()), blocked=blocked, preview=True)
+        raise
+    return ordered
+
+
+def preview_certificate(
+    *,
+    actor: Person | None,
+    kind: str,
+    purpose: str,
+    household: Household | None = None,
+    residents: Sequence[Resident] = (),
+    options: CertificateOptions | None = None,
+) -> bytes:
+    """The 見本 of a certificate before issuance: the same layout code, watermarked 「見本」, with neither
+    発行番号 nor verification code, and no 交付履歴 row (nothing was issued; §1.3.8 logs issuances only).
+
+    What the clerk sees is personal data, so the preview is audited (resident.certificate_preview, with the
+    利用目的) for each person shown. Refused under a 支援措置 exactly like issuance: showing the content of a
+    blocked 住民票 at the counter is what the block forbids (住基法 第12条第6項).
+    """
+    if kind not in CertificateKind.values:
+        raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
+    purpose = " ".join(purpose.split())
+    if not purpose:
+        raise ValidationFailed("利用目的を入力してください。", code="purpose_required")
+    chosen_options = options or CertificateOptions()
+    try:
+        with transaction.atomic():
+            ordered, head, whole = _prepare(kind=kind, household=household, residents=residents)
+    except SupportMeasureBlocked as blocked:
+        _refusal(actor=actor, kind=kind, purpose=purpose, blocked=blocked, preview=True)
+        raise
+    layout = _layout(
+        kind=kind,
+        options=chosen_options,
+        ordered=ordered,
+        head=head,
+        whole=whole,
+        today=local_today(),
+        number="（見本）",
+        verification_code="",
+        sample=True,
+    )
+    document, pages = pdf.render(layout)
+    for resident in ordered:
         audit.record(
             actor=actor,
-            action="certificate.refused",
-            obj=("resident_records.Resident", info.get("resident", ""), f"住民 {info.get('atena_number', '')}"),
+            action="resident.certificate_preview",
+            obj=resident,
             purpose=purpose[:200],
             personal_data=True,
-            details={"kind": kind, "reason": blocked.code, "measure": info.get("measure")},
+            details={"kind": kind, "pages": pages},
         )
-        raise
+    return document
 
 
 @transaction.atomic
@@ -358,24 +495,15 @@ def _issue(
     today = local_today()
     year, serial, number = _next_number(today)
     code = new_verification_code()
-    town = Municipality.objects.get(schema_name=current_schema())
-    header = [pdf.Item("住所", _address(ordered[0]), wide=True)]
-    if options.head_and_relationship and head is not None and kind != CertificateKind.REMOVED_COPY:
-        header.append(pdf.Item("世帯主", head.full_name, wide=True))
-    omitted = options.omitted()
-    notes = [f"（記載省略）{'、'.join(omitted)}の記載を省略しています。"] if omitted else []
-    layout = pdf.CertificateLayout(
-        title=TITLES[CertificateKind(kind)],
-        town=town.name,
-        mayor=f"{town.name}長",
+    layout = _layout(
+        kind=kind,
+        options=options,
+        ordered=ordered,
+        head=head,
+        whole=whole,
+        today=today,
         number=number,
-        issued_on=to_wareki(today),
-        header=header,
-        entries=[_entry(r, options, kind, today) for r in ordered],
-        attestation=attestation(kind, whole_household=whole),
         verification_code=format_code(code),
-        verification_url=verification_url(),
-        notes=notes,
     )
     document, pages = pdf.render(layout)
     issuance = CertificateIssuance.objects.create(

@@ -77,6 +77,8 @@ class CertificateLayout:
     verification_code: str
     verification_url: str
     notes: Sequence[str] = field(default_factory=tuple)
+    # A 見本 (preview before issuance): watermarked on every page, without 発行番号, verification code or QR.
+    sample: bool = False
 
 
 def _style(
@@ -212,8 +214,37 @@ class _NumberedCanvas(Canvas):
             super().showPage()
         super().save()
 
+    def _watermark(self) -> None:
+        """A large diagonal 「見本」 over the page: a preview can never pass for an issued certificate."""
+        self.saveState()
+        self.setFillColor(SEAL_RED)
+        self.setFillAlpha(0.22)
+        self.setFont(GOTHIC, 150)
+        self.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        self.rotate(35)
+        self.drawCentredString(0, -50, "見本")
+        self.restoreState()
+
+    def _sample_footer(self, total: int) -> None:
+        page = self.getPageNumber()
+        top = MARGIN + FOOTER_HEIGHT - 4 * mm
+        self.saveState()
+        self.setStrokeColor(LINE)
+        self.setLineWidth(0.5)
+        self.line(MARGIN, top, PAGE_WIDTH - MARGIN, top)
+        self.setFont(GOTHIC, 9)
+        self.drawString(MARGIN, top - 5 * mm, "見本（交付前の確認用）　証明書としては使用できません。")
+        self.setFont(MINCHO, 8.5)
+        self.drawString(MARGIN, top - 10 * mm, "発行番号と確認コードは、交付のときに付番・印字されます。")
+        self.drawRightString(PAGE_WIDTH - MARGIN, top - 5 * mm, f"{page} / {total} 頁")
+        self.restoreState()
+        self._watermark()
+
     def _footer(self, total: int) -> None:
         layout = self.layout
+        if layout.sample:
+            self._sample_footer(total)
+            return
         page = self.getPageNumber()
         top = MARGIN + FOOTER_HEIGHT - 4 * mm
         self.saveState()
@@ -259,7 +290,7 @@ def render(layout: CertificateLayout) -> tuple[bytes, int]:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + FOOTER_HEIGHT,
-        title=f"{layout.title} {layout.number}",
+        title=f"{layout.title} {'見本' if layout.sample else layout.number}",
         author=f"{layout.town}",
         subject=layout.title,
         creator="Kyodo",

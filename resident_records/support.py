@@ -49,6 +49,8 @@ AUDIT_LABELS = {
     "support_measure.extend": "支援措置: 延長",
     "support_measure.release": "支援措置: 解除",
     "support_measure.temporary_release": "支援措置: 一時解除",
+    "support_measure.attention_list": "支援措置: 期限到来・経過の一覧",
+    "support_measure.view": "支援措置: 照会",
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from resident_records import views
+from resident_records import views, views_support
 
 app_name = "resident_records"
 
@@ -13,9 +13,19 @@ urlpatterns = [
     path("residents/<int:pk>/my-number/", views.reveal_my_number_view, name="reveal_my_number"),
     path("residents/<int:pk>/death/", views.death_view, name="death"),
     path("residents/<int:pk>/certificate/", views.certificate_view, name="certificate"),
+    path("residents/<int:pk>/certificate/preview/", views.certificate_preview_view, name="certificate_preview"),
     path("households/<int:pk>/change-of-address/", views.change_of_address_view, name="change_of_address"),
     path("households/<int:pk>/birth/", views.birth_view, name="birth"),
     path("households/<int:pk>/move-out/", views.move_out_view, name="move_out"),
+    path("residents/<int:pk>/support/", views_support.resident_support_view, name="support"),
+    path("support-measures/attention/", views_support.attention_view, name="support_attention"),
+    path("support-measures/<int:pk>/extend/", views_support.extend_view, name="support_extend"),
+    path("support-measures/<int:pk>/release/", views_support.release_view, name="support_release"),
+    path(
+        "support-measures/<int:pk>/temporary-release/",
+        views_support.temporary_release_view,
+        name="support_temporary_release",
+    ),
     path("certificates/", views.issuance_list_view, name="issuances"),
     path("certificates/<int:pk>/void/", views.void_issuance_view, name="void_issuance"),
 ]

@@ -14,9 +14,10 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common import audit
@@ -49,6 +50,10 @@ from tenants.access import request_roles
 from tenants.models import Role
 
 PURPOSE_SESSION_KEY = "resident_records.purpose"
+PREVIEW_SESSION_KEY = "resident_records.certificate_preview"
+PREVIEW_CSP = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
+PREVIEW_FIELDS = ("kind", "members", "whole_household", "head_and_relationship", "domicile", "resident_code",
+                  "my_number", "purpose")  # fmt: skip
 SEARCH_LIMIT = 100
 
 
@@ -143,6 +148,8 @@ def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_resident(
     request: HttpRequest, resident: Resident, *, purpose: str, revealed_my_number: str = "", status: int = 200
 ) -> HttpResponse:
+    from resident_records import views_support  # imports this module (the purpose's session key)
+
     as_of_form = AsOfForm(request.GET or None)
     as_of: date | None = None
     if as_of_form.is_valid():
@@ -188,6 +195,8 @@ def _render_resident(
             "purpose": purpose,
             "reveal_form": PurposeForm(initial={"purpose": purpose}),
             "is_clerk": _is_clerk(request),
+            "is_officer": Role.SUPPORT_MEASURE_OFFICER in request_roles(request),
+            "support_rows": views_support.resident_measure_rows(resident),
             "is_resident": resident.status == ResidentStatus.RESIDENT,
         },
         status=status,
@@ -474,14 +483,30 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     chosen = list(Resident.objects.filter(pk__in=data["members"]).order_by("pk"))
     if request.POST.get("step") != "issue":
-        covered = (
-            list(Resident.objects.filter(household_id=resident.household_id, status=ResidentStatus.RESIDENT))
-            if data["whole_household"]
-            else chosen
+        _forget_preview(request, resident.pk)
+        try:
+            # The same checks as issuance (支援措置 included): a blocked person's entry is not even shown.
+            covered = certificates.ensure_issuable(
+                actor=request.user,  # type: ignore[arg-type]
+                kind=data["kind"],
+                purpose=data["purpose"],
+                household=resident.household if data["whole_household"] else None,
+                residents=() if data["whole_household"] else chosen,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "resident_records/certificate.html", context, status=exc.status_code)
+        # The 見本 is fetched by the <iframe> with GET: its parameters stay in the session, not in the URL.
+        request.session[PREVIEW_SESSION_KEY] = {
+            **request.session.get(PREVIEW_SESSION_KEY, {}),
+            str(resident.pk): {key: data[key] for key in PREVIEW_FIELDS},
+        }
+        context.update(
+            confirm=True,
+            covered=covered,
+            kind_label=CertificateKind(data["kind"]).label,
+            preview_url=reverse("resident_records:certificate_preview", args=[resident.pk]),
         )
-        household = resident.household
-        covered = certificates.household_order(covered, household_id=household.pk, head_id=household.head_id)
-        context.update(confirm=True, covered=covered, kind_label=CertificateKind(data["kind"]).label)
         return render(request, "resident_records/certificate.html", context)
     try:
         issuance, document = certificates.issue_certificate(
@@ -501,10 +526,55 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return render(request, "resident_records/certificate.html", context, status=exc.status_code)
+    _forget_preview(request, resident.pk)
     response = HttpResponse(document, content_type="application/pdf")
     # An ASCII file name: the 発行番号 itself is Japanese (令和8年第000001号), which not every browser saves well.
     response["Content-Disposition"] = f'attachment; filename="certificate-{issuance.year}-{issuance.serial:06d}.pdf"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _forget_preview(request: HttpRequest, resident_id: int) -> None:
+    stored = dict(request.session.get(PREVIEW_SESSION_KEY, {}))
+    if stored.pop(str(resident_id), None) is not None:
+        request.session[PREVIEW_SESSION_KEY] = stored
+
+
+# The 見本 is framed by the confirmation page of this site: X-Frame-Options SAMEORIGIN (the site default is
+# DENY) and, for this response only, CSP frame-ancestors 'self' and object-src 'self' (Chromium shows a PDF
+# with its plugin viewer, which object-src 'none' would block). See CONTENT_SECURITY_POLICY in settings.
+@require_http_methods(["GET"])
+@clerk_only
+@xframe_options_sameorigin
+def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 見本 PDF of the certificate being confirmed (no 発行番号, no code, no 交付履歴 row)."""
+    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
+    stored = request.session.get(PREVIEW_SESSION_KEY, {}).get(str(resident.pk))
+    if not isinstance(stored, dict):
+        raise Http404("確認中の証明書がありません。")
+    chosen = list(Resident.objects.filter(pk__in=stored.get("members", [])).order_by("pk"))
+    try:
+        document = certificates.preview_certificate(
+            actor=request.user,  # type: ignore[arg-type]
+            kind=str(stored.get("kind", "")),
+            purpose=str(stored.get("purpose", "")),
+            household=resident.household if stored.get("whole_household") else None,
+            residents=() if stored.get("whole_household") else chosen,
+            options=certificates.CertificateOptions(
+                head_and_relationship=bool(stored.get("head_and_relationship")),
+                domicile=bool(stored.get("domicile")),
+                resident_code=bool(stored.get("resident_code")),
+                my_number=bool(stored.get("my_number")),
+            ),
+        )
+    except ApplicationError as exc:
+        _forget_preview(request, resident.pk)
+        return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="certificate-preview.pdf"'
+    response["Cache-Control"] = "no-store"
+    # What django-csp's csp_replace decorator sets (its typing does not allow a view with URL arguments).
+    setattr(response, "_csp_replace", PREVIEW_CSP)  # noqa: B010
     return response
 
 

@@ -47,7 +47,7 @@ MODULES: dict[str, Module] = {
             _("住民記録"),
             _("住民基本台帳の照会・異動・証明書(事務職員)。"),
             "resident_records:search",
-            frozenset({Role.CLERK, Role.AUDITOR}),
+            frozenset({Role.CLERK, Role.AUDITOR, Role.SUPPORT_MEASURE_OFFICER}),
             icon="resident",
         ),
         Module(

@@ -1,0 +1,148 @@
+"""REST views for auditors and clerks: the 交付履歴 and the 支援措置 alert list.
+
+No names leave through these endpoints: the 交付履歴 carries 発行番号, kind, times, the issuing clerk and the
+宛名番号 of the persons printed (標準仕様書 §1.3.8); the alert list carries 宛名番号, period and status only —
+never the 加害者 information of a 支援措置 (DOMAIN.md §6). Every list and export is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.http import HttpResponseBase
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common import audit
+from common.dates import local_today
+from common.rest import CSVStreamRenderer, stream_csv
+from resident_records import support
+from resident_records.models import CertificateIssuance, CertificateKind, SupportMeasure
+from tenants.access import person_of
+
+MODULE = "resident_records"
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class IssuanceQuery(serializers.Serializer):
+    since = serializers.DateField(required=False, help_text="交付日 from (YYYY-MM-DD, Asia/Tokyo)")
+    until = serializers.DateField(required=False, help_text="交付日 up to, inclusive (YYYY-MM-DD)")
+    kind = serializers.ChoiceField(choices=CertificateKind.choices, required=False)
+    voided = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"until": "終了日が開始日より前になっています。"})
+        return attrs
+
+
+class IssuanceOut(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    voided = serializers.BooleanField(source="is_void")
+    atena_numbers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CertificateIssuance
+        fields = [
+            "number", "kind", "kind_label", "issued_at", "issued_by_name", "terminal", "page_count", "voided",
+            "voided_at", "void_reason", "atena_numbers",
+        ]  # fmt: skip
+
+    def get_atena_numbers(self, issuance: CertificateIssuance) -> list[str]:
+        return sorted(r.atena_number for r in issuance.residents.all())
+
+
+class AttentionOut(serializers.Serializer):
+    atena_number = serializers.CharField(source="resident.atena_number")
+    kind = serializers.CharField()
+    start_on = serializers.DateField()
+    end_on = serializers.DateField()
+    status = serializers.SerializerMethodField(help_text="ending_soon (終了間近) or lapsed (期間経過・措置継続中)")
+    temporarily_released = serializers.SerializerMethodField()
+
+    def get_status(self, measure: SupportMeasure) -> str:
+        return "lapsed" if measure.end_on < self.context["today"] else "ending_soon"
+
+    def get_temporarily_released(self, measure: SupportMeasure) -> bool:
+        return support.is_temporarily_released(measure)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=TOKYO)
+
+
+class IssuanceLogView(GenericAPIView):
+    """交付履歴 (標準仕様書 §1.3.8), JSON (paginated) or streamed CSV."""
+
+    kyodo_module = MODULE
+    serializer_class = IssuanceOut
+    renderer_classes = [JSONRenderer, CSVStreamRenderer]
+
+    def get_queryset(self) -> QuerySet[CertificateIssuance]:
+        return CertificateIssuance.objects.prefetch_related("residents").order_by("-issued_at", "-id")
+
+    def _filtered(self, filters: dict[str, Any]) -> QuerySet[CertificateIssuance]:
+        rows = self.get_queryset()
+        if filters.get("since"):
+            rows = rows.filter(issued_at__gte=_day_start(filters["since"]))
+        if filters.get("until"):
+            rows = rows.filter(issued_at__lt=_day_start(filters["until"] + timedelta(days=1)))
+        if filters.get("kind"):
+            rows = rows.filter(kind=filters["kind"])
+        if filters.get("voided") is not None:
+            rows = rows.filter(voided_at__isnull=not filters["voided"])
+        return rows
+
+    @extend_schema(
+        parameters=[IssuanceQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
+        summary="The certificate issuance log (交付履歴), without names",
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        query = IssuanceQuery(data=request.query_params.dict())  # a plain dict: no HTML-checkbox False
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        rows = self._filtered(filters)
+        export = request.accepted_renderer.format == "csv"
+        audit.record(
+            actor=person_of(request._request),
+            action="certificate.log_export" if export else "certificate.log_list",
+            details={k: str(v) for k, v in filters.items() if v not in (None, "")},
+        )
+        if export:
+            header = ["number", "kind", "kind_label", "issued_at", "issued_by_name", "terminal", "page_count",
+                      "voided", "voided_at", "void_reason", "atena_numbers"]  # fmt: skip
+
+            def row(issuance: CertificateIssuance) -> list[Any]:
+                return [
+                    issuance.number, issuance.kind, issuance.get_kind_display(),
+                    issuance.issued_at.astimezone(TOKYO).isoformat(), issuance.issued_by_name, issuance.terminal,
+                    issuance.page_count, int(issuance.is_void),
+                    issuance.voided_at.astimezone(TOKYO).isoformat() if issuance.voided_at else "",
+                    issuance.void_reason, " ".join(sorted(r.atena_number for r in issuance.residents.all())),
+                ]  # fmt: skip
+
+            return stream_csv("certificate-issuances.csv", header, rows.iterator(chunk_size=500), row)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(IssuanceOut(page, many=True).data)
+
+
+class SupportAttentionView(GenericAPIView):
+    """支援措置 ending within a month or lapsed (still blocking until released): for the 支援措置責任者."""
+
+    kyodo_module = MODULE
+    serializer_class = AttentionOut
+
+    @extend_schema(summary="Support measures needing attention (no perpetrator details)")
+    def get(self, request: Request) -> Response:
+        today = local_today()
+        measures = support.measures_needing_attention(today=today)
+        audit.record(actor=person_of(request._request), action="support_measure.attention_list")
+        page = self.paginate_queryset(measures)
+        return self.get_paginated_response(AttentionOut(page, many=True, context={"today": today}).data)

@@ -1,0 +1,590 @@
+"""Bulk import and export of residents as CSV, in the layout of docs/resident_csv_layout.md.
+
+The layout follows the 中間標準レイアウト (住民基本台帳) that municipal systems exchange at a system migration:
+one row per resident, the household given by a source 世帯番号 shared by its members. Import reads the whole
+file, checks every row and collects every error (row, column, Japanese message); only a file without any
+error is handed to ``bulk.load_households`` (one transaction, all or nothing). Export streams the current
+residents, or the register as it stood on a past day. 個人番号 is accepted on import and never exported
+(番号法 第19条: providing it is limited to the uses the law lists; a migration file is not one of them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from common.dates import local_today
+from common.errors import ApplicationError, ValidationFailed
+from common.text import to_katakana
+from common.wareki import WarekiError, parse_wareki
+from resident_records import bulk, mynumber, selectors
+from resident_records.bulk import BulkLoadResult, HouseholdInput
+from resident_records.models import Resident, ResidentRecord, ResidentStatus, ResidentType, Sex
+from resident_records.services import HEAD, PersonInput
+from tenants.models import Person
+
+DEFAULT_MAX_ERRORS = 500
+AS_OF_BATCH = 500  # residents per query in an as-of export
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # machine name (also accepted as a header)
+    label: str  # Japanese header, as exported
+    required: bool = False
+    export: bool = True
+    import_: bool = True
+
+
+# The order is the export order. See docs/resident_csv_layout.md for each column's rules.
+COLUMNS: tuple[Column, ...] = (
+    Column("household_key", "世帯番号", required=True),
+    Column("atena_number", "宛名番号", import_=False),
+    Column("relationship", "続柄", required=True),
+    Column("family_name", "氏", required=True),
+    Column("given_name", "名"),
+    Column("family_name_kana", "氏フリガナ"),
+    Column("given_name_kana", "名フリガナ"),
+    Column("former_surname", "旧氏"),
+    Column("former_surname_kana", "旧氏フリガナ"),
+    Column("alias", "通称"),
+    Column("alias_kana", "通称フリガナ"),
+    Column("birth_date", "生年月日", required=True),
+    Column("sex", "性別", required=True),
+    Column("address", "住所", required=True),
+    Column("address_detail", "方書"),
+    Column("postal_code", "郵便番号"),
+    Column("domicile", "本籍"),
+    Column("domicile_head", "筆頭者"),
+    Column("became_resident_on", "住民となった年月日"),
+    Column("address_set_on", "住所を定めた年月日", required=True),
+    Column("previous_address", "従前の住所"),
+    Column("resident_type", "住民種別"),
+    Column("nationality", "国籍"),
+    Column("residence_status", "在留資格"),
+    Column("residence_period_end", "在留期間満了日"),
+    Column("resident_code", "住民票コード"),
+    Column("my_number", "個人番号", export=False),
+    Column("status", "状態"),
+)
+_BY_HEADER = {key: c for c in COLUMNS for key in (c.name, c.label)}
+_LABEL = {c.name: c.label for c in COLUMNS}
+EXPORT_COLUMNS = tuple(c for c in COLUMNS if c.export)
+
+# 住民種別: 1 日本人住民, 2 外国人住民 (中間標準レイアウト のコード); the labels are accepted too.
+RESIDENT_TYPE_CODES = {"1": ResidentType.JAPANESE, "2": ResidentType.FOREIGN}
+_RESIDENT_TYPE_IN = {
+    **RESIDENT_TYPE_CODES,
+    "日本人": ResidentType.JAPANESE,
+    "日本人住民": ResidentType.JAPANESE,
+    "外国人": ResidentType.FOREIGN,
+    "外国人住民": ResidentType.FOREIGN,
+}
+_RESIDENT_TYPE_OUT: dict[str, str] = {str(v): k for k, v in RESIDENT_TYPE_CODES.items()}
+_KATAKANA_RE = re.compile(r"[\u30a0-\u30ff ]*")
+_POSTAL_RE = re.compile(r"\d{3}-?\d{4}")
+
+
+class ImportInvalid(ValidationFailed):
+    code = "import_invalid"
+    message = "取込ファイルに誤りがあります。どの行も登録していません。"
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # CSV record number, the header being row 1
+    column: str  # Japanese column label ("" for the whole row or file)
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    households: int = 0
+    residents: int = 0
+    dry_run: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    result: BulkLoadResult | None = None
+
+    def error_details(self, limit: int = DEFAULT_MAX_ERRORS) -> dict[str, Any]:
+        shown = self.errors[:limit]
+        return {
+            "errors": [e.as_dict() for e in shown],
+            "total": len(self.errors),
+            "omitted": len(self.errors) - len(shown),
+        }
+
+
+# --- decoding ------------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Shift_JIS/cp932, which municipal systems commonly write."""
+    if data.startswith(BOM):
+        try:
+            return data[len(BOM) :].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ImportInvalid(
+                "UTF-8 の BOM がありますが、UTF-8 として読めない文字があります。",
+                details={"errors": [RowError(0, "", "文字コードが正しくありません。").as_dict()]},
+            ) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError as exc:
+        raise ImportInvalid(
+            "文字コードを判別できません。UTF-8(BOM付き推奨)か Shift_JIS で保存してください。",
+            details={"errors": [RowError(0, "", "文字コードを判別できません。").as_dict()]},
+        ) from exc
+
+
+# --- parsing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    number: int
+    key: str
+    person: PersonInput
+    address: str
+    address_detail: str
+    postal_code: str
+    previous_address: str
+    address_set_on: date | None
+
+
+class _RowReader:
+    def __init__(self, number: int, values: dict[str, str], errors: list[RowError], today: date) -> None:
+        self.number, self.values, self.errors, self.today = number, values, errors, today
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.append(RowError(self.number, _LABEL.get(name, name), message))
+
+    def text(self, name: str, *, required: bool = False, max_length: int = 200) -> str:
+        value = " ".join(self.values.get(name, "").split())
+        if required and not value:
+            self.error(name, f"{_LABEL[name]}を入力してください。")
+        elif len(value) > max_length:
+            self.error(name, f"{_LABEL[name]}は{max_length}文字以内で入力してください。")
+        return value
+
+    def kana(self, name: str, *, max_length: int = 100) -> str:
+        value = to_katakana(self.text(name, max_length=max_length))
+        if not _KATAKANA_RE.fullmatch(value):
+            self.error(name, f"{_LABEL[name]}はカタカナで入力してください。")
+        return value
+
+    def day(self, name: str, *, required: bool = False, future_ok: bool = False) -> date | None:
+        raw = self.values.get(name, "").strip()
+        if not raw:
+            if required:
+                self.error(name, f"{_LABEL[name]}を入力してください。")
+            return None
+        try:
+            # 西暦 YYYY-MM-DD, or 和暦 as municipal systems write it (令和8年4月1日, R8.4.1): common.wareki.
+            value = parse_wareki(raw)
+        except WarekiError as exc:
+            self.error(name, exc.message)
+            return None
+        if not future_ok and value > self.today:
+            self.error(name, f"{_LABEL[name]}に未来の日付は指定できません。")
+        return value
+
+
+def _read_row(number: int, values: dict[str, str], errors: list[RowError], today: date) -> _Row | None:
+    r = _RowReader(number, values, errors, today)
+    start = len(errors)
+    key = r.text("household_key", required=True, max_length=50)
+    status = r.text("status", max_length=20)
+    if status not in {"", ResidentStatus.RESIDENT.value, ResidentStatus.RESIDENT.label}:
+        # The loader registers residents; removed entries (除票) stay with the source system.
+        r.error("status", "取り込めるのは住民(状態「住民」)だけです。転出・死亡などで消除された方は除いてください。")
+    raw_type = r.text("resident_type", max_length=10)
+    resident_type = _RESIDENT_TYPE_IN.get(raw_type or "1")
+    if resident_type is None:
+        r.error("resident_type", "住民種別は「1」(日本人住民)か「2」(外国人住民)で指定してください。")
+        resident_type = ResidentType.JAPANESE
+    japanese = resident_type == ResidentType.JAPANESE
+    sex = r.text("sex", required=True, max_length=10)
+    sex = {"男": Sex.MALE.value, "女": Sex.FEMALE.value}.get(sex, sex)
+    if sex and sex not in Sex.values:
+        r.error("sex", "性別は「1」(男)か「2」(女)で指定してください。")
+    birth_date = r.day("birth_date", required=True)
+    became = r.day("became_resident_on")
+    address_set_on = r.day("address_set_on", required=True)
+    if birth_date and became and became < birth_date:
+        r.error("became_resident_on", "住民となった年月日が生年月日より前です。")
+    if birth_date and address_set_on and address_set_on < birth_date and not became:
+        r.error("address_set_on", "住所を定めた年月日が生年月日より前です。")
+    family_name_kana = r.kana("family_name_kana")
+    if japanese and not family_name_kana:
+        r.error("family_name_kana", "氏フリガナを入力してください。")
+    given_name = r.text("given_name", required=japanese, max_length=50)
+    postal_code = r.text("postal_code", max_length=8)
+    if postal_code and not _POSTAL_RE.fullmatch(postal_code):
+        r.error("postal_code", "郵便番号は「123-4567」の形で入力してください。")
+    resident_code = r.text("resident_code", max_length=20)
+    if resident_code and len(mynumber.normalize(resident_code)) != 11:
+        r.error("resident_code", "住民票コードは11桁の数字です。")
+    my_number = r.text("my_number", max_length=20)
+    if my_number:
+        try:
+            my_number = mynumber.validate(my_number)  # check digit: 番号法施行令 第8条
+        except ApplicationError:
+            r.error("my_number", "個人番号が正しくありません(12桁、検査用数字が一致しません)。")
+    domicile = r.text("domicile")
+    if domicile and not japanese:
+        r.error("domicile", "本籍は日本人住民だけに記載します(住基法 第7条第5号)。")
+    nationality = r.text("nationality", max_length=50)
+    if not japanese and not nationality:
+        r.error("nationality", "外国人住民は国籍・地域を入力してください(住基法 第30条の45)。")
+    person = PersonInput(
+        family_name=r.text("family_name", required=True, max_length=50),
+        given_name=given_name,
+        family_name_kana=family_name_kana,
+        given_name_kana=r.kana("given_name_kana"),
+        former_surname=r.text("former_surname", max_length=50),
+        former_surname_kana=r.kana("former_surname_kana"),
+        alias=r.text("alias", max_length=100),
+        alias_kana=r.kana("alias_kana", max_length=200),
+        birth_date=birth_date or date.min,
+        sex=sex,
+        relationship=r.text("relationship", required=True, max_length=20),
+        domicile=domicile,
+        domicile_head=r.text("domicile_head", max_length=100),
+        resident_type=resident_type,
+        nationality=nationality,
+        residence_status=r.text("residence_status", max_length=50),
+        residence_period_end=r.day("residence_period_end", future_ok=True),
+        resident_code=resident_code,
+        my_number=my_number,
+        extra={"became_resident_on": became or address_set_on} if (became or address_set_on) else {},
+    )
+    address = r.text("address", required=True)
+    address_detail = r.text("address_detail", max_length=100)
+    previous_address = r.text("previous_address")
+    if len(errors) > start:
+        return None
+    return _Row(
+        number=number,
+        key=key,
+        person=person,
+        address=address,
+        address_detail=address_detail,
+        postal_code=postal_code,
+        previous_address=previous_address,
+        address_set_on=address_set_on,
+    )
+
+
+def _header(row: list[str], errors: list[RowError]) -> list[Column | None]:
+    columns: list[Column | None] = []
+    seen: set[str] = set()
+    for cell in row:
+        name = cell.strip().lstrip("\ufeff")
+        column = _BY_HEADER.get(name)
+        if column is None:
+            errors.append(
+                RowError(1, name, f"不明な列です: 「{name}」(docs/resident_csv_layout.md の列名を使ってください)。")
+            )
+        elif column.name in seen:
+            errors.append(RowError(1, column.label, f"列「{column.label}」が2回あります。"))
+        elif not column.import_:
+            column = None  # 宛名番号: the source system's number is not kept; this town numbers anew
+        else:
+            seen.add(column.name)
+        columns.append(column)
+    for column in COLUMNS:
+        if column.required and column.name not in seen:
+            errors.append(RowError(1, column.label, f"必須の列「{column.label}」がありません。"))
+    return columns
+
+
+def parse(text: str, *, today: date | None = None) -> tuple[list[HouseholdInput], list[list[int]], list[RowError]]:
+    """Read and check a whole file: the households (in file order), their rows' numbers, and every error."""
+    today = today or local_today()
+    errors: list[RowError] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise ImportInvalid(
+            "CSV として読み取れません。",
+            details={"errors": [RowError(reader.line_num, "", f"CSV の形式が正しくありません: {exc}").as_dict()]},
+        ) from exc
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise ImportInvalid(
+            "ファイルが空です(1行目に見出しが必要です)。",
+            details={"errors": [RowError(1, "", "見出し行がありません。").as_dict()]},
+        )
+    columns = _header(records[0], errors)
+    if errors:
+        return [], [], errors
+    rows: list[_Row] = []
+    relationships: dict[str, list[tuple[int, str]]] = {}  # 世帯番号 -> (row, 続柄) of every row
+    failed: set[str] = set()  # 世帯番号 with a row in error
+    for number, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines (often at the end of a file) are ignored
+        if len(record) != len(columns):
+            errors.append(
+                RowError(number, "", f"列の数が見出しと違います(見出し{len(columns)}列、この行{len(record)}列)。")
+            )
+            continue
+        values = {c.name: v for c, v in zip(columns, record, strict=True) if c is not None}
+        key = " ".join(values.get("household_key", "").split())
+        relationships.setdefault(key, []).append((number, " ".join(values.get("relationship", "").split())))
+        row = _read_row(number, values, errors, today)
+        if row is not None:
+            rows.append(row)
+        else:
+            failed.add(key)
+    if not rows and not errors:
+        errors.append(RowError(2, "", "住民の行がありません。"))
+    households, numbers = _group(rows, relationships, failed, errors)
+    return households, numbers, errors
+
+
+def _group(
+    rows: list[_Row], relationships: dict[str, list[tuple[int, str]]], failed: set[str], errors: list[RowError]
+) -> tuple[list[HouseholdInput], list[list[int]]]:
+    groups: dict[str, list[_Row]] = {}
+    for row in rows:
+        groups.setdefault(row.key, []).append(row)
+    households: list[HouseholdInput] = []
+    numbers: list[list[int]] = []
+    for key, members_of in relationships.items():
+        if not key:
+            continue  # already reported: 世帯番号 is required
+        # 住基法 第7条第4号: a household has one head; every member's 続柄 is stated towards that head. Counted
+        # on every row of the household, including rows with errors of their own.
+        heads = [number for number, relationship in members_of if relationship == HEAD]
+        if len(heads) != 1:
+            where = heads[1:] if heads else [members_of[0][0]]
+            for number in where:
+                errors.append(
+                    RowError(
+                        number,
+                        "続柄",
+                        f"世帯番号「{key}」の世帯主(続柄「世帯主」)は1人だけにしてください(現在{len(heads)}人)。",
+                    )
+                )
+            continue
+        if key in failed:
+            continue  # its other rules are checked once its rows are correct
+        members = groups[key]
+        head = next(m for m in members if m.person.relationship == HEAD)
+        bad = False
+        for m in members:
+            for name in ("address", "address_detail", "postal_code"):
+                if getattr(m, name) != getattr(head, name):
+                    errors.append(
+                        RowError(
+                            m.number,
+                            _LABEL[name],
+                            f"同じ世帯の世帯員は{_LABEL[name]}が世帯主と同じでなければなりません。",
+                        )
+                    )
+                    bad = True
+        if bad:
+            continue
+        assert head.address_set_on is not None
+        households.append(
+            HouseholdInput(
+                members=[m.person for m in members],
+                address=head.address,
+                address_detail=head.address_detail,
+                postal_code=head.postal_code,
+                previous_address=head.previous_address,
+                moved_in_on=head.address_set_on,
+            )
+        )
+        numbers.append([m.number for m in members])
+    return households, numbers
+
+
+def _loader_error(exc: ValidationFailed, numbers: list[list[int]]) -> RowError:
+    """A rule only the loader checks, mapped back to the CSV row it names."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    household = int(details.get("household", 1)) - 1
+    member = int(details.get("member", 1)) - 1
+    row = numbers[household][member] if 0 <= household < len(numbers) and 0 <= member < len(numbers[household]) else 0
+    message = exc.message.split(": ", 1)[-1]
+    return RowError(row, _LABEL.get(str(details.get("field", "")), ""), message)
+
+
+def _duplicates(households: list[HouseholdInput], numbers: list[list[int]]) -> list[RowError]:
+    """住民票コード and 個人番号 identify one person (住基法 第7条第13号, 番号法 第2条第5項): never twice in the file,
+    never the number of someone already living here (the services refuse the same: ``my_number_in_use``)."""
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str], int] = {}
+    by_index: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    for household, rows in zip(households, numbers, strict=True):
+        for person, number in zip(household.members, rows, strict=True):
+            for name, value in (
+                ("my_number", person.my_number),
+                ("resident_code", mynumber.normalize(person.resident_code)),
+            ):
+                if not value:
+                    continue
+                if (name, value) in seen:
+                    errors.append(
+                        RowError(number, _LABEL[name], f"同じ{_LABEL[name]}が{seen[name, value]}行目にもあります。")
+                    )
+                    continue
+                seen[name, value] = number
+                if name == "my_number":
+                    by_index[mynumber.blind_index(value)] = number
+                else:
+                    by_code[value] = number
+    living = Resident.objects.filter(status=ResidentStatus.RESIDENT)
+    for index in living.filter(my_number_index__in=list(by_index)).values_list("my_number_index", flat=True):
+        errors.append(RowError(by_index[index], _LABEL["my_number"], "この個人番号は別の住民に記載されています。"))
+    for code in living.filter(resident_code__in=list(by_code)).values_list("resident_code", flat=True):
+        errors.append(
+            RowError(by_code[code], _LABEL["resident_code"], "この住民票コードは別の住民に記載されています。")
+        )
+    return errors
+
+
+def import_csv(
+    *, actor: Person | None, data: bytes, purpose: str, dry_run: bool = False, batch_size: int = bulk.DEFAULT_BATCH_SIZE
+) -> ImportReport:
+    """Check a whole file and, if it has no error and ``dry_run`` is False, register it (all or nothing).
+
+    Returns the report; the caller raises ``ImportInvalid`` with ``report.error_details()`` when it has errors.
+    """
+    if not (purpose or "").strip():
+        raise ValidationFailed("一括登録の目的を入力してください。", code="purpose_required")
+    today = local_today()
+    households, numbers, errors = parse(decode(data), today=today)
+    report = ImportReport(
+        households=len(households), residents=sum(len(h.members) for h in households), dry_run=dry_run, errors=errors
+    )
+    if not errors:
+        errors.extend(_duplicates(households, numbers))
+    if not errors:
+        # The loader's own per-household checks (same rules as the clerk's screen), for every household.
+        for index, hh in enumerate(households):
+            try:
+                bulk._validated_members(hh, index, today)
+            except ValidationFailed as exc:
+                errors.append(_loader_error(exc, numbers))
+    if errors or dry_run:
+        errors.sort(key=lambda e: e.row)
+        return report
+    try:
+        report.result = bulk.load_households(actor=actor, households=households, purpose=purpose, batch_size=batch_size)
+    except ValidationFailed as exc:
+        if exc.code == "purpose_required":
+            raise
+        errors.append(_loader_error(exc, numbers))
+    return report
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def header() -> list[str]:
+    return [c.label for c in EXPORT_COLUMNS]
+
+
+def _date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def export_row(record: Resident | ResidentRecord, household_number: str, atena_number: str) -> list[str]:
+    values: dict[str, str] = {
+        "household_key": household_number,
+        "atena_number": atena_number,
+        "birth_date": _date(record.birth_date),
+        "became_resident_on": _date(record.became_resident_on),
+        "address_set_on": _date(record.address_set_on),
+        "residence_period_end": _date(record.residence_period_end),
+        "resident_type": _RESIDENT_TYPE_OUT.get(str(record.resident_type), ""),
+        "status": ResidentStatus(record.status).label,
+    }
+    return [values[c.name] if c.name in values else str(getattr(record, c.name) or "") for c in EXPORT_COLUMNS]
+
+
+def export_rows(as_of: date | None = None) -> Iterator[list[str]]:
+    """Rows of the residents living here now, or on ``as_of`` (the register as it stood that day)."""
+    residents = Resident.objects.select_related("household").order_by("household__number", "atena_number")
+    if as_of is None:
+        current = residents.filter(status=ResidentStatus.RESIDENT)
+        for resident in current.iterator(chunk_size=2000):
+            yield export_row(resident, resident.household.number, resident.atena_number)
+        return
+    # A past day: each resident's entry as of that day, by the rule of selectors.resident_as_of, a batch of
+    # residents per query (one query per resident would take hours for a whole town).
+    candidates = residents.filter(
+        pk__in=selectors.effective_records().filter(effective_on__lte=as_of).values("resident_id")
+    )
+    batch: list[Resident] = []
+    for resident in candidates.iterator(chunk_size=AS_OF_BATCH):
+        batch.append(resident)
+        if len(batch) == AS_OF_BATCH:
+            yield from _rows_as_of(batch, as_of)
+            batch = []
+    yield from _rows_as_of(batch, as_of)
+
+
+def records_as_of(residents: list[Resident], day: date) -> dict[int, ResidentRecord]:
+    """``selectors.resident_as_of`` for many residents in one query (same rule; tests compare the two)."""
+    by_resident: dict[int, list[ResidentRecord]] = defaultdict(list)
+    records = (
+        selectors.effective_records()
+        .filter(resident_id__in=[r.pk for r in residents], effective_on__lte=day)
+        .select_related("event", "household")
+        .order_by("resident_id", "-effective_on", "-recorded_at", "-id")
+    )
+    for record in records:
+        by_resident[record.resident_id].append(record)
+    result: dict[int, ResidentRecord] = {}
+    for resident in residents:
+        found = by_resident.get(resident.pk, [])
+        base = next((r for r in found if r.event.kind not in selectors.NOT_A_STATE), None)
+        if base is None:
+            continue
+        corrections = sorted(
+            (r for r in found if r.event.kind in selectors.CORRECTION_KINDS and r.event_id > base.event_id),
+            key=lambda r: r.event_id,
+        )
+        for correction in corrections:
+            for name in correction.event.details.get("fields", []):
+                setattr(base, name, getattr(correction, name))
+        base.resident = resident
+        result[resident.pk] = base
+    return result
+
+
+def _rows_as_of(residents: list[Resident], day: date) -> Iterator[list[str]]:
+    records = records_as_of(residents, day)
+    for resident in residents:
+        record = records.get(resident.pk)
+        if record is not None and record.status == ResidentStatus.RESIDENT:
+            yield export_row(record, record.household.number, resident.atena_number)
+
+
+def write_csv(stream: Any, as_of: date | None = None) -> int:
+    """Write the export to a text stream (UTF-8 with BOM expected from the caller's encoding); returns rows."""
+    writer = csv.writer(stream)
+    writer.writerow(header())
+    count = 0
+    for row in export_rows(as_of):
+        writer.writerow(row)
+        count += 1
+    return count

@@ -1,0 +1,302 @@
+"""支援措置 screens (住基法 第12条第6項 and 事務処理要領; 標準仕様書 §3.4; DOMAIN.md §6).
+
+Clerks decide (apply) and extend a measure; only the 支援措置責任者 releases it or releases it temporarily —
+the service (resident_records.support) is the authority for that, the screens only show its messages.
+The 加害者 information is taken in but never shown. Each screen calls one service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common import audit
+from common.dates import local_today
+from common.errors import ApplicationError
+from common.wareki import to_wareki
+from resident_records import support
+from resident_records.forms_support import ApplySupportMeasureForm, ReleaseForm, TemporaryReleaseForm
+from resident_records.models import Resident, ResidentStatus, SupportMeasure, SupportMeasureStatus, SupportScope
+from resident_records.views import PURPOSE_SESSION_KEY
+from tenants.access import request_roles
+from tenants.models import Role
+
+SCOPE_LABELS = dict(SupportScope.choices)
+
+
+def roles_only(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Writes of this module: anyone else (an auditor) gets the module's 403 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not set(roles) & request_roles(request):
+                return render(request, "resident_records/clerk_only.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """A measure as the screens show it: state, period, scopes — never the 加害者 information."""
+
+    measure: SupportMeasure
+    state: str
+    scopes: list[str]
+    relock_at: datetime | None
+    can_extend: bool
+    extension_opens_on: date
+
+
+def _rows(measures: Iterable[SupportMeasure], today: date) -> list[MeasureRow]:
+    now = timezone.now()
+    rows = []
+    for measure in measures:
+        active = measure.status == SupportMeasureStatus.ACTIVE
+        release = (
+            measure.temporary_releases.filter(released_at__lte=now, relock_at__gt=now).order_by("-relock_at").first()
+            if active
+            else None
+        )
+        if not active:
+            state = "解除"
+        elif release is not None:
+            state = "一時解除中"
+        elif measure.end_on < today:
+            state = "期間経過(解除されるまで措置継続)"  # lapse does not lift the block (DOMAIN.md §6)
+        elif today >= support.extension_opens_on(measure.end_on):
+            state = "有効(終了まで1か月以内)"
+        else:
+            state = "有効"
+        opens = support.extension_opens_on(measure.end_on)
+        rows.append(
+            MeasureRow(
+                measure=measure,
+                state=state,
+                scopes=[str(SCOPE_LABELS.get(s, s)) for s in measure.scopes],
+                relock_at=release.relock_at if release else None,
+                can_extend=active and today >= opens,
+                extension_opens_on=opens,
+            )
+        )
+    return rows
+
+
+def _roles(request: HttpRequest) -> dict[str, bool]:
+    roles = request_roles(request)
+    return {"is_clerk": Role.CLERK in roles, "is_officer": Role.SUPPORT_MEASURE_OFFICER in roles}
+
+
+def _purpose(request: HttpRequest) -> str:
+    return str(request.session.get(PURPOSE_SESSION_KEY, ""))
+
+
+def measures_of(resident: Resident) -> list[SupportMeasure]:
+    """Every measure naming ``resident`` (as 支援対象者 or accompanying person), newest decision first."""
+    return list(
+        SupportMeasure.objects.filter(Q(resident=resident) | Q(accompanying=resident))
+        .distinct()
+        .select_related("resident")
+        .order_by("-decided_at", "-id")
+    )
+
+
+def resident_measure_rows(resident: Resident) -> list[MeasureRow]:
+    return _rows(measures_of(resident), local_today())
+
+
+@require_http_methods(["GET", "POST"])
+def resident_support_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A resident's measures, and the decision form for a clerk."""
+    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
+    purpose = _purpose(request)
+    if not purpose:
+        # The 利用目的 is asked on the resident page (every read of personal data is audited with it).
+        return redirect("resident_records:resident", pk=pk)
+    roles = _roles(request)
+    members = list(
+        Resident.objects.filter(household_id=resident.household_id, status=ResidentStatus.RESIDENT)
+        .exclude(pk=resident.pk)
+        .order_by("pk")
+    )
+    choices = [(str(m.pk), f"{m.full_name}({m.atena_number})") for m in members]
+    today = local_today()
+    initial = {"start_on": to_wareki(today), "end_on": to_wareki(support.one_year_from(today))}
+    status = 200
+    if request.method == "POST":
+        if not roles["is_clerk"]:
+            return render(request, "resident_records/clerk_only.html", status=403)
+        form = ApplySupportMeasureForm(request.POST, accompanying_choices=choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                support.apply_support_measure(
+                    actor=request.user,  # type: ignore[arg-type]
+                    resident=resident,
+                    kind=data["kind"],
+                    scopes=data["scopes"],
+                    start_on=data["start_on"],
+                    end_on=data["end_on"],
+                    accompanying=[m for m in members if str(m.pk) in data["accompanying"]],
+                    perpetrator=data["perpetrator"],
+                    note=data["note"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, "支援措置を決定しました。住民票の写し等の交付・閲覧は制限されます。")
+                return redirect("resident_records:support", pk=resident.pk)
+        else:
+            status = 400
+    else:
+        form = ApplySupportMeasureForm(initial=initial, accompanying_choices=choices)
+    audit.record(
+        actor=request.user,  # type: ignore[arg-type]
+        action="support_measure.view",
+        obj=resident,
+        purpose=purpose,
+        personal_data=True,
+    )
+    return render(
+        request,
+        "resident_records/support.html",
+        {"resident": resident, "rows": resident_measure_rows(resident), "form": form, **roles},
+        status=status,
+    )
+
+
+@require_POST
+@roles_only(Role.CLERK, Role.SUPPORT_MEASURE_OFFICER)
+def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """延長: one more year from the day after the end, from one month before the end (標準仕様書 §3.4)."""
+    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), pk=pk)
+    try:
+        extension = support.extend_support_measure(actor=request.user, measure=measure)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"支援措置を{to_wareki(extension.new_end_on)}まで延長しました。")
+    return redirect("resident_records:support", pk=measure.resident_id)
+
+
+def _measure_action(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: type[ReleaseForm] | type[TemporaryReleaseForm],
+    initial: dict[str, Any],
+    title: str,
+    lead: str,
+    submit: str,
+    act: Callable[[SupportMeasure, dict[str, Any]], str],
+) -> HttpResponse:
+    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), pk=pk)
+    roles = _roles(request)
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                done = act(measure, form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, done)
+                return redirect("resident_records:support", pk=measure.resident_id)
+        else:
+            status = 400
+    else:
+        form = form_class(initial=initial)
+    return render(
+        request,
+        "resident_records/support_action.html",
+        {
+            "form": form,
+            "row": _rows([measure], local_today())[0],
+            "title": title,
+            "lead": lead,
+            "submit": submit,
+            **roles,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """解除 (final) — the service refuses anyone but the 支援措置責任者."""
+
+    def act(measure: SupportMeasure, data: dict[str, Any]) -> str:
+        support.release_support_measure(actor=request.user, measure=measure, reason=data["reason"])  # type: ignore[arg-type]
+        return "支援措置を解除しました。"
+
+    return _measure_action(
+        request,
+        pk,
+        form_class=ReleaseForm,
+        initial={},
+        title="支援措置の解除",
+        lead="解除すると、この方の住民票の写し等の交付・閲覧の制限がなくなります。解除は取り消せません"
+        "(再び制限するには新たな決定が必要です)。期間が経過しただけでは制限は解除されません。",
+        submit="解除する",
+        act=act,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def temporary_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """一時解除 — re-locks by itself at the time shown (support.temporarily_release)."""
+
+    def act(measure: SupportMeasure, data: dict[str, Any]) -> str:
+        release = support.temporarily_release(
+            actor=request.user,  # type: ignore[arg-type]
+            measure=measure,
+            purpose=data["purpose"],
+            minutes=data["minutes"],
+        )
+        relock = timezone.localtime(release.relock_at)
+        return f"支援措置を一時解除しました。{to_wareki(relock.date())} {relock:%H時%M分}に自動的に再設定されます。"
+
+    return _measure_action(
+        request,
+        pk,
+        form_class=TemporaryReleaseForm,
+        initial={"minutes": support.release_minutes()},
+        title="支援措置の一時解除",
+        lead="支援対象者本人の請求など、必要な交付のあいだだけ制限を外します。指定した時間が経過すると自動的に"
+        "再設定されます。一時解除は他のシステム(コンビニ交付等)には送られません。",
+        submit="一時解除する",
+        act=act,
+    )
+
+
+@require_http_methods(["GET"])
+def attention_view(request: HttpRequest) -> HttpResponse:
+    """Measures ending within one month or lapsed (still blocking): the 支援措置責任者's alert list."""
+    today = local_today()
+    rows = _rows(support.measures_needing_attention(today=today), today)
+    audit.record(
+        actor=request.user,  # type: ignore[arg-type]
+        action="support_measure.attention_list",
+        details={"count": len(rows)},
+    )
+    return render(
+        request,
+        "resident_records/support_attention.html",
+        {"rows": rows, "today": today, "nav": "support_attention", **_roles(request)},
+    )
