@@ -193,6 +193,6 @@ def test_issuance_is_refused_under_a_support_measure(
     page.get_by_label("請求者").fill("第三者(債権回収)")
     page.get_by_label("利用目的").fill("債権回収のため")
     page.get_by_role("button", name="内容を確認する").click()
-    page.get_by_role("button", name="発行する").click()
+    # Refused already at the confirmation step (the same check as issuance): no preview, no 発行 button.
     expect(page.get_by_role("alert")).to_contain_text("支援措置が設定されているため")
-    expect(page.get_by_role("heading", level=1)).to_have_text("証明書の交付")
+    expect(page.get_by_role("button", name="発行する")).to_have_count(0)
