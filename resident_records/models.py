@@ -4,8 +4,9 @@ Shape (住民記録システム標準仕様書, DOMAIN.md §6):
 * ``ChangeEvent`` — one 異動 (転入, 出生, 転居, 転出, 死亡, 世帯分離 ...), immutable once written. A mistaken
   event is never edited: it is cancelled by a later 異動の取消し event or corrected by a 誤記修正 event.
 * ``ResidentRecord`` — the full 住民票 entry of one resident as it stood after one event (append-only).
-  Any past state is the newest record, of a not-cancelled event, whose ``effective_on`` is on or before
-  the date asked for (and, for the same date, the last recorded).
+  Any past state is read by ``resident_records.selectors.resident_as_of`` (records of cancelled events
+  and the restoring records of cancellations are skipped; corrections apply from their effective date —
+  the rules are in the selectors module's docstring).
 * ``Resident`` / ``Household`` — the current state, kept in step with the records in the same
   transaction, with a ``version`` column so two clerks cannot overwrite each other.
 
