@@ -8,9 +8,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
-from common.wareki import WarekiError, parse_wareki
-from resident_records.models import CertificateKind, Sex
+from common.wareki import WarekiError, parse_wareki, to_wareki
+from resident_records.models import CertificateKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
 
 DATE_ERROR = "日付を正しく入力してください(例: 令和8年4月1日 または 2026-04-01)"
@@ -176,7 +177,46 @@ class MoveOutForm(VersionedForm, EventDatesForm):
         self.fields["event_date"].error_messages["required"] = "転出予定日を入力してください。"
 
 
-class DeathForm(VersionedForm):
+class NewHeadForm(forms.Form):
+    """A 新しい世帯主 choice and a 続柄 field per member (住基法 第7条第4号: 続柄 is to the 世帯主)."""
+
+    member_ids: list[int]
+
+    def add_head_fields(
+        self,
+        *,
+        candidates: Sequence[tuple[int, str]],
+        members: Sequence[tuple[int, str]],
+        help_text: str,
+        required: bool = True,
+    ) -> None:
+        self.member_ids = [pk for pk, _ in members]
+        self.fields["new_head"] = forms.TypedChoiceField(
+            label="新しい世帯主",
+            coerce=int,
+            required=required,
+            empty_value=None,
+            choices=[("", "選択してください"), *candidates],
+            error_messages={
+                "required": "新しい世帯主を選んでください。",
+                "invalid_choice": "新しい世帯主の選択が正しくありません。",
+            },
+        )
+        for pk, name in members:
+            self.fields[f"relationship_{pk}"] = _text(
+                f"{name}の新しい世帯主との続柄", required=False, max_length=20, help_text=help_text
+            )
+
+    def relationships(self) -> dict[int, str]:
+        """The 続柄 entered, without the new 世帯主's own (the service sets it to 世帯主)."""
+        return {
+            pk: self.cleaned_data[f"relationship_{pk}"]
+            for pk in self.member_ids
+            if self.cleaned_data.get(f"relationship_{pk}") and pk != self.cleaned_data.get("new_head")
+        }
+
+
+class DeathForm(NewHeadForm, VersionedForm):
     """死亡届. When the 世帯主 dies and others remain, the new 世帯主 and every 続柄 to them are given here
     (住基法 第25条: the service refuses the event otherwise)."""
 
@@ -185,26 +225,199 @@ class DeathForm(VersionedForm):
 
     def __init__(self, *args: Any, successors: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.successor_ids = [pk for pk, _ in successors]
+        self.member_ids = []
         if successors:
-            self.fields["new_head"] = forms.TypedChoiceField(
-                label="新しい世帯主",
-                coerce=int,
-                choices=[("", "選択してください"), *successors],
-                error_messages={"required": "新しい世帯主を選んでください。"},
-            )
-            for pk, name in successors:
-                self.fields[f"relationship_{pk}"] = _text(
-                    f"{name}の新しい世帯主との続柄", required=False, max_length=20,
-                    help_text="新しい世帯主になる方は空欄",
-                )  # fmt: skip
+            self.add_head_fields(candidates=successors, members=successors, help_text="新しい世帯主になる方は空欄")
+
+
+class HeadChangeForm(NewHeadForm, VersionedForm, EventDatesForm):
+    """世帯主変更 (住基法 第25条): every member's 続柄 is re-entered relative to the new 世帯主."""
+
+    def __init__(
+        self, *args: Any, candidates: Sequence[tuple[int, str]], members: Sequence[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        help_text = "現在の続柄を表示しています。新しい世帯主になる方は空欄で可"
+        self.add_head_fields(candidates=candidates, members=members, help_text=help_text)
+
+
+class DepartureForm(NewHeadForm):
+    """転出確定 / 職権消除 of chosen members. If the 世帯主 is among them and others stay, the new 世帯主 and
+    the remaining members' 続柄 are given too (住基法 第25条; the service refuses the event otherwise)."""
+
+    members = forms.TypedMultipleChoiceField(
+        label="対象の住民",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "対象の住民を1人以上選んでください。",
+            "invalid_choice": "対象の住民の選択が正しくありません。",
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        choices: Sequence[tuple[int, str]],
+        versions: dict[int, int],
+        successors: Sequence[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["members"]
+        assert isinstance(members, forms.TypedMultipleChoiceField)
+        members.choices = list(choices)
+        for pk in versions:
+            self.fields[f"version_{pk}"] = forms.IntegerField(widget=forms.HiddenInput, initial=versions[pk])
+        self.member_ids = []
+        if successors:
+            help_text = "世帯主が対象で他の世帯員が残る場合だけ入力(新しい世帯主は空欄)"
+            self.add_head_fields(candidates=successors, members=successors, help_text=help_text, required=False)
+
+    def chosen(self) -> list[Versioned]:
+        """The chosen residents with the versions the screen showed (a stale one is refused by the service)."""
+        return [Versioned(pk, self.cleaned_data.get(f"version_{pk}") or 0) for pk in self.cleaned_data["members"]]
 
     def relationships(self) -> dict[int, str]:
+        leaving = set(self.cleaned_data.get("members") or ())
+        return {pk: value for pk, value in super().relationships().items() if pk not in leaving}
+
+    def successor(self) -> dict[str, Any]:
+        """The service's new_head / relationships arguments, only when a new 世帯主 was chosen."""
+        new_head = self.cleaned_data.get("new_head")
+        return {"new_head": new_head, "relationships": self.relationships()} if new_head is not None else {}
+
+
+class ConfirmMoveOutForm(DepartureForm):
+    """転出確定 on the 転入通知 of the new town (住基法 第9条第1項)."""
+
+    moved_on = _date("転出日(転入通知に記載の異動日)")
+    notice_received_on = _date("転入通知の受理日")
+    destination = _text("転出先の住所", required=False, max_length=200, help_text="転出届と異なる場合だけ入力")
+
+
+class ExOfficioRemovalForm(DepartureForm):
+    """職権消除 (住基法 第8条, 施行令 第12条第3項), e.g. 実態調査により居住の事実なし."""
+
+    event_date = _date("消除日")
+    reason = _text("消除の理由", max_length=200, help_text="異動の履歴に残ります(例: 実態調査により居住の事実なし)。")
+
+
+class SplitForm(DepartureForm, VersionedForm, EventDatesForm):
+    """世帯分離 (住基法 第25条): the chosen members form a new household; one 続柄 field per member, read as
+    the 続柄 to the new household's 世帯主 for those who leave and, only when the 世帯主 leaves, to the staying
+    household's new 世帯主 for those who stay."""
+
+    def __init__(
+        self, *args: Any, choices: Sequence[tuple[int, str]], names: Sequence[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, choices=choices, successors=(), **kwargs)
+        self.fields["members"].label = "分離して新しい世帯をつくる住民"
+        help_text = "分離する方は新しい世帯の世帯主との続柄。残る方は、元の世帯主が分離する場合だけ入力"
+        self.add_head_fields(candidates=choices, members=names, help_text=help_text)
+        self.fields["new_head"].label = "新しい世帯の世帯主"
+        self.fields["new_head"].error_messages["required"] = "新しい世帯の世帯主を選んでください。"
+        self.fields["remaining_head"] = forms.TypedChoiceField(
+            label="元の世帯の新しい世帯主",
+            coerce=int,
+            required=False,
+            empty_value=None,
+            choices=[("", "(元の世帯主が残る場合は選択不要)"), *choices],
+            help_text="元の世帯主が分離する場合だけ選んでください。",
+        )
+        for pk, name in names:
+            self.fields[f"relationship_{pk}"].label = f"{name}の新しい続柄"
+        self.order_fields(["event_date", "notified_on", "members", "new_head", "remaining_head"])
+
+    def _given(self, ids: set[int], head: int | None) -> dict[int, str]:
         return {
             pk: self.cleaned_data[f"relationship_{pk}"]
-            for pk in self.successor_ids
-            if self.cleaned_data.get(f"relationship_{pk}") and pk != self.cleaned_data.get("new_head")
+            for pk in self.member_ids
+            if pk in ids and pk != head and self.cleaned_data.get(f"relationship_{pk}")
         }
+
+    def leaving_relationships(self) -> dict[int, str]:
+        return self._given(set(self.cleaned_data["members"]), self.cleaned_data["new_head"])
+
+    def remaining_relationships(self) -> dict[int, str] | None:
+        head = self.cleaned_data.get("remaining_head")
+        if head is None:
+            return None
+        return self._given(set(self.member_ids) - set(self.cleaned_data["members"]), head)
+
+
+class MergeForm(VersionedForm, EventDatesForm):
+    """世帯合併 (住基法 第25条): first the 世帯番号 of the household that joins, then each joining member's
+    続柄 to this household's 世帯主."""
+
+    absorbed_number = _text("この世帯に加わる世帯の世帯番号", max_length=20, help_text="同じ住所の世帯に限ります")
+    absorbed_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    absorbed_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, joining: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.joining_ids = [pk for pk, _ in joining]
+        for pk, name in joining:
+            self.fields[f"relationship_{pk}"] = _text(f"{name}のこの世帯の世帯主との続柄", max_length=20)
+
+    def relationships(self) -> dict[int, str]:
+        return {pk: self.cleaned_data[f"relationship_{pk}"] for pk in self.joining_ids}
+
+
+class CancelEventForm(forms.Form):
+    reason = _text("取消しの理由", max_length=200, help_text="異動の履歴に残ります(例: 届出内容の誤り、処理誤り)。")
+
+
+class _ShownWarekiDateField(WarekiDateField):
+    """A date field whose current value is shown in 和暦 (it still accepts 西暦)."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return to_wareki(value) if isinstance(value, date) else value
+
+
+# The whitelist of services.CORRECTABLE_FIELDS in the order of the resident page (a test checks they agree).
+CORRECTION_FIELDS = (
+    "family_name", "given_name", "family_name_kana", "given_name_kana", "former_surname", "former_surname_kana",
+    "alias", "alias_kana", "birth_date", "sex", "relationship", "postal_code", "address", "address_detail",
+    "became_resident_on", "address_set_on", "previous_address", "domicile", "domicile_head", "nationality",
+    "residence_status", "residence_period_end", "resident_code", "moving_out_address",
+)  # fmt: skip
+
+
+class CorrectionForm(VersionedForm):
+    """誤記修正 / 職権修正: every correctable item is shown with its current value; the changed ones are corrected."""
+
+    effective_on = _ShownWarekiDateField(
+        label="修正の適用日",
+        required=False,
+        help_text="表示は直前の記録の適用日です(空欄でも同じ)。例: 令和8年4月1日、2026-04-01",
+    )
+    reason = _text("修正の理由", max_length=200, help_text="異動の履歴に残ります(例: 戸籍の届出による、入力誤り)。")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in CORRECTION_FIELDS:
+            model_field = Resident._meta.get_field(name)
+            assert isinstance(model_field, models.Field)
+            label = str(model_field.verbose_name)
+            required = not (model_field.blank or model_field.null)
+            field: forms.Field
+            if isinstance(model_field, models.DateField):
+                field = _ShownWarekiDateField(
+                    label=label, required=required, error_messages={"required": f"{label}を入力してください。"}
+                )
+            elif name == "sex":
+                field = forms.ChoiceField(
+                    label=label, choices=Sex.choices, error_messages={"required": "性別を選んでください。"}
+                )
+            else:
+                field = _text(label, required=required, max_length=int(model_field.max_length or 200))
+            self.fields[name] = field
+        self.order_fields([*CORRECTION_FIELDS, "effective_on", "reason"])
+
+    def changes(self) -> dict[str, Any]:
+        """Only the items the clerk changed (the service refuses a correction that changes nothing)."""
+        return {name: self.cleaned_data[name] for name in CORRECTION_FIELDS if name in self.changed_data}
 
 
 class BaseMemberFormSet(forms.BaseFormSet):

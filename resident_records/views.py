@@ -13,6 +13,7 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,21 +27,32 @@ from common.errors import ApplicationError
 from common.wareki import to_wareki
 from resident_records import certificates, mynumber, search, selectors, services
 from resident_records.forms import (
+    CORRECTION_FIELDS,
     AsOfForm,
     BirthForm,
+    CancelEventForm,
     CertificateForm,
     ChangeOfAddressForm,
+    ConfirmMoveOutForm,
+    CorrectionForm,
     DeathForm,
+    DepartureForm,
+    ExOfficioRemovalForm,
+    HeadChangeForm,
     MemberFormSet,
+    MergeForm,
     MoveInForm,
     MoveOutForm,
     PurposeForm,
     SearchForm,
+    SplitForm,
     VoidForm,
 )
 from resident_records.models import (
     CertificateIssuance,
     CertificateKind,
+    ChangeEvent,
+    EventKind,
     Household,
     Resident,
     ResidentStatus,
@@ -231,10 +243,14 @@ def reveal_my_number_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 異動 ------------------------------------------------------------------------------------------
 
 
-def _after_event(request: HttpRequest, household_id: int | None, label: str) -> HttpResponse:
+def _after_event(
+    request: HttpRequest, household_id: int | None, label: str, *, resident_id: int | None = None
+) -> HttpResponse:
     messages.success(request, f"{label}を処理しました。")
     if not _purpose(request):
         _remember_purpose(request, f"{label}の処理")
+    if resident_id is not None:
+        return redirect("resident_records:resident", pk=resident_id)
     household = Household.objects.filter(pk=household_id).first() if household_id is not None else None
     if household is not None and household.head_id is not None:
         return redirect("resident_records:resident", pk=household.head_id)
@@ -451,6 +467,381 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "submit": "死亡を処理する",
         },
+    )
+
+
+# --- 取消し・世帯主変更・修正 --------------------------------------------------------------------------
+
+
+def _submit(
+    request: HttpRequest,
+    form: forms.Form,
+    label: str,
+    call: Callable[[], ChangeEvent],
+    *,
+    resident_id: int | None = None,
+) -> HttpResponse | None:
+    """Run one service call: a refusal becomes the form's error (the service wrote nothing), success redirects."""
+    try:
+        event = call()
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return None
+    return _after_event(request, event.household_id, label, resident_id=resident_id)
+
+
+def _household_event_page(
+    request: HttpRequest, form: forms.Form, household: Household, *, title: str, lead: str, submit: str
+) -> HttpResponse:
+    residents, head = _household_page(household)
+    return render(
+        request,
+        "resident_records/household_event.html",
+        {"form": form, "household": household, "current": head, "residents": residents, "title": title,
+         "lead": lead, "submit": submit},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def cancel_event_view(request: HttpRequest, pk: int, event_id: int) -> HttpResponse:
+    """異動の取消し (標準仕様書 §1.2.2): a CANCELLATION event; the service refuses all but the latest event."""
+    resident = get_object_or_404(Resident, pk=pk)
+    event = get_object_or_404(selectors.events_for(resident).exclude(kind=EventKind.CANCELLATION), pk=event_id)
+    form = CancelEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _submit(
+            request,
+            form,
+            "異動の取消し",
+            lambda: services.cancel_event(
+                actor=request.user,  # type: ignore[arg-type]
+                event_id=event.pk,
+                reason=form.cleaned_data["reason"],
+            ),
+            resident_id=resident.pk,
+        )
+        if done is not None:
+            return done
+    return render(request, "resident_records/cancel_event.html", {"form": form, "resident": resident, "event": event})
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def change_head_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """世帯主変更 (住基法 第25条): the new 世帯主 and every other member's 続柄 to them."""
+    household = get_object_or_404(Household, pk=pk)
+    residents, _ = _household_page(household)
+    candidates = [(r.pk, f"{r.full_name}({r.relationship})") for r in residents if r.pk != household.head_id]
+    members = [(r.pk, r.full_name) for r in residents]
+    if request.method == "POST":
+        form = HeadChangeForm(request.POST, candidates=candidates, members=members)
+        if form.is_valid():
+            data = form.cleaned_data
+            done = _submit(
+                request,
+                form,
+                "世帯主変更",
+                lambda: services.change_head(
+                    actor=request.user,  # type: ignore[arg-type]
+                    household=Versioned(household.pk, data["version"]),
+                    new_head=data["new_head"],
+                    relationships=form.relationships(),
+                    event_date=data["event_date"],
+                    notified_on=data["notified_on"],
+                ),
+            )
+            if done is not None:
+                return done
+    else:
+        form = HeadChangeForm(
+            initial={
+                "target_id": household.pk,
+                "version": household.version,
+                "notified_on": to_wareki(local_today()),
+                **{f"relationship_{r.pk}": r.relationship for r in residents},
+            },
+            candidates=candidates,
+            members=members,
+        )
+    return _household_event_page(
+        request,
+        form,
+        household,
+        title="世帯主変更",
+        lead="新しい世帯主を選び、ほかの世帯員全員の新しい世帯主との続柄を入力します(住民基本台帳法 第25条、"
+        "第7条第4号)。現在の世帯主の続柄も、新しい世帯主から見た続柄に改めてください。",
+        submit="世帯主変更を処理する",
+    )
+
+
+CORRECTIONS = {
+    # kind -> (service, label, lead)
+    "clerical": (
+        services.correct_clerical_error,
+        "誤記修正",
+        "記載の誤り(処理誤り)を正します。誤った記録は履歴に残ります(標準仕様書 §1.2.2)。",
+    ),
+    "ex_officio": (
+        services.record_ex_officio_correction,
+        "職権修正",
+        "戸籍の届出の通知などにより、町が職権で記載を修正します(住民基本台帳法 第8条、施行令 第12条第3項)。",
+    ),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def correction_view(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """誤記修正 / 職権修正 of one resident: the items changed on the form, effective from 修正の適用日."""
+    if kind not in CORRECTIONS:
+        raise Http404("修正の種類が正しくありません。")
+    service, label, lead = CORRECTIONS[kind]
+    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
+    latest = services._latest_record(resident)  # the record corrected, whose date the service defaults to
+    current = {name: getattr(resident, name) for name in CORRECTION_FIELDS}
+    initial = {"target_id": resident.pk, "version": resident.version, **current,
+               "effective_on": latest.effective_on if latest is not None else None}  # fmt: skip
+    if request.method == "POST":
+        form = CorrectionForm(request.POST, initial=initial)
+        if form.is_valid():
+            data = form.cleaned_data
+            done = _submit(
+                request,
+                form,
+                label,
+                lambda: service(
+                    actor=request.user,  # type: ignore[arg-type]
+                    resident=Versioned(resident.pk, data["version"]),
+                    changes=form.changes(),
+                    reason=data["reason"],
+                    effective_on=data["effective_on"],
+                ),
+                resident_id=resident.pk,
+            )
+            if done is not None:
+                return done
+    else:
+        form = CorrectionForm(initial=initial)
+    return _household_event_page(
+        request,
+        form,
+        resident.household,
+        title=f"{label} — {resident.full_name}",
+        lead=lead + "現在の記載を表示しています。誤っている項目だけを書き換えてください。",
+        submit=f"{label}を処理する",
+    )
+
+
+# --- 転出確定・職権消除 ----------------------------------------------------------------------------
+
+
+def _departure_view(
+    request: HttpRequest,
+    household: Household,
+    form_class: type[DepartureForm],
+    *,
+    eligible: list[Resident],
+    initial: dict[str, Any],
+    label: str,
+    call: Callable[[Any], ChangeEvent],
+    lead: str,
+) -> HttpResponse:
+    """The members leaving (checkboxes, each with its version) and, if the 世帯主 leaves, the new 世帯主."""
+    residents, _ = _household_page(household)
+    choices = [(r.pk, f"{r.full_name}({r.relationship}、宛名番号 {r.atena_number})") for r in eligible]
+    successors: list[tuple[int, str]] = []
+    if any(r.pk == household.head_id for r in eligible) and len(residents) > 1:
+        successors = [(r.pk, r.full_name) for r in residents if r.pk != household.head_id]
+    form = form_class(
+        request.POST or None,
+        initial=initial,
+        choices=choices,
+        versions={r.pk: r.version for r in eligible},
+        successors=successors,
+    )
+    if request.method == "POST" and form.is_valid():
+        done = _submit(request, form, label, lambda: call(form))
+        if done is not None:
+            return done
+    return _household_event_page(request, form, household, title=label, lead=lead, submit=f"{label}を処理する")
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def confirm_move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """転出確定 on the 転入通知 from the new town (住基法 第9条第1項): the entry becomes a 除票."""
+    household = get_object_or_404(Household, pk=pk)
+    residents, _ = _household_page(household)
+    planned = [r for r in residents if r.moving_out_on is not None and not r.moving_out_confirmed]
+
+    def call(form: ConfirmMoveOutForm) -> ChangeEvent:
+        data = form.cleaned_data
+        return services.confirm_move_out(
+            actor=request.user,  # type: ignore[arg-type]
+            residents=form.chosen(),
+            moved_on=data["moved_on"],
+            notice_received_on=data["notice_received_on"],
+            destination=data["destination"],
+            **form.successor(),
+        )
+
+    return _departure_view(
+        request,
+        household,
+        ConfirmMoveOutForm,
+        eligible=planned,
+        initial={
+            "members": [r.pk for r in planned],
+            "moved_on": to_wareki(planned[0].moving_out_on) if planned and planned[0].moving_out_on else "",
+            "notice_received_on": to_wareki(local_today()),
+        },
+        label="転出確定",
+        call=call,
+        lead="転入先の市町村からの転入通知により、転出予定の住民を転出(除票)とします(住民基本台帳法 第9条第1項)。"
+        "転出届で選んだ新しい世帯主は、ここで別の方を選ばなければそのまま適用されます。"
+        + ("" if planned else "この世帯には転出予定の住民がいません。先に転出届を処理してください。"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def ex_officio_removal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """職権消除 (住基法 第8条, 施行令 第12条第3項), e.g. 実態調査により居住の事実なし."""
+    household = get_object_or_404(Household, pk=pk)
+    residents, _ = _household_page(household)
+
+    def call(form: ExOfficioRemovalForm) -> ChangeEvent:
+        data = form.cleaned_data
+        return services.record_ex_officio_removal(
+            actor=request.user,  # type: ignore[arg-type]
+            residents=form.chosen(),
+            event_date=data["event_date"],
+            reason=data["reason"],
+            **form.successor(),
+        )
+
+    return _departure_view(
+        request,
+        household,
+        ExOfficioRemovalForm,
+        eligible=residents,
+        initial={},
+        label="職権消除",
+        call=call,
+        lead="実態調査などにより、届出によらず町が職権で住民票を消除します(住民基本台帳法 第8条、施行令 第12条第3項)。"
+        "消除する住民を選んでください。",
+    )
+
+
+# --- 世帯分離・世帯合併 ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def split_household_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """世帯分離 (住基法 第25条): chosen members form a new household at the same address."""
+    household = get_object_or_404(Household, pk=pk)
+    residents, _ = _household_page(household)
+    form = SplitForm(
+        request.POST or None,
+        initial={"target_id": household.pk, "version": household.version, "notified_on": to_wareki(local_today())},
+        choices=[(r.pk, f"{r.full_name}({r.relationship}、宛名番号 {r.atena_number})") for r in residents],
+        names=[(r.pk, r.full_name) for r in residents],
+        versions={r.pk: r.version for r in residents},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _submit(
+            request,
+            form,
+            "世帯分離",
+            lambda: services.split_household(
+                actor=request.user,  # type: ignore[arg-type]
+                household=Versioned(household.pk, data["version"]),
+                members=form.chosen(),
+                new_head=data["new_head"],
+                relationships=form.leaving_relationships(),
+                event_date=data["event_date"],
+                notified_on=data["notified_on"],
+                remaining_head=data["remaining_head"],
+                remaining_relationships=form.remaining_relationships(),
+            ),
+            resident_id=data["new_head"],
+        )
+        if done is not None:
+            return done
+    return _household_event_page(
+        request,
+        form,
+        household,
+        title="世帯分離",
+        lead="選んだ住民が同じ住所で新しい世帯をつくります(住民基本台帳法 第25条)。新しい世帯には世帯番号が"
+        "付番されます。元の世帯には1人以上が残る必要があります。",
+        submit="世帯分離を処理する",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def merge_households_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """世帯合併 (住基法 第25条): every member of the household with the given 世帯番号 joins this one."""
+    household = get_object_or_404(Household, pk=pk)
+    number = " ".join(request.POST.get("absorbed_number", "").split())
+    absorbed = (
+        Household.objects.filter(number=number, dissolved_on__isnull=True).exclude(pk=household.pk).first()
+        if number
+        else None
+    )
+    joining, _ = _household_page(absorbed) if absorbed is not None else ([], None)
+    names = [(r.pk, r.full_name) for r in joining]
+    initial = {"target_id": household.pk, "version": household.version, "notified_on": to_wareki(local_today())}
+    if request.method == "POST" and absorbed is not None and request.POST.get("absorbed_id") != str(absorbed.pk):
+        # The 世帯番号 was just entered: show its members for their 続柄 (a read of their data, audited).
+        for member in joining:
+            audit.record(
+                actor=request.user,  # type: ignore[arg-type]
+                action="resident.view",
+                obj=member,
+                purpose=_purpose(request) or "世帯合併の処理",
+                personal_data=True,
+                details={"merge_into": household.number},
+            )
+        form = MergeForm(
+            initial={**request.POST.dict(), "absorbed_id": absorbed.pk, "absorbed_version": absorbed.version},
+            joining=names,
+        )
+    else:
+        form = MergeForm(request.POST or None, initial=initial, joining=names)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            if absorbed is None:
+                form.add_error("absorbed_number", "この世帯番号の世帯は見つかりません(消滅した世帯とこの世帯を除く)。")
+            else:
+                done = _submit(
+                    request,
+                    form,
+                    "世帯合併",
+                    lambda: services.merge_households(
+                        actor=request.user,  # type: ignore[arg-type]
+                        household=Versioned(household.pk, data["version"]),
+                        absorbed=Versioned(absorbed.pk, data["absorbed_version"] or 0),
+                        relationships=form.relationships(),
+                        event_date=data["event_date"],
+                        notified_on=data["notified_on"],
+                    ),
+                )
+                if done is not None:
+                    return done
+    return _household_event_page(
+        request,
+        form,
+        household,
+        title="世帯合併",
+        lead="同じ住所の別の世帯の全員がこの世帯に加わり、その世帯は消滅します(住民基本台帳法 第25条)。"
+        "世帯番号を入力して「世帯合併を処理する」を押すと、加わる方の一覧が表示されます。続柄を入力して、"
+        "もう一度押してください。",
+        submit="世帯合併を処理する",
     )
 
 

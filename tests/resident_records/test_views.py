@@ -532,3 +532,409 @@ def test_list_pages_do_not_query_per_row(client_for: Any, clerk: Person, registe
         )
     second, body = _queries(client, "get", f"{BASE}certificates/", {})
     assert body.count('class="rr-number"') >= 5 and second == first
+
+
+# --- 異動の取消し ------------------------------------------------------------------------------------
+
+
+def _events(household: Household) -> list[tuple[str, int | None]]:
+    with schema_context("nakatosa"):
+        return list(ChangeEvent.objects.filter(household=household).order_by("pk").values_list("kind", "cancels_id"))
+
+
+def test_history_offers_cancel_to_clerks_only(client_for: Any, registered: dict[str, Any]) -> None:
+    head = registered["head"]
+    with schema_context("nakatosa"):
+        moved = ChangeEvent.objects.get(household=registered["household"], kind="change_of_address")
+    cancel_url = f"{BASE}residents/{head.pk}/events/{moved.pk}/cancel/"
+    clerk_page = _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert f'href="{cancel_url}"' in clerk_page and clerk_page.count(">取消</a>") == 2  # 転入 and 転居
+    auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
+    assert ">取消</a>" not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    before = _counts()
+    for response in (auditor.get(cancel_url), auditor.post(cancel_url, {"reason": "監査"})):
+        assert response.status_code == 403 and "事務職員だけが行えます" in response.content.decode()
+    assert _counts() == before
+
+
+def test_cancel_the_latest_event(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    head, household = registered["head"], registered["household"]
+    with schema_context("nakatosa"):
+        moved = ChangeEvent.objects.get(household=household, kind="change_of_address")
+    url = f"{BASE}residents/{head.pk}/events/{moved.pk}/cancel/"
+    form = client.get(url).content.decode()
+    assert "転居" in form and "令和8年10月1日" in form and "取消しの理由" in form
+    before = _counts()
+    missing = client.post(url, {"reason": "  "}).content.decode()
+    assert "取消しの理由を入力してください。" in missing and _counts() == before
+    response = client.post(url, {"reason": "届出内容の誤り"})
+    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{head.pk}/"
+    with schema_context("nakatosa"):
+        head.refresh_from_db()
+    assert head.address == "高知県高岡郡中土佐町久礼 1234"  # the address before the 転居
+    assert _events(household)[-1] == ("cancellation", moved.pk)
+    page = _with_purpose(client).get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert "異動の取消しを処理しました。" in page and "届出内容の誤り" in page
+    assert f'href="{url}"' not in page  # a cancelled event offers no 取消 any more
+    again = client.post(url, {"reason": "二重の取消し"}).content.decode()
+    assert "この異動は既に取り消されています。" in again
+
+
+def test_cancel_refuses_an_event_that_is_not_the_latest(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    head, household = registered["head"], registered["household"]
+    with schema_context("nakatosa"):
+        moved_in = ChangeEvent.objects.get(household=household, kind="move_in")
+        cancellation_id = services.cancel_event(
+            actor=Person.objects.get(username="tanaka"),
+            event_id=ChangeEvent.objects.get(household=household, kind="change_of_address").pk,
+            reason="誤り",
+        ).pk
+        services.record_change_of_address(
+            actor=None, household=Versioned(household.pk, Household.objects.get(pk=household.pk).version),
+            event_date=date(2026, 11, 1), notified_on=None, address="高知県高岡郡中土佐町上ノ加江 9",
+        )  # fmt: skip
+    before = _counts()
+    body = client.post(f"{BASE}residents/{head.pk}/events/{moved_in.pk}/cancel/", {"reason": "誤り"}).content.decode()
+    assert "先に後の異動を取り消してください" in body and _counts() == before
+    # A cancellation itself has no 取消 form.
+    assert client.get(f"{BASE}residents/{head.pk}/events/{cancellation_id}/cancel/").status_code == 404
+
+
+# --- 世帯主変更 --------------------------------------------------------------------------------------
+
+
+def test_change_head(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    head, wife, son = registered["residents"]
+    url = f"{BASE}households/{household.pk}/change-head/"
+    form = client.get(url).content.decode()
+    assert f'<option value="{wife.pk}">' in form and f'<option value="{head.pk}">' not in form  # not the head
+    assert f'name="relationship_{wife.pk}"' in form and 'value="妻"' in form  # prefilled with the 続柄 now
+    data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日",
+            "notified_on": "2026-11-27", "new_head": wife.pk, f"relationship_{head.pk}": "世帯主",
+            f"relationship_{wife.pk}": "妻", f"relationship_{son.pk}": "子"}  # fmt: skip
+    before = _counts()
+    bad = client.post(url, {**data, "event_date": "令和8年2月30日", "new_head": ""}).content.decode()
+    assert "日付を正しく入力してください" in bad and "新しい世帯主を選んでください。" in bad
+    two_heads = client.post(url, data).content.decode()
+    assert "世帯主は1世帯に1人です" in two_heads and 'value="子"' in two_heads  # the input is kept
+    missing = client.post(url, {**data, f"relationship_{head.pk}": ""}).content.decode()
+    assert "新しい世帯主との続柄が入力されていない世帯員がいます" in missing
+    assert _counts() == before
+    response = client.post(url, {**data, f"relationship_{head.pk}": "夫"})
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        current = Household.objects.get(pk=household.pk)
+        relationships = dict(Resident.objects.filter(household=household).values_list("pk", "relationship"))
+    assert current.head_id == wife.pk
+    assert relationships == {head.pk: "夫", wife.pk: "世帯主", son.pk: "子"}
+    assert _events(household)[-1] == ("head_change", None)
+    stale = client.post(url, {**data, "new_head": head.pk}).content.decode()  # the screen before the change
+    assert "他の職員が先に更新しました" in stale
+
+
+def test_head_change_is_linked_for_clerks_and_refused_to_auditors(client_for: Any, registered: dict[str, Any]) -> None:
+    household, head = registered["household"], registered["head"]
+    url = f"{BASE}households/{household.pk}/change-head/"
+    page = _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert f'href="{url}"' in page
+    auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
+    assert f'href="{url}"' not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    before = _counts()
+    assert auditor.get(url).status_code == 403
+    assert auditor.post(url, {"version": household.version}).status_code == 403
+    assert _counts() == before
+
+
+# --- 誤記修正・職権修正 --------------------------------------------------------------------------------
+
+
+def test_correction_items_are_the_services_whitelist() -> None:
+    from resident_records.forms import CORRECTION_FIELDS
+
+    assert len(CORRECTION_FIELDS) == len(set(CORRECTION_FIELDS))
+    assert set(CORRECTION_FIELDS) == services.CORRECTABLE_FIELDS
+
+
+def _correction_data(resident: Resident, **overrides: Any) -> dict[str, Any]:
+    """What the correction form posts back unchanged, plus the clerk's edits."""
+    from resident_records.forms import CORRECTION_FIELDS
+
+    with schema_context("nakatosa"):
+        resident.refresh_from_db()
+    data: dict[str, Any] = {"target_id": resident.pk, "version": resident.version, "reason": "入力誤り"}
+    for name in CORRECTION_FIELDS:
+        value = getattr(resident, name)
+        data[name] = value.isoformat() if isinstance(value, date) else (value or "")
+    return {**data, **overrides}
+
+
+def test_clerical_correction(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    wife = registered["residents"][1]
+    url = f"{BASE}residents/{wife.pk}/correction/clerical/"
+    form = client.get(url).content.decode()
+    assert "誤記修正" in form and 'value="花子"' in form and 'value="昭和57年8月12日"' in form
+    assert 'name="effective_on"' in form and 'value="令和8年10月1日"' in form  # the default: the 転居's date
+    before = _counts()
+    bad = client.post(url, _correction_data(wife, birth_date="令和8年13月1日", given_name="", reason="")).content
+    body = bad.decode()
+    assert "日付を正しく入力してください" in body and "名を入力してください。" in body
+    assert "修正の理由を入力してください。" in body
+    unchanged = client.post(url, _correction_data(wife)).content.decode()
+    assert "修正内容が現在の記載と同じです" in unchanged
+    head_word = client.post(url, _correction_data(wife, relationship="世帯主")).content.decode()
+    assert "世帯主変更で処理してください" in head_word
+    assert _counts() == before
+    response = client.post(url, _correction_data(wife, given_name="華子", given_name_kana="はなこ"))
+    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{wife.pk}/"
+    with schema_context("nakatosa"):
+        wife.refresh_from_db()
+        event = ChangeEvent.objects.filter(household=registered["household"]).latest("pk")
+        record = wife.records.latest("pk")
+    assert (wife.given_name, wife.given_name_kana) == ("華子", "ハナコ")
+    assert event.kind == "clerical_correction" and event.details["fields"] == ["given_name"]
+    assert event.reason == "入力誤り" and record.effective_on == date(2026, 10, 1)
+    page = _with_purpose(client).get(f"{BASE}residents/{wife.pk}/").content.decode()
+    assert "誤記修正を処理しました。" in page and "華子" in page
+
+
+def test_ex_officio_correction_with_an_effective_date(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    head = registered["head"]
+    url = f"{BASE}residents/{head.pk}/correction/ex_officio/"
+    assert "職権修正" in client.get(url).content.decode()
+    data = _correction_data(head, domicile="高知県高岡郡中土佐町久礼 1", effective_on="令和8年4月1日",
+                            reason="戸籍の届出の通知による")  # fmt: skip
+    future = client.post(url, {**data, "effective_on": "令和9年1月1日"}).content.decode()
+    assert "修正の適用日は" in future
+    response = client.post(url, data)
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        head.refresh_from_db()
+        event = ChangeEvent.objects.filter(household=registered["household"]).latest("pk")
+    assert head.domicile == "高知県高岡郡中土佐町久礼 1"
+    assert event.kind == "ex_officio_correction" and event.details["effective_on"] == "2026-04-01"
+
+
+def test_correction_links_and_refusals(client_for: Any, registered: dict[str, Any]) -> None:
+    head = registered["head"]
+    clerk = client_for("tanaka", "nakatosa")
+    page = _with_purpose(clerk).get(f"{BASE}residents/{head.pk}/").content.decode()
+    for kind in ("clerical", "ex_officio"):
+        assert f'href="{BASE}residents/{head.pk}/correction/{kind}/"' in page
+    assert clerk.get(f"{BASE}residents/{head.pk}/correction/other/").status_code == 404
+    auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
+    assert "誤記修正" not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    before = _counts()
+    url = f"{BASE}residents/{head.pk}/correction/clerical/"
+    assert auditor.get(url).status_code == 403
+    assert auditor.post(url, _correction_data(head, given_name="太朗")).status_code == 403
+    assert _counts() == before
+
+
+# --- 転出確定・職権消除 ----------------------------------------------------------------------------
+
+
+def test_confirm_move_out_of_the_household(client_for: Any, clerk: Person, registered: dict[str, Any]) -> None:
+    household = registered["household"]
+    with schema_context("nakatosa"):
+        services.plan_move_out(
+            actor=clerk, household=Versioned(household.pk, Household.objects.get(pk=household.pk).version),
+            event_date=date(2026, 11, 20), notified_on=date(2026, 11, 18), destination="東京都千代田区霞が関 1-1",
+        )  # fmt: skip
+        residents = list(Resident.objects.filter(household=household).order_by("pk"))
+    client = client_for("tanaka", "nakatosa")
+    page = _with_purpose(client).get(f"{BASE}residents/{residents[0].pk}/").content.decode()
+    url = f"{BASE}households/{household.pk}/move-out-confirmation/"
+    assert f'href="{url}"' in page
+    form = client.get(url).content.decode()
+    assert form.count('type="checkbox"') == 3 and form.count("checked") == 3
+    assert 'value="令和8年11月20日"' in form  # the 転出予定日 is suggested
+    data: dict[str, Any] = {
+        "members": [r.pk for r in residents],
+        "moved_on": "令和8年11月20日",
+        "notice_received_on": "令和8年11月26日",
+        **{f"version_{r.pk}": r.version for r in residents},
+    }
+    before = _counts()
+    bad = client.post(url, {**data, "members": [], "notice_received_on": ""}).content.decode()
+    assert "対象の住民を1人以上選んでください。" in bad and "転入通知の受理日を入力してください。" in bad
+    stale = client.post(url, {**data, f"version_{residents[1].pk}": residents[1].version - 1}).content.decode()
+    assert "他の職員が先に更新しました" in stale
+    assert _counts() == before
+    response = client.post(url, data)
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        statuses = set(Resident.objects.filter(household=household).values_list("status", "removed_on"))
+        dissolved_on = Household.objects.get(pk=household.pk).dissolved_on
+    assert statuses == {("moved_out", date(2026, 11, 20))} and dissolved_on == date(2026, 11, 20)
+    assert _events(household)[-1] == ("move_out_confirmed", None)
+
+
+def test_confirm_move_out_without_a_plan_is_refused(client_for: Any, registered: dict[str, Any]) -> None:
+    household, head = registered["household"], registered["head"]
+    client = client_for("tanaka", "nakatosa")
+    url = f"{BASE}households/{household.pk}/move-out-confirmation/"
+    assert "先に転出届を処理してください" in client.get(url).content.decode()
+    assert f'href="{url}"' not in _with_purpose(client).get(f"{BASE}residents/{head.pk}/").content.decode()
+    before = _counts()
+    body = client.post(
+        url, {"members": [head.pk], "moved_on": "令和8年11月20日", "notice_received_on": "令和8年11月26日"}
+    )
+    assert "対象の住民の選択が正しくありません。" in body.content.decode() and _counts() == before
+
+
+def test_ex_officio_removal_of_the_head(client_for: Any, registered: dict[str, Any]) -> None:
+    household = registered["household"]
+    head, wife, son = registered["residents"]
+    with schema_context("nakatosa"):
+        versions = dict(Resident.objects.filter(household=household).values_list("pk", "version"))
+    client = client_for("tanaka", "nakatosa")
+    url = f"{BASE}households/{household.pk}/ex-officio-removal/"
+    form = client.get(url).content.decode()
+    assert form.count('type="checkbox"') == 3 and "checked" not in form and "新しい世帯主" in form
+    data: dict[str, Any] = {
+        "members": [head.pk],
+        "event_date": "令和8年11月25日",
+        "reason": "実態調査により居住の事実なし",
+        **{f"version_{pk}": v for pk, v in versions.items()},
+    }
+    before = _counts()
+    bad = client.post(url, {**data, "members": [], "reason": "", "event_date": "昨日"}).content.decode()
+    assert "対象の住民を1人以上選んでください。" in bad and "消除の理由を入力してください。" in bad
+    assert "日付を正しく入力してください" in bad
+    no_head = client.post(url, data).content.decode()
+    assert "新しい世帯主を選んでください" in no_head
+    no_relationship = client.post(url, {**data, "new_head": wife.pk}).content.decode()
+    assert "新しい世帯主との続柄が入力されていない世帯員がいます" in no_relationship
+    assert _counts() == before
+    response = client.post(url, {**data, "new_head": wife.pk, f"relationship_{son.pk}": "子"})
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        head.refresh_from_db()
+        son.refresh_from_db()
+        current = Household.objects.get(pk=household.pk)
+    assert (head.status, head.removed_on, head.removal_reason) == ("removed", date(2026, 11, 25), "職権消除")
+    assert current.head_id == wife.pk and son.relationship == "子"
+    assert _events(household)[-1] == ("ex_officio_removal", None)
+
+
+def test_departures_are_for_clerks_only(client_for: Any, registered: dict[str, Any]) -> None:
+    household, head = registered["household"], registered["head"]
+    auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
+    assert "職権消除" not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    before = _counts()
+    for path in ("move-out-confirmation", "ex-officio-removal"):
+        url = f"{BASE}households/{household.pk}/{path}/"
+        assert auditor.get(url).status_code == 403
+        assert auditor.post(url, {"members": [head.pk], "reason": "監査"}).status_code == 403
+    assert _counts() == before
+
+
+# --- 世帯分離 ----------------------------------------------------------------------------------------
+
+
+def _split_data(registered: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    household = registered["household"]
+    with schema_context("nakatosa"):
+        household.refresh_from_db()
+        versions = dict(Resident.objects.filter(household=household).values_list("pk", "version"))
+    data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日",
+            "notified_on": "令和8年11月27日", **{f"version_{pk}": v for pk, v in versions.items()}}  # fmt: skip
+    return {**data, **overrides}
+
+
+def test_split_a_member_into_a_new_household(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    head, wife, son = registered["residents"]
+    url = f"{BASE}households/{household.pk}/split/"
+    page = _with_purpose(client).get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert f'href="{url}"' in page
+    form = client.get(url).content.decode()
+    assert "新しい世帯の世帯主" in form and form.count('type="checkbox"') == 3
+    before = _counts()
+    bad = client.post(url, _split_data(registered, event_date="")).content.decode()
+    assert "対象の住民を1人以上選んでください。" in bad and "新しい世帯の世帯主を選んでください。" in bad
+    assert "異動日を入力してください。" in bad
+    wrong_head = client.post(url, _split_data(registered, members=[son.pk], new_head=wife.pk)).content.decode()
+    assert "新しい世帯の世帯主は、分離する住民から選んでください" in wrong_head
+    everyone = client.post(url, _split_data(registered, members=[head.pk, wife.pk, son.pk], new_head=son.pk))
+    assert "世帯の全員を分離することはできません" in everyone.content.decode()
+    assert _counts() == before
+    response = client.post(url, _split_data(registered, members=[son.pk], new_head=son.pk))
+    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{son.pk}/"
+    with schema_context("nakatosa"):
+        son.refresh_from_db()
+        new_household = Household.objects.get(pk=son.household_id)
+    assert new_household.pk != household.pk and new_household.head_id == son.pk and son.relationship == "世帯主"
+    assert _events(household)[-1] == ("household_split", None)
+
+
+def test_split_of_the_head_needs_a_head_for_those_who_stay(client_for: Any, registered: dict[str, Any]) -> None:
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    head, wife, son = registered["residents"]
+    url = f"{BASE}households/{household.pk}/split/"
+    before = _counts()
+    no_head = client.post(url, _split_data(registered, members=[head.pk], new_head=head.pk)).content.decode()
+    assert "新しい世帯主を選んでください" in no_head and _counts() == before
+    response = client.post(
+        url,
+        _split_data(registered, members=[head.pk], new_head=head.pk, remaining_head=wife.pk,
+                    **{f"relationship_{son.pk}": "子"}),
+    )  # fmt: skip
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        current = Household.objects.get(pk=household.pk)
+        son.refresh_from_db()
+        head.refresh_from_db()
+    assert current.head_id == wife.pk and son.relationship == "子" and head.household_id != household.pk
+    auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
+    assert auditor.get(url).status_code == 403 and auditor.post(url, {}).status_code == 403
+
+
+# --- 世帯合併 ----------------------------------------------------------------------------------------
+
+
+def test_merge_a_household_at_the_same_address(client_for: Any, clerk: Person, registered: dict[str, Any]) -> None:
+    household, head = registered["household"], registered["head"]
+    with schema_context("nakatosa"):
+        other, (lodger,) = move_in_family(
+            clerk, members=[person("鈴木", "一", "スズキ", "ハジメ")], address="高知県高岡郡中土佐町矢井賀 55"
+        )
+        elsewhere, _ = move_in_family(clerk, members=[person("佐藤", "二郎", "サトウ", "ジロウ")])
+        household.refresh_from_db()
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    url = f"{BASE}households/{household.pk}/merge/"
+    assert f'href="{url}"' in client.get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert "この世帯に加わる世帯の世帯番号" in client.get(url).content.decode()
+    data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日"}
+    before = _counts()
+    unknown = client.post(url, {**data, "absorbed_number": "99999999999"}).content.decode()
+    assert "この世帯番号の世帯は見つかりません" in unknown
+    found = client.post(url, {**data, "absorbed_number": other.number}).content.decode()
+    assert "鈴木 一のこの世帯の世帯主との続柄" in found and f'name="absorbed_id" value="{other.pk}"' in found
+    assert "この世帯の世帯主との続柄を入力してください" not in found  # step 1 shows no errors
+    assert [row.details for row in _audit_rows("resident.view")][-1] == {"merge_into": household.number}
+    step2 = {**data, "absorbed_number": other.number, "absorbed_id": other.pk, "absorbed_version": other.version}
+    missing = client.post(url, step2).content.decode()
+    assert "鈴木 一のこの世帯の世帯主との続柄を入力してください。" in missing
+    far = {**data, "absorbed_number": elsewhere.number, "absorbed_id": elsewhere.pk,
+           "absorbed_version": elsewhere.version, f"relationship_{elsewhere.head_id}": "同居人"}  # fmt: skip
+    assert "住所(方書を含む)が異なる世帯は合併できません" in client.post(url, far).content.decode()
+    assert _counts() == before
+    response = client.post(url, {**step2, f"relationship_{lodger.pk}": "同居人"})
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        lodger.refresh_from_db()
+        other.refresh_from_db()
+    assert lodger.household_id == household.pk and lodger.relationship == "同居人"
+    assert other.dissolved_on == date(2026, 11, 20)
+    assert _events(household)[-1] == ("household_merge", None)
+    auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
+    assert auditor.get(url).status_code == 403 and auditor.post(url, step2).status_code == 403
