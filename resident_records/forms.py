@@ -166,17 +166,6 @@ class BirthForm(VersionedForm, MemberForm):
         self.fields["relationship"].help_text = "世帯主との続柄(子・長男・孫 など)"
 
 
-class MoveOutForm(VersionedForm, EventDatesForm):
-    """転出届 of the whole household (転出予定, 住基法 第24条)."""
-
-    destination = _text("転出先の住所", max_length=200)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["event_date"].label = "転出予定日"
-        self.fields["event_date"].error_messages["required"] = "転出予定日を入力してください。"
-
-
 class NewHeadForm(forms.Form):
     """A 新しい世帯主 choice and a 続柄 field per member (住基法 第7条第4号: 続柄 is to the 世帯主)."""
 
@@ -286,6 +275,18 @@ class DepartureForm(NewHeadForm):
         """The service's new_head / relationships arguments, only when a new 世帯主 was chosen."""
         new_head = self.cleaned_data.get("new_head")
         return {"new_head": new_head, "relationships": self.relationships()} if new_head is not None else {}
+
+
+class MoveOutForm(DepartureForm, VersionedForm, EventDatesForm):
+    """転出届 (転出予定, 住基法 第24条) of the whole household or of chosen members."""
+
+    destination = _text("転出先の住所", max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].label = "転出する住民"
+        self.fields["event_date"].label = "転出予定日"
+        self.fields["event_date"].error_messages["required"] = "転出予定日を入力してください。"
 
 
 class ConfirmMoveOutForm(DepartureForm):

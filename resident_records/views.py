@@ -377,42 +377,39 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @clerk_only
 def move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """転出届 of the whole household: the 転出予定 is recorded; the entry stays until the 転入通知 (住基法 第24条)."""
+    """転出届 of the whole household or of chosen members: the 転出予定 is recorded; the entries stay until the
+    転入通知 (住基法 第24条). If the 世帯主 leaves and others stay, the new 世帯主 is chosen here."""
     household = get_object_or_404(Household, pk=pk)
-    residents, head = _household_page(household)
-    if request.method == "POST":
-        form = MoveOutForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                event = services.plan_move_out(
-                    actor=request.user,  # type: ignore[arg-type]
-                    household=Versioned(household.pk, data["version"]),
-                    event_date=data["event_date"],
-                    notified_on=data["notified_on"],
-                    destination=data["destination"],
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return _after_event(request, event.household_id, "転出届")
-    else:
-        form = MoveOutForm(
-            initial={"target_id": household.pk, "version": household.version, "notified_on": to_wareki(local_today())}
+    residents, _ = _household_page(household)
+    eligible = [r for r in residents if r.moving_out_on is None]
+
+    def call(form: MoveOutForm) -> ChangeEvent:
+        data = form.cleaned_data
+        return services.plan_move_out(
+            actor=request.user,  # type: ignore[arg-type]
+            household=Versioned(household.pk, data["version"]),
+            event_date=data["event_date"],
+            notified_on=data["notified_on"],
+            destination=data["destination"],
+            members=form.chosen(),
+            **form.successor(),
         )
-    return render(
+
+    return _departure_view(
         request,
-        "resident_records/household_event.html",
-        {
-            "form": form,
-            "household": household,
-            "current": head,
-            "residents": residents,
-            "title": "転出届(世帯全員)",
-            "lead": "世帯全員の転出予定を記録します(住民基本台帳法 第24条)。転出予定日は未来の日付も指定できます。"
-            "住民票は転入先からの通知(転出確定)まで消除されません。",
-            "submit": "転出予定を登録する",
+        household,
+        MoveOutForm,
+        eligible=eligible,
+        initial={
+            "target_id": household.pk,
+            "version": household.version,
+            "members": [r.pk for r in eligible],
+            "notified_on": to_wareki(local_today()),
         },
+        label="転出届",
+        call=call,
+        lead="転出予定を記録します(住民基本台帳法 第24条)。転出予定日は未来の日付も指定できます。"
+        "住民票は転入先からの通知(転出確定)まで消除されません。世帯の一部の方だけが転出する場合は、その方だけを選んでください。",
     )
 
 

@@ -441,15 +441,38 @@ def test_planned_move_out_of_the_household(client_for: Any, registered: dict[str
     missing = client.post(url, {"target_id": household.pk, "version": household.version, "event_date": ""})
     body = missing.content.decode()
     assert "転出予定日を入力してください。" in body and "転出先の住所を入力してください。" in body
+    with schema_context("nakatosa"):
+        members = list(Resident.objects.filter(household=household).order_by("pk"))
     response = client.post(
         url,
         {"target_id": household.pk, "version": household.version, "event_date": "令和8年12月10日",
-         "notified_on": "令和8年11月27日", "destination": "東京都千代田区霞が関 1-1"},
+         "notified_on": "令和8年11月27日", "destination": "東京都千代田区霞が関 1-1",
+         "members": [r.pk for r in members], **{f"version_{r.pk}": r.version for r in members}},
     )  # fmt: skip
     assert response.status_code == 302
     with schema_context("nakatosa"):
         planned = set(Resident.objects.filter(household=household).values_list("moving_out_on", flat=True))
     assert planned == {date(2026, 12, 10)}
+
+
+def test_planned_move_out_of_one_member_only(client_for: Any, registered: dict[str, Any]) -> None:
+    """A child moving away to study: only that member is chosen; the others stay as they were."""
+    client = client_for("tanaka", "nakatosa")
+    household = registered["household"]
+    with schema_context("nakatosa"):
+        members = list(Resident.objects.filter(household=household).order_by("pk"))
+    child = members[-1]
+    response = client.post(
+        f"{BASE}households/{household.pk}/move-out/",
+        {"target_id": household.pk, "version": household.version, "event_date": "令和8年12月10日",
+         "notified_on": "令和8年11月27日", "destination": "京都府京都市左京区吉田本町",
+         "members": [child.pk], **{f"version_{r.pk}": r.version for r in members}},
+    )  # fmt: skip
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        planned = dict(Resident.objects.filter(household=household).values_list("pk", "moving_out_on"))
+    assert planned[child.pk] == date(2026, 12, 10)
+    assert all(planned[r.pk] is None for r in members[:-1])
 
 
 def test_a_cancelled_event_is_struck_through_in_the_history(
