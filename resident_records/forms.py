@@ -123,7 +123,21 @@ class HouseholdAddressForm(EventDatesForm):
 
 
 class MoveInForm(HouseholdAddressForm):
+    """転入 (住基法 第22条), 国外からの転入 (第30条の46 for foreign residents), or 職権記載 (施行令 第12条)."""
+
+    ENTRY_KINDS = [("move_in", "転入(国内から)"), ("move_in_abroad", "国外からの転入"), ("ex_officio", "職権記載")]
+
+    entry_kind = forms.ChoiceField(label="異動の種類", choices=ENTRY_KINDS, initial="move_in")
     previous_address = _text("従前の住所", max_length=200)
+    reason = _text(
+        "職権記載の理由", required=False, max_length=200, help_text="職権記載の場合だけ入力(例: 帰化による記載)"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("entry_kind") == "ex_officio" and not data.get("reason"):
+            self.add_error("reason", "職権記載の理由を入力してください。")
+        return data
 
 
 class ChangeOfAddressForm(VersionedForm, HouseholdAddressForm):

@@ -266,21 +266,26 @@ def move_in_view(request: HttpRequest) -> HttpResponse:
         members = MemberFormSet(request.POST, prefix="members")
         if form.is_valid() and members.is_valid():
             data = form.cleaned_data
+            common = {
+                "actor": request.user,
+                "event_date": data["event_date"],
+                "address": data["address"],
+                "address_detail": data["address_detail"],
+                "postal_code": data["postal_code"],
+                "previous_address": data["previous_address"],
+                "members": [m.person() for m in members.forms if m.has_changed()],
+            }
             try:
-                event = services.record_move_in(
-                    actor=request.user,  # type: ignore[arg-type]
-                    event_date=data["event_date"],
-                    notified_on=data["notified_on"],
-                    address=data["address"],
-                    address_detail=data["address_detail"],
-                    postal_code=data["postal_code"],
-                    previous_address=data["previous_address"],
-                    members=[m.person() for m in members.forms if m.has_changed()],
-                )
+                if data["entry_kind"] == "ex_officio":
+                    event = services.record_ex_officio_entry(reason=data["reason"], **common)
+                else:
+                    event = services.record_move_in(
+                        notified_on=data["notified_on"], from_abroad=data["entry_kind"] == "move_in_abroad", **common
+                    )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                return _after_event(request, event.household_id, "転入")
+                return _after_event(request, event.household_id, event.get_kind_display())
     else:
         form = MoveInForm(initial={"notified_on": to_wareki(local_today())})
         members = MemberFormSet(prefix="members")

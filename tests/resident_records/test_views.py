@@ -228,6 +228,7 @@ def _move_in_data(**overrides: str) -> dict[str, str]:
         "address_detail": "",
         "postal_code": "789-1301",
         "previous_address": "高知県高知市本町 1-1",
+        "entry_kind": "move_in",
         **_member(0, "海野", "大輔", "うみの", "だいすけ", "昭和60年7月7日", "1", "世帯主"),
         **_member(1, "海野", "美咲", "ウミノ", "ミサキ", "S62.3.3", "2", "妻"),
         **_member(2, "海野", "陽太", "ウミノ", "ヨウタ", "2018-06-01", "1", "子"),
@@ -251,6 +252,33 @@ def test_move_in_of_a_family(client_for: Any) -> None:
     assert (event.event_date, event.notified_on, event.kind) == (date(2026, 11, 20), date(2026, 11, 25), "move_in")
     page = client.get(response["Location"]).content.decode()
     assert "転入を処理しました" in page and "海野 陽太" in page
+
+
+@pytest.mark.parametrize(
+    ("entry_kind", "extra", "kind", "ex_officio"),
+    [
+        ("move_in_abroad", {"previous_address": "アメリカ合衆国 カリフォルニア州"}, "move_in_abroad", False),
+        ("ex_officio", {"reason": "帰化による記載", "notified_on": ""}, "ex_officio_entry", True),
+    ],
+)
+def test_move_in_from_abroad_and_ex_officio_entry(
+    client_for: Any, entry_kind: str, extra: dict[str, str], kind: str, ex_officio: bool
+) -> None:
+    client = client_for("tanaka", "nakatosa")
+    response = client.post(f"{BASE}move-in/", _move_in_data(entry_kind=entry_kind, **extra))
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        head = Resident.objects.get(family_name="海野", given_name="大輔")
+        event = ChangeEvent.objects.filter(household=head.household).get()
+    assert (event.kind, event.ex_officio) == (kind, ex_officio)
+
+
+def test_ex_officio_entry_needs_a_reason(client_for: Any) -> None:
+    client = client_for("tanaka", "nakatosa")
+    before = _counts()
+    response = client.post(f"{BASE}move-in/", _move_in_data(entry_kind="ex_officio"))
+    assert response.status_code == 200 and "職権記載の理由を入力してください。" in response.content.decode()
+    assert _counts() == before
 
 
 def test_move_in_shows_field_errors_and_writes_nothing(client_for: Any) -> None:
