@@ -23,6 +23,7 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.event_export": "住民記録: 異動一覧出力",
                 "resident.bulk_load": "住民記録: 一括登録",
                 "resident.export": "住民記録: CSV出力",
+                "resident.inspection": "住民記録: 一部の写しの閲覧",
                 "resident.import_checked": "住民記録: CSV取込の検査",
                 "resident.import_rejected": "住民記録: CSV取込の却下",
             }

@@ -486,3 +486,13 @@ class CertificateForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = _text("無効にする理由", max_length=500)
+
+
+class InspectionForm(forms.Form):
+    """申出 for 住民基本台帳の一部の写しの閲覧 (住基法 第11条の2)."""
+
+    requester = _text("申出者", max_length=100, help_text="法人名・氏名など(閲覧者の本人確認は窓口で行います)")
+    purpose = _text("閲覧の目的", max_length=150, help_text="例: 世論調査(調査名)")
+    area = _text("区域(住所の先頭部分)", max_length=100, help_text="例: 高知県高岡郡中土佐町久礼")
+    born_from = _date("生年月日(から)", required=False)
+    born_to = _date("生年月日(まで)", required=False)

@@ -33,6 +33,7 @@ urlpatterns = [
         views_support.temporary_release_view,
         name="support_temporary_release",
     ),
+    path("inspection/", views.inspection_view, name="inspection"),
     path("certificates/", views.issuance_list_view, name="issuances"),
     path("certificates/<int:pk>/void/", views.void_issuance_view, name="void_issuance"),
 ]

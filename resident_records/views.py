@@ -25,7 +25,7 @@ from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
 from common.wareki import to_wareki
-from resident_records import certificates, mynumber, search, selectors, services
+from resident_records import certificates, inspection, mynumber, search, selectors, services
 from resident_records.forms import (
     CORRECTION_FIELDS,
     AsOfForm,
@@ -39,6 +39,7 @@ from resident_records.forms import (
     DepartureForm,
     ExOfficioRemovalForm,
     HeadChangeForm,
+    InspectionForm,
     MemberFormSet,
     MergeForm,
     MoveInForm,
@@ -1002,3 +1003,20 @@ def void_issuance_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"発行番号 {issuance.number} を無効にしました。")
     return redirect(reverse("resident_records:issuances"))
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def inspection_view(request: HttpRequest) -> HttpResponse:
+    """閲覧 (住基法 第11条の2): the four items of an area's residents, persons under 支援措置 left out."""
+    form = InspectionForm(request.POST or None)
+    rows = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = inspection.prepare_inspection_list(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            for field, message in (exc.details or {}).items() if isinstance(exc.details, dict) else []:
+                form.add_error(field if field in form.fields else None, message)
+            if not form.errors:
+                form.add_error(None, exc.message)
+    return render(request, "resident_records/inspection.html", {"form": form, "rows": rows, "nav": "inspection"})
