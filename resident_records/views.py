@@ -298,28 +298,26 @@ def move_in_view(request: HttpRequest) -> HttpResponse:
 def change_of_address_view(request: HttpRequest, pk: int) -> HttpResponse:
     """転居 of the whole household within the town (住基法 第23条)."""
     household = get_object_or_404(Household, pk=pk)
-    residents = list(household.resident_set.filter(status=ResidentStatus.RESIDENT).order_by("pk"))
-    current = residents[0] if residents else None
-    if request.method == "POST":
-        form = ChangeOfAddressForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                event = services.record_change_of_address(
-                    actor=request.user,  # type: ignore[arg-type]
-                    household=Versioned(household.pk, data["version"]),
-                    event_date=data["event_date"],
-                    notified_on=data["notified_on"],
-                    address=data["address"],
-                    address_detail=data["address_detail"],
-                    postal_code=data["postal_code"],
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return _after_event(request, event.household_id, "転居")
-    else:
-        form = ChangeOfAddressForm(initial={"target_id": household.pk, "version": household.version})
+    residents, current = _household_page(household)
+    form = ChangeOfAddressForm(request.POST or None, initial={"target_id": household.pk, "version": household.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _submit(
+            request,
+            form,
+            "転居",
+            lambda: services.record_change_of_address(
+                actor=request.user,  # type: ignore[arg-type]
+                household=Versioned(household.pk, data["version"]),
+                event_date=data["event_date"],
+                notified_on=data["notified_on"],
+                address=data["address"],
+                address_detail=data["address_detail"],
+                postal_code=data["postal_code"],
+            ),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "resident_records/change_of_address.html",
@@ -338,45 +336,40 @@ def _household_page(household: Household) -> tuple[list[Resident], Resident | No
 def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
     """出生届: the child joins this household on the birth date (住基法 第8条)."""
     household = get_object_or_404(Household, pk=pk)
-    residents, head = _household_page(household)
-    if request.method == "POST":
-        form = BirthForm(request.POST)
-        if form.is_valid():
-            try:
-                event = services.record_birth(
-                    actor=request.user,  # type: ignore[arg-type]
-                    household=Versioned(household.pk, form.cleaned_data["version"]),
-                    child=form.person(),
-                    notified_on=form.cleaned_data["notified_on"],
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                return _after_event(request, event.household_id, "出生")
-    else:
-        form = BirthForm(
-            initial={
-                "target_id": household.pk,
-                "version": household.version,
-                "family_name": head.family_name if head else "",
-                "family_name_kana": head.family_name_kana if head else "",
-                "relationship": "子",
-                "notified_on": to_wareki(local_today()),
-            }
-        )
-    return render(
-        request,
-        "resident_records/household_event.html",
-        {
-            "form": form,
-            "household": household,
-            "current": head,
-            "residents": residents,
-            "title": "出生届",
-            "lead": "出生した子を、この世帯の世帯員として記載します(住民基本台帳法 第8条、戸籍法 第49条)。"
-            "生年月日が異動日になります。",
-            "submit": "出生を処理する",
+    _, head = _household_page(household)
+    form = BirthForm(
+        request.POST or None,
+        initial={
+            "target_id": household.pk,
+            "version": household.version,
+            "family_name": head.family_name if head else "",
+            "family_name_kana": head.family_name_kana if head else "",
+            "relationship": "子",
+            "notified_on": to_wareki(local_today()),
         },
+    )
+    if request.method == "POST" and form.is_valid():
+        done = _submit(
+            request,
+            form,
+            "出生",
+            lambda: services.record_birth(
+                actor=request.user,  # type: ignore[arg-type]
+                household=Versioned(household.pk, form.cleaned_data["version"]),
+                child=form.person(),
+                notified_on=form.cleaned_data["notified_on"],
+            ),
+        )
+        if done is not None:
+            return done
+    return _household_event_page(
+        request,
+        form,
+        household,
+        title="出生届",
+        lead="出生した子を、この世帯の世帯員として記載します(住民基本台帳法 第8条、戸籍法 第49条)。"
+        "生年月日が異動日になります。",
+        submit="出生を処理する",
     )
 
 
