@@ -24,6 +24,8 @@ urlpatterns = [
     path("audit/", include("common.urls")),
     path("verify/", include("resident_records.urls_public")),
     path("resident_records/", include("resident_records.urls")),
+    path("koseki/", include("koseki.urls")),
+    path("bcp/", include("bcp.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

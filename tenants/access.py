@@ -51,6 +51,22 @@ MODULES: dict[str, Module] = {
             icon="resident",
         ),
         Module(
+            "koseki",
+            _("戸籍"),
+            _("戸籍の照会・届出・証明書・附票・広域交付(事務職員)。"),
+            "koseki:search",
+            frozenset({Role.CLERK, Role.AUDITOR}),
+            icon="book",
+        ),
+        Module(
+            "bcp",
+            _("業務継続(BCP)"),
+            _("バックアップ・復元訓練・待機系・災害モード・インシデント管理(情報システム担当)。"),
+            "bcp:dashboard",
+            frozenset({Role.IT_ADMIN, Role.AUDITOR}),
+            icon="shield",
+        ),
+        Module(
             "admin",
             _("システム管理"),
             _("自治体データと職員IDの管理(情報システム担当)。"),

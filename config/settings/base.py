@@ -70,10 +70,12 @@ SHARED_APPS = [
     "csp",
     "tenants",
     "common",
+    "bcp",
 ]
 TENANT_APPS = [
     "common",
     "resident_records",
+    "koseki",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
