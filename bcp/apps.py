@@ -1,4 +1,19 @@
+import importlib
+import importlib.util
+
 from django.apps import AppConfig
+
+# Modules of this app that name audit actions: each defines AUDIT_LABELS = {"bcp.x": "BCP: …"}.
+LABELLED_MODULES = (
+    "bcp.backup",
+    "bcp.restore",
+    "bcp.drills",
+    "bcp.standby",
+    "bcp.disaster",
+    "bcp.csirt",
+    "bcp.views",
+    "bcp.api",
+)
 
 
 class BcpConfig(AppConfig):
@@ -9,4 +24,6 @@ class BcpConfig(AppConfig):
     def ready(self) -> None:
         from common import audit_labels
 
-        audit_labels.register({"bcp.view_dashboard": "BCP: ダッシュボードの表示"})
+        for name in LABELLED_MODULES:
+            if importlib.util.find_spec(name) is not None:
+                audit_labels.register(getattr(importlib.import_module(name), "AUDIT_LABELS", {}))

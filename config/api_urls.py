@@ -44,4 +44,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include(audit_patterns)),
     path("resident_records/", include(resident_patterns)),
+    path("koseki/", include("koseki.api_urls")),
+    path("bcp/", include("bcp.api_urls")),
 ]

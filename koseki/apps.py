@@ -1,4 +1,18 @@
+import importlib
+import importlib.util
+
 from django.apps import AppConfig
+
+# Modules of this app that name audit actions: each defines AUDIT_LABELS = {"koseki.x": "戸籍: …"}.
+LABELLED_MODULES = (
+    "koseki.services",
+    "koseki.certificates",
+    "koseki.wide_area",
+    "koseki.fuhyo",
+    "koseki.importer",
+    "koseki.api",
+    "koseki.views",
+)
 
 
 class KosekiConfig(AppConfig):
@@ -11,9 +25,6 @@ class KosekiConfig(AppConfig):
         from koseki.models import NotificationKind
 
         audit_labels.register({f"koseki.{kind.value}": f"戸籍: {kind.label}" for kind in NotificationKind})
-        audit_labels.register(
-            {
-                "koseki.search": "戸籍: 検索",
-                "koseki.view": "戸籍: 照会",
-            }
-        )
+        for name in LABELLED_MODULES:
+            if importlib.util.find_spec(name) is not None:
+                audit_labels.register(getattr(importlib.import_module(name), "AUDIT_LABELS", {}))

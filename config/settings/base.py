@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "common.context_processors.shell",
+                "bcp.context_processors.disaster",
             ],
             "builtins": ["common.templatetags.wareki_tags"],
         },
@@ -308,6 +309,30 @@ CELERY_BEAT_SCHEDULE = {
     "log-membership-transitions": {
         "task": "tenants.tasks.log_membership_transitions",
         "schedule": crontab(hour=0, minute=5),
+    },
+    # BCP (issue 5): every town and the public schema to every backup site, nightly at 02:00 Asia/Tokyo.
+    "bcp-nightly-backup": {
+        "task": "bcp.tasks.run_nightly_backups",
+        "schedule": crontab(hour=env_int("KYODO_BACKUP_HOUR", 2), minute=env_int("KYODO_BACKUP_MINUTE", 0)),
+    },
+    # Uploads that failed are retried with backoff; this sweeps the due ones.
+    "bcp-retry-uploads": {
+        "task": "bcp.tasks.retry_due_uploads",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Restore drills: each town whose last drill at a site is older than the site's interval (weekly default).
+    "bcp-restore-drills": {
+        "task": "bcp.drill_tasks.run_due_drills",
+        "schedule": crontab(hour=env_int("KYODO_DRILL_HOUR", 4), minute=0),
+    },
+    "bcp-sample-replication-lag": {
+        "task": "bcp.standby_tasks.sample_replication_lag",
+        "schedule": 60.0,
+    },
+    # Emergency grants of a disaster expire on their own; the expiry is written to the audit trail.
+    "bcp-expire-emergency-grants": {
+        "task": "bcp.disaster_tasks.expire_emergency_grants",
+        "schedule": 300.0,
     },
 }
 

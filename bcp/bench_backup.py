@@ -1,0 +1,1 @@
+"""Benchmark scenarios (filled in by its module owner)."""
