@@ -158,6 +158,7 @@ class EntryKind(models.TextChoices):
     MARRIAGE = "marriage", "婚姻"
     DIVORCE = "divorce", "離婚"
     DEATH = "death", "死亡"
+    SPOUSE_DEATH = "spouse_death", "配偶者の死亡"  # the survivor's line when a spouse dies
     SPLIT = "split", "分籍"
     ADOPTION = "adoption", "養子縁組"
     ENTRY = "entry", "入籍"

@@ -757,7 +757,7 @@ def record_death(
             add_entry(
                 koseki=koseki,
                 member=survivor,
-                kind=EntryKind.DEATH,
+                kind=EntryKind.SPOUSE_DEATH,
                 event_date=died_on,
                 fields=[["配偶者の死亡日", wareki(died_on)]],
                 notification=notification,
