@@ -4,6 +4,9 @@ Anyone holding the paper (a bank, an employer, a landlord) types the code printe
 the 発行番号, the kind, the issue date, the town and whether it was voided — never a name, an address or
 anything else of the persons on it: the page is public, so it must be useless to anyone without the
 paper. Only the SHA-256 of each code is stored (``CertificateIssuance.verification_code_sha256``).
+
+The town's 戸籍証明書 and 附票の写し (``koseki.certificates``, 広域交付 included) print the same kind of code
+and are checked here too, among the koseki issuances of the same town.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.utils import timezone
 from common import audit, context
 from common.tenancy import current_schema
 from common.wareki import to_wareki
+from koseki.models import CertificateIssuance as KosekiIssuance
 from resident_records.certificates import CODE_LENGTH, code_digest
 from resident_records.models import CertificateIssuance
 from tenants.models import Municipality
@@ -65,14 +69,19 @@ def rate_limited(client: str | None) -> bool:
 def verify_certificate(*, code: str) -> Verification | None:
     """Look the code up; audited (without personal data) whatever the answer."""
     normalized = normalize_code(code)
-    issuance = (
-        CertificateIssuance.objects.filter(verification_code_sha256=code_digest(normalized)).first()
-        if normalized
-        else None
-    )
-    if issuance is None:
-        audit.record(actor=None, action="certificate.verify", details={"result": "not_found"})
-        return None
+    digest = code_digest(normalized) if normalized else None
+    if digest is not None:
+        issuance = CertificateIssuance.objects.filter(verification_code_sha256=digest).first()
+        if issuance is not None:
+            return _resident_certificate(issuance)
+        koseki_issuance = KosekiIssuance.objects.filter(verification_code_sha256=digest).first()
+        if koseki_issuance is not None:
+            return _koseki_certificate(koseki_issuance)
+    audit.record(actor=None, action="certificate.verify", details={"result": "not_found"})
+    return None
+
+
+def _resident_certificate(issuance: CertificateIssuance) -> Verification:
     town = Municipality.objects.get(schema_name=current_schema())
     result = Verification(
         number=issuance.number,
@@ -89,3 +98,21 @@ def verify_certificate(*, code: str) -> Verification | None:
         details={"result": "void" if result.voided else "genuine", "client": context.current().client_ip},
     )
     return result
+
+
+def _koseki_certificate(issuance: KosekiIssuance) -> Verification:
+    """A 戸籍証明書 of this town (the koseki 交付履歴 has no voiding: a spoilt paper is reissued)."""
+    town = Municipality.objects.get(schema_name=current_schema())
+    audit.record(
+        actor=None,
+        action="certificate.verify",
+        obj=("koseki.CertificateIssuance", issuance.pk, f"交付 {issuance.number}"),
+        details={"result": "genuine", "register": "koseki", "client": context.current().client_ip},
+    )
+    return Verification(
+        number=issuance.number,
+        kind=issuance.get_kind_display(),
+        issued_on=to_wareki(timezone.localdate(issuance.issued_at)),
+        town=town.name,
+        voided=False,
+    )

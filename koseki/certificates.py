@@ -1,0 +1,641 @@
+"""戸籍証明書 (全部事項・個人事項・除籍全部事項) and 戸籍の附票の写し: issuance, 見本, and the daily cash report.
+
+Rules (戸籍法 第10条・第10条の3, 住基法 第20条, DOMAIN.md §5):
+* 全部事項証明書 covers every person recorded (除籍 members included, marked 除籍); 個人事項証明書 the chosen
+  persons; a closed register (除籍簿) is certified as 除籍全部事項証明書 — and only a closed one;
+* dates in 和暦 with full-width digits, struck (消除) entries left out, the 認証文 of the kind on the last page;
+* the 発行番号 runs per town and calendar year without gaps (``CertificateSerial``, locked while issuing);
+  the verification code is printed on every page and only its SHA-256 is kept (``/verify/`` checks it);
+* fees per issuance for the counter's cash report: 戸籍 450 yen, 除籍 750 yen (地方公共団体の手数料の標準に
+  関する政令), 附票の写し as the town's 手数料条例 sets it;
+* the requester's identity is confirmed at the counter (戸籍法 第10条の3) and the document recorded;
+* 附票の写し is refused while a 支援措置 of the resident register covers the person (標準仕様書 §1.1.16,
+  DOMAIN.md §5) — in this town, or in the other town on the platform where the person lives.
+
+Every issuance, 見本 and refusal writes an audit row with its purpose (personal data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from common import audit
+from common.dates import local_today
+from common.errors import ValidationFailed
+from common.tenancy import current_schema
+from common.wareki import to_wareki, wareki_year
+from koseki import pdf
+from koseki.errors import KosekiRuleError, MemberNotFound
+from koseki.fuhyo import active_towns
+from koseki.models import (
+    CertificateIssuance,
+    CertificateKind,
+    CertificateSerial,
+    Entry,
+    FuhyoEntry,
+    FuriganaStatus,
+    Koseki,
+    Member,
+    RequesterRelation,
+)
+from koseki.selectors import Register, get_register
+from resident_records.certificates import code_digest, format_code, new_verification_code, verification_url
+from resident_records.models import Resident, SupportScope
+from resident_records.support import SupportMeasureBlocked, blocking_measure
+from tenants.models import Municipality, Person
+
+# Japanese names of this module's audit actions (registered with common.audit_labels by koseki.apps).
+AUDIT_LABELS = {
+    "koseki.certificate_issue": "戸籍: 証明書の交付",
+    "koseki.certificate_preview": "戸籍: 証明書の見本の表示",
+    "koseki.certificate_refused": "戸籍: 附票の写しの交付拒否(支援措置)",
+    "koseki.fuhyo_support_check": "戸籍: 附票の写しのための支援措置の確認(本籍地の町から)",
+}
+
+# 地方公共団体の手数料の標準に関する政令: 戸籍 450 yen, 除籍 750 yen. 附票の写し is set by each town's
+# 手数料条例; 300 yen is what both towns charge.
+FEE_KOSEKI = 450
+FEE_CLOSED = 750
+FEE_FUHYO = 300
+
+# The furigana printed on a certificate is the recorded one (届出 or 職権記載); a planned one mailed to the
+# 筆頭者 (通知済) is not yet part of the register (令和5年法律第48号).
+RECORDED_FURIGANA = frozenset({FuriganaStatus.FILED, FuriganaStatus.EX_OFFICIO})
+
+_FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+# --- errors ---------------------------------------------------------------------------------------------
+
+
+class CertificateKindMismatch(KosekiRuleError):
+    code = "certificate_kind_mismatch"
+    message = "この戸籍について、その種類の証明書は交付できません。"
+
+
+class CertificateMembersRequired(ValidationFailed):
+    code = "certificate_members_required"
+    message = "個人事項証明書に記載する方を1人以上選んでください。"
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    issuance: CertificateIssuance
+    pdf: bytes
+    code: str  # as printed (ABCD-EFGH-…); only its digest is stored
+
+
+@dataclass(frozen=True)
+class DailyLine:
+    kind: str
+    label: str
+    count: int
+    fee: int
+    wide_area_count: int
+
+
+@dataclass(frozen=True)
+class DailyIssuances:
+    """The koseki part of the counter's cash report (日計表) for one day."""
+
+    day: date
+    lines: list[DailyLine]
+
+    @property
+    def count(self) -> int:
+        return sum(line.count for line in self.lines)
+
+    @property
+    def fee(self) -> int:
+        return sum(line.fee for line in self.lines)
+
+
+# --- what is printed ------------------------------------------------------------------------------------
+
+
+def fullwidth(text: str) -> str:
+    """Digits as the 戸籍証明書 prints them (全角): 「久礼100番地」 → 「久礼１００番地」."""
+    return text.translate(_FULLWIDTH_DIGITS)
+
+
+def _date(day: date | None) -> str:
+    return to_wareki(day, fullwidth=True) if day is not None else ""
+
+
+def _spaced(label: str) -> str:
+    # Two-character headings are spread over the width of four, as printed: 出　　生, 婚　　姻.
+    return f"{label[0]}\u3000\u3000{label[1]}" if len(label) == 2 else label
+
+
+def fee_for(kind: str, *, closed: bool) -> int:
+    if kind == CertificateKind.FUHYO:
+        return FEE_FUHYO
+    return FEE_CLOSED if closed else FEE_KOSEKI
+
+
+def attestation(kind: str, *, closed: bool) -> str:
+    """The 認証文 (戸籍法施行規則 付録第22号様式, 住基法 第20条)."""
+    book = "除籍" if closed else "戸籍"
+    if kind == CertificateKind.INDIVIDUAL:
+        return f"これは、{book}中の一部の者について記録されている事項の全部を証明した書面である。"
+    if kind == CertificateKind.FUHYO:
+        return f"この写しは、{'除籍の附票' if closed else '戸籍の附票'}の原本と相違ないことを証明する。"
+    return f"これは、{book}に記録されている事項の全部を証明した書面である。"
+
+
+def _title(kind: str, *, closed: bool) -> str:
+    if kind == CertificateKind.FUHYO:
+        return "除籍の附票の写し" if closed else "戸籍の附票の写し"
+    return "個人事項証明" if kind == CertificateKind.INDIVIDUAL else "全部事項証明"
+
+
+def _section(entry: Entry) -> pdf.Section:
+    lines = [f"【{label}】{fullwidth(str(value))}" for label, value in entry.fields]
+    if not lines:
+        # An entry migrated without its items still shows what happened and when.
+        lines = [f"【{entry.get_kind_display()}日】{_date(entry.event_date)}"]
+    return pdf.Section(label=_spaced(entry.get_kind_display()), lines=lines)
+
+
+def _sections(entries: Sequence[Entry]) -> list[pdf.Section]:
+    # Struck (消除) entries stay in the register and on the history page, never on a certificate.
+    return [_section(entry) for entry in entries if not entry.is_struck]
+
+
+def _member_lines(member: Member) -> list[str]:
+    lines = [f"【名】{member.given_name}"]
+    if member.given_name_kana and member.furigana_status in RECORDED_FURIGANA:
+        lines.append(f"【名の振り仮名】{member.given_name_kana}")
+    born = f"【生年月日】{_date(member.birth_date)}"
+    lines.append(f"{born}\u3000【配偶者区分】{member.spouse_role}" if member.spouse_role else born)
+    lines += [f"【父】{member.father_name}", f"【母】{member.mother_name}", f"【続柄】{member.relationship}"]
+    if member.adoptive_father_name or member.adoptive_mother_name:
+        if member.adoptive_father_name:
+            lines.append(f"【養父】{member.adoptive_father_name}")
+        if member.adoptive_mother_name:
+            lines.append(f"【養母】{member.adoptive_mother_name}")
+        lines.append(f"【続柄】{member.adoptive_relationship or '養子'}")
+    return lines
+
+
+def _fuhyo_person(member: Member, lines: Sequence[FuhyoEntry]) -> pdf.Person:
+    sections = [
+        pdf.Section(
+            label="住　　所",
+            lines=[f"【住所】{fullwidth(line.address)}", f"【住所を定めた年月日】{_date(line.address_set_on)}"],
+        )
+        for line in lines
+    ]
+    return pdf.Person(
+        lines=[
+            f"【氏名】{member.full_name}",
+            f"【生年月日】{_date(member.birth_date)}",
+            f"【男女の別】{member.get_sex_display()}",
+        ],
+        sections=sections,
+        removed=member.is_removed,
+    )
+
+
+def certificate_layout(
+    *,
+    register: Register,
+    kind: str,
+    members: Sequence[Member],
+    fuhyo_lines: Sequence[FuhyoEntry] = (),
+    town: Municipality,
+    today: date,
+    number: str,
+    code: str,
+    sample: bool = False,
+) -> pdf.KosekiLayout:
+    """What is printed: one builder for the issued certificate, its 見本 and 広域交付 (whose register was read in
+    the 本籍地's schema; ``town`` is the issuing town, whose 町長 certifies — 戸籍法 第120条の2)."""
+    koseki = register.koseki
+    closed = koseki.is_closed
+    chosen = {member.pk for member in members}
+    views = [view for view in register.members if view.member.pk in chosen]
+    header = [("本　　籍", fullwidth(koseki.honseki)), ("氏　　名", koseki.head_name)]
+    if kind == CertificateKind.FUHYO:
+        by_member: dict[int, list[FuhyoEntry]] = {}
+        for line in fuhyo_lines:
+            by_member.setdefault(line.member_id, []).append(line)
+        persons = [_fuhyo_person(view.member, by_member.get(view.member.pk, [])) for view in views]
+        register_sections: list[pdf.Section] = []
+        person_heading, sections_heading = "附票に記録されている者", "住所の履歴"
+        header = [("本　　籍", fullwidth(koseki.honseki)), ("筆頭者氏名", koseki.head_name)]
+    else:
+        if koseki.family_name_kana and any(v.member.furigana_status in RECORDED_FURIGANA for v in register.members):
+            header.append(("氏の振り仮名", koseki.family_name_kana))
+        persons = [
+            pdf.Person(
+                lines=_member_lines(view.member), sections=_sections(view.entries), removed=view.member.is_removed
+            )
+            for view in views
+        ]
+        register_sections = _sections(register.koseki_entries)
+        person_heading, sections_heading = "戸籍に記録されている者", "身分事項"
+    return pdf.KosekiLayout(
+        title=_title(kind, closed=closed),
+        town=town.name,
+        mayor=f"{town.name}長",
+        number=number,
+        issued_on=_date(today),
+        header=header,
+        register_sections=register_sections,
+        persons=persons,
+        attestation=attestation(kind, closed=closed),
+        verification_code=code,
+        verification_url="" if sample else verification_url(),
+        closed=closed,
+        sample=sample,
+        person_heading=person_heading,
+        sections_heading=sections_heading,
+    )
+
+
+# --- checks ---------------------------------------------------------------------------------------------
+
+
+def koseki_ref(koseki: Koseki) -> tuple[str, int, str]:
+    """How an audit row names a register: by number only, so 本籍 and names stay out of the trail's summary."""
+    return ("koseki.Koseki", koseki.pk, f"戸籍 {koseki.number}")
+
+
+def _clean(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def check_kind(*, koseki: Koseki, kind: str, members: Sequence[Member] | None) -> None:
+    if kind not in CertificateKind.values:
+        raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
+    if kind == CertificateKind.FULL and koseki.is_closed:
+        raise CertificateKindMismatch(
+            "この戸籍は除籍(消除)されています。除籍全部事項証明書として請求してください。",
+            code="certificate_register_closed",
+        )
+    if kind == CertificateKind.CLOSED_FULL and not koseki.is_closed:
+        raise CertificateKindMismatch(
+            "この戸籍は現在戸籍です。除籍全部事項証明書ではなく全部事項証明書として請求してください。",
+            code="certificate_register_current",
+        )
+    if kind == CertificateKind.INDIVIDUAL and not members:
+        raise CertificateMembersRequired()
+
+
+def covered_members(*, register: Register, kind: str, members: Sequence[Member] | None) -> list[Member]:
+    """The persons printed, in register order: everyone for 全部事項 (and a whole 附票), else the chosen ones."""
+    everyone = [view.member for view in register.members]
+    if kind in (CertificateKind.FULL, CertificateKind.CLOSED_FULL) or not members:
+        return everyone
+    wanted = {member.pk for member in members}
+    missing = sorted(wanted - {member.pk for member in everyone})
+    if missing:
+        raise MemberNotFound(
+            "選ばれた方はこの戸籍に記録されていません。", details={"members": missing, "koseki": register.koseki.number}
+        )
+    return [member for member in everyone if member.pk in wanted]
+
+
+def _check_request(*, requester_name: str, requester_relation: str, id_document: str, purpose: str) -> None:
+    if not purpose:
+        raise ValidationFailed("利用目的を入力してください。", code="purpose_required")
+    if not requester_name:
+        raise ValidationFailed("請求者の氏名を入力してください。", code="requester_required")
+    if requester_relation not in RequesterRelation.values:
+        raise ValidationFailed("請求者の資格が正しくありません。", code="invalid_requester_relation")
+    if not id_document:
+        raise ValidationFailed(
+            "窓口で確認した本人確認書類を入力してください(戸籍法第10条の3)。", code="id_document_required"
+        )
+
+
+def _support_scope(koseki: Koseki) -> str:
+    return SupportScope.REMOVED_ATTACHED_RECORD if koseki.is_closed else SupportScope.ATTACHED_RECORD
+
+
+def _blocked(residents: Sequence[Resident], scope: str) -> tuple[Resident, int] | None:
+    for resident in residents:
+        measure = blocking_measure(resident=resident, scope=scope)
+        if measure is not None:
+            return resident, measure.pk
+    return None
+
+
+def _check_other_town(
+    *, actor: Person | None, town: Municipality, resident_code: str, koseki: Koseki, scope: str, purpose: str
+) -> tuple[Resident, int] | None:
+    """The 支援措置 check in another town of the platform: the one cross-town read of this module, audited there."""
+    here = Municipality.objects.get(schema_name=current_schema())
+    with schema_context(town.schema_name):
+        residents = list(Resident.objects.filter(resident_code=resident_code).order_by("pk"))
+        if not residents:
+            return None
+        found = _blocked(residents, scope)
+        audit.record(
+            actor=actor,
+            action="koseki.fuhyo_support_check",
+            obj=("resident_records.Resident", residents[0].pk, f"住民 {residents[0].atena_number}"),
+            purpose=purpose[:200],
+            personal_data=True,
+            details={
+                "requesting_town": here.code,
+                "koseki": koseki.number,
+                "scope": scope,
+                "result": "blocked" if found is not None else "clear",
+            },
+        )
+    return found
+
+
+def ensure_fuhyo_not_blocked(
+    *, actor: Person | None, koseki: Koseki, members: Sequence[Member], purpose: str, preview: bool = False
+) -> list[str]:
+    """Refuse the 附票の写し of anyone a 支援措置 protects; returns the codes of the other towns consulted.
+
+    The person is found by 住民票コード (``Member.resident_code``) in this town's resident register and in the
+    other towns of the platform, where the person may live: the 支援措置 is decided by the 住所地 (住基法 第12条
+    第6項). Each read in another town is audited there. A refusal writes its audit row here (the attempt
+    matters to the 支援措置責任者) and nothing else.
+    """
+    scope = _support_scope(koseki)
+    here = current_schema()
+    others = [town for town in active_towns() if town.schema_name != here]
+    consulted: list[str] = []
+    for member in members:
+        if not member.resident_code:
+            continue  # not registered as a resident on the platform: no 支援措置 here can cover the person
+        found = _blocked(list(Resident.objects.filter(resident_code=member.resident_code).order_by("pk")), scope)
+        blocking_town = Municipality.objects.get(schema_name=here) if found is not None else None
+        for town in others:
+            if found is not None:
+                break
+            found = _check_other_town(
+                actor=actor, town=town, resident_code=member.resident_code, koseki=koseki, scope=scope, purpose=purpose
+            )
+            consulted.append(town.code or town.schema_name)
+            blocking_town = town if found is not None else None
+        if found is not None and blocking_town is not None:
+            _refuse_fuhyo(
+                actor=actor,
+                koseki=koseki,
+                member=member,
+                town=blocking_town,
+                measure=found[1] if blocking_town.schema_name == here else None,
+                purpose=purpose,
+                preview=preview,
+            )
+    return sorted(set(consulted))
+
+
+def _refuse_fuhyo(
+    *,
+    actor: Person | None,
+    koseki: Koseki,
+    member: Member,
+    town: Municipality,
+    measure: int | None,
+    purpose: str,
+    preview: bool,
+) -> None:
+    scope = _support_scope(koseki)
+    audit.record(
+        actor=actor,
+        action="koseki.certificate_refused",
+        obj=koseki_ref(koseki),
+        purpose=purpose[:200],
+        personal_data=True,
+        details={
+            "kind": CertificateKind.FUHYO.value,
+            "reason": SupportMeasureBlocked.code,
+            "member": member.pk,
+            "scope": scope,
+            "town": town.code,
+            # The measure's id means something only in the town that decided it.
+            **({"measure": measure} if measure is not None else {}),
+            **({"preview": True} if preview else {}),
+        },
+    )
+    raise SupportMeasureBlocked(
+        "この方には支援措置が設定されているため、戸籍の附票の写しの交付はできません。支援措置責任者に連絡してください。",
+        details={"member": member.pk, "scope": scope, "town": town.code},
+    )
+
+
+# --- numbering ------------------------------------------------------------------------------------------
+
+
+def next_number(issued_on: date) -> tuple[int, int, str]:
+    """The next 発行番号 of the calendar year: gapless, the year's counter row locked until commit.
+
+    A counter row rather than a sequence: a rolled-back issuance must not leave a gap, and the count restarts
+    each year. Creating the row cannot race: ON CONFLICT DO NOTHING, then the lock.
+    """
+    CertificateSerial.objects.bulk_create([CertificateSerial(year=issued_on.year)], ignore_conflicts=True)
+    counter = CertificateSerial.objects.select_for_update().get(year=issued_on.year)
+    CertificateSerial.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
+    counter.refresh_from_db(fields=["last_number"])
+    serial = counter.last_number
+    return issued_on.year, serial, f"{wareki_year(issued_on)}戸籍第{serial:06d}号"
+
+
+# --- services -------------------------------------------------------------------------------------------
+
+
+def issue_certificate(
+    *,
+    actor: Person | None,
+    koseki: Koseki,
+    kind: str,
+    members: Sequence[Member] | None = None,
+    requester_name: str,
+    requester_relation: str,
+    id_document: str,
+    purpose: str,
+) -> IssuedCertificate:
+    """Issue one certificate of a register of this town: the 交付履歴 row (with its fee) and the PDF.
+
+    Refusals (wrong kind for the register, no chosen person, 支援措置 on a 附票) write nothing, except the
+    audit row of a 支援措置 refusal.
+    """
+    purpose = _clean(purpose)
+    requester_name = _clean(requester_name)
+    id_document = _clean(id_document)
+    _check_request(
+        requester_name=requester_name, requester_relation=requester_relation, id_document=id_document, purpose=purpose
+    )
+    register = get_register(koseki_id=koseki.pk)
+    check_kind(koseki=register.koseki, kind=kind, members=members)
+    covered = covered_members(register=register, kind=kind, members=members)
+    consulted: list[str] = []
+    if kind == CertificateKind.FUHYO:
+        consulted = ensure_fuhyo_not_blocked(actor=actor, koseki=register.koseki, members=covered, purpose=purpose)
+    with transaction.atomic():
+        issued = record_issuance(
+            actor=actor,
+            register=register,
+            kind=kind,
+            covered=covered,
+            requester_name=requester_name,
+            requester_relation=requester_relation,
+            id_document=id_document,
+            purpose=purpose,
+        )
+        audit.record(
+            actor=actor,
+            action="koseki.certificate_issue",
+            obj=koseki_ref(register.koseki),
+            purpose=purpose[:200],
+            personal_data=True,
+            details={
+                "issuance": issued.issuance.pk,
+                "number": issued.issuance.number,
+                "kind": kind,
+                "members": len(covered),
+                "pages": issued.issuance.page_count,
+                "fee": issued.issuance.fee,
+                "requester_relation": requester_relation,
+                **({"support_checked_in": consulted} if consulted else {}),
+            },
+        )
+    return issued
+
+
+def record_issuance(
+    *,
+    actor: Person | None,
+    register: Register,
+    kind: str,
+    covered: Sequence[Member],
+    requester_name: str,
+    requester_relation: str,
+    id_document: str,
+    purpose: str,
+    holding_town: Municipality | None = None,
+) -> IssuedCertificate:
+    """Number, print and record one issuance of this town, inside the caller's transaction.
+
+    ``holding_town`` is set for 広域交付: the register was read in that town's schema, so the 交付履歴 names it
+    by code and number (no key across schemas); this town's 町長 certifies the paper and collects the fee.
+    """
+    koseki = register.koseki
+    today = local_today()
+    town = Municipality.objects.get(schema_name=current_schema())
+    year, serial, number = next_number(today)
+    raw_code = new_verification_code()
+    code = format_code(raw_code)
+    fuhyo = list(FuhyoEntry.objects.filter(koseki=koseki)) if kind == CertificateKind.FUHYO else []
+    layout = certificate_layout(
+        register=register,
+        kind=kind,
+        members=covered,
+        fuhyo_lines=fuhyo,
+        town=town,
+        today=today,
+        number=number,
+        code=code,
+    )
+    document, pages = pdf.render(layout)
+    issuance = CertificateIssuance.objects.create(
+        number=number,
+        year=year,
+        serial=serial,
+        kind=kind,
+        koseki=koseki if holding_town is None else None,
+        member_keys=[str(member.person_key) for member in covered],
+        koseki_number=koseki.number,
+        honseki=koseki.honseki,
+        head_name=koseki.head_name,
+        wide_area=holding_town is not None,
+        holding_town_code=(holding_town.code or "") if holding_town is not None else "",
+        requester_name=requester_name[:100],
+        requester_relation=requester_relation,
+        id_document=id_document[:100],
+        purpose=purpose[:200],
+        fee=fee_for(kind, closed=koseki.is_closed),
+        page_count=pages,
+        issued_at=timezone.now(),
+        issued_by_id=actor.pk if actor else None,
+        issued_by_name=actor.full_name if actor else "",
+        verification_code_sha256=code_digest(raw_code),
+        pdf_sha256=hashlib.sha256(document).hexdigest(),
+    )
+    return IssuedCertificate(issuance=issuance, pdf=document, code=code)
+
+
+def preview_certificate(
+    *,
+    actor: Person | None,
+    koseki: Koseki,
+    kind: str,
+    members: Sequence[Member] | None = None,
+    purpose: str = "証明書の交付前の見本の確認",
+) -> bytes:
+    """The 見本 before issuance: the same layout, watermarked 「見本」, without 発行番号 or verification code, and
+    no 交付履歴 row. What the clerk sees is personal data, so it is audited as a view of the register; a 附票
+    under 支援措置 is refused as for issuance."""
+    purpose = _clean(purpose)
+    if not purpose:
+        raise ValidationFailed("利用目的を入力してください。", code="purpose_required")
+    register = get_register(koseki_id=koseki.pk)
+    check_kind(koseki=register.koseki, kind=kind, members=members)
+    covered = covered_members(register=register, kind=kind, members=members)
+    if kind == CertificateKind.FUHYO:
+        ensure_fuhyo_not_blocked(actor=actor, koseki=register.koseki, members=covered, purpose=purpose, preview=True)
+    fuhyo = list(FuhyoEntry.objects.filter(koseki=register.koseki)) if kind == CertificateKind.FUHYO else []
+    layout = certificate_layout(
+        register=register,
+        kind=kind,
+        members=covered,
+        fuhyo_lines=fuhyo,
+        town=Municipality.objects.get(schema_name=current_schema()),
+        today=local_today(),
+        number="（見本）",
+        code="",
+        sample=True,
+    )
+    document, pages = pdf.render(layout)
+    audit.record(
+        actor=actor,
+        action="koseki.certificate_preview",
+        obj=koseki_ref(register.koseki),
+        purpose=purpose[:200],
+        personal_data=True,
+        details={"kind": kind, "members": len(covered), "pages": pages},
+    )
+    return document
+
+
+def daily_issuances(*, day: date) -> DailyIssuances:
+    """Count and fees per kind of the certificates this town issued on ``day`` (Asia/Tokyo), 広域交付 included —
+    the fee of a 広域交付 is collected by the issuing town."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    totals = {
+        row["kind"]: row
+        for row in CertificateIssuance.objects.filter(issued_at__gte=start, issued_at__lt=start + timedelta(days=1))
+        .values("kind")
+        .annotate(count=Count("id"), fee=Sum("fee"), wide_area=Count("id", filter=Q(wide_area=True)))
+        .order_by("kind")
+    }
+    lines = [
+        DailyLine(
+            kind=kind.value,
+            label=kind.label,
+            count=int(totals.get(kind.value, {}).get("count") or 0),
+            fee=int(totals.get(kind.value, {}).get("fee") or 0),
+            wide_area_count=int(totals.get(kind.value, {}).get("wide_area") or 0),
+        )
+        for kind in CertificateKind
+    ]
+    return DailyIssuances(day=day, lines=lines)

@@ -1,0 +1,41 @@
+"""manage.py bench koseki_certificate: the sample register, the JSON line's shape and the clean-up — never its
+speed (the scenario provisions and drops a real schema, which commits: see tests/test_bench.py)."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from koseki.bench import build_sample_koseki, render_full_certificate
+from koseki.models import Member
+from tenants.models import Municipality
+from tests.test_bench import REQUIRED_KEYS, committed
+
+__all__ = ["committed"]  # the fixture, shared with the platform's bench tests
+
+
+def test_sample_register_has_six_members_and_renders(db: Any) -> None:
+    with schema_context("nakatosa"):
+        koseki = build_sample_koseki()
+        members = list(Member.objects.filter(koseki=koseki))
+        document, pages = render_full_certificate(koseki.pk, Municipality.objects.get(schema_name="nakatosa"))
+    assert len(members) == 6 and sum(m.is_removed for m in members) == 1
+    assert document.startswith(b"%PDF") and pages >= 2
+
+
+def test_scenario_prints_one_json_line_and_leaves_nothing_behind(committed: None) -> None:
+    towns_before = set(Municipality.objects.values_list("schema_name", flat=True))
+    out = StringIO()
+    call_command("bench", "koseki_certificate", "--repeat", "1", stdout=out)
+    [line] = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert set(line) >= REQUIRED_KEYS and line["scenario"] == "koseki_certificate" and line["unit"] == "s"
+    assert line["runs"] == 20 and line["baseline_runs"] == 20
+    assert 0 < line["min"] <= line["p50"] <= line["p95"] <= line["max"]
+    assert line["members"] == 6 and line["entries"] == 17 and line["pages"] >= 2
+    assert line["ratio_to_baseline"] == pytest.approx(line["median"] / line["baseline_median"], rel=1e-3)
+    assert set(Municipality.objects.values_list("schema_name", flat=True)) == towns_before

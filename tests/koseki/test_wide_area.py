@@ -1,0 +1,317 @@
+"""広域交付 (戸籍法 第120条の2): who may obtain another town's register, what is refused, what each town records.
+
+The family used throughout (person keys link the appearances across the two towns):
+
+    四万十町 (holding):  山田 一 (筆頭者, 夫) — ハル (妻) — 次郎 (二男)
+    中土佐町:            山田 太郎 (筆頭者, 夫; son of 一 and ハル) — 花子 (妻) — 一郎 (長男)
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import uuid
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django_tenants.utils import schema_context
+
+from common.errors import ValidationFailed
+from common.models import AuditEvent
+from koseki import certificates, wide_area
+from koseki.errors import KosekiNotFound
+from koseki.models import CertificateIssuance, CertificateKind, CertificateSerial, Koseki, KosekiStatus, Member
+from koseki.models import RequesterRelation as Rel
+from koseki.wide_area import RequesterIdentity
+from resident_records import verification
+from tenants.models import Person
+from tests.koseki.factories import SHIMANTO_HONSEKI, make_koseki, member
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+PURPOSE = "相続手続のため"
+CODE = "WIDEAREACODE2345"
+HAJIME, HARU, TARO, ICHIRO = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+TARO_ID = RequesterIdentity("山田", "太郎", date(1980, 5, 1))
+HANAKO_ID = RequesterIdentity("山田", "花子", date(1982, 8, 12))
+ICHIRO_ID = RequesterIdentity("山田", "一郎", date(2006, 4, 3))
+HAJIME_ID = RequesterIdentity("山田", "一", date(1950, 1, 10))
+HARU_ID = RequesterIdentity("山田", "ハル", date(1952, 3, 3))
+JIRO_ID = RequesterIdentity("山田", "次郎", date(1983, 9, 9))
+STRANGER_ID = RequesterIdentity("佐藤", "一", date(1990, 1, 1))
+
+
+@pytest.fixture
+def family(db: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    # The first certificate of a test gets CODE; later ones fresh random codes (each code is unique).
+    first, fresh = iter([CODE]), certificates.new_verification_code
+    monkeypatch.setattr(certificates, "new_verification_code", lambda: next(first, None) or fresh())
+    with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=TOKYO), tick=False):
+        with schema_context("shimanto"):
+            parents = make_koseki(
+                honseki=SHIMANTO_HONSEKI,
+                members=[
+                    member("一", birth_date=date(1950, 1, 10), spouse_role="夫", person_key=HAJIME),
+                    member("ハル", birth_date=date(1952, 3, 3), sex="2", spouse_role="妻", person_key=HARU),
+                    member("次郎", birth_date=date(1983, 9, 9), relationship="二男"),
+                ],
+                compiled_on=date(1978, 4, 1),
+            )
+        with schema_context("nakatosa"):
+            make_koseki(
+                members=[
+                    member(
+                        "太郎",
+                        birth_date=date(1980, 5, 1),
+                        spouse_role="夫",
+                        person_key=TARO,
+                        father_key=HAJIME,
+                        mother_key=HARU,
+                        father_name="山田一",
+                        mother_name="山田ハル",
+                    ),
+                    member("花子", birth_date=date(1982, 8, 12), sex="2", spouse_role="妻"),
+                    member("一郎", birth_date=date(2006, 4, 3), person_key=ICHIRO),
+                ],
+            )
+            yield parents
+
+
+@pytest.fixture
+def tanaka(db: Any) -> Person:
+    return Person.objects.get(username="tanaka")
+
+
+@pytest.fixture
+def yamamoto(db: Any) -> Person:
+    return Person.objects.get(username="yamamoto")
+
+
+def request(actor: Person, number: str, who: RequesterIdentity, relation: str, **kwargs: Any) -> Any:
+    kwargs.setdefault("holding_schema", "shimanto")
+    kwargs.setdefault("id_document", "マイナンバーカード")
+    kwargs.setdefault("purpose", PURPOSE)
+    return wide_area.issue_wide_area_certificate(
+        actor=actor, koseki_number=number, requester=who, requester_relation=relation, **kwargs
+    )
+
+
+def counts() -> dict[str, tuple[int, int, int]]:
+    """Issuances, serial counters and audit rows of each town."""
+    result = {}
+    for schema in ("nakatosa", "shimanto"):
+        with schema_context(schema):
+            result[schema] = (
+                CertificateIssuance.objects.count(),
+                CertificateSerial.objects.filter(last_number__gt=0).count(),
+                AuditEvent.objects.count(),
+            )
+    return result
+
+
+# --- issuance -------------------------------------------------------------------------------------
+
+
+def test_issuance_records_in_both_towns(family: Koseki, tanaka: Person) -> None:
+    before = counts()
+    issued = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT)
+    issuance = issued.issuance
+    assert issuance.wide_area and issuance.koseki is None and issuance.holding_town_code == "394122"
+    assert (issuance.koseki_number, issuance.honseki, issuance.head_name) == (
+        family.number,
+        SHIMANTO_HONSEKI,
+        "山田\u3000一",
+    )
+    assert (issuance.kind, issuance.fee, issuance.requester_relation) == (CertificateKind.FULL, 450, "descendant")
+    assert issuance.requester_name == "山田\u3000太郎" and issuance.id_document == "マイナンバーカード"
+    assert re.fullmatch(r"令和8年戸籍第\d{6}号", issuance.number)
+    after = counts()
+    # 中土佐町 (issuing): the issuance, its serial and one audit row; 四万十町 (holding): one audit row only.
+    assert after["nakatosa"] == (before["nakatosa"][0] + 1, 1, before["nakatosa"][2] + 1)
+    assert after["shimanto"] == (before["shimanto"][0], before["shimanto"][1], before["shimanto"][2] + 1)
+    with schema_context("nakatosa"):
+        issue_row = AuditEvent.objects.order_by("-seq").first()
+        assert issue_row is not None and issue_row.action == "koseki.wide_area_issue"
+        assert issue_row.details["holding_town"] == "394122" and issue_row.purpose == PURPOSE
+        assert issue_row.personal_data and issue_row.object_type == "koseki.CertificateIssuance"
+        # The paper is verifiable on the issuing town's page.
+        found = verification.verify_certificate(code=CODE)
+        assert found is not None and found.number == issuance.number and found.town == "中土佐町"
+    with schema_context("shimanto"):
+        disclosure = AuditEvent.objects.order_by("-seq").first()
+        assert disclosure is not None and disclosure.action == "koseki.wide_area_disclosure"
+        assert disclosure.details["requesting_town"] == "394017" and disclosure.actor_id == tanaka.pk
+        assert disclosure.object_id == str(family.pk) and "山田" not in disclosure.object_repr
+        assert disclosure.personal_data and disclosure.purpose == PURPOSE
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_the_paper_shows_the_holding_register_certified_by_the_issuing_town(family: Koseki, tanaka: Person) -> None:
+    issued = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT)
+    raw = subprocess.run(["pdftotext", "-raw", "-", "-"], input=issued.pdf, capture_output=True, check=True)
+    text = re.sub(r"\s+", "", raw.stdout.decode())
+    assert "本籍高知県高岡郡四万十町琴平町１番地" in text and "氏名山田一" in text
+    assert text.index("【名】一") < text.index("【名】ハル") < text.index("【名】次郎")
+    assert "これは、戸籍に記録されている事項の全部を証明した書面である。" in text
+    assert "中土佐町長" in text and "四万十町長" not in text and "nakatosa" in text
+
+
+def test_closed_register_as_joseki_full(family: Koseki, tanaka: Person) -> None:
+    with schema_context("shimanto"):
+        closed = make_koseki(
+            honseki=SHIMANTO_HONSEKI,
+            family_name="山田",
+            members=[member("吉", birth_date=date(1925, 5, 5), person_key=uuid.uuid4())],
+            status=KosekiStatus.CLOSED,
+            closed_on=date(2001, 2, 2),
+        )
+        Member.objects.filter(person_key=HAJIME).update(father_key=Member.objects.get(koseki=closed).person_key)
+    with schema_context("nakatosa"):
+        # 一郎's great-grandfather: three generations up, through both towns' registers.
+        issued = request(tanaka, closed.number, ICHIRO_ID, Rel.DESCENDANT, kind=CertificateKind.CLOSED_FULL)
+        assert issued.issuance.fee == 750 and issued.issuance.kind == CertificateKind.CLOSED_FULL
+        with pytest.raises(certificates.CertificateKindMismatch) as caught:
+            request(tanaka, closed.number, ICHIRO_ID, Rel.DESCENDANT)
+        assert caught.value.code == "certificate_register_closed"
+
+
+# --- entitlement matrix ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "relation", "counter", "target"),
+    [
+        pytest.param(JIRO_ID, Rel.SELF, "nakatosa", "parents", id="self"),
+        pytest.param(TARO_ID, Rel.DESCENDANT, "nakatosa", "parents", id="child"),
+        pytest.param(ICHIRO_ID, Rel.DESCENDANT, "nakatosa", "parents", id="grandchild"),
+        pytest.param(HAJIME_ID, Rel.ASCENDANT, "shimanto", "son", id="parent"),
+        pytest.param(HANAKO_ID, Rel.SELF, "shimanto", "son", id="self-other-way"),
+    ],
+)
+def test_entitled_requesters(
+    family: Koseki, tanaka: Person, yamamoto: Person, who: RequesterIdentity, relation: str, counter: str, target: str
+) -> None:
+    number, holding = (family.number, "shimanto") if target == "parents" else (_son_number(), "nakatosa")
+    with schema_context(counter):
+        actor = tanaka if counter == "nakatosa" else yamamoto
+        issued = request(actor, number, who, relation, holding_schema=holding)
+        assert issued.issuance.requester_relation == relation and issued.issuance.wide_area
+
+
+def test_grandparent_through_both_towns(family: Koseki, yamamoto: Person) -> None:
+    with schema_context("nakatosa"):
+        # 一郎 has left for a register of his own (分籍): there, 一 is only his grandfather.
+        own = make_koseki(
+            honseki="高知県高岡郡中土佐町上ノ加江5番地",
+            members=[member("一郎", birth_date=date(2006, 4, 3), person_key=ICHIRO, father_key=TARO)],
+        )
+    with schema_context("shimanto"):
+        issued = request(yamamoto, own.number, HAJIME_ID, Rel.ASCENDANT, holding_schema="nakatosa")
+        assert issued.issuance.requester_relation == "ascendant" and issued.issuance.holding_town_code == "394017"
+
+
+def test_spouse_of_someone_recorded(family: Koseki, tanaka: Person) -> None:
+    with schema_context("shimanto"):
+        # 一's register without ハル (she is recorded elsewhere): she asks as 配偶者.
+        his = make_koseki(
+            honseki="高知県高岡郡四万十町窪川1番地",
+            members=[member("一", birth_date=date(1950, 1, 10), spouse_role="夫", person_key=HAJIME)],
+        )
+        Member.objects.filter(koseki=his).update(spouse_key=HARU)
+    with schema_context("nakatosa"):
+        issued = request(tanaka, his.number, HARU_ID, Rel.SPOUSE)
+        assert issued.issuance.requester_relation == "spouse"
+        # After 一's death (K1's 死亡届 clears the survivor's link, not the deceased's) she still may.
+        with schema_context("shimanto"):
+            Member.objects.filter(koseki=his).update(
+                is_removed=True, removed_on=date(2026, 1, 1), removed_reason="死亡"
+            )
+            Member.objects.filter(person_key=HARU).update(spouse_key=None)
+        assert request(tanaka, his.number, HARU_ID, Rel.SPOUSE).issuance.requester_relation == "spouse"
+        # 花子 is 太郎's wife: 太郎's parents are her 姻族, not her 直系尊属 — refused.
+        with pytest.raises(wide_area.WideAreaNotEntitled):
+            request(tanaka, family.number, HANAKO_ID, Rel.SPOUSE)
+
+
+W = wide_area
+DESC = Rel.DESCENDANT
+KEPT_OUT = datetime(2024, 2, 29, 10, 0, tzinfo=TOKYO)
+REFUSALS: dict[str, tuple[RequesterIdentity, str, dict[str, Any], type[Exception], str]] = {
+    "sibling": (JIRO_ID, Rel.SELF, {"target": "son"}, W.WideAreaNotEntitled, "wide_area_not_entitled"),
+    "stranger": (STRANGER_ID, Rel.SELF, {}, W.WideAreaNotEntitled, "wide_area_not_entitled"),
+    "proxy": (TARO_ID, Rel.OTHER, {}, W.WideAreaProxyNotAllowed, "wide_area_proxy_not_allowed"),
+    "mismatch": (ICHIRO_ID, Rel.SELF, {}, W.WideAreaRelationMismatch, "wide_area_relation_mismatch"),
+    "individual": (TARO_ID, DESC, {"kind": "individual"}, W.WideAreaKindNotAllowed, "wide_area_kind_not_allowed"),
+    "fuhyo": (TARO_ID, DESC, {"kind": "fuhyo"}, W.WideAreaKindNotAllowed, "wide_area_kind_not_allowed"),
+    "no_photo_id": (TARO_ID, DESC, {"id_document": " "}, W.WideAreaPhotoIdRequired, "wide_area_photo_id_required"),
+    "no_purpose": (TARO_ID, DESC, {"purpose": ""}, ValidationFailed, "purpose_required"),
+    "same_town": (TARO_ID, DESC, {"holding_schema": "nakatosa"}, W.WideAreaSameTown, "wide_area_same_town"),
+    "council": (TARO_ID, DESC, {"holding_schema": "council"}, W.WideAreaUnknownTown, "wide_area_unknown_town"),
+    "no_register": (TARO_ID, DESC, {"number": "K-NONE"}, KosekiNotFound, "koseki_not_found"),
+    "auditor": (TARO_ID, DESC, {"actor": "auditor"}, W.WideAreaNotClerk, "wide_area_not_clerk"),
+    "before_law": (TARO_ID, DESC, {"on": KEPT_OUT}, W.WideAreaNotYetInForce, "wide_area_not_in_force"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("who", "relation", "kwargs", "error", "code"), list(REFUSALS.values()), ids=list(REFUSALS))
+def test_refusals_write_nothing_anywhere(
+    family: Koseki,
+    tanaka: Person,
+    yamamoto: Person,
+    who: Any,
+    relation: str,
+    kwargs: dict[str, Any],
+    error: type,
+    code: str,
+) -> None:
+    options = dict(kwargs)
+    number = options.pop("number", family.number)
+    actor = Person.objects.get(username=options.pop("actor")) if "actor" in options else tanaka
+    counter, holding = "nakatosa", options.pop("holding_schema", "shimanto")
+    if options.pop("target", None) == "son":
+        counter, holding, number, actor = "shimanto", "nakatosa", _son_number(), yamamoto
+    on = options.pop("on", None)
+    before = counts()
+    clock = time_machine.travel(on or datetime(2026, 11, 27, 10, 0, tzinfo=TOKYO), tick=False)
+    with schema_context(counter), clock, pytest.raises(error) as caught:
+        request(actor, number, who, relation, holding_schema=holding, **options)
+    assert caught.value.code == code
+    assert counts() == before
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def test_find_registers_by_honseki_and_head_is_audited_in_both_towns(family: Koseki, tanaka: Person) -> None:
+    before = counts()
+    with schema_context("nakatosa"):
+        found = wide_area.find_wide_area_registers(
+            actor=tanaka, holding_schema="shimanto", honseki="四万十町琴平町１番地", head_name="山田 一"
+        )
+        assert [(r.koseki_number, r.town_name, r.closed) for r in found] == [(family.number, "四万十町", False)]
+        assert (
+            wide_area.find_wide_area_registers(
+                actor=tanaka, holding_schema="shimanto", honseki="四万十町琴平町2番地", head_name="山田一"
+            )
+            == []
+        )
+    after = counts()
+    assert after["nakatosa"][2] == before["nakatosa"][2] + 2 and after["shimanto"][2] == before["shimanto"][2] + 2
+    with schema_context("shimanto"):
+        rows = list(AuditEvent.objects.order_by("-seq")[:2])
+        assert {r.action for r in rows} == {"koseki.wide_area_lookup"} and all(r.personal_data for r in rows)
+        assert [r.details["matches"] for r in rows] == [0, 1]
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _son_number() -> str:
+    with schema_context("nakatosa"):
+        return Koseki.objects.get(members__person_key=TARO).number
