@@ -31,20 +31,20 @@ from resident_records.pdf import (
     MARGIN,
     TITLE,
     CertificateLayout,
+    NumberedCanvas,
     Seal,
-    _NumberedCanvas,
-    _para,
-    _style,
+    paragraph,
+    text_style,
 )
 
 LABEL_COLUMN = 46 * mm
 VALUE_COLUMN = CONTENT_WIDTH - LABEL_COLUMN
-LABEL = _style("koseki_label", size=9.5, leading=13)
-VALUE = _style("koseki_value", size=9.5, leading=13)
-HEADER_VALUE = _style("koseki_header_value", size=11, leading=15)
-MARK = _style("koseki_mark", size=11, leading=14)
-BLANK_TAIL = _style("koseki_blank", size=9.5, alignment=TA_RIGHT)
-MAYOR = _style("koseki_mayor", size=13, leading=18)
+LABEL = text_style("koseki_label", size=9.5, leading=13)
+VALUE = text_style("koseki_value", size=9.5, leading=13)
+HEADER_VALUE = text_style("koseki_header_value", size=11, leading=15)
+MARK = text_style("koseki_mark", size=11, leading=14)
+BLANK_TAIL = text_style("koseki_blank", size=9.5, alignment=TA_RIGHT)
+MAYOR = text_style("koseki_mayor", size=13, leading=18)
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _rows(sections: Sequence[Section]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for section in sections:
         for index, line in enumerate(section.lines or [""]):
-            rows.append([_para(f"　{section.label}" if index == 0 else "", LABEL), _para(line, VALUE)])
+            rows.append([paragraph(f"　{section.label}" if index == 0 else "", LABEL), paragraph(line, VALUE)])
     return rows
 
 
@@ -130,37 +130,37 @@ def _block(rows: list[list[Any]], *, boxed_cells: Sequence[tuple[int, int]] = ()
 
 
 def _header(layout: KosekiLayout) -> Table:
-    rows = [[_para(label, LABEL), _para(value, HEADER_VALUE)] for label, value in layout.header]
+    rows = [[paragraph(label, LABEL), paragraph(value, HEADER_VALUE)] for label, value in layout.header]
     return _block(rows)
 
 
 def _register(layout: KosekiLayout) -> Table:
-    rows = [[_para(layout.register_heading, LABEL), ""], *_rows(layout.register_sections)]
+    rows = [[paragraph(layout.register_heading, LABEL), ""], *_rows(layout.register_sections)]
     return _block(rows)
 
 
 def _person(layout: KosekiLayout, person: Person) -> Table:
     lines = list(person.lines) or [""]
-    rows: list[list[Any]] = [[_para(layout.person_heading, LABEL), _para(lines[0], VALUE)]]
-    rows += [["", _para(line, VALUE)] for line in lines[1:]]
+    rows: list[list[Any]] = [[paragraph(layout.person_heading, LABEL), paragraph(lines[0], VALUE)]]
+    rows += [["", paragraph(line, VALUE)] for line in lines[1:]]
     boxed: list[tuple[int, int]] = []
     if person.removed:
         # The 除籍 mark sits in the label column under the heading, boxed, as the 戸籍情報システム prints it.
         if len(rows) < 2:
             rows.append(["", ""])
-        rows[1][0] = _para("除　　籍", MARK)
+        rows[1][0] = paragraph("除　　籍", MARK)
         boxed.append((0, 1))
     if person.sections:
-        rows.append([_para(layout.sections_heading, LABEL), ""])
+        rows.append([paragraph(layout.sections_heading, LABEL), ""])
         rows += _rows(person.sections)
     return _block(rows, boxed_cells=boxed)
 
 
 def _title(layout: KosekiLayout) -> Flowable:
-    title = _para(layout.title, TITLE)
+    title = paragraph(layout.title, TITLE)
     if not layout.closed:
         return title
-    mark = Table([[_para("除　籍", MARK)]], colWidths=[22 * mm])
+    mark = Table([[paragraph("除　籍", MARK)]], colWidths=[22 * mm])
     mark.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, LINE), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
     row = Table([[mark, title]], colWidths=[30 * mm, CONTENT_WIDTH - 30 * mm])
     row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
@@ -188,17 +188,17 @@ def render(layout: KosekiLayout) -> tuple[bytes, int]:
     story += [_person(layout, person) for person in layout.persons]
     story.append(Paragraph("以下余白", BLANK_TAIL))
     for note in layout.notes:
-        story.append(_para(note, _style("koseki_note", size=8, leading=11)))
+        story.append(paragraph(note, text_style("koseki_note", size=8, leading=11)))
     signature = Table(
-        [[_para(f"{layout.issued_on}\n\n{layout.mayor}", MAYOR), Seal(f"{layout.mayor}之印")]],
+        [[paragraph(f"{layout.issued_on}\n\n{layout.mayor}", MAYOR), Seal(f"{layout.mayor}之印")]],
         colWidths=[CONTENT_WIDTH - 40 * mm, 26 * mm],
         hAlign="RIGHT",
     )
     signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "RIGHT")]))
     # The 認証文 never stands alone on a page: it certifies what precedes it.
-    story.append(KeepTogether([Spacer(1, 6 * mm), _para(layout.attestation, ATTEST), Spacer(1, 4 * mm), signature]))
+    story.append(KeepTogether([Spacer(1, 6 * mm), paragraph(layout.attestation, ATTEST), Spacer(1, 4 * mm), signature]))
 
-    class _Canvas(_NumberedCanvas):
+    class _Canvas(NumberedCanvas):
         pass
 
     _Canvas.layout = layout.footer()

@@ -81,27 +81,27 @@ class CertificateLayout:
     sample: bool = False
 
 
-def _style(
+def text_style(
     name: str, *, font: str = MINCHO, size: float = 9, leading: float | None = None, **kw: Any
 ) -> ParagraphStyle:
     return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.35, **kw)
 
 
-LABEL = _style("label", font=GOTHIC, size=8)
-VALUE = _style("value", size=9.5)
-KANA = _style("kana", size=7, textColor=colors.HexColor("#444444"))
-NAME = _style("name", size=13, leading=16)
-TITLE = _style("title", font=MINCHO, size=22, leading=28, alignment=TA_CENTER)
-SUBTITLE = _style("subtitle", size=9, alignment=TA_CENTER)
-ATTEST = _style("attest", size=11.5, leading=18, alignment=TA_LEFT)
-NOTE = _style("note", size=8, leading=11)
+LABEL = text_style("label", font=GOTHIC, size=8)
+VALUE = text_style("value", size=9.5)
+KANA = text_style("kana", size=7, textColor=colors.HexColor("#444444"))
+NAME = text_style("name", size=13, leading=16)
+TITLE = text_style("title", font=MINCHO, size=22, leading=28, alignment=TA_CENTER)
+SUBTITLE = text_style("subtitle", size=9, alignment=TA_CENTER)
+ATTEST = text_style("attest", size=11.5, leading=18, alignment=TA_LEFT)
+NOTE = text_style("note", size=8, leading=11)
 
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _para(text: str, style: ParagraphStyle) -> Paragraph:
+def paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     # An empty cell stays empty (a non-breaking space would print as a missing glyph in the CID fonts).
     return Paragraph(_escape(text).replace("\n", "<br/>"), style)
 
@@ -152,14 +152,14 @@ def _items_table(items: Sequence[Item], *, first_row: list[Any] | None = None) -
         if pending:
             cells: list[Any] = []
             for item in pending:
-                cells += ["", ""] if item == BLANK else [_para(item.label, LABEL), _para(item.value, VALUE)]
+                cells += ["", ""] if item == BLANK else [paragraph(item.label, LABEL), paragraph(item.value, VALUE)]
             rows.append(cells + [""] * (4 - len(cells)))
             pending.clear()
 
     for item in items:
         if item.wide:
             flush()
-            rows.append([_para(item.label, LABEL), _para(item.value, VALUE), "", ""])
+            rows.append([paragraph(item.label, LABEL), paragraph(item.value, VALUE), "", ""])
             wide_rows.append(len(rows) - 1)
         else:
             pending.append(item)
@@ -185,13 +185,13 @@ def _items_table(items: Sequence[Item], *, first_row: list[Any] | None = None) -
 
 
 def _entry(entry: Entry, index: int) -> KeepTogether:
-    name_cell = [_para(entry.name_kana, KANA), _para(entry.name, NAME)]
-    first = [_para(f"{index}\n氏名", LABEL), name_cell, "", ""]
+    name_cell = [paragraph(entry.name_kana, KANA), paragraph(entry.name, NAME)]
+    first = [paragraph(f"{index}\n氏名", LABEL), name_cell, "", ""]
     table = _items_table(entry.items, first_row=first)
     return KeepTogether([table, Spacer(1, 4 * mm)])
 
 
-class _NumberedCanvas(Canvas):
+class NumberedCanvas(Canvas):
     """Draws the per-page footer once the number of pages is known (a second pass over saved pages)."""
 
     layout: CertificateLayout
@@ -296,19 +296,19 @@ def render(layout: CertificateLayout) -> tuple[bytes, int]:
         creator="Kyodo",
     )
     story: list[Flowable] = [
-        _para(layout.title, TITLE),
-        _para(f"{layout.town}　{layout.issued_on}交付", SUBTITLE),
+        paragraph(layout.title, TITLE),
+        paragraph(f"{layout.town}　{layout.issued_on}交付", SUBTITLE),
         Spacer(1, 5 * mm),
     ]
     if layout.header:
         story += [_items_table(layout.header), Spacer(1, 5 * mm)]
     story += [_entry(entry, index) for index, entry in enumerate(layout.entries, start=1)]
     for note in layout.notes:
-        story.append(_para(note, NOTE))
+        story.append(paragraph(note, NOTE))
     signature = Table(
         [
             [
-                _para(f"{layout.issued_on}\n\n{layout.mayor}", _style("mayor", size=13, leading=18)),
+                paragraph(f"{layout.issued_on}\n\n{layout.mayor}", text_style("mayor", size=13, leading=18)),
                 Seal(f"{layout.mayor}之印"),
             ]
         ],
@@ -320,14 +320,14 @@ def render(layout: CertificateLayout) -> tuple[bytes, int]:
         KeepTogether(
             [
                 Spacer(1, 6 * mm),
-                _para(layout.attestation, ATTEST),
+                paragraph(layout.attestation, ATTEST),
                 Spacer(1, 4 * mm),
                 signature,
             ]
         )
     )
 
-    class _Canvas(_NumberedCanvas):
+    class _Canvas(NumberedCanvas):
         pass
 
     _Canvas.layout = layout
