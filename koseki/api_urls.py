@@ -1,7 +1,12 @@
 """/api/v1/koseki/: the module's REST routes (namespace "koseki", so tenants.access applies the module's roles)."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from koseki import api
 
 app_name = "koseki"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("issuances/", api.IssuanceLogView.as_view(), name="issuances"),
+    path("notifications/", api.NotificationLogView.as_view(), name="notifications"),
+]

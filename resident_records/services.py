@@ -36,6 +36,7 @@ from common import audit, context
 from common.dates import local_today
 from common.errors import ValidationFailed
 from common.text import normalize_search_text, to_katakana
+from koseki import fuhyo
 from resident_records import mynumber, numbering
 from resident_records.errors import (
     CancellationNotAllowed,
@@ -386,6 +387,8 @@ def _enter(
         _record(resident, event)
     _household_record(household, event)
     _audit(actor, event, residents)
+    # 住基法 第19条第1項: the new address goes to the 附票 of the 本籍地 (this town or the other on the platform).
+    fuhyo.record_resident_moves(actor=actor, residents=residents, event=event.get_kind_display())
     return event
 
 
@@ -427,6 +430,8 @@ def record_change_of_address(
     _bump(locked)
     _household_record(locked, event)
     _audit(actor, event, members)
+    # 住基法 第19条第1項: the 転居 is notified to the 附票 of each member's 本籍地.
+    fuhyo.record_resident_moves(actor=actor, residents=members, event=fuhyo.EVENT_CHANGE_OF_ADDRESS)
     return event
 
 
@@ -776,6 +781,9 @@ def confirm_move_out(
         _record(resident, event)
     _finish_departure(event, household, remaining, successor)
     _audit(actor, event, [*leaving, *remaining] if successor else leaving)
+    # 住基法 第19条第1項: on confirmation the 転出先 is the address the 附票 records (as of the move); a 転入 in the
+    # other town on the platform has usually sent the same move already, and the 附票 keeps it once.
+    fuhyo.record_resident_moves(actor=actor, residents=leaving, event=fuhyo.EVENT_MOVE_OUT, moved_out=True)
     return event
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from koseki.demo import seed_demo_registers
 from resident_records.demo import DEMO_RESIDENTS, seed_town
 from tenants.demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TOWNS, seed_demo_council
 
@@ -37,6 +38,10 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"  {schema}: {result.residents} residents in {result.households} households ({seconds:.1f} s)"
                     )
+            # 戸籍 after every town's residents: a register may hold people living in the other town.
+            for schema, loaded in seed_demo_registers(list(DEMO_RESIDENTS)).items():
+                done = f"{loaded.registers} koseki ({loaded.members} persons)" if loaded else "koseki left as they are"
+                self.stdout.write(f"  {schema}: {done}")
         self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}; the 2FA page shows the current code):")
         for username, full_name, _kana, memberships in DEMO_PEOPLE:
             where = ", ".join(f"{schema}:{role}" for schema, role, _ in memberships)

@@ -1,0 +1,286 @@
+"""戸籍の附票 (住基法 第16条〜第20条): the address history of the persons in each koseki.
+
+The 附票 is kept by the 本籍地 (第16条), one per koseki, with 氏名, 住所 and 住所を定めた年月日 (第17条). It is
+never typed in by the koseki clerk: the 住所地 sends every change it records in the resident register
+(住基法 第19条第1項, 標準仕様書 §7.2.4 — 「住民記録システムから附票システムへ住所を通知する」):
+
+* 本籍 and 住所 in the same town: ``resident_records.services`` calls ``record_address_change`` inside its own
+  transaction after a 転入, 転居 or 転出確定, and the line is written in the same schema;
+* 本籍 in the other town on the platform: the same call writes the line in the 本籍地's schema through
+  ``schema_context`` — the one explicit cross-town path of this module, audited in both towns (the 住所地
+  records that it sent the notice, the 本籍地 that it recorded the line);
+* 本籍 outside the platform: nothing here (the notice goes to that town by its own channel).
+
+No signals: the resident register calls this module explicitly, so the link is visible where it happens.
+A notice that finds no person in the 本籍地's registers writes nothing and is logged (info) — the clerk of
+the 住所地 is not stopped by a mismatch in another register (the 本籍地 resolves it by 職権).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.db.models import F
+from django_tenants.utils import schema_context
+
+from common import audit
+from common.tenancy import current_schema
+from common.text import normalize_search_text
+from koseki.models import FuhyoEntry, Koseki, KosekiStatus, Member
+from resident_records.models import Resident, ResidentType
+from tenants.models import Municipality, Person
+
+logger = logging.getLogger(__name__)
+
+AUDIT_LABELS = {
+    "koseki.fuhyo_update": "戸籍: 附票の記載(住所地からの通知)",
+    "koseki.fuhyo_notice": "戸籍: 附票記載事項の通知(他町の本籍地へ)",
+}
+
+# What the 住所地 tells the 本籍地 (source_event of the line).
+EVENT_MOVE_IN = "転入"
+EVENT_CHANGE_OF_ADDRESS = "転居"
+EVENT_MOVE_OUT = "転出"
+EVENT_IMPORT = "移行"
+
+PURPOSE_UPDATE = "戸籍の附票の記載(住基法第19条の通知による)"
+PURPOSE_NOTICE = "戸籍の附票記載事項通知(住基法第19条第1項)"
+
+
+def _normalized(text: str) -> str:
+    """Comparison key for 本籍 and names: NFKC, no spaces (「1番地」 and 「１番地」 are the same place)."""
+    return normalize_search_text(text)
+
+
+def active_towns() -> list[Municipality]:
+    return list(Municipality.objects.filter(kind=Municipality.Kind.TOWN, status=Municipality.Status.ACTIVE))
+
+
+def town_for_honseki(honseki: str, *, towns: Sequence[Municipality] | None = None) -> Municipality | None:
+    """The active town on the platform whose name the 本籍 text names, or None (本籍 elsewhere).
+
+    A 本籍 is written 「高知県高岡郡中土佐町久礼1234番地」: the town name follows the prefecture or 郡 (or
+    starts the text when the prefecture is left out). The longest matching name wins, so a town named
+    inside another's name cannot capture it.
+    """
+    text = unicodedata.normalize("NFKC", honseki or "").replace(" ", "").replace("\u3000", "")
+    if not text:
+        return None
+    best: Municipality | None = None
+    for town in active_towns() if towns is None else towns:
+        name = unicodedata.normalize("NFKC", town.name)
+        if re.search(rf"(?:^|[都道府県郡]){re.escape(name)}", text) and (best is None or len(name) > len(best.name)):
+            best = town
+    return best
+
+
+def fuhyo_lines(*, koseki: Koseki) -> list[FuhyoEntry]:
+    """The 附票 of one koseki: each member's lines in 記載順, oldest address first (history kept)."""
+    return list(
+        FuhyoEntry.objects.filter(koseki=koseki)
+        .select_related("member")
+        .order_by("member__position", "address_set_on", "id")
+    )
+
+
+def _find_member(
+    *, resident_code: str, family_name: str, given_name: str, birth_date: date, honseki: str, head_name: str
+) -> Member | None:
+    """The person in this town's registers (current koseki, not 除籍) the notice is about.
+
+    住民票コード first (recorded on the member when the registers were linked); else 氏名 and 生年月日 within
+    the koseki of the notified 本籍 (and 筆頭者, when given). An ambiguous match is no match.
+    """
+    current = Member.objects.select_related("koseki").filter(is_removed=False, koseki__status=KosekiStatus.CURRENT)
+    if resident_code:
+        found = list(current.filter(resident_code=resident_code).order_by("-koseki__compiled_on", "-pk")[:2])
+        if len(found) == 1:
+            return found[0]
+    name = _normalized(f"{family_name}{given_name}")
+    place, head = _normalized(honseki), _normalized(head_name)
+    candidates = [
+        m
+        for m in current.filter(birth_date=birth_date, given_name__in=_spellings(given_name))
+        if _normalized(f"{m.family_name}{m.given_name}") == name
+        and _normalized(m.koseki.honseki) == place
+        and (not head or _normalized(f"{m.koseki.family_name}{m.koseki.head_given_name}") == head)
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _spellings(given_name: str) -> list[str]:
+    """The stored forms a given name may have (the resident register keeps single spaces, NFKC or not)."""
+    plain = " ".join((given_name or "").split())
+    return sorted({plain, plain.replace(" ", ""), unicodedata.normalize("NFKC", plain)})
+
+
+def _already_recorded(member: Member, address: str, address_set_on: date, event: str) -> bool:
+    """A move both towns report (転入 at the new town, 転出確定 at the old one) is one line, not two.
+
+    The 転入 notice of the new 住所地 carries the address as that town registered it, so a 転出 notice for
+    the same day adds nothing; a repeated notice of the same address and date is ignored too.
+    """
+    same_day = FuhyoEntry.objects.filter(member=member, address_set_on=address_set_on)
+    if event == EVENT_MOVE_OUT and same_day.exists():
+        return True
+    return any(_normalized(line.address) == _normalized(address) for line in same_day)
+
+
+def _write_line(
+    *,
+    actor: Person | None,
+    resident_code: str,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    honseki: str,
+    head_name: str,
+    address: str,
+    address_set_on: date,
+    event: str,
+    source: Municipality | None,
+) -> FuhyoEntry | None:
+    """In the 本籍地's schema: find the person and add the line (audited there)."""
+    member = _find_member(
+        resident_code=resident_code, family_name=family_name, given_name=given_name, birth_date=birth_date,
+        honseki=honseki, head_name=head_name,
+    )  # fmt: skip
+    if member is None:
+        logger.info(
+            "附票: no person found in %s for a %s notice (本籍 not matched); nothing recorded", current_schema(), event
+        )
+        return None
+    if _already_recorded(member, address, address_set_on, event):
+        return None
+    if resident_code and not member.resident_code:
+        # Link the registers once matched by name, so later notices match by 住民票コード.
+        linked = Member.objects.filter(pk=member.pk, resident_code="")
+        linked.update(resident_code=resident_code, version=F("version") + 1)
+    line = FuhyoEntry.objects.create(
+        koseki=member.koseki,
+        member=member,
+        address=address,
+        address_set_on=address_set_on,
+        source_town_code=(source.code or "") if source is not None else "",
+        source_event=event,
+    )
+    audit.record(
+        actor=actor,
+        action="koseki.fuhyo_update",
+        obj=("koseki.Koseki", member.koseki.pk, member.koseki.number),
+        purpose=PURPOSE_UPDATE,
+        personal_data=True,
+        details={
+            "fuhyo_entry": line.pk,
+            "member_position": member.position,
+            "event": event,
+            "address_set_on": address_set_on.isoformat(),
+            "source_town_code": line.source_town_code,
+        },
+    )
+    return line
+
+
+def record_address_change(
+    *,
+    actor: Person | None,
+    resident_code: str,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    honseki: str,
+    address: str,
+    address_set_on: date,
+    event: str,
+    source_schema: str,
+    head_name: str = "",
+    towns: Sequence[Municipality] | None = None,
+) -> FuhyoEntry | None:
+    """Record a resident's new address in the 附票 of the koseki of their 本籍 (住基法 第19条第1項).
+
+    Runs inside the caller's transaction (the resident register's 異動): if the 異動 rolls back, so does the
+    line, in either town. ``head_name`` is the 筆頭者 from the 住民票 (narrows a match by name); ``towns``
+    lets a caller notifying several residents read the town list once. Returns the line, or None when the
+    本籍 is not on the platform, the person is not found, or the line is already there.
+    """
+    address = " ".join((address or "").split())
+    if not (honseki or "").strip() or not address:
+        return None
+    towns = active_towns() if towns is None else towns
+    home = town_for_honseki(honseki, towns=towns)
+    if home is None:
+        return None
+    source = next((t for t in towns if t.schema_name == source_schema), None)
+
+    def write() -> FuhyoEntry | None:
+        return _write_line(
+            actor=actor, resident_code=resident_code, family_name=family_name, given_name=given_name,
+            birth_date=birth_date, honseki=honseki, head_name=head_name, address=address,
+            address_set_on=address_set_on, event=event, source=source,
+        )  # fmt: skip
+
+    if home.schema_name == source_schema:
+        return write()
+    # The other town on the platform holds the koseki: the one cross-town write of this module.
+    with schema_context(home.schema_name):
+        line = write()
+    if line is not None:
+        audit.record(
+            actor=actor,
+            action="koseki.fuhyo_notice",
+            obj=("koseki.FuhyoEntry", line.pk, f"{home.name} 附票"),
+            purpose=PURPOSE_NOTICE,
+            personal_data=True,
+            details={
+                "to_town_code": home.code or "",
+                "to_schema": home.schema_name,
+                "event": event,
+                "address_set_on": address_set_on.isoformat(),
+            },
+        )
+    return line
+
+
+def full_address(resident: Resident) -> str:
+    """住所 as the 附票 records it: the address with its 方書."""
+    return " ".join(f"{resident.address} {resident.address_detail}".split())
+
+
+def record_resident_moves(
+    *,
+    actor: Person | None,
+    residents: Iterable[Resident],
+    event: str,
+    moved_out: bool = False,
+) -> list[FuhyoEntry]:
+    """``record_address_change`` for each Japanese resident of one 異動 (the resident register's one call).
+
+    For a 転出 (``moved_out``) the new address is the 転出先 and the date the day of the move; otherwise the
+    resident's current 住所 and 住所を定めた年月日. Foreign residents have no 本籍 (住基法 第30条の45).
+    """
+    source_schema = current_schema()
+    towns: list[Municipality] | None = None
+    lines = []
+    for resident in residents:
+        if resident.resident_type != ResidentType.JAPANESE or not resident.domicile.strip():
+            continue
+        if moved_out:
+            address, set_on = resident.moving_out_address, resident.removed_on or resident.moving_out_on
+        else:
+            address, set_on = full_address(resident), resident.address_set_on
+        if set_on is None:
+            continue
+        towns = active_towns() if towns is None else towns
+        line = record_address_change(
+            actor=actor, resident_code=resident.resident_code, family_name=resident.family_name,
+            given_name=resident.given_name, birth_date=resident.birth_date, honseki=resident.domicile,
+            head_name=resident.domicile_head, address=address, address_set_on=set_on, event=event,
+            source_schema=source_schema, towns=towns,
+        )  # fmt: skip
+        if line is not None:
+            lines.append(line)
+    return lines
