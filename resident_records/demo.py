@@ -150,6 +150,10 @@ class _Generator:
         self.today = today
         self.town = f"{PREFECTURE_DISTRICT}{TOWN_NAMES.get(key, TOWN_NAMES['shimanto'])}"
         self.places = places(key)
+        # The other demo town on the platform: some families keep their 本籍 there (koseki demo, 広域交付).
+        other_key = next(k for k in TOWN_NAMES if k != key)
+        self.other_town = f"{PREFECTURE_DISTRICT}{TOWN_NAMES[other_key]}"
+        self.other_places = places(other_key)
         self.place_weights = list(accumulate(p.weight for p in self.places))  # cumulative: choices() is O(log n)
         self.families, weights = family_names()
         self.family_weights = list(accumulate(weights))
@@ -186,9 +190,13 @@ class _Generator:
         return address, place.postal_code
 
     def domicile(self) -> str:
-        if self.rng.random() < 0.9:  # most families keep their 本籍 where they live
+        draw = self.rng.random()
+        if draw < 0.85:  # most families keep their 本籍 where they live
             place = self.rng.choices(self.places, cum_weights=self.place_weights)[0]
             return f"{self.town}{place.name}{self.rng.randint(1, 2500)}番地"
+        if draw < 0.9:  # some in the neighbouring town of the council
+            place = self.rng.choice(self.other_places)
+            return f"{self.other_town}{place.name}{self.rng.randint(1, 2500)}番地"
         return f"{self.rng.choice(OTHER_DOMICILES)}{self.rng.randint(1, 30)}番地"
 
     def numbers(self) -> dict[str, Any]:
