@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import ResolverMatch
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -108,12 +110,17 @@ def person_of(request: HttpRequest) -> Person:
     return user
 
 
+def memberships_in_force(person: Person) -> QuerySet[Membership]:
+    """Memberships in force now: dated memberships in force today, minus emergency memberships (bcp disaster
+    mode) whose grant has run out — to the minute, not the day — or was revoked."""
+    live = Q(emergency_grant__revoked_at__isnull=True, emergency_grant__expires_at__gt=timezone.now())
+    return Membership.objects.active().filter(person=person).filter(Q(is_emergency=False) | live)
+
+
 def active_roles(person: Person, municipality: Municipality) -> frozenset[str]:
     if not person.is_authenticated or not person.is_active or not municipality.is_active:
         return frozenset()
-    return frozenset(
-        Membership.objects.active().filter(person=person, municipality=municipality).values_list("role", flat=True)
-    )
+    return frozenset(memberships_in_force(person).filter(municipality=municipality).values_list("role", flat=True))
 
 
 def request_roles(request: HttpRequest) -> frozenset[str]:
@@ -134,5 +141,5 @@ def modules_for_roles(roles: Iterable[str]) -> list[Module]:
 
 def towns_of(person: Person) -> list[Municipality]:
     """Every active town where the person has a membership in force today (for the town switcher)."""
-    ids = Membership.objects.active().filter(person=person).values_list("municipality_id", flat=True)
+    ids = memberships_in_force(person).values_list("municipality_id", flat=True)
     return list(Municipality.objects.filter(pk__in=ids).prefetch_related("domains").order_by("kind", "code"))

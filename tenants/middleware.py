@@ -66,6 +66,11 @@ class MunicipalityAccessMiddleware:
         module = module_for(request.resolver_match)
         if not module_allowed(module, roles):
             return render(request, "shell/forbidden.html", {"module": module}, status=403)
+        # Disaster mode (bcp): an emergency member's use of the town is recorded in its trail (once per session
+        # and hour). Imported here: the access layer must not depend on bcp at import time.
+        from bcp.disaster import record_emergency_use
+
+        record_emergency_use(request)
         return None
 
 
