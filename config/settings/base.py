@@ -7,6 +7,7 @@ Environment variables (see README.md and deploy/systemd/kyodo.env.example):
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +40,13 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_json(name: str, default: str) -> dict[str, object]:
+    value = json.loads(os.environ.get(name) or default)
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"Environment variable {name} must be a JSON object")
+    return value
 
 
 SECRET_KEY = env("SECRET_KEY", "")
@@ -214,6 +222,32 @@ KYODO_API_TOKEN_TTL_DAYS = env_int("KYODO_API_TOKEN_TTL_DAYS", 30)
 # 個人番号 encryption key (url-safe base64 of 32 bytes). Required in production; never stored with the data.
 KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", "")
 KYODO_SWITCH_TOKEN_SECONDS = 60
+
+# --- BCP backups (issue 5) ------------------------------------------------------------------------
+# Keys and credentials are named by reference on each BackupSite and come only from the environment of the
+# workers, never from the database or a backup site. KYODO_BACKUP_KEYS: JSON {"ref": "AGE-SECRET-KEY-1..."};
+# KYODO_BACKUP_CREDENTIALS: JSON {"ref": {"access_key_id": "...", "secret_access_key": "..."}}.
+KYODO_BACKUP_KEYS = env_json("KYODO_BACKUP_KEYS", "{}")
+KYODO_BACKUP_CREDENTIALS = env_json("KYODO_BACKUP_CREDENTIALS", "{}")
+# Where the encrypted artifact is assembled before upload (needs room for one compressed dump).
+KYODO_BACKUP_STAGING_DIR = env("KYODO_BACKUP_STAGING_DIR", str(BASE_DIR / ".kyodo" / "backup-staging"))
+# An unreachable site is retried after base × 2^(attempts-1) seconds, at most max; critical after N attempts.
+KYODO_BACKUP_RETRY_BASE_SECONDS = env_int("KYODO_BACKUP_RETRY_BASE_SECONDS", 300)
+KYODO_BACKUP_RETRY_MAX_SECONDS = env_int("KYODO_BACKUP_RETRY_MAX_SECONDS", 6 * 3600)
+KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS = env_int("KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS", 3)
+# zstd level of the artifacts: 3 keeps the backup near pg_dump's own speed (issue 5 §10, ratio ≥ 0.8).
+KYODO_BACKUP_ZSTD_LEVEL = env_int("KYODO_BACKUP_ZSTD_LEVEL", 3)
+
+# --- BCP standby: logical replication to a second PostgreSQL (issue 5 §5; bcp/standby.py, deploy/FAILOVER.md) ---
+# KYODO_STANDBY_DSNS: JSON {"ref": "postgres://user@standby-host:5432/kyodo"}, named by Standby.dsn_ref.
+KYODO_STANDBY_DSNS = env_json("KYODO_STANDBY_DSNS", "{}")
+# How the standby server reaches the primary (the subscription's connection); empty: DATABASE_URL.
+KYODO_STANDBY_PRIMARY_DSN = env("KYODO_STANDBY_PRIMARY_DSN", "")
+# RPO target of the standby in seconds: a lag sample above it raises a BcpAlert (issue 5 §5: ≤ 5 s).
+KYODO_STANDBY_RPO_SECONDS = float(env("KYODO_STANDBY_RPO_SECONDS", "5"))
+# How long one lag measurement waits for its heartbeat to arrive on the standby before reporting "at least".
+KYODO_STANDBY_HEARTBEAT_TIMEOUT_SECONDS = float(env("KYODO_STANDBY_HEARTBEAT_TIMEOUT_SECONDS", "30"))
+KYODO_STANDBY_LAG_RETENTION_DAYS = env_int("KYODO_STANDBY_LAG_RETENTION_DAYS", 90)
 
 # --- Security headers and Content-Security-Policy ------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
