@@ -1,3 +1,5 @@
+"""The clerk's 戸籍 pages, in the module namespace guarded by tenants.access (clerks and auditors)."""
+
 from django.urls import path
 
 from koseki import views
@@ -6,4 +8,18 @@ app_name = "koseki"
 
 urlpatterns = [
     path("", views.search_view, name="search"),
+    path("registers/<int:pk>/", views.register_view, name="register"),
+    path("registers/<int:pk>/birth/", views.birth_view, name="birth"),
+    path("registers/<int:pk>/transfer/", views.transfer_view, name="transfer"),
+    path("registers/<int:pk>/certificate/", views.certificate_view, name="certificate"),
+    path("registers/<int:pk>/certificate/preview/", views.certificate_preview_view, name="certificate_preview"),
+    path("members/<int:pk>/marriage/", views.marriage_view, name="marriage"),
+    path("members/<int:pk>/divorce/", views.divorce_view, name="divorce"),
+    path("members/<int:pk>/death/", views.death_view, name="death"),
+    path("members/<int:pk>/split/", views.split_view, name="split"),
+    path("members/<int:pk>/adoption/", views.adoption_view, name="adoption"),
+    path("members/<int:pk>/furigana/", views.furigana_view, name="furigana"),
+    path("entries/<int:pk>/correction/", views.correction_view, name="correction"),
+    path("certificates/", views.issuance_list_view, name="issuances"),
+    path("wide-area/", views.wide_area_view, name="wide_area"),
 ]

@@ -68,6 +68,12 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "rr_address": ("住記 転居", {"nakatosa": "clerk"}, True),
     "rr_certificate": ("住記 交付", {"nakatosa": "clerk"}, True),
     "rr_blocked": ("住記 支援", {"nakatosa": "clerk"}, True),
+    "ks_birth": ("戸籍 出生", {"nakatosa": "clerk"}, True),
+    "ks_errors": ("戸籍 誤入力", {"nakatosa": "clerk"}, True),
+    "ks_marriage": ("戸籍 婚姻", {"nakatosa": "clerk"}, True),
+    "ks_wide_area": ("戸籍 広域", {"shimanto": "clerk"}, True),
+    "ks_certificate": ("戸籍 交付", {"nakatosa": "clerk"}, True),
+    "bcp_admin": ("業継 管理", {"nakatosa": "it_admin"}, True),
 }
 SECTION = "町民課 住民係"
 
