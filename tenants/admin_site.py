@@ -12,6 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -119,6 +120,13 @@ class CouncilModelAdmin(TownModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return council_admin_allowed(request)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        # Django looks the object up before checking permission: on a town host a missing id would
+        # redirect instead of refusing, telling apart ids that exist on the council.
+        if not council_admin_allowed(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
 
 
 class CouncilInline(admin.TabularInline):

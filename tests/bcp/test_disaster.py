@@ -280,6 +280,7 @@ def test_banner_on_every_page_of_the_town_in_disaster_only(declared: Disaster, c
         client_for("tanaka", "nakatosa").get("/resident_records/"),
         client_for("it_admin", "nakatosa").get("/bcp/"),
         client_for("tanaka", "nakatosa").get("/bcp/"),  # the refusal page too
+        client_for("it_admin", "nakatosa").get("/admin/"),  # Django's admin (common/templates/admin/base_site.html)
     ]
     for response in nakatosa_pages:
         page = response.content.decode()
