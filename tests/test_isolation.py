@@ -322,7 +322,7 @@ def test_module_routes_follow_the_role_matrix(route: Route, world: World, db: An
 
     for role in allowed:
         response = request(role_clients[role], "get", route, path)
-        if response.status_code == 403 and "resident_records/clerk_only.html" in templates_of(response):
+        if response.status_code == 403 and any(name.endswith("/clerk_only.html") for name in templates_of(response)):
             # A write page of the register: the module lets auditors in to read, the view refuses them.
             assert role != Role.CLERK
             continue
