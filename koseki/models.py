@@ -289,12 +289,23 @@ class FuhyoEntry(models.Model):
     address_set_on = models.DateField("住所を定めた年月日")
     source_town_code = models.CharField("通知元の団体コード", max_length=6, blank=True)
     source_event = models.CharField("通知の事由", max_length=30, blank=True)  # 転入, 転居, 転出, 移行 ...
+    # The 異動 that caused the line ("<schema>:<change event id>"), so cancelling it strikes the line.
+    source_reference = models.CharField("通知元の異動", max_length=100, blank=True, db_index=True)
     recorded_at = models.DateTimeField("記録日時", default=timezone.now)
+    is_struck = models.BooleanField("消除", default=False)
+    struck_at = models.DateTimeField("消除日時", null=True, blank=True)
+    struck_reason = models.CharField("消除の理由", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "戸籍の附票"
         verbose_name_plural = "戸籍の附票"
         ordering = ["koseki_id", "member_id", "address_set_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_struck=False, struck_reason="") | Q(is_struck=True) & ~Q(struck_reason=""),
+                name="koseki_fuhyo_struck_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.address} ({self.address_set_on})"
