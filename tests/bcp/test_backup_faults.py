@@ -1,0 +1,443 @@
+"""Faults on the backup side (issue 5 §9): a worker killed mid-dump and mid-upload, an unreachable site, a full
+staging disk. In every case nothing is reported as a success that is not one, and no existing backup is lost."""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from bcp import archive, backup
+from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStatus, BcpAlert, CopyStatus
+from bcp.storage import FilesystemStorage, storage_for
+from common.models import AuditEvent
+from tests.bcp.conftest import make_fs_site
+from tests.support.processes import database_url, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+NIGHT = date(2026, 4, 1)
+
+
+def audit_mark() -> int:
+    with schema_context("public"):
+        return AuditEvent.objects.filter(trail="public").order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def council_actions(since: int) -> list[str]:
+    with schema_context("public"):  # a request on the council host leaves the connection in its schema
+        events = AuditEvent.objects.filter(trail="public", pk__gt=since).order_by("seq")
+        return list(events.values_list("action", flat=True))
+
+
+def site_files(site: BackupSite) -> dict[str, str]:
+    """Every file at a filesystem site (hidden temporary files included) with its SHA-256."""
+    root = Path(site.location)
+    return {p.relative_to(root).as_posix(): archive.sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# --- Killed mid-dump: a real process, killed with SIGKILL ----------------------------------------------------
+
+KILLED_WORKER = """
+import sys, time
+from datetime import date
+from pathlib import Path
+
+import django
+
+django.setup()
+from bcp import archive, backup
+from bcp.models import BackupSite
+
+site_name, night, marker = sys.argv[1:4]
+read = archive._CountingReader.read
+
+
+def slow_read(self, size=-1):
+    data = read(self, size)
+    Path(marker).touch()  # pg_dump is streaming: the test kills the worker now
+    time.sleep(30)
+    return data
+
+
+archive._CountingReader.read = slow_read
+site = BackupSite.objects.get(name=site_name)
+backup.backup_schema(schema_name="nakatosa", scheduled_for=date.fromisoformat(night), sites=[site])
+"""
+
+
+@pytest.fixture
+def committed(django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """Autocommit access for a test whose data another process must see; its rows are removed afterwards
+    (the council audit rows stay: the trail is append-only)."""
+    # A night far in the past, unique to this test, so no other test's backup can collide with it.
+    night = date(2001, 1, 1) + timedelta(days=secrets.randbelow(3000))
+    state: dict[str, Any] = {"night": night, "site": f"killed-{secrets.token_hex(4)}"}
+    with django_db_blocker.unblock():
+        yield state
+        BcpAlert.objects.filter(site__name=state["site"]).delete()
+        BcpAlert.objects.filter(
+            schema_name="nakatosa",
+            details__backup_id__in=list(Backup.objects.filter(scheduled_for=night).values_list("pk", flat=True)),
+        ).delete()
+        BackupCopy.objects.filter(site__name=state["site"]).delete()
+        Backup.objects.filter(schema_name="nakatosa", scheduled_for=night).delete()
+        BackupSite.objects.filter(name=state["site"]).delete()
+
+
+def test_a_worker_killed_mid_dump_leaves_nothing_complete_and_the_next_run_finishes(
+    committed: dict[str, Any], tmp_path: Path, _backup_staging_dir: Path
+) -> None:
+    site = make_fs_site(tmp_path / "inland", name=committed["site"])
+    marker = tmp_path / "streaming"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "KYODO_BACKUP_STAGING_DIR": str(_backup_staging_dir),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WORKER, site.name, committed["night"].isoformat(), str(marker)],
+        cwd=ROOT, env=env, start_new_session=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert worker.poll() is None, "the worker ended before it was killed"
+            assert time.monotonic() < deadline, "the worker never started dumping"
+            time.sleep(0.05)
+        # The whole process group, pg_dump included, as when a worker's container is killed.
+        os.killpg(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+
+    killed = Backup.objects.get(schema_name="nakatosa", scheduled_for=committed["night"])
+    assert killed.status == BackupStatus.DUMPING and killed.sha256 == "" and killed.artifact_key == ""
+    assert not BackupCopy.objects.filter(backup=killed).exists()
+    assert site_files(site) == {}
+    assert not any(
+        p.name.endswith(archive.ARTIFACT_NAME) and not p.name.startswith(".") for p in _backup_staging_dir.iterdir()
+    )
+
+    # The next run takes over as soon as PostgreSQL has noticed the dead worker's session (its lock goes with it).
+    deadline = time.monotonic() + 30
+    finished = backup.backup_schema(schema_name="nakatosa", scheduled_for=committed["night"], sites=[site])
+    while finished.status == BackupStatus.DUMPING and time.monotonic() < deadline:
+        time.sleep(0.2)
+        finished = backup.backup_schema(schema_name="nakatosa", scheduled_for=committed["night"], sites=[site])
+    assert finished.pk == killed.pk
+    assert finished.status == BackupStatus.COMPLETE, finished.error
+    assert finished.attempts == 2
+    assert BackupCopy.objects.get(backup=finished).status == CopyStatus.COMPLETE
+    files = site_files(site)
+    assert files[finished.artifact_key] == finished.sha256
+    assert sorted(files) == [finished.artifact_key, archive.manifest_key_for(finished.artifact_key)]
+    assert list(_backup_staging_dir.iterdir()) == []  # the killed run's partial file is gone too
+
+
+# --- Killed mid-upload -------------------------------------------------------------------------------------------
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: a BaseException, so no `except Exception` in the service gets to tidy up."""
+
+
+@pytest.mark.django_db
+def test_a_worker_killed_mid_upload_leaves_nothing_complete_and_the_next_run_finishes_the_same_backup(
+    fs_site: BackupSite, s3_site: BackupSite, monkeypatch: Any, tmp_path: Path
+) -> None:
+    put_file = FilesystemStorage.put_file
+
+    def killed_while_copying(self: FilesystemStorage, local: Path, key: str, **kwargs: Any) -> int:
+        def die(done: int) -> None:
+            raise WorkerKilled
+
+        return put_file(self, local, key, progress=die)
+
+    monkeypatch.setattr(FilesystemStorage, "put_file", killed_while_copying)
+    mark = audit_mark()
+    with pytest.raises(WorkerKilled):
+        backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+
+    interrupted = Backup.objects.get(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert interrupted.status == BackupStatus.UPLOADING
+    assert set(interrupted.copies.values_list("status", flat=True)) <= {CopyStatus.PENDING, CopyStatus.UPLOADING}
+    # Only a hidden temporary file at the site: no artifact under its final name, no manifest.
+    assert [name.rsplit("/", 1)[1].startswith(".") for name in site_files(fs_site)] == [True]
+    assert storage_for(s3_site).list() == []
+    assert council_actions(mark) == []
+
+    monkeypatch.setattr(FilesystemStorage, "put_file", put_file)
+    finished = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert finished.status == BackupStatus.COMPLETE, finished.error
+    # The same snapshot: the staging file was verified by its SHA-256 and uploaded, not dumped again.
+    assert finished.attempts == 1 and finished.snapshot_at == interrupted.snapshot_at
+    assert finished.sha256 == interrupted.sha256
+    assert dict(finished.copies.values_list("site__name", "status")) == {
+        "inland": CopyStatus.COMPLETE,
+        "remote": CopyStatus.COMPLETE,
+    }
+    assert site_files(fs_site)[finished.artifact_key] == finished.sha256
+    # The inland copy needed a second attempt, which the trail notes.
+    assert council_actions(mark) == ["bcp.copy_complete", "bcp.backup_complete"]
+
+
+@pytest.mark.django_db
+def test_a_lost_staging_file_is_fetched_back_from_a_site_with_a_complete_copy(
+    fs_site: BackupSite, s3_site: BackupSite, s3_endpoint: str, _backup_staging_dir: Path
+) -> None:
+    BackupSite.objects.filter(pk=s3_site.pk).update(s3_endpoint_url=f"http://127.0.0.1:{free_port()}")  # down
+    first = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert first.status == BackupStatus.COMPLETE  # restorable from the inland site
+    for leftover in _backup_staging_dir.iterdir():
+        leftover.unlink()  # the retry runs on another worker host, or the staging disk was cleaned
+
+    BackupSite.objects.filter(pk=s3_site.pk).update(s3_endpoint_url=s3_endpoint)  # back
+    retried = backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+
+    assert [(copy.site.name, copy.status) for copy in retried] == [("remote", CopyStatus.COMPLETE)]
+    again = Backup.objects.get(pk=first.pk)
+    assert (again.snapshot_at, again.sha256, again.attempts) == (first.snapshot_at, first.sha256, 1)
+    assert again.error == ""
+    local = _backup_staging_dir / "check.age"
+    storage_for(s3_site).get_file(again.artifact_key, local)
+    assert archive.sha256_file(local) == again.sha256
+
+
+# --- Unreachable sites -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_the_other_site_completes(
+    fs_site: BackupSite, s3_site: BackupSite, s3_endpoint: str, settings: Any, _backup_staging_dir: Path
+) -> None:
+    settings.KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS = 3
+    BackupSite.objects.filter(pk=s3_site.pk).update(s3_endpoint_url=f"http://127.0.0.1:{free_port()}")
+    mark = audit_mark()
+    before = timezone.now()
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+
+    copies = {copy.site.name: copy for copy in made.copies.select_related("site")}
+    assert copies["inland"].status == CopyStatus.COMPLETE
+    remote = copies["remote"]
+    assert remote.status == CopyStatus.FAILED and remote.attempts == 1 and "接続できません" in remote.last_error
+    base = timedelta(seconds=settings.KYODO_BACKUP_RETRY_BASE_SECONDS)
+    assert remote.next_retry_at is not None and before + base <= remote.next_retry_at <= timezone.now() + base
+    # Usable from the inland site, and says what is still missing; the staging file is kept for the retry.
+    assert made.status == BackupStatus.COMPLETE and "remote" in made.error
+    assert len(list(_backup_staging_dir.iterdir())) == 1
+    alert = BcpAlert.objects.get(kind=backup.ALERT_UPLOAD_FAILED, site=s3_site, resolved_at=None)
+    assert alert.severity == AlertSeverity.WARNING and alert.schema_name == "nakatosa"
+    assert sorted(council_actions(mark)) == ["bcp.backup_complete", "bcp.copy_failed"]
+
+    # Not due yet: nothing is retried.
+    assert backup.retry_due_uploads() == []
+    # Due, still down: the delay doubles; after the third attempt the alert is critical (the same alert row).
+    for attempt, delay in ((2, 2 * base), (3, 4 * base)):
+        retried = backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+        assert [(c.pk, c.status, c.attempts) for c in retried] == [(remote.pk, CopyStatus.FAILED, attempt)]
+        remote.refresh_from_db()
+        assert remote.next_retry_at is not None
+        assert delay / 2 < remote.next_retry_at - timezone.now() <= delay
+    alert.refresh_from_db()
+    assert alert.severity == AlertSeverity.CRITICAL and alert.details["attempts"] == 3
+    assert BcpAlert.objects.filter(kind=backup.ALERT_UPLOAD_FAILED, site=s3_site).count() == 1
+
+    # The site is back: the copy completes, the alert is resolved, the staging file goes.
+    BackupSite.objects.filter(pk=s3_site.pk).update(s3_endpoint_url=s3_endpoint)
+    mark = audit_mark()
+    retried = backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    assert [(c.status, c.attempts) for c in retried] == [(CopyStatus.COMPLETE, 4)]
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+    made.refresh_from_db()
+    assert made.status == BackupStatus.COMPLETE and made.error == ""
+    assert list(_backup_staging_dir.iterdir()) == []
+    assert council_actions(mark) == ["bcp.copy_complete"]
+    assert storage_for(s3_site).exists(archive.manifest_key_for(made.artifact_key))
+
+
+@pytest.mark.django_db
+def test_a_filesystem_site_that_is_not_mounted_fails_while_the_s3_site_completes(
+    fs_site: BackupSite, s3_site: BackupSite
+) -> None:
+    Path(fs_site.location).rmdir()
+    made = backup.backup_schema(schema_name="shimanto", scheduled_for=NIGHT)
+    assert dict(made.copies.values_list("site__name", "status")) == {
+        "inland": CopyStatus.FAILED,
+        "remote": CopyStatus.COMPLETE,
+    }
+    assert made.status == BackupStatus.COMPLETE
+    assert not Path(fs_site.location).exists()
+    assert BcpAlert.objects.filter(kind=backup.ALERT_UPLOAD_FAILED, site=fs_site, resolved_at=None).exists()
+
+
+@pytest.mark.django_db
+def test_when_no_site_can_be_reached_the_backup_is_failed_until_a_retry_succeeds(
+    fs_site: BackupSite, tmp_path: Path
+) -> None:
+    root = Path(fs_site.location)
+    root.rmdir()
+    mark = audit_mark()
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert made.status == BackupStatus.FAILED and made.details["error_code"] == "no_site_reached"
+    assert council_actions(mark) == ["bcp.copy_failed", "bcp.backup_failed"]
+    assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
+
+    root.mkdir()  # the disk is mounted again
+    backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    made.refresh_from_db()
+    assert made.status == BackupStatus.COMPLETE
+    assert (
+        BcpAlert.objects.filter(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa", resolved_at=None).count() == 0
+    )
+
+
+# --- Disk full in staging ----------------------------------------------------------------------------------------
+
+
+def existing_backup(site: BackupSite) -> tuple[Backup, dict[str, str]]:
+    earlier = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT - timedelta(days=1))
+    assert earlier.status == BackupStatus.COMPLETE
+    return earlier, site_files(site)
+
+
+def assert_disk_full_handled(
+    made: Backup, site: BackupSite, staging: Path, earlier: Backup, files: dict[str, str]
+) -> None:
+    assert made.status == BackupStatus.FAILED
+    assert made.details["error_code"] == "bcp_staging_full" and "空き容量" in made.error
+    assert made.sha256 == "" and made.artifact_key == "" and not made.copies.exists()
+    assert list(staging.iterdir()) == []  # no partial artifact left
+    assert site_files(site) == files  # the earlier backup's files are untouched
+    earlier.refresh_from_db()
+    assert earlier.status == BackupStatus.COMPLETE and earlier.copies.get().status == CopyStatus.COMPLETE
+    assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
+
+
+@pytest.fixture
+def tiny_staging(settings: Any, tmp_path: Path) -> Iterator[Path]:
+    """A real 8 KiB tmpfs as the staging directory: the kernel itself answers ENOSPC. Needs root (CAP_SYS_ADMIN);
+    where mounting is not allowed the test is skipped and the injected-ENOSPC test below still runs."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8k,mode=0700", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+@pytest.mark.django_db
+def test_a_full_staging_disk_fails_the_backup_cleanly(fs_site: BackupSite, settings: Any, tiny_staging: Path) -> None:
+    earlier, files = existing_backup(fs_site)
+    assert earlier.size_bytes and earlier.size_bytes > 16 * 1024  # it cannot fit in the 8 KiB disk
+    settings.KYODO_BACKUP_STAGING_DIR = str(tiny_staging)
+    mark = audit_mark()
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert_disk_full_handled(made, fs_site, tiny_staging, earlier, files)
+    assert council_actions(mark) == ["bcp.backup_failed"]
+
+
+@pytest.mark.django_db
+def test_enospc_in_the_middle_of_the_artifact_fails_the_backup_cleanly(
+    fs_site: BackupSite, monkeypatch: Any, _backup_staging_dir: Path
+) -> None:
+    earlier, files = existing_backup(fs_site)
+    write = archive._HashingWriter.write
+
+    def fills_up(self: archive._HashingWriter, data: bytes) -> int:
+        if self.count > 0:
+            # What write(2) answers on a full disk; raised after part of the artifact is on disk.
+            error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            self.error = error
+            raise error
+        return write(self, data)
+
+    monkeypatch.setattr(archive._HashingWriter, "write", fills_up)
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert_disk_full_handled(made, fs_site, _backup_staging_dir, earlier, files)
+
+
+@pytest.mark.django_db
+def test_copies_stranded_by_a_dead_worker_are_finished_by_the_retry_sweep(
+    fs_site: BackupSite, s3_site: BackupSite, monkeypatch: Any
+) -> None:
+    put_file = FilesystemStorage.put_file
+
+    def killed_while_copying(self: FilesystemStorage, local: Path, key: str, **kwargs: Any) -> int:
+        raise WorkerKilled
+
+    monkeypatch.setattr(FilesystemStorage, "put_file", killed_while_copying)
+    with pytest.raises(WorkerKilled):
+        backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    monkeypatch.setattr(FilesystemStorage, "put_file", put_file)
+    # The task was not redelivered: the sweep (every 10 minutes) finds the copies nobody is working on.
+    retried = backup.retry_due_uploads()
+    assert sorted((copy.site.name, copy.status) for copy in retried) == [
+        ("inland", CopyStatus.COMPLETE),
+        ("remote", CopyStatus.COMPLETE),
+    ]
+    assert Backup.objects.get(schema_name="nakatosa", scheduled_for=NIGHT).status == BackupStatus.COMPLETE
+
+
+@pytest.mark.django_db
+def test_a_backup_left_dumping_on_an_earlier_night_is_marked_failed_not_reported_as_running() -> None:
+    dead = Backup.objects.create(schema_name="nakatosa", scheduled_for=NIGHT - timedelta(days=1), status="dumping")
+    busy = Backup.objects.create(schema_name="shimanto", scheduled_for=NIGHT - timedelta(days=1), status="dumping")
+    tonight = Backup.objects.create(schema_name="nakatosa", scheduled_for=NIGHT, status="dumping")
+    done = Backup.objects.create(schema_name="public", scheduled_for=NIGHT - timedelta(days=1), status="complete")
+    # A live worker still holds the lock of `busy` (its own database session).
+    with psycopg.connect(archive.conninfo(), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [backup._lock_key(busy)])
+        abandoned = backup.abandon_stale_backups(before=NIGHT)
+    assert [b.pk for b in abandoned] == [dead.pk]
+    dead.refresh_from_db()
+    assert dead.status == BackupStatus.FAILED and dead.details["error_code"] == "abandoned"
+    assert BcpAlert.objects.filter(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa", resolved_at=None).exists()
+    for untouched, status in ((busy, "dumping"), (tonight, "dumping"), (done, "complete")):
+        untouched.refresh_from_db()
+        assert untouched.status == status
+
+
+@pytest.mark.django_db
+def test_the_schema_task_comes_back_later_when_another_worker_holds_the_backup(fs_site: BackupSite) -> None:
+    from celery.exceptions import Retry
+
+    from bcp import tasks
+
+    held = Backup.objects.create(schema_name="nakatosa", scheduled_for=NIGHT, status="dumping")
+    with psycopg.connect(archive.conninfo(), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [backup._lock_key(held)])
+        with pytest.raises(Retry):
+            tasks.backup_schema_task("nakatosa", NIGHT.isoformat())
+    held.refresh_from_db()
+    assert held.status == BackupStatus.DUMPING and held.attempts == 0  # left alone for its worker
+
+
+@pytest.mark.django_db
+def test_a_staging_directory_that_cannot_be_created_fails_the_backup_not_the_worker(
+    fs_site: BackupSite, settings: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "not-a-dir").write_text("")
+    settings.KYODO_BACKUP_STAGING_DIR = str(tmp_path / "not-a-dir" / "staging")
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert made.status == BackupStatus.FAILED and "Not a directory" in made.error
+    assert site_files(fs_site) == {}
