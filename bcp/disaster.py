@@ -20,7 +20,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -353,18 +354,29 @@ def expire_grants(*, now: datetime | None = None) -> list[EmergencyGrant]:
     return done
 
 
-def record_emergency_use(request: HttpRequest) -> None:
-    """Called by the access middleware once a request is let in: the first request of each session and hour
-    by an emergency member writes ``bcp.emergency_use`` into the trail of the town being used."""
+def record_emergency_use(request: HttpRequest, *, user: Any = None, api: bool = False) -> None:
+    """Called once a request is let in (the access middleware for pages, IsActiveMember for the API): the first
+    request of each session and hour by an emergency member — for the API, of each person and hour, as token
+    calls have no session — writes ``bcp.emergency_use`` into the trail of the town being used."""
     tenant = getattr(request, "tenant", None)
-    user = getattr(request, "user", None)
+    user = user if user is not None else getattr(request, "user", None)
     if tenant is None or user is None or not user.is_authenticated or tenant.kind != Municipality.Kind.TOWN:
         return
+    if not getattr(request, "_kyodo_emergency", False):
+        return  # set by tenants.access.request_roles: nothing to record (and no query) for everyone else
     now = timezone.now()
     stamp = f"{tenant.schema_name}:{timezone.localtime(now):%Y%m%d%H}"
-    session = getattr(request, "session", None)
-    if session is None or session.get(USE_SESSION_KEY) == stamp:
-        return
+    if api:
+        # cache.add is atomic: one row per person, town and hour even with concurrent API calls. The database
+        # name keeps databases sharing one Redis (test databases, a restored copy) apart.
+        key = f"{USE_SESSION_KEY}:{connection.settings_dict['NAME']}:{user.pk}:{stamp}"
+        if not cache.add(key, 1, timeout=3600):
+            return
+        session: Any = {}
+    else:
+        session = getattr(request, "session", None)
+        if session is None or session.get(USE_SESSION_KEY) == stamp:
+            return
     grants = list(
         live_grants(at=now)
         .filter(membership__person=user, membership__municipality=tenant)

@@ -117,20 +117,30 @@ def memberships_in_force(person: Person) -> QuerySet[Membership]:
     return Membership.objects.active().filter(person=person).filter(Q(is_emergency=False) | live)
 
 
-def active_roles(person: Person, municipality: Municipality) -> frozenset[str]:
+def _roles_in_force(person: Person, municipality: Municipality) -> tuple[frozenset[str], bool]:
+    """The roles, and whether any of them comes from an emergency membership (disaster mode)."""
     if not person.is_authenticated or not person.is_active or not municipality.is_active:
-        return frozenset()
-    return frozenset(memberships_in_force(person).filter(municipality=municipality).values_list("role", flat=True))
+        return frozenset(), False
+    rows = list(memberships_in_force(person).filter(municipality=municipality).values_list("role", "is_emergency"))
+    return frozenset(role for role, _ in rows), any(emergency for _, emergency in rows)
+
+
+def active_roles(person: Person, municipality: Municipality) -> frozenset[str]:
+    return _roles_in_force(person, municipality)[0]
 
 
 def request_roles(request: HttpRequest) -> frozenset[str]:
-    """The roles of the requesting person in the requested town, computed once per request."""
+    """The roles of the requesting person in the requested town, computed once per request (with the flag
+    ``request._kyodo_emergency``: some role comes from an emergency membership, see bcp.disaster)."""
     cached: frozenset[str] | None = getattr(request, "_kyodo_roles", None)
     if cached is None:
         user = getattr(request, "user", None)
         tenant = getattr(request, "tenant", None)
-        cached = active_roles(user, tenant) if user is not None and tenant is not None else frozenset()
+        cached, emergency = (
+            _roles_in_force(user, tenant) if user is not None and tenant is not None else (frozenset(), False)
+        )
         request._kyodo_roles = cached  # type: ignore[attr-defined]
+        request._kyodo_emergency = emergency  # type: ignore[attr-defined]
     return cached
 
 

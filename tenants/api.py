@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenants import services
-from tenants.access import is_verified, modules_for_roles, person_of, request_roles
+from tenants.access import is_verified, memberships_in_force, modules_for_roles, person_of, request_roles
 from tenants.errors import OtpRequired
-from tenants.models import ApiToken, Membership
+from tenants.models import ApiToken
 from tenants.serializers import MeOut, TokenCreatedOut, TokenIn, TokenOut
 
 
@@ -20,9 +20,7 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         person = person_of(request._request)
         roles = sorted(request_roles(request._request))
-        memberships = (
-            Membership.objects.active().filter(person=person).select_related("municipality").order_by("municipality")
-        )
+        memberships = memberships_in_force(person).select_related("municipality").order_by("municipality")
         data = {
             "username": person.username,
             "full_name": person.full_name,

@@ -76,7 +76,13 @@ class IsActiveMember(permissions.BasePermission):
         ctx.roles = tuple(sorted(roles))
         ctx.person_id = user.pk
         module_key = getattr(view, "kyodo_module", None)
-        return module_allowed(MODULES.get(module_key) if module_key else None, roles)
+        allowed = module_allowed(MODULES.get(module_key) if module_key else None, roles)
+        if allowed:
+            # Disaster mode: an emergency member's API use is recorded like their page use (bcp.disaster).
+            from bcp.disaster import record_emergency_use
+
+            record_emergency_use(request._request, user=user, api=True)
+        return allowed
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):

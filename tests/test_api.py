@@ -70,7 +70,12 @@ def test_me_with_a_verified_session(client_for: Any) -> None:
     assert data["username"] == "auditor"
     assert data["municipality"] == "中土佐町"
     assert data["roles"] == ["auditor"]
-    assert data["modules"] == [{"key": "audit", "label": "監査ログ"}, {"key": "resident_records", "label": "住民記録"}]
+    assert data["modules"] == [
+        {"key": "audit", "label": "監査ログ"},
+        {"key": "resident_records", "label": "住民記録"},
+        {"key": "koseki", "label": "戸籍"},
+        {"key": "bcp", "label": "業務継続(BCP)"},
+    ]
     assert [(m["schema"], m["role"]) for m in data["memberships"]] == [("nakatosa", "auditor"), ("shimanto", "auditor")]
     assert set(data["memberships"][0]) == {
         "municipality", "schema", "role", "role_label", "section", "valid_from", "valid_to",
@@ -84,7 +89,7 @@ def test_me_with_a_token(towns: dict[str, Municipality]) -> None:
     assert data["username"] == "it_admin"
     assert data["municipality"] == "四万十町"
     assert data["roles"] == ["it_admin"]
-    assert {m["key"] for m in data["modules"]} == {"audit", "admin"}
+    assert {m["key"] for m in data["modules"]} == {"audit", "bcp", "admin"}
     assert data["auth"] == "token" and data["two_factor_verified"] is True
 
 

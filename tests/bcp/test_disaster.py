@@ -268,6 +268,23 @@ def test_use_is_recorded_once_per_session_and_hour(declared: Disaster, council_a
         assert not AuditEvent.objects.filter(action="bcp.emergency_use").exists()
 
 
+def test_api_use_is_recorded_once_per_person_and_hour(
+    declared: Disaster, council_admin: Person, helper: Person
+) -> None:
+    from django.test import Client
+
+    from tenants.services import issue_api_token
+
+    service.grant_emergency_access(actor=council_admin, disaster=declared, person=helper, role="clerk", hours=2)
+    _, raw = issue_api_token(actor=helper, municipality=declared.municipality, name="応援")
+    position = audit_position("nakatosa")
+    for _ in range(3):
+        response = Client(HTTP_HOST=HOSTS["nakatosa"]).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+        assert response.status_code == 200, response.content
+    uses = [e for e in audit_since("nakatosa", position) if e.action == "bcp.emergency_use"]
+    assert len(uses) == 1 and uses[0].actor_username == helper.username
+
+
 # --- Banner -------------------------------------------------------------------------------------------------
 
 
