@@ -90,7 +90,7 @@ def run_drill(
     1). On the 2-core bench machine 2 jobs restored a 300,000-resident town in 22 s instead of 29 s; one job
     leaves a core to the live database while drills run.
     """
-    jobs = jobs or int(getattr(settings, "KYODO_RESTORE_JOBS", 1) or 1)
+    jobs = jobs or max(1, settings.KYODO_RESTORE_JOBS)
     try:
         backup = find_backup(schema_name=schema_name, site=site)
     except NoUsableBackup as exc:

@@ -237,6 +237,8 @@ KYODO_BACKUP_RETRY_MAX_SECONDS = env_int("KYODO_BACKUP_RETRY_MAX_SECONDS", 6 * 3
 KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS = env_int("KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS", 3)
 # zstd level of the artifacts: 3 keeps the backup near pg_dump's own speed (issue 5 §10, ratio ≥ 0.8).
 KYODO_BACKUP_ZSTD_LEVEL = env_int("KYODO_BACKUP_ZSTD_LEVEL", 3)
+# Parallel pg_restore jobs of a restore drill into its scratch database.
+KYODO_RESTORE_JOBS = env_int("KYODO_RESTORE_JOBS", 1)
 
 # --- BCP standby: logical replication to a second PostgreSQL (issue 5 §5; bcp/standby.py, deploy/FAILOVER.md) ---
 # KYODO_STANDBY_DSNS: JSON {"ref": "postgres://user@standby-host:5432/kyodo"}, named by Standby.dsn_ref.
