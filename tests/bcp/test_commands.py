@@ -1,0 +1,55 @@
+"""backup_municipality and drill_municipality: the IT administrator's commands around the same services the
+Celery tasks call."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from bcp.models import Backup, BackupSite, BackupStatus, CopyStatus, DrillStatus, RestoreDrill
+from common.dates import local_today
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_backup_now_then_drill_it(fs_site: BackupSite) -> None:
+    output = run("backup_municipality", "--schema", "nakatosa")
+    backup = Backup.objects.get(schema_name="nakatosa", scheduled_for=local_today())
+    assert backup.status == BackupStatus.COMPLETE and backup.sha256
+    assert [copy.status for copy in backup.copies.all()] == [CopyStatus.COMPLETE]
+    assert "nakatosa: 完了" in output and f"{fs_site.name}: 完了" in output
+
+    # Idempotent like the nightly run: today's complete backup is not dumped again.
+    run("backup_municipality", "--schema", "nakatosa")
+    again = Backup.objects.get(pk=backup.pk)
+    assert (again.sha256, again.attempts, again.finished_at) == (backup.sha256, backup.attempts, backup.finished_at)
+
+    output = run("drill_municipality", "--schema", "nakatosa", "--site", fs_site.name)
+    drill = RestoreDrill.objects.get(schema_name="nakatosa", site=fs_site)
+    assert drill.status == DrillStatus.PASSED and drill.backup_id == backup.pk and drill.tables_checked > 0
+    assert "nakatosa: 合格" in output
+
+
+def test_refusals_write_nothing(fs_site: BackupSite) -> None:
+    with pytest.raises(CommandError, match="バックアップ対象ではない"):
+        run("backup_municipality", "--schema", "no_such_town")
+    with pytest.raises(CommandError, match="有効なバックアップサイトがありません"):
+        run("backup_municipality", "--schema", "nakatosa", "--site", "nowhere")
+    with pytest.raises(CommandError, match="バックアップサイト「nowhere」がありません"):
+        run("drill_municipality", "--schema", "nakatosa", "--site", "nowhere")
+    assert not Backup.objects.exists() and not RestoreDrill.objects.exists()
+
+
+def test_a_drill_without_a_backup_fails_with_a_non_zero_exit(fs_site: BackupSite) -> None:
+    with pytest.raises(CommandError, match="不合格の復元訓練があります"):
+        run("drill_municipality", "--schema", "shimanto", "--site", fs_site.name)
+    assert RestoreDrill.objects.get(schema_name="shimanto").status == DrillStatus.FAILED
