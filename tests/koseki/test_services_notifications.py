@@ -427,7 +427,9 @@ def test_death_removes_the_member_and_frees_the_survivor(in_nakatosa: None, cler
         "届出人": "妻",
     }
     assert hanako.spouse_key is None and hanako.spouse_role == "妻"
-    assert fields_of(Entry.objects.get(member=hanako, kind=EntryKind.SPOUSE_DEATH)) == {"配偶者の死亡日": "令和8年11月1日"}
+    assert fields_of(Entry.objects.get(member=hanako, kind=EntryKind.SPOUSE_DEATH)) == {
+        "配偶者の死亡日": "令和8年11月1日"
+    }
     koseki.refresh_from_db()
     assert koseki.status == KosekiStatus.CURRENT and koseki.head_name == "山田\u3000太郎"
     assert audit_actions()[-1] == "koseki.death"
