@@ -34,7 +34,7 @@ from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
 from koseki import pdf
 from koseki.errors import KosekiRuleError, MemberNotFound
-from koseki.fuhyo import active_towns
+from koseki.fuhyo import active_towns, certified_lines
 from koseki.models import (
     CertificateIssuance,
     CertificateKind,
@@ -230,7 +230,8 @@ def certificate_layout(
     if kind == CertificateKind.FUHYO:
         by_member: dict[int, list[FuhyoEntry]] = {}
         for line in fuhyo_lines:
-            by_member.setdefault(line.member_id, []).append(line)
+            if not line.is_struck:  # a struck line (消除) is history, never certified
+                by_member.setdefault(line.member_id, []).append(line)
         persons = [_fuhyo_person(view.member, by_member.get(view.member.pk, [])) for view in views]
         register_sections: list[pdf.Section] = []
         person_heading, sections_heading = "附票に記録されている者", "住所の履歴"
@@ -535,7 +536,8 @@ def record_issuance(
     year, serial, number = next_number(today)
     raw_code = new_verification_code()
     code = format_code(raw_code)
-    fuhyo = list(FuhyoEntry.objects.filter(koseki=koseki)) if kind == CertificateKind.FUHYO else []
+    # 附票の写し: struck lines (消除, their 異動 cancelled) are not certified.
+    fuhyo = certified_lines(koseki=koseki) if kind == CertificateKind.FUHYO else []
     layout = certificate_layout(
         register=register,
         kind=kind,
@@ -593,7 +595,7 @@ def preview_certificate(
     covered = covered_members(register=register, kind=kind, members=members)
     if kind == CertificateKind.FUHYO:
         ensure_fuhyo_not_blocked(actor=actor, koseki=register.koseki, members=covered, purpose=purpose, preview=True)
-    fuhyo = list(FuhyoEntry.objects.filter(koseki=register.koseki)) if kind == CertificateKind.FUHYO else []
+    fuhyo = certified_lines(koseki=register.koseki) if kind == CertificateKind.FUHYO else []
     layout = certificate_layout(
         register=register,
         kind=kind,

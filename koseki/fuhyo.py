@@ -14,6 +14,12 @@ never typed in by the koseki clerk: the 住所地 sends every change it records 
 No signals: the resident register calls this module explicitly, so the link is visible where it happens.
 A notice that finds no person in the 本籍地's registers writes nothing and is logged (info) — the clerk of
 the 住所地 is not stopped by a mismatch in another register (the 本籍地 resolves it by 職権).
+
+Each line names the 異動 that caused it (``source_reference``, ``"<schema>:<ChangeEvent id>"``). When the
+住所地 cancels that 異動 (異動の取消し), ``resident_records.services.cancel_event`` calls
+``strike_lines_of_event``: 住基法 第19条第1項 has the 住所地 notify the 本籍地 of a 消除 or 記載の修正 just as of
+a 記載, so the lines are struck (消除) with the reason in whichever town holds them — never deleted, as the
+附票 keeps its history — and the 附票の写し no longer certifies them.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.db.models import F
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from common import audit
+from common.errors import ValidationFailed
 from common.tenancy import current_schema
 from common.text import normalize_search_text
 from koseki.models import FuhyoEntry, Koseki, KosekiStatus, Member
@@ -39,6 +47,8 @@ logger = logging.getLogger(__name__)
 AUDIT_LABELS = {
     "koseki.fuhyo_update": "戸籍: 附票の記載(住所地からの通知)",
     "koseki.fuhyo_notice": "戸籍: 附票記載事項の通知(他町の本籍地へ)",
+    "koseki.fuhyo_strike": "戸籍: 附票の記載の消除(住所地の異動の取消し)",
+    "koseki.fuhyo_strike_notice": "戸籍: 附票の記載の消除の通知(他町の本籍地へ)",
 }
 
 # What the 住所地 tells the 本籍地 (source_event of the line).
@@ -49,6 +59,8 @@ EVENT_IMPORT = "移行"
 
 PURPOSE_UPDATE = "戸籍の附票の記載(住基法第19条の通知による)"
 PURPOSE_NOTICE = "戸籍の附票記載事項通知(住基法第19条第1項)"
+PURPOSE_STRIKE = "戸籍の附票の記載の消除(住所地における異動の取消しによる)"
+PURPOSE_STRIKE_NOTICE = "戸籍の附票の記載の消除の通知(住所地における異動の取消し)"
 
 
 def _normalized(text: str) -> str:
@@ -78,13 +90,26 @@ def town_for_honseki(honseki: str, *, towns: Sequence[Municipality] | None = Non
     return best
 
 
+def event_reference(event_id: int, *, schema: str | None = None) -> str:
+    """How a line names the 異動 that caused it: ``"<schema>:<ChangeEvent id>"`` (ids repeat across towns)."""
+    return f"{schema or current_schema()}:{event_id}"
+
+
 def fuhyo_lines(*, koseki: Koseki) -> list[FuhyoEntry]:
-    """The 附票 of one koseki: each member's lines in 記載順, oldest address first (history kept)."""
+    """The 附票 of one koseki: each member's lines in 記載順, oldest address first (history kept).
+
+    Struck lines (消除) are included, as the register page shows them struck with the reason.
+    """
     return list(
         FuhyoEntry.objects.filter(koseki=koseki)
         .select_related("member")
         .order_by("member__position", "address_set_on", "id")
     )
+
+
+def certified_lines(*, koseki: Koseki) -> list[FuhyoEntry]:
+    """The lines a 附票の写し certifies: those in force, without the struck ones (消除された記載は証明しない)."""
+    return [line for line in fuhyo_lines(koseki=koseki) if not line.is_struck]
 
 
 def _find_member(
@@ -124,7 +149,8 @@ def _already_recorded(member: Member, address: str, address_set_on: date, event:
     The 転入 notice of the new 住所地 carries the address as that town registered it, so a 転出 notice for
     the same day adds nothing; a repeated notice of the same address and date is ignored too.
     """
-    same_day = FuhyoEntry.objects.filter(member=member, address_set_on=address_set_on)
+    # A struck line (its 異動 was cancelled) no longer says anything: the corrected 異動 writes its own line.
+    same_day = FuhyoEntry.objects.filter(member=member, address_set_on=address_set_on, is_struck=False)
     if event == EVENT_MOVE_OUT and same_day.exists():
         return True
     return any(_normalized(line.address) == _normalized(address) for line in same_day)
@@ -143,6 +169,7 @@ def _write_line(
     address_set_on: date,
     event: str,
     source: Municipality | None,
+    source_reference: str,
 ) -> FuhyoEntry | None:
     """In the 本籍地's schema: find the person and add the line (audited there)."""
     member = _find_member(
@@ -167,6 +194,7 @@ def _write_line(
         address_set_on=address_set_on,
         source_town_code=(source.code or "") if source is not None else "",
         source_event=event,
+        source_reference=source_reference,
     )
     audit.record(
         actor=actor,
@@ -180,6 +208,7 @@ def _write_line(
             "event": event,
             "address_set_on": address_set_on.isoformat(),
             "source_town_code": line.source_town_code,
+            "source_reference": source_reference,
         },
     )
     return line
@@ -197,15 +226,17 @@ def record_address_change(
     address_set_on: date,
     event: str,
     source_schema: str,
+    source_reference: str = "",
     head_name: str = "",
     towns: Sequence[Municipality] | None = None,
 ) -> FuhyoEntry | None:
     """Record a resident's new address in the 附票 of the koseki of their 本籍 (住基法 第19条第1項).
 
     Runs inside the caller's transaction (the resident register's 異動): if the 異動 rolls back, so does the
-    line, in either town. ``head_name`` is the 筆頭者 from the 住民票 (narrows a match by name); ``towns``
-    lets a caller notifying several residents read the town list once. Returns the line, or None when the
-    本籍 is not on the platform, the person is not found, or the line is already there.
+    line, in either town. ``source_reference`` names the 異動 (``event_reference``), so that cancelling it
+    strikes the line (``strike_lines_of_event``). ``head_name`` is the 筆頭者 from the 住民票 (narrows a match
+    by name); ``towns`` lets a caller notifying several residents read the town list once. Returns the line,
+    or None when the 本籍 is not on the platform, the person is not found, or the line is already there.
     """
     address = " ".join((address or "").split())
     if not (honseki or "").strip() or not address:
@@ -220,7 +251,7 @@ def record_address_change(
         return _write_line(
             actor=actor, resident_code=resident_code, family_name=family_name, given_name=given_name,
             birth_date=birth_date, honseki=honseki, head_name=head_name, address=address,
-            address_set_on=address_set_on, event=event, source=source,
+            address_set_on=address_set_on, event=event, source=source, source_reference=source_reference,
         )  # fmt: skip
 
     if home.schema_name == source_schema:
@@ -240,6 +271,7 @@ def record_address_change(
                 "to_schema": home.schema_name,
                 "event": event,
                 "address_set_on": address_set_on.isoformat(),
+                "source_reference": source_reference,
             },
         )
     return line
@@ -255,12 +287,15 @@ def record_resident_moves(
     actor: Person | None,
     residents: Iterable[Resident],
     event: str,
+    source_reference: str,
     moved_out: bool = False,
 ) -> list[FuhyoEntry]:
     """``record_address_change`` for each Japanese resident of one 異動 (the resident register's one call).
 
     For a 転出 (``moved_out``) the new address is the 転出先 and the date the day of the move; otherwise the
-    resident's current 住所 and 住所を定めた年月日. Foreign residents have no 本籍 (住基法 第30条の45).
+    resident's current 住所 and 住所を定めた年月日. ``source_reference`` is the 異動's ``event_reference``
+    (required: a line that cannot be traced to its 異動 could not be struck when the 異動 is cancelled).
+    Foreign residents have no 本籍 (住基法 第30条の45).
     """
     source_schema = current_schema()
     towns: list[Municipality] | None = None
@@ -279,8 +314,100 @@ def record_resident_moves(
             actor=actor, resident_code=resident.resident_code, family_name=resident.family_name,
             given_name=resident.given_name, birth_date=resident.birth_date, honseki=resident.domicile,
             head_name=resident.domicile_head, address=address, address_set_on=set_on, event=event,
-            source_schema=source_schema, towns=towns,
+            source_schema=source_schema, source_reference=source_reference, towns=towns,
         )  # fmt: skip
         if line is not None:
             lines.append(line)
     return lines
+
+
+def _strike_here(*, actor: Person | None, reference: str, reason: str, cancelled_in: str) -> list[FuhyoEntry]:
+    """In one town's schema: strike the lines the 異動 caused that are still in force (audited there).
+
+    Locked first, so two cancellations racing cannot strike a line twice; a line already struck is left as it
+    is (its first reason stands), which makes a repeated call a no-op.
+    """
+    found = list(
+        FuhyoEntry.objects.select_for_update(of=("self",))
+        .select_related("koseki", "member")
+        .filter(source_reference=reference, is_struck=False)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for line in found:
+        line.is_struck = True
+        line.struck_at = now
+        # The register page and the audit trail say which 異動 of which town was cancelled, and why.
+        line.struck_reason = f"{cancelled_in}における{line.source_event or '異動'}の取消し({reason})"[:200]
+        line.save(update_fields=["is_struck", "struck_at", "struck_reason"])
+        audit.record(
+            actor=actor,
+            action="koseki.fuhyo_strike",
+            obj=("koseki.Koseki", line.koseki.pk, line.koseki.number),
+            purpose=PURPOSE_STRIKE,
+            personal_data=True,
+            details={
+                "fuhyo_entry": line.pk,
+                "member_position": line.member.position,
+                "event": line.source_event,
+                "address_set_on": line.address_set_on.isoformat(),
+                "source_reference": reference,
+                "reason": line.struck_reason,
+            },
+        )
+    return found
+
+
+def strike_lines_of_event(
+    *,
+    actor: Person | None,
+    reference: str,
+    reason: str,
+    towns: Sequence[Municipality] | None = None,
+) -> list[FuhyoEntry]:
+    """Strike (消除) the 附票 lines written for a 異動 of this town that is being cancelled (住基法 第19条第1項).
+
+    Called explicitly by ``resident_records.services.cancel_event`` inside its transaction, so the lines are
+    struck if and only if the cancellation commits. ``reference`` is the cancelled 異動's ``event_reference``;
+    it must name an event of this town (a town corrects only what it notified). The lines are looked up here
+    (本籍 in this town) and in the other towns on the platform through ``schema_context`` — the same one
+    cross-town path as ``record_address_change``, audited in both towns (``koseki.fuhyo_strike`` where the line
+    is, ``koseki.fuhyo_strike_notice`` here). A 異動 that wrote no line strikes nothing and writes no audit row.
+
+    Returns the struck lines; those of another town were read in its schema (their related objects are loaded,
+    but nothing further should be queried through them here).
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationFailed("消除の理由を入力してください。", code="reason_required")
+    here = current_schema()
+    if not reference.startswith(f"{here}:"):
+        # A programming error, not a clerk's input: striking another town's notices would bypass its own 取消し.
+        raise ValueError(f"the 異動 {reference!r} is not an event of this town ({here})")
+    towns = active_towns() if towns is None else towns
+    this_town = next((t for t in towns if t.schema_name == here), None)
+    cancelled_in = this_town.name if this_town is not None else "住所地"
+    struck = _strike_here(actor=actor, reference=reference, reason=reason, cancelled_in=cancelled_in)
+    for town in towns:
+        if town.schema_name == here:
+            continue
+        # The 本籍地 on the platform: the one cross-town write of this module, as for the notice itself.
+        with schema_context(town.schema_name):
+            there = _strike_here(actor=actor, reference=reference, reason=reason, cancelled_in=cancelled_in)
+        for line in there:
+            audit.record(
+                actor=actor,
+                action="koseki.fuhyo_strike_notice",
+                obj=("koseki.FuhyoEntry", line.pk, f"{town.name} 附票"),
+                purpose=PURPOSE_STRIKE_NOTICE,
+                personal_data=True,
+                details={
+                    "to_town_code": town.code or "",
+                    "to_schema": town.schema_name,
+                    "event": line.source_event,
+                    "address_set_on": line.address_set_on.isoformat(),
+                    "source_reference": reference,
+                },
+            )
+        struck.extend(there)
+    return struck

@@ -388,7 +388,12 @@ def _enter(
     _household_record(household, event)
     _audit(actor, event, residents)
     # 住基法 第19条第1項: the new address goes to the 附票 of the 本籍地 (this town or the other on the platform).
-    fuhyo.record_resident_moves(actor=actor, residents=residents, event=event.get_kind_display())
+    fuhyo.record_resident_moves(
+        actor=actor,
+        residents=residents,
+        event=event.get_kind_display(),
+        source_reference=fuhyo.event_reference(event.pk),
+    )
     return event
 
 
@@ -431,7 +436,12 @@ def record_change_of_address(
     _household_record(locked, event)
     _audit(actor, event, members)
     # 住基法 第19条第1項: the 転居 is notified to the 附票 of each member's 本籍地.
-    fuhyo.record_resident_moves(actor=actor, residents=members, event=fuhyo.EVENT_CHANGE_OF_ADDRESS)
+    fuhyo.record_resident_moves(
+        actor=actor,
+        residents=members,
+        event=fuhyo.EVENT_CHANGE_OF_ADDRESS,
+        source_reference=fuhyo.event_reference(event.pk),
+    )
     return event
 
 
@@ -783,7 +793,13 @@ def confirm_move_out(
     _audit(actor, event, [*leaving, *remaining] if successor else leaving)
     # 住基法 第19条第1項: on confirmation the 転出先 is the address the 附票 records (as of the move); a 転入 in the
     # other town on the platform has usually sent the same move already, and the 附票 keeps it once.
-    fuhyo.record_resident_moves(actor=actor, residents=leaving, event=fuhyo.EVENT_MOVE_OUT, moved_out=True)
+    fuhyo.record_resident_moves(
+        actor=actor,
+        residents=leaving,
+        event=fuhyo.EVENT_MOVE_OUT,
+        source_reference=fuhyo.event_reference(event.pk),
+        moved_out=True,
+    )
     return event
 
 
@@ -1264,4 +1280,7 @@ def cancel_event(*, actor: Person | None, event_id: int, reason: str) -> ChangeE
             _bump(household, head_id=record.head_id, dissolved_on=dissolved_on)
         _household_record(household, event, effective_on=target.event_date)
     _audit(actor, event, residents)
+    # 住基法 第19条第1項: the 附票 lines the cancelled 異動 notified are struck (消除) with this reason, here or in
+    # the 本籍地 on the platform, in this transaction; the 附票 keeps them as history but no longer certifies them.
+    fuhyo.strike_lines_of_event(actor=actor, reference=fuhyo.event_reference(target.pk), reason=reason)
     return event
