@@ -417,7 +417,8 @@ def enter_member(
         )
         transcribe_entries(source, member, kinds=(EntryKind.BIRTH,))
         copy_furigana_history(source, member)
-    latest = FuhyoEntry.objects.filter(member=source).order_by("-address_set_on", "-id").first()
+    # The current address follows the person; a struck (cancelled) line is not an address.
+    latest = FuhyoEntry.objects.filter(member=source, is_struck=False).order_by("-address_set_on", "-id").first()
     if latest is not None:
         FuhyoEntry.objects.create(
             koseki=koseki,
@@ -426,6 +427,8 @@ def enter_member(
             address_set_on=latest.address_set_on,
             source_town_code=latest.source_town_code,
             source_event=latest.source_event,
+            # Cancelling the 異動 later strikes this copy too (koseki.fuhyo.strike_lines_of_event).
+            source_reference=latest.source_reference,
         )
     return member
 

@@ -278,6 +278,11 @@ def _snapshot(members: list[Member]) -> list[_MovingMember]:
                 "address_set_on": line.address_set_on,
                 "source_town_code": line.source_town_code,
                 "source_event": line.source_event,
+                # The 附票 moves whole: struck lines stay struck, references keep cancellations working.
+                "source_reference": line.source_reference,
+                "is_struck": line.is_struck,
+                "struck_at": line.struck_at,
+                "struck_reason": line.struck_reason,
             }
         )
     return [

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from koseki import selectors, services
 from koseki.errors import (
@@ -33,6 +34,7 @@ from koseki.models import (
     CompiledReason,
     Entry,
     EntryKind,
+    FuhyoEntry,
     FuriganaRecord,
     FuriganaStatus,
     Koseki,
@@ -255,6 +257,27 @@ def test_marriage_compiles_a_new_koseki_and_removes_both_from_their_parents(in_n
     assert set(notification.koseki_numbers) == {groom_family.number, bride_family.number, couple.number}
     assert audit_actions()[-1] == "koseki.marriage"
     assert couple in selectors.search_koseki(query="やまだあい")
+
+
+def test_a_spouse_entering_a_new_koseki_takes_the_current_fuhyo_address_only(in_nakatosa: None, clerk: Person) -> None:
+    groom_family = yamada_family()
+    ichiro = members_of(groom_family)[2]
+    bride = members_of(single_head("花", family_name="高橋", family_name_kana="タカハシ", sex="2"))[0]
+    kept = FuhyoEntry.objects.create(
+        koseki=groom_family, member=ichiro, address="高知県高岡郡中土佐町久礼10", address_set_on=date(2020, 4, 1),
+        source_event="転居", source_reference="nakatosa:7",
+    )  # fmt: skip
+    FuhyoEntry.objects.create(
+        koseki=groom_family, member=ichiro, address="高知県高岡郡中土佐町久礼99", address_set_on=date(2024, 4, 1),
+        source_event="転居", source_reference="nakatosa:8", is_struck=True, struck_at=timezone.now(),
+        struck_reason="転居の取消し",
+    )  # fmt: skip
+    notification = marry(clerk, ichiro, bride, new_honseki="高知県高岡郡中土佐町上ノ加江5番地")
+
+    couple = Koseki.objects.get(number=notification.details["koseki_number"])
+    husband = members_of(couple)[0]
+    line = FuhyoEntry.objects.get(member=husband)  # a cancelled (struck) address is not carried as current
+    assert (line.address, line.source_reference, line.is_struck) == (kept.address, "nakatosa:7", False)
 
 
 def test_marriage_into_the_head_s_koseki_article_16_proviso(in_nakatosa: None, clerk: Person) -> None:

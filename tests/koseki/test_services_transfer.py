@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from common.models import AuditEvent
@@ -69,7 +70,12 @@ def _with_history(koseki: Koseki) -> None:
     taro = members_of(koseki)[0]
     FuhyoEntry.objects.create(
         koseki=koseki, member=taro, address="高知県高岡郡中土佐町久礼1234", address_set_on=date(2010, 4, 1),
-        source_town_code="394017", source_event="転入",
+        source_town_code="394017", source_event="転入", source_reference="nakatosa:41",
+    )  # fmt: skip
+    FuhyoEntry.objects.create(
+        koseki=koseki, member=taro, address="高知県高岡郡中土佐町久礼9999", address_set_on=date(2012, 4, 1),
+        source_town_code="394017", source_event="転居", source_reference="nakatosa:42",
+        is_struck=True, struck_at=timezone.now(), struck_reason="転居の取消し",
     )  # fmt: skip
     FuriganaRecord.objects.create(
         member=taro, family_name_kana="ヤマダ", given_name_kana="タロウ", status=FuriganaStatus.NOTIFIED,
@@ -110,7 +116,13 @@ def test_transfer_to_the_other_town_moves_the_register_and_audits_both(in_nakato
         }
         assert Entry.objects.filter(member=moved[0], kind=EntryKind.BIRTH).count() == 1
         assert Entry.objects.filter(member=moved[0], kind=EntryKind.MARRIAGE).count() == 1
-        assert FuhyoEntry.objects.get(member=moved[0]).address == "高知県高岡郡中土佐町久礼1234"
+        # The 附票 moves whole: the struck line stays struck, references keep later cancellations working.
+        lines = list(FuhyoEntry.objects.filter(member=moved[0]).order_by("address_set_on"))
+        assert [(line.address, line.is_struck, line.source_reference) for line in lines] == [
+            ("高知県高岡郡中土佐町久礼1234", False, "nakatosa:41"),
+            ("高知県高岡郡中土佐町久礼9999", True, "nakatosa:42"),
+        ]
+        assert lines[1].struck_reason == "転居の取消し"
         assert FuriganaRecord.objects.get(member=moved[0]).status == FuriganaStatus.NOTIFIED
         received = Notification.objects.get(kind=NotificationKind.TRANSFER_IN)
         assert received.details["source_koseki_number"] == koseki.number
