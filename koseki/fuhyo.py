@@ -260,21 +260,27 @@ def record_address_change(
     with schema_context(home.schema_name):
         line = write()
     if line is not None:
-        audit.record(
-            actor=actor,
-            action="koseki.fuhyo_notice",
-            obj=("koseki.FuhyoEntry", line.pk, f"{home.name} 附票"),
-            purpose=PURPOSE_NOTICE,
-            personal_data=True,
-            details={
-                "to_town_code": home.code or "",
-                "to_schema": home.schema_name,
-                "event": event,
-                "address_set_on": address_set_on.isoformat(),
-                "source_reference": source_reference,
-            },
-        )
+        _audit_sent(actor=actor, action="koseki.fuhyo_notice", purpose=PURPOSE_NOTICE, line=line, town=home)
     return line
+
+
+def _audit_sent(*, actor: Person | None, action: str, purpose: str, line: FuhyoEntry, town: Municipality) -> None:
+    """The sending town's half of a cross-town 附票 write: what went to which town (the line's own audit row
+    is written there)."""
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=("koseki.FuhyoEntry", line.pk, f"{town.name} 附票"),
+        purpose=purpose,
+        personal_data=True,
+        details={
+            "to_town_code": town.code or "",
+            "to_schema": town.schema_name,
+            "event": line.source_event,
+            "address_set_on": line.address_set_on.isoformat(),
+            "source_reference": line.source_reference,
+        },
+    )
 
 
 def full_address(resident: Resident) -> str:
@@ -395,19 +401,8 @@ def strike_lines_of_event(
         with schema_context(town.schema_name):
             there = _strike_here(actor=actor, reference=reference, reason=reason, cancelled_in=cancelled_in)
         for line in there:
-            audit.record(
-                actor=actor,
-                action="koseki.fuhyo_strike_notice",
-                obj=("koseki.FuhyoEntry", line.pk, f"{town.name} 附票"),
-                purpose=PURPOSE_STRIKE_NOTICE,
-                personal_data=True,
-                details={
-                    "to_town_code": town.code or "",
-                    "to_schema": town.schema_name,
-                    "event": line.source_event,
-                    "address_set_on": line.address_set_on.isoformat(),
-                    "source_reference": reference,
-                },
+            _audit_sent(
+                actor=actor, action="koseki.fuhyo_strike_notice", purpose=PURPOSE_STRIKE_NOTICE, line=line, town=town
             )
         struck.extend(there)
     return struck
