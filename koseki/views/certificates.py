@@ -1,0 +1,135 @@
+"""証明書の交付 (確認 with the 見本, then 発行) and the day's 交付履歴."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods
+
+from common.dates import local_today
+from common.errors import ApplicationError
+from koseki import certificates
+from koseki.forms import CertificateForm
+from koseki.models import CertificateIssuance, CertificateKind, Koseki, Member, RequesterRelation
+from koseki.views.common import clerk_only, current_purpose, pdf_download, request_actor
+
+PREVIEW_SESSION_KEY = "koseki.certificate_preview"
+# The 見本 is framed by this site's confirmation page (see resident_records.views.certificate_preview_view).
+PREVIEW_CSP = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
+
+
+def _certificate_form(request: HttpRequest, koseki: Koseki, members: Sequence[Member]) -> CertificateForm:
+    data = request.POST if request.method == "POST" else None
+    return CertificateForm(
+        data, members=members, closed=koseki.is_closed, initial={"purpose": current_purpose(request)}
+    )
+
+
+def _chosen(members: Sequence[Member], ids: Iterable[Any]) -> list[Member]:
+    wanted = {str(i) for i in ids}
+    return [m for m in members if str(m.pk) in wanted]
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two steps: 確認 with the 見本 (PDF marked 見本, nothing recorded), then 発行, which returns the PDF."""
+    koseki = get_object_or_404(Koseki, pk=pk)
+    members = list(Member.objects.filter(koseki=koseki).order_by("position"))
+    form = _certificate_form(request, koseki, members)
+    context: dict[str, Any] = {"form": form, "koseki": koseki}
+    if request.method != "POST" or request.POST.get("step") == "edit":
+        return render(request, "koseki/certificate.html", context)
+    if not form.is_valid():
+        return render(request, "koseki/certificate.html", context, status=400)
+    data = form.cleaned_data
+    kind = data["kind"]
+    # 全部事項 covers everyone; a 個人事項証明書 (and optionally a 附票の写し) only the chosen persons.
+    chosen = _chosen(members, data["members"]) if kind in (CertificateKind.INDIVIDUAL, CertificateKind.FUHYO) else []
+    if request.POST.get("step") != "issue":
+        # The 見本 is fetched by the <iframe> with GET: what to print stays in the session, not in the URL.
+        request.session[PREVIEW_SESSION_KEY] = {
+            **request.session.get(PREVIEW_SESSION_KEY, {}),
+            str(koseki.pk): {"kind": kind, "members": [m.pk for m in chosen], "purpose": data["purpose"]},
+        }
+        context.update(
+            confirm=True,
+            chosen=chosen,
+            kind_label=CertificateKind(kind).label,
+            relation_label=RequesterRelation(data["requester_relation"]).label,
+            preview_url=reverse("koseki:certificate_preview", args=[koseki.pk]),
+        )
+        return render(request, "koseki/certificate.html", context)
+    try:
+        issued = certificates.issue_certificate(
+            actor=request_actor(request),
+            koseki=koseki,
+            kind=kind,
+            members=chosen or None,
+            requester_name=data["requester_name"],
+            requester_relation=data["requester_relation"],
+            id_document=data["id_document"],
+            purpose=data["purpose"],
+        )
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "koseki/certificate.html", context, status=exc.status_code)
+    _forget_preview(request, koseki.pk)
+    return pdf_download(issued.pdf, issued.issuance)
+
+
+def _forget_preview(request: HttpRequest, koseki_id: int) -> None:
+    stored = dict(request.session.get(PREVIEW_SESSION_KEY, {}))
+    if stored.pop(str(koseki_id), None) is not None:
+        request.session[PREVIEW_SESSION_KEY] = stored
+
+
+@require_http_methods(["GET"])
+@clerk_only
+@xframe_options_sameorigin
+def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 見本 PDF of the certificate being confirmed (no 発行番号, no code, no 交付履歴 row)."""
+    koseki = get_object_or_404(Koseki, pk=pk)
+    stored = request.session.get(PREVIEW_SESSION_KEY, {}).get(str(koseki.pk))
+    if not isinstance(stored, dict):
+        raise Http404("確認中の証明書がありません。")
+    chosen = list(Member.objects.filter(koseki=koseki, pk__in=stored.get("members", [])).order_by("position"))
+    try:
+        document = certificates.preview_certificate(
+            actor=request_actor(request),
+            koseki=koseki,
+            kind=str(stored.get("kind", "")),
+            members=chosen or None,
+            purpose=str(stored.get("purpose", "")),
+        )
+    except ApplicationError as exc:
+        _forget_preview(request, koseki.pk)
+        return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="koseki-preview.pdf"'
+    response["Cache-Control"] = "no-store"
+    # What django-csp's csp_replace decorator sets (its typing does not allow a view with URL arguments).
+    setattr(response, "_csp_replace", PREVIEW_CSP)  # noqa: B010
+    return response
+
+
+@require_http_methods(["GET"])
+def issuance_list_view(request: HttpRequest) -> HttpResponse:
+    """今日の交付履歴 with the fees per kind: the counter's daily cash report (窓口の現金日計)."""
+    today = local_today()
+    summary = certificates.daily_issuances(day=today)
+    return render(
+        request,
+        "koseki/issuances.html",
+        {
+            "today": today,
+            "issuances": CertificateIssuance.objects.filter(issued_at__date=today),
+            "summary": summary,
+            "nav": "issuances",
+        },
+    )

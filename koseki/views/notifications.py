@@ -1,0 +1,493 @@
+"""届出 (出生, 婚姻, 離婚, 死亡, 分籍, 転籍, 養子縁組, 振り仮名) and 職権訂正.
+
+Every 届出 page has the same life: a form (with a party picker where the other party is searched in this town's
+registers), one service call filed by the clerk with the 届出日・届出人・資格, and on success the register the
+届出 ended in. ``_notification_page`` runs that life; each view only says what its 届出 records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from common import audit
+from common.dates import local_today
+from common.errors import ApplicationError
+from common.tenancy import current_schema
+from common.text import normalize_search_text
+from common.wareki import to_wareki
+from koseki import selectors, services
+from koseki.forms import (
+    AdoptionForm,
+    BirthForm,
+    CorrectionForm,
+    DeathForm,
+    DivorceForm,
+    FuriganaForm,
+    MarriageForm,
+    NotificationForm,
+    SplitForm,
+    TransferForm,
+)
+from koseki.models import Entry, Koseki, Member, Notification
+from koseki.views.common import (
+    clerk_only,
+    current_purpose,
+    entry_rows,
+    other_towns,
+    remember_purpose,
+    request_actor,
+)
+from tenants.models import Municipality
+
+PICKER_LIMIT = 20
+NOTIFIER_FIELDS = ["notified_on", "notifier_name", "notifier_capacity"]
+
+# What a view hands to ``_notification_page``: the form's cleaned data and the filing keywords every service takes
+# (actor, notified_on, notifier_name, notifier_capacity) -> the Notification the service recorded.
+RecordCall = Callable[[dict[str, Any], dict[str, Any]], Notification]
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    title: str
+    lead: str
+    submit: str
+    # (legend, field names) of what this 届出 records; the 「届出」 section (NOTIFIER_FIELDS) follows on every page.
+    sections: Sequence[tuple[str, Sequence[str]]]
+    find_fields: Sequence[str] = ()
+
+
+def _initial(**extra: Any) -> dict[str, Any]:
+    return {"notified_on": to_wareki(local_today()), **extra}
+
+
+def _finding(request: HttpRequest) -> bool:
+    """The clerk pressed 「検索」 of a party picker: show the candidates, do not file yet."""
+    return request.method == "POST" and request.POST.get("step") == "find"
+
+
+def _bound_or_shown(request: HttpRequest, form_class: type[NotificationForm], **kwargs: Any) -> NotificationForm:
+    """Bound to the POST when filing; while searching a party, an unbound form showing what was typed."""
+    if _finding(request):
+        return form_class(initial={**kwargs.pop("initial", {}), **request.POST.dict()}, **kwargs)
+    return form_class(request.POST if request.method == "POST" else None, **kwargs)
+
+
+def _candidates(request: HttpRequest, query: str, *, label: str, exclude: Member | None = None) -> list[Member]:
+    """Members of this town's current registers matching the typed name or furigana (a read, audited)."""
+    query = " ".join(query.split())
+    if not query:
+        return []
+    registers = selectors.search_koseki(query=query, include_closed=False, limit=PICKER_LIMIT)
+    members = list(
+        Member.objects.filter(koseki__in=registers, is_removed=False)
+        .select_related("koseki")
+        .order_by("koseki_id", "position")
+    )
+    if exclude is not None:
+        members = [m for m in members if m.person_key != exclude.person_key]
+    needle = normalize_search_text(query)
+    matching = [m for m in members if needle in m.search_text] or members
+    if matching:
+        audit.record(
+            actor=request_actor(request),
+            action="koseki.search",
+            purpose=current_purpose(request) or f"{label}の受付",
+            personal_data=True,
+            details={"picker": label, "results": len(matching)},
+        )
+    return matching
+
+
+def _chosen_member(value: Any) -> Member | None:
+    if not value:
+        return None
+    return Member.objects.select_related("koseki").filter(pk=int(value), is_removed=False).first()
+
+
+def _member_or_404(pk: int) -> Member:
+    return get_object_or_404(Member.objects.select_related("koseki"), pk=pk)
+
+
+def _filing(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """Who accepted the 届出 and the 受付帳 particulars every 届出 carries (届出日, 届出人, 届出人の資格)."""
+    return {
+        "actor": request_actor(request),
+        "notified_on": data["notified_on"],
+        "notifier_name": data["notifier_name"],
+        "notifier_capacity": data["notifier_capacity"],
+    }
+
+
+def _after_notification(request: HttpRequest, notification: Notification, *, fallback: Koseki) -> HttpResponse:
+    """Back to the register the 届出 ended in: the newest current one it touched, else the one it started from."""
+    label = notification.get_kind_display()
+    messages.success(request, f"{label}を受理しました(受付番号 {notification.number})。")
+    if not current_purpose(request):
+        remember_purpose(request, f"{label}の処理")
+    numbers = [str(n) for n in notification.koseki_numbers or []]
+    touched = {k.number: k for k in Koseki.objects.filter(number__in=numbers)}
+    for number in reversed(numbers):
+        target = touched.get(number)
+        if target is not None and not target.is_closed:
+            return redirect("koseki:register", pk=target.pk)
+    return redirect("koseki:register", pk=fallback.pk)
+
+
+def _notification_page(
+    request: HttpRequest,
+    form: NotificationForm,
+    page: NotificationPage,
+    *,
+    koseki: Koseki,
+    member: Member | None,
+    call: RecordCall,
+) -> HttpResponse:
+    """Validate, call the one service; a refusal (KosekiRuleError …) is shown as a form error, nothing written."""
+    status = 200
+    if request.method == "POST" and not _finding(request) and form.is_valid():
+        data = form.cleaned_data
+        try:
+            notification = call(data, _filing(request, data))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code if 400 <= exc.status_code < 500 else 400
+        else:
+            return _after_notification(request, notification, fallback=koseki)
+    elif request.method == "POST" and not _finding(request):
+        status = 400
+    sections = [
+        (legend, [form[name] for name in names if name in form.fields])
+        for legend, names in [*page.sections, ("届出", NOTIFIER_FIELDS)]
+    ]
+    return render(
+        request,
+        "koseki/notification.html",
+        {
+            "form": form,
+            "title": page.title,
+            "lead": page.lead,
+            "submit": page.submit,
+            "sections": sections,
+            "find_fields": [f"{name}_query" for name in page.find_fields],
+            "koseki": koseki,
+            "member": member,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """出生届 (戸籍法 第49条): the parents are chosen among this register's members."""
+    koseki = get_object_or_404(Koseki, pk=pk)
+    parents = list(Member.objects.filter(koseki=koseki, is_removed=False).select_related("koseki").order_by("position"))
+    form = _bound_or_shown(request, BirthForm, parents=parents, initial=_initial(notifier_capacity="父"))
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        return services.record_birth(
+            mother=_chosen_member(data["mother"]),
+            father=_chosen_member(data["father"]),
+            given_name=data["given_name"],
+            given_name_kana=data["given_name_kana"],
+            family_name_kana=data["family_name_kana"],
+            sex=data["sex"],
+            birth_date=data["birth_date"],
+            birth_place=data["birth_place"],
+            **filing,
+        )
+
+    page = NotificationPage(
+        title="出生届",
+        lead="子は父母の氏を称して父母の戸籍に入ります(戸籍法 第18条)。筆頭者・配偶者以外の方に子が生まれたときは、"
+        "その方について新しい戸籍を編製します(第17条)。令和7年5月26日以後の出生は振り仮名が必要です。",
+        submit="出生届を受理する",
+        sections=[
+            ("子", ["given_name", "given_name_kana", "family_name_kana", "sex", "birth_date", "birth_place"]),
+            ("父母(この戸籍に記録されている方)", ["father", "mother"]),
+        ],
+    )
+    return _notification_page(request, form, page, koseki=koseki, member=None, call=call)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def marriage_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """婚姻届 (戸籍法 第74条): the other party is found in this town's registers or typed in (本町に戸籍がない方)."""
+    member = _member_or_404(pk)
+    candidates = [
+        m
+        for m in _candidates(request, request.POST.get("spouse_query", ""), label="婚姻届", exclude=member)
+        if m.sex != member.sex  # 民法 第739条 as the 婚姻届 is drawn: 夫 and 妻
+    ]
+    husband_side = member.sex == "1"
+    form = _bound_or_shown(
+        request,
+        MarriageForm,
+        candidates=candidates,
+        initial=_initial(
+            notifier_capacity="夫妻", surname_of="husband", spouse_source="member", married_on=to_wareki(local_today())
+        ),
+    )
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        other: Member | services.OutsidePerson | None
+        if data["spouse_source"] == "member":
+            other = _chosen_member(data["spouse"])
+            if other is None:
+                raise ApplicationError("選んだ相手方は既に除籍されています。もう一度検索してください。")
+        else:
+            other = services.OutsidePerson(sex="2" if husband_side else "1", **_outside(form))
+        husband, wife = (member, other) if husband_side else (other, member)
+        return services.record_marriage(
+            husband=husband,
+            wife=wife,
+            surname_of=data["surname_of"],
+            married_on=data["married_on"],
+            new_honseki=data["new_honseki"],
+            **filing,
+        )
+
+    page = NotificationPage(
+        title="婚姻届",
+        lead=f"{member.full_name}さん({'夫' if husband_side else '妻'})の婚姻を記載します。"
+        "夫婦について新しい戸籍を編製します。ただし、氏を称する方が既に筆頭者であるときは、"
+        "その戸籍に相手方が入籍します(戸籍法 第16条)。",
+        submit="婚姻届を受理する",
+        sections=[
+            ("婚姻の内容", ["married_on", "surname_of", "new_honseki"]),
+            ("相手方", ["spouse_source", "spouse_query", "spouse"]),
+            (
+                "相手方(本町の戸籍にない方の場合に入力)",
+                [n for n in MarriageForm.base_fields if n.startswith("outside_")],
+            ),
+        ],
+        find_fields=["spouse"],
+    )
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+
+
+def _outside(form: forms.Form) -> dict[str, Any]:
+    assert isinstance(form, MarriageForm)
+    return form.outside_values()
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """協議離婚届 (戸籍法 第76条): the spouse is the one recorded with this member in the register."""
+    member = _member_or_404(pk)
+    spouse = _spouse_of(member)
+    form = _bound_or_shown(
+        request, DivorceForm, initial=_initial(notifier_capacity="夫妻", divorced_on=to_wareki(local_today()))
+    )
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        if spouse is None:
+            raise ApplicationError(
+                "この方の配偶者が本町の戸籍に見つかりません。離婚届は配偶者と同じ戸籍に記載されている夫婦について処理します。"
+            )
+        husband, wife = (member, spouse) if member.spouse_role == "夫" else (spouse, member)
+        return services.record_divorce(
+            husband=husband,
+            wife=wife,
+            divorced_on=data["divorced_on"],
+            new_koseki=data["new_koseki"],
+            new_honseki=data["new_honseki"],
+            **filing,
+        )
+
+    partner = f"(配偶者: {spouse.full_name})" if spouse is not None else "(配偶者が見つかりません)"
+    page = NotificationPage(
+        title="離婚届",
+        lead=f"{member.full_name}さん{partner}の協議離婚を記載します。婚姻の際に氏を改めた方は婚姻前の戸籍に戻ります。"
+        "その戸籍が除籍されているとき、または申出があるときは新しい戸籍を編製します(戸籍法 第19条)。",
+        submit="離婚届を受理する",
+        sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki"])],
+    )
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+
+
+def _spouse_of(member: Member) -> Member | None:
+    if member.spouse_key is None:
+        return None
+    appearances = selectors.members_by_person_key(member.spouse_key)
+    same_register = [m for m in appearances if m.koseki_id == member.koseki_id and not m.is_removed]
+    current = same_register or [m for m in appearances if not m.is_removed]
+    return current[0] if current else None
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def death_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """死亡届 (戸籍法 第86条): the person is marked 除籍."""
+    member = _member_or_404(pk)
+    form = _bound_or_shown(request, DeathForm, initial=_initial())
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        return services.record_death(member=member, died_on=data["died_on"], death_place=data["death_place"], **filing)
+
+    page = NotificationPage(
+        title="死亡届",
+        lead=f"{member.full_name}さんの死亡を記載し、除籍します。最後の一人が除籍されると戸籍は除籍簿になります。",
+        submit="死亡届を受理する",
+        sections=[("死亡の内容", ["died_on", "death_place"])],
+    )
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def split_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """分籍届 (戸籍法 第21条): an adult who is neither 筆頭者 nor spouse gets a new koseki."""
+    member = _member_or_404(pk)
+    form = _bound_or_shown(request, SplitForm, initial=_initial(notifier_name=member.full_name))
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        return services.record_split(member=member, new_honseki=data["new_honseki"], **filing)
+
+    page = NotificationPage(
+        title="分籍届",
+        lead=f"{member.full_name}さんについて新しい戸籍を編製します。分籍できるのは成年(18歳以上)で、筆頭者・配偶者でない方です"
+        "(戸籍法 第21条)。",
+        submit="分籍届を受理する",
+        sections=[("分籍の内容", ["new_honseki"])],
+    )
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """転籍届 (戸籍法 第108条): within this town, or to the other town of the platform (the register moves)."""
+    koseki = get_object_or_404(Koseki, pk=pk)
+    here = Municipality.objects.filter(schema_name=current_schema()).first()
+    towns = [("", f"{here.name if here else 'この町'}(管内転籍)")] + [
+        (t.schema_name, f"{t.name}(管外転籍)") for t in other_towns()
+    ]
+    form = _bound_or_shown(request, TransferForm, towns=towns, initial=_initial(notifier_capacity="筆頭者"))
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        return services.record_transfer(
+            koseki=koseki,
+            new_honseki=data["new_honseki"],
+            target_schema=data["target_schema"] or None,
+            **filing,
+        )
+
+    page = NotificationPage(
+        title="転籍届",
+        lead="本籍を移します。共同システムの他の町への転籍では、戸籍がその町に移り、この町の戸籍は除籍されます"
+        "(戸籍法 第108条)。",
+        submit="転籍届を受理する",
+        sections=[("転籍の内容", ["new_honseki", "target_schema"])],
+    )
+    return _notification_page(request, form, page, koseki=koseki, member=None, call=call)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def adoption_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """養子縁組届 (戸籍法 第66条): this member is the adoptee; the adoptive parents are found in the registers."""
+    member = _member_or_404(pk)
+    candidates = _candidates(request, request.POST.get("adoptive_father_query", ""), label="養子縁組届", exclude=member)
+    form = _bound_or_shown(
+        request,
+        AdoptionForm,
+        candidates=candidates,
+        initial=_initial(notifier_capacity="養親及び養子", adopted_on=to_wareki(local_today())),
+    )
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        return services.record_adoption(
+            adoptee=member,
+            adoptive_father=_chosen_member(data["adoptive_father"]),
+            adoptive_mother=_chosen_member(data["adoptive_mother"]),
+            adopted_on=data["adopted_on"],
+            **filing,
+        )
+
+    page = NotificationPage(
+        title="養子縁組届",
+        lead=f"{member.full_name}さんを養子とする縁組を記載します。養親は本町の戸籍から検索して選んでください"
+        "(民法 第792条〜第795条、戸籍法 第18条第3項)。",
+        submit="養子縁組届を受理する",
+        sections=[
+            ("縁組の内容", ["adopted_on"]),
+            ("養親", ["adoptive_father_query", "adoptive_father", "adoptive_mother"]),
+        ],
+        find_fields=["adoptive_father"],
+    )
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def furigana_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """氏の振り仮名の届 / 名の振り仮名の届 (令和5年法律第48号)."""
+    member = _member_or_404(pk)
+    # Only what is typed is filed: a 氏 and a 名 の振り仮名の届 have different filers, so nothing is prefilled.
+    form = _bound_or_shown(request, FuriganaForm, initial=_initial(notifier_name=member.full_name))
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        return services.record_furigana(
+            member=member,
+            family_name_kana=data["family_name_kana"],
+            given_name_kana=data["given_name_kana"],
+            **filing,
+        )
+
+    status = member.get_furigana_status_display() if member.furigana_status else "未記載"
+    current = f"{member.family_name_kana or '—'} {member.given_name_kana or '—'}({status})"
+    page = NotificationPage(
+        title="氏名の振り仮名の届",
+        lead=f"{member.full_name}さんの氏名の振り仮名を記載します。氏の振り仮名の届は筆頭者(除籍されているときは配偶者、"
+        f"その次は子)が、名の振り仮名の届は本人(15歳未満は法定代理人)が届け出ます。現在の振り仮名: {current}。"
+        "届け出る振り仮名だけを入力してください。",
+        submit="振り仮名の届を受理する",
+        sections=[("振り仮名(カタカナ)", ["family_name_kana", "given_name_kana"])],
+    )
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def correction_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """職権訂正 (戸籍法 第24条第2項): nothing is overwritten; the entry stays, struck (消除) with its reason."""
+    entry = get_object_or_404(Entry.objects.select_related("koseki", "member"), pk=pk)
+    initial = {
+        "mode": "replace",
+        "fields_text": "\n".join(f"{label}:{value}" for label, value in entry_rows([entry])[0].fields),
+    }
+    form = CorrectionForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.correct_entry(
+                    actor=request_actor(request),
+                    entry=entry,
+                    reason=form.cleaned_data["reason"],
+                    fields=form.cleaned_data["pairs"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(
+                    request,
+                    f"{entry.get_kind_display()}の記録事項を職権で訂正しました(元の記録事項は消除して残しています)。",
+                )
+                return redirect("koseki:register", pk=entry.koseki_id)
+    context = {"form": form, "entry": entry, "row": entry_rows([entry])[0], "koseki": entry.koseki}
+    return render(request, "koseki/correction.html", context, status=status)

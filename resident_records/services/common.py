@@ -1,0 +1,507 @@
+"""What every 異動 service shares: inputs, date rules, the engine writing events and records, locking, and
+the household rules (住基法 第25条). See the package docstring for the rules themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from common import audit, context
+from common.dates import local_today
+from common.errors import ValidationFailed
+from common.text import normalize_search_text, to_katakana
+from koseki import fuhyo
+from resident_records import mynumber, numbering
+from resident_records.errors import (
+    EventNotAllowed,
+    HouseholdNotFound,
+    InvalidEventDate,
+    InvalidNotificationDate,
+    NewHeadRequired,
+    ReasonRequired,
+    RelationshipMissing,
+    ResidentConflict,
+    ResidentNotFound,
+)
+from resident_records.models import (
+    RESIDENT_ATTRIBUTE_FIELDS,
+    ChangeEvent,
+    EventKind,
+    Household,
+    HouseholdRecord,
+    Resident,
+    ResidentRecord,
+    ResidentStatus,
+    ResidentType,
+)
+from tenants.models import Person
+
+HEAD = "世帯主"
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """What the clerk enters for one person on a 転入届, 出生届 or 職権記載."""
+
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date: date
+    sex: str
+    relationship: str
+    former_surname: str = ""
+    former_surname_kana: str = ""
+    alias: str = ""
+    alias_kana: str = ""
+    domicile: str = ""
+    domicile_head: str = ""
+    resident_type: str = ResidentType.JAPANESE
+    nationality: str = ""
+    residence_status: str = ""
+    residence_period_end: date | None = None
+    resident_code: str = ""
+    my_number: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A resident or household id with the version the clerk's screen showed (optimistic locking)."""
+
+    id: int
+    version: int
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def check_dates(*, kind: str, event_date: date, notified_on: date | None) -> bool:
+    """Apply the date rules; returns True when the event must be recorded as 職権 (late notice)."""
+    today = local_today()
+    planned_move_out = kind == EventKind.MOVE_OUT_PLANNED
+    if event_date > today and not planned_move_out:
+        raise InvalidEventDate(
+            "異動日に未来の日付は指定できません(転出予定を除く)。", details={"event_date": str(event_date)}
+        )
+    if notified_on is None:
+        return False
+    if notified_on > today:
+        raise InvalidNotificationDate("届出日に未来の日付は指定できません。", details={"notified_on": str(notified_on)})
+    if notified_on < event_date and not planned_move_out:
+        raise InvalidNotificationDate("届出日が異動日より前になっています。", details={"notified_on": str(notified_on)})
+    # §4.1.3.0.1: a 転出届 made more than 14 days after the (past) 異動日 is entered 職権 as well; a 転出届
+    # made before the 異動日 is simply early (negative delay).
+    late_days = int(getattr(settings, "KYODO_LATE_NOTICE_DAYS", 14))
+    return (notified_on - event_date).days > late_days
+
+
+def _person_attributes(person: PersonInput) -> dict[str, Any]:
+    """Normalise a clerk's input the way the register keeps it (katakana furigana, stripped text)."""
+    attrs: dict[str, Any] = {
+        f.name: getattr(person, f.name) for f in fields(person) if f.name not in {"my_number", "extra"}
+    }
+    for name in ("family_name", "given_name", "former_surname", "alias", "relationship", "domicile", "domicile_head"):
+        attrs[name] = " ".join(str(attrs[name]).split())
+    for name in ("family_name_kana", "given_name_kana", "former_surname_kana", "alias_kana"):
+        attrs[name] = to_katakana(attrs[name])
+    attrs["resident_code"] = mynumber.normalize(person.resident_code) if person.resident_code else ""
+    if attrs["resident_code"] and len(attrs["resident_code"]) != 11:
+        raise ValidationFailed("住民票コードは11桁の数字です。", code="invalid_resident_code")
+    if person.my_number:
+        number = mynumber.validate(person.my_number)
+        attrs["my_number_encrypted"] = mynumber.encrypt(number)
+        attrs["my_number_index"] = mynumber.blind_index(number)
+    return attrs
+
+
+# --- the engine ----------------------------------------------------------------------------------
+
+
+def _new_event(
+    *,
+    actor: Person | None,
+    kind: str,
+    event_date: date,
+    notified_on: date | None,
+    household: Household | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+    cancels: ChangeEvent | None = None,
+    force_ex_officio: bool = False,
+    notice_from_town: bool = False,
+) -> ChangeEvent:
+    """Write the immutable 異動.
+
+    ``notice_from_town``: ``notified_on`` is the date a notice from another town arrived (転入通知, 住基法 第9条
+    第1項), not a resident's 届出 — it is kept, but neither makes the event 職権 nor is subject to the 14 days.
+    """
+    late = check_dates(kind=kind, event_date=event_date, notified_on=notified_on)
+    ex_officio = force_ex_officio or (not notice_from_town and (late or notified_on is None))
+    return ChangeEvent.objects.create(
+        kind=kind,
+        event_date=event_date,
+        notified_on=notified_on,
+        processed_at=timezone.now(),
+        ex_officio=ex_officio,
+        household=household,
+        reason=reason[:200],
+        details=details or {},
+        cancels=cancels,
+        actor_id=actor.pk if actor else None,
+        actor_name=actor.full_name if actor else "",
+        terminal=context.current().terminal,
+    )
+
+
+def _search_keys(resident: Resident) -> None:
+    resident.search_name = normalize_search_text(
+        f"{resident.family_name}{resident.given_name}{resident.former_surname}{resident.alias}"
+    )
+    resident.search_kana = normalize_search_text(
+        f"{resident.family_name_kana}{resident.given_name_kana}{resident.former_surname_kana}{resident.alias_kana}"
+    )
+
+
+def _record(resident: Resident, event: ChangeEvent, *, effective_on: date | None = None) -> ResidentRecord:
+    return ResidentRecord.objects.create(
+        resident=resident,
+        event=event,
+        effective_on=effective_on or event.event_date,
+        recorded_at=event.processed_at,
+        **{name: getattr(resident, name) for name in RESIDENT_ATTRIBUTE_FIELDS},
+    )
+
+
+def _household_record(household: Household, event: ChangeEvent, *, effective_on: date | None = None) -> None:
+    HouseholdRecord.objects.create(
+        household=household,
+        event=event,
+        head=household.head,
+        effective_on=effective_on or event.event_date,
+        recorded_at=event.processed_at,
+        dissolved=household.dissolved_on is not None,
+    )
+
+
+def _audit(actor: Person | None, event: ChangeEvent, residents: Iterable[Resident]) -> None:
+    purpose = f"{event.get_kind_display()}の処理"
+    for resident in residents:
+        audit.record(
+            actor=actor,
+            action=f"resident.{event.kind}",
+            obj=resident,
+            purpose=purpose,
+            personal_data=True,
+            details={"event": event.pk, "event_date": event.event_date.isoformat()},
+        )
+
+
+def lock_residents(items: Sequence[Versioned]) -> list[Resident]:
+    """Lock the residents (ordered by id, so two clerks never deadlock) and check their versions."""
+    rows = Resident.objects.select_for_update().filter(pk__in=[i.id for i in items]).order_by("pk")
+    by_id = {r.pk: r for r in rows}
+    locked = []
+    for item in items:
+        resident = by_id.get(item.id)
+        if resident is None:
+            raise ResidentNotFound(details={"id": item.id})
+        if resident.version != item.version:
+            raise ResidentConflict(details={"id": item.id, "version": resident.version})
+        locked.append(resident)
+    return locked
+
+
+def lock_household(item: Versioned) -> Household:
+    household = Household.objects.select_for_update().filter(pk=item.id).first()
+    if household is None:
+        raise HouseholdNotFound(details={"id": item.id})
+    if household.version != item.version:
+        raise ResidentConflict(
+            "この世帯は他の職員が先に更新しました。画面を開き直してから、もう一度操作してください。",
+            details={"household": item.id, "version": household.version},
+        )
+    return household
+
+
+def _save(resident: Resident, **changes: Any) -> Resident:
+    for name, value in changes.items():
+        setattr(resident, name, value)
+    _search_keys(resident)
+    if resident.pk is not None:
+        resident.version += 1
+    resident.save()
+    return resident
+
+
+def _bump(household: Household, **changes: Any) -> Household:
+    for name, value in changes.items():
+        setattr(household, name, value)
+    household.version += 1
+    household.save()
+    return household
+
+
+def _require_resident(resident: Resident) -> None:
+    if resident.status != ResidentStatus.RESIDENT:
+        raise EventNotAllowed(
+            f"宛名番号 {resident.atena_number} は「{resident.get_status_display()}」のため処理できません。",
+            details={"atena_number": resident.atena_number, "status": resident.status},
+        )
+
+
+# --- entering the register (転入, 職権記載) ------------------------------------------------------
+
+
+def _enter(
+    *,
+    actor: Person | None,
+    kind: str,
+    event_date: date,
+    notified_on: date | None,
+    address: str,
+    members: Sequence[PersonInput],
+    address_detail: str,
+    postal_code: str,
+    previous_address: str,
+    join_household: Versioned | None,
+    details: dict[str, Any],
+    reason: str = "",
+) -> ChangeEvent:
+    """New residents enter the register (転入, 職権記載): a new household, or joining one already here."""
+    if not members:
+        raise ValidationFailed("記載する方を1人以上入力してください。", code="no_members")
+    if any(not m.relationship.strip() for m in members):
+        raise ValidationFailed("全員の続柄(世帯主との続柄)を入力してください。", code="relationship_required")
+    if join_household is not None:
+        household = lock_household(join_household)
+        if household.dissolved_on is not None:
+            raise EventNotAllowed("この世帯は消滅しています。", details={"household": household.number})
+        if any(m.relationship == HEAD for m in members) and household.head_id is not None:
+            raise EventNotAllowed(
+                "この世帯には既に世帯主がいます。世帯主を替える場合は世帯主変更を処理してください。",
+                code="head_already_present",
+            )
+    else:
+        heads = [m for m in members if m.relationship == HEAD]
+        if len(heads) != 1:
+            raise ValidationFailed(
+                "新しい世帯には世帯主を1人だけ指定してください(続柄「世帯主」)。", code="head_required"
+            )
+        household = Household.objects.create(number=numbering.next_household_number(), created_on=event_date)
+    event = _new_event(
+        actor=actor,
+        kind=kind,
+        event_date=event_date,
+        notified_on=notified_on,
+        household=household,
+        details=details,
+        reason=reason,
+        force_ex_officio=kind == EventKind.EX_OFFICIO_ENTRY,
+    )
+    residents = []
+    for person in members:
+        resident = _save(
+            Resident(
+                atena_number=numbering.next_atena_number(),
+                household=household,
+                address=" ".join(address.split()),
+                address_detail=address_detail.strip(),
+                postal_code=postal_code.strip(),
+                previous_address=previous_address.strip(),
+                became_resident_on=event_date,
+                address_set_on=event_date,
+                notified_on=notified_on,
+                status=ResidentStatus.RESIDENT,
+                **_person_attributes(person),
+            )
+        )
+        if person.relationship == HEAD and join_household is None:
+            household.head = resident
+        residents.append(resident)
+    _bump(household)
+    for resident in residents:
+        _record(resident, event)
+    _household_record(household, event)
+    _audit(actor, event, residents)
+    # 住基法 第19条第1項: the new address goes to the 附票 of the 本籍地 (this town or the other on the platform).
+    fuhyo.record_resident_moves(
+        actor=actor,
+        residents=residents,
+        event=event.get_kind_display(),
+        source_reference=fuhyo.event_reference(event.pk),
+    )
+    return event
+
+
+# --- shared rules for the household --------------------------------------------------------------
+
+# Events whose records do not describe a new state of their own: a cancellation's restoring record repeats
+# an earlier state, a correction's record is applied as an overlay from its effective date (selectors).
+NEUTRAL_KINDS = frozenset({EventKind.CANCELLATION})
+
+
+def _members(household: Household) -> list[Resident]:
+    """The household's current 住民 (not 転出/死亡/消除), locked in id order."""
+    return list(
+        Resident.objects.select_for_update().filter(household=household, status=ResidentStatus.RESIDENT).order_by("pk")
+    )
+
+
+def _lock_with_household(items: Sequence[Versioned]) -> tuple[Household, list[Resident]]:
+    """Lock the residents' one household, then the residents (the same order as every household-level event)."""
+    if not items:
+        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members")
+    household_ids = set(Resident.objects.filter(pk__in=[i.id for i in items]).values_list("household_id", flat=True))
+    if len(household_ids) > 1:
+        raise EventNotAllowed(
+            "一度に処理できるのは同じ世帯の住民だけです。世帯ごとに分けて処理してください。", code="mixed_households"
+        )
+    household = Household.objects.select_for_update().filter(pk__in=household_ids).first()
+    residents = lock_residents(items)  # raises ResidentNotFound / ResidentConflict
+    if household is None or any(r.household_id != household.pk for r in residents):
+        raise ResidentConflict(details={"ids": [i.id for i in items]})
+    return household, residents
+
+
+def _latest_record(resident: Resident, *, exclude_event: ChangeEvent | None = None) -> ResidentRecord | None:
+    """The resident's last record in processing order, ignoring cancelled events and cancellations."""
+    records = ResidentRecord.objects.filter(resident=resident, event__cancelled_by__isnull=True).exclude(
+        event__kind__in=NEUTRAL_KINDS
+    )
+    if exclude_event is not None:
+        records = records.exclude(event=exclude_event)
+    return records.order_by("-event_id").first()
+
+
+def _check_not_before_history(residents: Iterable[Resident], event_date: date) -> None:
+    """A 異動 cannot precede the resident's last recorded 異動: the record would rewrite history out of order."""
+    for resident in residents:
+        latest = _latest_record(resident)
+        if latest is not None and event_date < latest.effective_on:
+            raise InvalidEventDate(
+                f"異動日({event_date.isoformat()})が、宛名番号 {resident.atena_number} の直前の異動の日付"
+                f"({latest.effective_on.isoformat()})より前になっています。",
+                details={"atena_number": resident.atena_number, "latest": latest.effective_on.isoformat()},
+            )
+
+
+def _check_relationships(
+    members: Sequence[Resident], head: Resident, relationships: Mapping[int, str] | None
+) -> dict[int, str]:
+    """Every member but the head needs a 続柄 to the (new) head (住基法 第7条第4号); returns them normalised."""
+    given = {int(k): " ".join(str(v).split()) for k, v in (relationships or {}).items()}
+    member_ids = {m.pk for m in members}
+    unknown = sorted(set(given) - member_ids)
+    if unknown:
+        raise ValidationFailed(
+            "続柄が、この世帯の世帯員でない住民について入力されています。", code="relationship_unknown_member",
+            details={"ids": unknown},
+        )  # fmt: skip
+    missing = [m.atena_number for m in members if m.pk != head.pk and not given.get(m.pk)]
+    if missing:
+        raise RelationshipMissing(
+            "新しい世帯主との続柄が入力されていない世帯員がいます(宛名番号 " + "、".join(missing) + ")。",
+            details={"missing": missing},
+        )
+    doubled = [m.atena_number for m in members if m.pk != head.pk and given[m.pk] == HEAD]
+    if doubled:
+        raise ValidationFailed(
+            "世帯主は1世帯に1人です。世帯主以外の世帯員の続柄に「世帯主」は指定できません。", code="second_head",
+            details={"atena_numbers": doubled},
+        )  # fmt: skip
+    return {m.pk: (HEAD if m.pk == head.pk else given[m.pk]) for m in members}
+
+
+def _successor(
+    household: Household,
+    remaining: Sequence[Resident],
+    leaving_ids: set[int],
+    new_head: int | None,
+    relationships: Mapping[int, str] | None,
+) -> tuple[Resident, dict[int, str]] | None:
+    """Who heads the household after some members leave (住基法 第25条): None when nothing changes.
+
+    When the 世帯主 leaves and others remain, a new 世帯主 must be chosen in the same event, with every remaining
+    member's 続柄 re-expressed relative to them.
+    """
+    if not remaining:
+        return None
+    head_leaves = household.head_id in leaving_ids
+    if new_head is None:
+        if head_leaves:
+            raise NewHeadRequired(details={"household": household.number})
+        return None
+    if not head_leaves and new_head != household.head_id:
+        raise EventNotAllowed(
+            "世帯主はこの世帯に残るため、新しい世帯主は指定できません。世帯主を替える場合は世帯主変更を処理してください。",
+            code="head_stays",
+        )
+    chosen = next((m for m in remaining if m.pk == new_head), None)
+    if chosen is None:
+        raise EventNotAllowed(
+            "新しい世帯主は、この世帯に残る住民(住民票のある世帯員)から選んでください。", code="new_head_not_member"
+        )
+    if not head_leaves and chosen.pk == household.head_id:
+        return None
+    return chosen, _check_relationships(remaining, chosen, relationships)
+
+
+def _apply_head(
+    household: Household, head: Resident, members: Sequence[Resident], relationships: Mapping[int, str]
+) -> None:
+    household.head = head
+    for member in members:
+        member.relationship = relationships[member.pk]
+
+
+def _require_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ReasonRequired()
+    return reason
+
+
+# --- members leaving a household (転出, 死亡, 職権消除, 世帯分離) --------------------------------
+
+
+def _moving_members(household: Household, members: Sequence[Versioned] | None) -> tuple[list[Resident], list[Resident]]:
+    """(leaving, remaining) 住民 of the household; ``members=None`` means the whole household."""
+    current = _members(household)
+    if members is None:
+        return current, []
+    chosen = lock_residents(members)
+    for resident in chosen:
+        _require_resident(resident)
+        if resident.household_id != household.pk:
+            raise EventNotAllowed(
+                f"宛名番号 {resident.atena_number} はこの世帯の世帯員ではありません。", code="not_a_member"
+            )
+    ids = {r.pk for r in chosen}
+    if not ids:
+        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members")
+    return chosen, [r for r in current if r.pk not in ids]
+
+
+def _finish_departure(
+    event: ChangeEvent,
+    household: Household,
+    remaining: Sequence[Resident],
+    successor: tuple[Resident, dict[int, str]] | None,
+) -> None:
+    """After members left: apply the new head (re-recording everyone who stays) or dissolve an empty household."""
+    if successor is not None:
+        _apply_head(household, successor[0], remaining, successor[1])
+        for member in remaining:
+            _save(member)
+            _record(member, event)
+    if not remaining:
+        household.dissolved_on = event.event_date
+    _bump(household)
+    _household_record(household, event)
