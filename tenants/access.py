@@ -66,7 +66,7 @@ MODULES: dict[str, Module] = {
             _("バックアップ・復元訓練・待機系・災害モード・インシデント管理(情報システム担当)。"),
             "bcp:dashboard",
             frozenset({Role.IT_ADMIN, Role.AUDITOR}),
-            icon="shield",
+            icon="continuity",
         ),
         Module(
             "admin",
