@@ -152,6 +152,12 @@ def main(argv: Sequence[str]) -> int:
 
             run_step("manage.py migrate_schemas --shared", [*manage, "migrate_schemas", "--shared"], env=env)
             run_step("manage.py seed_demo (中土佐町・四万十町・協議会)", [*manage, "seed_demo"], env=env)
+            # BCP demo: inland and remote sites as directories under .kyodo/, and today's backup in them.
+            run_step(
+                "manage.py seed_bcp_demo (デモ用バックアップサイトと本日のバックアップ)",
+                [*manage, "seed_bcp_demo", "--root", str(STATE_DIR / "backups"), "--backup"],
+                env=env,
+            )
             run_step("manage.py collectstatic", [*manage, "collectstatic", "--noinput", "-v", "0"], env=env)
             summary = demo_summary(args.port)
 

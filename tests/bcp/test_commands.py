@@ -4,6 +4,7 @@ Celery tasks call."""
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -53,3 +54,20 @@ def test_a_drill_without_a_backup_fails_with_a_non_zero_exit(fs_site: BackupSite
     with pytest.raises(CommandError, match="不合格の復元訓練があります"):
         run("drill_municipality", "--schema", "shimanto", "--site", fs_site.name)
     assert RestoreDrill.objects.get(schema_name="shimanto").status == DrillStatus.FAILED
+
+
+def test_demo_sites_then_a_backup_of_every_town(tmp_path: Path) -> None:
+    output = run("seed_bcp_demo", "--root", str(tmp_path), "--backup")
+    sites = list(BackupSite.objects.order_by("name"))
+    assert [(s.name, s.role, s.location) for s in sites] == [
+        ("inland", "inland", str((tmp_path / "inland").resolve())),
+        ("remote", "remote", str((tmp_path / "remote").resolve())),
+    ]
+    backups = Backup.objects.filter(scheduled_for=local_today())
+    assert sorted(b.schema_name for b in backups) == ["council", "nakatosa", "public", "shimanto"]
+    assert {b.status for b in backups} == {BackupStatus.COMPLETE}
+    assert {c.status for b in backups for c in b.copies.all()} == {CopyStatus.COMPLETE}
+    assert (tmp_path / "inland" / "nakatosa").is_dir() and "4 件のバックアップが完了しました" in output
+    # Idempotent: a council that has sites keeps them as they are.
+    assert "登録済み" in run("seed_bcp_demo", "--root", str(tmp_path / "other"))
+    assert BackupSite.objects.count() == 2
