@@ -22,6 +22,7 @@ class BcpConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from bcp import checks  # noqa: F401  (registers the deployment checks)
         from common import audit_labels
 
         for name in LABELLED_MODULES:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -39,6 +40,14 @@ from kyodo_services import (
     redis_answers,
     say,
 )
+
+
+def new_age_key() -> str:
+    """A throwaway age secret key (pyrage is in the venv this script runs in)."""
+    import pyrage
+
+    return str(pyrage.x25519.Identity.generate())
+
 
 CHROMIUM = Path(os.environ.get("KYODO_CHROMIUM", "/usr/bin/chromium"))  # as tests/browser/conftest.py
 SYSTEM_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kyodo"  # the settings' default
@@ -196,6 +205,8 @@ def main(argv: Sequence[str]) -> int:
                 "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters, fresh for every run
                 "KYODO_MYNUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
                 "KYODO_ALLOWED_HOSTS": ".example.jp",
+                # A fresh age key, as a deployment has one (bcp.checks refuses a deployment without).
+                "KYODO_BACKUP_KEYS": json.dumps({"ci": new_age_key()}),
             }
             workers = env.get("KYODO_TEST_WORKERS", "2")
             pytest = [py, "-m", "pytest", "-n", workers, "--create-db", *pytest_args]

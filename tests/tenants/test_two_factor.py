@@ -7,6 +7,7 @@ password hashing, the idle timeout, and the demo shortcut that production settin
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyrage
 import pytest
 import time_machine
 from axes.models import AccessAttempt
@@ -347,8 +349,9 @@ def _production_env(**extra: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(64),
         KYODO_MYNUMBER_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         KYODO_ALLOWED_HOSTS="nakatosa.kyodo.example.jp,shimanto.kyodo.example.jp",
-        **extra,
+        KYODO_BACKUP_KEYS=json.dumps({"council": str(pyrage.x25519.Identity.generate())}),
     )
+    env.update(extra)
     return env
 
 
@@ -382,6 +385,20 @@ def test_production_settings_pass_the_deploy_checks() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout, result.stdout
+
+
+def test_production_refuses_a_deployment_without_a_usable_backup_key() -> None:
+    for keys, code in (("{}", "kyodo.E101"), ('{"council": "not-a-key"}', "kyodo.E102")):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy"],
+            cwd=ROOT,
+            env=_production_env(KYODO_BACKUP_KEYS=keys),
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert result.returncode != 0 and code in result.stderr + result.stdout, result.stderr
 
 
 def test_deploy_check_fails_if_demo_mode_were_on() -> None:
