@@ -130,6 +130,14 @@ class RestoreTargetExists(RestoreError):
     status_code = 409
 
 
+class RestoreIntoActiveTown(RestoreError):
+    # A restore over a live town loses every write made after the snapshot, and clerks writing meanwhile would
+    # race the swap: the town must be taken out of service (停止中) first, a visible, audited decision.
+    code = "bcp_restore_into_active_town"
+    message = "運用中の自治体のスキーマには復元できません。先に管理画面で「停止中」にしてください。"
+    status_code = 409
+
+
 class RestoreIntoOtherTown(RestoreError):
     # Tenant isolation: one town's backup must never land in another town's schema.
     code = "bcp_restore_into_other_town"
@@ -444,6 +452,12 @@ def validate_target(*, source_schema: str, into_schema: str, into_database: str 
         raise RestoreTargetExists(
             f"復元先のスキーマ {into_schema}{owner}は既に存在します。上書きする場合は --replace を指定してください。"
             f" / Schema {into_schema} already exists; use --replace to overwrite it.",
+            details={"into": into_schema, "database": dbname},
+        )
+    if town is not None and exists and town.status == Municipality.Status.ACTIVE:
+        raise RestoreIntoActiveTown(
+            f"「{town.name}」は運用中です。復元で上書きする前に、管理画面で停止中にしてください"
+            f"(スナップショット以後の更新は失われます)。 / {into_schema} is an active municipality: suspend it first.",
             details={"into": into_schema, "database": dbname},
         )
     if town is not None and not replace:

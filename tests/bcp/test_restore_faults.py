@@ -203,6 +203,15 @@ def test_into_an_existing_tenant_schema_without_replace_is_refused(site: BackupS
     assert live_checksums("nakatosa") == before
 
 
+def test_a_live_town_is_not_replaced_until_it_is_suspended(site: BackupSite) -> None:
+    backup = make_backup(schema="nakatosa", site=site)
+    before = live_checksums("nakatosa")
+    with pytest.raises(restore.RestoreIntoActiveTown) as refused:
+        restore.restore_backup(backup=backup, site=site, into_schema="nakatosa", replace=True)
+    assert "停止中" in refused.value.message and "suspend" in refused.value.message
+    assert live_checksums("nakatosa") == before
+
+
 def test_one_towns_backup_never_goes_into_another_towns_schema(site: BackupSite) -> None:
     backup = make_backup(schema="nakatosa", site=site)
     before = live_checksums("shimanto")

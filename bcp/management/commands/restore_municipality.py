@@ -16,7 +16,8 @@ public schema first (``--schema public --into public_restored``, then move what 
 Restoring a town over itself (``--into <town> --replace``) brings back its data as of the backup, its audit
 trail included; rows written after the snapshot are gone, and ``verify_audit_chain`` will report the town's
 trail as shorter than its anchor in the public schema — the evidence of the restore, not a fault to hide. Put
-the town in 停止中 (suspended) in the admin first, so that no clerk writes while its schema is replaced.
+the town in 停止中 (suspended) in the admin first, so that no clerk writes while its schema is replaced: an
+active town's live schema is refused (bcp.restore.RestoreIntoActiveTown).
 """
 
 from __future__ import annotations
