@@ -483,6 +483,12 @@ def issue_certificate(
     if kind == CertificateKind.FUHYO:
         consulted = ensure_fuhyo_not_blocked(actor=actor, koseki=register.koseki, members=covered, purpose=purpose)
     with transaction.atomic():
+        # The paper certifies the register as it is now: lock it (a 届出 locks the same row) and read it again
+        # inside the transaction, so a 届出 committed since the checks above cannot slip in half-printed.
+        Koseki.objects.select_for_update().filter(pk=koseki.pk).values_list("pk", flat=True).get()
+        register = get_register(koseki_id=koseki.pk)
+        check_kind(koseki=register.koseki, kind=kind, members=members)
+        covered = covered_members(register=register, kind=kind, members=members)
         issued = record_issuance(
             actor=actor,
             register=register,
