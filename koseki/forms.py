@@ -84,7 +84,8 @@ def member_choices(members: Sequence[Any], *, blank: str = "") -> list[tuple[str
             (
                 str(member.pk),
                 f"{member.full_name}(生年月日 {member.birth_date:%Y-%m-%d}、"
-                f"本籍 {koseki.honseki}、筆頭者 {koseki.head_name})",
+                f"本籍 {koseki.honseki}、筆頭者 {koseki.head_name})"
+                + ("【死亡により除籍】" if member.is_removed and member.removed_reason == "死亡" else ""),
             )
         )
     return choices

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -107,10 +108,11 @@ def _candidates(request: HttpRequest, query: str, *, label: str, exclude: Member
     return matching
 
 
-def _chosen_member(value: Any) -> Member | None:
+def _chosen_member(value: Any, *, deceased_ok: bool = False) -> Member | None:
     if not value:
         return None
-    return Member.objects.select_related("koseki").filter(pk=int(value), is_removed=False).first()
+    current = Q(is_removed=False) | Q(removed_reason="死亡") if deceased_ok else Q(is_removed=False)
+    return Member.objects.select_related("koseki").filter(current, pk=int(value)).first()
 
 
 def _member_or_404(pk: int) -> Member:
@@ -190,13 +192,20 @@ def _notification_page(
 def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
     """出生届 (戸籍法 第49条): the parents are chosen among this register's members."""
     koseki = get_object_or_404(Koseki, pk=pk)
-    parents = list(Member.objects.filter(koseki=koseki, is_removed=False).select_related("koseki").order_by("position"))
+    # A father who died before the birth is still the father (民法 第772条: born within 300 days of the end of
+    # the marriage); the service checks the dates.
+    parents = list(
+        Member.objects.filter(koseki=koseki)
+        .filter(Q(is_removed=False) | Q(sex="1", removed_reason="死亡"))
+        .select_related("koseki")
+        .order_by("position")
+    )
     form = _bound_or_shown(request, BirthForm, parents=parents, initial=_initial(notifier_capacity="父"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_birth(
             mother=_chosen_member(data["mother"]),
-            father=_chosen_member(data["father"]),
+            father=_chosen_member(data["father"], deceased_ok=True),
             given_name=data["given_name"],
             given_name_kana=data["given_name_kana"],
             family_name_kana=data["family_name_kana"],

@@ -384,6 +384,28 @@ def test_birth_enters_the_child_in_the_parents_register(clerk: Client, yamada: K
     assert "届出の履歴(受付帳)" in page and notification.number in page
 
 
+def test_a_father_who_died_before_the_birth_can_be_chosen(clerk: Client, yamada: Koseki) -> None:
+    from koseki import services
+
+    with schema_context("nakatosa"):
+        taro = _member(yamada, "太郎")
+        services.record_death(
+            actor=None, member=taro, died_on=date(2026, 6, 1), death_place="高知県高知市",
+            notified_on=date(2026, 6, 2), notifier_name="山田花子", notifier_capacity="妻",
+        )  # fmt: skip
+    hanako = _member(yamada, "花子")
+    url = f"{BASE}registers/{yamada.pk}/birth/"
+    form = clerk.get(url).content.decode()
+    assert "【死亡により除籍】" in form  # 民法 第772条: still the father of a child born within 300 days
+    response = clerk.post(url, {"given_name": "陽斗", "given_name_kana": "ハルト", "sex": "1",
+                                "birth_date": "令和8年11月20日", "birth_place": "高知県高岡郡中土佐町",
+                                "father": taro.pk, "mother": hanako.pk, "notifier_capacity": "母",
+                                **NOTIFIER})  # fmt: skip
+    assert response.status_code == 302
+    child = _member(yamada, "陽斗")
+    assert child.father_key == taro.person_key and child.father_name == "山田太郎"
+
+
 def test_birth_errors_write_nothing(clerk: Client, yamada: Koseki) -> None:
     taro, hanako = _member(yamada, "太郎"), _member(yamada, "花子")
     url = f"{BASE}registers/{yamada.pk}/birth/"
