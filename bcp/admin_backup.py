@@ -13,18 +13,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
 from bcp import backup as backup_services
 from bcp.errors import BackupError
 from bcp.keys import configured_credential_refs, configured_key_refs, identity_for
 from bcp.models import Backup, BackupCopy, BackupSite, BcpAlert, CopyStatus, StorageKind
-from common import audit
-from tenants.admin_site import CouncilInline, CouncilModelAdmin, council_admin_allowed
+from tenants.admin_site import CouncilInline, CouncilModelAdmin
 
 # S3 bucket naming rules (3–63 characters: lowercase letters, digits, dots and hyphens; a letter or digit at
 # both ends), which S3-compatible stores share.
@@ -104,32 +103,9 @@ class BackupSiteForm(forms.ModelForm):
         return data
 
 
-class _CouncilAuditedAdmin(CouncilModelAdmin):
-    """Admin changes of public-schema rows go to the council trail."""
-
-    def _audit(self, request: HttpRequest, obj: Any, action: str, message: Any) -> None:
-        audit.record(
-            actor=request.user,  # type: ignore[arg-type]
-            action=f"admin.{action}",
-            obj=obj,
-            details={"model": obj._meta.label, "message": str(message)[:500]},
-            council=True,
-        )
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:  # type: ignore[override]
-        self._audit(request, obj, "add", message)
-
-    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> None:  # type: ignore[override]
-        self._audit(request, obj, "change", message)
-
-    def log_deletion(self, request: HttpRequest, obj: Any, object_repr: str) -> None:  # type: ignore[override]
-        self._audit(request, obj, "delete", object_repr)
-
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
-        # Django looks the object up before checking permission; on a town host the answer must be the refusal.
-        if not council_admin_allowed(request):
-            raise PermissionDenied
-        return super().history_view(request, object_id, extra_context)
+# Admin changes of public-schema rows go to the council trail, and history pages refuse before looking the
+# object up: both are CouncilModelAdmin's (tenants/admin_site.py).
+_CouncilAuditedAdmin = CouncilModelAdmin
 
 
 class _ReadOnlyAdmin(_CouncilAuditedAdmin):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
@@ -55,8 +56,14 @@ class KyodoAdminSite(admin.AdminSite):
         return ctx
 
 
+def _is_council_model(obj: Model) -> bool:
+    """A model of an app that lives only in the public schema (tenants, bcp, …): council-level data."""
+    config = apps.get_app_config(obj._meta.app_label)
+    return config.name not in settings.TENANT_APPS and config.name in settings.SHARED_APPS
+
+
 def _audit_admin_change(request: HttpRequest, obj: Model, action: str, message: Any) -> None:
-    council = obj._meta.app_label == "tenants"
+    council = _is_council_model(obj)
     audit.record(
         actor=request.user,  # type: ignore[arg-type]
         action=f"admin.{action}",
