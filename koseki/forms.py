@@ -466,6 +466,12 @@ class WideAreaIssueForm(WideAreaSearchForm):
     requester_family_name = text_field("請求者の氏", max_length=50)
     requester_given_name = text_field("請求者の名", max_length=50)
     requester_birth_date = date_field("請求者の生年月日")
+    requester_honseki = text_field(
+        "請求者の本籍",
+        required=False,
+        max_length=200,
+        help_text="請求書に記載された請求者ご自身の本籍(同じ氏名・生年月日の方が他にいる場合に必要です)",
+    )
     requester_relation = choice_field("請求者の資格", RequesterRelation.choices)
     id_document = text_field(
         "顔写真付きの本人確認書類", max_length=100, help_text="マイナンバーカード、運転免許証、パスポート など"

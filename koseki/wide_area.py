@@ -7,16 +7,18 @@ power of attorney, third-party and 職務上 requests, and requests by post.
 
 This module is the one explicit path between the two towns' koseki schemas: it reads the holding town's
 register (``schema_context``), decides entitlement from the register itself — the requester, identified by name
-and birth date as on the photo ID, must be recorded in it, or be linked to someone recorded by the 配偶者 key
-or by a chain of 父/母 (and 養父/養母) keys, followed through the registers of both towns — and writes:
-the issuance in the issuing town (``wide_area=True``, the holding town by code, no cross-schema key) and an
-audit row in each town. A refusal writes nothing anywhere.
+and birth date as on the photo ID (and, when two people share them, by their own 本籍 as on the 請求書), must be
+recorded in it, or be linked to someone recorded by the 配偶者 key or by a chain of 父/母 (and 養父/養母) keys,
+followed through the registers of both towns — and writes: the issuance in the issuing town (``wide_area=True``,
+the holding town by code, no cross-schema key) and an audit row in each town. The 見本 shown before issuing goes
+through the same checks and is audited in both towns as a view, with no issuance and no 発行番号. A refusal
+writes nothing anywhere.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -30,7 +32,8 @@ from common import audit
 from common.dates import local_today
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 from common.tenancy import current_schema
-from koseki.certificates import IssuedCertificate, check_kind, koseki_ref, record_issuance
+from koseki import pdf
+from koseki.certificates import IssuedCertificate, certificate_layout, check_kind, koseki_ref, record_issuance
 from koseki.errors import KosekiRuleError
 from koseki.models import CertificateKind, Koseki, Member, RequesterRelation
 from koseki.selectors import Register, get_register_by_number
@@ -41,6 +44,7 @@ AUDIT_LABELS = {
     "koseki.wide_area_search": "戸籍: 広域交付のための他町の戸籍の検索",
     "koseki.wide_area_lookup": "戸籍: 広域交付のための戸籍の検索(他町の窓口から)",
     "koseki.wide_area_issue": "戸籍: 広域交付による証明書の交付",
+    "koseki.wide_area_preview": "戸籍: 広域交付の証明書の見本の表示",
     "koseki.wide_area_disclosure": "戸籍: 広域交付のための戸籍情報の提供(他町の窓口へ)",
 }
 
@@ -98,6 +102,14 @@ class WideAreaRelationMismatch(KosekiRuleError):
     message = "請求者の資格が戸籍の記録と一致しません。"
 
 
+class WideAreaRequesterAmbiguous(KosekiRuleError):
+    code = "wide_area_requester_ambiguous"
+    message = (
+        "請求者と同じ氏名・生年月日の方が、複数の戸籍に記録されています。請求者を特定するため、"
+        "請求書に記載された請求者の本籍を入力してください。"
+    )
+
+
 class WideAreaUnknownTown(NotFound):
     code = "wide_area_unknown_town"
     message = "本籍地の町が、この共同システムで運用中の町にありません。"
@@ -128,6 +140,8 @@ class RequesterIdentity:
     family_name: str
     given_name: str
     birth_date: date
+    # The requester's own 本籍 as written on the 請求書: needed only when two people share name and birth date.
+    honseki: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,13 @@ class WideAreaRegister:
 
 def _compact(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def _same_honseki(recorded: str, wanted: str, *, town_name: str) -> bool:
+    """A 本籍 as stated (already ``_compact``) against one recorded in ``town_name``'s registers: the whole of it, or
+    its end from the town's name on (「四万十町琴平町1番地」); digits and spaces in any width."""
+    recorded = _compact(recorded)
+    return recorded == wanted or (recorded.endswith(wanted) and town_name in wanted)
 
 
 # --- checks ---------------------------------------------------------------------------------------------
@@ -242,27 +263,43 @@ def _lineal(schemas: list[str], start: Keys, step: Callable[[list[str], Keys], s
     return reached
 
 
-def _requester_keys(schemas: Iterable[str], requester: RequesterIdentity) -> Keys:
-    """Every person recorded in either town under the name and birth date on the photo ID."""
+def _requester_keys(towns: Sequence[Municipality], requester: RequesterIdentity) -> Keys:
+    """The person recorded in either town under the name and birth date on the photo ID (all their appearances
+    share one person key); with ``requester.honseki``, only someone recorded in a register with that 本籍.
+
+    Two different people (two keys) with the same name and birth date cannot be told apart by the photo ID: the
+    請求書 must then state the requester's own 本籍, else the request is refused rather than granted to either.
+    """
     family, given = _compact(requester.family_name), _compact(requester.given_name)
+    wanted_honseki = _compact(requester.honseki)
+    found: set[UUID] = set()
+    registers: set[tuple[str, int]] = set()
+    for town in towns:
+        with schema_context(town.schema_name):
+            rows = Member.objects.filter(
+                family_name=family, given_name=given, birth_date=requester.birth_date
+            ).values_list("person_key", "koseki__honseki", "koseki_id")
+            for key, honseki, koseki_id in rows:
+                if key is None or (wanted_honseki and not _same_honseki(honseki, wanted_honseki, town_name=town.name)):
+                    continue
+                found.add(key)
+                registers.add((town.schema_name, koseki_id))
+    if len(found) > 1:
+        # Nothing about the people found goes into the error: the clerk learns only that the 本籍 is needed.
+        raise WideAreaRequesterAmbiguous(details={"persons": len(found), "registers": len(registers)})
+    return frozenset(found)
 
-    def read() -> Iterable[UUID | None]:
-        return Member.objects.filter(family_name=family, given_name=given, birth_date=requester.birth_date).values_list(
-            "person_key", flat=True
-        )
 
-    return frozenset(_in_towns(schemas, read))
-
-
-def _entitled_relations(*, schemas: list[str], register: Register, requester: RequesterIdentity) -> set[str]:
+def _entitled_relations(*, towns: Sequence[Municipality], register: Register, requester: RequesterIdentity) -> set[str]:
     """The capacities in which the requester may obtain this register's certificate (empty: none).
 
     本人 — recorded in it (除籍 members too); 配偶者 — married to someone recorded; 直系卑属 — a 父/母 chain leads
     from the requester up to someone recorded; 直系尊属 — a chain leads from someone recorded up to the requester.
     Adoption links count (養親子関係 is lineal kinship, 民法 第727条); 兄弟姉妹 and 姻族 do not.
     """
+    schemas = [town.schema_name for town in towns]
     recorded = frozenset(view.member.person_key for view in register.members)
-    mine = _requester_keys(schemas, requester)
+    mine = _requester_keys(towns, requester)
     if not mine:
         return set()
     relations: set[str] = set()
@@ -305,8 +342,7 @@ def find_wide_area_registers(
             found = [
                 koseki
                 for koseki in candidates.order_by("honseki", "pk")
-                if _compact(koseki.honseki) == wanted_honseki
-                or (_compact(koseki.honseki).endswith(wanted_honseki) and holding.name in wanted_honseki)
+                if _same_honseki(koseki.honseki, wanted_honseki, town_name=holding.name)
             ]
         details = {"holding_town": holding.code, "requesting_town": here.code, "matches": len(found)}
         for town, action in sorted(
@@ -337,6 +373,68 @@ def find_wide_area_registers(
     ]
 
 
+@dataclass(frozen=True)
+class _Authorised:
+    """A request that passed every check: who certifies, whose register, and the register as read there."""
+
+    here: Municipality
+    holding: Municipality
+    register: Register
+    kind: str
+    requester: RequesterIdentity
+    requester_relation: str
+    id_document: str
+    purpose: str
+
+
+def _authorise(
+    *,
+    actor: Person | None,
+    holding_schema: str,
+    koseki_number: str,
+    requester: RequesterIdentity,
+    requester_relation: str,
+    id_document: str,
+    purpose: str,
+    kind: str,
+) -> _Authorised:
+    """Every check of a 広域交付 request — the same for its 見本 and its issuance; reads, writes nothing.
+
+    Called inside the caller's transaction, so that the register printed is the one the checks saw.
+    """
+    purpose = " ".join((purpose or "").split())
+    id_document = " ".join((id_document or "").split())
+    _check_request(
+        kind=kind, requester=requester, requester_relation=requester_relation, id_document=id_document, purpose=purpose
+    )
+    here = Municipality.objects.get(schema_name=current_schema())
+    _require_clerk(actor, here)
+    holding = _holding_town(holding_schema, here=here.schema_name)
+    with schema_context(holding.schema_name):
+        register = get_register_by_number(number=koseki_number)
+        check_kind(koseki=register.koseki, kind=kind, members=None)
+    towns = sorted([here, holding], key=lambda town: town.schema_name)
+    relations = _entitled_relations(towns=towns, register=register, requester=requester)
+    if not relations:
+        raise WideAreaNotEntitled(details={"koseki": koseki_number})
+    if requester_relation not in relations:
+        found = "・".join(RequesterRelation(r).label for r in sorted(relations))
+        raise WideAreaRelationMismatch(
+            f"請求者の資格が戸籍の記録と一致しません(戸籍で確認できる資格: {found})。請求者の資格を確かめてください。",
+            details={"declared": requester_relation, "found": sorted(relations)},
+        )
+    return _Authorised(
+        here=here,
+        holding=holding,
+        register=register,
+        kind=kind,
+        requester=requester,
+        requester_relation=requester_relation,
+        id_document=id_document,
+        purpose=purpose,
+    )
+
+
 def issue_wide_area_certificate(
     *,
     actor: Person | None,
@@ -353,80 +451,124 @@ def issue_wide_area_certificate(
     The issuing town's 町長 certifies it (戸籍法 第120条の2), so the paper carries this town's 発行番号,
     verification code and fee; the holding town records that it disclosed the register, to whom and why.
     """
-    purpose = " ".join((purpose or "").split())
-    id_document = " ".join((id_document or "").split())
-    _check_request(
-        kind=kind, requester=requester, requester_relation=requester_relation, id_document=id_document, purpose=purpose
-    )
-    here = Municipality.objects.get(schema_name=current_schema())
-    _require_clerk(actor, here)
-    holding = _holding_town(holding_schema, here=here.schema_name)
-    schemas = sorted([here.schema_name, holding.schema_name])
     with transaction.atomic():
-        with schema_context(holding.schema_name):
-            register = get_register_by_number(number=koseki_number)
-            check_kind(koseki=register.koseki, kind=kind, members=None)
-        relations = _entitled_relations(schemas=schemas, register=register, requester=requester)
-        if not relations:
-            raise WideAreaNotEntitled(details={"koseki": koseki_number})
-        if requester_relation not in relations:
-            found = "・".join(RequesterRelation(r).label for r in sorted(relations))
-            raise WideAreaRelationMismatch(
-                f"請求者の資格が戸籍の記録と一致しません(戸籍で確認できる資格: {found})。"
-                "請求者の資格を確かめてください。",
-                details={"declared": requester_relation, "found": sorted(relations)},
-            )
-        issued = _issue(
+        request = _authorise(
             actor=actor,
-            here=here,
-            holding=holding,
-            register=register,
-            kind=kind,
+            holding_schema=holding_schema,
+            koseki_number=koseki_number,
             requester=requester,
             requester_relation=requester_relation,
             id_document=id_document,
             purpose=purpose,
+            kind=kind,
         )
+        issued = _issue(actor=actor, request=request)
     return issued
 
 
-def _issue(
+def preview_wide_area_certificate(
     *,
     actor: Person | None,
-    here: Municipality,
-    holding: Municipality,
-    register: Register,
-    kind: str,
+    holding_schema: str,
+    koseki_number: str,
     requester: RequesterIdentity,
     requester_relation: str,
     id_document: str,
     purpose: str,
-) -> IssuedCertificate:
-    koseki = register.koseki
+    kind: str = CertificateKind.FULL,
+) -> bytes:
+    """The 見本 of a 広域交付 before issuing: the checks of ``issue_wide_area_certificate`` (a refusal refuses the
+    見本 too), the same layout watermarked 「見本」, without 発行番号 or verification code, and no 交付履歴 row
+    or serial. What the clerk sees is the other town's register, so both towns audit it as a view.
+    """
+    with transaction.atomic():
+        request = _authorise(
+            actor=actor,
+            holding_schema=holding_schema,
+            koseki_number=koseki_number,
+            requester=requester,
+            requester_relation=requester_relation,
+            id_document=id_document,
+            purpose=purpose,
+            kind=kind,
+        )
+        register = request.register
+        layout = certificate_layout(
+            register=register,
+            kind=kind,
+            members=[view.member for view in register.members],
+            town=request.here,
+            today=local_today(),
+            number="（見本）",
+            code="",
+            sample=True,
+        )
+        document, pages = pdf.render(layout)
+        shared = {"kind": kind, "requester_relation": request.requester_relation, "pages": pages, "preview": True}
+        _audit_both(
+            actor=actor,
+            request=request,
+            here_row=(
+                "koseki.wide_area_preview",
+                koseki_ref(register.koseki),
+                {**shared, "holding_town": request.holding.code, "koseki": register.koseki.number},
+            ),
+            holding_details=shared,
+        )
+    return document
+
+
+def _issue(*, actor: Person | None, request: _Authorised) -> IssuedCertificate:
+    koseki = request.register.koseki
+    requester = request.requester
     issued = record_issuance(
         actor=actor,
-        register=register,
-        kind=kind,
-        covered=[view.member for view in register.members],
+        register=request.register,
+        kind=request.kind,
+        covered=[view.member for view in request.register.members],
         requester_name=f"{_compact(requester.family_name)}\u3000{_compact(requester.given_name)}",
-        requester_relation=requester_relation,
-        id_document=id_document,
-        purpose=purpose,
-        holding_town=holding,
+        requester_relation=request.requester_relation,
+        id_document=request.id_document,
+        purpose=request.purpose,
+        holding_town=request.holding,
     )
     issuance = issued.issuance
     number = issuance.number
-    shared = {"kind": kind, "requester_relation": requester_relation, "number": number, "pages": issuance.page_count}
-    rows = {
-        here.schema_name: (
+    shared = {
+        "kind": request.kind,
+        "requester_relation": request.requester_relation,
+        "number": number,
+        "pages": issuance.page_count,
+    }
+    _audit_both(
+        actor=actor,
+        request=request,
+        here_row=(
             "koseki.wide_area_issue",
             ("koseki.CertificateIssuance", issuance.pk, f"交付 {number}"),
-            {**shared, "holding_town": holding.code, "koseki": koseki.number, "fee": issuance.fee},
+            {**shared, "holding_town": request.holding.code, "koseki": koseki.number, "fee": issuance.fee},
         ),
+        holding_details=shared,
+    )
+    return issued
+
+
+def _audit_both(
+    *,
+    actor: Person | None,
+    request: _Authorised,
+    here_row: tuple[str, tuple[str, int, str], dict[str, object]],
+    holding_details: dict[str, object],
+) -> None:
+    """The issuing town's row, and the holding town's 「提供」 row (the register it disclosed, to whom and why)."""
+    here, holding = request.here, request.holding
+    requester_honseki = bool(_compact(request.requester.honseki))
+    rows = {
+        here.schema_name: (here_row[0], here_row[1], {**here_row[2], "requester_honseki": requester_honseki}),
         holding.schema_name: (
             "koseki.wide_area_disclosure",
-            koseki_ref(koseki),
-            {**shared, "requesting_town": here.code, "issued_by": actor.full_name if actor else ""},
+            koseki_ref(request.register.koseki),
+            {**holding_details, "requesting_town": here.code, "issued_by": actor.full_name if actor else ""},
         ),
     }
     # Both trails in one fixed order (by schema name): two towns issuing for each other at the same moment
@@ -435,6 +577,5 @@ def _issue(
         action, obj, details = rows[schema]
         with schema_context(schema):
             audit.record(
-                actor=actor, action=action, obj=obj, purpose=purpose[:200], personal_data=True, details=details
+                actor=actor, action=action, obj=obj, purpose=request.purpose[:200], personal_data=True, details=details
             )
-    return issued

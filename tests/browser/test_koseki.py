@@ -194,15 +194,26 @@ def test_wide_area_issuance_from_the_other_town(
     page.get_by_label("請求者の資格").select_option("self")
     page.get_by_label("顔写真付きの本人確認書類").fill("運転免許証")
 
-    # A proxy is refused (戸籍法 第120条の2第1項), shown in Japanese; nothing is issued.
+    # A proxy is refused (戸籍法 第120条の2第1項) already at the 見本 step, shown in Japanese; nothing is issued.
     page.get_by_label("請求者の資格").select_option("other")
-    page.get_by_role("button", name="交付する").click()
+    page.get_by_role("button", name="内容を確認する").click()
     expect(page.get_by_role("alert")).to_contain_text("代理人(委任状)や第三者による請求はできません")
+    expect(page.get_by_role("button", name="発行する")).to_have_count(0)
 
     page.get_by_label("請求者の資格").select_option("self")
     page.screenshot(path=str(screenshot_dir / "koseki-wide-area.png"), full_page=True)
+    with page.expect_response(lambda response: "/koseki/wide-area/?preview=" in response.url) as sample_info:
+        page.get_by_role("button", name="内容を確認する").click()
+    expect(page.get_by_role("heading", name="交付内容の確認")).to_be_visible()
+    expect(page.locator(".rr-entry")).to_contain_text(nakatosa_family["koseki"].honseki)
+    expect(page.locator(".rr-entry")).to_contain_text("本人")
+    # The 見本 PDF is framed by this page (CSP frame-ancestors 'self' for that response only).
+    expect(page.locator("iframe[title='証明書の見本(PDF)']")).to_be_visible()
+    sample = sample_info.value
+    assert sample.status == 200 and sample.headers["content-type"] == "application/pdf"
+    page.screenshot(path=str(screenshot_dir / "koseki-wide-area-confirm.png"), full_page=True)
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="交付する").click()
+        page.get_by_role("button", name="発行する").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     assert Path(download.path()).read_bytes().startswith(b"%PDF")

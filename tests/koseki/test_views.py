@@ -307,40 +307,113 @@ REQUESTER = {"requester_family_name": "山田", "requester_given_name": "一郎"
              "requester_relation": "self", "id_document": "マイナンバーカード"}  # fmt: skip
 
 
+def _confirm(client: Client, form: dict[str, Any], number: str, **extra: str) -> Any:
+    return client.post(WIDE, {**form, **REQUESTER, "koseki_number": number, "step": "preview", **extra})
+
+
+def _hidden_fields(body: str) -> dict[str, str]:
+    """What the confirmation page posts back with 「発行する」."""
+    import re
+
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', body))
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
 def test_wide_area_issuance_from_the_other_towns_register(clerk: Client, shimanto_register: Koseki) -> None:
     page = clerk.get(WIDE)
     assert page.status_code == 200 and "四万十町" in page.content.decode()
     found = _find(clerk)
     body = found.content.decode()
-    assert found.status_code == 200 and "交付する戸籍" in body and SHIMANTO_HONSEKI in body
+    assert found.status_code == 200 and "交付する戸籍" in body and SHIMANTO_HONSEKI in body and "請求者の本籍" in body
     assert [e.purpose for e in _audit_rows("koseki.wide_area_search")] == ["年金の請求"]
     assert [e.purpose for e in _audit_rows("koseki.wide_area_lookup", "shimanto")] == ["年金の請求"]
 
-    issued = clerk.post(WIDE, {**found.context["form"].initial, **REQUESTER, "koseki_number": shimanto_register.number,
-                              "step": "issue"})  # fmt: skip
+    # 見本: every check runs, the PDF is shown in the page, both towns audit the view, nothing is issued.
+    confirm = _confirm(clerk, found.context["form"].initial, shimanto_register.number)
+    body = confirm.content.decode()
+    assert confirm.status_code == 200 and "交付内容の確認" in body and "発行する" in body
+    preview_url = confirm.context["preview_url"]
+    assert preview_url.startswith(f"{WIDE}?preview=") and f'src="{preview_url}"' in body
+    preview = clerk.get(preview_url)
+    assert preview.status_code == 200 and preview["Content-Type"] == "application/pdf"
+    assert preview.content.startswith(b"%PDF") and preview["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in preview.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in confirm["Content-Security-Policy"]  # the page itself is never framed
+    assert _counts()[4] == 0 and _counts("shimanto")[4] == 0
+    [viewed] = _audit_rows("koseki.wide_area_preview")
+    assert viewed.purpose == "年金の請求" and viewed.personal_data and viewed.details["preview"] is True
+    [disclosed] = _audit_rows("koseki.wide_area_disclosure", "shimanto")
+    assert disclosed.details["preview"] is True
+    from koseki.models import CertificateSerial
+
+    with schema_context("nakatosa"):
+        assert not CertificateSerial.objects.filter(last_number__gt=0).exists()
+
+    issued = clerk.post(WIDE, {**_hidden_fields(body), "step": "issue"})
     assert issued.status_code == 200 and issued["Content-Type"] == "application/pdf"
     with schema_context("nakatosa"):
         issuance = CertificateIssuance.objects.get()
     assert issuance.wide_area and issuance.koseki is None and issuance.koseki_number == shimanto_register.number
     assert (issuance.fee, issuance.requester_relation, issuance.id_document) == (450, "self", "マイナンバーカード")
+    assert issuance.serial == 1  # the 見本 took no number
     assert _counts("shimanto")[4] == 0  # the holding town only records (in its audit trail) that it disclosed
-    assert [e.purpose for e in _audit_rows("koseki.wide_area_disclosure", "shimanto")] == ["年金の請求"]
+    assert [e.details.get("preview", False) for e in _audit_rows("koseki.wide_area_disclosure", "shimanto")] == [
+        True,
+        False,
+    ]
+    # The confirmed request is gone with its 見本: a second 「発行する」 does not issue again.
+    assert clerk.get(preview_url).status_code == 404
+    again = clerk.post(WIDE, {**_hidden_fields(body), "step": "issue"})
+    assert again.status_code != 200 or again["Content-Type"] != "application/pdf"
+    assert _counts()[4] == 1
+
+
+def test_wide_area_issues_only_what_the_sample_showed(clerk: Client, shimanto_register: Koseki) -> None:
+    form = _find(clerk).context["form"].initial
+    direct = clerk.post(WIDE, {**form, **REQUESTER, "koseki_number": shimanto_register.number, "step": "issue"})
+    assert direct.status_code == 400 and "見本で内容を確認してください" in direct.content.decode()
+    body = _confirm(clerk, form, shimanto_register.number).content.decode()
+    changed = clerk.post(WIDE, {**_hidden_fields(body), "id_document": "パスポート", "step": "issue"})
+    assert changed.status_code == 400 and "見本で内容を確認してください" in changed.content.decode()
+    edit = clerk.post(WIDE, {**_hidden_fields(body), "step": "edit"})
+    assert edit.status_code == 200 and "内容を確認する" in edit.content.decode()
+    assert edit.context["form"].initial["requester_given_name"] == "一郎"
+    assert _counts()[4] == 0 and _audit_rows("koseki.wide_area_issue") == []
 
 
 def test_wide_area_refusals_are_shown_in_japanese_and_write_nothing(clerk: Client, shimanto_register: Koseki) -> None:
     form = _find(clerk).context["form"].initial
     before = (_counts("nakatosa"), _counts("shimanto"))
-    third_party = clerk.post(WIDE, {**form, **REQUESTER, "requester_relation": "other",
-                                    "koseki_number": shimanto_register.number, "step": "issue"})  # fmt: skip
+    disclosed = len(_audit_rows("koseki.wide_area_disclosure", "shimanto"))
+    third_party = _confirm(clerk, form, shimanto_register.number, requester_relation="other")
     assert third_party.status_code == 409 and "代理人" in third_party.content.decode()
-    stranger = clerk.post(WIDE, {**form, **REQUESTER, "requester_family_name": "佐藤", "requester_given_name": "健",
-                                 "requester_birth_date": "1995-01-15", "koseki_number": shimanto_register.number,
-                                 "step": "issue"})  # fmt: skip
+    stranger = _confirm(clerk, form, shimanto_register.number, requester_family_name="佐藤", requester_given_name="健",
+                        requester_birth_date="1995-01-15")  # fmt: skip
     assert stranger.status_code == 409 and "広域交付はできません" in stranger.content.decode()
-    blank = clerk.post(WIDE, {**form, "koseki_number": shimanto_register.number, "step": "issue"})
+    blank = clerk.post(WIDE, {**form, "koseki_number": shimanto_register.number, "step": "preview"})
     assert blank.status_code == 400 and "顔写真付きの本人確認書類を入力してください" in blank.content.decode()
     assert (_counts("nakatosa"), _counts("shimanto")) == before
+    assert len(_audit_rows("koseki.wide_area_disclosure", "shimanto")) == disclosed
+    assert _audit_rows("koseki.wide_area_preview") == []
     assert _audit_rows("koseki.wide_area_issue") == []
+
+
+def test_wide_area_namesakes_need_the_requesters_honseki(clerk: Client, shimanto_register: Koseki) -> None:
+    with schema_context("nakatosa"):
+        # Another 山田一郎 born the same day, recorded in 中土佐町: the photo ID alone cannot tell them apart.
+        make_koseki(members=[member("一郎", birth_date=date(2006, 4, 3))])
+    form = _find(clerk).context["form"].initial
+    ambiguous = _confirm(clerk, form, shimanto_register.number)
+    assert ambiguous.status_code == 409 and "請求者の本籍を入力してください" in ambiguous.content.decode()
+    assert _audit_rows("koseki.wide_area_preview") == [] and _counts()[4] == 0
+    confirm = _confirm(clerk, form, shimanto_register.number, requester_honseki="四万十町琴平町１番地")
+    body = confirm.content.decode()
+    assert confirm.status_code == 200 and "交付内容の確認" in body and "四万十町琴平町１番地" in body
+    issued = clerk.post(WIDE, {**_hidden_fields(body), "step": "issue"})
+    assert issued["Content-Type"] == "application/pdf"
+    with schema_context("nakatosa"):
+        assert CertificateIssuance.objects.get().requester_relation == "self"
 
 
 def test_wide_area_search_that_finds_nothing(clerk: Client, shimanto_register: Koseki) -> None:

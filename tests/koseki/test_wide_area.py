@@ -20,7 +20,7 @@ import pytest
 import time_machine
 from django_tenants.utils import schema_context
 
-from common.errors import ValidationFailed
+from common.errors import ApplicationError, ValidationFailed
 from common.models import AuditEvent
 from koseki import certificates, wide_area
 from koseki.errors import KosekiNotFound
@@ -29,7 +29,7 @@ from koseki.models import RequesterRelation as Rel
 from koseki.wide_area import RequesterIdentity
 from resident_records import verification
 from tenants.models import Person
-from tests.koseki.factories import SHIMANTO_HONSEKI, make_koseki, member
+from tests.koseki.factories import NAKATOSA_HONSEKI, SHIMANTO_HONSEKI, make_koseki, member
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +93,19 @@ def yamamoto(db: Any) -> Person:
     return Person.objects.get(username="yamamoto")
 
 
-def request(actor: Person, number: str, who: RequesterIdentity, relation: str, **kwargs: Any) -> Any:
+def request(
+    actor: Person, number: str, who: RequesterIdentity, relation: str, *, preview: bool = False, **kwargs: Any
+) -> Any:
     kwargs.setdefault("holding_schema", "shimanto")
     kwargs.setdefault("id_document", "マイナンバーカード")
     kwargs.setdefault("purpose", PURPOSE)
-    return wide_area.issue_wide_area_certificate(
-        actor=actor, koseki_number=number, requester=who, requester_relation=relation, **kwargs
-    )
+    service = wide_area.preview_wide_area_certificate if preview else wide_area.issue_wide_area_certificate
+    return service(actor=actor, koseki_number=number, requester=who, requester_relation=relation, **kwargs)
+
+
+def pdf_text(document: bytes) -> str:
+    raw = subprocess.run(["pdftotext", "-raw", "-", "-"], input=document, capture_output=True, check=True)
+    return re.sub(r"\s+", "", raw.stdout.decode())
 
 
 def counts() -> dict[str, tuple[int, int, int]]:
@@ -154,8 +160,7 @@ def test_issuance_records_in_both_towns(family: Koseki, tanaka: Person) -> None:
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_the_paper_shows_the_holding_register_certified_by_the_issuing_town(family: Koseki, tanaka: Person) -> None:
     issued = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT)
-    raw = subprocess.run(["pdftotext", "-raw", "-", "-"], input=issued.pdf, capture_output=True, check=True)
-    text = re.sub(r"\s+", "", raw.stdout.decode())
+    text = pdf_text(issued.pdf)
     assert "本籍高知県高岡郡四万十町琴平町１番地" in text and "氏名山田一" in text
     assert text.index("【名】一") < text.index("【名】ハル") < text.index("【名】次郎")
     assert "これは、戸籍に記録されている事項の全部を証明した書面である。" in text
@@ -242,7 +247,7 @@ def test_spouse_of_someone_recorded(family: Koseki, tanaka: Person) -> None:
 W = wide_area
 DESC = Rel.DESCENDANT
 KEPT_OUT = datetime(2024, 2, 29, 10, 0, tzinfo=TOKYO)
-REFUSALS: dict[str, tuple[RequesterIdentity, str, dict[str, Any], type[Exception], str]] = {
+REFUSALS: dict[str, tuple[RequesterIdentity, str, dict[str, Any], type[ApplicationError], str]] = {
     "sibling": (JIRO_ID, Rel.SELF, {"target": "son"}, W.WideAreaNotEntitled, "wide_area_not_entitled"),
     "stranger": (STRANGER_ID, Rel.SELF, {}, W.WideAreaNotEntitled, "wide_area_not_entitled"),
     "proxy": (TARO_ID, Rel.OTHER, {}, W.WideAreaProxyNotAllowed, "wide_area_proxy_not_allowed"),
@@ -259,6 +264,7 @@ REFUSALS: dict[str, tuple[RequesterIdentity, str, dict[str, Any], type[Exception
 }  # fmt: skip
 
 
+@pytest.mark.parametrize("preview", [False, True], ids=["issue", "preview"])
 @pytest.mark.parametrize(("who", "relation", "kwargs", "error", "code"), list(REFUSALS.values()), ids=list(REFUSALS))
 def test_refusals_write_nothing_anywhere(
     family: Koseki,
@@ -267,9 +273,11 @@ def test_refusals_write_nothing_anywhere(
     who: Any,
     relation: str,
     kwargs: dict[str, Any],
-    error: type,
+    error: type[ApplicationError],
     code: str,
+    preview: bool,
 ) -> None:
+    """The 見本 goes through the very checks of issuance: what issuing refuses, the 見本 refuses too."""
     options = dict(kwargs)
     number = options.pop("number", family.number)
     actor = Person.objects.get(username=options.pop("actor")) if "actor" in options else tanaka
@@ -280,9 +288,122 @@ def test_refusals_write_nothing_anywhere(
     before = counts()
     clock = time_machine.travel(on or datetime(2026, 11, 27, 10, 0, tzinfo=TOKYO), tick=False)
     with schema_context(counter), clock, pytest.raises(error) as caught:
-        request(actor, number, who, relation, holding_schema=holding, **options)
+        request(actor, number, who, relation, holding_schema=holding, preview=preview, **options)
     assert caught.value.code == code
     assert counts() == before
+
+
+# --- 見本 before issuing ---------------------------------------------------------------------------
+
+
+def test_preview_is_audited_in_both_towns_and_issues_nothing(family: Koseki, tanaka: Person) -> None:
+    before = counts()
+    with schema_context("nakatosa"):
+        document = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT, preview=True)
+    assert isinstance(document, bytes) and document.startswith(b"%PDF")
+    after = counts()
+    # No issuance and no serial taken anywhere; one audit row (a view) in each town.
+    assert after["nakatosa"] == (before["nakatosa"][0], before["nakatosa"][1], before["nakatosa"][2] + 1)
+    assert after["shimanto"] == (before["shimanto"][0], before["shimanto"][1], before["shimanto"][2] + 1)
+    with schema_context("nakatosa"):
+        row = AuditEvent.objects.order_by("-seq").first()
+        assert row is not None and row.action == "koseki.wide_area_preview" and row.personal_data
+        assert row.purpose == PURPOSE and row.details["preview"] is True and row.details["holding_town"] == "394122"
+        assert row.object_id == str(family.pk) and "number" not in row.details
+    with schema_context("shimanto"):
+        row = AuditEvent.objects.order_by("-seq").first()
+        assert row is not None and row.action == "koseki.wide_area_disclosure" and row.details["preview"] is True
+        assert row.details["requesting_town"] == "394017" and row.actor_id == tanaka.pk and row.purpose == PURPOSE
+    labels = wide_area.AUDIT_LABELS
+    assert "見本" in labels["koseki.wide_area_preview"] and "koseki.wide_area_disclosure" in labels
+    # Issuing afterwards takes the first number of the year: the 見本 consumed none.
+    with schema_context("nakatosa"):
+        issued = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT)
+        assert issued.issuance.serial == 1
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_preview_is_marked_as_a_sample(family: Koseki, tanaka: Person) -> None:
+    with schema_context("nakatosa"):
+        text = pdf_text(request(tanaka, family.number, TARO_ID, Rel.DESCENDANT, preview=True))
+    assert "見本" in text and "本籍高知県高岡郡四万十町琴平町１番地" in text and "【名】次郎" in text
+    assert "中土佐町長" in text and "令和8年戸籍第" not in text and CODE not in text
+
+
+# --- requester ambiguity (same name and birth date) -------------------------------------------------
+
+OTHER_HONSEKI = "高知県高岡郡四万十町窪川９番地"
+
+
+@pytest.fixture
+def namesake(family: Koseki) -> Koseki:
+    """Another 山田太郎, born the same day as 一's son, unrelated to the family, in a register of 四万十町."""
+    with schema_context("shimanto"):
+        return make_koseki(
+            honseki=OTHER_HONSEKI, members=[member("太郎", birth_date=date(1980, 5, 1), person_key=uuid.uuid4())]
+        )
+
+
+def test_namesakes_without_honseki_are_refused_and_nothing_written(
+    family: Koseki, namesake: Koseki, tanaka: Person
+) -> None:
+    before = counts()
+    with schema_context("nakatosa"):
+        for preview in (False, True):
+            with pytest.raises(wide_area.WideAreaRequesterAmbiguous) as caught:
+                request(tanaka, family.number, TARO_ID, Rel.DESCENDANT, preview=preview)
+            assert caught.value.code == "wide_area_requester_ambiguous"
+            assert "請求者の本籍" in caught.value.message and "太郎" not in caught.value.message
+            # The namesake may not pass for the son either: the same refusal, even for his own register.
+            with pytest.raises(wide_area.WideAreaRequesterAmbiguous):
+                request(tanaka, namesake.number, TARO_ID, Rel.SELF, preview=preview)
+    assert counts() == before
+
+
+def test_requester_honseki_tells_namesakes_apart(family: Koseki, namesake: Koseki, tanaka: Person) -> None:
+    with schema_context("nakatosa"):
+        # 太郎's own 本籍 as on the 請求書, in another width and with spaces: he is 一's son.
+        son = RequesterIdentity("山田", "太郎", date(1980, 5, 1), honseki="高知県高岡郡中土佐町 久礼１番地")
+        issued = request(tanaka, family.number, son, Rel.DESCENDANT)
+        assert issued.issuance.requester_relation == "descendant"
+        # The namesake, with his 本籍: recorded in his register, nothing to do with 一's.
+        other = RequesterIdentity("山田", "太郎", date(1980, 5, 1), honseki="四万十町窪川9番地")
+        assert request(tanaka, namesake.number, other, Rel.SELF).issuance.requester_relation == "self"
+        before = counts()
+        with pytest.raises(wide_area.WideAreaNotEntitled):
+            request(tanaka, family.number, other, Rel.DESCENDANT)
+        assert counts() == before
+
+
+def test_requester_honseki_that_records_no_such_person(family: Koseki, tanaka: Person) -> None:
+    with schema_context("nakatosa"):
+        wrong = RequesterIdentity("山田", "太郎", date(1980, 5, 1), honseki=SHIMANTO_HONSEKI)
+        before = counts()
+        with pytest.raises(wide_area.WideAreaNotEntitled):
+            request(tanaka, family.number, wrong, Rel.DESCENDANT, preview=True)
+        assert counts() == before
+        right = RequesterIdentity("山田", "太郎", date(1980, 5, 1), honseki=NAKATOSA_HONSEKI)
+        assert request(tanaka, family.number, right, Rel.DESCENDANT).issuance.requester_relation == "descendant"
+
+
+def test_one_person_in_several_registers_is_not_ambiguous(family: Koseki, tanaka: Person) -> None:
+    with schema_context("shimanto"):
+        # 太郎 also stays recorded (除籍 on his marriage) in a register of 四万十町: the same person key.
+        make_koseki(
+            honseki=OTHER_HONSEKI,
+            members=[
+                member(
+                    "太郎",
+                    birth_date=date(1980, 5, 1),
+                    person_key=TARO,
+                    is_removed=True,
+                    removed_on=date(2005, 1, 1),
+                    removed_reason="婚姻",
+                )
+            ],
+        )
+    with schema_context("nakatosa"):
+        assert request(tanaka, family.number, TARO_ID, Rel.DESCENDANT).issuance.requester_relation == "descendant"
 
 
 # --- search --------------------------------------------------------------------------------------
