@@ -6,22 +6,21 @@ the entries of every register involved, and one audit row ``koseki.<kind>``. Ref
 koseki.errors.KosekiRuleError subclasses and write nothing.
 """
 
-from koseki.services import corrections, furigana, notifications, transfer
+from koseki.services import adoptions, births, corrections, furigana, marriages, removals, transfer
+from koseki.services.adoptions import record_adoption
+from koseki.services.births import record_birth
 from koseki.services.common import OutsidePerson, next_notification_number, refresh_search_text
 from koseki.services.corrections import correct_entry
 from koseki.services.furigana import record_furigana, record_furigana_ex_officio, record_planned_furigana
-from koseki.services.notifications import (
-    record_adoption,
-    record_birth,
-    record_death,
-    record_divorce,
-    record_marriage,
-    record_split,
-)
+from koseki.services.marriages import record_divorce, record_marriage
+from koseki.services.removals import record_death, record_split
 from koseki.services.transfer import record_transfer
 
 AUDIT_LABELS: dict[str, str] = {
-    **notifications.AUDIT_LABELS,
+    **births.AUDIT_LABELS,
+    **marriages.AUDIT_LABELS,
+    **removals.AUDIT_LABELS,
+    **adoptions.AUDIT_LABELS,
     **transfer.AUDIT_LABELS,
     **furigana.AUDIT_LABELS,
     **corrections.AUDIT_LABELS,

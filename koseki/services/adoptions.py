@@ -1,0 +1,236 @@
+"""身分の届出 (戸籍法 第16条〜第21条, DOMAIN.md §5): 養子縁組.
+
+Each service runs in one transaction: it locks the registers and members it changes (ordered by pk), re-checks
+the rule on the locked rows, writes one Notification (受付帳), the entries of every register involved, the
+search keys and versions, and one audit row. A refused 届出 raises a KosekiRuleError and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from koseki.errors import AdopteeOlder, AdopterUnderAge, AdoptionInvalid, AdoptionSpouseRequired
+from koseki.models import CompiledReason, EntryKind, Member, Notification, NotificationKind
+from koseki.services.common import (
+    ADOPTER_AGE,
+    ADULT_AGE,
+    add_entry,
+    age_on,
+    audit_notification,
+    bump,
+    check_dates,
+    close_if_empty,
+    compile_koseki,
+    compiled_entry,
+    ensure_open,
+    enter_member,
+    fresh_current_member,
+    koseki_label,
+    lock_members,
+    lock_registers,
+    new_notification,
+    plain_name,
+    refresh_search_text,
+    remove_member,
+    wareki,
+)
+from tenants.models import Person
+
+AUDIT_LABELS = {
+    "koseki.adoption": "戸籍: 養子縁組届",
+}
+
+
+# --- 養子縁組 ------------------------------------------------------------------------------------
+
+
+def record_adoption(
+    *,
+    actor: Person | None,
+    adoptee: Member,
+    adoptive_father: Member | None,
+    adoptive_mother: Member | None,
+    adopted_on: date,
+    notified_on: date,
+    notifier_name: str,
+    notifier_capacity: str,
+) -> Notification:
+    """養子縁組届 (戸籍法第66条). The adoptee takes the adopters' surname (民法第810条) and enters their koseki
+    (戸籍法第18条第3項) — unless married with the marital surname (民法第810条ただし書) or heading a koseki with
+    a spouse, in which case only the 養親 are recorded. An adopter who is neither 筆頭者 nor spouse gets a new
+    koseki first (第17条, which covers 養子 too)."""
+    check_dates(event_date=adopted_on, notified_on=notified_on, event_label="縁組日")
+    adopters_in = [a for a in (adoptive_father, adoptive_mother) if a is not None]
+    if not adopters_in:
+        raise AdoptionInvalid("養父または養母を指定してください。")
+    if (adoptive_father is not None and adoptive_father.sex != "1") or (
+        adoptive_mother is not None and adoptive_mother.sex != "2"
+    ):
+        raise AdoptionInvalid("養父・養母の男女の別が届書と一致しません。")
+    with transaction.atomic():
+        locked = lock_members([adoptee.pk, *(a.pk for a in adopters_in)])
+        child = fresh_current_member(adoptee, locked, label="養子")
+        father = fresh_current_member(adoptive_father, locked, label="養父") if adoptive_father is not None else None
+        mother = fresh_current_member(adoptive_mother, locked, label="養母") if adoptive_mother is not None else None
+        adopters = [a for a in (father, mother) if a is not None]
+        if any(a.person_key == child.person_key for a in adopters):
+            raise AdoptionInvalid("養親と養子に同じ方が指定されています。")
+        if (
+            father is not None
+            and mother is not None
+            and not (father.koseki_id == mother.koseki_id and father.spouse_key == mother.person_key)
+        ):
+            raise AdoptionInvalid("養父と養母は婚姻中の夫婦でなければなりません(民法第795条・第796条)。")
+        for a in adopters:
+            if age_on(a.birth_date, adopted_on) < ADOPTER_AGE:
+                raise AdopterUnderAge(details={"member_id": a.pk})
+            if a.birth_date >= child.birth_date:
+                raise AdopteeOlder(details={"member_id": a.pk})
+        if age_on(child.birth_date, adopted_on) < ADULT_AGE and len(adopters) == 1 and adopters[0].spouse_key:
+            raise AdoptionSpouseRequired()
+        principal = adopters[0]
+        registers = lock_registers([child.koseki_id, principal.koseki_id])
+        for koseki in registers.values():
+            ensure_open(koseki)
+        source = registers[child.koseki_id]
+        # 民法第810条ただし書: a spouse who took the marital surname keeps it; a married 筆頭者 keeps the koseki.
+        stays = bool(child.spouse_key) or (child.is_head and bool(child.spouse_role))
+        moves = not stays and child.koseki_id != principal.koseki_id
+        needs_new = moves and not principal.is_head and not principal.spouse_role
+
+        notification = new_notification(
+            actor=actor,
+            kind=NotificationKind.ADOPTION,
+            event_date=adopted_on,
+            notified_on=notified_on,
+            notifier_name=notifier_name,
+            notifier_capacity=notifier_capacity,
+            kosekis=list(registers.values()),
+            details={
+                "adoptee_id": child.pk,
+                "adoptive_father_id": father.pk if father is not None else None,
+                "adoptive_mother_id": mother.pk if mother is not None else None,
+                "moves": moves,
+                "article_17_new_koseki": needs_new,
+                # Adopting a minor needs the family court's permission unless the child is a 直系卑属 of the
+                # adopter or spouse (民法第798条): the clerk checks the 許可審判書; recorded here.
+                "minor": age_on(child.birth_date, adopted_on) < ADULT_AGE,
+            },
+        )
+        changed = list(registers.values())
+        adoptive_relationship = "養子" if child.sex == "1" else "養女"
+        names = {
+            "father": plain_name(father.family_name, father.given_name) if father is not None else "",
+            "mother": plain_name(mother.family_name, mother.given_name) if mother is not None else "",
+        }
+        adoptee_fields = [["縁組日", wareki(adopted_on)], ["養父氏名", names["father"]], ["養母氏名", names["mother"]]]
+        target = registers[principal.koseki_id]
+        if needs_new:
+            target = compile_koseki(
+                honseki=target.honseki,
+                family_name=principal.family_name,
+                head_given_name=principal.given_name,
+                family_name_kana=principal.family_name_kana,
+                compiled_on=notified_on,
+                reason=CompiledReason.ADOPTION,
+            )
+            compiled_entry(target, on=notified_on, notification=notification)
+            old_principal_koseki = registers[principal.koseki_id]
+            remove_member(principal, on=notified_on, reason="養子縁組")
+            add_entry(
+                koseki=old_principal_koseki,
+                member=principal,
+                kind=EntryKind.REMOVAL,
+                event_date=notified_on,
+                fields=[["届出日", wareki(notified_on)], ["除籍事由", "養子縁組届出"], ["新本籍", target.honseki]],
+                notification=notification,
+            )
+            new_principal = enter_member(koseki=target, source=principal, is_head=True)
+            add_entry(
+                koseki=target,
+                member=new_principal,
+                kind=EntryKind.ENTRY,
+                event_date=notified_on,
+                fields=[
+                    ["届出日", wareki(notified_on)],
+                    ["入籍事由", "養子縁組届出"],
+                    ["従前戸籍", koseki_label(old_principal_koseki)],
+                ],
+                notification=notification,
+            )
+            changed.append(target)
+            principal = new_principal
+            if father is not None and father.pk == adopters[0].pk:
+                father = new_principal
+            elif mother is not None:
+                mother = new_principal
+        for adopter in (father, mother):
+            if adopter is None:
+                continue
+            add_entry(
+                koseki=registers.get(adopter.koseki_id) or target,
+                member=adopter,
+                kind=EntryKind.ADOPTION,
+                event_date=adopted_on,
+                fields=[["縁組日", wareki(adopted_on)], ["養子氏名", plain_name(child.family_name, child.given_name)]],
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+        adoptive = {
+            "adoptive_father_name": names["father"],
+            "adoptive_mother_name": names["mother"],
+            "adoptive_father_key": father.person_key if father is not None else None,
+            "adoptive_mother_key": mother.person_key if mother is not None else None,
+            "adoptive_relationship": adoptive_relationship,
+        }
+        if moves:
+            remove_member(child, on=notified_on, reason="養子縁組")
+            add_entry(
+                koseki=source,
+                member=child,
+                kind=EntryKind.ADOPTION,
+                event_date=adopted_on,
+                fields=[*adoptee_fields, ["入籍戸籍", koseki_label(target)]],
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+            for name, value in adoptive.items():
+                setattr(child, name, value)
+            placed = enter_member(
+                koseki=target,
+                source=child,
+                family_name=target.family_name,
+                family_name_kana=target.family_name_kana or principal.family_name_kana,
+            )
+            add_entry(
+                koseki=target,
+                member=placed,
+                kind=EntryKind.ADOPTION,
+                event_date=adopted_on,
+                fields=[*adoptee_fields, ["従前戸籍", koseki_label(source)]],
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+            close_if_empty(source, on=notified_on, reason="養子縁組", notification=notification)
+        else:
+            for name, value in adoptive.items():
+                setattr(child, name, value)
+            child.save(update_fields=list(adoptive))
+            add_entry(
+                koseki=source,
+                member=child,
+                kind=EntryKind.ADOPTION,
+                event_date=adopted_on,
+                fields=adoptee_fields,
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
+        notification.save(update_fields=["koseki_numbers"])
+        for koseki in changed:
+            refresh_search_text(koseki)
+        bump(*changed)
+        audit_notification(actor=actor, action="koseki.adoption", notification=notification)
+    return notification

@@ -1,0 +1,447 @@
+"""身分の届出 (戸籍法 第16条〜第21条, DOMAIN.md §5): 婚姻, 離婚.
+
+Each service runs in one transaction: it locks the registers and members it changes (ordered by pk), re-checks
+the rule on the locked rows, writes one Notification (受付帳), the entries of every register involved, the
+search keys and versions, and one audit row. A refused 届出 raises a KosekiRuleError and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from django.db import transaction
+
+from koseki.errors import (
+    AlreadyMarried,
+    HonsekiRequired,
+    MarriageCloseRelatives,
+    MarriagePartiesInvalid,
+    MarriageUnderAge,
+    NotMarriedToEachOther,
+)
+from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
+from koseki.services.common import (
+    ADULT_AGE,
+    OutsidePerson,
+    add_entry,
+    age_on,
+    audit_notification,
+    bump,
+    check_dates,
+    close_if_empty,
+    compile_koseki,
+    compiled_entry,
+    ensure_open,
+    enter_member,
+    fresh_current_member,
+    koseki_label,
+    lock_members,
+    lock_registers,
+    new_notification,
+    plain_name,
+    refresh_search_text,
+    remove_member,
+    wareki,
+)
+from tenants.models import Person
+
+AUDIT_LABELS = {
+    "koseki.marriage": "戸籍: 婚姻届",
+    "koseki.divorce": "戸籍: 離婚届",
+}
+
+
+# --- 婚姻 ----------------------------------------------------------------------------------------
+
+_SPOUSE_ROLE = {"husband": "夫", "wife": "妻"}
+
+
+def _party_label(party: Member | OutsidePerson) -> str:
+    return plain_name(party.family_name, party.given_name)
+
+
+def record_marriage(
+    *,
+    actor: Person | None,
+    husband: Member | OutsidePerson,
+    wife: Member | OutsidePerson,
+    surname_of: Literal["husband", "wife"],
+    married_on: date,
+    new_honseki: str = "",
+    notified_on: date,
+    notifier_name: str = "",
+    notifier_capacity: str = "夫妻",
+) -> Notification:
+    """婚姻届 (戸籍法第74条). 第16条: a new koseki is compiled for the couple, headed by the spouse whose
+    surname they keep — unless that spouse already heads a koseki, which the other spouse then enters. Each
+    spouse who leaves a koseki of this town is marked 除籍 there (婚姻), with entries in both registers."""
+    check_dates(event_date=married_on, notified_on=notified_on, event_label="婚姻日")
+    if surname_of not in _SPOUSE_ROLE:
+        raise MarriagePartiesInvalid("婚姻後の夫婦の氏(夫の氏・妻の氏)を選んでください(民法第750条)。")
+    if husband.sex != "1" or wife.sex != "2":
+        raise MarriagePartiesInvalid("夫と妻の男女の別が届書と一致しません(民法第739条・戸籍法第74条)。")
+    honseki = " ".join(new_honseki.split())
+
+    with transaction.atomic():
+        members = [p for p in (husband, wife) if isinstance(p, Member)]
+        locked = lock_members(m.pk for m in members)
+        parties: dict[str, Member | OutsidePerson] = {}
+        for role, party, label in (("husband", husband, "夫"), ("wife", wife, "妻")):
+            parties[role] = fresh_current_member(party, locked, label=label) if isinstance(party, Member) else party
+        h, w = parties["husband"], parties["wife"]
+        if isinstance(h, Member) and isinstance(w, Member) and h.person_key == w.person_key:
+            raise MarriagePartiesInvalid("夫と妻に同じ方が指定されています。")
+        if isinstance(h, Member) and isinstance(w, Member) and _blood_relatives(h, w):
+            raise MarriageCloseRelatives(details={"husband_id": h.pk, "wife_id": w.pk})
+        for label, party in (("夫", h), ("妻", w)):
+            if isinstance(party, Member) and (party.spouse_key is not None):
+                raise AlreadyMarried(
+                    f"{label}({party.full_name})には配偶者があるため、重ねて婚姻することができません(民法第732条)。",
+                    details={"member_id": party.pk},
+                )
+            if age_on(party.birth_date, married_on) < ADULT_AGE:
+                raise MarriageUnderAge(
+                    f"{label}({party.full_name})は婚姻の日に18歳未満です。婚姻は18歳にならなければできません(民法第731条)。"
+                )
+        keeper = parties[surname_of]
+        joiner = parties["wife" if surname_of == "husband" else "husband"]
+        keeper_role, joiner_role = (
+            _SPOUSE_ROLE[surname_of],
+            _SPOUSE_ROLE["wife" if surname_of == "husband" else "husband"],
+        )
+
+        registers = lock_registers(m.koseki_id for m in (keeper, joiner) if isinstance(m, Member))
+        for koseki in registers.values():
+            ensure_open(koseki)
+        # 第16条 ただし書: the spouse whose surname is kept already heads a koseki — the other one enters it.
+        keeper_is_head = isinstance(keeper, Member) and keeper.is_head
+        if not keeper_is_head and not honseki:
+            if isinstance(keeper, Member):
+                honseki = registers[keeper.koseki_id].honseki
+            else:
+                raise HonsekiRequired("夫婦の新しい本籍を入力してください(戸籍法第16条・第30条)。")
+
+        notification = new_notification(
+            actor=actor,
+            kind=NotificationKind.MARRIAGE,
+            event_date=married_on,
+            notified_on=notified_on,
+            notifier_name=notifier_name or f"{_party_label(h)}・{_party_label(w)}",
+            notifier_capacity=notifier_capacity,
+            kosekis=list(registers.values()),
+            details={
+                "husband": _party_details(h),
+                "wife": _party_details(w),
+                "surname_of": surname_of,
+                "new_honseki": honseki,
+                "new_koseki": not keeper_is_head,
+            },
+        )
+        family_name, family_kana = keeper.family_name, keeper.family_name_kana
+        changed: list[Koseki] = list(registers.values())
+        if keeper_is_head:
+            assert isinstance(keeper, Member)
+            target = registers[keeper.koseki_id]
+        else:
+            target = compile_koseki(
+                honseki=honseki,
+                family_name=family_name,
+                head_given_name=keeper.given_name,
+                family_name_kana=family_kana,
+                compiled_on=notified_on,
+                reason=CompiledReason.MARRIAGE,
+            )
+            compiled_entry(target, on=notified_on, notification=notification)
+            changed.append(target)
+
+        placed: dict[str, Member] = {}
+        for role, party, is_keeper in (
+            (surname_of, keeper, True),
+            ("wife" if surname_of == "husband" else "husband", joiner, False),
+        ):
+            spouse = joiner if is_keeper else keeper
+            spouse_name = plain_name(family_name, spouse.given_name)
+            if isinstance(party, Member) and party.koseki_id == target.pk:
+                # The head stays where they are; only their 配偶者区分 and 身分事項 change.
+                party.spouse_role = keeper_role if is_keeper else joiner_role
+                party.save(update_fields=["spouse_role"])
+                placed[role] = party
+                add_entry(
+                    koseki=target,
+                    member=party,
+                    kind=EntryKind.MARRIAGE,
+                    event_date=married_on,
+                    fields=[["婚姻日", wareki(married_on)], ["配偶者氏名", spouse_name]],
+                    notification=notification,
+                    notifier=notifier_capacity,
+                )
+                continue
+            if isinstance(party, Member):
+                old = registers[party.koseki_id]
+                remove_member(party, on=notified_on, reason="婚姻")
+                add_entry(
+                    koseki=old,
+                    member=party,
+                    kind=EntryKind.MARRIAGE,
+                    event_date=married_on,
+                    fields=[
+                        ["婚姻日", wareki(married_on)],
+                        ["配偶者氏名", plain_name(spouse.family_name, spouse.given_name)],
+                        ["新本籍", target.honseki],
+                        ["称する氏", f"{_SPOUSE_ROLE[surname_of]}の氏"],
+                    ],
+                    notification=notification,
+                    notifier=notifier_capacity,
+                )
+                former = koseki_label(old)
+            else:
+                former = f"{party.honseki}\u3000{party.head_name}".strip()
+            new_member = enter_member(
+                koseki=target,
+                source=party,
+                family_name=family_name,
+                family_name_kana=family_kana,
+                is_head=is_keeper and target.pk not in registers,
+                spouse_role=keeper_role if is_keeper else joiner_role,
+            )
+            placed[role] = new_member
+            add_entry(
+                koseki=target,
+                member=new_member,
+                kind=EntryKind.MARRIAGE,
+                event_date=married_on,
+                fields=[
+                    ["婚姻日", wareki(married_on)],
+                    ["配偶者氏名", spouse_name],
+                    ["従前戸籍", former],
+                ],
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+        # Link the spouses (spouse_key is what makes a second marriage refusable, 民法第732条).
+        placed["husband"].spouse_key = placed["wife"].person_key
+        placed["wife"].spouse_key = placed["husband"].person_key
+        for m in placed.values():
+            m.save(update_fields=["spouse_key"])
+        for koseki in registers.values():
+            close_if_empty(koseki, on=notified_on, reason="婚姻", notification=notification)
+        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
+        notification.details["koseki_number"] = target.number
+        notification.save(update_fields=["koseki_numbers", "details"])
+        for koseki in changed:
+            refresh_search_text(koseki)
+        bump(*changed)
+        audit_notification(
+            actor=actor, action="koseki.marriage", notification=notification, details={"koseki_id": target.pk}
+        )
+    return notification
+
+
+def _blood_relatives(a: Member, b: Member) -> bool:
+    """民法第734条, as far as the register's keys show it: parent and child, or siblings (same father or mother)."""
+    if a.person_key in (b.father_key, b.mother_key) or b.person_key in (a.father_key, a.mother_key):
+        return True
+    shared = {a.father_key, a.mother_key} & {b.father_key, b.mother_key}
+    return bool(shared - {None})
+
+
+def _party_details(party: Member | OutsidePerson) -> dict[str, object]:
+    if isinstance(party, Member):
+        return {
+            "member_id": party.pk,
+            "person_key": str(party.person_key),
+            "family_name": party.family_name,
+            "family_name_kana": party.family_name_kana,
+            "given_name": party.given_name,
+            "koseki_id": party.koseki_id,
+        }
+    return {
+        "outside": True,
+        "family_name": party.family_name,
+        "family_name_kana": party.family_name_kana,
+        "given_name": party.given_name,
+        "birth_date": str(party.birth_date),
+        "honseki": party.honseki,
+        "head_name": party.head_name,
+    }
+
+
+# --- 離婚 ----------------------------------------------------------------------------------------
+
+
+def _former_appearance(member: Member) -> Member | None:
+    """The register the reverting spouse left by this marriage (復籍先), if it is in this town."""
+    return (
+        Member.objects.select_related("koseki")
+        .filter(person_key=member.person_key, is_removed=True, removed_reason="婚姻")
+        .exclude(koseki_id=member.koseki_id)
+        .order_by("-removed_on", "-pk")
+        .first()
+    )
+
+
+def _former_surname(member: Member, former: Member | None) -> tuple[str, str, str]:
+    """(氏, 氏の振り仮名, 従前戸籍) the reverting spouse returns to (民法第767条第1項)."""
+    if former is not None:
+        return former.family_name, former.family_name_kana, koseki_label(former.koseki)
+    from koseki.models import Notification as NotificationModel
+
+    marriages = NotificationModel.objects.filter(kind=NotificationKind.MARRIAGE, entries__member=member).distinct()
+    for notification in marriages.order_by("-processed_at"):
+        for role in ("husband", "wife"):
+            party = notification.details.get(role, {})
+            if party.get("outside") and party.get("given_name") == member.given_name:
+                head = f"{party.get('honseki', '')}\u3000{party.get('head_name', '')}".strip()
+                return str(party["family_name"]), str(party.get("family_name_kana", "")), head
+    return member.family_name, member.family_name_kana, ""
+
+
+def record_divorce(
+    *,
+    actor: Person | None,
+    husband: Member,
+    wife: Member,
+    divorced_on: date,
+    new_koseki: bool = False,
+    new_honseki: str = "",
+    notified_on: date,
+    notifier_name: str = "",
+    notifier_capacity: str = "夫妻",
+) -> Notification:
+    """離婚届 (戸籍法第76条). The spouse who took the other's surname reverts to the former one (民法第767条) and,
+    under 第19条, returns to the former koseki — or gets a new koseki when that koseki is closed or on request.
+    A former koseki outside this town is recorded as 入籍戸籍; that town writes the return."""
+    check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
+    honseki = " ".join(new_honseki.split())
+    with transaction.atomic():
+        locked = lock_members([husband.pk, wife.pk])
+        h = fresh_current_member(husband, locked, label="夫")
+        w = fresh_current_member(wife, locked, label="妻")
+        if not (
+            h.koseki_id == w.koseki_id
+            and h.spouse_key == w.person_key
+            and w.spouse_key == h.person_key
+            and h.spouse_role == "夫"
+            and w.spouse_role == "妻"
+        ):
+            raise NotMarriedToEachOther(details={"husband_id": h.pk, "wife_id": w.pk})
+        if not (h.is_head or w.is_head):
+            raise NotMarriedToEachOther(
+                "夫婦のいずれも筆頭者ではないため、婚姻の戸籍を特定できません(戸籍法第16条)。",
+                code="divorce_head_missing",
+            )
+        keeper, leaver = (h, w) if h.is_head else (w, h)
+        former = _former_appearance(leaver)
+        former_surname, former_kana, former_label = _former_surname(leaver, former)
+        registers = lock_registers([h.koseki_id] + ([former.koseki_id] if former is not None else []))
+        couple = registers[h.koseki_id]
+        ensure_open(couple)
+        former_koseki = registers.get(former.koseki_id) if former is not None else None
+        back_to_former = not new_koseki and former_koseki is not None and not former_koseki.is_closed
+        if not back_to_former and (new_koseki or former_koseki is not None) and not honseki:
+            if former_koseki is not None:
+                honseki = former_koseki.honseki
+            else:
+                raise HonsekiRequired("新しい戸籍の本籍を入力してください(戸籍法第19条第1項ただし書)。")
+        make_new = new_koseki or (former_koseki is not None and former_koseki.is_closed)
+        if former_koseki is None and not new_koseki:
+            make_new = False  # returns to a koseki of another municipality, which records the return
+
+        notification = new_notification(
+            actor=actor,
+            kind=NotificationKind.DIVORCE,
+            event_date=divorced_on,
+            notified_on=notified_on,
+            notifier_name=notifier_name
+            or f"{plain_name(h.family_name, h.given_name)}・{plain_name(w.family_name, w.given_name)}",
+            notifier_capacity=notifier_capacity,
+            kosekis=list(registers.values()),
+            details={
+                "husband_id": h.pk,
+                "wife_id": w.pk,
+                "reverting": "husband" if leaver is h else "wife",
+                "former_surname": former_surname,
+                "destination": "former" if back_to_former else ("new" if make_new else "outside"),
+                "new_honseki": honseki if make_new else "",
+            },
+        )
+        changed = [couple]
+        for m in (keeper, leaver):
+            m.spouse_key = None
+            m.spouse_role = ""
+            m.save(update_fields=["spouse_key", "spouse_role"])
+        add_entry(
+            koseki=couple,
+            member=keeper,
+            kind=EntryKind.DIVORCE,
+            event_date=divorced_on,
+            fields=[["離婚日", wareki(divorced_on)], ["配偶者氏名", plain_name(leaver.family_name, leaver.given_name)]],
+            notification=notification,
+            notifier=notifier_capacity,
+        )
+        remove_member(leaver, on=notified_on, reason="離婚")
+        destination: Koseki | None = None
+        if back_to_former:
+            assert former_koseki is not None
+            destination = former_koseki
+        elif make_new:
+            destination = compile_koseki(
+                honseki=honseki,
+                family_name=former_surname,
+                head_given_name=leaver.given_name,
+                family_name_kana=former_kana,
+                compiled_on=notified_on,
+                reason=CompiledReason.DIVORCE,
+            )
+            compiled_entry(destination, on=notified_on, notification=notification)
+        leave_fields = [
+            ["離婚日", wareki(divorced_on)],
+            ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
+        ]
+        if destination is not None and destination is not former_koseki:
+            leave_fields.append(["新本籍", destination.honseki])
+        elif destination is not None:
+            leave_fields.append(["入籍戸籍", koseki_label(destination)])
+        elif former_label:
+            leave_fields.append(["入籍戸籍", former_label])
+        add_entry(
+            koseki=couple,
+            member=leaver,
+            kind=EntryKind.DIVORCE,
+            event_date=divorced_on,
+            fields=leave_fields,
+            notification=notification,
+            notifier=notifier_capacity,
+        )
+        if destination is not None:
+            returned = enter_member(
+                koseki=destination,
+                source=leaver,
+                family_name=former_surname,
+                family_name_kana=former_kana,
+                # Back in the former koseki they are again what they were there (a returning head stays head).
+                is_head=former.is_head if (back_to_former and former is not None) else True,
+            )
+            add_entry(
+                koseki=destination,
+                member=returned,
+                kind=EntryKind.DIVORCE,
+                event_date=divorced_on,
+                fields=[
+                    ["離婚日", wareki(divorced_on)],
+                    ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
+                    ["従前戸籍", koseki_label(couple)],
+                ],
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+            if destination not in changed:
+                changed.append(destination)
+        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
+        notification.save(update_fields=["koseki_numbers"])
+        for koseki in changed:
+            refresh_search_text(koseki)
+        bump(*changed)
+        audit_notification(actor=actor, action="koseki.divorce", notification=notification)
+    return notification
