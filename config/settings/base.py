@@ -240,7 +240,7 @@ KYODO_BACKUP_ZSTD_LEVEL = env_int("KYODO_BACKUP_ZSTD_LEVEL", 3)
 # Parallel pg_restore jobs of a restore drill into its scratch database.
 KYODO_RESTORE_JOBS = env_int("KYODO_RESTORE_JOBS", 1)
 
-# --- BCP standby: logical replication to a second PostgreSQL (issue 5 §5; bcp/standby.py, deploy/FAILOVER.md) ---
+# --- BCP standby: logical replication to a second PostgreSQL (issue 5 §5; bcp/standby/, deploy/FAILOVER.md) ---
 # KYODO_STANDBY_DSNS: JSON {"ref": "postgres://user@standby-host:5432/kyodo"}, named by Standby.dsn_ref.
 KYODO_STANDBY_DSNS = env_json("KYODO_STANDBY_DSNS", "{}")
 # How the standby server reaches the primary (the subscription's connection); empty: DATABASE_URL.

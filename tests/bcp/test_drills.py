@@ -151,7 +151,7 @@ def test_progress_is_visible_while_the_drill_runs(site: BackupSite, monkeypatch:
         seen.append(RestoreDrill.objects.get(schema_name="nakatosa", status=DrillStatus.RUNNING).progress)
         real(**kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(restore, "pg_restore", watch)
+    monkeypatch.setattr("bcp.restore.service.pg_restore", watch)
     drill = drills.run_drill(schema_name="nakatosa", site=site)
     assert drill.status == DrillStatus.PASSED
     assert seen == [restore.P_DECRYPTED]

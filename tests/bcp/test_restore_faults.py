@@ -129,7 +129,7 @@ def test_a_row_missing_after_restore_fails_with_the_differences(
             )
         return real(dbname, schema)
 
-    monkeypatch.setattr(restore, "restored_checksums", lose_a_row)
+    monkeypatch.setattr("bcp.restore.service.restored_checksums", lose_a_row)
     drill = drills.run_drill(schema_name="nakatosa", site=site)
 
     assert drill.status == DrillStatus.FAILED
@@ -244,7 +244,7 @@ def test_a_replace_that_fails_verification_puts_the_old_schema_back(
             sums["django_migrations"] = {"rows": 0, "checksum": "0" * 16}
         return sums
 
-    monkeypatch.setattr(restore, "restored_checksums", wrong_in_the_target)
+    monkeypatch.setattr("bcp.restore.service.restored_checksums", wrong_in_the_target)
     drill = restore.restore_backup(backup=backup, site=site, into_schema=target, replace=True)
 
     assert drill.status == DrillStatus.FAILED
