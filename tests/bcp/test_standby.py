@@ -270,7 +270,7 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
 
     # --- An outage of the standby: the beat task samples a lag beyond the RPO and raises one alert -------------
     pair.on_standby("ALTER SUBSCRIPTION kyodo_sub_inland DISABLE")
-    _new_households(pair, "nakatosa", 1)
+    outage_numbers = _new_households(pair, "nakatosa", 1)
     sample_task = "from bcp.standby_tasks import sample_replication_lag as t; print(t())"
     # A 1-second RPO target keeps the test short: the heartbeat is awaited for the target plus half a second.
     pair.manage("shell", "-c", sample_task, KYODO_STANDBY_HEARTBEAT_TIMEOUT_SECONDS="1", KYODO_STANDBY_RPO_SECONDS="1")
@@ -279,6 +279,11 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
     )
     assert severity == "critical" and "目標 RPO 1 秒を超えています" in message
     pair.on_standby("ALTER SUBSCRIPTION kyodo_sub_inland ENABLE")
+    # Caught up first (a loaded CI machine may take seconds to restart the apply worker), then sampled.
+    pair.until_on_standby(
+        "SELECT count(*) FROM nakatosa.resident_records_household WHERE number = %s", outage_numbers, expect=[(1,)],
+        timeout=60,
+    )  # fmt: skip
     pair.manage("shell", "-c", sample_task)
     assert pair.on_primary("SELECT count(*) FROM bcp_bcpalert WHERE kind = 'standby_lag' AND resolved_at IS NULL") == [
         (0,)
