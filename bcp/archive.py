@@ -25,8 +25,6 @@ import hashlib
 import importlib.metadata
 import json
 import os
-import re
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -41,32 +39,16 @@ import psycopg
 import pyrage
 import zstandard
 from django.conf import settings
-from django.db import connection
-from psycopg.conninfo import make_conninfo
 
 from bcp.errors import ArtifactTampered, ChecksumMismatch, DumpFailed, StagingFull, WrongKey
 from bcp.keys import identity_for, recipient_for
+from common import pgtools
+from common.pgtools import PgTools, PgToolUnusable, conninfo, tool_env
 
 FORMAT_VERSION = 1
 ARTIFACT_NAME = "dump.pgc.zst.age"
 MANIFEST_NAME = "manifest.json"
 CHUNK = 1024 * 1024
-
-_TOOL_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
-# libpq options of DATABASES["default"] and their environment variables: pg_dump reaches the database exactly
-# as Django does, and the password never appears on a command line (where `ps` shows it).
-_LIBPQ_ENV = {
-    "dbname": "PGDATABASE",
-    "host": "PGHOST",
-    "port": "PGPORT",
-    "user": "PGUSER",
-    "password": "PGPASSWORD",
-    "sslmode": "PGSSLMODE",
-    "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY",
-    "connect_timeout": "PGCONNECT_TIMEOUT",
-}
 
 
 class TableSum(TypedDict):
@@ -164,84 +146,12 @@ def compare_checksums(expected: dict[str, Any], actual: dict[str, Any]) -> list[
 # --- PostgreSQL client tools ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PgTools:
-    pg_dump: str
-    pg_restore: str
-    pg_dump_version: str
-    pg_restore_version: str
-    server_version: str
-
-
-def _tool_path(name: str) -> str:
-    configured = getattr(settings, "KYODO_PG_BIN", "")
-    candidate = str(Path(configured) / name) if configured else shutil.which(name)
-    if not candidate or not os.access(candidate, os.X_OK):
-        raise DumpFailed(
-            f"{name} が見つかりません。PostgreSQL クライアントをインストールするか、KYODO_PG_BIN を設定してください。",
-            details={"tool": name},
-        )
-    return candidate
-
-
-def _tool_version(path: str) -> tuple[int, str]:
-    try:
-        text = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise DumpFailed(f"{path} を実行できません: {exc}", details={"tool": path}) from exc
-    match = _TOOL_VERSION.search(text)
-    if match is None:
-        raise DumpFailed(f"{path} のバージョンを判別できません: {text}", details={"tool": path})
-    return int(match.group(1)), text
-
-
 def pg_tools() -> PgTools:
-    """pg_dump and pg_restore, refused when older than the server (an older pg_dump refuses a newer server)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('server_version_num')::int, current_setting('server_version')")
-        server_num, server_version = cursor.fetchone()
-    paths = {name: _tool_path(name) for name in ("pg_dump", "pg_restore")}
-    versions = {}
-    for name, path in paths.items():
-        major, text = _tool_version(path)
-        if major < server_num // 10000:
-            raise DumpFailed(
-                f"{name} のバージョン ({major}) がデータベースサーバーより古いため使用できません。",
-                details={"tool": name, "tool_major": major, "server_version": server_version},
-            )
-        versions[name] = text
-    return PgTools(
-        pg_dump=paths["pg_dump"],
-        pg_restore=paths["pg_restore"],
-        pg_dump_version=versions["pg_dump"],
-        pg_restore_version=versions["pg_restore"],
-        server_version=server_version,
-    )
-
-
-def libpq_params(dbname: str | None = None) -> dict[str, str]:
-    """Connection parameters of DATABASES["default"] (or of ``dbname`` on the same server)."""
-    config = connection.settings_dict
-    params = {
-        "dbname": dbname or config["NAME"],
-        "host": config.get("HOST") or "",
-        "port": str(config.get("PORT") or ""),
-        "user": config.get("USER") or "",
-        "password": config.get("PASSWORD") or "",
-    }
-    options = config.get("OPTIONS") or {}
-    params.update({key: str(options[key]) for key in _LIBPQ_ENV if key in options and key not in params})
-    return {key: value for key, value in params.items() if value}
-
-
-def conninfo(dbname: str | None = None) -> str:
-    return make_conninfo(**libpq_params(dbname))
-
-
-def tool_env(dbname: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({_LIBPQ_ENV[key]: value for key, value in libpq_params(dbname).items()})
-    return env
+    """pg_dump and pg_restore of a backup (common.pgtools: at least the server's version)."""
+    try:
+        return pgtools.pg_tools()
+    except PgToolUnusable as exc:
+        raise DumpFailed(exc.message, details=exc.facts) from exc
 
 
 @contextlib.contextmanager

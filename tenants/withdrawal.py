@@ -34,10 +34,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
-from common import audit
+from common import audit, pgtools
 from common.errors import ApplicationError
+from common.pgtools import PgTools, PgToolUnusable, conninfo, tool_env
 from common.tenancy import PUBLIC_EXTENSIONS
 from tenants.errors import MunicipalityNotFound, WithdrawalFailed
 from tenants.models import Domain, Municipality, Person
@@ -51,21 +51,6 @@ MANIFEST_FORMAT = "kyodo-withdrawal-archive/1"
 # Table names become file names and sha256sum lines; a town's tables are created by our migrations,
 # so anything else means the schema was altered by hand and deserves a look before it is archived.
 _PLAIN_TABLE_NAME = re.compile(r"^[a-z0-9_]+$")
-_TOOL_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
-# libpq connection options that may appear in DATABASES["default"]["OPTIONS"], with their environment
-# variables, so pg_dump / pg_restore reach the database exactly as Django does.
-_LIBPQ_ENV = {
-    "dbname": "PGDATABASE",
-    "host": "PGHOST",
-    "port": "PGPORT",
-    "user": "PGUSER",
-    "password": "PGPASSWORD",
-    "sslmode": "PGSSLMODE",
-    "sslrootcert": "PGSSLROOTCERT",
-    "sslcert": "PGSSLCERT",
-    "sslkey": "PGSSLKEY",
-    "connect_timeout": "PGCONNECT_TIMEOUT",
-}
 
 
 class WithdrawalRefused(ApplicationError):
@@ -85,15 +70,6 @@ class WithdrawalReport:
     @property
     def total_rows(self) -> int:
         return sum(self.row_counts.values())
-
-
-@dataclass(frozen=True)
-class PgTools:
-    pg_dump: str
-    pg_restore: str
-    pg_dump_version: str
-    pg_restore_version: str
-    server_version: str
 
 
 def withdraw_municipality(
@@ -286,94 +262,16 @@ def _check_self_contained(schema: str) -> None:
 # --- PostgreSQL client tools -------------------------------------------------------------------------
 
 
-def _tool_path(name: str) -> str:
-    configured = getattr(settings, "KYODO_PG_BIN", "")
-    if configured:
-        candidate = Path(configured) / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-        raise WithdrawalFailed(
-            f"{name} が KYODO_PG_BIN ({configured}) に見つかりません。",
-            details={"step": "find_tools", "tool": name},
-        )
-    found = shutil.which(name)
-    if found is None:
-        raise WithdrawalFailed(
-            f"{name} が見つかりません。PostgreSQL クライアントをインストールするか、KYODO_PG_BIN を設定してください。",
-            details={"step": "find_tools", "tool": name},
-        )
-    return found
-
-
-def _tool_version(path: str) -> tuple[int, str]:
-    try:
-        result = subprocess.run([path, "--version"], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise WithdrawalFailed(f"{path} を実行できません: {exc}", details={"step": "find_tools", "tool": path}) from exc
-    text = result.stdout.strip()
-    match = _TOOL_VERSION.search(text)
-    if match is None:
-        raise WithdrawalFailed(
-            f"{path} のバージョンを判別できません: {text}", details={"step": "find_tools", "tool": path}
-        )
-    return int(match.group(1)), text
-
-
 def _pg_tools() -> PgTools:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('server_version_num')::int, current_setting('server_version')")
-        server_num, server_version = cursor.fetchone()
-    server_major = server_num // 10000
-    paths = {name: _tool_path(name) for name in ("pg_dump", "pg_restore")}
-    versions = {}
-    for name, path in paths.items():
-        major, text = _tool_version(path)
-        # An older pg_dump refuses a newer server (or worse, misses its newer object types).
-        if major < server_major:
-            raise WithdrawalFailed(
-                f"{name} のバージョン ({major}) がデータベースサーバー ({server_major}) より古いため使用できません。"
-                "サーバーと同じかそれ以降の PostgreSQL クライアントを KYODO_PG_BIN で指定してください。",
-                details={"step": "find_tools", "tool": name, "tool_major": major, "server_major": server_major},
-            )
-        versions[name] = text
-    return PgTools(
-        pg_dump=paths["pg_dump"],
-        pg_restore=paths["pg_restore"],
-        pg_dump_version=versions["pg_dump"],
-        pg_restore_version=versions["pg_restore"],
-        server_version=server_version,
-    )
-
-
-def _conninfo(dbname: str | None = None) -> str:
-    return make_conninfo(**_libpq_params(dbname))
-
-
-def _libpq_params(dbname: str | None = None) -> dict[str, str]:
-    """Connection parameters of DATABASES["default"] (the live database, or ``dbname`` on the same server)."""
-    config = connection.settings_dict
-    params = {
-        "dbname": dbname or config["NAME"],
-        "host": config.get("HOST") or "",
-        "port": str(config.get("PORT") or ""),
-        "user": config.get("USER") or "",
-        "password": config.get("PASSWORD") or "",
-    }
-    options = config.get("OPTIONS") or {}
-    params.update({key: str(options[key]) for key in _LIBPQ_ENV if key in options and key not in params})
-    return {key: value for key, value in params.items() if value}
-
-
-def _tool_env(dbname: str | None = None) -> dict[str, str]:
-    # The password goes through PGPASSWORD, never the command line, where `ps` would show it.
-    env = dict(os.environ)
-    env.update({_LIBPQ_ENV[key]: value for key, value in _libpq_params(dbname).items()})
-    return env
+    try:
+        return pgtools.pg_tools()
+    except PgToolUnusable as exc:
+        raise WithdrawalFailed(exc.message, details={"step": "find_tools", **exc.facts}) from exc
 
 
 def _run_tool(args: list[str], *, step: str, message: str, dbname: str | None = None) -> None:
     try:
-        result = subprocess.run(args, capture_output=True, text=True, env=_tool_env(dbname), check=False)
+        result = subprocess.run(args, capture_output=True, text=True, env=tool_env(dbname), check=False)
     except OSError as exc:
         raise WithdrawalFailed(f"{message}: {exc}", details={"step": step}) from exc
     if result.returncode != 0:
@@ -395,7 +293,7 @@ def _snapshot(dbname: str | None = None) -> Iterator[tuple[psycopg.Connection[An
     The dump, the CSV files and the row counts are then all taken from the same instant, even if a
     clerk is still saving something while the town is being archived.
     """
-    with psycopg.connect(_conninfo(dbname), client_encoding="UTF8", autocommit=True) as conn:
+    with psycopg.connect(conninfo(dbname), client_encoding="UTF8", autocommit=True) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
@@ -523,7 +421,7 @@ def _restored_row_counts(*, dump_file: Path, schema: str, tools: PgTools) -> dic
         sql.Identifier(scratch), sql.Literal(encoding), sql.Literal(collate), sql.Literal(ctype)
     )
     try:
-        with psycopg.connect(_conninfo(), autocommit=True) as admin:
+        with psycopg.connect(conninfo(), autocommit=True) as admin:
             admin.execute(create)
     except psycopg.Error as exc:
         raise WithdrawalFailed(
@@ -531,7 +429,7 @@ def _restored_row_counts(*, dump_file: Path, schema: str, tools: PgTools) -> dic
             details={"step": "verify_restore"},
         ) from exc
     try:
-        with psycopg.connect(_conninfo(scratch), autocommit=True) as scratch_conn:
+        with psycopg.connect(conninfo(scratch), autocommit=True) as scratch_conn:
             for extension in PUBLIC_EXTENSIONS:
                 available = scratch_conn.execute(
                     "SELECT 1 FROM pg_available_extensions WHERE name = %s", [extension]
@@ -556,10 +454,10 @@ def _restored_row_counts(*, dump_file: Path, schema: str, tools: PgTools) -> dic
             message="退避ファイルを一時データベースに復元できませんでした",
             dbname=scratch,
         )
-        with psycopg.connect(_conninfo(scratch)) as restored:
+        with psycopg.connect(conninfo(scratch)) as restored:
             return _row_counts(restored, schema)
     finally:
-        with psycopg.connect(_conninfo(), autocommit=True) as admin:
+        with psycopg.connect(conninfo(), autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(scratch)))
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
 from bcp import archive
 from bcp.restore.errors import RestoreError
+from common import pgtools
+from common.pgtools import PgToolUnusable
 from common.tenancy import PUBLIC_EXTENSIONS
 
 # The logger keeps the name it had before bcp/restore.py became a package.
@@ -40,14 +39,10 @@ def live_database() -> str:
 
 
 def _tool(name: str) -> str:
-    configured = getattr(settings, "KYODO_PG_BIN", "")
-    found = str(Path(configured) / name) if configured else shutil.which(name)
-    if not found or not os.access(found, os.X_OK):
-        raise RestoreError(
-            f"{name} が見つかりません。PostgreSQL クライアントをインストールするか、KYODO_PG_BIN を設定してください。",
-            details={"step": "find_tools", "tool": name},
-        )
-    return found
+    try:
+        return pgtools.tool_path(name)
+    except PgToolUnusable as exc:
+        raise RestoreError(exc.message, details={"step": "find_tools", **exc.facts}) from exc
 
 
 def _run_tool(args: list[str], *, step: str, message: str, dbname: str) -> None:
