@@ -28,10 +28,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from common import audit
+from common.csv_import import (
+    BOM,
+    DEFAULT_MAX_ERRORS,
+    Column,
+    RowError,
+    RowReader,
+    error_details,
+    read_header,
+)
 from common.dates import local_today
 from common.errors import ValidationFailed
-from common.text import normalize_search_text, to_katakana
-from common.wareki import WarekiError, parse_wareki, to_wareki
+from common.text import normalize_search_text
+from common.wareki import WarekiError, to_wareki
 from koseki.fuhyo import EVENT_IMPORT
 from koseki.models import (
     CompiledReason,
@@ -61,8 +70,6 @@ AUDIT_LABELS = {
     "koseki.import_rejected": "戸籍: 移行ファイルの却下",
 }
 
-DEFAULT_MAX_ERRORS = 500
-BOM = b"\xef\xbb\xbf"
 BATCH_SIZE = 2_000
 # person_key of a source system's person id: the same id gives the same key in every register and on every
 # import (uuid5), so a person who appears in several registers of the file is linked across them.
@@ -388,15 +395,9 @@ class ImportInvalid(ValidationFailed):
     message = "移行ファイルに誤りがあります。どの戸籍も登録していません。"
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    label: str
-
-
 COLUMNS: tuple[Column, ...] = (
-    Column("record_type", "レコード種別"),
-    Column("koseki_key", "戸籍キー"),
+    Column("record_type", "レコード種別", required=True),
+    Column("koseki_key", "戸籍キー", required=True),
     Column("honseki", "本籍"),
     Column("family_name", "氏"),
     Column("family_name_kana", "氏の振り仮名"),
@@ -436,8 +437,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("address", "住所"),
     Column("address_set_on", "住所を定めた年月日"),
 )
-REQUIRED_COLUMNS = ("record_type", "koseki_key")
-_BY_HEADER = {key: c for c in COLUMNS for key in (c.name, c.label)}
 LABEL = {c.name: c.label for c in COLUMNS}
 
 REGISTER, MEMBER, ENTRY, FUHYO = "register", "member", "entry", "fuhyo"
@@ -471,16 +470,6 @@ _FIELDS_RE = re.compile(r"【([^】]+)】([^【]*)")
 _KATAKANA_RE = re.compile(r"[\u30a1-\u30f6\u30fc\u30fb]+(?: [\u30a1-\u30f6\u30fc\u30fb]+)*")
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # CSV record number, the header being row 1
-    column: str  # Japanese column label ("" for the whole row or file)
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
 @dataclass
 class ImportReport:
     registers: int = 0
@@ -490,12 +479,7 @@ class ImportReport:
     result: LoadResult | None = None
 
     def error_details(self, limit: int = DEFAULT_MAX_ERRORS) -> dict[str, Any]:
-        shown = self.errors[:limit]
-        return {
-            "errors": [e.as_dict() for e in shown],
-            "total": len(self.errors),
-            "omitted": len(self.errors) - len(shown),
-        }
+        return error_details(self.errors, limit)
 
 
 def wareki_text(day: date | None) -> str:
@@ -528,43 +512,14 @@ def decode(data: bytes) -> str:
         ) from exc
 
 
-class _Row:
+class _Row(RowReader):
     """One CSV record: typed reads of its cells, each error recorded with the row number and column."""
 
+    kana_pattern = _KATAKANA_RE
+    kana_message = "{label}は片仮名で入力してください(戸籍法第13条第2項)。"
+
     def __init__(self, number: int, values: dict[str, str], errors: list[RowError], today: date) -> None:
-        self.number, self.values, self.errors, self.today = number, values, errors, today
-
-    def error(self, name: str, message: str) -> None:
-        self.errors.append(RowError(self.number, LABEL.get(name, name), message))
-
-    def text(self, name: str, *, required: bool = False, max_length: int = 100) -> str:
-        value = " ".join(self.values.get(name, "").split())
-        if required and not value:
-            self.error(name, f"{LABEL[name]}を入力してください。")
-        elif len(value) > max_length:
-            self.error(name, f"{LABEL[name]}は{max_length}文字以内で入力してください。")
-        return value
-
-    def kana(self, name: str) -> str:
-        value = to_katakana(self.text(name))
-        if value and not _KATAKANA_RE.fullmatch(value):
-            self.error(name, f"{LABEL[name]}は片仮名で入力してください(戸籍法第13条第2項)。")
-        return value
-
-    def day(self, name: str, *, required: bool = False) -> date | None:
-        raw = self.values.get(name, "").strip()
-        if not raw:
-            if required:
-                self.error(name, f"{LABEL[name]}を入力してください。")
-            return None
-        try:
-            value = parse_wareki(raw)  # 和暦 (昭和57年8月12日, S57.8.12) or 西暦 (1982-08-12)
-        except WarekiError as exc:
-            self.error(name, exc.message)
-            return None
-        if value > self.today:
-            self.error(name, f"{LABEL[name]}に未来の日付は指定できません。")
-        return value
+        super().__init__(number, values, errors, today, LABEL)
 
     def choice(self, name: str, choices: dict[str, Any], message: str, *, default: str = "") -> Any:
         raw = self.text(name) or default
@@ -717,24 +672,7 @@ def _read_fuhyo(r: _Row) -> tuple[int, FuhyoInput] | None:
 
 
 def _header(row: list[str], errors: list[RowError]) -> list[Column | None]:
-    columns: list[Column | None] = []
-    seen: set[str] = set()
-    for cell in row:
-        name = cell.strip().lstrip("\ufeff")
-        column = _BY_HEADER.get(name)
-        if column is None:
-            errors.append(
-                RowError(1, name, f"不明な列です: 「{name}」(docs/koseki_import_layout.md の列名を使ってください)。")
-            )
-        elif column.name in seen:
-            errors.append(RowError(1, column.label, f"列「{column.label}」が2回あります。"))
-        else:
-            seen.add(column.name)
-        columns.append(column)
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            errors.append(RowError(1, LABEL[name], f"必須の列「{LABEL[name]}」がありません。"))
-    return columns
+    return read_header(row, COLUMNS, errors, layout_doc="docs/koseki_import_layout.md")
 
 
 def parse(text: str, *, today: date | None = None) -> tuple[list[RegisterInput], list[RowError]]:

@@ -19,28 +19,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from common.csv_import import (
+    BOM,
+    DEFAULT_MAX_ERRORS,
+    Column,
+    RowError,
+    RowReader,
+    error_details,
+    read_header,
+)
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
-from common.text import to_katakana
-from common.wareki import WarekiError, parse_wareki
 from resident_records import bulk, mynumber, selectors
 from resident_records.bulk import BulkLoadResult, HouseholdInput
 from resident_records.models import Resident, ResidentRecord, ResidentStatus, ResidentType, Sex
 from resident_records.services import HEAD, PersonInput
 from tenants.models import Person
 
-DEFAULT_MAX_ERRORS = 500
 AS_OF_BATCH = 500  # residents per query in an as-of export
-BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str  # machine name (also accepted as a header)
-    label: str  # Japanese header, as exported
-    required: bool = False
-    export: bool = True
-    import_: bool = True
 
 
 # The order is the export order. See docs/resident_csv_layout.md for each column's rules.
@@ -74,7 +70,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("my_number", "個人番号", export=False),
     Column("status", "状態"),
 )
-_BY_HEADER = {key: c for c in COLUMNS for key in (c.name, c.label)}
 _LABEL = {c.name: c.label for c in COLUMNS}
 EXPORT_COLUMNS = tuple(c for c in COLUMNS if c.export)
 
@@ -97,16 +92,6 @@ class ImportInvalid(ValidationFailed):
     message = "取込ファイルに誤りがあります。どの行も登録していません。"
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # CSV record number, the header being row 1
-    column: str  # Japanese column label ("" for the whole row or file)
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
 @dataclass
 class ImportReport:
     households: int = 0
@@ -116,12 +101,7 @@ class ImportReport:
     result: BulkLoadResult | None = None
 
     def error_details(self, limit: int = DEFAULT_MAX_ERRORS) -> dict[str, Any]:
-        shown = self.errors[:limit]
-        return {
-            "errors": [e.as_dict() for e in shown],
-            "total": len(self.errors),
-            "omitted": len(self.errors) - len(shown),
-        }
+        return error_details(self.errors, limit)
 
 
 # --- decoding ------------------------------------------------------------------------------------
@@ -165,42 +145,11 @@ class _Row:
     address_set_on: date | None
 
 
-class _RowReader:
+class _RowReader(RowReader):
+    text_max_length = 200
+
     def __init__(self, number: int, values: dict[str, str], errors: list[RowError], today: date) -> None:
-        self.number, self.values, self.errors, self.today = number, values, errors, today
-
-    def error(self, name: str, message: str) -> None:
-        self.errors.append(RowError(self.number, _LABEL.get(name, name), message))
-
-    def text(self, name: str, *, required: bool = False, max_length: int = 200) -> str:
-        value = " ".join(self.values.get(name, "").split())
-        if required and not value:
-            self.error(name, f"{_LABEL[name]}を入力してください。")
-        elif len(value) > max_length:
-            self.error(name, f"{_LABEL[name]}は{max_length}文字以内で入力してください。")
-        return value
-
-    def kana(self, name: str, *, max_length: int = 100) -> str:
-        value = to_katakana(self.text(name, max_length=max_length))
-        if not _KATAKANA_RE.fullmatch(value):
-            self.error(name, f"{_LABEL[name]}はカタカナで入力してください。")
-        return value
-
-    def day(self, name: str, *, required: bool = False, future_ok: bool = False) -> date | None:
-        raw = self.values.get(name, "").strip()
-        if not raw:
-            if required:
-                self.error(name, f"{_LABEL[name]}を入力してください。")
-            return None
-        try:
-            # 西暦 YYYY-MM-DD, or 和暦 as municipal systems write it (令和8年4月1日, R8.4.1): common.wareki.
-            value = parse_wareki(raw)
-        except WarekiError as exc:
-            self.error(name, exc.message)
-            return None
-        if not future_ok and value > self.today:
-            self.error(name, f"{_LABEL[name]}に未来の日付は指定できません。")
-        return value
+        super().__init__(number, values, errors, today, _LABEL)
 
 
 def _read_row(number: int, values: dict[str, str], errors: list[RowError], today: date) -> _Row | None:
@@ -290,26 +239,8 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
 
 
 def _header(row: list[str], errors: list[RowError]) -> list[Column | None]:
-    columns: list[Column | None] = []
-    seen: set[str] = set()
-    for cell in row:
-        name = cell.strip().lstrip("\ufeff")
-        column = _BY_HEADER.get(name)
-        if column is None:
-            errors.append(
-                RowError(1, name, f"不明な列です: 「{name}」(docs/resident_csv_layout.md の列名を使ってください)。")
-            )
-        elif column.name in seen:
-            errors.append(RowError(1, column.label, f"列「{column.label}」が2回あります。"))
-        elif not column.import_:
-            column = None  # 宛名番号: the source system's number is not kept; this town numbers anew
-        else:
-            seen.add(column.name)
-        columns.append(column)
-    for column in COLUMNS:
-        if column.required and column.name not in seen:
-            errors.append(RowError(1, column.label, f"必須の列「{column.label}」がありません。"))
-    return columns
+    # 宛名番号 is not imported (import_=False): the source system's number is not kept; this town numbers anew.
+    return read_header(row, COLUMNS, errors, layout_doc="docs/resident_csv_layout.md")
 
 
 def parse(text: str, *, today: date | None = None) -> tuple[list[HouseholdInput], list[list[int]], list[RowError]]:

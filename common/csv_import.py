@@ -1,0 +1,116 @@
+"""What every CSV import of Kyodo shares: the column list, the header check, typed reads of a row's cells with
+an error per row and column, and the error report. Used by the resident register import
+(resident_records.csv_io) and the 戸籍 migration import (koseki.importer); each keeps its own layout and rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from common.text import to_katakana
+from common.wareki import WarekiError, parse_wareki
+
+BOM = b"\xef\xbb\xbf"
+DEFAULT_MAX_ERRORS = 500
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # CSV record number, the header being row 1
+    column: str  # Japanese column label ("" for the whole row or file)
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+def error_details(errors: Sequence[RowError], limit: int = DEFAULT_MAX_ERRORS) -> dict[str, Any]:
+    """The errors of a refused import as the API and the command show them (the first ``limit`` of them)."""
+    shown = errors[:limit]
+    return {"errors": [e.as_dict() for e in shown], "total": len(errors), "omitted": len(errors) - len(shown)}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # machine name (also accepted as a header)
+    label: str  # Japanese header, as exported
+    required: bool = False
+    export: bool = True
+    import_: bool = True
+
+
+def read_header(
+    row: Sequence[str], columns: Sequence[Column], errors: list[RowError], *, layout_doc: str
+) -> list[Column | None]:
+    """The column of each header cell (by machine name or Japanese label); unknown, repeated and missing required
+    columns are errors of row 1. A column not imported (``import_=False``) maps to None."""
+    by_header = {key: c for c in columns for key in (c.name, c.label)}
+    found: list[Column | None] = []
+    seen: set[str] = set()
+    for cell in row:
+        name = cell.strip().lstrip("\ufeff")
+        column = by_header.get(name)
+        if column is None:
+            errors.append(RowError(1, name, f"不明な列です: 「{name}」({layout_doc} の列名を使ってください)。"))
+        elif column.name in seen:
+            errors.append(RowError(1, column.label, f"列「{column.label}」が2回あります。"))
+        elif not column.import_:
+            column = None
+        else:
+            seen.add(column.name)
+        found.append(column)
+    for column in columns:
+        if column.required and column.name not in seen:
+            errors.append(RowError(1, column.label, f"必須の列「{column.label}」がありません。"))
+    return found
+
+
+class RowReader:
+    """One CSV record: typed reads of its cells, each error recorded with the row number and column label."""
+
+    text_max_length = 100
+    kana_pattern = re.compile(r"[\u30a0-\u30ff ]*")
+    kana_message = "{label}はカタカナで入力してください。"
+
+    def __init__(
+        self, number: int, values: dict[str, str], errors: list[RowError], today: date, labels: dict[str, str]
+    ) -> None:
+        self.number, self.values, self.errors, self.today, self.labels = number, values, errors, today, labels
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.append(RowError(self.number, self.labels.get(name, name), message))
+
+    def text(self, name: str, *, required: bool = False, max_length: int | None = None) -> str:
+        limit = max_length or self.text_max_length
+        value = " ".join(self.values.get(name, "").split())
+        if required and not value:
+            self.error(name, f"{self.labels[name]}を入力してください。")
+        elif len(value) > limit:
+            self.error(name, f"{self.labels[name]}は{limit}文字以内で入力してください。")
+        return value
+
+    def kana(self, name: str, *, max_length: int | None = None) -> str:
+        value = to_katakana(self.text(name, max_length=max_length))
+        if value and not self.kana_pattern.fullmatch(value):
+            self.error(name, self.kana_message.format(label=self.labels[name]))
+        return value
+
+    def day(self, name: str, *, required: bool = False, future_ok: bool = False) -> date | None:
+        raw = self.values.get(name, "").strip()
+        if not raw:
+            if required:
+                self.error(name, f"{self.labels[name]}を入力してください。")
+            return None
+        try:
+            # 西暦 YYYY-MM-DD, or 和暦 as municipal systems write it (令和8年4月1日, R8.4.1): common.wareki.
+            value = parse_wareki(raw)
+        except WarekiError as exc:
+            self.error(name, exc.message)
+            return None
+        if not future_ok and value > self.today:
+            self.error(name, f"{self.labels[name]}に未来の日付は指定できません。")
+        return value
