@@ -23,7 +23,7 @@ from bcp import backup as backup_services
 from bcp.errors import BackupError
 from bcp.keys import configured_credential_refs, configured_key_refs, identity_for
 from bcp.models import Backup, BackupCopy, BackupSite, BcpAlert, CopyStatus, StorageKind
-from tenants.admin_site import CouncilInline, CouncilModelAdmin
+from tenants.admin_site import CouncilModelAdmin, ReadOnlyCouncilAdmin, ReadOnlyCouncilInline
 
 # S3 bucket naming rules (3–63 characters: lowercase letters, digits, dots and hyphens; a letter or digit at
 # both ends), which S3-compatible stores share.
@@ -103,26 +103,8 @@ class BackupSiteForm(forms.ModelForm):
         return data
 
 
-# Admin changes of public-schema rows go to the council trail, and history pages refuse before looking the
-# object up: both are CouncilModelAdmin's (tenants/admin_site.py).
-_CouncilAuditedAdmin = CouncilModelAdmin
-
-
-class _ReadOnlyAdmin(_CouncilAuditedAdmin):
-    """Backups, copies and alerts are written only by the services; IT staff look and act through actions."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(BackupSite)
-class BackupSiteAdmin(_CouncilAuditedAdmin):
+class BackupSiteAdmin(CouncilModelAdmin):
     form = BackupSiteForm
     list_display = [
         "name",
@@ -188,25 +170,16 @@ class BackupSiteAdmin(_CouncilAuditedAdmin):
         )
 
 
-class BackupCopyInline(CouncilInline):
+class BackupCopyInline(ReadOnlyCouncilInline):
     model = BackupCopy
     extra = 0
     fields = ["site", "status", "attempts", "next_retry_at", "uploaded_at", "upload_seconds", "pruned_at", "last_error"]
     readonly_fields = ["site", "status", "attempts", "next_retry_at", "uploaded_at", "upload_seconds", "pruned_at",
                        "last_error"]  # fmt: skip
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Backup)
-class BackupAdmin(_ReadOnlyAdmin):
+class BackupAdmin(ReadOnlyCouncilAdmin):
     list_display = [
         "scheduled_for",
         "schema_name",
@@ -242,7 +215,7 @@ class BackupAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(BackupCopy)
-class BackupCopyAdmin(_ReadOnlyAdmin):
+class BackupCopyAdmin(ReadOnlyCouncilAdmin):
     list_display = ["backup", "site", "status", "attempts", "next_retry_at", "uploaded_at", "pruned_at", "last_error"]
     list_filter = ["status", "site"]
     search_fields = ["backup__schema_name"]
@@ -272,7 +245,7 @@ class _OpenAlertFilter(admin.SimpleListFilter):
 
 
 @admin.register(BcpAlert)
-class BcpAlertAdmin(_ReadOnlyAdmin):
+class BcpAlertAdmin(ReadOnlyCouncilAdmin):
     list_display = ["raised_at", "severity", "kind", "schema_name", "site", "message", "resolved_at"]
     list_filter = [_OpenAlertFilter, "severity", "kind", "site"]
     search_fields = ["kind", "schema_name", "message"]

@@ -7,48 +7,17 @@ incident's timeline is append-only and an approved policy version is immutable.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
 
 from bcp.models import Disaster, EmergencyGrant, Incident, IncidentEvent, PolicyDocument
-from tenants.admin_site import CouncilInline, CouncilModelAdmin, council_admin_allowed
+from tenants.admin_site import ReadOnlyCouncilAdmin, ReadOnlyCouncilInline
 
 
-class ReadOnlyCouncilAdmin(CouncilModelAdmin):
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
-        # Django looks the object up before checking permission and answers a missing id with a redirect to
-        # the index; on a town host the answer must be the refusal, whatever the id.
-        if not council_admin_allowed(request):
-            raise PermissionDenied
-        return super().history_view(request, object_id, extra_context)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class IncidentEventInline(CouncilInline):
+class IncidentEventInline(ReadOnlyCouncilInline):
     model = IncidentEvent
     extra = 0
     fields = ["occurred_at", "kind", "description", "actor", "recorded_at"]
     readonly_fields = ["occurred_at", "kind", "description", "actor", "recorded_at"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Incident)

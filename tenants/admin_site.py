@@ -163,6 +163,30 @@ class ReadOnlyTownAdmin(TownModelAdmin):
         return False
 
 
+class ReadOnlyCouncilAdmin(CouncilModelAdmin):
+    """Council-level rows written only by services (backups, incidents …): the admin shows, never edits."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyCouncilInline(CouncilInline):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def unregister_third_party_models() -> None:
     """Third-party apps register admin classes that rely on Django permissions; hide them."""
     for label in ("auth.Group", "django_otp_webauthn.WebAuthnCredential", "django_otp_webauthn.WebAuthnAttestation",
