@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
+from common.http import pdf_attachment, pdf_preview
 from common.wareki import to_wareki
 from resident_records import certificates, inspection, mynumber, search, selectors, services
 from resident_records.forms import (
@@ -64,7 +65,6 @@ from tenants.models import Role
 
 PURPOSE_SESSION_KEY = "resident_records.purpose"
 PREVIEW_SESSION_KEY = "resident_records.certificate_preview"
-PREVIEW_CSP = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
 PREVIEW_FIELDS = ("kind", "members", "whole_household", "head_and_relationship", "domicile", "resident_code",
                   "my_number", "purpose")  # fmt: skip
 SEARCH_LIMIT = 100
@@ -914,11 +914,7 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, exc.message)
         return render(request, "resident_records/certificate.html", context, status=exc.status_code)
     _forget_preview(request, resident.pk)
-    response = HttpResponse(document, content_type="application/pdf")
-    # An ASCII file name: the 発行番号 itself is Japanese (令和8年第000001号), which not every browser saves well.
-    response["Content-Disposition"] = f'attachment; filename="certificate-{issuance.year}-{issuance.serial:06d}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_attachment(document, f"certificate-{issuance.year}-{issuance.serial:06d}.pdf")
 
 
 def _forget_preview(request: HttpRequest, resident_id: int) -> None:
@@ -957,12 +953,7 @@ def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         _forget_preview(request, resident.pk)
         return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="certificate-preview.pdf"'
-    response["Cache-Control"] = "no-store"
-    # What django-csp's csp_replace decorator sets (its typing does not allow a view with URL arguments).
-    setattr(response, "_csp_replace", PREVIEW_CSP)  # noqa: B010
-    return response
+    return pdf_preview(document, "certificate-preview.pdf")
 
 
 @require_http_methods(["GET"])

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.dates import local_today
 from common.errors import ApplicationError
+from common.http import pdf_preview
 from koseki import certificates
 from koseki.forms import CertificateForm
 from koseki.models import CertificateIssuance, CertificateKind, Koseki, Member, RequesterRelation
@@ -20,7 +21,6 @@ from koseki.views.common import clerk_only, current_purpose, pdf_download, reque
 
 PREVIEW_SESSION_KEY = "koseki.certificate_preview"
 # The 見本 is framed by this site's confirmation page (see resident_records.views.certificate_preview_view).
-PREVIEW_CSP = {"frame-ancestors": ["'self'"], "object-src": ["'self'"]}
 
 
 def _certificate_form(request: HttpRequest, koseki: Koseki, members: Sequence[Member]) -> CertificateForm:
@@ -110,12 +110,7 @@ def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         _forget_preview(request, koseki.pk)
         return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="koseki-preview.pdf"'
-    response["Cache-Control"] = "no-store"
-    # What django-csp's csp_replace decorator sets (its typing does not allow a view with URL arguments).
-    setattr(response, "_csp_replace", PREVIEW_CSP)  # noqa: B010
-    return response
+    return pdf_preview(document, "koseki-preview.pdf")
 
 
 @require_http_methods(["GET"])

@@ -16,6 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from common.http import pdf_attachment
 from common.tenancy import current_schema
 from koseki import fuhyo
 from koseki.models import CertificateIssuance, Entry
@@ -85,8 +86,4 @@ def entry_rows(entries: Iterable[Entry]) -> list[EntryRow]:
 
 
 def pdf_download(document: bytes, issuance: CertificateIssuance) -> HttpResponse:
-    response = HttpResponse(document, content_type="application/pdf")
-    # An ASCII file name: the 発行番号 is Japanese, which not every browser saves well.
-    response["Content-Disposition"] = f'attachment; filename="koseki-{issuance.year}-{issuance.serial:06d}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_attachment(document, f"koseki-{issuance.year}-{issuance.serial:06d}.pdf")

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from common.errors import ApplicationError
+from common.http import pdf_preview
 from koseki import wide_area
 from koseki.forms import WideAreaIssueForm, WideAreaSearchForm
 from koseki.models import CertificateKind, RequesterRelation
-from koseki.views.certificates import PREVIEW_CSP
 from koseki.views.common import clerk_only, other_towns, pdf_download, request_actor
 
 WIDE_AREA_SESSION_KEY = "koseki.wide_area_registers"
@@ -150,14 +150,8 @@ def _preview_pdf(request: HttpRequest, token: str) -> HttpResponse:
             status=404,
             content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="koseki-wide-area-preview.pdf"'
-    response["Cache-Control"] = "no-store"
-    # Framed by the confirmation page of this site only (the page itself keeps the site's DENY), as for the
-    # single-town 見本 (koseki.views.certificates.certificate_preview_view).
-    response["X-Frame-Options"] = "SAMEORIGIN"
-    setattr(response, "_csp_replace", PREVIEW_CSP)  # noqa: B010
-    return response
+    # Framed by the confirmation page of this site only (the page itself keeps the site's DENY).
+    return pdf_preview(document, "koseki-wide-area-preview.pdf")
 
 
 def _params(data: dict[str, Any]) -> dict[str, str]:
