@@ -26,8 +26,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from bcp import archive, restore, storage
-from bcp.models import Backup, BackupCopy, BackupSite, BackupStatus, CopyStatus, DrillStatus, RestoreDrill
+from bcp import archive, restore
+from bcp import backup as backup_service
+from bcp.models import Backup, BackupCopy, BackupSite, BackupStatus, DrillStatus, RestoreDrill
 from common.bench import BenchOptions, bench_towns, comparison, scenario
 from resident_records.bulk import load_households
 from resident_records.demo import generate
@@ -49,7 +50,10 @@ def restore_scenario(options: BenchOptions) -> dict[str, Any]:
     site: BackupSite | None = None
     backup: Backup | None = None
     try:
-        with bench_towns() as towns, override_settings(KYODO_BACKUP_KEYS=bench_keys):
+        with (
+            bench_towns() as towns,
+            override_settings(KYODO_BACKUP_KEYS=bench_keys, KYODO_BACKUP_STAGING_DIR=str(workdir / "staging")),
+        ):
             town = towns.provision("restore")
             with schema_context(town.schema_name):
                 load_households(
@@ -63,7 +67,12 @@ def restore_scenario(options: BenchOptions) -> dict[str, Any]:
                 encryption_key_ref=BENCH_KEY_REF,
             )
             (workdir / "site").mkdir()
-            backup = _back_up(schema=town.schema_name, site=site, staging=workdir)
+            # The nightly job's own service makes the backup the drills restore.
+            backup = backup_service.backup_schema(
+                schema_name=town.schema_name, scheduled_for=timezone.localdate(), sites=[site]
+            )
+            if backup.status != BackupStatus.COMPLETE:
+                raise RuntimeError(f"the bench backup failed: {backup.error}")
             plain_dump = workdir / "plain.pgc"
             archive.decrypt_to(Path(site.location) / backup.artifact_key, plain_dump, key_ref=BENCH_KEY_REF)
             for run_no in range(options.repeat):
@@ -103,32 +112,6 @@ def restore_scenario(options: BenchOptions) -> dict[str, Any]:
         target_seconds=RESTORE_TARGET_SECONDS,
         target_met=median <= RESTORE_TARGET_SECONDS,
     )
-
-
-def _back_up(*, schema: str, site: BackupSite, staging: Path) -> Backup:
-    result = archive.dump_schema(schema=schema, target=staging / archive.ARTIFACT_NAME, key_refs=[BENCH_KEY_REF])
-    key = archive.artifact_key_for(schema, result.snapshot_at)
-    manifest = archive.build_manifest(result, artifact_key=key)
-    store = storage.storage_for(site)
-    store.put_file(result.path, key)
-    store.put_bytes(archive.manifest_bytes(manifest), archive.manifest_key_for(key))
-    result.path.unlink()
-    backup = Backup.objects.create(
-        schema_name=schema,
-        scheduled_for=timezone.localdate(),
-        status=BackupStatus.COMPLETE,
-        snapshot_at=result.snapshot_at,
-        artifact_key=key,
-        size_bytes=result.size_bytes,
-        dump_bytes=result.dump_bytes,
-        sha256=result.sha256,
-        encryption_key_ref=BENCH_KEY_REF,
-        manifest=manifest,
-        progress=100,
-        finished_at=timezone.now(),
-    )
-    BackupCopy.objects.create(backup=backup, site=site, status=CopyStatus.COMPLETE, uploaded_at=timezone.now())
-    return backup
 
 
 def _drill(backup: Backup, site: BackupSite, steps: list[dict[str, float]]) -> float:
