@@ -22,6 +22,7 @@ import platform
 import secrets
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +118,69 @@ def _round(value: float) -> float:
     return round(value, 6)
 
 
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (``fraction`` 0–1) of ``samples``."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+@dataclass(frozen=True)
+class ConcurrentRun:
+    """Latencies (seconds) of every call made by the workers, and the wall-clock time of the whole run."""
+
+    latencies: list[float]
+    wall_seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+def run_concurrently(
+    task: Callable[[int, int], object], *, workers: int, per_worker: int, schema: str
+) -> ConcurrentRun:
+    """``workers`` threads, each with its own database connection in ``schema``, call ``task(worker, n)``
+    ``per_worker`` times as fast as they can (a closed loop, like clerks at their counters).
+
+    The threads start together behind a barrier, so the wall time covers only the calls. A failing call
+    stops the run: its exception is raised here, never counted as a fast sample.
+    """
+    from django.db import connections
+    from django_tenants.utils import schema_context
+
+    barrier = threading.Barrier(workers + 1)
+    latencies: list[list[float]] = [[] for _ in range(workers)]
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            with schema_context(schema):
+                barrier.wait()
+                for number in range(per_worker):
+                    started = time.perf_counter()
+                    task(worker, number)
+                    latencies[worker].append(time.perf_counter() - started)
+        except BaseException as exc:
+            errors.append(exc)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.abort()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threads = [threading.Thread(target=work, args=(n,), name=f"bench-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return ConcurrentRun(latencies=[value for worker in latencies for value in worker], wall_seconds=wall)
+
+
 def comparison(
     *,
     unit: str,
@@ -144,6 +208,35 @@ def comparison(
         "ratio_to_baseline": _round(median / baseline_median) if baseline_median > 0 else None,
         **extra,
     }
+
+
+def concurrent_comparison(
+    *, measured: Sequence[ConcurrentRun], baseline: Sequence[ConcurrentRun], baseline_description: str, **extra: Any
+) -> dict[str, Any]:
+    """The line of a concurrent scenario: latency percentiles (seconds) and calls per second of both sides.
+
+    ``ratio_to_baseline`` is the median latency over the baseline's; ``ratio_p95`` the p95s' and
+    ``ratio_per_second`` the throughputs' (measured ÷ baseline, so below 1 means slower)."""
+    samples = [value for run in measured for value in run.latencies]
+    base = [value for run in baseline for value in run.latencies]
+    rate = statistics.median(run.per_second for run in measured)
+    base_rate = statistics.median(run.per_second for run in baseline)
+    p95, base_p95 = percentile(samples, 0.95), percentile(base, 0.95)
+    return comparison(
+        unit="s",
+        samples=samples,
+        baseline=baseline_description,
+        baseline_samples=base,
+        p50=_round(statistics.median(samples)),
+        p95=_round(p95),
+        p99=_round(percentile(samples, 0.99)),
+        baseline_p95=_round(base_p95),
+        ratio_p95=round(p95 / base_p95, 3) if base_p95 > 0 else None,
+        per_second=round(rate, 2),
+        baseline_per_second=round(base_rate, 2),
+        ratio_per_second=round(rate / base_rate, 3) if base_rate > 0 else None,
+        **extra,
+    )
 
 
 def host_info() -> dict[str, Any]:

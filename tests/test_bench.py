@@ -145,3 +145,15 @@ def test_unused_code_skips_taken_codes(db: Any) -> None:
     assert second != first
     assert second.startswith("99")
     assert towns.unused_code() not in {first, second}, "codes handed out in one run are not reused"
+
+
+def test_resident_certificate_issues_with_eight_clerks(committed: None) -> None:
+    [line] = _run("resident_certificate", "--repeat", "1")
+    assert set(line) >= REQUIRED_KEYS
+    assert line["clerks"] == 8
+    assert line["runs"] == 80  # 5 per clerk, twice
+    assert line["baseline_runs"] == 80
+    assert line["household_members"] >= 16
+    assert line["per_second"] > 0
+    assert 0 < line["p50"] <= line["p95"] <= line["p99"]
+    assert "no serial lock" in line["baseline"]
