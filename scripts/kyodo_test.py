@@ -7,7 +7,8 @@
    ones that `./kyodo up` uses.
 3. Static checks: ruff, ruff format, mypy, Django's system checks (also the deployment checks under
    production settings), and no missing migrations.
-4. pytest on two workers (pytest-xdist), each on its own fresh test database.
+4. pytest on two workers (pytest-xdist), each on its own fresh test database, with coverage (pytest-cov) and
+   the floor of pyproject.toml when the whole suite runs.
 
 With pytest arguments (`./kyodo test tests/tenants -x`) only step 4 runs, with those arguments.
 The exit code is the failing step's, or pytest's; pytest's 5 ("no tests collected") is a failure.
@@ -209,7 +210,9 @@ def main(argv: Sequence[str]) -> int:
                 "KYODO_BACKUP_KEYS": json.dumps({"ci": new_age_key()}),
             }
             workers = env.get("KYODO_TEST_WORKERS", "2")
-            pytest = [py, "-m", "pytest", "-n", workers, "--create-db", *pytest_args]
+            # The whole suite also measures coverage against the floor in pyproject.toml ([tool.coverage.report]).
+            coverage = [] if pytest_args else ["--cov", "--cov-report=term"]
+            pytest = [py, "-m", "pytest", "-n", workers, "--create-db", *coverage, *pytest_args]
             steps: list[tuple[str, list[str], dict[str, str]]] = []
             if not pytest_args:
                 steps += [
@@ -230,7 +233,7 @@ def main(argv: Sequence[str]) -> int:
                 ]
             else:
                 say("\n(テスト対象が指定されたため、静的チェックを省略して pytest だけを実行します)")
-            steps.append((f"pytest -n {workers} --create-db {' '.join(pytest_args)}".rstrip(), pytest, env))
+            steps.append((f"pytest -n {workers} --create-db {' '.join(coverage + pytest_args)}".rstrip(), pytest, env))
 
             for number, (title, command, step_env) in enumerate(steps, start=1):
                 last = number == len(steps)
