@@ -23,7 +23,12 @@ class BcpConfig(AppConfig):
 
     def ready(self) -> None:
         from bcp import checks  # noqa: F401  (registers the deployment checks)
+        from bcp.disaster import record_emergency_use
         from common import audit_labels
+        from tenants import hooks
+
+        # Disaster mode: an emergency member's use of a town is recorded once the access pipeline lets it in.
+        hooks.on_access_granted(record_emergency_use)
 
         for name in LABELLED_MODULES:
             if importlib.util.find_spec(name) is not None:

@@ -22,6 +22,8 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +35,10 @@ from django_tenants.utils import schema_context
 from bcp import archive, restore
 from bcp import backup as backup_service
 from bcp.models import Backup, BackupCopy, BackupSite, BackupStatus, DrillStatus, RestoreDrill
-from common.bench import BenchOptions, bench_towns, comparison, scenario
+from common.bench import BenchOptions, comparison, scenario
 from resident_records.bulk import load_households
 from resident_records.demo import generate
+from tenants.bench import bench_towns
 
 RESTORE_TARGET_SECONDS = 60.0  # docs/bcp.md §10
 PURPOSE = "性能測定用の架空データ(ベンチマーク)"
@@ -82,8 +85,8 @@ def restore_scenario(options: BenchOptions) -> dict[str, Any]:
             drills: list[float] = []
             for run_no in range(options.repeat):
                 into = towns.name(f"restored{run_no}")  # dropped with the bench towns
-                runs = [
-                    (measured, lambda into=into: _recover(backup, site, steps, into)),
+                runs: list[tuple[list[float], Callable[[], float]]] = [
+                    (measured, partial(_recover, backup, site, steps, into)),
                     (drills, lambda: _drill(backup, site, [])),
                     (baseline, lambda: _plain(plain_dump)),
                 ]

@@ -16,8 +16,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
@@ -27,8 +28,37 @@ from common.errors import PurposeRequired
 from common.models import AuditEvent
 from common.tenancy import current_schema
 
-if TYPE_CHECKING:
-    from tenants.models import Person
+
+class Actor(Protocol):
+    """Who acts: a platform identity (tenants.Person). common names only what the trail records of it."""
+
+    pk: Any
+    username: str
+    full_name: str
+
+
+class AnchorStore(Protocol):
+    """Where the verified heads of the trails are kept, outside the trails themselves (tenants.anchors)."""
+
+    def anchors(self, trail: str) -> dict[int, str]: ...
+
+    def add(self, trail: str, seq: int, row_hash: str) -> None: ...
+
+
+_anchor_store: AnchorStore | None = None
+
+
+def register_anchor_store(store: AnchorStore) -> None:
+    """Called by the app that keeps the anchors (tenants, in its AppConfig.ready): common imports no app."""
+    global _anchor_store
+    _anchor_store = store
+
+
+def _anchors_kept() -> AnchorStore:
+    if _anchor_store is None:  # never verify without the anchors: truncation would go unnoticed
+        raise ImproperlyConfigured("no audit anchor store is registered (tenants.apps registers it)")
+    return _anchor_store
+
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -68,7 +98,7 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
 
 def record(
     *,
-    actor: Person | None,
+    actor: Actor | None,
     action: str,
     obj: Any = None,
     purpose: str = "",
@@ -185,22 +215,16 @@ def verify_chain(trail: str | None = None) -> ChainReport:
 
 
 def _anchors(trail: str) -> dict[int, str]:
-    from tenants.models import AuditAnchor
-
-    with schema_context(get_public_schema_name()):
-        return dict(AuditAnchor.objects.filter(trail=trail).values_list("seq", "row_hash"))
+    return _anchors_kept().anchors(trail)
 
 
 def anchor_head(trail: str) -> int | None:
     """Record the current head of an intact trail in the public schema (after a successful verify)."""
-    from tenants.models import AuditAnchor
-
     with schema_context(trail):
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "row_hash").first()
     if head is None:
         return None
-    with schema_context(get_public_schema_name()):
-        AuditAnchor.objects.get_or_create(trail=trail, seq=head[0], defaults={"row_hash": head[1]})
+    _anchors_kept().add(trail, head[0], head[1])
     return head[0]
 
 

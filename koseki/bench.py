@@ -19,7 +19,7 @@ from typing import Any
 
 from django_tenants.utils import schema_context
 
-from common.bench import BenchOptions, bench_towns, concurrent_comparison, run_concurrently, scenario
+from common.bench import BenchOptions, ConcurrentRun, concurrent_comparison, run_concurrently, scenario
 from common.dates import local_today
 from common.wareki import to_wareki
 from koseki import pdf
@@ -35,6 +35,7 @@ from koseki.models import (
     RequesterRelation,
 )
 from koseki.selectors import Register, get_register
+from tenants.bench import bench_towns
 from tenants.models import Municipality
 
 CLERKS = 8  # concurrent counters issuing at once
@@ -219,7 +220,7 @@ def koseki_certificate_scenario(options: BenchOptions) -> dict[str, Any]:
         def render(worker: int, number: int) -> None:
             render_full_certificate(registers[worker].pk, town)
 
-        runs = {"issue": [], "render": []}
+        runs: dict[str, list[ConcurrentRun]] = {"issue": [], "render": []}
         for run_no in range(2):  # each side twice, alternating, so neither always meets the colder cache
             for side in ("issue", "render") if run_no == 0 else ("render", "issue"):
                 task = issue if side == "issue" else render

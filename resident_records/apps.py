@@ -8,6 +8,10 @@ class ResidentRecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels
+        from resident_records.demo import seed_demo
+        from tenants.demo import register_demo_seeder
+
+        register_demo_seeder("resident_records", order=10, seed=seed_demo)
         from resident_records import certificates, support
         from resident_records.models import EventKind
 

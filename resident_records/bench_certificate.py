@@ -19,13 +19,14 @@ from typing import Any
 from django.db.models import Count
 from django_tenants.utils import schema_context
 
-from common.bench import BenchOptions, bench_towns, concurrent_comparison, run_concurrently, scenario
+from common.bench import BenchOptions, concurrent_comparison, run_concurrently, scenario
 from common.dates import local_today
 from resident_records import pdf
 from resident_records.bulk import load_households
 from resident_records.certificates import CertificateOptions, _layout, _prepare, issue_certificate
 from resident_records.demo import generate
 from resident_records.models import CertificateKind, Household, Resident, ResidentStatus
+from tenants.bench import bench_towns
 
 CLERKS = 8
 ISSUES_PER_REPEAT = 5  # --repeat 3 (the default): 15 per clerk, 120 certificates per side and run

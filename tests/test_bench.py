@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from common import bench
+from tenants import bench as tenant_bench
 from tenants.models import Domain, Municipality
 
 REQUIRED_KEYS = {
@@ -98,13 +99,13 @@ def test_migrate_over_towns_and_both_scenarios_in_one_call(committed: None) -> N
 
 
 def test_cleanup_runs_when_a_scenario_fails(committed: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_migrate = bench.migrate_tenants
+    real_migrate = tenant_bench.migrate_tenants
 
     def fail_after_creating(schemas: Any) -> None:
         real_migrate(schemas)
         raise RuntimeError("simulated failure mid-benchmark")
 
-    monkeypatch.setattr(bench, "migrate_tenants", fail_after_creating)
+    monkeypatch.setattr(tenant_bench, "migrate_tenants", fail_after_creating)
     with pytest.raises(RuntimeError, match="simulated failure"):
         call_command("bench", "migrate", "--towns", "2", "--repeat", "1", stdout=StringIO())
     # the committed fixture asserts that no bench_ schema, town or host name is left
@@ -142,7 +143,7 @@ def test_registry_lists_scenarios_and_refuses_a_second_registration_under_one_na
 
 
 def test_unused_code_skips_taken_codes(db: Any) -> None:
-    towns = bench.BenchTowns()
+    towns = tenant_bench.BenchTowns()
     first = towns.unused_code()
     Municipality.objects.create(schema_name="bench_code_probe", name="コード確認", code=first)
     second = towns.unused_code()

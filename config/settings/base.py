@@ -130,7 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "common.context_processors.shell",
+                "tenants.context_processors.shell",
                 "bcp.context_processors.disaster",
             ],
             "builtins": ["common.templatetags.wareki_tags"],

@@ -350,18 +350,6 @@ def test_alerts_and_retries_from_the_admin(
     assert copy.status == CopyStatus.COMPLETE
 
 
-def test_the_backup_benchmark_prints_its_line_and_leaves_nothing(db: Any) -> None:
-    from common import bench
-
-    bench.discover()
-    line = bench.run("backup", bench.BenchOptions(repeat=1))
-    assert line["scenario"] == "backup" and line["unit"] == "MB/s" and line["runs"] == line["baseline_runs"] == 1
-    assert {"nakatosa", "shimanto"} <= set(line["schemas"])
-    assert line["median"] > 0 and line["baseline_median"] > 0 and line["ratio_to_baseline"] > 0
-    assert line["dump_mb"] > line["artifact_mb"] > 0
-    assert not Backup.objects.exists()  # measured without making Backup rows
-
-
 def test_a_site_whose_key_the_artifact_was_not_made_for_gets_no_copy(
     fs_site: BackupSite, s3_endpoint: str, s3_bucket: str, settings: Any
 ) -> None:

@@ -12,9 +12,9 @@ from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
 from bcp.models import Backup, BackupSite, RestoreDrill
-from common.bench import bench_towns
 from resident_records.bulk import load_households
 from resident_records.demo import generate
+from tenants.bench import bench_towns
 from tests.test_bench import _bench_leftovers, _run, committed  # noqa: F401  (fixture)
 
 

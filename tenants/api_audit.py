@@ -1,3 +1,7 @@
+"""The audit-trail API (auditors): this town's trail, or the council's on the council host. Part of the platform
+layer (it reads the requesting municipality), so it lives in tenants: common imports no app.
+"""
+
 from __future__ import annotations
 
 from typing import Any
