@@ -5,8 +5,8 @@
 2. PostgreSQL and Redis: the servers named by DATABASE_URL / REDIS_URL; else the system's on
    127.0.0.1 (started if installed but stopped); else (or with KYODO_EMBEDDED_SERVERS=1) the embedded
    ones that `./kyodo up` uses.
-3. Static checks: ruff, ruff format, mypy, the import contracts (import-linter), Django's system checks (also the deployment checks under
-   production settings), and no missing migrations.
+3. Static checks: ruff, ruff format, mypy, the import contracts (import-linter), Django's system checks
+   (also the deployment checks under production settings), and no missing migrations.
 4. pytest on two workers (pytest-xdist), each on its own fresh test database, with coverage (pytest-cov) and
    the floor of pyproject.toml when the whole suite runs.
 
