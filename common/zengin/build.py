@@ -19,8 +19,6 @@ from common.zengin.errors import (
     InvalidSeparator,
     NoRecords,
     TotalTooLarge,
-    UnknownBank,
-    UnknownBranch,
     ZenginFieldError,
 )
 from common.zengin.layouts import (
@@ -180,13 +178,10 @@ def _bank_fields(record: _Record, code: str, name: str, branch_code: str, branch
     record.put_text("bank_name", name, may_truncate=True)
     record.put("branch_code", values.digits, branch_code)
     record.put_text("branch_name", branch_name, may_truncate=True)
-    bank_code, branch = record.values.get("bank_code"), record.values.get("branch_code")
-    if bank_code is None:
-        return
-    if not master.bank_exists(bank_code):
-        record.warn(UnknownBank, "bank_code", value=bank_code, version=master.version())
-    elif branch is not None and not master.branch_exists(bank_code, branch):
-        record.warn(UnknownBranch, "branch_code", value=branch, bank_code=bank_code, version=master.version())
+    bank_code = record.values.get("bank_code")
+    if bank_code is not None:
+        for name, warning, params in master.unknown_codes(bank_code, record.values.get("branch_code")):
+            record.warn(warning, name, **params)
 
 
 def _data(spec: ZenginRecord, index: int, build: _Build) -> _Record:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from common.errors import ApplicationError, ValidationFailed
+from common.errors import ValidationFailed
 
 ALLOWED_SET_TEXT = "半角カナ（ｱ〜ﾝ、ﾞ、ﾟ）、英大文字、数字、空白と記号 ( ) - . / ¥ , ｢ ｣"
 
@@ -151,9 +151,10 @@ class UnknownResultCode(ZenginFieldError):
     template = "振替結果コード「{value}」は定義されていません（{allowed}）。振替済としては扱いません。"
 
 
-class SeparatorUnusual(ZenginFieldError):
-    code = "zengin_separator"
-    template = "{detail}"
+class SeparatorLineFeed(ZenginFieldError):
+    code = "zengin_separator_lf"
+    template = "レコードの区切りがLF（改行のみ）です。銀行の指定（CRLF か区切りなし）を確認してください。"
+    warning = True
 
 
 class TrailingData(ZenginFieldError):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from common.zengin.errors import UnknownBank, UnknownBranch, ZenginFieldError
+
 
 @functools.cache
 def _banks() -> dict[str, Any]:
@@ -34,3 +36,12 @@ def branch_exists(bank_code: str, branch_code: str) -> bool:
     bank = _banks().get(bank_code)
     return bank is not None and branch_code in bank.branches
 
+
+def unknown_codes(bank_code: str, branch_code: str | None) -> list[tuple[str, type[ZenginFieldError], dict[str, str]]]:
+    """The warnings for a bank and branch code pair: (field name, warning, its parameters)."""
+    if not bank_exists(bank_code):
+        return [("bank_code", UnknownBank, {"value": bank_code, "version": version()})]
+    if branch_code is not None and not branch_exists(bank_code, branch_code):
+        params = {"value": branch_code, "bank_code": bank_code, "version": version()}
+        return [("branch_code", UnknownBranch, params)]
+    return []
