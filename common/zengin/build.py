@@ -161,6 +161,7 @@ def _requester_account(header: _Record, bank: RequesterBank, kind: FileKind) -> 
     """The town's own account: required for transfers; for 91 both parts or neither, since some banks' 91
     header has ダミー at 96-120 (docs/domain/zengin.md, "口座振替")."""
     if kind.is_debit and bank.account_type is None and bank.account_number is None:
+        header.values |= {"account_type": " ", "account_number": " " * 7}
         return
     if bank.account_type is None:
         header.fail(FieldRequired, "account_type")
