@@ -178,7 +178,7 @@ def test_no_separator_file_with_a_partial_record() -> None:
     parsed = parse_file(data)
     assert parsed.separator is Separator.NONE
     assert codes(parsed.problems) == ["zengin_record_length"]
-    assert parsed.problems[0].record == 5
+    assert parsed.problems[0].record == 4
 
 
 def test_an_unknown_record_type_is_a_problem() -> None:
