@@ -57,7 +57,7 @@ _RECORD: dict[str, tuple[bool, type]] = {
     "transfer_kind": (False, str),
     "edi": (False, str),
 }
-_TYPE_NAMES = {str: "文字列", int: "整数", bool: "true / false", dict: "オブジェクト", list: "配列"}
+_TYPE_NAMES = {str: "文字列", int: "整数", bool: "真偽値（true / false）", dict: "オブジェクト", list: "配列"}
 
 
 def _check_object(value: Any, keys: Mapping[str, tuple[bool, type]], path: str, problems: list[str]) -> dict[str, Any]:
