@@ -159,7 +159,7 @@ def _header(spec: ZenginFile, build: _Build) -> _Record:
 
 def _requester_account(header: _Record, bank: RequesterBank, kind: FileKind) -> None:
     """The town's own account: required for transfers; for 91 both parts or neither, since some banks' 91
-    header has ダミー at 96-120 (docs/domain/zengin.md, "口座振替")."""
+    header has ダミー at 96-120 (docs/domain/zengin.md, "Header (all kinds)")."""
     if kind.is_debit and bank.account_type is None and bank.account_number is None:
         header.values |= {"account_type": " ", "account_number": " " * 7}
         return
@@ -204,7 +204,8 @@ def _data(spec: ZenginRecord, index: int, build: _Build) -> _Record:
         record.put_text("customer_code", spec.customer_code or "")
         record.values["result_code"] = "0"  # set by the bank in its result file
     else:
-        # 社員番号 and 所属コード: not part of the input, written as zeros (docs/domain/zengin.md, "給与・賞与").
+        # 社員番号 and 所属コード: not part of the input, written as zeros (docs/domain/zengin.md,
+        # "Data record, 給与振込 / 賞与振込").
         record.values |= {"employee_number": "0" * 10, "department_code": "0" * 10}
     return record
 

@@ -26,12 +26,15 @@ from common.zengin.errors import (
 )
 from common.zengin.layouts import (
     END,
+    HEADER_TRANSFER,
     RECORD_LENGTH,
+    RECORD_TYPE,
     Field,
     FieldType,
     FileKind,
     RecordType,
     data_layout,
+    field_of,
     header_layout,
     trailer_layout,
 )
@@ -151,7 +154,7 @@ def _place(records: list[ParsedRecord], reader: Reader) -> None:
         if needed < stage:  # an unknown データ区分, a second header, data after the trailer ...
             shown = charset.describe_byte_at(record.raw, 0) if record.raw else "（空）"
             error = RecordTypeUnexpected(where=where(None, record.number), value=shown, expected=_EXPECTED[stage])
-            reader.problem(error, record, Field("record_type", "データ区分", 1, 1, FieldType.DIGITS))
+            reader.problem(error, record, RECORD_TYPE)
             continue
         for missing in range(stage, needed):
             reader.problem(RecordMissing(where=where(record.type, record.number), record=_MISSING[missing]), record)
@@ -176,9 +179,9 @@ def _read_header(header: ParsedRecord | None, reader: Reader) -> FileKind | None
     try:
         kind = FileKind(raw_kind)
     except ValueError:
-        reader.problem(KindUnknown(where=at, value=raw_kind), header, header_layout(FileKind.TRANSFER)[1])
+        reader.problem(KindUnknown(where=at, value=raw_kind), header, field_of(HEADER_TRANSFER, "kind"))
         return None
-    # Some banks' 91 header has ダミー where the town's account is (docs/domain/zengin.md, "口座振替").
+    # Some banks' 91 header has ダミー where the town's account is (docs/domain/zengin.md, "Header (all kinds)").
     blank_ok = {"account_type", "account_number"} if kind.is_debit else set()
     read_fields(header, header_layout(kind), at, reader, blank_ok=blank_ok)
     check_header(header, kind, reader.problem)
