@@ -6,6 +6,7 @@ Every field of every record is checked before a byte is written, and all the mis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +58,7 @@ class _Record:
     build: _Build
     values: dict[str, str] = field(default_factory=dict)
 
-    def put(self, name: str, check: Any, value: Any, *args: Any, **kwargs: Any) -> None:
+    def put(self, name: str, check: Callable[..., str], value: Any, *args: Any, **kwargs: Any) -> None:
         """Check a value with a rule of common.zengin.values; keep the error and go on to the next field."""
         try:
             self.values[name] = check(value, *args, where=self.at, field=field_of(self.layout, name), **kwargs)
