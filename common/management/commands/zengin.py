@@ -56,7 +56,7 @@ class Command(BaseCommand):
         result = True if options["result"] else False if options["request"] else None
         parsed = zengin.parse_file(data, result=result)
         if options["action"] == "parse":
-            self.stdout.write(json.dumps(zengin.parsed_to_json(parsed), ensure_ascii=False, indent=2))
+            self._emit(json.dumps(zengin.parsed_to_json(parsed), ensure_ascii=False, indent=2))
             if not parsed.ok:
                 raise CommandError(f"ファイルに誤りが{len(parsed.errors)}件あります。", returncode=EXIT_PROBLEMS)
             return
@@ -64,7 +64,7 @@ class Command(BaseCommand):
 
     def _build(self, spec_path: str, output: str | None) -> None:
         try:
-            document = json.loads(_read_bytes(spec_path).decode("utf-8"))
+            document = json.loads(_read_bytes(spec_path).decode("utf-8-sig"))  # a BOM from Notepad is fine
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(
                 f"指定ファイルが UTF-8 の JSON ではありません: {exc}", returncode=EXIT_UNREADABLE
@@ -78,24 +78,35 @@ class Command(BaseCommand):
         for cut in result.truncations:
             self.stderr.write(f"切り詰め: {cut.record}レコード目 {cut.field}「{cut.original}」→「{cut.written}」")
         if output:
-            _write_atomically(Path(output), result.data)
+            try:
+                _write_atomically(Path(output), result.data)
+            except OSError as exc:
+                raise CommandError(f"書き出せません: {output}（{exc.strerror}）", returncode=EXIT_UNREADABLE) from exc
         else:
-            out: Any = self.stdout._out  # bytes, not text: the wrapped stream's binary buffer
-            stream: BinaryIO = getattr(out, "buffer", out)
-            stream.write(result.data)
-            stream.flush()
+            self._write_bytes(result.data)
         self.stderr.write(
             f"{result.record_count}件 合計{result.total_amount:,}円（{len(result.data)}バイト）を書き出しました。"
         )
 
+    def _write_bytes(self, data: bytes) -> None:
+        out: Any = self.stdout._out  # the wrapped stream's binary buffer: bytes, not text in the locale's encoding
+        stream: BinaryIO = getattr(out, "buffer", out)
+        stream.write(data)
+        stream.flush()
+
+    def _emit(self, text: str) -> None:
+        """Text output in UTF-8 whatever the terminal's locale (integration reads it as UTF-8)."""
+        if hasattr(self.stdout._out, "buffer"):
+            self._write_bytes(f"{text}\n".encode())
+        else:
+            self.stdout.write(text)
+
     def _check(self, parsed: zengin.ParsedFile, *, as_json: bool, strict: bool) -> None:
         if as_json:
-            problems = zengin.parsed_to_json(parsed)["problems"]
-            self.stdout.write(json.dumps(problems, ensure_ascii=False, indent=2))
+            self._emit(json.dumps(zengin.parsed_to_json(parsed)["problems"], ensure_ascii=False, indent=2))
         else:
-            for problem in parsed.problems:
-                self.stdout.write(_problem_line(problem))
-            self.stdout.write(_summary(parsed))
+            lines = [_problem_line(problem) for problem in parsed.problems]
+            self._emit("\n".join([*lines, _summary(parsed)]))
         failing = parsed.problems if strict else parsed.errors
         if failing:
             raise CommandError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,28 @@ def test_command_line_exit_status_and_stdin() -> None:
         cwd=ROOT,
     )
     assert tampered.returncode == 1
+
+
+def test_json_output_is_utf8_whatever_the_locale() -> None:
+    parsed = subprocess.run(
+        [sys.executable, "manage.py", "zengin", "parse", str(GOLDEN / "debit_91_result.dat")],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONIOENCODING": "ascii", "LC_ALL": "C"},
+        check=True,
+    )
+    assert json.loads(parsed.stdout.decode("utf-8"))["records"][1]["result_label"] == "資金不足"
+
+
+def test_a_spec_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(EXAMPLE).encode())
+    output = tmp_path / "out.dat"
+    run("build", str(path), "-o", str(output))
+    assert output.stat().st_size == 4 * 122
+
+
+def test_an_output_directory_that_does_not_exist_is_status_2(tmp_path: Path) -> None:
+    error = failing("build", str(write_spec(tmp_path, EXAMPLE)), "-o", str(tmp_path / "missing" / "out.dat"))
+    assert error.returncode == 2
+    assert "書き出せません" in str(error)
