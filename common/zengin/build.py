@@ -167,7 +167,7 @@ def _requester_account(header: _Record, bank: RequesterBank, kind: FileKind) -> 
     if bank.account_type is None:
         header.fail(FieldRequired, "account_type")
     else:
-        header.put("account_type", values.code, bank.account_type, values.ACCOUNT_TYPES)
+        header.put("account_type", values.account_type, bank.account_type)
     if bank.account_number is None:
         header.fail(FieldRequired, "account_number")
     else:
@@ -191,7 +191,7 @@ def _data(spec: ZenginRecord, index: int, build: _Build) -> _Record:
     record = _Record(data_layout(build.kind), number, where(RecordType.DATA, number, index), build)
     record.values["record_type"] = RecordType.DATA
     _bank_fields(record, spec.bank_code, spec.bank_name, spec.branch_code, spec.branch_name)
-    record.put("account_type", values.code, spec.account_type, values.ACCOUNT_TYPES)
+    record.put("account_type", values.account_type, spec.account_type)
     record.put("account_number", values.digits, spec.account_number, pad=True)
     record.put_text("name", spec.name, required=True, may_truncate=True)
     record.put("amount", values.amount, spec.amount)

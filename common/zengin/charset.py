@@ -34,6 +34,10 @@ def normalize_text(value: str) -> str:
     'やまだ　たろう' -> 'ﾔﾏﾀﾞ ﾀﾛｳ', 'ｷｮｳｺ' -> 'ｷﾖｳｺ', 'abc' -> 'ABC', 'コーポ' -> 'ｺ-ﾎﾟ'. Characters that have no
     全銀 form (kanji, '・', '＠') are left as they are, so that the check that follows names them.
     """
+    if ALLOWED_CHARACTERS.issuperset(value):
+        # Already 全銀 text (kana kept by payroll or water billing): the conversions below would change nothing
+        # (tests/common/zengin/test_properties.py proves it), so skip them.
+        return value.strip()
     # Half-width kana are widened first so that small half-width kana (ｮ) are enlarged like full-width ones.
     text = jaconv.h2z(value, kana=True, ascii=False, digit=False)
     text = jaconv.hira2kata(text)

@@ -36,8 +36,9 @@ def render(layout: tuple[Field, ...], values: Mapping[str, str]) -> bytes:
             parts.append(b" " * field.length)
             continue
         raw = charset.encode(values.get(field.name, ""))
-        if field.type is FieldType.DIGITS and len(raw) != field.length:
-            raise AssertionError(f"{field.name}: {raw!r} is not {field.length} digits")
+        # The checks of common.zengin.values ran before; a value that still does not fit is a bug, not input.
+        if len(raw) > field.length or (field.type is FieldType.DIGITS and len(raw) != field.length):
+            raise AssertionError(f"{field.name}: {raw!r} does not fit {field.length} bytes")
         parts.append(raw.ljust(field.length, b" "))
     record = b"".join(parts)
     if len(record) != RECORD_LENGTH:

@@ -87,7 +87,7 @@ def check_mmdd(text: str, *, where: str, field: Field) -> None:
 
 def digits(value: str, *, where: str, field: Field, pad: bool = False) -> str:
     """A code or number: full-width digits accepted; zero-padded to the field only when `pad` (口座番号)."""
-    text = jaconv.z2h(str(value), kana=False, ascii=False, digit=True).strip()
+    text = _half_width_digits(value)
     if not text:
         _raise(FieldRequired, where, field)
     if not (text.isascii() and text.isdigit()) or len(text) > field.length or (len(text) < field.length and not pad):
@@ -112,12 +112,20 @@ def text(
     return written, Truncation(record=record, field=field.name, original=normalized, written=written)
 
 
+def _half_width_digits(value: str) -> str:
+    return jaconv.z2h(str(value), kana=False, ascii=False, digit=True).strip()
+
+
+def account_type(value: str, *, where: str, field: Field) -> str:
+    text = _half_width_digits(value)
+    check_account_type(text, where=where, field=field)
+    return text
+
+
 def code(value: str, choices: dict[str, str], *, where: str, field: Field) -> str:
-    text = jaconv.z2h(str(value), kana=False, ascii=False, digit=True).strip()
-    if choices is ACCOUNT_TYPES:
-        check_account_type(text, where=where, field=field)
-    else:
-        check_choice(text, choices, where=where, field=field)
+    """One of a field's defined codes (新規コード, 振込指定区分)."""
+    text = _half_width_digits(value)
+    check_choice(text, choices, where=where, field=field)
     return text
 
 
