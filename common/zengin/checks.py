@@ -63,7 +63,8 @@ def check_header(header: ParsedRecord, kind: FileKind, report: Report) -> None:
 
 
 def check_data(parsed: ParsedFile, report: Report) -> None:
-    assert parsed.kind is not None
+    if parsed.kind is None:
+        return  # no readable header: the data cannot be interpreted
     layout = data_layout(parsed.kind)
     for index, record in enumerate(parsed.records, start=1):
         if not record.fields:
@@ -136,7 +137,8 @@ def _check_result_code(
 
 def check_totals(parsed: ParsedFile, report: Report) -> None:
     """The trailer against the data records: counts and sums computed here, the trailer's only compared."""
-    assert parsed.kind is not None
+    if parsed.kind is None:
+        return  # no readable header: the data cannot be interpreted
     amounts = [record.fields.get("amount") for record in parsed.records]
     parsed.record_count = len(parsed.records)
     parsed.total_amount = sum(amount for amount in amounts if isinstance(amount, int))
