@@ -123,7 +123,7 @@ class RecordTypeUnexpected(ZenginFieldError):
 
 class RecordMissing(ZenginFieldError):
     code = "zengin_record_missing"
-    template = "{record}がありません。"
+    template = "{missing}がありません。"
 
 
 class KindUnknown(ZenginFieldError):

@@ -157,7 +157,7 @@ def _place(records: list[ParsedRecord], reader: Reader) -> None:
             reader.problem(error, record, RECORD_TYPE)
             continue
         for missing in range(stage, needed):
-            reader.problem(RecordMissing(where=where(record.type, record.number), record=_MISSING[missing]), record)
+            reader.problem(RecordMissing(where=where(record.type, record.number), missing=_MISSING[missing]), record)
         stage = after
         if record.type is RecordType.HEADER:
             parsed.header = record
@@ -168,7 +168,7 @@ def _place(records: list[ParsedRecord], reader: Reader) -> None:
         else:
             parsed.end = record
     for missing in range(stage, 3):
-        reader.problem(RecordMissing(where="ファイル", record=_MISSING[missing]))
+        reader.problem(RecordMissing(where="ファイル", missing=_MISSING[missing]))
 
 
 def _read_header(header: ParsedRecord | None, reader: Reader) -> FileKind | None:
