@@ -1,5 +1,8 @@
 """Benchmarks of the resident register (``manage.py bench resident_search resident_import``).
 
+The scenarios ``resident_certificate`` and ``http`` live in bench_certificate.py and bench_http.py; this module,
+the one ``manage.py bench`` discovers, imports them at its end so that they register.
+
 Both scenarios work in a scratch town ``bench_<run id>_...`` filled by the demo generator through the bulk
 loader (``--residents``, 300,000 by default) and dropped afterwards, whatever happens (common.bench).
 """
@@ -187,4 +190,5 @@ def _raw_copy_seconds() -> float:
         return time.perf_counter() - started
 
 
-from resident_records import bench_certificate  # noqa: E402,F401  (registers resident_certificate)
+# Registered by importing them (manage.py bench discovers this module only).
+from resident_records import bench_certificate, bench_http  # noqa: E402, F401

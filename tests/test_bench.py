@@ -162,3 +162,24 @@ def test_resident_certificate_issues_with_eight_clerks(committed: None) -> None:
     assert line["per_second"] > 0
     assert 0 < line["p50"] <= line["p95"] <= line["p99"]
     assert "no serial lock" in line["baseline"]
+
+
+@pytest.mark.integration
+def test_http_bench_runs_the_clerk_mix_against_gunicorn(committed: None) -> None:
+    [line] = _run("http", "--repeat", "1", "--residents", "300")
+    assert set(line) >= REQUIRED_KEYS
+    assert "/healthz" in line["baseline"]
+    assert [level["clients"] for level in line["levels"]] == [1, 5, 20]
+    five = line["levels"][1]
+    assert set(five["endpoints"]) == {
+        "search_kana", "search_kanji", "single", "household", "certificate_preview", "api_list",
+    }  # fmt: skip
+    assert line["errors"] == 0
+    for name, endpoint in five["endpoints"].items():
+        assert endpoint["requests"] > 0, (name, five)
+        assert endpoint["server_p50_ms"] > 0, (name, five)  # the server-timing header came back
+        assert endpoint["sql_per_request"] >= 1, (name, five)  # and the SQL count
+    assert five["healthz"]["requests"] > 0
+    assert line["ratio_to_baseline"] == five["ratio_p95"]
+    assert line["gunicorn_workers"] >= 1
+    assert isinstance(line["meets_targets"], bool)

@@ -98,6 +98,8 @@ os.environ.setdefault("EXECUTOR", "kyodo")
 AUTH_USER_MODEL = "tenants.Person"
 
 MIDDLEWARE = [
+    # First, so that its figures cover every other middleware (a no-op unless KYODO_BENCH_HEADERS is set).
+    "common.instrumentation.BenchHeadersMiddleware",
     "common.middleware.RequestContextMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -218,6 +220,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Demo-only shortcut for passing two-factor verification: the verify page shows the current TOTP
 # code of demo accounts. production.py refuses to start with it on (see common.checks).
 KYODO_DEMO_MODE = False
+# Server-Timing and SQL-count headers for `manage.py bench http` only (common.instrumentation).
+KYODO_BENCH_HEADERS = env_bool("KYODO_BENCH_HEADERS", False)
 KYODO_API_TOKEN_TTL_DAYS = env_int("KYODO_API_TOKEN_TTL_DAYS", 30)
 # 個人番号 encryption key (url-safe base64 of 32 bytes). Required in production; never stored with the data.
 KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", "")
