@@ -8,11 +8,11 @@ class ResidentRecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels
-        from resident_records import certificates, support
+        from resident_records import certificates, disclosure, support
         from resident_records.models import EventKind
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
-        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS})
+        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS, **disclosure.AUDIT_LABELS})
         audit_labels.register(
             {
                 "resident.search": "住民記録: 検索",

@@ -66,7 +66,7 @@ from tenants.models import Role
 PURPOSE_SESSION_KEY = "resident_records.purpose"
 PREVIEW_SESSION_KEY = "resident_records.certificate_preview"
 PREVIEW_FIELDS = ("kind", "members", "whole_household", "head_and_relationship", "domicile", "resident_code",
-                  "my_number", "purpose")  # fmt: skip
+                  "my_number", "purpose", "requester_kind")  # fmt: skip
 SEARCH_LIMIT = 100
 
 
@@ -879,6 +879,8 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
                 purpose=data["purpose"],
                 household=resident.household if data["whole_household"] else None,
                 residents=() if data["whole_household"] else chosen,
+                options=certificates.CertificateOptions(my_number=data["my_number"]),
+                requester_kind=data["requester_kind"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -901,6 +903,7 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
             kind=data["kind"],
             purpose=data["purpose"],
             requested_by=data["requested_by"],
+            requester_kind=data["requester_kind"],
             household=resident.household if data["whole_household"] else None,
             residents=() if data["whole_household"] else chosen,
             options=certificates.CertificateOptions(
@@ -949,6 +952,7 @@ def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
                 resident_code=bool(stored.get("resident_code")),
                 my_number=bool(stored.get("my_number")),
             ),
+            requester_kind=str(stored.get("requester_kind", "")),
         )
     except ApplicationError as exc:
         _forget_preview(request, resident.pk)

@@ -31,6 +31,7 @@ from resident_records.models import (
     CertificateKind,
     CertificateSerial,
     Household,
+    RequesterKind,
     Resident,
     ResidentStatus,
     ResidentType,
@@ -109,6 +110,7 @@ def members_of(household: Household) -> list[Resident]:
 
 def issue(clerk: Person, **kwargs: Any) -> tuple[CertificateIssuance, bytes]:
     kwargs.setdefault("kind", CertificateKind.RESIDENCE_COPY)
+    kwargs.setdefault("requester_kind", RequesterKind.SELF)
     return certificates.issue_certificate(actor=clerk, purpose="勤務先への提出", requested_by="本人", **kwargs)
 
 
