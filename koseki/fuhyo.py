@@ -491,3 +491,11 @@ def fuhyo_for_display(*, actor: Person | None, koseki: Koseki, purpose: str) -> 
 
 
 MASKED_ADDRESS = "(支援措置のため表示しません)"
+
+
+def _key_of_member(subject: object) -> disclosure.PersonKey | None:
+    # The banner's local check (resident_records.templatetags.support_tags) needs no town list: this town only.
+    return person_key_for_member(subject, towns=[]) if isinstance(subject, Member) else None
+
+
+disclosure.register_key_maker(_key_of_member)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -40,8 +40,10 @@ from common import audit
 from common.tenancy import current_schema
 from common.text import normalize_search_text
 from resident_records.models import (
+    Household,
     Resident,
     ResidentRecord,
+    ResidentStatus,
     SupportMeasure,
     SupportMeasureStatus,
     SupportScope,
@@ -296,6 +298,57 @@ def protected_resident_ids(*, scope: str | None = None, among: Iterable[int] | N
     return ids if wanted is None else ids & wanted
 
 
-def is_protected(resident: Resident) -> bool:
-    """Whether the person's page, household and forms carry the 支援措置 banner (any scope, this town)."""
-    return resident.pk in protected_resident_ids(among=[resident.pk])
+def protected_subjects(subjects: Sequence[object]) -> set[int]:
+    """Which of ``subjects`` (residents, or koseki members) carry the 支援措置 banner — covered by a measure of this
+    town, of any scope — by ``pk``. One query when nobody in the town is protected; a member is compared with the
+    protected residents by the keys of ``PersonKey`` (住民票コード, 宛名番号 link, 氏名 and 生年月日)."""
+    protected_ids = protected_resident_ids()
+    if not protected_ids:
+        return set()
+    found = {s.pk for s in subjects if isinstance(s, Resident) and s.pk in protected_ids}
+    others = [s for s in subjects if not isinstance(s, Resident)]
+    if others:
+        here = Municipality.objects.filter(schema_name=current_schema()).values_list("code", flat=True).first() or ""
+        protected = list(Resident.objects.filter(pk__in=protected_ids))
+        codes = {r.resident_code for r in protected if r.resident_code}
+        names = {(name_key(r.family_name, r.given_name), r.birth_date) for r in protected}
+        links = {(here, r.atena_number) for r in protected}
+        for subject in others:
+            key = _key_of(subject)
+            if key is not None and (key.resident_codes & codes or key.names & names or key.atena_numbers & links):
+                found.add(subject.pk)  # type: ignore[attr-defined]
+    return found
+
+
+def is_protected_subject(subject: object) -> bool:
+    """The banner's question for one page (this town's measures, any scope): a resident; a household (any of its
+    residents); a list of residents; a koseki member or a koseki (any of its members)."""
+    if isinstance(subject, Resident):
+        return bool(protected_resident_ids(among=[subject.pk]))
+    if isinstance(subject, Household):
+        ids = Resident.objects.filter(household=subject, status=ResidentStatus.RESIDENT).values_list("pk", flat=True)
+        return bool(protected_resident_ids(among=list(ids)))
+    members = getattr(subject, "members", None)
+    if members is not None and hasattr(members, "all"):  # a koseki: any of its members
+        return bool(protected_subjects(list(members.all())))
+    if isinstance(subject, (list, tuple, set, frozenset)):
+        return bool(protected_subjects(list(subject)))
+    return bool(protected_subjects([subject]))
+
+
+# Koseki members are made into keys by koseki.fuhyo (the app that knows them); it registers itself here, as the
+# resident register must not import the koseki app (apps depend downwards).
+_KEY_MAKERS: list[Callable[[object], PersonKey | None]] = []
+
+
+def register_key_maker(maker: Callable[[object], PersonKey | None]) -> None:
+    if maker not in _KEY_MAKERS:
+        _KEY_MAKERS.append(maker)
+
+
+def _key_of(subject: object) -> PersonKey | None:
+    for maker in _KEY_MAKERS:
+        key = maker(subject)
+        if key is not None:
+            return key
+    return None

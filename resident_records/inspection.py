@@ -2,7 +2,8 @@
 
 Only 氏名, 出生の年月日, 男女の別 and 住所 are shown. Persons under 支援措置 for 閲覧 — the 支援対象者 and
 accompanying persons, lapsed measures included — and the other members of their households are left out of the
-list (標準仕様書 §1.1.16, docs/domain/support_measures.md), and the list gives no hint that anyone was left out. Every list is audited with the requester and purpose.
+list (標準仕様書 §1.1.16, docs/domain/support_measures.md), and the list gives no hint that anyone was left out.
+Every list is audited with the requester and purpose.
 """
 
 from __future__ import annotations
