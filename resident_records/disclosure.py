@@ -274,6 +274,20 @@ def ensure_address_disclosable(
     raise SupportMeasureBlocked(details=info)
 
 
+def hidden_destination(*, actor: Person | None, resident: Resident, purpose: str) -> bool:
+    """Whether the register page of a 除票 must mask its 転出先: the person moved to another platform town, which
+    protects them there (scope 除票). The same answer as the 除票の写し's (``address_block``), asked only when the
+    転出先 names another town on the platform — the one case where this town's page would show a hidden address."""
+    if not resident.moving_out_address:
+        return False
+    towns = platform_towns()
+    moved_to = town_named_in(resident.moving_out_address, towns=towns)
+    if moved_to is None or moved_to.schema_name == current_schema():
+        return False
+    key = person_key_for_resident(resident, towns=towns)
+    return address_block(actor=actor, person=key, scope=SupportScope.REMOVED_CERTIFICATE, purpose=purpose) is not None
+
+
 # --- bulk, this town only (lists, banners, 閲覧) ----------------------------------------------------------------
 
 

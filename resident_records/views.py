@@ -26,7 +26,7 @@ from common.dates import local_today
 from common.errors import ApplicationError
 from common.http import pdf_attachment, pdf_preview
 from common.wareki import to_wareki
-from resident_records import certificates, inspection, mynumber, search, selectors, services
+from resident_records import certificates, disclosure, inspection, mynumber, search, selectors, services
 from resident_records.forms import (
     CORRECTION_FIELDS,
     AsOfForm,
@@ -210,6 +210,12 @@ def _render_resident(
             "is_clerk": _is_clerk(request),
             "is_officer": Role.SUPPORT_MEASURE_OFFICER in request_roles(request),
             "support_rows": views_support.resident_measure_rows(resident),
+            # A 支援措置 of the town moved to hides this 除票's 転出先 (docs/domain/support_measures.md).
+            "destination_hidden": disclosure.hidden_destination(
+                actor=request.user,  # type: ignore[arg-type]
+                resident=resident,
+                purpose=purpose,
+            ),
             "is_resident": resident.status == ResidentStatus.RESIDENT,
         },
         status=status,

@@ -307,3 +307,20 @@ def test_an_unlinked_line_is_not_printed_when_someone_in_the_register_is_protect
             )  # fmt: skip
         assert refused.value.code == "fuhyo_line_unlinked"
         assert not KosekiIssuance.objects.exists()
+
+
+@pytest.mark.parametrize(("home", "away"), DIRECTIONS)
+def test_the_former_towns_page_of_her_removed_entry_masks_the_new_address(
+    clerk: Person, client_for: Any, home: str, away: str
+) -> None:
+    protected = moved_and_protected(clerk, home=home, away=away)
+    client = client_for("yamamoto", away)
+    session = client.session
+    session["resident_records.purpose"] = PURPOSE
+    session.save()
+    page = client.get(f"/resident_records/residents/{protected.removed.pk}/").content.decode()
+    assert "支援措置のため表示しません" in page
+    assert HIDDEN[home] not in page
+    with schema_context(away):
+        [check_here] = AuditEvent.objects.filter(action="support_measure.cross_town_query")
+    assert check_here.details["result"] == "blocked"
