@@ -22,7 +22,7 @@ from koseki import fuhyo
 from koseki.certificates import FuhyoLineUnlinked
 from koseki.models import CertificateIssuance as KosekiIssuance
 from koseki.models import CertificateKind as KosekiKind
-from koseki.models import FuhyoEntry, Koseki, Member, RequesterRelation
+from koseki.models import FuhyoEntry, Koseki, KosekiStatus, Member, RequesterRelation
 from resident_records import certificates, disclosure, services, support
 from resident_records.forms_support import ApplySupportMeasureForm
 from resident_records.models import (
@@ -324,3 +324,24 @@ def test_the_former_towns_page_of_her_removed_entry_masks_the_new_address(
     with schema_context(away):
         [check_here] = AuditEvent.objects.filter(action="support_measure.cross_town_query")
     assert check_here.details["result"] == "blocked"
+
+
+@pytest.mark.parametrize(("home", "away"), DIRECTIONS)
+@pytest.mark.parametrize("requester", RequesterRelation.values)
+def test_the_honseki_town_refuses_her_removed_fuhyo_of_a_closed_register(
+    clerk: Person, home: str, away: str, requester: str
+) -> None:
+    """除附票の写し: the 附票 of a closed register (除籍) still holds every address."""
+    protected = moved_and_protected(clerk, home=home, away=away)
+    with schema_context(away):
+        Koseki.objects.filter(pk=protected.koseki.pk).update(
+            status=KosekiStatus.CLOSED, closed_on=date(2026, 11, 1), closed_reason="全員除籍"
+        )
+        protected.koseki.refresh_from_db()
+        with pytest.raises(SupportMeasureBlocked) as refused:
+            koseki_certificates.issue_certificate(
+                actor=clerk, koseki=protected.koseki, kind=KosekiKind.FUHYO, requester_name="山田　花子",
+                requester_relation=requester, id_document="運転免許証", purpose=PURPOSE,
+            )  # fmt: skip
+        assert not KosekiIssuance.objects.exists()
+    assert refused.value.details["scope"] == SupportScope.REMOVED_ATTACHED_RECORD
