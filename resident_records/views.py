@@ -232,14 +232,7 @@ def reveal_my_number_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "個人番号を表示する利用目的を入力してください。")
         return redirect("resident_records:resident", pk=pk)
     purpose = form.cleaned_data["purpose"]
-    number = mynumber.decrypt(resident.my_number_encrypted) if resident.my_number_encrypted else ""
-    audit.record(
-        actor=request.user,  # type: ignore[arg-type]
-        action="resident.reveal_my_number",
-        obj=resident,
-        purpose=purpose,
-        personal_data=True,
-    )
+    number = mynumber.reveal(actor=request.user, resident=resident, purpose=purpose)  # type: ignore[arg-type]
     response = _render_resident(
         request, resident, purpose=_purpose(request) or purpose, revealed_my_number=number or "(登録なし)"
     )
