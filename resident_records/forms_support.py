@@ -23,6 +23,10 @@ class ApplySupportMeasureForm(forms.Form):
         choices=SupportScope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=list(DEFAULT_SCOPES),
+        help_text=(
+            "原則はすべての事務が対象です(住民票・除票・閲覧・戸籍の附票・除附票)。"
+            "対象を狭める決定をした場合に限り、チェックを外してください(監査記録に残ります)。"
+        ),
         error_messages={
             "required": "支援措置の対象事務を1つ以上選んでください。",
             "invalid_choice": "対象事務が正しくありません。",
