@@ -482,10 +482,8 @@ def fuhyo_for_display(*, actor: Person | None, koseki: Koseki, purpose: str) -> 
         )
         if block is not None:
             protected.add(member_id)
-    if protected:
-        protected |= {line.member_id for line in lines if not line.resident_atena_number and not line.is_struck}
     for line in lines:
-        if line.member_id in protected:
+        if line.member_id in protected or (protected and not line.resident_atena_number):
             line.address = MASKED_ADDRESS
     return FuhyoDisplay(lines=lines, protected_member_ids=frozenset(protected))
 

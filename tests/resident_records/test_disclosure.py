@@ -345,3 +345,16 @@ def test_the_honseki_town_refuses_her_removed_fuhyo_of_a_closed_register(
             )  # fmt: skip
         assert not KosekiIssuance.objects.exists()
     assert refused.value.details["scope"] == SupportScope.REMOVED_ATTACHED_RECORD
+
+
+def test_the_register_page_masks_unlinked_lines_too_but_flags_only_her(clerk: Person) -> None:
+    protected = moved_and_protected(clerk, home="shimanto", away="nakatosa")
+    with schema_context("nakatosa"):
+        taro = Member.objects.get(koseki=protected.koseki, given_name="太郎")
+        FuhyoEntry.objects.create(
+            koseki=protected.koseki, member=taro, address="高知県高岡郡中土佐町久礼 5", address_set_on=date(2015, 4, 1),
+            source_event="移行",
+        )  # fmt: skip
+        shown = fuhyo.fuhyo_for_display(actor=clerk, koseki=protected.koseki, purpose=PURPOSE)
+    assert shown.protected_member_ids == {protected.hanako.pk}
+    assert {line.address for line in shown.lines if line.member_id == taro.pk} == {fuhyo.MASKED_ADDRESS}
