@@ -355,7 +355,9 @@ def ensure_fuhyo_not_blocked(
     def blocked(member: Member) -> disclosure.AddressBlock | None:
         key = fuhyo.person_key_for_member(member, towns=towns)
         consulted.update(t.code or t.schema_name for t in towns if t.schema_name in key.towns and t.schema_name != here)
-        return disclosure.address_block(actor=actor, person=key, scope=scope, purpose=purpose)
+        return disclosure.address_block(
+            actor=actor, person=key, scope=scope, purpose=purpose, subject=koseki_ref(koseki)
+        )
 
     for member in members:
         block = blocked(member)

@@ -478,7 +478,11 @@ def fuhyo_for_display(*, actor: Person | None, koseki: Koseki, purpose: str) -> 
     for member_id in sorted({line.member_id for line in lines}):
         member = next(line.member for line in lines if line.member_id == member_id)
         block = disclosure.address_block(
-            actor=actor, person=person_key_for_member(member, towns=towns), scope=scope, purpose=purpose
+            actor=actor,
+            person=person_key_for_member(member, towns=towns),
+            scope=scope,
+            purpose=purpose,
+            subject=("koseki.Koseki", koseki.pk, f"戸籍 {koseki.number}"),
         )
         if block is not None:
             protected.add(member_id)

@@ -397,6 +397,7 @@ def _ensure_disclosable(
             scope=SCOPES[CertificateKind(kind)],
             purpose=purpose or "証明書の交付の確認",
             requester=requester_kind,
+            subject=resident,
             details={"resident": resident.pk, "atena_number": resident.atena_number},
         )
 

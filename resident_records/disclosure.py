@@ -193,7 +193,15 @@ def _blocks_here(key: PersonKey, *, town: Municipality, scope: str, local: bool)
 
 
 def _blocks_in_town(
-    *, actor: Person | None, key: PersonKey, town: Municipality, here: Municipality, scope: str, purpose: str
+    *,
+    actor: Person | None,
+    key: PersonKey,
+    town: Municipality,
+    here: Municipality,
+    scope: str,
+    purpose: str,
+    requester: str,
+    subject: object,
 ) -> AddressBlock | None:
     """The one cross-town read: the person's blocks in ``town``, audited there (what was asked, by which town,
     for what) and here (which town was asked)."""
@@ -208,6 +216,7 @@ def _blocks_in_town(
             details={
                 "requesting_town": here.code or here.schema_name,
                 "scope": scope,
+                **({"requester": requester} if requester else {}),
                 "residents": len(found.residents),
                 "result": "blocked" if found.block is not None else "clear",
             },
@@ -215,11 +224,13 @@ def _blocks_in_town(
     audit.record(
         actor=actor,
         action="support_measure.cross_town_query",
+        obj=subject,
         purpose=purpose[:200],
         personal_data=True,
         details={
             "town": town.code or town.schema_name,
             "scope": scope,
+            **({"requester": requester} if requester else {}),
             "result": "blocked" if found.block is not None else "clear",
         },
     )
@@ -227,12 +238,20 @@ def _blocks_in_town(
 
 
 def address_block(
-    *, actor: Person | None, person: PersonKey, scope: str, purpose: str, requester: str = ""
+    *,
+    actor: Person | None,
+    person: PersonKey,
+    scope: str,
+    purpose: str,
+    requester: str = "",
+    subject: object = None,
 ) -> AddressBlock | None:
     """The 支援措置 that forbids telling ``requester`` where ``person`` lives (or lived), or None.
 
     Checks the current schema, then every other platform town where the person is or was resident (audited
-    there and here). ``requester`` does not change the answer (see the module docstring); it is recorded.
+    there and here; ``subject`` — the resident or register the question is about, as ``audit.record`` takes an
+    object — names it in this town's row). ``requester`` does not change the answer (see the module docstring);
+    it is recorded.
     """
     if scope not in SupportScope.values:
         raise ValueError(scope)
@@ -247,7 +266,10 @@ def address_block(
     for town in others:
         if block is not None:
             break
-        block = _blocks_in_town(actor=actor, key=person, town=town, here=here, scope=scope, purpose=purpose)
+        block = _blocks_in_town(
+            actor=actor, key=person, town=town, here=here, scope=scope, purpose=purpose, requester=requester,
+            subject=subject,
+        )  # fmt: skip
     return block
 
 
@@ -258,12 +280,15 @@ def ensure_address_disclosable(
     scope: str,
     purpose: str,
     requester: str = "",
+    subject: object = None,
     details: dict[str, object] | None = None,
     message: str | None = None,
 ) -> None:
     """``address_block``, raising SupportMeasureBlocked (details: the blocking town, and the measure's id when it is
     this town's — an id means something only in the town that decided it)."""
-    block = address_block(actor=actor, person=person, scope=scope, purpose=purpose, requester=requester)
+    block = address_block(
+        actor=actor, person=person, scope=scope, purpose=purpose, requester=requester, subject=subject
+    )
     if block is None:
         return
     info: dict[str, object] = {**(details or {}), "scope": scope, "town": block.town_code}
@@ -285,7 +310,10 @@ def hidden_destination(*, actor: Person | None, resident: Resident, purpose: str
     if moved_to is None or moved_to.schema_name == current_schema():
         return False
     key = person_key_for_resident(resident, towns=towns)
-    return address_block(actor=actor, person=key, scope=SupportScope.REMOVED_CERTIFICATE, purpose=purpose) is not None
+    block = address_block(
+        actor=actor, person=key, scope=SupportScope.REMOVED_CERTIFICATE, purpose=purpose, subject=resident
+    )
+    return block is not None
 
 
 # --- bulk, this town only (lists, banners, 閲覧) ----------------------------------------------------------------

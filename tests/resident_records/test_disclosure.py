@@ -228,8 +228,11 @@ def test_the_cross_town_read_is_audited_in_both_towns(clerk: Person, home: str, 
     assert check.purpose == PURPOSE
     assert check.object_id == str(protected.current.pk)
     assert check.details["result"] == "blocked"
+    assert check.details["requester"] == RequesterKind.THIRD_PARTY
     assert query.details["result"] == "blocked"
     assert query.details["scope"] == SupportScope.REMOVED_CERTIFICATE
+    assert query.object_id == str(protected.removed.pk)  # whom the question was about, by 宛名番号 only
+    assert query.object_repr == f"住民 {protected.removed.atena_number}"
 
 
 @pytest.mark.parametrize(("home", "away"), DIRECTIONS)
