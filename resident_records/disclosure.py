@@ -72,18 +72,10 @@ class PersonKey:
 
     resident_codes: frozenset[str] = frozenset()
     names: frozenset[tuple[str, date]] = frozenset()
-    # town code -> 宛名番号 of residents explicitly linked to the person (a 附票 line's sender, the resident itself)
+    # (town code, 宛名番号) of residents explicitly linked to the person: a 附票 line's sender, the resident itself
     atena_numbers: frozenset[tuple[str, str]] = frozenset()
     # schema names of the towns where the person is or was resident, besides the current one
     towns: frozenset[str] = frozenset()
-
-    def merged(self, other: PersonKey) -> PersonKey:
-        return PersonKey(
-            resident_codes=self.resident_codes | other.resident_codes,
-            names=self.names | other.names,
-            atena_numbers=self.atena_numbers | other.atena_numbers,
-            towns=self.towns | other.towns,
-        )
 
 
 def platform_towns() -> list[Municipality]:
@@ -282,7 +274,6 @@ def ensure_address_disclosable(
     requester: str = "",
     subject: object = None,
     details: dict[str, object] | None = None,
-    message: str | None = None,
 ) -> None:
     """``address_block``, raising SupportMeasureBlocked (details: the blocking town, and the measure's id when it is
     this town's — an id means something only in the town that decided it)."""
@@ -294,8 +285,6 @@ def ensure_address_disclosable(
     info: dict[str, object] = {**(details or {}), "scope": scope, "town": block.town_code}
     if block.local:
         info["measure"] = block.measure_id
-    if message:
-        raise SupportMeasureBlocked(message, details=info)
     raise SupportMeasureBlocked(details=info)
 
 
