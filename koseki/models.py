@@ -291,6 +291,10 @@ class FuhyoEntry(models.Model):
     source_event = models.CharField("通知の事由", max_length=30, blank=True)  # 転入, 転居, 転出, 移行 ...
     # The 異動 that caused the line ("<schema>:<change event id>"), so cancelling it strikes the line.
     source_reference = models.CharField("通知元の異動", max_length=100, blank=True, db_index=True)
+    # The resident the line belongs to: 宛名番号 in the register of the town that sent it (source_town_code).
+    # The real key between the two registers (住所地 and 本籍地), so a 支援措置 of the 住所地 reaches the line; blank
+    # on lines that came with the migration of the register (移行) or before the link was recorded.
+    resident_atena_number = models.CharField("住民の宛名番号", max_length=11, blank=True)
     recorded_at = models.DateTimeField("記録日時", default=timezone.now)
     is_struck = models.BooleanField("消除", default=False)
     struck_at = models.DateTimeField("消除日時", null=True, blank=True)
@@ -300,6 +304,7 @@ class FuhyoEntry(models.Model):
         verbose_name = "戸籍の附票"
         verbose_name_plural = "戸籍の附票"
         ordering = ["koseki_id", "member_id", "address_set_on", "id"]
+        indexes = [models.Index(fields=["source_town_code", "resident_atena_number"], name="koseki_fuhyo_resident")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(is_struck=False, struck_reason="") | Q(is_struck=True) & ~Q(struck_reason=""),

@@ -8,15 +8,15 @@ class ResidentRecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels
+        from resident_records import certificates, disclosure, support
         from resident_records.demo import seed_demo
+        from resident_records.models import EventKind
         from tenants.demo import register_demo_seeder
 
         register_demo_seeder("resident_records", order=10, seed=seed_demo)
-        from resident_records import certificates, support
-        from resident_records.models import EventKind
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
-        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS})
+        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS, **disclosure.AUDIT_LABELS})
         audit_labels.register(
             {
                 "resident.search": "住民記録: 検索",

@@ -25,7 +25,7 @@ from resident_records import pdf
 from resident_records.bulk import load_households
 from resident_records.certificates import CertificateOptions, _layout, _prepare, issue_certificate
 from resident_records.demo import generate
-from resident_records.models import CertificateKind, Household, Resident, ResidentStatus
+from resident_records.models import CertificateKind, Household, RequesterKind, Resident, ResidentStatus
 from tenants.bench import bench_towns
 
 CLERKS = 8
@@ -61,6 +61,7 @@ def render_only(household: Household) -> bytes:
         today=local_today(),
         number="令和8年第000000号",
         verification_code="0000-0000-0000",
+        my_numbers={},
     )
     document, _pages = pdf.render(layout)
     return document
@@ -83,6 +84,7 @@ def resident_certificate_scenario(options: BenchOptions) -> dict[str, Any]:
                 kind=CertificateKind.RESIDENCE_COPY,
                 purpose=PURPOSE,
                 requested_by="本人",
+                requester_kind=RequesterKind.SELF,
                 household=households[worker],
             )
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from common.wareki import WarekiError, parse_wareki, to_wareki
-from resident_records.models import CertificateKind, Resident, Sex
+from resident_records.models import CertificateKind, RequesterKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
 
 DATE_ERROR = "日付を正しく入力してください(例: 令和8年4月1日 または 2026-04-01)"
@@ -468,7 +468,17 @@ class CertificateForm(forms.Form):
     domicile = forms.BooleanField(label="本籍及び筆頭者", required=False)
     resident_code = forms.BooleanField(label="住民票コード", required=False)
     my_number = forms.BooleanField(label="個人番号", required=False)
-    requested_by = _text("請求者", max_length=200, help_text="本人・同一世帯の方・代理人 など")
+    requester_kind = forms.ChoiceField(
+        label="請求者の区分",
+        # No default: who asks decides what may be printed, so the clerk chooses every time.
+        choices=[("", "選んでください"), *RequesterKind.choices],
+        help_text="個人番号は、本人又は同一世帯の方の請求に限り記載できます(住民基本台帳法第12条第1項)。",
+        error_messages={
+            "required": "請求者の区分を選んでください。",
+            "invalid_choice": "請求者の区分が正しくありません。",
+        },
+    )
+    requested_by = _text("請求者", max_length=200, help_text="請求者の氏名(代理人・第三者の場合はその方)")
     purpose = PurposeField(help_text="請求書に記載された利用目的")
 
     def __init__(self, *args: Any, member_choices: list[tuple[str, str]], **kwargs: Any) -> None:

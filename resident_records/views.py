@@ -26,7 +26,7 @@ from common.dates import local_today
 from common.errors import ApplicationError
 from common.http import pdf_attachment, pdf_preview
 from common.wareki import to_wareki
-from resident_records import certificates, inspection, mynumber, search, selectors, services
+from resident_records import certificates, disclosure, inspection, mynumber, search, selectors, services
 from resident_records.forms import (
     CORRECTION_FIELDS,
     AsOfForm,
@@ -66,7 +66,7 @@ from tenants.models import Role
 PURPOSE_SESSION_KEY = "resident_records.purpose"
 PREVIEW_SESSION_KEY = "resident_records.certificate_preview"
 PREVIEW_FIELDS = ("kind", "members", "whole_household", "head_and_relationship", "domicile", "resident_code",
-                  "my_number", "purpose")  # fmt: skip
+                  "my_number", "purpose", "requester_kind")  # fmt: skip
 SEARCH_LIMIT = 100
 
 
@@ -210,6 +210,12 @@ def _render_resident(
             "is_clerk": _is_clerk(request),
             "is_officer": Role.SUPPORT_MEASURE_OFFICER in request_roles(request),
             "support_rows": views_support.resident_measure_rows(resident),
+            # A 支援措置 of the town moved to hides this 除票's 転出先 (docs/domain/support_measures.md).
+            "destination_hidden": disclosure.hidden_destination(
+                actor=request.user,  # type: ignore[arg-type]
+                resident=resident,
+                purpose=purpose,
+            ),
             "is_resident": resident.status == ResidentStatus.RESIDENT,
         },
         status=status,
@@ -226,14 +232,7 @@ def reveal_my_number_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "個人番号を表示する利用目的を入力してください。")
         return redirect("resident_records:resident", pk=pk)
     purpose = form.cleaned_data["purpose"]
-    number = mynumber.decrypt(resident.my_number_encrypted) if resident.my_number_encrypted else ""
-    audit.record(
-        actor=request.user,  # type: ignore[arg-type]
-        action="resident.reveal_my_number",
-        obj=resident,
-        purpose=purpose,
-        personal_data=True,
-    )
+    number = mynumber.reveal(actor=request.user, resident=resident, purpose=purpose)  # type: ignore[arg-type]
     response = _render_resident(
         request, resident, purpose=_purpose(request) or purpose, revealed_my_number=number or "(登録なし)"
     )
@@ -879,6 +878,8 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
                 purpose=data["purpose"],
                 household=resident.household if data["whole_household"] else None,
                 residents=() if data["whole_household"] else chosen,
+                options=certificates.CertificateOptions(my_number=data["my_number"]),
+                requester_kind=data["requester_kind"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -901,6 +902,7 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
             kind=data["kind"],
             purpose=data["purpose"],
             requested_by=data["requested_by"],
+            requester_kind=data["requester_kind"],
             household=resident.household if data["whole_household"] else None,
             residents=() if data["whole_household"] else chosen,
             options=certificates.CertificateOptions(
@@ -949,6 +951,7 @@ def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
                 resident_code=bool(stored.get("resident_code")),
                 my_number=bool(stored.get("my_number")),
             ),
+            requester_kind=str(stored.get("requester_kind", "")),
         )
     except ApplicationError as exc:
         _forget_preview(request, resident.pk)

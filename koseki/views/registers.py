@@ -91,6 +91,8 @@ def register_view(request: HttpRequest, pk: int) -> HttpResponse:
         personal_data=True,
         details={"number": register.koseki.number, "members": len(register.members)},
     )
+    # 支援措置: the 附票's addresses of a protected person are masked, the page warns (koseki.fuhyo).
+    fuhyo_display = fuhyo.fuhyo_for_display(actor=request_actor(request), koseki=register.koseki, purpose=purpose)
     members = [
         MemberRow(member=view.member, entries=entry_rows(view.entries), furigana_history=list(view.furigana_history))
         for view in register.members
@@ -102,7 +104,8 @@ def register_view(request: HttpRequest, pk: int) -> HttpResponse:
             "koseki": register.koseki,
             "koseki_entries": entry_rows(register.koseki_entries),
             "members": members,
-            "fuhyo": fuhyo.fuhyo_lines(koseki=register.koseki),
+            "fuhyo": fuhyo_display.lines,
+            "support_protected_members": fuhyo_display.protected_member_ids,
             # The 受付帳 lines that changed this register (JSON containment on the list of numbers).
             "notifications": Notification.objects.filter(koseki_numbers__contains=[register.koseki.number])[:100],
             "fuhyo_available": True,

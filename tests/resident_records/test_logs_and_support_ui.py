@@ -175,6 +175,7 @@ def _certificate_post(resident: Resident, **extra: str) -> dict[str, Any]:
         "kind": CertificateKind.RESIDENCE_COPY,
         "members": [str(resident.pk)],
         "purpose": "年金の手続",
+        "requester_kind": "self",
         "requested_by": "本人",
         **extra,
     }

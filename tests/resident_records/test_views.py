@@ -360,6 +360,7 @@ def _certificate_data(step: str, **overrides: Any) -> dict[str, Any]:
         "kind": "residence_copy",
         "whole_household": "on",
         "head_and_relationship": "on",
+        "requester_kind": "self",
         "requested_by": "本人",
         "purpose": "運転免許の更新",
     }
