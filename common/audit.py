@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +66,31 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
     meta = getattr(obj, "_meta", None)
     object_type = meta.label if meta is not None else type(obj).__name__
     return object_type, str(getattr(obj, "pk", "")), str(obj)[:200]
+
+
+@dataclass
+class PersonalDataReads:
+    """The personal-data rows written while a page was being built (see ``counting_personal_data``)."""
+
+    actions: list[str] = field(default_factory=list)
+
+
+_reads: ContextVar[PersonalDataReads | None] = ContextVar("kyodo_personal_data_reads", default=None)
+
+
+@contextmanager
+def counting_personal_data() -> Iterator[PersonalDataReads]:
+    """Collect the actions of the ``personal_data=True`` rows recorded inside the block.
+
+    ``common.purpose.personal_data_page`` uses it to refuse a page that showed a person's details without the
+    selector having written its audit row (docs/audit.md).
+    """
+    reads = PersonalDataReads()
+    token = _reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _reads.reset(token)
 
 
 def record(
@@ -116,7 +143,11 @@ def record(
             "prev_hash": prev_hash,
         }
         fields["row_hash"] = compute_row_hash(fields)
-        return AuditEvent.objects.create(**fields)
+        event = AuditEvent.objects.create(**fields)
+    reads = _reads.get()
+    if reads is not None and personal_data:
+        reads.actions.append(action)
+    return event
 
 
 def all_trails() -> list[str]:

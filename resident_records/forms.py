@@ -132,12 +132,7 @@ class MoveInForm(HouseholdAddressForm):
     reason = _text(
         "職権記載の理由", required=False, max_length=200, help_text="職権記載の場合だけ入力(例: 帰化による記載)"
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("entry_kind") == "ex_officio" and not data.get("reason"):
-            self.add_error("reason", "職権記載の理由を入力してください。")
-        return data
+    # 職権記載 needs its reason: the service's rule (services.record_ex_officio_entry), shown on this field.
 
 
 class ChangeOfAddressForm(VersionedForm, HouseholdAddressForm):
@@ -435,16 +430,9 @@ class CorrectionForm(VersionedForm):
         return {name: self.cleaned_data[name] for name in CORRECTION_FIELDS if name in self.changed_data}
 
 
-class BaseMemberFormSet(forms.BaseFormSet):
-    def clean(self) -> None:
-        if any(self.errors):
-            return
-        filled = [f for f in self.forms if f.has_changed()]
-        if not filled:
-            raise ValidationError("転入する方を1人以上入力してください。")
-
-
-MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=4, max_num=10, absolute_max=10)
+# At least one member is the service's rule (services.record_move_in): an empty formset reaches it and its
+# refusal is shown as the form's error.
+MemberFormSet = forms.formset_factory(MemberForm, extra=4, max_num=10, absolute_max=10)
 
 
 class CertificateForm(forms.Form):

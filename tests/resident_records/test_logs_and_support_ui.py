@@ -200,11 +200,11 @@ def test_preview_page_serves_an_inline_pdf_in_a_frame(
     client_for: Any, clerk: Person, residents: list[Resident]
 ) -> None:
     client = client_for("tanaka", "nakatosa")
-    url = f"/resident_records/residents/{residents[0].pk}/certificate/"
+    url = f"/resident_records/residents/{residents[0].atena_number}/certificate/"
     confirm = client.post(url, _certificate_post(residents[0]))
     assert confirm.status_code == 200
     page = confirm.content.decode()
-    preview_url = f"/resident_records/residents/{residents[0].pk}/certificate/preview/"
+    preview_url = f"/resident_records/residents/{residents[0].atena_number}/certificate/preview/"
     assert "<iframe" in page and preview_url in page
 
     response = client.get(preview_url)
@@ -233,7 +233,7 @@ def test_preview_is_refused_under_a_support_measure(client_for: Any, clerk: Pers
                 actor=clerk, kind=CertificateKind.RESIDENCE_COPY, purpose="年金の手続", residents=[residents[0]]
             )
     client = client_for("tanaka", "nakatosa")
-    url = f"/resident_records/residents/{residents[0].pk}/certificate/"
+    url = f"/resident_records/residents/{residents[0].atena_number}/certificate/"
     confirm = client.post(url, _certificate_post(residents[0]))
     assert confirm.status_code == 403
     assert "支援措置が設定されている" in confirm.content.decode() and "<iframe" not in confirm.content.decode()
@@ -254,7 +254,7 @@ def officer(new_person: Any) -> Person:
 
 
 def _with_purpose(client: Any, resident: Resident) -> None:
-    response = client.get(f"/resident_records/residents/{resident.pk}/", {"purpose": "支援措置の申出の受付"})
+    response = client.get(f"/resident_records/residents/{resident.atena_number}/", {"purpose": "支援措置の申出の受付"})
     assert response.status_code == 302
 
 
@@ -266,7 +266,7 @@ def _measure(resident: Resident) -> SupportMeasure:
 def test_clerk_applies_a_measure_with_a_one_year_default(client_for: Any, residents: list[Resident]) -> None:
     client = client_for("tanaka", "nakatosa")
     _with_purpose(client, residents[1])
-    url = f"/resident_records/residents/{residents[1].pk}/support/"
+    url = f"/resident_records/residents/{residents[1].atena_number}/support/"
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
@@ -303,7 +303,7 @@ def test_clerk_applies_a_measure_with_a_one_year_default(client_for: Any, reside
     assert "有効" in shown and "住民票の写し等の交付" in shown and "甲野" not in shown
     # The accompanying person's page shows the measure too, without the perpetrator.
     _with_purpose(client, residents[2])
-    resident_page = client.get(f"/resident_records/residents/{residents[2].pk}/").content.decode()
+    resident_page = client.get(f"/resident_records/residents/{residents[2].atena_number}/").content.decode()
     assert "併せて支援を求める者" in resident_page and "甲野" not in resident_page
     # The clerk cannot release: no release buttons, and the service refuses a forged request.
     assert f"/support-measures/{measure.pk}/release/" not in shown
@@ -322,7 +322,7 @@ def test_extension_opens_one_month_before_the_end(client_for: Any, clerk: Person
         )
     client = client_for("tanaka", "nakatosa")
     _with_purpose(client, residents[0])
-    page = client.get(f"/resident_records/residents/{residents[0].pk}/support/").content.decode()
+    page = client.get(f"/resident_records/residents/{residents[0].atena_number}/support/").content.decode()
     assert "延長は令和8年11月30日から" in page
     refused = client.post(f"/resident_records/support-measures/{early.pk}/extend/", follow=True)
     assert "1か月前の令和8年11月30日から申し出ることができます" in refused.content.decode()
@@ -343,7 +343,7 @@ def test_officer_releases_and_temporarily_releases(
         second = support.apply_support_measure(actor=clerk, resident=residents[1], scopes=[SupportScope.CERTIFICATE])
     client = client_for("support-officer-ui", "nakatosa")
     _with_purpose(client, residents[0])
-    page = client.get(f"/resident_records/residents/{residents[0].pk}/support/").content.decode()
+    page = client.get(f"/resident_records/residents/{residents[0].atena_number}/support/").content.decode()
     assert f"/support-measures/{first.pk}/release/" in page and "支援措置を決定する" not in page
 
     form = client.get(f"/resident_records/support-measures/{first.pk}/temporary-release/")
