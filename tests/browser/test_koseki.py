@@ -120,7 +120,7 @@ def test_birth_errors_are_shown_in_japanese(
     page: Any, server: Server, people: Any, birth_family: dict[str, Any]
 ) -> None:
     sign_in(page, server, people["ks_errors"])
-    page.goto(server.url("nakatosa", f"/koseki/registers/{birth_family['koseki'].pk}/birth/"))
+    page.goto(server.url("nakatosa", f"/koseki/registers/{birth_family['koseki'].public_id}/birth/"))
     page.get_by_label("出生日").fill("令和8年13月1日")
     page.get_by_role("button", name="出生届を受理する").click()
     expect(page.get_by_text("日付を正しく入力してください(例: 令和8年4月1日 または 2026-04-01)")).to_be_visible()
@@ -133,7 +133,7 @@ def test_marriage_creating_a_new_register(
     sign_in(page, server, people["ks_marriage"])
     _open_register(page, server, marrying_family, "婚姻届の受付")
     ichiro = marrying_family["ichiro"]
-    page.locator(f'a[href="/koseki/members/{ichiro.pk}/marriage/"]').click()
+    page.locator(f'a[href="/koseki/members/{ichiro.public_id}/marriage/"]').click()
     expect(page.get_by_role("heading", level=1)).to_have_text("婚姻届")
 
     new_honseki = f"高知県高岡郡中土佐町上ノ加江{secrets.randbelow(9000) + 1000}番地"
@@ -169,7 +169,7 @@ def test_marriage_creating_a_new_register(
     page.screenshot(path=str(screenshot_dir / "koseki-new-register.png"), full_page=True)
 
     # The register he left shows him 除籍.
-    page.goto(server.url("nakatosa", f"/koseki/registers/{marrying_family['koseki'].pk}/"))
+    page.goto(server.url("nakatosa", f"/koseki/registers/{marrying_family['koseki'].public_id}/"))
     expect(page.locator(".ks-member--removed")).to_contain_text("一郎")
 
 
