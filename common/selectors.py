@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from common import audit
 from common.models import AuditEvent
+
+if TYPE_CHECKING:
+    from tenants.models import Person
 
 
 def list_audit_events(
@@ -28,3 +33,15 @@ def list_audit_events(
         else:
             events = events.filter(action=action)
     return events.order_by("-seq")
+
+
+def read_audit_events(
+    *, actor: Person | None, filters: dict[str, Any], export: bool = False, trail: str | None = None
+) -> QuerySet[AuditEvent]:
+    """The audit trail as an auditor reads it: the reading itself is audited (who looked at the log, filtered how).
+
+    The row is written to the current town's trail; the caller runs the returned query in the trail it shows.
+    """
+    details = {k: str(v) for k, v in filters.items()} | ({"trail": trail} if trail is not None else {})
+    audit.record(actor=actor, action="audit.export" if export else "audit.list", details=details)
+    return list_audit_events(**filters)

@@ -407,7 +407,9 @@ def test_certificate_is_refused_under_a_support_measure(
             actor=clerk, resident=registered["residents"][1], scopes=[SupportScope.CERTIFICATE]
         )
     client = client_for("tanaka", "nakatosa")
-    response = client.post(f"{BASE}residents/{registered['head'].atena_number}/certificate/", _certificate_data("issue"))
+    response = client.post(
+        f"{BASE}residents/{registered['head'].atena_number}/certificate/", _certificate_data("issue")
+    )
     assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
     assert "支援措置が設定されているため" in response.content.decode()
     assert _counts()[2] == 0
@@ -598,7 +600,9 @@ def test_history_offers_cancel_to_clerks_only(client_for: Any, registered: dict[
     with schema_context("nakatosa"):
         moved = ChangeEvent.objects.get(household=registered["household"], kind="change_of_address")
     cancel_url = f"{BASE}residents/{head.atena_number}/events/{moved.pk}/cancel/"
-    clerk_page = _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.atena_number}/").content.decode()
+    clerk_page = (
+        _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.atena_number}/").content.decode()
+    )
     assert f'href="{cancel_url}"' in clerk_page and clerk_page.count(">取消</a>") == 2  # 転入 and 転居
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
     assert ">取消</a>" not in auditor.get(f"{BASE}residents/{head.atena_number}/").content.decode()
@@ -647,7 +651,9 @@ def test_cancel_refuses_an_event_that_is_not_the_latest(client_for: Any, registe
             event_date=date(2026, 11, 1), notified_on=None, address="高知県高岡郡中土佐町上ノ加江 9",
         )  # fmt: skip
     before = _counts()
-    body = client.post(f"{BASE}residents/{head.atena_number}/events/{moved_in.pk}/cancel/", {"reason": "誤り"}).content.decode()
+    body = client.post(
+        f"{BASE}residents/{head.atena_number}/events/{moved_in.pk}/cancel/", {"reason": "誤り"}
+    ).content.decode()
     assert "先に後の異動を取り消してください" in body and _counts() == before
     # A cancellation itself has no 取消 form.
     assert client.get(f"{BASE}residents/{head.atena_number}/events/{cancellation_id}/cancel/").status_code == 404
