@@ -37,13 +37,6 @@ from tenants.access import person_of
 MODULE = "koseki"
 TOKYO = ZoneInfo("Asia/Tokyo")
 
-AUDIT_LABELS = {
-    "koseki.issuance_log": "戸籍: 交付履歴の閲覧",
-    "koseki.issuance_log_export": "戸籍: 交付履歴の出力",
-    "koseki.notification_log": "戸籍: 届出受付帳の閲覧",
-    "koseki.notification_log_export": "戸籍: 届出受付帳の出力",
-}
-
 
 def _local(value: datetime | None) -> str:
     return value.astimezone(TOKYO).isoformat() if value else ""

@@ -29,6 +29,16 @@ from koseki.models import CertificateIssuance, Entry, FuriganaRecord, Koseki, Ko
 if TYPE_CHECKING:
     from tenants.models import Person
 
+AUDIT_LABELS = {
+    "koseki.view": "戸籍: 戸籍の表示",
+    "koseki.search": "戸籍: 戸籍の検索",
+    "koseki.issuance_list": "戸籍: 交付履歴の表示",
+    "koseki.issuance_log": "戸籍: 交付履歴の閲覧",
+    "koseki.issuance_log_export": "戸籍: 交付履歴の出力",
+    "koseki.notification_log": "戸籍: 届出受付帳の閲覧",
+    "koseki.notification_log_export": "戸籍: 届出受付帳の出力",
+}
+
 
 @dataclass
 class MemberView:

@@ -27,11 +27,6 @@ from koseki.models import CertificateIssuance, Entry, Koseki, Member
 from tenants.access import request_roles
 from tenants.models import Municipality, Role
 
-AUDIT_LABELS = {
-    "koseki.view": "戸籍: 戸籍の表示",
-    "koseki.search": "戸籍: 戸籍の検索",
-}
-
 PURPOSE_SESSION_KEY = "koseki.purpose"
 
 
