@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from common import audit
 from common.dates import local_today
 from common.errors import ValidationFailed
+from common.serials import next_yearly_serial
 from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
 from koseki import pdf
@@ -438,16 +439,8 @@ def _refuse_fuhyo(
 
 
 def next_number(issued_on: date) -> tuple[int, int, str]:
-    """The next 発行番号 of the calendar year: gapless, the year's counter row locked until commit.
-
-    A counter row rather than a sequence: a rolled-back issuance must not leave a gap, and the count restarts
-    each year. Creating the row cannot race: ON CONFLICT DO NOTHING, then the lock.
-    """
-    CertificateSerial.objects.bulk_create([CertificateSerial(year=issued_on.year)], ignore_conflicts=True)
-    counter = CertificateSerial.objects.select_for_update().get(year=issued_on.year)
-    CertificateSerial.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    counter.refresh_from_db(fields=["last_number"])
-    serial = counter.last_number
+    """The next 発行番号 of the calendar year (gapless, common.serials), e.g. 令和8年戸籍第000001号."""
+    serial = next_yearly_serial(CertificateSerial, year=issued_on.year)
     return issued_on.year, serial, f"{wareki_year(issued_on)}戸籍第{serial:06d}号"
 
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from common import audit, context
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
+from common.serials import next_yearly_serial
 from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
 from resident_records import mynumber, pdf, selectors
@@ -35,6 +36,7 @@ from resident_records.errors import ResidentNotFound
 from resident_records.models import (
     CertificateIssuance,
     CertificateKind,
+    CertificateSerial,
     Household,
     Resident,
     ResidentStatus,
@@ -138,21 +140,9 @@ def verification_url() -> str:
 
 
 def _next_number(issued_on: date) -> tuple[int, int, str]:
-    """The next 発行番号 of the calendar year: gapless, one upsert that locks the year's row until commit.
-
-    A counter row rather than a PostgreSQL sequence: a sequence would leave gaps on every rolled-back issuance
-    and cannot restart each year. Issuances of one town are serialised for the time of rendering (well under
-    a second), which a counter of a small town never notices.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO resident_records_certificateserial (year, last_number) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last_number = resident_records_certificateserial.last_number + 1 "
-            "RETURNING last_number",
-            [issued_on.year],
-        )
-        (serial,) = cursor.fetchone()
-    return issued_on.year, int(serial), f"{wareki_year(issued_on)}第{int(serial):06d}号"
+    """The next 発行番号 of the calendar year (gapless, common.serials), e.g. 令和8年第000001号."""
+    serial = next_yearly_serial(CertificateSerial, year=issued_on.year)
+    return issued_on.year, serial, f"{wareki_year(issued_on)}第{serial:06d}号"
 
 
 _ORDER_TIERS = {HEAD: 0, "妻": 1, "夫": 1, "子": 2}
