@@ -292,8 +292,14 @@ def check_kind(*, koseki: Koseki, kind: str, members: Sequence[Member] | None) -
             "この戸籍は現在戸籍です。除籍全部事項証明書ではなく全部事項証明書として請求してください。",
             code="certificate_register_current",
         )
+    require_members(kind=kind, members=members)
+
+
+def require_members(*, kind: str, members: Sequence[object] | None) -> None:
+    """A 個人事項証明書 names the persons it certifies; the request form shows this refusal on its ``members``
+    field (forms.CertificateForm)."""
     if kind == CertificateKind.INDIVIDUAL and not members:
-        raise CertificateMembersRequired()
+        raise CertificateMembersRequired(details={"field": "members"})
 
 
 def covered_members(*, register: Register, kind: str, members: Sequence[Member] | None) -> list[Member]:

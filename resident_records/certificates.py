@@ -232,6 +232,17 @@ def _entry(resident: Resident, options: CertificateOptions, kind: str, today: da
     return pdf.Entry(name=resident.full_name, name_kana=resident.full_name_kana, items=items)
 
 
+def require_someone(*, whole_household: bool, chosen: Sequence[object]) -> None:
+    """A certificate names at least one person: the whole household, or the persons chosen. The request form
+    shows this refusal on its ``members`` field (forms.CertificateForm)."""
+    if not whole_household and not chosen:
+        raise ValidationFailed(
+            "記載する方を1人以上選ぶか、「世帯全員」を選んでください。",
+            code="no_residents",
+            details={"field": "members"},
+        )
+
+
 def _covered(
     *, kind: str, household: Household | None, residents: Sequence[Resident]
 ) -> tuple[list[Resident], Household | None, bool]:
@@ -245,8 +256,7 @@ def _covered(
             raise ValidationFailed("この世帯には住民がいません。", code="household_empty")
         return members, household, True
     ids = list(dict.fromkeys(r.pk for r in residents))
-    if not ids:
-        raise ValidationFailed("証明書に記載する方を1人以上選んでください。", code="no_residents")
+    require_someone(whole_household=False, chosen=ids)
     fresh = {r.pk: r for r in Resident.objects.filter(pk__in=ids)}
     missing = [pk for pk in ids if pk not in fresh]
     if missing:

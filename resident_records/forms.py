@@ -10,7 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.errors import ApplicationError
 from common.wareki import WarekiError, parse_wareki, to_wareki
+from resident_records import certificates
 from resident_records.models import CertificateKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
 
@@ -466,9 +468,15 @@ class CertificateForm(forms.Form):
         members.choices = member_choices
 
     def clean(self) -> dict[str, Any]:
+        # The rule is the service's; the form shows its refusal with the other field errors.
         data = super().clean() or {}
-        if not data.get("whole_household") and not data.get("members") and "members" not in self.errors:
-            self.add_error("members", "記載する方を1人以上選ぶか、「世帯全員」を選んでください。")
+        if "members" not in self.errors:
+            try:
+                certificates.require_someone(
+                    whole_household=bool(data.get("whole_household")), chosen=data.get("members") or []
+                )
+            except ApplicationError as exc:
+                self.add_error("members", exc.message)
         return data
 
 
