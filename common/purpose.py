@@ -88,3 +88,9 @@ class PurposeGate:
 def reads_personal_data(view: Any) -> bool:
     """Whether a URL callback is guarded by a ``PurposeGate`` (tests/test_personal_data_reads.py)."""
     return bool(getattr(view, "reads_personal_data", False))
+
+
+def intrinsic_purpose(view: Any) -> str | None:
+    """The purpose a gated 届出/異動 page carries by itself (None when the clerk must give one)."""
+    value = getattr(view, "intrinsic_purpose", None)
+    return str(value) if value else None

@@ -98,7 +98,7 @@ class EventListView(GenericAPIView):
         export = request.accepted_renderer.format == "csv"
         events = selectors.change_event_log(
             actor=person_of(request._request),
-            filters={k: v for k, v in request.query_params.items() if k in {"kind", "since", "until"}},
+            filters={k: str(request.query_params[k]) for k in ("kind", "since", "until") if k in request.query_params},
             export=export,
         )
         if export:

@@ -223,7 +223,9 @@ def _after_event(
         _remember_purpose(request, f"{label}の処理")
     if resident_id is None and household_id is not None:
         resident_id = Household.objects.filter(pk=household_id).values_list("head_id", flat=True).first()
-    atena_number = Resident.objects.filter(pk=resident_id).values_list("atena_number", flat=True).first()
+    atena_number = (
+        Resident.objects.filter(pk=resident_id).values_list("atena_number", flat=True).first() if resident_id else None
+    )
     if atena_number is not None:
         return redirect("resident_records:resident", atena_number=atena_number)
     return redirect("resident_records:search")

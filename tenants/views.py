@@ -80,7 +80,7 @@ def redirect_to_verify(request: HttpRequest, next_url: str | None) -> HttpRespon
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.user.is_authenticated:
-            services.record_sign_out(person=request.user)  # type: ignore[arg-type]
+            services.record_sign_out(person=request.user)
         logout(request)
         messages.info(request, _("ログアウトしました。"))
         return redirect("accounts:login")
