@@ -154,8 +154,8 @@ def current_member(person_key: UUID) -> Member | None:
 
 # --- audited reads (docs/audit.md) ---------------------------------------------------------------------
 #
-# 戸籍法 第10条の2 and the 戸籍事務 rules make every display of a register a recorded act: who looked, at which
-# register, for what. Each read below writes one personal-data audit row with the clerk's 利用目的.
+# Every display of a register is a recorded act: who looked, at which register, for what (docs/audit.md).
+# Each read below writes one personal-data audit row with the clerk's 利用目的.
 
 
 def search_registers(

@@ -264,8 +264,8 @@ def ordered_members(
 # --- audited reads (docs/audit.md) ---------------------------------------------------------------------
 #
 # Every page and API response that shows a person's details is built by one of these: each takes the actor and
-# the 利用目的, writes one personal-data audit row per person shown (住基法 第30条の29: the town must be able to
-# say who looked at whose entry, and why) and returns what the page and the API render. Views reach them through
+# the 利用目的, writes one personal-data audit row per person shown (the town's 安全確保措置, 住基法 第36条の2:
+# who looked at whose entry, and why; docs/audit.md) and returns what the page and the API render. Views reach them through
 # ``common.purpose.PurposeGate`` (resident_records.views.personal_data_page), which demands the purpose.
 
 
@@ -454,7 +454,7 @@ def measures_of(resident: Resident) -> list[SupportMeasure]:
 
 
 def view_support_measures(*, actor: Person | None, resident: Resident, purpose: str) -> list[SupportMeasure]:
-    """A resident's 支援措置 page: that a person is protected is itself personal data (住基法 第12条第6項)."""
+    """A resident's 支援措置 page: that a person is protected is itself personal data (docs/audit.md)."""
     audit.record(actor=actor, action="support_measure.view", obj=resident, purpose=purpose, personal_data=True)
     return measures_of(resident)
 
