@@ -33,7 +33,7 @@ from resident_records.views import PURPOSE_SESSION_KEY as RESIDENT_PURPOSE
 from tenants.models import Person
 from tests.koseki.factories import yamada_family
 from tests.resident_records.factories import family, move_in_family
-from tests.support.routes import Route, browser_routes
+from tests.support.routes import Route, api_routes, browser_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,18 @@ NO_PERSON_SHOWN = {
     "koseki:search": "GET is the empty form; results come by POST through selectors.search_registers",
     "koseki:wide_area": "GET is the empty form; the other town's registers are read by koseki.wide_area (audited)",
 }
+
+# The API: a read of personal data takes ?purpose= (serializers.PurposeQuery) and goes through the same selector.
+API_ROUTES = [r for r in api_routes() if (module := r.module()) is not None and module.key in PERSONAL_MODULES]
+API_NO_PERSON_SHOWN = {
+    "api:resident_records:events": "the 異動 log: event facts and numbers, no names (audited as resident.event_list)",
+    "api:resident_records:import": "POST only; csv_io.import_csv audits the check and the load",
+    "api:resident_records:issuances": "the 交付履歴 without names (audited as certificate.log_list)",
+    "api:resident_records:support_attention": "宛名番号 and dates only (audited as support_measure.attention_list)",
+    "api:koseki:issuances": "the 交付履歴 without names (audited as koseki.issuance_log)",
+    "api:koseki:notifications": "the 受付帳 without names (audited as koseki.notification_log)",
+}
+API_READS = [r for r in API_ROUTES if r.name not in API_NO_PERSON_SHOWN]
 
 SESSION_PURPOSE = "住民からの相談への対応"
 SEQUENTIAL_ID = re.compile(r"^\d{1,9}$")
@@ -244,3 +256,25 @@ def test_issuance_list_names_requesters_only_with_a_purpose(client_for: Any, row
     assert "請求者 甲野" not in client.get("/resident_records/certificates/").content.decode()
     shown = _with_session(client, **{RESIDENT_PURPOSE: SESSION_PURPOSE}).get("/resident_records/certificates/")
     assert "請求者 甲野" in shown.content.decode()
+
+
+def test_the_api_walk_covers_the_personal_data_endpoints() -> None:
+    assert {r.name for r in API_READS} >= {"api:resident_records:resident", "api:resident_records:household"}
+    assert set(API_NO_PERSON_SHOWN) <= {r.name for r in API_ROUTES}, "a listed endpoint no longer exists"
+
+
+@pytest.mark.parametrize("route", API_READS, ids=_ids(API_READS))
+def test_each_api_read_needs_a_purpose_and_writes_audit_rows(client_for: Any, rows: Rows, route: Route) -> None:
+    client = client_for("tanaka", "nakatosa")
+    path = route.build(rows.value)
+    start = _last_seq()
+    refused = client.get(path)
+    assert refused.status_code == 400
+    assert _personal_rows_since(start) == []
+    response = client.get(path, {"purpose": "国民健康保険の資格確認", "format": "json"})
+    if response.streaming:
+        b"".join(response.streaming_content)
+    assert response.status_code == 200, path
+    written = _personal_rows_since(start)
+    assert written, f"{path} answered personal data without an audit row"
+    assert {row.purpose for row in written} == {"国民健康保険の資格確認"}
