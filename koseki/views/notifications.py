@@ -195,7 +195,7 @@ def birth_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_birth(
-            mother=_chosen_member(data["mother"]),
+            mother=_named_member(data["mother"]),
             father=_named_member(data["father"]),
             given_name=data["given_name"],
             given_name_kana=data["given_name_kana"],
