@@ -41,7 +41,7 @@ class AuditEventListView(GenericAPIView):
                 raise PermissionDenied("協議会の監査ログは協議会のアドレスからのみ参照できます。")
             schema = get_public_schema_name()
         export = request.accepted_renderer.format == "csv"
-        events = selectors.read_audit_events(actor=request.user, filters=params, export=export, trail=trail)  # type: ignore[arg-type]
+        events = selectors.read_audit_events(actor=request.user, filters=params, export=export, trail=trail)
         if export:
             filename = f"audit-{tenant.schema_name}-{trail}.csv"
 

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import QuerySet
 
 from common import audit
 from common.models import AuditEvent
-
-if TYPE_CHECKING:
-    from tenants.models import Person
 
 
 def list_audit_events(
@@ -36,9 +33,10 @@ def list_audit_events(
 
 
 def read_audit_events(
-    *, actor: Person | None, filters: dict[str, Any], export: bool = False, trail: str | None = None
+    *, actor: Any, filters: dict[str, Any], export: bool = False, trail: str | None = None
 ) -> QuerySet[AuditEvent]:
     """The audit trail as an auditor reads it: the reading itself is audited (who looked at the log, filtered how).
+    ``actor`` is the person reading (a tenants.Person; common names no app).
 
     The row is written to the current town's trail; the caller runs the returned query in the trail it shows.
     """

@@ -16,7 +16,7 @@ def audit_events_view(request: HttpRequest) -> HttpResponse:
     if query.is_valid():
         params = dict(query.validated_data)
         params.pop("trail", None)
-        listed = selectors.read_audit_events(actor=request.user, filters=params)  # type: ignore[arg-type]
+        listed = selectors.read_audit_events(actor=request.user, filters=params)
         events = Paginator(listed, 50).get_page(request.GET.get("page"))
     return render(
         request,
