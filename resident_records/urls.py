@@ -28,10 +28,10 @@ urlpatterns = [
     path("households/<str:number>/ex-officio-removal/", views.ex_officio_removal_view, name="ex_officio_removal"),
     path("residents/<str:atena_number>/support/", views_support.resident_support_view, name="support"),
     path("support-measures/attention/", views_support.attention_view, name="support_attention"),
-    path("support-measures/<int:pk>/extend/", views_support.extend_view, name="support_extend"),
-    path("support-measures/<int:pk>/release/", views_support.release_view, name="support_release"),
+    path("support-measures/<uuid:public_id>/extend/", views_support.extend_view, name="support_extend"),
+    path("support-measures/<uuid:public_id>/release/", views_support.release_view, name="support_release"),
     path(
-        "support-measures/<int:pk>/temporary-release/",
+        "support-measures/<uuid:public_id>/temporary-release/",
         views_support.temporary_release_view,
         name="support_temporary_release",
     ),

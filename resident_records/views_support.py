@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -161,9 +162,9 @@ def resident_support_view(request: HttpRequest, atena_number: str, *, purpose: s
 
 @require_POST
 @roles_only(Role.CLERK, Role.SUPPORT_MEASURE_OFFICER)
-def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+def extend_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """延長: one more year from the day after the end, from one month before the end (標準仕様書 §3.4)."""
-    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), pk=pk)
+    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), public_id=public_id)
     try:
         extension = support.extend_support_measure(actor=request.user, measure=measure)  # type: ignore[arg-type]
     except ApplicationError as exc:
@@ -175,7 +176,7 @@ def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _measure_action(
     request: HttpRequest,
-    pk: int,
+    public_id: UUID,
     *,
     form_class: type[ReleaseForm] | type[TemporaryReleaseForm],
     initial: dict[str, Any],
@@ -184,7 +185,7 @@ def _measure_action(
     submit: str,
     act: Callable[[SupportMeasure, dict[str, Any]], str],
 ) -> HttpResponse:
-    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), pk=pk)
+    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), public_id=public_id)
     roles = _roles(request)
     status = 200
     if request.method == "POST":
@@ -218,7 +219,7 @@ def _measure_action(
 
 
 @require_http_methods(["GET", "POST"])
-def release_view(request: HttpRequest, pk: int) -> HttpResponse:
+def release_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """解除 (final) — the service refuses anyone but the 支援措置責任者."""
 
     def act(measure: SupportMeasure, data: dict[str, Any]) -> str:
@@ -227,7 +228,7 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     return _measure_action(
         request,
-        pk,
+        public_id,
         form_class=ReleaseForm,
         initial={},
         title="支援措置の解除",
@@ -239,7 +240,7 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def temporary_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+def temporary_release_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """一時解除 — re-locks by itself at the time shown (support.temporarily_release)."""
 
     def act(measure: SupportMeasure, data: dict[str, Any]) -> str:
@@ -254,7 +255,7 @@ def temporary_release_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     return _measure_action(
         request,
-        pk,
+        public_id,
         form_class=TemporaryReleaseForm,
         initial={"minutes": support.release_minutes()},
         title="支援措置の一時解除",
