@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from bcp import drills
 from bcp.models import RestoreDrill
 from bcp.serializers import DrillOut, DrillQuery
-from common import audit
 from common.rest import CSVStreamRenderer, stream_csv
 from tenants.access import person_of
 
@@ -74,12 +73,12 @@ class DrillListView(GenericAPIView):
         query = DrillQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         filters = drills.DrillFilters(**query.validated_data)
-        rows = drills.list_drills(municipality=request._request.tenant, filters=filters)  # type: ignore[attr-defined]
         export = request.accepted_renderer.format == "csv"
-        audit.record(
+        rows = drills.read_drills(
             actor=person_of(request._request),
-            action="bcp.drill_export" if export else "bcp.drill_list",
-            details=filters.as_details(),
+            municipality=request._request.tenant,  # type: ignore[attr-defined]
+            filters=filters,
+            export=export,
         )
         if export:
             return stream_csv("restore-drills.csv", CSV_HEADER, rows.iterator(chunk_size=500), _csv_row)

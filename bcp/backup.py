@@ -25,6 +25,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from bcp import archive
-from bcp.errors import BackupError, ChecksumMismatch, StorageError
+from bcp.errors import BackupError, ChecksumMismatch, NotABackupTarget, StorageError
 from bcp.models import (
     AlertSeverity,
     Backup,
@@ -577,21 +578,65 @@ def finish_backup(*, backup: Backup, actor: Person | None = None) -> Backup:
 # --- Nights and retries ---------------------------------------------------------------------------------------
 
 
-def run_nightly(*, scheduled_for: date | None = None) -> list[Backup]:
-    """Every target schema, one after the other, in this process (the Celery task fans out instead)."""
-    from bcp.retention import apply_retention
+@dataclass(frozen=True)
+class NightRun:
+    night: date
+    schemas: list[str]
+    backups: list[Backup]  # the backups made here (none when ``dispatch`` hands each schema to a worker)
 
+
+def run_nightly(
+    *,
+    scheduled_for: date | None = None,
+    schema_names: Iterable[str] | None = None,
+    sites: list[BackupSite] | None = None,
+    dispatch: Callable[[str, date], object] | None = None,
+) -> NightRun:
+    """The night's backups, the one orchestration every way in uses: the Celery beat task (which fans out one
+    task per schema through ``dispatch``), IT staff's ``manage.py backup_municipality`` and the tests (here, one
+    schema after the other).
+
+    Backups of earlier nights left unfinished by a dead worker are abandoned first; then every target schema (or
+    the chosen ``schema_names``, each of which must be a target) is backed up by ``back_up_for_night``.
+    """
     night = scheduled_for or local_today()
+    targets = backup_targets()
+    schemas = targets if schema_names is None else list(schema_names)
+    unknown = [schema for schema in schemas if schema not in targets]
+    if unknown:
+        raise NotABackupTarget(
+            f"バックアップ対象ではないスキーマです: {', '.join(unknown)} / not a backup target",
+            details={"schemas": unknown},
+        )
     abandon_stale_backups(before=night)
     backups = []
-    for schema in backup_targets():
+    for schema in schemas:
+        if dispatch is not None:
+            dispatch(schema, night)
+            continue
         try:
-            backups.append(backup_schema(schema_name=schema, scheduled_for=night))
+            backups.append(back_up_for_night(schema_name=schema, night=night, sites=sites))
         except Exception:
             # A bug or a lost database connection in one town must not stop the others.
             logger.exception("bcp: backup of %s for %s crashed", schema, night)
-    apply_retention()
-    return backups
+    return NightRun(night=night, schemas=schemas, backups=backups)
+
+
+def back_up_for_night(*, schema_name: str, night: date, sites: list[BackupSite] | None = None) -> Backup:
+    """One schema's backup for one night (to every active site, or to ``sites``), then the pruning of that
+    schema's old backups at every site. A backup still PENDING or DUMPING is returned as it is: another worker
+    holds its lock (the Celery task comes back later)."""
+    from bcp.retention import apply_retention
+
+    made = backup_schema(schema_name=schema_name, scheduled_for=night, sites=sites)
+    if made.status in (BackupStatus.PENDING, BackupStatus.DUMPING):
+        return made
+    try:
+        apply_retention(schema_name=schema_name)
+    except Exception:
+        # Pruning is retried on the next night; it must never turn a good backup into a failure.
+        logger.exception("bcp: retention for %s failed", schema_name)
+    return made
 
 
 def due_copies(*, now: Any = None) -> list[BackupCopy]:

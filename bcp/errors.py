@@ -14,6 +14,11 @@ class BackupError(ApplicationError):
     message = "バックアップを完了できませんでした。"
 
 
+class NotABackupTarget(BackupError):
+    code = "bcp_not_a_backup_target"
+    message = "バックアップ対象ではないスキーマです。"
+
+
 class KeyNotConfigured(BackupError):
     # Keys come from the environment of the workers (settings.KYODO_BACKUP_KEYS), never from the database.
     code = "bcp_key_not_configured"

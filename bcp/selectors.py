@@ -29,7 +29,8 @@ from bcp.models import (
     RestoreDrill,
     Standby,
 )
-from tenants.models import Municipality
+from common import audit
+from tenants.models import Municipality, Person
 
 PUBLIC_SCHEMA = "public"
 PUBLIC_LABEL = "共通基盤(public)"
@@ -449,6 +450,18 @@ def charts_for(scope: Scope, standbys: Iterable[Standby]) -> list[Chart]:
             time_format="%H:%M",
         ),
     ]
+
+
+def view_dashboard(*, actor: Person | None, tenant: Municipality) -> Dashboard:
+    """The BCP dashboard as a person opens it: the opening is audited (the progress polls are not)."""
+    data = dashboard(tenant=tenant)
+    audit.record(
+        actor=actor,
+        action="bcp.view_dashboard",
+        obj=("bcp.Dashboard", tenant.schema_name, "BCPダッシュボード"),
+        details={"schemas": data.scope.names},
+    )
+    return data
 
 
 def dashboard(*, tenant: Municipality) -> Dashboard:

@@ -34,7 +34,6 @@ from bcp.forms import (
     PolicyForm,
 )
 from bcp.models import Disaster, EmergencyGrant, IncidentStatus, PolicyDocument, PolicyKind
-from common import audit
 from common.errors import ApplicationError
 from tenants.access import person_of, request_roles
 from tenants.models import Municipality, Role
@@ -83,13 +82,7 @@ def _page(request: HttpRequest, template: str, nav: str, **context: Any) -> Http
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
-    data = selectors.dashboard(tenant=tenant)
-    audit.record(
-        actor=person_of(request),
-        action="bcp.view_dashboard",
-        obj=("bcp.Dashboard", tenant.schema_name, "BCPダッシュボード"),
-        details={"schemas": data.scope.names},
-    )
+    data = selectors.view_dashboard(actor=person_of(request), tenant=tenant)
     disasters = disaster_service.active_disasters()
     if not data.scope.council:
         disasters = disasters.filter(municipality=tenant)

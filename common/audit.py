@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -60,6 +63,8 @@ def _anchors_kept() -> AnchorStore:
     return _anchor_store
 
 
+logger = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
     "seq", "occurred_at", "trail", "actor_id", "actor_username", "actor_name", "role", "action",
@@ -94,6 +99,31 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
     meta = getattr(obj, "_meta", None)
     object_type = meta.label if meta is not None else type(obj).__name__
     return object_type, str(getattr(obj, "pk", "")), str(obj)[:200]
+
+
+@dataclass
+class PersonalDataReads:
+    """The personal-data rows written while a page was being built (see ``counting_personal_data``)."""
+
+    actions: list[str] = field(default_factory=list)
+
+
+_reads: ContextVar[PersonalDataReads | None] = ContextVar("kyodo_personal_data_reads", default=None)
+
+
+@contextmanager
+def counting_personal_data() -> Iterator[PersonalDataReads]:
+    """Collect the actions of the ``personal_data=True`` rows recorded inside the block.
+
+    ``common.purpose.personal_data_page`` uses it to refuse a page that showed a person's details without the
+    selector having written its audit row (docs/audit.md).
+    """
+    reads = PersonalDataReads()
+    token = _reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _reads.reset(token)
 
 
 def record(
@@ -146,7 +176,11 @@ def record(
             "prev_hash": prev_hash,
         }
         fields["row_hash"] = compute_row_hash(fields)
-        return AuditEvent.objects.create(**fields)
+        event = AuditEvent.objects.create(**fields)
+    reads = _reads.get()
+    if reads is not None and personal_data:
+        reads.actions.append(action)
+    return event
 
 
 def all_trails() -> list[str]:
@@ -242,3 +276,24 @@ def _link_problem(
     if prev_time is not None and row["occurred_at"] < prev_time:
         return "日時が直前行より前です: 順序どおりに記録されていません"
     return None
+
+
+def verify_all_trails() -> list[dict[str, Any]]:
+    """Verify every trail; an intact one is anchored, a broken one is logged as an error and noted in the
+    council trail (the nightly task common.tasks.verify_all_audit_chains)."""
+    results = []
+    for schema in all_trails():
+        with schema_context(schema):
+            report = verify_chain(schema)
+        results.append({"trail": schema, "rows": report.rows, "intact": report.intact})
+        if report.intact:
+            anchor_head(schema)
+        else:
+            logger.error("audit chain broken in %s: %s", schema, report.first_break)
+            record(
+                actor=None,
+                action="audit.chain_broken",
+                details={"trail": schema, "first_break": str(report.first_break)},
+                council=True,
+            )
+    return results

@@ -10,8 +10,7 @@ LABELLED_MODULES = (
     "koseki.wide_area",
     "koseki.fuhyo",
     "koseki.importer",
-    "koseki.api",
-    "koseki.views",
+    "koseki.selectors",
 )
 
 

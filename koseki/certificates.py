@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from common import audit
 from common.dates import local_today
 from common.errors import ValidationFailed
+from common.serials import next_yearly_serial
 from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
 from koseki import fuhyo, pdf
@@ -303,8 +304,14 @@ def check_kind(*, koseki: Koseki, kind: str, members: Sequence[Member] | None) -
             "この戸籍は現在戸籍です。除籍全部事項証明書ではなく全部事項証明書として請求してください。",
             code="certificate_register_current",
         )
+    require_members(kind=kind, members=members)
+
+
+def require_members(*, kind: str, members: Sequence[object] | None) -> None:
+    """A 個人事項証明書 names the persons it certifies; the request form shows this refusal on its ``members``
+    field (forms.CertificateForm)."""
     if kind == CertificateKind.INDIVIDUAL and not members:
-        raise CertificateMembersRequired()
+        raise CertificateMembersRequired(details={"field": "members"})
 
 
 def covered_members(*, register: Register, kind: str, members: Sequence[Member] | None) -> list[Member]:
@@ -420,16 +427,8 @@ def _refuse_fuhyo(
 
 
 def next_number(issued_on: date) -> tuple[int, int, str]:
-    """The next 発行番号 of the calendar year: gapless, the year's counter row locked until commit.
-
-    A counter row rather than a sequence: a rolled-back issuance must not leave a gap, and the count restarts
-    each year. Creating the row cannot race: ON CONFLICT DO NOTHING, then the lock.
-    """
-    CertificateSerial.objects.bulk_create([CertificateSerial(year=issued_on.year)], ignore_conflicts=True)
-    counter = CertificateSerial.objects.select_for_update().get(year=issued_on.year)
-    CertificateSerial.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    counter.refresh_from_db(fields=["last_number"])
-    serial = counter.last_number
+    """The next 発行番号 of the calendar year (gapless, common.serials), e.g. 令和8年戸籍第000001号."""
+    serial = next_yearly_serial(CertificateSerial, year=issued_on.year)
     return issued_on.year, serial, f"{wareki_year(issued_on)}戸籍第{serial:06d}号"
 
 

@@ -8,7 +8,6 @@ personal data in bulk, so both need a purpose and both are audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponseBase
@@ -20,7 +19,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common import audit
 from common.errors import PermissionDenied, ValidationFailed
 from common.rest import CSVStreamRenderer, stream_csv
 from resident_records import csv_io
@@ -76,21 +74,6 @@ class ResidentImportView(GenericAPIView):
         purpose, dry_run = form.validated_data["purpose"], form.validated_data["dry_run"]
         actor = person_of(request._request)
         report = csv_io.import_csv(actor=actor, data=upload.read(), purpose=purpose, dry_run=dry_run)
-        summary = {
-            "dry_run": dry_run,
-            "households": report.households,
-            "residents": report.residents,
-            "errors": len(report.errors),
-        }
-        if report.errors or dry_run:
-            # A check or a refusal still read personal data: one row, without names (the loader audits writes).
-            audit.record(
-                actor=actor,
-                action="resident.import_rejected" if report.errors else "resident.import_checked",
-                purpose=purpose,
-                personal_data=True,
-                details=summary,
-            )
         if report.errors:
             raise csv_io.ImportInvalid(details=report.error_details())
         result = report.result
@@ -129,10 +112,6 @@ class ResidentExportView(GenericAPIView):
         query.is_valid(raise_exception=True)
         purpose: str = query.validated_data["purpose"]
         as_of: date | None = query.validated_data.get("as_of")
-        details: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else None, "channel": "api", "format": "csv"}
-        audit.record(
-            actor=person_of(request._request), action="resident.export", purpose=purpose, personal_data=True,
-            details=details,
-        )  # fmt: skip
+        rows = csv_io.export_residents(actor=person_of(request._request), purpose=purpose, as_of=as_of)
         name = f"residents-{as_of.isoformat()}.csv" if as_of else "residents.csv"
-        return stream_csv(name, csv_io.header(), csv_io.export_rows(as_of), lambda row: row)
+        return stream_csv(name, csv_io.header(), rows, lambda row: row)

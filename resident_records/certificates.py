@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from common import audit, context
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
+from common.serials import next_yearly_serial
 from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
 from resident_records import disclosure, mynumber, pdf, selectors
@@ -40,6 +41,7 @@ from resident_records.errors import MyNumberNotAllowed, ResidentNotFound
 from resident_records.models import (
     CertificateIssuance,
     CertificateKind,
+    CertificateSerial,
     Household,
     RequesterKind,
     Resident,
@@ -156,21 +158,9 @@ def verification_url() -> str:
 
 
 def _next_number(issued_on: date) -> tuple[int, int, str]:
-    """The next 発行番号 of the calendar year: gapless, one upsert that locks the year's row until commit.
-
-    A counter row rather than a PostgreSQL sequence: a sequence would leave gaps on every rolled-back issuance
-    and cannot restart each year. Issuances of one town are serialised for the time of rendering (well under
-    a second), which a counter of a small town never notices.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO resident_records_certificateserial (year, last_number) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last_number = resident_records_certificateserial.last_number + 1 "
-            "RETURNING last_number",
-            [issued_on.year],
-        )
-        (serial,) = cursor.fetchone()
-    return issued_on.year, int(serial), f"{wareki_year(issued_on)}第{int(serial):06d}号"
+    """The next 発行番号 of the calendar year (gapless, common.serials), e.g. 令和8年第000001号."""
+    serial = next_yearly_serial(CertificateSerial, year=issued_on.year)
+    return issued_on.year, serial, f"{wareki_year(issued_on)}第{serial:06d}号"
 
 
 _ORDER_TIERS = {HEAD: 0, "妻": 1, "夫": 1, "子": 2}
@@ -261,6 +251,17 @@ def _entry(
     return pdf.Entry(name=resident.full_name, name_kana=resident.full_name_kana, items=items)
 
 
+def require_someone(*, whole_household: bool, chosen: Sequence[object]) -> None:
+    """A certificate names at least one person: the whole household, or the persons chosen. The request form
+    shows this refusal on its ``members`` field (forms.CertificateForm)."""
+    if not whole_household and not chosen:
+        raise ValidationFailed(
+            "記載する方を1人以上選ぶか、「世帯全員」を選んでください。",
+            code="no_residents",
+            details={"field": "members"},
+        )
+
+
 def _covered(
     *, kind: str, household: Household | None, residents: Sequence[Resident]
 ) -> tuple[list[Resident], Household | None, bool]:
@@ -274,8 +275,7 @@ def _covered(
             raise ValidationFailed("この世帯には住民がいません。", code="household_empty")
         return members, household, True
     ids = list(dict.fromkeys(r.pk for r in residents))
-    if not ids:
-        raise ValidationFailed("証明書に記載する方を1人以上選んでください。", code="no_residents")
+    require_someone(whole_household=False, chosen=ids)
     fresh = {r.pk: r for r in Resident.objects.filter(pk__in=ids)}
     missing = [pk for pk in ids if pk not in fresh]
     if missing:

@@ -10,7 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.errors import ApplicationError
 from common.wareki import WarekiError, parse_wareki, to_wareki
+from resident_records import certificates
 from resident_records.models import CertificateKind, RequesterKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
 
@@ -132,12 +134,7 @@ class MoveInForm(HouseholdAddressForm):
     reason = _text(
         "職権記載の理由", required=False, max_length=200, help_text="職権記載の場合だけ入力(例: 帰化による記載)"
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("entry_kind") == "ex_officio" and not data.get("reason"):
-            self.add_error("reason", "職権記載の理由を入力してください。")
-        return data
+    # 職権記載 needs its reason: the service's rule (services.record_ex_officio_entry), shown on this field.
 
 
 class ChangeOfAddressForm(VersionedForm, HouseholdAddressForm):
@@ -435,16 +432,9 @@ class CorrectionForm(VersionedForm):
         return {name: self.cleaned_data[name] for name in CORRECTION_FIELDS if name in self.changed_data}
 
 
-class BaseMemberFormSet(forms.BaseFormSet):
-    def clean(self) -> None:
-        if any(self.errors):
-            return
-        filled = [f for f in self.forms if f.has_changed()]
-        if not filled:
-            raise ValidationError("転入する方を1人以上入力してください。")
-
-
-MemberFormSet = forms.formset_factory(MemberForm, formset=BaseMemberFormSet, extra=4, max_num=10, absolute_max=10)
+# At least one member is the service's rule (services.record_move_in): an empty formset reaches it and its
+# refusal is shown as the form's error.
+MemberFormSet = forms.formset_factory(MemberForm, extra=4, max_num=10, absolute_max=10)
 
 
 class CertificateForm(forms.Form):
@@ -488,9 +478,15 @@ class CertificateForm(forms.Form):
         members.choices = member_choices
 
     def clean(self) -> dict[str, Any]:
+        # The rule is the service's; the form shows its refusal with the other field errors.
         data = super().clean() or {}
-        if not data.get("whole_household") and not data.get("members") and "members" not in self.errors:
-            self.add_error("members", "記載する方を1人以上選ぶか、「世帯全員」を選んでください。")
+        if "members" not in self.errors:
+            try:
+                certificates.require_someone(
+                    whole_household=bool(data.get("whole_household")), chosen=data.get("members") or []
+                )
+            except ApplicationError as exc:
+                self.add_error("members", exc.message)
         return data
 
 

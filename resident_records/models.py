@@ -15,6 +15,8 @@ Persons are stored by id only (``actor_id`` and a name snapshot): no foreign key
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -270,6 +272,8 @@ class SupportMeasure(models.Model):
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="support_measures", verbose_name="支援対象者"
     )
+    # How URLs name the measure: a row id would let anyone count and walk the town's protected persons.
+    public_id = models.UUIDField("公開用ID", default=uuid.uuid4, unique=True, editable=False)
     accompanying = models.ManyToManyField(
         Resident, blank=True, related_name="accompanied_support_measures", verbose_name="併せて支援を求める者"
     )

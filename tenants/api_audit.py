@@ -14,7 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from common import audit, selectors
+from common import selectors
 from common.errors import PermissionDenied
 from common.rest import CSVStreamRenderer, stream_csv
 from common.serializers import AUDIT_CSV_HEADER, AuditEventOut, AuditQuery, audit_csv_row
@@ -45,20 +45,16 @@ class AuditEventListView(GenericAPIView):
                 raise PermissionDenied("協議会の監査ログは協議会のアドレスからのみ参照できます。")
             schema = get_public_schema_name()
         export = request.accepted_renderer.format == "csv"
-        audit.record(
-            actor=request.user,  # type: ignore[arg-type]
-            action="audit.export" if export else "audit.list",
-            details={k: str(v) for k, v in params.items()} | {"trail": trail},
-        )
+        events = selectors.read_audit_events(actor=request.user, filters=params, export=export, trail=trail)
         if export:
             filename = f"audit-{tenant.schema_name}-{trail}.csv"
 
             def rows() -> Any:
                 with schema_context(schema):
-                    yield from selectors.list_audit_events(**params).iterator(chunk_size=2000)
+                    yield from events.iterator(chunk_size=2000)
 
             return stream_csv(filename, AUDIT_CSV_HEADER, rows(), audit_csv_row)
         with schema_context(schema):
-            page = self.paginate_queryset(selectors.list_audit_events(**params))
+            page = self.paginate_queryset(events)
             data = AuditEventOut(page, many=True).data
         return self.get_paginated_response(data)

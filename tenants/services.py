@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
@@ -268,3 +272,90 @@ def redeem_switch_ticket(*, ticket: str, target: Municipality) -> tuple[Person, 
         raise NoMembership()
     audit.record(actor=person, action="town_switch.arrive", details={"from": payload.get("s")})
     return person, payload.get("d")
+
+
+# --- signing in (the pages in tenants.views and django-axes's signals call these) -----------------------------
+
+
+def record_sign_in(*, person: Person, roles: Iterable[str]) -> None:
+    """The password step succeeded in this town (the second factor follows: mfa.verify_second_factor)."""
+    audit.record(actor=person, action="auth.login", details={"stage": "password"}, role=",".join(sorted(roles)))
+
+
+def refuse_sign_in(*, person: Person, reason: str) -> None:
+    audit.record(actor=person, action="auth.login_refused", details={"reason": reason})
+
+
+def record_sign_out(*, person: Person) -> None:
+    audit.record(actor=person, action="auth.logout")
+
+
+def record_failed_sign_in(*, username: str) -> None:
+    """A wrong password for ``username`` (a person only if that login id exists)."""
+    name = username[:64]
+    audit.record(
+        actor=Person.objects.filter(username=name).first(), action="auth.login_failed", details={"username": name}
+    )
+
+
+def record_lockout(*, username: str, ip_address: str | None) -> None:
+    """django-axes locked the login id out after repeated failures."""
+    name = username[:64]
+    audit.record(
+        actor=Person.objects.filter(username=name).first(),
+        action="auth.locked_out",
+        details={"username": name, "ip_address": ip_address},
+    )
+
+
+# --- IT staff's admin and the daily membership log -------------------------------------------------------------
+
+
+def _is_council_model(obj: Model) -> bool:
+    """A model of an app that lives only in the public schema (tenants, bcp, …): council-level data."""
+    config = apps.get_app_config(obj._meta.app_label)
+    return config.name not in settings.TENANT_APPS and config.name in settings.SHARED_APPS
+
+
+def record_admin_change(*, actor: Person | None, obj: Model, action: str, message: Any) -> None:
+    """An admin add, change or delete (inside the admin's own transaction): council data on the council trail."""
+    audit.record(
+        actor=actor,
+        action=f"admin.{action}",
+        obj=obj,
+        details={"model": obj._meta.label, "message": str(message)[:500]},
+        council=_is_council_model(obj),
+    )
+
+
+def log_membership_transitions(*, today: date) -> int:
+    """Note in the council trail every membership that took effect ``today`` or ended the day before.
+
+    Access itself needs no job (it is evaluated per request); this only leaves the auditors a record of when
+    transfers and emergency memberships actually started and lapsed. Safe to re-run: each note carries a key.
+    """
+    from common.models import AuditEvent
+
+    written = 0
+    started = Membership.objects.filter(valid_from=today).select_related("person", "municipality")
+    ended = Membership.objects.filter(valid_to=today - timedelta(days=1)).select_related("person", "municipality")
+    for action, memberships in (("membership.started", started), ("membership.ended", ended)):
+        for membership in memberships:
+            key = f"{action}:{membership.pk}:{today.isoformat()}"
+            if AuditEvent.objects.filter(action=action, details__key=key).exists():
+                continue
+            audit.record(
+                actor=None,
+                action=action,
+                obj=membership,
+                details={
+                    "key": key,
+                    "person": membership.person.username,
+                    "municipality": membership.municipality.schema_name,
+                    "role": membership.role,
+                    "emergency": membership.is_emergency,
+                },
+                council=True,
+            )
+            written += 1
+    return written

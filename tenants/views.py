@@ -20,10 +20,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.models import Device
 
-from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
 from common.tenancy import current_schema
@@ -53,7 +52,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if person is None:
             form.add_error(None, _("ログインIDまたはパスワードが正しくありません。"))
         elif not (roles := active_roles(person, tenant)):
-            audit.record(actor=person, action="auth.login_refused", details={"reason": "no_membership"})
+            services.refuse_sign_in(person=person, reason="no_membership")
             form.add_error(
                 None,
                 _("%(town)sでの利用権限(所属)がありません。所属する自治体のアドレスからログインしてください。")
@@ -61,7 +60,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         else:
             login(request, person)
-            audit.record(actor=person, action="auth.login", details={"stage": "password"}, role=",".join(sorted(roles)))
+            services.record_sign_in(person=person, roles=roles)
             return redirect_to_verify(request, form.cleaned_data.get("next"))
     return render(request, "accounts/login.html", {"form": form})
 
@@ -81,7 +80,7 @@ def redirect_to_verify(request: HttpRequest, next_url: str | None) -> HttpRespon
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.user.is_authenticated:
-            audit.record(actor=request.user, action="auth.logout")
+            services.record_sign_out(person=request.user)
         logout(request)
         messages.info(request, _("ログアウトしました。"))
         return redirect("accounts:login")
@@ -101,13 +100,11 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:enrol")
     form = OtpTokenForm(request.POST or None, initial={"next": next_url})
     if request.method == "POST" and form.is_valid():
-        device = match_token(person, form.cleaned_data["token"])
+        device = mfa.verify_second_factor(person=person, token=form.cleaned_data["token"])
         if device is None:
-            audit.record(actor=person, action="auth.otp_failed")
             form.add_error("token", _("認証コードが正しくないか、有効期限が切れています。"))
         else:
             otp_login(request, device)
-            audit.record(actor=person, action="auth.otp_verified", details={"device": mfa.device_kind(device)})
             return HttpResponseRedirect(_safe_next(request, next_url))
     context: dict[str, Any] = {
         "form": form,
@@ -129,10 +126,9 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     device = mfa.pending_totp_device(person)
     form = TotpEnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            codes = mfa.confirm_totp_device(person, device)
+        codes = mfa.enrol_authenticator(person=person, device=device, token=form.cleaned_data["token"])
+        if codes is not None:
             otp_login(request, device)
-            audit.record(actor=person, action="auth.otp_enrolled", details={"device": "totp"})
             request.session["kyodo_new_recovery_codes"] = codes
             return redirect("accounts:recovery_codes")
         form.add_error("token", _("確認コードが一致しません。端末の時刻が正しいか確認してください。"))
@@ -155,8 +151,7 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     person: Person = request.user  # type: ignore[assignment]
     codes = request.session.pop("kyodo_new_recovery_codes", None)
     if request.method == "POST":
-        codes = mfa.regenerate_recovery_codes(person)
-        audit.record(actor=person, action="auth.recovery_codes_regenerated")
+        codes = mfa.renew_recovery_codes(person=person)
     return render(
         request,
         "accounts/recovery_codes.html",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 
 from koseki.errors import (
     BirthFatherNotSpouse,
@@ -17,6 +18,7 @@ from koseki.errors import (
     FuriganaRequired,
     KosekiConflict,
     KosekiValidationError,
+    MemberAlreadyRemoved,
 )
 from koseki.models import (
     CompiledReason,
@@ -59,6 +61,18 @@ AUDIT_LABELS = {
 
 
 _KANJI_DIGITS = "〇一二三四五六七八九"
+
+# Who may be named as a parent in a 出生届: a current member, or a father who died before the birth (民法 第772条:
+# a child born within 300 days of the end of the marriage is the husband's). One rule for the page's choices and
+# for record_birth.
+_MAY_BE_PARENT = Q(is_removed=False) | Q(sex="1", removed_reason="死亡")
+
+
+def birth_parent_candidates(*, koseki: Koseki) -> list[Member]:
+    """The members of ``koseki`` a 出生届 may name as mother or father, in 記載順."""
+    return list(
+        Member.objects.filter(koseki=koseki).filter(_MAY_BE_PARENT).select_related("koseki").order_by("position")
+    )
 
 
 def _ordinal(n: int) -> str:
@@ -116,10 +130,16 @@ def record_birth(
         locked = lock_members([m.pk for m in (mother, father) if m is not None])
         mother = fresh_current_member(mother, locked, label="母")
         if father is not None:
-            # The father may have died before the birth (民法第772条): he need not be a current member.
+            # The father may have died before the birth (民法第772条): he need not be a current member, but a
+            # father removed for any other reason (婚姻, 分籍 ...) has left this register and cannot be named here.
             if father.pk not in locked:
                 raise KosekiConflict()
             father = locked[father.pk]
+            if not Member.objects.filter(_MAY_BE_PARENT, pk=father.pk).exists():
+                raise MemberAlreadyRemoved(
+                    f"父({father.full_name})は既にこの戸籍から除籍されています({father.removed_reason})。",
+                    details={"member_id": father.pk},
+                )
         married = father is not None and (
             father.koseki_id == mother.koseki_id
             and bool(mother.spouse_role)

@@ -112,7 +112,7 @@ def test_the_night_runs_every_schema_and_one_failure_does_not_stop_the_others(
 ) -> None:
     monkeypatch.setattr(backup, "backup_targets", lambda: ["public", "nakatosa", "no_such_town", "shimanto"])
     mark = audit_mark()
-    made = {b.schema_name: b for b in backup.run_nightly(scheduled_for=NIGHT)}
+    made = {b.schema_name: b for b in backup.run_nightly(scheduled_for=NIGHT).backups}
 
     assert {schema: b.status for schema, b in made.items()} == {
         "public": BackupStatus.COMPLETE,
