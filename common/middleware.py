@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from common import context
+from common.errors import InvalidRequestHeader
+from common.text import unprintable_reason
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -25,6 +27,26 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+TERMINAL_MAX_LENGTH = 100  # AuditEvent.terminal
+
+
+def terminal_name(request: HttpRequest) -> str:
+    """The X-Kyodo-Terminal header (the counter terminal's name, recorded in every audit row).
+
+    HTTP headers arrive as ISO-8859-1 in WSGI; a terminal may send its name as UTF-8 (e.g. 窓口1), so the bytes
+    are read back as UTF-8. Anything that is not printable text of at most 100 characters is refused rather than
+    cut or passed on into audit rows and their CSV exports (docs/security.md "Text from requests").
+    """
+    raw = request.META.get("HTTP_X_KYODO_TERMINAL", "")
+    try:
+        name = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError as exc:
+        raise InvalidRequestHeader("端末名 (X-Kyodo-Terminal) は UTF-8 の文字列で送ってください。") from exc
+    if reason := unprintable_reason(name, max_length=TERMINAL_MAX_LENGTH):
+        raise InvalidRequestHeader("端末名 (X-Kyodo-Terminal) " + reason)
+    return name.strip()
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -32,10 +54,18 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        try:
+            terminal = terminal_name(request)
+        except InvalidRequestHeader as exc:
+            response: HttpResponse = JsonResponse(
+                exc.as_dict(), status=exc.status_code, json_dumps_params={"ensure_ascii": False}
+            )
+            response["X-Request-ID"] = request_id
+            return response
         ctx = context.RequestContext(
             request_id=request_id,
             client_ip=client_ip(request),
-            terminal=request.META.get("HTTP_X_KYODO_TERMINAL", "")[:100],
+            terminal=terminal,
             channel="api" if request.path.startswith("/api/") else "web",
         )
         request.request_id = request_id  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from common import audit
 from common.errors import PermissionDenied, ValidationFailed
 from common.rest import CSVStreamRenderer, stream_csv
+from common.text import PrintableTextValidator
 from resident_records import csv_io
 from resident_records.serializers import PurposeQuery
 from tenants.access import person_of, request_roles
@@ -43,7 +44,9 @@ def _require(request: Request, roles: set[str], message: str) -> None:
 
 class ImportIn(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8 with BOM, UTF-8 or Shift_JIS), docs/resident_csv_layout.md")
-    purpose = serializers.CharField(max_length=200, help_text="利用目的 (audited)")
+    purpose = serializers.CharField(
+        max_length=200, validators=[PrintableTextValidator("利用目的", 200)], help_text="利用目的 (audited)"
+    )
     dry_run = serializers.BooleanField(default=False, help_text="Only check the file; register nothing.")
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from common.csv_export import SafeCSVWriter
 from common.csv_import import (
     BOM,
     DEFAULT_MAX_ERRORS,
@@ -512,7 +513,7 @@ def _rows_as_of(residents: list[Resident], day: date) -> Iterator[list[str]]:
 
 def write_csv(stream: Any, as_of: date | None = None) -> int:
     """Write the export to a text stream (UTF-8 with BOM expected from the caller's encoding); returns rows."""
-    writer = csv.writer(stream)
+    writer = SafeCSVWriter(stream)  # formula cells neutralised (common.csv_export)
     writer.writerow(header())
     count = 0
     for row in export_rows(as_of):

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.text import PrintableTextValidator
 from common.wareki import WarekiError, parse_wareki, to_wareki
 from resident_records.models import CertificateKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
@@ -66,6 +67,7 @@ class PurposeField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", "利用目的")
         kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("validators", [PrintableTextValidator("利用目的", 200)])
         kwargs.setdefault("help_text", "監査記録に残ります(例: 転入届の受付、住民票の写しの交付請求)。")
         kwargs.setdefault(
             "error_messages",

@@ -8,13 +8,16 @@ from typing import Any
 
 from rest_framework import serializers
 
+from common.text import PrintableTextValidator
 from resident_records import mynumber
 from resident_records.models import ChangeEvent
 
 
 class PurposeQuery(serializers.Serializer):
     purpose = serializers.CharField(
-        max_length=200, help_text="利用目的 (required: every read of personal data is audited with it)"
+        max_length=200,
+        validators=[PrintableTextValidator("利用目的", 200)],
+        help_text="利用目的 (required: every read of personal data is audited with it)",
     )
     as_of = serializers.DateField(required=False, help_text="Show the entry as it stood on this date (YYYY-MM-DD).")
 
