@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 
 from common import context
 from common.errors import InvalidRequestHeader
@@ -75,4 +79,52 @@ class RequestContextMiddleware:
         finally:
             context.deactivate(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+# --- Idle timeout: background polls are not activity ----------------------------------------------------------
+
+
+def passive(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view that pages poll in the background (the BCP progress bar): it does not count as activity, so a
+    dashboard left open still reaches the idle timeout (KYODO_IDLE_TIMEOUT_MINUTES; docs/security.md)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.kyodo_passive = True  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except after a ``passive`` view: SESSION_SAVE_EVERY_REQUEST makes every request slide the idle
+    window, and a poll every 2 s would keep an abandoned session alive forever. Its session is saved only if the
+    view really changed it."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if getattr(request, "kyodo_passive", False) and session is not None and not session.modified:
+            return response
+        return super().process_response(request, response)
+
+
+# --- Caching: nothing a signed-in person sees is stored by browsers or proxies -------------------------------
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API response and on every page served to a signed-in person, unless
+    the view chose its own caching (the town stylesheet). Personal data must not stay in a shared terminal's
+    browser cache or in a proxy (docs/security.md "Caching")."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True, private=True)
         return response
