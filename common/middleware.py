@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
+from rest_framework.response import Response
 
 from common import context
 from common.errors import InvalidRequestHeader
@@ -128,3 +129,49 @@ class NoStoreMiddleware:
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+# --- The API answers in its own error format, whatever produced the error -------------------------------------
+
+_API_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "リクエストの内容を解釈できません。"),
+    401: ("not_authenticated", "認証が必要です。"),
+    403: ("permission_denied", "この操作を行う権限がありません。"),
+    404: ("not_found", "対象が見つかりません。"),
+    405: ("method_not_allowed", "このメソッドは使用できません。"),
+    413: ("request_too_large", "リクエストが大きすぎます。"),
+    500: ("server_error", "サーバーでエラーが発生しました。時間をおいて再度お試しください。"),
+}
+
+
+class ApiErrorFormatMiddleware:
+    """Every error under /api/ is ``{"code", "message", "details"}`` (common.rest.exception_handler's format).
+
+    DRF views already answer so (their HTML pages, the API docs, keep their Japanese error page); this covers
+    what happens outside them: an unknown path (with DEBUG on,
+    Django's technical 404 page bypasses ``handler404``), the CSRF failure page, an unhandled exception's 500
+    page. A client never has to parse HTML (docs/security.md "API errors")."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            not request.path.startswith("/api/")
+            or response.status_code < 400
+            or response.get("Content-Type", "").startswith("application/json")
+            # DRF rendered it: JSON, or the Japanese error page of the browsable docs (common/rest.py).
+            or isinstance(response, Response)
+        ):
+            return response
+        code, message = _API_ERRORS.get(response.status_code, ("error", "エラーが発生しました。"))
+        replaced = JsonResponse(
+            {"code": code, "message": message, "details": {}},
+            status=response.status_code,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        for header in ("Allow", "Retry-After", "X-Request-ID", "Vary"):
+            if response.has_header(header):
+                replaced[header] = response[header]
+        return replaced

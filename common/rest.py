@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, StreamingHttpResponse
-from rest_framework import exceptions, pagination, throttling
+from rest_framework import exceptions, negotiation, pagination, throttling
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -69,6 +69,17 @@ def _with_error_shape(response: Response, api_exc: exceptions.APIException) -> R
             message = str(api_exc.detail)
     response.data = {"code": code, "message": message, "details": details}
     return response
+
+
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's, except that an unknown ``?format=`` is 406 Not Acceptable (DRF answers 404, as if the resource
+    did not exist)."""
+
+    def filter_renderers(self, renderers: list[Any], format: str) -> list[Any]:
+        try:
+            return super().filter_renderers(renderers, format)
+        except Http404 as exc:
+            raise exceptions.NotAcceptable() from exc
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -63,7 +63,16 @@ class ResidentImportView(GenericAPIView):
     serializer_class = ImportIn
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImportIn, responses={201: ImportOut, 200: ImportOut}, summary="Import residents (CSV)")
+    @extend_schema(
+        request=ImportIn,
+        responses={201: ImportOut, 200: ImportOut},
+        summary="住民の一括登録 (CSV) / Import residents (CSV)",
+        description=(
+            "docs/resident_csv_layout.md の形式の CSV を一括登録します(全件か無か)。dry_run で検査のみ。\n\n"
+            "Import residents from a CSV in the layout of docs/resident_csv_layout.md (all or nothing); "
+            "dry_run only checks the file."
+        ),
+    )
     def post(self, request: Request) -> Response:
         # Registering residents is a clerk's act; the module also admits auditors, who only read.
         _require(request, {Role.CLERK}, "住民の一括登録は事務職員だけが行えます。")
@@ -124,7 +133,11 @@ class ResidentExportView(GenericAPIView):
     @extend_schema(
         parameters=[PurposeQuery, OpenApiParameter("format", str, enum=["csv"])],
         responses={(200, "text/csv"): OpenApiTypes.STR},
-        summary="Export the residents (CSV, now or as of a date); 個人番号 is never exported",
+        summary="住民の一括出力 (CSV、個人番号は出力しない) / Export the residents (CSV); 個人番号 is never exported",
+        description=(
+            "現在または指定日時点の住民を CSV で出力します。利用目的が必須で、監査ログに記録されます。\n\n"
+            "The residents now or as of a date, as CSV. A purpose is required; the export is audited."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         _require(request, {Role.CLERK, Role.AUDITOR}, "住民の一括出力は事務職員と監査担当だけが行えます。")

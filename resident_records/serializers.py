@@ -78,3 +78,11 @@ class HistoryEntryOut(ResidentOut):
     effective_on = serializers.DateField()
     recorded_at = serializers.DateTimeField()
     event = EventOut()
+
+
+class HouseholdOut(serializers.Serializer):
+    """A household's members as of a date (resident_records.api.HouseholdDetailView)."""
+
+    number = serializers.CharField(help_text="世帯番号")
+    as_of = serializers.DateField(help_text="この日時点の構成員 / members as of this date")
+    members = ResidentOut(many=True)
