@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from rest_framework import exceptions, negotiation, pagination, throttling
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -75,7 +75,7 @@ class ContentNegotiation(negotiation.DefaultContentNegotiation):
     """DRF's, except that an unknown ``?format=`` is 406 Not Acceptable (DRF answers 404, as if the resource
     did not exist)."""
 
-    def filter_renderers(self, renderers: list[Any], format: str) -> list[Any]:
+    def filter_renderers(self, renderers: Iterable[BaseRenderer], format: str) -> list[BaseRenderer]:
         try:
             return super().filter_renderers(renderers, format)
         except Http404 as exc:
