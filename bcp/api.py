@@ -60,6 +60,7 @@ class DrillListView(GenericAPIView):
     """復元訓練の記録 (evidence of restore drills and restores), paginated JSON or streamed CSV."""
 
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by DrillQuery; the queryset depends on the request's town
     serializer_class = DrillOut
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 

@@ -22,6 +22,7 @@ class AuditEventListView(GenericAPIView):
     """The audit trail of this town (auditors), as paginated JSON or a streamed CSV (?format=csv)."""
 
     kyodo_module = "audit"
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = AuditEventOut
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 

@@ -67,6 +67,7 @@ class ResidentDetailView(GenericAPIView):
 
 class ResidentHistoryView(GenericAPIView):
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = HistoryEntryOut
     pagination_class = None  # the whole history, in one answer
 

@@ -142,6 +142,7 @@ class SupportAttentionView(GenericAPIView):
     """支援措置 ending within a month or lapsed (still blocking until released): for the 支援措置責任者."""
 
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = AttentionOut
 
     @extend_schema(
