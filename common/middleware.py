@@ -1,4 +1,6 @@
-"""Request context (request id, client IP, terminal) for audit rows and logs."""
+"""Request-wide plumbing: the request context of audit rows and logs (request id, client IP, terminal), the
+session's idle clock, no caching of what a signed-in person sees, and the API's error format
+(docs/security.md)."""
 
 from __future__ import annotations
 

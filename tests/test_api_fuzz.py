@@ -2,8 +2,8 @@
 
 Every operation of /api/v1/schema/ is called with generated requests — valid ones and ones that break the
 schema — under a clerk's and an auditor's token. None may answer with a server error, and every answer must be
-one the schema describes: status code, content type, body and headers. Bounded: a few examples per operation,
-no shrinking of failures past a few seconds, so the whole run stays well under two minutes.
+one the schema describes: status code, content type, body and headers. Bounded: a few examples per operation and
+no shrinking, the same examples on every run, so the whole run stays well under two minutes.
 """
 
 from __future__ import annotations
