@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 from django_tenants.utils import schema_context
 
 from common import audit
@@ -129,6 +128,8 @@ def test_the_api_refuses_a_purpose_with_control_characters(client_for: Any) -> N
 
 def test_a_browser_request_with_a_bad_terminal_name_changes_nothing() -> None:
     client = make_client(HOSTS["nakatosa"], Person.objects.get(username="tanaka"))
-    response = client.get("/", HTTP_X_KYODO_TERMINAL="\x00")
-    assert response.status_code == 400
-    assert isinstance(client, Client)
+    position = audit_position("nakatosa")
+    response = client.post("/accounts/logout/", HTTP_X_KYODO_TERMINAL="\x00")
+    assert_error_shape(response, 400, "invalid_request_header")
+    assert audit_since("nakatosa", position) == []
+    assert client.get("/").status_code == 200, "the refused request did not log the person out"
