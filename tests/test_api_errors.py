@@ -100,8 +100,10 @@ def test_paginated_lists_are_described_as_pages(openapi: dict[str, Any]) -> None
             assert csv["schema"]["type"] == "string", path
 
 
-def test_every_operation_documents_the_error_format(openapi: dict[str, Any]) -> None:
+def test_every_operation_documents_the_error_format_and_the_terminal_header(openapi: dict[str, Any]) -> None:
     for label, operation in _operations(openapi):
-        for code in ("401", "403"):
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert "X-Kyodo-Terminal" in headers, label
+        for code in ("400", "401", "403"):
             content = operation["responses"][code]["content"]["application/json"]["schema"]
             assert content == {"$ref": "#/components/schemas/Error"}, (label, code)
