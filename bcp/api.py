@@ -59,6 +59,7 @@ class DrillListView(GenericAPIView):
     """復元訓練の記録 (evidence of restore drills and restores), paginated JSON or streamed CSV."""
 
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by DrillQuery; the queryset depends on the request's town
     serializer_class = DrillOut
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 
@@ -67,7 +68,13 @@ class DrillListView(GenericAPIView):
 
     @extend_schema(
         parameters=[DrillQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
-        summary="Restore drills: site, backup time, achieved RPO, RTO, result and differences",
+        responses=DrillOut(many=True),
+        summary="復元訓練の記録 / Restore drills: site, backup time, achieved RPO, RTO, result and differences",
+        description=(
+            "復元訓練・復元の記録(サイト、バックアップ時刻、RPO・RTO の実績、結果、差分)。ページ分割した JSON、"
+            "または ?format=csv で CSV。\n\n"
+            "Evidence of restore drills and restores, as paginated JSON or a streamed CSV (?format=csv)."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = DrillQuery(data=request.query_params.dict())

@@ -35,6 +35,7 @@ from bcp.forms import (
 )
 from bcp.models import Disaster, EmergencyGrant, IncidentStatus, PolicyDocument, PolicyKind
 from common.errors import ApplicationError
+from common.middleware import passive
 from tenants.access import person_of, request_roles
 from tenants.models import Municipality, Role
 
@@ -90,9 +91,11 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@passive
 def progress_view(request: HttpRequest) -> JsonResponse:
     """Running backups and restores of what this host may see; polled every 2 s by bcp/static/bcp/progress.js.
-    Not audited per poll (it shows no data beyond job progress); opening the dashboard is."""
+    Not audited per poll (it shows no data beyond job progress); opening the dashboard is. Polling is not
+    activity: it leaves the idle timeout running."""
     scope = selectors.scope_for(_tenant(request))
     return JsonResponse({"jobs": selectors.running_jobs(scope)}, json_dumps_params={"ensure_ascii": False})
 

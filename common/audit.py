@@ -27,9 +27,12 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
 from common import context
-from common.errors import PurposeRequired
+from common.errors import InvalidPurpose, PurposeRequired
 from common.models import AuditEvent
 from common.tenancy import current_schema
+from common.text import unprintable_reason
+
+PURPOSE_MAX_LENGTH = 200  # AuditEvent.purpose
 
 
 class Actor(Protocol):
@@ -145,6 +148,9 @@ def record(
     purpose = (purpose or "").strip()
     if personal_data and not purpose:
         raise PurposeRequired()
+    # The purpose is typed by people and lands in audit CSVs: printable and bounded, never silently cut.
+    if reason := unprintable_reason(purpose, max_length=PURPOSE_MAX_LENGTH):
+        raise InvalidPurpose("利用目的" + reason)
     ctx = context.current()
     object_type, object_id, object_repr = _object_fields(obj)
     trail = get_public_schema_name() if council else current_schema()
@@ -167,7 +173,7 @@ def record(
             "object_id": object_id[:100],
             "object_repr": object_repr[:200],
             "personal_data": personal_data,
-            "purpose": purpose[:200],
+            "purpose": purpose,
             "client_ip": ctx.client_ip,
             "terminal": ctx.terminal[:100],
             "channel": ctx.channel,

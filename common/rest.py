@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, StreamingHttpResponse
-from rest_framework import exceptions, pagination, throttling
-from rest_framework.renderers import JSONRenderer
+from rest_framework import exceptions, negotiation, pagination, throttling
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.csv_export import SafeCSVWriter
 from common.errors import ApplicationError
 
 _DRF_MESSAGES: dict[type[Exception], tuple[str, str]] = {
@@ -71,6 +71,17 @@ def _with_error_shape(response: Response, api_exc: exceptions.APIException) -> R
     return response
 
 
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's, except that an unknown ``?format=`` is 406 Not Acceptable (DRF answers 404, as if the resource
+    did not exist)."""
+
+    def filter_renderers(self, renderers: Iterable[BaseRenderer], format: str) -> list[BaseRenderer]:
+        try:
+            return super().filter_renderers(renderers, format)
+        except Http404 as exc:
+            raise exceptions.NotAcceptable() from exc
+
+
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -103,8 +114,9 @@ class _Echo:
 def stream_csv(
     filename: str, header: list[str], rows: Iterable[Any], to_row: Callable[[Any], list[Any]]
 ) -> StreamingHttpResponse:
-    """Stream a CSV (UTF-8 with BOM so that Excel opens Japanese text correctly) row by row."""
-    writer = csv.writer(_Echo())
+    """Stream a CSV (UTF-8 with BOM so that Excel opens Japanese text correctly) row by row, every cell
+    neutralised against formula injection (common.csv_export)."""
+    writer = SafeCSVWriter(_Echo())
 
     def generate() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(header)

@@ -54,7 +54,12 @@ class IssuanceLogView(GenericAPIView):
 
     @extend_schema(
         parameters=[KosekiIssuanceQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
-        summary="The koseki certificate issuance log (交付履歴), without names",
+        responses=KosekiIssuanceOut(many=True),
+        summary="戸籍証明書の交付履歴 (氏名なし) / The koseki certificate issuance log, without names",
+        description=(
+            "戸籍証明書の交付履歴(この町で交付した広域交付を含む)。ページ分割した JSON、または ?format=csv で CSV。"
+            "\n\nIssuances of koseki certificates (including 広域交付 issued here), as paginated JSON or CSV."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = KosekiIssuanceQuery(data=request.query_params.dict())
@@ -89,7 +94,12 @@ class NotificationLogView(GenericAPIView):
 
     @extend_schema(
         parameters=[KosekiNotificationQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
-        summary="The koseki notification log (受付帳), without names",
+        responses=KosekiNotificationOut(many=True),
+        summary="受付帳 (氏名なし) / The koseki notification log, without names",
+        description=(
+            "受理したすべての届出(と移行データの読込み)を受理日順に。ページ分割した JSON、または ?format=csv で CSV。"
+            "\n\nEvery accepted notification (and migration load) by date of acceptance, as paginated JSON or CSV."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = KosekiNotificationQuery(data=request.query_params.dict())

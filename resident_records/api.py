@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
@@ -19,7 +20,7 @@ from common.rest import CSVStreamRenderer, stream_csv
 from resident_records import selectors
 from resident_records.errors import ResidentNotFound
 from resident_records.models import ChangeEvent
-from resident_records.serializers import EventOut, HistoryEntryOut, PurposeQuery, ResidentOut
+from resident_records.serializers import EventOut, HistoryEntryOut, HouseholdOut, PurposeQuery, ResidentOut
 from tenants.access import person_of
 
 MODULE = "resident_records"
@@ -35,7 +36,14 @@ class ResidentDetailView(GenericAPIView):
     kyodo_module = MODULE
     serializer_class = ResidentOut
 
-    @extend_schema(parameters=[PurposeQuery], summary="A resident's entry (now or as of a date)")
+    @extend_schema(
+        parameters=[PurposeQuery],
+        summary="住民の記録 (現在または指定日時点) / A resident's entry (now or as of a date)",
+        description=(
+            "宛名番号で住民の記録を返します。利用目的が必須で、閲覧は監査ログに記録されます。\n\n"
+            "A resident's entry by 宛名番号. A purpose is required; every read is audited."
+        ),
+    )
     def get(self, request: Request, atena_number: str) -> Response:
         purpose, as_of = _purpose(request)
         resident = selectors.resident_by_atena_number(atena_number)
@@ -49,9 +57,19 @@ class ResidentDetailView(GenericAPIView):
 
 class ResidentHistoryView(GenericAPIView):
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = HistoryEntryOut
+    pagination_class = None  # the whole history, in one answer
 
-    @extend_schema(parameters=[PurposeQuery], summary="Every recorded state of a resident, cancelled ones marked")
+    @extend_schema(
+        parameters=[PurposeQuery],
+        responses=HistoryEntryOut(many=True),
+        summary="住民の履歴 (取消分も表示) / Every recorded state of a resident, cancelled ones marked",
+        description=(
+            "住民の記録のすべての版(取り消された異動も印付きで)。利用目的が必須で、監査ログに記録されます。\n\n"
+            "Every recorded state of a resident, cancelled ones marked. A purpose is required; audited."
+        ),
+    )
     def get(self, request: Request, atena_number: str) -> Response:
         purpose, _ = _purpose(request)
         resident = selectors.resident_by_atena_number(atena_number)
@@ -63,7 +81,15 @@ class HouseholdDetailView(GenericAPIView):
     kyodo_module = MODULE
     serializer_class = ResidentOut
 
-    @extend_schema(parameters=[PurposeQuery], summary="A household's members (now or as of a date)")
+    @extend_schema(
+        parameters=[PurposeQuery],
+        responses=HouseholdOut,
+        summary="世帯の構成員 (現在または指定日時点) / A household's members (now or as of a date)",
+        description=(
+            "世帯番号で世帯の構成員を返します。利用目的が必須で、構成員ごとに監査ログに記録されます。\n\n"
+            "The members of a household by its number. A purpose is required; each member's read is audited."
+        ),
+    )
     def get(self, request: Request, number: str) -> Response:
         purpose, as_of = _purpose(request)
         household = selectors.household_by_number(number)
@@ -87,12 +113,17 @@ class EventListView(GenericAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("kind", str),
-            OpenApiParameter("since", str, description="異動日 from (YYYY-MM-DD)"),
-            OpenApiParameter("until", str, description="異動日 up to (YYYY-MM-DD)"),
+            OpenApiParameter("kind", str, description="異動の種類 / kind of change event"),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="異動日の始め / 異動日 from (YYYY-MM-DD)"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="異動日の終わり / 異動日 up to (YYYY-MM-DD)"),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
-        summary="The change-event log",
+        responses=EventOut(many=True),
+        summary="異動の記録 (氏名なし) / The change-event log, without names",
+        description=(
+            "異動の記録(氏名を含まず、異動の事実と番号のみ)。ページ分割した JSON、または ?format=csv で CSV。\n\n"
+            "The 異動 log (event facts and numbers only), as paginated JSON or a streamed CSV (?format=csv)."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         export = request.accepted_renderer.format == "csv"

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from common.errors import PermissionDenied, ValidationFailed
 from common.rest import CSVStreamRenderer, stream_csv
+from common.text import PrintableTextValidator
 from resident_records import csv_io
 from resident_records.serializers import PurposeQuery
 from tenants.access import person_of, request_roles
@@ -41,7 +42,9 @@ def _require(request: Request, roles: set[str], message: str) -> None:
 
 class ImportIn(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8 with BOM, UTF-8 or Shift_JIS), docs/resident_csv_layout.md")
-    purpose = serializers.CharField(max_length=200, help_text="利用目的 (audited)")
+    purpose = serializers.CharField(
+        max_length=200, validators=[PrintableTextValidator("利用目的", 200)], help_text="利用目的 (audited)"
+    )
     dry_run = serializers.BooleanField(default=False, help_text="Only check the file; register nothing.")
 
 
@@ -58,7 +61,16 @@ class ResidentImportView(GenericAPIView):
     serializer_class = ImportIn
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImportIn, responses={201: ImportOut, 200: ImportOut}, summary="Import residents (CSV)")
+    @extend_schema(
+        request=ImportIn,
+        responses={201: ImportOut, 200: ImportOut},
+        summary="住民の一括登録 (CSV) / Import residents (CSV)",
+        description=(
+            "docs/resident_csv_layout.md の形式の CSV を一括登録します(全件か無か)。dry_run で検査のみ。\n\n"
+            "Import residents from a CSV in the layout of docs/resident_csv_layout.md (all or nothing); "
+            "dry_run only checks the file."
+        ),
+    )
     def post(self, request: Request) -> Response:
         # Registering residents is a clerk's act; the module also admits auditors, who only read.
         _require(request, {Role.CLERK}, "住民の一括登録は事務職員だけが行えます。")
@@ -104,7 +116,11 @@ class ResidentExportView(GenericAPIView):
     @extend_schema(
         parameters=[PurposeQuery, OpenApiParameter("format", str, enum=["csv"])],
         responses={(200, "text/csv"): OpenApiTypes.STR},
-        summary="Export the residents (CSV, now or as of a date); 個人番号 is never exported",
+        summary="住民の一括出力 (CSV、個人番号は出力しない) / Export the residents (CSV); 個人番号 is never exported",
+        description=(
+            "現在または指定日時点の住民を CSV で出力します。利用目的が必須で、監査ログに記録されます。\n\n"
+            "The residents now or as of a date, as CSV. A purpose is required; the export is audited."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         _require(request, {Role.CLERK, Role.AUDITOR}, "住民の一括出力は事務職員と監査担当だけが行えます。")

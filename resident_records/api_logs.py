@@ -84,7 +84,12 @@ class IssuanceLogView(GenericAPIView):
 
     @extend_schema(
         parameters=[IssuanceQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
-        summary="The certificate issuance log (交付履歴), without names",
+        responses=IssuanceOut(many=True),
+        summary="住民票の写し等の交付履歴 (氏名なし) / The certificate issuance log, without names",
+        description=(
+            "証明書の交付履歴(標準仕様書 §1.3.8)。ページ分割した JSON、または ?format=csv で CSV。\n\n"
+            "The certificate issuance log (standard §1.3.8), as paginated JSON or a streamed CSV (?format=csv)."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = IssuanceQuery(data=request.query_params.dict())  # a plain dict: no HTML-checkbox False
@@ -115,9 +120,17 @@ class SupportAttentionView(GenericAPIView):
     """支援措置 ending within a month or lapsed (still blocking until released): for the 支援措置責任者."""
 
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = AttentionOut
 
-    @extend_schema(summary="Support measures needing attention (no perpetrator details)")
+    @extend_schema(
+        responses=AttentionOut(many=True),
+        summary="対応が必要な支援措置 (加害者情報なし) / Support measures needing attention (no perpetrator details)",
+        description=(
+            "1か月以内に終了する、または期間が過ぎた(解除まで制限は続く)支援措置。支援措置責任者向け。\n\n"
+            "Support measures ending within a month or lapsed (still blocking until released), for the officer."
+        ),
+    )
     def get(self, request: Request) -> Response:
         today = local_today()
         measures = selectors.support_measures_needing_attention_query(actor=person_of(request._request), today=today)

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from common import audit
+from common.csv_export import SafeCSVWriter
 from common.csv_import import (
     BOM,
     DEFAULT_MAX_ERRORS,
@@ -540,7 +541,7 @@ def export_residents(*, actor: Person | None, purpose: str, as_of: date | None =
 
 def write_csv(stream: Any, rows: Iterable[list[str]]) -> int:
     """Write the export to a text stream (UTF-8 with BOM expected from the caller's encoding); returns rows."""
-    writer = csv.writer(stream)
+    writer = SafeCSVWriter(stream)  # formula cells neutralised (common.csv_export)
     writer.writerow(header())
     count = 0
     for row in rows:

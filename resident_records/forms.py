@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from common.errors import ApplicationError
+from common.text import PrintableTextValidator
 from common.wareki import WarekiError, parse_wareki, to_wareki
 from resident_records import certificates
 from resident_records.models import CertificateKind, RequesterKind, Resident, Sex
@@ -68,6 +69,7 @@ class PurposeField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", "利用目的")
         kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("validators", [PrintableTextValidator("利用目的", 200)])
         kwargs.setdefault("help_text", "監査記録に残ります(例: 転入届の受付、住民票の写しの交付請求)。")
         kwargs.setdefault(
             "error_messages",

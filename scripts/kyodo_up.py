@@ -96,6 +96,25 @@ def demo_summary(port: int) -> str:
     return "\n".join(lines)
 
 
+def use_installation_secret_key(env: dict[str, str]) -> None:
+    """SECRET_KEY given in the environment, or this installation's own one, generated once into .kyodo/.
+
+    Never the repository's published key: the demo's sessions and switch tickets are signed on a real
+    database (docs/security.md). Every process started below gets the same key through ``env``.
+    """
+    if env.get("SECRET_KEY"):
+        say("==> 環境変数の SECRET_KEY を使います")
+        return
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from config.settings.keys import installation_secret_key, secret_key_file
+
+    path = secret_key_file()
+    env["SECRET_KEY"] = installation_secret_key(path)
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    say(f"==> この環境専用の SECRET_KEY を使います ({shown})")
+
+
 def wait_until_ready(port: int, children: list[Child]) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -133,6 +152,8 @@ def main(argv: Sequence[str]) -> int:
     env["DJANGO_SETTINGS_MODULE"] = SETTINGS
     env["PYTHONUNBUFFERED"] = "1"
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    use_installation_secret_key(env)
+    os.environ["SECRET_KEY"] = env["SECRET_KEY"]  # demo_summary() sets Django up in this process
     manage = [sys.executable, str(ROOT / "manage.py")]
 
     with contextlib.ExitStack() as stack:

@@ -26,12 +26,18 @@ class AuditEventListView(GenericAPIView):
     """The audit trail of this town (auditors), as paginated JSON or a streamed CSV (?format=csv)."""
 
     kyodo_module = "audit"
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = AuditEventOut
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 
     @extend_schema(
         parameters=[AuditQuery, OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
-        summary="Audit events (filter by period, actor, action; CSV export)",
+        responses=AuditEventOut(many=True),
+        summary="監査ログ (期間・操作者・操作で絞り込み、CSV出力) / Audit events (filter by period, actor, action)",
+        description=(
+            "この町の監査ログ(監査担当)。ページ分割した JSON、または ?format=csv で CSV を出力します。\n\n"
+            "The audit trail of this town (auditors), as paginated JSON or a streamed CSV (?format=csv)."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = AuditQuery(data=request.query_params)

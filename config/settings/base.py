@@ -101,15 +101,19 @@ MIDDLEWARE = [
     # First, so that its figures cover every other middleware (a no-op unless KYODO_BENCH_HEADERS is set).
     "common.instrumentation.BenchHeadersMiddleware",
     "common.middleware.RequestContextMiddleware",
+    # Errors under /api/ in the API's JSON format, also those raised outside DRF (unknown path, CSRF, 500).
+    "common.middleware.ApiErrorFormatMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that background polls (common.middleware.passive) do not slide the idle timeout.
+    "common.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -311,6 +315,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "common.rest.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.rest.ContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["common.rest.TenantUserRateThrottle", "common.rest.TenantAnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("KYODO_API_RATE_USER", "600/min"),
@@ -320,13 +325,22 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kyodo API",
-    "DESCRIPTION": "共同電算プラットフォーム REST API. Errors: {code, message, details}.",
+    "DESCRIPTION": (
+        "共同電算プラットフォーム Kyodo の REST API です。町ごとのホストで、2要素認証済みのセッションまたは APIトークン"
+        "(Authorization: Bearer) で利用します。エラーはすべて {code, message, details} の形式です。一覧はページ分割"
+        "(count, next, previous, results)され、?format=csv で CSV を出力できるものがあります。\n\n"
+        "REST API of the Kyodo shared-services platform, per town host, with a two-factor-verified session or an API "
+        "token (Authorization: Bearer). Every error is {code, message, details}. Lists are paginated "
+        "(count, next, previous, results); some export CSV with ?format=csv."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error answers and CSV bodies of every operation, described in one place (common/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.openapi.add_common_responses"],
 }
 
 # --- Celery --------------------------------------------------------------------------------------
