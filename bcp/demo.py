@@ -12,6 +12,7 @@ from pathlib import Path
 from django.db import transaction
 
 from bcp.models import BackupSite, SiteRole, StorageKind
+from bcp.sites import set_up_site
 
 DEMO_KEY_REF = "dev"  # config/settings/local.py: a fixed development key, marked not for production
 
@@ -46,4 +47,6 @@ def seed_demo_sites(*, root: Path) -> list[BackupSite]:
                     rto_target_minutes=rto,
                 )
             )
+        for site in created:
+            set_up_site(actor=None, site=site)
     return created

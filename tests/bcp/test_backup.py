@@ -17,7 +17,7 @@ from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStat
 from bcp.storage import storage_for
 from common.models import AuditEvent
 from common.tenancy import use_public_schema
-from tests.bcp.conftest import make_s3_site
+from tests.bcp.conftest import make_s3_site, mount_again, unmount
 
 pytestmark = pytest.mark.django_db
 
@@ -337,11 +337,11 @@ def test_alerts_and_retries_from_the_admin(
     use_public_schema()  # the request left the connection in the council's schema
     alert.refresh_from_db()
     assert alert.resolved_at is not None
-    Path(fs_site.location).rmdir()
+    marker = unmount(fs_site)
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     copy = made.copies.get()
     assert copy.status == CopyStatus.FAILED
-    Path(fs_site.location).mkdir()
+    mount_again(fs_site, marker)
     monkeypatch.setattr(tasks.retry_due_uploads, "delay", lambda: backup.retry_due_uploads())
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/admin/bcp/backupcopy/", {"action": "retry_now", "_selected_action": [str(copy.pk)]})

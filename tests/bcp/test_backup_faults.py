@@ -4,6 +4,7 @@ staging disk. In every case nothing is reported as a success that is not one, an
 from __future__ import annotations
 
 import errno
+import json
 import os
 import secrets
 import signal
@@ -22,10 +23,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from bcp import archive, backup
+from bcp.errors import SiteMarkerForeign
 from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStatus, BcpAlert, CopyStatus
-from bcp.storage import FilesystemStorage, storage_for
+from bcp.sites import set_up_site
+from bcp.storage import MARKER_KEY, FilesystemStorage, council_identity, storage_for
 from common.models import AuditEvent
-from tests.bcp.conftest import make_fs_site
+from tests.bcp.conftest import make_fs_site, mount_again, s3_client, unmount
 from tests.support.processes import database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +49,11 @@ def council_actions(since: int) -> list[str]:
 def site_files(site: BackupSite) -> dict[str, str]:
     """Every file at a filesystem site (hidden temporary files included) with its SHA-256."""
     root = Path(site.location)
-    return {p.relative_to(root).as_posix(): archive.sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): archive.sha256_file(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MARKER_KEY
+    }
 
 
 # --- Killed mid-dump: a real process, killed with SIGKILL ----------------------------------------------------
@@ -274,7 +281,7 @@ def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_th
 def test_a_filesystem_site_that_is_not_mounted_fails_while_the_s3_site_completes(
     fs_site: BackupSite, s3_site: BackupSite
 ) -> None:
-    Path(fs_site.location).rmdir()
+    unmount(fs_site)
     made = backup.backup_schema(schema_name="shimanto", scheduled_for=NIGHT)
     assert dict(made.copies.values_list("site__name", "status")) == {
         "inland": CopyStatus.FAILED,
@@ -289,15 +296,14 @@ def test_a_filesystem_site_that_is_not_mounted_fails_while_the_s3_site_completes
 def test_when_no_site_can_be_reached_the_backup_is_failed_until_a_retry_succeeds(
     fs_site: BackupSite, tmp_path: Path
 ) -> None:
-    root = Path(fs_site.location)
-    root.rmdir()
+    marker = unmount(fs_site)
     mark = audit_mark()
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     assert made.status == BackupStatus.FAILED and made.details["error_code"] == "no_site_reached"
     assert council_actions(mark) == ["bcp.copy_failed", "bcp.backup_failed"]
     assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
 
-    root.mkdir()  # the disk is mounted again
+    mount_again(fs_site, marker)  # the disk is mounted again
     backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
     made.refresh_from_db()
     assert made.status == BackupStatus.COMPLETE
@@ -441,3 +447,135 @@ def test_a_staging_directory_that_cannot_be_created_fails_the_backup_not_the_wor
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     assert made.status == BackupStatus.FAILED and "Not a directory" in made.error
     assert site_files(fs_site) == {}
+
+
+# --- A site that is not the site (issue 19 §1) -----------------------------------------------------------------
+
+
+def assert_copy_failed_with_alert(made: Backup, site: BackupSite, code: str) -> BackupCopy:
+    copy = made.copies.get(site=site)
+    assert copy.status == CopyStatus.FAILED
+    alert = BcpAlert.objects.get(kind=backup.ALERT_UPLOAD_FAILED, site=site, resolved_at=None)
+    assert alert.details["code"] == code
+    assert site.name in alert.message
+    return copy
+
+
+@pytest.mark.django_db
+def test_an_unmounted_disk_whose_empty_mount_point_remains_receives_nothing_and_is_never_complete(
+    fs_site: BackupSite,
+) -> None:
+    # The disk is unmounted; the mount point stays behind as an empty directory on the system disk.
+    root = Path(fs_site.location)
+    marker = (root / MARKER_KEY).read_bytes()
+    (root / MARKER_KEY).unlink()
+    mark = audit_mark()
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+
+    assert made.status == BackupStatus.FAILED
+    assert made.details["error_code"] == "no_site_reached"
+    copy = assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_missing")
+    assert "識別マーカーがありません" in copy.last_error
+    assert list(root.iterdir()) == []  # not one byte on the system disk
+    assert council_actions(mark) == ["bcp.copy_failed", "bcp.backup_failed"]
+
+    # Mounted again: the retry finds the marker and completes the copy.
+    (root / MARKER_KEY).write_bytes(marker)
+    backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    made.refresh_from_db()
+    assert made.status == BackupStatus.COMPLETE
+    assert site_files(fs_site)[made.artifact_key] == made.sha256
+
+
+@pytest.mark.django_db
+def test_a_site_holding_another_sites_marker_is_a_failed_copy_and_its_backups_are_untouched(
+    fs_site: BackupSite, tmp_path: Path
+) -> None:
+    # The other site's disk was mounted where this one's should be (or the location was mistyped).
+    other = make_fs_site(tmp_path / "other-disk", name="other")
+    foreign = Path(other.location) / MARKER_KEY
+    (Path(fs_site.location) / MARKER_KEY).write_bytes(foreign.read_bytes())
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT, sites=[fs_site])
+
+    assert made.status == BackupStatus.FAILED
+    copy = assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_foreign")
+    assert "別のサイト" in copy.last_error
+    assert site_files(fs_site) == {}
+
+
+@pytest.mark.django_db
+def test_a_marker_of_another_council_is_foreign(fs_site: BackupSite) -> None:
+    root = Path(fs_site.location)
+    marker = json.loads((root / MARKER_KEY).read_bytes())
+    (root / MARKER_KEY).write_text(json.dumps({**marker, "council": "another-council"}))
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_foreign")
+    assert made.status == BackupStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_a_site_that_must_be_a_mount_point_and_is_not_receives_nothing(fs_site: BackupSite) -> None:
+    # tmp_path is a directory of the system disk, not a mount point.
+    BackupSite.objects.filter(pk=fs_site.pk).update(require_mount_point=True)
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    copy = assert_copy_failed_with_alert(made, fs_site, "bcp_site_not_mounted")
+    assert "マウントされていません" in copy.last_error
+    assert made.status == BackupStatus.FAILED
+    assert site_files(fs_site) == {}
+
+
+@pytest.mark.django_db
+def test_a_disk_that_goes_away_during_the_upload_is_not_a_complete_copy(fs_site: BackupSite, monkeypatch: Any) -> None:
+    put_file = FilesystemStorage.put_file
+
+    def unmounted_while_copying(self: FilesystemStorage, local: Path, key: str, **kwargs: Any) -> int:
+        done = put_file(self, local, key, **kwargs)
+        (self.root / MARKER_KEY).unlink()  # the check after the write reads the marker back: gone
+        return done
+
+    monkeypatch.setattr(FilesystemStorage, "put_file", unmounted_while_copying)
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert made.status == BackupStatus.FAILED
+    assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_missing")
+
+
+@pytest.mark.django_db
+def test_an_s3_site_without_its_marker_object_is_a_failed_copy(
+    s3_site: BackupSite, fs_site: BackupSite, s3_endpoint: str
+) -> None:
+    s3_client(s3_endpoint).delete_object(Bucket=s3_site.location, Key=f"{s3_site.prefix}/{MARKER_KEY}")
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert_copy_failed_with_alert(made, s3_site, "bcp_site_marker_missing")
+    assert made.copies.get(site=fs_site).status == CopyStatus.COMPLETE
+    assert made.status == BackupStatus.COMPLETE  # restorable from the inland site
+    assert "remote" in made.error
+    assert storage_for(s3_site).list() == []
+
+
+@pytest.mark.django_db
+def test_setting_up_a_site_refuses_a_location_that_holds_another_sites_marker(
+    fs_site: BackupSite, tmp_path: Path
+) -> None:
+    twin = BackupSite.objects.create(
+        name="twin", role="inland", storage_kind="filesystem", location=fs_site.location, encryption_key_ref="dev"
+    )
+    with pytest.raises(SiteMarkerForeign):
+        set_up_site(actor=None, site=twin)
+    twin.refresh_from_db()
+    assert twin.marker_written_at is None
+    # The original site's marker is untouched.
+    assert json.loads((Path(fs_site.location) / MARKER_KEY).read_bytes())["site_id"] == fs_site.pk
+
+
+@pytest.mark.django_db
+def test_setting_up_a_site_writes_its_marker_and_reads_it_back(tmp_path: Path) -> None:
+    site = make_fs_site(tmp_path / "new-disk", name="fresh", set_up=False)
+    mark = audit_mark()
+    set_up_site(actor=None, site=site)
+    marker = json.loads((tmp_path / "new-disk" / MARKER_KEY).read_bytes())
+    assert marker["site_id"] == site.pk
+    assert marker["site_name"] == "fresh"
+    assert marker["council"] == council_identity()
+    site.refresh_from_db()
+    assert site.marker_written_at is not None
+    assert council_actions(mark) == ["bcp.site_set_up"]
