@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -27,6 +28,7 @@ from bcp.errors import SiteMarkerForeign
 from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStatus, BcpAlert, CopyStatus
 from bcp.sites import set_up_site
 from bcp.storage import MARKER_KEY, FilesystemStorage, council_identity, storage_for
+from common.dates import local_today
 from common.models import AuditEvent
 from tests.bcp.conftest import make_fs_site, mount_again, s3_client, unmount
 from tests.support.processes import database_url, free_port
@@ -579,3 +581,118 @@ def test_setting_up_a_site_writes_its_marker_and_reads_it_back(tmp_path: Path) -
     site.refresh_from_db()
     assert site.marker_written_at is not None
     assert council_actions(mark) == ["bcp.site_set_up"]
+
+
+# --- A dead worker's backup (issue 19 §2) ------------------------------------------------------------------------
+
+
+def test_a_killed_workers_backup_stops_beating_and_is_failed_with_its_partial_file_removed(
+    committed: dict[str, Any], tmp_path: Path, _backup_staging_dir: Path
+) -> None:
+    """The Celery process dies mid-dump (SIGKILL to its whole process group): the backup does not stay 取得中."""
+    site = make_fs_site(tmp_path / "inland", name=committed["site"])
+    marker = tmp_path / "streaming"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "KYODO_BACKUP_STAGING_DIR": str(_backup_staging_dir),
+        "KYODO_BACKUP_HEARTBEAT_SECONDS": "1",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WORKER, site.name, committed["night"].isoformat(), str(marker)],
+        cwd=ROOT, env=env, start_new_session=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert worker.poll() is None, "the worker ended before it was killed"
+            assert time.monotonic() < deadline, "the worker never started dumping"
+            time.sleep(0.05)
+        dumping = Backup.objects.get(schema_name="nakatosa", scheduled_for=committed["night"])
+        first_beat = dumping.heartbeat_at
+        assert first_beat is not None
+        assert dumping.worker.endswith(f":{worker.pid}")
+        while Backup.objects.get(pk=dumping.pk).heartbeat_at == first_beat:  # it beats while pg_dump streams
+            assert time.monotonic() < deadline, "no heartbeat while dumping"
+            time.sleep(0.2)
+        os.killpg(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+
+    stuck = Backup.objects.get(pk=dumping.pk)
+    assert stuck.status == BackupStatus.DUMPING
+    assert [p.name for p in _backup_staging_dir.iterdir() if p.name.endswith(".part")] != []  # the partial file
+    # Not yet silent for the timeout: nothing happens.
+    assert backup.recover_stalled_backups() == []
+
+    # PostgreSQL notices the dead session, and frees its lock, a moment after the kill.
+    with psycopg.connect(archive.conninfo(), autocommit=True) as other:
+        deadline = time.monotonic() + 30
+        while not other.execute("SELECT pg_try_advisory_lock(%s)", [backup._lock_key(stuck)]).fetchone()[0]:
+            assert time.monotonic() < deadline, "the dead worker's lock was never released"
+            time.sleep(0.2)
+        other.execute("SELECT pg_advisory_unlock(%s)", [backup._lock_key(stuck)])
+    later = timezone.now() + timedelta(seconds=settings.KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS + 1)
+    recovered = backup.recover_stalled_backups(now=later)
+    assert [b.pk for b in recovered] == [stuck.pk]
+    failed = recovered[0]
+    assert failed.status == BackupStatus.FAILED
+    assert failed.details["error_code"] == "worker_lost"
+    assert "応答が" in failed.error
+    assert "ワーカーの停止" in failed.error
+    assert list(_backup_staging_dir.iterdir()) == []
+    alert = BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, details__backup_id=stuck.pk, resolved_at=None)
+    assert alert.severity == AlertSeverity.CRITICAL
+    assert "ワーカーの停止" in alert.message
+
+
+@pytest.mark.django_db
+def test_tonights_backup_of_a_dead_worker_is_failed_alerted_and_queued_again(
+    monkeypatch: Any, django_capture_on_commit_callbacks: Any, client_for: Any, _backup_staging_dir: Path
+) -> None:
+    from bcp import tasks
+
+    tonight = local_today()
+    silent_since = timezone.now() - timedelta(seconds=settings.KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS + 60)
+    stuck = Backup.objects.create(
+        schema_name="nakatosa",
+        scheduled_for=tonight,
+        municipality_name="中土佐町",
+        status=BackupStatus.DUMPING,
+        progress=4,
+        started_at=silent_since,
+        heartbeat_at=silent_since,
+        worker="worker-host:4242",
+    )
+    alive = Backup.objects.create(
+        schema_name="shimanto",
+        scheduled_for=tonight,
+        status=BackupStatus.DUMPING,
+        started_at=silent_since,
+        heartbeat_at=timezone.now(),
+    )
+    _backup_staging_dir.mkdir(parents=True, exist_ok=True)
+    partial = backup.staging_path(stuck)
+    partial = partial.with_name(f".{partial.name}.part")
+    partial.write_bytes(b"half a dump")
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(tasks.backup_schema_task, "delay", lambda *args: queued.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.retry_due_uploads()  # the sweep every 10 minutes
+
+    stuck.refresh_from_db()
+    assert stuck.status == BackupStatus.FAILED
+    assert stuck.details["error_code"] == "worker_lost"
+    assert "worker-host:4242" in stuck.error
+    assert "再実行を登録しました" in stuck.error
+    assert not partial.exists()
+    assert queued == [("nakatosa", tonight.isoformat())]
+    alive.refresh_from_db()
+    assert alive.status == BackupStatus.DUMPING  # still beating: left to its worker
+
+    # What IT staff see: the failure among the open alerts of the dashboard, not 「取得中 4%」.
+    page = client_for("it_admin", "council").get("/bcp/").content.decode()
+    assert "ワーカーの停止" in page
+    assert "取得中 4%" not in page
