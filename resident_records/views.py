@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -168,27 +169,30 @@ def _render_resident(
     if as_of_form.is_valid():
         as_of = as_of_form.cleaned_data["as_of"]
     day = as_of or local_today()
-    entry: Any = selectors.resident_as_of(resident, as_of) if as_of else resident
-    household = selectors.household_as_of(entry.household_id, day) if entry is not None else None
-    audit.record(
-        actor=request.user,  # type: ignore[arg-type]
-        action="resident.view",
-        obj=resident,
-        purpose=purpose,
-        personal_data=True,
-        details={"as_of": as_of.isoformat()} if as_of else None,
-    )
-    # The household table shows the other members' names and birth dates too: each is a read of their data.
-    for member in household.members if household is not None else []:
-        if member.resident_id != resident.pk:
-            audit.record(
-                actor=request.user,  # type: ignore[arg-type]
-                action="resident.view",
-                obj=member.resident,
-                purpose=purpose,
-                personal_data=True,
-                details={"household_of": resident.atena_number, **({"as_of": as_of.isoformat()} if as_of else {})},
-            )
+    # The read and its audit rows commit together (issue 19 §5, docs/domain/bcp-reliability.md §5): a worker
+    # killed half-way leaves none of them, never some of the rows of a page nobody received.
+    with transaction.atomic():
+        entry: Any = selectors.resident_as_of(resident, as_of) if as_of else resident
+        household = selectors.household_as_of(entry.household_id, day) if entry is not None else None
+        audit.record(
+            actor=request.user,  # type: ignore[arg-type]
+            action="resident.view",
+            obj=resident,
+            purpose=purpose,
+            personal_data=True,
+            details={"as_of": as_of.isoformat()} if as_of else None,
+        )
+        # The household table shows the other members' names and birth dates too: each is a read of their data.
+        for member in household.members if household is not None else []:
+            if member.resident_id != resident.pk:
+                audit.record(
+                    actor=request.user,  # type: ignore[arg-type]
+                    action="resident.view",
+                    obj=member.resident,
+                    purpose=purpose,
+                    personal_data=True,
+                    details={"household_of": resident.atena_number, **({"as_of": as_of.isoformat()} if as_of else {})},
+                )
     masked = ""
     if entry is not None and entry.my_number_encrypted:
         masked = mynumber.mask(mynumber.decrypt(entry.my_number_encrypted))
