@@ -49,11 +49,14 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30, what: str = "") 
 
 
 def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """Whether any process of the group still runs (a killed grandchild may linger as a zombie until reaped)."""
+    for process in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(process.pid) == pgid and process.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue
+    return False
 
 
 def gone(pid: int) -> bool:
