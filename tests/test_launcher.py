@@ -253,3 +253,57 @@ def test_the_launcher_brings_back_each_process_killed_under_it_and_stops_them_al
     assert "停止しました。" in final
     assert "再起動: " in final
     assert [pid for pid in every_pid if not gone(pid)] == []
+
+
+# --- The broker keeps its tasks -----------------------------------------------------------------------------------
+
+
+def test_tasks_are_acknowledged_late_and_given_back_when_their_worker_is_lost() -> None:
+    from config.celery import app
+
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_transport_options["visibility_timeout"] == 3600
+
+
+def test_a_queued_task_survives_a_crash_of_the_demos_redis(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    """The demo's embedded Redis is persistent (.kyodo/redis-data) and supervised: killed with SIGKILL, it comes back
+    on the same port with the task still queued."""
+    import redis
+    from kombu import Connection
+
+    from config.celery import app
+
+    monkeypatch.setattr(kyodo_services, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(kyodo_services, "LOG_DIR", tmp_path / "state" / "logs")
+    supervisor = kyodo_services.Supervisor(backoff_initial=0.2)
+    queue = "survives-a-redis-crash"
+    with kyodo_services.embedded_redis(free_port(), persistent=True, supervisor=supervisor) as url:
+        with Connection(url) as conn:
+            app.send_task("bcp.tasks.retry_due_uploads", queue=queue, connection=conn)
+        client = redis.Redis.from_url(url)
+        assert client.llen(queue) == 1
+        time.sleep(1.5)  # appendfsync everysec
+        server = supervisor.services[0]
+        assert server.child is not None
+        old_pid = server.child.process.pid
+        os.kill(old_pid, signal.SIGKILL)
+
+        def back() -> bool:
+            supervisor.poll()
+            return server.child is not None and server.child.process.pid != old_pid and server.child.alive()
+
+        wait_for(back, what="redis to be restarted")
+        assert wait_for(lambda: _llen(client, queue), what="redis to answer again") == 1
+    assert "redis が終了しました (シグナル SIGKILL)" in capsys.readouterr().out
+    assert (tmp_path / "state" / "redis-data").is_dir()
+
+
+def _llen(client: Any, queue: str) -> int | None:
+    import redis
+
+    try:
+        return int(client.llen(queue))
+    except redis.exceptions.ConnectionError:
+        return None
