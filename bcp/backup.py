@@ -57,6 +57,7 @@ from bcp.models import (
 from bcp.storage import storage_for
 from common import audit
 from common.dates import local_today
+from common.wareki import to_wareki
 from tenants.models import Municipality
 
 if TYPE_CHECKING:
@@ -120,6 +121,11 @@ def retry_delay(attempts: int) -> timedelta:
 
 def _town_label(backup: Backup) -> str:
     return backup.municipality_name or backup.schema_name
+
+
+def _night_label(backup: Backup) -> str:
+    # Messages shown on the dashboard use 和暦 like every other page (issue 10 §15).
+    return f"{to_wareki(backup.scheduled_for)}分"
 
 
 def _municipality_name(schema: str) -> str:
@@ -462,7 +468,7 @@ def _fail(
             kind=ALERT_BACKUP_FAILED,
             severity=AlertSeverity.CRITICAL,
             schema_name=backup.schema_name,
-            message=f"{_town_label(backup)} ({backup.scheduled_for}) のバックアップに失敗しました: {message}",
+            message=f"{_town_label(backup)} ({_night_label(backup)}) のバックアップに失敗しました: {message}",
             details={"backup_id": backup.pk, "code": code},
         )
         audit.record(
@@ -557,7 +563,7 @@ def _copy_failed(copy: BackupCopy, exc: Exception, *, actor: Person | None) -> B
             schema_name=backup.schema_name,
             site=site,
             message=(
-                f"{site} へ {_town_label(backup)} ({backup.scheduled_for}) の"
+                f"{site} へ {_town_label(backup)} ({_night_label(backup)}) の"
                 f"バックアップを転送できません ({copy.attempts} 回目): {message}"
             ),
             details={
