@@ -20,8 +20,10 @@ import time
 from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
+from kombu import Connection
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
@@ -97,10 +99,8 @@ def cache_state() -> str:
 
 
 def broker_state() -> str:
-    from config.celery import app
-
     try:
-        with app.connection_for_read() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     except Exception:  # kombu raises the transport's own errors as well as its OperationalError
         return "unavailable"

@@ -411,7 +411,7 @@ def embedded_postgres(database: str = "kyodo", *, announce_stop: bool = True) ->
         if announce_stop:
             say("==> 組み込み PostgreSQL を停止しています")
         server.cleanup()
-        _stop_restarted_postmaster(pgdata, system_user=getattr(server, "system_user", None))
+        stop_restarted_postgres(pgdata, system_user=getattr(server, "system_user", None))
 
 
 def postmaster_pid(pgdata: Path) -> int | None:
@@ -423,7 +423,7 @@ def postmaster_pid(pgdata: Path) -> int | None:
     return pid if _pid_alive(pid) else None
 
 
-def _stop_restarted_postmaster(pgdata: Path, *, system_user: str | None) -> None:
+def stop_restarted_postgres(pgdata: Path, *, system_user: str | None, pg_ctl: Path | None = None) -> None:
     """pgserver stops the server it started, by that server's PID. After PostgreSQL was restarted (by an
     administrator, a crash recovery, a fault test) that PID is gone and the new server would be left running: find
     the server by its data directory and stop it — unless another process (`./kyodo test`) still uses it."""
@@ -438,9 +438,11 @@ def _stop_restarted_postmaster(pgdata: Path, *, system_user: str | None) -> None
     if pid is None:
         return
     say(f"==> 再起動された PostgreSQL (pid {pid}、{_display_path(pgdata)}) を停止しています")
-    from pgserver._commands import POSTGRES_BIN_PATH
+    if pg_ctl is None:
+        from pgserver._commands import POSTGRES_BIN_PATH
 
-    command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "-t", "60", "stop"]
+        pg_ctl = POSTGRES_BIN_PATH / "pg_ctl"
+    command = [str(pg_ctl), "-D", str(pgdata), "-m", "fast", "-w", "-t", "60", "stop"]
     # As root, pgserver runs the server as its own system user, and pg_ctl refuses to run as root.
     user = system_user if system_user and os.geteuid() == 0 else None
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=90, user=user)

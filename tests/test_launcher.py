@@ -22,6 +22,7 @@ import psutil
 import pytest
 from django.db import connection
 
+from tests.support import pgcluster
 from tests.support.processes import database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,6 +160,29 @@ def test_a_restarted_postgresql_is_found_by_its_data_directory(tmp_path: Path) -
         sleeper.kill()
         sleeper.wait()
     assert kyodo_services.postmaster_pid(pgdata) is None
+
+
+@pytest.mark.skipif(pgcluster.missing_reason() is not None, reason=str(pgcluster.missing_reason()))
+def test_stopping_the_demo_stops_a_postgresql_that_was_restarted_meanwhile(capsys: Any) -> None:
+    """pgserver stops the server by the PID it started; after a restart that PID is gone. The launcher finds the new
+    server by its data directory and stops it."""
+    with pgcluster.running_cluster("restarted") as cluster:
+        before = kyodo_services.postmaster_pid(cluster.data_dir)
+        cluster._run("pg_ctl", "-D", str(cluster.data_dir), "-l", str(cluster.base / "server.log"), "-w", "restart")
+        after = kyodo_services.postmaster_pid(cluster.data_dir)
+        assert after is not None
+        assert after != before
+
+        bin_dir = pgcluster.server_bin()
+        assert bin_dir is not None
+        kyodo_services.stop_restarted_postgres(
+            cluster.data_dir, system_user=cluster.user if os.geteuid() == 0 else None, pg_ctl=bin_dir / "pg_ctl"
+        )
+
+        assert kyodo_services.postmaster_pid(cluster.data_dir) is None
+        assert gone(after)
+        cluster.started = False  # stopped by the launcher's code, not by the fixture
+    assert f"再起動された PostgreSQL (pid {after}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("unit", ["kyodo-web.service", "kyodo-worker.service", "kyodo-beat.service"])

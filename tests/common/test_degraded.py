@@ -27,7 +27,6 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from common import health, middleware
-from config.celery import app as celery_app
 from tests.conftest import HOSTS
 from tests.support.processes import ThrowawayRedis, free_port
 
@@ -48,7 +47,7 @@ def redis_server(tmp_path: Path, settings: Any, monkeypatch: Any) -> Iterator[Th
     params = {**settings.CACHES["default"]}
     # Throttle classes bind their cache at import; point them at ours (as tests/test_api.py does).
     monkeypatch.setattr(SimpleRateThrottle, "cache", RedisCache(params.pop("LOCATION"), params))
-    monkeypatch.setattr(celery_app.conf, "broker_url", server.url)
+    settings.CELERY_BROKER_URL = server.url
     try:
         yield server
     finally:
