@@ -289,6 +289,27 @@ def test_a_valid_site_is_saved_and_audited_in_the_council_trail(client_for: Any)
     assert council_actions(mark) == ["admin.add", "admin.add"]
 
 
+def test_saving_a_site_in_the_admin_sets_it_up_or_says_why_not(client_for: Any, tmp_path: Path) -> None:
+    """issue 19 §1: the marker is written when IT staff register the site; a location that is not there is told."""
+    from bcp.storage import MARKER_KEY
+
+    client = client_for("it_admin", "council")
+    disk = tmp_path / "mounted-disk"
+    disk.mkdir()
+    mark = audit_mark()
+    response = client.post("/admin/bcp/backupsite/add/", site_form_data(location=str(disk)), follow=True)
+    assert response.status_code == 200
+    site = BackupSite.objects.get(name="inland-new")
+    assert site.marker_written_at is not None
+    assert json.loads((disk / MARKER_KEY).read_bytes())["site_id"] == site.pk
+    assert council_actions(mark) == ["bcp.site_set_up", "admin.add"]  # Django logs the addition last
+
+    missing = site_form_data(name="not-mounted", location=str(tmp_path / "not-mounted"))
+    page = client.post("/admin/bcp/backupsite/add/", missing, follow=True).content.decode()
+    assert "識別マーカーを設置できませんでした" in page
+    assert BackupSite.objects.get(name="not-mounted").marker_written_at is None
+
+
 def test_the_backup_admin_is_for_council_it_staff_only(client_for: Any, fs_site: BackupSite) -> None:
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     council = client_for("it_admin", "council")
