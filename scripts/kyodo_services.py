@@ -176,7 +176,7 @@ class Supervisor:
         where = f" ログ: {_display_path(child.log_path)}" if child.log_path else ""
         say(
             f"  {service.name} が終了しました ({_exit_description(code)})。"
-            f"{delay:.0f} 秒後に再起動します (再起動 {service.restarts} 回目)。{where}"
+            f"{delay:g} 秒後に再起動します (再起動 {service.restarts} 回目)。{where}"
         )
 
     def stop_all(

@@ -99,7 +99,7 @@ def test_a_killed_child_is_restarted_with_a_clear_line_and_its_leftovers_go(
         assert gone(grandchild.pid)  # the dead master's pool went with it
     out = capsys.readouterr().out
     for name in names:
-        assert f"{name} が終了しました (シグナル SIGKILL)。0 秒後に再起動します (再起動 1 回目)。" in out
+        assert f"{name} が終了しました (シグナル SIGKILL)。0.2 秒後に再起動します (再起動 1 回目)。" in out
         assert f"{name} を再起動しました (pid " in out
 
 
