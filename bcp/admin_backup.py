@@ -280,11 +280,15 @@ class _OpenAlertFilter(admin.SimpleListFilter):
 
 @admin.register(BcpAlert)
 class BcpAlertAdmin(ReadOnlyCouncilAdmin):
-    list_display = ["raised_at", "severity", "kind", "schema_name", "site", "message", "resolved_at"]
+    list_display = ["raised_at", "severity", "kind_label", "schema_name", "site", "message", "resolved_at"]
     list_filter = [_OpenAlertFilter, "severity", "kind", "site"]
     search_fields = ["kind", "schema_name", "message"]
     list_select_related = ["site"]
     actions = ["resolve"]
+
+    @admin.display(description="種別", ordering="kind")
+    def kind_label(self, alert: BcpAlert) -> str:
+        return alert.kind_label
 
     @admin.action(description="選択した警報を解消済みにする")
     def resolve(self, request: HttpRequest, queryset: QuerySet[BcpAlert]) -> None:

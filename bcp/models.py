@@ -190,6 +190,17 @@ class AlertSeverity(models.TextChoices):
     CRITICAL = "critical", "重大"
 
 
+# What each alert kind is, in the words of the dashboard (the kinds are raised by bcp.backup, bcp.drills and
+# bcp.standby.lag); an unknown kind is shown as it is.
+ALERT_KIND_LABELS = {
+    "backup_failed": "バックアップ失敗",
+    "upload_failed": "サイトへの転送失敗",
+    "drill_failed": "復元訓練の不合格",
+    "standby_lag": "待機系の遅延",
+    "standby_schema_missing": "待機系に未複製のスキーマ",
+}
+
+
 class BcpAlert(models.Model):
     """Something IT staff must look at: an unreachable site, a failed backup or drill, a lagging standby."""
 
@@ -208,7 +219,11 @@ class BcpAlert(models.Model):
         ordering = ["-raised_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_severity_display()}: {self.kind}"
+        return f"{self.get_severity_display()}: {self.kind_label}"
+
+    @property
+    def kind_label(self) -> str:
+        return ALERT_KIND_LABELS.get(self.kind, self.kind)
 
 
 class Standby(models.Model):

@@ -340,6 +340,14 @@ def test_only_council_it_staff_may_start_jobs(
     assert audit_since("public", position) == []
 
 
+def test_alert_kinds_are_told_in_japanese(world: dict[str, Any], client_for: Any) -> None:
+    BcpAlert.objects.create(kind="backup_failed", severity="critical", schema_name="nakatosa", message="x")
+    page = client_for("it_admin", "council").get("/bcp/").content.decode()
+    alerts = page.split('id="alerts-heading"')[1].split("</section>")[0]
+    assert "<td>バックアップ失敗</td>" in alerts
+    assert "<td>backup_failed</td>" not in alerts
+
+
 def test_the_dashboard_tells_dates_in_wareki(world: dict[str, Any], client_for: Any) -> None:
     page = client_for("it_admin", "council").get("/bcp/").content.decode()
     today = timezone.localdate()
