@@ -6,6 +6,7 @@ from django.apps import AppConfig
 # Modules of this app that name audit actions: each defines AUDIT_LABELS = {"bcp.x": "BCP: …"}.
 LABELLED_MODULES = (
     "bcp.backup",
+    "bcp.sites",
     "bcp.restore",
     "bcp.drills",
     "bcp.standby",

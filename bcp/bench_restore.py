@@ -35,6 +35,7 @@ from django_tenants.utils import schema_context
 from bcp import archive, restore
 from bcp import backup as backup_service
 from bcp.models import Backup, BackupCopy, BackupSite, BackupStatus, DrillStatus, RestoreDrill
+from bcp.sites import set_up_site
 from common.bench import BenchOptions, comparison, scenario
 from resident_records.bulk import load_households
 from resident_records.demo import generate
@@ -74,6 +75,7 @@ def restore_scenario(options: BenchOptions) -> dict[str, Any]:
                 encryption_key_ref=BENCH_KEY_REF,
             )
             (workdir / "site").mkdir()
+            set_up_site(actor=None, site=site)
             # The nightly job's own service makes the backup the drills restore.
             backup = backup_service.backup_schema(
                 schema_name=town.schema_name, scheduled_for=timezone.localdate(), sites=[site]

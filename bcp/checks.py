@@ -9,7 +9,7 @@ from django.core.checks import CheckMessage, Error, Tags, register
 
 from bcp.errors import BackupError
 from bcp.keys import configured_key_refs, identity_for
-from config.settings.keys import DEV_BACKUP_KEY
+from common.keys import DEV_BACKUP_KEY
 
 
 @register(Tags.security, deploy=True)
@@ -31,7 +31,7 @@ def backup_keys_configured(app_configs: Any, **kwargs: Any) -> list[CheckMessage
         except BackupError:
             problems.append(Error(f"KYODO_BACKUP_KEYS[{ref!r}] is not an age secret key", id="kyodo.E102"))
             continue
-        # The repository publishes the demo's key (config/settings/keys.py): backups made with it are readable
+        # The repository publishes the demo's key (common/keys.py): backups made with it are readable
         # by anyone. Compared as identities, so a change of letter case does not slip through.
         if str(identity) == str(pyrage.x25519.Identity.from_str(DEV_BACKUP_KEY)):
             problems.append(

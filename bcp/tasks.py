@@ -58,9 +58,11 @@ def backup_schema_task(self: Any, schema_name: str, night: str, site_ids: list[i
 
 @shared_task(name="bcp.tasks.retry_due_uploads")
 def retry_due_uploads() -> list[dict[str, Any]]:
-    """Every failed copy whose backoff has elapsed is uploaded again."""
+    """Backups whose worker stopped beating are failed and queued again (tonight's), then every failed copy whose
+    backoff has elapsed is uploaded again."""
     from bcp import backup
 
     with schema_context(get_public_schema_name()):
+        backup.recover_stalled_backups()
         copies = backup.retry_due_uploads()
         return [{"copy_id": copy.pk, "status": copy.status, "attempts": copy.attempts} for copy in copies]

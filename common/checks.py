@@ -1,7 +1,7 @@
 """Deployment checks (``manage.py check --deploy``): a configuration that is unsafe for real data fails.
 
 Django's own deploy checks only warn about DEBUG and a weak SECRET_KEY; here they are errors, together with
-the keys this repository publishes (config/settings/keys.py). See docs/security.md "Deployment checks".
+the keys this repository publishes (common/keys.py). See docs/security.md "Deployment checks".
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
-from config.settings.keys import DEV_MYNUMBER_KEY, PUBLISHED_SECRET_KEYS
+from common.keys import DEV_MYNUMBER_KEY, PUBLISHED_SECRET_KEYS
 
 # Django's own floor for a strong SECRET_KEY (django.core.checks.security.base, W009).
 SECRET_KEY_MIN_LENGTH = 50

@@ -13,11 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from rest_framework.response import Response
 
 from common import context
 from common.errors import InvalidRequestHeader
+from common.health import database_state, service_unavailable_for
 from common.text import unprintable_reason
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -177,3 +179,46 @@ class ApiErrorFormatMiddleware:
             if response.has_header(header):
                 replaced[header] = response[header]
         return replaced
+
+
+class ReadinessMiddleware:
+    """``/readyz`` for a load balancer: 200 when this web process can reach the database, 503 when it cannot.
+
+    Answered here, before the tenant middleware (which needs the database to find the town of the Host header), for
+    any host. Redis is not part of readiness: without it requests still work (common.health)."""
+
+    PATH = "/readyz"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path != self.PATH:
+            return self.get_response(request)
+        database = database_state()
+        ready = database == "ok"
+        response = JsonResponse(
+            {"status": "ready" if ready else "unavailable", "database": database}, status=200 if ready else 503
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class DependencyOutageMiddleware:
+    """A view that needs Redis or the broker while it is away answers 503 — JSON in the API's error format under
+    /api/, a Japanese page elsewhere — instead of a 500 with a traceback (common.health)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        unavailable = service_unavailable_for(exception)
+        if unavailable is None:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(unavailable.as_dict(), status=503, json_dumps_params={"ensure_ascii": False})
+        page = render_to_string("service_unavailable.html", {"message": unavailable.message}, request=request)
+        return HttpResponse(page, status=503)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from common.csv_export import SafeCSVWriter
 from common.errors import ApplicationError
+from common.health import DEPENDENCY_ERRORS, note_degraded, service_unavailable_for
 
 _DRF_MESSAGES: dict[type[Exception], tuple[str, str]] = {
     exceptions.NotAuthenticated: ("not_authenticated", "認証が必要です。"),
@@ -38,6 +39,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # module again while it is still half-initialised.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    unavailable = service_unavailable_for(exc)
+    if unavailable is not None:
+        # Redis or the broker is away: a 503 in the error format, never a 500 with a traceback (common.health).
+        exc = unavailable
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, Http404):
@@ -88,7 +93,18 @@ class Pagination(pagination.PageNumberPagination):
 
 
 class _TenantKeyMixin:
-    """Throttle buckets per town: the same person in two towns has two separate budgets."""
+    """Throttle buckets per town: the same person in two towns has two separate budgets.
+
+    The counters live in the cache (Redis). Without it, throttling fails open: the request is served, and the
+    outage is logged and counted (common.health) — refusing every API call would turn a cache outage into a
+    platform outage."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return bool(super().allow_request(request, view))  # type: ignore[misc]
+        except DEPENDENCY_ERRORS as exc:
+            note_degraded("cache.throttle_skipped", exc)
+            return True
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         key = super().get_cache_key(request, view)  # type: ignore[misc]

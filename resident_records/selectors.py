@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from common import audit
@@ -343,10 +344,14 @@ class ResidentView:
     masked_my_number: str
 
 
+@transaction.atomic
 def view_resident(
     *, actor: Person | None, resident: Resident, purpose: str, as_of: date | None = None, with_household: bool = True
 ) -> ResidentView:
-    """A resident's entry; with the household table, each other member shown is a read of their data too."""
+    """A resident's entry; with the household table, each other member shown is a read of their data too.
+
+    One transaction: the read and its audit rows commit together, so a worker killed half-way leaves none of them,
+    never some of the rows of a page nobody received (docs/domain/bcp-reliability.md §5)."""
     entry: Resident | ResidentRecord | None = resident_as_of(resident, as_of) if as_of else resident
     when = {"as_of": as_of.isoformat()} if as_of else {}
     household = None

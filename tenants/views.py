@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django_otp.models import Device
 
 from common.dates import local_today
 from common.errors import ApplicationError
+from common.health import health_report
 from common.tenancy import current_schema
 from tenants import mfa, services
 from tenants.access import active_roles, towns_of
@@ -271,9 +271,11 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @always_open
 def healthz_view(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "schema": current_schema()})
+    """Liveness, and the state of the database, the cache and the broker (common.health). Always 200 while this
+    process answers; a load balancer asks /readyz (common.middleware.ReadinessMiddleware) instead."""
+    response = JsonResponse({**health_report(), "schema": current_schema()})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_not_required

@@ -100,6 +100,7 @@ AUTH_USER_MODEL = "tenants.Person"
 MIDDLEWARE = [
     # First, so that its figures cover every other middleware (a no-op unless KYODO_BENCH_HEADERS is set).
     "common.instrumentation.BenchHeadersMiddleware",
+    "common.middleware.ReadinessMiddleware",
     "common.middleware.RequestContextMiddleware",
     # Errors under /api/ in the API's JSON format, also those raised outside DRF (unknown path, CSRF, 500).
     "common.middleware.ApiErrorFormatMiddleware",
@@ -119,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.MunicipalityAccessMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its process_exception sees a view's exception first (common.health).
+    "common.middleware.DependencyOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -165,6 +168,11 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": env("KYODO_CACHE_PREFIX", "kyodo"),
+        # A Redis that is away must fail fast, so throttling fails open instead of holding the request.
+        "OPTIONS": {
+            "socket_connect_timeout": env_int("KYODO_CACHE_TIMEOUT_SECONDS", 2),
+            "socket_timeout": env_int("KYODO_CACHE_TIMEOUT_SECONDS", 2),
+        },
     }
 }
 
@@ -243,6 +251,10 @@ KYODO_BACKUP_STAGING_DIR = env("KYODO_BACKUP_STAGING_DIR", str(BASE_DIR / ".kyod
 KYODO_BACKUP_RETRY_BASE_SECONDS = env_int("KYODO_BACKUP_RETRY_BASE_SECONDS", 300)
 KYODO_BACKUP_RETRY_MAX_SECONDS = env_int("KYODO_BACKUP_RETRY_MAX_SECONDS", 6 * 3600)
 KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS = env_int("KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS", 3)
+# A worker on a backup writes a heartbeat every N seconds; a backup in progress whose heartbeat is older than the
+# timeout belongs to a dead worker and is failed, alerted and retried (docs/domain/bcp-reliability.md §2).
+KYODO_BACKUP_HEARTBEAT_SECONDS = env_int("KYODO_BACKUP_HEARTBEAT_SECONDS", 30)
+KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS = env_int("KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS", 300)
 # zstd level of the artifacts: 3 keeps the backup near pg_dump's own speed (issue 5 §10, ratio ≥ 0.8).
 KYODO_BACKUP_ZSTD_LEVEL = env_int("KYODO_BACKUP_ZSTD_LEVEL", 3)
 # Parallel pg_restore jobs of a restore drill into its scratch database.
@@ -347,8 +359,15 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env("KYODO_CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env("KYODO_CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged only after it ran, and given back to the queue when its worker process is killed: with a
+# persistent broker (Redis with appendonly, deploy/README.md) a queued or running task survives a broker or worker
+# restart (docs/domain/bcp-reliability.md §2). Every task is safe to run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis broker: an unacknowledged task (its worker vanished) is delivered again after this many seconds. A task
+# still running then may run twice; the backups' advisory lock makes the second run wait, not duplicate.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("KYODO_CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env("KYODO_CELERY_QUEUE", "kyodo")

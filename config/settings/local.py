@@ -2,9 +2,10 @@
 
 import json
 
+from common.keys import DEV_BACKUP_KEY, DEV_MYNUMBER_KEY, installation_secret_key
+
 from .base import *
 from .base import env, env_json
-from .keys import DEV_BACKUP_KEY, DEV_MYNUMBER_KEY, installation_secret_key
 
 DEBUG = True
 # Never a key published in the repository: the demo runs on a real database whose sessions and tickets it signs.

@@ -3,9 +3,10 @@
 import json
 import os
 
+from common.keys import DEV_BACKUP_KEY, DEV_MYNUMBER_KEY, TEST_SECRET_KEY
+
 from .base import *
 from .base import CACHES, DATABASES, env, env_json
-from .keys import DEV_BACKUP_KEY, DEV_MYNUMBER_KEY, TEST_SECRET_KEY
 
 SECRET_KEY = env("SECRET_KEY", TEST_SECRET_KEY)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -24,7 +25,7 @@ DATABASES["default"]["TEST"] = {"NAME": env("KYODO_TEST_DB_NAME", f"test_kyodo_{
 # A fixed development key (url-safe base64 of 32 bytes); production.py requires a real one.
 KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", DEV_MYNUMBER_KEY)
 
-# The published BCP backup key (config/settings/keys.py); production.py leaves KYODO_BACKUP_KEYS to the environment.
+# The published BCP backup key (common/keys.py); production.py leaves KYODO_BACKUP_KEYS to the environment.
 KYODO_BACKUP_KEYS = env_json("KYODO_BACKUP_KEYS", json.dumps({"dev": DEV_BACKUP_KEY}))
 # Credentials of the local S3 server the BCP tests start (moto): not a real account.
 KYODO_BACKUP_CREDENTIALS = env_json(

@@ -16,7 +16,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from config.settings.keys import (
+from common.keys import (
     DEV_BACKUP_KEY,
     DEV_MYNUMBER_KEY,
     PUBLISHED_SECRET_KEYS,

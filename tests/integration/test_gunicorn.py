@@ -169,9 +169,18 @@ def test_healthz_answers_in_the_schema_of_the_host(gunicorn: Server) -> None:
         response = gunicorn.browser(f"{schema}.localhost").get("/healthz")
         assert response.status == 200, gunicorn.log()[-2000:]
         assert response.headers["Content-Type"] == "application/json"
-        assert response.json() == {"status": "ok", "schema": schema}
+        body = response.json()
+        assert body["schema"] == schema
+        # The state of what the process depends on (issue 19 §3): all up here.
+        assert (body["status"], body["database"], body["cache"], body["broker"]) == ("ok", "ok", "ok", "ok")
         # RequestContextMiddleware tags every response; gunicorn's access log prints the same id.
         assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def test_readyz_answers_for_a_load_balancer(gunicorn: Server) -> None:
+    response = gunicorn.browser("nakatosa.localhost").get("/readyz")
+    assert response.status == 200
+    assert response.json() == {"status": "ready", "database": "ok"}
 
 
 def test_login_page_of_shimanto(gunicorn: Server) -> None:

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from common import audit
 from common.models import AuditEvent
 from resident_records import certificates, services, support
 from resident_records.models import CertificateIssuance, ChangeEvent, Household, Resident, SupportScope
@@ -161,6 +162,35 @@ def test_resident_page_asks_for_a_purpose_first(client_for: Any, registered: dic
     # The resident, and the other two members shown in the household table.
     assert {row.object_repr for row in rows} == {f"住民 {r.atena_number}" for r in registered["residents"]}
     assert all(row.purpose == "国保の資格確認" and row.personal_data for row in rows) and len(rows) == 3
+
+
+class WorkerKilled(BaseException):
+    """Stands for a gunicorn worker killed mid-request: no `except Exception` gets to tidy up."""
+
+
+def test_a_resident_page_cut_off_half_way_leaves_none_of_its_audit_rows(
+    client_for: Any, registered: dict[str, Any], monkeypatch: Any
+) -> None:
+    """issue 19 §5: the read and its audit rows commit together; before, 2 of the page's 3 rows stayed."""
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    record = audit.record
+    calls: list[str] = []
+
+    def killed_at_the_third_row(**kwargs: Any) -> Any:
+        calls.append(kwargs["action"])
+        if len(calls) == 3:
+            raise WorkerKilled
+        return record(**kwargs)
+
+    monkeypatch.setattr(audit, "record", killed_at_the_third_row)
+    with pytest.raises(WorkerKilled):
+        client.get(f"{BASE}residents/{registered['head'].pk}/")
+    assert calls == ["resident.view", "resident.view", "resident.view"]
+    assert _audit_rows("resident.view") == []
+
+    monkeypatch.setattr(audit, "record", record)
+    assert client.get(f"{BASE}residents/{registered['head'].pk}/").status_code == 200
+    assert len(_audit_rows("resident.view")) == 3
 
 
 def test_resident_page_shows_members_history_and_a_masked_number(client_for: Any, registered: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Secrets that this repository publishes (tests and the demo only), and this installation's own SECRET_KEY.
 
-Everything here is plain Python with no Django import: ``scripts/kyodo_up.py`` uses it before Django starts,
-and ``common/checks.py`` refuses each published value in ``manage.py check --deploy`` (docs/security.md).
+Everything here is plain Python with no Django import: the settings and ``scripts/kyodo_up.py`` use it before
+Django starts, and ``common/checks.py`` refuses each published value in ``manage.py check --deploy``
+(docs/security.md).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DEV_BACKUP_KEY = "AGE-SECRET-KEY-17W0LY88WDG3US3RC54DZC2QNQUE4KM8Y7UVH2SCST2GF8V
 
 # Where `./kyodo up` and config.settings.local keep this installation's SECRET_KEY (KYODO_SECRET_KEY_FILE
 # overrides it). .kyodo/ is the state directory of the checkout, never committed.
-DEFAULT_SECRET_KEY_FILE = Path(__file__).resolve().parent.parent.parent / ".kyodo" / "secret_key"
+DEFAULT_SECRET_KEY_FILE = Path(__file__).resolve().parent.parent / ".kyodo" / "secret_key"
 
 
 def secret_key_file() -> Path:
