@@ -32,7 +32,7 @@ def _steps(model_name: str, table: str) -> list[migrations.operations.base.Opera
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("koseki", "0003_fuhyo_struck_lines"),
+        ("koseki", "0004_fuhyo_line_resident_link"),
     ]
 
     operations = [step for model_name, table in TABLES.items() for step in _steps(model_name, table)]

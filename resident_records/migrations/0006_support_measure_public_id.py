@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("resident_records", "0004_support_and_certificates"),
+        ("resident_records", "0005_certificate_requester_kind"),
     ]
 
     operations = [
