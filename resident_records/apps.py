@@ -7,8 +7,8 @@ class ResidentRecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from common import audit_labels
-        from resident_records import certificates, support
+        from common import audit_labels, jobs
+        from resident_records import certificates, imports, support
         from resident_records.models import EventKind
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
@@ -28,3 +28,4 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.import_rejected": "住民記録: CSV取込の却下",
             }
         )
+        jobs.register(imports.IMPORT_JOB, imports.run_import)
