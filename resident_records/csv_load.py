@@ -973,47 +973,31 @@ def load_csv(
     if not purpose:
         raise ValidationFailed("一括登録の目的を入力してください。", code="purpose_required")
     today = local_today()
-    import sys as _s
-    import time as _t
-
-    _t0 = _t.perf_counter()
-
-    def _ph(name: str) -> None:
-        print(f"PHASE {name} {_t.perf_counter() - _t0:.2f}", file=_s.stderr, flush=True)
-
     outcome = LoadOutcome()
     errors = outcome.errors
     with transaction.atomic():
         staged, total = _stage(stream, errors, progress)
         if staged:
             progress(0, total, "検査")
-            _ph("stage")
             _classify(staged, today)
-            _ph("classify")
             _my_numbers()
-            _ph("mynumbers")
             _other_rows(staged, errors, today, progress)
-            _ph("other")
             _search_keys()
-            _ph("keys")
             with connection.cursor() as cursor:
                 cursor.execute("SELECT count(*) FILTER (WHERE ok) FROM kyodo_import_rows")
                 (ok_rows,) = cursor.fetchone()
             if not ok_rows and not errors:
                 errors.append(RowError(2, "", "住民の行がありません。"))
             _household_errors(errors)
-            _ph("household")
             outcome.households, outcome.residents = _counts()
             if not errors:
                 _duplicate_errors(errors)
-                _ph("dups")
         errors.sort(key=lambda e: e.row)
         if errors or dry_run:
             transaction.set_rollback(True)  # also drops the temporary tables
             return outcome
         progress(0, total, "登録")
         outcome.result = _load(actor=actor, purpose=purpose, batch_size=batch_size)
-        _ph("load")
         if outcome.result.residents >= bulk.ANALYZE_AFTER:
             # Fresh statistics, so that the very next search plans with the indexes rather than guessing from
             # the table as it was before the load.
@@ -1022,7 +1006,6 @@ def load_csv(
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {', '.join(TEMPORARY_TABLES)}")  # the transaction may go on (tests, callers)
-        _ph("analyze+drop")
         progress(total, total, "登録")
     return outcome
 
