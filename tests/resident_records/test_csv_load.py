@@ -269,3 +269,21 @@ def test_an_import_larger_than_the_register_rebuilds_its_indexes_and_keys_exactl
         assert report.errors == [] and report.result is not None
         assert structures() == before
         assert Resident.objects.count() == existing + 4
+
+
+@pytest.mark.usefixtures("db")
+def test_the_import_reports_its_progress_through_reading_checking_and_loading(clerk: Person) -> None:
+    calls: list[tuple[int, int, str]] = []
+    with schema_context("nakatosa"):
+        report = csv_io.import_csv(
+            actor=clerk,
+            data=to_csv([*valid_rows(), row(世帯番号="K", 氏フリガナ="けんしょう")]),
+            purpose=PURPOSE,
+            progress=lambda done, total, phase: calls.append((done, total, phase)),
+        )
+    assert report.errors == []
+    phases = [phase for _, _, phase in calls]
+    assert phases[0] == "読み込み" and phases[-1] == "登録"
+    assert {"検査", "検査(変換が必要な行)"} <= set(phases)
+    assert calls[-1][0] == calls[-1][1] > 0
+    assert all(0 <= done <= total for done, total, _ in calls if total)
