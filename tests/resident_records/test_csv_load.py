@@ -20,7 +20,7 @@ from django_tenants.utils import schema_context
 from common.csv_import import RowError
 from common.errors import ApplicationError
 from common.text import normalize_search_text, to_katakana
-from resident_records import csv_io, csv_load, mynumber, numbering, services
+from resident_records import csv_io, csv_load, csv_write, mynumber, numbering, services
 from resident_records.models import Resident
 from tenants.models import Person
 from tests.resident_records.factories import person
@@ -255,15 +255,15 @@ def test_an_import_larger_than_the_register_rebuilds_its_indexes_and_keys_exactl
             return indexes, {r[0] for r in cursor.fetchall()}
 
     with schema_context("nakatosa"):
-        monkeypatch.setattr(csv_load, "REBUILD_MIN_ROWS", 2)
+        monkeypatch.setattr(csv_write, "REBUILD_MIN_ROWS", 2)
         first = [row(世帯番号=f"F{i}", 氏="先行") for i in range(3)]
         assert csv_io.import_csv(actor=clerk, data=to_csv(first), purpose=PURPOSE).errors == []
         existing = Resident.objects.count()
-        assert csv_load._rebuilds(existing)
-        assert not csv_load._rebuilds(existing - 1)  # smaller than the register: indexes kept up row by row
-        monkeypatch.setattr(csv_load, "REBUILD_MIN_ROWS", existing + 10)
-        assert not csv_load._rebuilds(existing + 5)  # below the minimum, never
-        monkeypatch.setattr(csv_load, "_rebuilds", lambda rows: True)
+        assert csv_write._rebuilds(existing)
+        assert not csv_write._rebuilds(existing - 1)  # smaller than the register: indexes kept up row by row
+        monkeypatch.setattr(csv_write, "REBUILD_MIN_ROWS", existing + 10)
+        assert not csv_write._rebuilds(existing + 5)  # below the minimum, never
+        monkeypatch.setattr(csv_write, "_rebuilds", lambda rows: True)
         before = structures()
         report = csv_io.import_csv(actor=clerk, data=to_csv(valid_rows()), purpose=PURPOSE)
         assert report.errors == [] and report.result is not None
