@@ -287,3 +287,37 @@ def test_the_import_reports_its_progress_through_reading_checking_and_loading(cl
     assert {"検査", "検査(変換が必要な行)"} <= set(phases)
     assert calls[-1][0] == calls[-1][1] > 0
     assert all(0 <= done <= total for done, total, _ in calls if total)
+
+
+@pytest.mark.usefixtures("db")
+def test_files_postgresqls_reader_refuses_are_read_row_by_row_with_the_same_result(
+    clerk: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[bool] = []
+    real = csv_load._copy_file
+
+    def spy(*args: Any) -> bool:
+        used.append(real(*args))
+        return used[-1]
+
+    monkeypatch.setattr(csv_load, "_copy_file", spy)
+    plain = to_csv(valid_rows())
+    header, body = plain.split(b"\r\n", 1)
+    marked = [{**r, "方書": "\\."} if r["世帯番号"] == "A1" else r for r in valid_rows()]
+    variants = {
+        "plain": plain,
+        "blank line inside": header + b"\r\n\r\n" + body + b"\r\n\r\n",
+        "end-of-data marker in a cell": to_csv(
+            [{**r, "方書": "\\."} if r["世帯番号"] == "A1" else r for r in valid_rows()]
+        ),
+        "a row of empty cells": plain + b"," * (len(HEADER) - 1) + b"\r\n",
+    }
+    outcomes = {}
+    with schema_context("nakatosa"):
+        for name, data in variants.items():
+            with transaction.atomic():
+                report = csv_io.import_csv(actor=clerk, data=data, purpose=PURPOSE, dry_run=True)
+                transaction.set_rollback(True)
+            outcomes[name] = (report.households, report.residents, report.errors)
+    assert used == [True, False, False, True]  # PostgreSQL's reader, unless the file holds what it reads otherwise
+    assert all(outcome == (2, 4, []) for outcome in outcomes.values()), outcomes
