@@ -276,9 +276,9 @@ def _classify(staged: dict[str, str], today: date) -> None:
     birth, became, address_set = cell("birth_date"), cell("became_resident_on"), cell("address_set_on")
     period = cell("residence_period_end")
     conditions = [
-        # Canonical spacing: no separator but single ASCII spaces, none at either end of a cell.
-        f"concat_ws(E'\\x01', {', '.join(every)}) COLLATE \"C\" !~ %(ws)s",
-        f"concat_ws(E'\\x01', {', '.join(every)}) COLLATE \"C\" !~ '(^|\\x01) | (\\x01|$)|  '",
+        # Canonical spacing, one regular expression over all cells: no separator but single ASCII spaces, none
+        # at either end of a cell.
+        f"concat_ws(E'\\x01', {', '.join(every)}) COLLATE \"C\" !~ %(spacing)s",
         *(f"length({cell(name)}) <= {limit}" for name, limit in limits.items()),
         *(f"{cell(name)} <> ''" for name in ("household_key", "relationship", "family_name", "address")),
         f"{cell('status')} IN ('', '{ResidentStatus.RESIDENT.value}', '{ResidentStatus.RESIDENT.label}')",
@@ -343,7 +343,7 @@ def _classify(staged: dict[str, str], today: date) -> None:
                 OFFSET 0  -- keeps the subquery apart, so that the predicate is computed once per row
             ) classified
             """,
-            {"ws": f"[{_python_whitespace()}]", "today": today.isoformat()},
+            {"spacing": f"[{_python_whitespace()}]|(^|\x01) | (\x01|$)|  ", "today": today.isoformat()},
         )
         cursor.execute("CREATE UNIQUE INDEX ON kyodo_import_rows (row_no)")
         # Temporary tables get no statistics of their own; the joins need the row count and the keys'.
