@@ -1,10 +1,12 @@
 """Bulk import and export of residents as CSV, in the layout of docs/resident_csv_layout.md.
 
 The layout follows the 中間標準レイアウト (住民基本台帳) that municipal systems exchange at a system migration:
-one row per resident, the household given by a source 世帯番号 shared by its members. Import reads the whole
-file, checks every row and collects every error (row, column, Japanese message); only a file without any
-error is handed to ``bulk.load_households`` (one transaction, all or nothing). Export streams the current
-residents, or the register as it stood on a past day. 個人番号 is accepted on import and never exported
+one row per resident, the household given by a source 世帯番号 shared by its members. This module holds the
+layout (columns, codes) and the per-row reader with every row rule and message (``_read_row``). Import checks
+every row and collects every error (row, column, Japanese message); only a file without any error is registered
+(one transaction, all or nothing) — set-based, in resident_records.csv_load and csv_write, run as a background
+job by resident_records.imports. Export streams the current residents, or the register as it stood on a past
+day. 個人番号 is accepted on import and never exported
 (番号法 第19条: providing it is limited to the uses the law lists; a migration file is not one of them).
 """
 
@@ -84,7 +86,6 @@ _RESIDENT_TYPE_IN = {
     "外国人住民": ResidentType.FOREIGN,
 }
 _RESIDENT_TYPE_OUT: dict[str, str] = {str(v): k for k, v in RESIDENT_TYPE_CODES.items()}
-_KATAKANA_RE = re.compile(r"[\u30a0-\u30ff ]*")
 _POSTAL_RE = re.compile(r"\d{3}-?\d{4}")
 
 
