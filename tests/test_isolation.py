@@ -432,9 +432,10 @@ def test_cache_keys_carry_the_schema(towns: dict[str, Municipality]) -> None:
 COUNCIL_CHANGELISTS = [
     "/admin/tenants/municipality/",
     "/admin/tenants/person/",
-    "/admin/tenants/membership/",
     "/admin/tenants/apitoken/",
 ]
+# A town's IT staff manage their own town's memberships (issue 10 §15); the council sees every town's.
+MEMBERSHIPS = "/admin/tenants/membership/"
 
 
 def test_town_it_admin_sees_only_its_own_audit_trail(new_person: Any, foreign: ForeignObjects) -> None:
@@ -455,12 +456,16 @@ def test_town_it_admin_sees_only_its_own_audit_trail(new_person: Any, foreign: F
     for url in COUNCIL_CHANGELISTS:
         assert client.get(url).status_code == 403, url
     index = client.get("/admin/").content.decode()
-    assert "/admin/tenants/" not in index, "council-level models are not even listed on a town host"
+    for url in COUNCIL_CHANGELISTS:
+        assert url not in index, "council-level models are not even listed on a town host"
+    memberships = client.get(MEMBERSHIPS)
+    assert memberships.status_code == 200
+    assert {m.municipality.schema_name for m in memberships.context["cl"].result_list} == {"nakatosa"}
 
 
 def test_council_it_admin_administers_council_models(client_for: Any) -> None:
     client = client_for("it_admin", "council")
-    for url in COUNCIL_CHANGELISTS:
+    for url in [*COUNCIL_CHANGELISTS, MEMBERSHIPS]:
         response = client.get(url)
         assert response.status_code == 200, url
     people = client.get("/admin/tenants/person/").context["cl"].result_count
