@@ -21,8 +21,11 @@ class KosekiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from common import audit_labels
+        from common import audit_labels, town_settings
+        from koseki import certificates
         from koseki.models import NotificationKind
+
+        town_settings.register(*certificates.SETTINGS)
 
         audit_labels.register({f"koseki.{kind.value}": f"戸籍: {kind.label}" for kind in NotificationKind})
         for name in LABELLED_MODULES:

@@ -7,9 +7,11 @@ class ResidentRecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from common import audit_labels
+        from common import audit_labels, town_settings
         from resident_records import certificates, support
         from resident_records.models import EventKind
+
+        town_settings.register(*certificates.SETTINGS)
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
         audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS})
