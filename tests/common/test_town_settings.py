@@ -68,8 +68,12 @@ def test_a_value_is_never_overwritten_nor_backdated(in_nakatosa: None, it_admin:
 def test_settings_are_per_town(db: Any, it_admin: Person) -> None:
     with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=TOKYO), tick=False):
         with schema_context("nakatosa"):
-            town_settings.record_setting(actor=it_admin, key=town_settings.PUBLIC_URL,
-                                         value="https://kyodo.town.nakatosa.lg.jp/", effective_from=date(2026, 11, 27))  # fmt: skip
+            town_settings.record_setting(
+                actor=it_admin,
+                key=town_settings.PUBLIC_URL,
+                value="https://kyodo.town.nakatosa.lg.jp/",
+                effective_from=date(2026, 11, 27),
+            )
             assert verification_url() == "https://kyodo.town.nakatosa.lg.jp/verify/"
         with schema_context("shimanto"):
             assert town_settings.setting_in_force(town_settings.PUBLIC_URL) == ""
