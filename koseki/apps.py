@@ -12,6 +12,7 @@ LABELLED_MODULES = (
     "koseki.importer",
     "koseki.api",
     "koseki.views",
+    "koseki.selectors",
 )
 
 
@@ -22,10 +23,10 @@ class KosekiConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels, town_settings
-        from koseki import certificates
+        from koseki import certificates, deadlines
         from koseki.models import NotificationKind
 
-        town_settings.register(*certificates.SETTINGS)
+        town_settings.register(*certificates.SETTINGS, *deadlines.SETTINGS)
 
         audit_labels.register({f"koseki.{kind.value}": f"戸籍: {kind.label}" for kind in NotificationKind})
         for name in LABELLED_MODULES:

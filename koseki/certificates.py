@@ -66,7 +66,7 @@ AUDIT_LABELS = {
 FEE_KOSEKI = 450
 FEE_CLOSED = 750
 FEE_FUHYO = 300
-FEE_SETTINGS = {
+FEE_SETTINGS: dict[str, str] = {
     CertificateKind.FULL: "koseki.fee_koseki",
     CertificateKind.INDIVIDUAL: "koseki.fee_koseki",
     CertificateKind.CLOSED_FULL: "koseki.fee_closed",

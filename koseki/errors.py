@@ -81,6 +81,29 @@ class BirthFatherNotSpouse(KosekiRuleError):
     )
 
 
+class BirthFatherPresumed(BirthParentsUnknown):
+    code = "birth_father_presumed"
+    message = (
+        "子は母の夫(婚姻の解消後300日以内の出生では前夫)の子と推定されます(民法第772条)。父として指定してください。"
+    )
+
+
+class BirthFatherNotPresumed(BirthFatherNotSpouse):
+    code = "birth_father_not_presumed"
+    message = (
+        "届書の父は、民法第772条により推定される父ではありません。婚姻の解消から300日を過ぎて生まれた子、"
+        "または婚姻前に生まれた子の父の記載は認知届によります(民法第779条)。"
+    )
+
+
+class ConceptionCertificateNotApplicable(KosekiRuleError):
+    code = "conception_certificate_not_applicable"
+    message = (
+        "懐胎時期に関する証明書は、婚姻の解消後300日以内に生まれた子について、婚姻の解消後の懐胎を示す場合に限り"
+        "用いることができます(民法第772条第2項)。"
+    )
+
+
 class FuriganaRequired(KosekiRuleError):
     code = "furigana_required"
     message = "令和7年5月26日以降の出生届には、氏名の振り仮名の記載が必要です(戸籍法第13条第2項、令和5年法律第48号)。"

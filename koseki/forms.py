@@ -162,9 +162,15 @@ class BirthForm(NotificationForm):
     birth_place = text_field("出生地", max_length=200, help_text="例: 高知県高岡郡中土佐町")
     father = choice_field("父", [], required=False)
     mother = choice_field("母", [], required=False)
+    conception_certificate = forms.BooleanField(
+        label="懐胎時期に関する証明書(婚姻の解消後の懐胎)が添付されている",
+        required=False,
+        help_text="婚姻の解消後300日以内の出生で、医師の証明書により婚姻の解消後の懐胎と認められる場合(民法 第772条)",
+    )
 
     field_order = ["given_name", "given_name_kana", "family_name_kana", "sex", "birth_date", "birth_place",
-                   "father", "mother", "notified_on", "notifier_name", "notifier_capacity"]  # fmt: skip
+                   "father", "mother", "conception_certificate", "notified_on", "notifier_name",
+                   "notifier_capacity"]  # fmt: skip
 
     def __init__(self, *args: Any, parents: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -295,8 +301,11 @@ class DeathForm(NotificationForm):
 
     died_on = date_field("死亡日")
     death_place = text_field("死亡地", max_length=200, help_text="例: 高知県高知市")
+    learned_on = date_field(
+        "死亡の事実を知った日", required=False, help_text="死亡日と異なる場合に入力(届出期間7日の起算日、戸籍法 第86条)"
+    )
 
-    field_order = ["died_on", "death_place", "notified_on", "notifier_name", "notifier_capacity"]
+    field_order = ["died_on", "death_place", "learned_on", "notified_on", "notifier_name", "notifier_capacity"]
 
 
 class SplitForm(NotificationForm):
@@ -401,6 +410,19 @@ class CorrectionForm(forms.Form):
                 "訂正後の記録事項を1項目以上入力してください(消除のみの場合は「消除のみ」を選んでください)。",
             )
         data["pairs"] = pairs if data.get("mode") == "replace" else None
+        return data
+
+
+class LateNoticeForm(forms.Form):
+    """The 受理日 range of the 失期通知 (戸籍法施行規則 第65条)."""
+
+    since = date_field("受理日(から)")
+    until = date_field("受理日(まで)")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("受理日の範囲が正しくありません(「から」が「まで」より後になっています)。")
         return data
 
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q
 
+from common import audit
 from common.text import normalize_search_text, to_katakana
 from koseki.errors import KosekiNotFound
-from koseki.models import Entry, FuriganaRecord, Koseki, KosekiStatus, Member
+from koseki.models import Entry, FuriganaRecord, Koseki, KosekiStatus, Member, Notification
+
+AUDIT_LABELS = {"koseki.late_notice_list": "戸籍: 失期通知の一覧の表示"}
 
 
 @dataclass
@@ -129,3 +133,21 @@ def current_member(person_key: UUID) -> Member | None:
         .filter(person_key=person_key, is_removed=False, koseki__status=KosekiStatus.CURRENT)
         .first()
     )
+
+
+def late_notifications(*, actor: Any, since: date, until: date, purpose: str) -> list[Notification]:
+    """The 届出 accepted after their period (期間経過) between two 受理日, for the 失期通知 to the 簡易裁判所
+    (戸籍法 第137条, 戸籍法施行規則 第65条; docs/domain/koseki.md). The list names the notifiers: audited."""
+    rows = list(
+        Notification.objects.filter(is_late=True, accepted_on__gte=since, accepted_on__lte=until).order_by(
+            "accepted_on", "number"
+        )
+    )
+    audit.record(
+        actor=actor,
+        action="koseki.late_notice_list",
+        purpose=purpose,
+        personal_data=True,
+        details={"since": str(since), "until": str(until), "count": len(rows)},
+    )
+    return rows

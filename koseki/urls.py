@@ -21,5 +21,6 @@ urlpatterns = [
     path("members/<int:pk>/furigana/", views.furigana_view, name="furigana"),
     path("entries/<int:pk>/correction/", views.correction_view, name="correction"),
     path("certificates/", views.issuance_list_view, name="issuances"),
+    path("late-notices/", views.late_notices_view, name="late_notices"),
     path("wide-area/", views.wide_area_view, name="wide_area"),
 ]

@@ -19,6 +19,7 @@ from common.dates import local_today
 from common.tenancy import current_schema
 from common.text import normalize_search_text, to_katakana
 from common.wareki import to_wareki
+from koseki import deadlines
 from koseki.errors import (
     FuriganaNotKatakana,
     InvalidKosekiDate,
@@ -251,8 +252,12 @@ def new_notification(
     notifier_capacity: str,
     kosekis: Sequence[Koseki],
     details: dict[str, Any],
+    period_start: date | None = None,
 ) -> Notification:
+    """The 受付帳 line. ``period_start`` is the day a 報告的届出's period runs from (出生の日, 死亡を知った日 …):
+    a 届出 filed after the period is accepted and marked 期間経過 (koseki.deadlines, 戸籍法 第137条)."""
     today = local_today()
+    due_on, late = deadlines.is_late(kind, start=period_start, notified_on=notified_on)
     return Notification.objects.create(
         number=next_notification_number(today),
         kind=kind,
@@ -266,6 +271,8 @@ def new_notification(
         actor_id=actor.pk if actor is not None else None,
         actor_name=actor.full_name if actor is not None else "",
         processed_at=timezone.now(),
+        due_on=due_on,
+        is_late=late,
     )
 
 

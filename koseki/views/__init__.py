@@ -13,6 +13,7 @@ from koseki.views.certificates import (
     issuance_list_view,
 )
 from koseki.views.common import AUDIT_LABELS, PURPOSE_SESSION_KEY, clerk_only
+from koseki.views.late_notices import late_notices_view
 from koseki.views.notifications import (
     adoption_view,
     birth_view,
@@ -42,6 +43,7 @@ __all__ = [
     "divorce_view",
     "furigana_view",
     "issuance_list_view",
+    "late_notices_view",
     "marriage_view",
     "register_view",
     "search_view",

@@ -38,6 +38,7 @@ from koseki.forms import (
     TransferForm,
 )
 from koseki.models import Entry, Koseki, Member, Notification
+from koseki.services import presumption
 from koseki.views.common import (
     clerk_only,
     current_purpose,
@@ -113,6 +114,13 @@ def _chosen_member(value: Any, *, deceased_ok: bool = False) -> Member | None:
         return None
     current = Q(is_removed=False) | Q(removed_reason="死亡") if deceased_ok else Q(is_removed=False)
     return Member.objects.select_related("koseki").filter(current, pk=int(value)).first()
+
+
+def _presumed_or_chosen(value: Any, offered: Sequence[Member]) -> Member | None:
+    """The father the clerk chose among those offered (a former husband may have left the register)."""
+    if not value:
+        return None
+    return next((m for m in offered if str(m.pk) == str(value)), None)
 
 
 def _member_or_404(pk: int) -> Member:
@@ -200,12 +208,20 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("koseki")
         .order_by("position")
     )
+    # A former husband is still the presumed father of a child born within 300 days of the divorce (第772条).
+    shown = {m.pk for m in parents}
+    for woman in [m for m in parents if m.sex == "2" and not m.is_removed]:
+        for marriage in presumption.mother_marriages(woman):
+            if marriage.husband is not None and marriage.husband.pk not in shown:
+                parents.append(marriage.husband)
+                shown.add(marriage.husband.pk)
     form = _bound_or_shown(request, BirthForm, parents=parents, initial=_initial(notifier_capacity="父"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_birth(
             mother=_chosen_member(data["mother"]),
-            father=_chosen_member(data["father"], deceased_ok=True),
+            father=_presumed_or_chosen(data["father"], parents),
+            conception_certificate=data["conception_certificate"],
             given_name=data["given_name"],
             given_name_kana=data["given_name_kana"],
             family_name_kana=data["family_name_kana"],
@@ -222,7 +238,7 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="出生届を受理する",
         sections=[
             ("子", ["given_name", "given_name_kana", "family_name_kana", "sex", "birth_date", "birth_place"]),
-            ("父母(この戸籍に記録されている方)", ["father", "mother"]),
+            ("父母(この戸籍に記録されている方・前夫)", ["father", "mother", "conception_certificate"]),
         ],
     )
     return _notification_page(request, form, page, koseki=koseki, member=None, call=call)
@@ -343,13 +359,19 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = _bound_or_shown(request, DeathForm, initial=_initial())
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
-        return services.record_death(member=member, died_on=data["died_on"], death_place=data["death_place"], **filing)
+        return services.record_death(
+            member=member,
+            died_on=data["died_on"],
+            death_place=data["death_place"],
+            learned_on=data["learned_on"],
+            **filing,
+        )
 
     page = NotificationPage(
         title="死亡届",
         lead=f"{member.full_name}さんの死亡を記載し、除籍します。最後の一人が除籍されると戸籍は除籍簿になります。",
         submit="死亡届を受理する",
-        sections=[("死亡の内容", ["died_on", "death_place"])],
+        sections=[("死亡の内容", ["died_on", "death_place", "learned_on"])],
     )
     return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
 

@@ -15,6 +15,7 @@ from koseki.errors import (
     AdopterUnderAge,
     AdoptionSpouseRequired,
     AlreadyMarried,
+    BirthFatherNotPresumed,
     BirthFatherNotSpouse,
     BirthParentsUnknown,
     FuriganaNotKatakana,
@@ -177,8 +178,9 @@ def test_birth_refusals_write_nothing(in_nakatosa: None, clerk: Person) -> None:
     other = single_head("次郎", birth_date=date(1985, 1, 1))
     stranger = members_of(other)[0]
     assert refused(BirthParentsUnknown, lambda: birth(clerk, mother=None, father=taro)).code == "birth_parents_unknown"
-    err = refused(BirthFatherNotSpouse, lambda: birth(clerk, mother=hanako, father=stranger))
-    assert "民法第790条" in err.message
+    # 花子 is married: her child is presumed 太郎's (民法第772条), so another man is refused (認知 is the way).
+    err = refused(BirthFatherNotPresumed, lambda: birth(clerk, mother=hanako, father=stranger))
+    assert "民法第772条" in err.message
     err = refused(BirthParentsUnknown, lambda: birth(clerk, mother=hanako, father=None))
     assert err.code == "birth_father_presumed"
     assert refused(FuriganaRequired, lambda: birth(clerk, mother=hanako, father=taro, given_name_kana="")).code == (
