@@ -16,7 +16,6 @@ from koseki.errors import (
     AdoptionSpouseRequired,
     AlreadyMarried,
     BirthFatherNotPresumed,
-    BirthFatherNotSpouse,
     BirthParentsUnknown,
     FuriganaNotKatakana,
     FuriganaRequired,
