@@ -127,6 +127,19 @@ class MarriageCloseRelatives(KosekiRuleError):
     message = "直系血族又は三親等内の傍系血族の間では、婚姻をすることができません(民法第734条)。"
 
 
+class MarriageInLaws(KosekiRuleError):
+    code = "marriage_in_laws"
+    message = "直系姻族の間では、婚姻をすることができません。離婚等により姻族関係が終了した後も同様です(民法第735条)。"
+
+
+class MarriageAdoptiveRelatives(KosekiRuleError):
+    code = "marriage_adoptive_relatives"
+    message = (
+        "養子(その配偶者・直系卑属を含む)と養親又はその直系尊属との間では、離縁により親族関係が終了した後も、"
+        "婚姻をすることができません(民法第736条)。"
+    )
+
+
 class MarriagePartiesInvalid(KosekiRuleError):
     code = "marriage_parties_invalid"
     message = "婚姻の当事者(夫・妻)の記載が正しくありません。"
@@ -200,6 +213,27 @@ class AdopteeOlder(KosekiRuleError):
 class AdoptionSpouseRequired(KosekiRuleError):
     code = "adoption_spouse_required"
     message = "配偶者のある者が未成年者を養子とするには、配偶者とともにしなければなりません(民法第795条)。"
+
+
+class AdoptionCourtPermissionRequired(KosekiRuleError):
+    code = "adoption_court_permission_required"
+    message = (
+        "未成年者を養子とするには、家庭裁判所の許可が必要です(民法第798条)。許可の審判の日を入力してください"
+        "(自己又は配偶者の直系卑属を養子とする場合を除きます)。"
+    )
+
+
+class AdoptionProxyRequired(KosekiRuleError):
+    code = "adoption_proxy_required"
+    message = (
+        "養子となる者が15歳未満のときは、その法定代理人が代わって縁組の承諾をします。"
+        "代諾者を入力してください(民法第797条)。"
+    )
+
+
+class AdoptionProxyNotAllowed(KosekiRuleError):
+    code = "adoption_proxy_not_allowed"
+    message = "15歳以上の養子は、自ら縁組の届出をします。代諾者は記載できません(民法第797条)。"
 
 
 # --- 氏名の振り仮名 (令和5年法律第48号) ------------------------------------------------------------

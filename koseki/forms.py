@@ -338,9 +338,19 @@ class TransferForm(NotificationForm):
 class AdoptionForm(PartyPickerMixin, NotificationForm):
     """養子縁組届 (民法 第799条, 戸籍法 第66条)."""
 
-    CAPACITIES = ("養親及び養子", "養親及び養子の法定代理人")
+    CAPACITIES = ("養親及び養子", "養親及び養子の法定代理人(代諾者)")
 
     adopted_on = date_field("縁組の届出により効力が生じる日", help_text="通常は届出日と同じ日です")
+    court_permission_on = date_field(
+        "家庭裁判所の許可の審判の日",
+        required=False,
+        help_text="未成年者を養子とする場合(自己又は配偶者の直系卑属を除く。民法 第798条)",
+    )
+    consenting_proxy = text_field(
+        "代諾者",
+        required=False,
+        help_text="養子が15歳未満の場合の法定代理人(例: 親権者父母、親権者母、未成年後見人 山田一郎。民法 第797条)",
+    )
 
     def __init__(self, *args: Any, candidates: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

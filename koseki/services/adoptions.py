@@ -1,4 +1,4 @@
-"""身分の届出 (戸籍法 第16条〜第21条, DOMAIN.md §5): 養子縁組.
+"""身分の届出 (戸籍法 第16条〜第21条, docs/domain/koseki.md): 養子縁組.
 
 Each service runs in one transaction: it locks the registers and members it changes (ordered by pk), re-checks
 the rule on the locked rows, writes one Notification (受付帳), the entries of every register involved, the
@@ -11,8 +11,17 @@ from datetime import date
 
 from django.db import transaction
 
-from koseki.errors import AdopteeOlder, AdopterUnderAge, AdoptionInvalid, AdoptionSpouseRequired
+from koseki.errors import (
+    AdopteeOlder,
+    AdopterUnderAge,
+    AdoptionCourtPermissionRequired,
+    AdoptionInvalid,
+    AdoptionProxyNotAllowed,
+    AdoptionProxyRequired,
+    AdoptionSpouseRequired,
+)
 from koseki.models import CompiledReason, EntryKind, Member, Notification, NotificationKind
+from koseki.services import kinship
 from koseki.services.common import (
     ADOPTER_AGE,
     ADULT_AGE,
@@ -45,6 +54,28 @@ AUDIT_LABELS = {
 
 # --- 養子縁組 ------------------------------------------------------------------------------------
 
+PROXY_AGE = 15  # 民法第797条: under 15 the 法定代理人 consents to the adoption (代諾)
+
+
+def _check_minor_adoption(
+    *, child: Member, adopters: list[Member], adopted_on: date, court_permission_on: date | None, consenting_proxy: str
+) -> str:
+    """民法第797条・第798条 (docs/domain/koseki.md, 未成年者の養子縁組); returns the 代諾者 as printed."""
+    age = age_on(child.birth_date, adopted_on)
+    proxy = " ".join(consenting_proxy.split())
+    if age < PROXY_AGE and not proxy:
+        raise AdoptionProxyRequired(details={"member_id": child.pk, "age": age})
+    if age >= PROXY_AGE and proxy:
+        raise AdoptionProxyNotAllowed(details={"member_id": child.pk, "age": age})
+    if court_permission_on is not None and court_permission_on > adopted_on:
+        raise AdoptionInvalid("家庭裁判所の許可の日が縁組日より後になっています。", code="adoption_permission_date")
+    if age < ADULT_AGE and court_permission_on is None:
+        ascendants = kinship.ancestors(child.person_key)
+        own_line = {a.person_key for a in adopters} | {a.spouse_key for a in adopters if a.spouse_key}
+        if not own_line & ascendants.keys():
+            raise AdoptionCourtPermissionRequired(details={"member_id": child.pk, "age": age})
+    return proxy
+
 
 def record_adoption(
     *,
@@ -56,8 +87,14 @@ def record_adoption(
     notified_on: date,
     notifier_name: str,
     notifier_capacity: str,
+    court_permission_on: date | None = None,
+    consenting_proxy: str = "",
 ) -> Notification:
-    """養子縁組届 (戸籍法第66条). The adoptee takes the adopters' surname (民法第810条) and enters their koseki
+    """養子縁組届 (戸籍法第66条). A minor adoptee needs the family court's permission (民法第798条,
+    ``court_permission_on``) unless a 直系卑属 of the adopter or the adopter's spouse, and under 15 the 代諾者
+    consents and files for them (民法第797条, ``consenting_proxy``, printed as 【代諾者】).
+
+    The adoptee takes the adopters' surname (民法第810条) and enters their koseki
     (戸籍法第18条第3項) — unless married with the marital surname (民法第810条ただし書) or heading a koseki with
     a spouse, in which case only the 養親 are recorded. An adopter who is neither 筆頭者 nor spouse gets a new
     koseki first (第17条, which covers 養子 too)."""
@@ -90,6 +127,13 @@ def record_adoption(
                 raise AdopteeOlder(details={"member_id": a.pk})
         if age_on(child.birth_date, adopted_on) < ADULT_AGE and len(adopters) == 1 and adopters[0].spouse_key:
             raise AdoptionSpouseRequired()
+        proxy = _check_minor_adoption(
+            child=child,
+            adopters=adopters,
+            adopted_on=adopted_on,
+            court_permission_on=court_permission_on,
+            consenting_proxy=consenting_proxy,
+        )
         principal = adopters[0]
         registers = lock_registers([child.koseki_id, principal.koseki_id])
         for koseki in registers.values():
@@ -117,6 +161,10 @@ def record_adoption(
                 # Adopting a minor needs the family court's permission unless the child is a 直系卑属 of the
                 # adopter or spouse (民法第798条): the clerk checks the 許可審判書; recorded here.
                 "minor": age_on(child.birth_date, adopted_on) < ADULT_AGE,
+                "court_permission_on": str(court_permission_on) if court_permission_on else None,
+                "consenting_proxy": proxy,
+                "adoptee_key": str(child.person_key),
+                "adopter_keys": [str(a.person_key) for a in adopters],
             },
         )
         changed = list(registers.values())
@@ -126,6 +174,8 @@ def record_adoption(
             "mother": plain_name(mother.family_name, mother.given_name) if mother is not None else "",
         }
         adoptee_fields = [["縁組日", wareki(adopted_on)], ["養父氏名", names["father"]], ["養母氏名", names["mother"]]]
+        if proxy:
+            adoptee_fields.append(["代諾者", proxy])
         target = registers[principal.koseki_id]
         if needs_new:
             target = compile_koseki(

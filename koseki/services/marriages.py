@@ -15,12 +15,16 @@ from django.db import transaction
 from koseki.errors import (
     AlreadyMarried,
     HonsekiRequired,
+    KosekiRuleError,
+    MarriageAdoptiveRelatives,
     MarriageCloseRelatives,
+    MarriageInLaws,
     MarriagePartiesInvalid,
     MarriageUnderAge,
     NotMarriedToEachOther,
 )
 from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
+from koseki.services import kinship
 from koseki.services.common import (
     ADULT_AGE,
     OutsidePerson,
@@ -92,8 +96,8 @@ def record_marriage(
         h, w = parties["husband"], parties["wife"]
         if isinstance(h, Member) and isinstance(w, Member) and h.person_key == w.person_key:
             raise MarriagePartiesInvalid("夫と妻に同じ方が指定されています。")
-        if isinstance(h, Member) and isinstance(w, Member) and _blood_relatives(h, w):
-            raise MarriageCloseRelatives(details={"husband_id": h.pk, "wife_id": w.pk})
+        if isinstance(h, Member) and isinstance(w, Member):
+            _check_impediments(h, w)
         for label, party in (("夫", h), ("妻", w)):
             if isinstance(party, Member) and (party.spouse_key is not None):
                 raise AlreadyMarried(
@@ -238,12 +242,19 @@ def record_marriage(
     return notification
 
 
-def _blood_relatives(a: Member, b: Member) -> bool:
-    """民法第734条, as far as the register's keys show it: parent and child, or siblings (same father or mother)."""
-    if a.person_key in (b.father_key, b.mother_key) or b.person_key in (a.father_key, a.mother_key):
-        return True
-    shared = {a.father_key, a.mother_key} & {b.father_key, b.mother_key}
-    return bool(shared - {None})
+_IMPEDIMENTS: dict[str, type[KosekiRuleError]] = {
+    "734_direct": MarriageCloseRelatives,
+    "734_collateral": MarriageCloseRelatives,
+    "735": MarriageInLaws,
+    "736": MarriageAdoptiveRelatives,
+}
+
+
+def _check_impediments(h: Member, w: Member) -> None:
+    """民法第734条〜第736条 (docs/domain/koseki.md, 婚姻の障害), as far as the registers' keys show them."""
+    found = kinship.impediment(h.person_key, w.person_key)
+    if found is not None:
+        raise _IMPEDIMENTS[found](details={"husband_id": h.pk, "wife_id": w.pk, "article": found})
 
 
 def _party_details(party: Member | OutsidePerson) -> dict[str, object]:

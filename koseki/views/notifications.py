@@ -444,6 +444,8 @@ def adoption_view(request: HttpRequest, pk: int) -> HttpResponse:
             adoptive_father=_chosen_member(data["adoptive_father"]),
             adoptive_mother=_chosen_member(data["adoptive_mother"]),
             adopted_on=data["adopted_on"],
+            court_permission_on=data["court_permission_on"],
+            consenting_proxy=data["consenting_proxy"],
             **filing,
         )
 
@@ -453,7 +455,7 @@ def adoption_view(request: HttpRequest, pk: int) -> HttpResponse:
         "(民法 第792条〜第795条、戸籍法 第18条第3項)。",
         submit="養子縁組届を受理する",
         sections=[
-            ("縁組の内容", ["adopted_on"]),
+            ("縁組の内容", ["adopted_on", "court_permission_on", "consenting_proxy"]),
             ("養親", ["adoptive_father_query", "adoptive_father", "adoptive_mother"]),
         ],
         find_fields=["adoptive_father"],

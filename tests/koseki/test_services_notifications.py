@@ -537,9 +537,11 @@ def test_adoption_moves_the_adoptee_into_the_adopters_koseki(in_nakatosa: None, 
     makoto, megumi = members_of(adopters)
     origin = yamada_family()
     sakura = members_of(origin)[3]
+    # 桜 is 14: the family court's permission (民法第798条) and her parents' consent as 代諾者 (第797条).
     notification = services.record_adoption(
         actor=clerk, adoptee=sakura, adoptive_father=makoto, adoptive_mother=megumi, adopted_on=date(2026, 9, 1),
         notified_on=date(2026, 9, 1), notifier_name="中村誠", notifier_capacity="養父",
+        court_permission_on=date(2026, 8, 20), consenting_proxy="親権者父母",
     )  # fmt: skip
     adopted = Member.objects.get(koseki=adopters, person_key=sakura.person_key)
     assert adopted.family_name == "中村" and adopted.family_name_kana == "ナカムラ"
