@@ -53,7 +53,7 @@ def office_closed(day: date) -> bool:
     return day.weekday() >= 5 or year_end or jpholiday.is_holiday(day)
 
 
-def _months_end(start: date, months: int) -> date:
+def months_end(start: date, months: int) -> date:
     """The last day of a period of ``months`` counted from ``start`` included: the day before the same date of
     the last month, or that month's last day when it has no such date (民法 第143条第2項)."""
     month_index = start.month - 1 + months
@@ -71,7 +71,7 @@ def due_date(kind: str, start: date) -> date | None:
     period = PERIODS.get(kind)
     if period is None:
         return None
-    last = _months_end(start, period.months) if period.months else start + timedelta(days=period.days - 1)
+    last = months_end(start, period.months) if period.months else start + timedelta(days=period.days - 1)
     while office_closed(last):
         last += timedelta(days=1)
     return last

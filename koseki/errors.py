@@ -275,3 +275,42 @@ class EntryAlreadyStruck(KosekiRuleError):
 class CorrectionFieldsInvalid(KosekiValidationError):
     code = "correction_fields_invalid"
     message = "訂正後の記録事項は「項目名」と「内容」の組で入力してください。"
+
+
+# --- 氏名の変更 (戸籍法 第107条・第107条の2) ---------------------------------------------------------
+
+
+class NameChangeInvalid(KosekiRuleError):
+    code = "name_change_invalid"
+    message = "この氏又は名の変更の届出は受理できません。"
+
+
+# --- 不受理申出 (戸籍法 第27条の2) -------------------------------------------------------------------
+
+
+class NonAcceptanceRefused(KosekiRuleError):
+    code = "non_acceptance_refused"
+    message = "当事者から不受理申出がされているため、この届出は受理できません(戸籍法第27条の2第3項)。"
+
+
+# --- 認知・離縁・入籍・婚氏続称・帰化 -------------------------------------------------------------------
+
+
+class AcknowledgmentInvalid(KosekiRuleError):
+    code = "acknowledgment_invalid"
+    message = "この認知の届出は受理できません。"
+
+
+class DissolutionInvalid(KosekiRuleError):
+    code = "dissolution_invalid"
+    message = "この養子離縁の届出は受理できません。"
+
+
+class SurnameFilingInvalid(KosekiRuleError):
+    code = "surname_filing_invalid"
+    message = "この氏の届出(入籍・婚氏続称)は受理できません。"
+
+
+class NaturalizationInvalid(KosekiValidationError):
+    code = "naturalization_invalid"
+    message = "帰化・国籍取得の届書の記載に誤りがあります。"

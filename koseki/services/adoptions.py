@@ -45,6 +45,7 @@ from koseki.services.common import (
     remove_member,
     wareki,
 )
+from koseki.services.non_acceptance import ensure_accepted
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -89,6 +90,7 @@ def record_adoption(
     notifier_capacity: str,
     court_permission_on: date | None = None,
     consenting_proxy: str = "",
+    appeared_in_person: bool = False,
 ) -> Notification:
     """養子縁組届 (戸籍法第66条). A minor adoptee needs the family court's permission (民法第798条,
     ``court_permission_on``) unless a 直系卑属 of the adopter or the adopter's spouse, and under 15 the 代諾者
@@ -114,6 +116,9 @@ def record_adoption(
         adopters = [a for a in (father, mother) if a is not None]
         if any(a.person_key == child.person_key for a in adopters):
             raise AdoptionInvalid("養親と養子に同じ方が指定されています。")
+        ensure_accepted(
+            kind=NotificationKind.ADOPTION, parties=[child, *adopters], appeared_in_person=appeared_in_person
+        )
         if (
             father is not None
             and mother is not None

@@ -64,10 +64,21 @@ class OutsidePerson:
     head_name: str = ""  # 従前筆頭者
     family_name_kana: str = ""
     given_name_kana: str = ""
+    nationality: str = ""  # a foreign national's 国籍 (empty: a Japanese national)
 
     @property
     def full_name(self) -> str:
         return f"{self.family_name}\u3000{self.given_name}"
+
+    @property
+    def is_foreign(self) -> bool:
+        """A foreign national has no 戸籍 (戸籍法 第6条): never a member, only named in the spouse's 身分事項."""
+        return bool(self.nationality.strip()) and self.nationality.strip() not in ("日本", "日本国")
+
+    @property
+    def foreign_name(self) -> str:
+        """【配偶者氏名】 of a foreign spouse: 氏、名 in katakana (or as the 届書 writes it)."""
+        return "、".join(part for part in (self.family_name, self.given_name) if part)
 
 
 # --- text ----------------------------------------------------------------------------------------

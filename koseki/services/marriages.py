@@ -7,6 +7,7 @@ search keys and versions, and one audit row. A refused 届出 raises a KosekiRul
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Literal
 
@@ -48,6 +49,7 @@ from koseki.services.common import (
     remove_member,
     wareki,
 )
+from koseki.services.non_acceptance import ensure_accepted
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -76,11 +78,27 @@ def record_marriage(
     notified_on: date,
     notifier_name: str = "",
     notifier_capacity: str = "夫妻",
+    appeared_in_person: bool = False,
 ) -> Notification:
-    """婚姻届 (戸籍法第74条). 第16条: a new koseki is compiled for the couple, headed by the spouse whose
+    """婚姻届 (戸籍法第74条). A party's 不受理申出 refuses it unless the parties filed it in person (第27条の2).
+
+    第16条: a new koseki is compiled for the couple, headed by the spouse whose
     surname they keep — unless that spouse already heads a koseki, which the other spouse then enters. Each
     spouse who leaves a koseki of this town is marked 除籍 there (婚姻), with entries in both registers."""
     check_dates(event_date=married_on, notified_on=notified_on, event_label="婚姻日")
+    foreign = [p for p in (husband, wife) if isinstance(p, OutsidePerson) and p.is_foreign]
+    if foreign:
+        return _record_foreign_marriage(
+            actor=actor,
+            husband=husband,
+            wife=wife,
+            married_on=married_on,
+            new_honseki=new_honseki,
+            notified_on=notified_on,
+            notifier_name=notifier_name,
+            notifier_capacity=notifier_capacity,
+            appeared_in_person=appeared_in_person,
+        )
     if surname_of not in _SPOUSE_ROLE:
         raise MarriagePartiesInvalid("婚姻後の夫婦の氏(夫の氏・妻の氏)を選んでください(民法第750条)。")
     if husband.sex != "1" or wife.sex != "2":
@@ -96,6 +114,11 @@ def record_marriage(
         h, w = parties["husband"], parties["wife"]
         if isinstance(h, Member) and isinstance(w, Member) and h.person_key == w.person_key:
             raise MarriagePartiesInvalid("夫と妻に同じ方が指定されています。")
+        ensure_accepted(
+            kind=NotificationKind.MARRIAGE,
+            parties=[p for p in (h, w) if isinstance(p, Member)],
+            appeared_in_person=appeared_in_person,
+        )
         if isinstance(h, Member) and isinstance(w, Member):
             _check_impediments(h, w)
         for label, party in (("夫", h), ("妻", w)):
@@ -257,6 +280,136 @@ def _check_impediments(h: Member, w: Member) -> None:
         raise _IMPEDIMENTS[found](details={"husband_id": h.pk, "wife_id": w.pk, "article": found})
 
 
+def _check_party(label: str, party: Member, married_on: date) -> None:
+    if party.spouse_key is not None:
+        raise AlreadyMarried(
+            f"{label}({party.full_name})には配偶者があるため、重ねて婚姻することができません(民法第732条)。",
+            details={"member_id": party.pk},
+        )
+    if age_on(party.birth_date, married_on) < ADULT_AGE:
+        raise MarriageUnderAge(
+            f"{label}({party.full_name})は婚姻の日に18歳未満です。婚姻は18歳にならなければできません(民法第731条)。"
+        )
+
+
+def _record_foreign_marriage(
+    *,
+    actor: Person | None,
+    husband: Member | OutsidePerson,
+    wife: Member | OutsidePerson,
+    married_on: date,
+    new_honseki: str,
+    notified_on: date,
+    notifier_name: str,
+    notifier_capacity: str,
+    appeared_in_person: bool,
+) -> Notification:
+    """婚姻 with a foreign national (docs/domain/koseki.md, 外国人との婚姻). The foreign spouse has no 戸籍 and
+    is never written as a member (戸籍法 第6条); the Japanese spouse keeps their surname (民法 第750条 is about
+    spouses who share one) and their 身分事項 names the spouse, 国籍 and 生年月日. A Japanese spouse who is not
+    筆頭者 gets a new koseki (戸籍法 第16条第3項), at the 本籍 stated or the present one."""
+    japanese, foreigner = (husband, wife) if isinstance(wife, OutsidePerson) and wife.is_foreign else (wife, husband)
+    if not isinstance(japanese, Member) or not isinstance(foreigner, OutsidePerson):
+        raise MarriagePartiesInvalid(
+            "外国人との婚姻は、本町の戸籍に記録されている日本人の当事者について記載します(戸籍法第6条)。"
+        )
+    if husband.sex != "1" or wife.sex != "2":
+        raise MarriagePartiesInvalid("夫と妻の男女の別が届書と一致しません(民法第739条・戸籍法第74条)。")
+    role = "夫" if japanese is husband else "妻"
+    with transaction.atomic():
+        person = fresh_current_member(japanese, lock_members([japanese.pk]), label=role)
+        ensure_accepted(kind=NotificationKind.MARRIAGE, parties=[person], appeared_in_person=appeared_in_person)
+        _check_party(role, person, married_on)
+        if age_on(foreigner.birth_date, married_on) < ADULT_AGE:
+            raise MarriageUnderAge(f"{'妻' if role == '夫' else '夫'}は婚姻の日に18歳未満です(民法第731条)。")
+        registers = lock_registers([person.koseki_id])
+        old = registers[person.koseki_id]
+        ensure_open(old)
+        honseki = " ".join(new_honseki.split()) or old.honseki
+        spouse_key = uuid.uuid4()  # stands for the foreign spouse in spouse_key (民法第732条), no member behind it
+        notification = new_notification(
+            actor=actor,
+            kind=NotificationKind.MARRIAGE,
+            event_date=married_on,
+            notified_on=notified_on,
+            notifier_name=notifier_name or f"{_party_label(person)}・{foreigner.foreign_name}",
+            notifier_capacity=notifier_capacity,
+            kosekis=[old],
+            details={
+                "husband" if role == "夫" else "wife": _party_details(person),
+                "wife" if role == "夫" else "husband": {
+                    **_party_details(foreigner),
+                    "nationality": foreigner.nationality,
+                    "person_key": str(spouse_key),
+                },
+                "foreign_marriage": True,
+                "new_koseki": not person.is_head,
+            },
+        )
+        spouse_fields = [
+            ["婚姻日", wareki(married_on)],
+            ["配偶者氏名", foreigner.foreign_name],
+            ["配偶者の国籍", foreigner.nationality.strip()],
+            ["配偶者の生年月日", wareki(foreigner.birth_date)],
+        ]
+        changed = [old]
+        if person.is_head:
+            target, placed = old, person
+            add_entry(
+                koseki=old,
+                member=person,
+                kind=EntryKind.MARRIAGE,
+                event_date=married_on,
+                fields=spouse_fields,
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+        else:
+            target = compile_koseki(
+                honseki=honseki,
+                family_name=person.family_name,
+                head_given_name=person.given_name,
+                family_name_kana=person.family_name_kana or old.family_name_kana,
+                compiled_on=notified_on,
+                reason=CompiledReason.MARRIAGE,
+            )
+            compiled_entry(target, on=notified_on, notification=notification)
+            remove_member(person, on=notified_on, reason="婚姻")
+            add_entry(
+                koseki=old,
+                member=person,
+                kind=EntryKind.MARRIAGE,
+                event_date=married_on,
+                fields=[*spouse_fields, ["新本籍", target.honseki]],
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+            placed = enter_member(koseki=target, source=person, is_head=True)
+            add_entry(
+                koseki=target,
+                member=placed,
+                kind=EntryKind.MARRIAGE,
+                event_date=married_on,
+                fields=[*spouse_fields, ["従前戸籍", koseki_label(old)]],
+                notification=notification,
+                notifier=notifier_capacity,
+            )
+            close_if_empty(old, on=notified_on, reason="婚姻", notification=notification)
+            changed.append(target)
+        placed.spouse_role, placed.spouse_key = role, spouse_key
+        placed.save(update_fields=["spouse_role", "spouse_key"])
+        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
+        notification.details["koseki_number"] = target.number
+        notification.save(update_fields=["koseki_numbers", "details"])
+        for koseki in changed:
+            refresh_search_text(koseki)
+        bump(*changed)
+        audit_notification(
+            actor=actor, action="koseki.marriage", notification=notification, details={"koseki_id": target.pk}
+        )
+    return notification
+
+
 def _party_details(party: Member | OutsidePerson) -> dict[str, object]:
     if isinstance(party, Member):
         return {
@@ -319,8 +472,11 @@ def record_divorce(
     notified_on: date,
     notifier_name: str = "",
     notifier_capacity: str = "夫妻",
+    appeared_in_person: bool = False,
 ) -> Notification:
-    """離婚届 (戸籍法第76条). The spouse who took the other's surname reverts to the former one (民法第767条) and,
+    """離婚届 (戸籍法第76条). A party's 不受理申出 refuses it unless the parties filed it in person (第27条の2).
+
+    The spouse who took the other's surname reverts to the former one (民法第767条) and,
     under 第19条, returns to the former koseki — or gets a new koseki when that koseki is closed or on request.
     A former koseki outside this town is recorded as 入籍戸籍; that town writes the return."""
     check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
@@ -337,6 +493,7 @@ def record_divorce(
             and w.spouse_role == "妻"
         ):
             raise NotMarriedToEachOther(details={"husband_id": h.pk, "wife_id": w.pk})
+        ensure_accepted(kind=NotificationKind.DIVORCE, parties=[h, w], appeared_in_person=appeared_in_person)
         if not (h.is_head or w.is_head):
             raise NotMarriedToEachOther(
                 "夫婦のいずれも筆頭者ではないため、婚姻の戸籍を特定できません(戸籍法第16条)。",

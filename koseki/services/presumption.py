@@ -90,12 +90,14 @@ def mother_marriages(mother: Member) -> list[Marriage]:
             .first()
         )
         later = [d for d in starts if all(m.ended_on is None or d > m.ended_on for m in marriages)]
+        # A foreign husband has no register row: his name is the one the 婚姻 entry records.
+        named = [_name_in(e) for e in entries if e.kind == EntryKind.MARRIAGE and later and e.event_date == later[-1]]
         marriages.append(
             Marriage(
                 started_on=later[-1] if later else None,
                 ended_on=None,
                 husband=husband,
-                husband_name=f"{husband.family_name}{husband.given_name}" if husband else "",
+                husband_name=f"{husband.family_name}{husband.given_name}" if husband else next(iter(named), ""),
             )
         )
     return marriages
