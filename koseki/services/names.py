@@ -78,7 +78,7 @@ def _check_permission(court_permission_on: date | None, notified_on: date) -> da
     return court_permission_on
 
 
-def _rename_register(
+def rename_register(
     *, koseki: Koseki, family_name: str, family_kana: str, reason: str, on: date, notification: Notification
 ) -> list[Member]:
     """The register's 氏 changes for everyone in it (戸籍事項 and every current member's 身分事項)."""
@@ -131,7 +131,7 @@ def record_surname_change(
             kosekis=[register],
             details={"former": register.family_name, "family_name": name, "court_permission_on": str(permission)},
         )
-        _rename_register(
+        rename_register(
             koseki=register,
             family_name=name,
             family_kana=kana,
@@ -281,7 +281,7 @@ def record_foreign_spouse_surname(
         reason = "戸籍法107条2項の届出"
         changed = [register]
         if person.is_head and not others:
-            _rename_register(
+            rename_register(
                 koseki=register,
                 family_name=name,
                 family_kana=kana,
@@ -300,7 +300,7 @@ def record_foreign_spouse_surname(
             )
         else:
             changed.append(
-                _into_new_register(
+                into_new_register(
                     person=person,
                     old=register,
                     family_name=name,
@@ -320,7 +320,7 @@ def record_foreign_spouse_surname(
     return notification
 
 
-def _into_new_register(
+def into_new_register(
     *,
     person: Member,
     old: Koseki,
