@@ -13,6 +13,17 @@ from koseki.views.certificates import (
     issuance_list_view,
 )
 from koseki.views.common import AUDIT_LABELS, PURPOSE_SESSION_KEY, clerk_only
+from koseki.views.family_notifications import (
+    acknowledgment_view,
+    child_surname_view,
+    dissolution_view,
+    foreign_surname_view,
+    given_name_change_view,
+    marital_surname_view,
+    naturalization_view,
+    non_acceptance_view,
+    surname_change_view,
+)
 from koseki.views.late_notices import late_notices_view
 from koseki.views.notifications import (
     adoption_view,
@@ -33,21 +44,30 @@ __all__ = [
     "PREVIEW_SESSION_KEY",
     "PURPOSE_SESSION_KEY",
     "WIDE_AREA_SESSION_KEY",
+    "acknowledgment_view",
     "adoption_view",
     "birth_view",
     "certificate_preview_view",
     "certificate_view",
+    "child_surname_view",
     "clerk_only",
     "correction_view",
     "death_view",
+    "dissolution_view",
     "divorce_view",
+    "foreign_surname_view",
     "furigana_view",
+    "given_name_change_view",
     "issuance_list_view",
     "late_notices_view",
+    "marital_surname_view",
     "marriage_view",
+    "naturalization_view",
+    "non_acceptance_view",
     "register_view",
     "search_view",
     "split_view",
+    "surname_change_view",
     "transfer_view",
     "wide_area_view",
 ]

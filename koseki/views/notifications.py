@@ -137,7 +137,7 @@ def _filing(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _after_notification(request: HttpRequest, notification: Notification, *, fallback: Koseki) -> HttpResponse:
+def _after_notification(request: HttpRequest, notification: Notification, *, fallback: Koseki | None) -> HttpResponse:
     """Back to the register the 届出 ended in: the newest current one it touched, else the one it started from."""
     label = notification.get_kind_display()
     messages.success(request, f"{label}を受理しました(受付番号 {notification.number})。")
@@ -149,7 +149,7 @@ def _after_notification(request: HttpRequest, notification: Notification, *, fal
         target = touched.get(number)
         if target is not None and not target.is_closed:
             return redirect("koseki:register", pk=target.pk)
-    return redirect("koseki:register", pk=fallback.pk)
+    return redirect("koseki:register", pk=fallback.pk) if fallback is not None else redirect("koseki:search")
 
 
 def _notification_page(
@@ -157,7 +157,7 @@ def _notification_page(
     form: NotificationForm,
     page: NotificationPage,
     *,
-    koseki: Koseki,
+    koseki: Koseki | None,
     member: Member | None,
     call: RecordCall,
 ) -> HttpResponse:
@@ -279,6 +279,7 @@ def marriage_view(request: HttpRequest, pk: int) -> HttpResponse:
             surname_of=data["surname_of"],
             married_on=data["married_on"],
             new_honseki=data["new_honseki"],
+            appeared_in_person=data["appeared_in_person"],
             **filing,
         )
 
@@ -290,7 +291,7 @@ def marriage_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="婚姻届を受理する",
         sections=[
             ("婚姻の内容", ["married_on", "surname_of", "new_honseki"]),
-            ("相手方", ["spouse_source", "spouse_query", "spouse"]),
+            ("相手方", ["spouse_source", "spouse_query", "spouse", "appeared_in_person"]),
             (
                 "相手方(本町の戸籍にない方の場合に入力)",
                 [n for n in MarriageForm.base_fields if n.startswith("outside_")],
@@ -328,6 +329,7 @@ def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
             divorced_on=data["divorced_on"],
             new_koseki=data["new_koseki"],
             new_honseki=data["new_honseki"],
+            appeared_in_person=data["appeared_in_person"],
             **filing,
         )
 
@@ -337,7 +339,7 @@ def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
         lead=f"{member.full_name}さん{partner}の協議離婚を記載します。婚姻の際に氏を改めた方は婚姻前の戸籍に戻ります。"
         "その戸籍が除籍されているとき、または申出があるときは新しい戸籍を編製します(戸籍法 第19条)。",
         submit="離婚届を受理する",
-        sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki"])],
+        sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki", "appeared_in_person"])],
     )
     return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
 
@@ -446,6 +448,7 @@ def adoption_view(request: HttpRequest, pk: int) -> HttpResponse:
             adopted_on=data["adopted_on"],
             court_permission_on=data["court_permission_on"],
             consenting_proxy=data["consenting_proxy"],
+            appeared_in_person=data["appeared_in_person"],
             **filing,
         )
 
@@ -455,7 +458,7 @@ def adoption_view(request: HttpRequest, pk: int) -> HttpResponse:
         "(民法 第792条〜第795条、戸籍法 第18条第3項)。",
         submit="養子縁組届を受理する",
         sections=[
-            ("縁組の内容", ["adopted_on", "court_permission_on", "consenting_proxy"]),
+            ("縁組の内容", ["adopted_on", "court_permission_on", "consenting_proxy", "appeared_in_person"]),
             ("養親", ["adoptive_father_query", "adoptive_father", "adoptive_mother"]),
         ],
         find_fields=["adoptive_father"],
