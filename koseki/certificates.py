@@ -1,6 +1,6 @@
 """戸籍証明書 (全部事項・個人事項・除籍全部事項) and 戸籍の附票の写し: issuance, 見本, and the daily cash report.
 
-Rules (戸籍法 第10条・第10条の3, 住基法 第20条, DOMAIN.md §5):
+Rules (戸籍法 第10条・第10条の3, 住基法 第20条, docs/domain/koseki.md, 証明書):
 * 全部事項証明書 covers every person recorded (除籍 members included, marked 除籍); 個人事項証明書 the chosen
   persons; a closed register (除籍簿) is certified as 除籍全部事項証明書 — and only a closed one;
 * dates in 和暦 with full-width digits, struck (消除) entries left out, the 認証文 of the kind on the last page;
@@ -10,7 +10,7 @@ Rules (戸籍法 第10条・第10条の3, 住基法 第20条, DOMAIN.md §5):
   関する政令), 附票の写し as the town's 手数料条例 sets it;
 * the requester's identity is confirmed at the counter (戸籍法 第10条の3) and the document recorded;
 * 附票の写し is refused while a 支援措置 of the resident register covers the person (標準仕様書 §1.1.16,
-  DOMAIN.md §5) — in this town, or in the other town on the platform where the person lives.
+  docs/domain/koseki.md) — in this town, or in the other town on the platform where the person lives.
 
 Every issuance, 見本 and refusal writes an audit row with its purpose (personal data).
 """

@@ -1,6 +1,6 @@
 """戸籍 (the family register) of one town: registers, members, entries, 届出, 附票 and the 交付履歴.
 
-DOMAIN.md §5. Nothing here is ever overwritten: a 身分事項 or 戸籍事項 that is corrected stays, struck
+docs/domain/koseki.md. Nothing here is ever overwritten: a 身分事項 or 戸籍事項 that is corrected stays, struck
 (消除) with its reason, and the corrected entry points at it. Members who leave a koseki stay in it, marked
 除籍. A koseki whose last member has left is closed and kept as a 除籍簿.
 

@@ -1,4 +1,4 @@
-"""身分の届出 (戸籍法 第16条〜第21条, DOMAIN.md §5): 婚姻, 離婚.
+"""身分の届出 (戸籍法 第16条〜第21条, docs/domain/koseki.md): 婚姻, 離婚.
 
 Each service runs in one transaction: it locks the registers and members it changes (ordered by pk), re-checks
 the rule on the locked rows, writes one Notification (受付帳), the entries of every register involved, the
