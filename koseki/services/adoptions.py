@@ -7,6 +7,7 @@ search keys and versions, and one audit row. A refused 届出 raises a KosekiRul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from koseki.errors import (
     AdoptionProxyRequired,
     AdoptionSpouseRequired,
 )
-from koseki.models import CompiledReason, EntryKind, Member, Notification, NotificationKind
+from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
 from koseki.services import kinship
 from koseki.services.common import (
     ADOPTER_AGE,
@@ -54,6 +55,25 @@ AUDIT_LABELS = {
 
 
 # --- 養子縁組 ------------------------------------------------------------------------------------
+
+
+def _check_adopters(child: Member, father: Member | None, mother: Member | None, *, adopted_on: date) -> None:
+    """民法 第792条〜第796条: adopters of age, not younger than the adoptee, a couple adopting a minor together."""
+    adopters = [a for a in (father, mother) if a is not None]
+    if (
+        father is not None
+        and mother is not None
+        and not (father.koseki_id == mother.koseki_id and father.spouse_key == mother.person_key)
+    ):
+        raise AdoptionInvalid("養父と養母は婚姻中の夫婦でなければなりません(民法第795条・第796条)。")
+    for a in adopters:
+        if age_on(a.birth_date, adopted_on) < ADOPTER_AGE:
+            raise AdopterUnderAge(details={"member_id": a.pk})
+        if a.birth_date >= child.birth_date:
+            raise AdopteeOlder(details={"member_id": a.pk})
+    if age_on(child.birth_date, adopted_on) < ADULT_AGE and len(adopters) == 1 and adopters[0].spouse_key:
+        raise AdoptionSpouseRequired()
+
 
 PROXY_AGE = 15  # 民法第797条: under 15 the 法定代理人 consents to the adoption (代諾)
 
@@ -119,19 +139,7 @@ def record_adoption(
         ensure_accepted(
             kind=NotificationKind.ADOPTION, parties=[child, *adopters], appeared_in_person=appeared_in_person
         )
-        if (
-            father is not None
-            and mother is not None
-            and not (father.koseki_id == mother.koseki_id and father.spouse_key == mother.person_key)
-        ):
-            raise AdoptionInvalid("養父と養母は婚姻中の夫婦でなければなりません(民法第795条・第796条)。")
-        for a in adopters:
-            if age_on(a.birth_date, adopted_on) < ADOPTER_AGE:
-                raise AdopterUnderAge(details={"member_id": a.pk})
-            if a.birth_date >= child.birth_date:
-                raise AdopteeOlder(details={"member_id": a.pk})
-        if age_on(child.birth_date, adopted_on) < ADULT_AGE and len(adopters) == 1 and adopters[0].spouse_key:
-            raise AdoptionSpouseRequired()
+        _check_adopters(child, father, mother, adopted_on=adopted_on)
         proxy = _check_minor_adoption(
             child=child,
             adopters=adopters,
@@ -183,37 +191,8 @@ def record_adoption(
             adoptee_fields.append(["代諾者", proxy])
         target = registers[principal.koseki_id]
         if needs_new:
-            target = compile_koseki(
-                honseki=target.honseki,
-                family_name=principal.family_name,
-                head_given_name=principal.given_name,
-                family_name_kana=principal.family_name_kana,
-                compiled_on=notified_on,
-                reason=CompiledReason.ADOPTION,
-            )
-            compiled_entry(target, on=notified_on, notification=notification)
-            old_principal_koseki = registers[principal.koseki_id]
-            remove_member(principal, on=notified_on, reason="養子縁組")
-            add_entry(
-                koseki=old_principal_koseki,
-                member=principal,
-                kind=EntryKind.REMOVAL,
-                event_date=notified_on,
-                fields=[["届出日", wareki(notified_on)], ["除籍事由", "養子縁組届出"], ["新本籍", target.honseki]],
-                notification=notification,
-            )
-            new_principal = enter_member(koseki=target, source=principal, is_head=True)
-            add_entry(
-                koseki=target,
-                member=new_principal,
-                kind=EntryKind.ENTRY,
-                event_date=notified_on,
-                fields=[
-                    ["届出日", wareki(notified_on)],
-                    ["入籍事由", "養子縁組届出"],
-                    ["従前戸籍", koseki_label(old_principal_koseki)],
-                ],
-                notification=notification,
+            target, new_principal = _compile_for_adopter(
+                principal, old=target, on=notified_on, notification=notification
             )
             changed.append(target)
             principal = new_principal
@@ -240,48 +219,16 @@ def record_adoption(
             "adoptive_mother_key": mother.person_key if mother is not None else None,
             "adoptive_relationship": adoptive_relationship,
         }
-        if moves:
-            remove_member(child, on=notified_on, reason="養子縁組")
-            add_entry(
-                koseki=source,
-                member=child,
-                kind=EntryKind.ADOPTION,
-                event_date=adopted_on,
-                fields=[*adoptee_fields, ["入籍戸籍", koseki_label(target)]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-            for name, value in adoptive.items():
-                setattr(child, name, value)
-            placed = enter_member(
-                koseki=target,
-                source=child,
-                family_name=target.family_name,
-                family_name_kana=target.family_name_kana or principal.family_name_kana,
-            )
-            add_entry(
-                koseki=target,
-                member=placed,
-                kind=EntryKind.ADOPTION,
-                event_date=adopted_on,
-                fields=[*adoptee_fields, ["従前戸籍", koseki_label(source)]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-            close_if_empty(source, on=notified_on, reason="養子縁組", notification=notification)
-        else:
-            for name, value in adoptive.items():
-                setattr(child, name, value)
-            child.save(update_fields=list(adoptive))
-            add_entry(
-                koseki=source,
-                member=child,
-                kind=EntryKind.ADOPTION,
-                event_date=adopted_on,
-                fields=adoptee_fields,
-                notification=notification,
-                notifier=notifier_capacity,
-            )
+        _place_adoptee(
+            child,
+            source=source,
+            target=target if moves else None,
+            adoptive=adoptive,
+            fields=adoptee_fields,
+            family_kana=target.family_name_kana or principal.family_name_kana,
+            adopted_on=adopted_on,
+            notification=notification,
+        )
         notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.save(update_fields=["koseki_numbers"])
         for koseki in changed:
@@ -289,3 +236,89 @@ def record_adoption(
         bump(*changed)
         audit_notification(actor=actor, action="koseki.adoption", notification=notification)
     return notification
+
+
+def _compile_for_adopter(
+    principal: Member, *, old: Koseki, on: date, notification: Notification
+) -> tuple[Koseki, Member]:
+    """戸籍法 第17条 (which covers 養子 too): an adopter who is neither 筆頭者 nor spouse heads a new register."""
+    target = compile_koseki(
+        honseki=old.honseki,
+        family_name=principal.family_name,
+        head_given_name=principal.given_name,
+        family_name_kana=principal.family_name_kana,
+        compiled_on=on,
+        reason=CompiledReason.ADOPTION,
+    )
+    compiled_entry(target, on=on, notification=notification)
+    remove_member(principal, on=on, reason="養子縁組")
+    add_entry(
+        koseki=old,
+        member=principal,
+        kind=EntryKind.REMOVAL,
+        event_date=on,
+        fields=[["届出日", wareki(on)], ["除籍事由", "養子縁組届出"], ["新本籍", target.honseki]],
+        notification=notification,
+    )
+    moved = enter_member(koseki=target, source=principal, is_head=True)
+    add_entry(
+        koseki=target,
+        member=moved,
+        kind=EntryKind.ENTRY,
+        event_date=on,
+        fields=[["届出日", wareki(on)], ["入籍事由", "養子縁組届出"], ["従前戸籍", koseki_label(old)]],
+        notification=notification,
+    )
+    return target, moved
+
+
+def _place_adoptee(
+    child: Member,
+    *,
+    source: Koseki,
+    target: Koseki | None,
+    adoptive: Mapping[str, object],
+    fields: list[list[str]],
+    family_kana: str,
+    adopted_on: date,
+    notification: Notification,
+) -> None:
+    """The adoptee enters the adopters' register under their surname (``target``), or stays where they are with
+    the 養親 recorded (民法 第810条ただし書)."""
+    capacity = notification.notifier_capacity
+    on = notification.notified_on
+    for name, value in adoptive.items():
+        setattr(child, name, value)
+    if target is None:
+        child.save(update_fields=list(adoptive))
+        add_entry(
+            koseki=source,
+            member=child,
+            kind=EntryKind.ADOPTION,
+            event_date=adopted_on,
+            fields=fields,
+            notification=notification,
+            notifier=capacity,
+        )
+        return
+    remove_member(child, on=on, reason="養子縁組")
+    add_entry(
+        koseki=source,
+        member=child,
+        kind=EntryKind.ADOPTION,
+        event_date=adopted_on,
+        fields=[*fields, ["入籍戸籍", koseki_label(target)]],
+        notification=notification,
+        notifier=capacity,
+    )
+    placed = enter_member(koseki=target, source=child, family_name=target.family_name, family_name_kana=family_kana)
+    add_entry(
+        koseki=target,
+        member=placed,
+        kind=EntryKind.ADOPTION,
+        event_date=adopted_on,
+        fields=[*fields, ["従前戸籍", koseki_label(source)]],
+        notification=notification,
+        notifier=capacity,
+    )
+    close_if_empty(source, on=on, reason="養子縁組", notification=notification)

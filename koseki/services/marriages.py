@@ -106,31 +106,8 @@ def record_marriage(
     honseki = " ".join(new_honseki.split())
 
     with transaction.atomic():
-        members = [p for p in (husband, wife) if isinstance(p, Member)]
-        locked = lock_members(m.pk for m in members)
-        parties: dict[str, Member | OutsidePerson] = {}
-        for role, party, label in (("husband", husband, "夫"), ("wife", wife, "妻")):
-            parties[role] = fresh_current_member(party, locked, label=label) if isinstance(party, Member) else party
-        h, w = parties["husband"], parties["wife"]
-        if isinstance(h, Member) and isinstance(w, Member) and h.person_key == w.person_key:
-            raise MarriagePartiesInvalid("夫と妻に同じ方が指定されています。")
-        ensure_accepted(
-            kind=NotificationKind.MARRIAGE,
-            parties=[p for p in (h, w) if isinstance(p, Member)],
-            appeared_in_person=appeared_in_person,
-        )
-        if isinstance(h, Member) and isinstance(w, Member):
-            _check_impediments(h, w)
-        for label, party in (("夫", h), ("妻", w)):
-            if isinstance(party, Member) and (party.spouse_key is not None):
-                raise AlreadyMarried(
-                    f"{label}({party.full_name})には配偶者があるため、重ねて婚姻することができません(民法第732条)。",
-                    details={"member_id": party.pk},
-                )
-            if age_on(party.birth_date, married_on) < ADULT_AGE:
-                raise MarriageUnderAge(
-                    f"{label}({party.full_name})は婚姻の日に18歳未満です。婚姻は18歳にならなければできません(民法第731条)。"
-                )
+        h, w = _lock_parties(husband, wife, married_on=married_on, appeared_in_person=appeared_in_person)
+        parties: dict[str, Member | OutsidePerson] = {"husband": h, "wife": w}
         keeper = parties[surname_of]
         joiner = parties["wife" if surname_of == "husband" else "husband"]
         keeper_role, joiner_role = (
@@ -187,64 +164,17 @@ def record_marriage(
             (surname_of, keeper, True),
             ("wife" if surname_of == "husband" else "husband", joiner, False),
         ):
-            spouse = joiner if is_keeper else keeper
-            spouse_name = plain_name(family_name, spouse.given_name)
-            if isinstance(party, Member) and party.koseki_id == target.pk:
-                # The head stays where they are; only their 配偶者区分 and 身分事項 change.
-                party.spouse_role = keeper_role if is_keeper else joiner_role
-                party.save(update_fields=["spouse_role"])
-                placed[role] = party
-                add_entry(
-                    koseki=target,
-                    member=party,
-                    kind=EntryKind.MARRIAGE,
-                    event_date=married_on,
-                    fields=[["婚姻日", wareki(married_on)], ["配偶者氏名", spouse_name]],
-                    notification=notification,
-                    notifier=notifier_capacity,
-                )
-                continue
-            if isinstance(party, Member):
-                old = registers[party.koseki_id]
-                remove_member(party, on=notified_on, reason="婚姻")
-                add_entry(
-                    koseki=old,
-                    member=party,
-                    kind=EntryKind.MARRIAGE,
-                    event_date=married_on,
-                    fields=[
-                        ["婚姻日", wareki(married_on)],
-                        ["配偶者氏名", plain_name(spouse.family_name, spouse.given_name)],
-                        ["新本籍", target.honseki],
-                        ["称する氏", f"{_SPOUSE_ROLE[surname_of]}の氏"],
-                    ],
-                    notification=notification,
-                    notifier=notifier_capacity,
-                )
-                former = koseki_label(old)
-            else:
-                former = f"{party.honseki}\u3000{party.head_name}".strip()
-            new_member = enter_member(
-                koseki=target,
-                source=party,
-                family_name=family_name,
-                family_name_kana=family_kana,
-                is_head=is_keeper and target.pk not in registers,
-                spouse_role=keeper_role if is_keeper else joiner_role,
-            )
-            placed[role] = new_member
-            add_entry(
-                koseki=target,
-                member=new_member,
-                kind=EntryKind.MARRIAGE,
-                event_date=married_on,
-                fields=[
-                    ["婚姻日", wareki(married_on)],
-                    ["配偶者氏名", spouse_name],
-                    ["従前戸籍", former],
-                ],
+            placed[role] = _place_spouse(
+                party,
+                spouse=joiner if is_keeper else keeper,
+                target=target,
+                registers=registers,
+                family=(family_name, family_kana),
+                role=keeper_role if is_keeper else joiner_role,
+                is_keeper=is_keeper,
+                surname_of=surname_of,
+                married_on=married_on,
                 notification=notification,
-                notifier=notifier_capacity,
             )
         # Link the spouses (spouse_key is what makes a second marriage refusable, 民法第732条).
         placed["husband"].spouse_key = placed["wife"].person_key
@@ -263,6 +193,103 @@ def record_marriage(
             actor=actor, action="koseki.marriage", notification=notification, details={"koseki_id": target.pk}
         )
     return notification
+
+
+def _lock_parties(
+    husband: Member | OutsidePerson, wife: Member | OutsidePerson, *, married_on: date, appeared_in_person: bool
+) -> tuple[Member | OutsidePerson, Member | OutsidePerson]:
+    """The parties as locked rows, checked: two people, no 不受理申出 (戸籍法 第27条の2), no impediment
+    (民法 第734条〜第736条), neither married (第732条), both of age (第731条)."""
+    locked = lock_members(p.pk for p in (husband, wife) if isinstance(p, Member))
+    h = fresh_current_member(husband, locked, label="夫") if isinstance(husband, Member) else husband
+    w = fresh_current_member(wife, locked, label="妻") if isinstance(wife, Member) else wife
+    if isinstance(h, Member) and isinstance(w, Member) and h.person_key == w.person_key:
+        raise MarriagePartiesInvalid("夫と妻に同じ方が指定されています。")
+    ensure_accepted(
+        kind=NotificationKind.MARRIAGE,
+        parties=[p for p in (h, w) if isinstance(p, Member)],
+        appeared_in_person=appeared_in_person,
+    )
+    if isinstance(h, Member) and isinstance(w, Member):
+        _check_impediments(h, w)
+    for label, party in (("夫", h), ("妻", w)):
+        if isinstance(party, Member):
+            _check_party(label, party, married_on)
+        elif age_on(party.birth_date, married_on) < ADULT_AGE:
+            raise MarriageUnderAge(
+                f"{label}({party.full_name})は婚姻の日に18歳未満です。婚姻は18歳にならなければできません(民法第731条)。"
+            )
+    return h, w
+
+
+def _place_spouse(
+    party: Member | OutsidePerson,
+    *,
+    spouse: Member | OutsidePerson,
+    target: Koseki,
+    registers: dict[int, Koseki],
+    family: tuple[str, str],
+    role: str,
+    is_keeper: bool,
+    surname_of: str,
+    married_on: date,
+    notification: Notification,
+) -> Member:
+    """One spouse's row in the couple's register, with the 婚姻 entries of the register they leave and enter."""
+    capacity = notification.notifier_capacity
+    spouse_name = plain_name(family[0], spouse.given_name)
+    if isinstance(party, Member) and party.koseki_id == target.pk:
+        # The head stays where they are; only their 配偶者区分 and 身分事項 change.
+        party.spouse_role = role
+        party.save(update_fields=["spouse_role"])
+        add_entry(
+            koseki=target,
+            member=party,
+            kind=EntryKind.MARRIAGE,
+            event_date=married_on,
+            fields=[["婚姻日", wareki(married_on)], ["配偶者氏名", spouse_name]],
+            notification=notification,
+            notifier=capacity,
+        )
+        return party
+    if isinstance(party, Member):
+        old = registers[party.koseki_id]
+        remove_member(party, on=notification.notified_on, reason="婚姻")
+        add_entry(
+            koseki=old,
+            member=party,
+            kind=EntryKind.MARRIAGE,
+            event_date=married_on,
+            fields=[
+                ["婚姻日", wareki(married_on)],
+                ["配偶者氏名", plain_name(spouse.family_name, spouse.given_name)],
+                ["新本籍", target.honseki],
+                ["称する氏", f"{_SPOUSE_ROLE[surname_of]}の氏"],
+            ],
+            notification=notification,
+            notifier=capacity,
+        )
+        former = koseki_label(old)
+    else:
+        former = f"{party.honseki}\u3000{party.head_name}".strip()
+    new_member = enter_member(
+        koseki=target,
+        source=party,
+        family_name=family[0],
+        family_name_kana=family[1],
+        is_head=is_keeper and target.pk not in registers,
+        spouse_role=role,
+    )
+    add_entry(
+        koseki=target,
+        member=new_member,
+        kind=EntryKind.MARRIAGE,
+        event_date=married_on,
+        fields=[["婚姻日", wareki(married_on)], ["配偶者氏名", spouse_name], ["従前戸籍", former]],
+        notification=notification,
+        notifier=capacity,
+    )
+    return new_member
 
 
 _IMPEDIMENTS: dict[str, type[KosekiRuleError]] = {
