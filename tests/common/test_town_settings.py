@@ -47,19 +47,23 @@ def test_the_value_in_force_follows_the_effective_date(in_nakatosa: None, it_adm
 
 
 def test_a_value_is_never_overwritten_nor_backdated(in_nakatosa: None, it_admin: Person) -> None:
-    town_settings.record_setting(actor=it_admin, key=town_settings.MAYOR_NAME, value="池田　洋光",
-                                 effective_from=date(2026, 11, 27))  # fmt: skip
+    town_settings.record_setting(
+        actor=it_admin, key=town_settings.MAYOR_NAME, value="池田　洋光", effective_from=date(2026, 11, 27)
+    )
     with pytest.raises(ValidationFailed) as same_day:
-        town_settings.record_setting(actor=it_admin, key=town_settings.MAYOR_NAME, value="別人",
-                                     effective_from=date(2026, 11, 27))  # fmt: skip
+        town_settings.record_setting(
+            actor=it_admin, key=town_settings.MAYOR_NAME, value="別人", effective_from=date(2026, 11, 27)
+        )
     assert same_day.value.code == "setting_exists"
     with pytest.raises(ValidationFailed) as past:
-        town_settings.record_setting(actor=it_admin, key="koseki.fee_koseki", value="500",
-                                     effective_from=date(2026, 1, 1))  # fmt: skip
+        town_settings.record_setting(
+            actor=it_admin, key="koseki.fee_koseki", value="500", effective_from=date(2026, 1, 1)
+        )
     assert past.value.code == "setting_in_the_past"
     with pytest.raises(ValidationFailed) as not_yen:
-        town_settings.record_setting(actor=it_admin, key="koseki.fee_koseki", value="四百五十",
-                                     effective_from=date(2026, 12, 1))  # fmt: skip
+        town_settings.record_setting(
+            actor=it_admin, key="koseki.fee_koseki", value="四百五十", effective_from=date(2026, 12, 1)
+        )
     assert not_yen.value.code == "invalid_setting_value"
     assert TownSetting.objects.count() == 1
     assert town_settings.setting_in_force(town_settings.MAYOR_NAME) == "池田　洋光"
@@ -117,3 +121,37 @@ def test_it_staff_add_a_value_in_the_town_admin_with_an_audit_row(client_for: An
     assert change.status_code == 403
     with schema_context("nakatosa"):
         assert TownSetting.objects.get().value == "池田　洋光"
+
+
+def test_certificates_print_the_mayor_and_charge_the_town_s_fees(in_nakatosa: None, it_admin: Person) -> None:
+    from tests.resident_records.test_certificates import issue, move_in, pages_of, squash
+
+    clerk = Person.objects.get(username="tanaka")
+    town_settings.record_setting(
+        actor=it_admin, key=town_settings.MAYOR_NAME, value="池田　洋光", effective_from=date(2026, 11, 27)
+    )
+    town_settings.record_setting(
+        actor=it_admin, key="resident_records.fee_certificate", value="350", effective_from=date(2026, 11, 27)
+    )
+    issuance, document = issue(clerk, household=move_in(clerk))
+    # No fee stated by the clerk: the one the town's 手数料条例 sets today.
+    assert issuance.fee == 350
+    assert "中土佐町長池田洋光" in squash("".join(pages_of(document)))
+
+
+def test_a_koseki_certificate_names_the_mayor_in_force_and_charges_the_fee(in_nakatosa: None, it_admin: Person) -> None:
+    from tests.koseki.factories import yamada_family
+    from tests.koseki.test_certificates import issue, printed
+
+    clerk = Person.objects.get(username="tanaka")
+    town_settings.record_setting(
+        actor=it_admin, key=town_settings.MAYOR_NAME, value="池田　洋光", effective_from=date(2026, 11, 27)
+    )
+    town_settings.record_setting(actor=it_admin, key="koseki.fee_koseki", value="500", effective_from=date(2026, 12, 1))
+    koseki = yamada_family()
+    today = issue(clerk, koseki)
+    assert "中土佐町長池田洋光" in printed(today.pdf)
+    assert today.issuance.fee == 450  # the new fee is in force from 12月1日
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=TOKYO), tick=False):
+        later = issue(clerk, koseki)
+    assert later.issuance.fee == 500
