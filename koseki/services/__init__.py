@@ -28,7 +28,7 @@ from koseki.services.common import OutsidePerson, next_notification_number, refr
 from koseki.services.corrections import correct_entry
 from koseki.services.dissolutions import record_dissolution
 from koseki.services.furigana import record_furigana, record_furigana_ex_officio, record_planned_furigana
-from koseki.services.marriages import record_divorce, record_marriage
+from koseki.services.marriages import record_divorce, record_foreign_divorce, record_marriage
 from koseki.services.names import record_foreign_spouse_surname, record_given_name_change, record_surname_change
 from koseki.services.naturalization import record_nationality_acquisition, record_naturalization
 from koseki.services.non_acceptance import record_non_acceptance, withdraw_non_acceptance
@@ -64,6 +64,7 @@ __all__ = [
     "record_death",
     "record_dissolution",
     "record_divorce",
+    "record_foreign_divorce",
     "record_foreign_spouse_surname",
     "record_furigana",
     "record_furigana_ex_officio",

@@ -124,7 +124,7 @@ def _establish_parents(
             raise BirthFatherNotPresumed(details={"father_id": father.pk, "mother_id": mother.pk})
         basis = "懐胎時期に関する証明書" if conception_certificate else ""
         return _Parents(mother, None, "", Koseki.objects.get(pk=mother.koseki_id), True, basis)
-    if presumption.father is None and father is None and presumption.father_name and not presumption.after_end:
+    if presumption.father is None and father is None and presumption.father_name:
         # A husband with no register row here (a foreign national, 戸籍法 第6条): named as the 婚姻 entry names him.
         return _Parents(
             mother, None, presumption.father_name, Koseki.objects.get(pk=mother.koseki_id), False, presumption.wording

@@ -24,7 +24,7 @@ from koseki.errors import (
     MarriageUnderAge,
     NotMarriedToEachOther,
 )
-from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
+from koseki.models import CompiledReason, Entry, EntryKind, Koseki, Member, Notification, NotificationKind
 from koseki.services import kinship
 from koseki.services.common import (
     ADULT_AGE,
@@ -640,3 +640,77 @@ def record_divorce(
         bump(*changed)
         audit_notification(actor=actor, action="koseki.divorce", notification=notification)
     return notification
+
+
+def record_foreign_divorce(
+    *,
+    actor: Person | None,
+    member: Member,
+    divorced_on: date,
+    notified_on: date,
+    notifier_name: str = "",
+    notifier_capacity: str = "夫妻",
+    appeared_in_person: bool = False,
+) -> Notification:
+    """離婚届 of a Japanese national married to a foreign national (docs/domain/koseki.md, 外国人との婚姻): the
+    foreign spouse is in no register, so only the Japanese spouse's 身分事項 records the 離婚; their register and
+    surname do not change (a surname taken under 第107条第2項 reverts only by 第107条第3項 within three months)."""
+    check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
+    with transaction.atomic():
+        person = fresh_current_member(member, lock_members([member.pk]))
+        spouse = _foreign_spouse_of(person)
+        if spouse is None:
+            raise NotMarriedToEachOther(
+                "この方には、外国人配偶者との婚姻の記録がありません(戸籍法第76条)。", code="divorce_no_foreign_spouse"
+            )
+        ensure_accepted(kind=NotificationKind.DIVORCE, parties=[person], appeared_in_person=appeared_in_person)
+        register = lock_registers([person.koseki_id])[person.koseki_id]
+        ensure_open(register)
+        role = "husband" if person.spouse_role == "夫" else "wife"
+        notification = new_notification(
+            actor=actor,
+            kind=NotificationKind.DIVORCE,
+            event_date=divorced_on,
+            notified_on=notified_on,
+            notifier_name=notifier_name or f"{_party_label(person)}・{spouse['name']}",
+            notifier_capacity=notifier_capacity,
+            kosekis=[register],
+            details={
+                f"{role}_id": person.pk,
+                "foreign_spouse": spouse,
+                "foreign_marriage": True,
+            },
+        )
+        add_entry(
+            koseki=register,
+            member=person,
+            kind=EntryKind.DIVORCE,
+            event_date=divorced_on,
+            fields=[
+                ["離婚日", wareki(divorced_on)],
+                ["配偶者氏名", spouse["name"]],
+                ["配偶者の国籍", spouse["nationality"]],
+            ],
+            notification=notification,
+            notifier=notifier_capacity,
+        )
+        person.spouse_key, person.spouse_role = None, ""
+        person.save(update_fields=["spouse_key", "spouse_role"])
+        bump(register)
+        audit_notification(actor=actor, action="koseki.divorce", notification=notification)
+    return notification
+
+
+def _foreign_spouse_of(member: Member) -> dict[str, str] | None:
+    """The foreign spouse of a marriage in force, as the 婚姻 entry names them (None: no such marriage)."""
+    if member.spouse_key is None or Member.objects.filter(person_key=member.spouse_key).exists():
+        return None
+    entry = (
+        Entry.objects.filter(member__person_key=member.person_key, kind=EntryKind.MARRIAGE, is_struck=False)
+        .order_by("-event_date", "-id")
+        .first()
+    )
+    fields = {str(label): str(value) for label, value in (entry.fields if entry is not None else [])}
+    if "配偶者の国籍" not in fields:
+        return None
+    return {"name": fields.get("配偶者氏名", ""), "nationality": fields["配偶者の国籍"]}

@@ -318,6 +318,14 @@ def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        if spouse is None and member.spouse_key is not None:
+            # A foreign spouse has no register row (戸籍法 第6条): the service finds them in the 婚姻 entry.
+            return services.record_foreign_divorce(
+                member=member,
+                divorced_on=data["divorced_on"],
+                appeared_in_person=data["appeared_in_person"],
+                **filing,
+            )
         if spouse is None:
             raise ApplicationError(
                 "この方の配偶者が本町の戸籍に見つかりません。離婚届は配偶者と同じ戸籍に記載されている夫婦について処理します。"

@@ -488,3 +488,37 @@ def test_surname_and_given_name_changes_need_the_court(in_nakatosa: None, clerk:
     assert family.head_given_name == "大郎"
     assert entry_text(taro, EntryKind.GIVEN_NAME_CHANGE)["従前の記録 名"] == "太郎"
     assert family.status == KosekiStatus.CURRENT
+
+
+def test_divorce_from_a_foreign_spouse_and_the_child_born_after_it(in_nakatosa: None, clerk: Person) -> None:
+    register = single_head("愛", family_name="鈴木", sex="2", given_name_kana="アイ")
+    ai = members_of(register)[0]
+    services.record_marriage(
+        actor=clerk,
+        husband=MILLER,
+        wife=ai,
+        surname_of="husband",
+        married_on=date(2025, 6, 1),
+        notified_on=date(2025, 6, 1),
+    )
+    services.record_foreign_divorce(
+        actor=clerk, member=Member.objects.get(pk=ai.pk), divorced_on=date(2026, 5, 1), notified_on=date(2026, 5, 1)
+    )
+    ai = Member.objects.get(pk=ai.pk)
+    assert ai.spouse_key is None
+    assert entry_text(ai, EntryKind.DIVORCE)["配偶者の国籍"] == "アメリカ合衆国"
+    # Born 153 days after the divorce: presumed the former husband's, who is in no register (民法第772条第2項).
+    birth = services.record_birth(
+        actor=clerk,
+        mother=ai,
+        father=None,
+        given_name="花",
+        given_name_kana="ハナ",
+        sex="2",
+        birth_date=date(2026, 10, 1),
+        birth_place="高知県高知市",
+        notified_on=date(2026, 10, 5),
+        notifier_name="鈴木愛",
+        notifier_capacity="母",
+    )
+    assert Member.objects.get(pk=birth.details["child_member_id"]).father_name == "ミラー、ジョン"
