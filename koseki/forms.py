@@ -553,6 +553,23 @@ class NonAcceptanceForm(NotificationForm):
     )
 
 
+class NonAcceptanceWithdrawalForm(NotificationForm):
+    """不受理申出 (戸籍法 第27条の2第3項) の取下げ: by the person, in person."""
+
+    CAPACITIES = ("本人",)
+
+    request = choice_field("取り下げる不受理申出", [])
+
+    def __init__(self, *args: Any, requests: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["request"]
+        assert isinstance(field, forms.ChoiceField)
+        labels = dict(NonAcceptanceForm.KINDS)
+        field.choices = [("", "(選択してください)")] + [
+            (str(r.pk), f"{r.filed_on:%Y-%m-%d} 申出: {'、'.join(labels.get(k, k) for k in r.kinds)}") for r in requests
+        ]
+
+
 class SurnameChangeForm(NotificationForm):
     """氏の変更届 (戸籍法 第107条第1項): the register's 氏, with the family court's permission."""
 

@@ -24,6 +24,11 @@ urlpatterns = [
     path("members/<int:pk>/marital-surname/", views.marital_surname_view, name="marital_surname"),
     path("members/<int:pk>/child-surname/", views.child_surname_view, name="child_surname"),
     path("members/<int:pk>/non-acceptance/", views.non_acceptance_view, name="non_acceptance"),
+    path(
+        "members/<int:pk>/non-acceptance/withdraw/",
+        views.non_acceptance_withdrawal_view,
+        name="non_acceptance_withdrawal",
+    ),
     path("members/<int:pk>/given-name/", views.given_name_change_view, name="given_name_change"),
     path("members/<int:pk>/foreign-surname/", views.foreign_surname_view, name="foreign_surname"),
     path("registers/<int:pk>/surname/", views.surname_change_view, name="surname_change"),

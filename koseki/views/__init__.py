@@ -22,6 +22,7 @@ from koseki.views.family_notifications import (
     marital_surname_view,
     naturalization_view,
     non_acceptance_view,
+    non_acceptance_withdrawal_view,
     surname_change_view,
 )
 from koseki.views.late_notices import late_notices_view
@@ -64,6 +65,7 @@ __all__ = [
     "marriage_view",
     "naturalization_view",
     "non_acceptance_view",
+    "non_acceptance_withdrawal_view",
     "register_view",
     "search_view",
     "split_view",

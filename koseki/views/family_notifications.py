@@ -23,6 +23,7 @@ from koseki.forms import (
     MaritalSurnameForm,
     NaturalizationForm,
     NonAcceptanceForm,
+    NonAcceptanceWithdrawalForm,
     SurnameChangeForm,
 )
 from koseki.models import Koseki, Member, Notification
@@ -170,6 +171,31 @@ def non_acceptance_view(request: HttpRequest, pk: int) -> HttpResponse:
         "(戸籍法 第27条の2第3項)。申出人本人が出頭し、本人確認書類で確認してください。",
         submit="不受理申出を受け付ける",
         sections=[("申出の内容", ["kinds"])],
+    )
+    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+def non_acceptance_withdrawal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """不受理申出の取下げ: the 申出 stays on record, no longer in force."""
+    person = _member_or_404(pk)
+    in_force = [r for r in services.non_acceptance.requests_of(person) if r.withdrawn_on is None]
+    form = _bound_or_shown(
+        request, NonAcceptanceWithdrawalForm, requests=in_force, initial=_initial(notifier_name=person.full_name)
+    )
+
+    def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        chosen = next(r for r in in_force if str(r.pk) == data["request"])
+        services.withdraw_non_acceptance(actor=filing["actor"], request=chosen, withdrawn_on=filing["notified_on"])
+        return Notification.objects.get(pk=chosen.notification_id)
+
+    page = NotificationPage(
+        title="不受理申出の取下げ",
+        lead=f"{person.full_name}さんの不受理申出を取り下げます。申出人本人が出頭し、本人確認書類で確認してください。"
+        f"現在有効な申出: {len(in_force)}件。",
+        submit="取下げを受け付ける",
+        sections=[("取下げの内容", ["request"])],
     )
     return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call)
 

@@ -134,3 +134,20 @@ def test_naturalization_through_the_page(clerk: Client) -> None:
         register = Koseki.objects.get(family_name="李")
         assert response["Location"] == f"{BASE}registers/{register.pk}/"
         assert members_of(register)[0].given_name_kana == "メイ"
+
+
+def test_a_non_acceptance_request_is_withdrawn_at_the_counter(clerk: Client) -> None:
+    with schema_context("nakatosa"):
+        ken = members_of(single_head("健", family_name="佐藤", birth_date=date(1988, 1, 1)))[0]
+    clerk.post(
+        f"{BASE}members/{ken.pk}/non-acceptance/", {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER}
+    )
+    with schema_context("nakatosa"):
+        request = NonAcceptanceRequest.objects.get(person_key=ken.person_key)
+    url = f"{BASE}members/{ken.pk}/non-acceptance/withdraw/"
+    assert "不受理申出の取下げ" in clerk.get(url).content.decode()
+    response = clerk.post(url, {"request": request.pk, "notifier_capacity": "本人", **NOTIFIER})
+    assert response.status_code == 302
+    with schema_context("nakatosa"):
+        request.refresh_from_db()
+    assert request.withdrawn_on == date(2026, 11, 27)
