@@ -575,64 +575,21 @@ def record_divorce(
             notification=notification,
             notifier=notifier_capacity,
         )
-        remove_member(leaver, on=notified_on, reason="離婚")
-        destination: Koseki | None = None
-        if back_to_former:
-            assert former_koseki is not None
-            destination = former_koseki
-        elif make_new:
-            destination = compile_koseki(
-                honseki=honseki,
-                family_name=former_surname,
-                head_given_name=leaver.given_name,
-                family_name_kana=former_kana,
-                compiled_on=notified_on,
-                reason=CompiledReason.DIVORCE,
-            )
-            compiled_entry(destination, on=notified_on, notification=notification)
-        leave_fields = [
-            ["離婚日", wareki(divorced_on)],
-            ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
-        ]
-        if destination is not None and destination is not former_koseki:
-            leave_fields.append(["新本籍", destination.honseki])
-        elif destination is not None:
-            leave_fields.append(["入籍戸籍", koseki_label(destination)])
-        elif former_label:
-            leave_fields.append(["入籍戸籍", former_label])
-        add_entry(
-            koseki=couple,
-            member=leaver,
-            kind=EntryKind.DIVORCE,
-            event_date=divorced_on,
-            fields=leave_fields,
+        destination = _return_leaver(
+            leaver,
+            keeper=keeper,
+            couple=couple,
+            former=former,
+            former_koseki=former_koseki,
+            back_to_former=back_to_former,
+            make_new=make_new,
+            honseki=honseki,
+            former_name=(former_surname, former_kana, former_label),
+            divorced_on=divorced_on,
             notification=notification,
-            notifier=notifier_capacity,
         )
-        if destination is not None:
-            returned = enter_member(
-                koseki=destination,
-                source=leaver,
-                family_name=former_surname,
-                family_name_kana=former_kana,
-                # Back in the former koseki they are again what they were there (a returning head stays head).
-                is_head=former.is_head if (back_to_former and former is not None) else True,
-            )
-            add_entry(
-                koseki=destination,
-                member=returned,
-                kind=EntryKind.DIVORCE,
-                event_date=divorced_on,
-                fields=[
-                    ["離婚日", wareki(divorced_on)],
-                    ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
-                    ["従前戸籍", koseki_label(couple)],
-                ],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-            if destination not in changed:
-                changed.append(destination)
+        if destination is not None and destination not in changed:
+            changed.append(destination)
         notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.save(update_fields=["koseki_numbers"])
         for koseki in changed:
@@ -640,6 +597,83 @@ def record_divorce(
         bump(*changed)
         audit_notification(actor=actor, action="koseki.divorce", notification=notification)
     return notification
+
+
+def _return_leaver(
+    leaver: Member,
+    *,
+    keeper: Member,
+    couple: Koseki,
+    former: Member | None,
+    former_koseki: Koseki | None,
+    back_to_former: bool,
+    make_new: bool,
+    honseki: str,
+    former_name: tuple[str, str, str],
+    divorced_on: date,
+    notification: Notification,
+) -> Koseki | None:
+    """戸籍法 第19条: the spouse who reverts leaves the couple's register for the former one, a new one, or (None)
+    a register of another municipality, which records the return."""
+    notified_on, notifier_capacity = notification.notified_on, notification.notifier_capacity
+    former_surname, former_kana, former_label = former_name
+    remove_member(leaver, on=notified_on, reason="離婚")
+    destination: Koseki | None = None
+    if back_to_former:
+        assert former_koseki is not None
+        destination = former_koseki
+    elif make_new:
+        destination = compile_koseki(
+            honseki=honseki,
+            family_name=former_surname,
+            head_given_name=leaver.given_name,
+            family_name_kana=former_kana,
+            compiled_on=notified_on,
+            reason=CompiledReason.DIVORCE,
+        )
+        compiled_entry(destination, on=notified_on, notification=notification)
+    leave_fields = [
+        ["離婚日", wareki(divorced_on)],
+        ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
+    ]
+    if destination is not None and destination is not former_koseki:
+        leave_fields.append(["新本籍", destination.honseki])
+    elif destination is not None:
+        leave_fields.append(["入籍戸籍", koseki_label(destination)])
+    elif former_label:
+        leave_fields.append(["入籍戸籍", former_label])
+    add_entry(
+        koseki=couple,
+        member=leaver,
+        kind=EntryKind.DIVORCE,
+        event_date=divorced_on,
+        fields=leave_fields,
+        notification=notification,
+        notifier=notifier_capacity,
+    )
+    if destination is not None:
+        returned = enter_member(
+            koseki=destination,
+            source=leaver,
+            family_name=former_surname,
+            family_name_kana=former_kana,
+            # Back in the former koseki they are again what they were there (a returning head stays head).
+            is_head=former.is_head if (back_to_former and former is not None) else True,
+        )
+        add_entry(
+            koseki=destination,
+            member=returned,
+            kind=EntryKind.DIVORCE,
+            event_date=divorced_on,
+            fields=[
+                ["離婚日", wareki(divorced_on)],
+                ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
+                ["従前戸籍", koseki_label(couple)],
+            ],
+            notification=notification,
+            notifier=notifier_capacity,
+        )
+    return destination
 
 
 def record_foreign_divorce(
