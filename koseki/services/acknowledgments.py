@@ -19,17 +19,15 @@ from koseki.services.common import (
     OutsidePerson,
     add_entry,
     age_on,
-    audit_notification,
-    bump,
     check_dates,
     ensure_open,
+    finish_notification,
     fresh_current_member,
     koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     plain_name,
-    refresh_search_text,
     wareki,
 )
 from koseki.services.non_acceptance import ensure_accepted
@@ -139,8 +137,7 @@ def record_acknowledgment(
         person.father_key = acknowledger.person_key if isinstance(acknowledger, Member) else None
         person.version += 1
         person.save(update_fields=["father_name", "father_key", "version"])
-        for koseki in registers.values():
-            refresh_search_text(koseki)
-        bump(*registers.values())
-        audit_notification(actor=actor, action="koseki.acknowledgment", notification=notification)
+        finish_notification(
+            actor=actor, action="koseki.acknowledgment", notification=notification, changed=list(registers.values())
+        )
     return notification

@@ -28,21 +28,19 @@ from koseki.services.common import (
     ADULT_AGE,
     add_entry,
     age_on,
-    audit_notification,
-    bump,
     check_dates,
     close_if_empty,
     compile_koseki,
     compiled_entry,
     ensure_open,
     enter_member,
+    finish_notification,
     fresh_current_member,
     koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     plain_name,
-    refresh_search_text,
     remove_member,
     wareki,
 )
@@ -229,12 +227,7 @@ def record_adoption(
             adopted_on=adopted_on,
             notification=notification,
         )
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
-        notification.save(update_fields=["koseki_numbers"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(actor=actor, action="koseki.adoption", notification=notification)
+        finish_notification(actor=actor, action="koseki.adoption", notification=notification, changed=changed)
     return notification
 
 

@@ -34,14 +34,13 @@ from koseki.models import (
 from koseki.services.common import (
     FURIGANA_LAW_IN_FORCE,
     add_entry,
-    audit_notification,
-    bump,
     check_dates,
     close_if_empty,
     compile_koseki,
     compiled_entry,
     ensure_open,
     enter_member,
+    finish_notification,
     fresh_current_member,
     katakana,
     koseki_label,
@@ -50,7 +49,6 @@ from koseki.services.common import (
     new_notification,
     next_position,
     plain_name,
-    refresh_search_text,
     remove_member,
     wareki,
 )
@@ -344,16 +342,12 @@ def record_birth(
         if not target.family_name_kana and family_kana:
             target.family_name_kana = family_kana
             Koseki.objects.filter(pk=target.pk).update(family_name_kana=family_kana)
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.details["child_member_id"] = child.pk
-        notification.save(update_fields=["koseki_numbers", "details"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(
+        finish_notification(
             actor=actor,
             action="koseki.birth",
             notification=notification,
             details={"child": plain_name(target.family_name, given_name), "mother_id": mother.pk},
+            changed=changed,
         )
     return notification

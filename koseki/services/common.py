@@ -324,6 +324,26 @@ def audit_notification(
     )
 
 
+def finish_notification(
+    *,
+    actor: Person | None,
+    action: str,
+    notification: Notification,
+    changed: Sequence[Koseki],
+    details: dict[str, Any] | None = None,
+) -> Notification:
+    """The end every 届出 shares, inside its transaction: the 受付帳 line names the registers it changed, their
+    search keys and versions are refreshed, and its one audit row is written."""
+    registers = list({koseki.pk: koseki for koseki in changed}.values())
+    notification.koseki_numbers = [koseki.number for koseki in registers]
+    notification.save(update_fields=["koseki_numbers", "details"])
+    for koseki in registers:
+        refresh_search_text(koseki)
+    bump(*registers)
+    audit_notification(actor=actor, action=action, notification=notification, details=details)
+    return notification
+
+
 # --- registers and members -----------------------------------------------------------------------
 
 
@@ -545,6 +565,7 @@ __all__ = [
     "current_members",
     "ensure_open",
     "enter_member",
+    "finish_notification",
     "fresh_current_member",
     "katakana",
     "koseki_label",

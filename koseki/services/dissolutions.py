@@ -17,21 +17,19 @@ from koseki.errors import DissolutionInvalid, HonsekiRequired
 from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
 from koseki.services.common import (
     add_entry,
-    audit_notification,
-    bump,
     check_dates,
     close_if_empty,
     compile_koseki,
     compiled_entry,
     ensure_open,
     enter_member,
+    finish_notification,
     fresh_current_member,
     koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     plain_name,
-    refresh_search_text,
     remove_member,
     wareki,
 )
@@ -166,12 +164,7 @@ def record_dissolution(
                     capacity=notifier_capacity,
                 )
             )
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
-        notification.save(update_fields=["koseki_numbers"])
-        for koseki in set(changed):
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(actor=actor, action="koseki.dissolution", notification=notification)
+        finish_notification(actor=actor, action="koseki.dissolution", notification=notification, changed=changed)
     return notification
 
 

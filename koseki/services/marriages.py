@@ -39,13 +39,13 @@ from koseki.services.common import (
     compiled_entry,
     ensure_open,
     enter_member,
+    finish_notification,
     fresh_current_member,
     koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     plain_name,
-    refresh_search_text,
     remove_member,
     wareki,
 )
@@ -183,14 +183,13 @@ def record_marriage(
             m.save(update_fields=["spouse_key"])
         for koseki in registers.values():
             close_if_empty(koseki, on=notified_on, reason="婚姻", notification=notification)
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.details["koseki_number"] = target.number
-        notification.save(update_fields=["koseki_numbers", "details"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(
-            actor=actor, action="koseki.marriage", notification=notification, details={"koseki_id": target.pk}
+        finish_notification(
+            actor=actor,
+            action="koseki.marriage",
+            notification=notification,
+            details={"koseki_id": target.pk},
+            changed=changed,
         )
     return notification
 
@@ -425,14 +424,13 @@ def _record_foreign_marriage(
             changed.append(target)
         placed.spouse_role, placed.spouse_key = role, spouse_key
         placed.save(update_fields=["spouse_role", "spouse_key"])
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.details["koseki_number"] = target.number
-        notification.save(update_fields=["koseki_numbers", "details"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(
-            actor=actor, action="koseki.marriage", notification=notification, details={"koseki_id": target.pk}
+        finish_notification(
+            actor=actor,
+            action="koseki.marriage",
+            notification=notification,
+            details={"koseki_id": target.pk},
+            changed=changed,
         )
     return notification
 
@@ -590,12 +588,7 @@ def record_divorce(
         )
         if destination is not None and destination not in changed:
             changed.append(destination)
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
-        notification.save(update_fields=["koseki_numbers"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(actor=actor, action="koseki.divorce", notification=notification)
+        finish_notification(actor=actor, action="koseki.divorce", notification=notification, changed=changed)
     return notification
 
 

@@ -25,6 +25,7 @@ from koseki.services.common import (
     current_members,
     ensure_open,
     enter_member,
+    finish_notification,
     fresh_current_member,
     katakana,
     koseki_label,
@@ -311,12 +312,9 @@ def record_foreign_spouse_surname(
                     capacity=notifier_capacity,
                 )
             )
-        notification.koseki_numbers = [k.number for k in changed]
-        notification.save(update_fields=["koseki_numbers"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(actor=actor, action="koseki.foreign_spouse_surname", notification=notification)
+        finish_notification(
+            actor=actor, action="koseki.foreign_spouse_surname", notification=notification, changed=changed
+        )
     return notification
 
 

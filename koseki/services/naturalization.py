@@ -24,15 +24,13 @@ from koseki.models import (
 )
 from koseki.services.common import (
     add_entry,
-    audit_notification,
-    bump,
     check_dates,
     compile_koseki,
     compiled_entry,
+    finish_notification,
     katakana,
     new_notification,
     plain_name,
-    refresh_search_text,
     wareki,
 )
 from tenants.models import Person
@@ -161,12 +159,8 @@ def _new_national(
             notifier=notifier_capacity,
             notification=notification,
         )
-        notification.koseki_numbers = [register.number]
         notification.details["koseki_number"] = register.number
-        notification.save(update_fields=["koseki_numbers", "details"])
-        refresh_search_text(register)
-        bump(register)
-        audit_notification(actor=actor, action=f"koseki.{kind}", notification=notification)
+        finish_notification(actor=actor, action=f"koseki.{kind}", notification=notification, changed=[register])
     return notification
 
 

@@ -14,8 +14,6 @@ from koseki.errors import SurnameFilingInvalid
 from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
 from koseki.services.common import (
     add_entry,
-    audit_notification,
-    bump,
     check_dates,
     close_if_empty,
     compile_koseki,
@@ -23,13 +21,13 @@ from koseki.services.common import (
     current_members,
     ensure_open,
     enter_member,
+    finish_notification,
     fresh_current_member,
     koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     plain_name,
-    refresh_search_text,
     remove_member,
     wareki,
 )
@@ -137,12 +135,7 @@ def record_marital_surname(
                 )
             )
             close_if_empty(register, on=notified_on, reason="氏の変更", notification=notification)
-        notification.koseki_numbers = [k.number for k in changed]
-        notification.save(update_fields=["koseki_numbers"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(actor=actor, action="koseki.marital_surname", notification=notification)
+        finish_notification(actor=actor, action="koseki.marital_surname", notification=notification, changed=changed)
     return notification
 
 
@@ -237,12 +230,7 @@ def record_child_surname(
             notifier=notifier_capacity,
         )
         close_if_empty(source, on=notified_on, reason="入籍", notification=notification)
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
-        notification.save(update_fields=["koseki_numbers"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(actor=actor, action="koseki.child_surname", notification=notification)
+        finish_notification(actor=actor, action="koseki.child_surname", notification=notification, changed=changed)
     return notification
 
 
