@@ -122,7 +122,7 @@ def _establish_parents(
             raise BirthFatherNotPresumed(details={"father_id": father.pk, "mother_id": mother.pk})
         basis = "懐胎時期に関する証明書" if conception_certificate else ""
         return _Parents(mother, None, "", Koseki.objects.get(pk=mother.koseki_id), True, basis)
-    if presumption.father is None and father is None and presumption.father_name:
+    if presumption.foreign and father is None and presumption.father_name:
         # A husband with no register row here (a foreign national, 戸籍法 第6条): named as the 婚姻 entry names him.
         return _Parents(
             mother, None, presumption.father_name, Koseki.objects.get(pk=mother.koseki_id), False, presumption.wording
@@ -134,14 +134,19 @@ def _establish_parents(
             + ("(懐胎時期に関する証明書がある場合はその旨を記録してください)。" if presumption.after_end else "。"),
             details={"presumed_father": presumption.father_name},
         )
-    if presumption.father is None or presumption.father.person_key != father.person_key:
+    # A register migrated without its 届出 names the husband only: the father the clerk chose must bear that name.
+    named_only = presumption.father is None and plain_name(father.family_name, father.given_name) == (
+        presumption.father_name
+    )
+    if not named_only and (presumption.father is None or presumption.father.person_key != father.person_key):
         raise BirthFatherNotPresumed(
             details={"father_id": father.pk, "presumed_father": presumption.father_name},
         )
     # After the marriage ended the child takes the surname the parents had then (民法 第790条第1項ただし書) and
     # enters the register of that marriage; otherwise the mother's, where the husband is too.
-    in_marriage_register = presumption.after_end and presumption.register is not None
-    register = presumption.register if in_marriage_register else Koseki.objects.get(pk=mother.koseki_id)
+    marriage_register = presumption.register or (Koseki.objects.get(pk=father.koseki_id) if named_only else None)
+    in_marriage_register = presumption.after_end and marriage_register is not None
+    register = marriage_register if in_marriage_register else Koseki.objects.get(pk=mother.koseki_id)
     assert register is not None
     return _Parents(
         mother, father, plain_name(father.family_name, father.given_name), register, False, presumption.wording

@@ -30,6 +30,7 @@ class Marriage:
     ended_on: date | None  # None: in force
     husband: Member | None  # his row in the marriage's register, when known
     husband_name: str
+    foreign: bool = False  # a foreign husband: in no register (戸籍法 第6条), named by the 婚姻 entry
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Presumption:
     father_name: str
     after_end: bool  # 第772条第2項: born after the marriage ended (離婚 or the husband's death)
     register: Koseki | None  # the register of the marriage (the child's, 民法 第790条第1項ただし書)
+    foreign: bool = False  # the presumed father is a foreign national, named only
 
     @property
     def wording(self) -> str:
@@ -52,6 +54,10 @@ def _husband_from_notification(entry: Entry) -> Member | None:
 
 def _name_in(entry: Entry) -> str:
     return next((str(value) for label, value in entry.fields if label == "配偶者氏名"), "")
+
+
+def _foreign(entry: Entry) -> bool:
+    return any(label == "配偶者の国籍" for label, _value in entry.fields)
 
 
 def mother_marriages(mother: Member) -> list[Marriage]:
@@ -80,6 +86,7 @@ def mother_marriages(mother: Member) -> list[Marriage]:
                 ended_on=ended_on,
                 husband=husband,
                 husband_name=_name_in(entry) or (f"{husband.family_name}{husband.given_name}" if husband else ""),
+                foreign=_foreign(entry),
             )
         )
     if mother.spouse_key is not None:
@@ -91,13 +98,18 @@ def mother_marriages(mother: Member) -> list[Marriage]:
         )
         later = [d for d in starts if all(m.ended_on is None or d > m.ended_on for m in marriages)]
         # A foreign husband has no register row: his name is the one the 婚姻 entry records.
-        named = [_name_in(e) for e in entries if e.kind == EntryKind.MARRIAGE and later and e.event_date == later[-1]]
+        opening = [e for e in entries if e.kind == EntryKind.MARRIAGE and later and e.event_date == later[-1]]
+        if husband is not None:
+            name = f"{husband.family_name}{husband.given_name}"
+        else:
+            name = _name_in(opening[0]) if opening else ""
         marriages.append(
             Marriage(
                 started_on=later[-1] if later else None,
                 ended_on=None,
                 husband=husband,
-                husband_name=f"{husband.family_name}{husband.given_name}" if husband else next(iter(named), ""),
+                husband_name=name,
+                foreign=husband is None and any(_foreign(e) for e in opening),
             )
         )
     return marriages
@@ -117,4 +129,5 @@ def presumed_father(*, mother: Member, birth_date: date) -> Presumption | None:
         father_name=latest.husband_name,
         after_end=after_end,
         register=latest.husband.koseki if latest.husband is not None else None,
+        foreign=latest.foreign,
     )

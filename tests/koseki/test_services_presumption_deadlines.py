@@ -208,3 +208,23 @@ def test_the_late_notice_page_prints_the_list(in_nakatosa: None, clerk: Person, 
 
 
 __all__ += ["OutsidePerson"]
+
+
+def test_a_migrated_divorce_names_the_former_husband_by_name(in_nakatosa: None, clerk: Person) -> None:
+    from koseki.models import Entry, EntryKind
+
+    his = single_head("健", family_name="佐藤", family_name_kana="サトウ")
+    ken = members_of(his)[0]
+    hers = make_koseki(family_name="鈴木", members=[member("愛", birth_date=date(1995, 2, 2), sex="2")])
+    ai = members_of(hers)[0]
+    # Migrated lines, without the 届出 behind them: married in 2020, divorced on 2026-03-01.
+    for kind, on, fields in (
+        (EntryKind.MARRIAGE, date(2020, 1, 1), [["婚姻日", "令和2年1月1日"], ["配偶者氏名", "佐藤健"]]),
+        (EntryKind.DIVORCE, date(2026, 3, 1), [["離婚日", "令和8年3月1日"], ["配偶者氏名", "佐藤健"]]),
+    ):
+        Entry.objects.create(koseki=hers, member=ai, kind=kind, event_date=on, fields=fields)
+    refused(BirthFatherPresumed, lambda: birth(clerk, ai))
+    notification = birth(clerk, ai, father=ken)
+    child = Member.objects.get(pk=notification.details["child_member_id"])
+    assert child.father_key == ken.person_key
+    assert child.koseki_id == his.pk
