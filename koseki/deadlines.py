@@ -45,6 +45,12 @@ PERIODS: dict[str, Period] = {
     NotificationKind.NATIONALITY: Period(months=1, starts="国籍を取得した日", article="戸籍法第102条第1項"),
     NotificationKind.NATURALIZATION: Period(months=1, starts="帰化の告示の日", article="戸籍法第102条の2"),
 }
+# A birth or death abroad: three months (第49条第1項・第86条第1項の括弧書).
+ABROAD = "abroad"
+ABROAD_PERIODS: dict[str, Period] = {
+    NotificationKind.BIRTH: Period(months=3, starts="出生の日(国外)", article="戸籍法第49条第1項"),
+    NotificationKind.DEATH: Period(months=3, starts="死亡の事実を知った日(国外)", article="戸籍法第86条第1項"),
+}
 
 
 def office_closed(day: date) -> bool:
@@ -64,11 +70,15 @@ def months_end(start: date, months: int) -> date:
     return date(year, month, start.day) - timedelta(days=1)
 
 
-def due_date(kind: str, start: date) -> date | None:
+def period_of(kind: str, *, abroad: bool = False) -> Period | None:
+    return ABROAD_PERIODS.get(kind) if abroad else PERIODS.get(kind)
+
+
+def due_date(kind: str, start: date, *, abroad: bool = False) -> date | None:
     """The last day to file a 届出 of ``kind`` whose period runs from ``start`` (None: no period).
 
     The first day counts (第43条第1項): a child born on 11月1日 is notified by 11月14日."""
-    period = PERIODS.get(kind)
+    period = period_of(kind, abroad=abroad)
     if period is None:
         return None
     last = months_end(start, period.months) if period.months else start + timedelta(days=period.days - 1)
@@ -77,7 +87,7 @@ def due_date(kind: str, start: date) -> date | None:
     return last
 
 
-def is_late(kind: str, *, start: date | None, notified_on: date) -> tuple[date | None, bool]:
+def is_late(kind: str, *, start: date | None, notified_on: date, abroad: bool = False) -> tuple[date | None, bool]:
     """(due date, filed after it) for a 届出 of ``kind`` filed on ``notified_on``."""
-    due = due_date(kind, start) if start is not None else None
+    due = due_date(kind, start, abroad=abroad) if start is not None else None
     return due, due is not None and notified_on > due

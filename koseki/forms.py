@@ -170,6 +170,9 @@ class BirthForm(NotificationForm):
     birth_place = text_field("出生地", max_length=200, help_text="例: 高知県高岡郡中土佐町")
     father = choice_field("父", [], required=False)
     mother = choice_field("母", [], required=False)
+    born_abroad = forms.BooleanField(
+        label="国外で出生", required=False, help_text="届出期間は3か月(戸籍法 第49条第1項)"
+    )
     conception_certificate = forms.BooleanField(
         label="懐胎時期に関する証明書(婚姻の解消後の懐胎)が添付されている",
         required=False,
@@ -183,6 +186,7 @@ class BirthForm(NotificationForm):
         "sex",
         "birth_date",
         "birth_place",
+        "born_abroad",
         "father",
         "mother",
         "conception_certificate",
@@ -339,11 +343,22 @@ class DeathForm(NotificationForm):
 
     died_on = date_field("死亡日")
     death_place = text_field("死亡地", max_length=200, help_text="例: 高知県高知市")
+    died_abroad = forms.BooleanField(
+        label="国外で死亡", required=False, help_text="届出期間は3か月(戸籍法 第86条第1項)"
+    )
     learned_on = date_field(
         "死亡の事実を知った日", required=False, help_text="死亡日と異なる場合に入力(届出期間7日の起算日、戸籍法 第86条)"
     )
 
-    field_order = ["died_on", "death_place", "learned_on", "notified_on", "notifier_name", "notifier_capacity"]
+    field_order = [
+        "died_on",
+        "death_place",
+        "died_abroad",
+        "learned_on",
+        "notified_on",
+        "notifier_name",
+        "notifier_capacity",
+    ]
 
 
 class SplitForm(NotificationForm):

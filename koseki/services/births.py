@@ -265,11 +265,13 @@ def record_birth(
     notifier_capacity: str,
     family_name_kana: str = "",
     conception_certificate: bool = False,
+    born_abroad: bool = False,
 ) -> Notification:
     """出生届 (戸籍法第49条). The father is the one 民法第772条 presumes (``_establish_parents``); the child takes
     the surname of its parents if presumed the husband's, else its mother's (民法第790条), and enters the koseki
     of the parent(s) whose surname it takes (第18条). A mother who is neither 筆頭者 nor spouse gets a new koseki
-    with the child (第17条). Filed after 14 days the 届出 is accepted and marked 期間経過 (koseki.deadlines)."""
+    with the child (第17条). Filed after 14 days (3 months for a birth abroad, ``born_abroad``) the 届出 is
+    accepted and marked 期間経過 (koseki.deadlines)."""
     check_dates(event_date=birth_date, notified_on=notified_on, event_label="出生日")
     given_name = _check_child(given_name=given_name, sex=sex, mother=mother)
     assert mother is not None
@@ -318,6 +320,7 @@ def record_birth(
                 "article_17_new_koseki": needs_new,
             },
             period_start=birth_date,
+            abroad=born_abroad,
         )
         changed = [source]
         target = source

@@ -264,11 +264,12 @@ def new_notification(
     kosekis: Sequence[Koseki],
     details: dict[str, Any],
     period_start: date | None = None,
+    abroad: bool = False,
 ) -> Notification:
     """The 受付帳 line. ``period_start`` is the day a 報告的届出's period runs from (出生の日, 死亡を知った日 …):
     a 届出 filed after the period is accepted and marked 期間経過 (koseki.deadlines, 戸籍法 第137条)."""
     today = local_today()
-    due_on, late = deadlines.is_late(kind, start=period_start, notified_on=notified_on)
+    due_on, late = deadlines.is_late(kind, start=period_start, notified_on=notified_on, abroad=abroad)
     return Notification.objects.create(
         number=next_notification_number(today),
         kind=kind,
@@ -278,7 +279,7 @@ def new_notification(
         notifier_name=" ".join((notifier_name or "").split())[:100],
         notifier_capacity=(notifier_capacity or "")[:50],
         koseki_numbers=list(dict.fromkeys(k.number for k in kosekis)),
-        details=details,
+        details={**details, "abroad": True} if abroad else details,
         actor_id=actor.pk if actor is not None else None,
         actor_name=actor.full_name if actor is not None else "",
         processed_at=timezone.now(),

@@ -36,7 +36,7 @@ def late_notices_view(request: HttpRequest) -> HttpResponse:
     town = Municipality.objects.get(schema_name=current_schema())
     context = {
         "form": form,
-        "rows": [(n, deadlines.PERIODS.get(n.kind)) for n in rows],
+        "rows": [(n, deadlines.period_of(n.kind, abroad=bool(n.details.get("abroad")))) for n in rows],
         "since": since,
         "until": until,
         "today": today,

@@ -222,6 +222,7 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
             mother=_chosen_member(data["mother"]),
             father=_presumed_or_chosen(data["father"], parents),
             conception_certificate=data["conception_certificate"],
+            born_abroad=data["born_abroad"],
             given_name=data["given_name"],
             given_name_kana=data["given_name_kana"],
             family_name_kana=data["family_name_kana"],
@@ -237,7 +238,18 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
         "その方について新しい戸籍を編製します(第17条)。令和7年5月26日以後の出生は振り仮名が必要です。",
         submit="出生届を受理する",
         sections=[
-            ("子", ["given_name", "given_name_kana", "family_name_kana", "sex", "birth_date", "birth_place"]),
+            (
+                "子",
+                [
+                    "given_name",
+                    "given_name_kana",
+                    "family_name_kana",
+                    "sex",
+                    "birth_date",
+                    "birth_place",
+                    "born_abroad",
+                ],
+            ),
             ("父母(この戸籍に記録されている方・前夫)", ["father", "mother", "conception_certificate"]),
         ],
     )
@@ -374,6 +386,7 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
             died_on=data["died_on"],
             death_place=data["death_place"],
             learned_on=data["learned_on"],
+            died_abroad=data["died_abroad"],
             **filing,
         )
 
@@ -381,7 +394,7 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
         title="死亡届",
         lead=f"{member.full_name}さんの死亡を記載し、除籍します。最後の一人が除籍されると戸籍は除籍簿になります。",
         submit="死亡届を受理する",
-        sections=[("死亡の内容", ["died_on", "death_place", "learned_on"])],
+        sections=[("死亡の内容", ["died_on", "death_place", "died_abroad", "learned_on"])],
     )
     return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
 

@@ -70,9 +70,13 @@ def divorced_couple(actor: Person, *, divorced_on: date) -> tuple[Member, Member
     )
     his = single_head("健", family_name="佐藤", family_name_kana="サトウ")
     services.record_marriage(
-        actor=actor, husband=members_of(his)[0], wife=members_of(parents)[1], surname_of="husband",
-        married_on=date(2024, 4, 1), notified_on=date(2024, 4, 1),
-    )  # fmt: skip
+        actor=actor,
+        husband=members_of(his)[0],
+        wife=members_of(parents)[1],
+        surname_of="husband",
+        married_on=date(2024, 4, 1),
+        notified_on=date(2024, 4, 1),
+    )
     husband, wife = members_of(his)
     services.record_divorce(actor=actor, husband=husband, wife=wife, divorced_on=divorced_on, notified_on=divorced_on)
     return Member.objects.get(pk=husband.pk), Member.objects.get(koseki=parents, person_key=wife.person_key)
@@ -126,9 +130,13 @@ def test_remarriage_before_the_birth_makes_the_later_husband_the_father(in_nakat
     # No 再婚禁止期間 any more: she marries again the day after the divorce.
     second = single_head("誠", family_name="中村", family_name_kana="ナカムラ", birth_date=date(1990, 6, 6))
     services.record_marriage(
-        actor=clerk, husband=members_of(second)[0], wife=ai, surname_of="husband",
-        married_on=date(2026, 3, 2), notified_on=date(2026, 3, 2),
-    )  # fmt: skip
+        actor=clerk,
+        husband=members_of(second)[0],
+        wife=ai,
+        surname_of="husband",
+        married_on=date(2026, 3, 2),
+        notified_on=date(2026, 3, 2),
+    )
     makoto, wife = members_of(second)
     # Born 214 days after the divorce, but after the remarriage: the later husband's (第772条第3項).
     refused(BirthFatherNotPresumed, lambda: birth(clerk, wife, father=ken))
@@ -143,9 +151,14 @@ def test_a_child_born_more_than_300_days_after_the_husband_s_death(in_nakatosa: 
     family = yamada_family()
     taro, hanako, _, _ = members_of(family)
     services.record_death(
-        actor=clerk, member=taro, died_on=date(2025, 11, 1), death_place="高知県高知市", notified_on=date(2025, 11, 2),
-        notifier_name="山田花子", notifier_capacity="妻",
-    )  # fmt: skip
+        actor=clerk,
+        member=taro,
+        died_on=date(2025, 11, 1),
+        death_place="高知県高知市",
+        notified_on=date(2025, 11, 2),
+        notifier_name="山田花子",
+        notifier_capacity="妻",
+    )
     widow = Member.objects.get(pk=hanako.pk)
     refused(BirthFatherNotPresumed, lambda: birth(clerk, widow, father=Member.objects.get(pk=taro.pk)))
     notification = birth(clerk, widow)
@@ -171,8 +184,16 @@ def test_a_late_birth_is_accepted_marked_and_listed_for_the_summary_court(in_nak
     family = yamada_family()
     taro, hanako, _, _ = members_of(family)
     on_time = birth(clerk, hanako, father=taro, birth_date=date(2026, 10, 1), notified_on=date(2026, 10, 14))
-    late = birth(clerk, hanako, father=taro, given_name="結", given_name_kana="ユイ", sex="2",
-                 birth_date=date(2026, 10, 2), notified_on=date(2026, 10, 20))  # fmt: skip
+    late = birth(
+        clerk,
+        hanako,
+        father=taro,
+        given_name="結",
+        given_name_kana="ユイ",
+        sex="2",
+        birth_date=date(2026, 10, 2),
+        notified_on=date(2026, 10, 20),
+    )
     assert on_time.is_late is False
     assert on_time.due_on == date(2026, 10, 14)
     assert late.is_late is True
@@ -188,9 +209,15 @@ def test_death_period_runs_from_the_day_the_death_became_known(in_nakatosa: None
     family = yamada_family()
     taro = members_of(family)[0]
     notification = services.record_death(
-        actor=clerk, member=taro, died_on=date(2026, 10, 1), death_place="山中", notified_on=date(2026, 10, 20),
-        notifier_name="山田花子", notifier_capacity="同居の親族", learned_on=date(2026, 10, 18),
-    )  # fmt: skip
+        actor=clerk,
+        member=taro,
+        died_on=date(2026, 10, 1),
+        death_place="山中",
+        notified_on=date(2026, 10, 20),
+        notifier_name="山田花子",
+        notifier_capacity="同居の親族",
+        learned_on=date(2026, 10, 18),
+    )
     assert notification.is_late is False
     assert notification.due_on == date(2026, 10, 26)
 
@@ -228,3 +255,20 @@ def test_a_migrated_divorce_names_the_former_husband_by_name(in_nakatosa: None, 
     child = Member.objects.get(pk=notification.details["child_member_id"])
     assert child.father_key == ken.person_key
     assert child.koseki_id == his.pk
+
+
+def test_a_birth_abroad_has_three_months(in_nakatosa: None, clerk: Person) -> None:
+    assert deadlines.due_date(NotificationKind.BIRTH, date(2026, 8, 20), abroad=True) == date(2026, 11, 19)
+    family = yamada_family()
+    taro, hanako, _, _ = members_of(family)
+    notification = birth(
+        clerk,
+        hanako,
+        father=taro,
+        birth_place="アメリカ合衆国ハワイ州",
+        born_abroad=True,
+        birth_date=date(2026, 8, 20),
+        notified_on=date(2026, 11, 10),
+    )
+    assert notification.is_late is False
+    assert notification.due_on == date(2026, 11, 19)
