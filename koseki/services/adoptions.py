@@ -127,24 +127,16 @@ def record_adoption(
     ):
         raise AdoptionInvalid("養父・養母の男女の別が届書と一致しません。")
     with transaction.atomic():
-        locked = lock_members([adoptee.pk, *(a.pk for a in adopters_in)])
-        child = fresh_current_member(adoptee, locked, label="養子")
-        father = fresh_current_member(adoptive_father, locked, label="養父") if adoptive_father is not None else None
-        mother = fresh_current_member(adoptive_mother, locked, label="養母") if adoptive_mother is not None else None
-        adopters = [a for a in (father, mother) if a is not None]
-        if any(a.person_key == child.person_key for a in adopters):
-            raise AdoptionInvalid("養親と養子に同じ方が指定されています。")
-        ensure_accepted(
-            kind=NotificationKind.ADOPTION, parties=[child, *adopters], appeared_in_person=appeared_in_person
-        )
-        _check_adopters(child, father, mother, adopted_on=adopted_on)
-        proxy = _check_minor_adoption(
-            child=child,
-            adopters=adopters,
+        child, father, mother, proxy = _lock_parties(
+            adoptee,
+            adoptive_father,
+            adoptive_mother,
             adopted_on=adopted_on,
             court_permission_on=court_permission_on,
             consenting_proxy=consenting_proxy,
+            appeared_in_person=appeared_in_person,
         )
+        adopters = [a for a in (father, mother) if a is not None]
         principal = adopters[0]
         registers = lock_registers([child.koseki_id, principal.koseki_id])
         for koseki in registers.values():
@@ -179,7 +171,6 @@ def record_adoption(
             },
         )
         changed = list(registers.values())
-        adoptive_relationship = "養子" if child.sex == "1" else "養女"
         names = {
             "father": plain_name(father.family_name, father.given_name) if father is not None else "",
             "mother": plain_name(mother.family_name, mother.given_name) if mother is not None else "",
@@ -198,25 +189,9 @@ def record_adoption(
                 father = new_principal
             elif mother is not None:
                 mother = new_principal
-        for adopter in (father, mother):
-            if adopter is None:
-                continue
-            add_entry(
-                koseki=registers.get(adopter.koseki_id) or target,
-                member=adopter,
-                kind=EntryKind.ADOPTION,
-                event_date=adopted_on,
-                fields=[["縁組日", wareki(adopted_on)], ["養子氏名", plain_name(child.family_name, child.given_name)]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-        adoptive = {
-            "adoptive_father_name": names["father"],
-            "adoptive_mother_name": names["mother"],
-            "adoptive_father_key": father.person_key if father is not None else None,
-            "adoptive_mother_key": mother.person_key if mother is not None else None,
-            "adoptive_relationship": adoptive_relationship,
-        }
+        adoptive = _record_adopters(
+            child, father, mother, names=names, target=target, registers=registers, notification=notification
+        )
         _place_adoptee(
             child,
             source=source,
@@ -229,6 +204,69 @@ def record_adoption(
         )
         finish_notification(actor=actor, action="koseki.adoption", notification=notification, changed=changed)
     return notification
+
+
+def _lock_parties(
+    adoptee: Member,
+    adoptive_father: Member | None,
+    adoptive_mother: Member | None,
+    *,
+    adopted_on: date,
+    court_permission_on: date | None,
+    consenting_proxy: str,
+    appeared_in_person: bool,
+) -> tuple[Member, Member | None, Member | None, str]:
+    """The parties as locked rows, checked (民法 第792条〜第798条, 戸籍法 第27条の2); returns the 代諾者 too."""
+    locked = lock_members([adoptee.pk, *(a.pk for a in (adoptive_father, adoptive_mother) if a is not None)])
+    child = fresh_current_member(adoptee, locked, label="養子")
+    father = fresh_current_member(adoptive_father, locked, label="養父") if adoptive_father is not None else None
+    mother = fresh_current_member(adoptive_mother, locked, label="養母") if adoptive_mother is not None else None
+    adopters = [a for a in (father, mother) if a is not None]
+    if any(a.person_key == child.person_key for a in adopters):
+        raise AdoptionInvalid("養親と養子に同じ方が指定されています。")
+    ensure_accepted(kind=NotificationKind.ADOPTION, parties=[child, *adopters], appeared_in_person=appeared_in_person)
+    _check_adopters(child, father, mother, adopted_on=adopted_on)
+    proxy = _check_minor_adoption(
+        child=child,
+        adopters=adopters,
+        adopted_on=adopted_on,
+        court_permission_on=court_permission_on,
+        consenting_proxy=consenting_proxy,
+    )
+    return child, father, mother, proxy
+
+
+def _record_adopters(
+    child: Member,
+    father: Member | None,
+    mother: Member | None,
+    *,
+    names: dict[str, str],
+    target: Koseki,
+    registers: dict[int, Koseki],
+    notification: Notification,
+) -> dict[str, object]:
+    """The 養親's 身分事項, and the adoptive items the adoptee's row takes (養父・養母・続柄)."""
+    adopted_on = notification.event_date
+    for adopter in (father, mother):
+        if adopter is None:
+            continue
+        add_entry(
+            koseki=registers.get(adopter.koseki_id) or target,
+            member=adopter,
+            kind=EntryKind.ADOPTION,
+            event_date=adopted_on,
+            fields=[["縁組日", wareki(adopted_on)], ["養子氏名", plain_name(child.family_name, child.given_name)]],
+            notification=notification,
+            notifier=notification.notifier_capacity,
+        )
+    return {
+        "adoptive_father_name": names["father"],
+        "adoptive_mother_name": names["mother"],
+        "adoptive_father_key": father.person_key if father is not None else None,
+        "adoptive_mother_key": mother.person_key if mother is not None else None,
+        "adoptive_relationship": "養子" if child.sex == "1" else "養女",
+    }
 
 
 def _compile_for_adopter(
