@@ -143,21 +143,8 @@ def record_marriage(
             },
         )
         family_name, family_kana = keeper.family_name, keeper.family_name_kana
-        changed: list[Koseki] = list(registers.values())
-        if keeper_is_head:
-            assert isinstance(keeper, Member)
-            target = registers[keeper.koseki_id]
-        else:
-            target = compile_koseki(
-                honseki=honseki,
-                family_name=family_name,
-                head_given_name=keeper.given_name,
-                family_name_kana=family_kana,
-                compiled_on=notified_on,
-                reason=CompiledReason.MARRIAGE,
-            )
-            compiled_entry(target, on=notified_on, notification=notification)
-            changed.append(target)
+        target = _couple_register(keeper, registers=registers, honseki=honseki, notification=notification)
+        changed: list[Koseki] = [*registers.values(), target]
 
         placed: dict[str, Member] = {}
         for role, party, is_keeper in (
@@ -176,11 +163,7 @@ def record_marriage(
                 married_on=married_on,
                 notification=notification,
             )
-        # Link the spouses (spouse_key is what makes a second marriage refusable, 民法第732条).
-        placed["husband"].spouse_key = placed["wife"].person_key
-        placed["wife"].spouse_key = placed["husband"].person_key
-        for m in placed.values():
-            m.save(update_fields=["spouse_key"])
+        _link_spouses(placed["husband"], placed["wife"])
         for koseki in registers.values():
             close_if_empty(koseki, on=notified_on, reason="婚姻", notification=notification)
         notification.details["koseki_number"] = target.number
@@ -192,6 +175,31 @@ def record_marriage(
             changed=changed,
         )
     return notification
+
+
+def _couple_register(
+    keeper: Member | OutsidePerson, *, registers: dict[int, Koseki], honseki: str, notification: Notification
+) -> Koseki:
+    """戸籍法 第16条: the register of the spouse whose surname is kept if they head one, else a new one."""
+    if isinstance(keeper, Member) and keeper.is_head:
+        return registers[keeper.koseki_id]
+    target = compile_koseki(
+        honseki=honseki,
+        family_name=keeper.family_name,
+        head_given_name=keeper.given_name,
+        family_name_kana=keeper.family_name_kana,
+        compiled_on=notification.notified_on,
+        reason=CompiledReason.MARRIAGE,
+    )
+    compiled_entry(target, on=notification.notified_on, notification=notification)
+    return target
+
+
+def _link_spouses(husband: Member, wife: Member) -> None:
+    """spouse_key is what makes a second marriage refusable (民法 第732条)."""
+    husband.spouse_key, wife.spouse_key = wife.person_key, husband.person_key
+    for member in (husband, wife):
+        member.save(update_fields=["spouse_key"])
 
 
 def _lock_parties(
