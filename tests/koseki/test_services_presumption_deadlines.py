@@ -272,3 +272,13 @@ def test_a_birth_abroad_has_three_months(in_nakatosa: None, clerk: Person) -> No
     )
     assert notification.is_late is False
     assert notification.due_on == date(2026, 11, 19)
+
+
+def test_the_notification_log_api_shows_the_late_mark(in_nakatosa: None, clerk: Person, client_for: Any) -> None:
+    family = yamada_family()
+    taro, hanako, _, _ = members_of(family)
+    late = birth(clerk, hanako, father=taro, birth_date=date(2026, 10, 2), notified_on=date(2026, 10, 20))
+    body = client_for("auditor", "nakatosa").get("/api/v1/koseki/notifications/", {"kind": "birth"}).json()
+    row = next(r for r in body["results"] if r["number"] == late.number)
+    assert row["is_late"] is True
+    assert row["due_on"] == "2026-10-15"
