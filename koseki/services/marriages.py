@@ -386,50 +386,10 @@ def _record_foreign_marriage(
             ["配偶者の国籍", foreigner.nationality.strip()],
             ["配偶者の生年月日", wareki(foreigner.birth_date)],
         ]
-        changed = [old]
-        if person.is_head:
-            target, placed = old, person
-            add_entry(
-                koseki=old,
-                member=person,
-                kind=EntryKind.MARRIAGE,
-                event_date=married_on,
-                fields=spouse_fields,
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-        else:
-            target = compile_koseki(
-                honseki=honseki,
-                family_name=person.family_name,
-                head_given_name=person.given_name,
-                family_name_kana=person.family_name_kana or old.family_name_kana,
-                compiled_on=notified_on,
-                reason=CompiledReason.MARRIAGE,
-            )
-            compiled_entry(target, on=notified_on, notification=notification)
-            remove_member(person, on=notified_on, reason="婚姻")
-            add_entry(
-                koseki=old,
-                member=person,
-                kind=EntryKind.MARRIAGE,
-                event_date=married_on,
-                fields=[*spouse_fields, ["新本籍", target.honseki]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-            placed = enter_member(koseki=target, source=person, is_head=True)
-            add_entry(
-                koseki=target,
-                member=placed,
-                kind=EntryKind.MARRIAGE,
-                event_date=married_on,
-                fields=[*spouse_fields, ["従前戸籍", koseki_label(old)]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-            close_if_empty(old, on=notified_on, reason="婚姻", notification=notification)
-            changed.append(target)
+        target, placed = _place_japanese_spouse(
+            person, old=old, honseki=honseki, fields=spouse_fields, notification=notification
+        )
+        changed = [old, target]
         placed.spouse_role, placed.spouse_key = role, spouse_key
         placed.save(update_fields=["spouse_role", "spouse_key"])
         notification.details["koseki_number"] = target.number
@@ -441,6 +401,55 @@ def _record_foreign_marriage(
             changed=changed,
         )
     return notification
+
+
+def _place_japanese_spouse(
+    person: Member, *, old: Koseki, honseki: str, fields: list[list[str]], notification: Notification
+) -> tuple[Koseki, Member]:
+    """戸籍法 第16条第3項: a 筆頭者 stays with the 婚姻 entry; anyone else leaves for a new register they head."""
+    married_on, on, capacity = notification.event_date, notification.notified_on, notification.notifier_capacity
+    if person.is_head:
+        add_entry(
+            koseki=old,
+            member=person,
+            kind=EntryKind.MARRIAGE,
+            event_date=married_on,
+            fields=fields,
+            notification=notification,
+            notifier=capacity,
+        )
+        return old, person
+    target = compile_koseki(
+        honseki=honseki,
+        family_name=person.family_name,
+        head_given_name=person.given_name,
+        family_name_kana=person.family_name_kana or old.family_name_kana,
+        compiled_on=on,
+        reason=CompiledReason.MARRIAGE,
+    )
+    compiled_entry(target, on=on, notification=notification)
+    remove_member(person, on=on, reason="婚姻")
+    add_entry(
+        koseki=old,
+        member=person,
+        kind=EntryKind.MARRIAGE,
+        event_date=married_on,
+        fields=[*fields, ["新本籍", target.honseki]],
+        notification=notification,
+        notifier=capacity,
+    )
+    placed = enter_member(koseki=target, source=person, is_head=True)
+    add_entry(
+        koseki=target,
+        member=placed,
+        kind=EntryKind.MARRIAGE,
+        event_date=married_on,
+        fields=[*fields, ["従前戸籍", koseki_label(old)]],
+        notification=notification,
+        notifier=capacity,
+    )
+    close_if_empty(old, on=on, reason="婚姻", notification=notification)
+    return target, placed
 
 
 def _party_details(party: Member | OutsidePerson) -> dict[str, object]:
