@@ -3,11 +3,11 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from common import api as audit_api
 from resident_records import api as resident_api
 from resident_records import api_bulk as resident_bulk_api
 from resident_records import api_logs as resident_logs_api
 from tenants import api as tenants_api
+from tenants import api_audit as audit_api
 
 app_name = "api"
 

@@ -10,8 +10,6 @@ LABELLED_MODULES = (
     "koseki.wide_area",
     "koseki.fuhyo",
     "koseki.importer",
-    "koseki.api",
-    "koseki.views",
     "koseki.selectors",
 )
 
@@ -24,6 +22,10 @@ class KosekiConfig(AppConfig):
     def ready(self) -> None:
         from common import audit_labels, town_settings
         from koseki import certificates, deadlines
+        from koseki.demo import seed_demo
+        from tenants.demo import register_demo_seeder
+
+        register_demo_seeder("koseki", order=20, seed=seed_demo)
         from koseki.models import NotificationKind
 
         town_settings.register(*certificates.SETTINGS, *deadlines.SETTINGS)

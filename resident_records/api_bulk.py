@@ -8,7 +8,6 @@ personal data in bulk, so both need a purpose and both are audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponseBase
@@ -20,9 +19,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common import audit
 from common.errors import PermissionDenied, ValidationFailed
 from common.rest import CSVStreamRenderer, stream_csv
+from common.text import PrintableTextValidator
 from resident_records import csv_io
 from resident_records.serializers import PurposeQuery
 from tenants.access import person_of, request_roles
@@ -43,7 +42,9 @@ def _require(request: Request, roles: set[str], message: str) -> None:
 
 class ImportIn(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (UTF-8 with BOM, UTF-8 or Shift_JIS), docs/resident_csv_layout.md")
-    purpose = serializers.CharField(max_length=200, help_text="利用目的 (audited)")
+    purpose = serializers.CharField(
+        max_length=200, validators=[PrintableTextValidator("利用目的", 200)], help_text="利用目的 (audited)"
+    )
     dry_run = serializers.BooleanField(default=False, help_text="Only check the file; register nothing.")
 
 
@@ -60,7 +61,16 @@ class ResidentImportView(GenericAPIView):
     serializer_class = ImportIn
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImportIn, responses={201: ImportOut, 200: ImportOut}, summary="Import residents (CSV)")
+    @extend_schema(
+        request=ImportIn,
+        responses={201: ImportOut, 200: ImportOut},
+        summary="住民の一括登録 (CSV) / Import residents (CSV)",
+        description=(
+            "docs/resident_csv_layout.md の形式の CSV を一括登録します(全件か無か)。dry_run で検査のみ。\n\n"
+            "Import residents from a CSV in the layout of docs/resident_csv_layout.md (all or nothing); "
+            "dry_run only checks the file."
+        ),
+    )
     def post(self, request: Request) -> Response:
         # Registering residents is a clerk's act; the module also admits auditors, who only read.
         _require(request, {Role.CLERK}, "住民の一括登録は事務職員だけが行えます。")
@@ -76,21 +86,6 @@ class ResidentImportView(GenericAPIView):
         purpose, dry_run = form.validated_data["purpose"], form.validated_data["dry_run"]
         actor = person_of(request._request)
         report = csv_io.import_csv(actor=actor, data=upload.read(), purpose=purpose, dry_run=dry_run)
-        summary = {
-            "dry_run": dry_run,
-            "households": report.households,
-            "residents": report.residents,
-            "errors": len(report.errors),
-        }
-        if report.errors or dry_run:
-            # A check or a refusal still read personal data: one row, without names (the loader audits writes).
-            audit.record(
-                actor=actor,
-                action="resident.import_rejected" if report.errors else "resident.import_checked",
-                purpose=purpose,
-                personal_data=True,
-                details=summary,
-            )
         if report.errors:
             raise csv_io.ImportInvalid(details=report.error_details())
         result = report.result
@@ -121,7 +116,11 @@ class ResidentExportView(GenericAPIView):
     @extend_schema(
         parameters=[PurposeQuery, OpenApiParameter("format", str, enum=["csv"])],
         responses={(200, "text/csv"): OpenApiTypes.STR},
-        summary="Export the residents (CSV, now or as of a date); 個人番号 is never exported",
+        summary="住民の一括出力 (CSV、個人番号は出力しない) / Export the residents (CSV); 個人番号 is never exported",
+        description=(
+            "現在または指定日時点の住民を CSV で出力します。利用目的が必須で、監査ログに記録されます。\n\n"
+            "The residents now or as of a date, as CSV. A purpose is required; the export is audited."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         _require(request, {Role.CLERK, Role.AUDITOR}, "住民の一括出力は事務職員と監査担当だけが行えます。")
@@ -129,10 +128,6 @@ class ResidentExportView(GenericAPIView):
         query.is_valid(raise_exception=True)
         purpose: str = query.validated_data["purpose"]
         as_of: date | None = query.validated_data.get("as_of")
-        details: dict[str, Any] = {"as_of": as_of.isoformat() if as_of else None, "channel": "api", "format": "csv"}
-        audit.record(
-            actor=person_of(request._request), action="resident.export", purpose=purpose, personal_data=True,
-            details=details,
-        )  # fmt: skip
+        rows = csv_io.export_residents(actor=person_of(request._request), purpose=purpose, as_of=as_of)
         name = f"residents-{as_of.isoformat()}.csv" if as_of else "residents.csv"
-        return stream_csv(name, csv_io.header(), csv_io.export_rows(as_of), lambda row: row)
+        return stream_csv(name, csv_io.header(), rows, lambda row: row)

@@ -8,13 +8,17 @@ class ResidentRecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels, town_settings
-        from resident_records import certificates, support
+        from resident_records import certificates, disclosure, support
+        from resident_records.demo import seed_demo
         from resident_records.models import EventKind
+        from tenants.demo import register_demo_seeder
+
+        register_demo_seeder("resident_records", order=10, seed=seed_demo)
 
         town_settings.register(*certificates.SETTINGS)
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
-        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS})
+        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS, **disclosure.AUDIT_LABELS})
         audit_labels.register(
             {
                 "resident.search": "住民記録: 検索",
@@ -28,5 +32,6 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.inspection": "住民記録: 一部の写しの閲覧",
                 "resident.import_checked": "住民記録: CSV取込の検査",
                 "resident.import_rejected": "住民記録: CSV取込の却下",
+                "certificate.list": "住民記録: 交付履歴の表示",
             }
         )

@@ -1,5 +1,8 @@
 """Benchmarks of the resident register (``manage.py bench resident_search resident_import``).
 
+The scenarios ``resident_certificate`` and ``http`` live in bench_certificate.py and bench_http.py; this module,
+the one ``manage.py bench`` discovers, imports them at its end so that they register.
+
 Both scenarios work in a scratch town ``bench_<run id>_...`` filled by the demo generator through the bulk
 loader (``--residents``, 300,000 by default) and dropped afterwards, whatever happens (common.bench).
 """
@@ -16,12 +19,13 @@ from typing import Any
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from common.bench import BenchOptions, bench_towns, comparison, scenario
+from common.bench import BenchOptions, comparison, scenario
 from common.wareki import to_wareki, wareki_year
 from resident_records.bulk import HouseholdInput, load_households
 from resident_records.demo import generate
 from resident_records.models import Resident
 from resident_records.search import build_search, first_page, search_residents
+from tenants.bench import bench_towns
 
 SEARCH_TARGET_P95_MS = 20.0  # issue 3 §3
 QUERIES_PER_KIND = 50
@@ -184,3 +188,7 @@ def _raw_copy_seconds() -> float:
             for chunk in chunks:
                 copy.write(chunk)
         return time.perf_counter() - started
+
+
+# Registered by importing them (manage.py bench discovers this module only).
+from resident_records import bench_certificate, bench_http  # noqa: E402, F401

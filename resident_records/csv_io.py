@@ -14,11 +14,13 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from common import audit
+from common.csv_export import SafeCSVWriter
 from common.csv_import import (
     BOM,
     DEFAULT_MAX_ERRORS,
@@ -414,15 +416,30 @@ def import_csv(
                 bulk._validated_members(hh, index, today)
             except ValidationFailed as exc:
                 errors.append(_loader_error(exc, numbers))
+    if not errors and not dry_run:
+        try:
+            report.result = bulk.load_households(
+                actor=actor, households=households, purpose=purpose, batch_size=batch_size
+            )
+        except ValidationFailed as exc:
+            if exc.code == "purpose_required":
+                raise
+            errors.append(_loader_error(exc, numbers))
     if errors or dry_run:
         errors.sort(key=lambda e: e.row)
-        return report
-    try:
-        report.result = bulk.load_households(actor=actor, households=households, purpose=purpose, batch_size=batch_size)
-    except ValidationFailed as exc:
-        if exc.code == "purpose_required":
-            raise
-        errors.append(_loader_error(exc, numbers))
+        # A check or a refusal still read personal data: one row, without names (the loader audits the load).
+        audit.record(
+            actor=actor,
+            action="resident.import_rejected" if errors else "resident.import_checked",
+            purpose=purpose,
+            personal_data=True,
+            details={
+                "dry_run": dry_run,
+                "households": report.households,
+                "residents": report.residents,
+                "errors": len(errors),
+            },
+        )
     return report
 
 
@@ -510,12 +527,24 @@ def _rows_as_of(residents: list[Resident], day: date) -> Iterator[list[str]]:
             yield export_row(record, record.household.number, resident.atena_number)
 
 
-def write_csv(stream: Any, as_of: date | None = None) -> int:
+def export_residents(*, actor: Person | None, purpose: str, as_of: date | None = None) -> Iterator[list[str]]:
+    """The export's rows (now or as of a day): a read of everyone's entry, audited once with its purpose."""
+    audit.record(
+        actor=actor,
+        action="resident.export",
+        purpose=purpose,
+        personal_data=True,
+        details={"as_of": as_of.isoformat() if as_of else None, "format": "csv"},
+    )
+    return export_rows(as_of)
+
+
+def write_csv(stream: Any, rows: Iterable[list[str]]) -> int:
     """Write the export to a text stream (UTF-8 with BOM expected from the caller's encoding); returns rows."""
-    writer = csv.writer(stream)
+    writer = SafeCSVWriter(stream)  # formula cells neutralised (common.csv_export)
     writer.writerow(header())
     count = 0
-    for row in export_rows(as_of):
+    for row in rows:
         writer.writerow(row)
         count += 1
     return count

@@ -2,7 +2,8 @@
 
 番号法 restricts who may see the number. It is stored only encrypted (AES-256-GCM, key from settings, never
 beside the data) plus an HMAC-SHA256 "blind index" so that an exact-number search needs no decryption.
-Only roles allowed by the module may reveal it, with a purpose, and every reveal is audited by the caller.
+Only roles allowed by the module may reveal it, with a purpose, and every reveal — on the register page or
+printed on a 住民票の写し — is audited as ``resident.reveal_my_number`` through ``reveal``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hmac
 import os
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -20,7 +22,12 @@ from django.core.exceptions import ImproperlyConfigured
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.jp import in_ as individual_number
 
+from common import audit
 from resident_records.errors import InvalidMyNumber
+
+if TYPE_CHECKING:
+    from resident_records.models import Resident
+    from tenants.models import Person
 
 _NONCE_BYTES = 12
 _VERSION = b"k1"
@@ -80,3 +87,18 @@ def blind_index(number: str) -> str:
 
 def mask(number: str | None) -> str:
     return "" if not number else "●●●●●●●●" + number[-4:]
+
+
+def reveal(*, actor: Person | None, resident: Resident, purpose: str, details: dict[str, Any] | None = None) -> str:
+    """The person's 個人番号 in clear ("" when none is registered), with its audit row (番号法 第19条・第20条):
+    every display or print of the whole number is a reveal with a purpose."""
+    number = decrypt(resident.my_number_encrypted) if resident.my_number_encrypted else ""
+    audit.record(
+        actor=actor,
+        action="resident.reveal_my_number",
+        obj=resident,
+        purpose=purpose[:200],
+        personal_data=True,
+        details=details,
+    )
+    return number

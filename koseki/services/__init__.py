@@ -23,7 +23,7 @@ from koseki.services import (
 )
 from koseki.services.acknowledgments import record_acknowledgment
 from koseki.services.adoptions import record_adoption
-from koseki.services.births import record_birth
+from koseki.services.births import birth_parent_candidates, record_birth
 from koseki.services.common import OutsidePerson, next_notification_number, refresh_search_text
 from koseki.services.corrections import correct_entry
 from koseki.services.dissolutions import record_dissolution
@@ -55,6 +55,7 @@ AUDIT_LABELS: dict[str, str] = {
 __all__ = [
     "AUDIT_LABELS",
     "OutsidePerson",
+    "birth_parent_candidates",
     "correct_entry",
     "next_notification_number",
     "record_acknowledgment",

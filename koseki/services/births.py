@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 
 from koseki.errors import (
     BirthFatherNotPresumed,
@@ -20,6 +21,7 @@ from koseki.errors import (
     FuriganaRequired,
     KosekiConflict,
     KosekiValidationError,
+    MemberAlreadyRemoved,
 )
 from koseki.models import (
     CompiledReason,
@@ -52,7 +54,7 @@ from koseki.services.common import (
     remove_member,
     wareki,
 )
-from koseki.services.presumption import presumed_father
+from koseki.services.presumption import mother_marriages, presumed_father
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -61,6 +63,27 @@ AUDIT_LABELS = {
 
 
 _KANJI_DIGITS = "〇一二三四五六七八九"
+
+# Who may be named as a parent in a 出生届: a current member, or a father who died before the birth (民法 第772条:
+# a child born within 300 days of the end of the marriage is the husband's), or a former husband the register
+# presumes the father (``_establish_parents``). One rule for the page's choices and for record_birth.
+_MAY_BE_PARENT = Q(is_removed=False) | Q(sex="1", removed_reason="死亡")
+
+
+def birth_parent_candidates(*, koseki: Koseki) -> list[Member]:
+    """The members of ``koseki`` a 出生届 may name as mother or father, in 記載順, then the former husbands of its
+    women: a child born within 300 days of a divorce is still presumed the former husband's (民法 第772条), and he
+    may since have left this register."""
+    parents = list(
+        Member.objects.filter(koseki=koseki).filter(_MAY_BE_PARENT).select_related("koseki").order_by("position")
+    )
+    shown = {m.pk for m in parents}
+    for woman in [m for m in parents if m.sex == "2" and not m.is_removed]:
+        for marriage in mother_marriages(woman):
+            if marriage.husband is not None and marriage.husband.pk not in shown:
+                parents.append(marriage.husband)
+                shown.add(marriage.husband.pk)
+    return parents
 
 
 def _ordinal(n: int) -> str:
@@ -141,6 +164,17 @@ def _establish_parents(
     if not named_only and (presumption.father is None or presumption.father.person_key != father.person_key):
         raise BirthFatherNotPresumed(
             details={"father_id": father.pk, "presumed_father": presumption.father_name},
+        )
+    # A father no longer in a register may be named when he died (第772条) or the marriage ended before the birth
+    # (the former husband); removed for any other reason (婚姻, 分籍 ...) he has left this register.
+    if (
+        father.is_removed
+        and not presumption.after_end
+        and not Member.objects.filter(_MAY_BE_PARENT, pk=father.pk).exists()
+    ):
+        raise MemberAlreadyRemoved(
+            f"父({father.full_name})は既にこの戸籍から除籍されています({father.removed_reason})。",
+            details={"member_id": father.pk},
         )
     # After the marriage ended the child takes the surname the parents had then (民法 第790条第1項ただし書) and
     # enters the register of that marriage; otherwise the mother's, where the husband is too.
@@ -282,7 +316,8 @@ def record_birth(
         locked = lock_members([m.pk for m in (mother, father) if m is not None])
         mother = fresh_current_member(mother, locked, label="母")
         if father is not None:
-            # The father may have died or left the register since (第772条): he need not be a current member.
+            # The father may have died or left the register since (第772条): he need not be a current member;
+            # _establish_parents decides whether a father no longer in a register may be named.
             if father.pk not in locked:
                 raise KosekiConflict()
             father = locked[father.pk]

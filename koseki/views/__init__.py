@@ -1,9 +1,9 @@
 """The clerk's 戸籍 pages (検索, 戸籍の表示, 届出, 証明書, 交付履歴, 広域交付): parse -> one service/selector -> render.
 
 One module a topic: ``common`` (the clerk-only guard, the 利用目的 kept in the session, shared rows),
-``registers`` (検索, 戸籍の表示), ``notifications`` (届出, 職権訂正), ``certificates`` (交付, 見本, 交付履歴) and
-``wide_area`` (広域交付). koseki/urls.py and the tests use the names re-exported here; koseki/apps.py registers
-``AUDIT_LABELS`` from this package.
+``registers`` (検索, 戸籍の表示), ``notifications`` (届出, 職権訂正), ``family_notifications`` (認知, 養子離縁,
+氏名の変更, 帰化, 不受理申出 ...), ``late_notices`` (失期通知), ``certificates`` (交付, 見本, 交付履歴) and
+``wide_area`` (広域交付). koseki/urls.py and the tests use the names re-exported here.
 """
 
 from koseki.views.certificates import (
@@ -12,7 +12,7 @@ from koseki.views.certificates import (
     certificate_view,
     issuance_list_view,
 )
-from koseki.views.common import AUDIT_LABELS, PURPOSE_SESSION_KEY, clerk_only
+from koseki.views.common import PURPOSE_SESSION_KEY, clerk_only
 from koseki.views.family_notifications import (
     acknowledgment_view,
     child_surname_view,
@@ -41,7 +41,6 @@ from koseki.views.registers import register_view, search_view
 from koseki.views.wide_area import WIDE_AREA_SESSION_KEY, wide_area_view
 
 __all__ = [
-    "AUDIT_LABELS",
     "PREVIEW_SESSION_KEY",
     "PURPOSE_SESSION_KEY",
     "WIDE_AREA_SESSION_KEY",

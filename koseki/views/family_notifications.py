@@ -5,14 +5,14 @@ call, the register the 届出 ended in (docs/domain/koseki.md names the rule eac
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_http_methods
 
 from common.dates import local_today
 from common.wareki import to_wareki
-from koseki import services
+from koseki import selectors, services
 from koseki.errors import KosekiValidationError
 from koseki.forms import (
     AcknowledgmentForm,
@@ -26,15 +26,14 @@ from koseki.forms import (
     NonAcceptanceWithdrawalForm,
     SurnameChangeForm,
 )
-from koseki.models import Koseki, Member, Notification
-from koseki.views.common import clerk_only
+from koseki.models import Notification
+from koseki.views.common import clerk_only, koseki_or_404, member_or_404, personal_data_page
 from koseki.views.notifications import (
     NotificationPage,
     _bound_or_shown,
     _candidates,
     _chosen_member,
     _initial,
-    _member_or_404,
     _notification_page,
 )
 
@@ -43,10 +42,13 @@ _APPEARED = "appeared_in_person"
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def acknowledgment_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="認知届の受付")
+def acknowledgment_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """認知届 (戸籍法 第60条): this member is the child; the father is found in this town's registers."""
-    child = _member_or_404(pk)
-    candidates = _candidates(request, request.POST.get("father_query", ""), label="認知届", exclude=child)
+    child = member_or_404(public_id)
+    candidates = _candidates(
+        request, request.POST.get("father_query", ""), label="認知届", purpose=purpose, exclude=child
+    )
     form = _bound_or_shown(request, AcknowledgmentForm, candidates=candidates, initial=_initial(notifier_capacity="父"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -73,14 +75,15 @@ def acknowledgment_view(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         find_fields=["father"],
     )
-    return _notification_page(request, form, page, koseki=child.koseki, member=child, call=call)
+    return _notification_page(request, form, page, koseki=child.koseki, member=child, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def dissolution_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="養子離縁届の受付")
+def dissolution_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """養子離縁届 (戸籍法 第70条): this member is the adoptee."""
-    adoptee = _member_or_404(pk)
+    adoptee = member_or_404(public_id)
     form = _bound_or_shown(
         request,
         DissolutionForm,
@@ -105,14 +108,15 @@ def dissolution_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="養子離縁届を受理する",
         sections=[("離縁の内容", ["dissolved_on", "judgment_on", "new_koseki", "new_honseki", _APPEARED])],
     )
-    return _notification_page(request, form, page, koseki=adoptee.koseki, member=adoptee, call=call)
+    return _notification_page(request, form, page, koseki=adoptee.koseki, member=adoptee, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def marital_surname_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="離婚の際に称していた氏を称する届の受付")
+def marital_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """離婚の際に称していた氏を称する届 (戸籍法 第77条の2)."""
-    person = _member_or_404(pk)
+    person = member_or_404(public_id)
     form = _bound_or_shown(request, MaritalSurnameForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -126,16 +130,16 @@ def marital_surname_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="届を受理する",
         sections=[],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call)
+    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def child_surname_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="入籍届の受付")
+def child_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """入籍届 (民法 第791条): the parent is the child's recorded father or mother."""
-    child = _member_or_404(pk)
-    keys = [k for k in (child.father_key, child.mother_key) if k is not None]
-    parents = list(Member.objects.filter(person_key__in=keys, is_removed=False).select_related("koseki").order_by("pk"))
+    child = member_or_404(public_id)
+    parents = selectors.current_parents(child)
     form = _bound_or_shown(request, ChildSurnameForm, parents=parents, initial=_initial(notifier_capacity="法定代理人"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -151,14 +155,15 @@ def child_surname_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="入籍届を受理する",
         sections=[("入籍の内容", ["parent", "court_permission_on"])],
     )
-    return _notification_page(request, form, page, koseki=child.koseki, member=child, call=call)
+    return _notification_page(request, form, page, koseki=child.koseki, member=child, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def non_acceptance_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="不受理申出の受付")
+def non_acceptance_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """不受理申出 (戸籍法 第27条の2第3項): the person, in person."""
-    person = _member_or_404(pk)
+    person = member_or_404(public_id)
     form = _bound_or_shown(request, NonAcceptanceForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -172,14 +177,15 @@ def non_acceptance_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="不受理申出を受け付ける",
         sections=[("申出の内容", ["kinds"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call)
+    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def non_acceptance_withdrawal_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="不受理申出の取下げの受付")
+def non_acceptance_withdrawal_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """不受理申出の取下げ: the 申出 stays on record, no longer in force."""
-    person = _member_or_404(pk)
+    person = member_or_404(public_id)
     in_force = [r for r in services.non_acceptance.requests_of(person) if r.withdrawn_on is None]
     form = _bound_or_shown(
         request, NonAcceptanceWithdrawalForm, requests=in_force, initial=_initial(notifier_name=person.full_name)
@@ -197,14 +203,15 @@ def non_acceptance_withdrawal_view(request: HttpRequest, pk: int) -> HttpRespons
         submit="取下げを受け付ける",
         sections=[("取下げの内容", ["request"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call)
+    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def surname_change_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="氏の変更届の受付")
+def surname_change_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """氏の変更届 (戸籍法 第107条第1項)."""
-    koseki = get_object_or_404(Koseki, pk=pk)
+    koseki = koseki_or_404(public_id)
     form = _bound_or_shown(request, SurnameChangeForm, initial=_initial(notifier_capacity="筆頭者及び配偶者"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -222,14 +229,15 @@ def surname_change_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="氏の変更届を受理する",
         sections=[("変更の内容", ["family_name", "family_name_kana", "court_permission_on"])],
     )
-    return _notification_page(request, form, page, koseki=koseki, member=None, call=call)
+    return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def given_name_change_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="名の変更届の受付")
+def given_name_change_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """名の変更届 (戸籍法 第107条の2)."""
-    person = _member_or_404(pk)
+    person = member_or_404(public_id)
     form = _bound_or_shown(request, GivenNameChangeForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -247,14 +255,15 @@ def given_name_change_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="名の変更届を受理する",
         sections=[("変更の内容", ["given_name", "given_name_kana", "court_permission_on"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call)
+    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def foreign_surname_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="外国人との婚姻による氏の変更届の受付")
+def foreign_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """外国人との婚姻による氏の変更届 (戸籍法 第107条第2項)."""
-    person = _member_or_404(pk)
+    person = member_or_404(public_id)
     form = _bound_or_shown(request, ForeignSurnameForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -269,13 +278,14 @@ def foreign_surname_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="氏の変更届を受理する",
         sections=[("変更の内容", ["family_name", "family_name_kana"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call)
+    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
 def naturalization_view(request: HttpRequest) -> HttpResponse:
-    """帰化届 (戸籍法 第102条の2) / 国籍取得届 (第102条): no register yet; the new one is compiled."""
+    """帰化届 (戸籍法 第102条の2) / 国籍取得届 (第102条): no register yet; the new one is compiled. The form shows
+    nobody's details (the person is in no register), so it is not behind the purpose gate; the service audits."""
     form = _bound_or_shown(request, NaturalizationForm, initial=_initial(kind="naturalization"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -326,4 +336,6 @@ def naturalization_view(request: HttpRequest) -> HttpResponse:
             ("従前の国籍・氏名と新本籍", ["former_nationality", "former_name", "new_honseki"]),
         ],
     )
-    return _notification_page(request, form, page, koseki=None, member=None, call=call)
+    return _notification_page(
+        request, form, page, koseki=None, member=None, call=call, purpose="帰化届・国籍取得届の受付"
+    )

@@ -14,12 +14,14 @@ from common.dates import local_today
 from common.tenancy import current_schema
 from koseki import deadlines, selectors
 from koseki.forms import LateNoticeForm
-from koseki.views.common import current_purpose, request_actor
+from koseki.views.common import personal_data_page, request_actor
 from tenants.models import Municipality
 
 
 @require_GET
-def late_notices_view(request: HttpRequest) -> HttpResponse:
+@personal_data_page(intrinsic="失期通知(簡易裁判所への通知)の作成")
+def late_notices_view(request: HttpRequest, *, purpose: str) -> HttpResponse:
+    """The list names the notifiers: behind the purpose gate, read through the audited selector."""
     today = local_today()
     first_of_month = today.replace(day=1)
     previous = (first_of_month - timedelta(days=1)).replace(day=1)
@@ -31,7 +33,7 @@ def late_notices_view(request: HttpRequest) -> HttpResponse:
         actor=request_actor(request),
         since=since,
         until=until,
-        purpose=current_purpose(request) or "失期通知(簡易裁判所への通知)の作成",
+        purpose=purpose,
     )
     town = Municipality.objects.get(schema_name=current_schema())
     context = {

@@ -41,7 +41,7 @@ from resident_records.services.ex_officio import (
     record_ex_officio_entry,
     record_ex_officio_removal,
 )
-from resident_records.services.households import change_head, merge_households, split_household
+from resident_records.services.households import change_head, household_to_merge, merge_households, split_household
 from resident_records.services.moves import confirm_move_out, plan_move_out, record_change_of_address, record_move_in
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "check_dates",
     "confirm_move_out",
     "correct_clerical_error",
+    "household_to_merge",
     "lock_household",
     "lock_residents",
     "merge_households",

@@ -276,7 +276,8 @@ def _enter(
 ) -> ChangeEvent:
     """New residents enter the register (転入, 職権記載): a new household, or joining one already here."""
     if not members:
-        raise ValidationFailed("記載する方を1人以上入力してください。", code="no_members")
+        who = "記載する方" if kind == EventKind.EX_OFFICIO_ENTRY else "転入する方"
+        raise ValidationFailed(f"{who}を1人以上入力してください。", code="no_members")
     if any(not m.relationship.strip() for m in members):
         raise ValidationFailed("全員の続柄(世帯主との続柄)を入力してください。", code="relationship_required")
     if join_household is not None:
@@ -461,10 +462,12 @@ def _apply_head(
         member.relationship = relationships[member.pk]
 
 
-def _require_reason(reason: str) -> str:
+def _require_reason(reason: str, *, message: str | None = None) -> str:
+    """The 職権 reason (施行令 第12条第3項: the town records why it acted without a 届出); the page shows the
+    refusal on its ``reason`` field."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ReasonRequired()
+        raise ReasonRequired(message, details={"field": "reason"})
     return reason
 
 

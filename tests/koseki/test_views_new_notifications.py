@@ -38,14 +38,14 @@ def test_every_new_notification_page_renders(clerk: Client) -> None:
         family = yamada_family()
         taro = members_of(family)[0]
     pages = {
-        f"{BASE}members/{taro.pk}/acknowledgment/": "認知届",
-        f"{BASE}members/{taro.pk}/dissolution/": "養子離縁届",
-        f"{BASE}members/{taro.pk}/marital-surname/": "離婚の際に称していた氏を称する届",
-        f"{BASE}members/{taro.pk}/child-surname/": "入籍届",
-        f"{BASE}members/{taro.pk}/non-acceptance/": "不受理申出",
-        f"{BASE}members/{taro.pk}/given-name/": "名の変更届",
-        f"{BASE}members/{taro.pk}/foreign-surname/": "外国人との婚姻による氏の変更届",
-        f"{BASE}registers/{family.pk}/surname/": "氏の変更届",
+        f"{BASE}members/{taro.public_id}/acknowledgment/": "認知届",
+        f"{BASE}members/{taro.public_id}/dissolution/": "養子離縁届",
+        f"{BASE}members/{taro.public_id}/marital-surname/": "離婚の際に称していた氏を称する届",
+        f"{BASE}members/{taro.public_id}/child-surname/": "入籍届",
+        f"{BASE}members/{taro.public_id}/non-acceptance/": "不受理申出",
+        f"{BASE}members/{taro.public_id}/given-name/": "名の変更届",
+        f"{BASE}members/{taro.public_id}/foreign-surname/": "外国人との婚姻による氏の変更届",
+        f"{BASE}registers/{family.public_id}/surname/": "氏の変更届",
         f"{BASE}naturalization/": "帰化届・国籍取得届",
         f"{BASE}late-notices/": "届出期間経過通知書",
     }
@@ -56,9 +56,9 @@ def test_every_new_notification_page_renders(clerk: Client) -> None:
     session = clerk.session
     session[PURPOSE_SESSION_KEY] = "届出の受付"
     session.save()
-    register = clerk.get(f"{BASE}registers/{family.pk}/").content.decode()
-    assert f"{BASE}members/{taro.pk}/non-acceptance/" in register
-    assert f"{BASE}registers/{family.pk}/surname/" in register
+    register = clerk.get(f"{BASE}registers/{family.public_id}/").content.decode()
+    assert f"{BASE}members/{taro.public_id}/non-acceptance/" in register
+    assert f"{BASE}registers/{family.public_id}/surname/" in register
 
 
 def test_acknowledgment_through_the_page(clerk: Client) -> None:
@@ -69,7 +69,7 @@ def test_acknowledgment_through_the_page(clerk: Client) -> None:
         )
         ren = members_of(mother_reg)[1]
         ken = members_of(single_head("健", family_name="佐藤", birth_date=date(1988, 1, 1)))[0]
-    url = f"{BASE}members/{ren.pk}/acknowledgment/"
+    url = f"{BASE}members/{ren.public_id}/acknowledgment/"
     found = clerk.post(url, {"step": "find", "father_query": "佐藤健"})
     assert found.status_code == 200
     assert f'value="{ken.pk}"' in found.content.decode()
@@ -85,14 +85,14 @@ def test_non_acceptance_then_a_refused_marriage_shows_the_reason(clerk: Client) 
         ken = members_of(single_head("健", family_name="佐藤", birth_date=date(1988, 1, 1)))[0]
         ai = members_of(single_head("愛", family_name="鈴木", sex="2", birth_date=date(1990, 1, 1)))[0]
     response = clerk.post(
-        f"{BASE}members/{ken.pk}/non-acceptance/", {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER}
+        f"{BASE}members/{ken.public_id}/non-acceptance/", {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER}
     )
     assert response.status_code == 302
     with schema_context("nakatosa"):
         assert NonAcceptanceRequest.objects.filter(person_key=ken.person_key).count() == 1
         before = Notification.objects.count()
     marriage = clerk.post(
-        f"{BASE}members/{ken.pk}/marriage/",
+        f"{BASE}members/{ken.public_id}/marriage/",
         {
             "married_on": "令和8年11月27日",
             "surname_of": "husband",
@@ -132,7 +132,7 @@ def test_naturalization_through_the_page(clerk: Client) -> None:
     assert response.status_code == 302, response.content.decode()[:3000]
     with schema_context("nakatosa"):
         register = Koseki.objects.get(family_name="李")
-        assert response["Location"] == f"{BASE}registers/{register.pk}/"
+        assert response["Location"] == f"{BASE}registers/{register.public_id}/"
         assert members_of(register)[0].given_name_kana == "メイ"
 
 
@@ -140,11 +140,11 @@ def test_a_non_acceptance_request_is_withdrawn_at_the_counter(clerk: Client) -> 
     with schema_context("nakatosa"):
         ken = members_of(single_head("健", family_name="佐藤", birth_date=date(1988, 1, 1)))[0]
     clerk.post(
-        f"{BASE}members/{ken.pk}/non-acceptance/", {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER}
+        f"{BASE}members/{ken.public_id}/non-acceptance/", {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER}
     )
     with schema_context("nakatosa"):
         request = NonAcceptanceRequest.objects.get(person_key=ken.person_key)
-    url = f"{BASE}members/{ken.pk}/non-acceptance/withdraw/"
+    url = f"{BASE}members/{ken.public_id}/non-acceptance/withdraw/"
     assert "不受理申出の取下げ" in clerk.get(url).content.decode()
     response = clerk.post(url, {"request": request.pk, "notifier_capacity": "本人", **NOTIFIER})
     assert response.status_code == 302

@@ -6,7 +6,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
-from common import audit
 from common.errors import ApplicationError
 from resident_records import csv_io
 from tenants.models import Person
@@ -39,14 +38,6 @@ class Command(BaseCommand):
                 )
             except ApplicationError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc
-            if report.errors or options["dry_run"]:
-                audit.record(
-                    actor=actor,
-                    action="resident.import_rejected" if report.errors else "resident.import_checked",
-                    purpose=options["purpose"],
-                    personal_data=True,
-                    details={"channel": "command", "residents": report.residents, "errors": len(report.errors)},
-                )
         if report.errors:
             for error in report.errors[: csv_io.DEFAULT_MAX_ERRORS]:
                 self.stderr.write(f"{error.row}行目 {error.column}: {error.message}")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("koseki", "0003_fuhyo_struck_lines"),
+        ("koseki", "0005_public_ids_for_urls"),
     ]
 
     operations = [

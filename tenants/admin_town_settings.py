@@ -1,3 +1,10 @@
+"""Per-town settings in the admin (common.TownSetting, docs/domain/town-settings.md): a new value is a new row with its
+施行日, never an edit. Registered here, by the platform layer, because the town admin is tenants' (common imports no
+app); the service ``common.town_settings.record_setting`` validates and writes the audit row.
+"""
+
+from __future__ import annotations
+
 from typing import Any
 
 from django import forms
@@ -6,28 +13,8 @@ from django.http import HttpRequest
 
 from common import town_settings
 from common.errors import ApplicationError
-from common.models import AuditEvent, TownSetting
-from tenants.admin_site import ReadOnlyTownAdmin, TownModelAdmin
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyTownAdmin):
-    """This town's audit trail (the council host shows the council's own schema trail)."""
-
-    list_display = [
-        "seq",
-        "occurred_at",
-        "actor_username",
-        "role",
-        "action",
-        "object_repr",
-        "purpose",
-        "client_ip",
-    ]
-    list_filter = ["action", "personal_data", "channel"]
-    search_fields = ["actor_username", "action", "object_id", "request_id"]
-    date_hierarchy = "occurred_at"
-    ordering = ["-seq"]
+from common.models import TownSetting
+from tenants.admin_site import TownModelAdmin
 
 
 class TownSettingForm(forms.ModelForm):
