@@ -305,6 +305,7 @@ class Session:
             "kind": "residence_copy",
             "whole_household": "on",
             "requested_by": "本人",
+            "requester_kind": "self",
             "purpose": PURPOSE,
             "step": "confirm",
         }
@@ -502,10 +503,10 @@ def http_scenario(options: BenchOptions) -> dict[str, Any]:
 def _paths(targets: Targets, town: Municipality) -> dict[str, str]:
     return {
         "search": reverse("resident_records:search"),
-        "single": reverse("resident_records:resident", args=[targets.single.pk]),
-        "household": reverse("resident_records:resident", args=[targets.family.pk]),
-        "certificate": reverse("resident_records:certificate", args=[targets.family.pk]),
-        "certificate_preview": reverse("resident_records:certificate_preview", args=[targets.family.pk]),
+        "single": reverse("resident_records:resident", args=[targets.single.atena_number]),
+        "household": reverse("resident_records:resident", args=[targets.family.atena_number]),
+        "certificate": reverse("resident_records:certificate", args=[targets.family.atena_number]),
+        "certificate_preview": reverse("resident_records:certificate_preview", args=[targets.family.atena_number]),
         "api_list": reverse("api:resident_records:events") + "?page_size=50",
     }
 
