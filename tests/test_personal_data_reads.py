@@ -138,6 +138,7 @@ def _confirmed_resident_certificate(client: Client, rows: Rows) -> None:
         "resident_code": False,
         "my_number": False,
         "purpose": "運転免許の更新",
+        "requester_kind": "self",
     }
     _with_session(client, **{RESIDENT_PREVIEW: {str(rows.resident.pk): preview}})
 

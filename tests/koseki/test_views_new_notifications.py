@@ -85,7 +85,8 @@ def test_non_acceptance_then_a_refused_marriage_shows_the_reason(clerk: Client) 
         ken = members_of(single_head("健", family_name="佐藤", birth_date=date(1988, 1, 1)))[0]
         ai = members_of(single_head("愛", family_name="鈴木", sex="2", birth_date=date(1990, 1, 1)))[0]
     response = clerk.post(
-        f"{BASE}members/{ken.public_id}/non-acceptance/", {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER}
+        f"{BASE}members/{ken.public_id}/non-acceptance/",
+        {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER},
     )
     assert response.status_code == 302
     with schema_context("nakatosa"):
@@ -140,7 +141,8 @@ def test_a_non_acceptance_request_is_withdrawn_at_the_counter(clerk: Client) -> 
     with schema_context("nakatosa"):
         ken = members_of(single_head("健", family_name="佐藤", birth_date=date(1988, 1, 1)))[0]
     clerk.post(
-        f"{BASE}members/{ken.public_id}/non-acceptance/", {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER}
+        f"{BASE}members/{ken.public_id}/non-acceptance/",
+        {"kinds": ["marriage"], "notifier_capacity": "本人", **NOTIFIER},
     )
     with schema_context("nakatosa"):
         request = NonAcceptanceRequest.objects.get(person_key=ken.person_key)

@@ -508,7 +508,7 @@ def test_the_counter_form_shows_the_refusal_in_japanese(client_for: Any, in_naka
     head, _, _ = members_of(move_in(clerk))
     client = client_for("tanaka", "nakatosa")
     response = client.post(
-        f"/resident_records/residents/{head.pk}/certificate/",
+        f"/resident_records/residents/{head.atena_number}/certificate/",
         {
             "step": "preview", "kind": CertificateKind.RESIDENCE_COPY, "members": [str(head.pk)], "my_number": "on",
             "requester_kind": RequesterKind.THIRD_PARTY, "requested_by": "株式会社テスト", "purpose": "債権回収",

@@ -247,8 +247,8 @@ def test_the_honseki_register_page_warns_and_masks_her_addresses(
     assert {line.address for line in shown.lines} == {fuhyo.MASKED_ADDRESS}
 
     client = client_for("yamamoto", away)
-    client.get(f"/koseki/registers/{protected.koseki.pk}/", {"purpose": PURPOSE})
-    page = client.get(f"/koseki/registers/{protected.koseki.pk}/").content.decode()
+    client.get(f"/koseki/registers/{protected.koseki.public_id}/", {"purpose": PURPOSE})
+    page = client.get(f"/koseki/registers/{protected.koseki.public_id}/").content.decode()
     assert "支援措置" in page
     assert HIDDEN[home] not in page
     assert HIDDEN[away] + "77" not in page.replace(" ", "")
@@ -321,7 +321,7 @@ def test_the_former_towns_page_of_her_removed_entry_masks_the_new_address(
     session = client.session
     session["resident_records.purpose"] = PURPOSE
     session.save()
-    page = client.get(f"/resident_records/residents/{protected.removed.pk}/").content.decode()
+    page = client.get(f"/resident_records/residents/{protected.removed.atena_number}/").content.decode()
     assert "支援措置のため表示しません" in page
     assert HIDDEN[home] not in page
     with schema_context(away):

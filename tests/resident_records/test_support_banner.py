@@ -62,9 +62,9 @@ def _page(client: Client, url: str) -> str:
 def test_the_protected_persons_page_and_her_household_members_pages(client_for: Any, protected: dict[str, Any]) -> None:
     client = _client(client_for)
     head, wife, _ = protected["residents"]
-    hers = _page(client, f"/resident_records/residents/{wife.pk}/")
-    his = _page(client, f"/resident_records/residents/{head.pk}/")
-    neighbour = _page(client, f"/resident_records/residents/{protected['other'].pk}/")
+    hers = _page(client, f"/resident_records/residents/{wife.atena_number}/")
+    his = _page(client, f"/resident_records/residents/{head.atena_number}/")
+    neighbour = _page(client, f"/resident_records/residents/{protected['other'].atena_number}/")
     assert hers.count(BANNER) == 2  # her own, and her household's
     assert his.count(BANNER) == 1  # his household's
     assert BANNER not in neighbour
@@ -75,18 +75,18 @@ def test_every_form_about_the_household_or_her(client_for: Any, protected: dict[
     household: Household = protected["household"]
     wife: Resident = protected["residents"][1]
     for url in (
-        f"/resident_records/households/{household.pk}/change-of-address/",
-        f"/resident_records/households/{household.pk}/birth/",
-        f"/resident_records/households/{household.pk}/move-out/",
-        f"/resident_records/households/{household.pk}/split/",
-        f"/resident_records/residents/{wife.pk}/death/",
-        f"/resident_records/residents/{wife.pk}/correction/clerical/",
-        f"/resident_records/residents/{wife.pk}/certificate/",
-        f"/resident_records/residents/{wife.pk}/support/",
+        f"/resident_records/households/{household.number}/change-of-address/",
+        f"/resident_records/households/{household.number}/birth/",
+        f"/resident_records/households/{household.number}/move-out/",
+        f"/resident_records/households/{household.number}/split/",
+        f"/resident_records/residents/{wife.atena_number}/death/",
+        f"/resident_records/residents/{wife.atena_number}/correction/clerical/",
+        f"/resident_records/residents/{wife.atena_number}/certificate/",
+        f"/resident_records/residents/{wife.atena_number}/support/",
     ):
         assert BANNER in _page(client, url), url
     other: Resident = protected["other"]
-    assert BANNER not in _page(client, f"/resident_records/households/{other.household_id}/change-of-address/")
+    assert BANNER not in _page(client, f"/resident_records/households/{other.household.number}/change-of-address/")
 
 
 def test_every_search_row_that_includes_her_and_no_other(client_for: Any, protected: dict[str, Any]) -> None:
@@ -94,7 +94,9 @@ def test_every_search_row_that_includes_her_and_no_other(client_for: Any, protec
     head, wife, child = protected["residents"]
     page = client.post("/resident_records/", {"query": "山田", "purpose": PURPOSE}).content.decode()
     rows = {
-        resident.pk: next(row for row in page.split("<tr>") if f"/resident_records/residents/{resident.pk}/" in row)
+        resident.pk: next(
+            row for row in page.split("<tr>") if f"/resident_records/residents/{resident.atena_number}/" in row
+        )
         for resident in (head, wife, child)
     }
     assert ROW_BANNER in rows[wife.pk]
@@ -108,11 +110,11 @@ def test_the_koseki_pages_about_her(client_for: Any, protected: dict[str, Any]) 
     koseki: Koseki = protected["koseki"]
     with schema_context("nakatosa"):
         hanako = Member.objects.get(koseki=koseki, given_name="花子")
-    register = _page(client, f"/koseki/registers/{koseki.pk}/")
+    register = _page(client, f"/koseki/registers/{koseki.public_id}/")
     assert BANNER in register
     assert register.count(ROW_BANNER) == 1  # beside her name in the register
-    assert BANNER in _page(client, f"/koseki/registers/{koseki.pk}/certificate/")
-    assert BANNER in _page(client, f"/koseki/members/{hanako.pk}/divorce/")
+    assert BANNER in _page(client, f"/koseki/registers/{koseki.public_id}/certificate/")
+    assert BANNER in _page(client, f"/koseki/members/{hanako.public_id}/divorce/")
     search = client.post("/koseki/", {"honseki": koseki.honseki, "purpose": PURPOSE}).content.decode()
     assert ROW_BANNER in search
 
@@ -121,4 +123,4 @@ def test_no_banner_without_a_measure(client_for: Any, clerk: Person) -> None:
     with schema_context("nakatosa"):
         _, residents = move_in_family(clerk, members=family(), address="高知県高岡郡中土佐町久礼 4321")
     client = _client(client_for)
-    assert "support-banner" not in _page(client, f"/resident_records/residents/{residents[0].pk}/")
+    assert "support-banner" not in _page(client, f"/resident_records/residents/{residents[0].atena_number}/")
