@@ -102,6 +102,37 @@ def test_within_300_days_of_a_divorce_the_former_husband_is_the_father(in_nakato
     assert notification.details["presumption"] == "婚姻の解消後300日以内の出生"
 
 
+def test_a_former_husband_removed_from_her_register_by_the_divorce_may_be_named(
+    in_nakatosa: None, clerk: Person
+) -> None:
+    """She kept her register (婚姻 with her surname); the divorce removed him from it. He is still the presumed
+    father (第772条第2項): the page offers his removed row and the service accepts it (only a father removed for
+    another reason, e.g. 分籍, is refused as already removed)."""
+    hers = single_head("愛", family_name="鈴木", family_name_kana="スズキ", sex="2", birth_date=date(1998, 2, 2))
+    his = single_head("健", family_name="佐藤", family_name_kana="サトウ", birth_date=date(1995, 5, 5))
+    services.record_marriage(
+        actor=clerk,
+        husband=members_of(his)[0],
+        wife=members_of(hers)[0],
+        surname_of="wife",
+        married_on=date(2024, 4, 1),
+        notified_on=date(2024, 4, 1),
+    )
+    ai = Member.objects.get(koseki=hers, given_name="愛")
+    ken = Member.objects.get(koseki=hers, given_name="健")
+    services.record_divorce(
+        actor=clerk, husband=ken, wife=ai, divorced_on=date(2026, 3, 1), notified_on=date(2026, 3, 1)
+    )
+    ken.refresh_from_db()
+    ai.refresh_from_db()
+    assert ken.is_removed
+    assert ken.pk in [m.pk for m in services.birth_parent_candidates(koseki=hers)]
+    notification = birth(clerk, ai, father=ken)
+    child = Member.objects.get(pk=notification.details["child_member_id"])
+    assert child.father_key == ken.person_key
+    assert child.koseki_id == hers.pk
+
+
 def test_a_conception_certificate_lets_the_child_be_recorded_without_the_former_husband(
     in_nakatosa: None, clerk: Person
 ) -> None:
