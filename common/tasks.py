@@ -24,3 +24,12 @@ def verify_audit_chain() -> dict[str, Any]:
 def verify_all_audit_chains() -> list[dict[str, Any]]:
     """Nightly: verify every trail (audit.verify_all_trails)."""
     return audit.verify_all_trails()
+
+
+@shared_task(name="common.tasks.run_job")
+def run_job(job_id: int) -> str | None:
+    """Run a background job (common.jobs) in the schema of the town that queued it; a no-op if it ran already."""
+    from common import jobs
+
+    job = jobs.run_job(job_id)
+    return job.state if job is not None else None

@@ -25,6 +25,7 @@ resident_patterns = (
         path("households/<str:number>/", resident_api.HouseholdDetailView.as_view(), name="household"),
         path("events/", resident_api.EventListView.as_view(), name="events"),
         path("import/", resident_bulk_api.ResidentImportView.as_view(), name="import"),
+        path("import/jobs/<uuid:public_id>/", resident_bulk_api.ResidentImportJobView.as_view(), name="import_job"),
         path("export/", resident_bulk_api.ResidentExportView.as_view(), name="export"),
         path("issuances/", resident_logs_api.IssuanceLogView.as_view(), name="issuances"),
         path(

@@ -1,16 +1,19 @@
 """Bulk import and export of the resident register through the API (layout: docs/resident_csv_layout.md).
 
-Import (clerks only) takes a multipart upload, checks every row and registers nothing unless the whole file
-is valid; ``dry_run=true`` only checks. Export (clerks and auditors) streams the register as CSV. Both move
-personal data in bulk, so both need a purpose and both are audited.
+Import (clerks only) takes a multipart upload and answers 202 with a background job (common.jobs,
+resident_records.imports): a worker checks every row and registers nothing unless the whole file is valid;
+``dry_run=true`` only checks. The job's URL gives its state, progress, and the result or the row-level errors.
+Export (clerks and auditors) streams the register as CSV. Both move personal data in bulk, so both need a
+purpose and both are audited.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from django.conf import settings
 from django.http import HttpResponseBase
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -19,20 +22,17 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.errors import PermissionDenied, ValidationFailed
+from common import jobs
+from common.errors import PermissionDenied
+from common.models import Job, JobState
 from common.rest import CSVStreamRenderer, stream_csv
 from common.text import PrintableTextValidator
-from resident_records import csv_io
+from resident_records import csv_io, imports
 from resident_records.serializers import PurposeQuery
 from tenants.access import person_of, request_roles
 from tenants.models import Role
 
 MODULE = "resident_records"
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
-
-def max_import_bytes() -> int:
-    return int(getattr(settings, "KYODO_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
 def _require(request: Request, roles: set[str], message: str) -> None:
@@ -48,12 +48,53 @@ class ImportIn(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text="Only check the file; register nothing.")
 
 
-class ImportOut(serializers.Serializer):
+class ImportProgressOut(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    phase = serializers.CharField()
+    percent = serializers.IntegerField()
+
+
+class ImportResultOut(serializers.Serializer):
     dry_run = serializers.BooleanField()
     households = serializers.IntegerField()
     residents = serializers.IntegerField()
     first_atena_number = serializers.CharField()
     last_atena_number = serializers.CharField()
+
+
+class RowErrorOut(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportErrorOut(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = RowErrorOut(many=True)  # type: ignore[assignment]  # the JSON key (this only documents a response)
+    total = serializers.IntegerField()
+    omitted = serializers.IntegerField()
+
+
+class ImportJobOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    state = serializers.ChoiceField(choices=JobState.choices)
+    state_label = serializers.CharField()
+    finished = serializers.BooleanField()
+    progress = ImportProgressOut()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    result = ImportResultOut(allow_null=True)
+    error = ImportErrorOut(allow_null=True)
+    status_url = serializers.CharField()
+
+
+def _job_body(request: Request, job: Job) -> dict[str, Any]:
+    url = reverse("api:resident_records:import_job", kwargs={"public_id": job.public_id})
+    return {**jobs.status(job), "status_url": request.build_absolute_uri(url)}
 
 
 class ResidentImportView(GenericAPIView):
@@ -63,49 +104,42 @@ class ResidentImportView(GenericAPIView):
 
     @extend_schema(
         request=ImportIn,
-        responses={201: ImportOut, 200: ImportOut},
-        summary="住民の一括登録 (CSV) / Import residents (CSV)",
+        responses={202: ImportJobOut},
+        summary="住民の一括登録 (CSV, 非同期ジョブ) / Import residents (CSV) as a background job",
         description=(
-            "docs/resident_csv_layout.md の形式の CSV を一括登録します(全件か無か)。dry_run で検査のみ。\n\n"
-            "Import residents from a CSV in the layout of docs/resident_csv_layout.md (all or nothing); "
-            "dry_run only checks the file."
+            "docs/resident_csv_layout.md の形式の CSV を受け付け、取込みジョブとして実行します(全件か無か)。"
+            "結果と行ごとの誤りは import/jobs/<id>/ で確認します。dry_run で検査のみ。\n\n"
+            "Accepts a CSV in the layout of docs/resident_csv_layout.md and imports it as a background job (all or "
+            "nothing); the result and the row errors are read from import/jobs/<id>/. dry_run only checks the file."
         ),
     )
     def post(self, request: Request) -> Response:
         # Registering residents is a clerk's act; the module also admits auditors, who only read.
         _require(request, {Role.CLERK}, "住民の一括登録は事務職員だけが行えます。")
-        limit = max_import_bytes()
-        # Refuse an oversized body before reading it (the header is checked again against the file itself).
+        limit = imports.max_import_bytes()
+        # Refuse an oversized body before reading it (the service checks the stored file's size again).
         if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:
-            raise _too_large(limit)
+            raise imports.too_large(limit)
         form = ImportIn(data=request.data)
         form.is_valid(raise_exception=True)
-        upload = form.validated_data["file"]
-        if upload.size > limit:
-            raise _too_large(limit)
-        purpose, dry_run = form.validated_data["purpose"], form.validated_data["dry_run"]
-        actor = person_of(request._request)
-        report = csv_io.import_csv(actor=actor, data=upload.read(), purpose=purpose, dry_run=dry_run)
-        if report.errors:
-            raise csv_io.ImportInvalid(details=report.error_details())
-        result = report.result
-        body = {
-            "dry_run": dry_run,
-            "households": report.households,
-            "residents": report.residents,
-            "first_atena_number": result.first_atena_number if result else "",
-            "last_atena_number": result.last_atena_number if result else "",
-        }
-        return Response(body, status=200 if dry_run else 201)
+        job = imports.start_import(
+            actor=person_of(request._request),
+            upload=form.validated_data["file"],
+            purpose=form.validated_data["purpose"],
+            dry_run=form.validated_data["dry_run"],
+        )
+        return Response(_job_body(request, job), status=202)
 
 
-def _too_large(limit: int) -> ValidationFailed:
-    return ValidationFailed(
-        f"ファイルが大きすぎます({limit // (1024 * 1024)}MB まで)。分割して取り込んでください。",
-        code="import_too_large",
-        details={"max_bytes": limit},
-        status_code=413,
-    )
+class ResidentImportJobView(GenericAPIView):
+    kyodo_module = MODULE
+    serializer_class = ImportJobOut
+
+    @extend_schema(responses={200: ImportJobOut}, summary="State, progress and outcome of an import job")
+    def get(self, request: Request, public_id: str) -> Response:
+        _require(request, {Role.CLERK}, "住民の一括登録は事務職員だけが行えます。")
+        job = imports.get_import(actor=person_of(request._request), public_id=public_id)
+        return Response(_job_body(request, job))
 
 
 class ResidentExportView(GenericAPIView):

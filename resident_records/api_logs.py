@@ -133,6 +133,6 @@ class SupportAttentionView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         today = local_today()
-        measures = selectors.support_measures_needing_attention_query(actor=person_of(request._request), today=today)
+        measures = selectors.support_measures_needing_attention(actor=person_of(request._request), today=today)
         page = self.paginate_queryset(measures)
         return self.get_paginated_response(AttentionOut(page, many=True, context={"today": today}).data)

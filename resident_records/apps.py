@@ -7,8 +7,8 @@ class ResidentRecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from common import audit_labels, town_settings
-        from resident_records import certificates, disclosure, support
+        from common import audit_labels, jobs, town_settings
+        from resident_records import certificates, disclosure, imports, support
         from resident_records.demo import seed_demo
         from resident_records.models import EventKind
         from tenants.demo import register_demo_seeder
@@ -35,3 +35,4 @@ class ResidentRecordsConfig(AppConfig):
                 "certificate.list": "住民記録: 交付履歴の表示",
             }
         )
+        jobs.register(imports.IMPORT_JOB, imports.run_import)

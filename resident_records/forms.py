@@ -13,7 +13,7 @@ from django.db import models
 from common.errors import ApplicationError
 from common.text import PrintableTextValidator
 from common.wareki import WarekiError, parse_wareki, to_wareki
-from resident_records import certificates
+from resident_records import certificates, services
 from resident_records.models import CertificateKind, RequesterKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
 
@@ -247,14 +247,13 @@ class DepartureForm(NewHeadForm):
     """転出確定 / 職権消除 of chosen members. If the 世帯主 is among them and others stay, the new 世帯主 and
     the remaining members' 続柄 are given too (住基法 第25条; the service refuses the event otherwise)."""
 
+    # At least one resident is the service's rule (services.require_chosen), shown with the other field errors.
     members = forms.TypedMultipleChoiceField(
         label="対象の住民",
         coerce=int,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "対象の住民を1人以上選んでください。",
-            "invalid_choice": "対象の住民の選択が正しくありません。",
-        },
+        error_messages={"invalid_choice": "対象の住民の選択が正しくありません。"},
     )
 
     def __init__(
@@ -275,6 +274,15 @@ class DepartureForm(NewHeadForm):
         if successors:
             help_text = "世帯主が対象で他の世帯員が残る場合だけ入力(新しい世帯主は空欄)"
             self.add_head_fields(candidates=successors, members=successors, help_text=help_text, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "members" not in self.errors:
+            try:
+                services.require_chosen(data.get("members") or [])
+            except ApplicationError as exc:
+                self.add_error("members", exc.message)
+        return data
 
     def chosen(self) -> list[Versioned]:
         """The chosen residents with the versions the screen showed (a stale one is refused by the service)."""

@@ -25,7 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from common import audit
 from common.dates import day_start, local_today
 from common.errors import ValidationFailed
-from resident_records import mynumber, search
+from resident_records import mynumber, search, support
 from resident_records.errors import HouseholdNotFound, ResidentNotFound
 from resident_records.models import (
     CertificateIssuance,
@@ -464,21 +464,12 @@ def view_support_measures(*, actor: Person | None, resident: Resident, purpose: 
     return measures_of(resident)
 
 
-def support_measures_needing_attention(*, actor: Person | None, today: date) -> list[SupportMeasure]:
-    """The 支援措置責任者's alert list (ending within a month or lapsed); numbers and dates only, no names."""
-    from resident_records import support  # support reaches koseki, which imports this app's selectors
-
-    measures = list(support.measures_needing_attention(today=today))
-    audit.record(actor=actor, action="support_measure.attention_list", details={"count": len(measures)})
+def support_measures_needing_attention(*, actor: Person | None, today: date) -> QuerySet[SupportMeasure]:
+    """The 支援措置責任者's alert list (ending within a month or lapsed), for the page and the API; numbers and
+    dates only, no names. Its reading is audited with the count listed."""
+    measures = support.measures_needing_attention(today=today)
+    audit.record(actor=actor, action="support_measure.attention_list", details={"count": measures.count()})
     return measures
-
-
-def support_measures_needing_attention_query(*, actor: Person | None, today: date) -> QuerySet[SupportMeasure]:
-    """The same list for the API, as a query it paginates."""
-    from resident_records import support
-
-    audit.record(actor=actor, action="support_measure.attention_list")
-    return support.measures_needing_attention(today=today)
 
 
 # --- audited logs (no names: numbers, kinds and dates) -----------------------------------------------------

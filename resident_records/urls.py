@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from resident_records import views, views_support
+from resident_records import views, views_import, views_support
 
 app_name = "resident_records"
 
@@ -36,6 +36,9 @@ urlpatterns = [
         name="support_temporary_release",
     ),
     path("inspection/", views.inspection_view, name="inspection"),
+    path("import/", views_import.import_view, name="import"),
+    path("import/<uuid:public_id>/", views_import.import_job_view, name="import_job"),
+    path("import/<uuid:public_id>/status/", views_import.import_job_status_view, name="import_job_status"),
     path("certificates/", views.issuance_list_view, name="issuances"),
     path("certificates/<str:number>/void/", views.void_issuance_view, name="void_issuance"),
 ]

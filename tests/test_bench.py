@@ -136,7 +136,7 @@ def test_registry_lists_scenarios_and_refuses_a_second_registration_under_one_na
 
     with pytest.raises(Exception, match="registered twice"):
         bench.scenario("provision")(impostor)
-    assert bench.registered()["provision"] is bench.provision_scenario
+    assert bench.registered()["provision"] is tenant_bench.provision_scenario
     with pytest.raises(bench.UnknownScenario) as unknown:
         bench.run("no_such_scenario", bench.BenchOptions())
     assert unknown.value.code == "unknown_bench_scenario"

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "common.middleware.RequestContextMiddleware",
     # Errors under /api/ in the API's JSON format, also those raised outside DRF (unknown path, CSRF, 500).
     "common.middleware.ApiErrorFormatMiddleware",
+    "common.timeouts.StatementTimeoutMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -156,6 +157,15 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Web requests get a statement budget below gunicorn's worker timeout (KYODO_TIMEOUT, deploy/gunicorn.conf.py)
+# less a margin for the rest of the request; workers and commands don't (common.timeouts explains why). The web
+# processes are recognised by KYODO_PROCESS=web, which config/wsgi.py sets before Django starts.
+KYODO_WEB_STATEMENT_TIMEOUT_MS = env_int(
+    "KYODO_WEB_STATEMENT_TIMEOUT_MS", max(env_int("KYODO_TIMEOUT", 30) - 5, 1) * 1000
+)
+if os.environ.get("KYODO_PROCESS") == "web":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={KYODO_WEB_STATEMENT_TIMEOUT_MS}".strip()
 KYODO_PG_BIN = env("KYODO_PG_BIN", "")  # directory of pg_dump/pg_restore; empty: from PATH
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -313,6 +323,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) are spooled to a temporary file, never held in
+# memory; an import's upload is then copied to the jobs directory for the worker (common.jobs).
+KYODO_JOB_FILES_DIR = Path(env("KYODO_JOB_FILES_DIR", str(BASE_DIR / "var" / "jobs")))
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -33,6 +33,7 @@ from resident_records.services.common import (
     check_dates,
     lock_household,
     lock_residents,
+    require_chosen,
 )
 from resident_records.services.ex_officio import (
     CORRECTABLE_FIELDS,
@@ -72,5 +73,6 @@ __all__ = [
     "record_ex_officio_entry",
     "record_ex_officio_removal",
     "record_move_in",
+    "require_chosen",
     "split_household",
 ]

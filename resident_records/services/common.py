@@ -4,7 +4,7 @@ the household rules (住基法 第25条). See the package docstring for the rule
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -355,10 +355,16 @@ def _members(household: Household) -> list[Resident]:
     )
 
 
+def require_chosen(chosen: Collection[object]) -> None:
+    """A 異動 of chosen members (転出, 転出確定, 職権消除, 世帯分離) names at least one resident. The forms show
+    this refusal on their ``members`` field (forms.DepartureForm)."""
+    if not chosen:
+        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members", details={"field": "members"})
+
+
 def _lock_with_household(items: Sequence[Versioned]) -> tuple[Household, list[Resident]]:
     """Lock the residents' one household, then the residents (the same order as every household-level event)."""
-    if not items:
-        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members")
+    require_chosen(items)
     household_ids = set(Resident.objects.filter(pk__in=[i.id for i in items]).values_list("household_id", flat=True))
     if len(household_ids) > 1:
         raise EventNotAllowed(
@@ -487,8 +493,7 @@ def _moving_members(household: Household, members: Sequence[Versioned] | None) -
                 f"宛名番号 {resident.atena_number} はこの世帯の世帯員ではありません。", code="not_a_member"
             )
     ids = {r.pk for r in chosen}
-    if not ids:
-        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members")
+    require_chosen(ids)
     return chosen, [r for r in current if r.pk not in ids]
 
 

@@ -70,7 +70,7 @@ def test_the_resident_export_neutralises_and_its_import_restores(db: Any) -> Non
     with time_machine.travel(date(2026, 11, 27), tick=False), schema_context("nakatosa"):
         _, (head,) = move_in_family(clerk, members=[person("数式", "太郎", "スウシキ", "タロウ")], address=address)
         out = io.StringIO(newline="")
-        csv_io.write_csv(out, csv_io.export_rows())
+        csv_io.write_csv(out, csv_io.export_rows(None))
         rows = list(csv.reader(io.StringIO(out.getvalue())))
         header, ours = rows[0], [r for r in rows[1:] if head.atena_number in r]
         assert ours[0][header.index("住所")] == "'" + address

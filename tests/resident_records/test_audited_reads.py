@@ -124,3 +124,12 @@ def test_the_household_a_merge_absorbs_is_the_services_rule(
         )  # fmt: skip
         with pytest.raises(HouseholdNotFound):
             services.household_to_merge(into=target, number=other.number)  # dissolved by the merge
+
+
+def test_a_departure_of_nobody_is_refused_by_the_service_on_the_members_field(
+    clerk: Person, household: tuple[Household, list[Resident]]
+) -> None:
+    with schema_context("nakatosa"), pytest.raises(ValidationFailed) as info:
+        services.record_ex_officio_removal(actor=clerk, residents=[], event_date=date(2026, 11, 1), reason="実態調査")
+    assert info.value.message == "対象の住民を1人以上選んでください。"
+    assert info.value.details == {"field": "members"}

@@ -184,12 +184,12 @@ def test_a_resident_page_cut_off_half_way_leaves_none_of_its_audit_rows(
 
     monkeypatch.setattr(audit, "record", killed_at_the_third_row)
     with pytest.raises(WorkerKilled):
-        client.get(f"{BASE}residents/{registered['head'].pk}/")
+        client.get(f"{BASE}residents/{registered['head'].atena_number}/")
     assert calls == ["resident.view", "resident.view", "resident.view"]
     assert _audit_rows("resident.view") == []
 
     monkeypatch.setattr(audit, "record", record)
-    assert client.get(f"{BASE}residents/{registered['head'].pk}/").status_code == 200
+    assert client.get(f"{BASE}residents/{registered['head'].atena_number}/").status_code == 200
     assert len(_audit_rows("resident.view")) == 3
 
 

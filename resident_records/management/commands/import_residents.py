@@ -30,11 +30,11 @@ class Command(BaseCommand):
             actor = Person.objects.filter(username=options["actor"]).first()
             if actor is None:
                 raise CommandError(f"職員「{options['actor']}」が見つかりません。")
-        data = Path(options["path"]).read_bytes()
-        with schema_context(options["schema"]):
+        with schema_context(options["schema"]), Path(options["path"]).open("rb") as stream:
             try:
+                # Streamed from disk (csv_load), as the background job does: the file is never held in memory.
                 report = csv_io.import_csv(
-                    actor=actor, data=data, purpose=options["purpose"], dry_run=options["dry_run"]
+                    actor=actor, data=stream, purpose=options["purpose"], dry_run=options["dry_run"]
                 )
             except ApplicationError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc

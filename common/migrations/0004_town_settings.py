@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("common", "0002_audit_append_only"),
+        ("common", "0003_background_jobs"),
     ]
 
     operations = [
