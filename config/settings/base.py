@@ -90,6 +90,9 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "tenants.Municipality"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
+# `SET search_path` only when the schema changes, not before every statement (django-tenants resets it on every
+# tenant switch, rollback and savepoint rollback): a page ran 45 of them before (issue 12 §2).
+TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # migrate_schemas skips withdrawn towns whose schema was dropped (tenants/migration_executor.py).
 os.environ.setdefault("EXECUTOR", "kyodo")
