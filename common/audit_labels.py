@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, str] = {
     "admin.add": "管理画面: 追加",
     "admin.change": "管理画面: 変更",
     "admin.delete": "管理画面: 削除",
+    "town_setting.record": "設定: 町の設定値の登録",
 }
 
 

@@ -101,3 +101,31 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in {JobState.SUCCEEDED, JobState.FAILED}
+
+
+class TownSetting(models.Model):
+    """One value of a per-town setting (手数料, 町長の氏名, 公開URL …) from its 施行日 on.
+
+    Rows are only added, never changed or deleted: a new ordinance or a new mayor is a new row with its own
+    施行日, so a certificate issued last year can still be explained by the value in force on its day.
+    The keys and their defaults are registered by the apps (common.town_settings); docs/domain/town-settings.md.
+    """
+
+    key = models.CharField("設定項目", max_length=100)
+    value = models.CharField("値", max_length=500)
+    effective_from = models.DateField("施行日")
+    basis = models.CharField("根拠(条例・告示・選挙等)", max_length=200, blank=True)
+    recorded_at = models.DateTimeField("登録日時", auto_now_add=True)
+    recorded_by_id = models.BigIntegerField("登録者ID", null=True, blank=True)
+    recorded_by_name = models.CharField("登録者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "町の設定値"
+        verbose_name_plural = "町の設定値(施行日ごと)"
+        ordering = ["key", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "effective_from"], name="town_setting_one_value_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value} ({self.effective_from} から)"

@@ -117,6 +117,7 @@ class NotificationLogView(GenericAPIView):
                     notification.accepted_on.isoformat(), notification.notifier_capacity,
                     " ".join(notification.koseki_numbers or []), notification.actor_name,
                     _local(notification.processed_at),
+                    notification.due_on.isoformat() if notification.due_on else "", notification.is_late,
                 ]  # fmt: skip
 
             return stream_csv("koseki-notifications.csv", NOTIFICATION_FIELDS, rows.iterator(chunk_size=500), row)

@@ -20,12 +20,15 @@ class KosekiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from common import audit_labels
+        from common import audit_labels, town_settings
+        from koseki import certificates, deadlines
         from koseki.demo import seed_demo
         from tenants.demo import register_demo_seeder
 
         register_demo_seeder("koseki", order=20, seed=seed_demo)
         from koseki.models import NotificationKind
+
+        town_settings.register(*certificates.SETTINGS, *deadlines.SETTINGS)
 
         audit_labels.register({f"koseki.{kind.value}": f"戸籍: {kind.label}" for kind in NotificationKind})
         for name in LABELLED_MODULES:

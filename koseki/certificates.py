@@ -1,6 +1,6 @@
 """戸籍証明書 (全部事項・個人事項・除籍全部事項) and 戸籍の附票の写し: issuance, 見本, and the daily cash report.
 
-Rules (戸籍法 第10条・第10条の3, 住基法 第20条, DOMAIN.md §5):
+Rules (戸籍法 第10条・第10条の3, 住基法 第20条, docs/domain/koseki.md, 証明書):
 * 全部事項証明書 covers every person recorded (除籍 members included, marked 除籍); 個人事項証明書 the chosen
   persons; a closed register (除籍簿) is certified as 除籍全部事項証明書 — and only a closed one;
 * dates in 和暦 with full-width digits, struck (消除) entries left out, the 認証文 of the kind on the last page;
@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from common import audit
+from common import audit, town_settings
 from common.dates import local_today
 from common.errors import ValidationFailed
 from common.serials import next_yearly_serial
@@ -63,11 +63,27 @@ AUDIT_LABELS = {
     "koseki.fuhyo_support_check": "戸籍: 附票の写しのための支援措置の確認(本籍地の町から)",
 }
 
-# 地方公共団体の手数料の標準に関する政令: 戸籍 450 yen, 除籍 750 yen. 附票の写し is set by each town's
-# 手数料条例; 300 yen is what both towns charge.
+# The defaults of the fees, which each town sets in its 手数料条例 (per-town settings with a 施行日,
+# docs/domain/town-settings.md): 戸籍 450 yen and 除籍 750 yen are the standard of 地方公共団体の手数料の標準に
+# 関する政令; 附票の写し has no national standard, 300 yen is what both towns charge.
 FEE_KOSEKI = 450
 FEE_CLOSED = 750
 FEE_FUHYO = 300
+FEE_SETTINGS: dict[str, str] = {
+    CertificateKind.FULL: "koseki.fee_koseki",
+    CertificateKind.INDIVIDUAL: "koseki.fee_koseki",
+    CertificateKind.CLOSED_FULL: "koseki.fee_closed",
+    CertificateKind.FUHYO: "koseki.fee_fuhyo",
+}
+SETTINGS = (
+    town_settings.SettingSpec("koseki.fee_koseki", "手数料: 戸籍証明書(円)", "int", str(FEE_KOSEKI), "標準 450円"),
+    town_settings.SettingSpec(
+        "koseki.fee_closed", "手数料: 除籍証明書(円)", "int", str(FEE_CLOSED), "標準 750円(個人事項の除籍も同額)"
+    ),
+    town_settings.SettingSpec(
+        "koseki.fee_fuhyo", "手数料: 戸籍の附票の写し(円)", "int", str(FEE_FUHYO), "手数料条例による"
+    ),
+)
 
 # The furigana printed on a certificate is the recorded one (届出 or 職権記載); a planned one mailed to the
 # 筆頭者 (通知済) is not yet part of the register (令和5年法律第48号).
@@ -151,10 +167,10 @@ def _spaced(label: str) -> str:
     return f"{label[0]}\u3000\u3000{label[1]}" if len(label) == 2 else label
 
 
-def fee_for(kind: str, *, closed: bool) -> int:
-    if kind == CertificateKind.FUHYO:
-        return FEE_FUHYO
-    return FEE_CLOSED if closed else FEE_KOSEKI
+def fee_for(kind: str, *, closed: bool, on: date | None = None) -> int:
+    """The fee the town's 手数料条例 sets for this certificate on ``on`` (today): a 除籍 costs the 除籍 fee."""
+    key = FEE_SETTINGS[CertificateKind.CLOSED_FULL] if closed and kind != CertificateKind.FUHYO else FEE_SETTINGS[kind]
+    return town_settings.int_setting_in_force(key, on=on)
 
 
 def attestation(kind: str, *, closed: bool) -> str:
@@ -263,7 +279,7 @@ def certificate_layout(
     return pdf.KosekiLayout(
         title=_title(kind, closed=closed),
         town=town.name,
-        mayor=f"{town.name}長",
+        mayor=town_settings.mayor_title(town.name, on=today),
         number=number,
         issued_on=_date(today),
         header=header,

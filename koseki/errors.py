@@ -81,6 +81,29 @@ class BirthFatherNotSpouse(KosekiRuleError):
     )
 
 
+class BirthFatherPresumed(BirthParentsUnknown):
+    code = "birth_father_presumed"
+    message = (
+        "子は母の夫(婚姻の解消後300日以内の出生では前夫)の子と推定されます(民法第772条)。父として指定してください。"
+    )
+
+
+class BirthFatherNotPresumed(BirthFatherNotSpouse):
+    code = "birth_father_not_presumed"
+    message = (
+        "届書の父は、民法第772条により推定される父ではありません。婚姻の解消から300日を過ぎて生まれた子、"
+        "または婚姻前に生まれた子の父の記載は認知届によります(民法第779条)。"
+    )
+
+
+class ConceptionCertificateNotApplicable(KosekiRuleError):
+    code = "conception_certificate_not_applicable"
+    message = (
+        "懐胎時期に関する証明書は、婚姻の解消後300日以内に生まれた子について、婚姻の解消後の懐胎を示す場合に限り"
+        "用いることができます(民法第772条第2項)。"
+    )
+
+
 class FuriganaRequired(KosekiRuleError):
     code = "furigana_required"
     message = "令和7年5月26日以降の出生届には、氏名の振り仮名の記載が必要です(戸籍法第13条第2項、令和5年法律第48号)。"
@@ -102,6 +125,19 @@ class MarriageUnderAge(KosekiRuleError):
 class MarriageCloseRelatives(KosekiRuleError):
     code = "marriage_close_relatives"
     message = "直系血族又は三親等内の傍系血族の間では、婚姻をすることができません(民法第734条)。"
+
+
+class MarriageInLaws(KosekiRuleError):
+    code = "marriage_in_laws"
+    message = "直系姻族の間では、婚姻をすることができません。離婚等により姻族関係が終了した後も同様です(民法第735条)。"
+
+
+class MarriageAdoptiveRelatives(KosekiRuleError):
+    code = "marriage_adoptive_relatives"
+    message = (
+        "養子(その配偶者・直系卑属を含む)と養親又はその直系尊属との間では、離縁により親族関係が終了した後も、"
+        "婚姻をすることができません(民法第736条)。"
+    )
 
 
 class MarriagePartiesInvalid(KosekiRuleError):
@@ -179,6 +215,27 @@ class AdoptionSpouseRequired(KosekiRuleError):
     message = "配偶者のある者が未成年者を養子とするには、配偶者とともにしなければなりません(民法第795条)。"
 
 
+class AdoptionCourtPermissionRequired(KosekiRuleError):
+    code = "adoption_court_permission_required"
+    message = (
+        "未成年者を養子とするには、家庭裁判所の許可が必要です(民法第798条)。許可の審判の日を入力してください"
+        "(自己又は配偶者の直系卑属を養子とする場合を除きます)。"
+    )
+
+
+class AdoptionProxyRequired(KosekiRuleError):
+    code = "adoption_proxy_required"
+    message = (
+        "養子となる者が15歳未満のときは、その法定代理人が代わって縁組の承諾をします。"
+        "代諾者を入力してください(民法第797条)。"
+    )
+
+
+class AdoptionProxyNotAllowed(KosekiRuleError):
+    code = "adoption_proxy_not_allowed"
+    message = "15歳以上の養子は、自ら縁組の届出をします。代諾者は記載できません(民法第797条)。"
+
+
 # --- 氏名の振り仮名 (令和5年法律第48号) ------------------------------------------------------------
 
 
@@ -218,3 +275,42 @@ class EntryAlreadyStruck(KosekiRuleError):
 class CorrectionFieldsInvalid(KosekiValidationError):
     code = "correction_fields_invalid"
     message = "訂正後の記録事項は「項目名」と「内容」の組で入力してください。"
+
+
+# --- 氏名の変更 (戸籍法 第107条・第107条の2) ---------------------------------------------------------
+
+
+class NameChangeInvalid(KosekiRuleError):
+    code = "name_change_invalid"
+    message = "この氏又は名の変更の届出は受理できません。"
+
+
+# --- 不受理申出 (戸籍法 第27条の2) -------------------------------------------------------------------
+
+
+class NonAcceptanceRefused(KosekiRuleError):
+    code = "non_acceptance_refused"
+    message = "当事者から不受理申出がされているため、この届出は受理できません(戸籍法第27条の2第3項)。"
+
+
+# --- 認知・離縁・入籍・婚氏続称・帰化 -------------------------------------------------------------------
+
+
+class AcknowledgmentInvalid(KosekiRuleError):
+    code = "acknowledgment_invalid"
+    message = "この認知の届出は受理できません。"
+
+
+class DissolutionInvalid(KosekiRuleError):
+    code = "dissolution_invalid"
+    message = "この養子離縁の届出は受理できません。"
+
+
+class SurnameFilingInvalid(KosekiRuleError):
+    code = "surname_filing_invalid"
+    message = "この氏の届出(入籍・婚氏続称)は受理できません。"
+
+
+class NaturalizationInvalid(KosekiValidationError):
+    code = "naturalization_invalid"
+    message = "帰化・国籍取得の届書の記載に誤りがあります。"

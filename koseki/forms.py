@@ -125,6 +125,14 @@ class PurposeForm(forms.Form):
 # --- 届出 ------------------------------------------------------------------------------------------
 
 
+APPEARED_LABEL = "不受理申出をした本人が窓口に出頭して届け出た(本人確認済み)"
+APPEARED_HELP = "不受理申出がある場合、本人の出頭が確認できないときは受理できません(戸籍法 第27条の2)"
+
+
+def appeared_field() -> forms.BooleanField:
+    return forms.BooleanField(label=APPEARED_LABEL, required=False, help_text=APPEARED_HELP)
+
+
 class NotificationForm(forms.Form):
     """What every 届出 records: 届出日, 届出人 and the 届出人の資格 (戸籍法 第29条 第4号)."""
 
@@ -164,9 +172,30 @@ class BirthForm(NotificationForm):
     birth_place = text_field("出生地", max_length=200, help_text="例: 高知県高岡郡中土佐町")
     father = choice_field("父", [], required=False)
     mother = choice_field("母", [], required=False)
+    born_abroad = forms.BooleanField(
+        label="国外で出生", required=False, help_text="届出期間は3か月(戸籍法 第49条第1項)"
+    )
+    conception_certificate = forms.BooleanField(
+        label="懐胎時期に関する証明書(婚姻の解消後の懐胎)が添付されている",
+        required=False,
+        help_text="婚姻の解消後300日以内の出生で、医師の証明書により婚姻の解消後の懐胎と認められる場合(民法 第772条)",
+    )
 
-    field_order = ["given_name", "given_name_kana", "family_name_kana", "sex", "birth_date", "birth_place",
-                   "father", "mother", "notified_on", "notifier_name", "notifier_capacity"]  # fmt: skip
+    field_order = [
+        "given_name",
+        "given_name_kana",
+        "family_name_kana",
+        "sex",
+        "birth_date",
+        "birth_place",
+        "born_abroad",
+        "father",
+        "mother",
+        "conception_certificate",
+        "notified_on",
+        "notifier_name",
+        "notifier_capacity",
+    ]
 
     def __init__(self, *args: Any, parents: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -202,6 +231,12 @@ class OutsidePersonForm(forms.Form):
     )
     outside_honseki = text_field("相手方の従前本籍", required=False, max_length=200)
     outside_head_name = text_field("相手方の従前筆頭者", required=False)
+    outside_nationality = text_field(
+        "相手方の国籍(外国人の場合)",
+        required=False,
+        max_length=50,
+        help_text="外国人の場合に入力(戸籍はなく、日本人配偶者の身分事項に記載します。氏名はカタカナ又はローマ字)",
+    )
 
     OUTSIDE_REQUIRED = (
         "outside_family_name",
@@ -212,7 +247,10 @@ class OutsidePersonForm(forms.Form):
     )
 
     def clean_outside(self) -> None:
+        foreign = bool(str(self.cleaned_data.get("outside_nationality") or "").strip())
         for name in self.OUTSIDE_REQUIRED:
+            if foreign and name in ("outside_honseki", "outside_head_name"):
+                continue  # a foreign national has no 本籍 (戸籍法 第6条)
             if not self.cleaned_data.get(name) and name not in self.errors:
                 self.add_error(name, f"{self.fields[name].label}を入力してください(本町の戸籍にない方の場合)。")
 
@@ -248,6 +286,7 @@ class MarriageForm(PartyPickerMixin, NotificationForm, OutsidePersonForm):
     surname_of = choice_field("婚姻後の夫婦の氏", [("husband", "夫の氏"), ("wife", "妻の氏")])
     new_honseki = text_field("新本籍", required=False, max_length=200, help_text="新しい戸籍を編製する場合に入力")
     spouse_source = choice_field("相手方", SPOUSE_SOURCES, widget=forms.RadioSelect, initial="member")
+    appeared_in_person = appeared_field()
 
     def __init__(self, *args: Any, candidates: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -271,8 +310,17 @@ class DivorceForm(NotificationForm):
     divorced_on = date_field("離婚の届出により効力が生じる日", help_text="通常は届出日と同じ日です")
     new_koseki = forms.BooleanField(label="復氏する方について新しい戸籍を編製する(申出による)", required=False)
     new_honseki = text_field("新本籍", required=False, max_length=200, help_text="新しい戸籍を編製する場合に入力")
+    appeared_in_person = appeared_field()
 
-    field_order = ["divorced_on", "new_koseki", "new_honseki", "notified_on", "notifier_name", "notifier_capacity"]
+    field_order = [
+        "divorced_on",
+        "new_koseki",
+        "new_honseki",
+        "appeared_in_person",
+        "notified_on",
+        "notifier_name",
+        "notifier_capacity",
+    ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -297,8 +345,22 @@ class DeathForm(NotificationForm):
 
     died_on = date_field("死亡日")
     death_place = text_field("死亡地", max_length=200, help_text="例: 高知県高知市")
+    died_abroad = forms.BooleanField(
+        label="国外で死亡", required=False, help_text="届出期間は3か月(戸籍法 第86条第1項)"
+    )
+    learned_on = date_field(
+        "死亡の事実を知った日", required=False, help_text="死亡日と異なる場合に入力(届出期間7日の起算日、戸籍法 第86条)"
+    )
 
-    field_order = ["died_on", "death_place", "notified_on", "notifier_name", "notifier_capacity"]
+    field_order = [
+        "died_on",
+        "death_place",
+        "died_abroad",
+        "learned_on",
+        "notified_on",
+        "notifier_name",
+        "notifier_capacity",
+    ]
 
 
 class SplitForm(NotificationForm):
@@ -331,9 +393,20 @@ class TransferForm(NotificationForm):
 class AdoptionForm(PartyPickerMixin, NotificationForm):
     """養子縁組届 (民法 第799条, 戸籍法 第66条)."""
 
-    CAPACITIES = ("養親及び養子", "養親及び養子の法定代理人")
+    CAPACITIES = ("養親及び養子", "養親及び養子の法定代理人(代諾者)")
 
     adopted_on = date_field("縁組の届出により効力が生じる日", help_text="通常は届出日と同じ日です")
+    court_permission_on = date_field(
+        "家庭裁判所の許可の審判の日",
+        required=False,
+        help_text="未成年者を養子とする場合(自己又は配偶者の直系卑属を除く。民法 第798条)",
+    )
+    consenting_proxy = text_field(
+        "代諾者",
+        required=False,
+        help_text="養子が15歳未満の場合の法定代理人(例: 親権者父母、親権者母、未成年後見人 山田一郎。民法 第797条)",
+    )
+    appeared_in_person = appeared_field()
 
     def __init__(self, *args: Any, candidates: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -404,6 +477,169 @@ class CorrectionForm(forms.Form):
             )
         data["pairs"] = pairs if data.get("mode") == "replace" else None
         return data
+
+
+class LateNoticeForm(forms.Form):
+    """The 受理日 range of the 失期通知 (戸籍法施行規則 第65条)."""
+
+    since = date_field("受理日(から)")
+    until = date_field("受理日(まで)")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("受理日の範囲が正しくありません(「から」が「まで」より後になっています)。")
+        return data
+
+
+# --- 認知・離縁・氏名・帰化・不受理申出 -------------------------------------------------------------------
+
+
+class AcknowledgmentForm(PartyPickerMixin, NotificationForm):
+    """認知届 (戸籍法 第60条・第63条, 民法 第779条): the father is found in this town's registers."""
+
+    CAPACITIES = ("父", "訴えを提起した者")
+
+    judgment_on = date_field(
+        "認知の裁判が確定した日", required=False, help_text="裁判認知の場合に入力(届出期間10日、戸籍法 第63条)"
+    )
+    child_consent = forms.BooleanField(
+        label="成年の子の承諾がある(承諾書の添付を確認した)", required=False, help_text="民法 第782条"
+    )
+    appeared_in_person = appeared_field()
+
+    def __init__(self, *args: Any, candidates: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_picker("father", "認知をする父", [m for m in candidates if m.sex == "1"], required=True)
+
+
+class DissolutionForm(NotificationForm):
+    """養子離縁届 (戸籍法 第70条・第73条): with every adoptive parent in force."""
+
+    CAPACITIES = ("養親及び養子", "養親及び養子の離縁後の法定代理人", "訴えを提起した者")
+
+    dissolved_on = date_field("離縁の届出により効力が生じる日", help_text="通常は届出日と同じ日です")
+    judgment_on = date_field("離縁の裁判が確定した日", required=False, help_text="裁判離縁の場合に入力(届出期間10日)")
+    new_koseki = forms.BooleanField(label="復氏する養子について新しい戸籍を編製する(申出による)", required=False)
+    new_honseki = text_field("新本籍", required=False, max_length=200, help_text="新しい戸籍を編製する場合に入力")
+    appeared_in_person = appeared_field()
+
+
+class MaritalSurnameForm(NotificationForm):
+    """離婚の際に称していた氏を称する届 (戸籍法 第77条の2): within three months of the divorce."""
+
+    CAPACITIES = ("本人",)
+
+
+class ChildSurnameForm(NotificationForm):
+    """入籍届 (民法 第791条, 戸籍法 第98条): the child takes the father's or mother's surname."""
+
+    CAPACITIES = ("本人", "法定代理人")
+
+    parent = choice_field("称する氏の父又は母", [])
+    court_permission_on = date_field(
+        "家庭裁判所の許可の審判の日",
+        required=False,
+        help_text="父母の婚姻中で父母の氏を称する場合は不要(民法 第791条第2項)",
+    )
+
+    def __init__(self, *args: Any, parents: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["parent"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = member_choices(parents, blank="(選択してください)")
+
+
+class NonAcceptanceForm(NotificationForm):
+    """不受理申出 (戸籍法 第27条の2第3項): the person, in person, for the kinds of 届出 chosen."""
+
+    CAPACITIES = ("本人",)
+    KINDS = [
+        ("marriage", "婚姻届"),
+        ("divorce", "離婚届"),
+        ("adoption", "養子縁組届"),
+        ("dissolution", "養子離縁届"),
+        ("acknowledgment", "認知届"),
+    ]
+
+    kinds = forms.MultipleChoiceField(
+        label="不受理とする届出",
+        choices=KINDS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "不受理とする届出を選んでください。"},
+    )
+
+
+class NonAcceptanceWithdrawalForm(NotificationForm):
+    """不受理申出 (戸籍法 第27条の2第3項) の取下げ: by the person, in person."""
+
+    CAPACITIES = ("本人",)
+
+    request = choice_field("取り下げる不受理申出", [])
+
+    def __init__(self, *args: Any, requests: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["request"]
+        assert isinstance(field, forms.ChoiceField)
+        labels = dict(NonAcceptanceForm.KINDS)
+        field.choices = [("", "(選択してください)")] + [
+            (str(r.pk), f"{r.filed_on:%Y-%m-%d} 申出: {'、'.join(labels.get(k, k) for k in r.kinds)}") for r in requests
+        ]
+
+
+class SurnameChangeForm(NotificationForm):
+    """氏の変更届 (戸籍法 第107条第1項): the register's 氏, with the family court's permission."""
+
+    CAPACITIES = ("筆頭者及び配偶者", "筆頭者", "配偶者")
+
+    family_name = text_field("変更後の氏", max_length=50)
+    family_name_kana = KanaField("変更後の氏の振り仮名")
+    court_permission_on = date_field("家庭裁判所の許可の審判の日", required=False)
+
+
+class GivenNameChangeForm(NotificationForm):
+    """名の変更届 (戸籍法 第107条の2), with the family court's permission."""
+
+    CAPACITIES = ("本人", "法定代理人")
+
+    given_name = text_field("変更後の名", max_length=50)
+    given_name_kana = KanaField("変更後の名の振り仮名")
+    court_permission_on = date_field("家庭裁判所の許可の審判の日", required=False)
+
+
+class ForeignSurnameForm(NotificationForm):
+    """外国人との婚姻による氏の変更届 (戸籍法 第107条第2項): within six months, the foreign spouse's surname."""
+
+    CAPACITIES = ("本人",)
+
+    family_name = text_field("変更後の氏(外国人配偶者の氏)", max_length=50, help_text="カタカナで記載します")
+    family_name_kana = KanaField("変更後の氏の振り仮名")
+
+
+class NaturalizationForm(NotificationForm):
+    """帰化届 (戸籍法 第102条の2) / 国籍取得届 (第102条): a new register for a new Japanese national."""
+
+    CAPACITIES = ("本人", "法定代理人")
+    KINDS = [
+        ("naturalization", "帰化届(帰化の告示の日から1か月以内)"),
+        ("nationality", "国籍取得届(取得の日から1か月以内)"),
+    ]
+
+    kind = choice_field("届出の種類", KINDS, widget=forms.RadioSelect, initial="naturalization")
+    became_on = date_field("帰化の告示の日・国籍を取得した日")
+    family_name = text_field("氏", max_length=50)
+    given_name = text_field("名", max_length=50)
+    family_name_kana = KanaField("氏の振り仮名")
+    given_name_kana = KanaField("名の振り仮名")
+    birth_date = date_field("生年月日")
+    birth_place = text_field("出生地", max_length=200)
+    sex = choice_field("男女の別", SEX_CHOICES)
+    father_name = text_field("父", required=False)
+    mother_name = text_field("母", required=False)
+    relationship = text_field("父母との続柄", required=False, max_length=20, help_text="長男、二女 など")
+    former_nationality = text_field("従前の国籍", max_length=50)
+    former_name = text_field("従前の氏名", help_text="例: LI MING")
+    new_honseki = text_field("新本籍", max_length=200)
 
 
 # --- 証明書 ------------------------------------------------------------------------------------------

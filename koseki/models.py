@@ -1,6 +1,6 @@
 """戸籍 (the family register) of one town: registers, members, entries, 届出, 附票 and the 交付履歴.
 
-DOMAIN.md §5. Nothing here is ever overwritten: a 身分事項 or 戸籍事項 that is corrected stays, struck
+docs/domain/koseki.md. Nothing here is ever overwritten: a 身分事項 or 戸籍事項 that is corrected stays, struck
 (消除) with its reason, and the corrected entry points at it. Members who leave a koseki stay in it, marked
 除籍. A koseki whose last member has left is closed and kept as a 除籍簿.
 
@@ -34,6 +34,11 @@ class CompiledReason(models.TextChoices):
     ADOPTION = "adoption", "養子縁組"
     CONVERSION = "conversion", "改製"
     IMPORTED = "imported", "移行"  # migrated from the town's previous system
+    NATURALIZATION = "naturalization", "帰化"  # 戸籍法 第102条の2
+    NATIONALITY = "nationality", "国籍取得"  # 戸籍法 第102条
+    SURNAME_CHANGE = "surname_change", "氏の変更"  # 第20条の2 (第107条第2項), 第19条第3項 (第77条の2)
+    DISSOLUTION = "dissolution", "養子離縁"  # 第19条第1項 (離縁による復氏)
+    CHILD_SURNAME = "child_surname", "入籍"  # 第17条 via 民法 第791条
     OTHER = "other", "その他"
 
 
@@ -165,7 +170,13 @@ class EntryKind(models.TextChoices):
     SPOUSE_DEATH = "spouse_death", "配偶者の死亡"  # the survivor's line when a spouse dies
     SPLIT = "split", "分籍"
     ADOPTION = "adoption", "養子縁組"
+    DISSOLUTION = "dissolution", "養子離縁"
+    ACKNOWLEDGMENT = "acknowledgment", "認知"
     ENTRY = "entry", "入籍"
+    SURNAME_CHANGE = "surname_change", "氏の変更"
+    GIVEN_NAME_CHANGE = "given_name_change", "名の変更"
+    NATURALIZATION = "naturalization", "帰化"
+    NATIONALITY = "nationality", "国籍取得"
     REMOVAL = "removal", "除籍"
     FURIGANA = "furigana", "氏名の振り仮名"
     CORRECTION = "correction", "訂正"
@@ -249,6 +260,16 @@ class NotificationKind(models.TextChoices):
     SPLIT = "split", "分籍届"
     TRANSFER = "transfer", "転籍届"
     ADOPTION = "adoption", "養子縁組届"
+    DISSOLUTION = "dissolution", "養子離縁届"
+    ACKNOWLEDGMENT = "acknowledgment", "認知届"
+    MARITAL_SURNAME = "marital_surname", "離婚の際に称していた氏を称する届"  # 戸籍法 第77条の2
+    CHILD_SURNAME = "child_surname", "入籍届"  # 民法 第791条, 戸籍法 第98条
+    NATURALIZATION = "naturalization", "帰化届"
+    NATIONALITY = "nationality", "国籍取得届"
+    SURNAME_CHANGE = "surname_change", "氏の変更届"  # 戸籍法 第107条第1項
+    GIVEN_NAME_CHANGE = "given_name_change", "名の変更届"  # 戸籍法 第107条の2
+    FOREIGN_SPOUSE_SURNAME = "foreign_spouse_surname", "外国人との婚姻による氏の変更届"  # 第107条第2項
+    NON_ACCEPTANCE = "non_acceptance", "不受理申出"  # 第27条の2第3項
     FAMILY_NAME_FURIGANA = "family_name_furigana", "氏の振り仮名の届"
     GIVEN_NAME_FURIGANA = "given_name_furigana", "名の振り仮名の届"
     FURIGANA_EX_OFFICIO = "furigana_ex_officio", "振り仮名の職権記載"
@@ -272,6 +293,10 @@ class Notification(models.Model):
     actor_id = models.BigIntegerField("処理者ID", null=True, blank=True)
     actor_name = models.CharField("処理者", max_length=100, blank=True)
     processed_at = models.DateTimeField("処理日時", default=timezone.now)
+    # 届出期間 (docs/domain/koseki.md, 届出期間): the last day to file, and whether it was filed after it (期間経過).
+    # A late 届出 is accepted and listed for the 失期通知 to the 簡易裁判所 (戸籍法 第137条).
+    due_on = models.DateField("届出期間の末日", null=True, blank=True)
+    is_late = models.BooleanField("期間経過", default=False, db_index=True)
 
     class Meta:
         verbose_name = "届出"
@@ -281,6 +306,31 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()}"
+
+
+class NonAcceptanceRequest(models.Model):
+    """不受理申出 (戸籍法 第27条の2第3項): while in force, a 婚姻・離婚・縁組・離縁・認知 届 of the kinds named, in
+    which the person is a party, is refused unless the person appears and files it themselves (第27条の2第4項).
+
+    Kept after withdrawal (取下げ), as every 受付 is."""
+
+    person_key = models.UUIDField("申出人の個人識別キー", db_index=True)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", verbose_name="申出人")
+    kinds = models.JSONField("対象の届出", default=list)  # NotificationKind values
+    filed_on = models.DateField("申出日")
+    notification = models.ForeignKey(
+        "koseki.Notification", on_delete=models.PROTECT, related_name="+", verbose_name="受付"
+    )
+    withdrawn_on = models.DateField("取下げ日", null=True, blank=True)
+    withdrawn_reason = models.CharField("取下げの事由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "不受理申出"
+        verbose_name_plural = "不受理申出"
+        ordering = ["-filed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"不受理申出 {self.filed_on}"
 
 
 class FuhyoEntry(models.Model):

@@ -45,6 +45,8 @@ HEADER_VALUE = text_style("koseki_header_value", size=11, leading=15)
 MARK = text_style("koseki_mark", size=11, leading=14)
 BLANK_TAIL = text_style("koseki_blank", size=9.5, alignment=TA_RIGHT)
 MAYOR = text_style("koseki_mayor", size=13, leading=18)
+# Printed lines of the register content that always stand on the page of the 認証文.
+KEPT_WITH_ATTESTATION = 3
 
 
 @dataclass(frozen=True)
@@ -110,23 +112,34 @@ def _rows(sections: Sequence[Section]) -> list[list[Any]]:
     return rows
 
 
-def _block(rows: list[list[Any]], *, boxed_cells: Sequence[tuple[int, int]] = ()) -> Table:
+def _block(rows: list[list[Any]], *, boxed_cells: Sequence[tuple[int, int]] = (), continued: bool = False) -> Table:
+    """A ruled two-column block; ``continued`` is the tail of a block cut in two (no rule above it)."""
     table = Table(rows, colWidths=[LABEL_COLUMN, VALUE_COLUMN], splitByRow=1)
     commands: list[Any] = [
         ("LINEBEFORE", (0, 0), (0, -1), 1.0, LINE),
         ("LINEAFTER", (-1, 0), (-1, -1), 1.0, LINE),
-        ("LINEABOVE", (0, 0), (-1, 0), 1.0, LINE),
         ("LINEBELOW", (0, -1), (-1, -1), 1.0, LINE),
         ("LINEAFTER", (0, 0), (0, -1), 0.4, LINE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
     ]
+    if not continued:
+        commands.append(("LINEABOVE", (0, 0), (-1, 0), 1.0, LINE))
     for column, row in boxed_cells:
         commands.append(("BOX", (column, row), (column, row), 0.8, LINE))
         commands.append(("BACKGROUND", (column, row), (column, row), LABEL_FILL))
     table.setStyle(TableStyle(commands))
     return table
+
+
+def _split_tail(rows: list[list[Any]], boxed: Sequence[tuple[int, int]], keep: int) -> tuple[list[Flowable], Table]:
+    """The block cut before its last ``keep`` rows: (the head, as 0 or 1 table; the tail, drawn as its continuation)."""
+    cut = max(0, len(rows) - keep)
+    head_boxed = [(c, r) for c, r in boxed if r < cut]
+    tail_boxed = [(c, r - cut) for c, r in boxed if r >= cut]
+    head: list[Flowable] = [_block(rows[:cut], boxed_cells=head_boxed)] if cut else []
+    return head, _block(rows[cut:], boxed_cells=tail_boxed, continued=bool(cut))
 
 
 def _header(layout: KosekiLayout) -> Table:
@@ -139,7 +152,7 @@ def _register(layout: KosekiLayout) -> Table:
     return _block(rows)
 
 
-def _person(layout: KosekiLayout, person: Person) -> Table:
+def _person_rows(layout: KosekiLayout, person: Person) -> tuple[list[list[Any]], list[tuple[int, int]]]:
     lines = list(person.lines) or [""]
     rows: list[list[Any]] = [[paragraph(layout.person_heading, LABEL), paragraph(lines[0], VALUE)]]
     rows += [["", paragraph(line, VALUE)] for line in lines[1:]]
@@ -153,6 +166,11 @@ def _person(layout: KosekiLayout, person: Person) -> Table:
     if person.sections:
         rows.append([paragraph(layout.sections_heading, LABEL), ""])
         rows += _rows(person.sections)
+    return rows, boxed
+
+
+def _person(layout: KosekiLayout, person: Person) -> Table:
+    rows, boxed = _person_rows(layout, person)
     return _block(rows, boxed_cells=boxed)
 
 
@@ -183,20 +201,28 @@ def render(layout: KosekiLayout) -> tuple[bytes, int]:
         creator="Kyodo",
     )
     story: list[Flowable] = [_title(layout), Spacer(1, 5 * mm), _header(layout)]
-    if layout.register_sections:
-        story.append(_register(layout))
-    story += [_person(layout, person) for person in layout.persons]
-    story.append(Paragraph("以下余白", BLANK_TAIL))
+    # The 認証文 certifies what precedes it, so it never stands alone on a page (docs/domain/koseki.md,
+    # 証明書): the last lines of the register content, 「以下余白」 and the 認証文 with the 町長 are kept on one page.
+    if layout.persons:
+        if layout.register_sections:
+            story.append(_register(layout))
+        story += [_person(layout, person) for person in layout.persons[:-1]]
+        rows, boxed = _person_rows(layout, layout.persons[-1])
+    else:
+        rows, boxed = [[paragraph(layout.register_heading, LABEL), ""], *_rows(layout.register_sections)], []
+    head, tail = _split_tail(rows, boxed, KEPT_WITH_ATTESTATION)
+    story += head
+    closing: list[Flowable] = [tail, Paragraph("以下余白", BLANK_TAIL)]
     for note in layout.notes:
-        story.append(paragraph(note, text_style("koseki_note", size=8, leading=11)))
+        closing.append(paragraph(note, text_style("koseki_note", size=8, leading=11)))
     signature = Table(
-        [[paragraph(f"{layout.issued_on}\n\n{layout.mayor}", MAYOR), Seal(f"{layout.mayor}之印")]],
+        [[paragraph(f"{layout.issued_on}\n\n{layout.mayor}", MAYOR), Seal(f"{layout.town}長之印")]],
         colWidths=[CONTENT_WIDTH - 40 * mm, 26 * mm],
         hAlign="RIGHT",
     )
     signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "RIGHT")]))
-    # The 認証文 never stands alone on a page: it certifies what precedes it.
-    story.append(KeepTogether([Spacer(1, 6 * mm), paragraph(layout.attestation, ATTEST), Spacer(1, 4 * mm), signature]))
+    closing += [Spacer(1, 6 * mm), paragraph(layout.attestation, ATTEST), Spacer(1, 4 * mm), signature]
+    story.append(KeepTogether(closing))
 
     class _Canvas(NumberedCanvas):
         pass

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tenants.models import Person
 
 AUDIT_LABELS = {
+    "koseki.late_notice_list": "戸籍: 失期通知の一覧の表示",
     "koseki.view": "戸籍: 戸籍の表示",
     "koseki.search": "戸籍: 戸籍の検索",
     "koseki.issuance_list": "戸籍: 交付履歴の表示",
@@ -141,6 +142,12 @@ def members_by_person_key(person_key: UUID) -> list[Member]:
     return list(
         Member.objects.select_related("koseki").filter(person_key=person_key).order_by("koseki__compiled_on", "pk")
     )
+
+
+def current_parents(child: Member) -> list[Member]:
+    """The recorded father's and mother's current appearances (the choices of an 入籍届, 民法 第791条)."""
+    keys = [k for k in (child.father_key, child.mother_key) if k is not None]
+    return list(Member.objects.filter(person_key__in=keys, is_removed=False).select_related("koseki").order_by("pk"))
 
 
 def current_member(person_key: UUID) -> Member | None:
@@ -298,4 +305,22 @@ def notification_log(*, actor: Person | None, filters: Mapping[str, Any], export
     if filters.get("kind"):
         rows = rows.filter(kind=filters["kind"])
     _audit_log(actor, "koseki.notification_log_export" if export else "koseki.notification_log", filters)
+    return rows
+
+
+def late_notifications(*, actor: Person | None, since: date, until: date, purpose: str) -> list[Notification]:
+    """The 届出 accepted after their period (期間経過) between two 受理日, for the 失期通知 to the 簡易裁判所
+    (戸籍法 第137条, 戸籍法施行規則 第65条; docs/domain/koseki.md). The list names the notifiers: audited."""
+    rows = list(
+        Notification.objects.filter(is_late=True, accepted_on__gte=since, accepted_on__lte=until).order_by(
+            "accepted_on", "number"
+        )
+    )
+    audit.record(
+        actor=actor,
+        action="koseki.late_notice_list",
+        purpose=purpose,
+        personal_data=True,
+        details={"since": str(since), "until": str(until), "count": len(rows)},
+    )
     return rows

@@ -55,7 +55,7 @@ class KosekiIssuanceOut(serializers.ModelSerializer):
 
 NOTIFICATION_FIELDS = [
     "number", "kind", "kind_label", "event_date", "notified_on", "accepted_on", "notifier_capacity",
-    "koseki_numbers", "actor_name", "processed_at",
+    "koseki_numbers", "actor_name", "processed_at", "due_on", "is_late",
 ]  # fmt: skip
 
 

@@ -2,8 +2,8 @@
 
 Since 2024-03-01 (令和元年法律第17号, 戸籍法 第120条の2第1項) anyone may obtain at any municipality's counter the
 戸籍証明書 of their own register and of those of their 配偶者, 直系尊属 and 直系卑属 (the 第10条第1項 requesters),
-showing a photo ID. The law leaves out (DOMAIN.md §5): 個人事項・一部事項証明書, 戸籍の附票, requests by proxy or
-power of attorney, third-party and 職務上 requests, and requests by post.
+showing a photo ID. The law leaves out (docs/domain/koseki.md, 広域交付): 個人事項・一部事項証明書, 戸籍の附票,
+requests by proxy or power of attorney, third-party and 職務上 requests, and requests by post.
 
 This module is the one explicit path between the two towns' koseki schemas: it reads the holding town's
 register (``schema_context``), decides entitlement from the register itself — the requester, identified by name

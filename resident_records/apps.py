@@ -7,13 +7,15 @@ class ResidentRecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from common import audit_labels, jobs
+        from common import audit_labels, jobs, town_settings
         from resident_records import certificates, disclosure, imports, support
         from resident_records.demo import seed_demo
         from resident_records.models import EventKind
         from tenants.demo import register_demo_seeder
 
         register_demo_seeder("resident_records", order=10, seed=seed_demo)
+
+        town_settings.register(*certificates.SETTINGS)
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
         audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS, **disclosure.AUDIT_LABELS})

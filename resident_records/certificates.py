@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from common import audit, context
+from common import audit, context, town_settings
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
 from common.serials import next_yearly_serial
@@ -145,8 +145,21 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode("ascii")).hexdigest()
 
 
+# 住民票の写し・記載事項証明書の手数料: each town's 手数料条例 (docs/domain/town-settings.md); 300 yen in both towns.
+FEE_SETTING = "resident_records.fee_certificate"
+SETTINGS = (
+    town_settings.SettingSpec(
+        FEE_SETTING, "手数料: 住民票の写し・記載事項証明書(円)", "int", "300", "手数料条例による"
+    ),
+)
+
+
 def verification_url() -> str:
-    """The public verification page of this town (its primary host)."""
+    """The public verification page of this town: its configured public URL (a per-town setting,
+    docs/domain/town-settings.md), else its primary host."""
+    public = town_settings.setting_in_force(town_settings.PUBLIC_URL)
+    if public:
+        return f"{public.rstrip('/')}/verify/"
     domain = (
         Domain.objects.filter(tenant__schema_name=current_schema())
         .order_by("-is_primary", "pk")
@@ -328,7 +341,7 @@ def _layout(
     return pdf.CertificateLayout(
         title=TITLES[CertificateKind(kind)],
         town=town.name,
-        mayor=f"{town.name}長",
+        mayor=town_settings.mayor_title(town.name, on=today),
         number=number,
         issued_on=to_wareki(today),
         header=header,
@@ -616,7 +629,8 @@ def _issue(
         issued_by_name=actor.full_name if actor else "",
         terminal=context.current().terminal[:100],
         page_count=pages,
-        fee=options.fee,
+        # A fee the clerk did not state is the one the town's 手数料条例 sets today (per-town setting).
+        fee=options.fee if options.fee is not None else town_settings.int_setting_in_force(FEE_SETTING, on=today),
         verification_code_sha256=code_digest(code),
         pdf_sha256=hashlib.sha256(document).hexdigest(),
     )

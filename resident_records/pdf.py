@@ -309,7 +309,7 @@ def render(layout: CertificateLayout) -> tuple[bytes, int]:
         [
             [
                 paragraph(f"{layout.issued_on}\n\n{layout.mayor}", text_style("mayor", size=13, leading=18)),
-                Seal(f"{layout.mayor}之印"),
+                Seal(f"{layout.town}長之印"),
             ]
         ],
         colWidths=[CONTENT_WIDTH - 40 * mm, 26 * mm],

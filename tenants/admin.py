@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from tenants import (
     admin_audit,  # noqa: F401  (registers the audit trail's admin)
+    admin_town_settings,  # noqa: F401  (registers the per-town settings' admin)
     services,
 )
 from tenants.admin_site import CouncilInline, CouncilModelAdmin, TownModelAdmin, council_admin_allowed

@@ -303,6 +303,7 @@ def test_audit_page_shows_only_this_towns_trail(client_for: Any, foreign: Foreig
 ADMIN_REFUSES_BY_DESIGN = {
     "admin:common_auditevent_add",  # the audit trail is append-only
     "admin:common_auditevent_delete",
+    "admin:common_townsetting_delete",  # a per-town setting is never deleted: a new value gets its 施行日
     "admin:autocomplete",  # needs app_label/model_name/field_name of a field the admin may search
 }
 

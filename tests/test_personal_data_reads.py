@@ -55,6 +55,7 @@ NO_PERSON_SHOWN = {
     "resident_records:support_temporary_release": "a measure's dates and scopes, no names (named by its public_id)",
     "koseki:search": "GET is the empty form; results come by POST through selectors.search_registers",
     "koseki:wide_area": "GET is the empty form; the other town's registers are read by koseki.wide_area (audited)",
+    "koseki:naturalization": "an empty form for a person in no register yet (帰化届・国籍取得届)",
 }
 
 # The API: a read of personal data takes ?purpose= (serializers.PurposeQuery) and goes through the same selector.
@@ -137,6 +138,7 @@ def _confirmed_resident_certificate(client: Client, rows: Rows) -> None:
         "resident_code": False,
         "my_number": False,
         "purpose": "運転免許の更新",
+        "requester_kind": "self",
     }
     _with_session(client, **{RESIDENT_PREVIEW: {str(rows.resident.pk): preview}})
 

@@ -19,6 +19,7 @@ from common.dates import local_today
 from common.tenancy import current_schema
 from common.text import normalize_search_text, to_katakana
 from common.wareki import to_wareki
+from koseki import deadlines
 from koseki.errors import (
     FuriganaNotKatakana,
     InvalidKosekiDate,
@@ -63,10 +64,21 @@ class OutsidePerson:
     head_name: str = ""  # 従前筆頭者
     family_name_kana: str = ""
     given_name_kana: str = ""
+    nationality: str = ""  # a foreign national's 国籍 (empty: a Japanese national)
 
     @property
     def full_name(self) -> str:
         return f"{self.family_name}\u3000{self.given_name}"
+
+    @property
+    def is_foreign(self) -> bool:
+        """A foreign national has no 戸籍 (戸籍法 第6条): never a member, only named in the spouse's 身分事項."""
+        return bool(self.nationality.strip()) and self.nationality.strip() not in ("日本", "日本国")
+
+    @property
+    def foreign_name(self) -> str:
+        """【配偶者氏名】 of a foreign spouse: 氏、名 in katakana (or as the 届書 writes it)."""
+        return "、".join(part for part in (self.family_name, self.given_name) if part)
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -251,8 +263,13 @@ def new_notification(
     notifier_capacity: str,
     kosekis: Sequence[Koseki],
     details: dict[str, Any],
+    period_start: date | None = None,
+    abroad: bool = False,
 ) -> Notification:
+    """The 受付帳 line. ``period_start`` is the day a 報告的届出's period runs from (出生の日, 死亡を知った日 …):
+    a 届出 filed after the period is accepted and marked 期間経過 (koseki.deadlines, 戸籍法 第137条)."""
     today = local_today()
+    due_on, late = deadlines.is_late(kind, start=period_start, notified_on=notified_on, abroad=abroad)
     return Notification.objects.create(
         number=next_notification_number(today),
         kind=kind,
@@ -262,10 +279,12 @@ def new_notification(
         notifier_name=" ".join((notifier_name or "").split())[:100],
         notifier_capacity=(notifier_capacity or "")[:50],
         koseki_numbers=list(dict.fromkeys(k.number for k in kosekis)),
-        details=details,
+        details={**details, "abroad": True} if abroad else details,
         actor_id=actor.pk if actor is not None else None,
         actor_name=actor.full_name if actor is not None else "",
         processed_at=timezone.now(),
+        due_on=due_on,
+        is_late=late,
     )
 
 
@@ -304,6 +323,26 @@ def audit_notification(
         personal_data=True,
         details={"number": notification.number, "koseki": notification.koseki_numbers, **(details or {})},
     )
+
+
+def finish_notification(
+    *,
+    actor: Person | None,
+    action: str,
+    notification: Notification,
+    changed: Sequence[Koseki],
+    details: dict[str, Any] | None = None,
+) -> Notification:
+    """The end every 届出 shares, inside its transaction: the 受付帳 line names the registers it changed, their
+    search keys and versions are refreshed, and its one audit row is written."""
+    registers = list({koseki.pk: koseki for koseki in changed}.values())
+    notification.koseki_numbers = [koseki.number for koseki in registers]
+    notification.save(update_fields=["koseki_numbers", "details"])
+    for koseki in registers:
+        refresh_search_text(koseki)
+    bump(*registers)
+    audit_notification(actor=actor, action=action, notification=notification, details=details)
+    return notification
 
 
 # --- registers and members -----------------------------------------------------------------------
@@ -527,6 +566,7 @@ __all__ = [
     "current_members",
     "ensure_open",
     "enter_member",
+    "finish_notification",
     "fresh_current_member",
     "katakana",
     "koseki_label",

@@ -1,4 +1,4 @@
-"""氏名の振り仮名 (令和5年法律第48号, in force 2025-05-26; DOMAIN.md §5).
+"""氏名の振り仮名 (令和5年法律第48号, in force 2025-05-26; docs/domain/koseki.md).
 
 * 通知: the 本籍地 mails each person the planned furigana (record_planned_furigana, status 通知済).
 * 氏/名の振り仮名の届 (record_furigana, status 届出). Who files: 氏 — the 筆頭者; if they have left the koseki,

@@ -1,4 +1,4 @@
-"""身分の届出 (戸籍法 第16条〜第21条, DOMAIN.md §5): 婚姻, 離婚.
+"""身分の届出 (戸籍法 第16条〜第21条, docs/domain/koseki.md): 婚姻, 離婚.
 
 Each service runs in one transaction: it locks the registers and members it changes (ordered by pk), re-checks
 the rule on the locked rows, writes one Notification (受付帳), the entries of every register involved, the
@@ -7,6 +7,7 @@ search keys and versions, and one audit row. A refused 届出 raises a KosekiRul
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Literal
 
@@ -15,12 +16,16 @@ from django.db import transaction
 from koseki.errors import (
     AlreadyMarried,
     HonsekiRequired,
+    KosekiRuleError,
+    MarriageAdoptiveRelatives,
     MarriageCloseRelatives,
+    MarriageInLaws,
     MarriagePartiesInvalid,
     MarriageUnderAge,
     NotMarriedToEachOther,
 )
-from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
+from koseki.models import CompiledReason, Entry, EntryKind, Koseki, Member, Notification, NotificationKind
+from koseki.services import kinship
 from koseki.services.common import (
     ADULT_AGE,
     OutsidePerson,
@@ -34,16 +39,17 @@ from koseki.services.common import (
     compiled_entry,
     ensure_open,
     enter_member,
+    finish_notification,
     fresh_current_member,
     koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     plain_name,
-    refresh_search_text,
     remove_member,
     wareki,
 )
+from koseki.services.non_acceptance import ensure_accepted
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -72,11 +78,27 @@ def record_marriage(
     notified_on: date,
     notifier_name: str = "",
     notifier_capacity: str = "夫妻",
+    appeared_in_person: bool = False,
 ) -> Notification:
-    """婚姻届 (戸籍法第74条). 第16条: a new koseki is compiled for the couple, headed by the spouse whose
+    """婚姻届 (戸籍法第74条). A party's 不受理申出 refuses it unless the parties filed it in person (第27条の2).
+
+    第16条: a new koseki is compiled for the couple, headed by the spouse whose
     surname they keep — unless that spouse already heads a koseki, which the other spouse then enters. Each
     spouse who leaves a koseki of this town is marked 除籍 there (婚姻), with entries in both registers."""
     check_dates(event_date=married_on, notified_on=notified_on, event_label="婚姻日")
+    foreign = [p for p in (husband, wife) if isinstance(p, OutsidePerson) and p.is_foreign]
+    if foreign:
+        return _record_foreign_marriage(
+            actor=actor,
+            husband=husband,
+            wife=wife,
+            married_on=married_on,
+            new_honseki=new_honseki,
+            notified_on=notified_on,
+            notifier_name=notifier_name,
+            notifier_capacity=notifier_capacity,
+            appeared_in_person=appeared_in_person,
+        )
     if surname_of not in _SPOUSE_ROLE:
         raise MarriagePartiesInvalid("婚姻後の夫婦の氏(夫の氏・妻の氏)を選んでください(民法第750条)。")
     if husband.sex != "1" or wife.sex != "2":
@@ -84,26 +106,8 @@ def record_marriage(
     honseki = " ".join(new_honseki.split())
 
     with transaction.atomic():
-        members = [p for p in (husband, wife) if isinstance(p, Member)]
-        locked = lock_members(m.pk for m in members)
-        parties: dict[str, Member | OutsidePerson] = {}
-        for role, party, label in (("husband", husband, "夫"), ("wife", wife, "妻")):
-            parties[role] = fresh_current_member(party, locked, label=label) if isinstance(party, Member) else party
-        h, w = parties["husband"], parties["wife"]
-        if isinstance(h, Member) and isinstance(w, Member) and h.person_key == w.person_key:
-            raise MarriagePartiesInvalid("夫と妻に同じ方が指定されています。")
-        if isinstance(h, Member) and isinstance(w, Member) and _blood_relatives(h, w):
-            raise MarriageCloseRelatives(details={"husband_id": h.pk, "wife_id": w.pk})
-        for label, party in (("夫", h), ("妻", w)):
-            if isinstance(party, Member) and (party.spouse_key is not None):
-                raise AlreadyMarried(
-                    f"{label}({party.full_name})には配偶者があるため、重ねて婚姻することができません(民法第732条)。",
-                    details={"member_id": party.pk},
-                )
-            if age_on(party.birth_date, married_on) < ADULT_AGE:
-                raise MarriageUnderAge(
-                    f"{label}({party.full_name})は婚姻の日に18歳未満です。婚姻は18歳にならなければできません(民法第731条)。"
-                )
+        h, w = _lock_parties(husband, wife, married_on=married_on, appeared_in_person=appeared_in_person)
+        parties: dict[str, Member | OutsidePerson] = {"husband": h, "wife": w}
         keeper = parties[surname_of]
         joiner = parties["wife" if surname_of == "husband" else "husband"]
         keeper_role, joiner_role = (
@@ -139,111 +143,313 @@ def record_marriage(
             },
         )
         family_name, family_kana = keeper.family_name, keeper.family_name_kana
-        changed: list[Koseki] = list(registers.values())
-        if keeper_is_head:
-            assert isinstance(keeper, Member)
-            target = registers[keeper.koseki_id]
-        else:
-            target = compile_koseki(
-                honseki=honseki,
-                family_name=family_name,
-                head_given_name=keeper.given_name,
-                family_name_kana=family_kana,
-                compiled_on=notified_on,
-                reason=CompiledReason.MARRIAGE,
-            )
-            compiled_entry(target, on=notified_on, notification=notification)
-            changed.append(target)
+        target = _couple_register(keeper, registers=registers, honseki=honseki, notification=notification)
+        changed: list[Koseki] = [*registers.values(), target]
 
         placed: dict[str, Member] = {}
         for role, party, is_keeper in (
             (surname_of, keeper, True),
             ("wife" if surname_of == "husband" else "husband", joiner, False),
         ):
-            spouse = joiner if is_keeper else keeper
-            spouse_name = plain_name(family_name, spouse.given_name)
-            if isinstance(party, Member) and party.koseki_id == target.pk:
-                # The head stays where they are; only their 配偶者区分 and 身分事項 change.
-                party.spouse_role = keeper_role if is_keeper else joiner_role
-                party.save(update_fields=["spouse_role"])
-                placed[role] = party
-                add_entry(
-                    koseki=target,
-                    member=party,
-                    kind=EntryKind.MARRIAGE,
-                    event_date=married_on,
-                    fields=[["婚姻日", wareki(married_on)], ["配偶者氏名", spouse_name]],
-                    notification=notification,
-                    notifier=notifier_capacity,
-                )
-                continue
-            if isinstance(party, Member):
-                old = registers[party.koseki_id]
-                remove_member(party, on=notified_on, reason="婚姻")
-                add_entry(
-                    koseki=old,
-                    member=party,
-                    kind=EntryKind.MARRIAGE,
-                    event_date=married_on,
-                    fields=[
-                        ["婚姻日", wareki(married_on)],
-                        ["配偶者氏名", plain_name(spouse.family_name, spouse.given_name)],
-                        ["新本籍", target.honseki],
-                        ["称する氏", f"{_SPOUSE_ROLE[surname_of]}の氏"],
-                    ],
-                    notification=notification,
-                    notifier=notifier_capacity,
-                )
-                former = koseki_label(old)
-            else:
-                former = f"{party.honseki}\u3000{party.head_name}".strip()
-            new_member = enter_member(
-                koseki=target,
-                source=party,
-                family_name=family_name,
-                family_name_kana=family_kana,
-                is_head=is_keeper and target.pk not in registers,
-                spouse_role=keeper_role if is_keeper else joiner_role,
-            )
-            placed[role] = new_member
-            add_entry(
-                koseki=target,
-                member=new_member,
-                kind=EntryKind.MARRIAGE,
-                event_date=married_on,
-                fields=[
-                    ["婚姻日", wareki(married_on)],
-                    ["配偶者氏名", spouse_name],
-                    ["従前戸籍", former],
-                ],
+            placed[role] = _place_spouse(
+                party,
+                spouse=joiner if is_keeper else keeper,
+                target=target,
+                registers=registers,
+                family=(family_name, family_kana),
+                role=keeper_role if is_keeper else joiner_role,
+                is_keeper=is_keeper,
+                surname_of=surname_of,
+                married_on=married_on,
                 notification=notification,
-                notifier=notifier_capacity,
             )
-        # Link the spouses (spouse_key is what makes a second marriage refusable, 民法第732条).
-        placed["husband"].spouse_key = placed["wife"].person_key
-        placed["wife"].spouse_key = placed["husband"].person_key
-        for m in placed.values():
-            m.save(update_fields=["spouse_key"])
+        _link_spouses(placed["husband"], placed["wife"])
         for koseki in registers.values():
             close_if_empty(koseki, on=notified_on, reason="婚姻", notification=notification)
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.details["koseki_number"] = target.number
-        notification.save(update_fields=["koseki_numbers", "details"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
-        audit_notification(
-            actor=actor, action="koseki.marriage", notification=notification, details={"koseki_id": target.pk}
+        finish_notification(
+            actor=actor,
+            action="koseki.marriage",
+            notification=notification,
+            details={"koseki_id": target.pk},
+            changed=changed,
         )
     return notification
 
 
-def _blood_relatives(a: Member, b: Member) -> bool:
-    """民法第734条, as far as the register's keys show it: parent and child, or siblings (same father or mother)."""
-    if a.person_key in (b.father_key, b.mother_key) or b.person_key in (a.father_key, a.mother_key):
-        return True
-    shared = {a.father_key, a.mother_key} & {b.father_key, b.mother_key}
-    return bool(shared - {None})
+def _couple_register(
+    keeper: Member | OutsidePerson, *, registers: dict[int, Koseki], honseki: str, notification: Notification
+) -> Koseki:
+    """戸籍法 第16条: the register of the spouse whose surname is kept if they head one, else a new one."""
+    if isinstance(keeper, Member) and keeper.is_head:
+        return registers[keeper.koseki_id]
+    target = compile_koseki(
+        honseki=honseki,
+        family_name=keeper.family_name,
+        head_given_name=keeper.given_name,
+        family_name_kana=keeper.family_name_kana,
+        compiled_on=notification.notified_on,
+        reason=CompiledReason.MARRIAGE,
+    )
+    compiled_entry(target, on=notification.notified_on, notification=notification)
+    return target
+
+
+def _link_spouses(husband: Member, wife: Member) -> None:
+    """spouse_key is what makes a second marriage refusable (民法 第732条)."""
+    husband.spouse_key, wife.spouse_key = wife.person_key, husband.person_key
+    for member in (husband, wife):
+        member.save(update_fields=["spouse_key"])
+
+
+def _lock_parties(
+    husband: Member | OutsidePerson, wife: Member | OutsidePerson, *, married_on: date, appeared_in_person: bool
+) -> tuple[Member | OutsidePerson, Member | OutsidePerson]:
+    """The parties as locked rows, checked: two people, no 不受理申出 (戸籍法 第27条の2), no impediment
+    (民法 第734条〜第736条), neither married (第732条), both of age (第731条)."""
+    locked = lock_members(p.pk for p in (husband, wife) if isinstance(p, Member))
+    h = fresh_current_member(husband, locked, label="夫") if isinstance(husband, Member) else husband
+    w = fresh_current_member(wife, locked, label="妻") if isinstance(wife, Member) else wife
+    if isinstance(h, Member) and isinstance(w, Member) and h.person_key == w.person_key:
+        raise MarriagePartiesInvalid("夫と妻に同じ方が指定されています。")
+    ensure_accepted(
+        kind=NotificationKind.MARRIAGE,
+        parties=[p for p in (h, w) if isinstance(p, Member)],
+        appeared_in_person=appeared_in_person,
+    )
+    if isinstance(h, Member) and isinstance(w, Member):
+        _check_impediments(h, w)
+    for label, party in (("夫", h), ("妻", w)):
+        if isinstance(party, Member):
+            _check_party(label, party, married_on)
+        elif age_on(party.birth_date, married_on) < ADULT_AGE:
+            raise MarriageUnderAge(
+                f"{label}({party.full_name})は婚姻の日に18歳未満です。婚姻は18歳にならなければできません(民法第731条)。"
+            )
+    return h, w
+
+
+def _place_spouse(
+    party: Member | OutsidePerson,
+    *,
+    spouse: Member | OutsidePerson,
+    target: Koseki,
+    registers: dict[int, Koseki],
+    family: tuple[str, str],
+    role: str,
+    is_keeper: bool,
+    surname_of: str,
+    married_on: date,
+    notification: Notification,
+) -> Member:
+    """One spouse's row in the couple's register, with the 婚姻 entries of the register they leave and enter."""
+    capacity = notification.notifier_capacity
+    spouse_name = plain_name(family[0], spouse.given_name)
+    if isinstance(party, Member) and party.koseki_id == target.pk:
+        # The head stays where they are; only their 配偶者区分 and 身分事項 change.
+        party.spouse_role = role
+        party.save(update_fields=["spouse_role"])
+        add_entry(
+            koseki=target,
+            member=party,
+            kind=EntryKind.MARRIAGE,
+            event_date=married_on,
+            fields=[["婚姻日", wareki(married_on)], ["配偶者氏名", spouse_name]],
+            notification=notification,
+            notifier=capacity,
+        )
+        return party
+    if isinstance(party, Member):
+        old = registers[party.koseki_id]
+        remove_member(party, on=notification.notified_on, reason="婚姻")
+        add_entry(
+            koseki=old,
+            member=party,
+            kind=EntryKind.MARRIAGE,
+            event_date=married_on,
+            fields=[
+                ["婚姻日", wareki(married_on)],
+                ["配偶者氏名", plain_name(spouse.family_name, spouse.given_name)],
+                ["新本籍", target.honseki],
+                ["称する氏", f"{_SPOUSE_ROLE[surname_of]}の氏"],
+            ],
+            notification=notification,
+            notifier=capacity,
+        )
+        former = koseki_label(old)
+    else:
+        former = f"{party.honseki}\u3000{party.head_name}".strip()
+    new_member = enter_member(
+        koseki=target,
+        source=party,
+        family_name=family[0],
+        family_name_kana=family[1],
+        is_head=is_keeper and target.pk not in registers,
+        spouse_role=role,
+    )
+    add_entry(
+        koseki=target,
+        member=new_member,
+        kind=EntryKind.MARRIAGE,
+        event_date=married_on,
+        fields=[["婚姻日", wareki(married_on)], ["配偶者氏名", spouse_name], ["従前戸籍", former]],
+        notification=notification,
+        notifier=capacity,
+    )
+    return new_member
+
+
+_IMPEDIMENTS: dict[str, type[KosekiRuleError]] = {
+    "734_direct": MarriageCloseRelatives,
+    "734_collateral": MarriageCloseRelatives,
+    "735": MarriageInLaws,
+    "736": MarriageAdoptiveRelatives,
+}
+
+
+def _check_impediments(h: Member, w: Member) -> None:
+    """民法第734条〜第736条 (docs/domain/koseki.md, 婚姻の障害), as far as the registers' keys show them."""
+    found = kinship.impediment(h.person_key, w.person_key)
+    if found is not None:
+        raise _IMPEDIMENTS[found](details={"husband_id": h.pk, "wife_id": w.pk, "article": found})
+
+
+def _check_party(label: str, party: Member, married_on: date) -> None:
+    if party.spouse_key is not None:
+        raise AlreadyMarried(
+            f"{label}({party.full_name})には配偶者があるため、重ねて婚姻することができません(民法第732条)。",
+            details={"member_id": party.pk},
+        )
+    if age_on(party.birth_date, married_on) < ADULT_AGE:
+        raise MarriageUnderAge(
+            f"{label}({party.full_name})は婚姻の日に18歳未満です。婚姻は18歳にならなければできません(民法第731条)。"
+        )
+
+
+def _record_foreign_marriage(
+    *,
+    actor: Person | None,
+    husband: Member | OutsidePerson,
+    wife: Member | OutsidePerson,
+    married_on: date,
+    new_honseki: str,
+    notified_on: date,
+    notifier_name: str,
+    notifier_capacity: str,
+    appeared_in_person: bool,
+) -> Notification:
+    """婚姻 with a foreign national (docs/domain/koseki.md, 外国人との婚姻). The foreign spouse has no 戸籍 and
+    is never written as a member (戸籍法 第6条); the Japanese spouse keeps their surname (民法 第750条 is about
+    spouses who share one) and their 身分事項 names the spouse, 国籍 and 生年月日. A Japanese spouse who is not
+    筆頭者 gets a new koseki (戸籍法 第16条第3項), at the 本籍 stated or the present one."""
+    japanese, foreigner = (husband, wife) if isinstance(wife, OutsidePerson) and wife.is_foreign else (wife, husband)
+    if not isinstance(japanese, Member) or not isinstance(foreigner, OutsidePerson):
+        raise MarriagePartiesInvalid(
+            "外国人との婚姻は、本町の戸籍に記録されている日本人の当事者について記載します(戸籍法第6条)。"
+        )
+    if husband.sex != "1" or wife.sex != "2":
+        raise MarriagePartiesInvalid("夫と妻の男女の別が届書と一致しません(民法第739条・戸籍法第74条)。")
+    role = "夫" if japanese is husband else "妻"
+    with transaction.atomic():
+        person = fresh_current_member(japanese, lock_members([japanese.pk]), label=role)
+        ensure_accepted(kind=NotificationKind.MARRIAGE, parties=[person], appeared_in_person=appeared_in_person)
+        _check_party(role, person, married_on)
+        if age_on(foreigner.birth_date, married_on) < ADULT_AGE:
+            raise MarriageUnderAge(f"{'妻' if role == '夫' else '夫'}は婚姻の日に18歳未満です(民法第731条)。")
+        registers = lock_registers([person.koseki_id])
+        old = registers[person.koseki_id]
+        ensure_open(old)
+        honseki = " ".join(new_honseki.split()) or old.honseki
+        spouse_key = uuid.uuid4()  # stands for the foreign spouse in spouse_key (民法第732条), no member behind it
+        notification = new_notification(
+            actor=actor,
+            kind=NotificationKind.MARRIAGE,
+            event_date=married_on,
+            notified_on=notified_on,
+            notifier_name=notifier_name or f"{_party_label(person)}・{foreigner.foreign_name}",
+            notifier_capacity=notifier_capacity,
+            kosekis=[old],
+            details={
+                "husband" if role == "夫" else "wife": _party_details(person),
+                "wife" if role == "夫" else "husband": {
+                    **_party_details(foreigner),
+                    "nationality": foreigner.nationality,
+                    "person_key": str(spouse_key),
+                },
+                "foreign_marriage": True,
+                "new_koseki": not person.is_head,
+            },
+        )
+        spouse_fields = [
+            ["婚姻日", wareki(married_on)],
+            ["配偶者氏名", foreigner.foreign_name],
+            ["配偶者の国籍", foreigner.nationality.strip()],
+            ["配偶者の生年月日", wareki(foreigner.birth_date)],
+        ]
+        target, placed = _place_japanese_spouse(
+            person, old=old, honseki=honseki, fields=spouse_fields, notification=notification
+        )
+        changed = [old, target]
+        placed.spouse_role, placed.spouse_key = role, spouse_key
+        placed.save(update_fields=["spouse_role", "spouse_key"])
+        notification.details["koseki_number"] = target.number
+        finish_notification(
+            actor=actor,
+            action="koseki.marriage",
+            notification=notification,
+            details={"koseki_id": target.pk},
+            changed=changed,
+        )
+    return notification
+
+
+def _place_japanese_spouse(
+    person: Member, *, old: Koseki, honseki: str, fields: list[list[str]], notification: Notification
+) -> tuple[Koseki, Member]:
+    """戸籍法 第16条第3項: a 筆頭者 stays with the 婚姻 entry; anyone else leaves for a new register they head."""
+    married_on, on, capacity = notification.event_date, notification.notified_on, notification.notifier_capacity
+    if person.is_head:
+        add_entry(
+            koseki=old,
+            member=person,
+            kind=EntryKind.MARRIAGE,
+            event_date=married_on,
+            fields=fields,
+            notification=notification,
+            notifier=capacity,
+        )
+        return old, person
+    target = compile_koseki(
+        honseki=honseki,
+        family_name=person.family_name,
+        head_given_name=person.given_name,
+        family_name_kana=person.family_name_kana or old.family_name_kana,
+        compiled_on=on,
+        reason=CompiledReason.MARRIAGE,
+    )
+    compiled_entry(target, on=on, notification=notification)
+    remove_member(person, on=on, reason="婚姻")
+    add_entry(
+        koseki=old,
+        member=person,
+        kind=EntryKind.MARRIAGE,
+        event_date=married_on,
+        fields=[*fields, ["新本籍", target.honseki]],
+        notification=notification,
+        notifier=capacity,
+    )
+    placed = enter_member(koseki=target, source=person, is_head=True)
+    add_entry(
+        koseki=target,
+        member=placed,
+        kind=EntryKind.MARRIAGE,
+        event_date=married_on,
+        fields=[*fields, ["従前戸籍", koseki_label(old)]],
+        notification=notification,
+        notifier=capacity,
+    )
+    close_if_empty(old, on=on, reason="婚姻", notification=notification)
+    return target, placed
 
 
 def _party_details(party: Member | OutsidePerson) -> dict[str, object]:
@@ -308,8 +514,11 @@ def record_divorce(
     notified_on: date,
     notifier_name: str = "",
     notifier_capacity: str = "夫妻",
+    appeared_in_person: bool = False,
 ) -> Notification:
-    """離婚届 (戸籍法第76条). The spouse who took the other's surname reverts to the former one (民法第767条) and,
+    """離婚届 (戸籍法第76条). A party's 不受理申出 refuses it unless the parties filed it in person (第27条の2).
+
+    The spouse who took the other's surname reverts to the former one (民法第767条) and,
     under 第19条, returns to the former koseki — or gets a new koseki when that koseki is closed or on request.
     A former koseki outside this town is recorded as 入籍戸籍; that town writes the return."""
     check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
@@ -326,6 +535,7 @@ def record_divorce(
             and w.spouse_role == "妻"
         ):
             raise NotMarriedToEachOther(details={"husband_id": h.pk, "wife_id": w.pk})
+        ensure_accepted(kind=NotificationKind.DIVORCE, parties=[h, w], appeared_in_person=appeared_in_person)
         if not (h.is_head or w.is_head):
             raise NotMarriedToEachOther(
                 "夫婦のいずれも筆頭者ではないため、婚姻の戸籍を特定できません(戸籍法第16条)。",
@@ -380,68 +590,171 @@ def record_divorce(
             notification=notification,
             notifier=notifier_capacity,
         )
-        remove_member(leaver, on=notified_on, reason="離婚")
-        destination: Koseki | None = None
-        if back_to_former:
-            assert former_koseki is not None
-            destination = former_koseki
-        elif make_new:
-            destination = compile_koseki(
-                honseki=honseki,
-                family_name=former_surname,
-                head_given_name=leaver.given_name,
-                family_name_kana=former_kana,
-                compiled_on=notified_on,
-                reason=CompiledReason.DIVORCE,
-            )
-            compiled_entry(destination, on=notified_on, notification=notification)
-        leave_fields = [
-            ["離婚日", wareki(divorced_on)],
-            ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
-        ]
-        if destination is not None and destination is not former_koseki:
-            leave_fields.append(["新本籍", destination.honseki])
-        elif destination is not None:
-            leave_fields.append(["入籍戸籍", koseki_label(destination)])
-        elif former_label:
-            leave_fields.append(["入籍戸籍", former_label])
+        destination = _return_leaver(
+            leaver,
+            keeper=keeper,
+            couple=couple,
+            former=former,
+            former_koseki=former_koseki,
+            back_to_former=back_to_former,
+            make_new=make_new,
+            honseki=honseki,
+            former_name=(former_surname, former_kana, former_label),
+            divorced_on=divorced_on,
+            notification=notification,
+        )
+        if destination is not None and destination not in changed:
+            changed.append(destination)
+        finish_notification(actor=actor, action="koseki.divorce", notification=notification, changed=changed)
+    return notification
+
+
+def _return_leaver(
+    leaver: Member,
+    *,
+    keeper: Member,
+    couple: Koseki,
+    former: Member | None,
+    former_koseki: Koseki | None,
+    back_to_former: bool,
+    make_new: bool,
+    honseki: str,
+    former_name: tuple[str, str, str],
+    divorced_on: date,
+    notification: Notification,
+) -> Koseki | None:
+    """戸籍法 第19条: the spouse who reverts leaves the couple's register for the former one, a new one, or (None)
+    a register of another municipality, which records the return."""
+    notified_on, notifier_capacity = notification.notified_on, notification.notifier_capacity
+    former_surname, former_kana, former_label = former_name
+    remove_member(leaver, on=notified_on, reason="離婚")
+    destination: Koseki | None = None
+    if back_to_former:
+        assert former_koseki is not None
+        destination = former_koseki
+    elif make_new:
+        destination = compile_koseki(
+            honseki=honseki,
+            family_name=former_surname,
+            head_given_name=leaver.given_name,
+            family_name_kana=former_kana,
+            compiled_on=notified_on,
+            reason=CompiledReason.DIVORCE,
+        )
+        compiled_entry(destination, on=notified_on, notification=notification)
+    leave_fields = [
+        ["離婚日", wareki(divorced_on)],
+        ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
+    ]
+    if destination is not None and destination is not former_koseki:
+        leave_fields.append(["新本籍", destination.honseki])
+    elif destination is not None:
+        leave_fields.append(["入籍戸籍", koseki_label(destination)])
+    elif former_label:
+        leave_fields.append(["入籍戸籍", former_label])
+    add_entry(
+        koseki=couple,
+        member=leaver,
+        kind=EntryKind.DIVORCE,
+        event_date=divorced_on,
+        fields=leave_fields,
+        notification=notification,
+        notifier=notifier_capacity,
+    )
+    if destination is not None:
+        returned = enter_member(
+            koseki=destination,
+            source=leaver,
+            family_name=former_surname,
+            family_name_kana=former_kana,
+            # Back in the former koseki they are again what they were there (a returning head stays head).
+            is_head=former.is_head if (back_to_former and former is not None) else True,
+        )
         add_entry(
-            koseki=couple,
-            member=leaver,
+            koseki=destination,
+            member=returned,
             kind=EntryKind.DIVORCE,
             event_date=divorced_on,
-            fields=leave_fields,
+            fields=[
+                ["離婚日", wareki(divorced_on)],
+                ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
+                ["従前戸籍", koseki_label(couple)],
+            ],
             notification=notification,
             notifier=notifier_capacity,
         )
-        if destination is not None:
-            returned = enter_member(
-                koseki=destination,
-                source=leaver,
-                family_name=former_surname,
-                family_name_kana=former_kana,
-                # Back in the former koseki they are again what they were there (a returning head stays head).
-                is_head=former.is_head if (back_to_former and former is not None) else True,
+    return destination
+
+
+def record_foreign_divorce(
+    *,
+    actor: Person | None,
+    member: Member,
+    divorced_on: date,
+    notified_on: date,
+    notifier_name: str = "",
+    notifier_capacity: str = "夫妻",
+    appeared_in_person: bool = False,
+) -> Notification:
+    """離婚届 of a Japanese national married to a foreign national (docs/domain/koseki.md, 外国人との婚姻): the
+    foreign spouse is in no register, so only the Japanese spouse's 身分事項 records the 離婚; their register and
+    surname do not change (a surname taken under 第107条第2項 reverts only by 第107条第3項 within three months)."""
+    check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
+    with transaction.atomic():
+        person = fresh_current_member(member, lock_members([member.pk]))
+        spouse = _foreign_spouse_of(person)
+        if spouse is None:
+            raise NotMarriedToEachOther(
+                "この方には、外国人配偶者との婚姻の記録がありません(戸籍法第76条)。", code="divorce_no_foreign_spouse"
             )
-            add_entry(
-                koseki=destination,
-                member=returned,
-                kind=EntryKind.DIVORCE,
-                event_date=divorced_on,
-                fields=[
-                    ["離婚日", wareki(divorced_on)],
-                    ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
-                    ["従前戸籍", koseki_label(couple)],
-                ],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-            if destination not in changed:
-                changed.append(destination)
-        notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
-        notification.save(update_fields=["koseki_numbers"])
-        for koseki in changed:
-            refresh_search_text(koseki)
-        bump(*changed)
+        ensure_accepted(kind=NotificationKind.DIVORCE, parties=[person], appeared_in_person=appeared_in_person)
+        register = lock_registers([person.koseki_id])[person.koseki_id]
+        ensure_open(register)
+        role = "husband" if person.spouse_role == "夫" else "wife"
+        notification = new_notification(
+            actor=actor,
+            kind=NotificationKind.DIVORCE,
+            event_date=divorced_on,
+            notified_on=notified_on,
+            notifier_name=notifier_name or f"{_party_label(person)}・{spouse['name']}",
+            notifier_capacity=notifier_capacity,
+            kosekis=[register],
+            details={
+                f"{role}_id": person.pk,
+                "foreign_spouse": spouse,
+                "foreign_marriage": True,
+            },
+        )
+        add_entry(
+            koseki=register,
+            member=person,
+            kind=EntryKind.DIVORCE,
+            event_date=divorced_on,
+            fields=[
+                ["離婚日", wareki(divorced_on)],
+                ["配偶者氏名", spouse["name"]],
+                ["配偶者の国籍", spouse["nationality"]],
+            ],
+            notification=notification,
+            notifier=notifier_capacity,
+        )
+        person.spouse_key, person.spouse_role = None, ""
+        person.save(update_fields=["spouse_key", "spouse_role"])
+        bump(register)
         audit_notification(actor=actor, action="koseki.divorce", notification=notification)
     return notification
+
+
+def _foreign_spouse_of(member: Member) -> dict[str, str] | None:
+    """The foreign spouse of a marriage in force, as the 婚姻 entry names them (None: no such marriage)."""
+    if member.spouse_key is None or Member.objects.filter(person_key=member.spouse_key).exists():
+        return None
+    entry = (
+        Entry.objects.filter(member__person_key=member.person_key, kind=EntryKind.MARRIAGE, is_struck=False)
+        .order_by("-event_date", "-id")
+        .first()
+    )
+    fields = {str(label): str(value) for label, value in (entry.fields if entry is not None else [])}
+    if "配偶者の国籍" not in fields:
+        return None
+    return {"name": fields.get("配偶者氏名", ""), "nationality": fields["配偶者の国籍"]}

@@ -1,4 +1,4 @@
-"""身分の届出 (戸籍法 第16条〜第21条, DOMAIN.md §5): 死亡, 分籍.
+"""身分の届出 (戸籍法 第16条〜第21条, docs/domain/koseki.md): 死亡, 分籍.
 
 Each service runs in one transaction: it locks the registers and members it changes (ordered by pk), re-checks
 the rule on the locked rows, writes one Notification (受付帳), the entries of every register involved, the
@@ -55,10 +55,16 @@ def record_death(
     notified_on: date,
     notifier_name: str,
     notifier_capacity: str,
+    learned_on: date | None = None,
+    died_abroad: bool = False,
 ) -> Notification:
     """死亡届 (戸籍法第86条): the deceased is marked 除籍; the marriage ends (民法第728条 applies to in-laws only on
-    declaration), so the survivor's spouse link is cleared and a 配偶者の死亡 entry written for them."""
+    declaration), so the survivor's spouse link is cleared and a 配偶者の死亡 entry written for them. The 7 days
+    run from the day the notifier learned of the death (``learned_on``, the death itself when not stated); three
+    months for a death abroad (``died_abroad``)."""
     check_dates(event_date=died_on, notified_on=notified_on, event_label="死亡日")
+    if learned_on is not None and not died_on <= learned_on <= notified_on:
+        raise DeathDateInvalid("死亡の事実を知った日は、死亡日から届出日までの日付で入力してください。")
     with transaction.atomic():
         spouse_ids: list[int] = []
         if member.spouse_key is not None:
@@ -91,6 +97,8 @@ def record_death(
             notifier_capacity=notifier_capacity,
             kosekis=[koseki],
             details={"member_id": deceased.pk, "died_on": str(died_on), "death_place": death_place},
+            period_start=learned_on or died_on,
+            abroad=died_abroad,
         )
         remove_member(deceased, on=died_on, reason="死亡")
         add_entry(

@@ -121,7 +121,7 @@ def _filing(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _after_notification(request: HttpRequest, notification: Notification, *, fallback: Koseki) -> HttpResponse:
+def _after_notification(request: HttpRequest, notification: Notification, *, fallback: Koseki | None) -> HttpResponse:
     """Back to the register the 届出 ended in: the newest current one it touched, else the one it started from."""
     label = notification.get_kind_display()
     messages.success(request, f"{label}を受理しました(受付番号 {notification.number})。")
@@ -133,6 +133,8 @@ def _after_notification(request: HttpRequest, notification: Notification, *, fal
         target = touched.get(number)
         if target is not None and not target.is_closed:
             return redirect("koseki:register", public_id=target.public_id)
+    if fallback is None:
+        return redirect("koseki:search")
     return redirect("koseki:register", public_id=fallback.public_id)
 
 
@@ -141,7 +143,7 @@ def _notification_page(
     form: NotificationForm,
     page: NotificationPage,
     *,
-    koseki: Koseki,
+    koseki: Koseki | None,
     member: Member | None,
     call: RecordCall,
     purpose: str,
@@ -163,9 +165,10 @@ def _notification_page(
         (legend, [form[name] for name in names if name in form.fields])
         for legend, names in [*page.sections, ("届出", NOTIFIER_FIELDS)]
     ]
-    selectors.view_register_form(
-        actor=request_actor(request), koseki=koseki, purpose=purpose, page=page.title, member=member
-    )
+    if koseki is not None:  # a 帰化届・国籍取得届 starts from no register
+        selectors.view_register_form(
+            actor=request_actor(request), koseki=koseki, purpose=purpose, page=page.title, member=member
+        )
     return render(
         request,
         "koseki/notification.html",
@@ -189,7 +192,7 @@ def _notification_page(
 def birth_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """出生届 (戸籍法 第49条): the parents are chosen among this register's members."""
     koseki = koseki_or_404(public_id)
-    # Who may be named (a father who died before the birth included) is the service's rule.
+    # Who may be named (a father who died before the birth, a former husband presumed the father) is the service's rule.
     parents = services.birth_parent_candidates(koseki=koseki)
     form = _bound_or_shown(request, BirthForm, parents=parents, initial=_initial(notifier_capacity="父"))
 
@@ -197,6 +200,8 @@ def birth_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
         return services.record_birth(
             mother=_named_member(data["mother"]),
             father=_named_member(data["father"]),
+            conception_certificate=data["conception_certificate"],
+            born_abroad=data["born_abroad"],
             given_name=data["given_name"],
             given_name_kana=data["given_name_kana"],
             family_name_kana=data["family_name_kana"],
@@ -212,8 +217,19 @@ def birth_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
         "その方について新しい戸籍を編製します(第17条)。令和7年5月26日以後の出生は振り仮名が必要です。",
         submit="出生届を受理する",
         sections=[
-            ("子", ["given_name", "given_name_kana", "family_name_kana", "sex", "birth_date", "birth_place"]),
-            ("父母(この戸籍に記録されている方)", ["father", "mother"]),
+            (
+                "子",
+                [
+                    "given_name",
+                    "given_name_kana",
+                    "family_name_kana",
+                    "sex",
+                    "birth_date",
+                    "birth_place",
+                    "born_abroad",
+                ],
+            ),
+            ("父母(この戸籍に記録されている方・前夫)", ["father", "mother", "conception_certificate"]),
         ],
     )
     return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
@@ -257,6 +273,7 @@ def marriage_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
             surname_of=data["surname_of"],
             married_on=data["married_on"],
             new_honseki=data["new_honseki"],
+            appeared_in_person=data["appeared_in_person"],
             **filing,
         )
 
@@ -268,7 +285,7 @@ def marriage_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
         submit="婚姻届を受理する",
         sections=[
             ("婚姻の内容", ["married_on", "surname_of", "new_honseki"]),
-            ("相手方", ["spouse_source", "spouse_query", "spouse"]),
+            ("相手方", ["spouse_source", "spouse_query", "spouse", "appeared_in_person"]),
             (
                 "相手方(本町の戸籍にない方の場合に入力)",
                 [n for n in MarriageForm.base_fields if n.startswith("outside_")],
@@ -296,6 +313,14 @@ def divorce_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Http
     )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
+        if spouse is None and member.spouse_key is not None:
+            # A foreign spouse has no register row (戸籍法 第6条): the service finds them in the 婚姻 entry.
+            return services.record_foreign_divorce(
+                member=member,
+                divorced_on=data["divorced_on"],
+                appeared_in_person=data["appeared_in_person"],
+                **filing,
+            )
         if spouse is None:
             raise ApplicationError(
                 "この方の配偶者が本町の戸籍に見つかりません。離婚届は配偶者と同じ戸籍に記載されている夫婦について処理します。"
@@ -307,6 +332,7 @@ def divorce_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Http
             divorced_on=data["divorced_on"],
             new_koseki=data["new_koseki"],
             new_honseki=data["new_honseki"],
+            appeared_in_person=data["appeared_in_person"],
             **filing,
         )
 
@@ -316,7 +342,7 @@ def divorce_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Http
         lead=f"{member.full_name}さん{partner}の協議離婚を記載します。婚姻の際に氏を改めた方は婚姻前の戸籍に戻ります。"
         "その戸籍が除籍されているとき、または申出があるときは新しい戸籍を編製します(戸籍法 第19条)。",
         submit="離婚届を受理する",
-        sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki"])],
+        sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki", "appeared_in_person"])],
     )
     return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
@@ -339,13 +365,20 @@ def death_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
     form = _bound_or_shown(request, DeathForm, initial=_initial())
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
-        return services.record_death(member=member, died_on=data["died_on"], death_place=data["death_place"], **filing)
+        return services.record_death(
+            member=member,
+            died_on=data["died_on"],
+            death_place=data["death_place"],
+            learned_on=data["learned_on"],
+            died_abroad=data["died_abroad"],
+            **filing,
+        )
 
     page = NotificationPage(
         title="死亡届",
         lead=f"{member.full_name}さんの死亡を記載し、除籍します。最後の一人が除籍されると戸籍は除籍簿になります。",
         submit="死亡届を受理する",
-        sections=[("死亡の内容", ["died_on", "death_place"])],
+        sections=[("死亡の内容", ["died_on", "death_place", "died_abroad", "learned_on"])],
     )
     return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
@@ -423,6 +456,9 @@ def adoption_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
             adoptive_father=_chosen_member(data["adoptive_father"]),
             adoptive_mother=_chosen_member(data["adoptive_mother"]),
             adopted_on=data["adopted_on"],
+            court_permission_on=data["court_permission_on"],
+            consenting_proxy=data["consenting_proxy"],
+            appeared_in_person=data["appeared_in_person"],
             **filing,
         )
 
@@ -432,7 +468,7 @@ def adoption_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
         "(民法 第792条〜第795条、戸籍法 第18条第3項)。",
         submit="養子縁組届を受理する",
         sections=[
-            ("縁組の内容", ["adopted_on"]),
+            ("縁組の内容", ["adopted_on", "court_permission_on", "consenting_proxy", "appeared_in_person"]),
             ("養親", ["adoptive_father_query", "adoptive_father", "adoptive_mother"]),
         ],
         find_fields=["adoptive_father"],

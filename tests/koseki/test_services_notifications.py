@@ -15,7 +15,7 @@ from koseki.errors import (
     AdopterUnderAge,
     AdoptionSpouseRequired,
     AlreadyMarried,
-    BirthFatherNotSpouse,
+    BirthFatherNotPresumed,
     BirthParentsUnknown,
     FuriganaNotKatakana,
     FuriganaRequired,
@@ -177,8 +177,9 @@ def test_birth_refusals_write_nothing(in_nakatosa: None, clerk: Person) -> None:
     other = single_head("次郎", birth_date=date(1985, 1, 1))
     stranger = members_of(other)[0]
     assert refused(BirthParentsUnknown, lambda: birth(clerk, mother=None, father=taro)).code == "birth_parents_unknown"
-    err = refused(BirthFatherNotSpouse, lambda: birth(clerk, mother=hanako, father=stranger))
-    assert "民法第790条" in err.message
+    # 花子 is married: her child is presumed 太郎's (民法第772条), so another man is refused (認知 is the way).
+    err = refused(BirthFatherNotPresumed, lambda: birth(clerk, mother=hanako, father=stranger))
+    assert "民法第772条" in err.message
     err = refused(BirthParentsUnknown, lambda: birth(clerk, mother=hanako, father=None))
     assert err.code == "birth_father_presumed"
     assert refused(FuriganaRequired, lambda: birth(clerk, mother=hanako, father=taro, given_name_kana="")).code == (
@@ -536,9 +537,11 @@ def test_adoption_moves_the_adoptee_into_the_adopters_koseki(in_nakatosa: None, 
     makoto, megumi = members_of(adopters)
     origin = yamada_family()
     sakura = members_of(origin)[3]
+    # 桜 is 14: the family court's permission (民法第798条) and her parents' consent as 代諾者 (第797条).
     notification = services.record_adoption(
         actor=clerk, adoptee=sakura, adoptive_father=makoto, adoptive_mother=megumi, adopted_on=date(2026, 9, 1),
         notified_on=date(2026, 9, 1), notifier_name="中村誠", notifier_capacity="養父",
+        court_permission_on=date(2026, 8, 20), consenting_proxy="親権者父母",
     )  # fmt: skip
     adopted = Member.objects.get(koseki=adopters, person_key=sakura.person_key)
     assert adopted.family_name == "中村" and adopted.family_name_kana == "ナカムラ"
