@@ -113,7 +113,7 @@ def is_council_model(model: type | None) -> bool:
 
 
 def is_town_scoped_council_model(model: type | None) -> bool:
-    """Memberships live in public but a town's IT staff administer their own town's (issue 10 §15)."""
+    """Memberships live in public but a town's IT staff administer their own town's (docs/ARCHITECTURE.md, "Access")."""
     return model is Membership
 
 
@@ -447,7 +447,7 @@ COUNCIL_CHANGELISTS = [
     "/admin/tenants/person/",
     "/admin/tenants/apitoken/",
 ]
-# A town's IT staff manage their own town's memberships (issue 10 §15); the council sees every town's.
+# A town's IT staff manage their own town's memberships (docs/ARCHITECTURE.md, "Access"); the council sees every town's.
 MEMBERSHIPS = "/admin/tenants/membership/"
 
 

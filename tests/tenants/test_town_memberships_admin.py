@@ -1,4 +1,4 @@
-"""Each town's IT staff manage their own town's memberships in its admin (issue 10 §15); the council keeps the
+"""Each town's IT staff manage their own town's memberships in its admin (docs/ARCHITECTURE.md, "Access"); the council keeps the
 identities, and no town sees or touches another town's memberships."""
 
 from __future__ import annotations
