@@ -32,6 +32,7 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.inspection": "住民記録: 一部の写しの閲覧",
                 "resident.import_checked": "住民記録: CSV取込の検査",
                 "resident.import_rejected": "住民記録: CSV取込の却下",
+                "resident.import_report": "住民記録: CSV取込結果の表示",
                 "certificate.list": "住民記録: 交付履歴の表示",
             }
         )

@@ -228,12 +228,17 @@ def import_csv(
     dry_run: bool = False,
     batch_size: int = bulk.DEFAULT_BATCH_SIZE,
     progress: csv_load.Progress | None = None,
+    audit_obj: tuple[str, str] | None = None,
 ) -> ImportReport:
     """Check a whole file and, if it has no error and ``dry_run`` is False, register it (all or nothing).
 
     ``data`` is the file's bytes or a binary file opened for reading (the background job streams the upload
     from disk). The checks and the load are set-based (resident_records.csv_load). Returns the report; the
     caller raises ``ImportInvalid`` with ``report.error_details()`` when it has errors.
+
+    A check (``dry_run``) or a refused file still read personal data: this function writes one audit row for
+    it, without names (the loader audits a load itself). ``audit_obj`` names what the row is about, e.g. the
+    background job that ran the import.
     """
     from resident_records import csv_load
 
@@ -246,13 +251,28 @@ def import_csv(
         batch_size=batch_size,
         **({"progress": progress} if progress is not None else {}),
     )
-    return ImportReport(
+    report = ImportReport(
         households=outcome.households,
         residents=outcome.residents,
         dry_run=dry_run,
         errors=outcome.errors,
         result=outcome.result,
     )
+    if report.errors or dry_run:
+        audit.record(
+            actor=actor,
+            action="resident.import_rejected" if report.errors else "resident.import_checked",
+            obj=audit_obj,
+            purpose=purpose,
+            personal_data=True,
+            details={
+                "dry_run": dry_run,
+                "households": report.households,
+                "residents": report.residents,
+                "errors": len(report.errors),
+            },
+        )
+    return report
 
 
 # --- export --------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from typing import IO, Any
 import psycopg
 from django.db import DatabaseError, connection, transaction
 
+from common.csv_export import restore_cell
 from common.csv_import import BOM, RowError
 from common.dates import local_today
 from common.errors import ValidationFailed
@@ -279,6 +280,9 @@ def _classify(staged: dict[str, str], today: date) -> None:
         # Canonical spacing, one regular expression over all cells: no separator but single ASCII spaces, none
         # at either end of a cell.
         f"concat_ws(E'\\x01', {', '.join(every)}) COLLATE \"C\" !~ %(spacing)s",
+        # A cell starting with an apostrophe may be a formula cell neutralised by a Kyodo export: such rows take
+        # the per-row path, whose reader restores it (common.csv_export.restore_cell, one rule for every import).
+        f"concat_ws(E'\\x01', {', '.join(every)}) COLLATE \"C\" !~ %(neutralised)s",
         *(f"length({cell(name)}) <= {limit}" for name, limit in limits.items()),
         *(f"{cell(name)} <> ''" for name in ("household_key", "relationship", "family_name", "address")),
         f"{cell('status')} IN ('', '{ResidentStatus.RESIDENT.value}', '{ResidentStatus.RESIDENT.label}')",
@@ -343,7 +347,11 @@ def _classify(staged: dict[str, str], today: date) -> None:
                 OFFSET 0  -- keeps the subquery apart, so that the predicate is computed once per row
             ) classified
             """,
-            {"spacing": f"[{_python_whitespace()}]|(^|\x01) | (\x01|$)|  ", "today": today.isoformat()},
+            {
+                "spacing": f"[{_python_whitespace()}]|(^|\x01) | (\x01|$)|  ",
+                "neutralised": "(^|\x01)'",
+                "today": today.isoformat(),
+            },
         )
         cursor.execute("CREATE UNIQUE INDEX ON kyodo_import_rows (row_no)")
         # Temporary tables get no statistics of their own; the joins need the row count and the keys'.
@@ -420,8 +428,8 @@ def _other_rows(staged: dict[str, str], errors: list[RowError], today: date, pro
             row = csv_io._read_row(row_no, values, errors, today)
             if row is None:
                 # Kept for the household rules, which count every row of a household (csv_io: relationships).
-                key = " ".join(values.get("household_key", "").split())
-                relationship = " ".join(values.get("relationship", "").split())
+                key = " ".join(restore_cell(values.get("household_key", "")).split())
+                relationship = " ".join(restore_cell(values.get("relationship", "")).split())
                 converted.append((row_no, False, key, relationship, *blank))
             else:
                 converted.append((row_no, True, *_normalised(row)))

@@ -19,7 +19,7 @@ from common.errors import ApplicationError, NotFound
 from common.middleware import passive
 from common.models import Job
 from resident_records import imports
-from resident_records.views import clerk_only
+from resident_records.views import GATE, clerk_only, personal_data_page
 from tenants.access import person_of
 
 ERRORS_SHOWN = 500
@@ -57,22 +57,27 @@ def import_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
+            # The purpose given for the import is the purpose of the task: the job's page reads with it.
+            GATE.remember(request, form.cleaned_data["purpose"])
             return redirect("resident_records:import_job", public_id=job.public_id)
     limit_mb = imports.max_import_bytes() // (1024 * 1024)
     return render(request, "resident_records/import.html", {"form": form, "nav": "import", "limit_mb": limit_mb})
 
 
-def _job(request: HttpRequest, public_id: UUID) -> Job:
+def _job(request: HttpRequest, public_id: UUID, purpose: str | None = None) -> Job:
     try:
-        return imports.get_import(actor=person_of(request), public_id=str(public_id))
+        if purpose is None:
+            return imports.get_import(actor=person_of(request), public_id=str(public_id))
+        return imports.view_import(actor=person_of(request), public_id=str(public_id), purpose=purpose)
     except NotFound as exc:
         raise Http404 from exc
 
 
 @clerk_only
 @require_GET
-def import_job_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    job = _job(request, public_id)
+@personal_data_page()  # the row errors can quote the file's cells
+def import_job_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+    job = _job(request, public_id, purpose)
     status = jobs.status(job, errors_limit=ERRORS_SHOWN)
     return render(request, "resident_records/import_job.html", {"job": job, "status": status, "nav": "import"})
 

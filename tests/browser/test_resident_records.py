@@ -167,7 +167,8 @@ def test_issuing_a_certificate(
     _open_resident(page, server, household["family_name"])
     page.get_by_role("link", name="証明書の交付").click()
     page.get_by_label("世帯主の氏名及び続柄").check()
-    page.get_by_label("請求者").fill("本人")
+    page.get_by_label("請求者の区分").select_option(label="本人")
+    page.get_by_role("textbox", name="請求者", exact=True).fill("本人")
     page.get_by_label("利用目的").fill("運転免許の更新")
     page.screenshot(path=str(screenshot_dir / "resident-certificate-form.png"), full_page=True)
     page.get_by_role("button", name="内容を確認する").click()
@@ -190,9 +191,11 @@ def test_issuance_is_refused_under_a_support_measure(
     sign_in(page, server, people["rr_blocked"])
     _open_resident(page, server, blocked_household["family_name"])
     page.get_by_role("link", name="証明書の交付").click()
-    page.get_by_label("請求者").fill("第三者(債権回収)")
+    page.get_by_label("請求者の区分").select_option(label="第三者(第12条の3)")
+    page.get_by_role("textbox", name="請求者", exact=True).fill("第三者(債権回収)")
     page.get_by_label("利用目的").fill("債権回収のため")
     page.get_by_role("button", name="内容を確認する").click()
     # Refused already at the confirmation step (the same check as issuance): no preview, no 発行 button.
-    expect(page.get_by_role("alert")).to_contain_text("支援措置が設定されているため")
+    # The page also carries the 支援措置 banner (role=alert): look for the form's refusal among the alerts.
+    expect(page.get_by_role("alert").filter(has_text="支援措置が設定されているため")).to_be_visible()
     expect(page.get_by_role("button", name="発行する")).to_have_count(0)

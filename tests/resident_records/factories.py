@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
-from resident_records import services
+from django.utils import timezone
+
+from common.models import Job, JobState
+from resident_records import imports, services
 from resident_records.models import Household, Resident
 from resident_records.services import PersonInput, Versioned
+from tenants.models import Person
 
 
 def person(
@@ -60,3 +65,21 @@ def move_in_family(
     )
     household = Household.objects.get(pk=event.household_id)
     return household, list(Resident.objects.filter(household=household).order_by("pk"))
+
+
+def refused_import(clerk: Person) -> Job:
+    """A finished import job of ``clerk`` whose report quotes a cell of the file (a birth date as typed)."""
+    now = timezone.now()
+    return Job.objects.create(
+        public_id=uuid.uuid4(),
+        kind=imports.IMPORT_JOB,
+        state=JobState.FAILED,
+        owner_id=clerk.pk,
+        purpose="住民記録の移行",
+        error_code="import_invalid",
+        error_message="取込ファイルに誤りがあります。",
+        error_report=[{"row": 2, "column": "生年月日", "message": "日付として読み取れません: 「昭和1O年」"}],
+        error_total=1,
+        created_at=now,
+        finished_at=now,
+    )

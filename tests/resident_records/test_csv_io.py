@@ -347,7 +347,8 @@ def _import(client: Any, inline_jobs: Any, data: bytes, **fields: Any) -> tuple[
         response = _upload(client, data, **fields)
     assert response.status_code == 202, response.content
     assert len(ran) == 1
-    done = client.get(response.json()["status_url"])
+    assert client.get(response.json()["status_url"]).status_code == 400  # the report is read with a purpose
+    done = client.get(response.json()["status_url"], {"purpose": PURPOSE})
     assert done.status_code == 200
     return response, done.json()
 

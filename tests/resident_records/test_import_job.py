@@ -162,11 +162,12 @@ def test_auditors_may_not_import_and_no_one_sees_another_clerks_job(
     location = _post(client_for("tanaka", "nakatosa"), to_csv(valid_rows()))["Location"]
     new_person("import_other_clerk", nakatosa="clerk")
     other = client_for("import_other_clerk", "nakatosa")
+    assert other.get(location, {"purpose": PURPOSE}).status_code == 302  # the job page is behind the purpose gate
     assert other.get(location).status_code == 404
     assert other.get(f"{location}status/").status_code == 404
     api = f"/api/v1/resident_records/import/jobs/{location.rstrip('/').split('/')[-1]}/"
-    assert other.get(api).status_code == 404
-    assert client_for("tanaka", "nakatosa").get(api).status_code == 200
+    assert other.get(api, {"purpose": PURPOSE}).status_code == 404
+    assert client_for("tanaka", "nakatosa").get(api, {"purpose": PURPOSE}).status_code == 200
 
 
 def test_the_job_reads_the_file_from_disk_in_chunks_not_from_the_request(
