@@ -121,9 +121,10 @@ COUNCIL_ONLY_ROLES = frozenset({Role.COUNCIL_STAFF, Role.VENDOR})
 
 @admin.register(Membership)
 class MembershipAdmin(TownModelAdmin):
-    """Memberships: every town's on the council host; on a town host, that town's own (docs/ARCHITECTURE.md, "Access") — its IT
-    staff grant and end their staff's roles, the identities stay the council's. Emergency memberships come only
-    from disaster mode (bcp) and are read-only here; a membership is ended with its 終了日, never deleted."""
+    """Memberships: every town's on the council host; on a town host, that town's own (docs/ARCHITECTURE.md,
+    "Access") — its IT staff grant and end their staff's roles, the identities stay the council's. Emergency
+    memberships come only from disaster mode (bcp) and are read-only here; a membership is ended with its 終了日,
+    never deleted."""
 
     list_display = ["person", "municipality", "role", "section", "valid_from", "valid_to", "is_emergency"]
     list_filter = ["role", "is_emergency"]

@@ -44,7 +44,8 @@ def test_town_it_admin_sees_only_the_town_models(client_for: Any) -> None:
     client = client_for("it_admin", "nakatosa")
     index = client.get("/admin/").content.decode()
     assert "/admin/common/auditevent/" in index
-    # 自治体, 職員ID and tokens live on the council host; 所属 of this town are administered here (docs/ARCHITECTURE.md, "Access").
+    # 自治体, 職員ID and tokens live on the council host; 所属 of this town are administered here
+    # (docs/ARCHITECTURE.md, "Access").
     for model in ("municipality", "person", "apitoken"):
         assert f"/admin/tenants/{model}/" not in index
     assert "/admin/tenants/membership/" in index

@@ -1,5 +1,5 @@
-"""Each town's IT staff manage their own town's memberships in its admin (docs/ARCHITECTURE.md, "Access"); the council keeps the
-identities, and no town sees or touches another town's memberships."""
+"""Each town's IT staff manage their own town's memberships in its admin (docs/ARCHITECTURE.md, "Access"); the
+council keeps the identities, and no town sees or touches another town's memberships."""
 
 from __future__ import annotations
 
