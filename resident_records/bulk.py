@@ -292,6 +292,7 @@ def _write_batch(
             keys = SimpleNamespace(**values)
             services._search_keys(cast(Resident, keys))
             values["search_name"], values["search_kana"] = keys.search_name, keys.search_kana
+            values["search_grams"] = keys.search_grams
             residents_t.add(values)
             records_t.add(
                 {

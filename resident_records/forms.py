@@ -84,6 +84,7 @@ class SearchForm(forms.Form):
     atena_number = _text("宛名番号", required=False, max_length=20)
     include_removed = forms.BooleanField(label="除票(転出・死亡等)も含める", required=False)
     purpose = PurposeField()
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -16,6 +16,7 @@ Persons are stored by id only (``actor_id`` and a name snapshot): no foreign key
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -127,6 +128,9 @@ class Resident(ResidentAttributes):
     # Search keys, normalised (NFKC, katakana, no spaces) so that full/half width and hiragana match.
     search_name = models.CharField(max_length=200, db_index=True, editable=False)
     search_kana = models.CharField(max_length=300, db_index=True, editable=False)
+    # 1- and 2-character n-grams of the name, furigana and address keys (resident_records.search.index_grams),
+    # under a GIN index of core PostgreSQL: every search length on every server (docs/search.md).
+    search_grams = ArrayField(models.TextField(), default=list, editable=False)
     version = models.PositiveIntegerField("版", default=1)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
 
@@ -136,6 +140,7 @@ class Resident(ResidentAttributes):
         indexes = [
             models.Index(fields=["birth_date"]),
             models.Index(fields=["household", "status"]),
+            GinIndex(fields=["search_grams"], name="resident_search_grams_gin"),
         ]
         constraints = [
             models.CheckConstraint(

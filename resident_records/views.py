@@ -100,19 +100,20 @@ def _is_clerk(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
     """Search by POST: names and birth dates stay out of URLs (and so out of access logs and history)."""
-    results: list[Resident] | None = None
+    results: search.SearchPage | None = None
     if request.method == "POST":
         form = SearchForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                results = search.search_residents(
+                results = search.search_page(
                     query=data["query"],
                     birth_date=data["birth_date"],
                     address=data["address"],
                     atena_number=data["atena_number"],
                     include_removed=data["include_removed"],
-                    limit=SEARCH_LIMIT,
+                    page=data["page"] or 1,
+                    per_page=SEARCH_LIMIT,
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
@@ -128,7 +129,9 @@ def search_view(request: HttpRequest) -> HttpResponse:
                     details={
                         "criteria": [k for k in ("query", "birth_date", "address", "atena_number") if data[k]],
                         "include_removed": data["include_removed"],
-                        "results": len(results),
+                        "results": len(results.rows),
+                        "matched": results.total,
+                        "page": results.page,
                     },
                 )
     else:
@@ -136,7 +139,14 @@ def search_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "resident_records/search.html",
-        {"form": form, "results": results, "limit": SEARCH_LIMIT, "nav": "search"},
+        {
+            "form": form,
+            "results": results,
+            "limit": SEARCH_LIMIT,
+            "nav": "search",
+            # One URL reversed for the whole list; each row appends its id (no {% url %} per row).
+            "resident_url": reverse("resident_records:resident", args=[0]).removesuffix("0/"),
+        },
     )
 
 

@@ -17,7 +17,7 @@ from common.dates import local_today
 from common.errors import ValidationFailed
 from common.text import normalize_search_text, to_katakana
 from koseki import fuhyo
-from resident_records import mynumber, numbering
+from resident_records import mynumber, numbering, search
 from resident_records.errors import (
     EventNotAllowed,
     HouseholdNotFound,
@@ -166,6 +166,9 @@ def _search_keys(resident: Resident) -> None:
     )
     resident.search_kana = normalize_search_text(
         f"{resident.family_name_kana}{resident.given_name_kana}{resident.former_surname_kana}{resident.alias_kana}"
+    )
+    resident.search_grams = search.index_grams(
+        search_name=resident.search_name, search_kana=resident.search_kana, address=resident.address
     )
 
 
