@@ -31,7 +31,7 @@ from django.utils import timezone
 from common import audit, context
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
-from resident_records import numbering, services
+from resident_records import numbering, services, validation
 from resident_records.models import (
     ChangeEvent,
     EventKind,
@@ -134,24 +134,16 @@ def _invalid(message: str, household: int, member: int | None = None, **details:
 
 
 def _check_person(person: PersonInput, index: int, member: int, moved_in_on: date, today: date) -> date:
-    """The rules a clerk's screen enforces, per member; returns 住民となった年月日."""
-    if not person.family_name.strip():
-        raise _invalid("氏を入力してください。", index, member, field="family_name")
-    if person.resident_type == ResidentType.JAPANESE and not person.given_name.strip():
-        raise _invalid("名を入力してください。", index, member, field="given_name")
-    if person.resident_type not in _RESIDENT_TYPES:
-        raise _invalid("住民種別が正しくありません。", index, member, field="resident_type")
-    if person.sex not in _SEXES:
-        raise _invalid("性別は「1」(男)か「2」(女)で指定してください。", index, member, field="sex")
-    if not person.relationship.strip():
-        raise _invalid("続柄を入力してください。", index, member, field="relationship")
-    if person.birth_date > today:
-        raise _invalid("生年月日が未来の日付です。", index, member, field="birth_date")
+    """The rules a clerk's screen enforces, per member (resident_records.validation, the one validator of
+    both paths); returns 住民となった年月日."""
     became = person.extra.get("became_resident_on", moved_in_on)
-    if not isinstance(became, date) or became > today or became < person.birth_date:
-        raise _invalid(
-            "住民となった年月日が正しくありません(生年月日以後、今日以前)。", index, member, field="became_resident_on"
-        )
+    if not isinstance(became, date):
+        raise _invalid("住民となった年月日が正しくありません。", index, member, field="became_resident_on")
+    try:
+        validation.check_person(person, today=today, became_resident_on=became)
+    except ValidationFailed as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        raise _invalid(exc.message, index, member, field=details.get("field", ""), code=exc.code) from exc
     return became
 
 
@@ -160,8 +152,14 @@ def _validated_members(hh: HouseholdInput, index: int, today: date) -> list[dict
         raise _invalid("世帯員がいません。", index)
     if sum(1 for m in hh.members if m.relationship == HEAD) != 1:
         raise _invalid("世帯主(続柄「世帯主」)を1人だけ指定してください。", index, field="relationship")
-    if not " ".join(hh.address.split()):
-        raise _invalid("住所を入力してください。", index, field="address")
+    try:
+        validation.address_fields(
+            address=hh.address, address_detail=hh.address_detail, postal_code=hh.postal_code,
+            previous_address=hh.previous_address,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        raise _invalid(exc.message, index, field=details.get("field", "address"), code=exc.code) from exc
     if hh.kind not in BULK_KINDS:
         raise _invalid("一括登録の異動事由は職権記載か転入です。", index, field="kind")
     if hh.moved_in_on > today:
@@ -173,11 +171,6 @@ def _validated_members(hh: HouseholdInput, index: int, today: date) -> list[dict
             attrs = services._person_attributes(person)
         except ApplicationError as exc:
             raise _invalid(exc.message, index, number, code=exc.code) from exc
-        for name in ("family_name_kana", "given_name_kana", "former_surname_kana", "alias_kana"):
-            if not _KATAKANA_RE.fullmatch(attrs[name]):
-                raise _invalid("フリガナはカタカナで入力してください。", index, number, field=name)
-        if person.resident_type == ResidentType.JAPANESE and not attrs["family_name_kana"]:
-            raise _invalid("氏のフリガナを入力してください。", index, number, field="family_name_kana")
         attrs["became_resident_on"] = became
         members.append(attrs)
     return members
@@ -267,7 +260,10 @@ def _write_batch(
             late = services.check_dates(kind=hh.kind, event_date=hh.moved_in_on, notified_on=hh.notified_on)
         except ApplicationError as exc:
             raise _invalid(exc.message, offset + i, code=exc.code) from exc
-        address = " ".join(hh.address.split())
+        place = validation.address_fields(
+            address=hh.address, address_detail=hh.address_detail, postal_code=hh.postal_code,
+            previous_address=hh.previous_address,
+        )  # fmt: skip
         head_id = None
         for attrs in members:
             values = {
@@ -276,12 +272,10 @@ def _write_batch(
                 "id": resident_ids[serial],
                 "atena_number": numbering.with_check_digit(atena_numbers[serial]),
                 "household_id": household_id,
-                "address": address,
-                "address_detail": hh.address_detail.strip(),
-                "postal_code": hh.postal_code.strip(),
-                "previous_address": hh.previous_address.strip()
-                if attrs["became_resident_on"] == hh.moved_in_on
-                else "",
+                "address": place["address"],
+                "address_detail": place["address_detail"],
+                "postal_code": place["postal_code"],
+                "previous_address": place["previous_address"] if attrs["became_resident_on"] == hh.moved_in_on else "",
                 "address_set_on": attrs["became_resident_on"],
                 "notified_on": hh.notified_on,
                 "status": ResidentStatus.RESIDENT.value,

@@ -486,19 +486,9 @@ def records_as_of(residents: list[Resident], day: date) -> dict[int, ResidentRec
         by_resident[record.resident_id].append(record)
     result: dict[int, ResidentRecord] = {}
     for resident in residents:
-        found = by_resident.get(resident.pk, [])
-        base = next((r for r in found if r.event.kind not in selectors.NOT_A_STATE), None)
-        if base is None:
-            continue
-        corrections = sorted(
-            (r for r in found if r.event.kind in selectors.CORRECTION_KINDS and r.event_id > base.event_id),
-            key=lambda r: r.event_id,
-        )
-        for correction in corrections:
-            for name in correction.event.details.get("fields", []):
-                setattr(base, name, getattr(correction, name))
-        base.resident = resident
-        result[resident.pk] = base
+        state = selectors.state_from_records(resident, by_resident.get(resident.pk, []), day)
+        if state is not None:
+            result[resident.pk] = state
     return result
 
 

@@ -262,7 +262,7 @@ def first_page(residents: QuerySet[Resident], limit: int, *, offset: int = 0) ->
 # --- the clerk's result list -------------------------------------------------------------------------
 
 COUNT_CAP = 10_000  # beyond this the clerk narrows the search; counting further only costs time
-_ROW_FIELDS = ("pk", "atena_number", "family_name", "given_name", "family_name_kana", "given_name_kana",
+ROW_FIELDS = ("pk", "atena_number", "family_name", "given_name", "family_name_kana", "given_name_kana",
                "birth_date", "address", "address_detail", "status", "resident_type")  # fmt: skip
 _STATUS_LABELS = dict(ResidentStatus.choices)
 
@@ -346,7 +346,7 @@ def search_page(
     total = min(total, COUNT_CAP)
     last_page = max(1, -(-total // per_page))
     page = min(page, last_page)
-    found = first_page(residents, per_page, offset=(page - 1) * per_page).values(*_ROW_FIELDS)
+    found = first_page(residents, per_page, offset=(page - 1) * per_page).values(*ROW_FIELDS)
     dates: dict[tuple[date, bool], str] = {}
     rows = [
         SearchRow(

@@ -54,6 +54,16 @@ def resident_as_of(resident: Resident, day: date) -> ResidentRecord | None:
         .select_related("event")
         .order_by("-effective_on", "-recorded_at", "-id")
     )
+    return state_from_records(resident, records, day)
+
+
+def state_from_records(resident: Resident, records: list[ResidentRecord], day: date) -> ResidentRecord | None:
+    """The one rule reading a resident's state on ``day`` from their effective records, newest first.
+
+    Used by ``resident_as_of`` and by the batch readers (CSV export as of a day), so every view of a past day
+    agrees. A day before 住民となった年月日 (as it reads after corrections) shows no residence: the entry did
+    not exist yet (issue 10 §8), even when a correction moved that date later than the first record.
+    """
     base = next((r for r in records if r.event.kind not in NOT_A_STATE), None)
     if base is None:
         return None
@@ -64,6 +74,8 @@ def resident_as_of(resident: Resident, day: date) -> ResidentRecord | None:
     for correction in corrections:
         for name in correction.event.details.get("fields", []):
             setattr(base, name, getattr(correction, name))
+    if day < base.became_resident_on:
+        return None
     base.resident = resident
     return base
 

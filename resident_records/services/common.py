@@ -17,7 +17,7 @@ from common.dates import local_today
 from common.errors import ValidationFailed
 from common.text import normalize_search_text, to_katakana
 from koseki import fuhyo
-from resident_records import mynumber, numbering, search
+from resident_records import mynumber, numbering, search, validation
 from resident_records.errors import (
     EventNotAllowed,
     HouseholdNotFound,
@@ -151,7 +151,7 @@ def _new_event(
         processed_at=timezone.now(),
         ex_officio=ex_officio,
         household=household,
-        reason=reason[:200],
+        reason=validation.check_length_of_reason(reason),
         details=details or {},
         cancels=cancels,
         actor_id=actor.pk if actor else None,
@@ -282,6 +282,13 @@ def _enter(
         raise ValidationFailed("記載する方を1人以上入力してください。", code="no_members")
     if any(not m.relationship.strip() for m in members):
         raise ValidationFailed("全員の続柄(世帯主との続柄)を入力してください。", code="relationship_required")
+    today = local_today()
+    for person in members:
+        # The same rules as the bulk import (resident_records.validation): one validator for both paths.
+        validation.check_person(person, today=today)
+    place = validation.address_fields(
+        address=address, address_detail=address_detail, postal_code=postal_code, previous_address=previous_address
+    )
     if join_household is not None:
         household = lock_household(join_household)
         if household.dissolved_on is not None:
@@ -314,10 +321,7 @@ def _enter(
             Resident(
                 atena_number=numbering.next_atena_number(),
                 household=household,
-                address=" ".join(address.split()),
-                address_detail=address_detail.strip(),
-                postal_code=postal_code.strip(),
-                previous_address=previous_address.strip(),
+                **place,
                 became_resident_on=event_date,
                 address_set_on=event_date,
                 notified_on=notified_on,

@@ -140,7 +140,8 @@ def test_birth_notified_after_14_days_is_recorded_ex_officio(yamada: Any, clerk:
 def test_birth_refusals_write_nothing(yamada: Any, clerk: Person) -> None:
     household, *_ = yamada
     seen = versioned(household)
-    with writes_nothing(), pytest.raises(InvalidEventDate):
+    # One validator with the bulk import (resident_records.validation): a birth date in the future is refused.
+    with writes_nothing(), pytest.raises(ValidationFailed, match="生年月日が未来"):
         services.record_birth(
             actor=clerk, household=seen, child=person(birth=TODAY + timedelta(days=1), relationship="子"),
             notified_on=TODAY,
