@@ -6,7 +6,7 @@ The loader keeps every invariant of the single-household services (``services.re
   one HouseholdRecord, and each resident one ResidentRecord (the history starts at the load);
 * names, furigana (katakana), 住民票コード and 個人番号 (validated, encrypted, blind-indexed) are normalised by
   the same function as the services, and the search keys are built by the same function;
-* the date rules of 標準仕様書 §4.0.3 apply (no future 異動日; a late 転入 notice is recorded as 職権).
+* the date rules of 標準仕様書 §4.0.3 apply (services.notice_timing: no future 異動日; a late 転入 is 期間経過).
 
 It is fast because rows go in with PostgreSQL COPY in batches and ids/numbers are taken from the sequences
 in one statement per batch. The whole load is one transaction: any bad row raises a ValidationFailed naming
@@ -31,6 +31,7 @@ from django.utils import timezone
 from common import audit, context
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
+from koseki import fuhyo
 from resident_records import numbering, services, validation
 from resident_records.models import (
     ChangeEvent,
@@ -253,11 +254,20 @@ def _write_batch(
     shared = [f.attname for f in ResidentAttributes._meta.local_fields]  # the columns a record copies
 
     serial = 0
+    # 住基法 第19条第1項: like the 転入 service, the load sends each address to the 附票 of a 本籍 on the platform
+    # (checked in memory first: a 本籍 elsewhere costs nothing).
+    towns = fuhyo.active_towns()
+    to_fuhyo: list[tuple[int, str, SimpleNamespace]] = []
     first_number = ""
     for i, (hh, members) in enumerate(zip(batch, validated, strict=True)):
         household_id, event_id = household_ids[i], event_ids[i]
         try:
-            late = services.check_dates(kind=hh.kind, event_date=hh.moved_in_on, notified_on=hh.notified_on)
+            timing = services.notice_timing(
+                kind=hh.kind,
+                event_date=hh.moved_in_on,
+                notified_on=hh.notified_on,
+                force_ex_officio=hh.kind == EventKind.EX_OFFICIO_ENTRY,
+            )
         except ApplicationError as exc:
             raise _invalid(exc.message, offset + i, code=exc.code) from exc
         place = validation.address_fields(
@@ -288,6 +298,9 @@ def _write_batch(
             values["search_name"], values["search_kana"] = keys.search_name, keys.search_kana
             values["search_grams"] = keys.search_grams
             residents_t.add(values)
+            japanese = values["resident_type"] == ResidentType.JAPANESE
+            if japanese and values["domicile"] and fuhyo.town_for_honseki(values["domicile"], towns=towns):
+                to_fuhyo.append((event_id, EventKind(hh.kind).label, keys))
             records_t.add(
                 {
                     **{name: values[name] for name in shared},
@@ -318,7 +331,8 @@ def _write_batch(
                 "event_date": hh.moved_in_on,
                 "notified_on": hh.notified_on,
                 "processed_at": now,
-                "ex_officio": hh.kind == EventKind.EX_OFFICIO_ENTRY or late or hh.notified_on is None,
+                "ex_officio": timing.ex_officio,
+                "overdue": timing.overdue,
                 "household_id": household_id,
                 "reason": BULK_REASON,
                 "details": {"previous_address": hh.previous_address.strip(), "bulk": True},
@@ -342,6 +356,13 @@ def _write_batch(
     # INITIALLY DEFERRED, so the order below only has to respect the checks at commit.
     for table in (households_t, residents_t, events_t, records_t, household_records_t):
         table.copy()
+    for event_id, label, resident in to_fuhyo:
+        fuhyo.record_resident_moves(
+            actor=actor,
+            residents=[cast(Resident, resident)],
+            event=label,
+            source_reference=fuhyo.event_reference(event_id),
+        )
     last_number = numbering.with_check_digit(atena_numbers[-1])
     # One audit row per batch, not per resident: a migration load is one operation decided once, with one
     # purpose, and 300,000 rows of the same purpose would bury the trail the auditor reads. The row names

@@ -141,10 +141,17 @@ class Resident(ResidentAttributes):
             models.Index(fields=["birth_date"]),
             models.Index(fields=["household", "status"]),
             GinIndex(fields=["search_grams"], name="resident_search_grams_gin"),
+            # Furigana order of a result list too long to rank (resident_records.search.COUNT_CAP).
+            models.Index(fields=["search_kana", "atena_number"], name="resident_kana_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(resident_code="") | Q(resident_code__regex=r"^\d{11}$"), name="resident_code_11_digits"
+            ),
+            # 住所を定めた年月日 never precedes 住民となった年月日 (resident_records.validation.check_residence_dates).
+            models.CheckConstraint(
+                condition=Q(address_set_on__gte=models.F("became_resident_on")),
+                name="address_set_not_before_residence",
             ),
         ]
 
@@ -180,6 +187,9 @@ class ChangeEvent(models.Model):
     # 処理日: always the server's clock (標準仕様書 §4.0.3), never typed in.
     processed_at = models.DateTimeField("処理日時", default=timezone.now)
     ex_officio = models.BooleanField("職権", default=False)
+    # 期間経過: a 届出 made after its statutory period (住基法 第22〜25条: 14 days; 戸籍法 第49条・第86条 for the
+    # 出生・死亡 it follows). Still a 届出, listed for the 住基法 第52条 notice (docs/domain/resident_register.md).
+    overdue = models.BooleanField("期間経過", default=False)
     cancels = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="cancelled_by", verbose_name="取消対象"
     )

@@ -27,6 +27,7 @@ from resident_records.models import (
     ResidentRecord,
     ResidentStatus,
 )
+from tenants.models import Person
 
 CORRECTION_KINDS = frozenset({EventKind.EX_OFFICIO_CORRECTION, EventKind.CLERICAL_CORRECTION})
 # Events whose records are not a state of their own (see the module docstring).
@@ -177,6 +178,58 @@ def _newcomers(household_id: int, day: date, members: list[ResidentRecord]) -> d
         if first is not None and first.event_id > shaped_at and first.event.kind in JOINING_KINDS:
             joined[member.resident_id] = first.event_id
     return joined
+
+
+@dataclass(frozen=True)
+class OverdueNotice:
+    """One line of the 期間経過 list: a 届出 made after its period (住基法 第52条第2項 の通知のため)."""
+
+    event: ChangeEvent
+    days_late: int
+    names: list[str]
+    address: str
+
+
+def overdue_notices(*, actor: Person | None, purpose: str, since: date, until: date) -> list[OverdueNotice]:
+    """住基法 届出 (第22〜25条) recorded 期間経過 with 異動日 in [since, until], not cancelled, oldest first.
+
+    The town notifies the 簡易裁判所 of them (住基法 第52条第2項: 過料); the list names the persons, so reading it
+    is an audited read of personal data with its purpose.
+    """
+    from common import audit
+    from resident_records.services.common import RESIDENT_NOTICE_KINDS, notice_period_days
+
+    events = list(
+        ChangeEvent.objects.filter(
+            overdue=True,
+            kind__in=RESIDENT_NOTICE_KINDS,
+            event_date__range=(since, until),
+            cancelled_by__isnull=True,
+        )
+        .select_related("household")
+        .prefetch_related("records")
+        .order_by("event_date", "id")
+    )
+    rows = []
+    for event in events:
+        records = sorted(event.records.all(), key=lambda r: r.resident_id)
+        assert event.notified_on is not None  # overdue implies a 届出日
+        rows.append(
+            OverdueNotice(
+                event=event,
+                days_late=(event.notified_on - event.event_date).days - notice_period_days(event.kind),
+                names=[r.full_name for r in records],
+                address=records[0].address if records else "",
+            )
+        )
+    audit.record(
+        actor=actor,
+        action="resident.overdue_notices",
+        purpose=purpose,
+        personal_data=True,
+        details={"since": since.isoformat(), "until": until.isoformat(), "events": [r.event.pk for r in rows]},
+    )
+    return rows
 
 
 def overdue_move_outs(today: date, *, days: int = 30) -> QuerySet[Resident]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from resident_records import views, views_support
+from resident_records import views, views_notices, views_support
 
 app_name = "resident_records"
 
@@ -34,6 +34,7 @@ urlpatterns = [
         name="support_temporary_release",
     ),
     path("inspection/", views.inspection_view, name="inspection"),
+    path("notices/overdue/", views_notices.overdue_notices_view, name="overdue_notices"),
     path("certificates/", views.issuance_list_view, name="issuances"),
     path("certificates/<int:pk>/void/", views.void_issuance_view, name="void_issuance"),
 ]

@@ -47,7 +47,7 @@ def record_birth(
     """出生 (戸籍法 第49条, 住基法 第8条): the child joins the household of the parent on the birth date.
 
     住民となった年月日 and 住所を定めた年月日 are the birth date, and the address is the household's. The 出生届 is due
-    within 14 days (戸籍法 第49条), the same as KYODO_LATE_NOTICE_DAYS, so a later notice is recorded 職権.
+    within 14 days (戸籍法 第49条): a later one is still a 届出, marked 期間経過 (``notice_timing``).
     """
     locked = lock_household(household)
     if locked.dissolved_on is not None:

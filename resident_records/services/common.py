@@ -82,8 +82,25 @@ class Versioned:
 # --- rules ---------------------------------------------------------------------------------------
 
 
+# 届出 by the resident (住基法 第22〜25条, 第30条の46) and the 戸籍 届出 a 出生・死亡 entry follows: each needs its
+# 届出日, and each has a statutory period (docs/domain/resident_register.md §届出の期間).
+RESIDENT_NOTICE_KINDS = frozenset(
+    {
+        EventKind.MOVE_IN, EventKind.MOVE_IN_FROM_ABROAD, EventKind.CHANGE_OF_ADDRESS, EventKind.MOVE_OUT_PLANNED,
+        EventKind.HOUSEHOLD_SPLIT, EventKind.HOUSEHOLD_MERGE, EventKind.HEAD_CHANGE,
+    }
+)  # fmt: skip
+NOTIFIED_KINDS = RESIDENT_NOTICE_KINDS | {EventKind.BIRTH, EventKind.DEATH}
+# 戸籍法 第86条: a 死亡届 within 7 days; every other period is 14 days (住基法 第22〜25条, 戸籍法 第49条).
+_PERIOD_DAYS = {EventKind.DEATH: 7}
+
+
+def notice_period_days(kind: str) -> int:
+    return _PERIOD_DAYS.get(EventKind(kind), int(getattr(settings, "KYODO_LATE_NOTICE_DAYS", 14)))
+
+
 def check_dates(*, kind: str, event_date: date, notified_on: date | None) -> bool:
-    """Apply the date rules; returns True when the event must be recorded as 職権 (late notice)."""
+    """Apply the date rules; returns True when the 届出 came after its statutory period."""
     today = local_today()
     planned_move_out = kind == EventKind.MOVE_OUT_PLANNED
     if event_date > today and not planned_move_out:
@@ -96,10 +113,45 @@ def check_dates(*, kind: str, event_date: date, notified_on: date | None) -> boo
         raise InvalidNotificationDate("届出日に未来の日付は指定できません。", details={"notified_on": str(notified_on)})
     if notified_on < event_date and not planned_move_out:
         raise InvalidNotificationDate("届出日が異動日より前になっています。", details={"notified_on": str(notified_on)})
-    # §4.1.3.0.1: a 転出届 made more than 14 days after the (past) 異動日 is entered 職権 as well; a 転出届
-    # made before the 異動日 is simply early (negative delay).
-    late_days = int(getattr(settings, "KYODO_LATE_NOTICE_DAYS", 14))
-    return (notified_on - event_date).days > late_days
+    # A 転出届 made before the 異動日 is simply early (negative delay).
+    return (notified_on - event_date).days > notice_period_days(kind)
+
+
+@dataclass(frozen=True)
+class NoticeTiming:
+    ex_officio: bool  # 職権
+    overdue: bool  # 期間経過 (still a 届出)
+
+
+def notice_timing(
+    *,
+    kind: str,
+    event_date: date,
+    notified_on: date | None,
+    force_ex_officio: bool = False,
+    notice_from_town: bool = False,
+) -> NoticeTiming:
+    """How a 異動 is recorded, from its dates (標準仕様書 §4.0.3, §4.1.3.0.1; 住基法 第22〜24条, 第52条):
+
+    * a 届出 kind needs its 届出日: an empty one is an error, never a silent 職権;
+    * a 転出届 more than 14 days after the (past) 異動日 is entered 職権, as the standard says for 転出;
+    * any other late 届出 (転入, 転居, 世帯変更, 出生, 死亡) stays a 届出, marked 期間経過 — the 住基法 ones go on the
+      第52条 notice list (selectors.overdue_notices);
+    * ``notice_from_town``: the date a 転入通知 from another town arrived (第9条第1項), not a resident's 届出.
+    """
+    late = check_dates(kind=kind, event_date=event_date, notified_on=notified_on)
+    if force_ex_officio or notice_from_town:
+        return NoticeTiming(ex_officio=force_ex_officio, overdue=False)
+    if notified_on is None:
+        if kind in NOTIFIED_KINDS:
+            raise InvalidNotificationDate(
+                "届出日を入力してください(職権で記載する場合は職権記載・職権消除で処理してください)。",
+                code="notification_date_required",
+            )
+        return NoticeTiming(ex_officio=True, overdue=False)
+    if kind == EventKind.MOVE_OUT_PLANNED:
+        return NoticeTiming(ex_officio=late, overdue=False)
+    return NoticeTiming(ex_officio=False, overdue=late)
 
 
 def _person_attributes(person: PersonInput) -> dict[str, Any]:
@@ -137,19 +189,21 @@ def _new_event(
     force_ex_officio: bool = False,
     notice_from_town: bool = False,
 ) -> ChangeEvent:
-    """Write the immutable 異動.
-
-    ``notice_from_town``: ``notified_on`` is the date a notice from another town arrived (転入通知, 住基法 第9条
-    第1項), not a resident's 届出 — it is kept, but neither makes the event 職権 nor is subject to the 14 days.
-    """
-    late = check_dates(kind=kind, event_date=event_date, notified_on=notified_on)
-    ex_officio = force_ex_officio or (not notice_from_town and (late or notified_on is None))
+    """Write the immutable 異動 (職権 / 期間経過 as ``notice_timing`` decides)."""
+    timing = notice_timing(
+        kind=kind,
+        event_date=event_date,
+        notified_on=notified_on,
+        force_ex_officio=force_ex_officio,
+        notice_from_town=notice_from_town,
+    )
     return ChangeEvent.objects.create(
         kind=kind,
         event_date=event_date,
         notified_on=notified_on,
         processed_at=timezone.now(),
-        ex_officio=ex_officio,
+        ex_officio=timing.ex_officio,
+        overdue=timing.overdue,
         household=household,
         reason=validation.check_length_of_reason(reason),
         details=details or {},

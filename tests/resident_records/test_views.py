@@ -644,7 +644,7 @@ def test_cancel_refuses_an_event_that_is_not_the_latest(client_for: Any, registe
         ).pk
         services.record_change_of_address(
             actor=None, household=Versioned(household.pk, Household.objects.get(pk=household.pk).version),
-            event_date=date(2026, 11, 1), notified_on=None, address="高知県高岡郡中土佐町上ノ加江 9",
+            event_date=date(2026, 11, 1), notified_on=date(2026, 11, 1), address="高知県高岡郡中土佐町上ノ加江 9",
         )  # fmt: skip
     before = _counts()
     body = client.post(f"{BASE}residents/{head.pk}/events/{moved_in.pk}/cancel/", {"reason": "誤り"}).content.decode()
