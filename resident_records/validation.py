@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # Furigana as the register keeps it: full-width katakana, the prolonged sound mark, ・ and single spaces.
 KATAKANA_RE = re.compile(r"[\u30a0-\u30ff ]*")
-_HYPHENS = "-‐‑‒–—―−－ｰ"  # hyphen-like characters a clerk's IME produces between 番地 numbers
+_HYPHENS = "-‐‑‒–—―−－ｰー"  # hyphen-like characters a clerk's IME produces between 番地 numbers
 _POSTAL_RE = re.compile(r"(\d{3})-?(\d{4})")
 # An address that starts with a prefecture names its municipality next (after an optional 郡).
 _MUNICIPALITY_RE = re.compile(r"^(?:東京都|北海道|京都府|大阪府|.{2,3}県)(?:.+?郡)?(?P<town>.+?[市区町村])")

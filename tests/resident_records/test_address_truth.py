@@ -209,9 +209,7 @@ def _check_every_view(residents: list[Resident], client: Any) -> None:
             # The certificate prints the current entry's address.
             assert certificates._address(resident).startswith(today.address)
     head = residents[0]
-    response = client.get(
-        f"/api/v1/resident_records/residents/{head.atena_number}/", {"purpose": "整合性の確認"}
-    )
+    response = client.get(f"/api/v1/resident_records/residents/{head.atena_number}/", {"purpose": "整合性の確認"})
     if response.status_code == 200:
         assert response.json()["address"] == head.address
 
@@ -234,4 +232,3 @@ def test_every_view_agrees_on_every_date(
             _check_every_view(residents, client)
         finally:
             transaction.savepoint_rollback(sid)
-
