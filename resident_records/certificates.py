@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -77,6 +78,18 @@ class CertificateOptions:
             (self.my_number, "個人番号"),
         ]
         return [label for asked, label in wanted if not asked]
+
+
+class CertificateAlreadyIssued(ApplicationError):
+    """The confirmation screen's key was already used: the certificate exists, nothing new is issued."""
+
+    code = "certificate_already_issued"
+    message = "この証明書は既に発行されています(二重送信)。交付履歴の発行番号を確認してください。"
+    status_code = 409
+
+    def __init__(self, issuance: CertificateIssuance) -> None:
+        super().__init__(details={"number": issuance.number, "issuance": issuance.pk})
+        self.issuance = issuance
 
 
 class CertificateAlreadyVoid(ApplicationError):
@@ -366,10 +379,13 @@ def issue_certificate(
     household: Household | None = None,
     residents: Sequence[Resident] = (),
     options: CertificateOptions | None = None,
+    idempotency_key: UUID | None = None,
 ) -> tuple[CertificateIssuance, bytes]:
     """Issue one certificate: returns the 交付履歴 row and the PDF to print.
 
     Refused under a 支援措置 (SupportMeasureBlocked) with nothing written except the refusal's audit row.
+    ``idempotency_key`` (the confirmation screen's): a second call with the same key raises
+    CertificateAlreadyIssued naming the first issuance, and writes nothing.
     """
     if kind not in CertificateKind.values:
         raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
@@ -382,6 +398,9 @@ def issue_certificate(
     chosen_options = options or CertificateOptions()
     if chosen_options.fee is not None and chosen_options.fee < 0:
         raise ValidationFailed("手数料が正しくありません。", code="invalid_fee")
+    for label, value in (("請求者", requested_by), ("利用目的", purpose)):
+        if len(value) > 200:  # the 交付履歴 columns: refused, never cut (issue 10 §11)
+            raise ValidationFailed(f"{label}は200文字以内で入力してください。", code="text_too_long")
     try:
         return _issue(
             actor=actor,
@@ -391,6 +410,7 @@ def issue_certificate(
             household=household,
             residents=residents,
             options=chosen_options,
+            idempotency_key=idempotency_key,
         )
     except SupportMeasureBlocked as blocked:
         _refusal(actor=actor, kind=kind, purpose=purpose, blocked=blocked, preview=False)
@@ -482,6 +502,7 @@ def _issue(
     household: Household | None,
     residents: Sequence[Resident],
     options: CertificateOptions,
+    idempotency_key: UUID | None = None,
 ) -> tuple[CertificateIssuance, bytes]:
     covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
     for resident in sorted(covered, key=lambda r: r.pk):
@@ -494,6 +515,12 @@ def _issue(
     now = timezone.now()
     today = local_today()
     year, serial, number = _next_number(today)
+    # Checked after taking the year's serial row: that lock orders two submits of one screen, so the second
+    # sees the first's committed row here and its own serial increment rolls back with it (no gap).
+    if idempotency_key is not None:
+        earlier = CertificateIssuance.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            raise CertificateAlreadyIssued(earlier)
     code = new_verification_code()
     layout = _layout(
         kind=kind,
@@ -517,8 +544,8 @@ def _issue(
         include_domicile=options.domicile,
         include_resident_code=options.resident_code,
         include_my_number=options.my_number,
-        requested_by=requested_by[:200],
-        purpose=purpose[:200],
+        requested_by=requested_by,
+        purpose=purpose,
         issued_at=now,
         issued_by_id=actor.pk if actor else None,
         issued_by_name=actor.full_name if actor else "",
@@ -527,6 +554,7 @@ def _issue(
         fee=options.fee,
         verification_code_sha256=code_digest(code),
         pdf_sha256=hashlib.sha256(document).hexdigest(),
+        idempotency_key=idempotency_key,
     )
     issuance.residents.set(ordered)
     for resident in ordered:

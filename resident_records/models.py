@@ -416,6 +416,9 @@ class CertificateIssuance(models.Model):
     terminal = models.CharField("端末", max_length=100, blank=True)
     page_count = models.PositiveIntegerField("枚数")
     fee = models.PositiveIntegerField("手数料(円)", null=True, blank=True)
+    # The key of the confirmation screen that asked for this issuance: a second submit of the same screen
+    # (a double click, a reload) finds this row instead of issuing a second certificate.
+    idempotency_key = models.UUIDField("二重送信防止キー", null=True, blank=True, unique=True)
     # Only digests are kept: the code itself exists on the paper alone, so a copy of the database does not
     # let anyone "verify" a forged paper.
     verification_code_sha256 = models.CharField("確認コード(SHA-256)", max_length=64, unique=True)

@@ -37,4 +37,6 @@ urlpatterns = [
     path("notices/overdue/", views_notices.overdue_notices_view, name="overdue_notices"),
     path("certificates/", views.issuance_list_view, name="issuances"),
     path("certificates/<int:pk>/void/", views.void_issuance_view, name="void_issuance"),
+    path("certificates/<int:pk>/issued/", views.issued_view, name="issued"),
+    path("certificates/<int:pk>/issued/pdf/", views.issued_pdf_view, name="issued_pdf"),
 ]

@@ -8,6 +8,7 @@ does not retype it for each search of the same counter task.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
@@ -15,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +27,7 @@ from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
 from common.http import pdf_attachment, pdf_preview
+from common.tenancy import current_schema
 from common.wareki import to_wareki
 from resident_records import certificates, inspection, mynumber, search, selectors, services
 from resident_records.forms import (
@@ -900,6 +903,8 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
         }
         context.update(
             confirm=True,
+            # One key per confirmation screen: submitting it twice issues one certificate.
+            idempotency_key=uuid.uuid4(),
             covered=covered,
             kind_label=CertificateKind(data["kind"]).label,
             preview_url=reverse("resident_records:certificate_preview", args=[resident.pk]),
@@ -918,12 +923,57 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
                 domicile=data["domicile"],
                 resident_code=data["resident_code"],
                 my_number=data["my_number"],
+                fee=data["fee"],
             ),
+            idempotency_key=_idempotency_key(request),
         )
+    except certificates.CertificateAlreadyIssued as again:
+        # A second submit of the same confirmation screen: the certificate issued by the first is shown.
+        messages.warning(request, again.message)
+        return redirect("resident_records:issued", pk=again.issuance.pk)
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return render(request, "resident_records/certificate.html", context, status=exc.status_code)
     _forget_preview(request, resident.pk)
+    # The paper is printed from the completion page; the PDF waits there briefly (it is not stored: only its
+    # digest is, in the 交付履歴).
+    cache.set(_issued_pdf_key(request, issuance.pk), document, ISSUED_PDF_SECONDS)
+    return redirect("resident_records:issued", pk=issuance.pk)
+
+
+ISSUED_PDF_SECONDS = 600
+
+
+def _idempotency_key(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
+def _issued_pdf_key(request: HttpRequest, issuance_id: int) -> str:
+    return f"resident_records:issued_pdf:{current_schema()}:{request.user.pk}:{issuance_id}"
+
+
+@require_http_methods(["GET"])
+@clerk_only
+def issued_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The completion page of an issuance: its 発行番号 and the PDF to print."""
+    issuance = get_object_or_404(CertificateIssuance.objects.prefetch_related("residents"), pk=pk)
+    return render(
+        request,
+        "resident_records/issued.html",
+        {"issuance": issuance, "pdf_ready": cache.get(_issued_pdf_key(request, pk)) is not None},
+    )
+
+
+@require_http_methods(["GET"])
+@clerk_only
+def issued_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    issuance = get_object_or_404(CertificateIssuance, pk=pk)
+    document = cache.get(_issued_pdf_key(request, pk))
+    if document is None:
+        raise Http404("印刷用のPDFは交付の直後だけ取得できます。再交付は新たに発行してください。")
     return pdf_attachment(document, f"certificate-{issuance.year}-{issuance.serial:06d}.pdf")
 
 
@@ -971,6 +1021,7 @@ def issuance_list_view(request: HttpRequest) -> HttpResponse:
     """今日の交付履歴 (標準仕様書 §1.3.8), with 無効 for a clerk."""
     today = local_today()
     issuances = CertificateIssuance.objects.filter(issued_at__date=today).prefetch_related("residents")
+    # 交付履歴 (標準仕様書 §1.3.8) shows who is on each paper by name: the list is a read of personal data.
     return render(
         request,
         "resident_records/issuances.html",
