@@ -8,8 +8,13 @@ class ResidentRecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels
+        from koseki import hooks
         from resident_records import certificates, support
         from resident_records.models import EventKind
+        from resident_records.services import koseki_births
+
+        # An accepted 出生届 enters the child here (issue 10 §14): koseki exposes the hook, this app registers.
+        hooks.on_birth_accepted(koseki_births.enter_birth_from_koseki)
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
         audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS})
@@ -26,5 +31,7 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.inspection": "住民記録: 一部の写しの閲覧",
                 "resident.import_checked": "住民記録: CSV取込の検査",
                 "resident.import_rejected": "住民記録: CSV取込の却下",
+                "resident.clerk_task": "住民記録: 処理待ちの作成",
+                "resident.overdue_notices": "住民記録: 期間経過の届出一覧",
             }
         )

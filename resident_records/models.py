@@ -447,3 +447,38 @@ class CertificateIssuance(models.Model):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+
+# --- tasks for the resident clerk ---------------------------------------------------------------------------
+
+
+class ClerkTaskKind(models.TextChoices):
+    # An accepted 出生届 whose child could not be entered here by itself (resident_records.services.koseki_births).
+    BIRTH_ELSEWHERE = "birth_elsewhere", "出生: 父母が本町の住民でない(住所地への通知を確認)"
+    BIRTH_UNPLACED = "birth_unplaced", "出生: 世帯を特定できない(手作業で記載)"
+
+
+class ClerkTaskStatus(models.TextChoices):
+    OPEN = "open", "未処理"
+    DONE = "done", "処理済み"
+
+
+class ClerkTask(models.Model):
+    """Work another module handed to the resident clerk (e.g. a 出生 the register could not place itself)."""
+
+    kind = models.CharField("種別", max_length=30, choices=ClerkTaskKind.choices)
+    status = models.CharField("状態", max_length=10, choices=ClerkTaskStatus.choices, default=ClerkTaskStatus.OPEN)
+    summary = models.CharField("内容", max_length=500)
+    details = models.JSONField("詳細", default=dict, blank=True)
+    source_reference = models.CharField("発生元", max_length=100, unique=True)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    done_at = models.DateTimeField("処理日時", null=True, blank=True)
+    done_by_name = models.CharField("処理者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "住民記録の処理待ち"
+        verbose_name_plural = "住民記録の処理待ち"
+        ordering = ["status", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -11,6 +11,7 @@ from datetime import date
 
 from django.db import transaction
 
+from koseki import hooks
 from koseki.errors import (
     BirthFatherNotSpouse,
     BirthParentsUnknown,
@@ -79,6 +80,15 @@ def _relationship(*, sex: str, mother: Member, father: Member | None, birth_date
     siblings = siblings.filter(father_key=father.person_key) if father is not None else siblings.filter(father_key=None)
     rank = siblings.values("person_key").distinct().count() + 1
     return _ordinal(rank) + ("男" if sex == "1" else "女")
+
+
+def _parent(member: Member) -> hooks.Parent:
+    return hooks.Parent(
+        family_name=member.family_name,
+        given_name=member.given_name,
+        birth_date=member.birth_date,
+        resident_code=member.resident_code,
+    )
 
 
 # --- 出生 ----------------------------------------------------------------------------------------
@@ -257,6 +267,24 @@ def record_birth(
         notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.details["child_member_id"] = child.pk
         notification.save(update_fields=["koseki_numbers", "details"])
+        # The resident register of the town enters the child (or leaves its clerk a task): koseki.hooks.
+        hooks.birth_accepted(
+            actor=actor,
+            birth=hooks.BirthAccepted(
+                notification_id=notification.pk,
+                family_name=target.family_name,
+                given_name=given_name,
+                family_name_kana=family_kana,
+                given_name_kana=given_kana,
+                sex=sex,
+                birth_date=birth_date,
+                notified_on=notified_on,
+                honseki=target.honseki,
+                head_name=f"{target.family_name} {target.head_given_name}",
+                mother=_parent(mother),
+                father=_parent(father) if father is not None else None,
+            ),
+        )
         for koseki in changed:
             refresh_search_text(koseki)
         bump(*changed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -378,11 +379,18 @@ def test_certificate_preview_then_issue(client_for: Any, registered: dict[str, A
     assert table.index("山田 太郎") < table.index("山田 花子") < table.index("山田 一郎")
     assert "<td>妻</td>" in table and "昭和57年8月12日" in table
     assert _counts()[2] == 0  # the preview issues nothing
-    issued = client.post(url, _certificate_data("issue"))
-    assert issued.status_code == 200 and issued["Content-Type"] == "application/pdf"
-    assert issued.content.startswith(b"%PDF") and "attachment" in issued["Content-Disposition"]
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', preview)
+    assert key is not None
+    issued = client.post(url, _certificate_data("issue", idempotency_key=key[1]))
     with schema_context("nakatosa"):
         issuance = CertificateIssuance.objects.get()
+    # The completion page names the 発行番号 and prints the PDF from there (issue 10 §12).
+    assert issued.status_code == 302 and issued["Location"] == f"{BASE}certificates/{issuance.pk}/issued/"
+    done = client.get(issued["Location"]).content.decode()
+    assert issuance.number in done
+    printed = client.get(f"{BASE}certificates/{issuance.pk}/issued/pdf/")
+    assert printed["Content-Type"] == "application/pdf"
+    assert printed.content.startswith(b"%PDF") and "attachment" in printed["Content-Disposition"]
     assert issuance.whole_household and issuance.include_head_and_relationship and issuance.purpose == "運転免許の更新"
     listed = client.get(f"{BASE}certificates/").content.decode()
     assert issuance.number in listed
