@@ -43,7 +43,7 @@ class BirthAccepted:
     father: Parent | None
 
 
-BirthHandler = Callable[..., None]
+BirthHandler = Callable[..., object]  # handler(*, actor, birth); what it returns is ignored
 _birth_handlers: list[BirthHandler] = []
 
 

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import jaconv
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -265,7 +266,7 @@ def first_page(residents: QuerySet[Resident], limit: int, *, offset: int = 0) ->
 COUNT_CAP = 1_000
 ROW_FIELDS = ("pk", "atena_number", "family_name", "given_name", "family_name_kana", "given_name_kana",
                "birth_date", "address", "address_detail", "status", "resident_type")  # fmt: skip
-_STATUS_LABELS = dict(ResidentStatus.choices)
+_STATUS_LABELS: dict[str, str] = {str(value): str(label) for value, label in ResidentStatus.choices}
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,9 @@ def _birth_text(day: date, resident_type: str, cache: dict[tuple[date, bool], st
     return cache[day, western]
 
 
-def page_rows(residents: QuerySet[Resident], *, capped: bool, page: int, per_page: int) -> QuerySet[Resident]:
+def page_rows(
+    residents: QuerySet[Resident], *, capped: bool, page: int, per_page: int
+) -> QuerySet[Resident, dict[str, Any]]:
     """The row values of one page of a search (see ``search_page``)."""
     if capped:
         # Too many to rank: furigana order, which the (search_kana, atena_number) index walks in order,

@@ -5,29 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('resident_records', '0006_event_overdue_residence_dates_issuance_key'),
+        ("resident_records", "0006_event_overdue_residence_dates_issuance_key"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClerkTask',
+            name="ClerkTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('birth_elsewhere', '出生: 父母が本町の住民でない(住所地への通知を確認)'), ('birth_unplaced', '出生: 世帯を特定できない(手作業で記載)')], max_length=30, verbose_name='種別')),
-                ('status', models.CharField(choices=[('open', '未処理'), ('done', '処理済み')], default='open', max_length=10, verbose_name='状態')),
-                ('summary', models.CharField(max_length=500, verbose_name='内容')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='詳細')),
-                ('source_reference', models.CharField(max_length=100, unique=True, verbose_name='発生元')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='作成日時')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='処理日時')),
-                ('done_by_name', models.CharField(blank=True, max_length=100, verbose_name='処理者')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("birth_elsewhere", "出生: 父母が本町の住民でない(住所地への通知を確認)"),
+                            ("birth_unplaced", "出生: 世帯を特定できない(手作業で記載)"),
+                        ],
+                        max_length=30,
+                        verbose_name="種別",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "未処理"), ("done", "処理済み")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("summary", models.CharField(max_length=500, verbose_name="内容")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="詳細")),
+                ("source_reference", models.CharField(max_length=100, unique=True, verbose_name="発生元")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="作成日時")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="処理日時")),
+                ("done_by_name", models.CharField(blank=True, max_length=100, verbose_name="処理者")),
             ],
             options={
-                'verbose_name': '住民記録の処理待ち',
-                'verbose_name_plural': '住民記録の処理待ち',
-                'ordering': ['status', 'created_at', 'id'],
+                "verbose_name": "住民記録の処理待ち",
+                "verbose_name_plural": "住民記録の処理待ち",
+                "ordering": ["status", "created_at", "id"],
             },
         ),
     ]

@@ -82,15 +82,16 @@ class Versioned:
 # --- rules ---------------------------------------------------------------------------------------
 
 
-# 届出 by the resident (住基法 第22〜25条, 第30条の46) and the 戸籍 届出 a 出生・死亡 entry follows: each needs its
-# 届出日, and each has a statutory period (docs/domain/resident_register.md §届出の期間).
+# 届出 by the resident (住基法 第22〜25条, 第30条の46): each needs its 届出日. The 出生・死亡 entries follow a 戸籍
+# 届出, which may reach the register as a notice from another town (住基法 第9条第2項): without a 届出日 they are
+# entered 職権; with one, they are 期間経過 after the 戸籍法 period (docs/domain/resident_register.md §届出の期間).
 RESIDENT_NOTICE_KINDS = frozenset(
     {
         EventKind.MOVE_IN, EventKind.MOVE_IN_FROM_ABROAD, EventKind.CHANGE_OF_ADDRESS, EventKind.MOVE_OUT_PLANNED,
         EventKind.HOUSEHOLD_SPLIT, EventKind.HOUSEHOLD_MERGE, EventKind.HEAD_CHANGE,
     }
 )  # fmt: skip
-NOTIFIED_KINDS = RESIDENT_NOTICE_KINDS | {EventKind.BIRTH, EventKind.DEATH}
+NOTIFIED_KINDS = RESIDENT_NOTICE_KINDS
 # 戸籍法 第86条: a 死亡届 within 7 days; every other period is 14 days (住基法 第22〜25条, 戸籍法 第49条).
 _PERIOD_DAYS = {EventKind.DEATH: 7}
 
@@ -133,7 +134,8 @@ def notice_timing(
 ) -> NoticeTiming:
     """How a 異動 is recorded, from its dates (標準仕様書 §4.0.3, §4.1.3.0.1; 住基法 第22〜24条, 第52条):
 
-    * a 届出 kind needs its 届出日: an empty one is an error, never a silent 職権;
+    * a 住基法 届出 kind needs its 届出日: an empty one is an error, never a silent 職権 (a 出生・死亡 without one
+      is an entry on a notice, 職権);
     * a 転出届 more than 14 days after the (past) 異動日 is entered 職権, as the standard says for 転出;
     * any other late 届出 (転入, 転居, 世帯変更, 出生, 死亡) stays a 届出, marked 期間経過 — the 住基法 ones go on the
       第52条 notice list (selectors.overdue_notices);

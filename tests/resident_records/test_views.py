@@ -972,7 +972,8 @@ def test_merge_a_household_at_the_same_address(client_for: Any, clerk: Person, r
     url = f"{BASE}households/{household.pk}/merge/"
     assert f'href="{url}"' in client.get(f"{BASE}residents/{head.pk}/").content.decode()
     assert "この世帯に加わる世帯の世帯番号" in client.get(url).content.decode()
-    data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日"}
+    data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日",
+            "notified_on": "令和8年11月27日"}  # fmt: skip
     before = _counts()
     unknown = client.post(url, {**data, "absorbed_number": "99999999999"}).content.decode()
     assert "この世帯番号の世帯は見つかりません" in unknown
