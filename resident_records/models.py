@@ -141,8 +141,6 @@ class Resident(ResidentAttributes):
             models.Index(fields=["birth_date"]),
             models.Index(fields=["household", "status"]),
             GinIndex(fields=["search_grams"], name="resident_search_grams_gin"),
-            # Furigana order of a result list too long to rank (resident_records.search.COUNT_CAP).
-            models.Index(fields=["search_kana", "atena_number"], name="resident_kana_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(

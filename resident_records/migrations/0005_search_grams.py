@@ -44,8 +44,4 @@ class Migration(migrations.Migration):
             model_name="resident",
             index=django.contrib.postgres.indexes.GinIndex(fields=["search_grams"], name="resident_search_grams_gin"),
         ),
-        migrations.AddIndex(
-            model_name="resident",
-            index=models.Index(fields=["search_kana", "atena_number"], name="resident_kana_order_idx"),
-        ),
     ]

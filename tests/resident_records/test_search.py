@@ -271,3 +271,14 @@ def test_resident_search_bench_prints_one_json_line(committed: None) -> None:
     assert line["kinds_over_target"] == sorted(k for k, v in line["p95_by_kind"].items() if v > 20.0)
     assert "baseline" in line and "raw cursor" in line["baseline"]
     assert line["host"]["postgresql"]
+
+
+def test_a_search_matching_more_than_the_cap_ranks_a_bounded_subset(
+    register: dict[str, Resident], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    with schema_context("nakatosa"):
+        found = search.search_page(query="やま", per_page=10)
+    assert (found.total, found.capped) == (2, True)
+    assert len(found.rows) == 2
+    assert all("ヤマ" in row.full_name_kana.replace(" ", "") for row in found.rows)
