@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from common.bench import BenchOptions, bench_towns, comparison, scenario
@@ -21,7 +21,7 @@ from common.wareki import to_wareki, wareki_year
 from resident_records.bulk import HouseholdInput, load_households
 from resident_records.demo import generate
 from resident_records.models import Resident
-from resident_records.search import COUNT_CAP, build_search, page_rows, search_page
+from resident_records.search import COUNT_CAP, PLANNER_SETTING, build_search, page_rows, search_page
 
 SEARCH_TARGET_P95_MS = 20.0  # issue 3 §3, issue 12 §4: for every query kind
 QUERIES_PER_KIND = 50
@@ -101,19 +101,26 @@ def _statements(params: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _plan(params: dict[str, Any]) -> str:
-    sql, args = _statements(params)[1]
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", args)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PLANNER_SETTING)
+        return "\n".join(row[0] for sql, args in _statements(params) for row in _explain(cursor, sql, args))
+
+
+def _explain(cursor: Any, sql: str, args: Any) -> list[tuple[str]]:
+    cursor.execute(f"EXPLAIN {sql}", args)
+    return list(cursor.fetchall())
 
 
 def _raw(statements: list[tuple[str, Any]]) -> None:
     # A cursor per query, as any Django code running raw SQL would: both sides pay the tenant
-    # search_path that django-tenants sets on each new cursor.
-    for sql, args in statements:
+    # search_path that django-tenants sets on each new cursor, and the planner setting of the search.
+    with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(sql, args)
-            cursor.fetchall()
+            cursor.execute(PLANNER_SETTING)
+        for sql, args in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, args)
+                cursor.fetchall()
 
 
 def _page(params: dict[str, Any]) -> None:
