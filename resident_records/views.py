@@ -1021,7 +1021,6 @@ def issuance_list_view(request: HttpRequest) -> HttpResponse:
     """今日の交付履歴 (標準仕様書 §1.3.8), with 無効 for a clerk."""
     today = local_today()
     issuances = CertificateIssuance.objects.filter(issued_at__date=today).prefetch_related("residents")
-    # 交付履歴 (標準仕様書 §1.3.8) shows who is on each paper by name: the list is a read of personal data.
     return render(
         request,
         "resident_records/issuances.html",
