@@ -339,21 +339,16 @@ def gram_plans() -> Iterator[None]:
         yield
 
 
-def page_rows(
-    residents: QuerySet[Resident], *, capped: bool, page: int, per_page: int
-) -> QuerySet[Resident, dict[str, Any]]:
-    """The row values of one page of a search (see ``search_page``)."""
-    if capped:
-        # Too many to rank them all (a common kanji matches tens of thousands): the first COUNT_CAP matches
-        # the GIN index yields are ranked and paged, so a page never reads more than COUNT_CAP rows. The list
-        # says so and asks the clerk to narrow the search.
-        some = residents.order_by().values("pk")[:COUNT_CAP]
-        residents = (
-            Resident.objects.filter(pk__in=some)
-            .annotate(relevance=residents.query.annotations["relevance"])
-            .order_by(*residents.query.order_by)
-        )
-    return first_page(residents, per_page, offset=(page - 1) * per_page).values(*ROW_FIELDS)
+def ranked_keys(residents: QuerySet[Resident]) -> QuerySet[Resident, tuple[Any, ...]]:
+    """Up to COUNT_CAP + 1 matches as narrow (relevance, furigana key, 宛名番号, id) tuples, in no order: one
+    pass over the index's matches gives both the count and the ranking of a page (``search_page``)."""
+    narrow = residents.order_by().values_list("relevance", "search_kana", "atena_number", "pk")  # type: ignore[misc]
+    return narrow[: COUNT_CAP + 1]
+
+
+def page_rows(ids: list[int]) -> QuerySet[Resident, dict[str, Any]]:
+    """The displayed columns of the residents of one page (in no order; ``search_page`` orders them)."""
+    return Resident.objects.filter(pk__in=ids).values(*ROW_FIELDS)
 
 
 def search_page(
@@ -377,13 +372,17 @@ def search_page(
     if page < 1:
         raise InvalidSearch("ページの指定が正しくありません。", code="invalid_page")
     with gram_plans():
-        # Counted on the narrow id list, stopped at the cap.
-        total = residents.order_by().values("pk")[: COUNT_CAP + 1].count()
-        capped = total > COUNT_CAP
-        total = min(total, COUNT_CAP)
-        last_page = max(1, -(-total // per_page))
-        page = min(page, last_page)
-        found = list(page_rows(residents, capped=capped, page=page, per_page=per_page))
+        # One narrow read of the matches, stopped after the cap: the count, and the ranking (best name match,
+        # then furigana, then 宛名番号) done here on at most COUNT_CAP tuples. Beyond the cap (a common kanji
+        # matches tens of thousands) the first COUNT_CAP the index yields are ranked, and the list says so.
+        keys = sorted(ranked_keys(residents))
+        capped = len(keys) > COUNT_CAP
+        keys = keys[:COUNT_CAP]
+        total = len(keys)
+        page = min(page, max(1, -(-total // per_page)))
+        ids = [key[-1] for key in keys[(page - 1) * per_page : page * per_page]]
+        by_id = {r["pk"]: r for r in page_rows(ids)} if ids else {}
+    found = [by_id[pk] for pk in ids if pk in by_id]
     dates: dict[tuple[date, bool], str] = {}
     rows = [
         SearchRow(
