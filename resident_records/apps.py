@@ -32,6 +32,7 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.import_checked": "住民記録: CSV取込の検査",
                 "resident.import_rejected": "住民記録: CSV取込の却下",
                 "resident.clerk_task": "住民記録: 処理待ちの作成",
+                "resident.clerk_task_done": "住民記録: 処理待ちの完了",
                 "resident.overdue_notices": "住民記録: 期間経過の届出一覧",
             }
         )

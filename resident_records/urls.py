@@ -35,6 +35,8 @@ urlpatterns = [
     ),
     path("inspection/", views.inspection_view, name="inspection"),
     path("notices/overdue/", views_notices.overdue_notices_view, name="overdue_notices"),
+    path("tasks/", views_notices.clerk_tasks_view, name="clerk_tasks"),
+    path("tasks/<int:pk>/done/", views_notices.complete_clerk_task_view, name="complete_clerk_task"),
     path("certificates/", views.issuance_list_view, name="issuances"),
     path("certificates/<int:pk>/void/", views.void_issuance_view, name="void_issuance"),
     path("certificates/<int:pk>/issued/", views.issued_view, name="issued"),

@@ -13,11 +13,12 @@ birth is never typed twice and never lost:
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from common import audit
-from common.errors import ApplicationError
+from common.errors import ApplicationError, NotFound
 from koseki import hooks
-from resident_records.models import ChangeEvent, ClerkTask, ClerkTaskKind, Resident, ResidentStatus
+from resident_records.models import ChangeEvent, ClerkTask, ClerkTaskKind, ClerkTaskStatus, Resident, ResidentStatus
 from resident_records.selectors import relationship_group
 from resident_records.services.births_deaths import record_birth
 from resident_records.services.common import HEAD, PersonInput, Versioned
@@ -114,3 +115,17 @@ def enter_birth_from_koseki(*, actor: Person | None, birth: hooks.BirthAccepted)
             actor=actor, kind=ClerkTaskKind.BIRTH_UNPLACED, birth=birth,
             summary=f"出生届を受理しましたが、住民票に記載できませんでした({exc.message})。確認のうえ記載してください。",
         )  # fmt: skip
+
+
+@transaction.atomic
+def complete_clerk_task(*, actor: Person | None, task_id: int) -> ClerkTask:
+    """The clerk marks a task 処理済み (once); audited like its creation."""
+    task = ClerkTask.objects.select_for_update().filter(pk=task_id, status=ClerkTaskStatus.OPEN).first()
+    if task is None:
+        raise NotFound("未処理の処理待ちが見つかりません。", code="clerk_task_not_found")
+    task.status = ClerkTaskStatus.DONE
+    task.done_at = timezone.now()
+    task.done_by_name = actor.full_name if actor else ""
+    task.save(update_fields=["status", "done_at", "done_by_name"])
+    audit.record(actor=actor, action="resident.clerk_task_done", obj=task, details={"kind": task.kind})
+    return task

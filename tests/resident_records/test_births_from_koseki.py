@@ -74,3 +74,20 @@ def test_a_birth_the_register_cannot_place_leaves_a_task_with_the_reason(in_naka
     task = ClerkTask.objects.get()
     assert task.kind == ClerkTaskKind.BIRTH_UNPLACED
     assert "同居人" in task.summary
+
+
+def test_the_clerk_sees_the_task_and_marks_it_done(clerk: Person, client_for: Any) -> None:
+    from django_tenants.utils import schema_context
+
+    with schema_context("nakatosa"):
+        taro, hanako, *_ = members_of(yamada_family())
+        _birth(clerk, mother=hanako, father=taro)
+        task = ClerkTask.objects.get()
+    client = client_for("tanaka", "nakatosa")
+    listed = client.get("/resident_records/tasks/").content.decode()
+    assert "父母とも本町の住民として見つかりません" in listed
+    assert client.post(f"/resident_records/tasks/{task.pk}/done/").status_code == 302
+    with schema_context("nakatosa"):
+        task.refresh_from_db()
+    assert task.status == "done"
+    assert task.done_by_name
