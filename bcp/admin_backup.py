@@ -23,6 +23,7 @@ from bcp import backup as backup_services
 from bcp.errors import BackupError
 from bcp.keys import configured_credential_refs, configured_key_refs, identity_for
 from bcp.models import Backup, BackupCopy, BackupSite, BcpAlert, CopyStatus, StorageKind
+from bcp.sites import set_up_site
 from tenants.admin_site import CouncilModelAdmin, ReadOnlyCouncilAdmin, ReadOnlyCouncilInline
 
 # S3 bucket naming rules (3–63 characters: lowercase letters, digits, dots and hyphens; a letter or digit at
@@ -40,6 +41,7 @@ class BackupSiteForm(forms.ModelForm):
             "is_active",
             "storage_kind",
             "location",
+            "require_mount_point",
             "prefix",
             "s3_endpoint_url",
             "s3_region",
@@ -116,18 +118,30 @@ class BackupSiteAdmin(CouncilModelAdmin):
         "rpo_target_minutes",
         "rto_target_minutes",
         "is_active",
+        "marker_written_at",
     ]
     list_filter = ["role", "storage_kind", "is_active"]
     search_fields = ["name", "label", "location"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "marker_written_at"]
     fieldsets = [
         (None, {"fields": ["name", "label", "role", "is_active", "created_at"]}),
         (
             "保存先",
             {
-                "fields": ["storage_kind", "location", "prefix", "s3_endpoint_url", "s3_region", "credentials_ref"],
+                "fields": [
+                    "storage_kind",
+                    "location",
+                    "require_mount_point",
+                    "prefix",
+                    "s3_endpoint_url",
+                    "s3_region",
+                    "credentials_ref",
+                    "marker_written_at",
+                ],
                 "description": "ファイルシステムは絶対パス、S3 はバケット名を入力します。認証情報と暗号鍵は参照名のみを"
-                "保存し、値はサーバーの環境変数 (KYODO_BACKUP_CREDENTIALS / KYODO_BACKUP_KEYS) に置きます。",
+                "保存し、値はサーバーの環境変数 (KYODO_BACKUP_CREDENTIALS / KYODO_BACKUP_KEYS) に置きます。"
+                "保存すると保存先に識別マーカーを設置します。マーカーのない保存先・別サイトのマーカーがある保存先には"
+                "書き込みません(専用ディスクでは「マウントポイント必須」を有効にしてください)。",
             },
         ),
         ("暗号化", {"fields": ["encryption_key_ref"]}),
@@ -145,7 +159,7 @@ class BackupSiteAdmin(CouncilModelAdmin):
             },
         ),
     ]
-    actions = ["backup_now"]
+    actions = ["backup_now", "set_up_marker"]
 
     @admin.display(description="保持(日/週/月)")
     def retention(self, site: BackupSite) -> str:
@@ -154,6 +168,26 @@ class BackupSiteAdmin(CouncilModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A site with copies stays for their history; it is switched off with 「有効」 instead.
         return False
+
+    def save_model(self, request: HttpRequest, obj: BackupSite, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        where = {"storage_kind", "location", "prefix", "s3_endpoint_url", "require_mount_point"}
+        if not change or obj.marker_written_at is None or where & set(form.changed_data):
+            self._set_up(request, obj)
+
+    def _set_up(self, request: HttpRequest, site: BackupSite) -> bool:
+        try:
+            set_up_site(actor=request.user, site=site)  # type: ignore[arg-type]
+        except BackupError as exc:
+            self.message_user(request, f"「{site}」に識別マーカーを設置できませんでした: {exc.message}", messages.ERROR)
+            return False
+        return True
+
+    @admin.action(description="識別マーカーを設置(保存先の確認)")
+    def set_up_marker(self, request: HttpRequest, queryset: QuerySet[BackupSite]) -> None:
+        done = [str(site) for site in queryset if self._set_up(request, site)]
+        if done:
+            self.message_user(request, f"識別マーカーを確認しました: {', '.join(done)}", messages.SUCCESS)
 
     @admin.action(description="今すぐバックアップ(全スキーマを選択したサイトへ)")
     def backup_now(self, request: HttpRequest, queryset: QuerySet[BackupSite]) -> None:
@@ -246,11 +280,15 @@ class _OpenAlertFilter(admin.SimpleListFilter):
 
 @admin.register(BcpAlert)
 class BcpAlertAdmin(ReadOnlyCouncilAdmin):
-    list_display = ["raised_at", "severity", "kind", "schema_name", "site", "message", "resolved_at"]
+    list_display = ["raised_at", "severity", "kind_label", "schema_name", "site", "message", "resolved_at"]
     list_filter = [_OpenAlertFilter, "severity", "kind", "site"]
     search_fields = ["kind", "schema_name", "message"]
     list_select_related = ["site"]
     actions = ["resolve"]
+
+    @admin.display(description="種別", ordering="kind")
+    def kind_label(self, alert: BcpAlert) -> str:
+        return alert.kind_label
 
     @admin.action(description="選択した警報を解消済みにする")
     def resolve(self, request: HttpRequest, queryset: QuerySet[BcpAlert]) -> None:

@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from bcp import drills
 from bcp.models import RestoreDrill
 from bcp.serializers import DrillOut, DrillQuery
-from common import audit
 from common.rest import CSVStreamRenderer, stream_csv
 from tenants.access import person_of
 
@@ -60,6 +59,7 @@ class DrillListView(GenericAPIView):
     """復元訓練の記録 (evidence of restore drills and restores), paginated JSON or streamed CSV."""
 
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by DrillQuery; the queryset depends on the request's town
     serializer_class = DrillOut
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 
@@ -68,18 +68,24 @@ class DrillListView(GenericAPIView):
 
     @extend_schema(
         parameters=[DrillQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
-        summary="Restore drills: site, backup time, achieved RPO, RTO, result and differences",
+        responses=DrillOut(many=True),
+        summary="復元訓練の記録 / Restore drills: site, backup time, achieved RPO, RTO, result and differences",
+        description=(
+            "復元訓練・復元の記録(サイト、バックアップ時刻、RPO・RTO の実績、結果、差分)。ページ分割した JSON、"
+            "または ?format=csv で CSV。\n\n"
+            "Evidence of restore drills and restores, as paginated JSON or a streamed CSV (?format=csv)."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = DrillQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         filters = drills.DrillFilters(**query.validated_data)
-        rows = drills.list_drills(municipality=request._request.tenant, filters=filters)  # type: ignore[attr-defined]
         export = request.accepted_renderer.format == "csv"
-        audit.record(
+        rows = drills.read_drills(
             actor=person_of(request._request),
-            action="bcp.drill_export" if export else "bcp.drill_list",
-            details=filters.as_details(),
+            municipality=request._request.tenant,  # type: ignore[attr-defined]
+            filters=filters,
+            export=export,
         )
         if export:
             return stream_csv("restore-drills.csv", CSV_HEADER, rows.iterator(chunk_size=500), _csv_row)

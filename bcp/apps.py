@@ -6,6 +6,7 @@ from django.apps import AppConfig
 # Modules of this app that name audit actions: each defines AUDIT_LABELS = {"bcp.x": "BCP: …"}.
 LABELLED_MODULES = (
     "bcp.backup",
+    "bcp.sites",
     "bcp.restore",
     "bcp.drills",
     "bcp.standby",
@@ -23,7 +24,12 @@ class BcpConfig(AppConfig):
 
     def ready(self) -> None:
         from bcp import checks  # noqa: F401  (registers the deployment checks)
+        from bcp.disaster import record_emergency_use
         from common import audit_labels
+        from tenants import hooks
+
+        # Disaster mode: an emergency member's use of a town is recorded once the access pipeline lets it in.
+        hooks.on_access_granted(record_emergency_use)
 
         for name in LABELLED_MODULES:
             if importlib.util.find_spec(name) is not None:

@@ -16,6 +16,10 @@ Status rules (nothing is reported as a success that is not one):
 * a Backup with no complete copy is FAILED; a later successful retry completes it.
 
 The staging file is kept until every copy is COMPLETE (retries upload it), then removed.
+
+A worker on a backup writes a heartbeat (``Backup.heartbeat_at``) every ``KYODO_BACKUP_HEARTBEAT_SECONDS``; the
+retry sweep fails a backup in progress whose heartbeat stopped, removes its partial staging file, raises an alert
+and queues tonight's backup again (``recover_stalled_backups``, docs/domain/bcp-reliability.md §2).
 """
 
 from __future__ import annotations
@@ -23,21 +27,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from bcp import archive
-from bcp.errors import BackupError, ChecksumMismatch, StorageError
+from bcp.errors import BackupError, ChecksumMismatch, NotABackupTarget, StorageError
 from bcp.models import (
     AlertSeverity,
     Backup,
@@ -50,6 +58,7 @@ from bcp.models import (
 from bcp.storage import storage_for
 from common import audit
 from common.dates import local_today
+from common.wareki import to_wareki
 from tenants.models import Municipality
 
 if TYPE_CHECKING:
@@ -115,6 +124,11 @@ def _town_label(backup: Backup) -> str:
     return backup.municipality_name or backup.schema_name
 
 
+def _night_label(backup: Backup) -> str:
+    # Messages shown on the dashboard use 和暦 like every other page (issue 10 §15).
+    return f"{to_wareki(backup.scheduled_for)}分"
+
+
 def _municipality_name(schema: str) -> str:
     if schema == get_public_schema_name():
         return "共通 (public)"
@@ -143,6 +157,44 @@ def _backup_lock(backup: Backup) -> Iterator[bool]:
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@contextlib.contextmanager
+def _heartbeat(backup: Backup) -> Iterator[None]:
+    """Beat while this worker holds the backup: a thread writes ``heartbeat_at`` every few seconds, on its own
+    database connection (so a long pg_dump or upload in this thread does not delay it). A worker that dies stops
+    beating, and ``recover_stalled_backups`` takes over."""
+    interval = max(float(settings.KYODO_BACKUP_HEARTBEAT_SECONDS), 0.1)
+    Backup.objects.filter(pk=backup.pk).update(heartbeat_at=timezone.now(), worker=worker_name())
+    stopped = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stopped.wait(interval):
+                try:
+                    with transaction.atomic():
+                        # SKIP LOCKED: while this worker's own thread holds the row for a moment, skip one beat
+                        # rather than wait for it.
+                        mine = Backup.objects.select_for_update(skip_locked=True).filter(pk=backup.pk)
+                        if mine.exists():
+                            mine.update(heartbeat_at=timezone.now())
+                except Exception:
+                    # The next beat tries again; a database that stays away fails the backup itself anyway.
+                    logger.warning("bcp: heartbeat of %s not written", backup, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"bcp-heartbeat-{backup.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopped.set()
+        thread.join(timeout=interval + 10)
 
 
 def _progress_writer(backup: Backup, low: int, high: int) -> Callable[[float], None]:
@@ -253,33 +305,38 @@ def backup_schema(
         if not acquired or _done(backup, targets):
             # Another worker holds this night's backup of the schema, or finished it meanwhile.
             return backup
-        if not targets:
-            return _fail(backup, actor=actor, message="有効なバックアップサイトがありません。", code="no_active_site")
-        local = staging_path(backup)
-        if not _artifact_available(backup, local):
-            if backup.status == BackupStatus.COMPLETE:
-                _ensure_copies(backup, targets)
-                # Never dump a complete backup again (its copies hold that snapshot); a site that still lacks
-                # its copy waits for the artifact to be reachable again.
-                missing = BackupError("作業領域にも他のサイトにも成果物がありません。", code="bcp_artifact_missing")
-                for copy in backup.copies.select_related("site").filter(site__in=targets, status=CopyStatus.PENDING):
-                    _copy_failed(copy, missing, actor=actor)
-                return finish_backup(backup=backup, actor=actor)
-            backup = _dump(backup, local=local, sites=targets, actor=actor)
-            if backup.status == BackupStatus.FAILED:
-                return backup
-        _ensure_copies(backup, targets)
-        pending = list(
-            backup.copies.select_related("site")
-            .filter(site__in=targets)
-            .exclude(status__in=[CopyStatus.COMPLETE, CopyStatus.PRUNED])
-            .order_by("site__role", "site__name")
-        )
-        for index, copy in enumerate(pending):
-            share = (100 - DUMP_SHARE) / max(len(pending), 1)
-            progress = _progress_writer(backup, int(DUMP_SHARE + index * share), int(DUMP_SHARE + (index + 1) * share))
-            upload_copy(copy=copy, local_path=local, progress=progress, actor=actor)
-        return finish_backup(backup=backup, actor=actor)
+        with _heartbeat(backup):
+            return _backup_locked(backup, targets=targets, actor=actor)
+
+
+def _backup_locked(backup: Backup, *, targets: list[BackupSite], actor: Person | None) -> Backup:
+    if not targets:
+        return _fail(backup, actor=actor, message="有効なバックアップサイトがありません。", code="no_active_site")
+    local = staging_path(backup)
+    if not _artifact_available(backup, local):
+        if backup.status == BackupStatus.COMPLETE:
+            _ensure_copies(backup, targets)
+            # Never dump a complete backup again (its copies hold that snapshot); a site that still lacks
+            # its copy waits for the artifact to be reachable again.
+            missing = BackupError("作業領域にも他のサイトにも成果物がありません。", code="bcp_artifact_missing")
+            for copy in backup.copies.select_related("site").filter(site__in=targets, status=CopyStatus.PENDING):
+                _copy_failed(copy, missing, actor=actor)
+            return finish_backup(backup=backup, actor=actor)
+        backup = _dump(backup, local=local, sites=targets, actor=actor)
+        if backup.status == BackupStatus.FAILED:
+            return backup
+    _ensure_copies(backup, targets)
+    pending = list(
+        backup.copies.select_related("site")
+        .filter(site__in=targets)
+        .exclude(status__in=[CopyStatus.COMPLETE, CopyStatus.PRUNED])
+        .order_by("site__role", "site__name")
+    )
+    for index, copy in enumerate(pending):
+        share = (100 - DUMP_SHARE) / max(len(pending), 1)
+        progress = _progress_writer(backup, int(DUMP_SHARE + index * share), int(DUMP_SHARE + (index + 1) * share))
+        upload_copy(copy=copy, local_path=local, progress=progress, actor=actor)
+    return finish_backup(backup=backup, actor=actor)
 
 
 def _done(backup: Backup, sites: list[BackupSite]) -> bool:
@@ -412,7 +469,7 @@ def _fail(
             kind=ALERT_BACKUP_FAILED,
             severity=AlertSeverity.CRITICAL,
             schema_name=backup.schema_name,
-            message=f"{_town_label(backup)} ({backup.scheduled_for}) のバックアップに失敗しました: {message}",
+            message=f"{_town_label(backup)} ({_night_label(backup)}) のバックアップに失敗しました: {message}",
             details={"backup_id": backup.pk, "code": code},
         )
         audit.record(
@@ -507,7 +564,7 @@ def _copy_failed(copy: BackupCopy, exc: Exception, *, actor: Person | None) -> B
             schema_name=backup.schema_name,
             site=site,
             message=(
-                f"{site} へ {_town_label(backup)} ({backup.scheduled_for}) の"
+                f"{site} へ {_town_label(backup)} ({_night_label(backup)}) の"
                 f"バックアップを転送できません ({copy.attempts} 回目): {message}"
             ),
             details={
@@ -577,21 +634,65 @@ def finish_backup(*, backup: Backup, actor: Person | None = None) -> Backup:
 # --- Nights and retries ---------------------------------------------------------------------------------------
 
 
-def run_nightly(*, scheduled_for: date | None = None) -> list[Backup]:
-    """Every target schema, one after the other, in this process (the Celery task fans out instead)."""
-    from bcp.retention import apply_retention
+@dataclass(frozen=True)
+class NightRun:
+    night: date
+    schemas: list[str]
+    backups: list[Backup]  # the backups made here (none when ``dispatch`` hands each schema to a worker)
 
+
+def run_nightly(
+    *,
+    scheduled_for: date | None = None,
+    schema_names: Iterable[str] | None = None,
+    sites: list[BackupSite] | None = None,
+    dispatch: Callable[[str, date], object] | None = None,
+) -> NightRun:
+    """The night's backups, the one orchestration every way in uses: the Celery beat task (which fans out one
+    task per schema through ``dispatch``), IT staff's ``manage.py backup_municipality`` and the tests (here, one
+    schema after the other).
+
+    Backups of earlier nights left unfinished by a dead worker are abandoned first; then every target schema (or
+    the chosen ``schema_names``, each of which must be a target) is backed up by ``back_up_for_night``.
+    """
     night = scheduled_for or local_today()
+    targets = backup_targets()
+    schemas = targets if schema_names is None else list(schema_names)
+    unknown = [schema for schema in schemas if schema not in targets]
+    if unknown:
+        raise NotABackupTarget(
+            f"バックアップ対象ではないスキーマです: {', '.join(unknown)} / not a backup target",
+            details={"schemas": unknown},
+        )
     abandon_stale_backups(before=night)
     backups = []
-    for schema in backup_targets():
+    for schema in schemas:
+        if dispatch is not None:
+            dispatch(schema, night)
+            continue
         try:
-            backups.append(backup_schema(schema_name=schema, scheduled_for=night))
+            backups.append(back_up_for_night(schema_name=schema, night=night, sites=sites))
         except Exception:
             # A bug or a lost database connection in one town must not stop the others.
             logger.exception("bcp: backup of %s for %s crashed", schema, night)
-    apply_retention()
-    return backups
+    return NightRun(night=night, schemas=schemas, backups=backups)
+
+
+def back_up_for_night(*, schema_name: str, night: date, sites: list[BackupSite] | None = None) -> Backup:
+    """One schema's backup for one night (to every active site, or to ``sites``), then the pruning of that
+    schema's old backups at every site. A backup still PENDING or DUMPING is returned as it is: another worker
+    holds its lock (the Celery task comes back later)."""
+    from bcp.retention import apply_retention
+
+    made = backup_schema(schema_name=schema_name, scheduled_for=night, sites=sites)
+    if made.status in (BackupStatus.PENDING, BackupStatus.DUMPING):
+        return made
+    try:
+        apply_retention(schema_name=schema_name)
+    except Exception:
+        # Pruning is retried on the next night; it must never turn a good backup into a failure.
+        logger.exception("bcp: retention for %s failed", schema_name)
+    return made
 
 
 def due_copies(*, now: Any = None) -> list[BackupCopy]:
@@ -638,21 +739,76 @@ def retry_copy(*, copy: BackupCopy, actor: Person | None = None) -> BackupCopy:
         copy.refresh_from_db()
         if copy.status in (CopyStatus.COMPLETE, CopyStatus.PRUNED):
             return copy
-        local = staging_path(backup)
-        backup.refresh_from_db()
-        if _artifact_available(backup, local):
-            copy = upload_copy(copy=copy, local_path=local, actor=actor)
-        else:
-            copy = _copy_failed(
-                copy,
-                BackupError(
-                    "作業領域にも他のサイトにも成果物がないため転送できません。次回の夜間バックアップを待ちます。",
-                    code="bcp_artifact_missing",
-                ),
-                actor=actor,
-            )
-        finish_backup(backup=backup, actor=actor)
+        with _heartbeat(backup):
+            return _retry_copy_locked(copy=copy, backup=backup, actor=actor)
+
+
+def _retry_copy_locked(*, copy: BackupCopy, backup: Backup, actor: Person | None) -> BackupCopy:
+    local = staging_path(backup)
+    backup.refresh_from_db()
+    if _artifact_available(backup, local):
+        copy = upload_copy(copy=copy, local_path=local, actor=actor)
+    else:
+        copy = _copy_failed(
+            copy,
+            BackupError(
+                "作業領域にも他のサイトにも成果物がないため転送できません。次回の夜間バックアップを待ちます。",
+                code="bcp_artifact_missing",
+            ),
+            actor=actor,
+        )
+    finish_backup(backup=backup, actor=actor)
     return copy
+
+
+def stalled_backups(*, now: Any = None) -> list[Backup]:
+    """Backups being dumped whose worker has not beaten for the heartbeat timeout. (A backup whose dump finished
+    has its artifact in staging; its stranded copies are finished by ``retry_due_uploads`` like any other.)"""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS)
+    silent = Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
+    return list(Backup.objects.filter(silent, status=BackupStatus.DUMPING).order_by("scheduled_for", "schema_name"))
+
+
+def recover_stalled_backups(*, now: Any = None) -> list[Backup]:
+    """A backup whose worker stopped beating mid-dump (its process or host died) is marked FAILED with the reason,
+    its partial staging file removed, a critical alert raised on the dashboard, and tonight's backup queued again
+    (docs/domain/bcp-reliability.md §2). An earlier night's is not dumped again: that would label today's data
+    with that night; tonight's backup covers it."""
+    from bcp.tasks import backup_schema_task
+
+    now = now or timezone.now()
+    recovered = []
+    for backup in stalled_backups(now=now):
+        last_beat = backup.heartbeat_at or backup.started_at
+        silent_minutes = int((now - last_beat).total_seconds() // 60) if last_beat else 0
+        with _backup_lock(backup) as acquired:
+            backup.refresh_from_db()
+            if backup.status != BackupStatus.DUMPING:
+                continue  # its worker finished after all
+            if acquired:
+                # Only with the lock: a worker that is merely slow to beat may still be writing the file. Without
+                # it, the worker's session is still open; the queued retry waits for it (BUSY_RETRY_SECONDS).
+                _remove_partial_staging(backup)
+            requeue = backup.scheduled_for == local_today()
+            message = (
+                f"取得中にワーカー ({backup.worker or '不明'}) からの応答が {silent_minutes} 分間ありません"
+                "(ワーカーの停止)。" + ("再実行を登録しました。" if requeue else "次回の夜間バックアップで取得します。")
+            )
+            with transaction.atomic():
+                recovered.append(_fail(backup, actor=None, message=message, code="worker_lost"))
+                if requeue:
+                    transaction.on_commit(
+                        partial(backup_schema_task.delay, backup.schema_name, backup.scheduled_for.isoformat())
+                    )
+    return recovered
+
+
+def _remove_partial_staging(backup: Backup) -> None:
+    local = staging_path(backup)
+    # bcp.archive.dump_schema writes ".<name>.part" and renames it only when the whole dump succeeded.
+    for leftover in (local.with_name(f".{local.name}.part"), local):
+        leftover.unlink(missing_ok=True)
 
 
 def retry_due_uploads(*, now: Any = None) -> list[BackupCopy]:

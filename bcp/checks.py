@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyrage
 from django.core.checks import CheckMessage, Error, Tags, register
 
 from bcp.errors import BackupError
 from bcp.keys import configured_key_refs, identity_for
+from common.keys import DEV_BACKUP_KEY
 
 
 @register(Tags.security, deploy=True)
@@ -25,7 +27,14 @@ def backup_keys_configured(app_configs: Any, **kwargs: Any) -> list[CheckMessage
     problems: list[CheckMessage] = []
     for ref in refs:
         try:
-            identity_for(ref)
+            identity = identity_for(ref)
         except BackupError:
             problems.append(Error(f"KYODO_BACKUP_KEYS[{ref!r}] is not an age secret key", id="kyodo.E102"))
+            continue
+        # The repository publishes the demo's key (common/keys.py): backups made with it are readable
+        # by anyone. Compared as identities, so a change of letter case does not slip through.
+        if str(identity) == str(pyrage.x25519.Identity.from_str(DEV_BACKUP_KEY)):
+            problems.append(
+                Error(f"KYODO_BACKUP_KEYS[{ref!r}] is the development key published in the repository", id="kyodo.E103")
+            )
     return problems

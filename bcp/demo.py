@@ -7,11 +7,14 @@ state directory, encrypted with the development key of config/settings/local.py 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from django.db import transaction
 
+from bcp.errors import BackupError
 from bcp.models import BackupSite, SiteRole, StorageKind
+from bcp.sites import set_up_site
 
 DEMO_KEY_REF = "dev"  # config/settings/local.py: a fixed development key, marked not for production
 
@@ -25,6 +28,10 @@ DEMO_SITES = [
 def seed_demo_sites(*, root: Path) -> list[BackupSite]:
     """Create the two demo sites under ``root`` unless the council already has backup sites (idempotent)."""
     if BackupSite.objects.exists():
+        # A demo made before sites carried a marker (issue 19 §1): set its own sites up, so its backups go on.
+        for site in BackupSite.objects.filter(marker_written_at__isnull=True, location__startswith=str(root.resolve())):
+            with contextlib.suppress(BackupError):  # a site that cannot be set up shows as failed copies instead
+                set_up_site(actor=None, site=site)
         return []
     created = []
     with transaction.atomic():
@@ -46,4 +53,6 @@ def seed_demo_sites(*, root: Path) -> list[BackupSite]:
                     rto_target_minutes=rto,
                 )
             )
+        for site in created:
+            set_up_site(actor=None, site=site)
     return created

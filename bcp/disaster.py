@@ -31,6 +31,7 @@ from bcp.models import Disaster, EmergencyGrant
 from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError, PermissionDenied
+from common.health import DEPENDENCY_ERRORS, note_degraded
 from tenants import services as tenant_services
 from tenants.models import Membership, Municipality, Person, Role
 
@@ -370,7 +371,14 @@ def record_emergency_use(request: HttpRequest, *, user: Any = None, api: bool = 
         # cache.add is atomic: one row per person, town and hour even with concurrent API calls. The database
         # name keeps databases sharing one Redis (test databases, a restored copy) apart.
         key = f"{USE_SESSION_KEY}:{connection.settings_dict['NAME']}:{user.pk}:{stamp}"
-        if not cache.add(key, 1, timeout=3600):
+        try:
+            first = cache.add(key, 1, timeout=3600)
+        except DEPENDENCY_ERRORS as exc:
+            # Redis is away (common.health): fail open towards the trail — a second row in the hour rather than
+            # a missing one, and the API call goes on.
+            note_degraded("cache.emergency_use_dedup_skipped", exc)
+            first = True
+        if not first:
             return
         session: Any = {}
     else:

@@ -36,7 +36,7 @@ from bcp.restore import (
 )
 from common import audit
 from common.errors import ValidationFailed
-from tenants.models import Municipality
+from tenants.models import Municipality, Person
 
 if TYPE_CHECKING:
     from tenants.models import Person
@@ -223,6 +223,15 @@ def drills_visible_to(municipality: Municipality) -> QuerySet[RestoreDrill]:
     if municipality.kind == Municipality.Kind.COUNCIL:
         return drills
     return drills.filter(schema_name=municipality.schema_name)
+
+
+def read_drills(
+    *, actor: Person | None, municipality: Municipality, filters: DrillFilters, export: bool
+) -> QuerySet[RestoreDrill]:
+    """The drill records an auditor lists or exports; the reading is audited with its filters."""
+    rows = list_drills(municipality=municipality, filters=filters)
+    audit.record(actor=actor, action="bcp.drill_export" if export else "bcp.drill_list", details=filters.as_details())
+    return rows
 
 
 def list_drills(*, municipality: Municipality, filters: DrillFilters) -> QuerySet[RestoreDrill]:

@@ -14,6 +14,11 @@ class BackupError(ApplicationError):
     message = "バックアップを完了できませんでした。"
 
 
+class NotABackupTarget(BackupError):
+    code = "bcp_not_a_backup_target"
+    message = "バックアップ対象ではないスキーマです。"
+
+
 class KeyNotConfigured(BackupError):
     # Keys come from the environment of the workers (settings.KYODO_BACKUP_KEYS), never from the database.
     code = "bcp_key_not_configured"
@@ -85,3 +90,20 @@ class UploadVerificationFailed(StorageError):
 class InvalidSite(BackupError):
     code = "bcp_invalid_site"
     message = "バックアップサイトの設定に誤りがあります。"
+
+
+class SiteNotIdentified(SiteUnreachable):
+    # docs/domain/bcp-reliability.md §1: no marker, no write. An unmounted disk leaves an empty mount point on the
+    # system disk; writing there would report a copy that is not at the site.
+    code = "bcp_site_marker_missing"
+    message = "バックアップサイトの識別マーカーがありません(ディスクが未接続か、サイトの初期設定が済んでいません)。"
+
+
+class SiteMarkerForeign(SiteUnreachable):
+    code = "bcp_site_marker_foreign"
+    message = "バックアップサイトの識別マーカーが別のサイトまたは別の協議会のものです。"
+
+
+class SiteNotMounted(SiteUnreachable):
+    code = "bcp_site_not_mounted"
+    message = "バックアップサイトの保存先がマウントされていません。"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bcp import csirt
 from bcp.disaster import GRANTABLE_ROLES, MAX_GRANT_HOURS
-from bcp.models import IncidentSeverity, IncidentStatus, PolicyKind
+from bcp.models import BackupSite, IncidentSeverity, IncidentStatus, PolicyKind
 from tenants.models import Municipality, Person, Role
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -162,3 +162,28 @@ class PolicyForm(forms.Form):
 
 POLICY_KINDS = dict(PolicyKind.choices)
 ROLE_LABELS = dict(Role.choices)
+
+
+class StartJobForm(forms.Form):
+    """The dashboard's 「今すぐバックアップ」 / 「復元訓練」 buttons (issue 10 §15): which town (schema), and for a
+    drill which site. The services decide what may run (bcp.backup.request_backup_now, bcp.drills.request_drill)."""
+
+    schema = forms.ChoiceField(
+        label="対象",
+        error_messages={"required": "対象を選択してください。", "invalid_choice": "対象を選択してください。"},
+    )
+    site = forms.ModelChoiceField(
+        label="バックアップサイト",
+        queryset=BackupSite.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "有効なバックアップサイトを選択してください。"},
+    )
+
+    def __init__(self, *args: Any, schemas: tuple[tuple[str, str], ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = self.fields["schema"]
+        assert isinstance(schema, forms.ChoiceField)
+        schema.choices = list(schemas)
+        site = self.fields["site"]
+        assert isinstance(site, forms.ModelChoiceField)
+        site.queryset = BackupSite.objects.filter(is_active=True)

@@ -47,6 +47,11 @@ class BackupSite(models.Model):
     drill_interval_days = models.PositiveIntegerField("復元訓練の間隔(日)", default=7)
     is_active = models.BooleanField("有効", default=True)
     created_at = models.DateTimeField("登録日時", default=timezone.now)
+    # A site proves it is the site by its marker (bcp.sites, docs/domain/bcp-reliability.md §1): written when the
+    # site is set up, checked before every write. A filesystem site on its own disk should also require that its
+    # directory is a mount point, so that an unmounted disk's empty mount point is never written to.
+    require_mount_point = models.BooleanField("マウントポイント必須", default=False)
+    marker_written_at = models.DateTimeField("識別マーカーの設置日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "バックアップサイト"
@@ -88,6 +93,10 @@ class Backup(models.Model):
     attempts = models.PositiveIntegerField("試行回数", default=0)
     started_at = models.DateTimeField("開始日時", null=True, blank=True)
     finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+    # Written every few seconds by the worker while it works on the backup (bcp.backup._heartbeat); a backup in
+    # progress whose heartbeat stopped belongs to a dead worker (docs/domain/bcp-reliability.md §2).
+    heartbeat_at = models.DateTimeField("最終応答日時", null=True, blank=True)
+    worker = models.CharField("処理中のワーカー", max_length=200, blank=True)
     error = models.TextField("エラー", blank=True)
     details = models.JSONField("詳細", default=dict, blank=True)
 
@@ -181,6 +190,17 @@ class AlertSeverity(models.TextChoices):
     CRITICAL = "critical", "重大"
 
 
+# What each alert kind is, in the words of the dashboard (the kinds are raised by bcp.backup, bcp.drills and
+# bcp.standby.lag); an unknown kind is shown as it is.
+ALERT_KIND_LABELS = {
+    "backup_failed": "バックアップ失敗",
+    "upload_failed": "サイトへの転送失敗",
+    "drill_failed": "復元訓練の不合格",
+    "standby_lag": "待機系の遅延",
+    "standby_schema_missing": "待機系に未複製のスキーマ",
+}
+
+
 class BcpAlert(models.Model):
     """Something IT staff must look at: an unreachable site, a failed backup or drill, a lagging standby."""
 
@@ -199,7 +219,11 @@ class BcpAlert(models.Model):
         ordering = ["-raised_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_severity_display()}: {self.kind}"
+        return f"{self.get_severity_display()}: {self.kind_label}"
+
+    @property
+    def kind_label(self) -> str:
+        return ALERT_KIND_LABELS.get(self.kind, self.kind)
 
 
 class Standby(models.Model):

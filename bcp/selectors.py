@@ -29,7 +29,9 @@ from bcp.models import (
     RestoreDrill,
     Standby,
 )
-from tenants.models import Municipality
+from common import audit
+from common.wareki import to_wareki
+from tenants.models import Municipality, Person
 
 PUBLIC_SCHEMA = "public"
 PUBLIC_LABEL = "共通基盤(public)"
@@ -171,11 +173,12 @@ def running_jobs(scope: Scope) -> list[dict[str, Any]]:
     jobs: list[dict[str, Any]] = []
     backups = Backup.objects.filter(schema_name__in=scope.names, status__in=RUNNING_BACKUP).order_by("pk")
     for backup in backups:
+        town = labels.get(backup.schema_name, backup.schema_name)
         jobs.append(
             {
                 "id": f"backup-{backup.pk}",
                 "kind": "backup",
-                "label": f"{labels.get(backup.schema_name, backup.schema_name)} バックアップ({backup.scheduled_for})",
+                "label": f"{town} バックアップ({to_wareki(backup.scheduled_for)}分)",
                 "status": backup.status,
                 "status_label": backup.get_status_display(),
                 "progress": int(backup.progress),
@@ -370,7 +373,9 @@ def build_chart(
             Series(
                 name=name,
                 index=index % 6,
-                points=tuple(Point(x_of(t), y_of(v), f"{name} {t:%Y-%m-%d %H:%M} {v:,.2f}{unit}") for t, v in local),
+                points=tuple(
+                    Point(x_of(t), y_of(v), f"{name} {to_wareki(t.date())} {t:%H:%M} {v:,.2f}{unit}") for t, v in local
+                ),
             )
         )
     y_ticks = tuple(Tick(y_of(y_max * i / 4), f"{y_max * i / 4:,.4g}") for i in range(5))
@@ -449,6 +454,18 @@ def charts_for(scope: Scope, standbys: Iterable[Standby]) -> list[Chart]:
             time_format="%H:%M",
         ),
     ]
+
+
+def view_dashboard(*, actor: Person | None, tenant: Municipality) -> Dashboard:
+    """The BCP dashboard as a person opens it: the opening is audited (the progress polls are not)."""
+    data = dashboard(tenant=tenant)
+    audit.record(
+        actor=actor,
+        action="bcp.view_dashboard",
+        obj=("bcp.Dashboard", tenant.schema_name, "BCPダッシュボード"),
+        details={"schemas": data.scope.names},
+    )
+    return data
 
 
 def dashboard(*, tenant: Municipality) -> Dashboard:

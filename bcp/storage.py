@@ -5,12 +5,18 @@ Every backend takes keys relative to the site (``<schema>/<YYYYMMDDTHHMMSSZ>/dum
 half-written file under its final name: the filesystem writes to a temporary name, fsyncs and renames; S3
 uploads the whole object (atomically visible) and the caller writes the manifest last. Any failure to reach a
 site is raised as :class:`SiteUnreachable`, so the caller can retry later with backoff.
+
+Every write goes through :class:`IdentifiedStorage` (what :func:`storage_for` returns): the site must prove it is
+the site — its marker names this site and this council, and a site that requires it is a mount point — before
+each write, and again after it (docs/domain/bcp-reliability.md §1). A missing or foreign marker is
+:class:`SiteNotIdentified` / :class:`SiteMarkerForeign`, a failed copy with an alert, never a success.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import uuid
@@ -23,9 +29,18 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bcp.errors import InvalidSite, ObjectMissing, SiteUnreachable, StorageError
+from bcp.errors import (
+    InvalidSite,
+    ObjectMissing,
+    SiteMarkerForeign,
+    SiteNotIdentified,
+    SiteNotMounted,
+    SiteUnreachable,
+    StorageError,
+)
 from bcp.keys import credentials_for
 from bcp.models import BackupSite, StorageKind
+from tenants.models import Municipality
 
 Progress = Callable[[int], None]  # bytes transferred so far
 CHUNK = 1024 * 1024
@@ -321,7 +336,124 @@ class S3Storage:
             raise self._error(exc, "削除", key) from exc
 
 
+# --- Site identity ----------------------------------------------------------------------------------------------
+
+# At the root of the site (under its prefix). A leading dot: FilesystemStorage.list() skips it, and restores look
+# only at <schema>/<stamp>/ keys, so the marker is never mistaken for a backup.
+MARKER_KEY = ".kyodo-backup-site.json"
+MARKER_FORMAT = "kyodo-backup-site/1"
+
+
+def council_identity() -> str:
+    """Which council this platform is: the council's schema and, when it has one, its 団体コード."""
+    council = (
+        Municipality.objects.filter(kind=Municipality.Kind.COUNCIL)
+        .order_by("pk")
+        .values_list("schema_name", "code")
+        .first()
+    )
+    if council is None:
+        return ""
+    schema_name, code = council
+    return f"{schema_name}:{code}" if code else schema_name
+
+
+def site_marker(site: BackupSite) -> dict[str, Any]:
+    """What the marker of ``site`` says: the site's id and name and the council's identity."""
+    return {"format": MARKER_FORMAT, "site_id": site.pk, "site_name": site.name, "council": council_identity()}
+
+
+def marker_bytes(marker: dict[str, Any]) -> bytes:
+    return json.dumps(marker, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def check_mount_point(site: BackupSite) -> None:
+    """A filesystem site that requires it must be a mount point: its own disk, not a directory of the system disk."""
+    if site.storage_kind == StorageKind.FILESYSTEM and site.require_mount_point and not os.path.ismount(site.location):
+        raise SiteNotMounted(
+            f"バックアップサイト「{site.name}」の保存先 {site.location} がマウントされていません"
+            "(ディスクが未接続の可能性があります)。書き込みを中止しました。",
+            details={"site": site.name, "location": site.location},
+        )
+
+
+def verify_site_marker(site: BackupSite, store: Storage) -> None:
+    """Raise unless the site's marker is there and names this site of this council."""
+    check_mount_point(site)
+    expected = site_marker(site)
+    try:
+        found = json.loads(store.get_bytes(MARKER_KEY).decode("utf-8"))
+    except ObjectMissing as exc:
+        raise SiteNotIdentified(
+            f"バックアップサイト「{site.name}」に識別マーカーがありません。ディスクが未接続か、サイトの初期設定"
+            "(管理画面の「識別マーカーを設置」)が済んでいません。書き込みを中止しました。",
+            details={"site": site.name, "marker": MARKER_KEY},
+        ) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SiteMarkerForeign(
+            f"バックアップサイト「{site.name}」の識別マーカーを読み取れません。書き込みを中止しました。",
+            details={"site": site.name, "marker": MARKER_KEY},
+        ) from exc
+    if not isinstance(found, dict) or any(found.get(name) != expected[name] for name in ("site_id", "council")):
+        raise SiteMarkerForeign(
+            f"バックアップサイト「{site.name}」の保存先にあるのは別のサイトまたは別の協議会の識別マーカーです"
+            "(保存先の設定またはディスクの取り違え)。書き込みを中止しました。",
+            details={"site": site.name, "expected": expected, "found": found},
+        )
+
+
+class IdentifiedStorage:
+    """A site's storage whose writes happen only at the site: the marker is checked before every write and read
+    back after it (a disk unmounted during an upload is caught by the check after). Reads pass through."""
+
+    def __init__(self, site: BackupSite, inner: Storage) -> None:
+        self.site = site
+        self.inner = inner
+        self.site_name = inner.site_name
+
+    def _verify(self) -> None:
+        verify_site_marker(self.site, self.inner)
+
+    def put_file(self, local: Path, key: str, *, progress: Progress | None = None) -> int:
+        self._verify()
+        done = self.inner.put_file(local, key, progress=progress)
+        self._verify()
+        return done
+
+    def put_bytes(self, data: bytes, key: str) -> int:
+        self._verify()
+        done = self.inner.put_bytes(data, key)
+        self._verify()
+        return done
+
+    def delete(self, key: str) -> None:
+        # A foreign marker could be another site's (or another council's) backups: never prune those.
+        self._verify()
+        self.inner.delete(key)
+
+    def get_file(self, key: str, local: Path) -> None:
+        self.inner.get_file(key, local)
+
+    def get_bytes(self, key: str) -> bytes:
+        return self.inner.get_bytes(key)
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(key)
+
+    def size(self, key: str) -> int:
+        return self.inner.size(key)
+
+    def list(self, prefix: str = "") -> list[str]:
+        return [key for key in self.inner.list(prefix) if key != MARKER_KEY]
+
+
 def storage_for(site: BackupSite) -> Storage:
+    """The site's storage, every write checked against the site's marker (see :class:`IdentifiedStorage`)."""
+    return IdentifiedStorage(site, unchecked_storage_for(site))
+
+
+def unchecked_storage_for(site: BackupSite) -> Storage:
+    """The bare storage, for setting the site up (bcp.sites.set_up_site writes the marker through it)."""
     if site.storage_kind == StorageKind.FILESYSTEM:
         root = Path(site.location)
         if not root.is_absolute():

@@ -13,7 +13,6 @@ from typing import Any
 from celery import shared_task
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from common.dates import local_today
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +23,15 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="bcp.tasks.run_nightly_backups")
 def run_nightly_backups(night: str | None = None) -> dict[str, Any]:
-    """Fan out: one task per town schema and one for the public schema, each idempotent (issue 5 §2)."""
-    from bcp.backup import abandon_stale_backups, backup_targets
+    """Fan out: one task per town schema and one for the public schema, each idempotent (bcp.backup.run_nightly)."""
+    from bcp.backup import run_nightly
 
     with schema_context(get_public_schema_name()):
-        scheduled_for = date.fromisoformat(night) if night else local_today()
-        abandon_stale_backups(before=scheduled_for)
-        schemas = backup_targets()
-    for schema in schemas:
-        backup_schema_task.delay(schema, scheduled_for.isoformat())
-    return {"night": scheduled_for.isoformat(), "schemas": schemas}
+        run = run_nightly(
+            scheduled_for=date.fromisoformat(night) if night else None,
+            dispatch=lambda schema, day: backup_schema_task.delay(schema, day.isoformat()),
+        )
+    return {"night": run.night.isoformat(), "schemas": run.schemas}
 
 
 # Another worker (or the retry sweep) may hold the backup's lock for a while: come back later rather than give
@@ -45,30 +43,26 @@ BUSY_MAX_RETRIES = 12
 @shared_task(bind=True, name="bcp.tasks.backup_schema", acks_late=True, max_retries=BUSY_MAX_RETRIES)
 def backup_schema_task(self: Any, schema_name: str, night: str, site_ids: list[int] | None = None) -> dict[str, Any]:
     """Back up one schema for one night (to every active site, or to ``site_ids``), then prune that schema's
-    old backups at every site."""
-    from bcp.backup import backup_schema
+    old backups at every site (bcp.backup.back_up_for_night)."""
+    from bcp.backup import back_up_for_night
     from bcp.models import BackupSite, BackupStatus
-    from bcp.retention import apply_retention
 
     with schema_context(get_public_schema_name()):
         sites = list(BackupSite.objects.filter(pk__in=site_ids, is_active=True)) if site_ids is not None else None
-        backup = backup_schema(schema_name=schema_name, scheduled_for=date.fromisoformat(night), sites=sites)
+        backup = back_up_for_night(schema_name=schema_name, night=date.fromisoformat(night), sites=sites)
         if backup.status in (BackupStatus.PENDING, BackupStatus.DUMPING):
             # The lock was busy: someone else is on it, or a dead worker's session has not yet been cleaned up.
             raise self.retry(countdown=BUSY_RETRY_SECONDS)
-        try:
-            apply_retention(schema_name=schema_name)
-        except Exception:
-            # Pruning is retried on the next night; it must never turn a good backup into a failed task.
-            logger.exception("bcp: retention for %s failed", schema_name)
         return {"backup_id": backup.pk, "schema": schema_name, "status": backup.status, "error": backup.error}
 
 
 @shared_task(name="bcp.tasks.retry_due_uploads")
 def retry_due_uploads() -> list[dict[str, Any]]:
-    """Every failed copy whose backoff has elapsed is uploaded again."""
+    """Backups whose worker stopped beating are failed and queued again (tonight's), then every failed copy whose
+    backoff has elapsed is uploaded again."""
     from bcp import backup
 
     with schema_context(get_public_schema_name()):
+        backup.recover_stalled_backups()
         copies = backup.retry_due_uploads()
         return [{"copy_id": copy.pk, "status": copy.status, "attempts": copy.attempts} for copy in copies]

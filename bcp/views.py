@@ -21,7 +21,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bcp import csirt, selectors
+from bcp import backup as backup_service
+from bcp import csirt, drills, selectors
 from bcp import disaster as disaster_service
 from bcp.forms import (
     POLICY_KINDS,
@@ -32,10 +33,11 @@ from bcp.forms import (
     IncidentForm,
     IncidentStatusForm,
     PolicyForm,
+    StartJobForm,
 )
 from bcp.models import Disaster, EmergencyGrant, IncidentStatus, PolicyDocument, PolicyKind
-from common import audit
 from common.errors import ApplicationError
+from common.middleware import passive
 from tenants.access import person_of, request_roles
 from tenants.models import Municipality, Role
 
@@ -83,13 +85,7 @@ def _page(request: HttpRequest, template: str, nav: str, **context: Any) -> Http
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
-    data = selectors.dashboard(tenant=tenant)
-    audit.record(
-        actor=person_of(request),
-        action="bcp.view_dashboard",
-        obj=("bcp.Dashboard", tenant.schema_name, "BCPダッシュボード"),
-        details={"schemas": data.scope.names},
-    )
+    data = selectors.view_dashboard(actor=person_of(request), tenant=tenant)
     disasters = disaster_service.active_disasters()
     if not data.scope.council:
         disasters = disasters.filter(municipality=tenant)
@@ -97,11 +93,55 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@passive
 def progress_view(request: HttpRequest) -> JsonResponse:
     """Running backups and restores of what this host may see; polled every 2 s by bcp/static/bcp/progress.js.
-    Not audited per poll (it shows no data beyond job progress); opening the dashboard is."""
+    Not audited per poll (it shows no data beyond job progress); opening the dashboard is. Polling is not
+    activity: it leaves the idle timeout running."""
     scope = selectors.scope_for(_tenant(request))
     return JsonResponse({"jobs": selectors.running_jobs(scope)}, json_dumps_params={"ensure_ascii": False})
+
+
+PROGRESS_HINT = "ワーカーが処理を始めると「実行中のバックアップ・復元」に進捗が表示されます。"
+
+
+def _start_form(request: HttpRequest) -> tuple[StartJobForm, dict[str, str]]:
+    scope = selectors.scope_for(_tenant(request))
+    return StartJobForm(request.POST, schemas=scope.schemas), dict(scope.schemas)
+
+
+@require_POST
+@council_it_admin_only
+def backup_start_view(request: HttpRequest) -> HttpResponse:
+    """「今すぐバックアップ」 for one town (or the public schema), from the dashboard (issue 10 §15)."""
+    form, labels = _start_form(request)
+    if not form.is_valid():
+        messages.error(request, "バックアップの対象を選択してください。")
+        return redirect("bcp:dashboard")
+    schema = form.cleaned_data["schema"]
+    if backup_service.request_backup_now(actor=person_of(request), schema_names=[schema]):
+        messages.success(request, f"{labels[schema]}の本日分のバックアップを開始しました。{PROGRESS_HINT}")
+    else:
+        messages.error(request, f"{labels[schema]}はバックアップの対象ではありません。")
+    return redirect("bcp:dashboard")
+
+
+@require_POST
+@council_it_admin_only
+def drill_start_view(request: HttpRequest) -> HttpResponse:
+    """「復元訓練」 of one town from one site, from the dashboard (issue 10 §15)."""
+    form, labels = _start_form(request)
+    if not form.is_valid() or form.cleaned_data["site"] is None:
+        messages.error(request, "復元訓練の対象とバックアップサイトを選択してください。")
+        return redirect("bcp:dashboard")
+    schema, site = form.cleaned_data["schema"], form.cleaned_data["site"]
+    try:
+        drills.request_drill(actor=person_of(request), schema_name=schema, site=site)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{labels[schema]}の復元訓練({site})を開始しました。{PROGRESS_HINT}")
+    return redirect("bcp:dashboard")
 
 
 # --- Disaster mode -----------------------------------------------------------------------------------------

@@ -13,22 +13,60 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
 from common import context
-from common.errors import PurposeRequired
+from common.errors import InvalidPurpose, PurposeRequired
 from common.models import AuditEvent
 from common.tenancy import current_schema
+from common.text import unprintable_reason
 
-if TYPE_CHECKING:
-    from tenants.models import Person
+PURPOSE_MAX_LENGTH = 200  # AuditEvent.purpose
+
+
+class Actor(Protocol):
+    """Who acts: a platform identity (tenants.Person). common names only what the trail records of it."""
+
+    pk: Any
+    username: str
+    full_name: str
+
+
+class AnchorStore(Protocol):
+    """Where the verified heads of the trails are kept, outside the trails themselves (tenants.anchors)."""
+
+    def anchors(self, trail: str) -> dict[int, str]: ...
+
+    def add(self, trail: str, seq: int, row_hash: str) -> None: ...
+
+
+_anchor_store: AnchorStore | None = None
+
+
+def register_anchor_store(store: AnchorStore) -> None:
+    """Called by the app that keeps the anchors (tenants, in its AppConfig.ready): common imports no app."""
+    global _anchor_store
+    _anchor_store = store
+
+
+def _anchors_kept() -> AnchorStore:
+    if _anchor_store is None:  # never verify without the anchors: truncation would go unnoticed
+        raise ImproperlyConfigured("no audit anchor store is registered (tenants.apps registers it)")
+    return _anchor_store
+
+
+logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -66,9 +104,34 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
     return object_type, str(getattr(obj, "pk", "")), str(obj)[:200]
 
 
+@dataclass
+class PersonalDataReads:
+    """The personal-data rows written while a page was being built (see ``counting_personal_data``)."""
+
+    actions: list[str] = field(default_factory=list)
+
+
+_reads: ContextVar[PersonalDataReads | None] = ContextVar("kyodo_personal_data_reads", default=None)
+
+
+@contextmanager
+def counting_personal_data() -> Iterator[PersonalDataReads]:
+    """Collect the actions of the ``personal_data=True`` rows recorded inside the block.
+
+    ``common.purpose.personal_data_page`` uses it to refuse a page that showed a person's details without the
+    selector having written its audit row (docs/audit.md).
+    """
+    reads = PersonalDataReads()
+    token = _reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _reads.reset(token)
+
+
 def record(
     *,
-    actor: Person | None,
+    actor: Actor | None,
     action: str,
     obj: Any = None,
     purpose: str = "",
@@ -85,6 +148,9 @@ def record(
     purpose = (purpose or "").strip()
     if personal_data and not purpose:
         raise PurposeRequired()
+    # The purpose is typed by people and lands in audit CSVs: printable and bounded, never silently cut.
+    if reason := unprintable_reason(purpose, max_length=PURPOSE_MAX_LENGTH):
+        raise InvalidPurpose("利用目的" + reason)
     ctx = context.current()
     object_type, object_id, object_repr = _object_fields(obj)
     trail = get_public_schema_name() if council else current_schema()
@@ -107,7 +173,7 @@ def record(
             "object_id": object_id[:100],
             "object_repr": object_repr[:200],
             "personal_data": personal_data,
-            "purpose": purpose[:200],
+            "purpose": purpose,
             "client_ip": ctx.client_ip,
             "terminal": ctx.terminal[:100],
             "channel": ctx.channel,
@@ -116,7 +182,11 @@ def record(
             "prev_hash": prev_hash,
         }
         fields["row_hash"] = compute_row_hash(fields)
-        return AuditEvent.objects.create(**fields)
+        event = AuditEvent.objects.create(**fields)
+    reads = _reads.get()
+    if reads is not None and personal_data:
+        reads.actions.append(action)
+    return event
 
 
 def all_trails() -> list[str]:
@@ -185,22 +255,16 @@ def verify_chain(trail: str | None = None) -> ChainReport:
 
 
 def _anchors(trail: str) -> dict[int, str]:
-    from tenants.models import AuditAnchor
-
-    with schema_context(get_public_schema_name()):
-        return dict(AuditAnchor.objects.filter(trail=trail).values_list("seq", "row_hash"))
+    return _anchors_kept().anchors(trail)
 
 
 def anchor_head(trail: str) -> int | None:
     """Record the current head of an intact trail in the public schema (after a successful verify)."""
-    from tenants.models import AuditAnchor
-
     with schema_context(trail):
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "row_hash").first()
     if head is None:
         return None
-    with schema_context(get_public_schema_name()):
-        AuditAnchor.objects.get_or_create(trail=trail, seq=head[0], defaults={"row_hash": head[1]})
+    _anchors_kept().add(trail, head[0], head[1])
     return head[0]
 
 
@@ -218,3 +282,24 @@ def _link_problem(
     if prev_time is not None and row["occurred_at"] < prev_time:
         return "日時が直前行より前です: 順序どおりに記録されていません"
     return None
+
+
+def verify_all_trails() -> list[dict[str, Any]]:
+    """Verify every trail; an intact one is anchored, a broken one is logged as an error and noted in the
+    council trail (the nightly task common.tasks.verify_all_audit_chains)."""
+    results = []
+    for schema in all_trails():
+        with schema_context(schema):
+            report = verify_chain(schema)
+        results.append({"trail": schema, "rows": report.rows, "intact": report.intact})
+        if report.intact:
+            anchor_head(schema)
+        else:
+            logger.error("audit chain broken in %s: %s", schema, report.first_break)
+            record(
+                actor=None,
+                action="audit.chain_broken",
+                details={"trail": schema, "first_break": str(report.first_break)},
+                council=True,
+            )
+    return results

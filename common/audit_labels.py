@@ -17,6 +17,7 @@ ACTION_LABELS: dict[str, str] = {
     "auth.otp_failed": "2要素認証 失敗",
     "auth.otp_verified": "2要素認証 成功",
     "auth.recovery_codes_regenerated": "リカバリーコード再発行",
+    "job.start": "バックグラウンド処理の受付",
     "membership.grant": "所属の登録",
     "membership.started": "所属の開始",
     "membership.ended": "所属の終了",

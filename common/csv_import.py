@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from common.csv_export import restore_cell
 from common.text import to_katakana
 from common.wareki import WarekiError, parse_wareki
 
@@ -79,7 +80,9 @@ class RowReader:
     def __init__(
         self, number: int, values: dict[str, str], errors: list[RowError], today: date, labels: dict[str, str]
     ) -> None:
-        self.number, self.values, self.errors, self.today, self.labels = number, values, errors, today, labels
+        self.number, self.errors, self.today, self.labels = number, errors, today, labels
+        # A Kyodo export is a valid import file: its neutralised formula cells are read back as stored.
+        self.values = {name: restore_cell(value) for name, value in values.items()}
 
     def error(self, name: str, message: str) -> None:
         self.errors.append(RowError(self.number, self.labels.get(name, name), message))

@@ -60,3 +60,13 @@ class Conflict(ApplicationError):
 class PurposeRequired(ApplicationError):
     code = "purpose_required"
     message = "個人情報を表示するには利用目的の入力が必要です。"
+
+
+class InvalidPurpose(ValidationFailed):
+    code = "invalid_purpose"
+    message = "利用目的は200文字以内の、制御文字を含まない文字で入力してください。"
+
+
+class InvalidRequestHeader(ValidationFailed):
+    code = "invalid_request_header"
+    message = "リクエストヘッダーの値が正しくありません。"

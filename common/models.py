@@ -50,3 +50,54 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.actor_username}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "待機中"
+    RUNNING = "running", "処理中"
+    SUCCEEDED = "succeeded", "完了"
+    FAILED = "failed", "エラー"
+
+
+class Job(models.Model):
+    """A long operation run by a Celery worker rather than inside a web request (common.jobs).
+
+    Lives in the town's schema, like the data it works on. The owner is a person id plus a name snapshot
+    (no foreign key into public, see docs/ARCHITECTURE.md). Progress while the job runs is kept in the cache
+    (the job's own transaction is not visible until it commits); the row holds the state and the outcome.
+    """
+
+    public_id = models.UUIDField("公開ID", unique=True, editable=False)
+    kind = models.CharField("種類", max_length=100)
+    state = models.CharField("状態", max_length=20, choices=JobState.choices, default=JobState.QUEUED)
+    owner_id = models.BigIntegerField("依頼者ID", db_index=True)
+    owner_name = models.CharField("依頼者氏名", max_length=100, blank=True)
+    purpose = models.CharField("利用目的", max_length=200, blank=True)
+    params = models.JSONField("条件", default=dict, blank=True)
+    input_file = models.CharField("入力ファイル", max_length=300, blank=True)
+    input_name = models.CharField("入力ファイル名", max_length=255, blank=True)
+    input_size = models.BigIntegerField("入力ファイルの大きさ", default=0)
+    progress_done = models.BigIntegerField("処理済み", default=0)
+    progress_total = models.BigIntegerField("全体", default=0)
+    result = models.JSONField("結果", default=dict, blank=True)
+    error_code = models.CharField("エラーコード", max_length=100, blank=True)
+    error_message = models.TextField("エラー", blank=True)
+    error_report = models.JSONField("行ごとの誤り", default=list, blank=True)
+    error_total = models.IntegerField("誤りの件数", default=0)
+    created_at = models.DateTimeField("受付日時")
+    started_at = models.DateTimeField("開始日時", null=True, blank=True)
+    finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "バックグラウンド処理"
+        verbose_name_plural = "バックグラウンド処理"
+        ordering = ["-created_at"]
+        default_permissions = ("view",)
+        indexes = [models.Index(fields=["kind", "owner_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in {JobState.SUCCEEDED, JobState.FAILED}

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, StreamingHttpResponse
-from rest_framework import exceptions, pagination, throttling
-from rest_framework.renderers import JSONRenderer
+from rest_framework import exceptions, negotiation, pagination, throttling
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.csv_export import SafeCSVWriter
 from common.errors import ApplicationError
+from common.health import DEPENDENCY_ERRORS, note_degraded, service_unavailable_for
 
 _DRF_MESSAGES: dict[type[Exception], tuple[str, str]] = {
     exceptions.NotAuthenticated: ("not_authenticated", "認証が必要です。"),
@@ -38,6 +39,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # module again while it is still half-initialised.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    unavailable = service_unavailable_for(exc)
+    if unavailable is not None:
+        # Redis or the broker is away: a 503 in the error format, never a 500 with a traceback (common.health).
+        exc = unavailable
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, Http404):
@@ -71,13 +76,35 @@ def _with_error_shape(response: Response, api_exc: exceptions.APIException) -> R
     return response
 
 
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """DRF's, except that an unknown ``?format=`` is 406 Not Acceptable (DRF answers 404, as if the resource
+    did not exist)."""
+
+    def filter_renderers(self, renderers: Iterable[BaseRenderer], format: str) -> list[BaseRenderer]:
+        try:
+            return super().filter_renderers(renderers, format)
+        except Http404 as exc:
+            raise exceptions.NotAcceptable() from exc
+
+
 class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
 class _TenantKeyMixin:
-    """Throttle buckets per town: the same person in two towns has two separate budgets."""
+    """Throttle buckets per town: the same person in two towns has two separate budgets.
+
+    The counters live in the cache (Redis). Without it, throttling fails open: the request is served, and the
+    outage is logged and counted (common.health) — refusing every API call would turn a cache outage into a
+    platform outage."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return bool(super().allow_request(request, view))  # type: ignore[misc]
+        except DEPENDENCY_ERRORS as exc:
+            note_degraded("cache.throttle_skipped", exc)
+            return True
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         key = super().get_cache_key(request, view)  # type: ignore[misc]
@@ -103,8 +130,9 @@ class _Echo:
 def stream_csv(
     filename: str, header: list[str], rows: Iterable[Any], to_row: Callable[[Any], list[Any]]
 ) -> StreamingHttpResponse:
-    """Stream a CSV (UTF-8 with BOM so that Excel opens Japanese text correctly) row by row."""
-    writer = csv.writer(_Echo())
+    """Stream a CSV (UTF-8 with BOM so that Excel opens Japanese text correctly) row by row, every cell
+    neutralised against formula injection (common.csv_export)."""
+    writer = SafeCSVWriter(_Echo())
 
     def generate() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(header)

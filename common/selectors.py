@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 
+from common import audit
 from common.models import AuditEvent
 
 
@@ -28,3 +30,16 @@ def list_audit_events(
         else:
             events = events.filter(action=action)
     return events.order_by("-seq")
+
+
+def read_audit_events(
+    *, actor: Any, filters: dict[str, Any], export: bool = False, trail: str | None = None
+) -> QuerySet[AuditEvent]:
+    """The audit trail as an auditor reads it: the reading itself is audited (who looked at the log, filtered how).
+    ``actor`` is the person reading (a tenants.Person; common names no app).
+
+    The row is written to the current town's trail; the caller runs the returned query in the trail it shows.
+    """
+    details = {k: str(v) for k, v in filters.items()} | ({"trail": trail} if trail is not None else {})
+    audit.record(actor=actor, action="audit.export" if export else "audit.list", details=details)
+    return list_audit_events(**filters)

@@ -30,3 +30,44 @@ def to_katakana(value: str) -> str:
     text = unicodedata.normalize("NFKC", value or "")
     text = jaconv.hira2kata(text)
     return " ".join(text.split())
+
+
+# Control characters (C0/C1, incl. tab and newline), format characters (zero-width, bidi overrides that reorder
+# what an auditor reads), surrogates and line/paragraph separators. Private-use characters stay allowed: town
+# systems write 外字 there.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def unprintable_reason(value: str, *, max_length: int) -> str | None:
+    """None when ``value`` is printable text of at most ``max_length`` characters, else why not (Japanese).
+
+    The rule for free text that reaches the audit trail and its CSV exports from a request: a purpose typed by
+    a clerk, the terminal name a client sends (docs/security.md "Text from requests").
+    """
+    if len(value) > max_length:
+        return f"は{max_length}文字以内にしてください。"
+    if any(unicodedata.category(ch) in _UNPRINTABLE_CATEGORIES for ch in value):
+        return "に制御文字(改行・タブなど)は使えません。"
+    return None
+
+
+class PrintableTextValidator:
+    """Django/DRF field validator applying ``unprintable_reason``; ``label`` starts the message."""
+
+    def __init__(self, label: str, max_length: int) -> None:
+        self.label, self.max_length = label, max_length
+
+    def __call__(self, value: str) -> None:
+        from django.core.exceptions import ValidationError
+
+        if reason := unprintable_reason(str(value), max_length=self.max_length):
+            raise ValidationError(self.label + reason, code="unprintable")
+
+    def __eq__(self, other: object) -> bool:  # migrations compare validators
+        return isinstance(other, PrintableTextValidator) and (self.label, self.max_length) == (
+            other.label,
+            other.max_length,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.label, self.max_length))

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -252,9 +252,13 @@ def _era_day_label(era: Era, d: date) -> str:
 
 
 def _make_date(year: int, month: str, day: str, text: str) -> date:
+    # The patterns accept any number of digits (a clerk may type 令和０８年); an absurd year such as a 20-digit
+    # one must be a clear error, never an OverflowError from date() (a server error).
+    if not MINYEAR <= year <= MAXYEAR:
+        raise WarekiError(f"年の値が大きすぎます: 「{text}」（{_EXAMPLES}）", code="year_out_of_range")
     try:
         return date(year, int(month), int(day))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise WarekiError(f"存在しない日付です: 「{text}」", code="invalid_date") from None
 
 

@@ -3,11 +3,11 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from common import api as audit_api
 from resident_records import api as resident_api
 from resident_records import api_bulk as resident_bulk_api
 from resident_records import api_logs as resident_logs_api
 from tenants import api as tenants_api
+from tenants import api_audit as audit_api
 
 app_name = "api"
 
@@ -25,6 +25,7 @@ resident_patterns = (
         path("households/<str:number>/", resident_api.HouseholdDetailView.as_view(), name="household"),
         path("events/", resident_api.EventListView.as_view(), name="events"),
         path("import/", resident_bulk_api.ResidentImportView.as_view(), name="import"),
+        path("import/jobs/<uuid:public_id>/", resident_bulk_api.ResidentImportJobView.as_view(), name="import_job"),
         path("export/", resident_bulk_api.ResidentExportView.as_view(), name="export"),
         path("issuances/", resident_logs_api.IssuanceLogView.as_view(), name="issuances"),
         path(

@@ -2,12 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
-from django.views import defaults
 from django.views.i18n import set_language
 
-from common.errors import NotFound
 from tenants import views as shell_views
 from tenants.admin_site import unregister_third_party_models
 from tenants.urls import webauthn_patterns
@@ -30,12 +27,4 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
 ]
 
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """An unknown /api/ path answers in the API's error format; everything else gets the 404 page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(NotFound().as_dict(), status=404, json_dumps_params={"ensure_ascii": False})
-    return defaults.page_not_found(request, exception)
-
-
-handler404 = not_found
+# An unknown /api/ path answers in the API's error format: common.middleware.ApiErrorFormatMiddleware.

@@ -10,8 +10,7 @@ LABELLED_MODULES = (
     "koseki.wide_area",
     "koseki.fuhyo",
     "koseki.importer",
-    "koseki.api",
-    "koseki.views",
+    "koseki.selectors",
 )
 
 
@@ -22,6 +21,10 @@ class KosekiConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels
+        from koseki.demo import seed_demo
+        from tenants.demo import register_demo_seeder
+
+        register_demo_seeder("koseki", order=20, seed=seed_demo)
         from koseki.models import NotificationKind
 
         audit_labels.register({f"koseki.{kind.value}": f"戸籍: {kind.label}" for kind in NotificationKind})

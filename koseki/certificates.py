@@ -10,7 +10,8 @@ Rules (戸籍法 第10条・第10条の3, 住基法 第20条, DOMAIN.md §5):
   関する政令), 附票の写し as the town's 手数料条例 sets it;
 * the requester's identity is confirmed at the counter (戸籍法 第10条の3) and the document recorded;
 * 附票の写し is refused while a 支援措置 of the resident register covers the person (標準仕様書 §1.1.16,
-  DOMAIN.md §5) — in this town, or in the other town on the platform where the person lives.
+  住基法 第20条第5項, docs/domain/support_measures.md) — in this town, or in any town on the platform where the
+  person lives or lived (``resident_records.disclosure``).
 
 Every issuance, 見本 and refusal writes an audit row with its purpose (personal data).
 """
@@ -23,16 +24,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from common import audit
 from common.dates import local_today
 from common.errors import ValidationFailed
+from common.serials import next_yearly_serial
 from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
-from koseki import pdf
+from koseki import fuhyo, pdf
 from koseki.errors import KosekiRuleError, MemberNotFound
 from koseki.fuhyo import active_towns, certified_lines
 from koseki.models import (
@@ -47,9 +48,9 @@ from koseki.models import (
     RequesterRelation,
 )
 from koseki.selectors import Register, get_register
+from resident_records import disclosure
 from resident_records.certificates import code_digest, format_code, new_verification_code, verification_url
-from resident_records.models import Resident, SupportScope
-from resident_records.support import SupportMeasureBlocked, blocking_measure
+from resident_records.support import SupportMeasureBlocked
 from tenants.models import Municipality, Person
 
 # Japanese names of this module's audit actions (registered with common.audit_labels by koseki.apps).
@@ -57,6 +58,8 @@ AUDIT_LABELS = {
     "koseki.certificate_issue": "戸籍: 証明書の交付",
     "koseki.certificate_preview": "戸籍: 証明書の見本の表示",
     "koseki.certificate_refused": "戸籍: 附票の写しの交付拒否(支援措置)",
+    # Written before the check moved to resident_records.disclosure (support_measure.cross_town_check); kept so
+    # that older rows keep their label.
     "koseki.fuhyo_support_check": "戸籍: 附票の写しのための支援措置の確認(本籍地の町から)",
 }
 
@@ -79,6 +82,16 @@ _FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９"
 class CertificateKindMismatch(KosekiRuleError):
     code = "certificate_kind_mismatch"
     message = "この戸籍について、その種類の証明書は交付できません。"
+
+
+class FuhyoLineUnlinked(SupportMeasureBlocked):
+    """An unlinked 附票 line in a register where someone is protected (docs/domain/support_measures.md)."""
+
+    code = "fuhyo_line_unlinked"
+    message = (
+        "この戸籍には支援措置の対象の方がいるため、住民記録との関連付けが確認できない附票の記載は交付できません。"
+        "支援措置責任者に連絡してください。"
+    )
 
 
 class CertificateMembersRequired(ValidationFailed):
@@ -291,8 +304,14 @@ def check_kind(*, koseki: Koseki, kind: str, members: Sequence[Member] | None) -
             "この戸籍は現在戸籍です。除籍全部事項証明書ではなく全部事項証明書として請求してください。",
             code="certificate_register_current",
         )
+    require_members(kind=kind, members=members)
+
+
+def require_members(*, kind: str, members: Sequence[object] | None) -> None:
+    """A 個人事項証明書 names the persons it certifies; the request form shows this refusal on its ``members``
+    field (forms.CertificateForm)."""
     if kind == CertificateKind.INDIVIDUAL and not members:
-        raise CertificateMembersRequired()
+        raise CertificateMembersRequired(details={"field": "members"})
 
 
 def covered_members(*, register: Register, kind: str, members: Sequence[Member] | None) -> list[Member]:
@@ -322,82 +341,49 @@ def _check_request(*, requester_name: str, requester_relation: str, id_document:
         )
 
 
-def _support_scope(koseki: Koseki) -> str:
-    return SupportScope.REMOVED_ATTACHED_RECORD if koseki.is_closed else SupportScope.ATTACHED_RECORD
-
-
-def _blocked(residents: Sequence[Resident], scope: str) -> tuple[Resident, int] | None:
-    for resident in residents:
-        measure = blocking_measure(resident=resident, scope=scope)
-        if measure is not None:
-            return resident, measure.pk
-    return None
-
-
-def _check_other_town(
-    *, actor: Person | None, town: Municipality, resident_code: str, koseki: Koseki, scope: str, purpose: str
-) -> tuple[Resident, int] | None:
-    """The 支援措置 check in another town of the platform: the one cross-town read of this module, audited there."""
-    here = Municipality.objects.get(schema_name=current_schema())
-    with schema_context(town.schema_name):
-        residents = list(Resident.objects.filter(resident_code=resident_code).order_by("pk"))
-        if not residents:
-            return None
-        found = _blocked(residents, scope)
-        audit.record(
-            actor=actor,
-            action="koseki.fuhyo_support_check",
-            obj=("resident_records.Resident", residents[0].pk, f"住民 {residents[0].atena_number}"),
-            purpose=purpose[:200],
-            personal_data=True,
-            details={
-                "requesting_town": here.code,
-                "koseki": koseki.number,
-                "scope": scope,
-                "result": "blocked" if found is not None else "clear",
-            },
-        )
-    return found
-
-
 def ensure_fuhyo_not_blocked(
     *, actor: Person | None, koseki: Koseki, members: Sequence[Member], purpose: str, preview: bool = False
 ) -> list[str]:
     """Refuse the 附票の写し of anyone a 支援措置 protects; returns the codes of the other towns consulted.
 
-    The person is found by 住民票コード (``Member.resident_code``) in this town's resident register and in the
-    other towns of the platform, where the person may live: the 支援措置 is decided by the 住所地 (住基法 第12条
-    第6項). Each read in another town is audited there. A refusal writes its audit row here (the attempt
-    matters to the 支援措置責任者) and nothing else.
+    The one answer is ``resident_records.disclosure``: the person is looked up — by 住民票コード, by the residents
+    that sent their 附票 lines (a real link), and by 氏名 and 生年月日 — in this town's resident register and in
+    every platform town where they live or lived (the 支援措置 is decided by the 住所地: 住基法 第12条第6項,
+    第20条第5項; docs/domain/support_measures.md). Each read in another town is audited there. A line not linked
+    to its resident is not printed when anyone in the register is protected: it may be that person's, matched by
+    name before the link existed. A refusal writes its audit row here (the attempt matters to the 支援措置責任者)
+    and nothing else.
     """
-    scope = _support_scope(koseki)
+    scope = fuhyo.support_scope(koseki)
     here = current_schema()
-    others = [town for town in active_towns() if town.schema_name != here]
-    consulted: list[str] = []
+    towns = active_towns()
+    consulted: set[str] = set()
+
+    def blocked(member: Member) -> disclosure.AddressBlock | None:
+        key = fuhyo.person_key_for_member(member, towns=towns)
+        consulted.update(t.code or t.schema_name for t in towns if t.schema_name in key.towns and t.schema_name != here)
+        return disclosure.address_block(
+            actor=actor, person=key, scope=scope, purpose=purpose, subject=koseki_ref(koseki)
+        )
+
     for member in members:
-        if not member.resident_code:
-            continue  # not registered as a resident on the platform: no 支援措置 here can cover the person
-        found = _blocked(list(Resident.objects.filter(resident_code=member.resident_code).order_by("pk")), scope)
-        blocking_town = Municipality.objects.get(schema_name=here) if found is not None else None
-        for town in others:
-            if found is not None:
-                break
-            found = _check_other_town(
-                actor=actor, town=town, resident_code=member.resident_code, koseki=koseki, scope=scope, purpose=purpose
-            )
-            consulted.append(town.code or town.schema_name)
-            blocking_town = town if found is not None else None
-        if found is not None and blocking_town is not None:
-            _refuse_fuhyo(
-                actor=actor,
-                koseki=koseki,
-                member=member,
-                town=blocking_town,
-                measure=found[1] if blocking_town.schema_name == here else None,
-                purpose=purpose,
-                preview=preview,
-            )
-    return sorted(set(consulted))
+        block = blocked(member)
+        if block is not None:
+            _refuse_fuhyo(actor=actor, koseki=koseki, member=member, block=block, purpose=purpose, preview=preview)
+    covered = {member.pk for member in members}
+    unlinked = [
+        line for line in certified_lines(koseki=koseki) if line.member_id in covered and not line.resident_atena_number
+    ]
+    if unlinked:
+        for other in Member.objects.filter(koseki=koseki).exclude(pk__in=covered).order_by("position"):
+            block = blocked(other)
+            if block is not None:
+                member = next(m for m in members if m.pk == unlinked[0].member_id)
+                _refuse_fuhyo(
+                    actor=actor, koseki=koseki, member=member, block=block, purpose=purpose, preview=preview,
+                    unlinked=True,
+                )  # fmt: skip
+    return sorted(consulted)
 
 
 def _refuse_fuhyo(
@@ -405,12 +391,12 @@ def _refuse_fuhyo(
     actor: Person | None,
     koseki: Koseki,
     member: Member,
-    town: Municipality,
-    measure: int | None,
+    block: disclosure.AddressBlock,
     purpose: str,
     preview: bool,
+    unlinked: bool = False,
 ) -> None:
-    scope = _support_scope(koseki)
+    scope = fuhyo.support_scope(koseki)
     audit.record(
         actor=actor,
         action="koseki.certificate_refused",
@@ -419,18 +405,21 @@ def _refuse_fuhyo(
         personal_data=True,
         details={
             "kind": CertificateKind.FUHYO.value,
-            "reason": SupportMeasureBlocked.code,
+            "reason": FuhyoLineUnlinked.code if unlinked else SupportMeasureBlocked.code,
             "member": member.pk,
             "scope": scope,
-            "town": town.code,
+            "town": block.town_code,
             # The measure's id means something only in the town that decided it.
-            **({"measure": measure} if measure is not None else {}),
+            **({"measure": block.measure_id} if block.local else {}),
             **({"preview": True} if preview else {}),
         },
     )
+    details = {"member": member.pk, "scope": scope, "town": block.town_code}
+    if unlinked:
+        raise FuhyoLineUnlinked(details=details)
     raise SupportMeasureBlocked(
         "この方には支援措置が設定されているため、戸籍の附票の写しの交付はできません。支援措置責任者に連絡してください。",
-        details={"member": member.pk, "scope": scope, "town": town.code},
+        details=details,
     )
 
 
@@ -438,16 +427,8 @@ def _refuse_fuhyo(
 
 
 def next_number(issued_on: date) -> tuple[int, int, str]:
-    """The next 発行番号 of the calendar year: gapless, the year's counter row locked until commit.
-
-    A counter row rather than a sequence: a rolled-back issuance must not leave a gap, and the count restarts
-    each year. Creating the row cannot race: ON CONFLICT DO NOTHING, then the lock.
-    """
-    CertificateSerial.objects.bulk_create([CertificateSerial(year=issued_on.year)], ignore_conflicts=True)
-    counter = CertificateSerial.objects.select_for_update().get(year=issued_on.year)
-    CertificateSerial.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    counter.refresh_from_db(fields=["last_number"])
-    serial = counter.last_number
+    """The next 発行番号 of the calendar year (gapless, common.serials), e.g. 令和8年戸籍第000001号."""
+    serial = next_yearly_serial(CertificateSerial, year=issued_on.year)
     return issued_on.year, serial, f"{wareki_year(issued_on)}戸籍第{serial:06d}号"
 
 

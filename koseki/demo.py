@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -47,7 +48,7 @@ from koseki.importer import (
     wareki_text,
 )
 from koseki.models import CompiledReason, EntryKind, FuriganaStatus, Koseki
-from resident_records.demo import family_names, given_names, places, town_key
+from resident_records.demo import DEMO_RESIDENTS, family_names, given_names, places, town_key
 from resident_records.models import Resident, ResidentStatus, ResidentType
 from tenants.models import Municipality
 
@@ -662,3 +663,11 @@ def seed_demo_registers(schemas: list[str] | None = None) -> dict[str, LoadResul
     return {
         schema: seed_town_registers(schema=schema, residents=residents) if schema in todo else None for schema in names
     }
+
+
+def seed_demo(write: Callable[[str], None]) -> None:
+    """`manage.py seed_demo`: the 戸籍 of the demo towns, after every town's residents (a register may hold
+    people living in the other town); registered in apps.ready, idempotent."""
+    for schema, loaded in seed_demo_registers(list(DEMO_RESIDENTS)).items():
+        done = f"{loaded.registers} koseki ({loaded.members} persons)" if loaded else "koseki left as they are"
+        write(f"  {schema}: {done}")

@@ -13,7 +13,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from common.errors import ApplicationError
 from common.text import to_katakana
+from koseki import certificates
 from koseki.models import CertificateKind, RequesterRelation
 from resident_records.forms import PurposeField, WarekiDateField
 
@@ -436,9 +438,13 @@ class CertificateForm(RequestForm):
             self.initial["kind"] = CertificateKind.CLOSED_FULL
 
     def clean(self) -> dict[str, Any]:
+        # The rule is the service's; the form shows its refusal with the other field errors.
         data = super().clean() or {}
-        if data.get("kind") == CertificateKind.INDIVIDUAL and not data.get("members") and "members" not in self.errors:
-            self.add_error("members", "個人事項証明書に記載する方を1人以上選んでください。")
+        if "members" not in self.errors:
+            try:
+                certificates.require_members(kind=str(data.get("kind") or ""), members=data.get("members") or [])
+            except ApplicationError as exc:
+                self.add_error("members", exc.message)
         return data
 
 

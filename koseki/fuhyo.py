@@ -15,6 +15,10 @@ No signals: the resident register calls this module explicitly, so the link is v
 A notice that finds no person in the 本籍地's registers writes nothing and is logged (info) — the clerk of
 the 住所地 is not stopped by a mismatch in another register (the 本籍地 resolves it by 職権).
 
+Each line records the resident it belongs to — the sending town's code and the resident's 宛名番号 — so that a
+支援措置 of the 住所地 reaches the line by a real key (``person_key_for_member``; docs/domain/support_measures.md).
+A later notice about the same resident finds the member by that link before any match by name.
+
 Each line names the 異動 that caused it (``source_reference``, ``"<schema>:<ChangeEvent id>"``). When the
 住所地 cancels that 異動 (異動の取消し), ``resident_records.services.cancel_event`` calls
 ``strike_lines_of_event``: 住基法 第19条第1項 has the 住所地 notify the 本籍地 of a 消除 or 記載の修正 just as of
@@ -25,9 +29,9 @@ a 記載, so the lines are struck (消除) with the reason in whichever town hol
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import F
@@ -39,7 +43,8 @@ from common.errors import ValidationFailed
 from common.tenancy import current_schema
 from common.text import normalize_search_text
 from koseki.models import FuhyoEntry, Koseki, KosekiStatus, Member
-from resident_records.models import Resident, ResidentType
+from resident_records import disclosure
+from resident_records.models import Resident, ResidentType, SupportScope
 from tenants.models import Municipality, Person
 
 logger = logging.getLogger(__name__)
@@ -69,25 +74,13 @@ def _normalized(text: str) -> str:
 
 
 def active_towns() -> list[Municipality]:
-    return list(Municipality.objects.filter(kind=Municipality.Kind.TOWN, status=Municipality.Status.ACTIVE))
+    return disclosure.platform_towns()
 
 
 def town_for_honseki(honseki: str, *, towns: Sequence[Municipality] | None = None) -> Municipality | None:
-    """The active town on the platform whose name the 本籍 text names, or None (本籍 elsewhere).
-
-    A 本籍 is written 「高知県高岡郡中土佐町久礼1234番地」: the town name follows the prefecture or 郡 (or
-    starts the text when the prefecture is left out). The longest matching name wins, so a town named
-    inside another's name cannot capture it.
-    """
-    text = unicodedata.normalize("NFKC", honseki or "").replace(" ", "").replace("\u3000", "")
-    if not text:
-        return None
-    best: Municipality | None = None
-    for town in active_towns() if towns is None else towns:
-        name = unicodedata.normalize("NFKC", town.name)
-        if re.search(rf"(?:^|[都道府県郡]){re.escape(name)}", text) and (best is None or len(name) > len(best.name)):
-            best = town
-    return best
+    """The active town on the platform whose name the 本籍 text names, or None (本籍 elsewhere): the same reading
+    as for an address (``disclosure.town_named_in``)."""
+    return disclosure.town_named_in(honseki, towns=towns)
 
 
 def event_reference(event_id: int, *, schema: str | None = None) -> str:
@@ -113,16 +106,32 @@ def certified_lines(*, koseki: Koseki) -> list[FuhyoEntry]:
 
 
 def _find_member(
-    *, resident_code: str, family_name: str, given_name: str, birth_date: date, honseki: str, head_name: str
+    *,
+    resident_code: str,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    honseki: str,
+    head_name: str,
+    source_town_code: str = "",
+    atena_number: str = "",
 ) -> Member | None:
     """The person in this town's registers (current koseki, not 除籍) the notice is about.
 
-    住民票コード first (recorded on the member when the registers were linked); else 氏名 and 生年月日 within
-    the koseki of the notified 本籍 (and 筆頭者, when given). An ambiguous match is no match.
+    住民票コード first (recorded on the member when the registers were linked); then the member whose earlier
+    line came from the same resident (宛名番号 of the sending town); else 氏名 and 生年月日 within the koseki of
+    the notified 本籍 (and 筆頭者, when given). An ambiguous match is no match.
     """
     current = Member.objects.select_related("koseki").filter(is_removed=False, koseki__status=KosekiStatus.CURRENT)
     if resident_code:
         found = list(current.filter(resident_code=resident_code).order_by("-koseki__compiled_on", "-pk")[:2])
+        if len(found) == 1:
+            return found[0]
+    if atena_number and source_town_code:
+        linked = current.filter(
+            fuhyo_entries__source_town_code=source_town_code, fuhyo_entries__resident_atena_number=atena_number
+        ).distinct()
+        found = list(linked.order_by("-koseki__compiled_on", "-pk")[:2])
         if len(found) == 1:
             return found[0]
     name = _normalized(f"{family_name}{given_name}")
@@ -170,11 +179,13 @@ def _write_line(
     event: str,
     source: Municipality | None,
     source_reference: str,
+    atena_number: str = "",
 ) -> FuhyoEntry | None:
-    """In the 本籍地's schema: find the person and add the line (audited there)."""
+    """In the 本籍地's schema: find the person and add the line, linked to its resident (audited there)."""
+    source_town_code = (source.code or "") if source is not None else ""
     member = _find_member(
         resident_code=resident_code, family_name=family_name, given_name=given_name, birth_date=birth_date,
-        honseki=honseki, head_name=head_name,
+        honseki=honseki, head_name=head_name, source_town_code=source_town_code, atena_number=atena_number,
     )  # fmt: skip
     if member is None:
         logger.info(
@@ -192,9 +203,10 @@ def _write_line(
         member=member,
         address=address,
         address_set_on=address_set_on,
-        source_town_code=(source.code or "") if source is not None else "",
+        source_town_code=source_town_code,
         source_event=event,
         source_reference=source_reference,
+        resident_atena_number=atena_number if source_town_code else "",
     )
     audit.record(
         actor=actor,
@@ -229,14 +241,16 @@ def record_address_change(
     source_reference: str = "",
     head_name: str = "",
     towns: Sequence[Municipality] | None = None,
+    atena_number: str = "",
 ) -> FuhyoEntry | None:
     """Record a resident's new address in the 附票 of the koseki of their 本籍 (住基法 第19条第1項).
 
-    Runs inside the caller's transaction (the resident register's 異動): if the 異動 rolls back, so does the
-    line, in either town. ``source_reference`` names the 異動 (``event_reference``), so that cancelling it
-    strikes the line (``strike_lines_of_event``). ``head_name`` is the 筆頭者 from the 住民票 (narrows a match
-    by name); ``towns`` lets a caller notifying several residents read the town list once. Returns the line,
-    or None when the 本籍 is not on the platform, the person is not found, or the line is already there.
+        Runs inside the caller's transaction (the resident register's 異動): if the 異動 rolls back, so does the
+        line, in either town. ``source_reference`` names the 異動 (``event_reference``), so that cancelling it
+        strikes the line (``strike_lines_of_event``); ``atena_number`` is the resident's 宛名番号 in the sending town,
+    recorded on the line as its link to the resident. ``head_name`` is the 筆頭者 from the 住民票 (narrows a match
+        by name); ``towns`` lets a caller notifying several residents read the town list once. Returns the line,
+        or None when the 本籍 is not on the platform, the person is not found, or the line is already there.
     """
     address = " ".join((address or "").split())
     if not (honseki or "").strip() or not address:
@@ -252,6 +266,7 @@ def record_address_change(
             actor=actor, resident_code=resident_code, family_name=family_name, given_name=given_name,
             birth_date=birth_date, honseki=honseki, head_name=head_name, address=address,
             address_set_on=address_set_on, event=event, source=source, source_reference=source_reference,
+            atena_number=atena_number,
         )  # fmt: skip
 
     if home.schema_name == source_schema:
@@ -321,6 +336,7 @@ def record_resident_moves(
             given_name=resident.given_name, birth_date=resident.birth_date, honseki=resident.domicile,
             head_name=resident.domicile_head, address=address, address_set_on=set_on, event=event,
             source_schema=source_schema, source_reference=source_reference, towns=towns,
+            atena_number=resident.atena_number,
         )  # fmt: skip
         if line is not None:
             lines.append(line)
@@ -406,3 +422,82 @@ def strike_lines_of_event(
             )
         struck.extend(there)
     return struck
+
+
+# --- 支援措置 and the 附票 ------------------------------------------------------------------------------------
+
+
+def person_key_for_member(member: Member, *, towns: Sequence[Municipality] | None = None) -> disclosure.PersonKey:
+    """How the resident registers of the platform know a person of this town's koseki (``disclosure.PersonKey``):
+    the 住民票コード, 氏名 and 生年月日, and the residents that sent the person's 附票 lines (in every koseki the
+    person passed through). The towns consulted are those the lines came from or name — every platform town when
+    the person has a 住民票コード, as they may have moved where no notice reached this 附票 yet."""
+    towns = disclosure.platform_towns() if towns is None else towns
+    by_code = {town.code: town.schema_name for town in towns if town.code}
+    lines = list(
+        FuhyoEntry.objects.filter(member__person_key=member.person_key).values_list(
+            "source_town_code", "resident_atena_number", "address"
+        )
+    )
+    codes = {member.resident_code} if member.resident_code else set()
+    named = disclosure.towns_named_in([address for _, _, address in lines], towns=towns)
+    sources = {by_code[code] for code, _, _ in lines if code in by_code}
+    return disclosure.PersonKey(
+        resident_codes=frozenset(codes),
+        names=frozenset({(disclosure.name_key(member.family_name, member.given_name), member.birth_date)}),
+        atena_numbers=frozenset((code, atena) for code, atena, _ in lines if code and atena),
+        towns=frozenset(t.schema_name for t in towns) if codes else named | sources,
+    )
+
+
+def support_scope(koseki: Koseki) -> str:
+    """The 支援措置 scope a 附票 (or 除附票, of a closed koseki) falls under."""
+    return SupportScope.REMOVED_ATTACHED_RECORD if koseki.is_closed else SupportScope.ATTACHED_RECORD
+
+
+@dataclass(frozen=True)
+class FuhyoDisplay:
+    """The 附票 as the 本籍地's register page shows it: protected persons' addresses masked."""
+
+    lines: list[FuhyoEntry]
+    protected_member_ids: frozenset[int]
+
+    @property
+    def warning(self) -> bool:
+        return bool(self.protected_member_ids)
+
+
+def fuhyo_for_display(*, actor: Person | None, koseki: Koseki, purpose: str) -> FuhyoDisplay:
+    """The register page's 附票: each person's lines, with the addresses of a person a 支援措置 covers (in any town
+    of the platform, ``disclosure``) masked — the page warns instead. Lines not linked to a resident are masked
+    too when someone of the register is protected (they may be that person's, matched by name long ago)."""
+    lines = fuhyo_lines(koseki=koseki)
+    scope = support_scope(koseki)
+    towns = disclosure.platform_towns()
+    protected: set[int] = set()
+    for member_id in sorted({line.member_id for line in lines}):
+        member = next(line.member for line in lines if line.member_id == member_id)
+        block = disclosure.address_block(
+            actor=actor,
+            person=person_key_for_member(member, towns=towns),
+            scope=scope,
+            purpose=purpose,
+            subject=("koseki.Koseki", koseki.pk, f"戸籍 {koseki.number}"),
+        )
+        if block is not None:
+            protected.add(member_id)
+    for line in lines:
+        if line.member_id in protected or (protected and not line.resident_atena_number):
+            line.address = MASKED_ADDRESS
+    return FuhyoDisplay(lines=lines, protected_member_ids=frozenset(protected))
+
+
+MASKED_ADDRESS = "(支援措置のため表示しません)"
+
+
+def _key_of_member(subject: object) -> disclosure.PersonKey | None:
+    # The banner's local check (resident_records.templatetags.support_tags) needs no town list: this town only.
+    return person_key_for_member(subject, towns=[]) if isinstance(subject, Member) else None
+
+
+disclosure.register_key_maker(_key_of_member)

@@ -860,6 +860,14 @@ def import_csv(*, actor: Person | None, data: bytes, purpose: str, dry_run: bool
                 )
             )  # fmt: skip
     if errors or dry_run:
+        # A check or a refusal still read personal data: one row, without names (the loader audits the load).
+        audit.record(
+            actor=actor,
+            action="koseki.import_rejected" if errors else "koseki.import_checked",
+            purpose=purpose,
+            personal_data=True,
+            details={"registers": report.registers, "members": report.members, "errors": len(errors)},
+        )
         return report
     report.result = load_registers(
         actor=actor, registers=registers, purpose=purpose, details={"source": "csv", "file_registers": len(registers)}

@@ -41,6 +41,8 @@ class Koseki(models.Model):
     """One 戸籍, identified on paper by 本籍 and the name of the 筆頭者 (which never changes, even after 除籍)."""
 
     number = models.CharField("戸籍番号", max_length=20, unique=True)  # internal, e.g. K0000000123
+    # How URLs name the register: the 戸籍番号 and the row id are sequences a visitor could walk (docs/audit.md).
+    public_id = models.UUIDField("公開用ID", default=uuid.uuid4, unique=True, editable=False)
     honseki = models.CharField("本籍", max_length=200)
     family_name = models.CharField("氏", max_length=50)
     head_given_name = models.CharField("筆頭者の名", max_length=50)
@@ -96,6 +98,8 @@ class Member(models.Model):
     koseki = models.ForeignKey(Koseki, on_delete=models.PROTECT, related_name="members", verbose_name="戸籍")
     position = models.PositiveSmallIntegerField("記載順")
     person_key = models.UUIDField("個人識別キー", default=uuid.uuid4, db_index=True)
+    # How URLs name this appearance (person_key is shared by a person's appearances in several registers).
+    public_id = models.UUIDField("公開用ID", default=uuid.uuid4, unique=True, editable=False)
     family_name = models.CharField("氏", max_length=50)
     given_name = models.CharField("名", max_length=50)
     family_name_kana = models.CharField("氏の振り仮名", max_length=100, blank=True)
@@ -179,6 +183,8 @@ class Entry(models.Model):
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name="記録事項の者"
     )
+    # How the 職権訂正 URL names the entry (not its row id, a guessable sequence).
+    public_id = models.UUIDField("公開用ID", default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("事項", max_length=20, choices=EntryKind.choices)
     event_date = models.DateField("事件の日")
     notified_on = models.DateField("届出日", null=True, blank=True)
@@ -291,6 +297,10 @@ class FuhyoEntry(models.Model):
     source_event = models.CharField("通知の事由", max_length=30, blank=True)  # 転入, 転居, 転出, 移行 ...
     # The 異動 that caused the line ("<schema>:<change event id>"), so cancelling it strikes the line.
     source_reference = models.CharField("通知元の異動", max_length=100, blank=True, db_index=True)
+    # The resident the line belongs to: 宛名番号 in the register of the town that sent it (source_town_code).
+    # The real key between the two registers (住所地 and 本籍地), so a 支援措置 of the 住所地 reaches the line; blank
+    # on lines that came with the migration of the register (移行) or before the link was recorded.
+    resident_atena_number = models.CharField("住民の宛名番号", max_length=11, blank=True)
     recorded_at = models.DateTimeField("記録日時", default=timezone.now)
     is_struck = models.BooleanField("消除", default=False)
     struck_at = models.DateTimeField("消除日時", null=True, blank=True)
@@ -300,6 +310,7 @@ class FuhyoEntry(models.Model):
         verbose_name = "戸籍の附票"
         verbose_name_plural = "戸籍の附票"
         ordering = ["koseki_id", "member_id", "address_set_on", "id"]
+        indexes = [models.Index(fields=["source_town_code", "resident_atena_number"], name="koseki_fuhyo_resident")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(is_struck=False, struck_reason="") | Q(is_struck=True) & ~Q(struck_reason=""),

@@ -1,24 +1,45 @@
 """Reads of the koseki module: search, one register as the certificate reads it, members across registers.
 
 Query counts are fixed per call (no query per member or per entry): the register is read in four queries
-(koseki, members, entries, furigana history) and grouped in Python. Auditing a read is the caller's job
-(the view or certificate service knows the purpose).
+(koseki, members, entries, furigana history) and grouped in Python.
+
+The plain reads (search_koseki, get_register ...) write no audit row: services use them inside operations that
+audit themselves. What a clerk's page or the API shows goes through the audited reads at the end of this module
+(``view_register``, ``view_register_form``, ``find_party_candidates``, ``view_issuances``): they take the actor and
+the 利用目的 and write the row (docs/audit.md).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import jaconv
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from common import audit
+from common.dates import day_start
 from common.text import normalize_search_text, to_katakana
 from koseki.errors import KosekiNotFound
-from koseki.models import Entry, FuriganaRecord, Koseki, KosekiStatus, Member
+from koseki.models import CertificateIssuance, Entry, FuriganaRecord, Koseki, KosekiStatus, Member, Notification
+
+if TYPE_CHECKING:
+    from tenants.models import Person
+
+AUDIT_LABELS = {
+    "koseki.view": "戸籍: 戸籍の表示",
+    "koseki.search": "戸籍: 戸籍の検索",
+    "koseki.issuance_list": "戸籍: 交付履歴の表示",
+    "koseki.issuance_log": "戸籍: 交付履歴の閲覧",
+    "koseki.issuance_log_export": "戸籍: 交付履歴の出力",
+    "koseki.notification_log": "戸籍: 届出受付帳の閲覧",
+    "koseki.notification_log_export": "戸籍: 届出受付帳の出力",
+}
 
 
 @dataclass
@@ -139,3 +160,152 @@ def current_member(person_key: UUID) -> Member | None:
         .filter(person_key=person_key, is_removed=False, koseki__status=KosekiStatus.CURRENT)
         .first()
     )
+
+
+# --- audited reads (docs/audit.md) ---------------------------------------------------------------------
+#
+# Every display of a register is a recorded act: who looked, at which register, for what (docs/audit.md).
+# Each read below writes one personal-data audit row with the clerk's 利用目的.
+
+
+def search_registers(
+    *, actor: Person | None, purpose: str, query: str, honseki: str, include_closed: bool, limit: int
+) -> list[Koseki]:
+    """検索, audited: which criteria were used and how many registers were listed, not the names themselves."""
+    results = search_koseki(query=query, honseki=honseki, include_closed=include_closed, limit=limit)
+    audit.record(
+        actor=actor,
+        action="koseki.search",
+        purpose=purpose,
+        personal_data=True,
+        details={
+            "criteria": [k for k, v in (("honseki", honseki), ("query", query)) if v],
+            "include_closed": include_closed,
+            "results": len(results),
+        },
+    )
+    return results
+
+
+def find_party_candidates(
+    *, actor: Person | None, purpose: str, query: str, label: str, limit: int, exclude: Member | None = None
+) -> list[Member]:
+    """The other party of a 届出 (婚姻, 養子縁組): members of this town's current registers matching a name."""
+    query = " ".join(query.split())
+    if not query:
+        return []
+    registers = search_koseki(query=query, include_closed=False, limit=limit)
+    members = list(
+        Member.objects.filter(koseki__in=registers, is_removed=False)
+        .select_related("koseki")
+        .order_by("koseki_id", "position")
+    )
+    if exclude is not None:
+        members = [m for m in members if m.person_key != exclude.person_key]
+    needle = normalize_search_text(query)
+    matching = [m for m in members if needle in m.search_text] or members
+    if matching:
+        audit.record(
+            actor=actor,
+            action="koseki.search",
+            purpose=purpose,
+            personal_data=True,
+            details={"picker": label, "results": len(matching)},
+        )
+    return matching
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    """The register page: the register as the 全部事項証明書 prints it, and the 受付帳 lines that changed it."""
+
+    register: Register
+    notifications: list[Notification]
+
+
+def view_register(*, actor: Person | None, koseki: Koseki, purpose: str) -> RegisterView:
+    register = _register(koseki)
+    audit.record(
+        actor=actor,
+        action="koseki.view",
+        obj=register.koseki,
+        purpose=purpose,
+        personal_data=True,
+        details={"number": register.koseki.number, "members": len(register.members)},
+    )
+    # The 受付帳 lines that changed this register (JSON containment on the list of numbers).
+    notifications = list(Notification.objects.filter(koseki_numbers__contains=[koseki.number])[:100])
+    return RegisterView(register=register, notifications=notifications)
+
+
+def view_register_form(
+    *, actor: Person | None, koseki: Koseki, purpose: str, page: str, member: Member | None = None
+) -> None:
+    """A 届出, 職権訂正 or 交付 form shows the register it works on (its 筆頭者, the member's name): one row."""
+    audit.record(
+        actor=actor,
+        action="koseki.view",
+        obj=koseki,
+        purpose=purpose,
+        personal_data=True,
+        details={"number": koseki.number, "page": page, **({"member": str(member.public_id)} if member else {})},
+    )
+
+
+def register_by_public_id(public_id: UUID) -> Koseki:
+    koseki = Koseki.objects.filter(public_id=public_id).first()
+    if koseki is None:
+        raise KosekiNotFound()
+    return koseki
+
+
+def view_issuances(*, actor: Person | None, day: date, purpose: str) -> list[CertificateIssuance]:
+    """The day's 交付履歴: it names each register's 筆頭者 and each requester."""
+    issuances = list(CertificateIssuance.objects.filter(issued_at__date=day))
+    audit.record(
+        actor=actor,
+        action="koseki.issuance_list",
+        purpose=purpose,
+        personal_data=True,
+        details={"day": day.isoformat(), "count": len(issuances)},
+    )
+    return issuances
+
+
+# --- audited logs (no names: numbers, kinds, dates) ----------------------------------------------------------
+
+
+def _between(rows: QuerySet[Any], field_name: str, filters: Mapping[str, Any]) -> QuerySet[Any]:
+    if filters.get("since"):
+        rows = rows.filter(**{f"{field_name}__gte": day_start(filters["since"])})
+    if filters.get("until"):
+        rows = rows.filter(**{f"{field_name}__lt": day_start(filters["until"] + timedelta(days=1))})
+    return rows
+
+
+def _audit_log(actor: Person | None, action: str, filters: Mapping[str, Any]) -> None:
+    audit.record(actor=actor, action=action, details={k: str(v) for k, v in filters.items() if v not in (None, "")})
+
+
+def issuance_log(*, actor: Person | None, filters: Mapping[str, Any], export: bool) -> QuerySet[CertificateIssuance]:
+    """交付履歴 by 交付日 (Asia/Tokyo), kind and 広域交付; its listing or export is audited with the filters."""
+    rows = _between(CertificateIssuance.objects.order_by("-issued_at", "-id"), "issued_at", filters)
+    if filters.get("kind"):
+        rows = rows.filter(kind=filters["kind"])
+    if filters.get("wide_area") is not None:
+        rows = rows.filter(wide_area=filters["wide_area"])
+    _audit_log(actor, "koseki.issuance_log_export" if export else "koseki.issuance_log", filters)
+    return rows
+
+
+def notification_log(*, actor: Person | None, filters: Mapping[str, Any], export: bool) -> QuerySet[Notification]:
+    """受付帳 by 受理日 and kind; its listing or export is audited with the filters."""
+    rows = Notification.objects.order_by("-accepted_on", "-processed_at", "-id")
+    if filters.get("since"):
+        rows = rows.filter(accepted_on__gte=filters["since"])
+    if filters.get("until"):
+        rows = rows.filter(accepted_on__lte=filters["until"])
+    if filters.get("kind"):
+        rows = rows.filter(kind=filters["kind"])
+    _audit_log(actor, "koseki.notification_log_export" if export else "koseki.notification_log", filters)
+    return rows

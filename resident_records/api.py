@@ -8,19 +8,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common import audit
 from common.dates import local_today
 from common.rest import CSVStreamRenderer, stream_csv
 from resident_records import selectors
-from resident_records.errors import HouseholdNotFound, ResidentNotFound
-from resident_records.models import ChangeEvent, Household, Resident
-from resident_records.serializers import EventOut, HistoryEntryOut, PurposeQuery, ResidentOut
+from resident_records.errors import ResidentNotFound
+from resident_records.models import ChangeEvent
+from resident_records.serializers import EventOut, HistoryEntryOut, HouseholdOut, PurposeQuery, ResidentOut
 from tenants.access import person_of
 
 MODULE = "resident_records"
@@ -32,63 +32,73 @@ def _purpose(request: Request) -> tuple[str, Any]:
     return query.validated_data["purpose"], query.validated_data.get("as_of") or local_today()
 
 
-def _resident(atena_number: str) -> Resident:
-    resident = Resident.objects.filter(atena_number=atena_number).first()
-    if resident is None:
-        raise ResidentNotFound()
-    return resident
-
-
 class ResidentDetailView(GenericAPIView):
     kyodo_module = MODULE
     serializer_class = ResidentOut
 
-    @extend_schema(parameters=[PurposeQuery], summary="A resident's entry (now or as of a date)")
+    @extend_schema(
+        parameters=[PurposeQuery],
+        summary="住民の記録 (現在または指定日時点) / A resident's entry (now or as of a date)",
+        description=(
+            "宛名番号で住民の記録を返します。利用目的が必須で、閲覧は監査ログに記録されます。\n\n"
+            "A resident's entry by 宛名番号. A purpose is required; every read is audited."
+        ),
+    )
     def get(self, request: Request, atena_number: str) -> Response:
         purpose, as_of = _purpose(request)
-        resident = _resident(atena_number)
-        record = selectors.resident_as_of(resident, as_of)
-        if record is None:
+        resident = selectors.resident_by_atena_number(atena_number)
+        if selectors.resident_as_of(resident, as_of) is None:
             raise ResidentNotFound(f"{as_of} 時点の記録はありません。")
-        audit.record(
-            actor=person_of(request._request), action="resident.view", obj=resident, purpose=purpose,
-            personal_data=True, details={"as_of": as_of.isoformat(), "channel": "api"},
-        )  # fmt: skip
-        return Response(ResidentOut(record).data)
+        view = selectors.view_resident(
+            actor=person_of(request._request), resident=resident, purpose=purpose, as_of=as_of, with_household=False
+        )
+        return Response(ResidentOut(view.entry).data)
 
 
 class ResidentHistoryView(GenericAPIView):
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = HistoryEntryOut
+    pagination_class = None  # the whole history, in one answer
 
-    @extend_schema(parameters=[PurposeQuery], summary="Every recorded state of a resident, cancelled ones marked")
+    @extend_schema(
+        parameters=[PurposeQuery],
+        responses=HistoryEntryOut(many=True),
+        summary="住民の履歴 (取消分も表示) / Every recorded state of a resident, cancelled ones marked",
+        description=(
+            "住民の記録のすべての版(取り消された異動も印付きで)。利用目的が必須で、監査ログに記録されます。\n\n"
+            "Every recorded state of a resident, cancelled ones marked. A purpose is required; audited."
+        ),
+    )
     def get(self, request: Request, atena_number: str) -> Response:
         purpose, _ = _purpose(request)
-        resident = _resident(atena_number)
-        audit.record(
-            actor=person_of(request._request), action="resident.view_history", obj=resident, purpose=purpose,
-            personal_data=True,
-        )  # fmt: skip
-        return Response(HistoryEntryOut(selectors.history(resident), many=True).data)
+        resident = selectors.resident_by_atena_number(atena_number)
+        records = selectors.view_resident_history(actor=person_of(request._request), resident=resident, purpose=purpose)
+        return Response(HistoryEntryOut(records, many=True).data)
 
 
 class HouseholdDetailView(GenericAPIView):
     kyodo_module = MODULE
     serializer_class = ResidentOut
 
-    @extend_schema(parameters=[PurposeQuery], summary="A household's members (now or as of a date)")
+    @extend_schema(
+        parameters=[PurposeQuery],
+        responses=HouseholdOut,
+        summary="世帯の構成員 (現在または指定日時点) / A household's members (now or as of a date)",
+        description=(
+            "世帯番号で世帯の構成員を返します。利用目的が必須で、構成員ごとに監査ログに記録されます。\n\n"
+            "The members of a household by its number. A purpose is required; each member's read is audited."
+        ),
+    )
     def get(self, request: Request, number: str) -> Response:
         purpose, as_of = _purpose(request)
-        household = Household.objects.filter(number=number).first()
-        if household is None:
-            raise HouseholdNotFound()
-        members = selectors.household_members_as_of(household.pk, as_of)
-        for record in members:
-            audit.record(
-                actor=person_of(request._request), action="resident.view", obj=record.resident, purpose=purpose,
-                personal_data=True, details={"as_of": as_of.isoformat(), "household": household.number},
-            )  # fmt: skip
-        return Response({"number": household.number, "as_of": as_of, "members": ResidentOut(members, many=True).data})
+        household = selectors.household_by_number(number)
+        view = selectors.view_household(
+            actor=person_of(request._request), household=household, purpose=purpose, as_of=as_of
+        )
+        return Response(
+            {"number": household.number, "as_of": as_of, "members": ResidentOut(view.members, many=True).data}
+        )
 
 
 class EventListView(GenericAPIView):
@@ -99,40 +109,28 @@ class EventListView(GenericAPIView):
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 
     def get_queryset(self) -> QuerySet[ChangeEvent]:
-        events = ChangeEvent.objects.select_related("household", "cancelled_by").order_by("-processed_at", "-id")
-        params = self.request.query_params
-        if params.get("kind"):
-            events = events.filter(kind=params["kind"])
-        if params.get("since"):
-            events = events.filter(event_date__gte=params["since"])
-        if params.get("until"):
-            events = events.filter(event_date__lte=params["until"])
-        return events
+        return ChangeEvent.objects.none()  # for the schema; the list is selectors.change_event_log
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("kind", str),
-            OpenApiParameter("since", str, description="異動日 from (YYYY-MM-DD)"),
-            OpenApiParameter("until", str, description="異動日 up to (YYYY-MM-DD)"),
+            OpenApiParameter("kind", str, description="異動の種類 / kind of change event"),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="異動日の始め / 異動日 from (YYYY-MM-DD)"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="異動日の終わり / 異動日 up to (YYYY-MM-DD)"),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
-        summary="The change-event log",
+        responses=EventOut(many=True),
+        summary="異動の記録 (氏名なし) / The change-event log, without names",
+        description=(
+            "異動の記録(氏名を含まず、異動の事実と番号のみ)。ページ分割した JSON、または ?format=csv で CSV。\n\n"
+            "The 異動 log (event facts and numbers only), as paginated JSON or a streamed CSV (?format=csv)."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
-        from django.core.exceptions import ValidationError as DjangoValidationError
-
-        from common.errors import ValidationFailed
-
-        try:
-            events = self.get_queryset()
-            events.exists()
-        except DjangoValidationError as exc:
-            raise ValidationFailed("日付は YYYY-MM-DD で指定してください。", details={"error": exc.messages}) from exc
         export = request.accepted_renderer.format == "csv"
-        audit.record(
+        events = selectors.change_event_log(
             actor=person_of(request._request),
-            action="resident.event_export" if export else "resident.event_list",
-            details={k: v for k, v in request.query_params.items() if k in {"kind", "since", "until"}},
+            filters={k: str(request.query_params[k]) for k in ("kind", "since", "until") if k in request.query_params},
+            export=export,
         )
         if export:
             header = ["id", "kind", "kind_label", "event_date", "notified_on", "processed_at", "ex_officio",

@@ -7,7 +7,6 @@ never the 加害者 information of a 支援措置 (DOMAIN.md §6). Every list an
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,10 +19,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common import audit
 from common.dates import local_today
 from common.rest import CSVStreamRenderer, stream_csv
-from resident_records import support
+from resident_records import selectors, support
 from resident_records.models import CertificateIssuance, CertificateKind, SupportMeasure
 from tenants.access import person_of
 
@@ -74,10 +72,6 @@ class AttentionOut(serializers.Serializer):
         return support.is_temporarily_released(measure)
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=TOKYO)
-
-
 class IssuanceLogView(GenericAPIView):
     """交付履歴 (標準仕様書 §1.3.8), JSON (paginated) or streamed CSV."""
 
@@ -86,34 +80,23 @@ class IssuanceLogView(GenericAPIView):
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 
     def get_queryset(self) -> QuerySet[CertificateIssuance]:
-        return CertificateIssuance.objects.prefetch_related("residents").order_by("-issued_at", "-id")
-
-    def _filtered(self, filters: dict[str, Any]) -> QuerySet[CertificateIssuance]:
-        rows = self.get_queryset()
-        if filters.get("since"):
-            rows = rows.filter(issued_at__gte=_day_start(filters["since"]))
-        if filters.get("until"):
-            rows = rows.filter(issued_at__lt=_day_start(filters["until"] + timedelta(days=1)))
-        if filters.get("kind"):
-            rows = rows.filter(kind=filters["kind"])
-        if filters.get("voided") is not None:
-            rows = rows.filter(voided_at__isnull=not filters["voided"])
-        return rows
+        return CertificateIssuance.objects.none()  # for the schema; the list is selectors.certificate_issuance_log
 
     @extend_schema(
         parameters=[IssuanceQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
-        summary="The certificate issuance log (交付履歴), without names",
+        responses=IssuanceOut(many=True),
+        summary="住民票の写し等の交付履歴 (氏名なし) / The certificate issuance log, without names",
+        description=(
+            "証明書の交付履歴(標準仕様書 §1.3.8)。ページ分割した JSON、または ?format=csv で CSV。\n\n"
+            "The certificate issuance log (standard §1.3.8), as paginated JSON or a streamed CSV (?format=csv)."
+        ),
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = IssuanceQuery(data=request.query_params.dict())  # a plain dict: no HTML-checkbox False
         query.is_valid(raise_exception=True)
-        filters = query.validated_data
-        rows = self._filtered(filters)
         export = request.accepted_renderer.format == "csv"
-        audit.record(
-            actor=person_of(request._request),
-            action="certificate.log_export" if export else "certificate.log_list",
-            details={k: str(v) for k, v in filters.items() if v not in (None, "")},
+        rows = selectors.certificate_issuance_log(
+            actor=person_of(request._request), filters=query.validated_data, export=export
         )
         if export:
             header = ["number", "kind", "kind_label", "issued_at", "issued_by_name", "terminal", "page_count",
@@ -137,12 +120,19 @@ class SupportAttentionView(GenericAPIView):
     """支援措置 ending within a month or lapsed (still blocking until released): for the 支援措置責任者."""
 
     kyodo_module = MODULE
+    filter_backends = []  # filters are read by the view's own query serializer; no model queryset to filter
     serializer_class = AttentionOut
 
-    @extend_schema(summary="Support measures needing attention (no perpetrator details)")
+    @extend_schema(
+        responses=AttentionOut(many=True),
+        summary="対応が必要な支援措置 (加害者情報なし) / Support measures needing attention (no perpetrator details)",
+        description=(
+            "1か月以内に終了する、または期間が過ぎた(解除まで制限は続く)支援措置。支援措置責任者向け。\n\n"
+            "Support measures ending within a month or lapsed (still blocking until released), for the officer."
+        ),
+    )
     def get(self, request: Request) -> Response:
         today = local_today()
-        measures = support.measures_needing_attention(today=today)
-        audit.record(actor=person_of(request._request), action="support_measure.attention_list")
+        measures = selectors.support_measures_needing_attention(actor=person_of(request._request), today=today)
         page = self.paginate_queryset(measures)
         return self.get_paginated_response(AttentionOut(page, many=True, context={"today": today}).data)

@@ -7,17 +7,16 @@ class ResidentRecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from common import audit_labels
-        from koseki import hooks
-        from resident_records import certificates, support
+        from common import audit_labels, jobs
+        from resident_records import certificates, disclosure, imports, support
+        from resident_records.demo import seed_demo
         from resident_records.models import EventKind
-        from resident_records.services import koseki_births
+        from tenants.demo import register_demo_seeder
 
-        # An accepted 出生届 enters the child here (issue 10 §14): koseki exposes the hook, this app registers.
-        hooks.on_birth_accepted(koseki_births.enter_birth_from_koseki)
+        register_demo_seeder("resident_records", order=10, seed=seed_demo)
 
         audit_labels.register({f"resident.{kind.value}": f"住民記録: {kind.label}" for kind in EventKind})
-        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS})
+        audit_labels.register({**support.AUDIT_LABELS, **certificates.AUDIT_LABELS, **disclosure.AUDIT_LABELS})
         audit_labels.register(
             {
                 "resident.search": "住民記録: 検索",
@@ -34,5 +33,7 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.clerk_task": "住民記録: 処理待ちの作成",
                 "resident.clerk_task_done": "住民記録: 処理待ちの完了",
                 "resident.overdue_notices": "住民記録: 期間経過の届出一覧",
+                "certificate.list": "住民記録: 交付履歴の表示",
             }
         )
+        jobs.register(imports.IMPORT_JOB, imports.run_import)

@@ -31,8 +31,7 @@ from django.utils import timezone
 from common import audit, context
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
-from koseki import fuhyo
-from resident_records import numbering, services, validation
+from resident_records import disclosure, numbering, services, validation
 from resident_records.models import (
     ChangeEvent,
     EventKind,
@@ -256,7 +255,7 @@ def _write_batch(
     serial = 0
     # 住基法 第19条第1項: like the 転入 service, the load sends each address to the 附票 of a 本籍 on the platform
     # (checked in memory first: a 本籍 elsewhere costs nothing).
-    towns = fuhyo.active_towns()
+    towns = disclosure.platform_towns()
     to_fuhyo: list[tuple[int, str, SimpleNamespace]] = []
     first_number = ""
     for i, (hh, members) in enumerate(zip(batch, validated, strict=True)):
@@ -299,7 +298,7 @@ def _write_batch(
             values["search_grams"] = keys.search_grams
             residents_t.add(values)
             japanese = values["resident_type"] == ResidentType.JAPANESE
-            if japanese and values["domicile"] and fuhyo.town_for_honseki(values["domicile"], towns=towns):
+            if japanese and values["domicile"] and disclosure.town_named_in(values["domicile"], towns=towns):
                 to_fuhyo.append((event_id, EventKind(hh.kind).label, keys))
             records_t.add(
                 {
@@ -357,12 +356,7 @@ def _write_batch(
     for table in (households_t, residents_t, events_t, records_t, household_records_t):
         table.copy()
     for event_id, label, resident in to_fuhyo:
-        fuhyo.record_resident_moves(
-            actor=actor,
-            residents=[cast(Resident, resident)],
-            event=label,
-            source_reference=fuhyo.event_reference(event_id),
-        )
+        services.notify_fuhyo(actor=actor, residents=[cast(Resident, resident)], event_id=event_id, label=label)
     last_number = numbering.with_check_digit(atena_numbers[-1])
     # One audit row per batch, not per resident: a migration load is one operation decided once, with one
     # purpose, and 300,000 rows of the same purpose would bury the trail the auditor reads. The row names

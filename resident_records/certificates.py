@@ -8,8 +8,13 @@ Rules (住民記録システム標準仕様書 §5.1, §5.2, §1.3.8, §1.1.9; D
 * while a 転出 is pending before its 転出予定日, the 転出 entries are not printed (§5.1);
 * the 認証文 on the last page only, a 発行番号 per town and calendar year, and on every page a verification
   code that anyone holding the paper can check on the town's public page (``verification``);
-* 支援措置: every covered person is checked first; a blocked issuance writes nothing but the refusal's audit
-  row (the refusal itself matters to the 支援措置責任者 and the auditor).
+* 支援措置: every covered person is checked first by ``resident_records.disclosure`` — in this town and in every
+  platform town where the person is or was resident (a 除票 prints the 転出先, the address a block of the town
+  moved to protects); a blocked issuance writes nothing but the refusal's audit row (the refusal itself
+  matters to the 支援措置責任者 and the auditor). docs/domain/support_measures.md;
+* 個人番号 is printed only at the request of the person or a member of the same household (住基法 第12条第1項;
+  a third party's 住民票の写し carries the 基礎証明事項 only, 第12条の3; 番号法 第19条); printing it is a reveal
+  of the number, audited as one (``mynumber.reveal``).
 """
 
 from __future__ import annotations
@@ -23,20 +28,23 @@ from datetime import date
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from common import audit, context
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
+from common.serials import next_yearly_serial
 from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
-from resident_records import mynumber, pdf, selectors
-from resident_records.errors import ResidentNotFound
+from resident_records import disclosure, mynumber, pdf, selectors
+from resident_records.errors import MyNumberNotAllowed, ResidentNotFound
 from resident_records.models import (
     CertificateIssuance,
     CertificateKind,
+    CertificateSerial,
     Household,
+    RequesterKind,
     Resident,
     ResidentStatus,
     ResidentType,
@@ -90,6 +98,18 @@ class CertificateAlreadyIssued(ApplicationError):
     def __init__(self, issuance: CertificateIssuance) -> None:
         super().__init__(details={"number": issuance.number, "issuance": issuance.pk})
         self.issuance = issuance
+
+
+# 住基法 第12条第1項: the 住民票の写し with the 個人番号 is for the person and the members of their household only.
+MY_NUMBER_REQUESTERS = frozenset({RequesterKind.SELF, RequesterKind.SAME_HOUSEHOLD})
+
+
+def check_requester(*, requester_kind: str, options: CertificateOptions) -> None:
+    """Who may ask for what (docs/domain/support_measures.md, 個人番号): refuses before anything is read."""
+    if requester_kind not in RequesterKind.values:
+        raise ValidationFailed("請求者の区分が正しくありません。", code="invalid_requester_kind")
+    if options.my_number and requester_kind not in MY_NUMBER_REQUESTERS:
+        raise MyNumberNotAllowed(details={"requester_kind": requester_kind})
 
 
 class CertificateAlreadyVoid(ApplicationError):
@@ -151,21 +171,9 @@ def verification_url() -> str:
 
 
 def _next_number(issued_on: date) -> tuple[int, int, str]:
-    """The next 発行番号 of the calendar year: gapless, one upsert that locks the year's row until commit.
-
-    A counter row rather than a PostgreSQL sequence: a sequence would leave gaps on every rolled-back issuance
-    and cannot restart each year. Issuances of one town are serialised for the time of rendering (well under
-    a second), which a counter of a small town never notices.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO resident_records_certificateserial (year, last_number) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last_number = resident_records_certificateserial.last_number + 1 "
-            "RETURNING last_number",
-            [issued_on.year],
-        )
-        (serial,) = cursor.fetchone()
-    return issued_on.year, int(serial), f"{wareki_year(issued_on)}第{int(serial):06d}号"
+    """The next 発行番号 of the calendar year (gapless, common.serials), e.g. 令和8年第000001号."""
+    serial = next_yearly_serial(CertificateSerial, year=issued_on.year)
+    return issued_on.year, serial, f"{wareki_year(issued_on)}第{serial:06d}号"
 
 
 _ORDER_TIERS = {HEAD: 0, "妻": 1, "夫": 1, "子": 2}
@@ -210,7 +218,9 @@ def _address(resident: Resident) -> str:
     return f"{resident.address}　{resident.address_detail}".strip("　")
 
 
-def _entry(resident: Resident, options: CertificateOptions, kind: str, today: date) -> pdf.Entry:
+def _entry(
+    resident: Resident, options: CertificateOptions, kind: str, today: date, numbers: dict[int, str]
+) -> pdf.Entry:
     foreign = resident.resident_type == ResidentType.FOREIGN
     # Pairs, two to a row: (生年月日, 性別), (住民となった年月日, 続柄), (住所を定めた年月日, 届出年月日).
     items: list[pdf.Item] = [
@@ -239,8 +249,7 @@ def _entry(resident: Resident, options: CertificateOptions, kind: str, today: da
     if options.resident_code:
         items.append(pdf.Item("住民票コード", resident.resident_code or "（なし）"))
     if options.my_number:
-        number = mynumber.decrypt(resident.my_number_encrypted) if resident.my_number_encrypted else ""
-        items.append(pdf.Item("個人番号", number or "（なし）"))
+        items.append(pdf.Item("個人番号", numbers.get(resident.pk) or "（なし）"))
     if kind == CertificateKind.REMOVED_COPY:
         reason = resident.removal_reason or resident.get_status_display()
         items.append(pdf.Item("消除事由", reason))
@@ -253,6 +262,17 @@ def _entry(resident: Resident, options: CertificateOptions, kind: str, today: da
             pdf.Item("転出予定", f"{_date(resident.moving_out_on)}　{resident.moving_out_address}".strip(), wide=True)
         )
     return pdf.Entry(name=resident.full_name, name_kana=resident.full_name_kana, items=items)
+
+
+def require_someone(*, whole_household: bool, chosen: Sequence[object]) -> None:
+    """A certificate names at least one person: the whole household, or the persons chosen. The request form
+    shows this refusal on its ``members`` field (forms.CertificateForm)."""
+    if not whole_household and not chosen:
+        raise ValidationFailed(
+            "記載する方を1人以上選ぶか、「世帯全員」を選んでください。",
+            code="no_residents",
+            details={"field": "members"},
+        )
 
 
 def _covered(
@@ -268,8 +288,7 @@ def _covered(
             raise ValidationFailed("この世帯には住民がいません。", code="household_empty")
         return members, household, True
     ids = list(dict.fromkeys(r.pk for r in residents))
-    if not ids:
-        raise ValidationFailed("証明書に記載する方を1人以上選んでください。", code="no_residents")
+    require_someone(whole_household=False, chosen=ids)
     fresh = {r.pk: r for r in Resident.objects.filter(pk__in=ids)}
     missing = [pk for pk in ids if pk not in fresh]
     if missing:
@@ -309,6 +328,7 @@ def _layout(
     today: date,
     number: str,
     verification_code: str,
+    my_numbers: dict[int, str],
     sample: bool = False,
 ) -> pdf.CertificateLayout:
     """What is printed: one builder for the issued certificate and its 見本, so the preview cannot differ."""
@@ -325,7 +345,7 @@ def _layout(
         number=number,
         issued_on=to_wareki(today),
         header=header,
-        entries=[_entry(r, options, kind, today) for r in ordered],
+        entries=[_entry(r, options, kind, today, my_numbers) for r in ordered],
         attestation=attestation(kind, whole_household=whole),
         verification_code=verification_code,
         verification_url="" if sample else verification_url(),
@@ -362,9 +382,52 @@ def _refusal(*, actor: Person | None, kind: str, purpose: str, blocked: SupportM
             "kind": kind,
             "reason": blocked.code,
             "measure": info.get("measure"),
+            "town": info.get("town"),
             **({"preview": True} if preview else {}),
         },
     )
+
+
+def _ensure_disclosable(
+    *,
+    actor: Person | None,
+    kind: str,
+    purpose: str,
+    requester_kind: str,
+    household: Household | None,
+    residents: Sequence[Resident],
+) -> None:
+    """The 支援措置 check of every covered person, across the platform's towns (``disclosure``).
+
+    Run before the issuing transaction: the other towns' audit rows of the check must survive a refusal.
+    """
+    covered, _, _ = _covered(kind=kind, household=household, residents=residents)
+    towns = disclosure.platform_towns()
+    for resident in sorted(covered, key=lambda r: r.pk):
+        disclosure.ensure_address_disclosable(
+            actor=actor,
+            person=disclosure.person_key_for_resident(resident, towns=towns),
+            scope=SCOPES[CertificateKind(kind)],
+            purpose=purpose or "証明書の交付の確認",
+            requester=requester_kind,
+            subject=resident,
+            details={"resident": resident.pk, "atena_number": resident.atena_number},
+        )
+
+
+def _reveal_my_numbers(
+    *, actor: Person | None, ordered: Sequence[Resident], options: CertificateOptions, purpose: str, **details: object
+) -> dict[int, str]:
+    """The 個人番号 printed on the paper (or its 見本): each one a reveal, audited as the register page's."""
+    if not options.my_number:
+        return {}
+    return {
+        resident.pk: mynumber.reveal(
+            actor=actor, resident=resident, purpose=purpose, details={"channel": "certificate", **details}
+        )
+        for resident in ordered
+        if resident.my_number_encrypted
+    }
 
 
 # --- services -------------------------------------------------------------------------------------------
@@ -380,12 +443,14 @@ def issue_certificate(
     residents: Sequence[Resident] = (),
     options: CertificateOptions | None = None,
     idempotency_key: UUID | None = None,
+    requester_kind: str = RequesterKind.THIRD_PARTY,
 ) -> tuple[CertificateIssuance, bytes]:
     """Issue one certificate: returns the 交付履歴 row and the PDF to print.
 
-    Refused under a 支援措置 (SupportMeasureBlocked) with nothing written except the refusal's audit row.
-    ``idempotency_key`` (the confirmation screen's): a second call with the same key raises
-    CertificateAlreadyIssued naming the first issuance, and writes nothing.
+    Refused under a 支援措置 (SupportMeasureBlocked) with nothing written except the refusal's audit rows (here,
+    and in the other town consulted); refused before anything is read when ``requester_kind`` may not have the
+    個人番号 printed (MyNumberNotAllowed). ``idempotency_key`` (the confirmation screen's): a second call with the
+    same key raises CertificateAlreadyIssued naming the first issuance, and writes nothing.
     """
     if kind not in CertificateKind.values:
         raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
@@ -401,12 +466,18 @@ def issue_certificate(
     for label, value in (("請求者", requested_by), ("利用目的", purpose)):
         if len(value) > 200:  # the 交付履歴 columns: refused, never cut (issue 10 §11)
             raise ValidationFailed(f"{label}は200文字以内で入力してください。", code="text_too_long")
+    check_requester(requester_kind=requester_kind, options=chosen_options)
     try:
+        _ensure_disclosable(
+            actor=actor, kind=kind, purpose=purpose, requester_kind=requester_kind, household=household,
+            residents=residents,
+        )  # fmt: skip
         return _issue(
             actor=actor,
             kind=kind,
             purpose=purpose,
             requested_by=requested_by,
+            requester_kind=requester_kind,
             household=household,
             residents=residents,
             options=chosen_options,
@@ -424,6 +495,8 @@ def ensure_issuable(
     purpose: str,
     household: Household | None = None,
     residents: Sequence[Resident] = (),
+    options: CertificateOptions | None = None,
+    requester_kind: str = RequesterKind.THIRD_PARTY,
 ) -> list[Resident]:
     """The checks of issuance without issuing (the confirmation step): the covered residents in print order.
 
@@ -431,7 +504,12 @@ def ensure_issuable(
     """
     if kind not in CertificateKind.values:
         raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
+    check_requester(requester_kind=requester_kind, options=options or CertificateOptions())
     try:
+        _ensure_disclosable(
+            actor=actor, kind=kind, purpose=" ".join(purpose.split()), requester_kind=requester_kind,
+            household=household, residents=residents,
+        )  # fmt: skip
         with transaction.atomic():
             ordered, _, _ = _prepare(kind=kind, household=household, residents=residents)
     except SupportMeasureBlocked as blocked:
@@ -448,6 +526,7 @@ def preview_certificate(
     household: Household | None = None,
     residents: Sequence[Resident] = (),
     options: CertificateOptions | None = None,
+    requester_kind: str = RequesterKind.THIRD_PARTY,
 ) -> bytes:
     """The 見本 of a certificate before issuance: the same layout code, watermarked 「見本」, with neither
     発行番号 nor verification code, and no 交付履歴 row (nothing was issued; §1.3.8 logs issuances only).
@@ -462,7 +541,12 @@ def preview_certificate(
     if not purpose:
         raise ValidationFailed("利用目的を入力してください。", code="purpose_required")
     chosen_options = options or CertificateOptions()
+    check_requester(requester_kind=requester_kind, options=chosen_options)
     try:
+        _ensure_disclosable(
+            actor=actor, kind=kind, purpose=purpose, requester_kind=requester_kind, household=household,
+            residents=residents,
+        )  # fmt: skip
         with transaction.atomic():
             ordered, head, whole = _prepare(kind=kind, household=household, residents=residents)
     except SupportMeasureBlocked as blocked:
@@ -477,6 +561,9 @@ def preview_certificate(
         today=local_today(),
         number="（見本）",
         verification_code="",
+        my_numbers=_reveal_my_numbers(
+            actor=actor, ordered=ordered, options=chosen_options, purpose=purpose, preview=True
+        ),
         sample=True,
     )
     document, pages = pdf.render(layout)
@@ -499,12 +586,14 @@ def _issue(
     kind: str,
     purpose: str,
     requested_by: str,
+    requester_kind: str,
     household: Household | None,
     residents: Sequence[Resident],
     options: CertificateOptions,
     idempotency_key: UUID | None = None,
 ) -> tuple[CertificateIssuance, bytes]:
     covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
+    # Again inside the transaction, this town's part of the check: a measure decided since cannot slip through.
     for resident in sorted(covered, key=lambda r: r.pk):
         ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])
     head = covered_household.head if covered_household is not None else None
@@ -531,6 +620,7 @@ def _issue(
         today=today,
         number=number,
         verification_code=format_code(code),
+        my_numbers=_reveal_my_numbers(actor=actor, ordered=ordered, options=options, purpose=purpose, number=number),
     )
     document, pages = pdf.render(layout)
     issuance = CertificateIssuance.objects.create(
@@ -545,6 +635,7 @@ def _issue(
         include_resident_code=options.resident_code,
         include_my_number=options.my_number,
         requested_by=requested_by,
+        requester_kind=requester_kind,
         purpose=purpose,
         issued_at=now,
         issued_by_id=actor.pk if actor else None,

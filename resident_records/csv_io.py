@@ -1,26 +1,27 @@
 """Bulk import and export of residents as CSV, in the layout of docs/resident_csv_layout.md.
 
 The layout follows the 中間標準レイアウト (住民基本台帳) that municipal systems exchange at a system migration:
-one row per resident, the household given by a source 世帯番号 shared by its members. Import reads the whole
-file, checks every row and collects every error (row, column, Japanese message); only a file without any
-error is handed to ``bulk.load_households`` (one transaction, all or nothing). Export streams the current
-residents, or the register as it stood on a past day. 個人番号 is accepted on import and never exported
+one row per resident, the household given by a source 世帯番号 shared by its members. This module holds the
+layout (columns, codes) and the per-row reader with every row rule and message (``_read_row``). Import checks
+every row and collects every error (row, column, Japanese message); only a file without any error is registered
+(one transaction, all or nothing) — set-based, in resident_records.csv_load and csv_write, run as a background
+job by resident_records.imports. Export streams the current residents, or the register as it stood on a past
+day. 個人番号 is accepted on import and never exported
 (番号法 第19条: providing it is limited to the uses the law lists; a migration file is not one of them).
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
+from common import audit
+from common.csv_export import SafeCSVWriter
 from common.csv_import import (
-    BOM,
     DEFAULT_MAX_ERRORS,
     Column,
     RowError,
@@ -28,13 +29,15 @@ from common.csv_import import (
     error_details,
     read_header,
 )
-from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
-from resident_records import bulk, mynumber, selectors
-from resident_records.bulk import BulkLoadResult, HouseholdInput
+from resident_records import bulk, mynumber, selectors, validation
+from resident_records.bulk import BulkLoadResult
 from resident_records.models import Resident, ResidentRecord, ResidentStatus, ResidentType, Sex
-from resident_records.services import HEAD, PersonInput
+from resident_records.services import PersonInput
 from tenants.models import Person
+
+if TYPE_CHECKING:
+    from resident_records import csv_load
 
 AS_OF_BATCH = 500  # residents per query in an as-of export
 
@@ -83,8 +86,6 @@ _RESIDENT_TYPE_IN = {
     "外国人住民": ResidentType.FOREIGN,
 }
 _RESIDENT_TYPE_OUT: dict[str, str] = {str(v): k for k, v in RESIDENT_TYPE_CODES.items()}
-_KATAKANA_RE = re.compile(r"[\u30a0-\u30ff ]*")
-_POSTAL_RE = re.compile(r"\d{3}-?\d{4}")
 
 
 class ImportInvalid(ValidationFailed):
@@ -102,32 +103,6 @@ class ImportReport:
 
     def error_details(self, limit: int = DEFAULT_MAX_ERRORS) -> dict[str, Any]:
         return error_details(self.errors, limit)
-
-
-# --- decoding ------------------------------------------------------------------------------------
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Shift_JIS/cp932, which municipal systems commonly write."""
-    if data.startswith(BOM):
-        try:
-            return data[len(BOM) :].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ImportInvalid(
-                "UTF-8 の BOM がありますが、UTF-8 として読めない文字があります。",
-                details={"errors": [RowError(0, "", "文字コードが正しくありません。").as_dict()]},
-            ) from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp932")
-    except UnicodeDecodeError as exc:
-        raise ImportInvalid(
-            "文字コードを判別できません。UTF-8(BOM付き推奨)か Shift_JIS で保存してください。",
-            details={"errors": [RowError(0, "", "文字コードを判別できません。").as_dict()]},
-        ) from exc
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -182,8 +157,10 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
         r.error("family_name_kana", "氏フリガナを入力してください。")
     given_name = r.text("given_name", required=japanese, max_length=50)
     postal_code = r.text("postal_code", max_length=8)
-    if postal_code and not _POSTAL_RE.fullmatch(postal_code):
-        r.error("postal_code", "郵便番号は「123-4567」の形で入力してください。")
+    try:
+        postal_code = validation.normalize_postal_code(postal_code)  # one form: 123-4567
+    except ValidationFailed as exc:
+        r.error("postal_code", exc.message)
     resident_code = r.text("resident_code", max_length=20)
     if resident_code and len(mynumber.normalize(resident_code)) != 11:
         r.error("resident_code", "住民票コードは11桁の数字です。")
@@ -224,8 +201,23 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
     address = r.text("address", required=True)
     address_detail = r.text("address_detail", max_length=100)
     previous_address = r.text("previous_address")
+    # The rules of one person and of an address are those of every other way in: the clerk's forms, the API, the
+    # koseki hook (resident_records.validation; issue 10 §10). The cell checks above word the file's own errors.
+    if len(errors) == start:
+        try:
+            validation.check_person(person, today=today, became_resident_on=became or address_set_on)
+        except ValidationFailed as exc:
+            r.error(_field_of(exc), exc.message)
+    try:
+        place = validation.address_fields(
+            address=address, address_detail=address_detail, postal_code=postal_code, previous_address=previous_address
+        )
+    except ValidationFailed as exc:
+        r.error(_field_of(exc), exc.message)
     if len(errors) > start:
         return None
+    address, address_detail = place["address"], place["address_detail"]
+    postal_code, previous_address = place["postal_code"], place["previous_address"]
     return _Row(
         number=number,
         key=key,
@@ -238,192 +230,48 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
     )
 
 
+def _field_of(exc: ValidationFailed) -> str:
+    return str(exc.details.get("field", "")) if isinstance(exc.details, dict) else ""
+
+
 def _header(row: list[str], errors: list[RowError]) -> list[Column | None]:
     # 宛名番号 is not imported (import_=False): the source system's number is not kept; this town numbers anew.
     return read_header(row, COLUMNS, errors, layout_doc="docs/resident_csv_layout.md")
 
 
-def parse(text: str, *, today: date | None = None) -> tuple[list[HouseholdInput], list[list[int]], list[RowError]]:
-    """Read and check a whole file: the households (in file order), their rows' numbers, and every error."""
-    today = today or local_today()
-    errors: list[RowError] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise ImportInvalid(
-            "CSV として読み取れません。",
-            details={"errors": [RowError(reader.line_num, "", f"CSV の形式が正しくありません: {exc}").as_dict()]},
-        ) from exc
-    if not records or not any(cell.strip() for cell in records[0]):
-        raise ImportInvalid(
-            "ファイルが空です(1行目に見出しが必要です)。",
-            details={"errors": [RowError(1, "", "見出し行がありません。").as_dict()]},
-        )
-    columns = _header(records[0], errors)
-    if errors:
-        return [], [], errors
-    rows: list[_Row] = []
-    relationships: dict[str, list[tuple[int, str]]] = {}  # 世帯番号 -> (row, 続柄) of every row
-    failed: set[str] = set()  # 世帯番号 with a row in error
-    for number, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines (often at the end of a file) are ignored
-        if len(record) != len(columns):
-            errors.append(
-                RowError(number, "", f"列の数が見出しと違います(見出し{len(columns)}列、この行{len(record)}列)。")
-            )
-            continue
-        values = {c.name: v for c, v in zip(columns, record, strict=True) if c is not None}
-        key = " ".join(values.get("household_key", "").split())
-        relationships.setdefault(key, []).append((number, " ".join(values.get("relationship", "").split())))
-        row = _read_row(number, values, errors, today)
-        if row is not None:
-            rows.append(row)
-        else:
-            failed.add(key)
-    if not rows and not errors:
-        errors.append(RowError(2, "", "住民の行がありません。"))
-    households, numbers = _group(rows, relationships, failed, errors)
-    return households, numbers, errors
-
-
-def _group(
-    rows: list[_Row], relationships: dict[str, list[tuple[int, str]]], failed: set[str], errors: list[RowError]
-) -> tuple[list[HouseholdInput], list[list[int]]]:
-    groups: dict[str, list[_Row]] = {}
-    for row in rows:
-        groups.setdefault(row.key, []).append(row)
-    households: list[HouseholdInput] = []
-    numbers: list[list[int]] = []
-    for key, members_of in relationships.items():
-        if not key:
-            continue  # already reported: 世帯番号 is required
-        # 住基法 第7条第4号: a household has one head; every member's 続柄 is stated towards that head. Counted
-        # on every row of the household, including rows with errors of their own.
-        heads = [number for number, relationship in members_of if relationship == HEAD]
-        if len(heads) != 1:
-            where = heads[1:] if heads else [members_of[0][0]]
-            for number in where:
-                errors.append(
-                    RowError(
-                        number,
-                        "続柄",
-                        f"世帯番号「{key}」の世帯主(続柄「世帯主」)は1人だけにしてください(現在{len(heads)}人)。",
-                    )
-                )
-            continue
-        if key in failed:
-            continue  # its other rules are checked once its rows are correct
-        members = groups[key]
-        head = next(m for m in members if m.person.relationship == HEAD)
-        bad = False
-        for m in members:
-            for name in ("address", "address_detail", "postal_code"):
-                if getattr(m, name) != getattr(head, name):
-                    errors.append(
-                        RowError(
-                            m.number,
-                            _LABEL[name],
-                            f"同じ世帯の世帯員は{_LABEL[name]}が世帯主と同じでなければなりません。",
-                        )
-                    )
-                    bad = True
-        if bad:
-            continue
-        assert head.address_set_on is not None
-        households.append(
-            HouseholdInput(
-                members=[m.person for m in members],
-                address=head.address,
-                address_detail=head.address_detail,
-                postal_code=head.postal_code,
-                previous_address=head.previous_address,
-                moved_in_on=head.address_set_on,
-            )
-        )
-        numbers.append([m.number for m in members])
-    return households, numbers
-
-
-def _loader_error(exc: ValidationFailed, numbers: list[list[int]]) -> RowError:
-    """A rule only the loader checks, mapped back to the CSV row it names."""
-    details = exc.details if isinstance(exc.details, dict) else {}
-    household = int(details.get("household", 1)) - 1
-    member = int(details.get("member", 1)) - 1
-    row = numbers[household][member] if 0 <= household < len(numbers) and 0 <= member < len(numbers[household]) else 0
-    message = exc.message.split(": ", 1)[-1]
-    return RowError(row, _LABEL.get(str(details.get("field", "")), ""), message)
-
-
-def _duplicates(households: list[HouseholdInput], numbers: list[list[int]]) -> list[RowError]:
-    """住民票コード and 個人番号 identify one person (住基法 第7条第13号, 番号法 第2条第5項): never twice in the file,
-    never the number of someone already living here (the services refuse the same: ``my_number_in_use``)."""
-    errors: list[RowError] = []
-    seen: dict[tuple[str, str], int] = {}
-    by_index: dict[str, int] = {}
-    by_code: dict[str, int] = {}
-    for household, rows in zip(households, numbers, strict=True):
-        for person, number in zip(household.members, rows, strict=True):
-            for name, value in (
-                ("my_number", person.my_number),
-                ("resident_code", mynumber.normalize(person.resident_code)),
-            ):
-                if not value:
-                    continue
-                if (name, value) in seen:
-                    errors.append(
-                        RowError(number, _LABEL[name], f"同じ{_LABEL[name]}が{seen[name, value]}行目にもあります。")
-                    )
-                    continue
-                seen[name, value] = number
-                if name == "my_number":
-                    by_index[mynumber.blind_index(value)] = number
-                else:
-                    by_code[value] = number
-    living = Resident.objects.filter(status=ResidentStatus.RESIDENT)
-    for index in living.filter(my_number_index__in=list(by_index)).values_list("my_number_index", flat=True):
-        errors.append(RowError(by_index[index], _LABEL["my_number"], "この個人番号は別の住民に記載されています。"))
-    for code in living.filter(resident_code__in=list(by_code)).values_list("resident_code", flat=True):
-        errors.append(
-            RowError(by_code[code], _LABEL["resident_code"], "この住民票コードは別の住民に記載されています。")
-        )
-    return errors
-
-
 def import_csv(
-    *, actor: Person | None, data: bytes, purpose: str, dry_run: bool = False, batch_size: int = bulk.DEFAULT_BATCH_SIZE
+    *,
+    actor: Person | None,
+    data: bytes | IO[bytes],
+    purpose: str,
+    dry_run: bool = False,
+    batch_size: int = bulk.DEFAULT_BATCH_SIZE,
+    progress: csv_load.Progress | None = None,
 ) -> ImportReport:
     """Check a whole file and, if it has no error and ``dry_run`` is False, register it (all or nothing).
 
-    Returns the report; the caller raises ``ImportInvalid`` with ``report.error_details()`` when it has errors.
+    ``data`` is the file's bytes or a binary file opened for reading (the background job streams the upload
+    from disk). The checks and the load are set-based (resident_records.csv_load). Returns the report; the
+    caller raises ``ImportInvalid`` with ``report.error_details()`` when it has errors.
     """
-    if not (purpose or "").strip():
-        raise ValidationFailed("一括登録の目的を入力してください。", code="purpose_required")
-    today = local_today()
-    households, numbers, errors = parse(decode(data), today=today)
-    report = ImportReport(
-        households=len(households), residents=sum(len(h.members) for h in households), dry_run=dry_run, errors=errors
+    from resident_records import csv_load
+
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    outcome = csv_load.load_csv(
+        actor=actor,
+        stream=stream,
+        purpose=purpose,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        **({"progress": progress} if progress is not None else {}),
     )
-    if not errors:
-        errors.extend(_duplicates(households, numbers))
-    if not errors:
-        # The loader's own per-household checks (same rules as the clerk's screen), for every household.
-        for index, hh in enumerate(households):
-            try:
-                bulk._validated_members(hh, index, today)
-            except ValidationFailed as exc:
-                errors.append(_loader_error(exc, numbers))
-    if errors or dry_run:
-        errors.sort(key=lambda e: e.row)
-        return report
-    try:
-        report.result = bulk.load_households(actor=actor, households=households, purpose=purpose, batch_size=batch_size)
-    except ValidationFailed as exc:
-        if exc.code == "purpose_required":
-            raise
-        errors.append(_loader_error(exc, numbers))
-    return report
+    return ImportReport(
+        households=outcome.households,
+        residents=outcome.residents,
+        dry_run=dry_run,
+        errors=outcome.errors,
+        result=outcome.result,
+    )
 
 
 # --- export --------------------------------------------------------------------------------------
@@ -500,12 +348,24 @@ def _rows_as_of(residents: list[Resident], day: date) -> Iterator[list[str]]:
             yield export_row(record, record.household.number, resident.atena_number)
 
 
-def write_csv(stream: Any, as_of: date | None = None) -> int:
+def export_residents(*, actor: Person | None, purpose: str, as_of: date | None = None) -> Iterator[list[str]]:
+    """The export's rows (now or as of a day): a read of everyone's entry, audited once with its purpose."""
+    audit.record(
+        actor=actor,
+        action="resident.export",
+        purpose=purpose,
+        personal_data=True,
+        details={"as_of": as_of.isoformat() if as_of else None, "format": "csv"},
+    )
+    return export_rows(as_of)
+
+
+def write_csv(stream: Any, rows: Iterable[list[str]]) -> int:
     """Write the export to a text stream (UTF-8 with BOM expected from the caller's encoding); returns rows."""
-    writer = csv.writer(stream)
+    writer = SafeCSVWriter(stream)  # formula cells neutralised (common.csv_export)
     writer.writerow(header())
     count = 0
-    for row in export_rows(as_of):
+    for row in rows:
         writer.writerow(row)
         count += 1
     return count

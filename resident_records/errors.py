@@ -1,9 +1,20 @@
-from common.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from common.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
 class InvalidMyNumber(ValidationFailed):
     code = "invalid_my_number"
     message = "個人番号が正しくありません(12桁・検査用数字を確認してください)。"
+
+
+class MyNumberNotAllowed(PermissionDenied):
+    """住基法 第12条第1項: the 住民票の写し with the 個人番号 only for the person or a member of the same household
+    (docs/domain/support_measures.md)."""
+
+    code = "my_number_not_allowed_for_requester"
+    message = (
+        "個人番号を記載した住民票の写しは、本人又は本人と同一の世帯に属する方の請求に限り交付できます"
+        "(住民基本台帳法第12条第1項)。代理人・第三者等の請求では「個人番号」の記載を外してください。"
+    )
 
 
 class InvalidEventDate(ValidationFailed):

@@ -11,8 +11,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.errors import ApplicationError
+from common.text import PrintableTextValidator
 from common.wareki import WarekiError, parse_wareki, to_wareki
-from resident_records.models import CertificateKind, Resident, Sex
+from resident_records import certificates, services
+from resident_records.models import CertificateKind, RequesterKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
 
 DATE_ERROR = "日付を正しく入力してください(例: 令和8年4月1日 または 2026-04-01)"
@@ -68,6 +71,7 @@ class PurposeField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", "利用目的")
         kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("validators", [PrintableTextValidator("利用目的", 200)])
         kwargs.setdefault("help_text", "監査記録に残ります(例: 転入届の受付、住民票の写しの交付請求)。")
         kwargs.setdefault(
             "error_messages",
@@ -135,12 +139,7 @@ class MoveInForm(HouseholdAddressForm):
     reason = _text(
         "職権記載の理由", required=False, max_length=200, help_text="職権記載の場合だけ入力(例: 帰化による記載)"
     )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("entry_kind") == "ex_officio" and not data.get("reason"):
-            self.add_error("reason", "職権記載の理由を入力してください。")
-        return data
+    # 職権記載 needs its reason: the service's rule (services.record_ex_officio_entry), shown on this field.
 
 
 class ChangeOfAddressForm(VersionedForm, HouseholdAddressForm):
@@ -271,14 +270,13 @@ class DepartureForm(NewHeadForm):
     """転出確定 / 職権消除 of chosen members. If the 世帯主 is among them and others stay, the new 世帯主 and
     the remaining members' 続柄 are given too (住基法 第25条; the service refuses the event otherwise)."""
 
+    # At least one resident is the service's rule (services.require_chosen), shown with the other field errors.
     members = forms.TypedMultipleChoiceField(
         label="対象の住民",
         coerce=int,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "対象の住民を1人以上選んでください。",
-            "invalid_choice": "対象の住民の選択が正しくありません。",
-        },
+        error_messages={"invalid_choice": "対象の住民の選択が正しくありません。"},
     )
 
     def __init__(
@@ -299,6 +297,15 @@ class DepartureForm(NewHeadForm):
         if successors:
             help_text = "世帯主が対象で他の世帯員が残る場合だけ入力(新しい世帯主は空欄)"
             self.add_head_fields(candidates=successors, members=successors, help_text=help_text, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "members" not in self.errors:
+            try:
+                services.require_chosen(data.get("members") or [])
+            except ApplicationError as exc:
+                self.add_error("members", exc.message)
+        return data
 
     def chosen(self) -> list[Versioned]:
         """The chosen residents with the versions the screen showed (a stale one is refused by the service)."""
@@ -454,16 +461,9 @@ class CorrectionForm(VersionedForm):
         return {name: self.cleaned_data[name] for name in CORRECTION_FIELDS if name in self.changed_data}
 
 
-class BaseMemberFormSet(forms.BaseFormSet):
-    def clean(self) -> None:
-        if any(self.errors):
-            return
-        filled = [f for f in self.forms if f.has_changed()]
-        if not filled:
-            raise ValidationError("転入する方を1人以上入力してください。")
-
-
-MemberFormSet = forms.formset_factory(MoveInMemberForm, formset=BaseMemberFormSet, extra=4, max_num=10, absolute_max=10)
+# At least one member is the service's rule (services.record_move_in): an empty formset reaches it and its
+# refusal is shown as the form's error.
+MemberFormSet = forms.formset_factory(MoveInMemberForm, extra=4, max_num=10, absolute_max=10)
 
 
 class CertificateForm(forms.Form):
@@ -487,7 +487,17 @@ class CertificateForm(forms.Form):
     domicile = forms.BooleanField(label="本籍及び筆頭者", required=False)
     resident_code = forms.BooleanField(label="住民票コード", required=False)
     my_number = forms.BooleanField(label="個人番号", required=False)
-    requested_by = _text("請求者", max_length=200, help_text="本人・同一世帯の方・代理人 など")
+    requester_kind = forms.ChoiceField(
+        label="請求者の区分",
+        # No default: who asks decides what may be printed, so the clerk chooses every time.
+        choices=[("", "選んでください"), *RequesterKind.choices],
+        help_text="個人番号は、本人又は同一世帯の方の請求に限り記載できます(住民基本台帳法第12条第1項)。",
+        error_messages={
+            "required": "請求者の区分を選んでください。",
+            "invalid_choice": "請求者の区分が正しくありません。",
+        },
+    )
+    requested_by = _text("請求者", max_length=200, help_text="請求者の氏名(代理人・第三者の場合はその方)")
     purpose = PurposeField(help_text="請求書に記載された利用目的")
     fee = forms.IntegerField(
         label="手数料(円)",
@@ -507,9 +517,15 @@ class CertificateForm(forms.Form):
         members.choices = member_choices
 
     def clean(self) -> dict[str, Any]:
+        # The rule is the service's; the form shows its refusal with the other field errors.
         data = super().clean() or {}
-        if not data.get("whole_household") and not data.get("members") and "members" not in self.errors:
-            self.add_error("members", "記載する方を1人以上選ぶか、「世帯全員」を選んでください。")
+        if "members" not in self.errors:
+            try:
+                certificates.require_someone(
+                    whole_household=bool(data.get("whole_household")), chosen=data.get("members") or []
+                )
+            except ApplicationError as exc:
+                self.add_error("members", exc.message)
         return data
 
 

@@ -8,9 +8,7 @@ from django import forms
 
 from resident_records.forms import _date, _text
 from resident_records.models import SupportMeasureKind, SupportScope
-
-# What a 支援措置 usually blocks (DOMAIN.md §6): 閲覧 and the 住民票・除票 of the 支援対象者.
-DEFAULT_SCOPES = [SupportScope.INSPECTION, SupportScope.CERTIFICATE, SupportScope.REMOVED_CERTIFICATE]
+from resident_records.support import DEFAULT_SCOPES
 
 
 class ApplySupportMeasureForm(forms.Form):
@@ -24,7 +22,11 @@ class ApplySupportMeasureForm(forms.Form):
         label="対象事務",
         choices=SupportScope.choices,
         widget=forms.CheckboxSelectMultiple,
-        initial=DEFAULT_SCOPES,
+        initial=list(DEFAULT_SCOPES),
+        help_text=(
+            "原則はすべての事務が対象です(住民票・除票・閲覧・戸籍の附票・除附票)。"
+            "対象を狭める決定をした場合に限り、チェックを外してください(監査記録に残ります)。"
+        ),
         error_messages={
             "required": "支援措置の対象事務を1つ以上選んでください。",
             "invalid_choice": "対象事務が正しくありません。",

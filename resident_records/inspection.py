@@ -1,8 +1,9 @@
 """住民基本台帳の一部の写しの閲覧 (住基法 第11条, 第11条の2): the four items of residents of an area.
 
 Only 氏名, 出生の年月日, 男女の別 and 住所 are shown. Persons under 支援措置 for 閲覧 — the 支援対象者 and
-accompanying persons, lapsed measures included — are left out of the list (標準仕様書 §1.1.16, DOMAIN.md §6),
-and the list gives no hint that anyone was left out. Every list is audited with the requester and purpose.
+accompanying persons, lapsed measures included — and the other members of their households are left out of the
+list (標準仕様書 §1.1.16, docs/domain/support_measures.md), and the list gives no hint that anyone was left out.
+Every list is audited with the requester and purpose.
 """
 
 from __future__ import annotations
@@ -10,18 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
-
 from common import audit
 from common.errors import ValidationFailed
-from resident_records.models import (
-    Resident,
-    ResidentStatus,
-    SupportMeasure,
-    SupportMeasureStatus,
-    SupportScope,
-    TemporaryRelease,
-)
+from resident_records import disclosure
+from resident_records.models import Resident, ResidentStatus, SupportScope
 from tenants.models import Person
 
 
@@ -34,18 +27,16 @@ class InspectionRow:
 
 
 def blocked_for_inspection() -> set[int]:
-    """Ids of residents whose entries must not be shown for 閲覧 now (the same rule as support.blocking_measure)."""
-    now = timezone.now()
-    measures = (
-        SupportMeasure.objects.filter(status=SupportMeasureStatus.ACTIVE, scopes__contains=[SupportScope.INSPECTION])
-        .exclude(pk__in=TemporaryRelease.objects.filter(released_at__lte=now, relock_at__gt=now).values("measure_id"))
-        .prefetch_related("accompanying")
-    )
-    blocked: set[int] = set()
-    for measure in measures:
-        blocked.add(measure.resident_id)
-        blocked.update(person.pk for person in measure.accompanying.all())
-    return blocked
+    """Ids of residents whose entries must not be shown for 閲覧 now: the persons a 支援措置 of scope 閲覧 covers
+    (``disclosure.protected_resident_ids``, the same rule as every other check) and every other member of their
+    households — the list shows who lives at an address, so a household member listed there would reveal the
+    protected person's address (docs/domain/support_measures.md, 住基法 第11条の2第1項)."""
+    protected = disclosure.protected_resident_ids(scope=SupportScope.INSPECTION)
+    if not protected:
+        return set()
+    households = Resident.objects.filter(pk__in=protected).values("household_id")
+    housemates = Resident.objects.filter(household_id__in=households).values_list("pk", flat=True)
+    return protected | set(housemates)
 
 
 def prepare_inspection_list(

@@ -15,6 +15,8 @@ Persons are stored by id only (``actor_id`` and a name snapshot): no foreign key
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -283,6 +285,8 @@ class SupportMeasure(models.Model):
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="support_measures", verbose_name="支援対象者"
     )
+    # How URLs name the measure: a row id would let anyone count and walk the town's protected persons.
+    public_id = models.UUIDField("公開用ID", default=uuid.uuid4, unique=True, editable=False)
     accompanying = models.ManyToManyField(
         Resident, blank=True, related_name="accompanied_support_measures", verbose_name="併せて支援を求める者"
     )
@@ -376,6 +380,16 @@ class CertificateKind(models.TextChoices):
     REMOVED_COPY = "removed_copy", "除票の写し"
 
 
+class RequesterKind(models.TextChoices):
+    """Who asks for a 住民票の写し等 (住基法 第12条, 第12条の2, 第12条の3): it decides what may be printed."""
+
+    SELF = "self", "本人"
+    SAME_HOUSEHOLD = "same_household", "本人と同一の世帯に属する者"
+    AGENT = "agent", "代理人(委任状)"
+    THIRD_PARTY = "third_party", "第三者(第12条の3)"
+    PUBLIC_BODY = "public_body", "国又は地方公共団体の機関(第12条の2)"
+
+
 class CertificateSerial(models.Model):
     """The last 発行番号 of a calendar year in this town (gapless; one row per year, locked while issuing)."""
 
@@ -407,6 +421,8 @@ class CertificateIssuance(models.Model):
     include_resident_code = models.BooleanField("住民票コードを記載", default=False)
     include_my_number = models.BooleanField("個人番号を記載", default=False)
     requested_by = models.CharField("請求者", max_length=200)
+    # Blank on the rows issued before the kind was recorded.
+    requester_kind = models.CharField("請求者の区分", max_length=20, choices=RequesterKind.choices, blank=True)
     purpose = models.CharField("利用目的", max_length=200)
     issued_at = models.DateTimeField("交付日時", default=timezone.now)
     issued_by_id = models.BigIntegerField("交付者ID", null=True, blank=True)
@@ -464,6 +480,7 @@ class ClerkTaskStatus(models.TextChoices):
 class ClerkTask(models.Model):
     """Work another module handed to the resident clerk (e.g. a 出生 the register could not place itself)."""
 
+    public_id = models.UUIDField("公開用ID", default=uuid.uuid4, unique=True, editable=False)  # in URLs, not the row id
     kind = models.CharField("種別", max_length=30, choices=ClerkTaskKind.choices)
     status = models.CharField("状態", max_length=10, choices=ClerkTaskStatus.choices, default=ClerkTaskStatus.OPEN)
     summary = models.CharField("内容", max_length=500)

@@ -25,8 +25,29 @@ def check_digit(body: str) -> int:
     if remainder == 0:
         return 0
     if remainder == 1:
-        return int(getattr(settings, "KYODO_CHECK_DIGIT_REMAINDER_ONE", 0))
+        return remainder_one()
     return 11 - remainder
+
+
+def remainder_one() -> int:
+    return int(getattr(settings, "KYODO_CHECK_DIGIT_REMAINDER_ONE", 0))
+
+
+def check_digit_sql(serial: str) -> str:
+    """SQL for ``with_check_digit(serial)`` — the same M11W2〜7 rule, for set-based loading (csv_load).
+
+    ``serial`` is an SQL expression of a bigint below 10**BODY_DIGITS; the query must be run with parameters
+    (the modulo is written ``%%``) including ``remainder_one`` (:func:`remainder_one`). Tests compare it
+    with :func:`with_check_digit`.
+    """
+    body = f"lpad(({serial})::text, {BODY_DIGITS}, '0')"
+    total = " + ".join(
+        f"substr({body}, {BODY_DIGITS - i}, 1)::int * {_WEIGHTS[i % len(_WEIGHTS)]}" for i in range(BODY_DIGITS)
+    )
+    return (
+        f"({body} || (CASE ({total}) %% 11 WHEN 0 THEN 0 WHEN 1 THEN %(remainder_one)s::int "
+        f"ELSE 11 - ({total}) %% 11 END)::text)"
+    )
 
 
 def with_check_digit(serial: int) -> str:

@@ -284,6 +284,7 @@ class SearchRow:
     address: str
     status: str
     status_label: str
+    protected: bool = False  # a 支援措置 covers the resident: the list shows the banner (selectors.find_resident_page)
 
 
 @dataclass(frozen=True)

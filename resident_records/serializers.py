@@ -8,13 +8,16 @@ from typing import Any
 
 from rest_framework import serializers
 
+from common.text import PrintableTextValidator
 from resident_records import mynumber
 from resident_records.models import ChangeEvent
 
 
 class PurposeQuery(serializers.Serializer):
     purpose = serializers.CharField(
-        max_length=200, help_text="利用目的 (required: every read of personal data is audited with it)"
+        max_length=200,
+        validators=[PrintableTextValidator("利用目的", 200)],
+        help_text="利用目的 (required: every read of personal data is audited with it)",
     )
     as_of = serializers.DateField(required=False, help_text="Show the entry as it stood on this date (YYYY-MM-DD).")
 
@@ -75,3 +78,11 @@ class HistoryEntryOut(ResidentOut):
     effective_on = serializers.DateField()
     recorded_at = serializers.DateTimeField()
     event = EventOut()
+
+
+class HouseholdOut(serializers.Serializer):
+    """A household's members as of a date (resident_records.api.HouseholdDetailView)."""
+
+    number = serializers.CharField(help_text="世帯番号")
+    as_of = serializers.DateField(help_text="この日時点の構成員 / members as of this date")
+    members = ResidentOut(many=True)

@@ -1,8 +1,10 @@
 """支援措置 (support measures for victims of DV, stalking, child abuse and similar), as services.
 
-住民記録システム標準仕様書 §1.1.16, §3.1, §3.4; DOMAIN.md §6; 住基法 第12条第6項 and 事務処理要領:
-* a measure blocks, for the 支援対象者 and every accompanying person, the issuance of 住民票の写し等 and 閲覧
-  (the scopes chosen at the decision); ``ensure_not_blocked`` is the one check every such service calls;
+住民記録システム標準仕様書 §1.1.16, §3.1, §3.4; docs/domain/support_measures.md; 住基法 第12条第6項 and
+事務処理要領:
+* a measure blocks, for the 支援対象者 and every accompanying person, the issuance of 住民票の写し等, 除票,
+  附票 and 閲覧 (every scope unless the decision narrows them); ``blocking_measure`` is this town's rule, and
+  ``resident_records.disclosure`` the one answer every certificate, page and list asks, across the towns;
 * the default period is one year (令和2年4月1日 → 令和3年3月31日); extension is possible from one month
   before the end, for one more year from the day after the end;
 * lapse does NOT lift the block: only a release by the 支援措置責任者 does (status 解除);
@@ -41,6 +43,10 @@ from resident_records.models import (
 from tenants.models import Membership, Person, Role
 
 DEFAULT_RELEASE_MINUTES = 30
+# The law's default is every scope (住民票の写し等, 除票, 閲覧, 戸籍の附票 and 除附票: 住基法 第12条第6項, 第12条の3
+# 第7項, 第11条の2, 第15条の4, 第20条第5項; 事務処理要領 第5-10); narrowing is an explicit choice at the decision
+# (docs/domain/support_measures.md).
+DEFAULT_SCOPES: tuple[str, ...] = tuple(SupportScope.values)
 
 # Japanese names of this module's audit actions (registered with common.audit_labels by the app config).
 AUDIT_LABELS = {
@@ -223,7 +229,7 @@ def apply_support_measure(
     *,
     actor: Person | None,
     resident: Resident,
-    scopes: Sequence[str],
+    scopes: Sequence[str] | None = None,
     kind: str = SupportMeasureKind.SUPPORT,
     start_on: date | None = None,
     end_on: date | None = None,
@@ -231,10 +237,14 @@ def apply_support_measure(
     perpetrator: str = "",
     note: str = "",
 ) -> SupportMeasure:
-    """Decide a 支援措置 (or record a 仮支援措置 while the application is examined)."""
+    """Decide a 支援措置 (or record a 仮支援措置 while the application is examined).
+
+    Without ``scopes`` the measure covers every scope (``DEFAULT_SCOPES``); a narrower choice is recorded as such
+    in the audit row (``narrowed``).
+    """
     if kind not in SupportMeasureKind.values:
         raise ValidationFailed("支援措置の種別が正しくありません。", code="invalid_support_kind")
-    chosen = list(dict.fromkeys(scopes))
+    chosen = list(dict.fromkeys(DEFAULT_SCOPES if scopes is None else scopes))
     if not chosen:
         raise ValidationFailed("支援措置の対象事務を1つ以上選んでください。", code="support_scopes_required")
     unknown = [s for s in chosen if s not in SupportScope.values]
@@ -269,6 +279,7 @@ def apply_support_measure(
         f"{label}の決定",
         kind=kind,
         scopes=chosen,
+        narrowed=sorted(set(DEFAULT_SCOPES) - set(chosen)),
         start_on=start.isoformat(),
         end_on=end.isoformat(),
     )

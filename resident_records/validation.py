@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # Furigana as the register keeps it: full-width katakana, the prolonged sound mark, ・ and single spaces.
 KATAKANA_RE = re.compile(r"[\u30a0-\u30ff ]*")
-_HYPHENS = "-‐‑‒–—―−－ｰー"  # hyphen-like characters a clerk's IME produces between 番地 numbers
+HYPHENS = "-‐‑‒–—―−－ｰー"  # hyphen-like characters a clerk's IME produces between 番地 numbers
 _POSTAL_RE = re.compile(r"(\d{3})-?(\d{4})")
 # An address that starts with a prefecture names its municipality next (after an optional 郡).
 _MUNICIPALITY_RE = re.compile(r"^(?:東京都|北海道|京都府|大阪府|.{2,3}県)(?:.+?郡)?(?P<town>.+?[市区町村])")
@@ -89,7 +89,7 @@ def normalize_address(text: str) -> str:
     """住所・方書 as the register keeps them: full-width digits, letters and hyphens to half-width (jaconv), every
     hyphen-like mark to ``-``, runs of spaces to one. 「久礼１２３４－５」 and 「久礼1234-5」 are one address."""
     value = jaconv.z2h(text or "", kana=False, ascii=True, digit=True)
-    value = "".join("-" if ch in _HYPHENS and _between_digits(value, i) else ch for i, ch in enumerate(value))
+    value = "".join("-" if ch in HYPHENS and _between_digits(value, i) else ch for i, ch in enumerate(value))
     return " ".join(value.split())
 
 

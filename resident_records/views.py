@@ -1,15 +1,16 @@
 """The clerk's resident-register pages (検索, 住民, 異動, 証明書, 交付履歴): parse -> one service/selector -> render.
 
 The access middleware lets only clerks and auditors into this module (tenants.access). Auditors may read;
-every write (異動, 交付, 無効, 個人番号の表示) is for clerks only (``clerk_only``). Every read of personal
-data is audited with the clerk's 利用目的 (issue 3 §9); the purpose is remembered in the session so the clerk
-does not retype it for each search of the same counter task.
+every write (異動, 交付, 無効, 個人番号の表示) is for clerks only (``clerk_only``). Every page that shows a
+person's details goes through ``personal_data_page`` (common.purpose.PurposeGate): it demands the 利用目的, and the
+page's read selector (selectors.view_resident, view_household, view_issuances) writes the audit row
+(docs/audit.md). Residents are named in URLs by 宛名番号 and households by 世帯番号, never by row id.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
 from typing import Any
@@ -23,13 +24,13 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
 from common.http import pdf_attachment, pdf_preview
+from common.purpose import PurposeGate
 from common.tenancy import current_schema
 from common.wareki import to_wareki
-from resident_records import certificates, inspection, mynumber, search, selectors, services
+from resident_records import certificates, disclosure, inspection, selectors, services
 from resident_records.forms import (
     CORRECTION_FIELDS,
     AsOfForm,
@@ -62,6 +63,7 @@ from resident_records.models import (
     Resident,
     ResidentStatus,
 )
+from resident_records.search import SearchPage
 from resident_records.services import Versioned
 from tenants.access import request_roles
 from tenants.models import Role
@@ -69,7 +71,7 @@ from tenants.models import Role
 PURPOSE_SESSION_KEY = "resident_records.purpose"
 PREVIEW_SESSION_KEY = "resident_records.certificate_preview"
 PREVIEW_FIELDS = ("kind", "members", "whole_household", "head_and_relationship", "domicile", "resident_code",
-                  "my_number", "purpose")  # fmt: skip
+                  "my_number", "purpose", "requester_kind")  # fmt: skip
 SEARCH_LIMIT = 100
 
 
@@ -85,12 +87,24 @@ def clerk_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return wrapper
 
 
+GATE = PurposeGate(session_key=PURPOSE_SESSION_KEY, template="resident_records/purpose.html", form_class=PurposeForm)
+personal_data_page = GATE.page
+
+
 def _purpose(request: HttpRequest) -> str:
-    return str(request.session.get(PURPOSE_SESSION_KEY, ""))
+    return GATE.current(request)
 
 
 def _remember_purpose(request: HttpRequest, purpose: str) -> None:
-    request.session[PURPOSE_SESSION_KEY] = " ".join(purpose.split())
+    GATE.remember(request, purpose)
+
+
+def _resident(atena_number: str) -> Resident:
+    return get_object_or_404(Resident.objects.select_related("household"), atena_number=atena_number)
+
+
+def _household(number: str) -> Household:
+    return get_object_or_404(Household, number=number)
 
 
 def _is_clerk(request: HttpRequest) -> bool:
@@ -103,13 +117,15 @@ def _is_clerk(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
     """Search by POST: names and birth dates stay out of URLs (and so out of access logs and history)."""
-    results: search.SearchPage | None = None
+    results: SearchPage | None = None
     if request.method == "POST":
         form = SearchForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                results = search.search_page(
+                results = selectors.find_resident_page(
+                    actor=request.user,  # type: ignore[arg-type]
+                    purpose=data["purpose"],
                     query=data["query"],
                     birth_date=data["birth_date"],
                     address=data["address"],
@@ -122,21 +138,6 @@ def search_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 _remember_purpose(request, data["purpose"])
-                # The criteria themselves are not logged (they are names and birth dates): which ones were
-                # used and how many residents were shown is what an auditor needs.
-                audit.record(
-                    actor=request.user,  # type: ignore[arg-type]
-                    action="resident.search",
-                    purpose=data["purpose"],
-                    personal_data=True,
-                    details={
-                        "criteria": [k for k in ("query", "birth_date", "address", "atena_number") if data[k]],
-                        "include_removed": data["include_removed"],
-                        "results": len(results.rows),
-                        "matched": results.total,
-                        "page": results.page,
-                    },
-                )
     else:
         form = SearchForm(initial={"purpose": _purpose(request)})
     return render(
@@ -147,8 +148,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "results": results,
             "limit": SEARCH_LIMIT,
             "nav": "search",
-            # One URL reversed for the whole list; each row appends its id (no {% url %} per row).
-            "resident_url": reverse("resident_records:resident", args=[0]).removesuffix("0/"),
+            # One URL reversed for the whole list; each row appends its 宛名番号 (no {% url %} per row).
+            "resident_url": reverse("resident_records:resident", args=["0"]).removesuffix("0/"),
         },
     )
 
@@ -157,18 +158,9 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def resident_view(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
-    if "purpose" in request.GET:
-        purpose_form = PurposeForm(request.GET)
-        if purpose_form.is_valid():
-            _remember_purpose(request, purpose_form.cleaned_data["purpose"])
-            return redirect("resident_records:resident", pk=pk)
-        return render(request, "resident_records/purpose.html", {"form": purpose_form, "resident_id": pk})
-    purpose = _purpose(request)
-    if not purpose:
-        return render(request, "resident_records/purpose.html", {"form": PurposeForm(), "resident_id": pk})
-    return _render_resident(request, resident, purpose=purpose)
+@personal_data_page()
+def resident_view(request: HttpRequest, atena_number: str, *, purpose: str) -> HttpResponse:
+    return _render_resident(request, _resident(atena_number), purpose=purpose)
 
 
 def _render_resident(
@@ -180,49 +172,36 @@ def _render_resident(
     as_of: date | None = None
     if as_of_form.is_valid():
         as_of = as_of_form.cleaned_data["as_of"]
-    day = as_of or local_today()
-    entry: Any = selectors.resident_as_of(resident, as_of) if as_of else resident
-    household = selectors.household_as_of(entry.household_id, day) if entry is not None else None
-    audit.record(
+    view = selectors.view_resident(
         actor=request.user,  # type: ignore[arg-type]
-        action="resident.view",
-        obj=resident,
+        resident=resident,
         purpose=purpose,
-        personal_data=True,
-        details={"as_of": as_of.isoformat()} if as_of else None,
+        as_of=as_of,
     )
-    # The household table shows the other members' names and birth dates too: each is a read of their data.
-    for member in household.members if household is not None else []:
-        if member.resident_id != resident.pk:
-            audit.record(
-                actor=request.user,  # type: ignore[arg-type]
-                action="resident.view",
-                obj=member.resident,
-                purpose=purpose,
-                personal_data=True,
-                details={"household_of": resident.atena_number, **({"as_of": as_of.isoformat()} if as_of else {})},
-            )
-    masked = ""
-    if entry is not None and entry.my_number_encrypted:
-        masked = mynumber.mask(mynumber.decrypt(entry.my_number_encrypted))
     return render(
         request,
         "resident_records/resident.html",
         {
             "resident": resident,
-            "entry": entry,
+            "entry": view.entry,
             "as_of": as_of,
             "as_of_form": as_of_form,
-            "household": household,
+            "household": view.household,
             "household_row": resident.household,
-            "events": list(selectors.events_for(resident)),
-            "masked_my_number": masked,
+            "events": view.events,
+            "masked_my_number": view.masked_my_number,
             "revealed_my_number": revealed_my_number,
             "purpose": purpose,
             "reveal_form": PurposeForm(initial={"purpose": purpose}),
             "is_clerk": _is_clerk(request),
             "is_officer": Role.SUPPORT_MEASURE_OFFICER in request_roles(request),
             "support_rows": views_support.resident_measure_rows(resident),
+            # A 支援措置 of the town moved to hides this 除票's 転出先 (docs/domain/support_measures.md).
+            "destination_hidden": disclosure.hidden_destination(
+                actor=request.user,  # type: ignore[arg-type]
+                resident=resident,
+                purpose=purpose,
+            ),
             "is_resident": resident.status == ResidentStatus.RESIDENT,
         },
         status=status,
@@ -231,21 +210,18 @@ def _render_resident(
 
 @require_POST
 @clerk_only
-def reveal_my_number_view(request: HttpRequest, pk: int) -> HttpResponse:
+def reveal_my_number_view(request: HttpRequest, atena_number: str) -> HttpResponse:
     """個人番号 is shown once, for this response only, with its own audited purpose (番号法 第19条・第20条)."""
-    resident = get_object_or_404(Resident, pk=pk)
+    resident = _resident(atena_number)
     form = PurposeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "個人番号を表示する利用目的を入力してください。")
-        return redirect("resident_records:resident", pk=pk)
+        return redirect("resident_records:resident", atena_number=atena_number)
     purpose = form.cleaned_data["purpose"]
-    number = mynumber.decrypt(resident.my_number_encrypted) if resident.my_number_encrypted else ""
-    audit.record(
+    number = selectors.reveal_my_number(
         actor=request.user,  # type: ignore[arg-type]
-        action="resident.reveal_my_number",
-        obj=resident,
+        resident=resident,
         purpose=purpose,
-        personal_data=True,
     )
     response = _render_resident(
         request, resident, purpose=_purpose(request) or purpose, revealed_my_number=number or "(登録なし)"
@@ -263,11 +239,13 @@ def _after_event(
     messages.success(request, f"{label}を処理しました。")
     if not _purpose(request):
         _remember_purpose(request, f"{label}の処理")
-    if resident_id is not None:
-        return redirect("resident_records:resident", pk=resident_id)
-    household = Household.objects.filter(pk=household_id).first() if household_id is not None else None
-    if household is not None and household.head_id is not None:
-        return redirect("resident_records:resident", pk=household.head_id)
+    if resident_id is None and household_id is not None:
+        resident_id = Household.objects.filter(pk=household_id).values_list("head_id", flat=True).first()
+    atena_number = (
+        Resident.objects.filter(pk=resident_id).values_list("atena_number", flat=True).first() if resident_id else None
+    )
+    if atena_number is not None:
+        return redirect("resident_records:resident", atena_number=atena_number)
     return redirect("resident_records:search")
 
 
@@ -297,7 +275,7 @@ def move_in_view(request: HttpRequest) -> HttpResponse:
                         notified_on=data["notified_on"], from_abroad=data["entry_kind"] == "move_in_abroad", **common
                     )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                show_refusal(form, exc)
             else:
                 return _after_event(request, event.household_id, event.get_kind_display())
     else:
@@ -308,10 +286,10 @@ def move_in_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def change_of_address_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="転居届の処理")
+def change_of_address_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
     """転居 of the whole household within the town (住基法 第23条)."""
-    household = get_object_or_404(Household, pk=pk)
-    residents, current = _household_page(household)
+    household = _household(number)
     form = ChangeOfAddressForm(request.POST or None, initial={"target_id": household.pk, "version": household.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -331,25 +309,21 @@ def change_of_address_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if done is not None:
             return done
+    shown = selectors.view_household(actor=request.user, household=household, purpose=purpose)  # type: ignore[arg-type]
     return render(
         request,
         "resident_records/change_of_address.html",
-        {"form": form, "household": household, "current": current, "residents": residents},
+        {"form": form, "household": household, "current": shown.head, "residents": shown.residents},
     )
-
-
-def _household_page(household: Household) -> tuple[list[Resident], Resident | None]:
-    residents = list(household.resident_set.filter(status=ResidentStatus.RESIDENT).order_by("pk"))
-    head = next((r for r in residents if r.pk == household.head_id), residents[0] if residents else None)
-    return residents, head
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="出生届の処理")
+def birth_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
     """出生届: the child joins this household on the birth date (住基法 第8条)."""
-    household = get_object_or_404(Household, pk=pk)
-    _, head = _household_page(household)
+    household = _household(number)
+    _, head = selectors.current_residents(household)
     form = BirthForm(
         request.POST or None,
         initial={
@@ -379,6 +353,7 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         household,
+        purpose=purpose,
         title="出生届",
         lead="出生した子を、この世帯の世帯員として記載します(住民基本台帳法 第8条、戸籍法 第49条)。"
         "生年月日が異動日になります。",
@@ -388,11 +363,12 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="転出届の処理")
+def move_out_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
     """転出届 of the whole household or of chosen members: the 転出予定 is recorded; the entries stay until the
     転入通知 (住基法 第24条). If the 世帯主 leaves and others stay, the new 世帯主 is chosen here."""
-    household = get_object_or_404(Household, pk=pk)
-    residents, _ = _household_page(household)
+    household = _household(number)
+    residents, _ = selectors.current_residents(household)
     eligible = [r for r in residents if r.moving_out_on is None]
 
     def call(form: MoveOutForm) -> ChangeEvent:
@@ -420,6 +396,7 @@ def move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
         label="転出届",
         call=call,
+        purpose=purpose,
         lead="転出予定を記録します(住民基本台帳法 第24条)。転出予定日は未来の日付も指定できます。"
         "住民票は転入先からの通知(転出確定)まで消除されません。世帯の一部の方だけが転出する場合は、その方だけを選んでください。",
     )
@@ -427,11 +404,12 @@ def move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def death_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="死亡届の処理")
+def death_view(request: HttpRequest, atena_number: str, *, purpose: str) -> HttpResponse:
     """死亡届 (住基法 第8条): the entry is removed as of the date of death."""
-    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
+    resident = _resident(atena_number)
     household = resident.household
-    residents, head = _household_page(household)
+    residents, _ = selectors.current_residents(household)
     others = [r for r in residents if r.pk != resident.pk]
     successors = [(r.pk, r.full_name) for r in others] if household.head_id == resident.pk else []
     if request.method == "POST":
@@ -448,38 +426,41 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
                     relationships=form.relationships() if successors else None,
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                show_refusal(form, exc)
             else:
                 messages.success(request, "死亡を処理しました。")
                 if not _purpose(request):
                     _remember_purpose(request, "死亡の処理")
-                return redirect("resident_records:resident", pk=resident.pk)
+                return redirect("resident_records:resident", atena_number=resident.atena_number)
     else:
         form = DeathForm(
             initial={"target_id": resident.pk, "version": resident.version, "notified_on": to_wareki(local_today())},
             successors=successors,
         )
-    return render(
+    return _household_event_page(
         request,
-        "resident_records/household_event.html",
-        {
-            "form": form,
-            "household": household,
-            "current": head,
-            "residents": residents,
-            "title": f"死亡届 — {resident.full_name}",
-            "lead": "死亡日をもって住民票を消除します(住民基本台帳法 第8条、戸籍法 第86条)。"
-            + (
-                "世帯主が亡くなり他の世帯員が残るため、新しい世帯主と続柄も入力してください(同法 第25条)。"
-                if successors
-                else ""
-            ),
-            "submit": "死亡を処理する",
-        },
+        form,
+        household,
+        purpose=purpose,
+        also=[resident],
+        title=f"死亡届 — {resident.full_name}",
+        lead="死亡日をもって住民票を消除します(住民基本台帳法 第8条、戸籍法 第86条)。"
+        + (
+            "世帯主が亡くなり他の世帯員が残るため、新しい世帯主と続柄も入力してください(同法 第25条)。"
+            if successors
+            else ""
+        ),
+        submit="死亡を処理する",
     )
 
 
 # --- 取消し・世帯主変更・修正 --------------------------------------------------------------------------
+
+
+def show_refusal(form: forms.Form, exc: ApplicationError) -> None:
+    """The service's refusal on the form: on the field it names (``details["field"]``), else for the whole form."""
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def _submit(
@@ -494,28 +475,43 @@ def _submit(
     try:
         event = call()
     except ApplicationError as exc:
-        form.add_error(None, exc.message)
+        show_refusal(form, exc)
         return None
     return _after_event(request, event.household_id, label, resident_id=resident_id)
 
 
 def _household_event_page(
-    request: HttpRequest, form: forms.Form, household: Household, *, title: str, lead: str, submit: str
+    request: HttpRequest,
+    form: forms.Form,
+    household: Household,
+    *,
+    purpose: str,
+    title: str,
+    lead: str,
+    submit: str,
+    also: Sequence[Resident] = (),
 ) -> HttpResponse:
-    residents, head = _household_page(household)
+    """A 異動 form under its household's members (each shown member is an audited read, ``view_household``)."""
+    shown = selectors.view_household(
+        actor=request.user,  # type: ignore[arg-type]
+        household=household,
+        purpose=purpose,
+        also=also,
+    )
     return render(
         request,
         "resident_records/household_event.html",
-        {"form": form, "household": household, "current": head, "residents": residents, "title": title,
+        {"form": form, "household": household, "current": shown.head, "residents": shown.residents, "title": title,
          "lead": lead, "submit": submit},
     )  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def cancel_event_view(request: HttpRequest, pk: int, event_id: int) -> HttpResponse:
+@personal_data_page(intrinsic="異動の取消しの処理")
+def cancel_event_view(request: HttpRequest, atena_number: str, event_id: int, *, purpose: str) -> HttpResponse:
     """異動の取消し (標準仕様書 §1.2.2): a CANCELLATION event; the service refuses all but the latest event."""
-    resident = get_object_or_404(Resident, pk=pk)
+    resident = _resident(atena_number)
     event = get_object_or_404(selectors.events_for(resident).exclude(kind=EventKind.CANCELLATION), pk=event_id)
     form = CancelEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -532,15 +528,22 @@ def cancel_event_view(request: HttpRequest, pk: int, event_id: int) -> HttpRespo
         )
         if done is not None:
             return done
+    selectors.view_residents(
+        actor=request.user,  # type: ignore[arg-type]
+        residents=[resident],
+        purpose=purpose,
+        details={"event": event.pk},
+    )
     return render(request, "resident_records/cancel_event.html", {"form": form, "resident": resident, "event": event})
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def change_head_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="世帯主変更の処理")
+def change_head_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
     """世帯主変更 (住基法 第25条): the new 世帯主 and every other member's 続柄 to them."""
-    household = get_object_or_404(Household, pk=pk)
-    residents, _ = _household_page(household)
+    household = _household(number)
+    residents, _ = selectors.current_residents(household)
     candidates = [(r.pk, f"{r.full_name}({r.relationship})") for r in residents if r.pk != household.head_id]
     members = [(r.pk, r.full_name) for r in residents]
     if request.method == "POST":
@@ -577,6 +580,7 @@ def change_head_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         household,
+        purpose=purpose,
         title="世帯主変更",
         lead="新しい世帯主を選び、ほかの世帯員全員の新しい世帯主との続柄を入力します(住民基本台帳法 第25条、"
         "第7条第4号)。現在の世帯主の続柄も、新しい世帯主から見た続柄に改めてください。",
@@ -601,12 +605,13 @@ CORRECTIONS = {
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def correction_view(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+@personal_data_page(intrinsic="記載の修正の処理")
+def correction_view(request: HttpRequest, atena_number: str, kind: str, *, purpose: str) -> HttpResponse:
     """誤記修正 / 職権修正 of one resident: the items changed on the form, effective from 修正の適用日."""
     if kind not in CORRECTIONS:
         raise Http404("修正の種類が正しくありません。")
     service, label, lead = CORRECTIONS[kind]
-    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
+    resident = _resident(atena_number)
     latest = services._latest_record(resident)  # the record corrected, whose date the service defaults to
     current = {name: getattr(resident, name) for name in CORRECTION_FIELDS}
     initial = {"target_id": resident.pk, "version": resident.version, **current,
@@ -636,6 +641,8 @@ def correction_view(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         request,
         form,
         resident.household,
+        purpose=purpose,
+        also=[resident],
         title=f"{label} — {resident.full_name}",
         lead=lead + "現在の記載を表示しています。誤っている項目だけを書き換えてください。",
         submit=f"{label}を処理する",
@@ -655,9 +662,10 @@ def _departure_view(
     label: str,
     call: Callable[[Any], ChangeEvent],
     lead: str,
+    purpose: str,
 ) -> HttpResponse:
     """The members leaving (checkboxes, each with its version) and, if the 世帯主 leaves, the new 世帯主."""
-    residents, _ = _household_page(household)
+    residents, _ = selectors.current_residents(household)
     choices = [(r.pk, f"{r.full_name}({r.relationship}、宛名番号 {r.atena_number})") for r in eligible]
     successors: list[tuple[int, str]] = []
     if any(r.pk == household.head_id for r in eligible) and len(residents) > 1:
@@ -673,15 +681,18 @@ def _departure_view(
         done = _submit(request, form, label, lambda: call(form))
         if done is not None:
             return done
-    return _household_event_page(request, form, household, title=label, lead=lead, submit=f"{label}を処理する")
+    return _household_event_page(
+        request, form, household, purpose=purpose, title=label, lead=lead, submit=f"{label}を処理する"
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def confirm_move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="転出確定の処理")
+def confirm_move_out_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
     """転出確定 on the 転入通知 from the new town (住基法 第9条第1項): the entry becomes a 除票."""
-    household = get_object_or_404(Household, pk=pk)
-    residents, _ = _household_page(household)
+    household = _household(number)
+    residents, _ = selectors.current_residents(household)
     planned = [r for r in residents if r.moving_out_on is not None and not r.moving_out_confirmed]
 
     def call(form: ConfirmMoveOutForm) -> ChangeEvent:
@@ -707,6 +718,7 @@ def confirm_move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
         label="転出確定",
         call=call,
+        purpose=purpose,
         lead="転入先の市町村からの転入通知により、転出予定の住民を転出(除票)とします(住民基本台帳法 第9条第1項)。"
         "転出届で選んだ新しい世帯主は、ここで別の方を選ばなければそのまま適用されます。"
         + ("" if planned else "この世帯には転出予定の住民がいません。先に転出届を処理してください。"),
@@ -715,10 +727,11 @@ def confirm_move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def ex_officio_removal_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="職権消除の処理")
+def ex_officio_removal_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
     """職権消除 (住基法 第8条, 施行令 第12条第3項), e.g. 実態調査により居住の事実なし."""
-    household = get_object_or_404(Household, pk=pk)
-    residents, _ = _household_page(household)
+    household = _household(number)
+    residents, _ = selectors.current_residents(household)
 
     def call(form: ExOfficioRemovalForm) -> ChangeEvent:
         data = form.cleaned_data
@@ -738,6 +751,7 @@ def ex_officio_removal_view(request: HttpRequest, pk: int) -> HttpResponse:
         initial={},
         label="職権消除",
         call=call,
+        purpose=purpose,
         lead="実態調査などにより、届出によらず町が職権で住民票を消除します(住民基本台帳法 第8条、施行令 第12条第3項)。"
         "消除する住民を選んでください。",
     )
@@ -748,10 +762,11 @@ def ex_officio_removal_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def split_household_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="世帯分離の処理")
+def split_household_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
     """世帯分離 (住基法 第25条): chosen members form a new household at the same address."""
-    household = get_object_or_404(Household, pk=pk)
-    residents, _ = _household_page(household)
+    household = _household(number)
+    residents, _ = selectors.current_residents(household)
     form = SplitForm(
         request.POST or None,
         initial={"target_id": household.pk, "version": household.version, "notified_on": to_wareki(local_today())},
@@ -784,6 +799,7 @@ def split_household_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         household,
+        purpose=purpose,
         title="世帯分離",
         lead="選んだ住民が同じ住所で新しい世帯をつくります(住民基本台帳法 第25条)。新しい世帯には世帯番号が"
         "付番されます。元の世帯には1人以上が残る必要があります。",
@@ -793,29 +809,29 @@ def split_household_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def merge_households_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """世帯合併 (住基法 第25条): every member of the household with the given 世帯番号 joins this one."""
-    household = get_object_or_404(Household, pk=pk)
-    number = " ".join(request.POST.get("absorbed_number", "").split())
-    absorbed = (
-        Household.objects.filter(number=number, dissolved_on__isnull=True).exclude(pk=household.pk).first()
-        if number
-        else None
-    )
-    joining, _ = _household_page(absorbed) if absorbed is not None else ([], None)
+@personal_data_page(intrinsic="世帯合併の処理")
+def merge_households_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
+    """世帯合併 (住基法 第25条): every member of the household with the given 世帯番号 joins this one.
+
+    Two steps: the 世帯番号 entered shows the joining members (for their 続柄), then the merge is filed. Which
+    household may be absorbed is the service's rule (services.household_to_merge).
+    """
+    household = _household(number)
+    absorbed_number = " ".join(request.POST.get("absorbed_number", "").split())
+    absorbed: Household | None = None
+    if request.method == "POST" and absorbed_number:
+        try:
+            absorbed = services.household_to_merge(into=household, number=absorbed_number)
+        except ApplicationError:
+            absorbed = None  # step 2 files it and shows the service's refusal on the 世帯番号 field
+    joining, _ = selectors.current_residents(absorbed) if absorbed is not None else ([], None)
     names = [(r.pk, r.full_name) for r in joining]
     initial = {"target_id": household.pk, "version": household.version, "notified_on": to_wareki(local_today())}
-    if request.method == "POST" and absorbed is not None and request.POST.get("absorbed_id") != str(absorbed.pk):
-        # The 世帯番号 was just entered: show its members for their 続柄 (a read of their data, audited).
-        for member in joining:
-            audit.record(
-                actor=request.user,  # type: ignore[arg-type]
-                action="resident.view",
-                obj=member,
-                purpose=_purpose(request) or "世帯合併の処理",
-                personal_data=True,
-                details={"merge_into": household.number},
-            )
+    showing_joining = (
+        request.method == "POST" and absorbed is not None and request.POST.get("absorbed_id") != str(absorbed.pk)
+    )
+    if absorbed is not None and showing_joining:
+        # The 世帯番号 was just entered: its members are shown for their 続柄.
         form = MergeForm(
             initial={**request.POST.dict(), "absorbed_id": absorbed.pk, "absorbed_version": absorbed.version},
             joining=names,
@@ -824,43 +840,54 @@ def merge_households_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = MergeForm(request.POST or None, initial=initial, joining=names)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            if absorbed is None:
-                form.add_error("absorbed_number", "この世帯番号の世帯は見つかりません(消滅した世帯とこの世帯を除く)。")
-            else:
-                done = _submit(
-                    request,
-                    form,
-                    "世帯合併",
-                    lambda: services.merge_households(
-                        actor=request.user,  # type: ignore[arg-type]
-                        household=Versioned(household.pk, data["version"]),
-                        absorbed=Versioned(absorbed.pk, data["absorbed_version"] or 0),
-                        relationships=form.relationships(),
-                        event_date=data["event_date"],
-                        notified_on=data["notified_on"],
-                    ),
+
+            def merge() -> ChangeEvent:
+                target = services.household_to_merge(into=household, number=data["absorbed_number"])
+                return services.merge_households(
+                    actor=request.user,  # type: ignore[arg-type]
+                    household=Versioned(household.pk, data["version"]),
+                    absorbed=Versioned(target.pk, data["absorbed_version"] or 0),
+                    relationships=form.relationships(),
+                    event_date=data["event_date"],
+                    notified_on=data["notified_on"],
                 )
-                if done is not None:
-                    return done
-    return _household_event_page(
+
+            done = _submit(request, form, "世帯合併", merge)
+            if done is not None:
+                return done
+    response = _household_event_page(
         request,
         form,
         household,
+        purpose=purpose,
         title="世帯合併",
         lead="同じ住所の別の世帯の全員がこの世帯に加わり、その世帯は消滅します(住民基本台帳法 第25条)。"
         "世帯番号を入力して「世帯合併を処理する」を押すと、加わる方の一覧が表示されます。続柄を入力して、"
         "もう一度押してください。",
         submit="世帯合併を処理する",
     )
+    if absorbed is not None and showing_joining:
+        selectors.view_household(
+            actor=request.user,  # type: ignore[arg-type]
+            household=absorbed,
+            purpose=purpose,
+            details={"merge_into": household.number},
+        )
+    return response
 
 
 # --- 証明書 ------------------------------------------------------------------------------------------
 
 
-def _certificate_form(request: HttpRequest, resident: Resident) -> CertificateForm:
-    members = list(
-        Resident.objects.filter(household_id=resident.household_id, status=ResidentStatus.RESIDENT).order_by("pk")
+def _certificate_form(request: HttpRequest, resident: Resident, *, purpose: str) -> CertificateForm:
+    """The request form; the members it offers are shown to the clerk (an audited read)."""
+    shown = selectors.view_household(
+        actor=request.user,  # type: ignore[arg-type]
+        household=resident.household,
+        purpose=purpose,
+        also=[resident],
     )
+    members = list(shown.residents)
     if resident not in members:
         members.insert(0, resident)  # a 除票 is requested for the person alone
     choices = [(str(m.pk), f"{m.full_name}({m.atena_number})") for m in members]
@@ -873,10 +900,11 @@ def _certificate_form(request: HttpRequest, resident: Resident) -> CertificateFo
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="証明書の交付")
+def certificate_view(request: HttpRequest, atena_number: str, *, purpose: str) -> HttpResponse:
     """Two steps: 確認 (what will be printed), then 発行, which returns the PDF to print."""
-    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
-    form = _certificate_form(request, resident)
+    resident = _resident(atena_number)
+    form = _certificate_form(request, resident, purpose=purpose)
     context: dict[str, Any] = {"form": form, "resident": resident}
     if request.method != "POST" or not form.is_valid() or request.POST.get("step") == "edit":
         return render(request, "resident_records/certificate.html", context)
@@ -892,6 +920,8 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
                 purpose=data["purpose"],
                 household=resident.household if data["whole_household"] else None,
                 residents=() if data["whole_household"] else chosen,
+                options=certificates.CertificateOptions(my_number=data["my_number"]),
+                requester_kind=data["requester_kind"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -907,7 +937,7 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
             idempotency_key=uuid.uuid4(),
             covered=covered,
             kind_label=CertificateKind(data["kind"]).label,
-            preview_url=reverse("resident_records:certificate_preview", args=[resident.pk]),
+            preview_url=reverse("resident_records:certificate_preview", args=[resident.atena_number]),
         )
         return render(request, "resident_records/certificate.html", context)
     try:
@@ -916,6 +946,7 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
             kind=data["kind"],
             purpose=data["purpose"],
             requested_by=data["requested_by"],
+            requester_kind=data["requester_kind"],
             household=resident.household if data["whole_household"] else None,
             residents=() if data["whole_household"] else chosen,
             options=certificates.CertificateOptions(
@@ -930,15 +961,15 @@ def certificate_view(request: HttpRequest, pk: int) -> HttpResponse:
     except certificates.CertificateAlreadyIssued as again:
         # A second submit of the same confirmation screen: the certificate issued by the first is shown.
         messages.warning(request, again.message)
-        return redirect("resident_records:issued", pk=again.issuance.pk)
+        return redirect("resident_records:issued", issuance_number=again.issuance.number)
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return render(request, "resident_records/certificate.html", context, status=exc.status_code)
     _forget_preview(request, resident.pk)
     # The paper is printed from the completion page; the PDF waits there briefly (it is not stored: only its
     # digest is, in the 交付履歴).
-    cache.set(_issued_pdf_key(request, issuance.pk), document, ISSUED_PDF_SECONDS)
-    return redirect("resident_records:issued", pk=issuance.pk)
+    cache.set(_issued_pdf_key(request, issuance.number), document, ISSUED_PDF_SECONDS)
+    return redirect("resident_records:issued", issuance_number=issuance.number)
 
 
 ISSUED_PDF_SECONDS = 600
@@ -951,29 +982,36 @@ def _idempotency_key(request: HttpRequest) -> uuid.UUID | None:
         return None
 
 
-def _issued_pdf_key(request: HttpRequest, issuance_id: int) -> str:
-    return f"resident_records:issued_pdf:{current_schema()}:{request.user.pk}:{issuance_id}"
+def _issued_pdf_key(request: HttpRequest, issuance_number: str) -> str:
+    return f"resident_records:issued_pdf:{current_schema()}:{request.user.pk}:{issuance_number}"
 
 
 @require_http_methods(["GET"])
 @clerk_only
-def issued_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The completion page of an issuance: its 発行番号 and the PDF to print."""
-    issuance = get_object_or_404(CertificateIssuance.objects.prefetch_related("residents"), pk=pk)
+@personal_data_page(intrinsic="証明書の交付")
+def issued_view(request: HttpRequest, issuance_number: str, *, purpose: str) -> HttpResponse:
+    """The completion page of an issuance: its 発行番号, the persons it names and the PDF to print."""
+    issuance = selectors.view_issuance(
+        actor=request.user,  # type: ignore[arg-type]
+        issuance=get_object_or_404(CertificateIssuance, number=issuance_number),
+        purpose=purpose,
+    )
     return render(
         request,
         "resident_records/issued.html",
-        {"issuance": issuance, "pdf_ready": cache.get(_issued_pdf_key(request, pk)) is not None},
+        {"issuance": issuance, "pdf_ready": cache.get(_issued_pdf_key(request, issuance_number)) is not None},
     )
 
 
 @require_http_methods(["GET"])
 @clerk_only
-def issued_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
-    issuance = get_object_or_404(CertificateIssuance, pk=pk)
-    document = cache.get(_issued_pdf_key(request, pk))
+@personal_data_page(intrinsic="証明書の交付")
+def issued_pdf_view(request: HttpRequest, issuance_number: str, *, purpose: str) -> HttpResponse:
+    issuance = get_object_or_404(CertificateIssuance, number=issuance_number)
+    document = cache.get(_issued_pdf_key(request, issuance_number))
     if document is None:
         raise Http404("印刷用のPDFは交付の直後だけ取得できます。再交付は新たに発行してください。")
+    selectors.view_issuance(actor=request.user, issuance=issuance, purpose=purpose)  # type: ignore[arg-type]
     return pdf_attachment(document, f"certificate-{issuance.year}-{issuance.serial:06d}.pdf")
 
 
@@ -989,9 +1027,10 @@ def _forget_preview(request: HttpRequest, resident_id: int) -> None:
 @require_http_methods(["GET"])
 @clerk_only
 @xframe_options_sameorigin
-def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="証明書の交付")
+def certificate_preview_view(request: HttpRequest, atena_number: str, *, purpose: str) -> HttpResponse:
     """The 見本 PDF of the certificate being confirmed (no 発行番号, no code, no 交付履歴 row)."""
-    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
+    resident = _resident(atena_number)
     stored = request.session.get(PREVIEW_SESSION_KEY, {}).get(str(resident.pk))
     if not isinstance(stored, dict):
         raise Http404("確認中の証明書がありません。")
@@ -1009,6 +1048,7 @@ def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
                 resident_code=bool(stored.get("resident_code")),
                 my_number=bool(stored.get("my_number")),
             ),
+            requester_kind=str(stored.get("requester_kind", "")),
         )
     except ApplicationError as exc:
         _forget_preview(request, resident.pk)
@@ -1017,10 +1057,11 @@ def certificate_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def issuance_list_view(request: HttpRequest) -> HttpResponse:
+@personal_data_page()
+def issuance_list_view(request: HttpRequest, *, purpose: str) -> HttpResponse:
     """今日の交付履歴 (標準仕様書 §1.3.8), with 無効 for a clerk."""
     today = local_today()
-    issuances = CertificateIssuance.objects.filter(issued_at__date=today).prefetch_related("residents")
+    issuances = selectors.view_issuances(actor=request.user, day=today, purpose=purpose)  # type: ignore[arg-type]
     return render(
         request,
         "resident_records/issuances.html",
@@ -1030,8 +1071,8 @@ def issuance_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clerk_only
-def void_issuance_view(request: HttpRequest, pk: int) -> HttpResponse:
-    issuance = get_object_or_404(CertificateIssuance, pk=pk)
+def void_issuance_view(request: HttpRequest, number: str) -> HttpResponse:
+    issuance = get_object_or_404(CertificateIssuance, number=number)
     form = VoidForm(request.POST)
     if not form.is_valid():
         messages.error(request, "無効にする理由を入力してください。")

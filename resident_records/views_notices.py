@@ -1,10 +1,12 @@
 """期間経過の届出一覧 (住基法 第52条第2項): the 届出 made after their period, printable for the notice to the
-簡易裁判所. A read of personal data: the selector audits it with the clerk's purpose. Also the 処理待ち list: work
-other modules handed to the resident clerk (an accepted 出生届 the register could not place by itself)."""
+簡易裁判所. A read of personal data: behind the purpose gate, the selector audits it with the clerk's purpose.
+Also the 処理待ち list: work other modules handed to the resident clerk (an accepted 出生届 the register could not
+place by itself)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -15,35 +17,42 @@ from django.views.decorators.http import require_GET, require_POST
 from common.dates import local_today
 from common.errors import ApplicationError
 from resident_records import selectors
-from resident_records.forms import PurposeField, WarekiDateField
+from resident_records.forms import WarekiDateField
 from resident_records.models import ClerkTask, ClerkTaskStatus
 from resident_records.services import koseki_births
-from resident_records.views import clerk_only
+from resident_records.views import clerk_only, personal_data_page
 
 
 class OverdueNoticeForm(forms.Form):
     since = WarekiDateField(label="異動日(から)", required=False)
     until = WarekiDateField(label="異動日(まで)", required=False)
-    purpose = PurposeField(help_text="監査記録に残ります(例: 住基法第52条の通知の作成)。")
+
+
+DEFAULT_DAYS = 90  # with no dates given, the list covers the last 90 days
 
 
 @require_GET
-def overdue_notices_view(request: HttpRequest) -> HttpResponse:
+@personal_data_page()
+def overdue_notices_view(request: HttpRequest, *, purpose: str) -> HttpResponse:
+    """The list names the persons: behind the purpose gate, read through the audited selector."""
     today = local_today()
-    form = OverdueNoticeForm(request.GET or None)
+    form = OverdueNoticeForm(
+        request.GET or None, initial={"since": today - timedelta(days=DEFAULT_DAYS), "until": today}
+    )
     rows = None
-    if request.GET and form.is_valid():
-        since = form.cleaned_data["since"] or date(today.year, 1, 1)
-        until = form.cleaned_data["until"] or today
+    if not request.GET or form.is_valid():
+        chosen = form.cleaned_data if request.GET else {}
         rows = selectors.overdue_notices(
             actor=request.user,  # type: ignore[arg-type]
-            purpose=form.cleaned_data["purpose"],
-            since=since,
-            until=until,
+            purpose=purpose,
+            since=chosen.get("since") or today - timedelta(days=DEFAULT_DAYS),
+            until=chosen.get("until") or today,
         )
-    elif not request.GET:
-        form = OverdueNoticeForm(initial={"since": today - timedelta(days=90), "until": today})
-    return render(request, "resident_records/overdue_notices.html", {"form": form, "rows": rows, "nav": "notices"})
+    return render(
+        request,
+        "resident_records/overdue_notices.html",
+        {"form": form, "rows": rows, "purpose": purpose, "nav": "notices"},
+    )
 
 
 @require_GET
@@ -59,9 +68,9 @@ def clerk_tasks_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clerk_only
-def complete_clerk_task_view(request: HttpRequest, pk: int) -> HttpResponse:
+def complete_clerk_task_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
-        koseki_births.complete_clerk_task(actor=request.user, task_id=pk)  # type: ignore[arg-type]
+        koseki_births.complete_clerk_task(actor=request.user, public_id=public_id)  # type: ignore[arg-type]
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

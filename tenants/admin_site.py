@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
@@ -19,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from common import audit
+from tenants import services
 from tenants.access import is_verified, request_roles
 from tenants.models import Municipality, Role
 
@@ -56,21 +55,8 @@ class KyodoAdminSite(admin.AdminSite):
         return ctx
 
 
-def _is_council_model(obj: Model) -> bool:
-    """A model of an app that lives only in the public schema (tenants, bcp, …): council-level data."""
-    config = apps.get_app_config(obj._meta.app_label)
-    return config.name not in settings.TENANT_APPS and config.name in settings.SHARED_APPS
-
-
 def _audit_admin_change(request: HttpRequest, obj: Model, action: str, message: Any) -> None:
-    council = _is_council_model(obj)
-    audit.record(
-        actor=request.user,  # type: ignore[arg-type]
-        action=f"admin.{action}",
-        obj=obj,
-        details={"model": obj._meta.label, "message": str(message)[:500]},
-        council=council,
-    )
+    services.record_admin_change(actor=request.user, obj=obj, action=action, message=message)  # type: ignore[arg-type]
 
 
 class TownModelAdmin(admin.ModelAdmin):

@@ -16,7 +16,14 @@ from tenants.serializers import MeOut, TokenCreatedOut, TokenIn, TokenOut
 
 
 class MeView(APIView):
-    @extend_schema(responses=MeOut, summary="The signed-in person, roles and modules in this town")
+    @extend_schema(
+        responses=MeOut,
+        summary="ログイン中の職員 (この町での役割と業務) / The signed-in person, roles and modules in this town",
+        description=(
+            "認証された職員と、この町での役割・利用できる業務・所属。\n\n"
+            "The authenticated person, their roles and modules in this town, and their memberships."
+        ),
+    )
     def get(self, request: Request) -> Response:
         person = person_of(request._request)
         roles = sorted(request_roles(request._request))
@@ -37,12 +44,27 @@ class MeView(APIView):
 class TokenListCreateView(APIView):
     """Tokens are issued only from a 2FA-verified browser session, never from another token."""
 
-    @extend_schema(responses=TokenOut(many=True), summary="Your API tokens for this town")
+    @extend_schema(
+        responses=TokenOut(many=True),
+        summary="この町での自分の APIトークン / Your API tokens for this town",
+        description=(
+            "トークンは2要素認証済みのブラウザセッションからのみ発行でき、別のトークンからは発行できません。\n\n"
+            "Tokens are issued only from a 2FA-verified browser session, never from another token."
+        ),
+    )
     def get(self, request: Request) -> Response:
         tokens = ApiToken.objects.filter(person=person_of(request._request), municipality=request._request.tenant)  # type: ignore[attr-defined]
         return Response(TokenOut(tokens, many=True).data)
 
-    @extend_schema(request=TokenIn, responses={201: TokenCreatedOut}, summary="Issue a token (verified session only)")
+    @extend_schema(
+        request=TokenIn,
+        responses={201: TokenCreatedOut},
+        summary="APIトークンの発行 (認証済みセッションのみ) / Issue a token (verified session only)",
+        description=(
+            "トークンは一度だけ表示されます。2要素認証済みのブラウザセッションからのみ発行できます。\n\n"
+            "The token is shown once. Only a 2FA-verified browser session may issue one."
+        ),
+    )
     def post(self, request: Request) -> Response:
         if isinstance(request.auth, ApiToken) or not is_verified(request.user):
             raise OtpRequired("APIトークンは2要素認証済みのブラウザセッションからのみ発行できます。")

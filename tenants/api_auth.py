@@ -16,6 +16,7 @@ from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from common import context
+from tenants import hooks
 from tenants.access import MODULES, module_allowed, request_roles
 from tenants.models import ApiToken, Person
 
@@ -78,10 +79,8 @@ class IsActiveMember(permissions.BasePermission):
         module_key = getattr(view, "kyodo_module", None)
         allowed = module_allowed(MODULES.get(module_key) if module_key else None, roles)
         if allowed:
-            # Disaster mode: an emergency member's API use is recorded like their page use (bcp.disaster).
-            from bcp.disaster import record_emergency_use
-
-            record_emergency_use(request._request, user=user, api=True)
+            # Hooks of the apps above this layer, as for pages (bcp's disaster mode records an emergency member's use).
+            hooks.access_granted(request._request, user=user, api=True)
         return allowed
 
 

@@ -9,7 +9,11 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from common import audit
         from tenants import migration_executor, signals  # noqa: F401  (the "kyodo" executor; audit hooks)
+        from tenants.anchors import AuditAnchorStore
+
+        audit.register_anchor_store(AuditAnchorStore())
 
 
 class KyodoAdminConfig(admin_apps.AdminConfig):

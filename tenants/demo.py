@@ -7,6 +7,7 @@ the verify page only while KYODO_DEMO_MODE is on (never under production setting
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -90,3 +91,28 @@ def seed_demo_council(*, valid_from: date | None = None, password: str = DEMO_PA
             )
         people.append(person)
     return people
+
+
+# --- Demo data of the modules --------------------------------------------------------------------------------
+# `manage.py seed_demo` fills the towns with each module's demo data after the council exists. Modules sit above
+# this app (common ← tenants ← modules), so each registers its seeder in its AppConfig.ready.
+
+Write = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    name: str
+    order: int  # lower first: a module that reads another's demo data comes after it
+    seed: Callable[[Write], None]  # idempotent; writes one progress line per town through ``Write``
+
+
+_SEEDERS: dict[str, DemoSeeder] = {}
+
+
+def register_demo_seeder(name: str, *, order: int, seed: Callable[[Write], None]) -> None:
+    _SEEDERS[name] = DemoSeeder(name=name, order=order, seed=seed)
+
+
+def demo_seeders() -> list[DemoSeeder]:
+    return sorted(_SEEDERS.values(), key=lambda seeder: (seeder.order, seeder.name))

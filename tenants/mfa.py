@@ -1,4 +1,9 @@
-"""Second factors: authenticator apps (TOTP), security keys / passkeys (WebAuthn), recovery codes."""
+"""Second factors: authenticator apps (TOTP), security keys / passkeys (WebAuthn), recovery codes.
+
+The operations a person performs (verify a code, enrol an authenticator, renew the recovery codes) write their
+audit row inside the same transaction as the device change they make (``verify_second_factor``,
+``enrol_authenticator``, ``renew_recovery_codes``); the sign-in pages call only these.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django_otp import devices_for_user
+from django_otp import devices_for_user, match_token
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -16,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
 
+from common import audit
 from tenants.models import Person
 
 RECOVERY_DEVICE_NAME = "recovery"
@@ -75,6 +81,36 @@ def regenerate_recovery_codes(person: Person) -> list[str]:
         codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
         StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
         return codes
+
+
+def verify_second_factor(*, person: Person, token: str) -> Device | None:
+    """The second step of signing in: the code is checked (django-otp advances the device's counter, drift or
+    failure count) and the outcome audited, in one transaction. None when no device accepts the code."""
+    with transaction.atomic():
+        device = match_token(person, token)
+        if device is None:
+            audit.record(actor=person, action="auth.otp_failed")
+        else:
+            audit.record(actor=person, action="auth.otp_verified", details={"device": device_kind(device)})
+    return device
+
+
+def enrol_authenticator(*, person: Person, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm an authenticator app with a code it shows; None (and nothing written) when the code is wrong.
+    Returns the new recovery codes of a first enrolment ([] otherwise)."""
+    with transaction.atomic():
+        if not device.verify_token(token):
+            return None
+        codes = confirm_totp_device(person, device)
+        audit.record(actor=person, action="auth.otp_enrolled", details={"device": "totp"})
+    return codes
+
+
+def renew_recovery_codes(*, person: Person) -> list[str]:
+    with transaction.atomic():
+        codes = regenerate_recovery_codes(person)
+        audit.record(actor=person, action="auth.recovery_codes_regenerated")
+    return codes
 
 
 def recovery_codes_left(person: Person) -> int:

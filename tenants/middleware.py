@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from common import context
+from tenants import hooks
 from tenants.access import is_verified, module_allowed, module_for, request_roles, towns_of
 from tenants.errors import MunicipalityUnavailable
 
@@ -66,11 +67,8 @@ class MunicipalityAccessMiddleware:
         module = module_for(request.resolver_match)
         if not module_allowed(module, roles):
             return render(request, "shell/forbidden.html", {"module": module}, status=403)
-        # Disaster mode (bcp): an emergency member's use of the town is recorded in its trail (once per session
-        # and hour). Imported here: the access layer must not depend on bcp at import time.
-        from bcp.disaster import record_emergency_use
-
-        record_emergency_use(request)
+        # Hooks of the apps above this layer (bcp's disaster mode records an emergency member's use of the town).
+        hooks.access_granted(request)
         return None
 
 

@@ -248,6 +248,39 @@ class ApiToken(models.Model):
         return timedelta(days=days)
 
 
+class SwitchTicket(models.Model):
+    """A one-time pass that carries a 2FA-verified login from one town's host to another's (docs/security.md).
+
+    The raw ticket is 32 random bytes, shown once in the POST body of the switching page; only its SHA-256
+    digest is kept. Nothing in it is signed with SECRET_KEY, so a published key forges nothing, and the
+    second factor travels as the device reference stored here, never as a value the browser could alter.
+    The ticket is tied to the session that asked for it: once that session ends (logout, idle timeout)
+    the ticket is dead.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    session_key = models.CharField("発行元セッション", max_length=40)
+    otp_device_id = models.CharField("2要素認証デバイス", max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "自治体切替チケット"
+        verbose_name_plural = "自治体切替チケット"
+        indexes = [models.Index(fields=["expires_at"], name="switch_ticket_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}→{self.target_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return _token_digest(raw)
+
+
 class AuditAnchor(models.Model):
     """The head (last seq and hash) of a trail, recorded in the public schema after each verification.
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
@@ -30,7 +34,7 @@ from tenants.errors import (
     NoMembership,
     ProvisioningFailed,
 )
-from tenants.models import ApiToken, Domain, Membership, Municipality, Person
+from tenants.models import ApiToken, Domain, Membership, Municipality, Person, SwitchTicket
 
 # PostgreSQL identifiers, lower case so that they never need quoting; "pg_" is reserved by PostgreSQL.
 _SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -228,43 +232,164 @@ def revoke_api_token(*, actor: Person, token: ApiToken) -> None:
 
 
 # --- Switching towns -------------------------------------------------------------------------------
-
-_SWITCH_SALT = "kyodo.switch-town"
+# docs/security.md "Switching towns": a random, single-use ticket bound to the issuing session, carried in a
+# POST body. Nothing in it is signed with SECRET_KEY, so knowing the key (the local settings' one is public)
+# forges no login.
 
 
 def create_switch_ticket(
-    *, actor: Person, source: Municipality, target: Municipality, otp_device_id: str | None
+    *,
+    actor: Person,
+    source: Municipality,
+    target: Municipality,
+    session_key: str,
+    otp_device_id: str | None,
 ) -> str:
-    """A signed, single-use, short-lived ticket that carries a verified login to another town's host.
+    """A single-use, short-lived ticket that carries a verified login to another town's host.
 
     Sessions are per host; the ticket lets staff working at the other town's terminal (e.g. in a
-    disaster) move between the towns they belong to without typing their password again.
+    disaster) move between the towns they belong to without typing their password again. It is valid
+    only while ``session_key`` (the session that asked for it) is alive.
     """
     if not Membership.objects.active().filter(person=actor, municipality=target).exists():
         raise NoMembership()
-    payload = {
-        "p": actor.pk,
-        "s": source.schema_name,
-        "t": target.schema_name,
-        "d": otp_device_id,
-        "n": secrets.token_urlsafe(16),
-    }
-    audit.record(actor=actor, action="town_switch.depart", details={"to": target.schema_name})
-    return signing.dumps(payload, salt=_SWITCH_SALT, compress=True)
+    if not session_key:
+        raise InvalidSwitchTicket()
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        # Spent and expired tickets are worthless; clearing them here keeps the table at a handful of rows.
+        SwitchTicket.objects.filter(expires_at__lt=now - timedelta(hours=1)).delete()
+        SwitchTicket.objects.create(
+            person=actor,
+            source=source,
+            target=target,
+            digest=SwitchTicket.digest_of(raw),
+            session_key=session_key,
+            otp_device_id=otp_device_id or "",
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.KYODO_SWITCH_TOKEN_SECONDS),
+        )
+        audit.record(actor=actor, action="town_switch.depart", details={"to": target.schema_name})
+    return raw
 
 
-def redeem_switch_ticket(*, ticket: str, target: Municipality) -> tuple[Person, str | None]:
-    try:
-        payload = signing.loads(ticket, salt=_SWITCH_SALT, max_age=settings.KYODO_SWITCH_TOKEN_SECONDS)
-    except signing.BadSignature as exc:
-        raise InvalidSwitchTicket() from exc
-    if payload.get("t") != target.schema_name:
+def redeem_switch_ticket(*, ticket: str, target: Municipality, origin_host: str) -> tuple[Person, str | None]:
+    """Spend a ticket at ``target``: the person and the 2FA device the issuing session was verified with.
+
+    ``origin_host`` is the host of the page that posted the ticket (the request's Origin). It must be one of
+    the issuing town's hosts: another site cannot post a ticket of its own to sign a visitor in (login CSRF).
+    """
+    now = timezone.now()
+    if not ticket or len(ticket) > 100:
         raise InvalidSwitchTicket()
-    # Single use: the nonce is claimed atomically in Redis for longer than the ticket lives.
-    if not cache.add(f"switch-ticket:{payload['n']}", 1, timeout=settings.KYODO_SWITCH_TOKEN_SECONDS * 2):
-        raise InvalidSwitchTicket()
-    person = Person.objects.filter(pk=payload["p"], is_active=True).first()
-    if person is None or not Membership.objects.active().filter(person=person, municipality=target).exists():
-        raise NoMembership()
-    audit.record(actor=person, action="town_switch.arrive", details={"from": payload.get("s")})
-    return person, payload.get("d")
+    with transaction.atomic():
+        # Claimed with one conditional UPDATE: of two concurrent arrivals with the same ticket, one wins.
+        claimed = SwitchTicket.objects.filter(
+            digest=SwitchTicket.digest_of(ticket), target=target, used_at__isnull=True, expires_at__gt=now
+        ).update(used_at=now)
+        if not claimed:
+            raise InvalidSwitchTicket()
+        issued = SwitchTicket.objects.select_related("person", "source").get(digest=SwitchTicket.digest_of(ticket))
+        if not _session_is_alive(issued.session_key, person_id=issued.person_id, now=now):
+            raise InvalidSwitchTicket()
+        if not Domain.objects.filter(tenant_id=issued.source_id, domain=origin_host.lower()).exists():
+            raise InvalidSwitchTicket()
+        person = issued.person
+        if not person.is_active or not Membership.objects.active().filter(person=person, municipality=target).exists():
+            raise NoMembership()
+        audit.record(actor=person, action="town_switch.arrive", details={"from": issued.source.schema_name})
+    return person, issued.otp_device_id or None
+
+
+def _session_is_alive(session_key: str, *, person_id: int, now: datetime) -> bool:
+    """The issuing session still exists, has not expired and is still this person's (not logged out)."""
+    session = Session.objects.filter(session_key=session_key, expire_date__gt=now).first()
+    return session is not None and session.get_decoded().get(SESSION_KEY) == str(person_id)
+
+
+# --- signing in (the pages in tenants.views and django-axes's signals call these) -----------------------------
+
+
+def record_sign_in(*, person: Person, roles: Iterable[str]) -> None:
+    """The password step succeeded in this town (the second factor follows: mfa.verify_second_factor)."""
+    audit.record(actor=person, action="auth.login", details={"stage": "password"}, role=",".join(sorted(roles)))
+
+
+def refuse_sign_in(*, person: Person, reason: str) -> None:
+    audit.record(actor=person, action="auth.login_refused", details={"reason": reason})
+
+
+def record_sign_out(*, person: Person) -> None:
+    audit.record(actor=person, action="auth.logout")
+
+
+def record_failed_sign_in(*, username: str) -> None:
+    """A wrong password for ``username`` (a person only if that login id exists)."""
+    name = username[:64]
+    audit.record(
+        actor=Person.objects.filter(username=name).first(), action="auth.login_failed", details={"username": name}
+    )
+
+
+def record_lockout(*, username: str, ip_address: str | None) -> None:
+    """django-axes locked the login id out after repeated failures."""
+    name = username[:64]
+    audit.record(
+        actor=Person.objects.filter(username=name).first(),
+        action="auth.locked_out",
+        details={"username": name, "ip_address": ip_address},
+    )
+
+
+# --- IT staff's admin and the daily membership log -------------------------------------------------------------
+
+
+def _is_council_model(obj: Model) -> bool:
+    """A model of an app that lives only in the public schema (tenants, bcp, …): council-level data."""
+    config = apps.get_app_config(obj._meta.app_label)
+    return config.name not in settings.TENANT_APPS and config.name in settings.SHARED_APPS
+
+
+def record_admin_change(*, actor: Person | None, obj: Model, action: str, message: Any) -> None:
+    """An admin add, change or delete (inside the admin's own transaction): council data on the council trail."""
+    audit.record(
+        actor=actor,
+        action=f"admin.{action}",
+        obj=obj,
+        details={"model": obj._meta.label, "message": str(message)[:500]},
+        council=_is_council_model(obj),
+    )
+
+
+def log_membership_transitions(*, today: date) -> int:
+    """Note in the council trail every membership that took effect ``today`` or ended the day before.
+
+    Access itself needs no job (it is evaluated per request); this only leaves the auditors a record of when
+    transfers and emergency memberships actually started and lapsed. Safe to re-run: each note carries a key.
+    """
+    from common.models import AuditEvent
+
+    written = 0
+    started = Membership.objects.filter(valid_from=today).select_related("person", "municipality")
+    ended = Membership.objects.filter(valid_to=today - timedelta(days=1)).select_related("person", "municipality")
+    for action, memberships in (("membership.started", started), ("membership.ended", ended)):
+        for membership in memberships:
+            key = f"{action}:{membership.pk}:{today.isoformat()}"
+            if AuditEvent.objects.filter(action=action, details__key=key).exists():
+                continue
+            audit.record(
+                actor=None,
+                action=action,
+                obj=membership,
+                details={
+                    "key": key,
+                    "person": membership.person.username,
+                    "municipality": membership.municipality.schema_name,
+                    "role": membership.role,
+                    "emergency": membership.is_emergency,
+                },
+                council=True,
+            )
+            written += 1
+    return written

@@ -11,8 +11,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
-from common import audit
-from tenants.models import Person
+from tenants import services
 
 
 def _username(credentials: dict[str, Any] | None, username: str | None = None) -> str:
@@ -25,21 +24,11 @@ def audit_login_failed(
 ) -> None:
     if request is None or getattr(request, "tenant", None) is None:
         return
-    name = _username(credentials)
-    audit.record(
-        actor=Person.objects.filter(username=name).first(),
-        action="auth.login_failed",
-        details={"username": name},
-    )
+    services.record_failed_sign_in(username=_username(credentials))
 
 
 @receiver(user_locked_out, dispatch_uid="kyodo_audit_locked_out")
 def audit_locked_out(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
     if request is None or getattr(request, "tenant", None) is None:
         return
-    name = _username(None, username)
-    audit.record(
-        actor=Person.objects.filter(username=name).first(),
-        action="auth.locked_out",
-        details={"username": name, "ip_address": kwargs.get("ip_address")},
-    )
+    services.record_lockout(username=_username(None, username), ip_address=kwargs.get("ip_address"))

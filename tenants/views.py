@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.models import Device
 
-from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
+from common.health import health_report
 from common.tenancy import current_schema
 from tenants import mfa, services
 from tenants.access import active_roles, towns_of
@@ -53,7 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if person is None:
             form.add_error(None, _("ログインIDまたはパスワードが正しくありません。"))
         elif not (roles := active_roles(person, tenant)):
-            audit.record(actor=person, action="auth.login_refused", details={"reason": "no_membership"})
+            services.refuse_sign_in(person=person, reason="no_membership")
             form.add_error(
                 None,
                 _("%(town)sでの利用権限(所属)がありません。所属する自治体のアドレスからログインしてください。")
@@ -61,7 +61,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         else:
             login(request, person)
-            audit.record(actor=person, action="auth.login", details={"stage": "password"}, role=",".join(sorted(roles)))
+            services.record_sign_in(person=person, roles=roles)
             return redirect_to_verify(request, form.cleaned_data.get("next"))
     return render(request, "accounts/login.html", {"form": form})
 
@@ -81,7 +81,7 @@ def redirect_to_verify(request: HttpRequest, next_url: str | None) -> HttpRespon
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.user.is_authenticated:
-            audit.record(actor=request.user, action="auth.logout")
+            services.record_sign_out(person=request.user)
         logout(request)
         messages.info(request, _("ログアウトしました。"))
         return redirect("accounts:login")
@@ -101,13 +101,11 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:enrol")
     form = OtpTokenForm(request.POST or None, initial={"next": next_url})
     if request.method == "POST" and form.is_valid():
-        device = match_token(person, form.cleaned_data["token"])
+        device = mfa.verify_second_factor(person=person, token=form.cleaned_data["token"])
         if device is None:
-            audit.record(actor=person, action="auth.otp_failed")
             form.add_error("token", _("認証コードが正しくないか、有効期限が切れています。"))
         else:
             otp_login(request, device)
-            audit.record(actor=person, action="auth.otp_verified", details={"device": mfa.device_kind(device)})
             return HttpResponseRedirect(_safe_next(request, next_url))
     context: dict[str, Any] = {
         "form": form,
@@ -129,10 +127,9 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     device = mfa.pending_totp_device(person)
     form = TotpEnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            codes = mfa.confirm_totp_device(person, device)
+        codes = mfa.enrol_authenticator(person=person, device=device, token=form.cleaned_data["token"])
+        if codes is not None:
             otp_login(request, device)
-            audit.record(actor=person, action="auth.otp_enrolled", details={"device": "totp"})
             request.session["kyodo_new_recovery_codes"] = codes
             return redirect("accounts:recovery_codes")
         form.add_error("token", _("確認コードが一致しません。端末の時刻が正しいか確認してください。"))
@@ -155,8 +152,7 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     person: Person = request.user  # type: ignore[assignment]
     codes = request.session.pop("kyodo_new_recovery_codes", None)
     if request.method == "POST":
-        codes = mfa.regenerate_recovery_codes(person)
-        audit.record(actor=person, action="auth.recovery_codes_regenerated")
+        codes = mfa.renew_recovery_codes(person=person)
     return render(
         request,
         "accounts/recovery_codes.html",
@@ -219,25 +215,38 @@ def switch_view(request: HttpRequest, schema: str) -> HttpResponse:
         actor=person,
         source=request.tenant,  # type: ignore[attr-defined]
         target=target,
+        session_key=request.session.session_key or "",
         otp_device_id=device_id,
     )
     port = request.get_port()
     default_port = "443" if request.is_secure() else "80"
     netloc = domain.domain if port == default_port else f"{domain.domain}:{port}"
-    url = f"{request.scheme}://{netloc}{reverse('accounts:switch_arrive')}?{urlencode({'ticket': ticket})}"
-    # Not a redirect: browsers check a form's redirects against the CSP form-action 'self', which
-    # forbids another town's host. A page that moves on by itself (Refresh) starts a new navigation.
-    response = render(request, "accounts/switching.html", {"target": target, "url": url})
-    response["Refresh"] = f"0; url={url}"
+    origin = f"{request.scheme}://{netloc}"
+    # The ticket travels in the body of a form posted to the other town's host (docs/security.md): never in a
+    # URL, so no access log, browser history or Referer holds it. The page posts itself (kyodo.js); the CSP
+    # form-action is widened to that one origin for this response only, and Referrer-Policy "origin" makes
+    # the browser send this town's Origin, which the arrival checks.
+    response = render(
+        request,
+        "accounts/switching.html",
+        {"target": target, "action": origin + reverse("accounts:switch_arrive"), "ticket": ticket},
+    )
+    setattr(response, "_csp_update", {"form-action": [origin]})  # noqa: B010 - what django-csp's csp_update sets
+    response["Referrer-Policy"] = "origin"
     return response
 
 
 @login_not_required
+@csrf_exempt  # a cross-host form: the single-use ticket and the source town's Origin are the proof
+@sensitive_post_parameters("ticket")
+@require_POST
 @never_cache
 def switch_arrive_view(request: HttpRequest) -> HttpResponse:
     tenant: Municipality = request.tenant  # type: ignore[attr-defined]
     try:
-        person, device_id = services.redeem_switch_ticket(ticket=request.GET.get("ticket", ""), target=tenant)
+        person, device_id = services.redeem_switch_ticket(
+            ticket=request.POST.get("ticket", ""), target=tenant, origin_host=_origin_host(request)
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("accounts:login")
@@ -249,6 +258,12 @@ def switch_arrive_view(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+def _origin_host(request: HttpRequest) -> str:
+    """The host name of the page that posted the form ('' when the browser sent no usable Origin)."""
+    origin = request.META.get("HTTP_ORIGIN", "")
+    return (urlsplit(origin).hostname or "") if origin and origin != "null" else ""
+
+
 def home_view(request: HttpRequest) -> HttpResponse:
     memberships = Membership.objects.active().filter(person=request.user, municipality=request.tenant)  # type: ignore[attr-defined,misc]
     return render(request, "shell/home.html", {"today": local_today(), "memberships": memberships})
@@ -256,9 +271,11 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @always_open
 def healthz_view(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "schema": current_schema()})
+    """Liveness, and the state of the database, the cache and the broker (common.health). Always 200 while this
+    process answers; a load balancer asks /readyz (common.middleware.ReadinessMiddleware) instead."""
+    response = JsonResponse({**health_report(), "schema": current_schema()})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_not_required

@@ -98,21 +98,31 @@ os.environ.setdefault("EXECUTOR", "kyodo")
 AUTH_USER_MODEL = "tenants.Person"
 
 MIDDLEWARE = [
+    # First, so that its figures cover every other middleware (a no-op unless KYODO_BENCH_HEADERS is set).
+    "common.instrumentation.BenchHeadersMiddleware",
+    "common.middleware.ReadinessMiddleware",
     "common.middleware.RequestContextMiddleware",
+    # Errors under /api/ in the API's JSON format, also those raised outside DRF (unknown path, CSRF, 500).
+    "common.middleware.ApiErrorFormatMiddleware",
+    "common.timeouts.StatementTimeoutMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that background polls (common.middleware.passive) do not slide the idle timeout.
+    "common.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.MunicipalityAccessMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its process_exception sees a view's exception first (common.health).
+    "common.middleware.DependencyOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -130,7 +140,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "common.context_processors.shell",
+                "tenants.context_processors.shell",
                 "bcp.context_processors.disaster",
             ],
             "builtins": ["common.templatetags.wareki_tags"],
@@ -147,6 +157,15 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Web requests get a statement budget below gunicorn's worker timeout (KYODO_TIMEOUT, deploy/gunicorn.conf.py)
+# less a margin for the rest of the request; workers and commands don't (common.timeouts explains why). The web
+# processes are recognised by KYODO_PROCESS=web, which config/wsgi.py sets before Django starts.
+KYODO_WEB_STATEMENT_TIMEOUT_MS = env_int(
+    "KYODO_WEB_STATEMENT_TIMEOUT_MS", max(env_int("KYODO_TIMEOUT", 30) - 5, 1) * 1000
+)
+if os.environ.get("KYODO_PROCESS") == "web":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={KYODO_WEB_STATEMENT_TIMEOUT_MS}".strip()
 KYODO_PG_BIN = env("KYODO_PG_BIN", "")  # directory of pg_dump/pg_restore; empty: from PATH
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -159,6 +178,11 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": env("KYODO_CACHE_PREFIX", "kyodo"),
+        # A Redis that is away must fail fast, so throttling fails open instead of holding the request.
+        "OPTIONS": {
+            "socket_connect_timeout": env_int("KYODO_CACHE_TIMEOUT_SECONDS", 2),
+            "socket_timeout": env_int("KYODO_CACHE_TIMEOUT_SECONDS", 2),
+        },
     }
 }
 
@@ -218,6 +242,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Demo-only shortcut for passing two-factor verification: the verify page shows the current TOTP
 # code of demo accounts. production.py refuses to start with it on (see common.checks).
 KYODO_DEMO_MODE = False
+# Server-Timing and SQL-count headers for `manage.py bench http` only (common.instrumentation).
+KYODO_BENCH_HEADERS = env_bool("KYODO_BENCH_HEADERS", False)
 KYODO_API_TOKEN_TTL_DAYS = env_int("KYODO_API_TOKEN_TTL_DAYS", 30)
 # 個人番号 encryption key (url-safe base64 of 32 bytes). Required in production; never stored with the data.
 KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", "")
@@ -235,6 +261,10 @@ KYODO_BACKUP_STAGING_DIR = env("KYODO_BACKUP_STAGING_DIR", str(BASE_DIR / ".kyod
 KYODO_BACKUP_RETRY_BASE_SECONDS = env_int("KYODO_BACKUP_RETRY_BASE_SECONDS", 300)
 KYODO_BACKUP_RETRY_MAX_SECONDS = env_int("KYODO_BACKUP_RETRY_MAX_SECONDS", 6 * 3600)
 KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS = env_int("KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS", 3)
+# A worker on a backup writes a heartbeat every N seconds; a backup in progress whose heartbeat is older than the
+# timeout belongs to a dead worker and is failed, alerted and retried (docs/domain/bcp-reliability.md §2).
+KYODO_BACKUP_HEARTBEAT_SECONDS = env_int("KYODO_BACKUP_HEARTBEAT_SECONDS", 30)
+KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS = env_int("KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS", 300)
 # zstd level of the artifacts: 3 keeps the backup near pg_dump's own speed (issue 5 §10, ratio ≥ 0.8).
 KYODO_BACKUP_ZSTD_LEVEL = env_int("KYODO_BACKUP_ZSTD_LEVEL", 3)
 # Parallel pg_restore jobs of a restore drill into its scratch database.
@@ -293,6 +323,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) are spooled to a temporary file, never held in
+# memory; an import's upload is then copied to the jobs directory for the worker (common.jobs).
+KYODO_JOB_FILES_DIR = Path(env("KYODO_JOB_FILES_DIR", str(BASE_DIR / "var" / "jobs")))
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -307,6 +340,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "common.rest.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.rest.ContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["common.rest.TenantUserRateThrottle", "common.rest.TenantAnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("KYODO_API_RATE_USER", "600/min"),
@@ -316,21 +350,37 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kyodo API",
-    "DESCRIPTION": "共同電算プラットフォーム REST API. Errors: {code, message, details}.",
+    "DESCRIPTION": (
+        "共同電算プラットフォーム Kyodo の REST API です。町ごとのホストで、2要素認証済みのセッションまたは APIトークン"
+        "(Authorization: Bearer) で利用します。エラーはすべて {code, message, details} の形式です。一覧はページ分割"
+        "(count, next, previous, results)され、?format=csv で CSV を出力できるものがあります。\n\n"
+        "REST API of the Kyodo shared-services platform, per town host, with a two-factor-verified session or an API "
+        "token (Authorization: Bearer). Every error is {code, message, details}. Lists are paginated "
+        "(count, next, previous, results); some export CSV with ?format=csv."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error answers and CSV bodies of every operation, described in one place (common/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.openapi.add_common_responses"],
 }
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("KYODO_CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env("KYODO_CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged only after it ran, and given back to the queue when its worker process is killed: with a
+# persistent broker (Redis with appendonly, deploy/README.md) a queued or running task survives a broker or worker
+# restart (docs/domain/bcp-reliability.md §2). Every task is safe to run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis broker: an unacknowledged task (its worker vanished) is delivered again after this many seconds. A task
+# still running then may run twice; the backups' advisory lock makes the second run wait, not duplicate.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("KYODO_CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env("KYODO_CELERY_QUEUE", "kyodo")

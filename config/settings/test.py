@@ -3,10 +3,12 @@
 import json
 import os
 
+from common.keys import DEV_BACKUP_KEY, DEV_MYNUMBER_KEY, TEST_SECRET_KEY
+
 from .base import *
 from .base import CACHES, DATABASES, env, env_json
 
-SECRET_KEY = env("SECRET_KEY", "kyodo-test-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz")
+SECRET_KEY = env("SECRET_KEY", TEST_SECRET_KEY)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = env("KYODO_CACHE_PREFIX", "kyodo-test")
 ALLOWED_HOSTS = [".localhost", "localhost", "testserver", "127.0.0.1"]
@@ -21,13 +23,10 @@ STORAGES = {
 DATABASES["default"]["TEST"] = {"NAME": env("KYODO_TEST_DB_NAME", f"test_kyodo_{os.getpid()}")}
 
 # A fixed development key (url-safe base64 of 32 bytes); production.py requires a real one.
-KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", "a3lvZG8tZGV2LW15bnVtYmVyLWtleS0zMmJ5dGVzISE=")
+KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", DEV_MYNUMBER_KEY)
 
-# BCP backup key for tests and the demo only — NOT FOR PRODUCTION (anyone can read it here). It is fixed, not
-# generated at import, so every process (pytest, Celery workers) encrypts and decrypts with the same key.
-# production.py leaves KYODO_BACKUP_KEYS to the environment.
-_DEV_BACKUP_KEY = "AGE-SECRET-KEY-17W0LY88WDG3US3RC54DZC2QNQUE4KM8Y7UVH2SCST2GF8VEX4VDQ4M2AHR"  # not for production
-KYODO_BACKUP_KEYS = env_json("KYODO_BACKUP_KEYS", json.dumps({"dev": _DEV_BACKUP_KEY}))
+# The published BCP backup key (common/keys.py); production.py leaves KYODO_BACKUP_KEYS to the environment.
+KYODO_BACKUP_KEYS = env_json("KYODO_BACKUP_KEYS", json.dumps({"dev": DEV_BACKUP_KEY}))
 # Credentials of the local S3 server the BCP tests start (moto): not a real account.
 KYODO_BACKUP_CREDENTIALS = env_json(
     "KYODO_BACKUP_CREDENTIALS", json.dumps({"moto": {"access_key_id": "testing", "secret_access_key": "testing"}})

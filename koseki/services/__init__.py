@@ -8,7 +8,7 @@ koseki.errors.KosekiRuleError subclasses and write nothing.
 
 from koseki.services import adoptions, births, corrections, furigana, marriages, removals, transfer
 from koseki.services.adoptions import record_adoption
-from koseki.services.births import record_birth
+from koseki.services.births import birth_parent_candidates, record_birth
 from koseki.services.common import OutsidePerson, next_notification_number, refresh_search_text
 from koseki.services.corrections import correct_entry
 from koseki.services.furigana import record_furigana, record_furigana_ex_officio, record_planned_furigana
@@ -29,6 +29,7 @@ AUDIT_LABELS: dict[str, str] = {
 __all__ = [
     "AUDIT_LABELS",
     "OutsidePerson",
+    "birth_parent_candidates",
     "correct_entry",
     "next_notification_number",
     "record_adoption",

@@ -10,14 +10,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 
-from koseki import hooks
 from koseki.errors import (
     BirthFatherNotSpouse,
     BirthParentsUnknown,
     FuriganaRequired,
     KosekiConflict,
     KosekiValidationError,
+    MemberAlreadyRemoved,
 )
 from koseki.models import (
     CompiledReason,
@@ -52,6 +53,7 @@ from koseki.services.common import (
     remove_member,
     wareki,
 )
+from resident_records.services import koseki_births
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -60,6 +62,18 @@ AUDIT_LABELS = {
 
 
 _KANJI_DIGITS = "〇一二三四五六七八九"
+
+# Who may be named as a parent in a 出生届: a current member, or a father who died before the birth (民法 第772条:
+# a child born within 300 days of the end of the marriage is the husband's). One rule for the page's choices and
+# for record_birth.
+_MAY_BE_PARENT = Q(is_removed=False) | Q(sex="1", removed_reason="死亡")
+
+
+def birth_parent_candidates(*, koseki: Koseki) -> list[Member]:
+    """The members of ``koseki`` a 出生届 may name as mother or father, in 記載順."""
+    return list(
+        Member.objects.filter(koseki=koseki).filter(_MAY_BE_PARENT).select_related("koseki").order_by("position")
+    )
 
 
 def _ordinal(n: int) -> str:
@@ -82,8 +96,8 @@ def _relationship(*, sex: str, mother: Member, father: Member | None, birth_date
     return _ordinal(rank) + ("男" if sex == "1" else "女")
 
 
-def _parent(member: Member) -> hooks.Parent:
-    return hooks.Parent(
+def _parent(member: Member) -> koseki_births.Parent:
+    return koseki_births.Parent(
         family_name=member.family_name,
         given_name=member.given_name,
         birth_date=member.birth_date,
@@ -126,10 +140,16 @@ def record_birth(
         locked = lock_members([m.pk for m in (mother, father) if m is not None])
         mother = fresh_current_member(mother, locked, label="母")
         if father is not None:
-            # The father may have died before the birth (民法第772条): he need not be a current member.
+            # The father may have died before the birth (民法第772条): he need not be a current member, but a
+            # father removed for any other reason (婚姻, 分籍 ...) has left this register and cannot be named here.
             if father.pk not in locked:
                 raise KosekiConflict()
             father = locked[father.pk]
+            if not Member.objects.filter(_MAY_BE_PARENT, pk=father.pk).exists():
+                raise MemberAlreadyRemoved(
+                    f"父({father.full_name})は既にこの戸籍から除籍されています({father.removed_reason})。",
+                    details={"member_id": father.pk},
+                )
         married = father is not None and (
             father.koseki_id == mother.koseki_id
             and bool(mother.spouse_role)
@@ -267,10 +287,10 @@ def record_birth(
         notification.koseki_numbers = list(dict.fromkeys(k.number for k in changed))
         notification.details["child_member_id"] = child.pk
         notification.save(update_fields=["koseki_numbers", "details"])
-        # The resident register of the town enters the child (or leaves its clerk a task): koseki.hooks.
-        hooks.birth_accepted(
+        # The resident register of the town enters the child (or leaves its clerk a task), in this transaction.
+        koseki_births.enter_birth_from_koseki(
             actor=actor,
-            birth=hooks.BirthAccepted(
+            birth=koseki_births.BirthAccepted(
                 notification_id=notification.pk,
                 family_name=target.family_name,
                 given_name=given_name,

@@ -2,8 +2,7 @@
 
 One module a topic: ``common`` (the clerk-only guard, the 利用目的 kept in the session, shared rows),
 ``registers`` (検索, 戸籍の表示), ``notifications`` (届出, 職権訂正), ``certificates`` (交付, 見本, 交付履歴) and
-``wide_area`` (広域交付). koseki/urls.py and the tests use the names re-exported here; koseki/apps.py registers
-``AUDIT_LABELS`` from this package.
+``wide_area`` (広域交付). koseki/urls.py and the tests use the names re-exported here.
 """
 
 from koseki.views.certificates import (
@@ -12,7 +11,7 @@ from koseki.views.certificates import (
     certificate_view,
     issuance_list_view,
 )
-from koseki.views.common import AUDIT_LABELS, PURPOSE_SESSION_KEY, clerk_only
+from koseki.views.common import PURPOSE_SESSION_KEY, clerk_only
 from koseki.views.notifications import (
     adoption_view,
     birth_view,
@@ -28,7 +27,6 @@ from koseki.views.registers import register_view, search_view
 from koseki.views.wide_area import WIDE_AREA_SESSION_KEY, wide_area_view
 
 __all__ = [
-    "AUDIT_LABELS",
     "PREVIEW_SESSION_KEY",
     "PURPOSE_SESSION_KEY",
     "WIDE_AREA_SESSION_KEY",

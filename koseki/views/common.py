@@ -1,9 +1,10 @@
 """What every 戸籍 page shares: the clerk-only guard, the 利用目的 kept in the session, the register rows.
 
 The access middleware lets only clerks and auditors into this module (tenants.access). Auditors may read
-registers and the 交付履歴; every 届出 and every 交付 is for clerks only (``clerk_only``). Every display of a
-register is audited with the clerk's 利用目的 (issue 4 §9); as in resident_records, the purpose is kept in the
-session so the clerk does not retype it for each register of the same counter task.
+registers and the 交付履歴; every 届出 and every 交付 is for clerks only (``clerk_only``). Every page that shows
+a register goes through ``personal_data_page`` (common.purpose.PurposeGate): it demands the 利用目的 (kept in the
+session for the counter task) and the page's audited selector (koseki.selectors.view_register ...) writes the row.
+Registers, members and entries are named in URLs by their ``public_id`` (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -12,21 +13,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from common.http import pdf_attachment
+from common.purpose import PurposeGate
 from common.tenancy import current_schema
 from koseki import fuhyo
-from koseki.models import CertificateIssuance, Entry
+from koseki.forms import PurposeForm
+from koseki.models import CertificateIssuance, Entry, Koseki, Member
 from tenants.access import request_roles
 from tenants.models import Municipality, Role
-
-AUDIT_LABELS = {
-    "koseki.view": "戸籍: 戸籍の表示",
-    "koseki.search": "戸籍: 戸籍の検索",
-}
 
 PURPOSE_SESSION_KEY = "koseki.purpose"
 
@@ -47,12 +46,24 @@ def is_clerk(request: HttpRequest) -> bool:
     return Role.CLERK in request_roles(request)
 
 
+GATE = PurposeGate(session_key=PURPOSE_SESSION_KEY, template="koseki/purpose.html", form_class=PurposeForm)
+personal_data_page = GATE.page
+
+
 def current_purpose(request: HttpRequest) -> str:
-    return str(request.session.get(PURPOSE_SESSION_KEY, ""))
+    return GATE.current(request)
 
 
 def remember_purpose(request: HttpRequest, purpose: str) -> None:
-    request.session[PURPOSE_SESSION_KEY] = " ".join(purpose.split())
+    GATE.remember(request, purpose)
+
+
+def koseki_or_404(public_id: UUID) -> Koseki:
+    return get_object_or_404(Koseki, public_id=public_id)
+
+
+def member_or_404(public_id: UUID) -> Member:
+    return get_object_or_404(Member.objects.select_related("koseki"), public_id=public_id)
 
 
 def request_actor(request: HttpRequest) -> Any:

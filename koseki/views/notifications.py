@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError
 from common.tenancy import current_schema
-from common.text import normalize_search_text
 from common.wareki import to_wareki
 from koseki import selectors, services
 from koseki.forms import (
@@ -42,7 +40,10 @@ from koseki.views.common import (
     clerk_only,
     current_purpose,
     entry_rows,
+    koseki_or_404,
+    member_or_404,
     other_towns,
+    personal_data_page,
     remember_purpose,
     request_actor,
 )
@@ -82,41 +83,32 @@ def _bound_or_shown(request: HttpRequest, form_class: type[NotificationForm], **
     return form_class(request.POST if request.method == "POST" else None, **kwargs)
 
 
-def _candidates(request: HttpRequest, query: str, *, label: str, exclude: Member | None = None) -> list[Member]:
+def _candidates(
+    request: HttpRequest, query: str, *, label: str, purpose: str, exclude: Member | None = None
+) -> list[Member]:
     """Members of this town's current registers matching the typed name or furigana (a read, audited)."""
-    query = " ".join(query.split())
-    if not query:
-        return []
-    registers = selectors.search_koseki(query=query, include_closed=False, limit=PICKER_LIMIT)
-    members = list(
-        Member.objects.filter(koseki__in=registers, is_removed=False)
-        .select_related("koseki")
-        .order_by("koseki_id", "position")
+    return selectors.find_party_candidates(
+        actor=request_actor(request),
+        purpose=purpose,
+        query=query,
+        label=label,
+        limit=PICKER_LIMIT,
+        exclude=exclude,
     )
-    if exclude is not None:
-        members = [m for m in members if m.person_key != exclude.person_key]
-    needle = normalize_search_text(query)
-    matching = [m for m in members if needle in m.search_text] or members
-    if matching:
-        audit.record(
-            actor=request_actor(request),
-            action="koseki.search",
-            purpose=current_purpose(request) or f"{label}の受付",
-            personal_data=True,
-            details={"picker": label, "results": len(matching)},
-        )
-    return matching
 
 
-def _chosen_member(value: Any, *, deceased_ok: bool = False) -> Member | None:
+def _chosen_member(value: Any) -> Member | None:
+    """A party the clerk chose among current members (None if it has left its register meanwhile)."""
     if not value:
         return None
-    current = Q(is_removed=False) | Q(removed_reason="死亡") if deceased_ok else Q(is_removed=False)
-    return Member.objects.select_related("koseki").filter(current, pk=int(value)).first()
+    return Member.objects.select_related("koseki").filter(is_removed=False, pk=int(value)).first()
 
 
-def _member_or_404(pk: int) -> Member:
-    return get_object_or_404(Member.objects.select_related("koseki"), pk=pk)
+def _named_member(value: Any) -> Member | None:
+    """A member named in the 届出 whatever their state; the service decides whether they may be named."""
+    if not value:
+        return None
+    return Member.objects.select_related("koseki").filter(pk=int(value)).first()
 
 
 def _filing(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
@@ -140,8 +132,8 @@ def _after_notification(request: HttpRequest, notification: Notification, *, fal
     for number in reversed(numbers):
         target = touched.get(number)
         if target is not None and not target.is_closed:
-            return redirect("koseki:register", pk=target.pk)
-    return redirect("koseki:register", pk=fallback.pk)
+            return redirect("koseki:register", public_id=target.public_id)
+    return redirect("koseki:register", public_id=fallback.public_id)
 
 
 def _notification_page(
@@ -152,6 +144,7 @@ def _notification_page(
     koseki: Koseki,
     member: Member | None,
     call: RecordCall,
+    purpose: str,
 ) -> HttpResponse:
     """Validate, call the one service; a refusal (KosekiRuleError …) is shown as a form error, nothing written."""
     status = 200
@@ -170,6 +163,9 @@ def _notification_page(
         (legend, [form[name] for name in names if name in form.fields])
         for legend, names in [*page.sections, ("届出", NOTIFIER_FIELDS)]
     ]
+    selectors.view_register_form(
+        actor=request_actor(request), koseki=koseki, purpose=purpose, page=page.title, member=member
+    )
     return render(
         request,
         "koseki/notification.html",
@@ -189,23 +185,18 @@ def _notification_page(
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="出生届の受付")
+def birth_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """出生届 (戸籍法 第49条): the parents are chosen among this register's members."""
-    koseki = get_object_or_404(Koseki, pk=pk)
-    # A father who died before the birth is still the father (民法 第772条: born within 300 days of the end of
-    # the marriage); the service checks the dates.
-    parents = list(
-        Member.objects.filter(koseki=koseki)
-        .filter(Q(is_removed=False) | Q(sex="1", removed_reason="死亡"))
-        .select_related("koseki")
-        .order_by("position")
-    )
+    koseki = koseki_or_404(public_id)
+    # Who may be named (a father who died before the birth included) is the service's rule.
+    parents = services.birth_parent_candidates(koseki=koseki)
     form = _bound_or_shown(request, BirthForm, parents=parents, initial=_initial(notifier_capacity="父"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_birth(
-            mother=_chosen_member(data["mother"]),
-            father=_chosen_member(data["father"], deceased_ok=True),
+            mother=_named_member(data["mother"]),
+            father=_named_member(data["father"]),
             given_name=data["given_name"],
             given_name_kana=data["given_name_kana"],
             family_name_kana=data["family_name_kana"],
@@ -225,17 +216,20 @@ def birth_view(request: HttpRequest, pk: int) -> HttpResponse:
             ("父母(この戸籍に記録されている方)", ["father", "mother"]),
         ],
     )
-    return _notification_page(request, form, page, koseki=koseki, member=None, call=call)
+    return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def marriage_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="婚姻届の受付")
+def marriage_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """婚姻届 (戸籍法 第74条): the other party is found in this town's registers or typed in (本町に戸籍がない方)."""
-    member = _member_or_404(pk)
+    member = member_or_404(public_id)
     candidates = [
         m
-        for m in _candidates(request, request.POST.get("spouse_query", ""), label="婚姻届", exclude=member)
+        for m in _candidates(
+            request, request.POST.get("spouse_query", ""), label="婚姻届", purpose=purpose, exclude=member
+        )
         if m.sex != member.sex  # 民法 第739条 as the 婚姻届 is drawn: 夫 and 妻
     ]
     husband_side = member.sex == "1"
@@ -282,7 +276,7 @@ def marriage_view(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         find_fields=["spouse"],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
 
 def _outside(form: forms.Form) -> dict[str, Any]:
@@ -292,9 +286,10 @@ def _outside(form: forms.Form) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="離婚届の受付")
+def divorce_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """協議離婚届 (戸籍法 第76条): the spouse is the one recorded with this member in the register."""
-    member = _member_or_404(pk)
+    member = member_or_404(public_id)
     spouse = _spouse_of(member)
     form = _bound_or_shown(
         request, DivorceForm, initial=_initial(notifier_capacity="夫妻", divorced_on=to_wareki(local_today()))
@@ -323,7 +318,7 @@ def divorce_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="離婚届を受理する",
         sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
 
 def _spouse_of(member: Member) -> Member | None:
@@ -337,9 +332,10 @@ def _spouse_of(member: Member) -> Member | None:
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def death_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="死亡届の受付")
+def death_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """死亡届 (戸籍法 第86条): the person is marked 除籍."""
-    member = _member_or_404(pk)
+    member = member_or_404(public_id)
     form = _bound_or_shown(request, DeathForm, initial=_initial())
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -351,14 +347,15 @@ def death_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="死亡届を受理する",
         sections=[("死亡の内容", ["died_on", "death_place"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def split_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="分籍届の受付")
+def split_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """分籍届 (戸籍法 第21条): an adult who is neither 筆頭者 nor spouse gets a new koseki."""
-    member = _member_or_404(pk)
+    member = member_or_404(public_id)
     form = _bound_or_shown(request, SplitForm, initial=_initial(notifier_name=member.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -371,14 +368,15 @@ def split_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="分籍届を受理する",
         sections=[("分籍の内容", ["new_honseki"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="転籍届の受付")
+def transfer_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """転籍届 (戸籍法 第108条): within this town, or to the other town of the platform (the register moves)."""
-    koseki = get_object_or_404(Koseki, pk=pk)
+    koseki = koseki_or_404(public_id)
     here = Municipality.objects.filter(schema_name=current_schema()).first()
     towns = [("", f"{here.name if here else 'この町'}(管内転籍)")] + [
         (t.schema_name, f"{t.name}(管外転籍)") for t in other_towns()
@@ -400,15 +398,18 @@ def transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="転籍届を受理する",
         sections=[("転籍の内容", ["new_honseki", "target_schema"])],
     )
-    return _notification_page(request, form, page, koseki=koseki, member=None, call=call)
+    return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def adoption_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="養子縁組届の受付")
+def adoption_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """養子縁組届 (戸籍法 第66条): this member is the adoptee; the adoptive parents are found in the registers."""
-    member = _member_or_404(pk)
-    candidates = _candidates(request, request.POST.get("adoptive_father_query", ""), label="養子縁組届", exclude=member)
+    member = member_or_404(public_id)
+    candidates = _candidates(
+        request, request.POST.get("adoptive_father_query", ""), label="養子縁組届", purpose=purpose, exclude=member
+    )
     form = _bound_or_shown(
         request,
         AdoptionForm,
@@ -436,14 +437,15 @@ def adoption_view(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         find_fields=["adoptive_father"],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def furigana_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="振り仮名の届の受付")
+def furigana_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """氏の振り仮名の届 / 名の振り仮名の届 (令和5年法律第48号)."""
-    member = _member_or_404(pk)
+    member = member_or_404(public_id)
     # Only what is typed is filed: a 氏 and a 名 の振り仮名の届 have different filers, so nothing is prefilled.
     form = _bound_or_shown(request, FuriganaForm, initial=_initial(notifier_name=member.full_name))
 
@@ -465,14 +467,15 @@ def furigana_view(request: HttpRequest, pk: int) -> HttpResponse:
         submit="振り仮名の届を受理する",
         sections=[("振り仮名(カタカナ)", ["family_name_kana", "given_name_kana"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call)
+    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
 @clerk_only
-def correction_view(request: HttpRequest, pk: int) -> HttpResponse:
+@personal_data_page(intrinsic="職権訂正の処理")
+def correction_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """職権訂正 (戸籍法 第24条第2項): nothing is overwritten; the entry stays, struck (消除) with its reason."""
-    entry = get_object_or_404(Entry.objects.select_related("koseki", "member"), pk=pk)
+    entry = get_object_or_404(Entry.objects.select_related("koseki", "member"), public_id=public_id)
     initial = {
         "mode": "replace",
         "fields_text": "\n".join(f"{label}:{value}" for label, value in entry_rows([entry])[0].fields),
@@ -497,6 +500,9 @@ def correction_view(request: HttpRequest, pk: int) -> HttpResponse:
                     request,
                     f"{entry.get_kind_display()}の記録事項を職権で訂正しました(元の記録事項は消除して残しています)。",
                 )
-                return redirect("koseki:register", pk=entry.koseki_id)
+                return redirect("koseki:register", public_id=entry.koseki.public_id)
+    selectors.view_register_form(
+        actor=request_actor(request), koseki=entry.koseki, purpose=purpose, page="職権訂正", member=entry.member
+    )
     context = {"form": form, "entry": entry, "row": entry_rows([entry])[0], "koseki": entry.koseki}
     return render(request, "koseki/correction.html", context, status=status)

@@ -36,6 +36,8 @@ from resident_records.services.common import (
     lock_household,
     lock_residents,
     notice_timing,
+    notify_fuhyo,
+    require_chosen,
 )
 from resident_records.services.ex_officio import (
     CORRECTABLE_FIELDS,
@@ -44,7 +46,7 @@ from resident_records.services.ex_officio import (
     record_ex_officio_entry,
     record_ex_officio_removal,
 )
-from resident_records.services.households import change_head, merge_households, split_household
+from resident_records.services.households import change_head, household_to_merge, merge_households, split_household
 from resident_records.services.moves import confirm_move_out, plan_move_out, record_change_of_address, record_move_in
 
 __all__ = [
@@ -63,10 +65,12 @@ __all__ = [
     "check_dates",
     "confirm_move_out",
     "correct_clerical_error",
+    "household_to_merge",
     "lock_household",
     "lock_residents",
     "merge_households",
     "notice_timing",
+    "notify_fuhyo",
     "plan_move_out",
     "record_birth",
     "record_change_of_address",
@@ -75,5 +79,6 @@ __all__ = [
     "record_ex_officio_entry",
     "record_ex_officio_removal",
     "record_move_in",
+    "require_chosen",
     "split_household",
 ]

@@ -4,7 +4,7 @@ the household rules (住基法 第25条). See the package docstring for the rule
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -335,7 +335,8 @@ def _enter(
 ) -> ChangeEvent:
     """New residents enter the register (転入, 職権記載): a new household, or joining one already here."""
     if not members:
-        raise ValidationFailed("記載する方を1人以上入力してください。", code="no_members")
+        who = "記載する方" if kind == EventKind.EX_OFFICIO_ENTRY else "転入する方"
+        raise ValidationFailed(f"{who}を1人以上入力してください。", code="no_members")
     if any(not m.relationship.strip() for m in members):
         raise ValidationFailed("全員の続柄(世帯主との続柄)を入力してください。", code="relationship_required")
     today = local_today()
@@ -403,6 +404,14 @@ def _enter(
     return event
 
 
+def notify_fuhyo(*, actor: Person | None, residents: Sequence[Resident], event_id: int, label: str) -> None:
+    """住基法 第19条第1項: the addresses of a 異動 go to the 附票 of the 本籍地 (this town or another on the platform);
+    for a writer that has no ChangeEvent object at hand (bulk.load_households)."""
+    fuhyo.record_resident_moves(
+        actor=actor, residents=residents, event=label, source_reference=fuhyo.event_reference(event_id)
+    )
+
+
 # --- shared rules for the household --------------------------------------------------------------
 
 # Events whose records do not describe a new state of their own: a cancellation's restoring record repeats
@@ -417,10 +426,16 @@ def _members(household: Household) -> list[Resident]:
     )
 
 
+def require_chosen(chosen: Collection[object]) -> None:
+    """A 異動 of chosen members (転出, 転出確定, 職権消除, 世帯分離) names at least one resident. The forms show
+    this refusal on their ``members`` field (forms.DepartureForm)."""
+    if not chosen:
+        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members", details={"field": "members"})
+
+
 def _lock_with_household(items: Sequence[Versioned]) -> tuple[Household, list[Resident]]:
     """Lock the residents' one household, then the residents (the same order as every household-level event)."""
-    if not items:
-        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members")
+    require_chosen(items)
     household_ids = set(Resident.objects.filter(pk__in=[i.id for i in items]).values_list("household_id", flat=True))
     if len(household_ids) > 1:
         raise EventNotAllowed(
@@ -524,10 +539,12 @@ def _apply_head(
         member.relationship = relationships[member.pk]
 
 
-def _require_reason(reason: str) -> str:
+def _require_reason(reason: str, *, message: str | None = None) -> str:
+    """The 職権 reason (施行令 第12条第3項: the town records why it acted without a 届出); the page shows the
+    refusal on its ``reason`` field."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ReasonRequired()
+        raise ReasonRequired(message, details={"field": "reason"})
     return reason
 
 
@@ -547,8 +564,7 @@ def _moving_members(household: Household, members: Sequence[Versioned] | None) -
                 f"宛名番号 {resident.atena_number} はこの世帯の世帯員ではありません。", code="not_a_member"
             )
     ids = {r.pk for r in chosen}
-    if not ids:
-        raise ValidationFailed("対象の住民を1人以上選んでください。", code="no_members")
+    require_chosen(ids)
     return chosen, [r for r in current if r.pk not in ids]
 
 

@@ -64,7 +64,7 @@ def record_ex_officio_entry(
         previous_address=previous_address,
         join_household=join_household,
         details={"previous_address": previous_address},
-        reason=_require_reason(reason),
+        reason=_require_reason(reason, message="職権記載の理由を入力してください。"),
     )
 
 

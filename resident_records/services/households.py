@@ -8,7 +8,7 @@ from datetime import date
 from django.db import transaction
 
 from resident_records import numbering
-from resident_records.errors import EventNotAllowed
+from resident_records.errors import EventNotAllowed, HouseholdNotFound
 from resident_records.models import ChangeEvent, EventKind, Household
 from resident_records.services.common import (
     Versioned,
@@ -116,6 +116,24 @@ def split_household(
     _finish_departure(event, locked, remaining, successor)
     _audit(actor, event, [*leaving, *remaining] if successor else leaving)
     return event
+
+
+def household_to_merge(*, into: Household, number: str) -> Household:
+    """The household a 世帯合併 into ``into`` absorbs, by its 世帯番号: an existing household other than ``into``
+    that has not been dissolved."""
+    number = " ".join((number or "").split())
+    found = (
+        Household.objects.filter(number=number, dissolved_on__isnull=True).exclude(pk=into.pk).first()
+        if number
+        else None
+    )
+    if found is None:
+        raise HouseholdNotFound(
+            "この世帯番号の世帯は見つかりません(消滅した世帯とこの世帯を除く)。",
+            code="merge_household_not_found",
+            details={"field": "absorbed_number"},
+        )
+    return found
 
 
 @transaction.atomic

@@ -1,9 +1,9 @@
 """An accepted 出生届 reaches the resident register (issue 10 §14; docs/domain/resident_register.md §出生).
 
-koseki calls ``koseki.hooks.birth_accepted`` inside the 届出's transaction; this module's handler (registered in
-``ResidentRecordsConfig.ready``) enters the 出生 異動 through ``record_birth`` — the same service as the clerk's
-form — when a parent lives in this town and the household can be told; otherwise it leaves a ClerkTask, so the
-birth is never typed twice and never lost:
+koseki (the module above this one: docs/ARCHITECTURE.md) calls ``enter_birth_from_koseki`` inside the 届出's
+transaction with the facts of the birth (``BirthAccepted``); it enters the 出生 異動 through ``record_birth`` — the
+same service as the clerk's form — when a parent lives in this town and the household can be told; otherwise it
+leaves a ClerkTask, so the birth is never typed twice and never lost:
 * a parent is found by 住民票コード when the koseki member carries it, else by 氏名 and 生年月日 (one match only);
 * the child's 続柄 follows the parent's: the 世帯主 or their spouse → 子; a child of the 世帯主 → 孫;
   anything else is for the clerk to decide (a task);
@@ -12,22 +12,52 @@ birth is never typed twice and never lost:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
 from django.db import transaction
 from django.utils import timezone
 
 from common import audit
 from common.errors import ApplicationError, NotFound
-from koseki import hooks
 from resident_records.models import ChangeEvent, ClerkTask, ClerkTaskKind, ClerkTaskStatus, Resident, ResidentStatus
 from resident_records.selectors import relationship_group
 from resident_records.services.births_deaths import record_birth
 from resident_records.services.common import HEAD, PersonInput, Versioned
 from tenants.models import Person
 
+
+@dataclass(frozen=True)
+class Parent:
+    family_name: str
+    given_name: str
+    birth_date: date
+    resident_code: str  # 住民票コード recorded on the member when the registers were linked (may be empty)
+
+
+@dataclass(frozen=True)
+class BirthAccepted:
+    """The facts of an accepted 出生届 the resident register needs."""
+
+    notification_id: int
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    sex: str  # "1" 男, "2" 女
+    birth_date: date
+    notified_on: date
+    honseki: str
+    head_name: str  # 筆頭者
+    mother: Parent
+    father: Parent | None
+
+
 SPOUSES = frozenset({"妻", "夫", "未届の妻", "未届の夫"})
 
 
-def _find_parent(parent: hooks.Parent) -> Resident | None:
+def _find_parent(parent: Parent) -> Resident | None:
     living = Resident.objects.select_related("household").filter(status=ResidentStatus.RESIDENT)
     if parent.resident_code:
         by_code = list(living.filter(resident_code=parent.resident_code)[:2])
@@ -52,7 +82,7 @@ def _child_relationship(parent: Resident) -> str | None:
     return None
 
 
-def _task(*, actor: Person | None, kind: str, birth: hooks.BirthAccepted, summary: str) -> ClerkTask:
+def _task(*, actor: Person | None, kind: str, birth: BirthAccepted, summary: str) -> ClerkTask:
     task = ClerkTask.objects.create(
         kind=kind,
         summary=summary,
@@ -75,7 +105,7 @@ def _task(*, actor: Person | None, kind: str, birth: hooks.BirthAccepted, summar
     return task
 
 
-def enter_birth_from_koseki(*, actor: Person | None, birth: hooks.BirthAccepted) -> ChangeEvent | ClerkTask:
+def enter_birth_from_koseki(*, actor: Person | None, birth: BirthAccepted) -> ChangeEvent | ClerkTask:
     """The 出生 異動 for an accepted 出生届, or a task for the resident clerk (see the module docstring)."""
     parent = _find_parent(birth.mother) or (_find_parent(birth.father) if birth.father is not None else None)
     if parent is None:
@@ -118,9 +148,9 @@ def enter_birth_from_koseki(*, actor: Person | None, birth: hooks.BirthAccepted)
 
 
 @transaction.atomic
-def complete_clerk_task(*, actor: Person | None, task_id: int) -> ClerkTask:
+def complete_clerk_task(*, actor: Person | None, public_id: UUID) -> ClerkTask:
     """The clerk marks a task 処理済み (once); audited like its creation."""
-    task = ClerkTask.objects.select_for_update().filter(pk=task_id, status=ClerkTaskStatus.OPEN).first()
+    task = ClerkTask.objects.select_for_update().filter(public_id=public_id, status=ClerkTaskStatus.OPEN).first()
     if task is None:
         raise NotFound("未処理の処理待ちが見つかりません。", code="clerk_task_not_found")
     task.status = ClerkTaskStatus.DONE

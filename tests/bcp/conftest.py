@@ -16,6 +16,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from bcp.models import BackupSite, SiteRole, StorageKind
+from bcp.sites import set_up_site
+from bcp.storage import MARKER_KEY
 from tests.support.processes import free_port
 
 TEST_KEY_REF = "dev"
@@ -66,7 +68,7 @@ def s3_bucket(s3_endpoint: str) -> str:
     return name
 
 
-def make_fs_site(root: Path, name: str = "inland", **fields: Any) -> BackupSite:
+def make_fs_site(root: Path, name: str = "inland", *, set_up: bool = True, **fields: Any) -> BackupSite:
     root.mkdir(parents=True, exist_ok=True)
     values: dict[str, Any] = {
         "label": "内陸サイト(テスト)",
@@ -76,10 +78,12 @@ def make_fs_site(root: Path, name: str = "inland", **fields: Any) -> BackupSite:
         "encryption_key_ref": TEST_KEY_REF,
         **fields,
     }
-    return BackupSite.objects.create(name=name, **values)
+    # Set up as IT staff would: the site's marker is written, so the site can prove it is the site.
+    site = BackupSite.objects.create(name=name, **values)
+    return set_up_site(actor=None, site=site) if set_up else site
 
 
-def make_s3_site(endpoint: str, bucket: str, name: str = "remote", **fields: Any) -> BackupSite:
+def make_s3_site(endpoint: str, bucket: str, name: str = "remote", *, set_up: bool = True, **fields: Any) -> BackupSite:
     values: dict[str, Any] = {
         "label": "遠隔地サイト(テスト)",
         "role": SiteRole.REMOTE,
@@ -92,7 +96,8 @@ def make_s3_site(endpoint: str, bucket: str, name: str = "remote", **fields: Any
         "encryption_key_ref": TEST_KEY_REF,
         **fields,
     }
-    return BackupSite.objects.create(name=name, **values)
+    site = BackupSite.objects.create(name=name, **values)
+    return set_up_site(actor=None, site=site) if set_up else site
 
 
 @pytest.fixture
@@ -103,3 +108,18 @@ def fs_site(db: Any, tmp_path: Path) -> BackupSite:
 @pytest.fixture
 def s3_site(db: Any, s3_endpoint: str, s3_bucket: str) -> BackupSite:
     return make_s3_site(s3_endpoint, s3_bucket)
+
+
+def unmount(site: BackupSite) -> bytes:
+    """A filesystem site's disk goes away, mount point and all (its marker was on the disk); returns the marker."""
+    root = Path(site.location)
+    marker = (root / MARKER_KEY).read_bytes()
+    (root / MARKER_KEY).unlink()
+    root.rmdir()
+    return marker
+
+
+def mount_again(site: BackupSite, marker: bytes) -> None:
+    root = Path(site.location)
+    root.mkdir()
+    (root / MARKER_KEY).write_bytes(marker)

@@ -17,7 +17,7 @@ from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStat
 from bcp.storage import storage_for
 from common.models import AuditEvent
 from common.tenancy import use_public_schema
-from tests.bcp.conftest import make_s3_site
+from tests.bcp.conftest import make_s3_site, mount_again, unmount
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,7 @@ def test_the_night_runs_every_schema_and_one_failure_does_not_stop_the_others(
 ) -> None:
     monkeypatch.setattr(backup, "backup_targets", lambda: ["public", "nakatosa", "no_such_town", "shimanto"])
     mark = audit_mark()
-    made = {b.schema_name: b for b in backup.run_nightly(scheduled_for=NIGHT)}
+    made = {b.schema_name: b for b in backup.run_nightly(scheduled_for=NIGHT).backups}
 
     assert {schema: b.status for schema, b in made.items()} == {
         "public": BackupStatus.COMPLETE,
@@ -289,6 +289,27 @@ def test_a_valid_site_is_saved_and_audited_in_the_council_trail(client_for: Any)
     assert council_actions(mark) == ["admin.add", "admin.add"]
 
 
+def test_saving_a_site_in_the_admin_sets_it_up_or_says_why_not(client_for: Any, tmp_path: Path) -> None:
+    """issue 19 §1: the marker is written when IT staff register the site; a location that is not there is told."""
+    from bcp.storage import MARKER_KEY
+
+    client = client_for("it_admin", "council")
+    disk = tmp_path / "mounted-disk"
+    disk.mkdir()
+    mark = audit_mark()
+    response = client.post("/admin/bcp/backupsite/add/", site_form_data(location=str(disk)), follow=True)
+    assert response.status_code == 200
+    site = BackupSite.objects.get(name="inland-new")
+    assert site.marker_written_at is not None
+    assert json.loads((disk / MARKER_KEY).read_bytes())["site_id"] == site.pk
+    assert council_actions(mark) == ["bcp.site_set_up", "admin.add"]  # Django logs the addition last
+
+    missing = site_form_data(name="not-mounted", location=str(tmp_path / "not-mounted"))
+    page = client.post("/admin/bcp/backupsite/add/", missing, follow=True).content.decode()
+    assert "識別マーカーを設置できませんでした" in page
+    assert BackupSite.objects.get(name="not-mounted").marker_written_at is None
+
+
 def test_the_backup_admin_is_for_council_it_staff_only(client_for: Any, fs_site: BackupSite) -> None:
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     council = client_for("it_admin", "council")
@@ -337,29 +358,17 @@ def test_alerts_and_retries_from_the_admin(
     use_public_schema()  # the request left the connection in the council's schema
     alert.refresh_from_db()
     assert alert.resolved_at is not None
-    Path(fs_site.location).rmdir()
+    marker = unmount(fs_site)
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     copy = made.copies.get()
     assert copy.status == CopyStatus.FAILED
-    Path(fs_site.location).mkdir()
+    mount_again(fs_site, marker)
     monkeypatch.setattr(tasks.retry_due_uploads, "delay", lambda: backup.retry_due_uploads())
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/admin/bcp/backupcopy/", {"action": "retry_now", "_selected_action": [str(copy.pk)]})
     use_public_schema()  # the request left the connection in the council's schema
     copy.refresh_from_db()
     assert copy.status == CopyStatus.COMPLETE
-
-
-def test_the_backup_benchmark_prints_its_line_and_leaves_nothing(db: Any) -> None:
-    from common import bench
-
-    bench.discover()
-    line = bench.run("backup", bench.BenchOptions(repeat=1))
-    assert line["scenario"] == "backup" and line["unit"] == "MB/s" and line["runs"] == line["baseline_runs"] == 1
-    assert {"nakatosa", "shimanto"} <= set(line["schemas"])
-    assert line["median"] > 0 and line["baseline_median"] > 0 and line["ratio_to_baseline"] > 0
-    assert line["dump_mb"] > line["artifact_mb"] > 0
-    assert not Backup.objects.exists()  # measured without making Backup rows
 
 
 def test_a_site_whose_key_the_artifact_was_not_made_for_gets_no_copy(

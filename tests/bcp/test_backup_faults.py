@@ -4,6 +4,7 @@ staging disk. In every case nothing is reported as a success that is not one, an
 from __future__ import annotations
 
 import errno
+import json
 import os
 import secrets
 import signal
@@ -17,15 +18,19 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from bcp import archive, backup
+from bcp.errors import SiteMarkerForeign
 from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStatus, BcpAlert, CopyStatus
-from bcp.storage import FilesystemStorage, storage_for
+from bcp.sites import set_up_site
+from bcp.storage import MARKER_KEY, FilesystemStorage, council_identity, storage_for
+from common.dates import local_today
 from common.models import AuditEvent
-from tests.bcp.conftest import make_fs_site
+from tests.bcp.conftest import make_fs_site, mount_again, s3_client, unmount
 from tests.support.processes import database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +51,11 @@ def council_actions(since: int) -> list[str]:
 def site_files(site: BackupSite) -> dict[str, str]:
     """Every file at a filesystem site (hidden temporary files included) with its SHA-256."""
     root = Path(site.location)
-    return {p.relative_to(root).as_posix(): archive.sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): archive.sha256_file(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MARKER_KEY
+    }
 
 
 # --- Killed mid-dump: a real process, killed with SIGKILL ----------------------------------------------------
@@ -274,7 +283,7 @@ def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_th
 def test_a_filesystem_site_that_is_not_mounted_fails_while_the_s3_site_completes(
     fs_site: BackupSite, s3_site: BackupSite
 ) -> None:
-    Path(fs_site.location).rmdir()
+    unmount(fs_site)
     made = backup.backup_schema(schema_name="shimanto", scheduled_for=NIGHT)
     assert dict(made.copies.values_list("site__name", "status")) == {
         "inland": CopyStatus.FAILED,
@@ -289,15 +298,14 @@ def test_a_filesystem_site_that_is_not_mounted_fails_while_the_s3_site_completes
 def test_when_no_site_can_be_reached_the_backup_is_failed_until_a_retry_succeeds(
     fs_site: BackupSite, tmp_path: Path
 ) -> None:
-    root = Path(fs_site.location)
-    root.rmdir()
+    marker = unmount(fs_site)
     mark = audit_mark()
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     assert made.status == BackupStatus.FAILED and made.details["error_code"] == "no_site_reached"
     assert council_actions(mark) == ["bcp.copy_failed", "bcp.backup_failed"]
     assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
 
-    root.mkdir()  # the disk is mounted again
+    mount_again(fs_site, marker)  # the disk is mounted again
     backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
     made.refresh_from_db()
     assert made.status == BackupStatus.COMPLETE
@@ -441,3 +449,250 @@ def test_a_staging_directory_that_cannot_be_created_fails_the_backup_not_the_wor
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     assert made.status == BackupStatus.FAILED and "Not a directory" in made.error
     assert site_files(fs_site) == {}
+
+
+# --- A site that is not the site (issue 19 §1) -----------------------------------------------------------------
+
+
+def assert_copy_failed_with_alert(made: Backup, site: BackupSite, code: str) -> BackupCopy:
+    copy = made.copies.get(site=site)
+    assert copy.status == CopyStatus.FAILED
+    alert = BcpAlert.objects.get(kind=backup.ALERT_UPLOAD_FAILED, site=site, resolved_at=None)
+    assert alert.details["code"] == code
+    assert site.name in alert.message
+    return copy
+
+
+@pytest.mark.django_db
+def test_an_unmounted_disk_whose_empty_mount_point_remains_receives_nothing_and_is_never_complete(
+    fs_site: BackupSite,
+) -> None:
+    # The disk is unmounted; the mount point stays behind as an empty directory on the system disk.
+    root = Path(fs_site.location)
+    marker = (root / MARKER_KEY).read_bytes()
+    (root / MARKER_KEY).unlink()
+    mark = audit_mark()
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+
+    assert made.status == BackupStatus.FAILED
+    assert made.details["error_code"] == "no_site_reached"
+    copy = assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_missing")
+    assert "識別マーカーがありません" in copy.last_error
+    assert list(root.iterdir()) == []  # not one byte on the system disk
+    assert council_actions(mark) == ["bcp.copy_failed", "bcp.backup_failed"]
+
+    # Mounted again: the retry finds the marker and completes the copy.
+    (root / MARKER_KEY).write_bytes(marker)
+    backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    made.refresh_from_db()
+    assert made.status == BackupStatus.COMPLETE
+    assert site_files(fs_site)[made.artifact_key] == made.sha256
+
+
+@pytest.mark.django_db
+def test_a_site_holding_another_sites_marker_is_a_failed_copy_and_its_backups_are_untouched(
+    fs_site: BackupSite, tmp_path: Path
+) -> None:
+    # The other site's disk was mounted where this one's should be (or the location was mistyped).
+    other = make_fs_site(tmp_path / "other-disk", name="other")
+    foreign = Path(other.location) / MARKER_KEY
+    (Path(fs_site.location) / MARKER_KEY).write_bytes(foreign.read_bytes())
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT, sites=[fs_site])
+
+    assert made.status == BackupStatus.FAILED
+    copy = assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_foreign")
+    assert "別のサイト" in copy.last_error
+    assert site_files(fs_site) == {}
+
+
+@pytest.mark.django_db
+def test_a_marker_of_another_council_is_foreign(fs_site: BackupSite) -> None:
+    root = Path(fs_site.location)
+    marker = json.loads((root / MARKER_KEY).read_bytes())
+    (root / MARKER_KEY).write_text(json.dumps({**marker, "council": "another-council"}))
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_foreign")
+    assert made.status == BackupStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_a_site_that_must_be_a_mount_point_and_is_not_receives_nothing(fs_site: BackupSite) -> None:
+    # tmp_path is a directory of the system disk, not a mount point.
+    BackupSite.objects.filter(pk=fs_site.pk).update(require_mount_point=True)
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    copy = assert_copy_failed_with_alert(made, fs_site, "bcp_site_not_mounted")
+    assert "マウントされていません" in copy.last_error
+    assert made.status == BackupStatus.FAILED
+    assert site_files(fs_site) == {}
+
+
+@pytest.mark.django_db
+def test_a_disk_that_goes_away_during_the_upload_is_not_a_complete_copy(fs_site: BackupSite, monkeypatch: Any) -> None:
+    put_file = FilesystemStorage.put_file
+
+    def unmounted_while_copying(self: FilesystemStorage, local: Path, key: str, **kwargs: Any) -> int:
+        done = put_file(self, local, key, **kwargs)
+        (self.root / MARKER_KEY).unlink()  # the check after the write reads the marker back: gone
+        return done
+
+    monkeypatch.setattr(FilesystemStorage, "put_file", unmounted_while_copying)
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert made.status == BackupStatus.FAILED
+    assert_copy_failed_with_alert(made, fs_site, "bcp_site_marker_missing")
+
+
+@pytest.mark.django_db
+def test_an_s3_site_without_its_marker_object_is_a_failed_copy(
+    s3_site: BackupSite, fs_site: BackupSite, s3_endpoint: str
+) -> None:
+    s3_client(s3_endpoint).delete_object(Bucket=s3_site.location, Key=f"{s3_site.prefix}/{MARKER_KEY}")
+    made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
+    assert_copy_failed_with_alert(made, s3_site, "bcp_site_marker_missing")
+    assert made.copies.get(site=fs_site).status == CopyStatus.COMPLETE
+    assert made.status == BackupStatus.COMPLETE  # restorable from the inland site
+    assert "remote" in made.error
+    assert storage_for(s3_site).list() == []
+
+
+@pytest.mark.django_db
+def test_setting_up_a_site_refuses_a_location_that_holds_another_sites_marker(
+    fs_site: BackupSite, tmp_path: Path
+) -> None:
+    twin = BackupSite.objects.create(
+        name="twin", role="inland", storage_kind="filesystem", location=fs_site.location, encryption_key_ref="dev"
+    )
+    with pytest.raises(SiteMarkerForeign):
+        set_up_site(actor=None, site=twin)
+    twin.refresh_from_db()
+    assert twin.marker_written_at is None
+    # The original site's marker is untouched.
+    assert json.loads((Path(fs_site.location) / MARKER_KEY).read_bytes())["site_id"] == fs_site.pk
+
+
+@pytest.mark.django_db
+def test_setting_up_a_site_writes_its_marker_and_reads_it_back(tmp_path: Path) -> None:
+    site = make_fs_site(tmp_path / "new-disk", name="fresh", set_up=False)
+    mark = audit_mark()
+    set_up_site(actor=None, site=site)
+    marker = json.loads((tmp_path / "new-disk" / MARKER_KEY).read_bytes())
+    assert marker["site_id"] == site.pk
+    assert marker["site_name"] == "fresh"
+    assert marker["council"] == council_identity()
+    site.refresh_from_db()
+    assert site.marker_written_at is not None
+    assert council_actions(mark) == ["bcp.site_set_up"]
+
+
+# --- A dead worker's backup (issue 19 §2) ------------------------------------------------------------------------
+
+
+def test_a_killed_workers_backup_stops_beating_and_is_failed_with_its_partial_file_removed(
+    committed: dict[str, Any], tmp_path: Path, _backup_staging_dir: Path
+) -> None:
+    """The Celery process dies mid-dump (SIGKILL to its whole process group): the backup does not stay 取得中."""
+    site = make_fs_site(tmp_path / "inland", name=committed["site"])
+    marker = tmp_path / "streaming"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "KYODO_BACKUP_STAGING_DIR": str(_backup_staging_dir),
+        "KYODO_BACKUP_HEARTBEAT_SECONDS": "1",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WORKER, site.name, committed["night"].isoformat(), str(marker)],
+        cwd=ROOT, env=env, start_new_session=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert worker.poll() is None, "the worker ended before it was killed"
+            assert time.monotonic() < deadline, "the worker never started dumping"
+            time.sleep(0.05)
+        dumping = Backup.objects.get(schema_name="nakatosa", scheduled_for=committed["night"])
+        first_beat = dumping.heartbeat_at
+        assert first_beat is not None
+        assert dumping.worker.endswith(f":{worker.pid}")
+        while Backup.objects.get(pk=dumping.pk).heartbeat_at == first_beat:  # it beats while pg_dump streams
+            assert time.monotonic() < deadline, "no heartbeat while dumping"
+            time.sleep(0.2)
+        os.killpg(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+
+    stuck = Backup.objects.get(pk=dumping.pk)
+    assert stuck.status == BackupStatus.DUMPING
+    assert [p.name for p in _backup_staging_dir.iterdir() if p.name.endswith(".part")] != []  # the partial file
+    # Not yet silent for the timeout: nothing happens.
+    assert backup.recover_stalled_backups() == []
+
+    # PostgreSQL notices the dead session, and frees its lock, a moment after the kill.
+    with psycopg.connect(archive.conninfo(), autocommit=True) as other:
+        deadline = time.monotonic() + 30
+        while not other.execute("SELECT pg_try_advisory_lock(%s)", [backup._lock_key(stuck)]).fetchone()[0]:
+            assert time.monotonic() < deadline, "the dead worker's lock was never released"
+            time.sleep(0.2)
+        other.execute("SELECT pg_advisory_unlock(%s)", [backup._lock_key(stuck)])
+    later = timezone.now() + timedelta(seconds=settings.KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS + 1)
+    recovered = backup.recover_stalled_backups(now=later)
+    assert [b.pk for b in recovered] == [stuck.pk]
+    failed = recovered[0]
+    assert failed.status == BackupStatus.FAILED
+    assert failed.details["error_code"] == "worker_lost"
+    assert "応答が" in failed.error
+    assert "ワーカーの停止" in failed.error
+    assert list(_backup_staging_dir.iterdir()) == []
+    alert = BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, details__backup_id=stuck.pk, resolved_at=None)
+    assert alert.severity == AlertSeverity.CRITICAL
+    assert "ワーカーの停止" in alert.message
+
+
+@pytest.mark.django_db
+def test_tonights_backup_of_a_dead_worker_is_failed_alerted_and_queued_again(
+    monkeypatch: Any, django_capture_on_commit_callbacks: Any, client_for: Any, _backup_staging_dir: Path
+) -> None:
+    from bcp import tasks
+
+    tonight = local_today()
+    silent_since = timezone.now() - timedelta(seconds=settings.KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS + 60)
+    stuck = Backup.objects.create(
+        schema_name="nakatosa",
+        scheduled_for=tonight,
+        municipality_name="中土佐町",
+        status=BackupStatus.DUMPING,
+        progress=4,
+        started_at=silent_since,
+        heartbeat_at=silent_since,
+        worker="worker-host:4242",
+    )
+    alive = Backup.objects.create(
+        schema_name="shimanto",
+        scheduled_for=tonight,
+        status=BackupStatus.DUMPING,
+        started_at=silent_since,
+        heartbeat_at=timezone.now(),
+    )
+    _backup_staging_dir.mkdir(parents=True, exist_ok=True)
+    partial = backup.staging_path(stuck)
+    partial = partial.with_name(f".{partial.name}.part")
+    partial.write_bytes(b"half a dump")
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(tasks.backup_schema_task, "delay", lambda *args: queued.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.retry_due_uploads()  # the sweep every 10 minutes
+
+    stuck.refresh_from_db()
+    assert stuck.status == BackupStatus.FAILED
+    assert stuck.details["error_code"] == "worker_lost"
+    assert "worker-host:4242" in stuck.error
+    assert "再実行を登録しました" in stuck.error
+    assert not partial.exists()
+    assert queued == [("nakatosa", tonight.isoformat())]
+    alive.refresh_from_db()
+    assert alive.status == BackupStatus.DUMPING  # still beating: left to its worker
+
+    # What IT staff see: the failure among the open alerts of the dashboard, not 「取得中 4%」.
+    page = client_for("it_admin", "council").get("/bcp/").content.decode()
+    assert "ワーカーの停止" in page
+    assert "取得中 4%" not in page

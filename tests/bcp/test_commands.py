@@ -71,3 +71,19 @@ def test_demo_sites_then_a_backup_of_every_town(tmp_path: Path) -> None:
     # Idempotent: a council that has sites keeps them as they are.
     assert "登録済み" in run("seed_bcp_demo", "--root", str(tmp_path / "other"))
     assert BackupSite.objects.count() == 2
+
+
+def test_a_demo_made_before_site_markers_gets_its_sites_set_up(tmp_path: Path) -> None:
+    """issue 19 §1: a demo's sites made before markers existed would fail every copy; the demo sets them up."""
+    from bcp.storage import MARKER_KEY
+
+    root = tmp_path / "demo"
+    (root / "inland").mkdir(parents=True)
+    legacy = BackupSite.objects.create(
+        name="inland", role="inland", storage_kind="filesystem", location=str((root / "inland").resolve()),
+        encryption_key_ref="dev",
+    )  # fmt: skip
+    assert "登録済み" in run("seed_bcp_demo", "--root", str(root))
+    legacy.refresh_from_db()
+    assert legacy.marker_written_at is not None
+    assert (root / "inland" / MARKER_KEY).is_file()

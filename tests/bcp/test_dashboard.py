@@ -254,3 +254,103 @@ def test_write_pages_refuse_readers_and_town_hosts(client_for: Any, username: st
             assert response.status_code == 302 and response["Location"] == "/bcp/"
     assert not Disaster.objects.exists() and not Incident.objects.exists() and not PolicyDocument.objects.exists()
     assert audit_since("public", position) == []
+
+
+# --- Starting a backup or a drill from the dashboard; one calendar (issue 10 §15) ------------------------------
+
+
+@pytest.fixture
+def queued(monkeypatch: Any) -> list[tuple[str, Any]]:
+    """What the dashboard's buttons queue for the workers (the tasks themselves are tested elsewhere)."""
+    from bcp import drill_tasks, tasks
+
+    calls: list[tuple[str, Any]] = []
+    monkeypatch.setattr(tasks.backup_schema_task, "delay", lambda *args: calls.append(("backup", args)))
+    monkeypatch.setattr(drill_tasks.run_drill, "delay", lambda **kwargs: calls.append(("drill", kwargs)))
+    return calls
+
+
+def test_council_it_staff_start_a_towns_backup_from_the_dashboard_and_see_it_running(
+    world: dict[str, Any], client_for: Any, queued: list[tuple[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for("it_admin", "council")
+    page = client.get("/bcp/").content.decode()
+    assert 'action="/bcp/backups/start/"' in page
+    assert "今すぐバックアップ" in page
+    position = audit_position("public")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/bcp/backups/start/", {"schema": "nakatosa"}, follow=True)
+
+    assert queued == [("backup", ("nakatosa", timezone.localdate().isoformat(), None))]
+    assert [e.action for e in audit_since("public", position)] == ["bcp.backup_requested"]
+    body = response.content.decode()
+    assert "中土佐町の本日分のバックアップを開始しました" in body
+    # The worker starts it: its progress bar shows on the dashboard, its night in 和暦.
+    running = make_backup("nakatosa", world["inland"], nights_ago=-1, size=1, status="dumping")
+    jobs = client.get("/bcp/progress.json").json()["jobs"]
+    label = next(job["label"] for job in jobs if job["id"] == f"backup-{running.pk}")
+    assert label.startswith("中土佐町 バックアップ(令和")
+
+
+def test_council_it_staff_start_a_restore_drill_from_the_dashboard(
+    world: dict[str, Any], client_for: Any, queued: list[tuple[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for("it_admin", "council")
+    assert 'action="/bcp/drills/start/"' in client.get("/bcp/").content.decode()
+    site = world["remote"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/bcp/drills/start/", {"schema": "shimanto", "site": site.pk}, follow=True)
+    assert len(queued) == 1
+    kind, arguments = queued[0]
+    assert kind == "drill"
+    assert arguments["schema_name"] == "shimanto"
+    assert arguments["site_id"] == site.pk
+    assert f"四万十町の復元訓練({site})を開始しました" in response.content.decode()
+
+
+def test_an_inactive_site_or_an_unknown_town_starts_nothing(
+    world: dict[str, Any], client_for: Any, queued: list[tuple[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for("it_admin", "council")
+    BackupSite.objects.filter(pk=world["inland"].pk).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        drill = client.post("/bcp/drills/start/", {"schema": "nakatosa", "site": world["inland"].pk}, follow=True)
+        unknown = client.post("/bcp/backups/start/", {"schema": "no_such_town"}, follow=True)
+    assert queued == []
+    assert "復元訓練の対象とバックアップサイトを選択してください" in drill.content.decode()
+    assert "バックアップの対象を選択してください" in unknown.content.decode()
+
+
+@pytest.mark.parametrize(("username", "schema"), [("auditor", "nakatosa"), ("it_admin", "nakatosa")])
+def test_only_council_it_staff_may_start_jobs(
+    world: dict[str, Any], client_for: Any, queued: list[tuple[str, Any]], username: str, schema: str
+) -> None:
+    client = client_for(username, schema)
+    assert "今すぐバックアップ" not in client.get("/bcp/").content.decode()
+    position = audit_position("public")
+    for path, data in [
+        ("/bcp/backups/start/", {"schema": "nakatosa"}),
+        ("/bcp/drills/start/", {"schema": "nakatosa", "site": world["inland"].pk}),
+    ]:
+        response = client.post(path, data)
+        assert response.status_code == 302
+        assert response["Location"] == "/bcp/"
+    assert queued == []
+    assert audit_since("public", position) == []
+
+
+def test_alert_kinds_are_told_in_japanese(world: dict[str, Any], client_for: Any) -> None:
+    BcpAlert.objects.create(kind="backup_failed", severity="critical", schema_name="nakatosa", message="x")
+    page = client_for("it_admin", "council").get("/bcp/").content.decode()
+    alerts = page.split('id="alerts-heading"')[1].split("</section>")[0]
+    assert "<td>バックアップ失敗</td>" in alerts
+    assert "<td>backup_failed</td>" not in alerts
+
+
+def test_the_dashboard_tells_dates_in_wareki(world: dict[str, Any], client_for: Any) -> None:
+    page = client_for("it_admin", "council").get("/bcp/").content.decode()
+    today = timezone.localdate()
+    assert f"令和{today.year - 2018}年{today.month}月{today.day}日" in page
+    for western in (f"{today:%Y-%m-%d}", f"{today.year}年", f"{today:%m/%d} "):
+        assert western not in page.split('id="charts-heading"')[0], western

@@ -285,6 +285,33 @@ def test_api_use_is_recorded_once_per_person_and_hour(
     assert len(uses) == 1 and uses[0].actor_username == helper.username
 
 
+def test_api_use_by_an_emergency_member_is_served_and_recorded_while_redis_is_down(
+    declared: Disaster, council_admin: Person, helper: Person, monkeypatch: Any, tmp_path: Any
+) -> None:
+    """issue 19 §3: the once-per-hour check lives in Redis; without it the call is served and the use recorded."""
+    from django.core.cache.backends.redis import RedisCache
+    from django.test import Client
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from tenants.services import issue_api_token
+    from tests.support.processes import ThrowawayRedis
+
+    service.grant_emergency_access(actor=council_admin, disaster=declared, person=helper, role="clerk", hours=2)
+    _, raw = issue_api_token(actor=helper, municipality=declared.municipality, name="応援")
+    redis = ThrowawayRedis(tmp_path / "redis")
+    dead = RedisCache(redis.url, {"OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}})
+    redis.kill()
+    monkeypatch.setattr(service, "cache", dead)
+    monkeypatch.setattr(SimpleRateThrottle, "cache", dead)
+    position = audit_position("nakatosa")
+
+    response = Client(HTTP_HOST=HOSTS["nakatosa"]).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert response.status_code == 200, response.content
+    uses = [e for e in audit_since("nakatosa", position) if e.action == "bcp.emergency_use"]
+    assert [e.actor_username for e in uses] == [helper.username]
+
+
 # --- Banner -------------------------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from bcp.models import (
     SiteRole,
     StorageKind,
 )
+from bcp.sites import set_up_site
 from common.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def make_site(root: Path, name: str = "inland-test", **fields: Any) -> BackupSit
         "location": str(root),
         "encryption_key_ref": KEY_REF,
     }
-    return BackupSite.objects.create(name=name, **{**defaults, **fields})
+    return set_up_site(actor=None, site=BackupSite.objects.create(name=name, **{**defaults, **fields}))
 
 
 def make_backup(*, schema: str, site: BackupSite, scheduled_for: date | None = None, key_ref: str = KEY_REF) -> Backup:

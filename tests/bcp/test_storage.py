@@ -9,8 +9,16 @@ import pytest
 
 from bcp.errors import BackupError, InvalidSite, ObjectMissing, SiteUnreachable, StorageError
 from bcp.models import BackupSite, StorageKind
-from bcp.storage import FilesystemStorage, S3Storage, Storage, storage_for
-from tests.bcp.conftest import make_fs_site, make_s3_site, s3_client
+from bcp.storage import (
+    MARKER_KEY,
+    FilesystemStorage,
+    IdentifiedStorage,
+    S3Storage,
+    Storage,
+    storage_for,
+    unchecked_storage_for,
+)
+from tests.bcp.conftest import make_fs_site, make_s3_site, s3_client, unmount
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db
@@ -54,12 +62,17 @@ def exercise(store: Storage, tmp_path: Path) -> None:
 
 def test_filesystem_site(fs_site: BackupSite, tmp_path: Path) -> None:
     store = storage_for(fs_site)
-    assert isinstance(store, FilesystemStorage)
+    assert isinstance(store, IdentifiedStorage)  # every write checks the site's marker
+    assert isinstance(unchecked_storage_for(fs_site), FilesystemStorage)
     exercise(store, tmp_path)
     root = Path(fs_site.location)
     # Only final names: the temporary .part files were renamed, and emptied directories removed.
     names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    assert names == ["nakatosa/20260401T170000Z/manifest.json", "shimanto/20260401T170000Z/manifest.json"]
+    assert names == [
+        MARKER_KEY,
+        "nakatosa/20260401T170000Z/manifest.json",
+        "shimanto/20260401T170000Z/manifest.json",
+    ]
 
 
 def test_filesystem_site_with_prefix(tmp_path: Path) -> None:
@@ -71,7 +84,7 @@ def test_filesystem_site_with_prefix(tmp_path: Path) -> None:
 
 def test_an_unmounted_filesystem_site_is_unreachable_and_nothing_is_written(tmp_path: Path) -> None:
     site = make_fs_site(tmp_path / "mnt", name="unmounted")
-    (tmp_path / "mnt").rmdir()  # the disk is not mounted: its mount point is gone
+    unmount(site)  # the disk is not mounted: its mount point is gone
     local = tmp_path / "artifact"
     local.write_bytes(b"data")
     with pytest.raises(SiteUnreachable):
@@ -87,7 +100,7 @@ def test_a_filesystem_site_that_cannot_be_written_is_unreachable(tmp_path: Path)
     local.write_bytes(b"data")
     with pytest.raises(SiteUnreachable):
         storage_for(site).put_file(local, "nakatosa/x/dump.pgc.zst.age")
-    assert sorted(p.name for p in root.rglob("*")) == ["nakatosa"]
+    assert sorted(p.name for p in root.rglob("*")) == [MARKER_KEY, "nakatosa"]
 
 
 def test_a_relative_path_is_not_a_site() -> None:
@@ -98,18 +111,22 @@ def test_a_relative_path_is_not_a_site() -> None:
 
 def test_s3_site(s3_site: BackupSite, s3_endpoint: str, tmp_path: Path) -> None:
     store = storage_for(s3_site)
-    assert isinstance(store, S3Storage)
+    assert isinstance(store, IdentifiedStorage)
+    assert isinstance(unchecked_storage_for(s3_site), S3Storage)
     exercise(store, tmp_path)
     # The site's prefix is applied to every key in the bucket.
     keys = [item["Key"] for item in s3_client(s3_endpoint).list_objects_v2(Bucket=s3_site.location)["Contents"]]
     assert sorted(keys) == [
+        f"kyodo/{MARKER_KEY}",
         "kyodo/nakatosa/20260401T170000Z/manifest.json",
         "kyodo/shimanto/20260401T170000Z/manifest.json",
     ]
 
 
 def test_an_s3_endpoint_that_is_down_is_unreachable(db: Any, tmp_path: Path, s3_bucket: str) -> None:
-    site = make_s3_site(f"http://127.0.0.1:{free_port()}", s3_bucket, name="down")  # nothing listens there
+    site = make_s3_site(
+        f"http://127.0.0.1:{free_port()}", s3_bucket, name="down", set_up=False
+    )  # nothing listens there
     local = tmp_path / "artifact"
     local.write_bytes(b"data")
     with pytest.raises(SiteUnreachable):
@@ -119,7 +136,7 @@ def test_an_s3_endpoint_that_is_down_is_unreachable(db: Any, tmp_path: Path, s3_
 
 
 def test_a_missing_bucket_is_unreachable(db: Any, s3_endpoint: str, tmp_path: Path) -> None:
-    site = make_s3_site(s3_endpoint, "no-such-bucket-kyodo", name="nobucket")
+    site = make_s3_site(s3_endpoint, "no-such-bucket-kyodo", name="nobucket", set_up=False)
     local = tmp_path / "artifact"
     local.write_bytes(b"data")
     with pytest.raises(SiteUnreachable):
@@ -127,7 +144,7 @@ def test_a_missing_bucket_is_unreachable(db: Any, s3_endpoint: str, tmp_path: Pa
 
 
 def test_unknown_credentials_are_a_clear_error(db: Any, s3_endpoint: str, s3_bucket: str) -> None:
-    site = make_s3_site(s3_endpoint, s3_bucket, name="nocreds", credentials_ref="nowhere")
+    site = make_s3_site(s3_endpoint, s3_bucket, name="nocreds", credentials_ref="nowhere", set_up=False)
     with pytest.raises(BackupError) as caught:
         storage_for(site)
     assert caught.value.code == "bcp_credentials_not_configured"

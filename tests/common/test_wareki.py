@@ -297,6 +297,34 @@ def test_parse_wareki_messages_are_clear_japanese(text: str, fragments: tuple[st
         assert fragment in str(excinfo.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("令和12345678901234567890年1月1日", "year_out_of_range"),
+        ("R12345678901234567890.1.1", "year_out_of_range"),
+        ("令和99999年1月1日", "year_out_of_range"),
+        ("令和1年99999999999999999999月1日", "invalid_date"),
+        ("令和8年1月99999999999999999999日", "invalid_date"),
+    ],
+)
+def test_an_absurd_year_month_or_day_is_a_clear_error_not_an_overflow(text: str, code: str) -> None:
+    """A 20-digit year used to raise OverflowError from date() — a server error on every form taking a date."""
+    with pytest.raises(WarekiError) as excinfo:
+        parse_wareki(text)
+    assert excinfo.value.code == code
+    assert text in excinfo.value.message
+
+
+def test_the_date_form_field_reports_an_absurd_year_as_a_form_error() -> None:
+    from django.core.exceptions import ValidationError
+
+    from resident_records.forms import WarekiDateField
+
+    with pytest.raises(ValidationError) as excinfo:
+        WarekiDateField().clean("令和12345678901234567890年1月1日")
+    assert excinfo.value.code == "invalid"
+
+
 # --- data-driven era table ---
 
 

@@ -61,8 +61,10 @@ class Browser:
     host: str
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
-        headers = {"Host": self.host}
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None, extra: dict[str, str] | None = None
+    ) -> Response:
+        headers = {"Host": self.host, **(extra or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None
@@ -86,8 +88,8 @@ class Browser:
     def get(self, path: str) -> Response:
         return self.request("GET", path)
 
-    def post(self, path: str, form: dict[str, str]) -> Response:
-        return self.request("POST", path, form)
+    def post(self, path: str, form: dict[str, str], extra: dict[str, str] | None = None) -> Response:
+        return self.request("POST", path, form, extra)
 
 
 def csrf_token(html: str) -> str:
@@ -167,9 +169,18 @@ def test_healthz_answers_in_the_schema_of_the_host(gunicorn: Server) -> None:
         response = gunicorn.browser(f"{schema}.localhost").get("/healthz")
         assert response.status == 200, gunicorn.log()[-2000:]
         assert response.headers["Content-Type"] == "application/json"
-        assert response.json() == {"status": "ok", "schema": schema}
+        body = response.json()
+        assert body["schema"] == schema
+        # The state of what the process depends on (issue 19 §3): all up here.
+        assert (body["status"], body["database"], body["cache"], body["broker"]) == ("ok", "ok", "ok", "ok")
         # RequestContextMiddleware tags every response; gunicorn's access log prints the same id.
         assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def test_readyz_answers_for_a_load_balancer(gunicorn: Server) -> None:
+    response = gunicorn.browser("nakatosa.localhost").get("/readyz")
+    assert response.status == 200
+    assert response.json() == {"status": "ready", "database": "ok"}
 
 
 def test_login_page_of_shimanto(gunicorn: Server) -> None:
@@ -274,3 +285,68 @@ def test_login_with_two_factor_through_gunicorn(
     assert "四万十町での利用権限(所属)がありません" in elsewhere.body
     assert "nakatosa.localhost" in elsewhere.body
     assert "試験 通信" not in elsewhere.body
+
+
+@pytest.fixture(scope="module")
+def gunicorn_traveller(django_db_setup: Any, django_db_blocker: Any) -> Person:
+    """A clerk of both towns, committed, for the town switch."""
+    with django_db_blocker.unblock():
+        person = Person.objects.create_user(
+            f"traveller-{uuid.uuid4().hex[:8]}", DEMO_PASSWORD, full_name="試験 移動", full_name_kana="シケン イドウ"
+        )
+        mfa.confirm_totp_device(person, mfa.pending_totp_device(person))
+        for schema in ("nakatosa", "shimanto"):
+            services.grant_membership(
+                actor=None,
+                person=person,
+                municipality=Municipality.objects.get(schema_name=schema),
+                role=Role.CLERK,
+                section="町民課",
+                valid_from=date(2000, 1, 1),
+            )
+        connection.set_schema_to_public()
+    return person
+
+
+def test_a_town_switch_ticket_never_reaches_the_access_log(
+    gunicorn: Server, gunicorn_traveller: Person, django_db_blocker: Any
+) -> None:
+    """docs/security.md "Switching towns": the ticket travels in a POST body, never in a URL that gunicorn logs."""
+    browser = gunicorn.browser("nakatosa.localhost")
+    page = browser.get("/accounts/login/")
+    browser.post(
+        "/accounts/login/",
+        {
+            "csrfmiddlewaretoken": csrf_token(page.body),
+            "username": gunicorn_traveller.username,
+            "password": DEMO_PASSWORD,
+        },
+    )
+    verify = browser.get("/accounts/verify/")
+    browser.post(
+        "/accounts/verify/",
+        {"csrfmiddlewaretoken": csrf_token(verify.body), "token": _current_code(gunicorn_traveller, django_db_blocker)},
+    )
+    home = browser.get("/")
+    assert home.status == 200
+
+    switching = browser.post("/accounts/switch/shimanto/", {"csrfmiddlewaretoken": csrf_token(home.body)})
+    assert switching.status == 200
+    form = re.search(
+        r'<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" name="ticket" value="([^"]+)">',
+        switching.body,
+    )
+    assert form is not None
+    action, ticket = urllib.parse.urlsplit(form.group(1)), form.group(2)
+    assert action.query == ""
+
+    other = gunicorn.browser("shimanto.localhost")
+    arrived = other.post(action.path, {"ticket": ticket}, {"Origin": f"http://nakatosa.localhost:{gunicorn.port}"})
+    assert arrived.status == 302
+    assert arrived.headers["Location"] == "/"
+    assert other.get("/").status == 200
+
+    time.sleep(0.5)  # the access log line is written after the response
+    log = gunicorn.log()
+    assert "/accounts/switch/arrive/" in log
+    assert ticket not in log

@@ -449,9 +449,10 @@ def test_fuhyo_refused_under_a_support_measure_in_this_town(in_nakatosa: None, c
                 issue(clerk, koseki, CertificateKind.FUHYO)
         assert "附票" in caught.value.message and "支援措置責任者" in caught.value.message
     assert not CertificateIssuance.objects.exists() and not CertificateSerial.objects.exists()
-    rows = list(AuditEvent.objects.filter(seq__gt=0).order_by("seq"))[-2:]
-    assert AuditEvent.objects.count() == before + 2
-    assert [r.action for r in rows] == ["koseki.certificate_refused"] * 2
+    # Besides the refusals, only the record of asking the other town about 太郎 (who has a 住民票コード).
+    written = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
+    rows = [r for r in written if r.action == "koseki.certificate_refused"]
+    assert {r.action for r in written} == {"koseki.certificate_refused", "support_measure.cross_town_query"}
     assert [bool(r.details.get("preview")) for r in rows] == [False, True]
     # The 戸籍証明書 itself is not covered by the 支援措置 (it holds no address).
     assert issue(clerk, koseki).issuance.kind == CertificateKind.FULL
@@ -466,18 +467,23 @@ def test_fuhyo_checks_the_town_where_the_person_lives(in_nakatosa: None, clerk: 
     issued = issue(clerk, koseki, CertificateKind.FUHYO)  # nothing blocks yet: the read is audited there
     assert issued.issuance.kind == CertificateKind.FUHYO
     with schema_context("shimanto"):
-        [check] = AuditEvent.objects.filter(action="koseki.fuhyo_support_check")
-        assert check.details["result"] == "clear" and check.personal_data and check.details["requesting_town"]
+        # One check per person with a 住民票コード (太郎, 花子); 花子 is found there.
+        checks = list(AuditEvent.objects.filter(action="support_measure.cross_town_check").order_by("seq"))
+        assert [c.details["result"] for c in checks] == ["clear", "clear"]
+        assert all(c.personal_data and c.details["requesting_town"] == "394017" for c in checks)
+        assert [c.object_id for c in checks] == ["", str(hanako.pk)]
         support.apply_support_measure(actor=yamamoto, resident=hanako, scopes=[SupportScope.ATTACHED_RECORD])
     with pytest.raises(SupportMeasureBlocked):
         issue(clerk, koseki, CertificateKind.FUHYO)
     assert CertificateIssuance.objects.count() == 1
     [refusal] = AuditEvent.objects.filter(action="koseki.certificate_refused")
     assert refusal.details["town"] == "394122" and "measure" not in refusal.details
+    queries = AuditEvent.objects.filter(action="support_measure.cross_town_query").order_by("seq")
+    assert [q.details["result"] for q in queries] == ["clear", "clear", "clear", "blocked"]
     with schema_context("shimanto"):
-        checks = AuditEvent.objects.filter(action="koseki.fuhyo_support_check").order_by("seq")
-        assert [c.details["result"] for c in checks] == ["clear", "blocked"]
-        assert AuditEvent.objects.count() == shimanto_before + 3  # two checks + the measure's own row
+        checks = list(AuditEvent.objects.filter(action="support_measure.cross_town_check").order_by("seq"))
+        assert [c.details["result"] for c in checks] == ["clear", "clear", "clear", "blocked"]
+        assert AuditEvent.objects.count() == shimanto_before + 5  # four checks + the measure's own row
 
 
 # --- /verify/ ---------------------------------------------------------------------------------------

@@ -219,7 +219,7 @@ def test_the_register_page_shows_the_struck_line_with_its_reason(moved_within_na
     session = client.session
     session[PURPOSE_SESSION_KEY] = "窓口での本人確認"
     session.save()
-    page = client.get(f"/koseki/registers/{koseki.pk}/").content.decode()
+    page = client.get(f"/koseki/registers/{koseki.public_id}/").content.decode()
     assert f"<s>{NEW_ADDRESS}</s>" in page
     assert "消除の理由: 中土佐町における転居の取消し(転居先の誤り)" in page
     assert "高知県高岡郡中土佐町久礼 77" in page

@@ -88,8 +88,8 @@ def test_search_by_member_kana_lists_the_register_and_is_audited(clerk: Client, 
     response = clerk.post(BASE, {"query": "さくら", "purpose": "出生届の受付", "include_closed": "on"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert f"{BASE}registers/{yamada.pk}/" in body and "山田\u3000太郎" in body
-    assert f"{BASE}registers/{other.pk}/" not in body
+    assert f"{BASE}registers/{yamada.public_id}/" in body and "山田\u3000太郎" in body
+    assert f"{BASE}registers/{other.public_id}/" not in body
     [row] = _audit_rows("koseki.search")
     assert row.purpose == "出生届の受付" and row.personal_data
     assert row.details == {"criteria": ["query"], "include_closed": True, "results": 1}
@@ -102,7 +102,7 @@ def test_search_by_honseki_and_head(clerk: Client, yamada: Koseki) -> None:
     body = clerk.post(
         BASE, {"honseki": "高知県高岡郡中土佐町", "query": "山田太郎", "purpose": "照会"}
     ).content.decode()
-    assert f"registers/{yamada.pk}/" in body and f"registers/{elsewhere.pk}/" not in body
+    assert f"registers/{yamada.public_id}/" in body and f"registers/{elsewhere.public_id}/" not in body
 
 
 def test_search_needs_a_criterion_and_a_purpose(clerk: Client, yamada: Koseki) -> None:
@@ -116,15 +116,15 @@ def test_search_needs_a_criterion_and_a_purpose(clerk: Client, yamada: Koseki) -
 
 
 def test_register_asks_for_a_purpose_first_and_writes_nothing(clerk: Client, yamada: Koseki) -> None:
-    response = clerk.get(f"{BASE}registers/{yamada.pk}/")
+    response = clerk.get(f"{BASE}registers/{yamada.public_id}/")
     assert response.status_code == 200
     assert "koseki/purpose.html" in [t.name for t in response.templates]
     assert "花子" not in response.content.decode()
     assert _audit_rows("koseki.view") == []
-    empty = clerk.get(f"{BASE}registers/{yamada.pk}/", {"purpose": " "})
+    empty = clerk.get(f"{BASE}registers/{yamada.public_id}/", {"purpose": " "})
     assert "利用目的を入力してください" in empty.content.decode()
-    given = clerk.get(f"{BASE}registers/{yamada.pk}/", {"purpose": "婚姻届の審査"})
-    assert given.status_code == 302 and given["Location"] == f"{BASE}registers/{yamada.pk}/"
+    given = clerk.get(f"{BASE}registers/{yamada.public_id}/", {"purpose": "婚姻届の審査"})
+    assert given.status_code == 302 and given["Location"] == f"{BASE}registers/{yamada.public_id}/"
 
 
 def test_register_reads_like_the_certificate_with_its_history(clerk: Client, yamada: Koseki) -> None:
@@ -135,7 +135,7 @@ def test_register_reads_like_the_certificate_with_its_history(clerk: Client, yam
             is_struck=True, struck_reason="出生地の誤記(職権訂正)", fields=[["出生地", "高知県高知市"]]
         )
         Member.objects.filter(pk=sakura.pk).update(is_removed=True, removed_on=date(2026, 1, 5), removed_reason="死亡")
-    response = _with_purpose(clerk, "戸籍の確認").get(f"{BASE}registers/{yamada.pk}/")
+    response = _with_purpose(clerk, "戸籍の確認").get(f"{BASE}registers/{yamada.public_id}/")
     body = response.content.decode()
     assert response.status_code == 200
     for text in (
@@ -160,13 +160,13 @@ def test_register_of_another_town_is_not_found(clerk: Client) -> None:
         theirs = yamada_family(honseki=SHIMANTO_HONSEKI)
     with schema_context("nakatosa"):
         assert not Koseki.objects.filter(pk=theirs.pk).exists()
-    assert _with_purpose(clerk).get(f"{BASE}registers/{theirs.pk}/").status_code == 404
-    assert clerk.get(f"{BASE}registers/{theirs.pk}/birth/").status_code == 404
+    assert _with_purpose(clerk).get(f"{BASE}registers/{theirs.public_id}/").status_code == 404
+    assert clerk.get(f"{BASE}registers/{theirs.public_id}/birth/").status_code == 404
 
 
 def test_auditor_reads_but_cannot_file_or_issue(client_for: Any, yamada: Koseki) -> None:
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
-    page = auditor.get(f"{BASE}registers/{yamada.pk}/")
+    page = auditor.get(f"{BASE}registers/{yamada.public_id}/")
     body = page.content.decode()
     assert page.status_code == 200 and "花子" in body
     assert "出生届" not in body and "証明書の交付" not in body
@@ -175,15 +175,15 @@ def test_auditor_reads_but_cannot_file_or_issue(client_for: Any, yamada: Koseki)
         entry = Entry.objects.filter(member=taro).first()
         assert entry is not None
     before = _counts()
-    writes = [f"{BASE}registers/{yamada.pk}/{action}/" for action in ("birth", "transfer", "certificate")]
-    writes += [f"{BASE}members/{taro.pk}/{action}/" for action in
+    writes = [f"{BASE}registers/{yamada.public_id}/{action}/" for action in ("birth", "transfer", "certificate")]
+    writes += [f"{BASE}members/{taro.public_id}/{action}/" for action in
                ("marriage", "divorce", "death", "split", "adoption", "furigana")]  # fmt: skip
-    writes += [f"{BASE}entries/{entry.pk}/correction/", f"{BASE}wide-area/"]
+    writes += [f"{BASE}entries/{entry.public_id}/correction/", f"{BASE}wide-area/"]
     for url in writes:
         assert auditor.get(url).status_code == 403, url
         refused = auditor.post(url, {"step": "issue"})
         assert refused.status_code == 403 and "戸籍の事務職員だけが行えます" in refused.content.decode()
-    assert auditor.get(f"{BASE}registers/{yamada.pk}/certificate/preview/").status_code == 403
+    assert auditor.get(f"{BASE}registers/{yamada.public_id}/certificate/preview/").status_code == 403
     assert _counts() == before
     assert auditor.get(f"{BASE}certificates/").status_code == 200
 
@@ -206,7 +206,7 @@ REQUEST = {"requester_name": "山田 太郎", "requester_relation": "self", "id_
 
 
 def test_certificate_preview_then_issue(clerk: Client, yamada: Koseki) -> None:
-    url = f"{BASE}registers/{yamada.pk}/certificate/"
+    url = f"{BASE}registers/{yamada.public_id}/certificate/"
     assert "証明書の種類" in clerk.get(url).content.decode()
     confirm = clerk.post(url, {"kind": "full", "step": "preview", **REQUEST})
     body = confirm.content.decode()
@@ -234,7 +234,7 @@ def test_certificate_preview_then_issue(clerk: Client, yamada: Koseki) -> None:
 def test_individual_certificate_of_chosen_members(clerk: Client, yamada: Koseki) -> None:
     with schema_context("nakatosa"):
         ichiro = members_of(yamada)[2]
-    url = f"{BASE}registers/{yamada.pk}/certificate/"
+    url = f"{BASE}registers/{yamada.public_id}/certificate/"
     missing = clerk.post(url, {"kind": "individual", "step": "preview", **REQUEST})
     assert missing.status_code == 400 and "記載する方を1人以上選んでください" in missing.content.decode()
     clerk.post(url, {"kind": "individual", "members": [ichiro.pk], "step": "preview", **REQUEST})
@@ -246,7 +246,7 @@ def test_individual_certificate_of_chosen_members(clerk: Client, yamada: Koseki)
 
 
 def test_certificate_errors_write_nothing(clerk: Client, yamada: Koseki) -> None:
-    url = f"{BASE}registers/{yamada.pk}/certificate/"
+    url = f"{BASE}registers/{yamada.public_id}/certificate/"
     before = _counts()
     blank = clerk.post(url, {"kind": "full", "step": "issue"})
     body = blank.content.decode()
@@ -263,9 +263,9 @@ def test_certificate_errors_write_nothing(clerk: Client, yamada: Koseki) -> None
 def test_closed_register_offers_the_closed_certificate(clerk: Client) -> None:
     with schema_context("nakatosa"):
         closed = make_koseki(family_name="鈴木", family_name_kana="スズキ", status="closed", closed_on=date(2020, 1, 1))
-    form = clerk.get(f"{BASE}registers/{closed.pk}/certificate/").context["form"]
+    form = clerk.get(f"{BASE}registers/{closed.public_id}/certificate/").context["form"]
     assert form.initial["kind"] == "closed_full"
-    url = f"{BASE}registers/{closed.pk}/certificate/"
+    url = f"{BASE}registers/{closed.public_id}/certificate/"
     clerk.post(url, {"kind": "closed_full", "step": "preview", **REQUEST})
     assert clerk.post(url, {"kind": "closed_full", "step": "issue", **REQUEST})["Content-Type"] == "application/pdf"
     with schema_context("nakatosa"):
@@ -275,10 +275,10 @@ def test_closed_register_offers_the_closed_certificate(clerk: Client) -> None:
 def test_daily_issuances_lists_todays_certificates_with_fees(client_for: Any, clerk: Client, yamada: Koseki) -> None:
     with schema_context("nakatosa"):
         closed = make_koseki(family_name="鈴木", family_name_kana="スズキ", status="closed", closed_on=date(2020, 1, 1))
-    clerk.post(f"{BASE}registers/{yamada.pk}/certificate/", {"kind": "full", "step": "issue", **REQUEST})
-    clerk.post(f"{BASE}registers/{yamada.pk}/certificate/", {"kind": "full", "step": "issue", **REQUEST})
-    clerk.post(f"{BASE}registers/{closed.pk}/certificate/", {"kind": "closed_full", "step": "issue", **REQUEST})
-    response = client_for("auditor", "nakatosa").get(f"{BASE}certificates/")
+    clerk.post(f"{BASE}registers/{yamada.public_id}/certificate/", {"kind": "full", "step": "issue", **REQUEST})
+    clerk.post(f"{BASE}registers/{yamada.public_id}/certificate/", {"kind": "full", "step": "issue", **REQUEST})
+    clerk.post(f"{BASE}registers/{closed.public_id}/certificate/", {"kind": "closed_full", "step": "issue", **REQUEST})
+    response = _with_purpose(client_for("auditor", "nakatosa")).get(f"{BASE}certificates/")  # it names requesters
     body = response.content.decode()
     assert response.status_code == 200
     summary = response.context["summary"]
@@ -435,14 +435,14 @@ def _member(koseki: Koseki, given_name: str) -> Member:
 
 def test_birth_enters_the_child_in_the_parents_register(clerk: Client, yamada: Koseki) -> None:
     taro, hanako = _member(yamada, "太郎"), _member(yamada, "花子")
-    url = f"{BASE}registers/{yamada.pk}/birth/"
+    url = f"{BASE}registers/{yamada.public_id}/birth/"
     form = clerk.get(url)
     assert form.status_code == 200 and "出生届" in form.content.decode()
     response = clerk.post(url, {"given_name": "次郎", "given_name_kana": "じろう", "sex": "1",
                                 "birth_date": "令和8年11月20日", "birth_place": "高知県高岡郡中土佐町",
                                 "father": taro.pk, "mother": hanako.pk, "notifier_capacity": "父",
                                 **NOTIFIER})  # fmt: skip
-    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.public_id}/"
     child = _member(yamada, "次郎")
     assert (child.given_name_kana, child.birth_date, child.father_key) == (
         "ジロウ",
@@ -467,7 +467,7 @@ def test_a_father_who_died_before_the_birth_can_be_chosen(clerk: Client, yamada:
             notified_on=date(2026, 6, 2), notifier_name="山田花子", notifier_capacity="妻",
         )  # fmt: skip
     hanako = _member(yamada, "花子")
-    url = f"{BASE}registers/{yamada.pk}/birth/"
+    url = f"{BASE}registers/{yamada.public_id}/birth/"
     form = clerk.get(url).content.decode()
     assert "【死亡により除籍】" in form  # 民法 第772条: still the father of a child born within 300 days
     response = clerk.post(url, {"given_name": "陽斗", "given_name_kana": "ハルト", "sex": "1",
@@ -481,7 +481,7 @@ def test_a_father_who_died_before_the_birth_can_be_chosen(clerk: Client, yamada:
 
 def test_birth_errors_write_nothing(clerk: Client, yamada: Koseki) -> None:
     taro, hanako = _member(yamada, "太郎"), _member(yamada, "花子")
-    url = f"{BASE}registers/{yamada.pk}/birth/"
+    url = f"{BASE}registers/{yamada.public_id}/birth/"
     before = _counts()
     blank = clerk.post(url, {"notifier_capacity": "父"})
     body = blank.content.decode()
@@ -504,7 +504,7 @@ def test_birth_errors_write_nothing(clerk: Client, yamada: Koseki) -> None:
 
 def test_marriage_with_an_outside_person_creates_a_new_register(clerk: Client, yamada: Koseki) -> None:
     ichiro = _member(yamada, "一郎")
-    url = f"{BASE}members/{ichiro.pk}/marriage/"
+    url = f"{BASE}members/{ichiro.public_id}/marriage/"
     assert "婚姻届" in clerk.get(url).content.decode()
     response = clerk.post(url, {
         "married_on": "2026-11-25", "surname_of": "husband", "new_honseki": "高知県高岡郡中土佐町久礼200番地",
@@ -519,7 +519,7 @@ def test_marriage_with_an_outside_person_creates_a_new_register(clerk: Client, y
         new = Koseki.objects.get(honseki="高知県高岡郡中土佐町久礼200番地")
         assert [(m.given_name, m.spouse_role) for m in members_of(new)] == [("一郎", "夫"), ("愛", "妻")]
         assert Member.objects.get(pk=ichiro.pk).is_removed
-    assert response["Location"] == f"{BASE}registers/{new.pk}/"
+    assert response["Location"] == f"{BASE}registers/{new.public_id}/"
 
 
 def test_marriage_picks_the_spouse_from_another_register(clerk: Client, yamada: Koseki) -> None:
@@ -528,7 +528,7 @@ def test_marriage_picks_the_spouse_from_another_register(clerk: Client, yamada: 
                             birth_date=date(1998, 3, 3), given_name_kana="ミワ")  # fmt: skip
         miwa = members_of(bride)[0]
     ichiro = _member(yamada, "一郎")
-    url = f"{BASE}members/{ichiro.pk}/marriage/"
+    url = f"{BASE}members/{ichiro.public_id}/marriage/"
     found = clerk.post(url, {"spouse_query": "かわむら", "spouse_source": "member", "step": "find"})
     body = found.content.decode()
     assert found.status_code == 200 and "川村\u3000美和" in body
@@ -539,7 +539,7 @@ def test_marriage_picks_the_spouse_from_another_register(clerk: Client, yamada: 
                                 "married_on": "2026-11-25", "surname_of": "wife", "notifier_capacity": "夫妻",
                                 **NOTIFIER})  # fmt: skip
     assert response.status_code == 302
-    assert response["Location"] == f"{BASE}registers/{bride.pk}/"  # 第16条: the wife already heads a register
+    assert response["Location"] == f"{BASE}registers/{bride.public_id}/"  # 第16条: the wife already heads a register
     with schema_context("nakatosa"):
         assert [(m.given_name, m.spouse_role) for m in members_of(bride)] == [("美和", "妻"), ("一郎", "夫")]
     assert _counts()[3] == before[3] + 1
@@ -547,7 +547,7 @@ def test_marriage_picks_the_spouse_from_another_register(clerk: Client, yamada: 
 
 def test_marriage_refusals_write_nothing(clerk: Client, yamada: Koseki) -> None:
     taro = _member(yamada, "太郎")
-    url = f"{BASE}members/{taro.pk}/marriage/"
+    url = f"{BASE}members/{taro.public_id}/marriage/"
     before = _counts()
     outside = {"spouse_source": "outside", "outside_family_name": "田村", "outside_given_name": "愛",
                "outside_birth_date": "1990-02-03", "outside_honseki": "東京都千代田区千代田1番",
@@ -566,7 +566,7 @@ def test_marriage_refusals_write_nothing(clerk: Client, yamada: Koseki) -> None:
 
 def test_divorce_with_a_new_register_for_the_wife(clerk: Client, yamada: Koseki) -> None:
     hanako = _member(yamada, "花子")
-    url = f"{BASE}members/{hanako.pk}/divorce/"
+    url = f"{BASE}members/{hanako.public_id}/divorce/"
     assert "配偶者: 山田\u3000太郎" in clerk.get(url).content.decode()
     before = _counts()
     no_honseki = clerk.post(url, {"divorced_on": "2026-11-25", "new_koseki": "on", "notifier_capacity": "夫妻",
@@ -584,7 +584,7 @@ def test_divorce_with_a_new_register_for_the_wife(clerk: Client, yamada: Koseki)
 
 def test_death_marks_the_member_removed(clerk: Client, yamada: Koseki) -> None:
     sakura = _member(yamada, "桜")
-    url = f"{BASE}members/{sakura.pk}/death/"
+    url = f"{BASE}members/{sakura.public_id}/death/"
     before = _counts()
     late = clerk.post(url, {"died_on": "2026-11-26", "death_place": "高知県高知市", "notifier_capacity": "同居の親族",
                             **NOTIFIER})  # fmt: skip
@@ -592,7 +592,7 @@ def test_death_marks_the_member_removed(clerk: Client, yamada: Koseki) -> None:
     assert _counts() == before
     response = clerk.post(url, {"died_on": "2026-11-20", "death_place": "高知県高知市",
                                 "notifier_capacity": "同居の親族", **NOTIFIER})  # fmt: skip
-    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.public_id}/"
     with schema_context("nakatosa"):
         removed = Member.objects.get(pk=sakura.pk)
     assert removed.is_removed and removed.removed_on == date(2026, 11, 20)
@@ -604,17 +604,17 @@ def test_split_refuses_a_minor_and_splits_an_adult(clerk: Client, yamada: Koseki
     sakura, ichiro = _member(yamada, "桜"), _member(yamada, "一郎")
     data = {"new_honseki": "高知県高岡郡中土佐町久礼400番地", "notifier_capacity": "本人", **NOTIFIER}
     before = _counts()
-    minor = clerk.post(f"{BASE}members/{sakura.pk}/split/", data)
+    minor = clerk.post(f"{BASE}members/{sakura.public_id}/split/", data)
     assert minor.status_code == 409 and "分籍は成年(18歳以上)に限られます(戸籍法第21条)" in minor.content.decode()
     assert _counts() == before
-    response = clerk.post(f"{BASE}members/{ichiro.pk}/split/", data)
+    response = clerk.post(f"{BASE}members/{ichiro.public_id}/split/", data)
     with schema_context("nakatosa"):
         new = Koseki.objects.get(honseki="高知県高岡郡中土佐町久礼400番地")
-    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{new.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{new.public_id}/"
 
 
 def test_transfer_within_the_town_and_a_refused_one(clerk: Client, yamada: Koseki) -> None:
-    url = f"{BASE}registers/{yamada.pk}/transfer/"
+    url = f"{BASE}registers/{yamada.public_id}/transfer/"
     page = clerk.get(url).content.decode()
     assert "中土佐町(管内転籍)" in page and "四万十町(管外転籍)" in page
     before = _counts()
@@ -630,7 +630,7 @@ def test_transfer_within_the_town_and_a_refused_one(clerk: Client, yamada: Kosek
 
 def test_adoption_needs_an_adoptive_parent(clerk: Client, yamada: Koseki) -> None:
     sakura = _member(yamada, "桜")
-    url = f"{BASE}members/{sakura.pk}/adoption/"
+    url = f"{BASE}members/{sakura.public_id}/adoption/"
     assert "養子縁組届" in clerk.get(url).content.decode()
     before = _counts()
     response = clerk.post(url, {"adopted_on": "2026-11-25", "notifier_capacity": "養親及び養子", **NOTIFIER})
@@ -646,7 +646,7 @@ def test_adoption_of_an_adult_by_a_couple_of_another_register(clerk: Client, yam
         ])  # fmt: skip
         daisuke, yumi = members_of(adopters)
     ichiro = _member(yamada, "一郎")
-    url = f"{BASE}members/{ichiro.pk}/adoption/"
+    url = f"{BASE}members/{ichiro.public_id}/adoption/"
     found = clerk.post(url, {"adoptive_father_query": "もり", "step": "find"}).content.decode()
     assert "森\u3000大介" in found and "森\u3000由美" in found
     response = clerk.post(url, {"adoptive_father_query": "もり", "adoptive_father": daisuke.pk,
@@ -658,7 +658,7 @@ def test_adoption_of_an_adult_by_a_couple_of_another_register(clerk: Client, yam
 
 def test_furigana_notification_and_its_errors(clerk: Client, yamada: Koseki) -> None:
     ichiro = _member(yamada, "一郎")
-    url = f"{BASE}members/{ichiro.pk}/furigana/"
+    url = f"{BASE}members/{ichiro.public_id}/furigana/"
     assert "イチロウ" in clerk.get(url).content.decode()
     before = _counts()
     latin = clerk.post(url, {"given_name_kana": "ichiro", "notifier_capacity": "本人", **NOTIFIER})
@@ -684,9 +684,9 @@ def test_register_shows_the_fuhyo_lines_and_issues_its_copy(clerk: Client, yamad
             koseki=yamada, member=taro, address="高知県高岡郡中土佐町久礼 3100", address_set_on=date(2020, 4, 1),
             source_event="転入",
         )  # fmt: skip
-    body = _with_purpose(clerk).get(f"{BASE}registers/{yamada.pk}/").content.decode()
+    body = _with_purpose(clerk).get(f"{BASE}registers/{yamada.public_id}/").content.decode()
     assert "戸籍の附票" in body and "高知県高岡郡中土佐町久礼 3100" in body and "令和2年4月1日" in body
-    url = f"{BASE}registers/{yamada.pk}/certificate/"
+    url = f"{BASE}registers/{yamada.public_id}/certificate/"
     clerk.post(url, {"kind": "fuhyo", "members": [taro.pk], "step": "preview", **REQUEST})
     assert clerk.get(f"{url}preview/")["Content-Type"] == "application/pdf"
     issued = clerk.post(url, {"kind": "fuhyo", "members": [taro.pk], "step": "issue", **REQUEST})
@@ -699,7 +699,7 @@ def test_register_shows_the_fuhyo_lines_and_issues_its_copy(clerk: Client, yamad
 def test_correction_strikes_the_entry_and_records_the_corrected_one(clerk: Client, yamada: Koseki) -> None:
     with schema_context("nakatosa"):
         birth = Entry.objects.get(member__given_name="一郎", kind=EntryKind.BIRTH)
-    url = f"{BASE}entries/{birth.pk}/correction/"
+    url = f"{BASE}entries/{birth.public_id}/correction/"
     form = clerk.get(url)
     assert form.status_code == 200 and "出生地:高知県高岡郡中土佐町" in form.content.decode()
     before = _counts()
@@ -710,7 +710,7 @@ def test_correction_strikes_the_entry_and_records_the_corrected_one(clerk: Clien
     assert _counts() == before
     response = clerk.post(url, {"reason": "出生地の誤記", "mode": "replace",
                                 "fields_text": "出生日:平成18年4月3日\n出生地：高知県高知市\n"})  # fmt: skip
-    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.public_id}/"
     with schema_context("nakatosa"):
         birth.refresh_from_db()
         assert birth.is_struck and birth.struck_reason == "出生地の誤記"
@@ -723,10 +723,10 @@ def test_correction_strikes_the_entry_and_records_the_corrected_one(clerk: Clien
 
 
 def test_transfer_to_the_other_town_closes_the_register_here(clerk: Client, yamada: Koseki) -> None:
-    url = f"{BASE}registers/{yamada.pk}/transfer/"
+    url = f"{BASE}registers/{yamada.public_id}/transfer/"
     response = clerk.post(url, {"new_honseki": "高知県高岡郡四万十町琴平町9番地", "target_schema": "shimanto",
                                 "notifier_capacity": "筆頭者", **NOTIFIER})  # fmt: skip
-    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}registers/{yamada.public_id}/"
     with schema_context("nakatosa"):
         yamada.refresh_from_db()
     assert yamada.is_closed
@@ -741,10 +741,10 @@ def test_transfer_to_the_other_town_closes_the_register_here(clerk: Client, yama
 def test_register_page_reads_a_fixed_number_of_queries(clerk: Client, yamada: Koseki) -> None:
     with schema_context("nakatosa"):
         small = single_head()
-    _with_purpose(clerk).get(f"{BASE}registers/{small.pk}/")  # the session's first page reads more (roles, town)
+    _with_purpose(clerk).get(f"{BASE}registers/{small.public_id}/")  # the session's first page reads more (roles, town)
     counts = []
     for koseki in (small, yamada):
         with CaptureQueriesContext(connection) as queries:
-            assert clerk.get(f"{BASE}registers/{koseki.pk}/").status_code == 200
+            assert clerk.get(f"{BASE}registers/{koseki.public_id}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts  # four members cost no more than one

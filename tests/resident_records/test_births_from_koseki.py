@@ -1,5 +1,5 @@
 """Issue 10 §14: accepting a 出生届 in koseki enters the child in the resident register (or leaves the resident
-clerk a task), through the hook koseki exposes (koseki.hooks) — a birth is never typed twice."""
+clerk a task), koseki calling resident_records.services.koseki_births — a birth is never typed twice."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def test_the_clerk_sees_the_task_and_marks_it_done(clerk: Person, client_for: An
     client = client_for("tanaka", "nakatosa")
     listed = client.get("/resident_records/tasks/").content.decode()
     assert "父母とも本町の住民として見つかりません" in listed
-    assert client.post(f"/resident_records/tasks/{task.pk}/done/").status_code == 302
+    assert client.post(f"/resident_records/tasks/{task.public_id}/done/").status_code == 302
     with schema_context("nakatosa"):
         task.refresh_from_db()
     assert task.status == "done"

@@ -200,11 +200,13 @@ def test_resident_import_bench_prints_one_json_line(committed: None) -> None:
     out = StringIO()
     call_command("bench", "resident_import", "--residents", "200", "--repeat", "1", stdout=out)
     [line] = [json.loads(text) for text in out.getvalue().splitlines()]
-    assert line["scenario"] == "resident_import" and line["unit"] == "s"
+    assert line["scenario"] == "resident_import" and line["unit"] == "rows/s"
     assert line["residents"] == 200 and line["households"] > 50
     assert line["runs"] == line["baseline_runs"] == 1
     assert 0 < line["min"] <= line["median"] <= line["max"] and line["baseline_median"] > 0
-    assert line["rows_per_second"] == pytest.approx(200 / line["median"], rel=1e-2, abs=1)
-    assert line["baseline_rows_per_second"] == pytest.approx(200 / line["baseline_median"], rel=1e-2, abs=1)
+    assert line["rows_per_second"] == round(line["median"])
+    assert line["baseline_rows_per_second"] == round(line["baseline_median"])
     assert line["ratio_to_baseline"] == pytest.approx(line["median"] / line["baseline_median"], rel=1e-3)
+    assert line["target_met"] is (line["ratio_to_baseline"] >= line["target_ratio"] == 0.3)
+    assert 0 < line["peak_rss_mb_before"] <= line["peak_rss_mb"] and line["memory_limit_mb"] == 500
     assert "COPY" in line["baseline"] and line["host"]["cpus"] >= 1

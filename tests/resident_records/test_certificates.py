@@ -26,11 +26,13 @@ from common.errors import ValidationFailed
 from common.models import AuditEvent
 from resident_records import certificates, services, support, verification
 from resident_records.certificates import CertificateAlreadyVoid, CertificateOptions
+from resident_records.errors import MyNumberNotAllowed
 from resident_records.models import (
     CertificateIssuance,
     CertificateKind,
     CertificateSerial,
     Household,
+    RequesterKind,
     Resident,
     ResidentStatus,
     ResidentType,
@@ -109,6 +111,7 @@ def members_of(household: Household) -> list[Resident]:
 
 def issue(clerk: Person, **kwargs: Any) -> tuple[CertificateIssuance, bytes]:
     kwargs.setdefault("kind", CertificateKind.RESIDENCE_COPY)
+    kwargs.setdefault("requester_kind", RequesterKind.SELF)
     return certificates.issue_certificate(actor=clerk, purpose="勤務先への提出", requested_by="本人", **kwargs)
 
 
@@ -435,3 +438,81 @@ def test_entry_certificate(in_nakatosa: None, clerk: Person) -> None:
     with pytest.raises(ValidationFailed) as caught:
         issue(clerk, kind=CertificateKind.REMOVED_COPY, household=household)
     assert caught.value.code == "removed_copy_by_person"
+
+
+# --- 個人番号: only for 本人 and the household (住基法 第12条第1項), printed as an audited reveal ---------------
+
+
+@pytest.mark.parametrize("requester", [RequesterKind.AGENT, RequesterKind.THIRD_PARTY, RequesterKind.PUBLIC_BODY])
+@pytest.mark.parametrize("step", ["confirm", "preview", "issue"])
+def test_my_number_refused_to_anyone_but_the_person_and_the_household(
+    in_nakatosa: None, clerk: Person, requester: str, step: str
+) -> None:
+    head, _, _ = members_of(move_in(clerk))
+    before = AuditEvent.objects.count()
+    options = CertificateOptions(my_number=True)
+    with pytest.raises(MyNumberNotAllowed) as refused:
+        if step == "confirm":
+            certificates.ensure_issuable(
+                actor=clerk, kind=CertificateKind.RESIDENCE_COPY, purpose="相続", residents=[head], options=options,
+                requester_kind=requester,
+            )  # fmt: skip
+        elif step == "preview":
+            certificates.preview_certificate(
+                actor=clerk, kind=CertificateKind.RESIDENCE_COPY, purpose="相続", residents=[head], options=options,
+                requester_kind=requester,
+            )  # fmt: skip
+        else:
+            issue(clerk, residents=[head], options=options, requester_kind=requester)
+    assert refused.value.code == "my_number_not_allowed_for_requester"
+    assert "本人又は本人と同一の世帯に属する方" in refused.value.message
+    assert not CertificateIssuance.objects.exists()
+    assert not CertificateSerial.objects.filter(last_number__gt=0).exists()
+    assert AuditEvent.objects.count() == before  # nothing was read
+
+
+def test_a_third_party_certificate_without_my_number_is_issued(in_nakatosa: None, clerk: Person) -> None:
+    head, _, _ = members_of(move_in(clerk))
+    issuance, _ = issue(clerk, residents=[head], requester_kind=RequesterKind.THIRD_PARTY)
+    assert issuance.requester_kind == RequesterKind.THIRD_PARTY
+    assert not AuditEvent.objects.filter(action="resident.reveal_my_number").exists()
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("requester", [RequesterKind.SELF, RequesterKind.SAME_HOUSEHOLD])
+def test_printing_my_number_is_a_reveal_with_its_audit_row(in_nakatosa: None, clerk: Person, requester: str) -> None:
+    head, wife, _ = members_of(move_in(clerk))
+    issuance, document = issue(
+        clerk, residents=[head, wife], options=CertificateOptions(my_number=True), requester_kind=requester
+    )
+    assert "123456789018" in squash("".join(pages_of(document)))
+    # Only 太郎 has a 個人番号 registered: one reveal, of his, with the certificate's purpose and number.
+    [reveal] = AuditEvent.objects.filter(action="resident.reveal_my_number")
+    assert reveal.object_id == str(head.pk)
+    assert reveal.personal_data
+    assert reveal.purpose == "勤務先への提出"
+    assert reveal.details == {"channel": "certificate", "number": issuance.number}
+
+
+def test_the_preview_of_my_number_is_a_reveal_too(in_nakatosa: None, clerk: Person) -> None:
+    head, _, _ = members_of(move_in(clerk))
+    certificates.preview_certificate(
+        actor=clerk, kind=CertificateKind.RESIDENCE_COPY, purpose="相続", residents=[head],
+        options=CertificateOptions(my_number=True), requester_kind=RequesterKind.SELF,
+    )  # fmt: skip
+    [reveal] = AuditEvent.objects.filter(action="resident.reveal_my_number")
+    assert reveal.details == {"channel": "certificate", "preview": True}
+
+
+def test_the_counter_form_shows_the_refusal_in_japanese(client_for: Any, in_nakatosa: None, clerk: Person) -> None:
+    head, _, _ = members_of(move_in(clerk))
+    client = client_for("tanaka", "nakatosa")
+    response = client.post(
+        f"/resident_records/residents/{head.atena_number}/certificate/",
+        {
+            "step": "preview", "kind": CertificateKind.RESIDENCE_COPY, "members": [str(head.pk)], "my_number": "on",
+            "requester_kind": RequesterKind.THIRD_PARTY, "requested_by": "株式会社テスト", "purpose": "債権回収",
+        },
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert "個人番号を記載した住民票の写しは、本人又は本人と同一の世帯に属する方" in response.content.decode()

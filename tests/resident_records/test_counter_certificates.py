@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import quote
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -38,12 +39,12 @@ def head(db: Any) -> Resident:
 
 def _data(step: str, **extra: Any) -> dict[str, Any]:
     return {"step": step, "kind": "residence_copy", "whole_household": "on", "requested_by": "本人",
-            "purpose": "運転免許の更新", "fee": "300", **extra}  # fmt: skip
+            "requester_kind": "self", "purpose": "運転免許の更新", "fee": "300", **extra}  # fmt: skip
 
 
 def test_double_submit_of_one_confirmation_issues_one_certificate(client_for: Any, head: Resident) -> None:
     client = client_for("tanaka", "nakatosa")
-    url = f"{BASE}residents/{head.pk}/certificate/"
+    url = f"{BASE}residents/{head.atena_number}/certificate/"
     confirm = client.post(url, _data("preview")).content.decode()
     key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', confirm)
     assert key is not None
@@ -52,7 +53,7 @@ def test_double_submit_of_one_confirmation_issues_one_certificate(client_for: An
     with schema_context("nakatosa"):
         issued = list(CertificateIssuance.objects.all())
     assert len(issued) == 1  # before: two certificates, two 発行番号
-    assert first["Location"] == second["Location"] == f"{BASE}certificates/{issued[0].pk}/issued/"
+    assert first["Location"] == second["Location"] == f"{BASE}certificates/{quote(issued[0].number)}/issued/"
     page = client.get(second["Location"]).content.decode()
     assert issued[0].number in page
     assert "既に発行されています" in page
@@ -85,7 +86,9 @@ def test_the_issuance_list_shows_names_and_fees(client_for: Any, head: Resident)
             actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", residents=[head],
             options=certificates.CertificateOptions(fee=300),
         )  # fmt: skip
-    body = client_for("tanaka", "nakatosa").get(f"{BASE}certificates/").content.decode()
+    client = client_for("tanaka", "nakatosa")
+    client.get(f"{BASE}certificates/", {"purpose": "交付履歴の確認"})  # the purpose gate (common.purpose)
+    body = client.get(f"{BASE}certificates/").content.decode()
     assert head.full_name in body  # before: only the 宛名番号
     assert "300円" in body
 

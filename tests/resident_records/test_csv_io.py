@@ -16,12 +16,13 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
-from common.errors import ValidationFailed
+from common.csv_import import BOM
 from common.models import AuditEvent
-from resident_records import csv_io, mynumber, selectors, services
+from resident_records import csv_io, csv_load, mynumber, selectors, services
 from resident_records.models import Resident
 from tenants.models import Person
 from tests.resident_records.factories import move_in_family, versioned
+from tests.support.jobs import jobs_run_inline
 
 TODAY = date(2026, 11, 27)
 PURPOSE = "旧システムからのデータ移行"
@@ -87,6 +88,12 @@ def in_nakatosa(db: Any) -> Iterator[None]:
 
 def _state() -> tuple[int, int]:
     return Resident.objects.count(), AuditEvent.objects.count()
+
+
+def _nothing_registered_one_row_audited(before: tuple[int, int], action: str) -> None:
+    """The check read personal data, so import_csv itself writes one audit row (and nothing else)."""
+    assert _state() == (before[0], before[1] + 1)
+    assert AuditEvent.objects.order_by("-seq").values_list("action", "purpose").first() == (action, PURPOSE)
 
 
 def _errors(report: csv_io.ImportReport) -> set[tuple[int, str]]:
@@ -167,7 +174,7 @@ def test_every_class_of_row_error_is_reported_with_row_and_column_and_nothing_is
     assert "存在しない日付" in messages[(3, "生年月日")]
     assert "世帯主" in messages[(8, "続柄")]
     assert (3, "続柄") not in errors  # household A1's head is row 2, in error itself: no cascading error
-    assert _state() == before  # nothing registered, nothing audited by the parser
+    _nothing_registered_one_row_audited(before, "resident.import_rejected")
 
 
 @pytest.mark.usefixtures("in_nakatosa")
@@ -192,22 +199,13 @@ def test_household_rules_and_duplicate_numbers(clerk: Person) -> None:
     assert again.errors[0].message.endswith("別の住民に記載されています。")
 
 
-def test_loader_errors_are_mapped_back_to_their_row() -> None:
-    exc = ValidationFailed(
-        "2件目の世帯の1人目: 氏のフリガナを入力してください。",
-        details={"household": 2, "member": 1, "field": "family_name_kana"},
-    )
-    error = csv_io._loader_error(exc, [[2, 3], [4, 5]])
-    assert (error.row, error.column, error.message) == (4, "氏フリガナ", "氏のフリガナを入力してください。")
-
-
 @pytest.mark.usefixtures("in_nakatosa")
 def test_one_bad_row_among_good_ones_writes_nothing(clerk: Person) -> None:
     before = _state()
     rows = [*valid_rows(), row(世帯番号="Z", 氏フリガナ="kensho")]
     report = csv_io.import_csv(actor=clerk, data=to_csv(rows), purpose=PURPOSE)
     assert [(e.row, e.column) for e in report.errors] == [(6, "氏フリガナ")]
-    assert _state() == before
+    _nothing_registered_one_row_audited(before, "resident.import_rejected")
 
 
 @pytest.mark.usefixtures("in_nakatosa")
@@ -218,8 +216,8 @@ def test_shift_jis_and_plain_utf8_files_are_read(clerk: Person) -> None:
         )
         assert report.errors == [] and report.residents == 4, encoding
     with_bom = to_csv(valid_rows())
-    assert with_bom.startswith(csv_io.BOM)
-    assert csv_io.parse(csv_io.decode(with_bom), today=TODAY)[2] == []
+    assert with_bom.startswith(BOM)
+    assert csv_load.detect_encoding(io.BytesIO(with_bom)) == ("utf-8", len(BOM))
 
 
 @pytest.mark.usefixtures("in_nakatosa")
@@ -241,7 +239,7 @@ def test_dry_run_checks_without_writing(clerk: Person) -> None:
     before = _state()
     report = csv_io.import_csv(actor=clerk, data=to_csv(valid_rows()), purpose=PURPOSE, dry_run=True)
     assert report.errors == [] and report.result is None and report.residents == 4
-    assert _state() == before
+    _nothing_registered_one_row_audited(before, "resident.import_checked")
 
 
 @pytest.mark.usefixtures("in_nakatosa")
@@ -306,7 +304,7 @@ def test_commands_import_and_export(clerk: Person, tmp_path: Any) -> None:
         "export_residents", schema="nakatosa", purpose="移行結果の照合", output=str(target), stderr=io.StringIO()
     )
     text = target.read_bytes()
-    assert text.startswith(csv_io.BOM) and "ケンショウ".encode() in text
+    assert text.startswith(BOM) and "ケンショウ".encode() in text
     with schema_context("nakatosa"):
         assert AuditEvent.objects.filter(action="resident.export", purpose="移行結果の照合").exists()
 
@@ -337,10 +335,29 @@ def _upload(client: Any, data: bytes, **fields: Any) -> Any:
     return client.post(IMPORT_URL, body)
 
 
-def test_api_import_registers_and_is_audited(client_for: Any, clerk: Person) -> None:
-    response = _upload(client_for("tanaka", "nakatosa"), to_csv(valid_rows()))
-    assert response.status_code == 201, response.content
-    body = response.json()
+@pytest.fixture
+def inline_jobs(monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any, tmp_path: Any) -> Any:
+    with override_settings(KYODO_JOB_FILES_DIR=tmp_path):
+        yield lambda: jobs_run_inline(monkeypatch, django_capture_on_commit_callbacks)
+
+
+def _import(client: Any, inline_jobs: Any, data: bytes, **fields: Any) -> tuple[Any, dict[str, Any]]:
+    """POST the file (202: a job), let the job run as the worker would, then GET the job's state."""
+    with inline_jobs() as ran:
+        response = _upload(client, data, **fields)
+    assert response.status_code == 202, response.content
+    assert len(ran) == 1
+    done = client.get(response.json()["status_url"])
+    assert done.status_code == 200
+    return response, done.json()
+
+
+def test_api_import_registers_and_is_audited(client_for: Any, clerk: Person, inline_jobs: Any) -> None:
+    response, job = _import(client_for("tanaka", "nakatosa"), inline_jobs, to_csv(valid_rows()))
+    queued = response.json()
+    assert (queued["state"], queued["finished"]) == ("queued", False)
+    assert (job["state"], job["finished"], job["progress"]["percent"]) == ("succeeded", True, 100)
+    body = job["result"]
     assert (body["households"], body["residents"], body["dry_run"]) == (2, 4, False)
     with schema_context("nakatosa"):
         assert Resident.objects.filter(atena_number=body["first_atena_number"], family_name="検証").exists()
@@ -349,15 +366,14 @@ def test_api_import_registers_and_is_audited(client_for: Any, clerk: Person) -> 
         assert row.details["residents"] == 4 and row.actor_id == clerk.pk
 
 
-def test_api_import_errors_are_listed_capped_and_nothing_is_written(client_for: Any) -> None:
+def test_api_import_errors_are_listed_capped_and_nothing_is_written(client_for: Any, inline_jobs: Any) -> None:
     with schema_context("nakatosa"):
         before = Resident.objects.count()
     rows = [row(世帯番号=f"H{i}", 性別="9") for i in range(600)]
-    response = _upload(client_for("tanaka", "nakatosa"), to_csv(rows))
-    assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "import_invalid"
-    details = body["details"]
+    _, job = _import(client_for("tanaka", "nakatosa"), inline_jobs, to_csv(rows))
+    assert job["state"] == "failed" and job["result"] is None
+    details = job["error"]
+    assert details["code"] == "import_invalid"
     assert len(details["errors"]) == 500 and details["total"] == 600 and details["omitted"] == 100
     assert details["errors"][0] == {
         "row": 2,
@@ -370,15 +386,22 @@ def test_api_import_errors_are_listed_capped_and_nothing_is_written(client_for: 
         assert rejected is not None and rejected.details["errors"] == 600 and rejected.purpose == PURPOSE
 
 
-def test_api_dry_run_validates_only(client_for: Any) -> None:
+def test_api_dry_run_validates_only(client_for: Any, inline_jobs: Any) -> None:
     with schema_context("nakatosa"):
         before = Resident.objects.count()
-    response = _upload(client_for("tanaka", "nakatosa"), to_csv(valid_rows()), dry_run="true")
-    assert response.status_code == 200 and response.json()["residents"] == 4
-    assert response.json()["first_atena_number"] == ""
+    _, job = _import(client_for("tanaka", "nakatosa"), inline_jobs, to_csv(valid_rows()), dry_run="true")
+    assert job["state"] == "succeeded" and job["result"]["residents"] == 4 and job["result"]["dry_run"] is True
+    assert job["result"]["first_atena_number"] == ""
     with schema_context("nakatosa"):
         assert Resident.objects.count() == before
         assert AuditEvent.objects.filter(action="resident.import_checked", purpose=PURPOSE).exists()
+
+
+def test_api_a_file_that_is_not_csv_fails_its_job_with_the_reason(client_for: Any, inline_jobs: Any) -> None:
+    _, job = _import(client_for("tanaka", "nakatosa"), inline_jobs, b"\x80\xff\xfe\x81\x00")
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "import_invalid" and "文字コード" in job["error"]["message"]
+    assert job["error"]["errors"] == [{"row": 0, "column": "", "message": "文字コードを判別できません。"}]
 
 
 @override_settings(KYODO_IMPORT_MAX_BYTES=200)

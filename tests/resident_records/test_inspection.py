@@ -14,7 +14,7 @@ from common.models import AuditEvent
 from resident_records import inspection, support
 from resident_records.models import SupportScope
 from tenants.models import Person
-from tests.resident_records.factories import family, move_in_family
+from tests.resident_records.factories import family, move_in_family, person
 
 AREA = "高知県高岡郡中土佐町上ノ加江"
 
@@ -52,9 +52,11 @@ def test_persons_under_support_measure_are_left_out_even_after_lapse(clerk: Pers
             actor=clerk, resident=spouse, scopes=[SupportScope.INSPECTION], accompanying=[child],
             start_on=date(2025, 4, 1),
         )  # fmt: skip
+    move_in_family(clerk, members=[person("鈴木", "一郎", "スズキ", "イチロウ")], address=f"{AREA} 11")
     with time_machine.travel(date(2027, 6, 1), tick=False):  # the measure has lapsed: it still blocks
         rows = inspection.prepare_inspection_list(actor=clerk, requester="調査会社", purpose="学術調査", area=AREA)
-    assert _names(rows) == {"山田 太郎"}
+    # The head of the household is left out too: listed at that address, he would reveal where the others live.
+    assert _names(rows) == {"鈴木 一郎"}
 
 
 def test_bad_requests_are_refused(clerk: Person, town: list[Any]) -> None:

@@ -175,6 +175,7 @@ def _certificate_post(resident: Resident, **extra: str) -> dict[str, Any]:
         "kind": CertificateKind.RESIDENCE_COPY,
         "members": [str(resident.pk)],
         "purpose": "年金の手続",
+        "requester_kind": "self",
         "requested_by": "本人",
         **extra,
     }
@@ -200,11 +201,11 @@ def test_preview_page_serves_an_inline_pdf_in_a_frame(
     client_for: Any, clerk: Person, residents: list[Resident]
 ) -> None:
     client = client_for("tanaka", "nakatosa")
-    url = f"/resident_records/residents/{residents[0].pk}/certificate/"
+    url = f"/resident_records/residents/{residents[0].atena_number}/certificate/"
     confirm = client.post(url, _certificate_post(residents[0]))
     assert confirm.status_code == 200
     page = confirm.content.decode()
-    preview_url = f"/resident_records/residents/{residents[0].pk}/certificate/preview/"
+    preview_url = f"/resident_records/residents/{residents[0].atena_number}/certificate/preview/"
     assert "<iframe" in page and preview_url in page
 
     response = client.get(preview_url)
@@ -233,7 +234,7 @@ def test_preview_is_refused_under_a_support_measure(client_for: Any, clerk: Pers
                 actor=clerk, kind=CertificateKind.RESIDENCE_COPY, purpose="年金の手続", residents=[residents[0]]
             )
     client = client_for("tanaka", "nakatosa")
-    url = f"/resident_records/residents/{residents[0].pk}/certificate/"
+    url = f"/resident_records/residents/{residents[0].atena_number}/certificate/"
     confirm = client.post(url, _certificate_post(residents[0]))
     assert confirm.status_code == 403
     assert "支援措置が設定されている" in confirm.content.decode() and "<iframe" not in confirm.content.decode()
@@ -254,7 +255,7 @@ def officer(new_person: Any) -> Person:
 
 
 def _with_purpose(client: Any, resident: Resident) -> None:
-    response = client.get(f"/resident_records/residents/{resident.pk}/", {"purpose": "支援措置の申出の受付"})
+    response = client.get(f"/resident_records/residents/{resident.atena_number}/", {"purpose": "支援措置の申出の受付"})
     assert response.status_code == 302
 
 
@@ -266,7 +267,7 @@ def _measure(resident: Resident) -> SupportMeasure:
 def test_clerk_applies_a_measure_with_a_one_year_default(client_for: Any, residents: list[Resident]) -> None:
     client = client_for("tanaka", "nakatosa")
     _with_purpose(client, residents[1])
-    url = f"/resident_records/residents/{residents[1].pk}/support/"
+    url = f"/resident_records/residents/{residents[1].atena_number}/support/"
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
@@ -303,11 +304,13 @@ def test_clerk_applies_a_measure_with_a_one_year_default(client_for: Any, reside
     assert "有効" in shown and "住民票の写し等の交付" in shown and "甲野" not in shown
     # The accompanying person's page shows the measure too, without the perpetrator.
     _with_purpose(client, residents[2])
-    resident_page = client.get(f"/resident_records/residents/{residents[2].pk}/").content.decode()
+    resident_page = client.get(f"/resident_records/residents/{residents[2].atena_number}/").content.decode()
     assert "併せて支援を求める者" in resident_page and "甲野" not in resident_page
     # The clerk cannot release: no release buttons, and the service refuses a forged request.
-    assert f"/support-measures/{measure.pk}/release/" not in shown
-    refused = client.post(f"/resident_records/support-measures/{measure.pk}/release/", {"reason": "再審査の結果"})
+    assert f"/support-measures/{measure.public_id}/release/" not in shown
+    refused = client.post(
+        f"/resident_records/support-measures/{measure.public_id}/release/", {"reason": "再審査の結果"}
+    )
     assert refused.status_code == 403 and "支援措置責任者だけが行えます" in refused.content.decode()
     assert _measure(residents[1]).status == SupportMeasureStatus.ACTIVE
 
@@ -322,14 +325,14 @@ def test_extension_opens_one_month_before_the_end(client_for: Any, clerk: Person
         )
     client = client_for("tanaka", "nakatosa")
     _with_purpose(client, residents[0])
-    page = client.get(f"/resident_records/residents/{residents[0].pk}/support/").content.decode()
+    page = client.get(f"/resident_records/residents/{residents[0].atena_number}/support/").content.decode()
     assert "延長は令和8年11月30日から" in page
-    refused = client.post(f"/resident_records/support-measures/{early.pk}/extend/", follow=True)
+    refused = client.post(f"/resident_records/support-measures/{early.public_id}/extend/", follow=True)
     assert "1か月前の令和8年11月30日から申し出ることができます" in refused.content.decode()
     assert _measure(residents[0]).end_on == date(2026, 12, 31)
 
     # Ends on 27 December 2026: the window opened today; one more year from the day after the end.
-    extended = client.post(f"/resident_records/support-measures/{due.pk}/extend/", follow=True)
+    extended = client.post(f"/resident_records/support-measures/{due.public_id}/extend/", follow=True)
     assert "令和9年12月27日まで延長しました" in extended.content.decode()
     assert _measure(residents[1]).end_on == date(2027, 12, 27)
     assert _audits("support_measure.extend")
@@ -343,15 +346,15 @@ def test_officer_releases_and_temporarily_releases(
         second = support.apply_support_measure(actor=clerk, resident=residents[1], scopes=[SupportScope.CERTIFICATE])
     client = client_for("support-officer-ui", "nakatosa")
     _with_purpose(client, residents[0])
-    page = client.get(f"/resident_records/residents/{residents[0].pk}/support/").content.decode()
-    assert f"/support-measures/{first.pk}/release/" in page and "支援措置を決定する" not in page
+    page = client.get(f"/resident_records/residents/{residents[0].atena_number}/support/").content.decode()
+    assert f"/support-measures/{first.public_id}/release/" in page and "支援措置を決定する" not in page
 
-    form = client.get(f"/resident_records/support-measures/{first.pk}/temporary-release/")
+    form = client.get(f"/resident_records/support-measures/{first.public_id}/temporary-release/")
     assert form.status_code == 200 and 'value="30"' in form.content.decode()
-    missing = client.post(f"/resident_records/support-measures/{first.pk}/temporary-release/", {"minutes": "30"})
+    missing = client.post(f"/resident_records/support-measures/{first.public_id}/temporary-release/", {"minutes": "30"})
     assert missing.status_code == 400 and "一時解除の目的を入力してください" in missing.content.decode()
     released = client.post(
-        f"/resident_records/support-measures/{first.pk}/temporary-release/",
+        f"/resident_records/support-measures/{first.public_id}/temporary-release/",
         {"purpose": "本人からの住民票の写しの請求", "minutes": "30"},
         follow=True,
     )
@@ -363,13 +366,15 @@ def test_officer_releases_and_temporarily_releases(
         release = TemporaryRelease.objects.get(measure=first)
     assert release.relock_at == NOW + timedelta(minutes=30)
 
-    blank = client.post(f"/resident_records/support-measures/{second.pk}/release/", {"reason": "  "})
+    blank = client.post(f"/resident_records/support-measures/{second.public_id}/release/", {"reason": "  "})
     assert blank.status_code == 400 and _measure(residents[1]).status == SupportMeasureStatus.ACTIVE
-    done = client.post(f"/resident_records/support-measures/{second.pk}/release/", {"reason": "申出者からの解除の申出"})
+    done = client.post(
+        f"/resident_records/support-measures/{second.public_id}/release/", {"reason": "申出者からの解除の申出"}
+    )
     assert done.status_code == 302
     measure = _measure(residents[1])
     assert measure.status == SupportMeasureStatus.RELEASED and measure.release_reason == "申出者からの解除の申出"
-    again = client.post(f"/resident_records/support-measures/{second.pk}/release/", {"reason": "重ねて"})
+    again = client.post(f"/resident_records/support-measures/{second.public_id}/release/", {"reason": "重ねて"})
     assert again.status_code == 409 and "すでに解除されています" in again.content.decode()
     assert _audits("support_measure.release") and _audits("support_measure.temporary_release")
 
@@ -387,7 +392,7 @@ def test_attention_page_and_auditor_reads_only(client_for: Any, clerk: Person, r
     text = page.content.decode()
     assert residents[0].atena_number in text and residents[1].atena_number not in text
     assert "期間経過" in text and "丙野" not in text and "山田" not in text
-    assert client.post(f"/resident_records/support-measures/{lapsed.pk}/extend/").status_code == 403
-    refused = client.post(f"/resident_records/support-measures/{lapsed.pk}/release/", {"reason": "監査"})
+    assert client.post(f"/resident_records/support-measures/{lapsed.public_id}/extend/").status_code == 403
+    refused = client.post(f"/resident_records/support-measures/{lapsed.public_id}/release/", {"reason": "監査"})
     assert refused.status_code == 403
     assert _measure(residents[0]).status == SupportMeasureStatus.ACTIVE

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from common import audit
 from common.models import AuditEvent
 from resident_records import certificates, services, support
 from resident_records.models import CertificateIssuance, ChangeEvent, Household, Resident, SupportScope
@@ -87,16 +88,16 @@ def test_anonymous_is_sent_to_login(client_for: Any) -> None:
 def test_auditor_reads_but_cannot_write(client_for: Any, registered: dict[str, Any]) -> None:
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
     head = registered["head"]
-    page = auditor.get(f"{BASE}residents/{head.pk}/")
+    page = auditor.get(f"{BASE}residents/{head.atena_number}/")
     assert page.status_code == 200 and "山田 太郎" in page.content.decode()
     assert "証明書の交付" not in page.content.decode()  # no write buttons for an auditor
     before = _counts()
     household = registered["household"]
     for url, data in [
         (f"{BASE}move-in/", {}),
-        (f"{BASE}households/{household.pk}/change-of-address/", {"version": household.version}),
-        (f"{BASE}residents/{head.pk}/certificate/", {"step": "issue"}),
-        (f"{BASE}residents/{head.pk}/my-number/", {"purpose": "監査"}),
+        (f"{BASE}households/{household.number}/change-of-address/", {"version": household.version}),
+        (f"{BASE}residents/{head.atena_number}/certificate/", {"step": "issue"}),
+        (f"{BASE}residents/{head.atena_number}/my-number/", {"purpose": "監査"}),
     ]:
         assert auditor.get(url).status_code in (403, 405)
         refused = auditor.post(url, data)
@@ -150,7 +151,7 @@ def test_search_by_wareki_birth_year(client_for: Any, registered: dict[str, Any]
 
 def test_resident_page_asks_for_a_purpose_first(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
-    url = f"{BASE}residents/{registered['head'].pk}/"
+    url = f"{BASE}residents/{registered['head'].atena_number}/"
     ask = client.get(url)
     assert ask.status_code == 200 and "利用目的の入力" in ask.content.decode()
     assert _audit_rows("resident.view") == []
@@ -164,9 +165,38 @@ def test_resident_page_asks_for_a_purpose_first(client_for: Any, registered: dic
     assert all(row.purpose == "国保の資格確認" and row.personal_data for row in rows) and len(rows) == 3
 
 
+class WorkerKilled(BaseException):
+    """Stands for a gunicorn worker killed mid-request: no `except Exception` gets to tidy up."""
+
+
+def test_a_resident_page_cut_off_half_way_leaves_none_of_its_audit_rows(
+    client_for: Any, registered: dict[str, Any], monkeypatch: Any
+) -> None:
+    """issue 19 §5: the read and its audit rows commit together; before, 2 of the page's 3 rows stayed."""
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    record = audit.record
+    calls: list[str] = []
+
+    def killed_at_the_third_row(**kwargs: Any) -> Any:
+        calls.append(kwargs["action"])
+        if len(calls) == 3:
+            raise WorkerKilled
+        return record(**kwargs)
+
+    monkeypatch.setattr(audit, "record", killed_at_the_third_row)
+    with pytest.raises(WorkerKilled):
+        client.get(f"{BASE}residents/{registered['head'].atena_number}/")
+    assert calls == ["resident.view", "resident.view", "resident.view"]
+    assert _audit_rows("resident.view") == []
+
+    monkeypatch.setattr(audit, "record", record)
+    assert client.get(f"{BASE}residents/{registered['head'].atena_number}/").status_code == 200
+    assert len(_audit_rows("resident.view")) == 3
+
+
 def test_resident_page_shows_members_history_and_a_masked_number(client_for: Any, registered: dict[str, Any]) -> None:
     client = _with_purpose(client_for("tanaka", "nakatosa"))
-    body = client.get(f"{BASE}residents/{registered['head'].pk}/").content.decode()
+    body = client.get(f"{BASE}residents/{registered['head'].atena_number}/").content.decode()
     assert "●●●●●●●●9018" in body and "123456789018" not in body
     # Members in certificate order: 世帯主, 妻, 子.
     assert body.index("山田 太郎") < body.index("山田 花子") < body.index("山田 一郎")
@@ -176,7 +206,7 @@ def test_resident_page_shows_members_history_and_a_masked_number(client_for: Any
 
 def test_as_of_shows_the_earlier_address(client_for: Any, registered: dict[str, Any]) -> None:
     client = _with_purpose(client_for("tanaka", "nakatosa"))
-    url = f"{BASE}residents/{registered['head'].pk}/"
+    url = f"{BASE}residents/{registered['head'].atena_number}/"
     body = client.get(url, {"as_of": "令和8年9月30日"}).content.decode()
     assert "令和8年9月30日時点" in body and "久礼 1234" in body
     before = client.get(url, {"as_of": "2026-03-31"}).content.decode()
@@ -187,7 +217,7 @@ def test_as_of_shows_the_earlier_address(client_for: Any, registered: dict[str, 
 
 def test_reveal_my_number_once_and_audited(client_for: Any, registered: dict[str, Any]) -> None:
     client = _with_purpose(client_for("tanaka", "nakatosa"))
-    url = f"{BASE}residents/{registered['head'].pk}/my-number/"
+    url = f"{BASE}residents/{registered['head'].atena_number}/my-number/"
     missing = client.post(url, {"purpose": ""})
     assert missing.status_code == 302 and _audit_rows("resident.reveal_my_number") == []
     response = client.post(url, {"purpose": "児童手当の申請受付"})
@@ -196,7 +226,7 @@ def test_reveal_my_number_once_and_audited(client_for: Any, registered: dict[str
     row = _audit_rows("resident.reveal_my_number")[-1]
     assert row.purpose == "児童手当の申請受付" and row.personal_data
     # Shown once: the page, loaded again, is masked.
-    assert "123456789018" not in client.get(f"{BASE}residents/{registered['head'].pk}/").content.decode()
+    assert "123456789018" not in client.get(f"{BASE}residents/{registered['head'].atena_number}/").content.decode()
 
 
 # --- 転入 ------------------------------------------------------------------------------------------
@@ -247,7 +277,7 @@ def test_move_in_of_a_family(client_for: Any) -> None:
         head = Resident.objects.get(family_name="海野", given_name="大輔")
         members = list(Resident.objects.filter(household=head.household).order_by("pk"))
         event = ChangeEvent.objects.filter(household=head.household).get()
-    assert response["Location"] == f"{BASE}residents/{head.pk}/"
+    assert response["Location"] == f"{BASE}residents/{head.atena_number}/"
     assert [m.given_name for m in members] == ["大輔", "美咲", "陽太"]
     assert head.family_name_kana == "ウミノ" and head.birth_date == date(1985, 7, 7)
     assert (event.event_date, event.notified_on, event.kind) == (date(2026, 11, 20), date(2026, 11, 25), "move_in")
@@ -313,7 +343,7 @@ def test_move_in_service_errors_are_form_errors(client_for: Any) -> None:
 def test_change_of_address(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     household = registered["household"]
-    url = f"{BASE}households/{household.pk}/change-of-address/"
+    url = f"{BASE}households/{household.number}/change-of-address/"
     form = client.get(url).content.decode()
     assert f'name="version" value="{household.version}"' in form
     response = client.post(
@@ -332,7 +362,7 @@ def test_change_of_address_on_a_stale_version_keeps_the_input(client_for: Any, r
     household = registered["household"]
     before = _counts()
     response = client.post(
-        f"{BASE}households/{household.pk}/change-of-address/",
+        f"{BASE}households/{household.number}/change-of-address/",
         {"target_id": household.pk, "version": household.version - 1, "event_date": "令和8年11月10日",
          "notified_on": "", "address": "高知県高岡郡中土佐町上ノ加江 9"},
     )  # fmt: skip
@@ -346,7 +376,7 @@ def test_change_of_address_field_errors(client_for: Any, registered: dict[str, A
     client = client_for("tanaka", "nakatosa")
     household = registered["household"]
     body = client.post(
-        f"{BASE}households/{household.pk}/change-of-address/",
+        f"{BASE}households/{household.number}/change-of-address/",
         {"target_id": household.pk, "version": household.version, "event_date": "", "address": ""},
     ).content.decode()
     assert "異動日を入力してください。" in body and "住所を入力してください。" in body
@@ -361,6 +391,7 @@ def _certificate_data(step: str, **overrides: Any) -> dict[str, Any]:
         "kind": "residence_copy",
         "whole_household": "on",
         "head_and_relationship": "on",
+        "requester_kind": "self",
         "requested_by": "本人",
         "purpose": "運転免許の更新",
     }
@@ -370,7 +401,7 @@ def _certificate_data(step: str, **overrides: Any) -> dict[str, Any]:
 
 def test_certificate_preview_then_issue(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
-    url = f"{BASE}residents/{registered['head'].pk}/certificate/"
+    url = f"{BASE}residents/{registered['head'].atena_number}/certificate/"
     assert "証明書の種類" in client.get(url).content.decode()
     preview = client.post(url, _certificate_data("preview")).content.decode()
     assert "交付内容の確認" in preview and "世帯全員(3人)" in preview
@@ -392,13 +423,13 @@ def test_certificate_preview_then_issue(client_for: Any, registered: dict[str, A
     assert printed["Content-Type"] == "application/pdf"
     assert printed.content.startswith(b"%PDF") and "attachment" in printed["Content-Disposition"]
     assert issuance.whole_household and issuance.include_head_and_relationship and issuance.purpose == "運転免許の更新"
-    listed = client.get(f"{BASE}certificates/").content.decode()
+    listed = _with_purpose(client).get(f"{BASE}certificates/").content.decode()  # the list names the requesters
     assert issuance.number in listed
 
 
 def test_certificate_form_errors(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
-    url = f"{BASE}residents/{registered['head'].pk}/certificate/"
+    url = f"{BASE}residents/{registered['head'].atena_number}/certificate/"
     body = client.post(
         url, _certificate_data("issue", whole_household="", requested_by="", purpose="")
     ).content.decode()
@@ -415,7 +446,9 @@ def test_certificate_is_refused_under_a_support_measure(
             actor=clerk, resident=registered["residents"][1], scopes=[SupportScope.CERTIFICATE]
         )
     client = client_for("tanaka", "nakatosa")
-    response = client.post(f"{BASE}residents/{registered['head'].pk}/certificate/", _certificate_data("issue"))
+    response = client.post(
+        f"{BASE}residents/{registered['head'].atena_number}/certificate/", _certificate_data("issue")
+    )
     assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
     assert "支援措置が設定されているため" in response.content.decode()
     assert _counts()[2] == 0
@@ -427,11 +460,11 @@ def test_void_an_issuance(client_for: Any, clerk: Person, registered: dict[str, 
         issuance, _ = certificates.issue_certificate(
             actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", residents=[registered["head"]]
         )
-    auditor = client_for("auditor", "nakatosa")
+    auditor = _with_purpose(client_for("auditor", "nakatosa"))
     assert "無効にする理由" not in auditor.get(f"{BASE}certificates/").content.decode()
-    assert auditor.post(f"{BASE}certificates/{issuance.pk}/void/", {"reason": "誤交付"}).status_code == 403
-    client = client_for("tanaka", "nakatosa")
-    url = f"{BASE}certificates/{issuance.pk}/void/"
+    assert auditor.post(f"{BASE}certificates/{issuance.number}/void/", {"reason": "誤交付"}).status_code == 403
+    client = _with_purpose(client_for("tanaka", "nakatosa"))
+    url = f"{BASE}certificates/{issuance.number}/void/"
     no_reason = client.post(url, {"reason": " "}, follow=True).content.decode()
     assert "無効にする理由を入力してください" in no_reason
     done = client.post(url, {"reason": "記載誤りによる再交付"}, follow=True).content.decode()
@@ -449,7 +482,7 @@ def test_void_an_issuance(client_for: Any, clerk: Person, registered: dict[str, 
 def test_birth_joins_the_household(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     household = registered["household"]
-    url = f"{BASE}households/{household.pk}/birth/"
+    url = f"{BASE}households/{household.number}/birth/"
     form = client.get(url).content.decode()
     assert 'value="山田"' in form and 'value="子"' in form  # the family name and 続柄 are suggested
     data = {
@@ -472,7 +505,7 @@ def test_birth_joins_the_household(client_for: Any, registered: dict[str, Any]) 
 def test_planned_move_out_of_the_household(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     household = registered["household"]
-    url = f"{BASE}households/{household.pk}/move-out/"
+    url = f"{BASE}households/{household.number}/move-out/"
     assert "転出予定日" in client.get(url).content.decode()
     missing = client.post(url, {"target_id": household.pk, "version": household.version, "event_date": ""})
     body = missing.content.decode()
@@ -499,7 +532,7 @@ def test_planned_move_out_of_one_member_only(client_for: Any, registered: dict[s
         members = list(Resident.objects.filter(household=household).order_by("pk"))
     child = members[-1]
     response = client.post(
-        f"{BASE}households/{household.pk}/move-out/",
+        f"{BASE}households/{household.number}/move-out/",
         {"target_id": household.pk, "version": household.version, "event_date": "令和8年12月10日",
          "notified_on": "令和8年11月27日", "destination": "京都府京都市左京区吉田本町",
          "members": [child.pk], **{f"version_{r.pk}": r.version for r in members}},
@@ -518,7 +551,7 @@ def test_a_cancelled_event_is_struck_through_in_the_history(
         moved = ChangeEvent.objects.filter(household=registered["household"], kind="change_of_address").get()
         services.cancel_event(actor=clerk, event_id=moved.pk, reason="届出の誤り")
     client = _with_purpose(client_for("tanaka", "nakatosa"))
-    body = client.get(f"{BASE}residents/{registered['head'].pk}/").content.decode()
+    body = client.get(f"{BASE}residents/{registered['head'].atena_number}/").content.decode()
     assert '<tr class="rr-cancelled">' in body and "取消済み" in body and "届出の誤り" in body
     assert "高知県高岡郡中土佐町久礼 1234" in body  # the address before the cancelled 転居 is back
 
@@ -526,7 +559,7 @@ def test_a_cancelled_event_is_struck_through_in_the_history(
 def test_death_of_a_member(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     son = registered["residents"][2]
-    url = f"{BASE}residents/{son.pk}/death/"
+    url = f"{BASE}residents/{son.atena_number}/death/"
     form = client.get(url).content.decode()
     assert "死亡日" in form and "新しい世帯主" not in form  # not the head: no successor needed
     with schema_context("nakatosa"):
@@ -543,7 +576,7 @@ def test_death_of_a_member(client_for: Any, registered: dict[str, Any]) -> None:
 def test_death_of_the_head_needs_a_new_head_and_relationships(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     head, wife, son = registered["residents"]
-    url = f"{BASE}residents/{head.pk}/death/"
+    url = f"{BASE}residents/{head.atena_number}/death/"
     with schema_context("nakatosa"):
         head.refresh_from_db()
     assert "新しい世帯主" in client.get(url).content.decode()
@@ -605,11 +638,13 @@ def test_history_offers_cancel_to_clerks_only(client_for: Any, registered: dict[
     head = registered["head"]
     with schema_context("nakatosa"):
         moved = ChangeEvent.objects.get(household=registered["household"], kind="change_of_address")
-    cancel_url = f"{BASE}residents/{head.pk}/events/{moved.pk}/cancel/"
-    clerk_page = _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.pk}/").content.decode()
+    cancel_url = f"{BASE}residents/{head.atena_number}/events/{moved.pk}/cancel/"
+    clerk_page = (
+        _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.atena_number}/").content.decode()
+    )
     assert f'href="{cancel_url}"' in clerk_page and clerk_page.count(">取消</a>") == 2  # 転入 and 転居
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
-    assert ">取消</a>" not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert ">取消</a>" not in auditor.get(f"{BASE}residents/{head.atena_number}/").content.decode()
     before = _counts()
     for response in (auditor.get(cancel_url), auditor.post(cancel_url, {"reason": "監査"})):
         assert response.status_code == 403 and "事務職員だけが行えます" in response.content.decode()
@@ -621,19 +656,19 @@ def test_cancel_the_latest_event(client_for: Any, registered: dict[str, Any]) ->
     head, household = registered["head"], registered["household"]
     with schema_context("nakatosa"):
         moved = ChangeEvent.objects.get(household=household, kind="change_of_address")
-    url = f"{BASE}residents/{head.pk}/events/{moved.pk}/cancel/"
+    url = f"{BASE}residents/{head.atena_number}/events/{moved.pk}/cancel/"
     form = client.get(url).content.decode()
     assert "転居" in form and "令和8年10月1日" in form and "取消しの理由" in form
     before = _counts()
     missing = client.post(url, {"reason": "  "}).content.decode()
     assert "取消しの理由を入力してください。" in missing and _counts() == before
     response = client.post(url, {"reason": "届出内容の誤り"})
-    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{head.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{head.atena_number}/"
     with schema_context("nakatosa"):
         head.refresh_from_db()
     assert head.address == "高知県高岡郡中土佐町久礼 1234"  # the address before the 転居
     assert _events(household)[-1] == ("cancellation", moved.pk)
-    page = _with_purpose(client).get(f"{BASE}residents/{head.pk}/").content.decode()
+    page = _with_purpose(client).get(f"{BASE}residents/{head.atena_number}/").content.decode()
     assert "異動の取消しを処理しました。" in page and "届出内容の誤り" in page
     assert f'href="{url}"' not in page  # a cancelled event offers no 取消 any more
     again = client.post(url, {"reason": "二重の取消し"}).content.decode()
@@ -655,10 +690,12 @@ def test_cancel_refuses_an_event_that_is_not_the_latest(client_for: Any, registe
             event_date=date(2026, 11, 1), notified_on=date(2026, 11, 1), address="高知県高岡郡中土佐町上ノ加江 9",
         )  # fmt: skip
     before = _counts()
-    body = client.post(f"{BASE}residents/{head.pk}/events/{moved_in.pk}/cancel/", {"reason": "誤り"}).content.decode()
+    body = client.post(
+        f"{BASE}residents/{head.atena_number}/events/{moved_in.pk}/cancel/", {"reason": "誤り"}
+    ).content.decode()
     assert "先に後の異動を取り消してください" in body and _counts() == before
     # A cancellation itself has no 取消 form.
-    assert client.get(f"{BASE}residents/{head.pk}/events/{cancellation_id}/cancel/").status_code == 404
+    assert client.get(f"{BASE}residents/{head.atena_number}/events/{cancellation_id}/cancel/").status_code == 404
 
 
 # --- 世帯主変更 --------------------------------------------------------------------------------------
@@ -668,7 +705,7 @@ def test_change_head(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     household = registered["household"]
     head, wife, son = registered["residents"]
-    url = f"{BASE}households/{household.pk}/change-head/"
+    url = f"{BASE}households/{household.number}/change-head/"
     form = client.get(url).content.decode()
     assert f'<option value="{wife.pk}">' in form and f'<option value="{head.pk}">' not in form  # not the head
     assert f'name="relationship_{wife.pk}"' in form and 'value="妻"' in form  # prefilled with the 続柄 now
@@ -697,11 +734,11 @@ def test_change_head(client_for: Any, registered: dict[str, Any]) -> None:
 
 def test_head_change_is_linked_for_clerks_and_refused_to_auditors(client_for: Any, registered: dict[str, Any]) -> None:
     household, head = registered["household"], registered["head"]
-    url = f"{BASE}households/{household.pk}/change-head/"
-    page = _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.pk}/").content.decode()
+    url = f"{BASE}households/{household.number}/change-head/"
+    page = _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.atena_number}/").content.decode()
     assert f'href="{url}"' in page
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
-    assert f'href="{url}"' not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert f'href="{url}"' not in auditor.get(f"{BASE}residents/{head.atena_number}/").content.decode()
     before = _counts()
     assert auditor.get(url).status_code == 403
     assert auditor.post(url, {"version": household.version}).status_code == 403
@@ -734,7 +771,7 @@ def _correction_data(resident: Resident, **overrides: Any) -> dict[str, Any]:
 def test_clerical_correction(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     wife = registered["residents"][1]
-    url = f"{BASE}residents/{wife.pk}/correction/clerical/"
+    url = f"{BASE}residents/{wife.atena_number}/correction/clerical/"
     form = client.get(url).content.decode()
     assert "誤記修正" in form and 'value="花子"' in form and 'value="昭和57年8月12日"' in form
     assert 'name="effective_on"' in form and 'value="令和8年10月1日"' in form  # the default: the 転居's date
@@ -749,7 +786,7 @@ def test_clerical_correction(client_for: Any, registered: dict[str, Any]) -> Non
     assert "世帯主変更で処理してください" in head_word
     assert _counts() == before
     response = client.post(url, _correction_data(wife, given_name="華子", given_name_kana="はなこ"))
-    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{wife.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{wife.atena_number}/"
     with schema_context("nakatosa"):
         wife.refresh_from_db()
         event = ChangeEvent.objects.filter(household=registered["household"]).latest("pk")
@@ -757,14 +794,14 @@ def test_clerical_correction(client_for: Any, registered: dict[str, Any]) -> Non
     assert (wife.given_name, wife.given_name_kana) == ("華子", "ハナコ")
     assert event.kind == "clerical_correction" and event.details["fields"] == ["given_name"]
     assert event.reason == "入力誤り" and record.effective_on == date(2026, 10, 1)
-    page = _with_purpose(client).get(f"{BASE}residents/{wife.pk}/").content.decode()
+    page = _with_purpose(client).get(f"{BASE}residents/{wife.atena_number}/").content.decode()
     assert "誤記修正を処理しました。" in page and "華子" in page
 
 
 def test_ex_officio_correction_with_an_effective_date(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     head = registered["head"]
-    url = f"{BASE}residents/{head.pk}/correction/ex_officio/"
+    url = f"{BASE}residents/{head.atena_number}/correction/ex_officio/"
     assert "職権修正" in client.get(url).content.decode()
     data = _correction_data(head, domicile="高知県高岡郡中土佐町久礼 1", effective_on="令和8年4月1日",
                             reason="戸籍の届出の通知による")  # fmt: skip
@@ -782,14 +819,14 @@ def test_ex_officio_correction_with_an_effective_date(client_for: Any, registere
 def test_correction_links_and_refusals(client_for: Any, registered: dict[str, Any]) -> None:
     head = registered["head"]
     clerk = client_for("tanaka", "nakatosa")
-    page = _with_purpose(clerk).get(f"{BASE}residents/{head.pk}/").content.decode()
+    page = _with_purpose(clerk).get(f"{BASE}residents/{head.atena_number}/").content.decode()
     for kind in ("clerical", "ex_officio"):
-        assert f'href="{BASE}residents/{head.pk}/correction/{kind}/"' in page
-    assert clerk.get(f"{BASE}residents/{head.pk}/correction/other/").status_code == 404
+        assert f'href="{BASE}residents/{head.atena_number}/correction/{kind}/"' in page
+    assert clerk.get(f"{BASE}residents/{head.atena_number}/correction/other/").status_code == 404
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
-    assert "誤記修正" not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert "誤記修正" not in auditor.get(f"{BASE}residents/{head.atena_number}/").content.decode()
     before = _counts()
-    url = f"{BASE}residents/{head.pk}/correction/clerical/"
+    url = f"{BASE}residents/{head.atena_number}/correction/clerical/"
     assert auditor.get(url).status_code == 403
     assert auditor.post(url, _correction_data(head, given_name="太朗")).status_code == 403
     assert _counts() == before
@@ -807,8 +844,8 @@ def test_confirm_move_out_of_the_household(client_for: Any, clerk: Person, regis
         )  # fmt: skip
         residents = list(Resident.objects.filter(household=household).order_by("pk"))
     client = client_for("tanaka", "nakatosa")
-    page = _with_purpose(client).get(f"{BASE}residents/{residents[0].pk}/").content.decode()
-    url = f"{BASE}households/{household.pk}/move-out-confirmation/"
+    page = _with_purpose(client).get(f"{BASE}residents/{residents[0].atena_number}/").content.decode()
+    url = f"{BASE}households/{household.number}/move-out-confirmation/"
     assert f'href="{url}"' in page
     form = client.get(url).content.decode()
     assert form.count('type="checkbox"') == 3 and form.count("checked") == 3
@@ -837,9 +874,9 @@ def test_confirm_move_out_of_the_household(client_for: Any, clerk: Person, regis
 def test_confirm_move_out_without_a_plan_is_refused(client_for: Any, registered: dict[str, Any]) -> None:
     household, head = registered["household"], registered["head"]
     client = client_for("tanaka", "nakatosa")
-    url = f"{BASE}households/{household.pk}/move-out-confirmation/"
+    url = f"{BASE}households/{household.number}/move-out-confirmation/"
     assert "先に転出届を処理してください" in client.get(url).content.decode()
-    assert f'href="{url}"' not in _with_purpose(client).get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert f'href="{url}"' not in _with_purpose(client).get(f"{BASE}residents/{head.atena_number}/").content.decode()
     before = _counts()
     body = client.post(
         url, {"members": [head.pk], "moved_on": "令和8年11月20日", "notice_received_on": "令和8年11月26日"}
@@ -853,7 +890,7 @@ def test_ex_officio_removal_of_the_head(client_for: Any, registered: dict[str, A
     with schema_context("nakatosa"):
         versions = dict(Resident.objects.filter(household=household).values_list("pk", "version"))
     client = client_for("tanaka", "nakatosa")
-    url = f"{BASE}households/{household.pk}/ex-officio-removal/"
+    url = f"{BASE}households/{household.number}/ex-officio-removal/"
     form = client.get(url).content.decode()
     assert form.count('type="checkbox"') == 3 and "checked" not in form and "新しい世帯主" in form
     data: dict[str, Any] = {
@@ -885,10 +922,10 @@ def test_ex_officio_removal_of_the_head(client_for: Any, registered: dict[str, A
 def test_departures_are_for_clerks_only(client_for: Any, registered: dict[str, Any]) -> None:
     household, head = registered["household"], registered["head"]
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
-    assert "職権消除" not in auditor.get(f"{BASE}residents/{head.pk}/").content.decode()
+    assert "職権消除" not in auditor.get(f"{BASE}residents/{head.atena_number}/").content.decode()
     before = _counts()
     for path in ("move-out-confirmation", "ex-officio-removal"):
-        url = f"{BASE}households/{household.pk}/{path}/"
+        url = f"{BASE}households/{household.number}/{path}/"
         assert auditor.get(url).status_code == 403
         assert auditor.post(url, {"members": [head.pk], "reason": "監査"}).status_code == 403
     assert _counts() == before
@@ -911,8 +948,8 @@ def test_split_a_member_into_a_new_household(client_for: Any, registered: dict[s
     client = client_for("tanaka", "nakatosa")
     household = registered["household"]
     head, wife, son = registered["residents"]
-    url = f"{BASE}households/{household.pk}/split/"
-    page = _with_purpose(client).get(f"{BASE}residents/{head.pk}/").content.decode()
+    url = f"{BASE}households/{household.number}/split/"
+    page = _with_purpose(client).get(f"{BASE}residents/{head.atena_number}/").content.decode()
     assert f'href="{url}"' in page
     form = client.get(url).content.decode()
     assert "新しい世帯の世帯主" in form and form.count('type="checkbox"') == 3
@@ -926,7 +963,7 @@ def test_split_a_member_into_a_new_household(client_for: Any, registered: dict[s
     assert "世帯の全員を分離することはできません" in everyone.content.decode()
     assert _counts() == before
     response = client.post(url, _split_data(registered, members=[son.pk], new_head=son.pk))
-    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{son.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{son.atena_number}/"
     with schema_context("nakatosa"):
         son.refresh_from_db()
         new_household = Household.objects.get(pk=son.household_id)
@@ -938,7 +975,7 @@ def test_split_of_the_head_needs_a_head_for_those_who_stay(client_for: Any, regi
     client = client_for("tanaka", "nakatosa")
     household = registered["household"]
     head, wife, son = registered["residents"]
-    url = f"{BASE}households/{household.pk}/split/"
+    url = f"{BASE}households/{household.number}/split/"
     before = _counts()
     no_head = client.post(url, _split_data(registered, members=[head.pk], new_head=head.pk)).content.decode()
     assert "新しい世帯主を選んでください" in no_head and _counts() == before
@@ -969,8 +1006,8 @@ def test_merge_a_household_at_the_same_address(client_for: Any, clerk: Person, r
         elsewhere, _ = move_in_family(clerk, members=[person("佐藤", "二郎", "サトウ", "ジロウ")])
         household.refresh_from_db()
     client = _with_purpose(client_for("tanaka", "nakatosa"))
-    url = f"{BASE}households/{household.pk}/merge/"
-    assert f'href="{url}"' in client.get(f"{BASE}residents/{head.pk}/").content.decode()
+    url = f"{BASE}households/{household.number}/merge/"
+    assert f'href="{url}"' in client.get(f"{BASE}residents/{head.atena_number}/").content.decode()
     assert "この世帯に加わる世帯の世帯番号" in client.get(url).content.decode()
     data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日",
             "notified_on": "令和8年11月27日"}  # fmt: skip

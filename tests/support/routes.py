@@ -25,8 +25,8 @@ _ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
 
 # Used when the caller's value does not fit a pattern (an int converter given a slug, a regex
-# alternation); the first one that makes the path resolve back to the route wins.
-_FALLBACKS = ("1", "nakatosa", "x", "does-not-exist")
+# alternation, a uuid converter); the first one that makes the path resolve back to the route wins.
+_FALLBACKS = ("1", "nakatosa", "x", "does-not-exist", "00000000-0000-4000-8000-000000000000")  # the last: <uuid:>
 
 Values = Callable[["Route", str, str], str]
 

@@ -1,17 +1,20 @@
 """Memberships decide access: effective dating, several towns, inactive people and towns, the role →
-module matrix and the signed ticket that carries a verified login from one town's host to another."""
+module matrix and the one-time ticket that carries a verified login from one town's host to another."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core import signing
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
@@ -20,7 +23,7 @@ from common.dates import local_today
 from tenants import services
 from tenants.access import MODULES, active_roles, modules_for_roles, towns_of
 from tenants.errors import InvalidSwitchTicket, NoMembership
-from tenants.models import Membership, Municipality, Person, Role
+from tenants.models import Membership, Municipality, Person, Role, SwitchTicket
 from tests.conftest import HOSTS, make_client
 from tests.support.access import (
     assert_error_shape,
@@ -162,7 +165,9 @@ def test_memberships_in_a_suspended_or_withdrawn_town_are_not_in_force(
     me = at_nakatosa.get("/api/v1/me/").json()
     assert [m["schema"] for m in me["memberships"]] == ["nakatosa"]
     with schema_context("nakatosa"), pytest.raises(NoMembership):
-        services.create_switch_ticket(actor=yamamoto, source=towns["nakatosa"], target=shimanto, otp_device_id=None)
+        services.create_switch_ticket(
+            actor=yamamoto, source=towns["nakatosa"], target=shimanto, session_key="any", otp_device_id=None
+        )
     # The town switcher refuses too, with a Japanese message and no ticket.
     response = at_nakatosa.post("/accounts/switch/shimanto/")
     assert response.status_code == 302 and response["Location"] == "/"
@@ -219,30 +224,43 @@ def test_every_role_gets_exactly_its_modules_in_me(new_person: Any) -> None:
         assert sorted(m["key"] for m in me["modules"]) == expected, role
 
 
-# --- Switching towns ------------------------------------------------------------------------------------
+# --- Switching towns (docs/security.md) -----------------------------------------------------------------
+
+_FORM_RE = re.compile(
+    r'<form method="post" action="(?P<action>[^"]+)"[^>]*>\s*'
+    r'<input type="hidden" name="ticket" value="(?P<ticket>[^"]+)">'
+)
 
 
 def _ticket_from(response: Any) -> tuple[str, str]:
-    """The arrival URL: a redirect, or (CSP form-action forbids redirecting a form to another host) a
-    page that moves on by itself with a Refresh header."""
-    if response.status_code == 302:
-        url = response["Location"]
-    else:
-        assert response.status_code == 200, response.status_code
-        url = response["Refresh"].split("url=", 1)[1]
-    location = urlsplit(url)
-    assert location.path == "/accounts/switch/arrive/"
-    return location.netloc, parse_qs(location.query)["ticket"][0]
+    """The arrival form of the switching page: (host it posts to, ticket). No URL carries the ticket."""
+    assert response.status_code == 200, response.status_code
+    assert "Refresh" not in response
+    assert "Location" not in response
+    match = _FORM_RE.search(response.content.decode())
+    assert match is not None
+    action = urlsplit(match["action"])
+    assert action.path == "/accounts/switch/arrive/"
+    assert action.query == ""
+    return action.netloc, match["ticket"]
+
+
+def _arrive(client: Client, ticket: str, *, origin: str = HOSTS["nakatosa"], **extra: Any) -> Any:
+    return client.post("/accounts/switch/arrive/", {"ticket": ticket}, HTTP_ORIGIN=f"http://{origin}", **extra)
 
 
 def test_switch_carries_the_verified_login_to_the_other_town(client_for: Any) -> None:
     source = client_for("yamamoto", "nakatosa")
     positions = {schema: audit_position(schema) for schema in ("nakatosa", "shimanto")}
 
-    host, ticket = _ticket_from(source.post("/accounts/switch/shimanto/"))
+    departure = source.post("/accounts/switch/shimanto/")
+    host, ticket = _ticket_from(departure)
     assert host == HOSTS["shimanto"]
-    target = Client(HTTP_HOST=HOSTS["shimanto"])
-    arrived = target.get("/accounts/switch/arrive/", {"ticket": ticket})
+    # The form may post to the other town's host (this response only) and tells it where it came from.
+    assert f"form-action 'self' http://{HOSTS['shimanto']}" in departure["Content-Security-Policy"]
+    assert departure["Referrer-Policy"] == "origin"
+    target = Client(HTTP_HOST=HOSTS["shimanto"], enforce_csrf_checks=True)
+    arrived = _arrive(target, ticket)
     assert arrived.status_code == 302 and arrived["Location"] == "/"
     home = target.get("/")
     assert home.status_code == 200, "the second factor travelled with the ticket"
@@ -255,31 +273,83 @@ def test_switch_carries_the_verified_login_to_the_other_town(client_for: Any) ->
     assert arrived_rows[0].actor_username == "yamamoto"
 
 
+def _refused(response: Any, client: Client) -> None:
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [InvalidSwitchTicket.message]
+    assert not _logged_in(client)
+
+
 def test_a_switch_ticket_is_single_use(client_for: Any) -> None:
     _, ticket = _ticket_from(client_for("yamamoto", "nakatosa").post("/accounts/switch/shimanto/"))
-    assert Client(HTTP_HOST=HOSTS["shimanto"]).get("/accounts/switch/arrive/", {"ticket": ticket}).status_code == 302
+    assert _arrive(Client(HTTP_HOST=HOSTS["shimanto"]), ticket).status_code == 302
 
     replay = Client(HTTP_HOST=HOSTS["shimanto"])
-    response = replay.get("/accounts/switch/arrive/", {"ticket": ticket}, follow=True)
-    assert response.redirect_chain[0] == ("/accounts/login/", 302)
-    assert "自治体切替の手続きが無効か、期限切れです" in response.content.decode()
-    assert not _logged_in(replay)
+    _refused(_arrive(replay, ticket), replay)
+
+
+def test_a_switch_ticket_in_a_url_is_refused(client_for: Any) -> None:
+    """GET would put the ticket into access logs, browser history and Referer headers."""
+    _, ticket = _ticket_from(client_for("yamamoto", "nakatosa").post("/accounts/switch/shimanto/"))
+    target = Client(HTTP_HOST=HOSTS["shimanto"])
+    assert target.get("/accounts/switch/arrive/", {"ticket": ticket}).status_code == 405
+    assert not _logged_in(target)
+    # Still unspent: the refused GET did not burn it.
+    assert _arrive(target, ticket).status_code == 302
+    assert _logged_in(target)
+
+
+def test_a_switch_ticket_dies_with_the_session_that_asked_for_it(client_for: Any) -> None:
+    source = client_for("yamamoto", "nakatosa")
+    _, ticket = _ticket_from(source.post("/accounts/switch/shimanto/"))
+    source.post("/accounts/logout/")
+
+    target = Client(HTTP_HOST=HOSTS["shimanto"])
+    _refused(_arrive(target, ticket), target)
+
+
+def test_a_switch_ticket_posted_from_another_site_is_refused(client_for: Any) -> None:
+    """Login CSRF: a page elsewhere posting a ticket of its own would sign the visitor in as someone else."""
+    _, ticket = _ticket_from(client_for("yamamoto", "nakatosa").post("/accounts/switch/shimanto/"))
+    for origin in ("evil.example", "shimanto.localhost"):
+        target = Client(HTTP_HOST=HOSTS["shimanto"])
+        _refused(_arrive(target, ticket, origin=origin), target)
+    no_origin = Client(HTTP_HOST=HOSTS["shimanto"])
+    _refused(no_origin.post("/accounts/switch/arrive/", {"ticket": ticket}), no_origin)
+
+
+def test_a_ticket_signed_with_the_secret_key_forges_nothing(client_for: Any) -> None:
+    """The earlier tickets were signed payloads: with the (published) SECRET_KEY anyone could write one."""
+    device = TOTPDevice.objects.filter(user__username="it_admin", confirmed=True).get()
+    it_admin = Person.objects.get(username="it_admin")
+    forged = signing.dumps(
+        {"p": it_admin.pk, "s": "nakatosa", "t": "shimanto", "d": device.persistent_id, "n": "x"},
+        salt="kyodo.switch-town",
+        compress=True,
+    )
+    target = Client(HTTP_HOST=HOSTS["shimanto"])
+    _refused(_arrive(target, forged), target)
+    assert not SwitchTicket.objects.filter(person=it_admin).exists()
+
+
+def test_only_a_digest_of_the_ticket_is_stored(client_for: Any) -> None:
+    _, ticket = _ticket_from(client_for("yamamoto", "nakatosa").post("/accounts/switch/shimanto/"))
+    stored = SwitchTicket.objects.get(person__username="yamamoto")
+    assert stored.digest == hashlib.sha256(ticket.encode()).hexdigest()
+    assert ticket not in {stored.digest, stored.session_key, stored.otp_device_id}
 
 
 def _ticket(person: Person, source: str, target: str) -> str:
-    with schema_context(source):
-        device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
-        return services.create_switch_ticket(
-            actor=person,
-            source=Municipality.objects.get(schema_name=source),
-            target=Municipality.objects.get(schema_name=target),
-            otp_device_id=device.persistent_id if device else None,
-        )
+    client = make_client(HOSTS[source], person)
+    _, ticket = _ticket_from(client.post(f"/accounts/switch/{target}/"))
+    return ticket
 
 
-def _redeem(ticket: str, target: str) -> tuple[Person, str | None]:
+def _redeem(ticket: str, target: str, origin: str = HOSTS["nakatosa"]) -> tuple[Person, str | None]:
     with schema_context(target):
-        return services.redeem_switch_ticket(ticket=ticket, target=Municipality.objects.get(schema_name=target))
+        return services.redeem_switch_ticket(
+            ticket=ticket, target=Municipality.objects.get(schema_name=target), origin_host=origin
+        )
 
 
 def test_a_switch_ticket_expires() -> None:
@@ -315,10 +385,12 @@ def test_no_ticket_without_a_membership_at_the_target(client_for: Any) -> None:
             actor=tanaka,
             source=Municipality.objects.get(schema_name="nakatosa"),
             target=Municipality.objects.get(schema_name="shimanto"),
+            session_key="any",
             otp_device_id=None,
         )
     response = client_for("tanaka", "nakatosa").post("/accounts/switch/shimanto/")
     assert response.status_code == 302 and response["Location"] == "/"
+    assert not SwitchTicket.objects.filter(person=tanaka).exists()
 
 
 def test_a_membership_ending_before_the_ticket_is_used_wins(new_person: Any) -> None:

@@ -3,10 +3,10 @@
     manage.py backup_municipality --schema nakatosa
     manage.py backup_municipality --all [--site inland]
 
-The same service the nightly Celery task calls (bcp.backup.backup_schema), run in this process: for an IT
-administrator before maintenance, or when the worker is down. Idempotent like the nightly run: a schema whose
-backup of today is complete at every chosen site is not dumped again. Exit code 0 only when every backup is
-COMPLETE with a copy at every chosen site.
+The nightly job's own orchestration (bcp.backup.run_nightly), run in this process: for an IT administrator
+before maintenance, or when the worker is down. Idempotent like the nightly run: a schema whose backup of today
+is complete at every chosen site is not dumped again; as at night, old backups are then pruned (retention).
+Exit code 0 only when every backup is COMPLETE with a copy at every chosen site.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bcp.backup import active_sites, backup_schema, backup_targets
+from bcp.backup import active_sites, run_nightly
+from bcp.errors import NotABackupTarget
 from bcp.models import BackupSite, BackupStatus, CopyStatus
 from common.dates import local_today
 from common.tenancy import use_public_schema
@@ -32,11 +33,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         use_public_schema()
-        known = backup_targets()
-        schemas = known if options["all"] else [options["schema"]]
-        unknown = [schema for schema in schemas if schema not in known]
-        if unknown:
-            raise CommandError(f"バックアップ対象ではないスキーマです: {', '.join(unknown)} / not a backup target")
         sites = active_sites()
         if options["site"]:
             by_name = {site.name: site for site in BackupSite.objects.filter(name__in=options["site"], is_active=True)}
@@ -46,9 +42,15 @@ class Command(BaseCommand):
                     f"有効なバックアップサイトがありません: {', '.join(missing)} / unknown or inactive site"
                 )
             sites = [by_name[name] for name in options["site"]]
-        failed = []
-        for schema in schemas:
-            backup = backup_schema(schema_name=schema, scheduled_for=local_today(), sites=sites)
+        try:
+            run = run_nightly(
+                scheduled_for=local_today(), schema_names=None if options["all"] else [options["schema"]], sites=sites
+            )
+        except NotABackupTarget as exc:
+            raise CommandError(exc.message) from exc
+        made = {backup.schema_name: backup for backup in run.backups}
+        failed = [schema for schema in run.schemas if schema not in made]  # crashed (logged)
+        for schema, backup in made.items():
             copies = {copy.site_id: copy for copy in backup.copies.all()}
             complete = backup.status == BackupStatus.COMPLETE and all(
                 site.pk in copies and copies[site.pk].status == CopyStatus.COMPLETE for site in sites
@@ -64,4 +66,4 @@ class Command(BaseCommand):
                 failed.append(schema)
         if failed:
             raise CommandError(f"完了しなかったバックアップがあります: {', '.join(failed)} / not complete")
-        self.stdout.write(self.style.SUCCESS(f"{len(schemas)} 件のバックアップが完了しました。"))
+        self.stdout.write(self.style.SUCCESS(f"{len(run.schemas)} 件のバックアップが完了しました。"))

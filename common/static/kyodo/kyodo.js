@@ -3,6 +3,8 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
+  // The town switch page posts its one-time ticket to the other town's host by itself.
+  document.querySelectorAll("form[data-autosubmit-now]").forEach((form) => form.submit());
   document.querySelectorAll("[data-confirm]").forEach((button) => {
     button.addEventListener("click", (event) => {
       if (!window.confirm(button.dataset.confirm)) event.preventDefault();

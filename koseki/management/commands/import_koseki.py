@@ -6,7 +6,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
-from common import audit
 from common.errors import ApplicationError
 from koseki import importer
 from tenants.models import Municipality, Person
@@ -52,20 +51,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc
             except ApplicationError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc
-            if report.errors or options["dry_run"]:
-                # A check or a refusal still read personal data: one row, without names.
-                audit.record(
-                    actor=actor,
-                    action="koseki.import_rejected" if report.errors else "koseki.import_checked",
-                    purpose=options["purpose"],
-                    personal_data=True,
-                    details={
-                        "channel": "command",
-                        "registers": report.registers,
-                        "members": report.members,
-                        "errors": len(report.errors),
-                    },
-                )
         if report.errors:
             for error in report.errors[: importer.DEFAULT_MAX_ERRORS]:
                 self.stderr.write(f"{error.row}行目 {error.column}: {error.message}")

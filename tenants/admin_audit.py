@@ -1,3 +1,8 @@
+"""The audit trail in the admin: this town's trail (the council host shows the council's own schema trail).
+
+Registered here, by the platform layer, because the read-only town admin is tenants' (common imports no app).
+"""
+
 from django.contrib import admin
 
 from common.models import AuditEvent

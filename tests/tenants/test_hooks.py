@@ -1,0 +1,30 @@
+"""Apps above the access layer plug in through registries instead of being imported by it (apps depend
+downwards: common ← tenants ← modules, checked by import-linter)."""
+
+from __future__ import annotations
+
+from bcp.disaster import record_emergency_use
+from common import audit
+from tenants import hooks
+from tenants.anchors import AuditAnchorStore
+from tenants.demo import demo_seeders
+
+
+def test_bcp_registers_its_emergency_use_hook_with_the_access_layer() -> None:
+    assert record_emergency_use in hooks.registered()
+
+
+def test_registering_a_hook_twice_keeps_one() -> None:
+    before = hooks.registered()
+    hooks.on_access_granted(record_emergency_use)
+    assert hooks.registered() == before
+
+
+def test_the_audit_anchors_are_kept_by_tenants() -> None:
+    assert isinstance(audit._anchors_kept(), AuditAnchorStore)
+
+
+def test_module_demo_seeders_run_in_dependency_order() -> None:
+    names = [seeder.name for seeder in demo_seeders()]
+    # The 戸籍 demo reads the residents of every town: it comes after them.
+    assert names.index("resident_records") < names.index("koseki")

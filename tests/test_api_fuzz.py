@@ -1,0 +1,139 @@
+"""Property-based tests of the whole API against its own OpenAPI schema (schemathesis, issue 9 §9).
+
+Every operation of /api/v1/schema/ is called with generated requests — valid ones and ones that break the
+schema — under a clerk's and an auditor's token. None may answer with a server error, and every answer must be
+one the schema describes: status code, content type, body and headers. Bounded: a few examples per operation and
+no shrinking, the same examples on every run, so the whole run stays well under two minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django_tenants.utils import schema_context
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tenants import services
+from tenants.models import Municipality, Person
+from tests.conftest import HOSTS
+from tests.resident_records.factories import move_in_family
+
+pytestmark = pytest.mark.django_db
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+BASE_URL = f"http://{HOSTS['nakatosa']}"
+# Requests per operation and token: valid ones, and ones that break the schema (which must be refused cleanly).
+EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
+
+
+@contextlib.contextmanager
+def _in_process_app() -> Iterator[WSGIHandler]:
+    """Django in-process, inside the test's transaction. Like Django's own test client, keep the per-request
+    connection clean-up off: it would close the connection that holds that transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(db: Any) -> dict[str, str]:
+    town = Municipality.objects.get(schema_name="nakatosa")
+    raw: dict[str, str] = {}
+    with schema_context("nakatosa"):
+        for role, username in (("clerk", "tanaka"), ("auditor", "auditor")):
+            _, raw[role] = services.issue_api_token(
+                actor=Person.objects.get(username=username), municipality=town, name="schemathesis"
+            )
+    return raw
+
+
+def _served_schema(client_for: Any) -> Any:
+    """The schema as the API serves it."""
+    response = client_for("tanaka", "nakatosa").get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return schemathesis.openapi.from_dict(json.loads(response.content))
+
+
+def _fuzz(
+    operation: Any,
+    mode: GenerationMode,
+    wsgi_app: WSGIHandler,
+    tokens: dict[str, str],
+    path_parameters: dict[str, str] | None = None,
+) -> set[int]:
+    """Run the generated requests; the status codes seen."""
+    seen: set[int] = set()
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: the report names the request as sent
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,  # the same requests on every run: CI fails or passes for a reason
+        database=None,
+    )
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
+    def run(case: Any) -> None:
+        for raw in tokens.values():
+            response = case.call(app=wsgi_app, base_url=BASE_URL, headers={"Authorization": f"Bearer {raw}"})
+            seen.add(response.status_code)
+            case.validate_response(response, checks=CHECKS)
+
+    run()
+    return seen
+
+
+def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) -> None:
+    operations = [result.ok() for result in _served_schema(client_for).get_all_operations()]
+    assert len(operations) >= 14
+    # Generated ids name nothing; these do, so the answers about real objects are checked as well.
+    with schema_context("nakatosa"):
+        household, (resident, *_) = move_in_family(Person.objects.get(username="tanaka"))
+    existing = {"atena_number": resident.atena_number, "number": household.number}
+    failures: list[str] = []
+    answered: dict[str, set[int]] = {}
+    with _in_process_app() as app:
+        for operation in operations:
+            runs: list[tuple[GenerationMode, dict[str, str] | None]] = [(mode, None) for mode in GenerationMode]
+            names = {p.name for p in operation.path_parameters}
+            if names:
+                runs.append((GenerationMode.POSITIVE, {name: existing[name] for name in names}))
+            for mode, path_parameters in runs:
+                try:
+                    answered.setdefault(operation.label, set()).update(
+                        _fuzz(operation, mode, app, tokens, path_parameters)
+                    )
+                except (Exception, BaseExceptionGroup) as exc:  # every operation is tried; all are reported
+                    failures.append(f"{operation.label} ({mode.value}, {path_parameters}):\n{exc}")
+    assert not failures, "\n\n".join(failures)
+    # Not only refusals: every read answered with data at least once (the clerk's or the auditor's token).
+    for label, statuses in answered.items():
+        if label.startswith("GET "):
+            assert 200 in statuses, (label, statuses)
