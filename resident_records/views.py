@@ -982,8 +982,13 @@ def _idempotency_key(request: HttpRequest) -> uuid.UUID | None:
         return None
 
 
+def issued_pdf_key(*, schema: str, user_id: int | None, issuance_number: str) -> str:
+    """Where the PDF just issued waits for the clerk who issued it (this town, this clerk, this 発行番号)."""
+    return f"resident_records:issued_pdf:{schema}:{user_id}:{issuance_number}"
+
+
 def _issued_pdf_key(request: HttpRequest, issuance_number: str) -> str:
-    return f"resident_records:issued_pdf:{current_schema()}:{request.user.pk}:{issuance_number}"
+    return issued_pdf_key(schema=current_schema(), user_id=request.user.pk, issuance_number=issuance_number)
 
 
 @require_http_methods(["GET"])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from urllib.parse import quote
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine

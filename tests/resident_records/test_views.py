@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -416,10 +417,11 @@ def test_certificate_preview_then_issue(client_for: Any, registered: dict[str, A
     with schema_context("nakatosa"):
         issuance = CertificateIssuance.objects.get()
     # The completion page names the 発行番号 and prints the PDF from there (issue 10 §12).
-    assert issued.status_code == 302 and issued["Location"] == f"{BASE}certificates/{issuance.pk}/issued/"
+    completion = f"{BASE}certificates/{quote(issuance.number)}/issued/"  # named by its 発行番号, not the row id
+    assert issued.status_code == 302 and issued["Location"] == completion
     done = client.get(issued["Location"]).content.decode()
     assert issuance.number in done
-    printed = client.get(f"{BASE}certificates/{issuance.pk}/issued/pdf/")
+    printed = client.get(f"{completion}pdf/")
     assert printed["Content-Type"] == "application/pdf"
     assert printed.content.startswith(b"%PDF") and "attachment" in printed["Content-Disposition"]
     assert issuance.whole_household and issuance.include_head_and_relationship and issuance.purpose == "運転免許の更新"
