@@ -161,6 +161,7 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
         postal_code = validation.normalize_postal_code(postal_code)  # one form: 123-4567
     except ValidationFailed as exc:
         r.error("postal_code", exc.message)
+        postal_code = ""  # reported once
     resident_code = r.text("resident_code", max_length=20)
     if resident_code and len(mynumber.normalize(resident_code)) != 11:
         r.error("resident_code", "住民票コードは11桁の数字です。")
@@ -247,12 +248,15 @@ def import_csv(
     dry_run: bool = False,
     batch_size: int = bulk.DEFAULT_BATCH_SIZE,
     progress: csv_load.Progress | None = None,
+    job: str = "",
 ) -> ImportReport:
     """Check a whole file and, if it has no error and ``dry_run`` is False, register it (all or nothing).
 
     ``data`` is the file's bytes or a binary file opened for reading (the background job streams the upload
     from disk). The checks and the load are set-based (resident_records.csv_load). Returns the report; the
-    caller raises ``ImportInvalid`` with ``report.error_details()`` when it has errors.
+    caller raises ``ImportInvalid`` with ``report.error_details()`` when it has errors. A check or a refusal
+    still read personal data: it writes one audit row here, without names (the loader audits the writes);
+    ``job`` is the public id of the background job that runs it, if any.
     """
     from resident_records import csv_load
 
@@ -265,13 +269,26 @@ def import_csv(
         batch_size=batch_size,
         **({"progress": progress} if progress is not None else {}),
     )
-    return ImportReport(
+    report = ImportReport(
         households=outcome.households,
         residents=outcome.residents,
         dry_run=dry_run,
         errors=outcome.errors,
         result=outcome.result,
     )
+    if report.errors or dry_run:
+        audit.record(
+            actor=actor,
+            action="resident.import_rejected" if report.errors else "resident.import_checked",
+            obj=("common.Job", job) if job else None,
+            purpose=purpose,
+            personal_data=True,
+            details={
+                "dry_run": dry_run, "households": report.households, "residents": report.residents,
+                "errors": len(report.errors), "channel": "job" if job else "direct",
+            },
+        )  # fmt: skip
+    return report
 
 
 # --- export --------------------------------------------------------------------------------------

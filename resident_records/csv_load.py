@@ -287,6 +287,9 @@ def _classify(staged: dict[str, str], today: date) -> None:
         # Canonical spacing, one regular expression over all cells: no separator but single ASCII spaces, none
         # at either end of a cell.
         f"concat_ws(E'\\x01', {', '.join(every)}) COLLATE \"C\" !~ %(spacing)s",
+        # A cell read back from a Kyodo export may be a neutralised formula ('=…): the per-row reader restores it
+        # (common.csv_export.restore_cell), so a cell starting with an apostrophe is not plain.
+        f"concat_ws(E'\\x01', {', '.join(every)}) COLLATE \"C\" !~ %(quoted)s",
         *(f"length({cell(name)}) <= {limit}" for name, limit in limits.items()),
         *(f"{cell(name)} <> ''" for name in ("household_key", "relationship", "family_name", "address")),
         f"{cell('status')} IN ('', '{ResidentStatus.RESIDENT.value}', '{ResidentStatus.RESIDENT.label}')",
@@ -358,7 +361,11 @@ def _classify(staged: dict[str, str], today: date) -> None:
                 OFFSET 0  -- keeps the subquery apart, so that the predicate is computed once per row
             ) classified
             """,
-            {"spacing": f"[{_python_whitespace()}]|(^|\x01) | (\x01|$)|  ", "today": today.isoformat()},
+            {
+                "spacing": f"[{_python_whitespace()}]|(^|\x01) | (\x01|$)|  ",
+                "quoted": "(^|\x01)'",
+                "today": today.isoformat(),
+            },
         )
         cursor.execute("CREATE UNIQUE INDEX ON kyodo_import_rows (row_no)")
         # Temporary tables get no statistics of their own; the joins need the row count and the keys'.

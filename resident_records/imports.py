@@ -13,7 +13,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from common import audit, jobs
+from common import jobs
 from common.errors import ValidationFailed
 from common.models import Job
 from resident_records import csv_io
@@ -68,22 +68,13 @@ def run_import(run: jobs.JobRun) -> dict[str, Any]:
         with run.path.open("rb") as stream:
             report = csv_io.import_csv(
                 actor=cast(Person | None, run.actor), data=stream, purpose=job.purpose, dry_run=dry_run,
-                progress=progress,
+                progress=progress, job=str(job.public_id),
             )  # fmt: skip
     except csv_io.ImportInvalid as exc:  # not a CSV file at all: undecodable, empty
         errors = exc.details.get("errors", []) if isinstance(exc.details, dict) else []
         raise jobs.JobFailed(exc.message, code=exc.code, errors=errors) from exc
     summary = {"dry_run": dry_run, "households": report.households, "residents": report.residents}
-    if report.errors or dry_run:
-        # A check or a refusal still read personal data: one row, without names (the loader audits writes).
-        audit.record(
-            actor=run.actor,
-            action="resident.import_rejected" if report.errors else "resident.import_checked",
-            obj=("common.Job", str(job.public_id)),
-            purpose=job.purpose,
-            personal_data=True,
-            details={**summary, "errors": len(report.errors), "channel": "job"},
-        )
+    # csv_io.import_csv wrote the audit row of a check or a refusal (the loader audits the writes).
     if report.errors:
         raise jobs.JobFailed(
             csv_io.ImportInvalid.message,

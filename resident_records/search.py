@@ -4,11 +4,12 @@ Name input is normalised with the same function that builds the stored keys (``c
 width and hiragana/katakana do not matter, nor do spaces. Criteria combine with AND. A name or an address
 matches anywhere inside it, whatever its length — a single kanji such as 美 included (issue 12 §4).
 
-Index use (migration 0005, docs/search.md):
+Index use (migration 0007_search_grams, docs/search.md):
 * every resident carries ``search_grams``, the 1- and 2-character n-grams of its normalised name, furigana
-  and address (``index_grams``), kept by the service that writes the record (``services._search_keys``) and
-  by the bulk loader, under a GIN index of core PostgreSQL (``array_ops``) — no contrib extension, so the
-  embedded server without pg_trgm is served as well as a server PostgreSQL;
+  and address (``index_grams``), kept by the service that writes the record (``services._search_keys``), by
+  the bulk loader and by the CSV import (``csv_load._search_grams``), under a GIN index of core PostgreSQL
+  (``array_ops``) — no contrib extension, so the embedded server without pg_trgm is served as well as a server
+  PostgreSQL;
 * a query of one or two characters is one gram: ``search_grams @> '{gram}'`` is the whole, exact condition;
 * a longer query needs all of its 2-grams (a GIN intersection), and the exact ``LIKE '%…%'`` re-checks the
   few candidates;
@@ -150,9 +151,12 @@ def _query_grams(prefix: str, key: str) -> list[str]:
 def _address_variants(text: str) -> set[str]:
     # Addresses written before input was normalised may hold full-width digits: look for the clerk's text,
     # its NFKC form and full-width digits alike.
-    plain = "".join(text.split())
-    nfkc = unicodedata.normalize("NFKC", plain)
-    return {plain, nfkc, jaconv.h2z(nfkc, kana=False, ascii=False, digit=True)}
+    variants: set[str] = set()
+    # Stored addresses keep single spaces (validation.normalize_address): the clerk's spacing is tried as well.
+    for plain in ("".join(text.split()), " ".join(text.split())):
+        nfkc = unicodedata.normalize("NFKC", plain)
+        variants |= {plain, nfkc, jaconv.h2z(nfkc, kana=False, ascii=False, digit=True)}
+    return variants
 
 
 def _name_filter(key: str) -> Q:
