@@ -30,6 +30,7 @@ from resident_records.errors import HouseholdNotFound, ResidentNotFound
 from resident_records.models import (
     CertificateIssuance,
     ChangeEvent,
+    ClerkTask,
     EventKind,
     Household,
     HouseholdRecord,
@@ -244,6 +245,11 @@ def overdue_notices(*, actor: Person | None, purpose: str, since: date, until: d
         details={"since": since.isoformat(), "until": until.isoformat(), "events": [r.event.pk for r in rows]},
     )
     return rows
+
+
+def clerk_tasks(*, limit: int = 200) -> list[ClerkTask]:
+    """処理待ち: open tasks first, oldest first (their summaries name 宛名番号, never names: no audited read)."""
+    return list(ClerkTask.objects.order_by("status", "created_at", "id")[:limit])
 
 
 def overdue_move_outs(today: date, *, days: int = 30) -> QuerySet[Resident]:

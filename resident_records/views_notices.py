@@ -18,7 +18,7 @@ from common.dates import local_today
 from common.errors import ApplicationError
 from resident_records import selectors
 from resident_records.forms import WarekiDateField
-from resident_records.models import ClerkTask, ClerkTaskStatus
+from resident_records.models import ClerkTaskStatus
 from resident_records.services import koseki_births
 from resident_records.views import clerk_only, personal_data_page
 
@@ -58,7 +58,7 @@ def overdue_notices_view(request: HttpRequest, *, purpose: str) -> HttpResponse:
 @require_GET
 def clerk_tasks_view(request: HttpRequest) -> HttpResponse:
     """処理待ち: open tasks first (their summaries name 宛名番号, never names)."""
-    tasks = ClerkTask.objects.order_by("status", "created_at", "id")[:200]
+    tasks = selectors.clerk_tasks()
     return render(
         request,
         "resident_records/clerk_tasks.html",
