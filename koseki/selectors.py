@@ -11,6 +11,7 @@ the 利用目的 and write the row (docs/audit.md).
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import jaconv
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from common import audit
@@ -69,17 +71,25 @@ def search_koseki(*, query: str = "", honseki: str = "", include_closed: bool = 
     qs = Koseki.objects.all()
     if not include_closed:
         qs = qs.filter(status=KosekiStatus.CURRENT)
-    honseki = "".join(honseki.split())
-    if honseki:
-        qs = qs.filter(honseki__startswith=honseki)
+    if "".join(honseki.split()):
+        qs = qs.filter(_honseki_prefix(honseki))
     text = query.strip()
     if text:
         key = normalize_search_text(text)
         member_match = Member.objects.filter(koseki=OuterRef("pk"), search_text__contains=key)
-        qs = qs.filter(
-            Q(search_text__contains=key) | Q(honseki__startswith="".join(text.split())) | Exists(member_match)
-        )
+        qs = qs.filter(Q(search_text__contains=key) | _honseki_prefix(text) | Exists(member_match))
     return list(qs.order_by("honseki", "family_name", "head_given_name", "pk")[: max(0, limit)])
+
+
+def _honseki_prefix(text: str) -> Q:
+    """本籍 starting with ``text`` whatever the width of its digits: a 本籍 is kept as written (「久礼１２３４番地」
+    or 「久礼1234番地」), and a clerk types either (issue 10 §11)."""
+    plain = "".join(text.split())
+    nfkc = unicodedata.normalize("NFKC", plain)
+    condition = Q()
+    for variant in {plain, nfkc, jaconv.h2z(nfkc, kana=False, ascii=False, digit=True)}:
+        condition |= Q(honseki__startswith=variant)
+    return condition
 
 
 def get_register(*, koseki_id: int) -> Register:

@@ -33,6 +33,9 @@ class ResidentRecordsConfig(AppConfig):
                 "resident.import_checked": "住民記録: CSV取込の検査",
                 "resident.import_rejected": "住民記録: CSV取込の却下",
                 "resident.import_report": "住民記録: CSV取込結果の表示",
+                "resident.clerk_task": "住民記録: 処理待ちの作成",
+                "resident.clerk_task_done": "住民記録: 処理待ちの完了",
+                "resident.overdue_notices": "住民記録: 期間経過の届出一覧",
                 "certificate.list": "住民記録: 交付履歴の表示",
             }
         )

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from common.bench import BenchOptions, comparison, scenario
@@ -30,11 +30,11 @@ from resident_records import csv_io
 from resident_records.bulk import HouseholdInput, load_households
 from resident_records.demo import generate
 from resident_records.models import Resident, ResidentType
-from resident_records.search import build_search, first_page, search_residents
+from resident_records.search import PLANNER_SETTING, build_search, page_rows, ranked_keys, search_page
 from resident_records.services import PersonInput
 from tenants.bench import bench_towns
 
-SEARCH_TARGET_P95_MS = 20.0  # issue 3 §3
+SEARCH_TARGET_P95_MS = 20.0  # issue 3 §3, issue 12 §4: for every query kind
 IMPORT_TARGET_RATIO = 0.3  # issue 12 §5: at least 0.3 × the rows/s of a plain COPY
 IMPORT_MEMORY_LIMIT_MB = 500  # issue 12 §5: peak memory for 300,000 rows
 QUERIES_PER_KIND = 50
@@ -54,28 +54,39 @@ def _ms(func: Callable[[], object]) -> float:
 
 
 def _query_set(seed: int) -> list[tuple[str, dict[str, Any]]]:
-    """A mixed set of what clerks type, drawn from residents actually in the town."""
+    """A mixed set of what clerks type, drawn from residents actually in the town, plus misses."""
     rng = random.Random(seed)  # noqa: S311  (reproducible query mix, not a secret)
     ids = list(Resident.objects.values_list("id", flat=True))
     sample = Resident.objects.in_bulk(rng.sample(ids, min(len(ids), QUERIES_PER_KIND)))
     people = list(sample.values())
     queries: list[tuple[str, dict[str, Any]]] = []
-    for person in people:
+    for number, person in enumerate(people):
         family_kana = person.family_name_kana.replace(" ", "")
         given_kana = person.given_name_kana.replace(" ", "")
+        middle = max(0, len(given_kana) - 2)
         queries += [
             # Kana typed in hiragana, partial: the family name and the start of the given name.
             ("kana_partial", {"query": _hiragana(family_kana + given_kana[:1])}),
             ("kana_short", {"query": family_kana[:2]}),
+            # Two kana from inside the given name, and one kanji of it (美, 子, 太 ...): issue 12 §4.
+            ("kana_two_inside", {"query": _hiragana(given_kana[middle : middle + 2])}),
+            ("kanji_single", {"query": person.given_name[-1:] or person.family_name[:1]}),
             ("kanji_partial", {"query": person.family_name + person.given_name[:1]}),
             ("kanji_family_name", {"query": person.family_name}),
             ("birth_date", {"birth_date": to_wareki(person.birth_date)}),
             ("birth_year_and_name", {"birth_date": wareki_year(person.birth_date), "query": family_kana}),
             ("address", {"address": _address_tail(person.address)}),
             ("atena_number", {"atena_number": person.atena_number.lstrip("0")}),
+            # Misses: a name and an address nobody has (the index must answer "none" as fast as "some").
+            ("miss_name", {"query": MISSES[number % len(MISSES)]}),
+            ("miss_address", {"address": f"存在しない字{number}番地"}),
         ]
     rng.shuffle(queries)
     return queries
+
+
+# Names no demo resident has (the generator's name lists hold none of them).
+MISSES = ("ヴォルフガング", "ンンン", "鑫鑫", "ゑゐ", "ズズズ")
 
 
 def _hiragana(katakana: str) -> str:
@@ -90,66 +101,111 @@ def _address_tail(address: str) -> str:
     return address[-8:]
 
 
+def _statements(params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The SQL the result page runs (the narrow ranked keys and the page's rows), compiled from the same
+    criteria; the page's ids are those search_page would show (found before timing)."""
+    keys = ranked_keys(build_search(**params))
+    ids = [key[-1] for key in sorted(keys)[:PAGE]] or [0]
+    return [keys.query.sql_with_params(), page_rows(ids).query.sql_with_params()]
+
+
 def _plan(params: dict[str, Any]) -> str:
-    sql, args = first_page(build_search(**params), PAGE).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", args)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PLANNER_SETTING)
+        return "\n".join(row[0] for sql, args in _statements(params) for row in _explain(cursor, sql, args))
 
 
-def _raw(sql: str, args: tuple[Any, ...]) -> None:
+def _explain(cursor: Any, sql: str, args: Any) -> list[tuple[str]]:
+    cursor.execute(f"EXPLAIN {sql}", args)
+    return list(cursor.fetchall())
+
+
+def _raw(statements: list[tuple[str, Any]]) -> None:
     # A cursor per query, as any Django code running raw SQL would: both sides pay the tenant
-    # search_path that django-tenants sets on each new cursor.
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        cursor.fetchall()
+    # search_path that django-tenants sets on each new cursor, and the planner setting of the search.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(PLANNER_SETTING)
+        for sql, args in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, args)
+                cursor.fetchall()
+
+
+def _page(params: dict[str, Any]) -> None:
+    search_page(**params, per_page=PAGE)
 
 
 @scenario("resident_search")
 def resident_search_scenario(options: BenchOptions) -> dict[str, Any]:
-    """search_residents (parse, normalise, ORM, model rows) vs its own SQL run through a raw cursor."""
+    """search_page (parse, normalise, count, one page of rows formatted for the list) vs its own two SQL
+    statements run through a raw cursor, per query kind, after a cold pass on a fresh connection."""
     measured: list[float] = []
     baseline: list[float] = []
     by_kind: dict[str, list[float]] = {}
+    cold: list[float] = []
     with bench_towns() as towns:
         town = towns.provision("search")
         with schema_context(town.schema_name):
             load_households(actor=None, households=generate(town.schema_name, options.residents, 1), purpose=PURPOSE)
             queries = _query_set(seed=7)
-            compiled = [first_page(build_search(**params), PAGE).query.sql_with_params() for _, params in queries]
-            seq_scans = sorted({kind for kind, params in queries[:60] if "Seq Scan" in _plan(params)})
-            for (_, params), (sql, args) in zip(queries[:20], compiled[:20], strict=True):  # warm-up
-                search_residents(**params)
-                _raw(sql, args)
-            for number, ((kind, params), (sql, args)) in enumerate(zip(queries, compiled, strict=True)):
+            compiled = [_statements(params) for _, params in queries]
+            seq_scans = sorted({kind for kind, params in queries[:80] if "Seq Scan" in _plan(params)})
+            # Cold pass: the first run of one query of each kind on a new server connection (empty plan and
+            # catalog caches). PostgreSQL's shared buffers and the OS page cache cannot be emptied without
+            # restarting the server, so "cold" here means the backend, not the disk.
+            connection.close()
+            with schema_context(town.schema_name):
+                firsts = {kind: params for kind, params in reversed(_query_set(seed=11))}
+                for params in firsts.values():
+                    cold.append(_ms(partial(_page, params)))
+            for (_, params), statements in zip(queries[:20], compiled[:20], strict=True):  # warm-up
+                _page(params)
+                _raw(statements)
+            for number, ((kind, params), statements) in enumerate(zip(queries, compiled, strict=True)):
                 steps: list[tuple[list[float], Callable[[], object]]] = [
-                    (measured, partial(search_residents, **params)),
-                    (baseline, partial(_raw, sql, args)),
+                    (measured, partial(_page, params)),
+                    (baseline, partial(_raw, statements)),
                 ]
                 # Alternate which goes first so that a cold cache favours neither side.
                 for samples, step in steps if number % 2 == 0 else reversed(steps):
                     samples.append(_ms(step))
                 by_kind.setdefault(kind, []).append(measured[-1])
+    by_kind["cold_first_query"] = cold
     p95 = _percentile(measured, 0.95)
     baseline_p95 = _percentile(baseline, 0.95)
+    p95_by_kind = {kind: round(_percentile(samples, 0.95), 3) for kind, samples in sorted(by_kind.items())}
     return comparison(
         unit="ms",
         samples=measured,
-        baseline="the same SQL (compiled from the same criteria) through a raw cursor, in the same run",
+        baseline=(
+            "the same two SQL statements (the capped narrow ranking keys and the page's rows, compiled from the "
+            "same criteria) "
+            "through a raw cursor, in the same run; the target is an absolute line, p95 <= 20 ms per kind"
+        ),
         baseline_samples=baseline,
         residents=options.residents,
         queries=len(measured),
+        page_size=PAGE,
         p50=round(statistics.median(measured), 3),
         p95=round(p95, 3),
         baseline_p50=round(statistics.median(baseline), 3),
         baseline_p95=round(baseline_p95, 3),
         ratio_p95=round(p95 / baseline_p95, 3) if baseline_p95 > 0 else None,
-        p95_by_kind={kind: round(_percentile(samples, 0.95), 3) for kind, samples in sorted(by_kind.items())},
+        p95_by_kind=p95_by_kind,
         target_p95_ms=SEARCH_TARGET_P95_MS,
-        target_met=p95 <= SEARCH_TARGET_P95_MS,
+        target_met=all(value <= SEARCH_TARGET_P95_MS for value in p95_by_kind.values()),
+        kinds_over_target=sorted(kind for kind, value in p95_by_kind.items() if value > SEARCH_TARGET_P95_MS),
+        pg_trgm=_has_pg_trgm(),
         # Query kinds whose plan scanned the whole table (expected only for a tiny town).
         seq_scan_kinds=seq_scans,
     )
+
+
+def _has_pg_trgm() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
 
 
 @scenario("resident_import")

@@ -6,7 +6,7 @@ The loader keeps every invariant of the single-household services (``services.re
   one HouseholdRecord, and each resident one ResidentRecord (the history starts at the load);
 * names, furigana (katakana), 住民票コード and 個人番号 (validated, encrypted, blind-indexed) are normalised by
   the same function as the services, and the search keys are built by the same function;
-* the date rules of 標準仕様書 §4.0.3 apply (no future 異動日; a late 転入 notice is recorded as 職権).
+* the date rules of 標準仕様書 §4.0.3 apply (services.notice_timing: no future 異動日; a late 転入 is 期間経過).
 
 It is fast because rows go in with PostgreSQL COPY in batches and ids/numbers are taken from the sequences
 in one statement per batch. The whole load is one transaction: any bad row raises a ValidationFailed naming
@@ -31,7 +31,7 @@ from django.utils import timezone
 from common import audit, context
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
-from resident_records import numbering, services
+from resident_records import disclosure, numbering, services, validation
 from resident_records.models import (
     ChangeEvent,
     EventKind,
@@ -134,24 +134,16 @@ def _invalid(message: str, household: int, member: int | None = None, **details:
 
 
 def _check_person(person: PersonInput, index: int, member: int, moved_in_on: date, today: date) -> date:
-    """The rules a clerk's screen enforces, per member; returns 住民となった年月日."""
-    if not person.family_name.strip():
-        raise _invalid("氏を入力してください。", index, member, field="family_name")
-    if person.resident_type == ResidentType.JAPANESE and not person.given_name.strip():
-        raise _invalid("名を入力してください。", index, member, field="given_name")
-    if person.resident_type not in _RESIDENT_TYPES:
-        raise _invalid("住民種別が正しくありません。", index, member, field="resident_type")
-    if person.sex not in _SEXES:
-        raise _invalid("性別は「1」(男)か「2」(女)で指定してください。", index, member, field="sex")
-    if not person.relationship.strip():
-        raise _invalid("続柄を入力してください。", index, member, field="relationship")
-    if person.birth_date > today:
-        raise _invalid("生年月日が未来の日付です。", index, member, field="birth_date")
+    """The rules a clerk's screen enforces, per member (resident_records.validation, the one validator of
+    both paths); returns 住民となった年月日."""
     became = person.extra.get("became_resident_on", moved_in_on)
-    if not isinstance(became, date) or became > today or became < person.birth_date:
-        raise _invalid(
-            "住民となった年月日が正しくありません(生年月日以後、今日以前)。", index, member, field="became_resident_on"
-        )
+    if not isinstance(became, date):
+        raise _invalid("住民となった年月日が正しくありません。", index, member, field="became_resident_on")
+    try:
+        validation.check_person(person, today=today, became_resident_on=became)
+    except ValidationFailed as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        raise _invalid(exc.message, index, member, field=details.get("field", ""), code=exc.code) from exc
     return became
 
 
@@ -160,8 +152,14 @@ def _validated_members(hh: HouseholdInput, index: int, today: date) -> list[dict
         raise _invalid("世帯員がいません。", index)
     if sum(1 for m in hh.members if m.relationship == HEAD) != 1:
         raise _invalid("世帯主(続柄「世帯主」)を1人だけ指定してください。", index, field="relationship")
-    if not " ".join(hh.address.split()):
-        raise _invalid("住所を入力してください。", index, field="address")
+    try:
+        validation.address_fields(
+            address=hh.address, address_detail=hh.address_detail, postal_code=hh.postal_code,
+            previous_address=hh.previous_address,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        raise _invalid(exc.message, index, field=details.get("field", "address"), code=exc.code) from exc
     if hh.kind not in BULK_KINDS:
         raise _invalid("一括登録の異動事由は職権記載か転入です。", index, field="kind")
     if hh.moved_in_on > today:
@@ -173,11 +171,6 @@ def _validated_members(hh: HouseholdInput, index: int, today: date) -> list[dict
             attrs = services._person_attributes(person)
         except ApplicationError as exc:
             raise _invalid(exc.message, index, number, code=exc.code) from exc
-        for name in ("family_name_kana", "given_name_kana", "former_surname_kana", "alias_kana"):
-            if not _KATAKANA_RE.fullmatch(attrs[name]):
-                raise _invalid("フリガナはカタカナで入力してください。", index, number, field=name)
-        if person.resident_type == ResidentType.JAPANESE and not attrs["family_name_kana"]:
-            raise _invalid("氏のフリガナを入力してください。", index, number, field="family_name_kana")
         attrs["became_resident_on"] = became
         members.append(attrs)
     return members
@@ -260,14 +253,26 @@ def _write_batch(
     shared = [f.attname for f in ResidentAttributes._meta.local_fields]  # the columns a record copies
 
     serial = 0
+    # 住基法 第19条第1項: like the 転入 service, the load sends each address to the 附票 of a 本籍 on the platform
+    # (checked in memory first: a 本籍 elsewhere costs nothing).
+    towns = disclosure.platform_towns()
+    to_fuhyo: list[tuple[int, str, SimpleNamespace]] = []
     first_number = ""
     for i, (hh, members) in enumerate(zip(batch, validated, strict=True)):
         household_id, event_id = household_ids[i], event_ids[i]
         try:
-            late = services.check_dates(kind=hh.kind, event_date=hh.moved_in_on, notified_on=hh.notified_on)
+            timing = services.notice_timing(
+                kind=hh.kind,
+                event_date=hh.moved_in_on,
+                notified_on=hh.notified_on,
+                force_ex_officio=hh.kind == EventKind.EX_OFFICIO_ENTRY,
+            )
         except ApplicationError as exc:
             raise _invalid(exc.message, offset + i, code=exc.code) from exc
-        address = " ".join(hh.address.split())
+        place = validation.address_fields(
+            address=hh.address, address_detail=hh.address_detail, postal_code=hh.postal_code,
+            previous_address=hh.previous_address,
+        )  # fmt: skip
         head_id = None
         for attrs in members:
             values = {
@@ -276,12 +281,10 @@ def _write_batch(
                 "id": resident_ids[serial],
                 "atena_number": numbering.with_check_digit(atena_numbers[serial]),
                 "household_id": household_id,
-                "address": address,
-                "address_detail": hh.address_detail.strip(),
-                "postal_code": hh.postal_code.strip(),
-                "previous_address": hh.previous_address.strip()
-                if attrs["became_resident_on"] == hh.moved_in_on
-                else "",
+                "address": place["address"],
+                "address_detail": place["address_detail"],
+                "postal_code": place["postal_code"],
+                "previous_address": place["previous_address"] if attrs["became_resident_on"] == hh.moved_in_on else "",
                 "address_set_on": attrs["became_resident_on"],
                 "notified_on": hh.notified_on,
                 "status": ResidentStatus.RESIDENT.value,
@@ -292,7 +295,11 @@ def _write_batch(
             keys = SimpleNamespace(**values)
             services._search_keys(cast(Resident, keys))
             values["search_name"], values["search_kana"] = keys.search_name, keys.search_kana
+            values["search_grams"] = keys.search_grams
             residents_t.add(values)
+            japanese = values["resident_type"] == ResidentType.JAPANESE
+            if japanese and values["domicile"] and disclosure.town_named_in(values["domicile"], towns=towns):
+                to_fuhyo.append((event_id, EventKind(hh.kind).label, keys))
             records_t.add(
                 {
                     **{name: values[name] for name in shared},
@@ -323,7 +330,8 @@ def _write_batch(
                 "event_date": hh.moved_in_on,
                 "notified_on": hh.notified_on,
                 "processed_at": now,
-                "ex_officio": hh.kind == EventKind.EX_OFFICIO_ENTRY or late or hh.notified_on is None,
+                "ex_officio": timing.ex_officio,
+                "overdue": timing.overdue,
                 "household_id": household_id,
                 "reason": BULK_REASON,
                 "details": {"previous_address": hh.previous_address.strip(), "bulk": True},
@@ -347,6 +355,8 @@ def _write_batch(
     # INITIALLY DEFERRED, so the order below only has to respect the checks at commit.
     for table in (households_t, residents_t, events_t, records_t, household_records_t):
         table.copy()
+    for event_id, label, resident in to_fuhyo:
+        services.notify_fuhyo(actor=actor, residents=[cast(Resident, resident)], event_id=event_id, label=label)
     last_number = numbering.with_check_digit(atena_numbers[-1])
     # One audit row per batch, not per resident: a migration load is one operation decided once, with one
     # purpose, and 300,000 rows of the same purpose would bury the trail the auditor reads. The row names

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -85,6 +86,18 @@ class CertificateOptions:
             (self.my_number, "個人番号"),
         ]
         return [label for asked, label in wanted if not asked]
+
+
+class CertificateAlreadyIssued(ApplicationError):
+    """The confirmation screen's key was already used: the certificate exists, nothing new is issued."""
+
+    code = "certificate_already_issued"
+    message = "この証明書は既に発行されています(二重送信)。交付履歴の発行番号を確認してください。"
+    status_code = 409
+
+    def __init__(self, issuance: CertificateIssuance) -> None:
+        super().__init__(details={"number": issuance.number, "issuance": issuance.pk})
+        self.issuance = issuance
 
 
 # 住基法 第12条第1項: the 住民票の写し with the 個人番号 is for the person and the members of their household only.
@@ -442,13 +455,15 @@ def issue_certificate(
     household: Household | None = None,
     residents: Sequence[Resident] = (),
     options: CertificateOptions | None = None,
+    idempotency_key: UUID | None = None,
     requester_kind: str = RequesterKind.THIRD_PARTY,
 ) -> tuple[CertificateIssuance, bytes]:
     """Issue one certificate: returns the 交付履歴 row and the PDF to print.
 
     Refused under a 支援措置 (SupportMeasureBlocked) with nothing written except the refusal's audit rows (here,
     and in the other town consulted); refused before anything is read when ``requester_kind`` may not have the
-    個人番号 printed (MyNumberNotAllowed).
+    個人番号 printed (MyNumberNotAllowed). ``idempotency_key`` (the confirmation screen's): a second call with the
+    same key raises CertificateAlreadyIssued naming the first issuance, and writes nothing.
     """
     if kind not in CertificateKind.values:
         raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
@@ -461,6 +476,9 @@ def issue_certificate(
     chosen_options = options or CertificateOptions()
     if chosen_options.fee is not None and chosen_options.fee < 0:
         raise ValidationFailed("手数料が正しくありません。", code="invalid_fee")
+    for label, value in (("請求者", requested_by), ("利用目的", purpose)):
+        if len(value) > 200:  # the 交付履歴 columns: refused, never cut (issue 10 §11)
+            raise ValidationFailed(f"{label}は200文字以内で入力してください。", code="text_too_long")
     check_requester(requester_kind=requester_kind, options=chosen_options)
     try:
         _ensure_disclosable(
@@ -476,6 +494,7 @@ def issue_certificate(
             household=household,
             residents=residents,
             options=chosen_options,
+            idempotency_key=idempotency_key,
         )
     except SupportMeasureBlocked as blocked:
         _refusal(actor=actor, kind=kind, purpose=purpose, blocked=blocked, preview=False)
@@ -584,6 +603,7 @@ def _issue(
     household: Household | None,
     residents: Sequence[Resident],
     options: CertificateOptions,
+    idempotency_key: UUID | None = None,
 ) -> tuple[CertificateIssuance, bytes]:
     covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
     # Again inside the transaction, this town's part of the check: a measure decided since cannot slip through.
@@ -597,6 +617,12 @@ def _issue(
     now = timezone.now()
     today = local_today()
     year, serial, number = _next_number(today)
+    # Checked after taking the year's serial row: that lock orders two submits of one screen, so the second
+    # sees the first's committed row here and its own serial increment rolls back with it (no gap).
+    if idempotency_key is not None:
+        earlier = CertificateIssuance.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            raise CertificateAlreadyIssued(earlier)
     code = new_verification_code()
     layout = _layout(
         kind=kind,
@@ -621,9 +647,9 @@ def _issue(
         include_domicile=options.domicile,
         include_resident_code=options.resident_code,
         include_my_number=options.my_number,
-        requested_by=requested_by[:200],
+        requested_by=requested_by,
         requester_kind=requester_kind,
-        purpose=purpose[:200],
+        purpose=purpose,
         issued_at=now,
         issued_by_id=actor.pk if actor else None,
         issued_by_name=actor.full_name if actor else "",
@@ -633,6 +659,7 @@ def _issue(
         fee=options.fee if options.fee is not None else town_settings.int_setting_in_force(FEE_SETTING, on=today),
         verification_code_sha256=code_digest(code),
         pdf_sha256=hashlib.sha256(document).hexdigest(),
+        idempotency_key=idempotency_key,
     )
     issuance.residents.set(ordered)
     for resident in ordered:

@@ -13,7 +13,6 @@ day. 個人番号 is accepted on import and never exported
 from __future__ import annotations
 
 import io
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from common.csv_import import (
     read_header,
 )
 from common.errors import ApplicationError, ValidationFailed
-from resident_records import bulk, mynumber, selectors
+from resident_records import bulk, mynumber, selectors, validation
 from resident_records.bulk import BulkLoadResult
 from resident_records.models import Resident, ResidentRecord, ResidentStatus, ResidentType, Sex
 from resident_records.services import PersonInput
@@ -87,7 +86,6 @@ _RESIDENT_TYPE_IN = {
     "外国人住民": ResidentType.FOREIGN,
 }
 _RESIDENT_TYPE_OUT: dict[str, str] = {str(v): k for k, v in RESIDENT_TYPE_CODES.items()}
-_POSTAL_RE = re.compile(r"\d{3}-?\d{4}")
 
 
 class ImportInvalid(ValidationFailed):
@@ -159,8 +157,11 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
         r.error("family_name_kana", "氏フリガナを入力してください。")
     given_name = r.text("given_name", required=japanese, max_length=50)
     postal_code = r.text("postal_code", max_length=8)
-    if postal_code and not _POSTAL_RE.fullmatch(postal_code):
-        r.error("postal_code", "郵便番号は「123-4567」の形で入力してください。")
+    try:
+        postal_code = validation.normalize_postal_code(postal_code)  # one form: 123-4567
+    except ValidationFailed as exc:
+        r.error("postal_code", exc.message)
+        postal_code = ""  # reported once
     resident_code = r.text("resident_code", max_length=20)
     if resident_code and len(mynumber.normalize(resident_code)) != 11:
         r.error("resident_code", "住民票コードは11桁の数字です。")
@@ -201,8 +202,23 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
     address = r.text("address", required=True)
     address_detail = r.text("address_detail", max_length=100)
     previous_address = r.text("previous_address")
+    # The rules of one person and of an address are those of every other way in: the clerk's forms, the API, the
+    # koseki hook (resident_records.validation; issue 10 §10). The cell checks above word the file's own errors.
+    if len(errors) == start:
+        try:
+            validation.check_person(person, today=today, became_resident_on=became or address_set_on)
+        except ValidationFailed as exc:
+            r.error(_field_of(exc), exc.message)
+    try:
+        place = validation.address_fields(
+            address=address, address_detail=address_detail, postal_code=postal_code, previous_address=previous_address
+        )
+    except ValidationFailed as exc:
+        r.error(_field_of(exc), exc.message)
     if len(errors) > start:
         return None
+    address, address_detail = place["address"], place["address_detail"]
+    postal_code, previous_address = place["postal_code"], place["previous_address"]
     return _Row(
         number=number,
         key=key,
@@ -213,6 +229,10 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
         previous_address=previous_address,
         address_set_on=address_set_on,
     )
+
+
+def _field_of(exc: ValidationFailed) -> str:
+    return str(exc.details.get("field", "")) if isinstance(exc.details, dict) else ""
 
 
 def _header(row: list[str], errors: list[RowError]) -> list[Column | None]:
@@ -335,19 +355,9 @@ def records_as_of(residents: list[Resident], day: date) -> dict[int, ResidentRec
         by_resident[record.resident_id].append(record)
     result: dict[int, ResidentRecord] = {}
     for resident in residents:
-        found = by_resident.get(resident.pk, [])
-        base = next((r for r in found if r.event.kind not in selectors.NOT_A_STATE), None)
-        if base is None:
-            continue
-        corrections = sorted(
-            (r for r in found if r.event.kind in selectors.CORRECTION_KINDS and r.event_id > base.event_id),
-            key=lambda r: r.event_id,
-        )
-        for correction in corrections:
-            for name in correction.event.details.get("fields", []):
-                setattr(base, name, getattr(correction, name))
-        base.resident = resident
-        result[resident.pk] = base
+        state = selectors.state_from_records(resident, by_resident.get(resident.pk, []), day)
+        if state is not None:
+            result[resident.pk] = state
     return result
 
 

@@ -42,7 +42,7 @@ from common.csv_import import BOM, RowError
 from common.dates import local_today
 from common.errors import ValidationFailed
 from common.text import normalize_search_text
-from resident_records import bulk, csv_io, csv_write, mynumber, services
+from resident_records import bulk, csv_io, csv_write, mynumber, search, services, validation
 from resident_records.models import (
     Household,
     Resident,
@@ -57,6 +57,7 @@ Progress = Callable[[int, int, str], None]
 TEMPORARY_TABLES = (
     "kyodo_import_raw", "kyodo_import_rows", "kyodo_import_numbers", "kyodo_import_fixed", "kyodo_import_keys",
     "kyodo_import_order", "kyodo_import_households", "kyodo_import_members", "kyodo_import_heads",
+    "kyodo_import_grams",
 )  # fmt: skip
 READ_CHUNK = 1024 * 1024
 FETCH_ROWS = 5_000  # rows per round trip of the Python passes (bounds their memory)
@@ -74,6 +75,9 @@ DATE_FIELDS = ("birth_date", "became_resident_on", "address_set_on", "residence_
 # Furigana as the register keeps it, restricted to characters that NFKC, hiragana→katakana and case folding
 # leave alone (U+30A0 and U+30FF are not: NFKC turns ヿ into コト); tests check every character of the class.
 KANA_CLASS = "\u30a1-\u30fe"
+# The marks validation.normalize_address turns into "-" after a digit (its HYPHENS but "-" itself).
+ADDRESS_HYPHENS = validation.HYPHENS.replace("-", "")
+KANA_BEFORE_MARK = "\u3041-\u30ff\uff66-\uff9f"  # hiragana, katakana, half-width katakana
 # Characters the search key function (common.text.normalize_search_text) leaves unchanged one by one and that
 # never combine with their neighbours under NFKC: katakana, the CJK unified ideographs, 々, 〆, a-z and 0-9.
 SEARCH_STABLE_CLASS = "\u30a1-\u30fe\u4e00-\u9fff\u3005\u3006a-z0-9"
@@ -274,6 +278,10 @@ def _classify(staged: dict[str, str], today: date) -> None:
         "address": 200, "address_detail": 100, "domicile": 200, "domicile_head": 100, "previous_address": 200,
         "nationality": 50, "residence_status": 50,
     }  # fmt: skip
+    # ... and the register's own column lengths, which validation.check_person enforces on the other rows.
+    columns = {f.name for f in Resident._meta.get_fields()}
+    limits = {name: min(limit, validation.max_length(name) or limit) if name in columns else limit
+              for name, limit in limits.items()}  # fmt: skip
     birth, became, address_set = cell("birth_date"), cell("became_resident_on"), cell("address_set_on")
     period = cell("residence_period_end")
     conditions = [
@@ -298,7 +306,14 @@ def _classify(staged: dict[str, str], today: date) -> None:
         f"(NOT {japanese} OR {cell('family_name_kana')} <> '' AND {cell('given_name')} <> '')",
         f"({japanese} OR {cell('nationality')} <> '')",
         f"({cell('domicile')} = '' OR {japanese})",
-        f"({cell('postal_code')} = '' OR {cell('postal_code')} ~ '^[0-9]{{3}}-?[0-9]{{4}}$')",
+        # Already in the one form validation.normalize_postal_code / normalize_address keep: 123-4567; no
+        # full-width letters, digits or hyphens, and a hyphen-like mark (but "-") only as a prolonged sound mark
+        # after kana (「ケーブル」); after anything else it may be a 番地 hyphen, which the per-row path normalises.
+        f"({cell('postal_code')} = '' OR {cell('postal_code')} ~ '^[0-9]{{3}}-[0-9]{{4}}$')",
+        *(
+            f"{cell(name)} !~ '[\uff01-\uff5e]' AND {cell(name)} !~ '(^|[^{KANA_BEFORE_MARK}])[{ADDRESS_HYPHENS}]'"
+            for name in ("address", "address_detail", "previous_address")
+        ),
         f"({cell('resident_code')} = '' OR {cell('resident_code')} ~ '^[0-9]{{11}}$')",
         f"({cell('my_number')} = '' OR {cell('my_number')} ~ '^[0-9]{{12}}$')",
     ]
@@ -517,6 +532,28 @@ def _search_keys() -> None:
             )
 
 
+def _search_grams() -> None:
+    """The n-gram keys of the resident search (search.index_grams, the function the services use) for every row
+    to be registered: without them the search would not find an imported resident (docs/search.md)."""
+
+    def convert(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [
+            (row_no, search.index_grams(search_name=name, search_kana=kana, address=address))
+            for row_no, name, kana, address in batch
+        ]
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE kyodo_import_grams (row_no integer PRIMARY KEY, grams text[]) ON COMMIT DROP"
+        )
+    _passes(
+        "SELECT row_no, search_name, search_kana, address FROM kyodo_import_rows WHERE ok ORDER BY row_no",
+        "kyodo_import_grams",
+        "row_no, grams",
+        convert,
+    )
+
+
 # --- rules over households and the whole file ----------------------------------------------------------
 
 
@@ -670,6 +707,7 @@ def load_csv(
             transaction.set_rollback(True)  # also drops the temporary tables
             return outcome
         progress(1, csv_write.LOAD_STEPS, "登録")
+        _search_grams()
         outcome.result = csv_write.load(actor=actor, purpose=purpose, batch_size=batch_size, progress=progress)
         if outcome.result.residents >= bulk.ANALYZE_AFTER:
             # Fresh statistics, so that the very next search plans with the indexes rather than guessing from

@@ -223,6 +223,7 @@ def load(
             "JOIN kyodo_import_households h ON h.household_id = k.household_id "
             "LEFT JOIN kyodo_import_numbers n USING (row_no)"
         )
+        grams = "LEFT JOIN kyodo_import_grams g USING (row_no)"  # the search's n-grams (csv_load._search_grams)
         # Household.head and Resident.household point at each other; Django's foreign keys are DEFERRABLE
         # INITIALLY DEFERRED, so the order below only has to respect the checks at commit.
         names, values = _columns(
@@ -271,12 +272,13 @@ def load(
                 "atena_number": check("k.atena_serial"),
                 "search_name": "r.search_name",
                 "search_kana": "r.search_kana",
+                "search_grams": "coalesce(g.grams, '{}')",
                 "created_at": "%(now)s",
             },
             params,
         )
         progress(2, LOAD_STEPS, "登録")
-        cursor.execute(f"INSERT INTO {Resident._meta.db_table} ({names}) SELECT {values} {source}", params)
+        cursor.execute(f"INSERT INTO {Resident._meta.db_table} ({names}) SELECT {values} {source} {grams}", params)
         progress(3, LOAD_STEPS, "登録")
         names, values = _columns(
             ResidentRecord,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -45,7 +46,8 @@ class WarekiDateField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
     def prepare_value(self, value: Any) -> Any:
-        return value.isoformat() if isinstance(value, date) else value
+        # Shown in 和暦 like every date on the screens (標準仕様書 §1.1.9); 西暦 is still accepted on input.
+        return to_wareki(value) if isinstance(value, date) else value
 
 
 def _text(label: str, *, required: bool = True, max_length: int = 100, **kwargs: Any) -> forms.CharField:
@@ -88,6 +90,7 @@ class SearchForm(forms.Form):
     atena_number = _text("宛名番号", required=False, max_length=20)
     include_removed = forms.BooleanField(label="除票(転出・死亡等)も含める", required=False)
     purpose = PurposeField()
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -166,6 +169,26 @@ class MemberForm(forms.Form):
             birth_date=data["birth_date"],
             sex=data["sex"],
             relationship=data["relationship"],
+        )
+
+
+class MoveInMemberForm(MemberForm):
+    """One person of a 転入届: also the 戸籍の表示 (本籍・筆頭者, 住基法 第7条第5号) and the 住民票コード
+    (第7条第13号) from the 転出証明書, so the 附票 of the 本籍地 is updated on the 転入 itself."""
+
+    domicile = _text(
+        "本籍", required=False, max_length=200, help_text="日本人住民のみ(例: 高知県高岡郡中土佐町久礼1234番地)"
+    )
+    domicile_head = _text("筆頭者", required=False, max_length=100)
+    resident_code = _text("住民票コード", required=False, max_length=20, help_text="11桁の数字(転出証明書に記載)")
+
+    def person(self) -> PersonInput:
+        data = self.cleaned_data
+        return replace(
+            super().person(),
+            domicile=data["domicile"],
+            domicile_head=data["domicile_head"],
+            resident_code=data["resident_code"],
         )
 
 
@@ -390,11 +413,7 @@ class CancelEventForm(forms.Form):
     reason = _text("取消しの理由", max_length=200, help_text="異動の履歴に残ります(例: 届出内容の誤り、処理誤り)。")
 
 
-class _ShownWarekiDateField(WarekiDateField):
-    """A date field whose current value is shown in 和暦 (it still accepts 西暦)."""
-
-    def prepare_value(self, value: Any) -> Any:
-        return to_wareki(value) if isinstance(value, date) else value
+_ShownWarekiDateField = WarekiDateField  # every WarekiDateField shows its value in 和暦
 
 
 # The whitelist of services.CORRECTABLE_FIELDS in the order of the resident page (a test checks they agree).
@@ -444,7 +463,7 @@ class CorrectionForm(VersionedForm):
 
 # At least one member is the service's rule (services.record_move_in): an empty formset reaches it and its
 # refusal is shown as the form's error.
-MemberFormSet = forms.formset_factory(MemberForm, extra=4, max_num=10, absolute_max=10)
+MemberFormSet = forms.formset_factory(MoveInMemberForm, extra=4, max_num=10, absolute_max=10)
 
 
 class CertificateForm(forms.Form):
@@ -480,6 +499,16 @@ class CertificateForm(forms.Form):
     )
     requested_by = _text("請求者", max_length=200, help_text="請求者の氏名(代理人・第三者の場合はその方)")
     purpose = PurposeField(help_text="請求書に記載された利用目的")
+    fee = forms.IntegerField(
+        label="手数料(円)",
+        required=False,
+        min_value=0,
+        help_text="交付履歴に記録されます(免除は0)。",
+        error_messages={
+            "min_value": "手数料は0円以上で入力してください。",
+            "invalid": "手数料は数字で入力してください。",
+        },
+    )
 
     def __init__(self, *args: Any, member_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

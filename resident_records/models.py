@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -129,6 +130,9 @@ class Resident(ResidentAttributes):
     # Search keys, normalised (NFKC, katakana, no spaces) so that full/half width and hiragana match.
     search_name = models.CharField(max_length=200, db_index=True, editable=False)
     search_kana = models.CharField(max_length=300, db_index=True, editable=False)
+    # 1- and 2-character n-grams of the name, furigana and address keys (resident_records.search.index_grams),
+    # under a GIN index of core PostgreSQL: every search length on every server (docs/search.md).
+    search_grams = ArrayField(models.TextField(), default=list, editable=False)
     version = models.PositiveIntegerField("版", default=1)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
 
@@ -138,10 +142,16 @@ class Resident(ResidentAttributes):
         indexes = [
             models.Index(fields=["birth_date"]),
             models.Index(fields=["household", "status"]),
+            GinIndex(fields=["search_grams"], name="resident_search_grams_gin"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(resident_code="") | Q(resident_code__regex=r"^\d{11}$"), name="resident_code_11_digits"
+            ),
+            # 住所を定めた年月日 never precedes 住民となった年月日 (resident_records.validation.check_residence_dates).
+            models.CheckConstraint(
+                condition=Q(address_set_on__gte=models.F("became_resident_on")),
+                name="address_set_not_before_residence",
             ),
         ]
 
@@ -177,6 +187,9 @@ class ChangeEvent(models.Model):
     # 処理日: always the server's clock (標準仕様書 §4.0.3), never typed in.
     processed_at = models.DateTimeField("処理日時", default=timezone.now)
     ex_officio = models.BooleanField("職権", default=False)
+    # 期間経過: a 届出 made after its statutory period (住基法 第22〜25条: 14 days; 戸籍法 第49条・第86条 for the
+    # 出生・死亡 it follows). Still a 届出, listed for the 住基法 第52条 notice (docs/domain/resident_register.md).
+    overdue = models.BooleanField("期間経過", default=False)
     cancels = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="cancelled_by", verbose_name="取消対象"
     )
@@ -417,6 +430,9 @@ class CertificateIssuance(models.Model):
     terminal = models.CharField("端末", max_length=100, blank=True)
     page_count = models.PositiveIntegerField("枚数")
     fee = models.PositiveIntegerField("手数料(円)", null=True, blank=True)
+    # The key of the confirmation screen that asked for this issuance: a second submit of the same screen
+    # (a double click, a reload) finds this row instead of issuing a second certificate.
+    idempotency_key = models.UUIDField("二重送信防止キー", null=True, blank=True, unique=True)
     # Only digests are kept: the code itself exists on the paper alone, so a copy of the database does not
     # let anyone "verify" a forged paper.
     verification_code_sha256 = models.CharField("確認コード(SHA-256)", max_length=64, unique=True)
@@ -445,3 +461,39 @@ class CertificateIssuance(models.Model):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+
+# --- tasks for the resident clerk ---------------------------------------------------------------------------
+
+
+class ClerkTaskKind(models.TextChoices):
+    # An accepted 出生届 whose child could not be entered here by itself (resident_records.services.koseki_births).
+    BIRTH_ELSEWHERE = "birth_elsewhere", "出生: 父母が本町の住民でない(住所地への通知を確認)"
+    BIRTH_UNPLACED = "birth_unplaced", "出生: 世帯を特定できない(手作業で記載)"
+
+
+class ClerkTaskStatus(models.TextChoices):
+    OPEN = "open", "未処理"
+    DONE = "done", "処理済み"
+
+
+class ClerkTask(models.Model):
+    """Work another module handed to the resident clerk (e.g. a 出生 the register could not place itself)."""
+
+    public_id = models.UUIDField("公開用ID", default=uuid.uuid4, unique=True, editable=False)  # in URLs, not the row id
+    kind = models.CharField("種別", max_length=30, choices=ClerkTaskKind.choices)
+    status = models.CharField("状態", max_length=10, choices=ClerkTaskStatus.choices, default=ClerkTaskStatus.OPEN)
+    summary = models.CharField("内容", max_length=500)
+    details = models.JSONField("詳細", default=dict, blank=True)
+    source_reference = models.CharField("発生元", max_length=100, unique=True)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    done_at = models.DateTimeField("処理日時", null=True, blank=True)
+    done_by_name = models.CharField("処理者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "住民記録の処理待ち"
+        verbose_name_plural = "住民記録の処理待ち"
+        ordering = ["status", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

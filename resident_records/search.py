@@ -1,15 +1,19 @@
 """Resident search at the counter: name (kanji or kana), birth date (和暦 or 西暦), address, 宛名番号.
 
 Name input is normalised with the same function that builds the stored keys (``common.text``): full/half
-width and hiragana/katakana do not matter, nor do spaces. Criteria combine with AND.
+width and hiragana/katakana do not matter, nor do spaces. Criteria combine with AND. A name or an address
+matches anywhere inside it, whatever its length — a single kanji such as 美 included (issue 12 §4).
 
-Index use (migration 0003):
-* a name or address of three characters or more is a partial match (``LIKE '%…%'``) served by the pg_trgm
-  GIN indexes;
-* one or two characters contain no trigram, so PostgreSQL could only scan the whole table. A short name
-  therefore matches the *start* of the name (family name first, served by the ``varchar_pattern_ops``
-  indexes) or a given name exactly (btree). A short address alone would match most of a town and has no
-  usable index: it must be combined with another criterion.
+Index use (migration 0007_search_grams, docs/search.md):
+* every resident carries ``search_grams``, the 1- and 2-character n-grams of its normalised name, furigana
+  and address (``index_grams``), kept by the service that writes the record (``services._search_keys``), by
+  the bulk loader and by the CSV import (``csv_load._search_grams``), under a GIN index of core PostgreSQL
+  (``array_ops``) — no contrib extension, so the embedded server without pg_trgm is served as well as a server
+  PostgreSQL;
+* a query of one or two characters is one gram: ``search_grams @> '{gram}'`` is the whole, exact condition;
+* a longer query needs all of its 2-grams (a GIN intersection), and the exact ``LIKE '%…%'`` re-checks the
+  few candidates;
+* a 宛名番号 is an exact match on its unique index; a birth date a range on the ``birth_date`` btree.
 
 The caller (view or API) writes the audit row of the search with its purpose (issue 3 §9); this module only
 reads.
@@ -19,21 +23,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import jaconv
+from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from common.errors import ValidationFailed
 from common.text import normalize_code_input, normalize_search_text
-from common.wareki import WarekiError, get_eras, parse_wareki
+from common.wareki import WarekiError, get_eras, parse_wareki, to_wareki
 from resident_records import numbering
-from resident_records.models import Resident, ResidentStatus
+from resident_records.models import Resident, ResidentStatus, ResidentType
 
-MIN_PARTIAL_LENGTH = 3  # pg_trgm needs one whole trigram in the pattern to use its index
+MIN_ADDRESS_ONLY_LENGTH = 2  # a single character of an address alone matches most of a town
 MAX_LIMIT = 500
 MAX_QUERY_LENGTH = 100
+NAME_GRAM = "n"  # prefix of a name or furigana gram
+ADDRESS_GRAM = "a"  # prefix of an address gram
 
 
 class InvalidSearch(ValidationFailed):
@@ -109,18 +119,62 @@ def parse_atena_number(text: str) -> str:
     return number
 
 
+# --- n-grams -------------------------------------------------------------------------------------------
+
+
+def _grams(prefix: str, text: str) -> set[str]:
+    """Every 1- and 2-character gram of ``text``, prefixed by the field kind."""
+    grams = {prefix + ch for ch in text}
+    grams.update(prefix + text[i : i + 2] for i in range(len(text) - 1))
+    return grams
+
+
+def address_key(address: str) -> str:
+    """An address as the search compares it: NFKC (全角数字・ハイフン→半角), no spaces, case-folded."""
+    return normalize_search_text(address)
+
+
+def index_grams(*, search_name: str, search_kana: str, address: str) -> list[str]:
+    """The ``search_grams`` of one resident (sorted, so that equal inputs store equal arrays)."""
+    grams = _grams(NAME_GRAM, search_name) | _grams(NAME_GRAM, search_kana) | _grams(ADDRESS_GRAM, address_key(address))
+    return sorted(grams)
+
+
+def _query_grams(prefix: str, key: str) -> list[str]:
+    """The grams a stored key must hold to contain ``key``: the key itself up to two characters, else its 2-grams
+    (the 1-grams add nothing once every 2-gram is required)."""
+    if len(key) <= 2:
+        return [prefix + key]
+    return sorted({prefix + key[i : i + 2] for i in range(len(key) - 1)})
+
+
 def _address_variants(text: str) -> set[str]:
-    # Addresses are kept as typed, so look for the clerk's text, its NFKC form and full-width digits alike.
-    plain = "".join(text.split())
-    nfkc = unicodedata.normalize("NFKC", plain)
-    return {plain, nfkc, jaconv.h2z(nfkc, kana=False, ascii=False, digit=True)}
+    # Addresses written before input was normalised may hold full-width digits: look for the clerk's text,
+    # its NFKC form and full-width digits alike.
+    variants: set[str] = set()
+    # Stored addresses keep single spaces (validation.normalize_address): the clerk's spacing is tried as well.
+    for plain in ("".join(text.split()), " ".join(text.split())):
+        nfkc = unicodedata.normalize("NFKC", plain)
+        variants |= {plain, nfkc, jaconv.h2z(nfkc, kana=False, ascii=False, digit=True)}
+    return variants
 
 
 def _name_filter(key: str) -> Q:
-    if len(key) >= MIN_PARTIAL_LENGTH:
-        return Q(search_name__contains=key) | Q(search_kana__contains=key)
-    # Too short for a trigram: the start of the name (family name) or a whole given name.
-    return Q(search_name__startswith=key) | Q(search_kana__startswith=key) | Q(given_name=key) | Q(given_name_kana=key)
+    condition = Q(search_grams__contains=_query_grams(NAME_GRAM, key))
+    if len(key) <= 2:
+        return condition  # one gram: the containment is the exact answer
+    return condition & (Q(search_name__contains=key) | Q(search_kana__contains=key))
+
+
+def _address_filter(text: str) -> Q:
+    key = address_key(text)
+    condition = Q(search_grams__contains=_query_grams(ADDRESS_GRAM, key))
+    if len(key) <= 2:
+        return condition
+    exact = Q()
+    for variant in _address_variants(text):
+        exact |= Q(address__contains=variant)
+    return condition & exact
 
 
 def build_search(
@@ -161,16 +215,14 @@ def build_search(
         span = parse_birth_date(birth_date)
         residents = residents.filter(birth_date__range=(span.first, span.last))
     if address:
-        variants = _address_variants(address)
-        if min(len(v) for v in variants) < MIN_PARTIAL_LENGTH and not (query or birth_date or atena_number):
+        if len(address_key(address)) < MIN_ADDRESS_ONLY_LENGTH and not (query or birth_date or atena_number):
             raise InvalidSearch(
-                "住所だけで検索するときは3文字以上で入力してください(短い地名は氏名や生年月日と組み合わせてください)。",
+                "住所だけで検索するときは2文字以上で入力してください(1文字の地名は氏名や生年月日と組み合わせてください)。",
                 code="address_too_short",
             )
-        address_q = Q()
-        for variant in variants:
-            address_q |= Q(address__contains=variant)
-        residents = residents.filter(address_q)
+        if not address_key(address):
+            raise InvalidSearch("住所を入力してください。", code="search_criteria_required")
+        residents = residents.filter(_address_filter(address))
     if atena_number:
         residents = residents.filter(atena_number=parse_atena_number(atena_number))
     # Best name matches first, then in furigana order as on the clerk's list (宛名番号 breaks ties).
@@ -197,8 +249,8 @@ def search_residents(
     return list(first_page(residents, limit))
 
 
-def first_page(residents: QuerySet[Resident], limit: int) -> QuerySet[Resident]:
-    """The first ``limit`` rows of a search, as one statement that sorts narrow rows only.
+def first_page(residents: QuerySet[Resident], limit: int, *, offset: int = 0) -> QuerySet[Resident]:
+    """The ``limit`` rows of a search from ``offset``, as one statement that sorts narrow rows only.
 
     A common family name matches thousands of residents in a large town, and all of them must be sorted
     to find the first page; sorting just (id, sort keys) in a subquery and then reading the ``limit``
@@ -207,9 +259,147 @@ def first_page(residents: QuerySet[Resident], limit: int) -> QuerySet[Resident]:
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidSearch(f"表示件数は1〜{MAX_LIMIT}件で指定してください。", code="invalid_limit")
-    page = residents.values("pk")[:limit]
-    return (
-        Resident.objects.filter(pk__in=page)
-        .annotate(relevance=residents.query.annotations["relevance"])
-        .order_by(*residents.query.order_by)
+    page = residents.values("pk")[offset : offset + limit]
+    ordered = Resident.objects.filter(pk__in=page)
+    if "relevance" in residents.query.annotations:
+        ordered = ordered.annotate(relevance=residents.query.annotations["relevance"])
+    return ordered.order_by(*residents.query.order_by)
+
+
+# --- the clerk's result list -------------------------------------------------------------------------
+
+# Beyond this many matches the list says 「1000件以上」 and the clerk narrows the search: counting and ranking every
+# one of 30,000 holders of a common kanji would read 30,000 rows for a page of 100.
+COUNT_CAP = 1_000
+ROW_FIELDS = ("pk", "atena_number", "family_name", "given_name", "family_name_kana", "given_name_kana",
+               "birth_date", "address", "address_detail", "status", "resident_type")  # fmt: skip
+_STATUS_LABELS: dict[str, str] = {str(value): str(label) for value, label in ResidentStatus.choices}
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """One line of the result list, formatted once here so that the template does no per-row work."""
+
+    pk: int
+    atena_number: str
+    full_name: str
+    full_name_kana: str
+    birth_date: str
+    address: str
+    status: str
+    status_label: str
+    protected: bool = False  # a 支援措置 covers the resident: the list shows the banner (selectors.find_resident_page)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: 「{total}件中{shown}件を表示」 and the rows of that page."""
+
+    total: int
+    capped: bool  # more than COUNT_CAP matched; ``total`` is the cap
+    page: int
+    per_page: int
+    rows: list[SearchRow]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _birth_text(day: date, resident_type: str, cache: dict[tuple[date, bool], str]) -> str:
+    # 標準仕様書 §1.1.9: 和暦, except a foreign resident's birth date, in 西暦 (docs/domain/resident_register.md).
+    western = resident_type == ResidentType.FOREIGN
+    if (day, western) not in cache:
+        cache[day, western] = f"{day.year}年{day.month}月{day.day}日" if western else to_wareki(day)
+    return cache[day, western]
+
+
+# PostgreSQL estimates an array containment as cheap to test row by row, so for a frequent gram (「ヤマ」, 「子」)
+# it prefers reading the table until 1,001 rows matched over the GIN index — each row's test walks a ~100-gram
+# array, and the scan reads tens of thousands of rows. Inside the search's own transaction the planner is
+# told to take an index (measured with ``manage.py bench resident_search``; docs/search.md).
+PLANNER_SETTING = "SET LOCAL enable_seqscan = off"
+
+
+@contextmanager
+def gram_plans() -> Iterator[None]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PLANNER_SETTING)
+        yield
+
+
+def ranked_keys(residents: QuerySet[Resident]) -> QuerySet[Resident, tuple[Any, ...]]:
+    """Up to COUNT_CAP + 1 matches as narrow (relevance, furigana key, 宛名番号, id) tuples, in no order: one
+    pass over the index's matches gives both the count and the ranking of a page (``search_page``)."""
+    narrow = residents.order_by().values_list("relevance", "search_kana", "atena_number", "pk")  # type: ignore[misc]
+    return narrow[: COUNT_CAP + 1]
+
+
+def page_rows(ids: list[int]) -> QuerySet[Resident, dict[str, Any]]:
+    """The displayed columns of the residents of one page (in no order; ``search_page`` orders them)."""
+    return Resident.objects.filter(pk__in=ids).values(*ROW_FIELDS)
+
+
+def search_page(
+    *,
+    query: str = "",
+    birth_date: str = "",
+    address: str = "",
+    atena_number: str = "",
+    include_removed: bool = False,
+    page: int = 1,
+    per_page: int = 100,
+) -> SearchPage:
+    """The ``page``-th page of the residents matching every criterion, with how many matched in all."""
+    residents = build_search(
+        query=query,
+        birth_date=birth_date,
+        address=address,
+        atena_number=atena_number,
+        include_removed=include_removed,
     )
+    if page < 1:
+        raise InvalidSearch("ページの指定が正しくありません。", code="invalid_page")
+    with gram_plans():
+        # One narrow read of the matches, stopped after the cap: the count, and the ranking (best name match,
+        # then furigana, then 宛名番号) done here on at most COUNT_CAP tuples. Beyond the cap (a common kanji
+        # matches tens of thousands) the first COUNT_CAP the index yields are ranked, and the list says so.
+        keys = sorted(ranked_keys(residents))
+        capped = len(keys) > COUNT_CAP
+        keys = keys[:COUNT_CAP]
+        total = len(keys)
+        page = min(page, max(1, -(-total // per_page)))
+        ids = [key[-1] for key in keys[(page - 1) * per_page : page * per_page]]
+        by_id = {r["pk"]: r for r in page_rows(ids)} if ids else {}
+    found = [by_id[pk] for pk in ids if pk in by_id]
+    dates: dict[tuple[date, bool], str] = {}
+    rows = [
+        SearchRow(
+            pk=r["pk"],
+            atena_number=r["atena_number"],
+            full_name=f"{r['family_name']} {r['given_name']}",
+            full_name_kana=f"{r['family_name_kana']} {r['given_name_kana']}",
+            birth_date=_birth_text(r["birth_date"], r["resident_type"], dates),
+            address=f"{r['address']} {r['address_detail']}".strip(),
+            status=r["status"],
+            status_label=_STATUS_LABELS.get(r["status"], r["status"]),
+        )
+        for r in found
+    ]
+    return SearchPage(total=total, capped=capped, page=page, per_page=per_page, rows=rows)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +25,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from common import audit
 from common.dates import day_start, local_today
 from common.errors import ValidationFailed
-from resident_records import mynumber, search, support
+from resident_records import disclosure, mynumber, search, support
 from resident_records.errors import HouseholdNotFound, ResidentNotFound
 from resident_records.models import (
     CertificateIssuance,
     ChangeEvent,
+    ClerkTask,
     EventKind,
     Household,
     HouseholdRecord,
@@ -38,6 +39,7 @@ from resident_records.models import (
     ResidentStatus,
     SupportMeasure,
 )
+from tenants.models import Person
 
 if TYPE_CHECKING:
     from tenants.models import Person
@@ -68,6 +70,16 @@ def resident_as_of(resident: Resident, day: date) -> ResidentRecord | None:
         .select_related("event")
         .order_by("-effective_on", "-recorded_at", "-id")
     )
+    return state_from_records(resident, records, day)
+
+
+def state_from_records(resident: Resident, records: list[ResidentRecord], day: date) -> ResidentRecord | None:
+    """The one rule reading a resident's state on ``day`` from their effective records, newest first.
+
+    Used by ``resident_as_of`` and by the batch readers (CSV export as of a day), so every view of a past day
+    agrees. A day before 住民となった年月日 (as it reads after corrections) shows no residence: the entry did
+    not exist yet (issue 10 §8), even when a correction moved that date later than the first record.
+    """
     base = next((r for r in records if r.event.kind not in NOT_A_STATE), None)
     if base is None:
         return None
@@ -78,6 +90,8 @@ def resident_as_of(resident: Resident, day: date) -> ResidentRecord | None:
     for correction in corrections:
         for name in correction.event.details.get("fields", []):
             setattr(base, name, getattr(correction, name))
+    if day < base.became_resident_on:
+        return None
     base.resident = resident
     return base
 
@@ -179,6 +193,63 @@ def _newcomers(household_id: int, day: date, members: list[ResidentRecord]) -> d
         if first is not None and first.event_id > shaped_at and first.event.kind in JOINING_KINDS:
             joined[member.resident_id] = first.event_id
     return joined
+
+
+@dataclass(frozen=True)
+class OverdueNotice:
+    """One line of the 期間経過 list: a 届出 made after its period (住基法 第52条第2項 の通知のため)."""
+
+    event: ChangeEvent
+    days_late: int
+    names: list[str]
+    address: str
+
+
+def overdue_notices(*, actor: Person | None, purpose: str, since: date, until: date) -> list[OverdueNotice]:
+    """住基法 届出 (第22〜25条) recorded 期間経過 with 異動日 in [since, until], not cancelled, oldest first.
+
+    The town notifies the 簡易裁判所 of them (住基法 第52条第2項: 過料); the list names the persons, so reading it
+    is an audited read of personal data with its purpose.
+    """
+    from common import audit
+    from resident_records.services.common import RESIDENT_NOTICE_KINDS, notice_period_days
+
+    events = list(
+        ChangeEvent.objects.filter(
+            overdue=True,
+            kind__in=RESIDENT_NOTICE_KINDS,
+            event_date__range=(since, until),
+            cancelled_by__isnull=True,
+        )
+        .select_related("household")
+        .prefetch_related("records")
+        .order_by("event_date", "id")
+    )
+    rows = []
+    for event in events:
+        records = sorted(event.records.all(), key=lambda r: r.resident_id)
+        assert event.notified_on is not None  # overdue implies a 届出日
+        rows.append(
+            OverdueNotice(
+                event=event,
+                days_late=(event.notified_on - event.event_date).days - notice_period_days(event.kind),
+                names=[r.full_name for r in records],
+                address=records[0].address if records else "",
+            )
+        )
+    audit.record(
+        actor=actor,
+        action="resident.overdue_notices",
+        purpose=purpose,
+        personal_data=True,
+        details={"since": since.isoformat(), "until": until.isoformat(), "events": [r.event.pk for r in rows]},
+    )
+    return rows
+
+
+def clerk_tasks(*, limit: int = 200) -> list[ClerkTask]:
+    """処理待ち: open tasks first, oldest first (their summaries name 宛名番号, never names: no audited read)."""
+    return list(ClerkTask.objects.order_by("status", "created_at", "id")[:limit])
 
 
 def overdue_move_outs(today: date, *, days: int = 30) -> QuerySet[Resident]:
@@ -322,6 +393,49 @@ def find_residents(
     return results
 
 
+def find_resident_page(
+    *,
+    actor: Person | None,
+    purpose: str,
+    query: str = "",
+    birth_date: str = "",
+    address: str = "",
+    atena_number: str = "",
+    include_removed: bool = False,
+    page: int = 1,
+    per_page: int = 100,
+) -> search.SearchPage:
+    """The clerk's result list (search.search_page: the count and one page of rows), audited like
+    ``find_residents``; each row says whether a 支援措置 covers the resident (the banner, one query per page)."""
+    results = search.search_page(
+        query=query,
+        birth_date=birth_date,
+        address=address,
+        atena_number=atena_number,
+        include_removed=include_removed,
+        page=page,
+        per_page=per_page,
+    )
+    protected = disclosure.protected_resident_ids(among=[row.pk for row in results.rows]) if results.rows else set()
+    if protected:
+        results = replace(results, rows=[replace(row, protected=row.pk in protected) for row in results.rows])
+    given = {"query": query, "birth_date": birth_date, "address": address, "atena_number": atena_number}
+    audit.record(
+        actor=actor,
+        action="resident.search",
+        purpose=purpose,
+        personal_data=True,
+        details={
+            "criteria": [k for k, v in given.items() if v],
+            "include_removed": include_removed,
+            "results": len(results.rows),
+            "matched": results.total,
+            "page": results.page,
+        },
+    )
+    return results
+
+
 def view_residents(
     *, actor: Person | None, residents: Iterable[Resident], purpose: str, details: dict[str, Any] | None = None
 ) -> None:
@@ -446,6 +560,14 @@ def view_issuances(*, actor: Person | None, day: date, purpose: str) -> list[Cer
         details={"day": day.isoformat(), "count": len(issuances)},
     )
     return issuances
+
+
+def view_issuance(*, actor: Person | None, issuance: CertificateIssuance, purpose: str) -> CertificateIssuance:
+    """One issuance's completion page (its 発行番号, the persons it names, the PDF just printed): a read of each
+    named resident's data."""
+    residents = list(issuance.residents.all())
+    view_residents(actor=actor, residents=residents, purpose=purpose, details={"issuance": issuance.number})
+    return issuance
 
 
 def measures_of(resident: Resident) -> list[SupportMeasure]:

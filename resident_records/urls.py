@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from resident_records import views, views_import, views_support
+from resident_records import views, views_import, views_notices, views_support
 
 app_name = "resident_records"
 
@@ -39,6 +39,11 @@ urlpatterns = [
     path("import/", views_import.import_view, name="import"),
     path("import/<uuid:public_id>/", views_import.import_job_view, name="import_job"),
     path("import/<uuid:public_id>/status/", views_import.import_job_status_view, name="import_job_status"),
+    path("notices/overdue/", views_notices.overdue_notices_view, name="overdue_notices"),
+    path("tasks/", views_notices.clerk_tasks_view, name="clerk_tasks"),
+    path("tasks/<uuid:public_id>/done/", views_notices.complete_clerk_task_view, name="complete_clerk_task"),
     path("certificates/", views.issuance_list_view, name="issuances"),
     path("certificates/<str:number>/void/", views.void_issuance_view, name="void_issuance"),
+    path("certificates/<str:issuance_number>/issued/", views.issued_view, name="issued"),
+    path("certificates/<str:issuance_number>/issued/pdf/", views.issued_pdf_view, name="issued_pdf"),
 ]

@@ -9,6 +9,7 @@ page's read selector (selectors.view_resident, view_household, view_issuances) w
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
@@ -16,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +28,7 @@ from common.dates import local_today
 from common.errors import ApplicationError
 from common.http import pdf_attachment, pdf_preview
 from common.purpose import PurposeGate
+from common.tenancy import current_schema
 from common.wareki import to_wareki
 from resident_records import certificates, disclosure, inspection, selectors, services
 from resident_records.forms import (
@@ -60,6 +63,7 @@ from resident_records.models import (
     Resident,
     ResidentStatus,
 )
+from resident_records.search import SearchPage
 from resident_records.services import Versioned
 from tenants.access import request_roles
 from tenants.models import Role
@@ -113,13 +117,13 @@ def _is_clerk(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def search_view(request: HttpRequest) -> HttpResponse:
     """Search by POST: names and birth dates stay out of URLs (and so out of access logs and history)."""
-    results: list[Resident] | None = None
+    results: SearchPage | None = None
     if request.method == "POST":
         form = SearchForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                results = selectors.find_residents(
+                results = selectors.find_resident_page(
                     actor=request.user,  # type: ignore[arg-type]
                     purpose=data["purpose"],
                     query=data["query"],
@@ -127,7 +131,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
                     address=data["address"],
                     atena_number=data["atena_number"],
                     include_removed=data["include_removed"],
-                    limit=SEARCH_LIMIT,
+                    page=data["page"] or 1,
+                    per_page=SEARCH_LIMIT,
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
@@ -138,7 +143,14 @@ def search_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "resident_records/search.html",
-        {"form": form, "results": results, "limit": SEARCH_LIMIT, "nav": "search"},
+        {
+            "form": form,
+            "results": results,
+            "limit": SEARCH_LIMIT,
+            "nav": "search",
+            # One URL reversed for the whole list; each row appends its 宛名番号 (no {% url %} per row).
+            "resident_url": reverse("resident_records:resident", args=["0"]).removesuffix("0/"),
+        },
     )
 
 
@@ -921,6 +933,8 @@ def certificate_view(request: HttpRequest, atena_number: str, *, purpose: str) -
         }
         context.update(
             confirm=True,
+            # One key per confirmation screen: submitting it twice issues one certificate.
+            idempotency_key=uuid.uuid4(),
             covered=covered,
             kind_label=CertificateKind(data["kind"]).label,
             preview_url=reverse("resident_records:certificate_preview", args=[resident.atena_number]),
@@ -940,12 +954,69 @@ def certificate_view(request: HttpRequest, atena_number: str, *, purpose: str) -
                 domicile=data["domicile"],
                 resident_code=data["resident_code"],
                 my_number=data["my_number"],
+                fee=data["fee"],
             ),
+            idempotency_key=_idempotency_key(request),
         )
+    except certificates.CertificateAlreadyIssued as again:
+        # A second submit of the same confirmation screen: the certificate issued by the first is shown.
+        messages.warning(request, again.message)
+        return redirect("resident_records:issued", issuance_number=again.issuance.number)
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return render(request, "resident_records/certificate.html", context, status=exc.status_code)
     _forget_preview(request, resident.pk)
+    # The paper is printed from the completion page; the PDF waits there briefly (it is not stored: only its
+    # digest is, in the 交付履歴).
+    cache.set(_issued_pdf_key(request, issuance.number), document, ISSUED_PDF_SECONDS)
+    return redirect("resident_records:issued", issuance_number=issuance.number)
+
+
+ISSUED_PDF_SECONDS = 600
+
+
+def _idempotency_key(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
+def issued_pdf_key(*, schema: str, user_id: int | None, issuance_number: str) -> str:
+    """Where the PDF just issued waits for the clerk who issued it (this town, this clerk, this 発行番号)."""
+    return f"resident_records:issued_pdf:{schema}:{user_id}:{issuance_number}"
+
+
+def _issued_pdf_key(request: HttpRequest, issuance_number: str) -> str:
+    return issued_pdf_key(schema=current_schema(), user_id=request.user.pk, issuance_number=issuance_number)
+
+
+@require_http_methods(["GET"])
+@clerk_only
+@personal_data_page(intrinsic="証明書の交付")
+def issued_view(request: HttpRequest, issuance_number: str, *, purpose: str) -> HttpResponse:
+    """The completion page of an issuance: its 発行番号, the persons it names and the PDF to print."""
+    issuance = selectors.view_issuance(
+        actor=request.user,  # type: ignore[arg-type]
+        issuance=get_object_or_404(CertificateIssuance, number=issuance_number),
+        purpose=purpose,
+    )
+    return render(
+        request,
+        "resident_records/issued.html",
+        {"issuance": issuance, "pdf_ready": cache.get(_issued_pdf_key(request, issuance_number)) is not None},
+    )
+
+
+@require_http_methods(["GET"])
+@clerk_only
+@personal_data_page(intrinsic="証明書の交付")
+def issued_pdf_view(request: HttpRequest, issuance_number: str, *, purpose: str) -> HttpResponse:
+    issuance = get_object_or_404(CertificateIssuance, number=issuance_number)
+    document = cache.get(_issued_pdf_key(request, issuance_number))
+    if document is None:
+        raise Http404("印刷用のPDFは交付の直後だけ取得できます。再交付は新たに発行してください。")
+    selectors.view_issuance(actor=request.user, issuance=issuance, purpose=purpose)  # type: ignore[arg-type]
     return pdf_attachment(document, f"certificate-{issuance.year}-{issuance.serial:06d}.pdf")
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -25,11 +26,12 @@ from common.purpose import intrinsic_purpose, reads_personal_data
 from koseki.models import Entry, Koseki, Member
 from koseki.views import PREVIEW_SESSION_KEY as KOSEKI_PREVIEW
 from koseki.views import PURPOSE_SESSION_KEY as KOSEKI_PURPOSE
-from resident_records import services
+from resident_records import certificates, services
 from resident_records.models import CertificateIssuance, ChangeEvent, Household, RequesterKind, Resident
 from resident_records.services import Versioned
 from resident_records.views import PREVIEW_SESSION_KEY as RESIDENT_PREVIEW
 from resident_records.views import PURPOSE_SESSION_KEY as RESIDENT_PURPOSE
+from resident_records.views import issued_pdf_key
 from tenants.models import Person
 from tests.koseki.factories import yamada_family
 from tests.resident_records.factories import family, move_in_family, refused_import
@@ -55,6 +57,8 @@ NO_PERSON_SHOWN = {
     "resident_records:support_extend": "POST only, on a measure (named by its public_id)",
     "resident_records:support_release": "a measure's dates and scopes, no names (named by its public_id)",
     "resident_records:support_temporary_release": "a measure's dates and scopes, no names (named by its public_id)",
+    "resident_records:clerk_tasks": "処理待ち: kinds and summaries naming 宛名番号 only, never names",
+    "resident_records:complete_clerk_task": "POST only, on a task (named by its public_id)",
     "koseki:search": "GET is the empty form; results come by POST through selectors.search_registers",
     "koseki:wide_area": "GET is the empty form; the other town's registers are read by koseki.wide_area (audited)",
     "koseki:naturalization": "an empty form for a person in no register yet (帰化届・国籍取得届)",
@@ -65,6 +69,7 @@ API_ROUTES = [r for r in api_routes() if (module := r.module()) is not None and 
 API_NO_PERSON_SHOWN = {
     "api:resident_records:events": "the 異動 log: event facts and numbers, no names (audited as resident.event_list)",
     "api:resident_records:import": "POST only; csv_io.import_csv audits the check and the load",
+    "api:resident_records:import_job": "a job's progress and row errors (row numbers, column names, messages)",
     "api:resident_records:issuances": "the 交付履歴 without names (audited as certificate.log_list)",
     "api:resident_records:support_attention": "宛名番号 and dates only (audited as support_measure.attention_list)",
     "api:koseki:issuances": "the 交付履歴 without names (audited as koseki.issuance_log)",
@@ -85,12 +90,15 @@ class Rows:
     member: Member
     entry: Entry
     job: Job
+    issuance: CertificateIssuance
 
     def value(self, route: Route, name: str, converter: str) -> str:
         if name == "atena_number":
             return self.resident.atena_number
         if name == "number":
             return self.household.number
+        if name == "issuance_number":
+            return self.issuance.number
         if name == "event_id":
             return str(self.event.pk)
         if name == "kind":
@@ -122,8 +130,14 @@ def rows(db: Any) -> Rows:
         member = Member.objects.filter(koseki=koseki).order_by("position").first()
         entry = Entry.objects.filter(koseki=koseki, member=member).order_by("pk").first()
         job = refused_import(clerk)
+        issuance, _ = certificates.issue_certificate(
+            actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", residents=[head]
+        )
     assert event is not None and member is not None and entry is not None
-    return Rows(resident=head, household=household, event=event, koseki=koseki, member=member, entry=entry, job=job)
+    return Rows(
+        resident=head, household=household, event=event, koseki=koseki, member=member, entry=entry, job=job,
+        issuance=issuance,
+    )  # fmt: skip
 
 
 def _with_session(client: Client, **values: Any) -> Client:
@@ -149,6 +163,13 @@ def _confirmed_resident_certificate(client: Client, rows: Rows) -> None:
     _with_session(client, **{RESIDENT_PREVIEW: {str(rows.resident.pk): preview}})
 
 
+def _issued_pdf_waiting(client: Client, rows: Rows) -> None:
+    """The PDF of an issuance waits for the clerk who issued it (views.issued_pdf_key), just after the issue."""
+    user_id = Person.objects.get(username="tanaka").pk
+    key = issued_pdf_key(schema="nakatosa", user_id=user_id, issuance_number=rows.issuance.number)
+    cache.set(key, b"%PDF-1.4 issued", 60)
+
+
 def _confirmed_koseki_certificate(client: Client, rows: Rows) -> None:
     preview = {"kind": "full", "members": [], "purpose": "旅券の申請"}
     _with_session(client, **{KOSEKI_PREVIEW: {str(rows.koseki.pk): preview}})
@@ -158,6 +179,7 @@ def _confirmed_koseki_certificate(client: Client, rows: Rows) -> None:
 PREPARE: dict[str, Callable[[Client, Rows], None]] = {
     "resident_records:certificate_preview": _confirmed_resident_certificate,
     "koseki:certificate_preview": _confirmed_koseki_certificate,
+    "resident_records:issued_pdf": _issued_pdf_waiting,
 }
 REQUEST_PURPOSE = {"resident_records:certificate_preview": "運転免許の更新", "koseki:certificate_preview": "旅券の申請"}
 

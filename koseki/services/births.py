@@ -55,6 +55,7 @@ from koseki.services.common import (
     wareki,
 )
 from koseki.services.presumption import mother_marriages, presumed_father
+from resident_records.services import koseki_births
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -104,6 +105,15 @@ def _relationship(*, sex: str, mother: Member, father: Member | None, birth_date
     siblings = siblings.filter(father_key=father.person_key) if father is not None else siblings.filter(father_key=None)
     rank = siblings.values("person_key").distinct().count() + 1
     return _ordinal(rank) + ("男" if sex == "1" else "女")
+
+
+def _parent(member: Member) -> koseki_births.Parent:
+    return koseki_births.Parent(
+        family_name=member.family_name,
+        given_name=member.given_name,
+        birth_date=member.birth_date,
+        resident_code=member.resident_code,
+    )
 
 
 # --- 出生 ----------------------------------------------------------------------------------------
@@ -386,6 +396,25 @@ def record_birth(
             target.family_name_kana = family_kana
             Koseki.objects.filter(pk=target.pk).update(family_name_kana=family_kana)
         notification.details["child_member_id"] = child.pk
+        # The resident register of the town enters the child (or leaves its clerk a task), in this transaction
+        # (docs/domain/resident_register.md §9): a birth is never typed twice.
+        koseki_births.enter_birth_from_koseki(
+            actor=actor,
+            birth=koseki_births.BirthAccepted(
+                notification_id=notification.pk,
+                family_name=target.family_name,
+                given_name=given_name,
+                family_name_kana=family_kana,
+                given_name_kana=given_kana,
+                sex=sex,
+                birth_date=birth_date,
+                notified_on=notified_on,
+                honseki=target.honseki,
+                head_name=f"{target.family_name} {target.head_given_name}",
+                mother=_parent(mother),
+                father=_parent(father) if father is not None else None,
+            ),
+        )
         finish_notification(
             actor=actor,
             action="koseki.birth",

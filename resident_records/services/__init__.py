@@ -7,7 +7,9 @@ version check, and writes one audit row per resident (personal data, with the ev
 Date rules (標準仕様書 §4.0.3, §4.1.3.0.1; DOMAIN.md §6):
 * 処理日 is the server's clock; 異動日 must not be in the future, except for a planned 転出.
 * 届出日 must not be in the future nor (except for 転出) before the 異動日.
-* A notice made more than KYODO_LATE_NOTICE_DAYS (14) days after the 異動日 is recorded as 職権.
+* A 届出 kind needs its 届出日 (an empty one is an error). A 転出届 more than KYODO_LATE_NOTICE_DAYS (14) days
+  after the 異動日 is recorded as 職権 (§4.1.3.0.1); any other late 届出 stays a 届出 marked 期間経過 and is
+  listed for the 住基法 第52条 notice (``notice_timing``, ``selectors.overdue_notices``).
 * An event cannot be dated before the resident's last recorded 異動 (the history would be rewritten out of
   order); a correction instead names the date it is effective from.
 
@@ -33,6 +35,8 @@ from resident_records.services.common import (
     check_dates,
     lock_household,
     lock_residents,
+    notice_timing,
+    notify_fuhyo,
     require_chosen,
 )
 from resident_records.services.ex_officio import (
@@ -65,6 +69,8 @@ __all__ = [
     "lock_household",
     "lock_residents",
     "merge_households",
+    "notice_timing",
+    "notify_fuhyo",
     "plan_move_out",
     "record_birth",
     "record_change_of_address",

@@ -7,8 +7,9 @@ from datetime import date
 
 from django.db import transaction
 
+from common.dates import local_today
 from common.errors import ValidationFailed
-from resident_records import numbering
+from resident_records import numbering, validation
 from resident_records.errors import EventNotAllowed, InvalidEventDate
 from resident_records.models import ChangeEvent, EventKind, Resident, ResidentStatus
 from resident_records.services.common import (
@@ -46,7 +47,7 @@ def record_birth(
     """出生 (戸籍法 第49条, 住基法 第8条): the child joins the household of the parent on the birth date.
 
     住民となった年月日 and 住所を定めた年月日 are the birth date, and the address is the household's. The 出生届 is due
-    within 14 days (戸籍法 第49条), the same as KYODO_LATE_NOTICE_DAYS, so a later notice is recorded 職権.
+    within 14 days (戸籍法 第49条): a later one is still a 届出, marked 期間経過 (``notice_timing``).
     """
     locked = lock_household(household)
     if locked.dissolved_on is not None:
@@ -58,8 +59,19 @@ def record_birth(
         raise ValidationFailed(
             "出生した子の続柄(子・長男・孫など、世帯主との続柄)を入力してください。", code="relationship_required"
         )
+    validation.check_person(child, today=local_today())
     if child.birth_date < locked.created_on:
         raise InvalidEventDate("生年月日が、この世帯を設けた日より前です。出生による記載はできません。")
+    # The child is written at the household's current address from the birth date: if the household set
+    # that address later (a 転居 after the birth), the child's entry would say it lived there before the
+    # household did. The 転居 is cancelled first, or the child is entered by 職権記載.
+    address_set_on = min(m.address_set_on for m in members)
+    if child.birth_date < address_set_on:
+        raise InvalidEventDate(
+            "生年月日が、この世帯が現在の住所を定めた日より前です(出生後に転居が記録されています)。"
+            "先に転居を取り消すか、職権記載で処理してください。",
+            details={"address_set_on": address_set_on.isoformat()},
+        )
     event = _new_event(
         actor=actor, kind=EventKind.BIRTH, event_date=child.birth_date, notified_on=notified_on, household=locked
     )

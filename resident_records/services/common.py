@@ -17,7 +17,7 @@ from common.dates import local_today
 from common.errors import ValidationFailed
 from common.text import normalize_search_text, to_katakana
 from koseki import fuhyo
-from resident_records import mynumber, numbering
+from resident_records import mynumber, numbering, search, validation
 from resident_records.errors import (
     EventNotAllowed,
     HouseholdNotFound,
@@ -82,8 +82,26 @@ class Versioned:
 # --- rules ---------------------------------------------------------------------------------------
 
 
+# 届出 by the resident (住基法 第22〜25条, 第30条の46): each needs its 届出日. The 出生・死亡 entries follow a 戸籍
+# 届出, which may reach the register as a notice from another town (住基法 第9条第2項): without a 届出日 they are
+# entered 職権; with one, they are 期間経過 after the 戸籍法 period (docs/domain/resident_register.md §届出の期間).
+RESIDENT_NOTICE_KINDS = frozenset(
+    {
+        EventKind.MOVE_IN, EventKind.MOVE_IN_FROM_ABROAD, EventKind.CHANGE_OF_ADDRESS, EventKind.MOVE_OUT_PLANNED,
+        EventKind.HOUSEHOLD_SPLIT, EventKind.HOUSEHOLD_MERGE, EventKind.HEAD_CHANGE,
+    }
+)  # fmt: skip
+NOTIFIED_KINDS = RESIDENT_NOTICE_KINDS
+# 戸籍法 第86条: a 死亡届 within 7 days; every other period is 14 days (住基法 第22〜25条, 戸籍法 第49条).
+_PERIOD_DAYS = {EventKind.DEATH: 7}
+
+
+def notice_period_days(kind: str) -> int:
+    return _PERIOD_DAYS.get(EventKind(kind), int(getattr(settings, "KYODO_LATE_NOTICE_DAYS", 14)))
+
+
 def check_dates(*, kind: str, event_date: date, notified_on: date | None) -> bool:
-    """Apply the date rules; returns True when the event must be recorded as 職権 (late notice)."""
+    """Apply the date rules; returns True when the 届出 came after its statutory period."""
     today = local_today()
     planned_move_out = kind == EventKind.MOVE_OUT_PLANNED
     if event_date > today and not planned_move_out:
@@ -96,10 +114,46 @@ def check_dates(*, kind: str, event_date: date, notified_on: date | None) -> boo
         raise InvalidNotificationDate("届出日に未来の日付は指定できません。", details={"notified_on": str(notified_on)})
     if notified_on < event_date and not planned_move_out:
         raise InvalidNotificationDate("届出日が異動日より前になっています。", details={"notified_on": str(notified_on)})
-    # §4.1.3.0.1: a 転出届 made more than 14 days after the (past) 異動日 is entered 職権 as well; a 転出届
-    # made before the 異動日 is simply early (negative delay).
-    late_days = int(getattr(settings, "KYODO_LATE_NOTICE_DAYS", 14))
-    return (notified_on - event_date).days > late_days
+    # A 転出届 made before the 異動日 is simply early (negative delay).
+    return (notified_on - event_date).days > notice_period_days(kind)
+
+
+@dataclass(frozen=True)
+class NoticeTiming:
+    ex_officio: bool  # 職権
+    overdue: bool  # 期間経過 (still a 届出)
+
+
+def notice_timing(
+    *,
+    kind: str,
+    event_date: date,
+    notified_on: date | None,
+    force_ex_officio: bool = False,
+    notice_from_town: bool = False,
+) -> NoticeTiming:
+    """How a 異動 is recorded, from its dates (標準仕様書 §4.0.3, §4.1.3.0.1; 住基法 第22〜24条, 第52条):
+
+    * a 住基法 届出 kind needs its 届出日: an empty one is an error, never a silent 職権 (a 出生・死亡 without one
+      is an entry on a notice, 職権);
+    * a 転出届 more than 14 days after the (past) 異動日 is entered 職権, as the standard says for 転出;
+    * any other late 届出 (転入, 転居, 世帯変更, 出生, 死亡) stays a 届出, marked 期間経過 — the 住基法 ones go on the
+      第52条 notice list (selectors.overdue_notices);
+    * ``notice_from_town``: the date a 転入通知 from another town arrived (第9条第1項), not a resident's 届出.
+    """
+    late = check_dates(kind=kind, event_date=event_date, notified_on=notified_on)
+    if force_ex_officio or notice_from_town:
+        return NoticeTiming(ex_officio=force_ex_officio, overdue=False)
+    if notified_on is None:
+        if kind in NOTIFIED_KINDS:
+            raise InvalidNotificationDate(
+                "届出日を入力してください(職権で記載する場合は職権記載・職権消除で処理してください)。",
+                code="notification_date_required",
+            )
+        return NoticeTiming(ex_officio=True, overdue=False)
+    if kind == EventKind.MOVE_OUT_PLANNED:
+        return NoticeTiming(ex_officio=late, overdue=False)
+    return NoticeTiming(ex_officio=False, overdue=late)
 
 
 def _person_attributes(person: PersonInput) -> dict[str, Any]:
@@ -137,21 +191,23 @@ def _new_event(
     force_ex_officio: bool = False,
     notice_from_town: bool = False,
 ) -> ChangeEvent:
-    """Write the immutable 異動.
-
-    ``notice_from_town``: ``notified_on`` is the date a notice from another town arrived (転入通知, 住基法 第9条
-    第1項), not a resident's 届出 — it is kept, but neither makes the event 職権 nor is subject to the 14 days.
-    """
-    late = check_dates(kind=kind, event_date=event_date, notified_on=notified_on)
-    ex_officio = force_ex_officio or (not notice_from_town and (late or notified_on is None))
+    """Write the immutable 異動 (職権 / 期間経過 as ``notice_timing`` decides)."""
+    timing = notice_timing(
+        kind=kind,
+        event_date=event_date,
+        notified_on=notified_on,
+        force_ex_officio=force_ex_officio,
+        notice_from_town=notice_from_town,
+    )
     return ChangeEvent.objects.create(
         kind=kind,
         event_date=event_date,
         notified_on=notified_on,
         processed_at=timezone.now(),
-        ex_officio=ex_officio,
+        ex_officio=timing.ex_officio,
+        overdue=timing.overdue,
         household=household,
-        reason=reason[:200],
+        reason=validation.check_length_of_reason(reason),
         details=details or {},
         cancels=cancels,
         actor_id=actor.pk if actor else None,
@@ -166,6 +222,9 @@ def _search_keys(resident: Resident) -> None:
     )
     resident.search_kana = normalize_search_text(
         f"{resident.family_name_kana}{resident.given_name_kana}{resident.former_surname_kana}{resident.alias_kana}"
+    )
+    resident.search_grams = search.index_grams(
+        search_name=resident.search_name, search_kana=resident.search_kana, address=resident.address
     )
 
 
@@ -280,6 +339,13 @@ def _enter(
         raise ValidationFailed(f"{who}を1人以上入力してください。", code="no_members")
     if any(not m.relationship.strip() for m in members):
         raise ValidationFailed("全員の続柄(世帯主との続柄)を入力してください。", code="relationship_required")
+    today = local_today()
+    for person in members:
+        # The same rules as the bulk import (resident_records.validation): one validator for both paths.
+        validation.check_person(person, today=today)
+    place = validation.address_fields(
+        address=address, address_detail=address_detail, postal_code=postal_code, previous_address=previous_address
+    )
     if join_household is not None:
         household = lock_household(join_household)
         if household.dissolved_on is not None:
@@ -312,10 +378,7 @@ def _enter(
             Resident(
                 atena_number=numbering.next_atena_number(),
                 household=household,
-                address=" ".join(address.split()),
-                address_detail=address_detail.strip(),
-                postal_code=postal_code.strip(),
-                previous_address=previous_address.strip(),
+                **place,
                 became_resident_on=event_date,
                 address_set_on=event_date,
                 notified_on=notified_on,
@@ -339,6 +402,14 @@ def _enter(
         source_reference=fuhyo.event_reference(event.pk),
     )
     return event
+
+
+def notify_fuhyo(*, actor: Person | None, residents: Sequence[Resident], event_id: int, label: str) -> None:
+    """住基法 第19条第1項: the addresses of a 異動 go to the 附票 of the 本籍地 (this town or another on the platform);
+    for a writer that has no ChangeEvent object at hand (bulk.load_households)."""
+    fuhyo.record_resident_moves(
+        actor=actor, residents=residents, event=label, source_reference=fuhyo.event_reference(event_id)
+    )
 
 
 # --- shared rules for the household --------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db import transaction
 from common.dates import local_today
 from common.errors import ValidationFailed
 from common.text import to_katakana
-from resident_records import mynumber
+from resident_records import mynumber, validation
 from resident_records.errors import EventNotAllowed, FieldNotCorrectable, InvalidEventDate
 from resident_records.models import ChangeEvent, EventKind, Resident, ResidentRecord, ResidentStatus, Sex
 from resident_records.services.common import (
@@ -108,6 +108,7 @@ _TEXT_FIELDS = (
     "address_detail", "domicile", "domicile_head", "previous_address", "nationality", "residence_status",
     "moving_out_address",
 )  # fmt: skip
+_ADDRESS_FIELDS = ("address", "address_detail", "previous_address", "moving_out_address")
 _KANA_FIELDS = ("family_name_kana", "given_name_kana", "former_surname_kana", "alias_kana")
 _DATE_FIELDS = ("birth_date", "became_resident_on", "address_set_on", "residence_period_end")
 # What a 職権修正 / 誤記修正 may change. Never the 宛名番号 (an identifier, not an entry), the 世帯 (世帯変更),
@@ -126,10 +127,14 @@ def _corrected_values(resident: Resident, changes: Mapping[str, Any]) -> dict[st
         )
     values: dict[str, Any] = {}
     for name, value in changes.items():
-        if name in _TEXT_FIELDS:
-            value = " ".join(str(value or "").split())
+        if name == "postal_code":
+            value = validation.normalize_postal_code(str(value or ""))
+        elif name in _ADDRESS_FIELDS:
+            value = validation.check_length(name, validation.normalize_address(str(value or "")))
+        elif name in _TEXT_FIELDS:
+            value = validation.check_length(name, " ".join(str(value or "").split()))
         elif name in _KANA_FIELDS:
-            value = to_katakana(str(value or ""))
+            value = validation.check_length(name, to_katakana(str(value or "")))
         elif name in _DATE_FIELDS:
             if not isinstance(value, date) and not (value is None and name == "residence_period_end"):
                 raise ValidationFailed(f"{name} には日付を指定してください。", code="invalid_date")
@@ -143,6 +148,10 @@ def _corrected_values(resident: Resident, changes: Mapping[str, Any]) -> dict[st
         if name in _REQUIRED_FIELDS and not value:
             raise ValidationFailed(f"{name} は空にできません。", code="required_field")
         values[name] = value
+    validation.check_residence_dates(
+        became_resident_on=values.get("became_resident_on", resident.became_resident_on),
+        address_set_on=values.get("address_set_on", resident.address_set_on),
+    )
     if "relationship" in values and (values["relationship"] == HEAD) != (resident.pk == resident.household.head_id):
         raise EventNotAllowed(
             "世帯主の続柄の付け替えは、誤記修正ではなく世帯主変更で処理してください。", code="use_head_change"

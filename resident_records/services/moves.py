@@ -9,7 +9,9 @@ from django.db import transaction
 
 from common.dates import local_today
 from common.errors import ValidationFailed
+from common.tenancy import current_schema
 from koseki import fuhyo
+from resident_records import validation
 from resident_records.errors import EventNotAllowed
 from resident_records.models import ChangeEvent, EventKind, Resident, ResidentStatus
 from resident_records.services.common import (
@@ -31,7 +33,7 @@ from resident_records.services.common import (
     _successor,
     lock_household,
 )
-from tenants.models import Person
+from tenants.models import Municipality, Person
 
 # --- 転入 ----------------------------------------------------------------------------------------
 
@@ -83,13 +85,23 @@ def record_change_of_address(
     address_detail: str = "",
     postal_code: str = "",
 ) -> ChangeEvent:
-    """転居 (住基法 第23条): the whole household moves within the town; 住所を定めた年月日 becomes the 異動日."""
+    """転居 (住基法 第23条): the whole household moves within the town; 住所を定めた年月日 becomes the 異動日.
+
+    The new address must be in this town (a move elsewhere is a 転出, 第24条), and the 転居 cannot be dated
+    before any member's last 異動: a record dated earlier would sort before it, and the register as of a day
+    between the two would disagree with the current entry (docs/domain/resident_register.md §住所).
+    """
+    place = validation.address_fields(address=address, address_detail=address_detail, postal_code=postal_code)
+    town = Municipality.objects.filter(schema_name=current_schema()).first()
+    if town is not None:
+        validation.check_address_in_town(place["address"], town_name=town.name)
     locked = lock_household(household)
     members = list(
         Resident.objects.select_for_update().filter(household=locked, status=ResidentStatus.RESIDENT).order_by("pk")
     )
     if not members:
         raise EventNotAllowed("この世帯には住民がいません。", details={"household": locked.number})
+    _check_not_before_history(members, event_date)
     event = _new_event(
         actor=actor, kind=EventKind.CHANGE_OF_ADDRESS, event_date=event_date, notified_on=notified_on, household=locked
     )
@@ -97,9 +109,9 @@ def record_change_of_address(
         _save(
             resident,
             previous_address=resident.address,
-            address=" ".join(address.split()),
-            address_detail=address_detail.strip(),
-            postal_code=postal_code.strip(),
+            address=place["address"],
+            address_detail=place["address_detail"],
+            postal_code=place["postal_code"],
             address_set_on=event_date,
             notified_on=notified_on,
         )

@@ -117,3 +117,13 @@ def test_members_by_person_key_across_registers(in_nakatosa: None) -> None:
     with schema_context("shimanto"):
         other_town_nothing = selectors.members_by_person_key(ichiro.person_key)
     assert other_town_nothing == []
+
+
+def test_search_by_honseki_accepts_digits_of_either_width(in_nakatosa: None) -> None:
+    # Issue 10 §11: a 本籍 written with full-width digits is found by half-width ones and the other way round
+    # (before: only the exact width matched).
+    full = make_koseki(honseki="高知県高岡郡中土佐町久礼１２３４番地", family_name="全角", family_name_kana="ゼンカク")
+    half = make_koseki(honseki="高知県高岡郡中土佐町久礼5678番地", family_name="半角", family_name_kana="ハンカク")
+    assert full in selectors.search_koseki(honseki="高知県高岡郡中土佐町久礼1234")
+    assert half in selectors.search_koseki(honseki="高知県高岡郡中土佐町久礼５６７８")
+    assert full in selectors.search_koseki(query="高知県高岡郡中土佐町久礼1234")

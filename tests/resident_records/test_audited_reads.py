@@ -120,7 +120,7 @@ def test_the_household_a_merge_absorbs_is_the_services_rule(
         services.merge_households(
             actor=clerk, household=Versioned(target.pk, target.version), absorbed=Versioned(other.pk, other.version),
             relationships={r.pk: "同居人" for r in other.resident_set.all()}, event_date=date(2026, 11, 20),
-            notified_on=None,
+            notified_on=date(2026, 11, 20),  # 住基法 第25条: a 届出 needs its 届出日
         )  # fmt: skip
         with pytest.raises(HouseholdNotFound):
             services.household_to_merge(into=target, number=other.number)  # dissolved by the merge

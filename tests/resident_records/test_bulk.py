@@ -102,8 +102,9 @@ def test_load_keeps_the_invariants_of_the_services(in_nakatosa: None, clerk: Per
     events = list(ChangeEvent.objects.order_by("id"))
     assert [e.kind for e in events] == [EventKind.EX_OFFICIO_ENTRY, EventKind.EX_OFFICIO_ENTRY, EventKind.MOVE_IN]
     assert all(e.reason == BULK_REASON and e.actor_id == clerk.pk for e in events)
-    # 職権記載 is 職権; a 転入 notified 17 days after the move is late (> 14 days), hence 職権 as well.
-    assert all(e.ex_officio for e in events)
+    # 職権記載 is 職権; a 転入 notified 17 days after the move is late (> 14 days): still a 届出, 期間経過
+    # (住基法 第22条, 第52条), as on the clerk's screen.
+    assert [(e.ex_officio, e.overdue) for e in events] == [(True, False), (True, False), (False, True)]
     assert HouseholdRecord.objects.count() == 3 and ResidentRecord.objects.count() == 5
     assert {hr.head_id for hr in HouseholdRecord.objects.all()} == {taro.pk, sachiko.pk, nguyen.pk}
 

@@ -109,17 +109,20 @@ def test_kana_and_names_are_normalised(in_nakatosa: None, clerk: Person) -> None
     assert resident.search_kana == "サトウハナコ"
 
 
-def test_late_notice_is_recorded_ex_officio_and_future_dates_are_refused(in_nakatosa: None, clerk: Person) -> None:
+def test_late_notice_stays_a_notice_marked_overdue_and_future_dates_are_refused(
+    in_nakatosa: None, clerk: Person
+) -> None:
     late = services.record_move_in(
         actor=clerk, event_date=TODAY - timedelta(days=15), notified_on=TODAY, address="中土佐町上ノ加江 5",
         members=[person()],
     )  # fmt: skip
-    assert late.ex_officio
+    # 住基法 第22条: a late 転入届 is still a 届出 (not 職権), marked 期間経過 for the 第52条 notice.
+    assert (late.ex_officio, late.overdue) == (False, True)
     on_time = services.record_move_in(
         actor=clerk, event_date=TODAY - timedelta(days=14), notified_on=TODAY, address="中土佐町上ノ加江 6",
         members=[person()],
     )  # fmt: skip
-    assert not on_time.ex_officio
+    assert (on_time.ex_officio, on_time.overdue) == (False, False)
     events = ChangeEvent.objects.count()
     with pytest.raises(InvalidEventDate):
         services.record_move_in(

@@ -130,17 +130,18 @@ def test_birth_joins_the_household_from_the_birth_date(yamada: Any, clerk: Perso
     _assert_audited(seq, event, [child], "出生の処理")
 
 
-def test_birth_notified_after_14_days_is_recorded_ex_officio(yamada: Any, clerk: Person) -> None:
+def test_birth_notified_after_14_days_is_a_notice_marked_overdue(yamada: Any, clerk: Person) -> None:
     household, *_ = yamada
     baby = person("山田", "二郎", birth=TODAY - timedelta(days=15), relationship="子")
     event = services.record_birth(actor=clerk, household=versioned(household), child=baby, notified_on=TODAY)
-    assert event.ex_officio  # 戸籍法 第49条: 14 days
+    assert (event.ex_officio, event.overdue) == (False, True)  # 戸籍法 第49条: 14 days
 
 
 def test_birth_refusals_write_nothing(yamada: Any, clerk: Person) -> None:
     household, *_ = yamada
     seen = versioned(household)
-    with writes_nothing(), pytest.raises(InvalidEventDate):
+    # One validator with the bulk import (resident_records.validation): a birth date in the future is refused.
+    with writes_nothing(), pytest.raises(ValidationFailed, match="生年月日が未来"):
         services.record_birth(
             actor=clerk, household=seen, child=person(birth=TODAY + timedelta(days=1), relationship="子"),
             notified_on=TODAY,
@@ -787,7 +788,7 @@ def test_born_child_sorts_with_the_children_but_a_newcomer_goes_last(yamada: Any
     assert [r.resident_id for r in view.members] == [wife.pk, head.pk, daughter.pk, son.pk, baby.pk]
 
 
-def test_late_notices_are_recorded_ex_officio(yamada: Any, clerk: Person) -> None:
+def test_late_notices_are_marked_overdue_not_ex_officio(yamada: Any, clerk: Person) -> None:
     household, head, wife, son = yamada
     late = TODAY - timedelta(days=15)
     change = services.change_head(
@@ -799,7 +800,8 @@ def test_late_notices_are_recorded_ex_officio(yamada: Any, clerk: Person) -> Non
         actor=clerk, household=versioned(household), members=[versioned(head)], new_head=head.pk, relationships={},
         event_date=TODAY - timedelta(days=14), notified_on=TODAY,
     )  # fmt: skip
-    assert (change.ex_officio, death.ex_officio, split.ex_officio) == (True, True, False)
+    assert (change.overdue, death.overdue, split.overdue) == (True, True, False)
+    assert not any(e.ex_officio for e in (change, death, split))
 
 
 def test_stale_screens_are_refused_for_move_out_removal_and_joining(yamada: Any, clerk: Person) -> None:

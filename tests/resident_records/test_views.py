@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -409,11 +411,19 @@ def test_certificate_preview_then_issue(client_for: Any, registered: dict[str, A
     assert table.index("山田 太郎") < table.index("山田 花子") < table.index("山田 一郎")
     assert "<td>妻</td>" in table and "昭和57年8月12日" in table
     assert _counts()[2] == 0  # the preview issues nothing
-    issued = client.post(url, _certificate_data("issue"))
-    assert issued.status_code == 200 and issued["Content-Type"] == "application/pdf"
-    assert issued.content.startswith(b"%PDF") and "attachment" in issued["Content-Disposition"]
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', preview)
+    assert key is not None
+    issued = client.post(url, _certificate_data("issue", idempotency_key=key[1]))
     with schema_context("nakatosa"):
         issuance = CertificateIssuance.objects.get()
+    # The completion page names the 発行番号 and prints the PDF from there (issue 10 §12).
+    completion = f"{BASE}certificates/{quote(issuance.number)}/issued/"  # named by its 発行番号, not the row id
+    assert issued.status_code == 302 and issued["Location"] == completion
+    done = client.get(issued["Location"]).content.decode()
+    assert issuance.number in done
+    printed = client.get(f"{completion}pdf/")
+    assert printed["Content-Type"] == "application/pdf"
+    assert printed.content.startswith(b"%PDF") and "attachment" in printed["Content-Disposition"]
     assert issuance.whole_household and issuance.include_head_and_relationship and issuance.purpose == "運転免許の更新"
     listed = _with_purpose(client).get(f"{BASE}certificates/").content.decode()  # the list names the requesters
     assert issuance.number in listed
@@ -679,7 +689,7 @@ def test_cancel_refuses_an_event_that_is_not_the_latest(client_for: Any, registe
         ).pk
         services.record_change_of_address(
             actor=None, household=Versioned(household.pk, Household.objects.get(pk=household.pk).version),
-            event_date=date(2026, 11, 1), notified_on=None, address="高知県高岡郡中土佐町上ノ加江 9",
+            event_date=date(2026, 11, 1), notified_on=date(2026, 11, 1), address="高知県高岡郡中土佐町上ノ加江 9",
         )  # fmt: skip
     before = _counts()
     body = client.post(
@@ -1001,7 +1011,8 @@ def test_merge_a_household_at_the_same_address(client_for: Any, clerk: Person, r
     url = f"{BASE}households/{household.number}/merge/"
     assert f'href="{url}"' in client.get(f"{BASE}residents/{head.atena_number}/").content.decode()
     assert "この世帯に加わる世帯の世帯番号" in client.get(url).content.decode()
-    data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日"}
+    data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日",
+            "notified_on": "令和8年11月27日"}  # fmt: skip
     before = _counts()
     unknown = client.post(url, {**data, "absorbed_number": "99999999999"}).content.decode()
     assert "この世帯番号の世帯は見つかりません" in unknown
