@@ -147,8 +147,11 @@ def test_it_admin_reaches_the_admin_with_the_town_in_its_header(
     page.wait_for_url(server.url("nakatosa", "/admin/"))
     expect(page.locator("#site-name")).to_have_text("中土佐町 — Kyodo 共同電算 システム管理")
     expect(page.get_by_role("heading", level=1)).to_have_text("システム管理")
-    # The town's own data only: council-level models (自治体, 職員ID) are administered on the council host.
-    expect(page.locator("#content-main")).not_to_contain_text("職員ID")
+    # The town's own data only: council-level models (自治体, 職員ID) are administered on the council host; the
+    # town's own memberships (所属) are administered here (docs/ARCHITECTURE.md, "Access").
+    for council_model in ("municipality", "person", "apitoken"):
+        expect(page.locator(f"#content-main a[href='/admin/tenants/{council_model}/']")).to_have_count(0)
+    expect(page.locator("#content-main a[href='/admin/tenants/membership/']")).to_have_count(1)
 
     # The admin index is our own template (common/templates/admin/index.html), free of inline styles;
     # the page watcher fails the test on any CSP violation.
