@@ -1,4 +1,4 @@
-"""Nightly backups (issue 5 §2): every town schema and the public schema, dumped once, copied to every site.
+"""Nightly backups (docs/bcp.md §2): every town schema and the public schema, dumped once, copied to every site.
 
 One Backup row per (schema, night) — a unique constraint — makes a night's work idempotent: re-running it skips
 a COMPLETE backup, finishes one whose uploads were interrupted (the artifact is reused: from the staging file, or
@@ -125,7 +125,7 @@ def _town_label(backup: Backup) -> str:
 
 
 def _night_label(backup: Backup) -> str:
-    # Messages shown on the dashboard use 和暦 like every other page (issue 10 §15).
+    # Messages shown on the dashboard use 和暦 like every other page (docs/bcp.md §7).
     return f"{to_wareki(backup.scheduled_for)}分"
 
 

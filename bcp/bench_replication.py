@@ -1,4 +1,4 @@
-"""Benchmark ``replication_lag`` (issue 5 §5): the standby's lag in seconds under a steady write load.
+"""Benchmark ``replication_lag`` (docs/bcp.md §5): the standby's lag in seconds under a steady write load.
 
 The scenario never touches the database Django is configured with. It starts two throwaway clusters
 (tests/support/pgcluster.py; the primary with wal_level = logical), builds the real project on the primary in
@@ -36,7 +36,7 @@ from common.bench import BenchOptions, comparison, scenario
 from common.errors import ApplicationError
 from resident_records.numbering import with_check_digit
 
-RPO_TARGET_SECONDS = 5.0  # issue 5 §5
+RPO_TARGET_SECONDS = 5.0  # docs/bcp.md §5
 WRITE_RATE_PER_SECOND = 50  # transactions per second of the load (each: 1 insert + 2 updates)
 SECONDS_PER_REPEAT = 10.0  # load duration = repeat × this
 HEARTBEAT_INTERVAL = 0.2

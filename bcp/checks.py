@@ -14,7 +14,7 @@ from common.keys import DEV_BACKUP_KEY
 
 @register(Tags.security, deploy=True)
 def backup_keys_configured(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
-    """A deployment without a usable backup key makes no backups: the council's reason to exist (issue 5)."""
+    """A deployment without a usable backup key makes no backups: the council's reason to exist (docs/bcp.md)."""
     refs = configured_key_refs()
     if not refs:
         return [

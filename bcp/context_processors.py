@@ -1,7 +1,7 @@
 """Template context of the BCP module: the disaster banner shown on every page of a town in disaster mode.
 
 Every page of the town — the login page included, so that staff arriving at a borrowed terminal see it at
-once — carries the banner (issue 5 §6). The council host lists every town in disaster mode; the other town
+once — carries the banner (docs/bcp.md §6). The council host lists every town in disaster mode; the other town
 shows nothing (its pages are about its own work).
 """
 

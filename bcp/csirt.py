@@ -1,4 +1,4 @@
-"""The council's CSIRT register and its versioned policy documents (issue 5 §8).
+"""The council's CSIRT register and its versioned policy documents (docs/bcp.md §8).
 
 自治体情報セキュリティポリシーに関するガイドライン (総務省) asks each body to keep a CSIRT that records every
 incident — detection, severity, the towns affected, what was done and when — and to keep its security policy

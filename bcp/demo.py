@@ -28,7 +28,8 @@ DEMO_SITES = [
 def seed_demo_sites(*, root: Path) -> list[BackupSite]:
     """Create the two demo sites under ``root`` unless the council already has backup sites (idempotent)."""
     if BackupSite.objects.exists():
-        # A demo made before sites carried a marker (issue 19 §1): set its own sites up, so its backups go on.
+        # A demo made before sites carried a marker (docs/domain/bcp-reliability.md §1): set its own sites up, so its
+        # backups go on.
         for site in BackupSite.objects.filter(marker_written_at__isnull=True, location__startswith=str(root.resolve())):
             with contextlib.suppress(BackupError):  # a site that cannot be set up shows as failed copies instead
                 set_up_site(actor=None, site=site)

@@ -1,4 +1,4 @@
-"""Disaster mode (issue 5 §6): a disaster declared for one town, and emergency memberships for staff of the
+"""Disaster mode (docs/bcp.md §6): a disaster declared for one town, and emergency memberships for staff of the
 other town who act for it while it lasts.
 
 Who decides: the council's IT staff (an ``it_admin`` membership at the council, working on the council host)

@@ -1,4 +1,4 @@
-"""Celery tasks of disaster mode (issue 5 §6)."""
+"""Celery tasks of disaster mode (docs/bcp.md §6)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="bcp.drill_tasks.run_due_drills")
 def run_due_drills() -> list[dict[str, Any]]:
-    """Run every due drill, one town and site after another (issue 5 §4: weekly per town by default).
+    """Run every due drill, one town and site after another (docs/bcp.md §4: weekly per town by default).
 
     The BCP data lives in the public schema, whatever tenant queued the task (tenant-schemas-celery). One
     drill's failure — even an unexpected exception — is recorded and alerted, and the next drill still runs.

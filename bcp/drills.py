@@ -1,4 +1,4 @@
-"""Restore drills (issue 5 §4): which are due, running one, raising the alert, and the evidence for auditors.
+"""Restore drills (docs/bcp.md §4): which are due, running one, raising the alert, and the evidence for auditors.
 
 A drill restores the newest usable backup of one schema from one site into a scratch database, checks every
 table against the manifest and drops the copy (bcp.restore does the work and records the RestoreDrill). It

@@ -165,7 +165,7 @@ ROLE_LABELS = dict(Role.choices)
 
 
 class StartJobForm(forms.Form):
-    """The dashboard's 「今すぐバックアップ」 / 「復元訓練」 buttons (issue 10 §15): which town (schema), and for a
+    """The dashboard's 「今すぐバックアップ」 / 「復元訓練」 buttons (docs/bcp.md §7): which town (schema), and for a
     drill which site. The services decide what may run (bcp.backup.request_backup_now, bcp.drills.request_drill)."""
 
     schema = forms.ChoiceField(

@@ -1,4 +1,4 @@
-"""Retention and pruning per site (issue 5 §3): grandfather-father-son over the nights of each schema.
+"""Retention and pruning per site (docs/bcp.md §3): grandfather-father-son over the nights of each schema.
 
 A site keeps, for each schema, the newest complete backup of each of its last ``keep_daily`` nights, of each of
 its last ``keep_weekly`` ISO weeks and of each of its last ``keep_monthly`` months; the rest is pruned (manifest

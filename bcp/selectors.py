@@ -1,4 +1,4 @@
-"""Reads of the BCP dashboard (issue 5 §7): the town × site grid, charts over time, running jobs.
+"""Reads of the BCP dashboard (docs/bcp.md §7): the town × site grid, charts over time, running jobs.
 
 Scope is the tenant-isolation rule applied to public-schema data: on the council host every schema (each
 town, the council's own schema and ``public``); on a town host only that town's schema — its backups, drills,

@@ -1,4 +1,4 @@
-"""Input and output of the BCP API: the restore-drill evidence that auditors export (issue 5 §4)."""
+"""Input and output of the BCP API: the restore-drill evidence that auditors export (docs/bcp.md §4)."""
 
 from __future__ import annotations
 

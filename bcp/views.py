@@ -1,4 +1,4 @@
-"""IT staff's BCP pages (issue 5 §6–8): dashboard, disaster mode, CSIRT register, policy documents.
+"""IT staff's BCP pages (docs/bcp.md §6–8): dashboard, disaster mode, CSIRT register, policy documents.
 
 The access middleware lets it_admin and auditor members into this module (tenants.access). Reading is for
 both; every write is for the council's IT staff on the council host (``council_it_admin_only``): the council
@@ -113,7 +113,7 @@ def _start_form(request: HttpRequest) -> tuple[StartJobForm, dict[str, str]]:
 @require_POST
 @council_it_admin_only
 def backup_start_view(request: HttpRequest) -> HttpResponse:
-    """「今すぐバックアップ」 for one town (or the public schema), from the dashboard (issue 10 §15)."""
+    """「今すぐバックアップ」 for one town (or the public schema), from the dashboard (docs/bcp.md §7)."""
     form, labels = _start_form(request)
     if not form.is_valid():
         messages.error(request, "バックアップの対象を選択してください。")
@@ -129,7 +129,7 @@ def backup_start_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @council_it_admin_only
 def drill_start_view(request: HttpRequest) -> HttpResponse:
-    """「復元訓練」 of one town from one site, from the dashboard (issue 10 §15)."""
+    """「復元訓練」 of one town from one site, from the dashboard (docs/bcp.md §7)."""
     form, labels = _start_form(request)
     if not form.is_valid() or form.cleaned_data["site"] is None:
         messages.error(request, "復元訓練の対象とバックアップサイトを選択してください。")

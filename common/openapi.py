@@ -7,7 +7,7 @@
 - The ``X-Kyodo-Terminal`` header that every request may carry.
 
 The schema's own description (SPECTACULAR_SETTINGS) and every operation's summary and description are in Japanese
-and English (issue 10 §16).
+and English (docs/security.md).
 
 The schemathesis run (tests/test_api_fuzz.py) holds the schema to what the API really answers.
 """

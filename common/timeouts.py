@@ -1,4 +1,4 @@
-"""A time budget for web requests, below gunicorn's worker timeout (issue 9 §6).
+"""A time budget for web requests, below gunicorn's worker timeout (docs/background_jobs.md).
 
 gunicorn kills a worker that has been silent for ``KYODO_TIMEOUT`` seconds (deploy/gunicorn.conf.py): the clerk
 gets a 502 and any other request of that worker is lost with it. So the web tier's PostgreSQL connections carry

@@ -1,6 +1,6 @@
 """Japanese era (和暦) formatting and parsing.
 
-Certificates and screens show dates in 和暦 (住民記録 standard §1.1.9, DOMAIN.md §4). The era table is
+Certificates and screens show dates in 和暦 (住民記録 standard §1.1.9, docs/domain/eras.md). The era table is
 data, not code (standard §1.3.6): ``DEFAULT_ERAS`` can be replaced by ``settings.KYODO_ERAS`` so that a new
 era is added without a release, and every function takes an optional ``eras=`` table for tests.
 """
@@ -42,7 +42,7 @@ class Era:
 
     ``shares_first_day`` is True when the previous era also ends on ``start``: 大正 and 昭和 began on the day
     of 改元, so 明治45年7月30日 and 大正元年7月30日 are the same valid day, whereas 平成 began the day after
-    昭和64年1月7日 (DOMAIN.md §4). Formatting always uses the newer era.
+    昭和64年1月7日 (docs/domain/eras.md). Formatting always uses the newer era.
     """
 
     name: str
@@ -60,7 +60,7 @@ DEFAULT_ERAS: tuple[Era, ...] = (
 )
 
 # 明治 dates before 明治6年1月1日 (1873-01-01) are lunisolar; converting them needs a lunar table we do
-# not hold, so both directions refuse them rather than give a wrong day (DOMAIN.md §4).
+# not hold, so both directions refuse them rather than give a wrong day (docs/domain/eras.md).
 GREGORIAN_ADOPTION_DATE = date(1873, 1, 1)
 
 _WEEKDAYS = "月火水木金土日"
@@ -272,5 +272,5 @@ def _check_weekday(d: date, weekday: str | None, text: str) -> date:
 
 
 def _year_label(year: int) -> str:
-    # The first year of an era is written 元年 on official documents (DOMAIN.md §4).
+    # The first year of an era is written 元年 on official documents (docs/domain/eras.md).
     return "元" if year == 1 else str(year)

@@ -83,7 +83,7 @@ def search_koseki(*, query: str = "", honseki: str = "", include_closed: bool = 
 
 def _honseki_prefix(text: str) -> Q:
     """本籍 starting with ``text`` whatever the width of its digits: a 本籍 is kept as written (「久礼１２３４番地」
-    or 「久礼1234番地」), and a clerk types either (issue 10 §11)."""
+    or 「久礼1234番地」), and a clerk types either (docs/domain/resident_register.md §9)."""
     plain = "".join(text.split())
     nfkc = unicodedata.normalize("NFKC", plain)
     condition = Q()

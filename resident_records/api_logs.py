@@ -2,7 +2,7 @@
 
 No names leave through these endpoints: the 交付履歴 carries 発行番号, kind, times, the issuing clerk and the
 宛名番号 of the persons printed (標準仕様書 §1.3.8); the alert list carries 宛名番号, period and status only —
-never the 加害者 information of a 支援措置 (DOMAIN.md §6). Every list and export is audited.
+never the 加害者 information of a 支援措置 (docs/domain/resident_register.md). Every list and export is audited.
 """
 
 from __future__ import annotations

@@ -34,9 +34,9 @@ from resident_records.search import PLANNER_SETTING, build_search, page_rows, ra
 from resident_records.services import PersonInput
 from tenants.bench import bench_towns
 
-SEARCH_TARGET_P95_MS = 20.0  # issue 3 §3, issue 12 §4: for every query kind
-IMPORT_TARGET_RATIO = 0.3  # issue 12 §5: at least 0.3 × the rows/s of a plain COPY
-IMPORT_MEMORY_LIMIT_MB = 500  # issue 12 §5: peak memory for 300,000 rows
+SEARCH_TARGET_P95_MS = 20.0  # docs/domain/resident_register.md, docs/performance.md: for every query kind
+IMPORT_TARGET_RATIO = 0.3  # docs/domain/resident_bulk_import.md: at least 0.3 × the rows/s of a plain COPY
+IMPORT_MEMORY_LIMIT_MB = 500  # docs/domain/resident_bulk_import.md: peak memory for 300,000 rows
 QUERIES_PER_KIND = 50
 PAGE = 50  # what the clerk's screen asks for
 PURPOSE = "性能測定用の架空データ(ベンチマーク)"
@@ -68,7 +68,7 @@ def _query_set(seed: int) -> list[tuple[str, dict[str, Any]]]:
             # Kana typed in hiragana, partial: the family name and the start of the given name.
             ("kana_partial", {"query": _hiragana(family_kana + given_kana[:1])}),
             ("kana_short", {"query": family_kana[:2]}),
-            # Two kana from inside the given name, and one kanji of it (美, 子, 太 ...): issue 12 §4.
+            # Two kana from inside the given name, and one kanji of it (美, 子, 太 ...): docs/performance.md.
             ("kana_two_inside", {"query": _hiragana(given_kana[middle : middle + 2])}),
             ("kanji_single", {"query": person.given_name[-1:] or person.family_name[:1]}),
             ("kanji_partial", {"query": person.family_name + person.given_name[:1]}),

@@ -1,7 +1,8 @@
 """Bulk loading of whole households: data migration (初期登録), CSV imports, demo and benchmark towns.
 
 The loader keeps every invariant of the single-household services (``services.record_move_in``):
-* 宛名番号 and 世帯番号 come from the town's own sequences, with the modulus-11 check digit (DOMAIN.md §3);
+* 宛名番号 and 世帯番号 come from the town's own sequences, with the modulus-11 check digit
+(docs/domain/check_digits.md);
 * each household gets one immutable ChangeEvent — 職権記載 with the reason 「初期登録 / データ移行」, or 転入 —
   one HouseholdRecord, and each resident one ResidentRecord (the history starts at the load);
 * names, furigana (katakana), 住民票コード and 個人番号 (validated, encrypted, blind-indexed) are normalised by

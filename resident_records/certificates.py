@@ -1,6 +1,6 @@
 """住民票の写し, 住民票記載事項証明書 and 除票の写し: issuance with the 交付履歴, voiding, and what is printed.
 
-Rules (住民記録システム標準仕様書 §5.1, §5.2, §1.3.8, §1.1.9; DOMAIN.md §6):
+Rules (住民記録システム標準仕様書 §5.1, §5.2, §1.3.8, §1.1.9; docs/domain/resident_register.md):
 * the whole household or chosen members; 世帯主・続柄, 本籍・筆頭者, 住民票コード and 個人番号 are each omitted
   unless asked for, and the omission is stated on the paper;
 * members in the household order (世帯主, 配偶者, 子 by birth date, others);
@@ -205,7 +205,7 @@ def _fallback_key(resident: Resident, head_id: int | None) -> tuple[int, date, s
 
 
 def household_order(residents: Sequence[Resident], *, household_id: int | None, head_id: int | None) -> list[Resident]:
-    """The order of a household certificate (標準仕様書 §5.2, DOMAIN.md §6).
+    """The order of a household certificate (標準仕様書 §5.2, docs/domain/resident_register.md).
 
     The register's ``selectors.household_as_of`` gives the household's members in that order (tiers by 続柄,
     birth dates, newcomers last); anyone it does not list (a 除票) follows, by 世帯主, spouse, children by
@@ -371,7 +371,7 @@ def _prepare(
     *, kind: str, household: Household | None, residents: Sequence[Resident]
 ) -> tuple[list[Resident], Resident | None, bool]:
     """The covered residents in print order, the head and whether it is the whole household — after the
-    支援措置 check of every covered person (住基法 第12条第6項; DOMAIN.md §6)."""
+    支援措置 check of every covered person (住基法 第12条第6項; docs/domain/resident_register.md)."""
     covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
     for resident in sorted(covered, key=lambda r: r.pk):
         ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])
@@ -477,7 +477,7 @@ def issue_certificate(
     if chosen_options.fee is not None and chosen_options.fee < 0:
         raise ValidationFailed("手数料が正しくありません。", code="invalid_fee")
     for label, value in (("請求者", requested_by), ("利用目的", purpose)):
-        if len(value) > 200:  # the 交付履歴 columns: refused, never cut (issue 10 §11)
+        if len(value) > 200:  # the 交付履歴 columns: refused, never cut (docs/domain/resident_register.md §9)
             raise ValidationFailed(f"{label}は200文字以内で入力してください。", code="text_too_long")
     check_requester(requester_kind=requester_kind, options=chosen_options)
     try:

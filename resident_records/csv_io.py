@@ -203,7 +203,8 @@ def _read_row(number: int, values: dict[str, str], errors: list[RowError], today
     address_detail = r.text("address_detail", max_length=100)
     previous_address = r.text("previous_address")
     # The rules of one person and of an address are those of every other way in: the clerk's forms, the API, the
-    # koseki hook (resident_records.validation; issue 10 §10). The cell checks above word the file's own errors.
+    # koseki hook (resident_records.validation; docs/domain/resident_register.md §9). The cell checks above word the
+    # file's own errors.
     if len(errors) == start:
         try:
             validation.check_person(person, today=today, became_resident_on=became or address_set_on)

@@ -203,7 +203,7 @@ class _Generator:
     def numbers(self) -> dict[str, Any]:
         self.serial += 1
         body = (self.number_offset + self.serial * 7_919_999_993) % 10**11
-        code = f"{(body * 3 + 12_345) % 10**11:011d}"  # 住民票コード: opaque 11 digits (DOMAIN.md §3)
+        code = f"{(body * 3 + 12_345) % 10**11:011d}"  # 住民票コード: opaque 11 digits (docs/domain/check_digits.md)
         result: dict[str, Any] = {"resident_code": code}
         if self.rng.random() < self.my_number_share:
             digits = f"{body:011d}"

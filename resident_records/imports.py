@@ -3,7 +3,7 @@
 ``start_import`` is what the clerk's page and the API call: it checks the request, stores the upload on disk and
 queues the job. ``run_import`` is the job's handler, run by a Celery worker: it streams the file from disk
 through ``csv_io.import_csv`` (set-based, all or nothing) and reports progress. A web request never parses the
-file, so one clerk's 50 MB migration file cannot hold a web worker (issue 9 §6).
+file, so one clerk's 50 MB migration file cannot hold a web worker (docs/background_jobs.md).
 """
 
 from __future__ import annotations

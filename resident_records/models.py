@@ -1,6 +1,6 @@
 """The basic resident register (住民基本台帳) of one town, in that town's schema.
 
-Shape (住民記録システム標準仕様書, DOMAIN.md §6):
+Shape (住民記録システム標準仕様書, docs/domain/resident_register.md):
 * ``ChangeEvent`` — one 異動 (転入, 出生, 転居, 転出, 死亡, 世帯分離 ...), immutable once written. A mistaken
   event is never edited: it is cancelled by a later 異動の取消し event or corrected by a 誤記修正 event.
 * ``ResidentRecord`` — the full 住民票 entry of one resident as it stood after one event (append-only).
@@ -75,7 +75,8 @@ class ResidentAttributes(models.Model):
     nationality = models.CharField("国籍・地域", max_length=50, blank=True)
     residence_status = models.CharField("在留資格", max_length=50, blank=True)
     residence_period_end = models.DateField("在留期間の満了日", null=True, blank=True)
-    # 住民票コード: 11 digits whose check formula is not public (DOMAIN.md §3) — opaque, length-checked only.
+    # 住民票コード: 11 digits whose check formula is not public (docs/domain/check_digits.md) — opaque, length-checked
+    # only.
     resident_code = models.CharField("住民票コード", max_length=11, blank=True)
     my_number_encrypted = models.CharField("個人番号(暗号化)", max_length=200, blank=True)
     my_number_index = models.CharField("個人番号(検索用)", max_length=64, blank=True, db_index=True)
@@ -251,7 +252,7 @@ class HouseholdRecord(models.Model):
 
 # --- 支援措置 (support measures for DV, stalking and similar victims) --------------------------------------
 #
-# 住民記録システム標準仕様書 §1.1.16, §3.1, §3.4; DOMAIN.md §6. Decisions are never edited:
+# 住民記録システム標準仕様書 §1.1.16, §3.1, §3.4; docs/domain/resident_register.md. Decisions are never edited:
 # * a measure's own row keeps the decision (who, when, resident, scopes, start); only ``end_on`` may move
 #   later (each extension is also an append-only SupportMeasureExtension row) and the release fields are set
 #   once, from 有効 to 解除 — the database refuses anything else (migration 0004);
@@ -265,7 +266,8 @@ class SupportMeasureKind(models.TextChoices):
 
 
 class SupportScope(models.TextChoices):
-    """What a measure blocks (DOMAIN.md §6: 閲覧, 住民票 of the current and former address, 附票)."""
+    """What a measure blocks (docs/domain/resident_register.md: 閲覧, 住民票 of the current and former address,
+    附票)."""
 
     INSPECTION = "inspection", "住民基本台帳の一部の写しの閲覧"
     CERTIFICATE = "certificate", "住民票の写し等の交付"

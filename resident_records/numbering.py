@@ -1,6 +1,7 @@
 """宛名番号 and 世帯番号: sequential numbers with a modulus-11 check digit.
 
-住民記録システム標準仕様書 §1.1.13 (DOMAIN.md §3): numbers are issued sequentially and the last digit is a
+住民記録システム標準仕様書 §1.1.13 (docs/domain/check_digits.md): numbers are issued sequentially and the last digit
+is a
 check digit by modulus 11 with weights 2–7 (M11W2〜7) applied from the lowest digit. A remainder of 0 gives
 0; the standard does not say what a remainder of 1 (which would give 10) gives — Kyodo uses 0 and records the
 choice here (configurable per council through KYODO_CHECK_DIGIT_REMAINDER_ONE).

@@ -2,7 +2,7 @@
 
 Name input is normalised with the same function that builds the stored keys (``common.text``): full/half
 width and hiragana/katakana do not matter, nor do spaces. Criteria combine with AND. A name or an address
-matches anywhere inside it, whatever its length — a single kanji such as 美 included (issue 12 §4).
+matches anywhere inside it, whatever its length — a single kanji such as 美 included (docs/performance.md).
 
 Index use (migration 0007_search_grams, docs/search.md):
 * every resident carries ``search_grams``, the 1- and 2-character n-grams of its normalised name, furigana
@@ -15,7 +15,8 @@ Index use (migration 0007_search_grams, docs/search.md):
   few candidates;
 * a 宛名番号 is an exact match on its unique index; a birth date a range on the ``birth_date`` btree.
 
-The caller (view or API) writes the audit row of the search with its purpose (issue 3 §9); this module only
+The caller (view or API) writes the audit row of the search with its purpose (docs/domain/resident_register.md); this
+module only
 reads.
 """
 
@@ -110,7 +111,7 @@ def parse_atena_number(text: str) -> str:
         raise InvalidSearch("宛名番号は11桁以内の数字で入力してください。", code="invalid_atena_number")
     number = digits.zfill(numbering.BODY_DIGITS + 1)
     if not numbering.is_valid_number(number):
-        # 住民記録システム標準仕様書 §1.1.13: the last digit is a modulus-11 check digit (DOMAIN.md §3).
+        # 住民記録システム標準仕様書 §1.1.13: the last digit is a modulus-11 check digit (docs/domain/check_digits.md).
         raise InvalidSearch(
             "宛名番号の検査数字(末尾の1桁)が一致しません。番号を確認してください。",
             code="invalid_atena_number",

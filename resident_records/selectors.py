@@ -78,7 +78,8 @@ def state_from_records(resident: Resident, records: list[ResidentRecord], day: d
 
     Used by ``resident_as_of`` and by the batch readers (CSV export as of a day), so every view of a past day
     agrees. A day before 住民となった年月日 (as it reads after corrections) shows no residence: the entry did
-    not exist yet (issue 10 §8), even when a correction moved that date later than the first record.
+    not exist yet (docs/domain/resident_register.md §9), even when a correction moved that date later than the first
+    record.
     """
     base = next((r for r in records if r.event.kind not in NOT_A_STATE), None)
     if base is None:
@@ -265,7 +266,8 @@ def overdue_move_outs(today: date, *, days: int = 30) -> QuerySet[Resident]:
     ).order_by("moving_out_on", "pk")
 
 
-# --- household sort order (住民記録システム標準仕様書 §5.2, DOMAIN.md §6) ---------------------------
+# --- household sort order (住民記録システム標準仕様書 §5.2, docs/domain/resident_register.md)
+# ---------------------------
 #
 # How 続柄 strings are read (they are written relative to the 世帯主, 住民基本台帳事務処理要領):
 #   tier 1: 世帯主; then the spouse (妻, 夫, 未届の妻, 未届の夫); then the head's children by birth date —

@@ -1,6 +1,6 @@
 """The rules every way into the register applies to one person or one address: the clerk's forms (through the
 services), the API, the koseki 出生届 hook and the bulk/CSV import all call these functions, so a rule cannot hold
-on one path and not on another (issue 10 §10; docs/domain/resident_register.md).
+on one path and not on another (docs/domain/resident_register.md §9; docs/domain/resident_register.md).
 
 * ``normalize_address`` / ``normalize_postal_code``: input as the clerk types it (full-width digits and hyphens,
   stray spaces) stored in one form (jaconv; docs/domain/resident_register.md §入力).
@@ -69,7 +69,8 @@ def max_length(field: str) -> int:
 
 
 def check_length(field: str, value: str) -> str:
-    """A text longer than its column is an error naming the field, never silently cut (issue 10 §11)."""
+    """A text longer than its column is an error naming the field, never silently cut
+    (docs/domain/resident_register.md §9)."""
     limit = max_length(field)
     if limit and len(value) > limit:
         label = _LABELS.get(field, field)

@@ -2,7 +2,7 @@
 
 The upload is handed to ``imports.start_import`` (stored on disk, queued for a worker) and the clerk is sent to the
 job's page, which polls the status JSON while the worker runs (docs/background_jobs.md). Nothing here reads the
-file: a web request never parses a 50 MB import (issue 9 §6).
+file: a web request never parses a 50 MB import (docs/background_jobs.md).
 """
 
 from __future__ import annotations

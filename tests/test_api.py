@@ -80,7 +80,8 @@ def test_me_with_a_verified_session(client_for: Any) -> None:
     assert set(data["memberships"][0]) == {
         "municipality", "schema", "role", "role_label", "section", "valid_from", "valid_to",
     }  # fmt: skip
-    assert data["auth"] == "session" and data["two_factor_verified"] is True
+    assert data["auth"] == "session"
+    assert data["two_factor_verified"] is True
 
 
 def test_me_with_a_token(towns: dict[str, Municipality]) -> None:
@@ -90,7 +91,8 @@ def test_me_with_a_token(towns: dict[str, Municipality]) -> None:
     assert data["municipality"] == "四万十町"
     assert data["roles"] == ["it_admin"]
     assert {m["key"] for m in data["modules"]} == {"audit", "bcp", "admin"}
-    assert data["auth"] == "token" and data["two_factor_verified"] is True
+    assert data["auth"] == "token"
+    assert data["two_factor_verified"] is True
 
 
 # --- Tokens ---------------------------------------------------------------------------------------------
@@ -105,7 +107,8 @@ def test_verified_session_issues_a_token_shown_once(client_for: Any) -> None:
     assert response.status_code == 201
     data = response.json()
     raw = data["token"]
-    assert raw.startswith(ApiToken.PREFIX) and data["key_prefix"] == raw[:12]
+    assert raw.startswith(ApiToken.PREFIX)
+    assert data["key_prefix"] == raw[:12]
 
     stored = ApiToken.objects.get(pk=data["id"])
     assert stored.key_digest == hashlib.sha256(raw.encode()).hexdigest()
@@ -216,12 +219,15 @@ def test_pages_follow_next_links(client_for: Any, dated_events: dict[str, AuditE
     client = client_for("auditor", "nakatosa")
     # A fixed window: every read adds an "audit.list" row of today, outside it.
     first = client.get(EVENTS, {"page_size": 1, "since": "2030-01-10"}).json()
-    assert first["count"] == 3 and first["previous"] is None
+    assert first["count"] == 3
+    assert first["previous"] is None
     assert [r["action"] for r in first["results"]] == ["test.other"]
     second = client.get(first["next"]).json()
-    assert second["previous"] and [r["action"] for r in second["results"]] == ["auth.otp_failed"]
+    assert second["previous"]
+    assert [r["action"] for r in second["results"]] == ["auth.otp_failed"]
     third = client.get(second["next"]).json()
-    assert third["next"] is None and [r["action"] for r in third["results"]] == ["auth.login"]
+    assert third["next"] is None
+    assert [r["action"] for r in third["results"]] == ["auth.login"]
 
 
 def test_filters_by_period_actor_and_action(client_for: Any, dated_events: dict[str, AuditEvent]) -> None:
@@ -362,7 +368,8 @@ def test_unknown_api_path_answers_json_404(client_for: Any) -> None:
         data = assert_error_shape(client.get("/api/v1/no-such-endpoint/"), 404, "not_found")
         assert data["message"] == "対象が見つかりません。"
     page = client_for("tanaka", "nakatosa").get("/no-such-page/")
-    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
     assert "ページが見つかりません" in body(page)
 
 

@@ -1,4 +1,4 @@
-"""Property-based tests of the whole API against its own OpenAPI schema (schemathesis, issue 9 §9).
+"""Property-based tests of the whole API against its own OpenAPI schema (schemathesis, docs/security.md).
 
 Every operation of /api/v1/schema/ is called with generated requests — valid ones and ones that break the
 schema — under a clerk's and an auditor's token. None may answer with a server error, and every answer must be

@@ -16,7 +16,7 @@ APPS = ("common", "tenants", "resident_records", "koseki", "bcp", "config", "fin
         "groupware")  # fmt: skip
 
 
-# Re-exports still used inside their own app, to be renamed public (issue 11 §2); none may be added.
+# Re-exports still used inside their own app, to be renamed public (docs/ARCHITECTURE.md "Layers"); none may be added.
 KNOWN_REEXPORTS = {"resident_records/services/__init__.py"}
 
 

@@ -65,7 +65,8 @@ def _assert_line(line: dict[str, Any], scenario: str, runs: int) -> None:
     assert 0 < line["min"] <= line["median"] <= line["max"]
     assert line["baseline_median"] > 0
     assert line["ratio_to_baseline"] == pytest.approx(line["median"] / line["baseline_median"], rel=1e-3)
-    assert isinstance(line["baseline"], str) and line["baseline"]
+    assert isinstance(line["baseline"], str)
+    assert line["baseline"]
     assert line["host"]["postgresql"]
     assert line["host"]["cpus"] >= 1
 
@@ -116,7 +117,8 @@ def test_unknown_scenario_lists_the_known_ones() -> None:
         call_command("bench", "provision", "no_such_scenario", stdout=StringIO())
     message = str(unknown.value)
     assert "不明なシナリオです: no_such_scenario" in message
-    assert "migrate" in message and "provision" in message
+    assert "migrate" in message
+    assert "provision" in message
 
     with pytest.raises(CommandError, match="シナリオを指定してください"):
         call_command("bench", stdout=StringIO())

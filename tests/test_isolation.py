@@ -269,7 +269,8 @@ def test_a_member_of_both_towns_cannot_revoke_the_other_towns_token_from_here(
     with schema_context("shimanto"):
         token, raw = services.issue_api_token(actor=person, municipality=towns["shimanto"], name="四万十町用")
     response = make_client(HOSTS["nakatosa"], person).post(f"/accounts/security/tokens/{token.pk}/revoke/")
-    assert response.status_code == 302 and response["Location"] == "/accounts/security/"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/security/"
     token.refresh_from_db()
     assert token.revoked_at is None
     assert Client(HTTP_HOST=HOSTS["shimanto"]).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
@@ -283,7 +284,8 @@ def test_token_lists_and_pages_show_only_this_towns_tokens(new_person: Any, town
     client = make_client(HOSTS["nakatosa"], person)
     assert [t["name"] for t in client.get("/api/v1/tokens/").json()] == ["nakatosa-token"]
     page = client.get("/accounts/security/").content.decode()
-    assert "nakatosa-token" in page and "shimanto-token" not in page
+    assert "nakatosa-token" in page
+    assert "shimanto-token" not in page
 
 
 def test_audit_page_shows_only_this_towns_trail(client_for: Any, foreign: ForeignObjects) -> None:
@@ -313,10 +315,12 @@ def test_module_routes_follow_the_role_matrix(route: Route, world: World, db: An
     role_clients = {role: session_client(HOSTS["nakatosa"], key) for role, key in world.role_sessions.items()}
     path = route.build(world.foreign.value)
     module = route.module(route.resolve(path))
-    assert module is not None and module == route.module(), "module_for and kyodo_module agree"
+    assert module is not None, "module_for and kyodo_module agree"
+    assert module == route.module(), "module_for and kyodo_module agree"
     refused = [role for role in Role.values if role not in module.roles]
     allowed = [role for role in Role.values if role in module.roles]
-    assert refused and allowed
+    assert refused
+    assert allowed
 
     before = data_snapshot("nakatosa")
     # The module gate runs before the view, whatever the method: every refused role tries the unsafe
@@ -411,7 +415,8 @@ def test_throttle_buckets_are_per_town(towns: dict[str, Municipality]) -> None:
         for schema in ("nakatosa", "shimanto")
     }
     assert keys["nakatosa"] != keys["shimanto"]
-    assert keys["nakatosa"].startswith("nakatosa:") and keys["shimanto"].startswith("shimanto:")  # type: ignore[union-attr]
+    assert keys["nakatosa"].startswith("nakatosa:")
+    assert keys["shimanto"].startswith("shimanto:")
 
     anonymous = {
         schema: TenantAnonRateThrottle().get_cache_key(

@@ -1,4 +1,5 @@
-"""`./kyodo up` supervises (issue 19 §4): a child that dies comes back, with a back-off and a clear line; stopping
+"""`./kyodo up` supervises (docs/domain/bcp-reliability.md §4): a child that dies comes back, with a back-off and a
+clear line; stopping
 stops everything it started; the production units restart on failure too.
 
 The first tests drive the supervisor (scripts/kyodo_services.py) with small real processes; the last one runs the

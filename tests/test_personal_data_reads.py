@@ -1,4 +1,4 @@
-"""No read of personal data without a purpose and an audit row (issue 9 §3, issue 11 §1), for every route.
+"""No read of personal data without a purpose and an audit row (docs/security.md, CONTRIBUTING.md), for every route.
 
 The pages of the resident register and the koseki module are enumerated from the URL configuration
 (tests.support.routes), so a page added later is covered without editing this file: it is either behind the
@@ -133,7 +133,9 @@ def rows(db: Any) -> Rows:
         issuance, _ = certificates.issue_certificate(
             actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", residents=[head]
         )
-    assert event is not None and member is not None and entry is not None
+    assert event is not None
+    assert member is not None
+    assert entry is not None
     return Rows(
         resident=head, household=household, event=event, koseki=koseki, member=member, entry=entry, job=job,
         issuance=issuance,

@@ -1,6 +1,6 @@
 """Restoring a backup: the restore drill (into a scratch database, then dropped) and the real restore.
 
-Both follow the same path, so a passing drill proves exactly what a real restore would do (issue 5 §4):
+Both follow the same path, so a passing drill proves exactly what a real restore would do (docs/bcp.md §4):
 
 1. **fetch** the artifact and its manifest from the site (only a COMPLETE copy: the manifest is written last);
 2. **verify** the artifact's SHA-256 against the manifest at the site *and* against the Backup row, before

@@ -91,7 +91,7 @@ TENANT_MODEL = "tenants.Municipality"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 # `SET search_path` only when the schema changes, not before every statement (django-tenants resets it on every
-# tenant switch, rollback and savepoint rollback): a page ran 45 of them before (issue 12 §2).
+# tenant switch, rollback and savepoint rollback): a page ran 45 of them before (docs/performance.md).
 TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # migrate_schemas skips withdrawn towns whose schema was dropped (tenants/migration_executor.py).
@@ -252,7 +252,7 @@ KYODO_API_TOKEN_TTL_DAYS = env_int("KYODO_API_TOKEN_TTL_DAYS", 30)
 KYODO_MYNUMBER_KEY = env("KYODO_MYNUMBER_KEY", "")
 KYODO_SWITCH_TOKEN_SECONDS = 60
 
-# --- BCP backups (issue 5) ------------------------------------------------------------------------
+# --- BCP backups (docs/bcp.md) ------------------------------------------------------------------------
 # Keys and credentials are named by reference on each BackupSite and come only from the environment of the
 # workers, never from the database or a backup site. KYODO_BACKUP_KEYS: JSON {"ref": "AGE-SECRET-KEY-1..."};
 # KYODO_BACKUP_CREDENTIALS: JSON {"ref": {"access_key_id": "...", "secret_access_key": "..."}}.
@@ -268,17 +268,17 @@ KYODO_BACKUP_CRITICAL_AFTER_ATTEMPTS = env_int("KYODO_BACKUP_CRITICAL_AFTER_ATTE
 # timeout belongs to a dead worker and is failed, alerted and retried (docs/domain/bcp-reliability.md §2).
 KYODO_BACKUP_HEARTBEAT_SECONDS = env_int("KYODO_BACKUP_HEARTBEAT_SECONDS", 30)
 KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS = env_int("KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS", 300)
-# zstd level of the artifacts: 3 keeps the backup near pg_dump's own speed (issue 5 §10, ratio ≥ 0.8).
+# zstd level of the artifacts: 3 keeps the backup near pg_dump's own speed (docs/bcp.md §10, ratio ≥ 0.8).
 KYODO_BACKUP_ZSTD_LEVEL = env_int("KYODO_BACKUP_ZSTD_LEVEL", 3)
 # Parallel pg_restore jobs of a restore drill into its scratch database.
 KYODO_RESTORE_JOBS = env_int("KYODO_RESTORE_JOBS", 1)
 
-# --- BCP standby: logical replication to a second PostgreSQL (issue 5 §5; bcp/standby/, deploy/FAILOVER.md) ---
+# --- BCP standby: logical replication to a second PostgreSQL (docs/bcp.md §5; bcp/standby/, deploy/FAILOVER.md) ---
 # KYODO_STANDBY_DSNS: JSON {"ref": "postgres://user@standby-host:5432/kyodo"}, named by Standby.dsn_ref.
 KYODO_STANDBY_DSNS = env_json("KYODO_STANDBY_DSNS", "{}")
 # How the standby server reaches the primary (the subscription's connection); empty: DATABASE_URL.
 KYODO_STANDBY_PRIMARY_DSN = env("KYODO_STANDBY_PRIMARY_DSN", "")
-# RPO target of the standby in seconds: a lag sample above it raises a BcpAlert (issue 5 §5: ≤ 5 s).
+# RPO target of the standby in seconds: a lag sample above it raises a BcpAlert (docs/bcp.md §5: ≤ 5 s).
 KYODO_STANDBY_RPO_SECONDS = float(env("KYODO_STANDBY_RPO_SECONDS", "5"))
 # How long one lag measurement waits for its heartbeat to arrive on the standby before reporting "at least".
 KYODO_STANDBY_HEARTBEAT_TIMEOUT_SECONDS = float(env("KYODO_STANDBY_HEARTBEAT_TIMEOUT_SECONDS", "30"))
@@ -399,7 +399,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.log_membership_transitions",
         "schedule": crontab(hour=0, minute=5),
     },
-    # BCP (issue 5): every town and the public schema to every backup site, nightly at 02:00 Asia/Tokyo.
+    # BCP (docs/bcp.md): every town and the public schema to every backup site, nightly at 02:00 Asia/Tokyo.
     "bcp-nightly-backup": {
         "task": "bcp.tasks.run_nightly_backups",
         "schedule": crontab(hour=env_int("KYODO_BACKUP_HOUR", 2), minute=env_int("KYODO_BACKUP_MINUTE", 0)),

@@ -1,4 +1,4 @@
-"""Indexes for name, furigana and address search (issue 3 §3; resident_records.search).
+"""Indexes for name, furigana and address search (docs/domain/resident_register.md; resident_records.search).
 
 * Trigram (pg_trgm, GIN) indexes serve partial matches (``LIKE '%…%'``) of three characters or more on the
   normalised name and furigana keys and on the address.

@@ -1,6 +1,6 @@
 """支援措置 (support measures) and the 交付履歴 of certificates, with their database-level guards.
 
-Decisions are never edited (標準仕様書 §1.3.8, §3.4; DOMAIN.md §6):
+Decisions are never edited (標準仕様書 §1.3.8, §3.4; docs/domain/resident_register.md):
 * extensions, temporary releases and the persons covered by a measure or a certificate are append-only;
 * a support measure keeps its decision (who, when, whom, what, from when); its end may only move later, a
   仮支援措置 may only become a 支援措置, and a release is final;

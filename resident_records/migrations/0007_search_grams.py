@@ -1,4 +1,4 @@
-"""The n-gram search key (issue 12 §4; resident_records.search, docs/search.md).
+"""The n-gram search key (docs/performance.md; resident_records.search, docs/search.md).
 
 ``search_grams`` holds the 1- and 2-character grams of each resident's normalised name, furigana and address,
 under a GIN index of core PostgreSQL (``array_ops``): one- and two-character queries (a single kanji such as 美,

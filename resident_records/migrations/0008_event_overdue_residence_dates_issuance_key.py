@@ -1,5 +1,5 @@
 """期間経過 on a 異動 (住基法 第52条 list), 住所を定めた年月日 >= 住民となった年月日 as a database rule, and the
-idempotency key of a certificate issuance (issue 10 §8, §9, §12)."""
+idempotency key of a certificate issuance (docs/domain/resident_register.md §9)."""
 
 from django.db import migrations, models
 

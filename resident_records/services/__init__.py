@@ -4,7 +4,7 @@ Every service runs in one transaction: it writes one immutable ChangeEvent, a Re
 resident it touches (the whole entry after the event), updates the current rows under an optimistic
 version check, and writes one audit row per resident (personal data, with the event as the purpose).
 
-Date rules (標準仕様書 §4.0.3, §4.1.3.0.1; DOMAIN.md §6):
+Date rules (標準仕様書 §4.0.3, §4.1.3.0.1; docs/domain/resident_register.md):
 * 処理日 is the server's clock; 異動日 must not be in the future, except for a planned 転出.
 * 届出日 must not be in the future nor (except for 転出) before the 異動日.
 * A 届出 kind needs its 届出日 (an empty one is an error). A 転出届 more than KYODO_LATE_NOTICE_DAYS (14) days

@@ -1,4 +1,5 @@
-"""An accepted 出生届 reaches the resident register (issue 10 §14; docs/domain/resident_register.md §出生).
+"""An accepted 出生届 reaches the resident register (docs/domain/resident_register.md §9;
+docs/domain/resident_register.md §出生).
 
 koseki (the module above this one: docs/ARCHITECTURE.md) calls ``enter_birth_from_koseki`` inside the 届出's
 transaction with the facts of the birth (``BirthAccepted``); it enters the 出生 異動 through ``record_birth`` — the

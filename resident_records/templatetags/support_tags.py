@@ -1,4 +1,4 @@
-"""The red 支援措置 banner (issue 10 point 13): one include, fed by ``resident_records.disclosure``.
+"""The red 支援措置 banner (docs/domain/support_measures.md): one include, fed by ``resident_records.disclosure``.
 
 ``{% support_banner subject %}`` shows it above a page or form about a resident, a household (any current member
 protected), a list of residents, or a koseki member (known to this town's resident register by the same keys the

@@ -77,17 +77,22 @@ def test_a_town_host_shows_only_that_towns_drills(client_for: Any, evidence: dic
     assert body["count"] == 2
     assert [row["id"] for row in body["results"]] == [evidence["passed"].pk, evidence["failed"].pk]
     failed = body["results"][1]
-    assert failed["status"] == "failed" and failed["status_label"] == "不合格"
-    assert failed["site"] == "remote-test" and failed["site_role"] == "remote"
+    assert failed["status"] == "failed"
+    assert failed["status_label"] == "不合格"
+    assert failed["site"] == "remote-test"
+    assert failed["site_role"] == "remote"
     assert failed["error_code"] == "bcp_artifact_checksum_mismatch"
     assert failed["differences"] == [{"table": "resident_records_resident", "problem": "mismatch"}]
-    assert failed["restore_seconds"] == 38.5 and failed["rto_target_seconds"] == 3600
-    assert failed["achieved_rpo_seconds"] == 18000 and failed["rpo_target_seconds"] == 86400
+    assert failed["restore_seconds"] == 38.5
+    assert failed["rto_target_seconds"] == 3600
+    assert failed["achieved_rpo_seconds"] == 18000
+    assert failed["rpo_target_seconds"] == 86400
     # Asking for another town's schema on this host finds nothing rather than leaking it.
     assert client_for("auditor", "nakatosa").get(URL, {"schema": "shimanto"}).json()["count"] == 0
     assert client_for("auditor", "nakatosa").get(URL, {"schema": "public"}).json()["count"] == 0
     events = town_audit("nakatosa", "bcp.drill_list")
-    assert len(events) == 3 and events[0].actor_username == "auditor"
+    assert len(events) == 3
+    assert events[0].actor_username == "auditor"
     assert town_audit("shimanto", "bcp.drill_list") == []
 
 
@@ -112,7 +117,8 @@ def test_filters(client_for: Any, evidence: dict[str, Any]) -> None:
     assert ids(since=str(today - timedelta(days=3))) == {evidence[k].pk for k in ("passed", "shimanto", "public")}
     assert ids(until=str(today - timedelta(days=3))) == {evidence["failed"].pk}
     refused = client.get(URL, {"since": str(today), "until": str(today - timedelta(days=1))})
-    assert refused.status_code == 400 and refused.json()["code"] == "validation_error"
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "validation_error"
     assert client.get(URL, {"status": "maybe"}).json()["code"] == "validation_error"
 
 
@@ -125,15 +131,18 @@ def test_csv_export_for_auditors(client_for: Any, evidence: dict[str, Any]) -> N
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert [row["id"] for row in rows] == [str(evidence["passed"].pk), str(evidence["failed"].pk)]
-    assert rows[1]["status"] == "failed" and rows[1]["differences"] == "resident_records_resident:mismatch"
-    assert rows[1]["restore_seconds"] == "38.5" and rows[1]["rows_checked"] == "300123"
+    assert rows[1]["status"] == "failed"
+    assert rows[1]["differences"] == "resident_records_resident:mismatch"
+    assert rows[1]["restore_seconds"] == "38.5"
+    assert rows[1]["rows_checked"] == "300123"
     assert rows[1]["started_at"].endswith("+09:00")
     assert [e.details for e in town_audit("nakatosa", "bcp.drill_export")] == [{}]
 
 
 def test_roles_outside_the_module_are_refused_and_nothing_is_audited(client_for: Any, evidence: dict[str, Any]) -> None:
     response = client_for("tanaka", "nakatosa").get(URL)  # a clerk
-    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
     response = client_for("council_staff", "council").get(URL)
     assert response.status_code == 403
     assert town_audit("nakatosa", "bcp.drill_list") == []

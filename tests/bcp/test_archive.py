@@ -55,13 +55,16 @@ def test_the_artifact_is_an_encrypted_compressed_pg_dump_of_the_schema(
 def test_the_manifest_describes_every_table_as_in_the_live_schema(nakatosa_dump: archive.DumpResult) -> None:
     key = archive.artifact_key_for("nakatosa", nakatosa_dump.snapshot_at)
     manifest = archive.build_manifest(nakatosa_dump, artifact_key=key)
-    assert key.startswith("nakatosa/") and key.endswith("/dump.pgc.zst.age")
+    assert key.startswith("nakatosa/")
+    assert key.endswith("/dump.pgc.zst.age")
     assert manifest["format_version"] == archive.FORMAT_VERSION
     assert manifest["artifact"]["sha256"] == nakatosa_dump.sha256
     assert manifest["artifact"]["size"] == nakatosa_dump.size_bytes
     assert manifest["dump_size"] == nakatosa_dump.dump_bytes
-    assert manifest["postgresql_version"] and "pg_dump" in manifest["pg_dump_version"]
-    assert manifest["app_version"] and manifest["key_ref"] == "dev"
+    assert manifest["postgresql_version"]
+    assert "pg_dump" in manifest["pg_dump_version"]
+    assert manifest["app_version"]
+    assert manifest["key_ref"] == "dev"
     assert "AGE-SECRET-KEY" not in json.dumps(manifest)  # a reference, never the key
     with connection.cursor() as cursor:
         live = archive.table_checksums(cursor, "nakatosa")
@@ -137,7 +140,9 @@ def test_an_artifact_for_two_keys_opens_with_either(tmp_path: Path, settings: An
     artifact = tmp_path / "a.age"
     plain = b"pg_dump archive " * 50_000
     count, size, sha = archive.encrypt_stream(io.BytesIO(plain), artifact, key_refs=["dev", "other"])
-    assert count == len(plain) and size == artifact.stat().st_size and sha == archive.sha256_file(artifact)
+    assert count == len(plain)
+    assert size == artifact.stat().st_size
+    assert sha == archive.sha256_file(artifact)
     assert size < len(plain) // 10  # zstd did its work before encryption
     for ref in ("dev", "other"):
         out = tmp_path / f"{ref}.out"
@@ -174,7 +179,8 @@ def test_the_pipeline_streams_and_never_holds_the_dump_in_memory(tmp_path: Path)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 48 * 1024 * 1024 and size == (tmp_path / "big.age").stat().st_size
+    assert count == 48 * 1024 * 1024
+    assert size == (tmp_path / "big.age").stat().st_size
     assert 0 < source.largest_read <= archive.CHUNK
     assert peak < 8 * 1024 * 1024  # a few blocks in flight, not the 48 MiB dump
 

@@ -1,4 +1,4 @@
-"""Nightly backups (issue 5 §2): dump, manifest, every site, idempotent re-runs, one failure isolated."""
+"""Nightly backups (docs/bcp.md §2): dump, manifest, every site, idempotent re-runs, one failure isolated."""
 
 from __future__ import annotations
 
@@ -57,13 +57,18 @@ def test_a_town_is_backed_up_to_every_site(
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
 
     assert made.status == BackupStatus.COMPLETE, made.error
-    assert made.progress == 100 and made.error == "" and made.attempts == 1
+    assert made.progress == 100
+    assert made.error == ""
+    assert made.attempts == 1
     assert made.municipality_name == "中土佐町"
     assert made.snapshot_at is not None
     assert made.artifact_key == archive.artifact_key_for("nakatosa", made.snapshot_at)
-    assert made.size_bytes and made.dump_bytes and made.dump_bytes > made.size_bytes
+    assert made.size_bytes
+    assert made.dump_bytes
+    assert made.dump_bytes > made.size_bytes
     assert made.manifest["tables"]["common_auditevent"]["rows"] >= 1
-    assert made.manifest["schema"] == "nakatosa" and made.manifest["snapshot_at"]
+    assert made.manifest["schema"] == "nakatosa"
+    assert made.manifest["snapshot_at"]
     copies = {copy.site.name: copy for copy in made.copies.select_related("site")}
     assert {name: copy.status for name, copy in copies.items()} == {
         "inland": CopyStatus.COMPLETE,
@@ -77,15 +82,19 @@ def test_a_town_is_backed_up_to_every_site(
     assert list(_backup_staging_dir.iterdir()) == []
     assert council_actions(mark) == ["bcp.backup_complete"]
     event = AuditEvent.objects.get(trail="public", pk__gt=mark)
-    assert event.details["sha256"] == made.sha256 and sorted(event.details["sites"]) == ["inland", "remote"]
+    assert event.details["sha256"] == made.sha256
+    assert sorted(event.details["sites"]) == ["inland", "remote"]
 
 
 def test_a_complete_backup_is_not_made_twice(fs_site: BackupSite) -> None:
     first = backup.backup_schema(schema_name="shimanto", scheduled_for=NIGHT)
     mark = audit_mark()
     again = backup.backup_schema(schema_name="shimanto", scheduled_for=NIGHT)
-    assert again.pk == first.pk and again.status == BackupStatus.COMPLETE
-    assert again.attempts == 1 and again.sha256 == first.sha256 and again.snapshot_at == first.snapshot_at
+    assert again.pk == first.pk
+    assert again.status == BackupStatus.COMPLETE
+    assert again.attempts == 1
+    assert again.sha256 == first.sha256
+    assert again.snapshot_at == first.snapshot_at
     assert Backup.objects.filter(schema_name="shimanto", scheduled_for=NIGHT).count() == 1
     assert council_actions(mark) == []
 
@@ -101,7 +110,8 @@ def test_the_public_schema_is_backed_up_too(fs_site: BackupSite, tmp_path: Path)
 def test_the_targets_are_public_and_every_schema_not_withdrawn(towns: Any) -> None:
     # Other tests may have committed towns of their own; the demo council's schemas are what matters here.
     targets = backup.backup_targets()
-    assert targets[0] == "public" and {"council", "nakatosa", "shimanto"} <= set(targets)
+    assert targets[0] == "public"
+    assert {"council", "nakatosa", "shimanto"} <= set(targets)
     towns["shimanto"].status = "withdrawn"
     towns["shimanto"].save()
     assert backup.backup_targets() == [schema for schema in targets if schema != "shimanto"]
@@ -121,10 +131,13 @@ def test_the_night_runs_every_schema_and_one_failure_does_not_stop_the_others(
         "shimanto": BackupStatus.COMPLETE,
     }
     failed = made["no_such_town"]
-    assert "no matching schemas" in failed.error and failed.details["error_code"] == "bcp_dump_failed"
-    assert not failed.copies.filter(status=CopyStatus.COMPLETE).exists() and failed.sha256 == ""
+    assert "no matching schemas" in failed.error
+    assert failed.details["error_code"] == "bcp_dump_failed"
+    assert not failed.copies.filter(status=CopyStatus.COMPLETE).exists()
+    assert failed.sha256 == ""
     alert = BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="no_such_town")
-    assert alert.severity == AlertSeverity.CRITICAL and alert.resolved_at is None
+    assert alert.severity == AlertSeverity.CRITICAL
+    assert alert.resolved_at is None
     assert sorted(council_actions(mark)) == sorted(["bcp.backup_complete"] * 3 + ["bcp.backup_failed"])
     # No stray files at the site for the failed town.
     assert storage_for(fs_site).list("no_such_town") == []
@@ -168,7 +181,9 @@ def test_progress_moves_forward_during_a_backup(fs_site: BackupSite, monkeypatch
     monkeypatch.setattr(backup, "_progress_writer", spy)
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     assert made.progress == 100
-    assert seen and seen == sorted(seen) and 0 < max(seen) <= 100
+    assert seen
+    assert seen == sorted(seen)
+    assert 0 < max(seen) <= 100
 
 
 def test_retry_delay_backs_off_exponentially(settings: Any) -> None:
@@ -180,7 +195,8 @@ def test_retry_delay_backs_off_exponentially(settings: Any) -> None:
 def test_no_active_site_is_a_failure_not_a_success(db: Any) -> None:
     BackupSite.objects.update(is_active=False)
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
-    assert made.status == BackupStatus.FAILED and made.details["error_code"] == "no_active_site"
+    assert made.status == BackupStatus.FAILED
+    assert made.details["error_code"] == "no_active_site"
 
 
 def test_sites_with_different_keys_each_decrypt_the_one_artifact(
@@ -207,7 +223,8 @@ def test_alerts_are_resolved_by_it_staff_with_an_audit_row(fs_site: BackupSite) 
     mark = audit_mark()
     assert backup.resolve_alerts(actor=Person.objects.get(username="it_admin"), alerts=[alert]) == 1
     alert.refresh_from_db()
-    assert alert.resolved_at is not None and alert.resolved_at <= timezone.now()
+    assert alert.resolved_at is not None
+    assert alert.resolved_at <= timezone.now()
     assert council_actions(mark) == ["bcp.alert_resolved"]
     assert backup.resolve_alerts(actor=Person.objects.get(username="it_admin"), alerts=[alert]) == 0
 
@@ -290,7 +307,8 @@ def test_a_valid_site_is_saved_and_audited_in_the_council_trail(client_for: Any)
 
 
 def test_saving_a_site_in_the_admin_sets_it_up_or_says_why_not(client_for: Any, tmp_path: Path) -> None:
-    """issue 19 §1: the marker is written when IT staff register the site; a location that is not there is told."""
+    """docs/domain/bcp-reliability.md §1: the marker is written when IT staff register the site; a location that is
+    not there is told."""
     from bcp.storage import MARKER_KEY
 
     client = client_for("it_admin", "council")
@@ -316,7 +334,8 @@ def test_the_backup_admin_is_for_council_it_staff_only(client_for: Any, fs_site:
     for path in ("/admin/bcp/backupsite/", "/admin/bcp/backup/", "/admin/bcp/backupcopy/", "/admin/bcp/bcpalert/"):
         assert council.get(path).status_code == 200
     page = council.get(f"/admin/bcp/backup/{made.pk}/change/").content.decode()
-    assert "中土佐町" in page and "完了" in page
+    assert "中土佐町" in page
+    assert "完了" in page
     assert client_for("it_admin", "nakatosa").get("/admin/bcp/backup/").status_code in (302, 403)
     assert client_for("council_staff", "council").get("/admin/bcp/backup/").status_code in (302, 403)
 
@@ -344,7 +363,8 @@ def test_a_site_added_later_gets_the_complete_backup_of_the_night(
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     remote = make_s3_site(s3_endpoint, s3_bucket)
     again = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT, sites=[remote])
-    assert again.sha256 == made.sha256 and again.attempts == 1
+    assert again.sha256 == made.sha256
+    assert again.attempts == 1
     assert BackupCopy.objects.get(backup=made, site=remote).status == CopyStatus.COMPLETE
     assert storage_for(remote).exists(made.artifact_key)
 
@@ -382,5 +402,6 @@ def test_a_site_whose_key_the_artifact_was_not_made_for_gets_no_copy(
     remote = make_s3_site(s3_endpoint, s3_bucket, encryption_key_ref="remote-key")
     backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT, sites=[remote])
     copy = BackupCopy.objects.get(backup=made, site=remote)
-    assert copy.status == CopyStatus.FAILED and "remote-key" in copy.last_error
+    assert copy.status == CopyStatus.FAILED
+    assert "remote-key" in copy.last_error
     assert storage_for(remote).list() == []

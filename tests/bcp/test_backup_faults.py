@@ -1,4 +1,4 @@
-"""Faults on the backup side (issue 5 §9): a worker killed mid-dump and mid-upload, an unreachable site, a full
+"""Faults on the backup side (docs/bcp.md §9): a worker killed mid-dump and mid-upload, an unreachable site, a full
 staging disk. In every case nothing is reported as a success that is not one, and no existing backup is lost."""
 
 from __future__ import annotations
@@ -134,7 +134,9 @@ def test_a_worker_killed_mid_dump_leaves_nothing_complete_and_the_next_run_finis
         worker.wait(timeout=30)
 
     killed = Backup.objects.get(schema_name="nakatosa", scheduled_for=committed["night"])
-    assert killed.status == BackupStatus.DUMPING and killed.sha256 == "" and killed.artifact_key == ""
+    assert killed.status == BackupStatus.DUMPING
+    assert killed.sha256 == ""
+    assert killed.artifact_key == ""
     assert not BackupCopy.objects.filter(backup=killed).exists()
     assert site_files(site) == {}
     assert not any(
@@ -193,7 +195,8 @@ def test_a_worker_killed_mid_upload_leaves_nothing_complete_and_the_next_run_fin
     finished = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     assert finished.status == BackupStatus.COMPLETE, finished.error
     # The same snapshot: the staging file was verified by its SHA-256 and uploaded, not dumped again.
-    assert finished.attempts == 1 and finished.snapshot_at == interrupted.snapshot_at
+    assert finished.attempts == 1
+    assert finished.snapshot_at == interrupted.snapshot_at
     assert finished.sha256 == interrupted.sha256
     assert dict(finished.copies.values_list("site__name", "status")) == {
         "inland": CopyStatus.COMPLETE,
@@ -242,14 +245,19 @@ def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_th
     copies = {copy.site.name: copy for copy in made.copies.select_related("site")}
     assert copies["inland"].status == CopyStatus.COMPLETE
     remote = copies["remote"]
-    assert remote.status == CopyStatus.FAILED and remote.attempts == 1 and "接続できません" in remote.last_error
+    assert remote.status == CopyStatus.FAILED
+    assert remote.attempts == 1
+    assert "接続できません" in remote.last_error
     base = timedelta(seconds=settings.KYODO_BACKUP_RETRY_BASE_SECONDS)
-    assert remote.next_retry_at is not None and before + base <= remote.next_retry_at <= timezone.now() + base
+    assert remote.next_retry_at is not None
+    assert before + base <= remote.next_retry_at <= timezone.now() + base
     # Usable from the inland site, and says what is still missing; the staging file is kept for the retry.
-    assert made.status == BackupStatus.COMPLETE and "remote" in made.error
+    assert made.status == BackupStatus.COMPLETE
+    assert "remote" in made.error
     assert len(list(_backup_staging_dir.iterdir())) == 1
     alert = BcpAlert.objects.get(kind=backup.ALERT_UPLOAD_FAILED, site=s3_site, resolved_at=None)
-    assert alert.severity == AlertSeverity.WARNING and alert.schema_name == "nakatosa"
+    assert alert.severity == AlertSeverity.WARNING
+    assert alert.schema_name == "nakatosa"
     assert sorted(council_actions(mark)) == ["bcp.backup_complete", "bcp.copy_failed"]
 
     # Not due yet: nothing is retried.
@@ -262,7 +270,8 @@ def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_th
         assert remote.next_retry_at is not None
         assert delay / 2 < remote.next_retry_at - timezone.now() <= delay
     alert.refresh_from_db()
-    assert alert.severity == AlertSeverity.CRITICAL and alert.details["attempts"] == 3
+    assert alert.severity == AlertSeverity.CRITICAL
+    assert alert.details["attempts"] == 3
     assert BcpAlert.objects.filter(kind=backup.ALERT_UPLOAD_FAILED, site=s3_site).count() == 1
 
     # The site is back: the copy completes, the alert is resolved, the staging file goes.
@@ -273,7 +282,8 @@ def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_th
     alert.refresh_from_db()
     assert alert.resolved_at is not None
     made.refresh_from_db()
-    assert made.status == BackupStatus.COMPLETE and made.error == ""
+    assert made.status == BackupStatus.COMPLETE
+    assert made.error == ""
     assert list(_backup_staging_dir.iterdir()) == []
     assert council_actions(mark) == ["bcp.copy_complete"]
     assert storage_for(s3_site).exists(archive.manifest_key_for(made.artifact_key))
@@ -301,7 +311,8 @@ def test_when_no_site_can_be_reached_the_backup_is_failed_until_a_retry_succeeds
     marker = unmount(fs_site)
     mark = audit_mark()
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
-    assert made.status == BackupStatus.FAILED and made.details["error_code"] == "no_site_reached"
+    assert made.status == BackupStatus.FAILED
+    assert made.details["error_code"] == "no_site_reached"
     assert council_actions(mark) == ["bcp.copy_failed", "bcp.backup_failed"]
     assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
 
@@ -327,12 +338,16 @@ def assert_disk_full_handled(
     made: Backup, site: BackupSite, staging: Path, earlier: Backup, files: dict[str, str]
 ) -> None:
     assert made.status == BackupStatus.FAILED
-    assert made.details["error_code"] == "bcp_staging_full" and "空き容量" in made.error
-    assert made.sha256 == "" and made.artifact_key == "" and not made.copies.exists()
+    assert made.details["error_code"] == "bcp_staging_full"
+    assert "空き容量" in made.error
+    assert made.sha256 == ""
+    assert made.artifact_key == ""
+    assert not made.copies.exists()
     assert list(staging.iterdir()) == []  # no partial artifact left
     assert site_files(site) == files  # the earlier backup's files are untouched
     earlier.refresh_from_db()
-    assert earlier.status == BackupStatus.COMPLETE and earlier.copies.get().status == CopyStatus.COMPLETE
+    assert earlier.status == BackupStatus.COMPLETE
+    assert earlier.copies.get().status == CopyStatus.COMPLETE
     assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
 
 
@@ -356,7 +371,8 @@ def tiny_staging(settings: Any, tmp_path: Path) -> Iterator[Path]:
 @pytest.mark.django_db
 def test_a_full_staging_disk_fails_the_backup_cleanly(fs_site: BackupSite, settings: Any, tiny_staging: Path) -> None:
     earlier, files = existing_backup(fs_site)
-    assert earlier.size_bytes and earlier.size_bytes > 16 * 1024  # it cannot fit in the 8 KiB disk
+    assert earlier.size_bytes
+    assert earlier.size_bytes > 16 * 1024
     settings.KYODO_BACKUP_STAGING_DIR = str(tiny_staging)
     mark = audit_mark()
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
@@ -418,7 +434,8 @@ def test_a_backup_left_dumping_on_an_earlier_night_is_marked_failed_not_reported
         abandoned = backup.abandon_stale_backups(before=NIGHT)
     assert [b.pk for b in abandoned] == [dead.pk]
     dead.refresh_from_db()
-    assert dead.status == BackupStatus.FAILED and dead.details["error_code"] == "abandoned"
+    assert dead.status == BackupStatus.FAILED
+    assert dead.details["error_code"] == "abandoned"
     assert BcpAlert.objects.filter(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa", resolved_at=None).exists()
     for untouched, status in ((busy, "dumping"), (tonight, "dumping"), (done, "complete")):
         untouched.refresh_from_db()
@@ -437,7 +454,8 @@ def test_the_schema_task_comes_back_later_when_another_worker_holds_the_backup(f
         with pytest.raises(Retry):
             tasks.backup_schema_task("nakatosa", NIGHT.isoformat())
     held.refresh_from_db()
-    assert held.status == BackupStatus.DUMPING and held.attempts == 0  # left alone for its worker
+    assert held.status == BackupStatus.DUMPING
+    assert held.attempts == 0
 
 
 @pytest.mark.django_db
@@ -447,11 +465,13 @@ def test_a_staging_directory_that_cannot_be_created_fails_the_backup_not_the_wor
     (tmp_path / "not-a-dir").write_text("")
     settings.KYODO_BACKUP_STAGING_DIR = str(tmp_path / "not-a-dir" / "staging")
     made = backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
-    assert made.status == BackupStatus.FAILED and "Not a directory" in made.error
+    assert made.status == BackupStatus.FAILED
+    assert "Not a directory" in made.error
     assert site_files(fs_site) == {}
 
 
-# --- A site that is not the site (issue 19 §1) -----------------------------------------------------------------
+# --- A site that is not the site (docs/domain/bcp-reliability.md §1)
+# -----------------------------------------------------------------
 
 
 def assert_copy_failed_with_alert(made: Backup, site: BackupSite, code: str) -> BackupCopy:
@@ -583,7 +603,8 @@ def test_setting_up_a_site_writes_its_marker_and_reads_it_back(tmp_path: Path) -
     assert council_actions(mark) == ["bcp.site_set_up"]
 
 
-# --- A dead worker's backup (issue 19 §2) ------------------------------------------------------------------------
+# --- A dead worker's backup (docs/domain/bcp-reliability.md §2)
+# ------------------------------------------------------------------------
 
 
 def test_a_killed_workers_backup_stops_beating_and_is_failed_with_its_partial_file_removed(

@@ -25,9 +25,11 @@ def run(*args: str) -> str:
 def test_backup_now_then_drill_it(fs_site: BackupSite) -> None:
     output = run("backup_municipality", "--schema", "nakatosa")
     backup = Backup.objects.get(schema_name="nakatosa", scheduled_for=local_today())
-    assert backup.status == BackupStatus.COMPLETE and backup.sha256
+    assert backup.status == BackupStatus.COMPLETE
+    assert backup.sha256
     assert [copy.status for copy in backup.copies.all()] == [CopyStatus.COMPLETE]
-    assert "nakatosa: 完了" in output and f"{fs_site.name}: 完了" in output
+    assert "nakatosa: 完了" in output
+    assert f"{fs_site.name}: 完了" in output
 
     # Idempotent like the nightly run: today's complete backup is not dumped again.
     run("backup_municipality", "--schema", "nakatosa")
@@ -36,7 +38,9 @@ def test_backup_now_then_drill_it(fs_site: BackupSite) -> None:
 
     output = run("drill_municipality", "--schema", "nakatosa", "--site", fs_site.name)
     drill = RestoreDrill.objects.get(schema_name="nakatosa", site=fs_site)
-    assert drill.status == DrillStatus.PASSED and drill.backup_id == backup.pk and drill.tables_checked > 0
+    assert drill.status == DrillStatus.PASSED
+    assert drill.backup_id == backup.pk
+    assert drill.tables_checked > 0
     assert "nakatosa: 合格" in output
 
 
@@ -47,7 +51,8 @@ def test_refusals_write_nothing(fs_site: BackupSite) -> None:
         run("backup_municipality", "--schema", "nakatosa", "--site", "nowhere")
     with pytest.raises(CommandError, match="バックアップサイト「nowhere」がありません"):
         run("drill_municipality", "--schema", "nakatosa", "--site", "nowhere")
-    assert not Backup.objects.exists() and not RestoreDrill.objects.exists()
+    assert not Backup.objects.exists()
+    assert not RestoreDrill.objects.exists()
 
 
 def test_a_drill_without_a_backup_fails_with_a_non_zero_exit(fs_site: BackupSite) -> None:
@@ -67,14 +72,16 @@ def test_demo_sites_then_a_backup_of_every_town(tmp_path: Path) -> None:
     assert sorted(b.schema_name for b in backups) == ["council", "nakatosa", "public", "shimanto"]
     assert {b.status for b in backups} == {BackupStatus.COMPLETE}
     assert {c.status for b in backups for c in b.copies.all()} == {CopyStatus.COMPLETE}
-    assert (tmp_path / "inland" / "nakatosa").is_dir() and "4 件のバックアップが完了しました" in output
+    assert (tmp_path / "inland" / "nakatosa").is_dir()
+    assert "4 件のバックアップが完了しました" in output
     # Idempotent: a council that has sites keeps them as they are.
     assert "登録済み" in run("seed_bcp_demo", "--root", str(tmp_path / "other"))
     assert BackupSite.objects.count() == 2
 
 
 def test_a_demo_made_before_site_markers_gets_its_sites_set_up(tmp_path: Path) -> None:
-    """issue 19 §1: a demo's sites made before markers existed would fail every copy; the demo sets them up."""
+    """docs/domain/bcp-reliability.md §1: a demo's sites made before markers existed would fail every copy; the demo
+    sets them up."""
     from bcp.storage import MARKER_KEY
 
     root = tmp_path / "demo"

@@ -1,4 +1,4 @@
-"""CSIRT register and policy documents (issue 5 §8): numbering, append-only timeline, versioning, immutability."""
+"""CSIRT register and policy documents (docs/bcp.md §8): numbering, append-only timeline, versioning, immutability."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def test_numbers_run_per_year(admin: Person, towns: dict[str, Municipality]) -> 
     year = timezone.localdate().year
     first = new_incident(admin, towns)
     second = new_incident(admin, towns, affected_towns=[])
-    assert first.number == f"CSIRT-{year}-001" and second.number == f"CSIRT-{year}-002"
+    assert first.number == f"CSIRT-{year}-001"
+    assert second.number == f"CSIRT-{year}-002"
     Incident.objects.filter(pk=second.pk).update(number=f"CSIRT-{year}-099")
     assert new_incident(admin, towns).number == f"CSIRT-{year}-100"
     assert csirt.next_incident_number(year - 1) == f"CSIRT-{year - 1}-001"
@@ -68,7 +69,8 @@ def test_bad_incident_input_writes_nothing(
     with pytest.raises(csirt.InvalidIncident) as raised:
         new_incident(admin, towns, **overrides)
     assert field in raised.value.details
-    assert not Incident.objects.exists() and audit_since("public", position) == []
+    assert not Incident.objects.exists()
+    assert audit_since("public", position) == []
 
 
 def test_the_council_is_not_an_affected_town_and_only_council_staff_write(
@@ -97,7 +99,8 @@ def test_timeline_is_appended_and_status_changes_are_events(admin: Person, towns
     csirt.change_incident_status(actor=admin, incident=incident, status="contained", note="隔離完了")
     csirt.change_incident_status(actor=admin, incident=incident, status="resolved")
     closed = csirt.change_incident_status(actor=admin, incident=incident, status="closed")
-    assert closed.status == "closed" and closed.closed_at is not None
+    assert closed.status == "closed"
+    assert closed.closed_at is not None
     kinds = list(
         IncidentEvent.objects.filter(incident=incident).order_by("occurred_at", "id").values_list("kind", flat=True)
     )
@@ -136,7 +139,8 @@ def test_incident_pages(admin: Person, towns: dict[str, Municipality], client_fo
         "/bcp/incidents/new/",
         {"title": "", "severity": "low", "summary": "x", "detected_at": "2026-01-01T09:00"},
     )
-    assert response.status_code == 200 and "件名を入力してください。" in response.content.decode()
+    assert response.status_code == 200
+    assert "件名を入力してください。" in response.content.decode()
     assert not Incident.objects.exists()
     response = client.post(
         "/bcp/incidents/new/",
@@ -149,7 +153,8 @@ def test_incident_pages(admin: Person, towns: dict[str, Municipality], client_fo
         },
     )
     incident = Incident.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/bcp/incidents/{incident.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/bcp/incidents/{incident.pk}/"
     response = client.post(
         f"/bcp/incidents/{incident.pk}/events/", {"kind": "communication", "occurred_at": "", "description": "報告"}
     )
@@ -172,8 +177,10 @@ def test_versions_hashes_and_diff(admin: Person) -> None:
     first = csirt.create_policy_version(
         actor=admin, kind="security_policy", title="情報セキュリティ基本方針", body="第1条 目的\r\n第2条 定義\r\n"
     )
-    assert first.version == 1 and first.body == "第1条 目的\n第2条 定義\n"
-    assert first.sha256 == csirt.body_sha256(first.body) and len(first.sha256) == 64
+    assert first.version == 1
+    assert first.body == "第1条 目的\n第2条 定義\n"
+    assert first.sha256 == csirt.body_sha256(first.body)
+    assert len(first.sha256) == 64
     csirt.approve_policy_version(actor=admin, document=first)
     second = csirt.create_policy_version(
         actor=admin,
@@ -182,7 +189,8 @@ def test_versions_hashes_and_diff(admin: Person) -> None:
         body="第1条 目的\n第2条 定義(改正)\n第3条 対象範囲\n",
         change_summary="定義の改正",
     )
-    assert second.version == 2 and second.approved_at is None
+    assert second.version == 2
+    assert second.approved_at is None
     assert csirt.current_policy("security_policy") == first
     diff = csirt.policy_diff(second, csirt.previous_version(second))
     assert ("remove", "第2条 定義") in [(d.kind, d.text) for d in diff]
@@ -210,7 +218,8 @@ def test_approved_versions_are_immutable(admin: Person) -> None:
         csirt.approve_policy_version(actor=admin, document=second)
     csirt.approve_policy_version(actor=admin, document=third)
     first.refresh_from_db()
-    assert first.body == "初版\n" and first.sha256 == csirt.body_sha256("初版\n")
+    assert first.body == "初版\n"
+    assert first.sha256 == csirt.body_sha256("初版\n")
     assert list(PolicyDocument.objects.filter(kind="ict_bcp").values_list("version", flat=True)) == [3, 2, 1]
 
 
@@ -231,13 +240,17 @@ def test_policy_pages(admin: Person, client_for: Any) -> None:
     client.post("/bcp/policies/security_policy/new/", {"title": "方針", "body": "一行目\n二行目\n"})
     latest = PolicyDocument.objects.get(kind="security_policy", version=2)
     page = client.get(f"/bcp/policies/versions/{latest.pk}/").content.decode()
-    assert "+ 二行目" in page and latest.sha256 in page and "本文と一致" in page
+    assert "+ 二行目" in page
+    assert latest.sha256 in page
+    assert "本文と一致" in page
     client.post(f"/bcp/policies/versions/{latest.pk}/approve/")
     latest.refresh_from_db()
-    assert latest.approved_at is not None and latest.approved_by == admin
+    assert latest.approved_at is not None
+    assert latest.approved_by == admin
     # A town host shows the common policy, read-only.
     page = client_for("auditor", "shimanto").get("/bcp/policies/").content.decode()
-    assert "第2版" in page and "改定案を作成" not in page
+    assert "第2版" in page
+    assert "改定案を作成" not in page
     assert client_for("it_admin", "council").get("/bcp/policies/unknown/").status_code == 404
 
 

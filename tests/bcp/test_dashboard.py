@@ -1,4 +1,4 @@
-"""The BCP dashboard (issue 5 §7): grid values, tenant scope, charts, live progress, roles, audit, query count."""
+"""The BCP dashboard (docs/bcp.md §7): grid values, tenant scope, charts, live progress, roles, audit, query count."""
 
 from __future__ import annotations
 
@@ -114,11 +114,16 @@ def world() -> dict[str, Any]:
 
 
 def test_verdicts_are_told_in_words() -> None:
-    assert judge(None, 60).state == "unknown" and judge(None, 60).text == "記録なし"
+    assert judge(None, 60).state == "unknown"
+    assert judge(None, 60).text == "記録なし"
     ok = judge(30, 60)
-    assert ok.state == "ok" and "達成" in ok.text and ok.symbol == "✓"
+    assert ok.state == "ok"
+    assert "達成" in ok.text
+    assert ok.symbol == "✓"
     ng = judge(61, 60)
-    assert ng.state == "ng" and "未達" in ng.text and ng.symbol == "✗"
+    assert ng.state == "ng"
+    assert "未達" in ng.text
+    assert ng.symbol == "✗"
 
 
 def test_grid_values_on_the_council_host(world: dict[str, Any], client_for: Any) -> None:
@@ -139,19 +144,30 @@ def test_grid_values_on_the_council_host(world: dict[str, Any], client_for: Any)
     assert [s.name for s in inland.standbys] == ["standby-inland"]
     shimanto_inland = rows["shimanto"].cells[0]
     assert shimanto_inland.last_drill.restore_seconds == 99.0, "the last *passing* drill"
-    assert rows["shimanto"].alerts == 1 and rows["nakatosa"].alerts == 0
+    assert rows["shimanto"].alerts == 1
+    assert rows["nakatosa"].alerts == 0
     # The failed copy to the remote site and today's failed drill.
-    assert rows["shimanto"].failures == 2 and rows["nakatosa"].failures == 0
+    assert rows["shimanto"].failures == 2
+    assert rows["nakatosa"].failures == 0
     shimanto_remote = rows["shimanto"].cells[1]
-    assert shimanto_remote.last_copy.status == "failed" and shimanto_remote.last_complete is None
-    assert rows["public"].cells[0].last_copy is None and rows["public"].cells[0].rpo.state == "unknown"
+    assert shimanto_remote.last_copy.status == "failed"
+    assert shimanto_remote.last_complete is None
+    assert rows["public"].cells[0].last_copy is None
+    assert rows["public"].cells[0].rpo.state == "unknown"
 
     page = response.content.decode()
-    assert "未達" in page and "達成" in page and "✗" in page
-    assert "遠隔地サイトに接続不可" in page and "四万十町の転送失敗" in page and "解決済み" not in page
-    assert "1.4秒" in page and "接続できません" in page
-    assert page.count("<svg") >= 4 and "<polyline" in page
-    assert "<script>" not in page and "style=" not in page
+    assert "未達" in page
+    assert "達成" in page
+    assert "✗" in page
+    assert "遠隔地サイトに接続不可" in page
+    assert "四万十町の転送失敗" in page
+    assert "解決済み" not in page
+    assert "1.4秒" in page
+    assert "接続できません" in page
+    assert page.count("<svg") >= 4
+    assert "<polyline" in page
+    assert "<script>" not in page
+    assert "style=" not in page
 
 
 def test_a_town_host_shows_only_that_town(world: dict[str, Any], client_for: Any) -> None:
@@ -162,10 +178,12 @@ def test_a_town_host_shows_only_that_town(world: dict[str, Any], client_for: Any
     assert [s.name for s in data.standbys] == ["standby-inland"]
     assert data.alerts == []  # shimanto's alert and the site-wide alert are not this town's
     page = response.content.decode()
-    assert "四万十町の転送失敗" not in page and "遠隔地サイトに接続不可" not in page
+    assert "四万十町の転送失敗" not in page
+    assert "遠隔地サイトに接続不可" not in page
     assert "四万十町" not in page.split('id="grid-heading"')[1]
     series = {s.name for chart in data.charts for s in chart.series}
-    assert series and all("四万十町" not in name for name in series)
+    assert series
+    assert all("四万十町" not in name for name in series)
 
 
 def test_opening_the_dashboard_is_audited_in_the_towns_trail(world: dict[str, Any], client_for: Any) -> None:
@@ -173,7 +191,8 @@ def test_opening_the_dashboard_is_audited_in_the_towns_trail(world: dict[str, An
     client_for("auditor", "nakatosa").get("/bcp/")
     events = audit_since("nakatosa", position)
     assert [e.action for e in events] == ["bcp.view_dashboard"]
-    assert events[0].actor_username == "auditor" and events[0].details["schemas"] == ["nakatosa"]
+    assert events[0].actor_username == "auditor"
+    assert events[0].details["schemas"] == ["nakatosa"]
 
 
 def test_query_count_does_not_grow_with_the_rows(world: dict[str, Any], client_for: Any) -> None:
@@ -206,8 +225,10 @@ def test_progress_endpoint_lists_running_jobs_of_this_host(world: dict[str, Any]
     assert len(council_jobs) == 3
 
     page = client_for("it_admin", "nakatosa").get("/bcp/").content.decode()
-    assert f'data-job="backup-{running.pk}"' in page and 'value="42"' in page
-    assert "bcp/progress.js" in page and 'data-url="/bcp/progress.json"' in page
+    assert f'data-job="backup-{running.pk}"' in page
+    assert 'value="42"' in page
+    assert "bcp/progress.js" in page
+    assert 'data-url="/bcp/progress.json"' in page
 
 
 def test_chart_geometry_stays_in_the_plot() -> None:
@@ -216,9 +237,11 @@ def test_chart_geometry_stays_in_the_plot() -> None:
         key="t", title="t", unit="秒", data={"a": [(now - timedelta(hours=2), 3.0), (now, 12.0)]}, target=5.0
     )
     points = chart.series[0].points
-    assert points[0].x == selectors.PAD_LEFT and points[-1].x == selectors.CHART_WIDTH - selectors.PAD_RIGHT
+    assert points[0].x == selectors.PAD_LEFT
+    assert points[-1].x == selectors.CHART_WIDTH - selectors.PAD_RIGHT
     assert all(selectors.PAD_TOP <= p.y <= selectors.CHART_HEIGHT - selectors.PAD_BOTTOM for p in points)
-    assert chart.target_y is not None and points[-1].y < chart.target_y < points[0].y
+    assert chart.target_y is not None
+    assert points[-1].y < chart.target_y < points[0].y
     assert selectors.build_chart(key="e", title="e", unit="MB", data={}).empty
 
 
@@ -251,12 +274,15 @@ def test_write_pages_refuse_readers_and_town_hosts(client_for: Any, username: st
         ("/bcp/policies/security_policy/new/", {"title": "x", "body": "x"}),
     ]:
         for response in (client.get(path), client.post(path, data)):
-            assert response.status_code == 302 and response["Location"] == "/bcp/"
-    assert not Disaster.objects.exists() and not Incident.objects.exists() and not PolicyDocument.objects.exists()
+            assert response.status_code == 302
+            assert response["Location"] == "/bcp/"
+    assert not Disaster.objects.exists()
+    assert not Incident.objects.exists()
+    assert not PolicyDocument.objects.exists()
     assert audit_since("public", position) == []
 
 
-# --- Starting a backup or a drill from the dashboard; one calendar (issue 10 §15) ------------------------------
+# --- Starting a backup or a drill from the dashboard; one calendar (docs/bcp.md §7) ------------------------------
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Disaster mode (issue 5 §6): declare/end, emergency grants (granted, used, expired, revoked), the banner."""
+"""Disaster mode (docs/bcp.md §6): declare/end, emergency grants (granted, used, expired, revoked), the banner."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def test_declare_writes_the_disaster_and_audits_in_the_council_and_town_trails(
 ) -> None:
     positions = {s: audit_position(s) for s in ("public", "nakatosa", "shimanto")}
     disaster = service.declare_disaster(actor=council_admin, municipality=towns["nakatosa"], title=" 津波  警報 ")
-    assert disaster.title == "津波 警報" and disaster.is_active
+    assert disaster.title == "津波 警報"
+    assert disaster.is_active
     assert service.active_disaster(towns["nakatosa"]) == disaster
     assert service.active_disaster(towns["shimanto"]) is None
     assert actions("public", positions["public"]) == ["bcp.disaster_declare"]
@@ -92,7 +93,8 @@ def test_end_revokes_every_grant_and_audits(declared: Disaster, council_admin: P
     grant = service.grant_emergency_access(actor=council_admin, disaster=declared, person=helper, role="clerk", hours=8)
     positions = {s: audit_position(s) for s in ("public", "nakatosa")}
     ended = service.end_disaster(actor=council_admin, disaster=declared)
-    assert ended.ended_at is not None and ended.ended_by == council_admin
+    assert ended.ended_at is not None
+    assert ended.ended_by == council_admin
     grant.refresh_from_db()
     assert grant.revoked_at == ended.ended_at
     assert active_roles(helper, declared.municipality) == frozenset()
@@ -114,7 +116,9 @@ def test_grant_creates_an_emergency_membership_with_access_until_the_minute(
     grant = service.grant_emergency_access(actor=council_admin, disaster=declared, person=helper, role="clerk", hours=3)
 
     membership = grant.membership
-    assert membership.is_emergency and membership.person == helper and membership.municipality == town
+    assert membership.is_emergency
+    assert membership.person == helper
+    assert membership.municipality == town
     assert membership.valid_to == timezone.localdate(grant.expires_at)
     assert abs((grant.expires_at - timezone.now()) - timedelta(hours=3)) < timedelta(minutes=1)
     assert active_roles(helper, town) == frozenset({"clerk"})
@@ -162,7 +166,8 @@ def test_who_cannot_be_granted(
         service.grant_emergency_access(actor=council_admin, disaster=declared, person=candidate, role=role, hours=2)
     assert Membership.objects.count() == memberships
     assert not EmergencyGrant.objects.exists()
-    assert actions("public", positions["public"]) == [] and actions("nakatosa", positions["nakatosa"]) == []
+    assert actions("public", positions["public"]) == []
+    assert actions("nakatosa", positions["nakatosa"]) == []
 
 
 def test_vendor_and_council_staff_cannot_be_granted(declared: Disaster, council_admin: Person) -> None:
@@ -243,7 +248,8 @@ def test_expiry_task_records_each_grant_once_and_ends_the_membership(
 
     expired.refresh_from_db()
     running.refresh_from_db()
-    assert expired.expiry_logged_at is not None and running.expiry_logged_at is None
+    assert expired.expiry_logged_at is not None
+    assert running.expiry_logged_at is None
     membership = Membership.objects.get(pk=expired.membership_id)
     assert membership.valid_to == timezone.localdate(expired.expires_at)
     assert actions("public", positions["public"]) == ["bcp.emergency_expired"]
@@ -257,9 +263,11 @@ def test_use_is_recorded_once_per_session_and_hour(declared: Disaster, council_a
     for _ in range(3):
         assert client.get("/").status_code == 200
     uses = [e for e in audit_since("nakatosa", position) if e.action == "bcp.emergency_use"]
-    assert len(uses) == 1 and uses[0].actor_username == helper.username
+    assert len(uses) == 1
+    assert uses[0].actor_username == helper.username
     grant.refresh_from_db()
-    assert grant.first_used_at is not None and grant.last_used_at is not None
+    assert grant.first_used_at is not None
+    assert grant.last_used_at is not None
     # A member who is not an emergency member leaves no such row.
     position = audit_position("nakatosa")
     make_client(HOSTS["nakatosa"], person("tanaka")).get("/")
@@ -282,13 +290,15 @@ def test_api_use_is_recorded_once_per_person_and_hour(
         response = Client(HTTP_HOST=HOSTS["nakatosa"]).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}")
         assert response.status_code == 200, response.content
     uses = [e for e in audit_since("nakatosa", position) if e.action == "bcp.emergency_use"]
-    assert len(uses) == 1 and uses[0].actor_username == helper.username
+    assert len(uses) == 1
+    assert uses[0].actor_username == helper.username
 
 
 def test_api_use_by_an_emergency_member_is_served_and_recorded_while_redis_is_down(
     declared: Disaster, council_admin: Person, helper: Person, monkeypatch: Any, tmp_path: Any
 ) -> None:
-    """issue 19 §3: the once-per-hour check lives in Redis; without it the call is served and the use recorded."""
+    """docs/domain/bcp-reliability.md §3: the once-per-hour check lives in Redis; without it the call is served and
+    the use recorded."""
     from django.core.cache.backends.redis import RedisCache
     from django.test import Client
     from rest_framework.throttling import SimpleRateThrottle
@@ -328,14 +338,16 @@ def test_banner_on_every_page_of_the_town_in_disaster_only(declared: Disaster, c
     ]
     for response in nakatosa_pages:
         page = response.content.decode()
-        assert BANNER in page and "南海トラフ地震津波" in page, response.status_code
+        assert BANNER in page, response.status_code
+        assert "南海トラフ地震津波" in page, response.status_code
     for response in (
         Client(HTTP_HOST=HOSTS["shimanto"]).get("/accounts/login/"),
         client_for("yamamoto", "shimanto").get("/"),
     ):
         assert BANNER not in response.content.decode()
     council = client_for("it_admin", "council").get("/").content.decode()
-    assert BANNER in council and "中土佐町" in council
+    assert BANNER in council
+    assert "中土佐町" in council
 
 
 def test_no_banner_once_ended(declared: Disaster, council_admin: Person, client_for: Any) -> None:
@@ -359,20 +371,24 @@ def test_declare_grant_revoke_end_through_the_pages(
 ) -> None:
     client = client_for("it_admin", "council")
     response = client.post("/bcp/disasters/declare/", {"municipality": towns["nakatosa"].pk, "title": ""})
-    assert response.status_code == 200 and "災害名を入力してください。" in response.content.decode()
+    assert response.status_code == 200
+    assert "災害名を入力してください。" in response.content.decode()
     response = client.post("/bcp/disasters/declare/", {"municipality": towns["council"].pk, "title": "x"})
     assert "対象の町を選択してください。" in response.content.decode()
     assert not Disaster.objects.exists()
 
     response = client.post("/bcp/disasters/declare/", {"municipality": towns["nakatosa"].pk, "title": "津波"})
     disaster = Disaster.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/bcp/disasters/{disaster.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/bcp/disasters/{disaster.pk}/"
     response = client.post("/bcp/disasters/declare/", {"municipality": towns["nakatosa"].pk, "title": "二度目"})
     assert "既に災害モードが宣言されています" in response.content.decode()
 
     grant_url = f"/bcp/disasters/{disaster.pk}/grant/"
     page = client.get(grant_url).content.decode()
-    assert helper.username in page and "(sato)" not in page and "(tanaka)" not in page
+    assert helper.username in page
+    assert "(sato)" not in page
+    assert "(tanaka)" not in page
     response = client.post(grant_url, {"person": person("sato").pk, "role": "clerk", "hours": 4})
     assert "職員を選択してください。" in response.content.decode()
     response = client.post(grant_url, {"person": helper.pk, "role": "clerk", "hours": 500})
@@ -401,6 +417,7 @@ def test_a_town_host_sees_only_its_own_disasters(declared: Disaster, client_for:
     assert "南海トラフ" not in client_for("it_admin", "shimanto").get("/bcp/disasters/").content.decode()
     # Readers are sent back, and nothing is written.
     response = client_for("it_admin", "nakatosa").post(f"/bcp/disasters/{declared.pk}/end/")
-    assert response.status_code == 302 and response["Location"] == "/bcp/"
+    assert response.status_code == 302
+    assert response["Location"] == "/bcp/"
     declared.refresh_from_db()
     assert declared.ended_at is None

@@ -57,15 +57,18 @@ def test_a_drill_is_due_when_none_ran_within_the_sites_interval(site: BackupSite
 
 def test_a_drill_without_a_usable_backup_is_recorded_failed_and_alerted(site: BackupSite) -> None:
     drill = drills.run_drill(schema_name="nakatosa", site=site)
-    assert drill.status == DrillStatus.FAILED and drill.backup is None
+    assert drill.status == DrillStatus.FAILED
+    assert drill.backup is None
     assert drill.report["error_code"] == "bcp_backup_not_found"
     assert "完了済みバックアップ" in drill.error
     alert = BcpAlert.objects.get(kind="drill_failed", schema_name="nakatosa")
-    assert alert.site == site and alert.severity == "critical"
+    assert alert.site == site
+    assert alert.severity == "critical"
     # Failing again updates the one open alert; a passing drill then closes it.
     again = drills.run_drill(schema_name="nakatosa", site=site)
     alert.refresh_from_db()
-    assert BcpAlert.objects.filter(kind="drill_failed").count() == 1 and alert.details["drill_id"] == again.pk
+    assert BcpAlert.objects.filter(kind="drill_failed").count() == 1
+    assert alert.details["drill_id"] == again.pk
     make_backup(schema="nakatosa", site=site)
     assert drills.run_drill(schema_name="nakatosa", site=site).status == DrillStatus.PASSED
     alert.refresh_from_db()
@@ -132,7 +135,8 @@ def test_abandoned_drills_are_closed_and_their_scratch_databases_dropped(site: B
     try:
         assert drills.close_abandoned_drills() == [stale.pk]
         stale.refresh_from_db()
-        assert stale.status == DrillStatus.FAILED and "途中で停止" in stale.error
+        assert stale.status == DrillStatus.FAILED
+        assert "途中で停止" in stale.error
         assert RestoreDrill.objects.get(pk=fresh.pk).status == DrillStatus.RUNNING
         assert not restore.database_exists(leftover)
         assert restore.database_exists(running)
@@ -174,7 +178,8 @@ def test_it_staff_can_request_a_drill_now(
 
     assert queued == [{"schema_name": "nakatosa", "site_id": site.pk, "actor_id": it_admin.pk}]
     drill = RestoreDrill.objects.get(schema_name="nakatosa", site=site)
-    assert drill.status == DrillStatus.PASSED and drill.triggered_by == it_admin.full_name
+    assert drill.status == DrillStatus.PASSED
+    assert drill.triggered_by == it_admin.full_name
     actions = AuditEvent.objects.filter(trail="public", actor_id=it_admin.pk).values_list("action", flat=True)
     assert list(actions.order_by("seq"))[-2:] == ["bcp.drill_requested", "bcp.drill_passed"]
 
@@ -187,4 +192,5 @@ def test_a_parallel_restore_drill_passes_too(site: BackupSite, settings: Any) ->
     settings.KYODO_RESTORE_JOBS = 2
     drill = drills.run_drill(schema_name="nakatosa", site=site)
     assert drill.status == DrillStatus.PASSED, drill.error
-    assert drill.differences == [] and drill.tables_checked > 5
+    assert drill.differences == []
+    assert drill.tables_checked > 5

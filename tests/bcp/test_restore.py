@@ -161,19 +161,23 @@ def test_a_drill_restores_verifies_every_table_and_drops_the_scratch_copy(site: 
 
     drill.refresh_from_db()
     assert drill.status == DrillStatus.PASSED, (drill.error, drill.differences)
-    assert drill.kind == "drill" and drill.target == ""
+    assert drill.kind == "drill"
+    assert drill.target == ""
     assert drill.differences == []
     assert drill.tables_checked == len(backup.manifest["tables"]) > 5
     assert drill.rows_checked == sum(t["rows"] for t in backup.manifest["tables"].values()) > 0
     assert drill.backup_snapshot_at == backup.snapshot_at
     assert drill.achieved_rpo_seconds == pytest.approx((drill.started_at - snapshot_of(backup)).total_seconds())
-    assert drill.restore_seconds is not None and drill.restore_seconds > 0
-    assert drill.progress == 100 and drill.finished_at is not None
+    assert drill.restore_seconds is not None
+    assert drill.restore_seconds > 0
+    assert drill.progress == 100
+    assert drill.finished_at is not None
     assert set(drill.report["steps_seconds"]) == {"fetch_and_verify", "decrypt", "pg_restore", "compare"}
     assert scratch_databases(drill) == []
     assert council_actions(mark) == ["bcp.drill_passed"]
     event = AuditEvent.objects.get(trail="public", action="bcp.drill_passed", pk__gt=mark)
-    assert event.object_id == str(drill.pk) and event.details["site"] == site.name
+    assert event.object_id == str(drill.pk)
+    assert event.details["site"] == site.name
     # The backup itself is untouched.
     assert artifact_path(site, backup).is_file()
     assert Backup.objects.get(pk=backup.pk).status == BackupStatus.COMPLETE
@@ -221,7 +225,8 @@ def test_a_real_restore_creates_the_schema_under_the_new_name(site: BackupSite, 
     drill = restore.restore_backup(backup=backup, site=site, into_schema=target)
 
     assert drill.status == DrillStatus.PASSED, (drill.error, drill.differences)
-    assert drill.kind == "restore" and drill.target.endswith(f".{target}")
+    assert drill.kind == "restore"
+    assert drill.target.endswith(f".{target}")
     assert drill.report["installed"] == {"database": restore.live_database(), "schema": target, "replaced": False}
     # Every table, row and checksum of the backup is there under the new name; the town itself is untouched.
     assert live_checksums(target) == backup.manifest["tables"]
@@ -278,7 +283,8 @@ def test_a_schema_restored_over_itself_uses_its_own_dump_and_replaces_it(site: B
     drill = restore.restore_backup(backup=backup, site=site, into_schema=name, replace=True)
 
     assert drill.status == DrillStatus.PASSED, (drill.error, drill.differences)
-    assert "install" in drill.report["steps_seconds"] and drill.report["installed"]["replaced"] is True
+    assert "install" in drill.report["steps_seconds"]
+    assert drill.report["installed"]["replaced"] is True
     assert live_checksums(name) == backup.manifest["tables"]
     assert _kept_schemas(name) == []
 
@@ -298,4 +304,6 @@ def test_drills_of_a_nightly_backup_pass_at_a_filesystem_and_an_s3_site(site: Ba
         assert drill.rows_checked == sum(t["rows"] for t in backup.manifest["tables"].values())
     # Found at the S3 site by its manifests alone, too (the catalogue-less path).
     found = restore.find_backup_at_site(schema_name="shimanto", site=s3_site)
-    assert found.pk is None and found.sha256 == backup.sha256 and found.artifact_key == backup.artifact_key
+    assert found.pk is None
+    assert found.sha256 == backup.sha256
+    assert found.artifact_key == backup.artifact_key

@@ -36,9 +36,11 @@ def test_restores_the_latest_backup_into_a_new_schema(site: BackupSite, unique_s
 
     output = run("--schema", "nakatosa", "--site", site.name, "--into", target)
 
-    assert "復元しました / restored" in output and target in output
+    assert "復元しました / restored" in output
+    assert target in output
     drill = RestoreDrill.objects.get(kind="restore", backup=backup)
-    assert drill.status == DrillStatus.PASSED and drill.target.endswith(f".{target}")
+    assert drill.status == DrillStatus.PASSED
+    assert drill.target.endswith(f".{target}")
     assert drill.triggered_by.startswith("restore_municipality")
     assert live_checksums(target) == backup.manifest["tables"]
 
@@ -49,7 +51,9 @@ def test_refuses_an_existing_town_schema_without_replace(site: BackupSite) -> No
     with pytest.raises(CommandError) as refused:
         run("--schema", "nakatosa", "--site", site.name, "--into", "nakatosa")
     message = str(refused.value)
-    assert "--replace" in message and "already exists" in message and "既に存在します" in message
+    assert "--replace" in message
+    assert "already exists" in message
+    assert "既に存在します" in message
     assert not RestoreDrill.objects.filter(kind="restore").exists()
     assert live_checksums("nakatosa") == before
 
@@ -106,7 +110,8 @@ def test_from_site_restores_when_the_catalogue_is_lost(site: BackupSite, unique_
 
     assert "復元しました" in output
     drill = RestoreDrill.objects.get(kind="restore")
-    assert drill.backup is None and drill.report["source"] == "site"
+    assert drill.backup is None
+    assert drill.report["source"] == "site"
     assert drill.backup_snapshot_at == snapshot_of(backup)
     assert live_checksums(target) == expected
 

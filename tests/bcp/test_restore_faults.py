@@ -1,4 +1,4 @@
-"""Faults of the restore side (issue 5 §9): a flipped byte, a wrong key, a copy that does not match its
+"""Faults of the restore side (docs/bcp.md §9): a flipped byte, a wrong key, a copy that does not match its
 manifest, an existing target. In every case nothing is reported as a success, nothing is restored where it
 should not be, and no backup is lost."""
 
@@ -55,13 +55,16 @@ def test_a_flipped_byte_is_refused_before_decryption_and_nothing_is_restored(sit
 
     assert drill.status == DrillStatus.FAILED
     assert drill.report["error_code"] == "bcp_artifact_checksum_mismatch"
-    assert "SHA-256" in drill.error and "改ざんまたは破損" in drill.error
+    assert "SHA-256" in drill.error
+    assert "改ざんまたは破損" in drill.error
     assert drill.report["error_details"]["expected"] == backup.sha256
     assert drill.report["steps_seconds"] == {}  # stopped at the check: not decrypted, not restored
-    assert drill.tables_checked == 0 and drill.restore_seconds is None
+    assert drill.tables_checked == 0
+    assert drill.restore_seconds is None
     assert scratch_databases(drill) == []
     alert = BcpAlert.objects.get(kind="drill_failed", schema_name="nakatosa", site=site)
-    assert alert.severity == "critical" and alert.details["drill_id"] == drill.pk
+    assert alert.severity == "critical"
+    assert alert.details["drill_id"] == drill.pk
     assert council_actions(mark) == ["bcp.drill_failed"]
     assert_backup_intact(site, backup)
 
@@ -86,7 +89,8 @@ def test_a_flipped_byte_with_rewritten_checksums_is_still_refused_by_the_authent
 
     assert drill.status == DrillStatus.FAILED
     assert drill.report["error_code"] == "bcp_artifact_tampered"
-    assert drill.tables_checked == 0 and "pg_restore" not in drill.report["steps_seconds"]
+    assert drill.tables_checked == 0
+    assert "pg_restore" not in drill.report["steps_seconds"]
     assert scratch_databases(drill) == []
 
 
@@ -197,7 +201,8 @@ def test_into_an_existing_tenant_schema_without_replace_is_refused(site: BackupS
         restore.restore_backup(backup=backup, site=site, into_schema="nakatosa")
 
     assert refused.value.code == "bcp_restore_target_exists"
-    assert "--replace" in refused.value.message and "中土佐町" in refused.value.message
+    assert "--replace" in refused.value.message
+    assert "中土佐町" in refused.value.message
     assert RestoreDrill.objects.count() == drills_before
     assert council_actions(mark) == ["bcp.restore_refused"]
     assert live_checksums("nakatosa") == before
@@ -208,7 +213,8 @@ def test_a_live_town_is_not_replaced_until_it_is_suspended(site: BackupSite) -> 
     before = live_checksums("nakatosa")
     with pytest.raises(restore.RestoreIntoActiveTown) as refused:
         restore.restore_backup(backup=backup, site=site, into_schema="nakatosa", replace=True)
-    assert "停止中" in refused.value.message and "suspend" in refused.value.message
+    assert "停止中" in refused.value.message
+    assert "suspend" in refused.value.message
     assert live_checksums("nakatosa") == before
 
 
@@ -252,7 +258,8 @@ def test_a_replace_that_fails_verification_puts_the_old_schema_back(
     assert "元のスキーマを戻しました" in drill.error
     monkeypatch.undo()
     restored = live_checksums(target)
-    assert list(restored) == ["marker"] and restored["marker"]["rows"] == 1  # the old schema, as it was
+    assert list(restored) == ["marker"]
+    assert restored["marker"]["rows"] == 1
     with psycopg.connect(restore.conninfo(), autocommit=True) as conn:
         leftovers = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [f"{target}_pre%"])
         assert leftovers.fetchall() == []

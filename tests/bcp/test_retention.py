@@ -1,4 +1,4 @@
-"""Retention per site (issue 5 §3): daily/weekly/monthly, and never the newest backup proven by a drill."""
+"""Retention per site (docs/bcp.md §3): daily/weekly/monthly, and never the newest backup proven by a drill."""
 
 from __future__ import annotations
 

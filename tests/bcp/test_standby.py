@@ -1,4 +1,4 @@
-"""The logical-replication standby (issue 5 §5), end to end on two throwaway PostgreSQL clusters.
+"""The logical-replication standby (docs/bcp.md §5), end to end on two throwaway PostgreSQL clusters.
 
 The primary cluster (wal_level = logical) starts as a copy of this run's test database — the real migrated
 project with the demo council — and the commands under test run in subprocesses whose DATABASE_URL points at
@@ -161,7 +161,8 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
     assert {row[0] for row in published} == towns
     assert pair.on_standby("SELECT subname, subenabled FROM pg_subscription") == [("kyodo_sub_inland", True)]
     [(schemas, set_up_at)] = pair.on_primary("SELECT schemas, set_up_at FROM bcp_standby WHERE name = 'inland'")
-    assert set(schemas) == towns and set_up_at is not None
+    assert set(schemas) == towns
+    assert set_up_at is not None
     assert pair.on_primary("SELECT count(*) FROM public.common_auditevent WHERE action = 'bcp.standby.setup'") == [(1,)]
     for table in ("public.tenants_person", "nakatosa.common_auditevent", "shimanto.common_auditevent"):
         assert pair.on_standby(f"SELECT count(*) FROM {table}") == pair.on_primary(f"SELECT count(*) FROM {table}")
@@ -229,7 +230,10 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
     [(lag, lag_bytes, checked)] = pair.on_primary(
         "SELECT last_lag_seconds, last_lag_bytes, last_checked_at FROM bcp_standby WHERE name = 'inland'"
     )
-    assert lag is not None and 0 <= lag < 5 and lag_bytes is not None and checked is not None
+    assert lag is not None
+    assert 0 <= lag < 5
+    assert lag_bytes is not None
+    assert checked is not None
     [(samples, measured)] = pair.on_primary("SELECT count(*), count(lag_seconds) FROM bcp_lagsample")
     assert samples == measured == 1
 
@@ -242,7 +246,8 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
         "ALTER TABLE shimanto.resident_records_household ADD COLUMN probe_note text;"
     )
     rerun = pair.manage("setup_standby", "--name", "inland")
-    assert "論理レプリケーションを更新しました" in rerun.stdout and "追加したスキーマ: tosacho" in rerun.stdout
+    assert "論理レプリケーションを更新しました" in rerun.stdout
+    assert "追加したスキーマ: tosacho" in rerun.stdout
     assert "構造を複写したテーブル: nakatosa.bcp_probe_added, nakatosa.bcp_probe_keyless" in rerun.stdout
     assert "追加した列: shimanto.resident_records_household.probe_note" in rerun.stdout
     assert "REPLICA IDENTITY FULL にしたテーブル: nakatosa.bcp_probe_keyless" in rerun.stdout
@@ -277,7 +282,8 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
     [(severity, message)] = pair.on_primary(
         "SELECT severity, message FROM bcp_bcpalert WHERE kind = 'standby_lag' AND resolved_at IS NULL"
     )
-    assert severity == "critical" and "目標 RPO 1 秒を超えています" in message
+    assert severity == "critical"
+    assert "目標 RPO 1 秒を超えています" in message
     pair.on_standby("ALTER SUBSCRIPTION kyodo_sub_inland ENABLE")
     # Caught up first (a loaded CI machine may take seconds to restart the apply worker), then sampled.
     pair.until_on_standby(
@@ -295,7 +301,8 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
 
     # --- Promotion: refused on the primary; on the standby the subscription goes and sequences move past use ----
     refused = pair.manage("promote_standby", "--name", "inland", check=False)
-    assert refused.returncode != 0 and "standby_not_a_standby" in refused.stderr
+    assert refused.returncode != 0
+    assert "standby_not_a_standby" in refused.stderr
     assert pair.on_primary("SELECT count(*) FROM pg_publication") == [(1,)]
 
     [(max_household,)] = pair.on_standby(
@@ -303,7 +310,8 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
     )
     [(max_content_type,)] = pair.on_standby("SELECT max(id) FROM public.django_content_type")
     promoted = pair.manage("promote_standby", "--name", "inland", on="standby")
-    assert "昇格しました" in promoted.stdout and "次の手順" in promoted.stdout
+    assert "昇格しました" in promoted.stdout
+    assert "次の手順" in promoted.stdout
     assert pair.on_standby("SELECT count(*) FROM pg_subscription") == [(0,)]
     [(next_serial,)] = pair.on_standby("SELECT nextval('nakatosa.resident_records_household_seq')")
     assert next_serial == max_household + 1
@@ -323,7 +331,8 @@ def test_standby_replicates_measures_lag_adds_towns_and_promotes(pair: Pair) -> 
         (1,)
     ]
     verified = pair.manage("verify_audit_chain", "--no-anchor", on="standby")
-    assert verified.stdout.count("chain intact") >= len(towns) + 1 and "BROKEN" not in verified.stdout
+    assert verified.stdout.count("chain intact") >= len(towns) + 1
+    assert "BROKEN" not in verified.stdout
     # A second run is harmless: the sequences are only re-checked, never lowered.
     again = pair.manage("promote_standby", "--name", "inland", on="standby")
     assert "昇格済み" in again.stdout
@@ -349,7 +358,8 @@ def test_setup_refuses_without_logical_wal_level_and_writes_nothing() -> None:
     assert refused.value.code == "standby_wal_level_not_logical"
     assert "wal_level = logical" in refused.value.message
     standby.refresh_from_db()
-    assert standby.set_up_at is None and standby.schemas == []
+    assert standby.set_up_at is None
+    assert standby.schemas == []
     assert not AuditEvent.objects.filter(action="bcp.standby.setup").exists()
 
 
@@ -372,7 +382,8 @@ def test_register_refuses_unknown_dsn_ref_and_bad_names() -> None:
     with override_settings(KYODO_STANDBY_DSNS={"inland": "postgres://x@127.0.0.1/kyodo"}):
         standby = standby_service.register_standby(name="inland", site_name="inland-dc")
         again = standby_service.register_standby(name="inland")
-    assert again.pk == standby.pk and again.site == site
+    assert again.pk == standby.pk
+    assert again.site == site
     assert (standby.dsn_ref, standby.subscription, standby.publication) == ("inland", "kyodo_sub_inland", "kyodo_pub")
 
 
@@ -384,9 +395,11 @@ def test_unreachable_standby_is_a_null_sample_and_one_critical_alert() -> None:
         sample_replication_lag()
         sample_replication_lag()
     samples = LagSample.objects.filter(standby=standby)
-    assert samples.count() == 2 and not samples.exclude(lag_seconds=None).exists()
+    assert samples.count() == 2
+    assert not samples.exclude(lag_seconds=None).exists()
     standby.refresh_from_db()
-    assert standby.last_lag_seconds is None and standby.last_checked_at is not None
+    assert standby.last_lag_seconds is None
+    assert standby.last_checked_at is not None
     alerts = BcpAlert.objects.filter(kind="standby_lag", resolved_at=None)
     assert [(a.severity, a.details["standby"]) for a in alerts] == [("critical", "gone")]
     assert "計測できません" in alerts[0].message

@@ -32,7 +32,8 @@ def exercise(store: Storage, tmp_path: Path) -> None:
     assert store.put_file(local, "nakatosa/20260401T170000Z/dump.pgc.zst.age", progress=seen.append) == len(
         local.read_bytes()
     )
-    assert seen and seen[-1] == local.stat().st_size
+    assert seen
+    assert seen[-1] == local.stat().st_size
     store.put_bytes(b'{"ok": true}', "nakatosa/20260401T170000Z/manifest.json")
     store.put_bytes(b"{}", "shimanto/20260401T170000Z/manifest.json")
 

@@ -1,4 +1,4 @@
-"""Disaster banner and the dashboard's live progress bar (issue 5 §6, §7), in Chromium against gunicorn.
+"""Disaster banner and the dashboard's live progress bar (docs/bcp.md §6, §7), in Chromium against gunicorn.
 
 The disaster and the running backup are committed before the browser starts (gunicorn reads committed data
 only) and put away afterwards, so the other browser tests of this database never see the banner. The test

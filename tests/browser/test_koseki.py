@@ -210,7 +210,8 @@ def test_wide_area_issuance_from_the_other_town(
     # The 見本 PDF is framed by this page (CSP frame-ancestors 'self' for that response only).
     expect(page.locator("iframe[title='証明書の見本(PDF)']")).to_be_visible()
     sample = sample_info.value
-    assert sample.status == 200 and sample.headers["content-type"] == "application/pdf"
+    assert sample.status == 200
+    assert sample.headers["content-type"] == "application/pdf"
     page.screenshot(path=str(screenshot_dir / "koseki-wide-area-confirm.png"), full_page=True)
     with page.expect_download() as download_info:
         page.get_by_role("button", name="発行する").click()

@@ -118,7 +118,9 @@ def test_first_sign_in_enrols_an_authenticator_then_recovery_codes_work_once(
     qr = page.locator(".qr svg")
     expect(qr).to_be_visible()
     box = qr.bounding_box()
-    assert box is not None and box["width"] >= 150 and box["height"] >= 150, box
+    assert box is not None, box
+    assert box["width"] >= 150, box
+    assert box["height"] >= 150, box
     secret = page.locator("[data-totp-secret]").inner_text()
     key = b32_key(secret)
     assert len(key) >= 10, secret

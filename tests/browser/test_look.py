@@ -52,14 +52,16 @@ def test_login_and_home_pages_render_with_japanese_fonts(
     page.screenshot(path=str(screenshot_dir / "login.png"), full_page=True)
     # Japanese glyphs come from a real Japanese font (no tofu boxes, no Chinese glyph shapes).
     fonts = platform_fonts(page, ".auth-card h1")
-    assert fonts and all("JP" in name or "Japanese" in name for name in fonts), fonts
+    assert fonts, fonts
+    assert all("JP" in name or "Japanese" in name for name in fonts), fonts
     for selector in (".auth-card h1", ".field label", ".button--primary", ".hint", ".site-footer p"):
         ratio = contrast_ratio(page, selector)
         assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f} < 4.5 (WCAG AA)"
 
     sign_in(page, server, person)
     fonts = platform_fonts(page, ".lead")
-    assert fonts and all("JP" in name or "Japanese" in name for name in fonts), fonts
+    assert fonts, fonts
+    assert all("JP" in name or "Japanese" in name for name in fonts), fonts
     page.locator("summary", has_text="自治体切替").click()
     page.screenshot(path=str(screenshot_dir / "home.png"), full_page=True)
     for selector in (".brand__town", ".brand__product", ".lead .muted", ".chip", ".menu__item"):
@@ -69,7 +71,8 @@ def test_login_and_home_pages_render_with_japanese_fonts(
     brand = page.locator(".brand").bounding_box()
     for selector in (".header-nav", ".lang-form"):
         box = page.locator(selector).bounding_box()
-        assert brand is not None and box is not None
+        assert brand is not None
+        assert box is not None
         assert abs((box["y"] + box["height"] / 2) - (brand["y"] + brand["height"] / 2)) < 6, selector
 
     # Menus: Escape closes and returns focus; opening one closes the other; a click elsewhere closes.
@@ -91,7 +94,9 @@ def test_login_and_home_pages_render_with_japanese_fonts(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.locator("summary", has_text="自治体切替").click()
     menu = page.locator(".menu__list").first.bounding_box()
-    assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= 390, menu
+    assert menu is not None, menu
+    assert menu["x"] >= 0, menu
+    assert menu["x"] + menu["width"] <= 390, menu
 
 
 def test_module_tiles_audit_table_and_second_step_pages(
@@ -108,10 +113,13 @@ def test_module_tiles_audit_table_and_second_step_pages(
     expect(tiles).to_have_count(3)  # an IT administrator: 監査ログ, 業務継続(BCP), システム管理
     # Tiles are one row of equal height, each with a visible icon.
     boxes = [tiles.nth(i).bounding_box() for i in range(3)]
-    assert all(boxes) and len({(b["y"], b["height"]) for b in boxes if b}) == 1, boxes
+    assert all(boxes), boxes
+    assert len({(b["y"], b["height"]) for b in boxes if b}) == 1, boxes
     for i in range(3):
         icon = tiles.nth(i).locator(".tile__icon").bounding_box()
-        assert icon is not None and icon["width"] >= 24 and icon["height"] >= 24, icon
+        assert icon is not None, icon
+        assert icon["width"] >= 24, icon
+        assert icon["height"] >= 24, icon
     tiles.first.focus()
     page.screenshot(path=str(screenshot_dir / "home-tiles.png"), full_page=True)
 
@@ -124,6 +132,7 @@ def test_module_tiles_audit_table_and_second_step_pages(
     newcomer.wait_for_url("**/accounts/enrol/")
     newcomer.screenshot(path=str(screenshot_dir / "enrol.png"), full_page=True)
     response = newcomer.goto(server.url("nakatosa", "/audit/"))
-    assert response is not None and response.status in (302, 200)
+    assert response is not None
+    assert response.status in (302, 200)
     # Not yet verified: the audit page is out of reach, the person stays in the enrolment steps.
     assert "/accounts/" in newcomer.url

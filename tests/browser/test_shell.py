@@ -121,13 +121,15 @@ def test_clerk_has_no_audit_tile_and_gets_the_japanese_403_page(page: Any, serve
     expect(page.get_by_role("link", name=re.compile("監査ログ"))).to_have_count(0)
 
     response = page.goto(server.url("nakatosa", "/audit/"))
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text(FORBIDDEN)
     expect(page.locator(".card--notice")).to_contain_text("「監査ログ」は現在の役割では利用できません。")
     expect(page).to_have_title("権限がありません | 中土佐町 | Kyodo")
 
     response = page.goto(server.url("nakatosa", "/admin/"))
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text(FORBIDDEN)
     expect(page.locator(".card--notice")).to_contain_text("「システム管理」は現在の役割では利用できません。")
 
@@ -224,7 +226,8 @@ def test_security_headers_and_no_csp_violations_across_the_shell(
 
     sign_in(page, server, person)
     home = page.goto(server.url("nakatosa", "/"))
-    assert home is not None and home.status == 200
+    assert home is not None
+    assert home.status == 200
     assert home.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in home.headers["content-security-policy"]
 
@@ -244,5 +247,6 @@ def test_security_headers_and_no_csp_violations_across_the_shell(
     # The watch itself works: a style element added by script is refused and reported.
     with other.expect_console_message(lambda message: "Content Security Policy" in message.text):
         other.evaluate("document.head.append(Object.assign(document.createElement('style'), {textContent: 'b {}'}))")
-    assert len(problems.csp) == 1 and "style-src" in problems.csp[0], problems.csp
+    assert len(problems.csp) == 1, problems.csp
+    assert "style-src" in problems.csp[0], problems.csp
     problems.csp.clear()

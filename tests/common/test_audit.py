@@ -46,7 +46,8 @@ def test_record_is_one_line_and_chains(tanaka: Person) -> None:
         assert AuditEvent.objects.count() == before + 3
         assert rows[1].prev_hash == rows[0].row_hash
         assert rows[2].seq == rows[0].seq + 2
-        assert rows[0].actor_username == "tanaka" and rows[0].trail == "nakatosa"
+        assert rows[0].actor_username == "tanaka"
+        assert rows[0].trail == "nakatosa"
         assert audit.verify_chain("nakatosa").intact
 
 
@@ -131,7 +132,8 @@ def test_verify_command_passes_on_intact_chain(tanaka: Person) -> None:
     with schema_context("nakatosa"):
         _write_rows(tanaka, 3)
     code, output = _verify_command("nakatosa")
-    assert code == 0 and "chain intact" in output
+    assert code == 0
+    assert "chain intact" in output
 
 
 def test_edited_row_is_detected(tanaka: Person) -> None:
@@ -141,7 +143,8 @@ def test_edited_row_is_detected(tanaka: Person) -> None:
         cursor.execute("UPDATE common_auditevent SET purpose = 'changed' WHERE id = %s", [rows[2].pk])
     code, output = _verify_command("nakatosa")
     assert code == 1
-    assert f"seq={rows[2].seq}" in output and "書き換え" in output
+    assert f"seq={rows[2].seq}" in output
+    assert "書き換え" in output
 
 
 def test_deleted_row_is_detected(tanaka: Person) -> None:
@@ -172,7 +175,8 @@ def test_row_inserted_out_of_order_is_detected(tanaka: Person) -> None:
             AuditEvent.objects.create(**forged)
     report = audit.verify_chain("nakatosa")
     assert not report.intact
-    assert report.first_break is not None and report.first_break.seq == rows[1].seq + 1
+    assert report.first_break is not None
+    assert report.first_break.seq == rows[1].seq + 1
 
 
 def test_row_copied_from_another_town_is_detected(tanaka: Person) -> None:
@@ -187,13 +191,15 @@ def test_row_copied_from_another_town_is_detected(tanaka: Person) -> None:
             seq=last.seq + 1, prev_hash=last.row_hash, row_hash=foreign.row_hash + "",
         )  # fmt: skip
     report = audit.verify_chain("nakatosa")
-    assert not report.intact and report.first_break is not None
+    assert not report.intact
+    assert report.first_break is not None
     assert report.first_break.seq == last.seq + 1
 
 
 def test_unknown_schema_is_refused(db: Any) -> None:
     code, output = _verify_command("nowhere")
-    assert code == 1 and "Unknown schema" in output
+    assert code == 1
+    assert "Unknown schema" in output
 
 
 def test_rows_cut_from_the_end_are_detected_by_the_anchor(tanaka: Person) -> None:
@@ -204,7 +210,9 @@ def test_rows_cut_from_the_end_are_detected_by_the_anchor(tanaka: Person) -> Non
     with attacker_with_superuser_rights("nakatosa") as cursor:
         cursor.execute("DELETE FROM common_auditevent WHERE seq >= %s", [rows[1].seq])
     code, output = _verify_command("nakatosa")
-    assert code == 1 and "末尾" in output and f"seq={rows[2].seq}" in output
+    assert code == 1
+    assert "末尾" in output
+    assert f"seq={rows[2].seq}" in output
 
 
 def test_tail_rewritten_with_recomputed_hashes_is_detected_by_the_anchor(tanaka: Person) -> None:
@@ -221,7 +229,9 @@ def test_tail_rewritten_with_recomputed_hashes_is_detected_by_the_anchor(tanaka:
             [fields["purpose"], new_hash, last.pk],
         )
     report = audit.verify_chain("nakatosa")
-    assert not report.intact and report.first_break is not None and report.first_break.seq == last.seq
+    assert not report.intact
+    assert report.first_break is not None
+    assert report.first_break.seq == last.seq
 
 
 def test_actions_have_japanese_labels_for_auditors() -> None:

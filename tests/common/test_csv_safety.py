@@ -1,6 +1,6 @@
 """CSV exports neutralise formula cells in one place; text from requests (terminal, purpose) is validated.
 
-docs/security.md "CSV exports" and "Text from requests" (issue 9 §7).
+docs/security.md "CSV exports" and "Text from requests" (docs/security.md).
 """
 
 from __future__ import annotations

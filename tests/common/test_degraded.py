@@ -1,4 +1,5 @@
-"""The platform without Redis (issue 19 §3): a real redis-server of the test's own is killed between API calls.
+"""The platform without Redis (docs/domain/bcp-reliability.md §3): a real redis-server of the test's own is killed
+between API calls.
 
 What users see is asserted: API calls keep answering (throttling fails open, logged and counted), what cannot go on
 without Redis answers 503 in the API's error format — never a 500 or a traceback — /healthz tells the cache and the

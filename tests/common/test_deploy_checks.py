@@ -1,4 +1,4 @@
-"""`manage.py check --deploy` fails on a configuration unsafe for real data (docs/security.md, issue 9 §5)."""
+"""`manage.py check --deploy` fails on a configuration unsafe for real data (docs/security.md, docs/security.md)."""
 
 from __future__ import annotations
 

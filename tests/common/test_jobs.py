@@ -87,7 +87,8 @@ def test_start_job_stores_the_upload_privately_records_the_job_and_queues_it_aft
             5,
         )
         started = AuditEvent.objects.filter(action="job.start").order_by("-seq").first()
-        assert started is not None and started.object_id == str(job.public_id)
+        assert started is not None
+        assert started.object_id == str(job.public_id)
     with schema_context("shimanto"):
         assert not Job.objects.filter(public_id=job.public_id).exists()  # the town's own schema
 
@@ -98,7 +99,8 @@ def test_run_job_runs_the_handler_once_reports_progress_and_keeps_the_result(
     job, _ = _start(clerk, "hello", monkeypatch, django_capture_on_commit_callbacks)
     with schema_context("nakatosa"):
         done = jobs.run_job(job.pk)
-        assert done is not None and done.state == JobState.SUCCEEDED
+        assert done is not None
+        assert done.state == JobState.SUCCEEDED
         assert done.result == {"length": 5, "params": 7}
         assert jobs.run_job(job.pk) is None  # a redelivered task finds the job finished
         status = jobs.status(Job.objects.get(pk=job.pk))

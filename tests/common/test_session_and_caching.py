@@ -1,4 +1,4 @@
-"""Background polls leave the idle timeout running; nothing a signed-in person sees is cached (issue 9 §8)."""
+"""Background polls leave the idle timeout running; nothing a signed-in person sees is cached (docs/security.md)."""
 
 from __future__ import annotations
 

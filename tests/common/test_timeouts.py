@@ -1,4 +1,5 @@
-"""The web request time budget (common.timeouts, issue 9 §6): web processes' connections carry a statement_timeout
+"""The web request time budget (common.timeouts, docs/background_jobs.md): web processes' connections carry a
+statement_timeout
 below gunicorn's worker timeout; a statement that hits it answers 503 in Japanese, not 500."""
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def test_a_cancelled_statement_answers_503_in_japanese(db: Any, path: str, json_
     middleware = StatementTimeoutMiddleware(lambda request: None)  # type: ignore[arg-type, return-value]
     request = RequestFactory().get(path)
     response = middleware.process_exception(request, error)
-    assert response is not None and response.status_code == 503
+    assert response is not None
+    assert response.status_code == 503
     if json_body:
         assert json.loads(response.content) == {"code": "request_timeout", "message": MESSAGE, "details": {}}
     else:

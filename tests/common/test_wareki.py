@@ -1,4 +1,4 @@
-"""Tests for common.wareki: pure functions, no database (DOMAIN.md §4)."""
+"""Tests for common.wareki: pure functions, no database (docs/domain/eras.md)."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def test_wareki_year(d: date, fullwidth: bool, expected: str) -> None:
         ("昭和元年12月25日", date(1926, 12, 25)),
         ("大正元年7月30日", date(1912, 7, 30)),
         ("明治6年1月1日", date(1873, 1, 1)),
-        # Same-day 改元: the last day of the old era is also valid (DOMAIN.md §4).
+        # Same-day 改元: the last day of the old era is also valid (docs/domain/eras.md).
         ("明治45年7月30日", date(1912, 7, 30)),
         ("大正15年12月25日", date(1926, 12, 25)),
         # Full-width digits, as printed on koseki.

@@ -1,4 +1,4 @@
-"""A real Celery worker runs the nightly backup (issue 5 §2): one task per schema, to a filesystem site and an S3
+"""A real Celery worker runs the nightly backup (docs/bcp.md §2): one task per schema, to a filesystem site and an S3
 site (a local moto server), each artifact a valid encrypted pg_dump archive."""
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def test_the_worker_backs_up_every_schema_to_both_sites(
     outcome = result.get(timeout=60)
     with django_db_blocker.unblock():
         expected = backup.backup_targets()
-        assert outcome["schemas"] == expected and {"public", "nakatosa", "shimanto"} <= set(expected)
+        assert outcome["schemas"] == expected
+        assert {"public", "nakatosa", "shimanto"} <= set(expected)
 
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
@@ -91,7 +92,8 @@ def test_the_worker_backs_up_every_schema_to_both_sites(
         assert {schema: b.status for schema, b in backups.items()} == dict.fromkeys(expected, BackupStatus.COMPLETE)
 
         for schema, made in backups.items():
-            assert made.progress == 100 and made.error == ""
+            assert made.progress == 100
+            assert made.error == ""
             for site in backup_worker["sites"]:
                 copy = BackupCopy.objects.get(backup=made, site=site)
                 assert copy.status == CopyStatus.COMPLETE

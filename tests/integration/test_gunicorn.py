@@ -171,7 +171,7 @@ def test_healthz_answers_in_the_schema_of_the_host(gunicorn: Server) -> None:
         assert response.headers["Content-Type"] == "application/json"
         body = response.json()
         assert body["schema"] == schema
-        # The state of what the process depends on (issue 19 §3): all up here.
+        # The state of what the process depends on (docs/domain/bcp-reliability.md §3): all up here.
         assert (body["status"], body["database"], body["cache"], body["broker"]) == ("ok", "ok", "ok", "ok")
         # RequestContextMiddleware tags every response; gunicorn's access log prints the same id.
         assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
@@ -189,7 +189,8 @@ def test_login_page_of_shimanto(gunicorn: Server) -> None:
     assert "ログイン" in response.body
     assert "四万十町" in response.body
     assert "中土佐町" not in response.body
-    assert 'name="username"' in response.body and 'name="password"' in response.body
+    assert 'name="username"' in response.body
+    assert 'name="password"' in response.body
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
 

@@ -79,5 +79,6 @@ def test_the_worker_imports_the_stored_upload_and_reports_on_the_job(
         assert (job.result["households"], job.result["residents"]) == (2, 4)
         assert not stored.exists()
         checked = AuditEvent.objects.filter(action="resident.import_checked", purpose=purpose).get()
-        assert checked.actor_id == clerk.pk and checked.channel == "task"
+        assert checked.actor_id == clerk.pk
+        assert checked.channel == "task"
         assert Job.objects.filter(pk=job.pk, started_at__isnull=False).exists()

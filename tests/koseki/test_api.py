@@ -68,37 +68,48 @@ def audit_actions(schema: str) -> list[str]:
 def test_issuance_log_filters_by_date_kind_and_wide_area(client_for: Any, logs: None) -> None:
     client = client_for("auditor", "nakatosa")
     body = client.get(ISSUANCES).json()
-    assert body["count"] == 3 and [r["number"] for r in body["results"]] == [
+    assert body["count"] == 3
+    assert [r["number"] for r in body["results"]] == [
         "2026-K000003",
         "2026-K000002",
         "2026-K000001",
     ]
     first = body["results"][2]
-    assert first["kind_label"] == "全部事項証明書" and first["fee"] == 450 and first["member_count"] == 2
-    assert first["requester_relation_label"] == "本人" and first["koseki_number"] == "K0000000001"
-    assert "requester_name" not in first and "honseki" not in first and "head_name" not in first
+    assert first["kind_label"] == "全部事項証明書"
+    assert first["fee"] == 450
+    assert first["member_count"] == 2
+    assert first["requester_relation_label"] == "本人"
+    assert first["koseki_number"] == "K0000000001"
+    assert "requester_name" not in first
+    assert "honseki" not in first
+    assert "head_name" not in first
     between = client.get(ISSUANCES, {"since": "2026-11-01", "until": "2026-11-02"}).json()
     assert [r["number"] for r in between["results"]] == ["2026-K000002"]
     closed = client.get(ISSUANCES, {"kind": "closed_full"}).json()
-    assert [r["fee"] for r in closed["results"]] == [450] and closed["count"] == 1
+    assert [r["fee"] for r in closed["results"]] == [450]
+    assert closed["count"] == 1
     wide = client.get(ISSUANCES, {"wide_area": "true"}).json()
     assert [r["holding_town_code"] for r in wide["results"]] == ["394122"]
     assert audit_actions("nakatosa") == ["koseki.issuance_log"] * 4
     with schema_context("nakatosa"):
         row = AuditEvent.objects.filter(action="koseki.issuance_log").order_by("-seq").first()
-    assert row is not None and row.details == {"wide_area": "True"}
+    assert row is not None
+    assert row.details == {"wide_area": "True"}
 
 
 def test_notification_log_filters_and_carries_no_names(client_for: Any, logs: None) -> None:
     client = client_for("auditor", "nakatosa")
     body = client.get(NOTIFICATIONS, {"kind": "marriage"}).json()
     assert [r["number"] for r in body["results"]] == ["2026-000003", "2026-000002"]
-    assert body["results"][0]["kind_label"] == "婚姻届" and body["results"][0]["koseki_numbers"] == ["K0000000003"]
-    assert "notifier_name" not in body["results"][0] and "details" not in body["results"][0]
+    assert body["results"][0]["kind_label"] == "婚姻届"
+    assert body["results"][0]["koseki_numbers"] == ["K0000000003"]
+    assert "notifier_name" not in body["results"][0]
+    assert "details" not in body["results"][0]
     until = client.get(NOTIFICATIONS, {"until": "2026-10-31"}).json()
     assert [r["number"] for r in until["results"]] == ["2026-000001"]
     bad = client.get(NOTIFICATIONS, {"since": "2026-11-30", "until": "2026-11-01"})
-    assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "validation_error"
     unknown = client.get(NOTIFICATIONS, {"kind": "nonsense"})
     assert unknown.status_code == 400
     assert audit_actions("nakatosa") == ["koseki.notification_log"] * 2  # refused queries read nothing
@@ -107,14 +118,18 @@ def test_notification_log_filters_and_carries_no_names(client_for: Any, logs: No
 def test_csv_exports_stream_every_row_and_are_audited(client_for: Any, logs: None) -> None:
     client = client_for("auditor", "nakatosa")
     response = client.get(ISSUANCES, {"format": "csv", "since": "2026-11-01"})
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.strip().splitlines()
-    assert lines[0].startswith("number,kind,kind_label,issued_at") and len(lines) == 3
-    assert "山田" not in text and "久礼" not in text
+    assert lines[0].startswith("number,kind,kind_label,issued_at")
+    assert len(lines) == 3
+    assert "山田" not in text
+    assert "久礼" not in text
     notifications = client.get(NOTIFICATIONS, {"format": "csv"})
     rows = b"".join(notifications.streaming_content).decode("utf-8-sig").strip().splitlines()
-    assert len(rows) == 4 and rows[1].startswith("2026-000003,marriage,婚姻届")
+    assert len(rows) == 4
+    assert rows[1].startswith("2026-000003,marriage,婚姻届")
     assert "山田" not in "\n".join(rows)
     assert audit_actions("nakatosa") == ["koseki.issuance_log_export", "koseki.notification_log_export"]
 
@@ -135,12 +150,14 @@ def test_permission_matrix(client_for: Any, new_person: Any, logs: None, url: st
             response = client.get(url, params)
             assert (response.status_code, response.json()["code"]) == (status, code), (client, params)
             assert "results" not in response.json()
-    assert audit_actions("nakatosa") == [] and audit_actions("shimanto") == []
+    assert audit_actions("nakatosa") == []
+    assert audit_actions("shimanto") == []
     own = client_for(elsewhere.username, "shimanto").get(url).json()
     assert own["count"] == 1  # 四万十町's auditor reads 四万十町's log only
     assert client_for("auditor", "nakatosa").get(url).json()["count"] == 3
     assert client_for("tanaka", "nakatosa").get(url).json()["count"] == 3  # the 戸籍係's own book
-    assert len(audit_actions("shimanto")) == 1 and len(audit_actions("nakatosa")) == 2
+    assert len(audit_actions("shimanto")) == 1
+    assert len(audit_actions("nakatosa")) == 2
     with schema_context("nakatosa"):
         readers = set(AuditEvent.objects.filter(action__startswith="koseki.").values_list("actor_username", flat=True))
     assert readers == {"auditor", "tanaka"}

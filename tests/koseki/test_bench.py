@@ -24,8 +24,10 @@ def test_sample_register_has_six_members_and_renders(db: Any) -> None:
         koseki = build_sample_koseki()
         members = list(Member.objects.filter(koseki=koseki))
         document, pages = render_full_certificate(koseki.pk, Municipality.objects.get(schema_name="nakatosa"))
-    assert len(members) == 6 and sum(m.is_removed for m in members) == 1
-    assert document.startswith(b"%PDF") and pages >= 2
+    assert len(members) == 6
+    assert sum(m.is_removed for m in members) == 1
+    assert document.startswith(b"%PDF")
+    assert pages >= 2
 
 
 def test_scenario_issues_with_eight_clerks_and_leaves_nothing_behind(committed: None) -> None:

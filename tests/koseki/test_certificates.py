@@ -146,7 +146,8 @@ def test_full_certificate_writes_the_log_the_fee_and_one_audit_row(in_nakatosa: 
     before = AuditEvent.objects.count()
     issued = issue(clerk, koseki)
     issuance = issued.issuance
-    assert issued.pdf.startswith(b"%PDF") and issued.code == "ABCD-EFGH-JKLM-NPQR"
+    assert issued.pdf.startswith(b"%PDF")
+    assert issued.code == "ABCD-EFGH-JKLM-NPQR"
     assert re.fullmatch(r"令和8年戸籍第\d{6}号", issuance.number)
     assert (issuance.kind, issuance.koseki, issuance.fee, issuance.wide_area) == (
         CertificateKind.FULL,
@@ -161,14 +162,18 @@ def test_full_certificate_writes_the_log_the_fee_and_one_audit_row(in_nakatosa: 
         "山田\u3000太郎",
     )
     assert (issuance.requester_relation, issuance.id_document, issuance.purpose) == ("self", "運転免許証", PURPOSE)
-    assert issuance.issued_by_id == clerk.pk and issuance.page_count >= 1
+    assert issuance.issued_by_id == clerk.pk
+    assert issuance.page_count >= 1
     assert issuance.verification_code_sha256 == verification.code_digest(CODE)
     assert CODE not in str(CertificateIssuance.objects.filter(pk=issuance.pk).values().get())
     [row] = AuditEvent.objects.filter(seq__gt=0).order_by("-seq")[:1]
     assert AuditEvent.objects.count() == before + 1
     assert (row.action, row.personal_data, row.purpose) == ("koseki.certificate_issue", True, PURPOSE)
-    assert row.details["number"] == issuance.number and row.details["fee"] == 450 and row.details["members"] == 4
-    assert "山田" not in row.object_repr and koseki.number in row.object_repr
+    assert row.details["number"] == issuance.number
+    assert row.details["fee"] == 450
+    assert row.details["members"] == 4
+    assert "山田" not in row.object_repr
+    assert koseki.number in row.object_repr
 
 
 @needs_pdftotext
@@ -204,15 +209,22 @@ def test_printed_full_certificate_reads_like_the_real_one(in_nakatosa: None, cle
     positions = [text.find(part) for part in order]
     assert -1 not in positions, [part for part, at in zip(order, positions, strict=True) if at == -1]
     assert positions == sorted(positions)
-    assert "【父】山田太郎" in text and "【母】山田花子" in text and "【続柄】長男" in text
-    assert "【名の振り仮名】イチロウ" in text and "氏の振り仮名ヤマダ" in text
+    assert "【父】山田太郎" in text
+    assert "【母】山田花子" in text
+    assert "【続柄】長男" in text
+    assert "【名の振り仮名】イチロウ" in text
+    assert "氏の振り仮名ヤマダ" in text
     # 桜 left on marriage: marked 除籍 in her block; the struck entry is not printed.
     assert "除籍" in text[text.index("【名】桜") - 10 : text.index("婚姻【婚姻日】令和８年１０月１０日")]
-    assert "誤記" not in text and "職権訂正" not in text
+    assert "誤記" not in text
+    assert "職権訂正" not in text
     # Digits of dates and places are full-width; the footer keeps the 発行番号 and code as printed.
-    assert "昭和55年" not in text and "1番地" not in text.replace("１番地", "")
+    assert "昭和55年" not in text
+    assert "1番地" not in text.replace("１番地", "")
     for page in pages:
-        assert issued.issuance.number in squash(page) and "ABCD-EFGH-JKLM-NPQR" in page and "/verify/" in page
+        assert issued.issuance.number in squash(page)
+        assert "ABCD-EFGH-JKLM-NPQR" in page
+        assert "/verify/" in page
 
 
 @needs_pdftotext
@@ -231,7 +243,8 @@ def test_a_long_register_runs_over_pages_with_the_attestation_on_the_last(in_nak
     pages = text_pages(issued.pdf)
     assert issued.issuance.page_count == len(pages) >= 2
     wording = "これは、戸籍に記録されている事項の全部を証明した書面である。"
-    assert wording in squash(pages[-1]) and not any(wording in squash(page) for page in pages[:-1])
+    assert wording in squash(pages[-1])
+    assert not any(wording in squash(page) for page in pages[:-1])
     for number, page in enumerate(pages, start=1):
         assert f"{number} / {len(pages)}" in page
 
@@ -263,10 +276,14 @@ def test_a_register_written_by_the_notification_services(in_nakatosa: None, cler
         notifier_name="川村誠", notifier_capacity="父",
     )  # fmt: skip
     text = printed(issue(clerk, koseki).pdf)
-    assert "本籍高知県高岡郡中土佐町久礼７７７番地" in text and "氏名川村誠" in text
+    assert "本籍高知県高岡郡中土佐町久礼７７７番地" in text
+    assert "氏名川村誠" in text
     assert text.index("【名】誠") < text.index("【名】光") < text.index("【名】陽")
-    assert "婚姻【婚姻日】令和８年３月３日" in text and "出生【出生日】令和８年１１月１日" in text
-    assert "【父】川村誠" in text and "【母】川村光" in text and "【続柄】長男" in text
+    assert "婚姻【婚姻日】令和８年３月３日" in text
+    assert "出生【出生日】令和８年１１月１日" in text
+    assert "【父】川村誠" in text
+    assert "【母】川村光" in text
+    assert "【続柄】長男" in text
 
 
 # --- 個人事項・除籍 ----------------------------------------------------------------------------------
@@ -278,11 +295,16 @@ def test_individual_certificate_prints_only_the_chosen(in_nakatosa: None, clerk:
     ichiro = members_of(koseki)[2]
     issued = issue(clerk, koseki, CertificateKind.INDIVIDUAL, members=[ichiro])
     text = printed(issued.pdf)
-    assert "個人事項証明" in text and "【名】一郎" in text
-    assert "【名】花子" not in text and "【名】桜" not in text and "【名】太郎" not in text
-    assert "氏名山田太郎" in text and "戸籍事項" in text  # the register's header stays
+    assert "個人事項証明" in text
+    assert "【名】一郎" in text
+    assert "【名】花子" not in text
+    assert "【名】桜" not in text
+    assert "【名】太郎" not in text
+    assert "氏名山田太郎" in text
+    assert "戸籍事項" in text
     assert "これは、戸籍中の一部の者について記録されている事項の全部を証明した書面である。" in text
-    assert issued.issuance.member_keys == [str(ichiro.person_key)] and issued.issuance.fee == 450
+    assert issued.issuance.member_keys == [str(ichiro.person_key)]
+    assert issued.issuance.fee == 450
 
 
 @needs_pdftotext
@@ -296,7 +318,8 @@ def test_closed_register_is_certified_as_joseki_for_750_yen(in_nakatosa: None, c
         koseki=koseki, kind=EntryKind.CLOSED, event_date=date(2020, 1, 5), fields=[["消除日", "令和2年1月5日"]]
     )
     issued = issue(clerk, koseki, CertificateKind.CLOSED_FULL)
-    assert issued.issuance.fee == 750 and issued.issuance.kind == CertificateKind.CLOSED_FULL
+    assert issued.issuance.fee == 750
+    assert issued.issuance.kind == CertificateKind.CLOSED_FULL
     text = printed(issued.pdf)
     assert text.index("除籍") < text.index("全部事項証明") < text.index("本籍")
     assert "消除【消除日】令和２年１月５日" in text
@@ -354,7 +377,8 @@ def test_serial_is_gapless_across_refusals_and_restarts_each_year(in_nakatosa: N
     with pytest.raises(CertificateKindMismatch):
         issue(clerk, koseki, CertificateKind.CLOSED_FULL)
     second = issue(clerk, koseki, CertificateKind.INDIVIDUAL, members=members_of(koseki)[:1]).issuance
-    assert (first.year, second.year) == (2026, 2026) and second.serial == first.serial + 1
+    assert (first.year, second.year) == (2026, 2026)
+    assert second.serial == first.serial + 1
     assert CertificateSerial.objects.get(year=2026).last_number == second.serial
     with time_machine.travel(datetime(2027, 1, 4, 9, 0, tzinfo=TOKYO), tick=False):
         third = issue(clerk, koseki).issuance
@@ -367,11 +391,17 @@ def test_preview_is_marked_and_audited_but_not_recorded(in_nakatosa: None, clerk
     before = AuditEvent.objects.count()
     document = certificates.preview_certificate(actor=clerk, koseki=koseki, kind=CertificateKind.FULL)
     text = printed(document)
-    assert "見本" in text and "【名】太郎" in text and "/verify/" not in text and "戸籍第" not in text
-    assert not CertificateIssuance.objects.exists() and not CertificateSerial.objects.exists()
+    assert "見本" in text
+    assert "【名】太郎" in text
+    assert "/verify/" not in text
+    assert "戸籍第" not in text
+    assert not CertificateIssuance.objects.exists()
+    assert not CertificateSerial.objects.exists()
     [row] = AuditEvent.objects.filter(seq__gt=0).order_by("-seq")[:1]
     assert AuditEvent.objects.count() == before + 1
-    assert row.action == "koseki.certificate_preview" and row.personal_data and row.purpose
+    assert row.action == "koseki.certificate_preview"
+    assert row.personal_data
+    assert row.purpose
 
 
 def test_daily_cash_report_counts_and_fees_per_kind(in_nakatosa: None, clerk: Person) -> None:
@@ -429,7 +459,8 @@ def test_fuhyo_copy_prints_the_address_history(in_nakatosa: None, clerk: Person)
     koseki = fuhyo_register()
     issued = issue(clerk, koseki, CertificateKind.FUHYO)
     text = printed(issued.pdf)
-    assert "戸籍の附票の写し" in text and "筆頭者氏名山田太郎" in text
+    assert "戸籍の附票の写し" in text
+    assert "筆頭者氏名山田太郎" in text
     assert text.index("高知県高知市本町１丁目１番１号") < text.index("【住所】高知県高岡郡中土佐町久礼１番地")
     assert "【住所を定めた年月日】平成２７年３月１日" in text
     assert "この写しは、戸籍の附票の原本と相違ないことを証明する。" in text
@@ -447,8 +478,10 @@ def test_fuhyo_refused_under_a_support_measure_in_this_town(in_nakatosa: None, c
                 certificates.preview_certificate(actor=clerk, koseki=koseki, kind=CertificateKind.FUHYO)
             else:
                 issue(clerk, koseki, CertificateKind.FUHYO)
-        assert "附票" in caught.value.message and "支援措置責任者" in caught.value.message
-    assert not CertificateIssuance.objects.exists() and not CertificateSerial.objects.exists()
+        assert "附票" in caught.value.message
+        assert "支援措置責任者" in caught.value.message
+    assert not CertificateIssuance.objects.exists()
+    assert not CertificateSerial.objects.exists()
     # Besides the refusals, only the record of asking the other town about 太郎 (who has a 住民票コード).
     written = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
     rows = [r for r in written if r.action == "koseki.certificate_refused"]
@@ -477,7 +510,8 @@ def test_fuhyo_checks_the_town_where_the_person_lives(in_nakatosa: None, clerk: 
         issue(clerk, koseki, CertificateKind.FUHYO)
     assert CertificateIssuance.objects.count() == 1
     [refusal] = AuditEvent.objects.filter(action="koseki.certificate_refused")
-    assert refusal.details["town"] == "394122" and "measure" not in refusal.details
+    assert refusal.details["town"] == "394122"
+    assert "measure" not in refusal.details
     queries = AuditEvent.objects.filter(action="support_measure.cross_town_query").order_by("seq")
     assert [q.details["result"] for q in queries] == ["clear", "clear", "clear", "blocked"]
     with schema_context("shimanto"):
@@ -503,15 +537,20 @@ def test_verify_page_answers_for_a_koseki_certificate_without_personal_data(
     genuine = public_client.get(f"/verify/{CODE}/")
     body = genuine.content.decode()
     assert genuine.status_code == 200
-    assert issued.issuance.number in body and "全部事項証明書" in body and "令和8年11月27日" in body
-    assert "有効" in body and "中土佐町" in body
+    assert issued.issuance.number in body
+    assert "全部事項証明書" in body
+    assert "令和8年11月27日" in body
+    assert "有効" in body
+    assert "中土佐町" in body
     for private in ("山田", "太郎", "花子", "久礼", koseki.number):
         assert private not in body
     missing = public_client.get("/verify/QQQQQQQQQQQQQQQQ/")
-    assert "見つかりません" in missing.content.decode() and issued.issuance.number not in missing.content.decode()
+    assert "見つかりません" in missing.content.decode()
+    assert issued.issuance.number not in missing.content.decode()
     rows = list(AuditEvent.objects.filter(action="certificate.verify").order_by("seq"))
     assert [r.details["result"] for r in rows] == ["genuine", "not_found"]
-    assert rows[0].object_type == "koseki.CertificateIssuance" and not any(r.personal_data for r in rows)
+    assert rows[0].object_type == "koseki.CertificateIssuance"
+    assert not any(r.personal_data for r in rows)
     # The code of one town's paper is unknown to the other town's page.
     other = Client(HTTP_HOST=HOSTS["shimanto"]).get(f"/verify/{CODE}/")
     assert "見つかりません" in other.content.decode()

@@ -100,25 +100,31 @@ def test_registers_follow_the_act(residents: None) -> None:
         for koseki in kosekis:
             members = sorted(koseki.members.all(), key=lambda m: m.position)
             heads = [m for m in members if m.is_head]
-            assert len(heads) == 1 and heads[0].position == 1
+            assert len(heads) == 1
+            assert heads[0].position == 1
             assert koseki.head_given_name == heads[0].given_name
             for member in members:
                 births = [e for e in koseki.entries.all() if e.member_id == member.pk and e.kind == EntryKind.BIRTH]
-                assert len(births) == 1 and births[0].event_date == member.birth_date
-                assert births[0].fields[0][0] == "出生日" and births[0].fields[0][1].endswith("日")
+                assert len(births) == 1
+                assert births[0].event_date == member.birth_date
+                assert births[0].fields[0][0] == "出生日"
+                assert births[0].fields[0][1].endswith("日")
             wives = [m for m in members if m.spouse_role == "妻"]
             husbands = [m for m in members if m.spouse_role == "夫"]
             if wives and husbands:
                 assert wives[0].spouse_key == husbands[0].person_key
                 marriage = [e for e in koseki.entries.all() if e.kind == EntryKind.MARRIAGE]
-                assert len(marriage) == 2 and marriage[0].event_date == koseki.compiled_on
+                assert len(marriage) == 2
+                assert marriage[0].event_date == koseki.compiled_on
                 children = [m for m in members if not m.spouse_role and not m.is_head]
                 for child in children:
                     assert child.birth_date > koseki.compiled_on
-                    assert child.relationship[-1] in "男女" and child.mother_key == wives[0].person_key
+                    assert child.relationship[-1] in "男女"
+                    assert child.mother_key == wives[0].person_key
         # widows: the 筆頭者 named on the 住民票 is a late husband, 除籍 by 死亡.
         late = Member.objects.filter(is_removed=True)
-        assert late.exists() and set(late.values_list("removed_reason", flat=True)) == {"死亡"}
+        assert late.exists()
+        assert set(late.values_list("removed_reason", flat=True)) == {"死亡"}
         assert Entry.objects.filter(kind=EntryKind.DEATH).count() == late.count()
         assert Member.objects.exclude(furigana_status="").count() > 0
 
@@ -153,7 +159,8 @@ def test_the_fuhyo_follows_a_demo_resident_who_moves(residents: None) -> None:
         )  # fmt: skip
         member = Member.objects.get(resident_code=resident.resident_code)
         latest = FuhyoEntry.objects.filter(member=member).order_by("-address_set_on", "-id").first()
-    assert latest is not None and (latest.address, latest.source_event) == ("高知県高岡郡中土佐町久礼 999", "転居")
+    assert latest is not None
+    assert (latest.address, latest.source_event) == ("高知県高岡郡中土佐町久礼 999", "転居")
 
 
 def test_seeding_is_idempotent_and_audited_once(residents: None) -> None:
@@ -165,7 +172,8 @@ def test_seeding_is_idempotent_and_audited_once(residents: None) -> None:
         assert (Koseki.objects.count(), Member.objects.count(), Entry.objects.count()) == counts
         assert Notification.objects.get().details["source"] == "demo"
         row = AuditEvent.objects.get(action="koseki.import")
-    assert row.purpose == demo.SEED_PURPOSE and row.details["registers"] == first.registers
+    assert row.purpose == demo.SEED_PURPOSE
+    assert row.details["registers"] == first.registers
 
 
 def test_seed_koseki_command_and_a_town_without_residents(residents: None) -> None:
@@ -174,7 +182,8 @@ def test_seed_koseki_command_and_a_town_without_residents(residents: None) -> No
         call_command("seed_koseki", "--schema", "nakatosa", stdout=out)
         call_command("seed_koseki", "--schema", "nakatosa", stdout=out)
     text = out.getvalue()
-    assert "nakatosa: 戸籍" in text and "何もしませんでした" in text
+    assert "nakatosa: 戸籍" in text
+    assert "何もしませんでした" in text
 
 
 def test_demo_without_residents_creates_no_registers(db: Any) -> None:
@@ -215,5 +224,8 @@ def test_a_head_who_is_not_a_resident_is_written_as_deceased(db: Any) -> None:
     head = orphan[0]
     assert (head.given_name, head.is_head, head.spouse_role, head.removed_reason) == ("勇", True, "夫", "死亡")
     assert [(m.sex, m.removed_reason) for m in orphan[1:]] == [("2", "死亡"), ("1", "")]
-    assert orphan[2].given_name == "守" and orphan[2].relationship == "長男" and orphan[2].father_name == "上岡勇"
-    assert orphan[2].father_key == orphan[0].person_key and orphan[2].mother_key == orphan[1].person_key
+    assert orphan[2].given_name == "守"
+    assert orphan[2].relationship == "長男"
+    assert orphan[2].father_name == "上岡勇"
+    assert orphan[2].father_key == orphan[0].person_key
+    assert orphan[2].mother_key == orphan[1].person_key

@@ -101,7 +101,9 @@ def test_move_in_with_honseki_in_the_same_town_adds_the_line_and_links_the_membe
     with schema_context("nakatosa"):
         assert Member.objects.get(pk=line.member_id).resident_code == "12345678901"  # matched by name, now linked
         row = AuditEvent.objects.get(action="koseki.fuhyo_update")
-    assert row.personal_data and row.object_id == str(koseki.pk) and "山田" not in row.object_repr
+    assert row.personal_data
+    assert row.object_id == str(koseki.pk)
+    assert "山田" not in row.object_repr
     assert actions("nakatosa") == ["koseki.fuhyo_update"]  # no notice to another town
 
 
@@ -122,7 +124,9 @@ def test_move_in_to_shimanto_updates_the_nakatosa_fuhyo_audited_in_both_towns() 
     assert actions("shimanto") == ["koseki.fuhyo_notice", "koseki.fuhyo_notice"]
     with schema_context("shimanto"):
         notice = AuditEvent.objects.filter(action="koseki.fuhyo_notice").first()
-    assert notice is not None and notice.details["to_town_code"] == "394017" and notice.personal_data
+    assert notice is not None
+    assert notice.details["to_town_code"] == "394017"
+    assert notice.personal_data
 
 
 def test_change_of_address_and_move_out_add_lines_and_keep_the_history() -> None:
@@ -201,7 +205,9 @@ def test_no_matching_person_or_honseki_elsewhere_writes_nothing_and_never_fails_
         address="高知県高岡郡四万十町大正 3",
     )  # fmt: skip
     assert event.pk is not None
-    assert lines("nakatosa") == [] and actions("nakatosa") == [] and actions("shimanto") == []
+    assert lines("nakatosa") == []
+    assert actions("nakatosa") == []
+    assert actions("shimanto") == []
 
 
 def test_a_rolled_back_move_leaves_no_line_in_either_town() -> None:
@@ -210,7 +216,9 @@ def test_a_rolled_back_move_leaves_no_line_in_either_town() -> None:
         move_in("shimanto", [resident()])
         assert len(lines("nakatosa")) == 1
         raise RuntimeError("the 異動 fails after the notice")
-    assert lines("nakatosa") == [] and actions("nakatosa") == [] and actions("shimanto") == []
+    assert lines("nakatosa") == []
+    assert actions("nakatosa") == []
+    assert actions("shimanto") == []
 
 
 def test_the_resident_code_finds_the_member_even_when_the_name_differs() -> None:

@@ -101,7 +101,8 @@ def counts() -> tuple[int, ...]:
 
 def test_a_valid_file_is_loaded_whole_with_keys_entries_and_fuhyo() -> None:
     report = run(to_csv(valid_rows()))
-    assert report.errors == [] and report.result is not None
+    assert report.errors == []
+    assert report.result is not None
     assert (report.result.registers, report.result.members, report.result.fuhyo_lines) == (2, 5, 2)
     with schema_context("nakatosa"):
         yamada = Koseki.objects.get(family_name="山田")
@@ -116,18 +117,24 @@ def test_a_valid_file_is_loaded_whole_with_keys_entries_and_fuhyo() -> None:
         )
         assert (sato.status, sato.closed_on, sato.head_given_name) == (KosekiStatus.CLOSED, date(2021, 2, 1), "次郎")
         taro, hanako, ichiro = Member.objects.filter(koseki=yamada).order_by("position")
-        assert taro.is_head and taro.resident_code == "12345678901" and taro.furigana_status == "ex_officio"
+        assert taro.is_head
+        assert taro.resident_code == "12345678901"
+        assert taro.furigana_status == "ex_officio"
         assert (taro.spouse_key, hanako.spouse_key) == (hanako.person_key, taro.person_key)  # derived: 夫 ↔ 妻
         assert (ichiro.father_key, ichiro.mother_key) == (taro.person_key, hanako.person_key)  # derived: 【父】【母】
         assert taro.person_key == importer.person_key_of("P-100")
         former = Member.objects.get(koseki=sato, given_name="花子")
-        assert former.person_key == hanako.person_key and former.is_removed and former.removed_reason == "婚姻"
-        assert "ヤマダ" in yamada.search_text and "タロウ" in taro.search_text
+        assert former.person_key == hanako.person_key
+        assert former.is_removed
+        assert former.removed_reason == "婚姻"
+        assert "ヤマダ" in yamada.search_text
+        assert "タロウ" in taro.search_text
         birth = Entry.objects.get(member=taro, kind=EntryKind.BIRTH)
         assert birth.fields[:2] == [["出生日", "昭和55年5月1日"], ["出生地", "高知県高岡郡中土佐町"]]
         derived = Entry.objects.get(member=ichiro, kind=EntryKind.BIRTH)
         assert derived.fields == [["出生日", "平成24年4月3日"], ["届出日", "平成24年4月10日"], ["届出人", "父"]]
-        assert derived.notified_on == date(2012, 4, 10) and derived.notifier == "父"
+        assert derived.notified_on == date(2012, 4, 10)
+        assert derived.notifier == "父"
         compiled = Entry.objects.get(koseki=yamada, member=None)
         assert compiled.fields == [["編製日", "平成20年6月1日"]]
         assert [line.address_set_on for line in FuhyoEntry.objects.filter(koseki=yamada).order_by("id")] == [
@@ -135,12 +142,17 @@ def test_a_valid_file_is_loaded_whole_with_keys_entries_and_fuhyo() -> None:
         ]  # fmt: skip
         assert FuriganaRecord.objects.get(member=taro).status == "ex_officio"
         notice = Notification.objects.get()
-        assert notice.kind == NotificationKind.IMPORT and notice.koseki_numbers == [yamada.number, sato.number]
+        assert notice.kind == NotificationKind.IMPORT
+        assert notice.koseki_numbers == [yamada.number, sato.number]
         assert Entry.objects.filter(notification=notice).count() == Entry.objects.count()
         row = AuditEvent.objects.get(action="koseki.import")
-    assert row.personal_data and row.purpose == "旧システムからの移行" and row.actor_username == "tanaka"
-    assert row.details["registers"] == 2 and row.details["first_number"] == yamada.number
-    assert "山田" not in str(row.details) and "山田" not in row.object_repr
+    assert row.personal_data
+    assert row.purpose == "旧システムからの移行"
+    assert row.actor_username == "tanaka"
+    assert row.details["registers"] == 2
+    assert row.details["first_number"] == yamada.number
+    assert "山田" not in str(row.details)
+    assert "山田" not in row.object_repr
 
 
 def test_every_error_is_reported_with_row_and_column_and_nothing_is_written() -> None:
@@ -176,11 +188,17 @@ def test_every_error_is_reported_with_row_and_column_and_nothing_is_written() ->
     messages = {e.row: e.message for e in report.errors}
     assert messages[4] == "男女の別は「1」(男)か「2」(女)で指定してください。"
     assert messages[5] == "名の振り仮名は片仮名で入力してください(戸籍法第13条第2項)。"
-    assert "【出生日】" in messages[8] and "記載順 9 の者" in messages[10] and "未来の日付" in messages[16]
-    assert "筆頭者が1人必要" in messages[17] and "戸籍キー「ZZ」" in messages[15]
-    assert report.result is None and counts() == before
+    assert "【出生日】" in messages[8]
+    assert "記載順 9 の者" in messages[10]
+    assert "未来の日付" in messages[16]
+    assert "筆頭者が1人必要" in messages[17]
+    assert "戸籍キー「ZZ」" in messages[15]
+    assert report.result is None
+    assert counts() == before
     details = importer.ImportReport(errors=report.errors).error_details(limit=2)
-    assert details["total"] == 9 and details["omitted"] == 7 and details["errors"][0]["row"] == 3
+    assert details["total"] == 9
+    assert details["omitted"] == 7
+    assert details["errors"][0]["row"] == 3
 
 
 def test_register_level_rules() -> None:
@@ -216,7 +234,9 @@ def test_head_first_and_one_couple_per_register() -> None:
 def test_dry_run_checks_and_writes_nothing() -> None:
     before = counts()
     report = run(to_csv(valid_rows()), dry_run=True)
-    assert report.errors == [] and report.result is None and (report.registers, report.members) == (2, 5)
+    assert report.errors == []
+    assert report.result is None
+    assert (report.registers, report.members) == (2, 5)
     assert counts() == before
 
 
@@ -233,7 +253,8 @@ def test_header_and_encoding_errors() -> None:
     assert [(e.row, e.column) for e in report.errors] == [(1, "謎の列"), (1, "戸籍キー")]
     with pytest.raises(importer.ImportInvalid) as raised:
         run("レコード種別,戸籍キー\n戸籍,A\n".encode("cp932"))
-    assert raised.value.code == "import_invalid" and "UTF-8" in raised.value.message
+    assert raised.value.code == "import_invalid"
+    assert "UTF-8" in raised.value.message
     with pytest.raises(importer.ImportInvalid):
         run(b"")
 
@@ -244,10 +265,12 @@ def test_command_loads_checks_and_refuses(tmp_path: Path) -> None:
     out = StringIO()
     with time_machine.travel(TODAY, tick=False):
         call_command("import_koseki", str(good), "--schema", "nakatosa", "--dry-run", "--actor", "tanaka", stdout=out)
-    assert "確認しました" in out.getvalue() and counts()[0] == 0
+    assert "確認しました" in out.getvalue()
+    assert counts()[0] == 0
     with time_machine.travel(TODAY, tick=False):
         call_command("import_koseki", str(good), "--schema", "nakatosa", stdout=out)
-    assert "戸籍2件・5人を登録しました" in out.getvalue() and counts()[0] == 2
+    assert "戸籍2件・5人を登録しました" in out.getvalue()
+    assert counts()[0] == 2
     bad = tmp_path / "bad.csv"
     rows = valid_rows()
     rows[0][HEADER.index("本籍")] = ""
@@ -282,4 +305,6 @@ def test_the_example_of_the_layout_document_loads() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "koseki_import_layout.md").read_text(encoding="utf-8")
     example = text.split("```csv\n", 1)[1].split("```", 1)[0]
     report = run(example.encode("utf-8"))
-    assert report.errors == [] and report.result is not None and report.result.members == 2
+    assert report.errors == []
+    assert report.result is not None
+    assert report.result.members == 2

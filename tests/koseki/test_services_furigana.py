@@ -55,7 +55,8 @@ def test_family_name_furigana_filed_by_the_head_applies_to_everyone(in_nakatosa:
     koseki.refresh_from_db()
     assert koseki.family_name_kana == "ヤマダ"
     for m in members_of(koseki):
-        assert m.family_name_kana == "ヤマダ" and m.furigana_status == FuriganaStatus.FILED
+        assert m.family_name_kana == "ヤマダ"
+        assert m.furigana_status == FuriganaStatus.FILED
         record = FuriganaRecord.objects.get(member=m)
         assert (record.status, record.notification_id, record.notifier) == (
             FuriganaStatus.FILED,
@@ -71,7 +72,8 @@ def test_who_files_the_family_name_furigana(in_nakatosa: None, clerk: Person) ->
     koseki = yamada_family()
     taro, hanako, ichiro, _ = members_of(koseki)
     err = refused(FuriganaNotEntitled, lambda: file(clerk, taro, "配偶者", family_name_kana="ヤマダ"))
-    assert err.code == "furigana_not_entitled" and "筆頭者" in err.message
+    assert err.code == "furigana_not_entitled"
+    assert "筆頭者" in err.message
     # The head has left (died): the spouse files; then, with the spouse gone too, a child.
     Member.objects.filter(pk=taro.pk).update(is_removed=True, removed_on=date(2026, 1, 1), removed_reason="死亡")
     refused(FuriganaNotEntitled, lambda: file(clerk, ichiro, "筆頭者", family_name_kana="ヤマダ"))
@@ -90,7 +92,8 @@ def test_given_name_furigana_by_age(in_nakatosa: None, clerk: Person) -> None:
     notification = file(clerk, ichiro, "本人", given_name_kana="いちろー")
     assert notification.kind == NotificationKind.GIVEN_NAME_FURIGANA
     ichiro.refresh_from_db()
-    assert ichiro.given_name_kana == "イチロー" and ichiro.family_name_kana == "ヤマダ"
+    assert ichiro.given_name_kana == "イチロー"
+    assert ichiro.family_name_kana == "ヤマダ"
     assert Member.objects.get(pk=hanako.pk).given_name_kana == "ハナコ"  # nobody else changed
     # 桜 (14): the legal representative, not herself; at 15 either.
     err = refused(FuriganaNotEntitled, lambda: file(clerk, sakura, "本人", given_name_kana="サクラ"))

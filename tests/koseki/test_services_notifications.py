@@ -99,7 +99,8 @@ def test_birth_enters_the_parents_koseki_with_relationship_and_furigana(in_nakat
     child = Member.objects.get(koseki=koseki, given_name="陽斗")
     # Third child, second son of the same parents (一郎 is 長男): 二男.
     assert child.relationship == "二男"
-    assert child.position == 5 and child.family_name == "山田"
+    assert child.position == 5
+    assert child.family_name == "山田"
     assert (child.father_name, child.mother_name) == ("山田太郎", "山田花子")
     assert (child.father_key, child.mother_key) == (taro.person_key, hanako.person_key)
     assert (child.family_name_kana, child.given_name_kana) == ("ヤマダ", "ハルト")
@@ -114,12 +115,14 @@ def test_birth_enters_the_parents_koseki_with_relationship_and_furigana(in_nakat
         ["届出日", "令和8年11月10日"],
         ["届出人", "父"],
     ]
-    assert entry.accepted_by == "中土佐町長" and entry.accepted_on == TODAY
+    assert entry.accepted_by == "中土佐町長"
+    assert entry.accepted_on == TODAY
     assert notification.kind == NotificationKind.BIRTH
     assert notification.koseki_numbers == [koseki.number]
     assert notification.number == expected_number
     koseki.refresh_from_db()
-    assert koseki.version == 2 and "ハルト" in koseki.search_text
+    assert koseki.version == 2
+    assert "ハルト" in koseki.search_text
     assert "ハルト" in child.search_text
     assert audit_actions()[-1] == "koseki.birth"
     assert koseki in selectors.search_koseki(query="はると")
@@ -158,12 +161,16 @@ def test_birth_to_an_unmarried_daughter_compiles_her_new_koseki_article_17(in_na
     notification = birth(clerk, mother=misaki, notifier_capacity="母", notifier_name="山田美咲")
 
     misaki.refresh_from_db()
-    assert misaki.is_removed and misaki.removed_reason == "子の出生"
+    assert misaki.is_removed
+    assert misaki.removed_reason == "子の出生"
     new = Koseki.objects.get(compiled_reason=CompiledReason.BIRTH)
     assert (new.family_name, new.head_given_name, new.honseki) == ("山田", "美咲", parents.honseki)
     head, child = members_of(new)
-    assert head.is_head and head.person_key == misaki.person_key
-    assert child.mother_key == misaki.person_key and child.father_name == "" and child.relationship == "長男"
+    assert head.is_head
+    assert head.person_key == misaki.person_key
+    assert child.mother_key == misaki.person_key
+    assert child.father_name == ""
+    assert child.relationship == "長男"
     assert Entry.objects.filter(member=head, kind=EntryKind.BIRTH).exists()  # 移記
     assert fields_of(Entry.objects.get(member=head, kind=EntryKind.ENTRY))["従前戸籍"].startswith(parents.honseki)
     assert fields_of(Entry.objects.get(member=misaki, kind=EntryKind.REMOVAL))["新本籍"] == new.honseki
@@ -203,7 +210,8 @@ def test_birth_before_the_furigana_law_needs_no_kana(in_nakatosa: None, clerk: P
         notified_on=date(2025, 5, 25),
     )
     child = Member.objects.get(given_name="陽斗")
-    assert child.furigana_status == FuriganaStatus.NONE and not FuriganaRecord.objects.filter(member=child).exists()
+    assert child.furigana_status == FuriganaStatus.NONE
+    assert not FuriganaRecord.objects.filter(member=child).exists()
 
 
 # --- 婚姻 ----------------------------------------------------------------------------------------
@@ -241,15 +249,20 @@ def test_marriage_compiles_a_new_koseki_and_removes_both_from_their_parents(in_n
         "高知県高岡郡中土佐町上ノ加江5番地",
     )
     husband, wife = members_of(couple)
-    assert husband.is_head and husband.spouse_role == "夫" and wife.spouse_role == "妻"
+    assert husband.is_head
+    assert husband.spouse_role == "夫"
+    assert wife.spouse_role == "妻"
     assert (wife.family_name, wife.family_name_kana, wife.given_name_kana) == ("山田", "ヤマダ", "アイ")
-    assert husband.spouse_key == wife.person_key and wife.spouse_key == husband.person_key
+    assert husband.spouse_key == wife.person_key
+    assert wife.spouse_key == husband.person_key
     assert wife.person_key == ai.person_key
     for old in (ichiro, ai):
         old.refresh_from_db()
-        assert old.is_removed and old.removed_reason == "婚姻"
+        assert old.is_removed
+        assert old.removed_reason == "婚姻"
         left = fields_of(Entry.objects.get(member=old, kind=EntryKind.MARRIAGE))
-        assert left["新本籍"] == couple.honseki and left["称する氏"] == "夫の氏"
+        assert left["新本籍"] == couple.honseki
+        assert left["称する氏"] == "夫の氏"
     assert fields_of(Entry.objects.get(member=wife, kind=EntryKind.MARRIAGE)) == {
         "婚姻日": "令和8年10月10日",
         "配偶者氏名": "山田一郎",
@@ -293,7 +306,9 @@ def test_marriage_into_the_head_s_koseki_article_16_proviso(in_nakatosa: None, c
     assert notification.koseki_numbers == [own.number]
     assert Koseki.objects.filter(compiled_reason=CompiledReason.MARRIAGE, family_name="佐藤").count() == 0
     ken_now, yumi = members_of(own)
-    assert ken_now.spouse_role == "夫" and yumi.spouse_role == "妻" and yumi.family_name == "佐藤"
+    assert ken_now.spouse_role == "夫"
+    assert yumi.spouse_role == "妻"
+    assert yumi.family_name == "佐藤"
     assert (
         fields_of(Entry.objects.get(member=yumi, kind=EntryKind.MARRIAGE))["従前戸籍"]
         == "東京都千代田区千代田1番\u3000田中一"
@@ -314,11 +329,17 @@ def test_wife_s_surname_and_the_last_member_leaving_closes_the_koseki(in_nakatos
     couple = Koseki.objects.get(number=notification.details["koseki_number"])
     assert (couple.family_name, couple.head_given_name) == ("鈴木", "愛")
     head, husband = members_of(couple)
-    assert head.given_name == "愛" and head.is_head and head.spouse_role == "妻"
-    assert husband.family_name == "鈴木" and husband.spouse_role == "夫" and not husband.is_head
+    assert head.given_name == "愛"
+    assert head.is_head
+    assert head.spouse_role == "妻"
+    assert husband.family_name == "鈴木"
+    assert husband.spouse_role == "夫"
+    assert not husband.is_head
     own.refresh_from_db()
     # 佐藤健 was the only member: the register becomes a 除籍簿.
-    assert own.status == KosekiStatus.CLOSED and own.closed_on == date(2026, 10, 10) and own.closed_reason == "婚姻"
+    assert own.status == KosekiStatus.CLOSED
+    assert own.closed_on == date(2026, 10, 10)
+    assert own.closed_reason == "婚姻"
     closing = Entry.objects.get(koseki=own, member=None, kind=EntryKind.CLOSED)
     assert closing.fields[0] == ["消除日", "令和8年10月10日"]
 
@@ -329,7 +350,8 @@ def test_marriage_refusals_write_nothing(in_nakatosa: None, clerk: Person) -> No
     other = make_koseki(family_name="鈴木", members=[member("愛", birth_date=date(2000, 2, 2), sex="2")])
     ai = members_of(other)[0]
     err = refused(AlreadyMarried, lambda: marry(clerk, taro, ai))
-    assert err.code == "marriage_already_married" and "民法第732条" in err.message
+    assert err.code == "marriage_already_married"
+    assert "民法第732条" in err.message
     young = make_koseki(family_name="高橋", members=[member("翔", birth_date=date(2009, 1, 1))])
     sho = members_of(young)[0]
     assert refused(MarriageUnderAge, lambda: marry(clerk, sho, ai)).code == "marriage_under_age"
@@ -372,10 +394,15 @@ def test_divorce_returns_the_wife_to_her_former_koseki_article_19(in_nakatosa: N
     )
     husband.refresh_from_db()
     wife.refresh_from_db()
-    assert husband.spouse_key is None and husband.spouse_role == "" and not husband.is_removed
-    assert wife.is_removed and wife.removed_reason == "離婚"
+    assert husband.spouse_key is None
+    assert husband.spouse_role == ""
+    assert not husband.is_removed
+    assert wife.is_removed
+    assert wife.removed_reason == "離婚"
     returned = Member.objects.get(koseki=bride_family, person_key=wife.person_key)
-    assert not returned.is_removed and returned.family_name == "鈴木" and returned.family_name_kana == "スズキ"
+    assert not returned.is_removed
+    assert returned.family_name == "鈴木"
+    assert returned.family_name_kana == "スズキ"
     assert fields_of(Entry.objects.get(member=wife, kind=EntryKind.DIVORCE))["入籍戸籍"].startswith(
         bride_family.honseki
     )
@@ -402,7 +429,8 @@ def test_divorce_into_a_new_koseki_on_request_or_when_closed(in_nakatosa: None, 
     new = Koseki.objects.get(compiled_reason=CompiledReason.DIVORCE)
     assert (new.family_name, new.head_given_name, new.honseki) == ("鈴木", "愛", "高知県高岡郡中土佐町大野見1番地")
     head = members_of(new)[0]
-    assert head.is_head and head.person_key == wife.person_key
+    assert head.is_head
+    assert head.person_key == wife.person_key
     # The earlier appearance in the parents' koseki stays 除籍: she did not return there.
     assert Member.objects.get(koseki=bride_family, person_key=wife.person_key).is_removed
     assert new.number in notification.koseki_numbers
@@ -418,7 +446,8 @@ def test_divorce_refusals(in_nakatosa: None, clerk: Person) -> None:
             actor=clerk, husband=taro, wife=members_of(other)[0], divorced_on=TODAY, notified_on=TODAY
         ),
     )
-    assert err.code == "divorce_not_married" and "戸籍法第19条" in err.message
+    assert err.code == "divorce_not_married"
+    assert "戸籍法第19条" in err.message
     refused(
         NotMarriedToEachOther,
         lambda: services.record_divorce(actor=clerk, husband=ichiro, wife=sakura, divorced_on=TODAY, notified_on=TODAY),
@@ -443,19 +472,23 @@ def test_death_removes_the_member_and_frees_the_survivor(in_nakatosa: None, cler
     )
     taro.refresh_from_db()
     hanako.refresh_from_db()
-    assert taro.is_removed and taro.removed_reason == "死亡" and taro.removed_on == date(2026, 11, 1)
+    assert taro.is_removed
+    assert taro.removed_reason == "死亡"
+    assert taro.removed_on == date(2026, 11, 1)
     assert fields_of(Entry.objects.get(member=taro, kind=EntryKind.DEATH)) == {
         "死亡日": "令和8年11月1日",
         "死亡地": "高知県高知市",
         "届出日": "令和8年11月2日",
         "届出人": "妻",
     }
-    assert hanako.spouse_key is None and hanako.spouse_role == "妻"
+    assert hanako.spouse_key is None
+    assert hanako.spouse_role == "妻"
     assert fields_of(Entry.objects.get(member=hanako, kind=EntryKind.SPOUSE_DEATH)) == {
         "配偶者の死亡日": "令和8年11月1日"
     }
     koseki.refresh_from_db()
-    assert koseki.status == KosekiStatus.CURRENT and koseki.head_name == "山田\u3000太郎"
+    assert koseki.status == KosekiStatus.CURRENT
+    assert koseki.head_name == "山田\u3000太郎"
     assert audit_actions()[-1] == "koseki.death"
     # Death of someone already removed is refused.
     err = refused(
@@ -480,10 +513,11 @@ def test_death_of_the_last_member_closes_the_register(in_nakatosa: None, clerk: 
         notified_on=date(2026, 11, 5), notifier_name="佐藤一", notifier_capacity="親族",
     )  # fmt: skip
     own.refresh_from_db()
-    assert own.status == KosekiStatus.CLOSED and own.closed_on == date(2026, 11, 5) and own.closed_reason == "死亡"
-    assert own in selectors.search_koseki(query="佐藤健") and own not in selectors.search_koseki(
-        query="佐藤健", include_closed=False
-    )
+    assert own.status == KosekiStatus.CLOSED
+    assert own.closed_on == date(2026, 11, 5)
+    assert own.closed_reason == "死亡"
+    assert own in selectors.search_koseki(query="佐藤健")
+    assert own not in selectors.search_koseki(query="佐藤健", include_closed=False)
 
 
 # --- 分籍 ----------------------------------------------------------------------------------------
@@ -497,12 +531,15 @@ def test_split_compiles_a_new_koseki_for_an_adult_child(in_nakatosa: None, clerk
     )
     new = Koseki.objects.get(compiled_reason=CompiledReason.SPLIT, head_given_name="一郎")
     head = members_of(new)[0]
-    assert head.is_head and head.relationship == "長男" and head.father_name == "山田太郎"
+    assert head.is_head
+    assert head.relationship == "長男"
+    assert head.father_name == "山田太郎"
     assert fields_of(Entry.objects.get(member=head, kind=EntryKind.SPLIT))["従前戸籍"] == (
         f"{koseki.honseki}\u3000山田太郎"
     )
     ichiro.refresh_from_db()
-    assert ichiro.is_removed and ichiro.removed_reason == "分籍"
+    assert ichiro.is_removed
+    assert ichiro.removed_reason == "分籍"
     assert fields_of(Entry.objects.get(member=ichiro, kind=EntryKind.SPLIT))["新本籍"] == new.honseki
     assert notification.koseki_numbers == [koseki.number, new.number]
     assert audit_actions()[-1] == "koseki.split"
@@ -516,7 +553,8 @@ def test_split_refusals_write_nothing(in_nakatosa: None, clerk: Person) -> None:
         return lambda: services.record_split(actor=clerk, member=m, new_honseki=honseki, notified_on=TODAY)
 
     err = refused(SplitMinor, split(sakura))
-    assert err.code == "split_minor" and err.message == "分籍は成年(18歳以上)に限られます(戸籍法第21条)。"
+    assert err.code == "split_minor"
+    assert err.message == "分籍は成年(18歳以上)に限られます(戸籍法第21条)。"
     assert refused(SplitHeadOrSpouse, split(taro)).code == "split_head_or_spouse"
     assert refused(SplitHeadOrSpouse, split(hanako)).code == "split_head_or_spouse"
     refused(HonsekiRequired, split(ichiro, " "))
@@ -544,14 +582,16 @@ def test_adoption_moves_the_adoptee_into_the_adopters_koseki(in_nakatosa: None, 
         court_permission_on=date(2026, 8, 20), consenting_proxy="親権者父母",
     )  # fmt: skip
     adopted = Member.objects.get(koseki=adopters, person_key=sakura.person_key)
-    assert adopted.family_name == "中村" and adopted.family_name_kana == "ナカムラ"
+    assert adopted.family_name == "中村"
+    assert adopted.family_name_kana == "ナカムラ"
     assert (adopted.adoptive_father_name, adopted.adoptive_mother_name) == ("中村誠", "中村恵")
     assert (adopted.adoptive_father_key, adopted.adoptive_relationship) == (makoto.person_key, "養女")
     assert adopted.father_name == "山田太郎"  # 実父母 stay on the register
     assert fields_of(Entry.objects.get(member=adopted, kind=EntryKind.ADOPTION))["養父氏名"] == "中村誠"
     assert Entry.objects.filter(member=makoto, kind=EntryKind.ADOPTION).exists()
     sakura.refresh_from_db()
-    assert sakura.is_removed and sakura.removed_reason == "養子縁組"
+    assert sakura.is_removed
+    assert sakura.removed_reason == "養子縁組"
     assert set(notification.koseki_numbers) == {adopters.number, origin.number}
     assert audit_actions()[-1] == "koseki.adoption"
 
@@ -595,15 +635,16 @@ def test_adopter_who_is_neither_head_nor_spouse_gets_a_new_koseki_article_17(in_
     )  # fmt: skip
     new = Koseki.objects.get(compiled_reason=CompiledReason.ADOPTION)
     head, adopted = members_of(new)
-    assert head.person_key == ichiro.person_key and head.is_head and new.head_given_name == "一郎"
-    assert (
-        adopted.person_key == sho.person_key
-        and adopted.family_name == "山田"
-        and adopted.adoptive_relationship == "養子"
-    )
+    assert head.person_key == ichiro.person_key
+    assert head.is_head
+    assert new.head_given_name == "一郎"
+    assert adopted.person_key == sho.person_key
+    assert adopted.family_name == "山田"
+    assert adopted.adoptive_relationship == "養子"
     assert adopted.adoptive_father_key == ichiro.person_key
     ichiro.refresh_from_db()
-    assert ichiro.is_removed and ichiro.removed_reason == "養子縁組"
+    assert ichiro.is_removed
+    assert ichiro.removed_reason == "養子縁組"
     other.refresh_from_db()
     assert other.status == KosekiStatus.CLOSED  # 翔 was its only member
     assert set(notification.koseki_numbers) == {family.number, other.number, new.number}
@@ -626,7 +667,8 @@ def test_married_adoptee_keeps_the_marital_koseki(in_nakatosa: None, clerk: Pers
     )  # fmt: skip
     hanako.refresh_from_db()
     # 民法第810条ただし書: she keeps the surname taken at marriage, and stays where she is.
-    assert not hanako.is_removed and hanako.family_name == "山田"
+    assert not hanako.is_removed
+    assert hanako.family_name == "山田"
     assert (hanako.adoptive_father_name, hanako.adoptive_relationship) == ("中村誠", "養女")
     assert Entry.objects.filter(member=hanako, kind=EntryKind.ADOPTION).count() == 1
 
@@ -659,8 +701,10 @@ def test_a_widow_may_marry_again(in_nakatosa: None, clerk: Person) -> None:
     notification = marry(clerk, groom, Member.objects.get(pk=hanako.pk), surname_of="wife")
     couple = Koseki.objects.get(number=notification.details["koseki_number"])
     head, husband = members_of(couple)
-    assert head.person_key == hanako.person_key and couple.honseki == family.honseki
-    assert husband.family_name == "山田" and husband.spouse_key == hanako.person_key
+    assert head.person_key == hanako.person_key
+    assert couple.honseki == family.honseki
+    assert husband.family_name == "山田"
+    assert husband.spouse_key == hanako.person_key
 
 
 def test_search_reads_in_one_query(in_nakatosa: None, clerk: Person) -> None:
@@ -685,15 +729,14 @@ def test_child_born_after_the_father_s_death_and_to_a_single_head(in_nakatosa: N
     # 民法第772条: born within 300 days of the marriage's end, the child is the late husband's.
     birth(clerk, mother=Member.objects.get(pk=hanako.pk), father=Member.objects.get(pk=taro.pk), notifier_capacity="母")
     child = Member.objects.get(koseki=family, given_name="陽斗")
-    assert child.father_name == "山田太郎" and child.relationship == "二男"
+    assert child.father_name == "山田太郎"
+    assert child.relationship == "二男"
 
     single = single_head("美穂", family_name="森", family_name_kana="モリ", sex="2", given_name_kana="ミホ")
     birth(clerk, mother=members_of(single)[0], given_name="蓮", given_name_kana="レン", notifier_capacity="母")
     son = Member.objects.get(koseki=single, given_name="蓮")
-    assert (
-        son.family_name == "森"
-        and son.family_name_kana == "モリ"
-        and son.father_name == ""
-        and son.relationship == "長男"
-    )
+    assert son.family_name == "森"
+    assert son.family_name_kana == "モリ"
+    assert son.father_name == ""
+    assert son.relationship == "長男"
     assert Koseki.objects.filter(compiled_reason=CompiledReason.BIRTH).count() == 0

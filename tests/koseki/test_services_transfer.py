@@ -58,10 +58,12 @@ def test_transfer_within_the_town_changes_the_honseki_in_place(in_nakatosa: None
     old = koseki.honseki
     notification = move(clerk, koseki, "高知県高岡郡中土佐町上ノ加江7番地")
     koseki.refresh_from_db()
-    assert koseki.honseki == "高知県高岡郡中土佐町上ノ加江7番地" and koseki.status == KosekiStatus.CURRENT
+    assert koseki.honseki == "高知県高岡郡中土佐町上ノ加江7番地"
+    assert koseki.status == KosekiStatus.CURRENT
     entry = Entry.objects.get(koseki=koseki, member=None, kind=EntryKind.TRANSFER)
     assert entry.fields == [["転籍日", "令和8年11月27日"], ["従前本籍", old]]
-    assert notification.kind == NotificationKind.TRANSFER and koseki.version == 2
+    assert notification.kind == NotificationKind.TRANSFER
+    assert koseki.version == 2
     assert koseki in selectors.search_koseki(honseki="高知県高岡郡中土佐町上ノ加江")
     assert AuditEvent.objects.order_by("-seq").first().action == "koseki.transfer"  # type: ignore[union-attr]
 
@@ -94,8 +96,10 @@ def test_transfer_to_the_other_town_moves_the_register_and_audits_both(in_nakato
     notification = move(clerk, koseki, SHIMANTO_NEW, target="shimanto")
 
     koseki.refresh_from_db()
-    assert koseki.status == KosekiStatus.CLOSED and koseki.closed_reason == "転籍"
-    assert koseki.closed_on == TODAY and koseki.transferred_to == SHIMANTO_NEW
+    assert koseki.status == KosekiStatus.CLOSED
+    assert koseki.closed_reason == "転籍"
+    assert koseki.closed_on == TODAY
+    assert koseki.transferred_to == SHIMANTO_NEW
     closing = Entry.objects.get(koseki=koseki, member=None, kind=EntryKind.TRANSFER)
     assert fields_of(closing) == {"転籍日": "令和8年11月27日", "新本籍": SHIMANTO_NEW}
     assert not Member.objects.filter(koseki=koseki, is_removed=False).exists()
@@ -104,12 +108,15 @@ def test_transfer_to_the_other_town_moves_the_register_and_audits_both(in_nakato
 
     with schema_context("shimanto"):
         new = Koseki.objects.get(number=notification.details["target_koseki_number"])
-        assert new.compiled_reason == CompiledReason.TRANSFER and new.honseki == SHIMANTO_NEW
+        assert new.compiled_reason == CompiledReason.TRANSFER
+        assert new.honseki == SHIMANTO_NEW
         assert (new.family_name, new.head_given_name) == ("山田", "太郎")
         moved = members_of(new)
         assert [m.person_key for m in moved] == keys  # the member who had left is not carried
         assert [m.position for m in moved] == [1, 2, 3]
-        assert moved[0].is_head and moved[0].spouse_key == hanako.person_key and moved[2].relationship == "長女"
+        assert moved[0].is_head
+        assert moved[0].spouse_key == hanako.person_key
+        assert moved[2].relationship == "長女"
         assert fields_of(Entry.objects.get(koseki=new, member=None)) == {
             "転籍日": "令和8年11月27日",
             "従前本籍": "高知県高岡郡中土佐町久礼1番地",
@@ -129,7 +136,8 @@ def test_transfer_to_the_other_town_moves_the_register_and_audits_both(in_nakato
         assert received.koseki_numbers == [new.number]
         assert new in selectors.search_koseki(query="やまだたろう")
         audit = AuditEvent.objects.get(action="koseki.transfer_in")
-        assert audit.details["source_schema"] == "nakatosa" and audit.actor_id == clerk.pk
+        assert audit.details["source_schema"] == "nakatosa"
+        assert audit.actor_id == clerk.pk
     assert _audit_count("shimanto") == shimanto_audit_before + 1
 
 
@@ -192,7 +200,8 @@ def test_transfer_refusals_write_nothing(
     with pytest.raises(error) as info:
         move(clerk, koseki, honseki, target=target)
     assert getattr(info.value, "code", None) == code
-    assert snapshot() == before_here and _shimanto_snapshot() == before_there
+    assert snapshot() == before_here
+    assert _shimanto_snapshot() == before_there
 
 
 def test_transfer_of_a_closed_register_is_refused(in_nakatosa: None, clerk: Person) -> None:
@@ -204,4 +213,5 @@ def test_transfer_of_a_closed_register_is_refused(in_nakatosa: None, clerk: Pers
         move(clerk, koseki, SHIMANTO_NEW, target="shimanto")
     with pytest.raises(KosekiClosed):
         move(clerk, koseki, "高知県高岡郡中土佐町上ノ加江7番地")
-    assert snapshot() == before_here and _shimanto_snapshot() == before_there
+    assert snapshot() == before_here
+    assert _shimanto_snapshot() == before_there

@@ -128,14 +128,17 @@ def test_issuance_records_in_both_towns(family: Koseki, tanaka: Person) -> None:
     before = counts()
     issued = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT)
     issuance = issued.issuance
-    assert issuance.wide_area and issuance.koseki is None and issuance.holding_town_code == "394122"
+    assert issuance.wide_area
+    assert issuance.koseki is None
+    assert issuance.holding_town_code == "394122"
     assert (issuance.koseki_number, issuance.honseki, issuance.head_name) == (
         family.number,
         SHIMANTO_HONSEKI,
         "山田\u3000一",
     )
     assert (issuance.kind, issuance.fee, issuance.requester_relation) == (CertificateKind.FULL, 450, "descendant")
-    assert issuance.requester_name == "山田\u3000太郎" and issuance.id_document == "マイナンバーカード"
+    assert issuance.requester_name == "山田\u3000太郎"
+    assert issuance.id_document == "マイナンバーカード"
     assert re.fullmatch(r"令和8年戸籍第\d{6}号", issuance.number)
     after = counts()
     # 中土佐町 (issuing): the issuance, its serial and one audit row; 四万十町 (holding): one audit row only.
@@ -143,28 +146,40 @@ def test_issuance_records_in_both_towns(family: Koseki, tanaka: Person) -> None:
     assert after["shimanto"] == (before["shimanto"][0], before["shimanto"][1], before["shimanto"][2] + 1)
     with schema_context("nakatosa"):
         issue_row = AuditEvent.objects.order_by("-seq").first()
-        assert issue_row is not None and issue_row.action == "koseki.wide_area_issue"
-        assert issue_row.details["holding_town"] == "394122" and issue_row.purpose == PURPOSE
-        assert issue_row.personal_data and issue_row.object_type == "koseki.CertificateIssuance"
+        assert issue_row is not None
+        assert issue_row.action == "koseki.wide_area_issue"
+        assert issue_row.details["holding_town"] == "394122"
+        assert issue_row.purpose == PURPOSE
+        assert issue_row.personal_data
+        assert issue_row.object_type == "koseki.CertificateIssuance"
         # The paper is verifiable on the issuing town's page.
         found = verification.verify_certificate(code=CODE)
-        assert found is not None and found.number == issuance.number and found.town == "中土佐町"
+        assert found is not None
+        assert found.number == issuance.number
+        assert found.town == "中土佐町"
     with schema_context("shimanto"):
         disclosure = AuditEvent.objects.order_by("-seq").first()
-        assert disclosure is not None and disclosure.action == "koseki.wide_area_disclosure"
-        assert disclosure.details["requesting_town"] == "394017" and disclosure.actor_id == tanaka.pk
-        assert disclosure.object_id == str(family.pk) and "山田" not in disclosure.object_repr
-        assert disclosure.personal_data and disclosure.purpose == PURPOSE
+        assert disclosure is not None
+        assert disclosure.action == "koseki.wide_area_disclosure"
+        assert disclosure.details["requesting_town"] == "394017"
+        assert disclosure.actor_id == tanaka.pk
+        assert disclosure.object_id == str(family.pk)
+        assert "山田" not in disclosure.object_repr
+        assert disclosure.personal_data
+        assert disclosure.purpose == PURPOSE
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_the_paper_shows_the_holding_register_certified_by_the_issuing_town(family: Koseki, tanaka: Person) -> None:
     issued = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT)
     text = pdf_text(issued.pdf)
-    assert "本籍高知県高岡郡四万十町琴平町１番地" in text and "氏名山田一" in text
+    assert "本籍高知県高岡郡四万十町琴平町１番地" in text
+    assert "氏名山田一" in text
     assert text.index("【名】一") < text.index("【名】ハル") < text.index("【名】次郎")
     assert "これは、戸籍に記録されている事項の全部を証明した書面である。" in text
-    assert "中土佐町長" in text and "四万十町長" not in text and "nakatosa" in text
+    assert "中土佐町長" in text
+    assert "四万十町長" not in text
+    assert "nakatosa" in text
 
 
 def test_closed_register_as_joseki_full(family: Koseki, tanaka: Person) -> None:
@@ -180,7 +195,8 @@ def test_closed_register_as_joseki_full(family: Koseki, tanaka: Person) -> None:
     with schema_context("nakatosa"):
         # 一郎's great-grandfather: three generations up, through both towns' registers.
         issued = request(tanaka, closed.number, ICHIRO_ID, Rel.DESCENDANT, kind=CertificateKind.CLOSED_FULL)
-        assert issued.issuance.fee == 750 and issued.issuance.kind == CertificateKind.CLOSED_FULL
+        assert issued.issuance.fee == 750
+        assert issued.issuance.kind == CertificateKind.CLOSED_FULL
         with pytest.raises(certificates.CertificateKindMismatch) as caught:
             request(tanaka, closed.number, ICHIRO_ID, Rel.DESCENDANT)
         assert caught.value.code == "certificate_register_closed"
@@ -206,7 +222,8 @@ def test_entitled_requesters(
     with schema_context(counter):
         actor = tanaka if counter == "nakatosa" else yamamoto
         issued = request(actor, number, who, relation, holding_schema=holding)
-        assert issued.issuance.requester_relation == relation and issued.issuance.wide_area
+        assert issued.issuance.requester_relation == relation
+        assert issued.issuance.wide_area
 
 
 def test_grandparent_through_both_towns(family: Koseki, yamamoto: Person) -> None:
@@ -218,7 +235,8 @@ def test_grandparent_through_both_towns(family: Koseki, yamamoto: Person) -> Non
         )
     with schema_context("shimanto"):
         issued = request(yamamoto, own.number, HAJIME_ID, Rel.ASCENDANT, holding_schema="nakatosa")
-        assert issued.issuance.requester_relation == "ascendant" and issued.issuance.holding_town_code == "394017"
+        assert issued.issuance.requester_relation == "ascendant"
+        assert issued.issuance.holding_town_code == "394017"
 
 
 def test_spouse_of_someone_recorded(family: Koseki, tanaka: Person) -> None:
@@ -300,22 +318,33 @@ def test_preview_is_audited_in_both_towns_and_issues_nothing(family: Koseki, tan
     before = counts()
     with schema_context("nakatosa"):
         document = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT, preview=True)
-    assert isinstance(document, bytes) and document.startswith(b"%PDF")
+    assert isinstance(document, bytes)
+    assert document.startswith(b"%PDF")
     after = counts()
     # No issuance and no serial taken anywhere; one audit row (a view) in each town.
     assert after["nakatosa"] == (before["nakatosa"][0], before["nakatosa"][1], before["nakatosa"][2] + 1)
     assert after["shimanto"] == (before["shimanto"][0], before["shimanto"][1], before["shimanto"][2] + 1)
     with schema_context("nakatosa"):
         row = AuditEvent.objects.order_by("-seq").first()
-        assert row is not None and row.action == "koseki.wide_area_preview" and row.personal_data
-        assert row.purpose == PURPOSE and row.details["preview"] is True and row.details["holding_town"] == "394122"
-        assert row.object_id == str(family.pk) and "number" not in row.details
+        assert row is not None
+        assert row.action == "koseki.wide_area_preview"
+        assert row.personal_data
+        assert row.purpose == PURPOSE
+        assert row.details["preview"] is True
+        assert row.details["holding_town"] == "394122"
+        assert row.object_id == str(family.pk)
+        assert "number" not in row.details
     with schema_context("shimanto"):
         row = AuditEvent.objects.order_by("-seq").first()
-        assert row is not None and row.action == "koseki.wide_area_disclosure" and row.details["preview"] is True
-        assert row.details["requesting_town"] == "394017" and row.actor_id == tanaka.pk and row.purpose == PURPOSE
+        assert row is not None
+        assert row.action == "koseki.wide_area_disclosure"
+        assert row.details["preview"] is True
+        assert row.details["requesting_town"] == "394017"
+        assert row.actor_id == tanaka.pk
+        assert row.purpose == PURPOSE
     labels = wide_area.AUDIT_LABELS
-    assert "見本" in labels["koseki.wide_area_preview"] and "koseki.wide_area_disclosure" in labels
+    assert "見本" in labels["koseki.wide_area_preview"]
+    assert "koseki.wide_area_disclosure" in labels
     # Issuing afterwards takes the first number of the year: the 見本 consumed none.
     with schema_context("nakatosa"):
         issued = request(tanaka, family.number, TARO_ID, Rel.DESCENDANT)
@@ -326,8 +355,12 @@ def test_preview_is_audited_in_both_towns_and_issues_nothing(family: Koseki, tan
 def test_preview_is_marked_as_a_sample(family: Koseki, tanaka: Person) -> None:
     with schema_context("nakatosa"):
         text = pdf_text(request(tanaka, family.number, TARO_ID, Rel.DESCENDANT, preview=True))
-    assert "見本" in text and "本籍高知県高岡郡四万十町琴平町１番地" in text and "【名】次郎" in text
-    assert "中土佐町長" in text and "令和8年戸籍第" not in text and CODE not in text
+    assert "見本" in text
+    assert "本籍高知県高岡郡四万十町琴平町１番地" in text
+    assert "【名】次郎" in text
+    assert "中土佐町長" in text
+    assert "令和8年戸籍第" not in text
+    assert CODE not in text
 
 
 # --- requester ambiguity (same name and birth date) -------------------------------------------------
@@ -353,7 +386,8 @@ def test_namesakes_without_honseki_are_refused_and_nothing_written(
             with pytest.raises(wide_area.WideAreaRequesterAmbiguous) as caught:
                 request(tanaka, family.number, TARO_ID, Rel.DESCENDANT, preview=preview)
             assert caught.value.code == "wide_area_requester_ambiguous"
-            assert "請求者の本籍" in caught.value.message and "太郎" not in caught.value.message
+            assert "請求者の本籍" in caught.value.message
+            assert "太郎" not in caught.value.message
             # The namesake may not pass for the son either: the same refusal, even for his own register.
             with pytest.raises(wide_area.WideAreaRequesterAmbiguous):
                 request(tanaka, namesake.number, TARO_ID, Rel.SELF, preview=preview)
@@ -423,10 +457,12 @@ def test_find_registers_by_honseki_and_head_is_audited_in_both_towns(family: Kos
             == []
         )
     after = counts()
-    assert after["nakatosa"][2] == before["nakatosa"][2] + 2 and after["shimanto"][2] == before["shimanto"][2] + 2
+    assert after["nakatosa"][2] == before["nakatosa"][2] + 2
+    assert after["shimanto"][2] == before["shimanto"][2] + 2
     with schema_context("shimanto"):
         rows = list(AuditEvent.objects.order_by("-seq")[:2])
-        assert {r.action for r in rows} == {"koseki.wide_area_lookup"} and all(r.personal_data for r in rows)
+        assert {r.action for r in rows} == {"koseki.wide_area_lookup"}
+        assert all(r.personal_data for r in rows)
         assert [r.details["matches"] for r in rows] == [0, 1]
 
 

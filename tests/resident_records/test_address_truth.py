@@ -1,4 +1,5 @@
-"""One truth about an address (issue 10 §8): after any sequence of 異動 the current entry, the as-of view, the API
+"""One truth about an address (docs/domain/resident_register.md §9): after any sequence of 異動 the current entry, the
+as-of view, the API
 and the certificate agree, on every date; the date rules that keep them in step (docs/domain/resident_register.md)."""
 
 from __future__ import annotations

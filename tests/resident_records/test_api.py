@@ -44,13 +44,15 @@ def test_resident_detail_needs_a_purpose_and_is_audited(client_for: Any, registe
     client = client_for("tanaka", "nakatosa")
     url = f"/api/v1/resident_records/residents/{registered['head'].atena_number}/"
     refused = client.get(url)
-    assert refused.status_code == 400 and refused.json()["code"] == "validation_error"
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "validation_error"
     assert "purpose" in refused.json()["details"]
 
     response = client.get(url, {"purpose": "国民健康保険の資格確認"})
     assert response.status_code == 200
     body = response.json()
-    assert body["address"] == "高知県高岡郡中土佐町矢井賀 55" and body["family_name_kana"] == "ヤマダ"
+    assert body["address"] == "高知県高岡郡中土佐町矢井賀 55"
+    assert body["family_name_kana"] == "ヤマダ"
     assert body["my_number"] == "●●●●●●●●9018"  # never the whole number through this endpoint
     row = _last_audit()
     assert (row.action, row.purpose, row.personal_data) == ("resident.view", "国民健康保険の資格確認", True)
@@ -63,7 +65,8 @@ def test_resident_as_of_a_past_date(client_for: Any, registered: dict[str, Any])
     before = client.get(url, {"purpose": "照会", "as_of": "2026-09-30"}).json()
     assert before["address"] == "高知県高岡郡中土佐町久礼 1234"
     too_early = client.get(url, {"purpose": "照会", "as_of": "2026-03-31"})
-    assert too_early.status_code == 404 and too_early.json()["code"] == "resident_not_found"
+    assert too_early.status_code == 404
+    assert too_early.json()["code"] == "resident_not_found"
     history = client.get(url + "history/", {"purpose": "照会"}).json()
     assert [entry["event"]["kind"] for entry in history] == ["move_in", "change_of_address"]
 
@@ -79,7 +82,8 @@ def test_a_number_of_another_town_is_not_found(client_for: Any, registered: dict
     """yamamoto is a clerk in both towns: at 四万十町 a 中土佐町 resident simply does not exist."""
     client = client_for("yamamoto", "shimanto")
     response = client.get(f"/api/v1/resident_records/residents/{registered['head'].atena_number}/", {"purpose": "x"})
-    assert response.status_code == 404 and response.json()["code"] == "resident_not_found"
+    assert response.status_code == 404
+    assert response.json()["code"] == "resident_not_found"
 
 
 def test_event_log_json_and_csv(client_for: Any, registered: dict[str, Any]) -> None:
@@ -91,13 +95,16 @@ def test_event_log_json_and_csv(client_for: Any, registered: dict[str, Any]) -> 
     assert csv_response["Content-Type"].startswith("text/csv")
     text = b"".join(csv_response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     lines = text.strip().splitlines()
-    assert lines[0].startswith("id,kind,kind_label") and len(lines) >= 3
+    assert lines[0].startswith("id,kind,kind_label")
+    assert len(lines) >= 3
     assert "山田" not in text  # the event log carries no names
     bad = client.get("/api/v1/resident_records/events/", {"since": "2026-13-45"})
-    assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "validation_error"
 
 
 def test_teacher_never_reaches_resident_data(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("sato", "shimanto")
     response = client.get("/api/v1/resident_records/events/")
-    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"

@@ -76,12 +76,14 @@ def test_load_keeps_the_invariants_of_the_services(in_nakatosa: None, clerk: Per
         # 宛名番号 and 世帯番号 with their modulus-11 check digits (標準仕様書 §1.1.13).
         assert numbering.is_valid_number(resident.atena_number)
         assert numbering.is_valid_number(resident.household.number)
-        assert resident.version == 1 and resident.status == "resident"
+        assert resident.version == 1
+        assert resident.status == "resident"
         # One record per resident, of its household's one event.
         [record] = resident.records.all()
         assert record.event.household_id == resident.household_id
         assert record.effective_on == resident.became_resident_on
-        assert record.family_name == resident.family_name and record.address == resident.address
+        assert record.family_name == resident.family_name
+        assert record.address == resident.address
         # Search keys exactly as the services build them.
         expected = Resident(**{f: getattr(resident, f) for f in ("family_name", "given_name", "former_surname",
                                                                  "alias", "family_name_kana", "given_name_kana",
@@ -89,15 +91,19 @@ def test_load_keeps_the_invariants_of_the_services(in_nakatosa: None, clerk: Per
         services._search_keys(expected)
         assert (resident.search_name, resident.search_kana) == (expected.search_name, expected.search_kana)
     taro, hanako, ichiro, sachiko, nguyen = residents
-    assert taro.household.head_id == taro.pk and nguyen.household.head_id == nguyen.pk
-    assert taro.address == "高知県高岡郡中土佐町久礼 1234番地" and taro.postal_code == "789-1301"
+    assert taro.household.head_id == taro.pk
+    assert nguyen.household.head_id == nguyen.pk
+    assert taro.address == "高知県高岡郡中土佐町久礼 1234番地"
+    assert taro.postal_code == "789-1301"
     assert taro.became_resident_on == taro.address_set_on == date(2010, 4, 1)
     assert ichiro.became_resident_on == ichiro.birth_date
     assert (sachiko.family_name_kana, sachiko.given_name_kana) == ("ハマダ", "サチコ")  # normalised furigana
     assert mynumber.decrypt(taro.my_number_encrypted) == "123456789018"
     assert taro.my_number_index == mynumber.blind_index("123456789018")
-    assert "123456789018" not in taro.my_number_encrypted and not hanako.my_number_encrypted
-    assert nguyen.resident_type == "foreign" and nguyen.residence_status == "技能実習"
+    assert "123456789018" not in taro.my_number_encrypted
+    assert not hanako.my_number_encrypted
+    assert nguyen.resident_type == "foreign"
+    assert nguyen.residence_status == "技能実習"
 
     events = list(ChangeEvent.objects.order_by("id"))
     assert [e.kind for e in events] == [EventKind.EX_OFFICIO_ENTRY, EventKind.EX_OFFICIO_ENTRY, EventKind.MOVE_IN]
@@ -105,12 +111,16 @@ def test_load_keeps_the_invariants_of_the_services(in_nakatosa: None, clerk: Per
     # 職権記載 is 職権; a 転入 notified 17 days after the move is late (> 14 days): still a 届出, 期間経過
     # (住基法 第22条, 第52条), as on the clerk's screen.
     assert [(e.ex_officio, e.overdue) for e in events] == [(True, False), (True, False), (False, True)]
-    assert HouseholdRecord.objects.count() == 3 and ResidentRecord.objects.count() == 5
+    assert HouseholdRecord.objects.count() == 3
+    assert ResidentRecord.objects.count() == 5
     assert {hr.head_id for hr in HouseholdRecord.objects.all()} == {taro.pk, sachiko.pk, nguyen.pk}
 
     [row] = AuditEvent.objects.order_by("-seq")[: AuditEvent.objects.count() - audit_before]
-    assert row.action == "resident.bulk_load" and row.personal_data and row.purpose == PURPOSE
-    assert row.details["residents"] == 5 and row.details["households"] == 3
+    assert row.action == "resident.bulk_load"
+    assert row.personal_data
+    assert row.purpose == PURPOSE
+    assert row.details["residents"] == 5
+    assert row.details["households"] == 3
     assert row.details["first_atena_number"] == result.first_atena_number
     assert "山田" not in json.dumps(row.details, ensure_ascii=False) + row.object_repr  # no names in the trail
 
@@ -123,9 +133,11 @@ def test_loaded_households_work_with_the_services_and_history(in_nakatosa: None,
         address="高知県高岡郡中土佐町久礼 2000番地",
     )  # fmt: skip
     taro = Resident.objects.get(given_name="太郎")
-    assert taro.address.endswith("2000番地") and taro.version == 2
+    assert taro.address.endswith("2000番地")
+    assert taro.version == 2
     before = selectors.resident_as_of(taro, TODAY - timedelta(days=1))
-    assert before is not None and before.address.endswith("1234番地")
+    assert before is not None
+    assert before.address.endswith("1234番地")
     assert selectors.resident_as_of(taro, date(2010, 3, 31)) is None  # not yet a resident then
     members = selectors.household_members_as_of(household.pk, date(2011, 1, 1))
     assert {m.given_name for m in members} == {"太郎", "花子"}  # 一郎 was born in 2012
@@ -135,7 +147,8 @@ def test_one_audit_row_per_batch(in_nakatosa: None, clerk: Person) -> None:
     before = AuditEvent.objects.count()
     result = load_households(actor=clerk, households=_households(), purpose=PURPOSE, batch_size=2)
     # Batches close once they hold at least 2 residents: [山田 ×3], [浜田, NGUYEN].
-    assert result.batches == 2 and len(result.audit_event_ids) == 2
+    assert result.batches == 2
+    assert len(result.audit_event_ids) == 2
     rows = list(AuditEvent.objects.filter(pk__in=result.audit_event_ids).order_by("seq"))
     assert [r.details["residents"] for r in rows] == [3, 2]
     assert AuditEvent.objects.count() == before + 2
@@ -166,8 +179,10 @@ def test_a_bad_row_writes_nothing(in_nakatosa: None, clerk: Person, spoil: Any, 
         load_households(actor=clerk, households=households, purpose=PURPOSE, batch_size=1)
 
     assert error.value.code == "invalid_bulk_row"
-    assert error.value.message.startswith("2件目の世帯") and message in error.value.message
-    assert isinstance(error.value.details, dict) and error.value.details["household"] == 2
+    assert error.value.message.startswith("2件目の世帯")
+    assert message in error.value.message
+    assert isinstance(error.value.details, dict)
+    assert error.value.details["household"] == 2
     assert [m.objects.count() for m in (Resident, Household, ChangeEvent, ResidentRecord, AuditEvent)] == counts
 
 
@@ -200,13 +215,18 @@ def test_resident_import_bench_prints_one_json_line(committed: None) -> None:
     out = StringIO()
     call_command("bench", "resident_import", "--residents", "200", "--repeat", "1", stdout=out)
     [line] = [json.loads(text) for text in out.getvalue().splitlines()]
-    assert line["scenario"] == "resident_import" and line["unit"] == "rows/s"
-    assert line["residents"] == 200 and line["households"] > 50
+    assert line["scenario"] == "resident_import"
+    assert line["unit"] == "rows/s"
+    assert line["residents"] == 200
+    assert line["households"] > 50
     assert line["runs"] == line["baseline_runs"] == 1
-    assert 0 < line["min"] <= line["median"] <= line["max"] and line["baseline_median"] > 0
+    assert 0 < line["min"] <= line["median"] <= line["max"]
+    assert line["baseline_median"] > 0
     assert line["rows_per_second"] == round(line["median"])
     assert line["baseline_rows_per_second"] == round(line["baseline_median"])
     assert line["ratio_to_baseline"] == pytest.approx(line["median"] / line["baseline_median"], rel=1e-3)
     assert line["target_met"] is (line["ratio_to_baseline"] >= line["target_ratio"] == 0.3)
-    assert 0 < line["peak_rss_mb_before"] <= line["peak_rss_mb"] and line["memory_limit_mb"] == 500
-    assert "COPY" in line["baseline"] and line["host"]["cpus"] >= 1
+    assert 0 < line["peak_rss_mb_before"] <= line["peak_rss_mb"]
+    assert line["memory_limit_mb"] == 500
+    assert "COPY" in line["baseline"]
+    assert line["host"]["cpus"] >= 1

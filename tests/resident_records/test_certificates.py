@@ -124,9 +124,13 @@ def test_whole_household_copy_writes_the_log_and_one_audit_row_per_resident(in_n
     issuance, document = issue(clerk, household=household, options=CertificateOptions(fee=300))
     assert document.startswith(b"%PDF")
     assert re.fullmatch(r"令和8年第\d{6}号", issuance.number)
-    assert issuance.kind == CertificateKind.RESIDENCE_COPY and issuance.whole_household
-    assert issuance.household == household and issuance.page_count >= 1 and issuance.fee == 300
-    assert issuance.issued_by_id == clerk.pk and issuance.issued_by_name == clerk.full_name
+    assert issuance.kind == CertificateKind.RESIDENCE_COPY
+    assert issuance.whole_household
+    assert issuance.household == household
+    assert issuance.page_count >= 1
+    assert issuance.fee == 300
+    assert issuance.issued_by_id == clerk.pk
+    assert issuance.issued_by_name == clerk.full_name
     assert (issuance.requested_by, issuance.purpose) == ("本人", "勤務先への提出")
     assert issuance.verification_code_sha256 == certificates.code_digest(CODE)
     assert CODE not in str(CertificateIssuance.objects.filter(pk=issuance.pk).values().get())
@@ -158,19 +162,29 @@ def test_printed_household_copy(in_nakatosa: None, clerk: Person) -> None:
     pages = pages_of(document)
     assert len(pages) == issuance.page_count
     text = squash("".join(pages))
-    assert "住民票" in text and "中土佐町長" in text and issuance.number in text
+    assert "住民票" in text
+    assert "中土佐町長" in text
+    assert issuance.number in text
     # 和暦 dates: birth 1980-05-01, 住所を定めた年月日 2026-11-20 with the notice of 2026-11-24
-    assert "昭和55年5月1日" in text and "令和8年11月20日" in text and "届出年月日令和8年11月24日" in text
-    assert "山田太郎" in text and "ヤマダタロウ" in text and "高知県高知市本町1丁目1番1号" in text
+    assert "昭和55年5月1日" in text
+    assert "令和8年11月20日" in text
+    assert "届出年月日令和8年11月24日" in text
+    assert "山田太郎" in text
+    assert "ヤマダタロウ" in text
+    assert "高知県高知市本町1丁目1番1号" in text
     # Order: 世帯主, 妻, 子
     assert text.index("山田太郎") < text.index("山田花子") < text.index("山田一郎")
     # Omitted unless asked (§5.1), and the omission is stated.
-    assert DOMICILE not in text and "123456789018" not in text and "12345678901" not in text
+    assert DOMICILE not in text
+    assert "123456789018" not in text
+    assert "12345678901" not in text
     assert "世帯主" not in text.replace("世帯主の氏名及び続柄", "")
     assert "記載を省略" in text
     # The verification code and URL on every page.
     for page in pages:
-        assert "ABCD-EFGH-JKLM-NPQR" in page and "http" in page and "/verify/" in page
+        assert "ABCD-EFGH-JKLM-NPQR" in page
+        assert "http" in page
+        assert "/verify/" in page
 
 
 @needs_pdftotext
@@ -189,7 +203,8 @@ def test_the_attestation_is_on_the_last_page_only(in_nakatosa: None, clerk: Pers
     assert wording in squash(pages[-1])
     assert not any(wording in squash(page) or "相違ない" in page for page in pages[:-1])
     for number, page in enumerate(pages, start=1):
-        assert f"{number} / {len(pages)}" in page and issuance.number in squash(page)
+        assert f"{number} / {len(pages)}" in page
+        assert issuance.number in squash(page)
 
 
 @needs_pdftotext
@@ -197,10 +212,15 @@ def test_chosen_members_with_requested_items(in_nakatosa: None, clerk: Person) -
     head, wife, _ = members_of(move_in(clerk))
     options = CertificateOptions(head_and_relationship=True, domicile=True, resident_code=True, my_number=True)
     issuance, document = issue(clerk, residents=[wife, head], options=options)
-    assert not issuance.whole_household and issuance.include_my_number
+    assert not issuance.whole_household
+    assert issuance.include_my_number
     text = squash("".join(pages_of(document)))
-    assert "この写しは、住民票の原本と相違ないことを証明する。" in text and "世帯全員" not in text
-    assert DOMICILE in text and "123456789018" in text and "12345678901" in text and "世帯主" in text
+    assert "この写しは、住民票の原本と相違ないことを証明する。" in text
+    assert "世帯全員" not in text
+    assert DOMICILE in text
+    assert "123456789018" in text
+    assert "12345678901" in text
+    assert "世帯主" in text
     assert "記載を省略" not in text
     assert text.index("山田太郎") < text.index("山田花子")  # household order, not the order asked
 
@@ -221,8 +241,11 @@ def test_foreign_residents_dates_are_western(in_nakatosa: None, clerk: Person) -
     household = move_in(clerk, [foreigner])
     _, document = issue(clerk, household=household)
     text = squash("".join(pages_of(document)))
-    assert "1995年3月14日" in text and "2028年3月31日" in text and "平成7年" not in text
-    assert "ベトナム" in text and "技能実習" in text
+    assert "1995年3月14日" in text
+    assert "2028年3月31日" in text
+    assert "平成7年" not in text
+    assert "ベトナム" in text
+    assert "技能実習" in text
     assert "令和8年11月20日" in text  # the register's own dates stay 和暦
 
 
@@ -237,7 +260,8 @@ def test_a_pending_move_out_is_printed_only_from_its_planned_date(in_nakatosa: N
     Resident.objects.filter(household=household).update(moving_out_on=date(2026, 11, 26))
     _, document = issue(clerk, household=household)
     text = squash("".join(pages_of(document)))
-    assert "東京都千代田区千代田1番1号" in text and "令和8年11月26日" in text
+    assert "東京都千代田区千代田1番1号" in text
+    assert "令和8年11月26日" in text
 
 
 @needs_pdftotext
@@ -252,7 +276,9 @@ def test_removed_copy(in_nakatosa: None, clerk: Person) -> None:
     assert caught.value.code == "not_resident"
     issuance, document = issue(clerk, kind=CertificateKind.REMOVED_COPY, residents=[head])
     text = squash("".join(pages_of(document)))
-    assert "除票" in text and "死亡" in text and "令和8年11月25日" in text
+    assert "除票" in text
+    assert "死亡" in text
+    assert "令和8年11月25日" in text
     assert "この写しは、除票の原本と相違ないことを証明する。" in text
     assert issuance.kind == CertificateKind.REMOVED_COPY
 
@@ -330,9 +356,11 @@ def test_void_once_with_a_reason(in_nakatosa: None, clerk: Person) -> None:
     with pytest.raises(ValidationFailed):
         certificates.void_certificate(actor=clerk, issuance=issuance, reason="  ")
     voided = certificates.void_certificate(actor=clerk, issuance=issuance, reason="記載誤りのため再交付")
-    assert voided.voided_at is not None and voided.voided_by_name == clerk.full_name
+    assert voided.voided_at is not None
+    assert voided.voided_by_name == clerk.full_name
     row = AuditEvent.objects.get(action="certificate.void")
-    assert row.object_id == str(issuance.pk) and "記載誤り" in row.purpose
+    assert row.object_id == str(issuance.pk)
+    assert "記載誤り" in row.purpose
     with pytest.raises(CertificateAlreadyVoid):
         certificates.void_certificate(actor=clerk, issuance=issuance, reason="再度")
     for change in ({"purpose": "改ざん"}, {"voided_at": None, "void_reason": ""}):
@@ -354,13 +382,15 @@ def test_the_log_refuses_edits_before_voiding_too(in_nakatosa: None, clerk: Pers
 @pytest.mark.parametrize("typed", [CODE, "abcd-efgh-jkLm-npqr", "ＡＢＣＤ－ＥＦＧＨ ＪＫＬＭ ＮＰＱＲ"])
 def test_codes_are_read_as_typed(typed: str) -> None:
     assert verification.normalize_code(typed) == CODE
-    assert verification.normalize_code("ABCD") is None and verification.normalize_code("ABCDEFGHJKLMNPQ1") is None
+    assert verification.normalize_code("ABCD") is None
+    assert verification.normalize_code("ABCDEFGHJKLMNPQ1") is None
 
 
 def test_verification_service(in_nakatosa: None, clerk: Person) -> None:
     issuance, _ = issue(clerk, household=move_in(clerk))
     result = verification.verify_certificate(code="ABCD-EFGH-JKLM-NPQR")
-    assert result is not None and not result.voided
+    assert result is not None
+    assert not result.voided
     assert (result.number, result.kind, result.issued_on, result.town) == (
         issuance.number,
         "住民票の写し",
@@ -370,7 +400,9 @@ def test_verification_service(in_nakatosa: None, clerk: Person) -> None:
     assert verification.verify_certificate(code="QQQQ-QQQQ-QQQQ-QQQQ") is None
     certificates.void_certificate(actor=clerk, issuance=issuance, reason="汚損")
     voided = verification.verify_certificate(code=CODE)
-    assert voided is not None and voided.voided and voided.voided_on == "令和8年11月27日"
+    assert voided is not None
+    assert voided.voided
+    assert voided.voided_on == "令和8年11月27日"
     rows = list(AuditEvent.objects.filter(action="certificate.verify").order_by("seq"))
     assert [r.details["result"] for r in rows] == ["genuine", "not_found", "void"]
     assert not any(r.personal_data for r in rows)
@@ -389,30 +421,40 @@ def test_verification_page_answers_anyone_without_personal_data(public_client: C
         clerk, household=household, options=CertificateOptions(head_and_relationship=True, domicile=True)
     )
     form = public_client.get("/verify/")
-    assert form.status_code == 200 and "確認コード" in form.content.decode()
+    assert form.status_code == 200
+    assert "確認コード" in form.content.decode()
     assert public_client.get("/verify/", {"code": "abcd efgh jklm npqr"})["Location"] == f"/verify/{CODE}/"
     assert public_client.get("/verify/", {"code": "nonsense"}).status_code == 400
 
     genuine = public_client.get(f"/verify/{CODE}/")
     body = genuine.content.decode()
     assert genuine.status_code == 200
-    assert issuance.number in body and "住民票の写し" in body and "令和8年11月27日" in body and "有効" in body
+    assert issuance.number in body
+    assert "住民票の写し" in body
+    assert "令和8年11月27日" in body
+    assert "有効" in body
     for resident in members_of(household):
         for private in (resident.family_name, resident.given_name, resident.family_name_kana, resident.atena_number):
             assert private not in body
-    assert "久礼" not in body and "高知市本町" not in body and household.number not in body
+    assert "久礼" not in body
+    assert "高知市本町" not in body
+    assert household.number not in body
 
     missing = public_client.get("/verify/QQQQQQQQQQQQQQQQ/")
-    assert missing.status_code == 200 and "見つかりません" in missing.content.decode()
+    assert missing.status_code == 200
+    assert "見つかりません" in missing.content.decode()
     assert issuance.number not in missing.content.decode()
 
     certificates.void_certificate(actor=clerk, issuance=issuance, reason="再交付")
     voided = public_client.get(f"/verify/{CODE}/")
-    assert voided.status_code == 200 and "無効" in voided.content.decode()
+    assert voided.status_code == 200
+    assert "無効" in voided.content.decode()
     garbage = public_client.get("/verify/1/")  # cannot be a code: answered without a look-up or an audit row
-    assert garbage.status_code == 200 and "見つかりません" in garbage.content.decode()
+    assert garbage.status_code == 200
+    assert "見つかりません" in garbage.content.decode()
     rows = AuditEvent.objects.filter(action="certificate.verify")
-    assert rows.count() == 3 and not rows.filter(personal_data=True).exists()
+    assert rows.count() == 3
+    assert not rows.filter(personal_data=True).exists()
     assert not rows.exclude(actor_id=None).exists()
 
 
@@ -423,7 +465,8 @@ def test_verification_page_is_rate_limited(public_client: Client) -> None:
         assert public_client.get("/verify/QQQQQQQQQQQQQQQQ/").status_code == 200
     assert public_client.get("/verify/not-a-code/").status_code == 200  # not counted
     refused = public_client.get("/verify/QQQQQQQQQQQQQQQQ/")
-    assert refused.status_code == 429 and "待って" in refused.content.decode()
+    assert refused.status_code == 429
+    assert "待って" in refused.content.decode()
     assert AuditEvent.objects.filter(action="certificate.verify").count() == 2
 
 
@@ -433,8 +476,10 @@ def test_entry_certificate(in_nakatosa: None, clerk: Person) -> None:
     head = members_of(household)[0]
     issuance, document = issue(clerk, kind=CertificateKind.ENTRY_CERTIFICATE, residents=[head])
     text = squash("".join(pages_of(document)))
-    assert "住民票記載事項証明書" in text and "上記の事項は、住民票の原本と相違ないことを証明する。" in text
-    assert "山田花子" not in text and issuance.residents.get() == head
+    assert "住民票記載事項証明書" in text
+    assert "上記の事項は、住民票の原本と相違ないことを証明する。" in text
+    assert "山田花子" not in text
+    assert issuance.residents.get() == head
     with pytest.raises(ValidationFailed) as caught:
         issue(clerk, kind=CertificateKind.REMOVED_COPY, household=household)
     assert caught.value.code == "removed_copy_by_person"

@@ -61,7 +61,8 @@ def test_my_number_is_validated_encrypted_and_indexed(raw: str) -> None:
     number = mynumber.validate(raw)
     assert number == "123456789018"
     token = mynumber.encrypt(number)
-    assert number not in token and mynumber.decrypt(token) == number
+    assert number not in token
+    assert mynumber.decrypt(token) == number
     assert mynumber.encrypt(number) != token  # a fresh nonce every time
     assert mynumber.blind_index(number) == mynumber.blind_index("123456789018")
     assert mynumber.mask(number) == "●●●●●●●●9018"
@@ -83,19 +84,23 @@ def test_move_in_of_a_family_creates_household_residents_records_and_audit(in_na
         postal_code="789-1301", previous_address="高知県高知市本町一丁目1番1号", members=members,
     )  # fmt: skip
     household = event.household
-    assert household is not None and numbering.is_valid_number(household.number)
+    assert household is not None
+    assert numbering.is_valid_number(household.number)
     residents = list(Resident.objects.filter(household=household).order_by("pk"))
-    assert len(residents) == 3 and household.head_id == residents[0].pk
+    assert len(residents) == 3
+    assert household.head_id == residents[0].pk
     for resident in residents:
         assert numbering.is_valid_number(resident.atena_number)
         assert resident.became_resident_on == resident.address_set_on == TODAY - timedelta(days=3)
         assert resident.records.count() == 1
     head = residents[0]
-    assert head.my_number_encrypted and "123456789018" not in head.my_number_encrypted
+    assert head.my_number_encrypted
+    assert "123456789018" not in head.my_number_encrypted
     assert mynumber.decrypt(head.my_number_encrypted) == "123456789018"
     assert not event.ex_officio
     rows = AuditEvent.objects.filter(pk__gt=0).order_by("-seq")[: AuditEvent.objects.count() - before]
-    assert {r.action for r in rows} == {"resident.move_in"} and all(r.purpose and r.personal_data for r in rows)
+    assert {r.action for r in rows} == {"resident.move_in"}
+    assert all(r.purpose and r.personal_data for r in rows)
     assert all("山田" not in r.object_repr for r in rows)  # audit rows carry the 宛名番号, not the name
 
 
@@ -147,8 +152,10 @@ def test_change_of_address_keeps_the_past_visible(in_nakatosa: None, clerk: Pers
         notified_on=date(2026, 10, 5), address="中土佐町矢井賀 2",
     )  # fmt: skip
     head = Resident.objects.get(pk=household.head_id)
-    assert head.address == "中土佐町矢井賀 2" and head.previous_address == "中土佐町久礼 1"
-    assert head.address_set_on == date(2026, 10, 1) and head.became_resident_on == date(2026, 4, 1)
+    assert head.address == "中土佐町矢井賀 2"
+    assert head.previous_address == "中土佐町久礼 1"
+    assert head.address_set_on == date(2026, 10, 1)
+    assert head.became_resident_on == date(2026, 4, 1)
     assert selectors.resident_as_of(head, date(2026, 9, 30)).address == "中土佐町久礼 1"  # type: ignore[union-attr]
     assert selectors.resident_as_of(head, date(2026, 10, 1)).address == "中土佐町矢井賀 2"  # type: ignore[union-attr]
     assert selectors.resident_as_of(head, date(2026, 3, 31)) is None

@@ -1,5 +1,6 @@
 """The set-based CSV import (csv_load/csv_write, the background job's path) applies the one validator of every way
-into the register (resident_records.validation) and keeps the search's n-gram keys (issue 10 §10, issue 12 §4).
+into the register (resident_records.validation) and keeps the search's n-gram keys (docs/domain/resident_register.md
+§9, docs/performance.md).
 
 Each case failed before the merge of the two: the import kept full-width addresses and postal codes as typed,
 refused over-long furigana only at the database, and wrote no ``search_grams``, so the clerk's search did not
@@ -42,7 +43,7 @@ def test_imported_residents_are_found_by_the_search(clerk: Person) -> None:
     assert imported.search_grams == search.index_grams(
         search_name=imported.search_name, search_kana=imported.search_kana, address=imported.address
     )
-    # A single kanji, two kana from inside the name and part of the address: the n-gram search of issue 12 §4.
+    # A single kanji, two kana from inside the name and part of the address: the n-gram search of docs/performance.md.
     for criteria in ({"query": "咲"}, {"query": "のべ"}, {"address": "久礼 9001"}):
         page = selectors.find_resident_page(actor=clerk, purpose="検索の確認", **criteria)
         assert imported.atena_number in [r.atena_number for r in page.rows], criteria

@@ -106,17 +106,21 @@ def _errors(report: csv_io.ImportReport) -> set[tuple[int, str]]:
 @pytest.mark.usefixtures("in_nakatosa")
 def test_import_registers_households_and_export_gives_the_same_fields_back(clerk: Person) -> None:
     report = csv_io.import_csv(actor=clerk, data=to_csv(valid_rows()), purpose=PURPOSE)
-    assert report.errors == [] and (report.households, report.residents) == (2, 4)
+    assert report.errors == []
+    assert (report.households, report.residents) == (2, 4)
     assert report.result is not None
     first, last = report.result.first_atena_number, report.result.last_atena_number
     imported = Resident.objects.filter(atena_number__gte=first, atena_number__lte=last).order_by("pk")
     head, wife, child, smith = imported
     assert head.household_id == wife.household_id == child.household_id != smith.household_id
-    assert head.household.head_id == head.pk and smith.household.head_id == smith.pk
-    assert wife.birth_date == date(1982, 8, 12) and wife.former_surname == "古田"
+    assert head.household.head_id == head.pk
+    assert smith.household.head_id == smith.pk
+    assert wife.birth_date == date(1982, 8, 12)
+    assert wife.former_surname == "古田"
     assert child.given_name_kana == "イチロウ"  # hiragana furigana normalised to katakana
     assert mynumber.decrypt(head.my_number_encrypted) == "123456789018"
-    assert smith.resident_type == "foreign" and smith.nationality == "アメリカ合衆国"
+    assert smith.resident_type == "foreign"
+    assert smith.nationality == "アメリカ合衆国"
 
     exported = {r[1]: dict(zip(csv_io.header(), r, strict=True)) for r in csv_io.export_rows()}
     assert "個人番号" not in csv_io.header()  # never exported (番号法 第19条)
@@ -140,7 +144,8 @@ def test_import_registers_households_and_export_gives_the_same_fields_back(clerk
     with schema_context("shimanto"):
         before = Resident.objects.count()
         there = csv_io.import_csv(actor=clerk, data=ours, purpose=PURPOSE)
-        assert there.errors == [] and (there.households, there.residents) == (2, 4)
+        assert there.errors == []
+        assert (there.households, there.residents) == (2, 4)
         assert there.result is not None
         moved = Resident.objects.filter(atena_number=there.result.first_atena_number).get()
         assert (moved.family_name, moved.resident_code, moved.my_number_encrypted) == ("検証", "12345678901", "")
@@ -214,7 +219,8 @@ def test_shift_jis_and_plain_utf8_files_are_read(clerk: Person) -> None:
         report = csv_io.import_csv(
             actor=clerk, data=to_csv(valid_rows(), encoding=encoding), purpose=PURPOSE, dry_run=True
         )
-        assert report.errors == [] and report.residents == 4, encoding
+        assert report.errors == [], encoding
+        assert report.residents == 4, encoding
     with_bom = to_csv(valid_rows())
     assert with_bom.startswith(BOM)
     assert csv_load.detect_encoding(io.BytesIO(with_bom)) == ("utf-8", len(BOM))
@@ -238,7 +244,9 @@ def test_header_problems_and_garbage_are_clear_errors(clerk: Person) -> None:
 def test_dry_run_checks_without_writing(clerk: Person) -> None:
     before = _state()
     report = csv_io.import_csv(actor=clerk, data=to_csv(valid_rows()), purpose=PURPOSE, dry_run=True)
-    assert report.errors == [] and report.result is None and report.residents == 4
+    assert report.errors == []
+    assert report.result is None
+    assert report.residents == 4
     _nothing_registered_one_row_audited(before, "resident.import_checked")
 
 
@@ -251,7 +259,8 @@ def test_export_as_of_a_past_day_leaves_out_later_residents(clerk: Person) -> No
     past = {r[1]: r for r in csv_io.export_rows(date(2012, 1, 1))}  # the child became a resident in 2015
     now = {r[1] for r in csv_io.export_rows()}
     assert {head.atena_number, child.atena_number} <= now
-    assert head.atena_number in past and child.atena_number not in past
+    assert head.atena_number in past
+    assert child.atena_number not in past
     assert past[head.atena_number][csv_io.header().index("住所")] == ADDRESS
     assert not {r[1] for r in csv_io.export_rows(date(2009, 1, 1))} & {head.atena_number, child.atena_number}
 
@@ -304,7 +313,8 @@ def test_commands_import_and_export(clerk: Person, tmp_path: Any) -> None:
         "export_residents", schema="nakatosa", purpose="移行結果の照合", output=str(target), stderr=io.StringIO()
     )
     text = target.read_bytes()
-    assert text.startswith(BOM) and "ケンショウ".encode() in text
+    assert text.startswith(BOM)
+    assert "ケンショウ".encode() in text
     with schema_context("nakatosa"):
         assert AuditEvent.objects.filter(action="resident.export", purpose="移行結果の照合").exists()
 
@@ -363,8 +373,10 @@ def test_api_import_registers_and_is_audited(client_for: Any, clerk: Person, inl
     with schema_context("nakatosa"):
         assert Resident.objects.filter(atena_number=body["first_atena_number"], family_name="検証").exists()
         row = AuditEvent.objects.filter(action="resident.bulk_load").order_by("-seq").first()
-        assert row is not None and (row.purpose, row.personal_data) == (PURPOSE, True)
-        assert row.details["residents"] == 4 and row.actor_id == clerk.pk
+        assert row is not None
+        assert (row.purpose, row.personal_data) == (PURPOSE, True)
+        assert row.details["residents"] == 4
+        assert row.actor_id == clerk.pk
 
 
 def test_api_import_errors_are_listed_capped_and_nothing_is_written(client_for: Any, inline_jobs: Any) -> None:
@@ -372,10 +384,13 @@ def test_api_import_errors_are_listed_capped_and_nothing_is_written(client_for: 
         before = Resident.objects.count()
     rows = [row(世帯番号=f"H{i}", 性別="9") for i in range(600)]
     _, job = _import(client_for("tanaka", "nakatosa"), inline_jobs, to_csv(rows))
-    assert job["state"] == "failed" and job["result"] is None
+    assert job["state"] == "failed"
+    assert job["result"] is None
     details = job["error"]
     assert details["code"] == "import_invalid"
-    assert len(details["errors"]) == 500 and details["total"] == 600 and details["omitted"] == 100
+    assert len(details["errors"]) == 500
+    assert details["total"] == 600
+    assert details["omitted"] == 100
     assert details["errors"][0] == {
         "row": 2,
         "column": "性別",
@@ -384,14 +399,18 @@ def test_api_import_errors_are_listed_capped_and_nothing_is_written(client_for: 
     with schema_context("nakatosa"):
         assert Resident.objects.count() == before
         rejected = AuditEvent.objects.filter(action="resident.import_rejected").order_by("-seq").first()
-        assert rejected is not None and rejected.details["errors"] == 600 and rejected.purpose == PURPOSE
+        assert rejected is not None
+        assert rejected.details["errors"] == 600
+        assert rejected.purpose == PURPOSE
 
 
 def test_api_dry_run_validates_only(client_for: Any, inline_jobs: Any) -> None:
     with schema_context("nakatosa"):
         before = Resident.objects.count()
     _, job = _import(client_for("tanaka", "nakatosa"), inline_jobs, to_csv(valid_rows()), dry_run="true")
-    assert job["state"] == "succeeded" and job["result"]["residents"] == 4 and job["result"]["dry_run"] is True
+    assert job["state"] == "succeeded"
+    assert job["result"]["residents"] == 4
+    assert job["result"]["dry_run"] is True
     assert job["result"]["first_atena_number"] == ""
     with schema_context("nakatosa"):
         assert Resident.objects.count() == before
@@ -401,7 +420,8 @@ def test_api_dry_run_validates_only(client_for: Any, inline_jobs: Any) -> None:
 def test_api_a_file_that_is_not_csv_fails_its_job_with_the_reason(client_for: Any, inline_jobs: Any) -> None:
     _, job = _import(client_for("tanaka", "nakatosa"), inline_jobs, b"\x80\xff\xfe\x81\x00")
     assert job["state"] == "failed"
-    assert job["error"]["code"] == "import_invalid" and "文字コード" in job["error"]["message"]
+    assert job["error"]["code"] == "import_invalid"
+    assert "文字コード" in job["error"]["message"]
     assert job["error"]["errors"] == [{"row": 0, "column": "", "message": "文字コードを判別できません。"}]
 
 
@@ -409,33 +429,41 @@ def test_api_a_file_that_is_not_csv_fails_its_job_with_the_reason(client_for: An
 def test_api_refuses_an_oversized_or_missing_file(client_for: Any) -> None:
     client = client_for("tanaka", "nakatosa")
     response = _upload(client, to_csv(valid_rows()))
-    assert response.status_code == 413 and response.json()["code"] == "import_too_large"
+    assert response.status_code == 413
+    assert response.json()["code"] == "import_too_large"
     missing = client.post(IMPORT_URL, {"purpose": PURPOSE})
-    assert missing.status_code == 400 and "file" in missing.json()["details"]
+    assert missing.status_code == 400
+    assert "file" in missing.json()["details"]
     no_purpose = client.post(IMPORT_URL, {"file": SimpleUploadedFile("a.csv", b"x")})
-    assert no_purpose.status_code == 400 and "purpose" in no_purpose.json()["details"]
+    assert no_purpose.status_code == 400
+    assert "purpose" in no_purpose.json()["details"]
 
 
 def test_api_auditor_cannot_import_but_can_export(client_for: Any) -> None:
     auditor = client_for("auditor", "nakatosa")
     refused = _upload(auditor, to_csv(valid_rows()))
-    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
     response = auditor.get(EXPORT_URL, {"purpose": "定期監査", "format": "csv"})
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8")
-    assert text.startswith("\ufeff世帯番号,宛名番号,続柄,") and "個人番号" not in text
+    assert text.startswith("\ufeff世帯番号,宛名番号,続柄,")
+    assert "個人番号" not in text
     past = auditor.get(EXPORT_URL, {"purpose": "定期監査", "format": "csv", "as_of": "1900-01-01"})
-    assert past.status_code == 200 and past["Content-Disposition"].endswith('residents-1900-01-01.csv"')
+    assert past.status_code == 200
+    assert past["Content-Disposition"].endswith('residents-1900-01-01.csv"')
     assert b"".join(past.streaming_content).decode("utf-8").count("\n") == 1  # the header only
     with schema_context("nakatosa"):
         row = AuditEvent.objects.filter(action="resident.export").order_by("-seq").first()
-        assert row is not None and (row.purpose, row.personal_data) == ("定期監査", True)
+        assert row is not None
+        assert (row.purpose, row.personal_data) == ("定期監査", True)
 
 
 def test_api_export_needs_a_purpose_and_teachers_reach_neither(client_for: Any, new_person: Any) -> None:
     clerk = client_for("tanaka", "nakatosa")
     refused = clerk.get(EXPORT_URL, {"format": "csv"})
-    assert refused.status_code == 400 and "purpose" in refused.json()["details"]
+    assert refused.status_code == 400
+    assert "purpose" in refused.json()["details"]
     new_person("csv_teacher", nakatosa="teacher")
     teacher = client_for("csv_teacher", "nakatosa")
     assert teacher.get(EXPORT_URL, {"purpose": "x", "format": "csv"}).status_code == 403

@@ -82,7 +82,8 @@ def _class_chars(pattern: str) -> list[str]:
 
 def test_the_sql_character_classes_hold_only_characters_the_python_rules_leave_alone() -> None:
     for ch in _class_chars(csv_load.KANA_CLASS):
-        assert to_katakana(ch) == ch and re.fullmatch(r"[\u30a0-\u30ff ]*", ch), hex(ord(ch))
+        assert to_katakana(ch) == ch, hex(ord(ch))
+        assert re.fullmatch(r"[\u30a0-\u30ff ]*", ch), hex(ord(ch))
     for ch in _class_chars(csv_load.SEARCH_STABLE_CLASS):
         assert normalize_search_text(ch) == ch, hex(ord(ch))
     spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {" "}
@@ -180,13 +181,15 @@ def test_written_differently_the_same_people_are_registered_identically(clerk: P
         for rows in (plain, spelled):
             with transaction.atomic():
                 report = csv_io.import_csv(actor=clerk, data=to_csv(rows), purpose=PURPOSE)
-                assert report.errors == [] and report.result is not None
+                assert report.errors == []
+                assert report.result is not None
                 first, last = report.result.first_atena_number, report.result.last_atena_number
                 residents = Resident.objects.filter(atena_number__range=(first, last)).order_by("atena_number")
                 registered.append([{name: getattr(r, name) for name in fields} for r in residents])
                 transaction.set_rollback(True)
     assert registered[0] == registered[1]
-    assert registered[0][0]["family_name_kana"] == "ケンショウ" and registered[0][0]["birth_date"] == date(1970, 1, 2)
+    assert registered[0][0]["family_name_kana"] == "ケンショウ"
+    assert registered[0][0]["birth_date"] == date(1970, 1, 2)
 
 
 # --- the same cases refused by the single-record service and by the import -----------------------------------
@@ -266,7 +269,8 @@ def test_an_import_larger_than_the_register_rebuilds_its_indexes_and_keys_exactl
         monkeypatch.setattr(csv_write, "_rebuilds", lambda rows: True)
         before = structures()
         report = csv_io.import_csv(actor=clerk, data=to_csv(valid_rows()), purpose=PURPOSE)
-        assert report.errors == [] and report.result is not None
+        assert report.errors == []
+        assert report.result is not None
         assert structures() == before
         assert Resident.objects.count() == existing + 4
 
@@ -283,7 +287,8 @@ def test_the_import_reports_its_progress_through_reading_checking_and_loading(cl
         )
     assert report.errors == []
     phases = [phase for _, _, phase in calls]
-    assert phases[0] == "読み込み" and phases[-1] == "登録"
+    assert phases[0] == "読み込み"
+    assert phases[-1] == "登録"
     assert {"検査", "検査(変換が必要な行)"} <= set(phases)
     assert calls[-1][0] == calls[-1][1] > 0
     assert all(0 <= done <= total for done, total, _ in calls if total)

@@ -78,7 +78,8 @@ def test_households_have_one_head_first_and_consistent_ages(town: list[Household
             if member.relationship == "孫":
                 son = next(m for m in members if m.relationship == "子")
                 wife = next(m for m in members if m.relationship == "子の妻")
-                assert 20 <= _age_at(son, born) <= 45 and 20 <= _age_at(wife, born) <= 45
+                assert 20 <= _age_at(son, born) <= 45
+                assert 20 <= _age_at(wife, born) <= 45
             if member.relationship in {"父", "母"}:
                 assert 20 <= _age_at(member, head.birth_date) <= 45
         if spouses:
@@ -94,7 +95,10 @@ def test_the_town_looks_like_a_depopulating_rural_town(town: list[HouseholdInput
     assert sizes[1] > sizes[4]  # people living alone outnumber families of four
     assert 1.8 <= len(people) / len(town) <= 2.6
     relationships = Counter(m.relationship for m in people)
-    assert relationships["妻"] and relationships["子"] and relationships["孫"] and relationships["母"]
+    assert relationships["妻"]
+    assert relationships["子"]
+    assert relationships["孫"]
+    assert relationships["母"]
     japanese = [m for m in people if m.resident_type == "japanese"]
     in_town = sum("中土佐町" in m.domicile for m in japanese) / len(japanese)
     assert 0.8 <= in_town < 1  # 本籍 mostly in the town itself, some elsewhere
@@ -107,23 +111,29 @@ def test_foreign_residents_have_status_and_sometimes_an_alias(town: list[Househo
     foreign = [m for h in town for m in h.members if m.resident_type == "foreign"]
     assert 10 <= len(foreign) <= 200
     for member in foreign:
-        assert member.nationality and member.residence_status and not member.domicile
+        assert member.nationality
+        assert member.residence_status
+        assert not member.domicile
         if member.residence_status in {"技能実習", "特定技能", "日本人の配偶者等"}:
-            assert member.residence_period_end is not None and member.residence_period_end > TODAY
+            assert member.residence_period_end is not None
+            assert member.residence_period_end > TODAY
     generated = demo.generate("shimanto", 30_000, seed=1, today=TODAY)
     with_alias = [m for h in generated for m in h.members if m.alias]
-    assert with_alias and all(KATAKANA.fullmatch(m.alias_kana) for m in with_alias)
+    assert with_alias
+    assert all(KATAKANA.fullmatch(m.alias_kana) for m in with_alias)
 
 
 def test_seed_town_is_idempotent_and_audited_once(db: Any) -> None:
     result = demo.seed_town(schema="nakatosa", count=120, seed=5)
-    assert result is not None and result.residents == 120
+    assert result is not None
+    assert result.residents == 120
     assert demo.seed_town(schema="nakatosa", count=120, seed=5) is None
     with schema_context("nakatosa"):
         assert Resident.objects.count() == 120
         assert ChangeEvent.objects.count() == result.households
         rows = AuditEvent.objects.filter(action="resident.bulk_load")
-        assert rows.count() == 1 and rows.get().purpose == demo.SEED_PURPOSE
+        assert rows.count() == 1
+        assert rows.get().purpose == demo.SEED_PURPOSE
 
 
 def test_seed_residents_command(db: Any) -> None:
@@ -145,6 +155,7 @@ def test_seed_residents_command(db: Any) -> None:
 def test_seed_demo_can_skip_residents(db: Any) -> None:
     out = StringIO()
     call_command("seed_demo", "--no-residents", stdout=out)
-    assert "Demo council ready." in out.getvalue() and "residents" not in out.getvalue().split("Demo logins")[0]
+    assert "Demo council ready." in out.getvalue()
+    assert "residents" not in out.getvalue().split("Demo logins")[0]
     with schema_context("nakatosa"):
         assert not Resident.objects.exists()

@@ -1,4 +1,5 @@
-"""支援措置 across both registers and both towns (issue 9 point 1): one answer, every certificate, every requester.
+"""支援措置 across both registers and both towns (docs/domain/support_measures.md): one answer, every certificate,
+every requester.
 
 The protected person, 山田花子, has her 本籍 in one town (the 本籍地, which keeps her 附票) and lived there until
 she moved to the other town (her 住所地 now), which decided the 支援措置. She has no 住民票コード, so nothing but

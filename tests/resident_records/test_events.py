@@ -90,7 +90,9 @@ def _assert_audited(seq: int, event: ChangeEvent, residents: list[Resident], pur
     rows = _audit_since(seq)
     assert sorted(r.object_repr for r in rows) == sorted(str(r) for r in residents)  # one row per resident
     for row in rows:
-        assert row.action == f"resident.{event.kind}" and row.personal_data and row.purpose == purpose
+        assert row.action == f"resident.{event.kind}"
+        assert row.personal_data
+        assert row.purpose == purpose
         assert row.details["event"] == event.pk
 
 
@@ -186,14 +188,16 @@ def test_move_out_planned_ahead_then_confirmed_on_the_notice(yamada: Any, clerk:
             actor=clerk, residents=[versioned(head), versioned(wife), versioned(son)], moved_on=date(2026, 12, 12),
             notice_received_on=date(2026, 12, 18), destination="高知県高知市本町一丁目1番2号",
         )  # fmt: skip
-    assert confirmed.kind == EventKind.MOVE_OUT_CONFIRMED and not confirmed.ex_officio
+    assert confirmed.kind == EventKind.MOVE_OUT_CONFIRMED
+    assert not confirmed.ex_officio
     assert confirmed.notified_on == date(2026, 12, 18)
     for resident in (head, wife, son):
         _fresh(resident)
         assert (resident.status, resident.removal_reason, resident.removed_on) == (
             ResidentStatus.MOVED_OUT, "転出", date(2026, 12, 12),
         )  # fmt: skip
-        assert resident.moving_out_confirmed and resident.moving_out_on == date(2026, 12, 12)
+        assert resident.moving_out_confirmed
+        assert resident.moving_out_on == date(2026, 12, 12)
         assert resident.moving_out_address == "高知県高知市本町一丁目1番2号"
     household.refresh_from_db()
     assert household.dissolved_on == date(2026, 12, 12)
@@ -221,9 +225,11 @@ def test_head_moving_out_alone_needs_a_new_head_chosen_on_the_notice(yamada: Any
             actor=clerk, residents=[versioned(head)], moved_on=TODAY, notice_received_on=TODAY + timedelta(days=4)
         )
     household.refresh_from_db()
-    assert household.head_id == wife.pk and household.dissolved_on is None
+    assert household.head_id == wife.pk
+    assert household.dissolved_on is None
     assert (_fresh(wife).relationship, _fresh(son).relationship) == ("世帯主", "子")
-    assert _fresh(head).status == ResidentStatus.MOVED_OUT and head.moving_out_address == "高知市"
+    assert _fresh(head).status == ResidentStatus.MOVED_OUT
+    assert head.moving_out_address == "高知市"
     assert set(event.records.values_list("resident_id", flat=True)) == {head.pk, wife.pk, son.pk}
     assert selectors.household_head_as_of(household.pk, TODAY - timedelta(days=1)).head_id == head.pk  # type: ignore[union-attr]
     assert selectors.household_head_as_of(household.pk, TODAY).head_id == wife.pk  # type: ignore[union-attr]
@@ -293,14 +299,17 @@ def test_death_of_the_head_requires_a_new_head_in_the_same_event(yamada: Any, cl
         relationships={son.pk: "子"},
     )  # fmt: skip
     household.refresh_from_db()
-    assert household.head_id == wife.pk and _fresh(wife).relationship == "世帯主"
+    assert household.head_id == wife.pk
+    assert _fresh(wife).relationship == "世帯主"
     assert _fresh(head).status == ResidentStatus.DECEASED
     _assert_audited(seq, event, [head, wife, son], "死亡の処理")
     view = selectors.household_as_of(household.pk, TODAY)
-    assert view is not None and view.head_id == wife.pk
+    assert view is not None
+    assert view.head_id == wife.pk
     assert [r.resident_id for r in view.members] == [wife.pk, son.pk]
     before = selectors.household_as_of(household.pk, TODAY - timedelta(days=1))
-    assert before is not None and before.head_id == head.pk
+    assert before is not None
+    assert before.head_id == head.pk
     assert [r.relationship for r in before.members] == ["世帯主", "妻", "子"]
 
 
@@ -314,7 +323,9 @@ def test_death_of_the_last_member_dissolves_the_household(in_nakatosa: None, cle
     household.refresh_from_db()
     assert household.dissolved_on == TODAY
     view = selectors.household_as_of(household.pk, TODAY)
-    assert view is not None and view.dissolved and view.members == []
+    assert view is not None
+    assert view.dissolved
+    assert view.members == []
     # No 転居 for a deceased person: the household has no 住民 left.
     with writes_nothing(), pytest.raises(EventNotAllowed):
         services.record_change_of_address(
@@ -347,7 +358,8 @@ def test_change_of_head_re_expresses_every_relationship(yamada: Any, clerk: Pers
     assert _as_of(head, day - timedelta(days=1)).relationship == "世帯主"
     assert _as_of(head, day).relationship == "夫"
     before, after = (selectors.household_as_of(household.pk, d) for d in (day - timedelta(days=1), day))
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert (before.head_id, after.head_id) == (head.pk, wife.pk)
     assert [r.resident_id for r in after.members] == [wife.pk, head.pk, son.pk]
     _assert_audited(seq, event, [head, wife, son], "世帯主変更の処理")
@@ -367,7 +379,8 @@ def test_change_of_head_refusals(yamada: Any, clerk: Person) -> None:
         services.change_head(new_head=head.pk, relationships={wife.pk: "妻", son.pk: "子"}, **common)
     with writes_nothing(), pytest.raises(RelationshipMissing) as missing:
         services.change_head(new_head=wife.pk, relationships={head.pk: "夫"}, **common)
-    assert son.atena_number in missing.value.message and missing.value.details == {"missing": [son.atena_number]}
+    assert son.atena_number in missing.value.message
+    assert missing.value.details == {"missing": [son.atena_number]}
     with writes_nothing(), pytest.raises(ValidationFailed, match="世帯主は1世帯に1人"):
         services.change_head(new_head=wife.pk, relationships={head.pk: "世帯主", son.pk: "子"}, **common)
     with writes_nothing(), pytest.raises(ValidationFailed, match="世帯員でない"):
@@ -393,12 +406,14 @@ def test_split_household_forms_a_new_household_at_the_same_address(yamada: Any, 
     )  # fmt: skip
     _fresh(son)
     new = Household.objects.get(pk=event.details["new_household"])
-    assert new.number != household.number and numbering.is_valid_number(new.number)
+    assert new.number != household.number
+    assert numbering.is_valid_number(new.number)
     assert (new.head_id, new.created_on, son.household_id, son.relationship) == (son.pk, day, new.pk, "世帯主")
     assert son.address == head.address
     assert _member_ids(household, day - timedelta(days=1)) == [head.pk, wife.pk, son.pk]
     assert _member_ids(household, day) == [head.pk, wife.pk]
-    assert _member_ids(new, day) == [son.pk] and selectors.household_as_of(new.pk, day - timedelta(days=1)) is None
+    assert _member_ids(new, day) == [son.pk]
+    assert selectors.household_as_of(new.pk, day - timedelta(days=1)) is None
     assert Household.objects.get(pk=household.pk).head_id == head.pk
     _assert_audited(seq, event, [son], "世帯分離の処理")
 
@@ -423,7 +438,8 @@ def test_split_with_the_head_leaving_and_its_refusals(yamada: Any, clerk: Person
         remaining_head=son.pk, **common,
     )  # fmt: skip
     household.refresh_from_db()
-    assert household.head_id == son.pk and _fresh(son).relationship == "世帯主"
+    assert household.head_id == son.pk
+    assert _fresh(son).relationship == "世帯主"
     assert _fresh(head).household_id == event.details["new_household"] == _fresh(wife).household_id
     with writes_nothing(), pytest.raises(ResidentConflict):
         services.split_household(members=[versioned(son)], new_head=son.pk, relationships={}, **common)
@@ -449,11 +465,13 @@ def test_merge_households_at_the_same_address(yamada: Any, clerk: Person) -> Non
     assert _member_ids(parents, day - timedelta(days=1)) == [father.pk, mother.pk]
     assert _member_ids(parents, day) == []
     view = selectors.household_as_of(household.pk, day)
-    assert view is not None and view.head_id == head.pk
+    assert view is not None
+    assert view.head_id == head.pk
     # The parents joined from outside after the household was set up: newcomers, appended at the end.
     assert [r.resident_id for r in view.members] == [head.pk, wife.pk, son.pk, father.pk, mother.pk]
     dissolved = selectors.household_as_of(parents.pk, day)
-    assert dissolved is not None and dissolved.dissolved
+    assert dissolved is not None
+    assert dissolved.dissolved
     _assert_audited(seq, event, [father, mother], "世帯合併の処理")
 
 
@@ -500,7 +518,8 @@ def test_ex_officio_entry_needs_a_reason_and_has_no_notice(in_nakatosa: None, cl
     resident = Resident.objects.get(household=event.household)
     assert (event.kind, event.notified_on, event.ex_officio) == (EventKind.EX_OFFICIO_ENTRY, None, True)
     assert event.reason == "実態調査により居住の事実を確認"
-    assert resident.notified_on is None and resident.became_resident_on == date(2026, 10, 1)
+    assert resident.notified_on is None
+    assert resident.became_resident_on == date(2026, 10, 1)
     assert selectors.resident_as_of(resident, date(2026, 9, 30)) is None
     assert _as_of(resident, date(2026, 10, 1)).status == ResidentStatus.RESIDENT
     _assert_audited(seq, event, [resident], "職権記載の処理")
@@ -518,7 +537,9 @@ def test_ex_officio_removal(yamada: Any, clerk: Person) -> None:
     event = services.record_ex_officio_removal(
         actor=clerk, residents=[versioned(son)], event_date=date(2026, 11, 2), reason="実態調査により居住の事実なし"
     )
-    assert event.ex_officio and event.notified_on is None and event.reason == "実態調査により居住の事実なし"
+    assert event.ex_officio
+    assert event.notified_on is None
+    assert event.reason == "実態調査により居住の事実なし"
     _fresh(son)
     assert (son.status, son.removed_on, son.removal_reason) == (ResidentStatus.REMOVED, date(2026, 11, 2), "職権消除")
     assert _member_ids(household, date(2026, 11, 1)) == [head.pk, wife.pk, son.pk]
@@ -621,7 +642,8 @@ def test_cancel_move_in_removes_the_residents_it_created(in_nakatosa: None, cler
         )  # fmt: skip
         assert selectors.resident_as_of(resident, TODAY) is None  # the move-in never took effect
         restoring = resident.records.get(event=cancellation)
-        assert restoring.effective_on == MOVED_IN and restoring.status == ResidentStatus.REMOVED
+        assert restoring.effective_on == MOVED_IN
+        assert restoring.status == ResidentStatus.REMOVED
         assert [(e.kind, e.is_cancelled) for e in selectors.events_for(resident)] == [  # type: ignore[attr-defined]
             (EventKind.MOVE_IN, True), (EventKind.CANCELLATION, False),
         ]  # fmt: skip
@@ -641,7 +663,8 @@ def test_cancel_change_of_address_restores_the_previous_address(yamada: Any, cle
     for resident in (head, wife, son):
         _fresh(resident)
         assert (resident.address, resident.address_set_on) == ("高知県高岡郡中土佐町久礼 1234", MOVED_IN)
-        assert resident.status == ResidentStatus.RESIDENT and resident.previous_address == ""
+        assert resident.status == ResidentStatus.RESIDENT
+        assert resident.previous_address == ""
         assert _as_of(resident, date(2026, 10, 2)).address == "高知県高岡郡中土佐町久礼 1234"
     assert len(_member_ids(household, TODAY)) == 3
     # The register keeps working after a cancellation: a new 転居 is recorded normally.
@@ -659,13 +682,17 @@ def test_cancel_death_of_the_head_restores_the_head_and_relationships(yamada: An
     )  # fmt: skip
     services.cancel_event(actor=clerk, event_id=death.pk, reason="同姓同名の別人の死亡届")
     household.refresh_from_db()
-    assert household.head_id == head.pk and household.dissolved_on is None
+    assert household.head_id == head.pk
+    assert household.dissolved_on is None
     assert [(_fresh(r).status, r.relationship) for r in (head, wife, son)] == [
         (ResidentStatus.RESIDENT, "世帯主"), (ResidentStatus.RESIDENT, "妻"), (ResidentStatus.RESIDENT, "子"),
     ]  # fmt: skip
-    assert head.removed_on is None and head.removal_reason == ""
+    assert head.removed_on is None
+    assert head.removal_reason == ""
     view = selectors.household_as_of(household.pk, TODAY)
-    assert view is not None and view.head_id == head.pk and len(view.members) == 3
+    assert view is not None
+    assert view.head_id == head.pk
+    assert len(view.members) == 3
 
 
 def test_cancel_split_puts_the_members_back(yamada: Any, clerk: Person) -> None:
@@ -679,7 +706,8 @@ def test_cancel_split_puts_the_members_back(yamada: Any, clerk: Person) -> None:
     assert (_fresh(son).household_id, son.relationship) == (household.pk, "子")
     new.refresh_from_db()
     assert new.dissolved_on == TODAY
-    assert _member_ids(household, TODAY) == [head.pk, wife.pk, son.pk] and _member_ids(new, TODAY) == []
+    assert _member_ids(household, TODAY) == [head.pk, wife.pk, son.pk]
+    assert _member_ids(new, TODAY) == []
     assert selectors.household_as_of(new.pk, TODAY) is None
 
 
@@ -776,7 +804,8 @@ def test_born_child_sorts_with_the_children_but_a_newcomer_goes_last(yamada: Any
     assert view is not None
     assert [r.resident_id for r in view.members] == [head.pk, wife.pk, son.pk, baby.pk, daughter.pk]
     before = selectors.household_as_of(household.pk, date(2026, 5, 31))
-    assert before is not None and [r.resident_id for r in before.members] == [head.pk, wife.pk, son.pk]
+    assert before is not None
+    assert [r.resident_id for r in before.members] == [head.pk, wife.pk, son.pk]
     # A 世帯主変更 gives every 続柄 anew, so nobody is a newcomer any more: children sort by birth date.
     services.change_head(
         actor=clerk, household=versioned(household), new_head=wife.pk,
@@ -837,7 +866,8 @@ def test_cancel_merge_and_confirmed_move_out(yamada: Any, clerk: Person) -> None
     other.refresh_from_db()
     assert (other.dissolved_on, other.head_id) == (None, lodger.pk)
     assert (_fresh(lodger).household_id, lodger.relationship) == (other.pk, "世帯主")
-    assert _member_ids(other, TODAY) == [lodger.pk] and _member_ids(household, TODAY) == [head.pk, wife.pk, son.pk]
+    assert _member_ids(other, TODAY) == [lodger.pk]
+    assert _member_ids(household, TODAY) == [head.pk, wife.pk, son.pk]
 
     services.plan_move_out(
         actor=clerk, household=versioned(other), event_date=TODAY, notified_on=TODAY, destination="高知市"
@@ -862,9 +892,11 @@ def test_a_household_leaving_in_parts_needs_no_new_head(yamada: Any, clerk: Pers
         )  # fmt: skip
     services.confirm_move_out(actor=clerk, residents=[versioned(head)], moved_on=TODAY, notice_received_on=TODAY)
     household.refresh_from_db()
-    assert household.head_id == head.pk and household.dissolved_on is None  # the others are leaving too
+    assert household.head_id == head.pk
+    assert household.dissolved_on is None
     services.confirm_move_out(
         actor=clerk, residents=[versioned(wife), versioned(son)], moved_on=TODAY, notice_received_on=TODAY
     )
     household.refresh_from_db()
-    assert household.dissolved_on == TODAY and _member_ids(household, TODAY) == []
+    assert household.dissolved_on == TODAY
+    assert _member_ids(household, TODAY) == []

@@ -1,4 +1,5 @@
-"""The resident CSV import as a background job (issue 9 §6): the clerk's upload page, the job page with its progress
+"""The resident CSV import as a background job (docs/background_jobs.md): the clerk's upload page, the job page with
+its progress
 and result, the status JSON — and that no web request ever parses the file."""
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def test_the_upload_is_stored_and_queued_and_the_request_never_parses_it(
     page = client.get(response["Location"])
     assert page.status_code == 200
     text = page.content.decode()
-    assert "待機中" in text and "data-job-status-url" in text and "<progress" in text
+    assert "待機中" in text
+    assert "data-job-status-url" in text
+    assert "<progress" in text
     status = client.get(f"{response['Location']}status/").json()
     assert (status["state"], status["finished"], status["progress"]["percent"]) == ("queued", False, 0)
 

@@ -41,8 +41,11 @@ def test_the_list_has_the_four_items_and_is_audited(clerk: Person, town: list[An
     assert set(vars(rows[0])) == {"name", "birth_date", "sex", "address"}
     assert rows[0].address.startswith(AREA)
     row = AuditEvent.objects.order_by("-seq").first()
-    assert row is not None and row.action == "resident.inspection" and row.personal_data
-    assert "高知新聞社" in row.purpose and row.details["rows"] == 3
+    assert row is not None
+    assert row.action == "resident.inspection"
+    assert row.personal_data
+    assert "高知新聞社" in row.purpose
+    assert row.details["rows"] == 3
 
 
 def test_persons_under_support_measure_are_left_out_even_after_lapse(clerk: Person, town: list[Any]) -> None:
@@ -72,7 +75,9 @@ def test_the_inspection_screen(client_for: Any, town: list[Any]) -> None:
         "/resident_records/inspection/", {"requester": "高知新聞社", "purpose": "県民世論調査", "area": AREA}
     )
     body = response.content.decode()
-    assert response.status_code == 200 and "閲覧用一覧(3件)" in body and "山田 花子" in body
+    assert response.status_code == 200
+    assert "閲覧用一覧(3件)" in body
+    assert "山田 花子" in body
     refused = client.post("/resident_records/inspection/", {"requester": "", "purpose": "x", "area": AREA})
     assert "申出者を入力してください" in refused.content.decode() or "この項目は必須です" in refused.content.decode()
     assert client_for("auditor", "nakatosa").get("/resident_records/inspection/").status_code == 403

@@ -88,7 +88,8 @@ def test_issuance_log_json_filters_and_no_names(client_for: Any, clerk: Person, 
     assert by_number[second.number]["voided"] is True
     assert by_number[second.number]["void_reason"] == "記載誤りのため"
     text = response.content.decode()
-    assert "山田" not in text and "花子" not in text  # the log carries no residents' names
+    assert "山田" not in text
+    assert "花子" not in text
 
     assert [r["number"] for r in client.get(ISSUANCES, {"voided": "true"}).json()["results"]] == [second.number]
     assert [r["number"] for r in client.get(ISSUANCES, {"voided": "false"}).json()["results"]] == [first.number]
@@ -100,12 +101,15 @@ def test_issuance_log_json_filters_and_no_names(client_for: Any, clerk: Person, 
     assert client.get(ISSUANCES, {"until": "2026-11-26"}).json()["count"] == 0
 
     bad = client.get(ISSUANCES, {"since": "2026-13-45"})
-    assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "validation_error"
     reversed_period = client.get(ISSUANCES, {"since": "2026-11-28", "until": "2026-11-01"})
     assert reversed_period.status_code == 400
 
     rows = _audits("certificate.log_list")
-    assert rows and rows[-1].actor_username == "auditor" and rows[0].details.get("voided") is None
+    assert rows
+    assert rows[-1].actor_username == "auditor"
+    assert rows[0].details.get("voided") is None
     assert any(row.details.get("voided") == "True" for row in rows)
 
 
@@ -113,11 +117,13 @@ def test_issuance_log_csv_is_streamed_and_audited(client_for: Any, clerk: Person
     issuance = _issue(clerk, residents[0])
     client = client_for("tanaka", "nakatosa")
     response = client.get(ISSUANCES, {"format": "csv"})
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
     assert table[0][:3] == ["number", "kind", "kind_label"]
-    assert table[1][0] == issuance.number and table[1][-1] == residents[0].atena_number
+    assert table[1][0] == issuance.number
+    assert table[1][-1] == residents[0].atena_number
     assert "山田" not in text
     assert _audits("certificate.log_export")
 
@@ -126,7 +132,8 @@ def test_teacher_is_refused_the_logs(client_for: Any, residents: list[Resident])
     client = client_for("sato", "shimanto")
     for url in (ISSUANCES, ATTENTION):
         response = client.get(url)
-        assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+        assert response.status_code == 403
+        assert response.json()["code"] == "permission_denied"
 
 
 # --- 支援措置 alert API -------------------------------------------------------------------------------
@@ -152,7 +159,8 @@ def test_attention_list_shows_ending_and_lapsed_without_perpetrator(
         (lapsed.resident.atena_number, "lapsed", "2026-09-30"),
         (ending.resident.atena_number, "ending_soon", "2026-12-20"),
     ]
-    assert "加害者" not in response.content.decode() and "perpetrator" not in results[0]
+    assert "加害者" not in response.content.decode()
+    assert "perpetrator" not in results[0]
     assert _audits("support_measure.attention_list")
 
 
@@ -190,11 +198,16 @@ def test_preview_service_is_watermarked_and_writes_no_issuance(clerk: Person, re
         assert CertificateIssuance.objects.count() == before
         row = AuditEvent.objects.filter(action="resident.certificate_preview").order_by("-seq").first()
     assert document.startswith(b"%PDF")
-    assert row is not None and row.purpose == "年金の手続" and row.object_repr == f"住民 {residents[0].atena_number}"
+    assert row is not None
+    assert row.purpose == "年金の手続"
+    assert row.object_repr == f"住民 {residents[0].atena_number}"
     text = _pdf_text(document)
     if text is not None:
-        assert "見本" in text and "住" in text
-        assert "確認URL" not in text and "発行番号　" not in text and "第0000" not in text
+        assert "見本" in text
+        assert "住" in text
+        assert "確認URL" not in text
+        assert "発行番号　" not in text
+        assert "第0000" not in text
 
 
 def test_preview_page_serves_an_inline_pdf_in_a_frame(
@@ -206,14 +219,18 @@ def test_preview_page_serves_an_inline_pdf_in_a_frame(
     assert confirm.status_code == 200
     page = confirm.content.decode()
     preview_url = f"/resident_records/residents/{residents[0].atena_number}/certificate/preview/"
-    assert "<iframe" in page and preview_url in page
+    assert "<iframe" in page
+    assert preview_url in page
 
     response = client.get(preview_url)
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline")
-    assert response["X-Frame-Options"] == "SAMEORIGIN" and response["Cache-Control"] == "no-store"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Cache-Control"] == "no-store"
     policy = response["Content-Security-Policy"]
-    assert "frame-ancestors 'self'" in policy and "object-src 'self'" in policy
+    assert "frame-ancestors 'self'" in policy
+    assert "object-src 'self'" in policy
     assert "frame-src 'self'" in confirm["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in confirm["Content-Security-Policy"]
     text = _pdf_text(response.content)
@@ -237,12 +254,14 @@ def test_preview_is_refused_under_a_support_measure(client_for: Any, clerk: Pers
     url = f"/resident_records/residents/{residents[0].atena_number}/certificate/"
     confirm = client.post(url, _certificate_post(residents[0]))
     assert confirm.status_code == 403
-    assert "支援措置が設定されている" in confirm.content.decode() and "<iframe" not in confirm.content.decode()
+    assert "支援措置が設定されている" in confirm.content.decode()
+    assert "<iframe" not in confirm.content.decode()
     assert client.get(url + "preview/").status_code == 404
     with schema_context("nakatosa"):
         assert not CertificateIssuance.objects.exists()
         refused = AuditEvent.objects.filter(action="certificate.refused").order_by("-seq").first()
-    assert refused is not None and refused.details.get("preview") is True
+    assert refused is not None
+    assert refused.details.get("preview") is True
 
 
 # --- 支援措置 screens ---------------------------------------------------------------------------------
@@ -271,11 +290,13 @@ def test_clerk_applies_a_measure_with_a_one_year_default(client_for: Any, reside
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "令和8年11月27日" in text and "令和9年11月26日" in text  # the default period: one year
+    assert "令和8年11月27日" in text
+    assert "令和9年11月26日" in text
     assert "支援措置を決定する" in text
 
     empty = client.post(url, {"kind": "support", "start_on": "令和8年11月27日"})
-    assert empty.status_code == 400 and "対象事務を1つ以上選んでください" in empty.content.decode()
+    assert empty.status_code == 400
+    assert "対象事務を1つ以上選んでください" in empty.content.decode()
     reversed_period = client.post(
         url, {"kind": "support", "scopes": ["certificate"], "start_on": "令和8年11月27日", "end_on": "令和8年11月1日"}
     )
@@ -301,17 +322,21 @@ def test_clerk_applies_a_measure_with_a_one_year_default(client_for: Any, reside
     with schema_context("nakatosa"):
         assert list(measure.accompanying.all()) == [residents[2]]
     shown = client.get(url).content.decode()
-    assert "有効" in shown and "住民票の写し等の交付" in shown and "甲野" not in shown
+    assert "有効" in shown
+    assert "住民票の写し等の交付" in shown
+    assert "甲野" not in shown
     # The accompanying person's page shows the measure too, without the perpetrator.
     _with_purpose(client, residents[2])
     resident_page = client.get(f"/resident_records/residents/{residents[2].atena_number}/").content.decode()
-    assert "併せて支援を求める者" in resident_page and "甲野" not in resident_page
+    assert "併せて支援を求める者" in resident_page
+    assert "甲野" not in resident_page
     # The clerk cannot release: no release buttons, and the service refuses a forged request.
     assert f"/support-measures/{measure.public_id}/release/" not in shown
     refused = client.post(
         f"/resident_records/support-measures/{measure.public_id}/release/", {"reason": "再審査の結果"}
     )
-    assert refused.status_code == 403 and "支援措置責任者だけが行えます" in refused.content.decode()
+    assert refused.status_code == 403
+    assert "支援措置責任者だけが行えます" in refused.content.decode()
     assert _measure(residents[1]).status == SupportMeasureStatus.ACTIVE
 
 
@@ -347,12 +372,15 @@ def test_officer_releases_and_temporarily_releases(
     client = client_for("support-officer-ui", "nakatosa")
     _with_purpose(client, residents[0])
     page = client.get(f"/resident_records/residents/{residents[0].atena_number}/support/").content.decode()
-    assert f"/support-measures/{first.public_id}/release/" in page and "支援措置を決定する" not in page
+    assert f"/support-measures/{first.public_id}/release/" in page
+    assert "支援措置を決定する" not in page
 
     form = client.get(f"/resident_records/support-measures/{first.public_id}/temporary-release/")
-    assert form.status_code == 200 and 'value="30"' in form.content.decode()
+    assert form.status_code == 200
+    assert 'value="30"' in form.content.decode()
     missing = client.post(f"/resident_records/support-measures/{first.public_id}/temporary-release/", {"minutes": "30"})
-    assert missing.status_code == 400 and "一時解除の目的を入力してください" in missing.content.decode()
+    assert missing.status_code == 400
+    assert "一時解除の目的を入力してください" in missing.content.decode()
     released = client.post(
         f"/resident_records/support-measures/{first.public_id}/temporary-release/",
         {"purpose": "本人からの住民票の写しの請求", "minutes": "30"},
@@ -360,23 +388,28 @@ def test_officer_releases_and_temporarily_releases(
     )
     text = released.content.decode()
     assert "令和8年11月27日 10時30分に自動的に再設定されます" in text
-    assert "一時解除中" in text and "再設定" in text
+    assert "一時解除中" in text
+    assert "再設定" in text
     with schema_context("nakatosa"):
         assert support.blocking_measure(resident=residents[0], scope=SupportScope.CERTIFICATE) is None
         release = TemporaryRelease.objects.get(measure=first)
     assert release.relock_at == NOW + timedelta(minutes=30)
 
     blank = client.post(f"/resident_records/support-measures/{second.public_id}/release/", {"reason": "  "})
-    assert blank.status_code == 400 and _measure(residents[1]).status == SupportMeasureStatus.ACTIVE
+    assert blank.status_code == 400
+    assert _measure(residents[1]).status == SupportMeasureStatus.ACTIVE
     done = client.post(
         f"/resident_records/support-measures/{second.public_id}/release/", {"reason": "申出者からの解除の申出"}
     )
     assert done.status_code == 302
     measure = _measure(residents[1])
-    assert measure.status == SupportMeasureStatus.RELEASED and measure.release_reason == "申出者からの解除の申出"
+    assert measure.status == SupportMeasureStatus.RELEASED
+    assert measure.release_reason == "申出者からの解除の申出"
     again = client.post(f"/resident_records/support-measures/{second.public_id}/release/", {"reason": "重ねて"})
-    assert again.status_code == 409 and "すでに解除されています" in again.content.decode()
-    assert _audits("support_measure.release") and _audits("support_measure.temporary_release")
+    assert again.status_code == 409
+    assert "すでに解除されています" in again.content.decode()
+    assert _audits("support_measure.release")
+    assert _audits("support_measure.temporary_release")
 
 
 def test_attention_page_and_auditor_reads_only(client_for: Any, clerk: Person, residents: list[Resident]) -> None:
@@ -390,8 +423,11 @@ def test_attention_page_and_auditor_reads_only(client_for: Any, clerk: Person, r
     page = client.get("/resident_records/support-measures/attention/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert residents[0].atena_number in text and residents[1].atena_number not in text
-    assert "期間経過" in text and "丙野" not in text and "山田" not in text
+    assert residents[0].atena_number in text
+    assert residents[1].atena_number not in text
+    assert "期間経過" in text
+    assert "丙野" not in text
+    assert "山田" not in text
     assert client.post(f"/resident_records/support-measures/{lapsed.public_id}/extend/").status_code == 403
     refused = client.post(f"/resident_records/support-measures/{lapsed.public_id}/release/", {"reason": "監査"})
     assert refused.status_code == 403

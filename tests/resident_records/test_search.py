@@ -166,7 +166,8 @@ def test_atena_number_is_exact_and_check_digit_validated(register: dict[str, Res
     wrong = taro.atena_number[:-1] + str((int(taro.atena_number[-1]) + 1) % 10)
     with pytest.raises(InvalidSearch) as error:
         search_residents(atena_number=wrong)
-    assert error.value.code == "invalid_atena_number" and "検査数字" in error.value.message
+    assert error.value.code == "invalid_atena_number"
+    assert "検査数字" in error.value.message
     with pytest.raises(InvalidSearch, match="11桁以内の数字"):
         search_residents(atena_number="12a4")
 
@@ -204,7 +205,8 @@ def test_bad_input_gets_a_clear_japanese_error(
     with pytest.raises(InvalidSearch) as error:
         search_residents(**criteria)
     assert error.value.code == code
-    assert error.value.message and not error.value.message.isascii()
+    assert error.value.message
+    assert not error.value.message.isascii()
 
 
 def _plan(**criteria: Any) -> str:
@@ -256,9 +258,12 @@ def test_resident_search_bench_prints_one_json_line(committed: None) -> None:
     out = StringIO()
     call_command("bench", "resident_search", "--residents", "200", stdout=out)
     [line] = [json.loads(text) for text in out.getvalue().splitlines()]
-    assert line["scenario"] == "resident_search" and line["unit"] == "ms"
-    assert line["residents"] == 200 and line["queries"] == line["runs"] == line["baseline_runs"] >= 200
-    assert 0 < line["p50"] <= line["p95"] and 0 < line["baseline_p50"] <= line["baseline_p95"]
+    assert line["scenario"] == "resident_search"
+    assert line["unit"] == "ms"
+    assert line["residents"] == 200
+    assert line["queries"] == line["runs"] == line["baseline_runs"] >= 200
+    assert 0 < line["p50"] <= line["p95"]
+    assert 0 < line["baseline_p50"] <= line["baseline_p95"]
     assert line["ratio_p95"] == pytest.approx(line["p95"] / line["baseline_p95"], rel=1e-2)
     # Issue 12 §4: 1-2 character queries, misses and a cold pass are measured, each kind against the line.
     assert set(line["p95_by_kind"]) == {
@@ -269,7 +274,8 @@ def test_resident_search_bench_prints_one_json_line(committed: None) -> None:
     assert line["target_p95_ms"] == 20.0
     assert line["target_met"] == all(value <= 20.0 for value in line["p95_by_kind"].values())
     assert line["kinds_over_target"] == sorted(k for k, v in line["p95_by_kind"].items() if v > 20.0)
-    assert "baseline" in line and "raw cursor" in line["baseline"]
+    assert "baseline" in line
+    assert "raw cursor" in line["baseline"]
     assert line["host"]["postgresql"]
 
 

@@ -94,7 +94,8 @@ def test_apply_blocks_the_victim_and_accompanying_persons_but_not_others(
         for scope in ALL_SCOPES:
             with pytest.raises(SupportMeasureBlocked) as caught:
                 support.ensure_not_blocked(resident=person, scope=scope)
-            assert "支援措置" in caught.value.message and "支援措置責任者" in caught.value.message
+            assert "支援措置" in caught.value.message
+            assert "支援措置責任者" in caught.value.message
             assert caught.value.status_code == 403
     support.ensure_not_blocked(resident=head, scope=SupportScope.CERTIFICATE)
     # A scope not chosen is not blocked.
@@ -115,7 +116,9 @@ def test_lapse_does_not_lift_the_block_and_the_alert_list_shows_it(household: li
     with pytest.raises(SupportMeasureBlocked):
         support.ensure_not_blocked(resident=wife, scope=SupportScope.CERTIFICATE)
     alerts = list(support.measures_needing_attention())
-    assert lapsing in alerts and ending in alerts and later not in alerts
+    assert lapsing in alerts
+    assert ending in alerts
+    assert later not in alerts
     assert alerts.index(lapsing) < alerts.index(ending)
 
 
@@ -182,15 +185,19 @@ def test_only_the_support_officer_releases(
         with pytest.raises(NotSupportMeasureOfficer):
             support.temporarily_release(actor=person, measure=measure, purpose="本人への交付")
     measure.refresh_from_db()
-    assert measure.status == SupportMeasureStatus.ACTIVE and not TemporaryRelease.objects.exists()
+    assert measure.status == SupportMeasureStatus.ACTIVE
+    assert not TemporaryRelease.objects.exists()
 
     with pytest.raises(support.ValidationFailed):
         support.release_support_measure(actor=officer, measure=measure, reason="  ")
     released = support.release_support_measure(actor=officer, measure=measure, reason="本人の申出により解除")
-    assert released.status == SupportMeasureStatus.RELEASED and released.released_by_name == officer.full_name
+    assert released.status == SupportMeasureStatus.RELEASED
+    assert released.released_by_name == officer.full_name
     support.ensure_not_blocked(resident=wife, scope=SupportScope.CERTIFICATE)
     row = AuditEvent.objects.get(action="support_measure.release")
-    assert row.actor_id == officer.pk and row.personal_data and "解除" in row.purpose
+    assert row.actor_id == officer.pk
+    assert row.personal_data
+    assert "解除" in row.purpose
     with pytest.raises(SupportMeasureNotActive):
         support.release_support_measure(actor=officer, measure=measure, reason="再度")
     # A release is final, even for a direct UPDATE.

@@ -1,4 +1,5 @@
-"""The red 支援措置 banner (issue 10 point 13): the person's page, the household's page, every search row and every
+"""The red 支援措置 banner (docs/domain/support_measures.md): the person's page, the household's page, every search
+row and every
 form about them — in the resident register and in the koseki — from one include fed by resident_records.disclosure."""
 
 from __future__ import annotations

@@ -83,14 +83,16 @@ def test_a_teacher_or_vendor_never_reaches_the_register(client_for: Any, usernam
 
 def test_anonymous_is_sent_to_login(client_for: Any) -> None:
     response = client_for(None, "nakatosa").get(BASE)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_auditor_reads_but_cannot_write(client_for: Any, registered: dict[str, Any]) -> None:
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
     head = registered["head"]
     page = auditor.get(f"{BASE}residents/{head.atena_number}/")
-    assert page.status_code == 200 and "山田 太郎" in page.content.decode()
+    assert page.status_code == 200
+    assert "山田 太郎" in page.content.decode()
     assert "証明書の交付" not in page.content.decode()  # no write buttons for an auditor
     before = _counts()
     household = registered["household"]
@@ -114,17 +116,22 @@ def test_auditor_reads_but_cannot_write(client_for: Any, registered: dict[str, A
 def test_search_finds_by_kana_and_is_audited_with_the_purpose(client_for: Any, registered: dict[str, Any]) -> None:
     client = client_for("tanaka", "nakatosa")
     form = client.get(BASE)
-    assert form.status_code == 200 and "利用目的" in form.content.decode()
+    assert form.status_code == 200
+    assert "利用目的" in form.content.decode()
     response = client.post(BASE, {"query": "やまだ", "purpose": "転入届の受付"})
     body = response.content.decode()
     assert response.status_code == 200
     for resident in registered["residents"]:
         assert resident.atena_number in body
-    assert "令和8年10月1日" not in body and "昭和55年5月1日" in body  # birth date in 和暦
+    assert "令和8年10月1日" not in body
+    assert "昭和55年5月1日" in body
     rows = _audit_rows("resident.search")
-    assert len(rows) == 1 and rows[-1].purpose == "転入届の受付" and rows[-1].personal_data
+    assert len(rows) == 1
+    assert rows[-1].purpose == "転入届の受付"
+    assert rows[-1].personal_data
     assert "やまだ" not in str(rows[-1].details)  # criteria are not logged, only which ones were used
-    assert rows[-1].details["criteria"] == ["query"] and rows[-1].details["results"] == 3
+    assert rows[-1].details["criteria"] == ["query"]
+    assert rows[-1].details["results"] == 3
     # The purpose is remembered for the next search.
     assert "転入届の受付" in client.get(BASE).content.decode()
 
@@ -154,7 +161,8 @@ def test_resident_page_asks_for_a_purpose_first(client_for: Any, registered: dic
     client = client_for("tanaka", "nakatosa")
     url = f"{BASE}residents/{registered['head'].atena_number}/"
     ask = client.get(url)
-    assert ask.status_code == 200 and "利用目的の入力" in ask.content.decode()
+    assert ask.status_code == 200
+    assert "利用目的の入力" in ask.content.decode()
     assert _audit_rows("resident.view") == []
     stored = client.get(url, {"purpose": "国保の資格確認"})
     assert stored.status_code == 302
@@ -163,7 +171,8 @@ def test_resident_page_asks_for_a_purpose_first(client_for: Any, registered: dic
     rows = _audit_rows("resident.view")
     # The resident, and the other two members shown in the household table.
     assert {row.object_repr for row in rows} == {f"住民 {r.atena_number}" for r in registered["residents"]}
-    assert all(row.purpose == "国保の資格確認" and row.personal_data for row in rows) and len(rows) == 3
+    assert all(row.purpose == "国保の資格確認" and row.personal_data for row in rows)
+    assert len(rows) == 3
 
 
 class WorkerKilled(BaseException):
@@ -173,7 +182,8 @@ class WorkerKilled(BaseException):
 def test_a_resident_page_cut_off_half_way_leaves_none_of_its_audit_rows(
     client_for: Any, registered: dict[str, Any], monkeypatch: Any
 ) -> None:
-    """issue 19 §5: the read and its audit rows commit together; before, 2 of the page's 3 rows stayed."""
+    """docs/domain/bcp-reliability.md §5: the read and its audit rows commit together; before, 2 of the page's 3 rows
+    stayed."""
     client = _with_purpose(client_for("tanaka", "nakatosa"))
     record = audit.record
     calls: list[str] = []
@@ -198,10 +208,14 @@ def test_a_resident_page_cut_off_half_way_leaves_none_of_its_audit_rows(
 def test_resident_page_shows_members_history_and_a_masked_number(client_for: Any, registered: dict[str, Any]) -> None:
     client = _with_purpose(client_for("tanaka", "nakatosa"))
     body = client.get(f"{BASE}residents/{registered['head'].atena_number}/").content.decode()
-    assert "●●●●●●●●9018" in body and "123456789018" not in body
+    assert "●●●●●●●●9018" in body
+    assert "123456789018" not in body
     # Members in certificate order: 世帯主, 妻, 子.
     assert body.index("山田 太郎") < body.index("山田 花子") < body.index("山田 一郎")
-    assert "転入" in body and "転居" in body and "令和8年10月1日" in body and "令和8年10月2日" in body
+    assert "転入" in body
+    assert "転居" in body
+    assert "令和8年10月1日" in body
+    assert "令和8年10月2日" in body
     assert "高知県高岡郡中土佐町矢井賀 55" in body
 
 
@@ -209,7 +223,8 @@ def test_as_of_shows_the_earlier_address(client_for: Any, registered: dict[str, 
     client = _with_purpose(client_for("tanaka", "nakatosa"))
     url = f"{BASE}residents/{registered['head'].atena_number}/"
     body = client.get(url, {"as_of": "令和8年9月30日"}).content.decode()
-    assert "令和8年9月30日時点" in body and "久礼 1234" in body
+    assert "令和8年9月30日時点" in body
+    assert "久礼 1234" in body
     before = client.get(url, {"as_of": "2026-03-31"}).content.decode()
     assert "記録されていません" in before
     bad = client.get(url, {"as_of": "きのう"}).content.decode()
@@ -220,12 +235,14 @@ def test_reveal_my_number_once_and_audited(client_for: Any, registered: dict[str
     client = _with_purpose(client_for("tanaka", "nakatosa"))
     url = f"{BASE}residents/{registered['head'].atena_number}/my-number/"
     missing = client.post(url, {"purpose": ""})
-    assert missing.status_code == 302 and _audit_rows("resident.reveal_my_number") == []
+    assert missing.status_code == 302
+    assert _audit_rows("resident.reveal_my_number") == []
     response = client.post(url, {"purpose": "児童手当の申請受付"})
     assert "123456789018" in response.content.decode()
     assert response["Cache-Control"] == "no-store"
     row = _audit_rows("resident.reveal_my_number")[-1]
-    assert row.purpose == "児童手当の申請受付" and row.personal_data
+    assert row.purpose == "児童手当の申請受付"
+    assert row.personal_data
     # Shown once: the page, loaded again, is masked.
     assert "123456789018" not in client.get(f"{BASE}residents/{registered['head'].atena_number}/").content.decode()
 
@@ -280,10 +297,12 @@ def test_move_in_of_a_family(client_for: Any) -> None:
         event = ChangeEvent.objects.filter(household=head.household).get()
     assert response["Location"] == f"{BASE}residents/{head.atena_number}/"
     assert [m.given_name for m in members] == ["大輔", "美咲", "陽太"]
-    assert head.family_name_kana == "ウミノ" and head.birth_date == date(1985, 7, 7)
+    assert head.family_name_kana == "ウミノ"
+    assert head.birth_date == date(1985, 7, 7)
     assert (event.event_date, event.notified_on, event.kind) == (date(2026, 11, 20), date(2026, 11, 25), "move_in")
     page = client.get(response["Location"]).content.decode()
-    assert "転入を処理しました" in page and "海野 陽太" in page
+    assert "転入を処理しました" in page
+    assert "海野 陽太" in page
 
 
 @pytest.mark.parametrize(
@@ -309,7 +328,8 @@ def test_ex_officio_entry_needs_a_reason(client_for: Any) -> None:
     client = client_for("tanaka", "nakatosa")
     before = _counts()
     response = client.post(f"{BASE}move-in/", _move_in_data(entry_kind="ex_officio"))
-    assert response.status_code == 200 and "職権記載の理由を入力してください。" in response.content.decode()
+    assert response.status_code == 200
+    assert "職権記載の理由を入力してください。" in response.content.decode()
     assert _counts() == before
 
 
@@ -321,7 +341,8 @@ def test_move_in_shows_field_errors_and_writes_nothing(client_for: Any) -> None:
     body = response.content.decode()
     assert response.status_code == 200
     assert "日付を正しく入力してください(例: 令和8年4月1日 または 2026-04-01)" in body
-    assert "住所を入力してください。" in body and "性別を選んでください。" in body
+    assert "住所を入力してください。" in body
+    assert "性別を選んでください。" in body
     assert 'value="海野"' in body  # the clerk's input is kept
     assert _counts() == before
 
@@ -369,7 +390,8 @@ def test_change_of_address_on_a_stale_version_keeps_the_input(client_for: Any, r
     )  # fmt: skip
     body = response.content.decode()
     assert response.status_code == 200
-    assert "他の職員が先に更新しました" in body and 'value="高知県高岡郡中土佐町上ノ加江 9"' in body
+    assert "他の職員が先に更新しました" in body
+    assert 'value="高知県高岡郡中土佐町上ノ加江 9"' in body
     assert _counts() == before
 
 
@@ -380,7 +402,8 @@ def test_change_of_address_field_errors(client_for: Any, registered: dict[str, A
         f"{BASE}households/{household.number}/change-of-address/",
         {"target_id": household.pk, "version": household.version, "event_date": "", "address": ""},
     ).content.decode()
-    assert "異動日を入力してください。" in body and "住所を入力してください。" in body
+    assert "異動日を入力してください。" in body
+    assert "住所を入力してください。" in body
 
 
 # --- 証明書 ------------------------------------------------------------------------------------------
@@ -405,26 +428,32 @@ def test_certificate_preview_then_issue(client_for: Any, registered: dict[str, A
     url = f"{BASE}residents/{registered['head'].atena_number}/certificate/"
     assert "証明書の種類" in client.get(url).content.decode()
     preview = client.post(url, _certificate_data("preview")).content.decode()
-    assert "交付内容の確認" in preview and "世帯全員(3人)" in preview
+    assert "交付内容の確認" in preview
+    assert "世帯全員(3人)" in preview
     # In the order of the certificate (世帯主, 妻, 子), with the 続柄 asked for and 和暦 birth dates.
     table = preview[preview.index("<tbody>") :]
     assert table.index("山田 太郎") < table.index("山田 花子") < table.index("山田 一郎")
-    assert "<td>妻</td>" in table and "昭和57年8月12日" in table
+    assert "<td>妻</td>" in table
+    assert "昭和57年8月12日" in table
     assert _counts()[2] == 0  # the preview issues nothing
     key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', preview)
     assert key is not None
     issued = client.post(url, _certificate_data("issue", idempotency_key=key[1]))
     with schema_context("nakatosa"):
         issuance = CertificateIssuance.objects.get()
-    # The completion page names the 発行番号 and prints the PDF from there (issue 10 §12).
+    # The completion page names the 発行番号 and prints the PDF from there (docs/domain/resident_register.md §9).
     completion = f"{BASE}certificates/{quote(issuance.number)}/issued/"  # named by its 発行番号, not the row id
-    assert issued.status_code == 302 and issued["Location"] == completion
+    assert issued.status_code == 302
+    assert issued["Location"] == completion
     done = client.get(issued["Location"]).content.decode()
     assert issuance.number in done
     printed = client.get(f"{completion}pdf/")
     assert printed["Content-Type"] == "application/pdf"
-    assert printed.content.startswith(b"%PDF") and "attachment" in printed["Content-Disposition"]
-    assert issuance.whole_household and issuance.include_head_and_relationship and issuance.purpose == "運転免許の更新"
+    assert printed.content.startswith(b"%PDF")
+    assert "attachment" in printed["Content-Disposition"]
+    assert issuance.whole_household
+    assert issuance.include_head_and_relationship
+    assert issuance.purpose == "運転免許の更新"
     listed = _with_purpose(client).get(f"{BASE}certificates/").content.decode()  # the list names the requesters
     assert issuance.number in listed
 
@@ -435,7 +464,8 @@ def test_certificate_form_errors(client_for: Any, registered: dict[str, Any]) ->
     body = client.post(
         url, _certificate_data("issue", whole_household="", requested_by="", purpose="")
     ).content.decode()
-    assert "記載する方を1人以上選ぶか" in body and "請求者を入力してください。" in body
+    assert "記載する方を1人以上選ぶか" in body
+    assert "請求者を入力してください。" in body
     assert "利用目的を入力してください" in body
     assert _counts()[2] == 0
 
@@ -451,7 +481,8 @@ def test_certificate_is_refused_under_a_support_measure(
     response = client.post(
         f"{BASE}residents/{registered['head'].atena_number}/certificate/", _certificate_data("issue")
     )
-    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
     assert "支援措置が設定されているため" in response.content.decode()
     assert _counts()[2] == 0
     assert len(_audit_rows("certificate.refused")) == 1
@@ -486,21 +517,24 @@ def test_birth_joins_the_household(client_for: Any, registered: dict[str, Any]) 
     household = registered["household"]
     url = f"{BASE}households/{household.number}/birth/"
     form = client.get(url).content.decode()
-    assert 'value="山田"' in form and 'value="子"' in form  # the family name and 続柄 are suggested
+    assert 'value="山田"' in form
+    assert 'value="子"' in form
     data = {
         "target_id": household.pk, "version": household.version, "family_name": "山田", "given_name": "二郎",
         "family_name_kana": "やまだ", "given_name_kana": "じろう", "birth_date": "令和8年11月20日", "sex": "1",
         "relationship": "子", "notified_on": "令和8年11月26日",
     }  # fmt: skip
     bad = client.post(url, {**data, "birth_date": "令和8年11月31日", "sex": ""}).content.decode()
-    assert "日付を正しく入力してください" in bad and "性別を選んでください。" in bad
+    assert "日付を正しく入力してください" in bad
+    assert "性別を選んでください。" in bad
     stale = client.post(url, {**data, "version": household.version + 5}).content.decode()
     assert "この世帯は他の職員が先に更新しました" in stale
     response = client.post(url, data)
     assert response.status_code == 302
     with schema_context("nakatosa"):
         child = Resident.objects.get(household=household, given_name="二郎")
-    assert child.given_name_kana == "ジロウ" and child.became_resident_on == date(2026, 11, 20)
+    assert child.given_name_kana == "ジロウ"
+    assert child.became_resident_on == date(2026, 11, 20)
     assert child.address == "高知県高岡郡中土佐町矢井賀 55"
 
 
@@ -511,7 +545,8 @@ def test_planned_move_out_of_the_household(client_for: Any, registered: dict[str
     assert "転出予定日" in client.get(url).content.decode()
     missing = client.post(url, {"target_id": household.pk, "version": household.version, "event_date": ""})
     body = missing.content.decode()
-    assert "転出予定日を入力してください。" in body and "転出先の住所を入力してください。" in body
+    assert "転出予定日を入力してください。" in body
+    assert "転出先の住所を入力してください。" in body
     with schema_context("nakatosa"):
         members = list(Resident.objects.filter(household=household).order_by("pk"))
     response = client.post(
@@ -554,7 +589,9 @@ def test_a_cancelled_event_is_struck_through_in_the_history(
         services.cancel_event(actor=clerk, event_id=moved.pk, reason="届出の誤り")
     client = _with_purpose(client_for("tanaka", "nakatosa"))
     body = client.get(f"{BASE}residents/{registered['head'].atena_number}/").content.decode()
-    assert '<tr class="rr-cancelled">' in body and "取消済み" in body and "届出の誤り" in body
+    assert '<tr class="rr-cancelled">' in body
+    assert "取消済み" in body
+    assert "届出の誤り" in body
     assert "高知県高岡郡中土佐町久礼 1234" in body  # the address before the cancelled 転居 is back
 
 
@@ -563,7 +600,8 @@ def test_death_of_a_member(client_for: Any, registered: dict[str, Any]) -> None:
     son = registered["residents"][2]
     url = f"{BASE}residents/{son.atena_number}/death/"
     form = client.get(url).content.decode()
-    assert "死亡日" in form and "新しい世帯主" not in form  # not the head: no successor needed
+    assert "死亡日" in form
+    assert "新しい世帯主" not in form
     with schema_context("nakatosa"):
         son.refresh_from_db()
     bad = client.post(url, {"target_id": son.pk, "version": son.version, "died_on": "2011-01-01"}).content.decode()
@@ -594,7 +632,8 @@ def test_death_of_the_head_needs_a_new_head_and_relationships(client_for: Any, r
     with schema_context("nakatosa"):
         household = Household.objects.get(pk=registered["household"].pk)
         son.refresh_from_db()
-    assert household.head_id == wife.pk and son.relationship == "子"
+    assert household.head_id == wife.pk
+    assert son.relationship == "子"
 
 
 def _queries(client: Client, method: str, url: str, data: dict[str, Any]) -> tuple[int, str]:
@@ -613,7 +652,8 @@ def test_list_pages_do_not_query_per_row(client_for: Any, clerk: Person, registe
         for given, kana in [("次郎", "ジロウ"), ("三郎", "サブロウ"), ("四郎", "シロウ")]:
             move_in_family(clerk, members=[person("山田", given, "ヤマダ", kana)])
     many, body = _queries(client, "post", BASE, {"query": "ヤマダ", "purpose": "照会"})
-    assert body.count('class="rr-status') == 6 and many == one
+    assert body.count('class="rr-status') == 6
+    assert many == one
 
     with schema_context("nakatosa"):
         certificates.issue_certificate(
@@ -625,7 +665,8 @@ def test_list_pages_do_not_query_per_row(client_for: Any, clerk: Person, registe
             actor=clerk, kind="residence_copy", purpose="照会", requested_by="本人", household=registered["household"]
         )
     second, body = _queries(client, "get", f"{BASE}certificates/", {})
-    assert body.count('class="rr-number"') >= 5 and second == first
+    assert body.count('class="rr-number"') >= 5
+    assert second == first
 
 
 # --- 異動の取消し ------------------------------------------------------------------------------------
@@ -644,12 +685,14 @@ def test_history_offers_cancel_to_clerks_only(client_for: Any, registered: dict[
     clerk_page = (
         _with_purpose(client_for("tanaka", "nakatosa")).get(f"{BASE}residents/{head.atena_number}/").content.decode()
     )
-    assert f'href="{cancel_url}"' in clerk_page and clerk_page.count(">取消</a>") == 2  # 転入 and 転居
+    assert f'href="{cancel_url}"' in clerk_page
+    assert clerk_page.count(">取消</a>") == 2
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
     assert ">取消</a>" not in auditor.get(f"{BASE}residents/{head.atena_number}/").content.decode()
     before = _counts()
     for response in (auditor.get(cancel_url), auditor.post(cancel_url, {"reason": "監査"})):
-        assert response.status_code == 403 and "事務職員だけが行えます" in response.content.decode()
+        assert response.status_code == 403
+        assert "事務職員だけが行えます" in response.content.decode()
     assert _counts() == before
 
 
@@ -660,18 +703,23 @@ def test_cancel_the_latest_event(client_for: Any, registered: dict[str, Any]) ->
         moved = ChangeEvent.objects.get(household=household, kind="change_of_address")
     url = f"{BASE}residents/{head.atena_number}/events/{moved.pk}/cancel/"
     form = client.get(url).content.decode()
-    assert "転居" in form and "令和8年10月1日" in form and "取消しの理由" in form
+    assert "転居" in form
+    assert "令和8年10月1日" in form
+    assert "取消しの理由" in form
     before = _counts()
     missing = client.post(url, {"reason": "  "}).content.decode()
-    assert "取消しの理由を入力してください。" in missing and _counts() == before
+    assert "取消しの理由を入力してください。" in missing
+    assert _counts() == before
     response = client.post(url, {"reason": "届出内容の誤り"})
-    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{head.atena_number}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"{BASE}residents/{head.atena_number}/"
     with schema_context("nakatosa"):
         head.refresh_from_db()
     assert head.address == "高知県高岡郡中土佐町久礼 1234"  # the address before the 転居
     assert _events(household)[-1] == ("cancellation", moved.pk)
     page = _with_purpose(client).get(f"{BASE}residents/{head.atena_number}/").content.decode()
-    assert "異動の取消しを処理しました。" in page and "届出内容の誤り" in page
+    assert "異動の取消しを処理しました。" in page
+    assert "届出内容の誤り" in page
     assert f'href="{url}"' not in page  # a cancelled event offers no 取消 any more
     again = client.post(url, {"reason": "二重の取消し"}).content.decode()
     assert "この異動は既に取り消されています。" in again
@@ -695,7 +743,8 @@ def test_cancel_refuses_an_event_that_is_not_the_latest(client_for: Any, registe
     body = client.post(
         f"{BASE}residents/{head.atena_number}/events/{moved_in.pk}/cancel/", {"reason": "誤り"}
     ).content.decode()
-    assert "先に後の異動を取り消してください" in body and _counts() == before
+    assert "先に後の異動を取り消してください" in body
+    assert _counts() == before
     # A cancellation itself has no 取消 form.
     assert client.get(f"{BASE}residents/{head.atena_number}/events/{cancellation_id}/cancel/").status_code == 404
 
@@ -709,16 +758,20 @@ def test_change_head(client_for: Any, registered: dict[str, Any]) -> None:
     head, wife, son = registered["residents"]
     url = f"{BASE}households/{household.number}/change-head/"
     form = client.get(url).content.decode()
-    assert f'<option value="{wife.pk}">' in form and f'<option value="{head.pk}">' not in form  # not the head
-    assert f'name="relationship_{wife.pk}"' in form and 'value="妻"' in form  # prefilled with the 続柄 now
+    assert f'<option value="{wife.pk}">' in form
+    assert f'<option value="{head.pk}">' not in form
+    assert f'name="relationship_{wife.pk}"' in form
+    assert 'value="妻"' in form
     data = {"target_id": household.pk, "version": household.version, "event_date": "令和8年11月20日",
             "notified_on": "2026-11-27", "new_head": wife.pk, f"relationship_{head.pk}": "世帯主",
             f"relationship_{wife.pk}": "妻", f"relationship_{son.pk}": "子"}  # fmt: skip
     before = _counts()
     bad = client.post(url, {**data, "event_date": "令和8年2月30日", "new_head": ""}).content.decode()
-    assert "日付を正しく入力してください" in bad and "新しい世帯主を選んでください。" in bad
+    assert "日付を正しく入力してください" in bad
+    assert "新しい世帯主を選んでください。" in bad
     two_heads = client.post(url, data).content.decode()
-    assert "世帯主は1世帯に1人です" in two_heads and 'value="子"' in two_heads  # the input is kept
+    assert "世帯主は1世帯に1人です" in two_heads
+    assert 'value="子"' in two_heads
     missing = client.post(url, {**data, f"relationship_{head.pk}": ""}).content.decode()
     assert "新しい世帯主との続柄が入力されていない世帯員がいます" in missing
     assert _counts() == before
@@ -775,12 +828,16 @@ def test_clerical_correction(client_for: Any, registered: dict[str, Any]) -> Non
     wife = registered["residents"][1]
     url = f"{BASE}residents/{wife.atena_number}/correction/clerical/"
     form = client.get(url).content.decode()
-    assert "誤記修正" in form and 'value="花子"' in form and 'value="昭和57年8月12日"' in form
-    assert 'name="effective_on"' in form and 'value="令和8年10月1日"' in form  # the default: the 転居's date
+    assert "誤記修正" in form
+    assert 'value="花子"' in form
+    assert 'value="昭和57年8月12日"' in form
+    assert 'name="effective_on"' in form
+    assert 'value="令和8年10月1日"' in form
     before = _counts()
     bad = client.post(url, _correction_data(wife, birth_date="令和8年13月1日", given_name="", reason="")).content
     body = bad.decode()
-    assert "日付を正しく入力してください" in body and "名を入力してください。" in body
+    assert "日付を正しく入力してください" in body
+    assert "名を入力してください。" in body
     assert "修正の理由を入力してください。" in body
     unchanged = client.post(url, _correction_data(wife)).content.decode()
     assert "修正内容が現在の記載と同じです" in unchanged
@@ -788,16 +845,20 @@ def test_clerical_correction(client_for: Any, registered: dict[str, Any]) -> Non
     assert "世帯主変更で処理してください" in head_word
     assert _counts() == before
     response = client.post(url, _correction_data(wife, given_name="華子", given_name_kana="はなこ"))
-    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{wife.atena_number}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"{BASE}residents/{wife.atena_number}/"
     with schema_context("nakatosa"):
         wife.refresh_from_db()
         event = ChangeEvent.objects.filter(household=registered["household"]).latest("pk")
         record = wife.records.latest("pk")
     assert (wife.given_name, wife.given_name_kana) == ("華子", "ハナコ")
-    assert event.kind == "clerical_correction" and event.details["fields"] == ["given_name"]
-    assert event.reason == "入力誤り" and record.effective_on == date(2026, 10, 1)
+    assert event.kind == "clerical_correction"
+    assert event.details["fields"] == ["given_name"]
+    assert event.reason == "入力誤り"
+    assert record.effective_on == date(2026, 10, 1)
     page = _with_purpose(client).get(f"{BASE}residents/{wife.atena_number}/").content.decode()
-    assert "誤記修正を処理しました。" in page and "華子" in page
+    assert "誤記修正を処理しました。" in page
+    assert "華子" in page
 
 
 def test_ex_officio_correction_with_an_effective_date(client_for: Any, registered: dict[str, Any]) -> None:
@@ -815,7 +876,8 @@ def test_ex_officio_correction_with_an_effective_date(client_for: Any, registere
         head.refresh_from_db()
         event = ChangeEvent.objects.filter(household=registered["household"]).latest("pk")
     assert head.domicile == "高知県高岡郡中土佐町久礼 1"
-    assert event.kind == "ex_officio_correction" and event.details["effective_on"] == "2026-04-01"
+    assert event.kind == "ex_officio_correction"
+    assert event.details["effective_on"] == "2026-04-01"
 
 
 def test_correction_links_and_refusals(client_for: Any, registered: dict[str, Any]) -> None:
@@ -850,7 +912,8 @@ def test_confirm_move_out_of_the_household(client_for: Any, clerk: Person, regis
     url = f"{BASE}households/{household.number}/move-out-confirmation/"
     assert f'href="{url}"' in page
     form = client.get(url).content.decode()
-    assert form.count('type="checkbox"') == 3 and form.count("checked") == 3
+    assert form.count('type="checkbox"') == 3
+    assert form.count("checked") == 3
     assert 'value="令和8年11月20日"' in form  # the 転出予定日 is suggested
     data: dict[str, Any] = {
         "members": [r.pk for r in residents],
@@ -860,7 +923,8 @@ def test_confirm_move_out_of_the_household(client_for: Any, clerk: Person, regis
     }
     before = _counts()
     bad = client.post(url, {**data, "members": [], "notice_received_on": ""}).content.decode()
-    assert "対象の住民を1人以上選んでください。" in bad and "転入通知の受理日を入力してください。" in bad
+    assert "対象の住民を1人以上選んでください。" in bad
+    assert "転入通知の受理日を入力してください。" in bad
     stale = client.post(url, {**data, f"version_{residents[1].pk}": residents[1].version - 1}).content.decode()
     assert "他の職員が先に更新しました" in stale
     assert _counts() == before
@@ -869,7 +933,8 @@ def test_confirm_move_out_of_the_household(client_for: Any, clerk: Person, regis
     with schema_context("nakatosa"):
         statuses = set(Resident.objects.filter(household=household).values_list("status", "removed_on"))
         dissolved_on = Household.objects.get(pk=household.pk).dissolved_on
-    assert statuses == {("moved_out", date(2026, 11, 20))} and dissolved_on == date(2026, 11, 20)
+    assert statuses == {("moved_out", date(2026, 11, 20))}
+    assert dissolved_on == date(2026, 11, 20)
     assert _events(household)[-1] == ("move_out_confirmed", None)
 
 
@@ -883,7 +948,8 @@ def test_confirm_move_out_without_a_plan_is_refused(client_for: Any, registered:
     body = client.post(
         url, {"members": [head.pk], "moved_on": "令和8年11月20日", "notice_received_on": "令和8年11月26日"}
     )
-    assert "対象の住民の選択が正しくありません。" in body.content.decode() and _counts() == before
+    assert "対象の住民の選択が正しくありません。" in body.content.decode()
+    assert _counts() == before
 
 
 def test_ex_officio_removal_of_the_head(client_for: Any, registered: dict[str, Any]) -> None:
@@ -894,7 +960,9 @@ def test_ex_officio_removal_of_the_head(client_for: Any, registered: dict[str, A
     client = client_for("tanaka", "nakatosa")
     url = f"{BASE}households/{household.number}/ex-officio-removal/"
     form = client.get(url).content.decode()
-    assert form.count('type="checkbox"') == 3 and "checked" not in form and "新しい世帯主" in form
+    assert form.count('type="checkbox"') == 3
+    assert "checked" not in form
+    assert "新しい世帯主" in form
     data: dict[str, Any] = {
         "members": [head.pk],
         "event_date": "令和8年11月25日",
@@ -903,7 +971,8 @@ def test_ex_officio_removal_of_the_head(client_for: Any, registered: dict[str, A
     }
     before = _counts()
     bad = client.post(url, {**data, "members": [], "reason": "", "event_date": "昨日"}).content.decode()
-    assert "対象の住民を1人以上選んでください。" in bad and "消除の理由を入力してください。" in bad
+    assert "対象の住民を1人以上選んでください。" in bad
+    assert "消除の理由を入力してください。" in bad
     assert "日付を正しく入力してください" in bad
     no_head = client.post(url, data).content.decode()
     assert "新しい世帯主を選んでください" in no_head
@@ -917,7 +986,8 @@ def test_ex_officio_removal_of_the_head(client_for: Any, registered: dict[str, A
         son.refresh_from_db()
         current = Household.objects.get(pk=household.pk)
     assert (head.status, head.removed_on, head.removal_reason) == ("removed", date(2026, 11, 25), "職権消除")
-    assert current.head_id == wife.pk and son.relationship == "子"
+    assert current.head_id == wife.pk
+    assert son.relationship == "子"
     assert _events(household)[-1] == ("ex_officio_removal", None)
 
 
@@ -954,10 +1024,12 @@ def test_split_a_member_into_a_new_household(client_for: Any, registered: dict[s
     page = _with_purpose(client).get(f"{BASE}residents/{head.atena_number}/").content.decode()
     assert f'href="{url}"' in page
     form = client.get(url).content.decode()
-    assert "新しい世帯の世帯主" in form and form.count('type="checkbox"') == 3
+    assert "新しい世帯の世帯主" in form
+    assert form.count('type="checkbox"') == 3
     before = _counts()
     bad = client.post(url, _split_data(registered, event_date="")).content.decode()
-    assert "対象の住民を1人以上選んでください。" in bad and "新しい世帯の世帯主を選んでください。" in bad
+    assert "対象の住民を1人以上選んでください。" in bad
+    assert "新しい世帯の世帯主を選んでください。" in bad
     assert "異動日を入力してください。" in bad
     wrong_head = client.post(url, _split_data(registered, members=[son.pk], new_head=wife.pk)).content.decode()
     assert "新しい世帯の世帯主は、分離する住民から選んでください" in wrong_head
@@ -965,11 +1037,14 @@ def test_split_a_member_into_a_new_household(client_for: Any, registered: dict[s
     assert "世帯の全員を分離することはできません" in everyone.content.decode()
     assert _counts() == before
     response = client.post(url, _split_data(registered, members=[son.pk], new_head=son.pk))
-    assert response.status_code == 302 and response["Location"] == f"{BASE}residents/{son.atena_number}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"{BASE}residents/{son.atena_number}/"
     with schema_context("nakatosa"):
         son.refresh_from_db()
         new_household = Household.objects.get(pk=son.household_id)
-    assert new_household.pk != household.pk and new_household.head_id == son.pk and son.relationship == "世帯主"
+    assert new_household.pk != household.pk
+    assert new_household.head_id == son.pk
+    assert son.relationship == "世帯主"
     assert _events(household)[-1] == ("household_split", None)
 
 
@@ -980,7 +1055,8 @@ def test_split_of_the_head_needs_a_head_for_those_who_stay(client_for: Any, regi
     url = f"{BASE}households/{household.number}/split/"
     before = _counts()
     no_head = client.post(url, _split_data(registered, members=[head.pk], new_head=head.pk)).content.decode()
-    assert "新しい世帯主を選んでください" in no_head and _counts() == before
+    assert "新しい世帯主を選んでください" in no_head
+    assert _counts() == before
     response = client.post(
         url,
         _split_data(registered, members=[head.pk], new_head=head.pk, remaining_head=wife.pk,
@@ -991,9 +1067,12 @@ def test_split_of_the_head_needs_a_head_for_those_who_stay(client_for: Any, regi
         current = Household.objects.get(pk=household.pk)
         son.refresh_from_db()
         head.refresh_from_db()
-    assert current.head_id == wife.pk and son.relationship == "子" and head.household_id != household.pk
+    assert current.head_id == wife.pk
+    assert son.relationship == "子"
+    assert head.household_id != household.pk
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
-    assert auditor.get(url).status_code == 403 and auditor.post(url, {}).status_code == 403
+    assert auditor.get(url).status_code == 403
+    assert auditor.post(url, {}).status_code == 403
 
 
 # --- 世帯合併 ----------------------------------------------------------------------------------------
@@ -1017,7 +1096,8 @@ def test_merge_a_household_at_the_same_address(client_for: Any, clerk: Person, r
     unknown = client.post(url, {**data, "absorbed_number": "99999999999"}).content.decode()
     assert "この世帯番号の世帯は見つかりません" in unknown
     found = client.post(url, {**data, "absorbed_number": other.number}).content.decode()
-    assert "鈴木 一のこの世帯の世帯主との続柄" in found and f'name="absorbed_id" value="{other.pk}"' in found
+    assert "鈴木 一のこの世帯の世帯主との続柄" in found
+    assert f'name="absorbed_id" value="{other.pk}"' in found
     assert "この世帯の世帯主との続柄を入力してください" not in found  # step 1 shows no errors
     assert [row.details for row in _audit_rows("resident.view")][-1] == {"merge_into": household.number}
     step2 = {**data, "absorbed_number": other.number, "absorbed_id": other.pk, "absorbed_version": other.version}
@@ -1032,8 +1112,10 @@ def test_merge_a_household_at_the_same_address(client_for: Any, clerk: Person, r
     with schema_context("nakatosa"):
         lodger.refresh_from_db()
         other.refresh_from_db()
-    assert lodger.household_id == household.pk and lodger.relationship == "同居人"
+    assert lodger.household_id == household.pk
+    assert lodger.relationship == "同居人"
     assert other.dissolved_on == date(2026, 11, 20)
     assert _events(household)[-1] == ("household_merge", None)
     auditor = _with_purpose(client_for("auditor", "nakatosa"), "定期監査")
-    assert auditor.get(url).status_code == 403 and auditor.post(url, step2).status_code == 403
+    assert auditor.get(url).status_code == 403
+    assert auditor.post(url, step2).status_code == 403

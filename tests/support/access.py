@@ -52,8 +52,10 @@ def assert_error_shape(
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     data = json.loads(body(response))
     assert set(data) == {"code", "message", "details"}, data
-    assert isinstance(data["code"], str) and data["code"]
-    assert isinstance(data["message"], str) and _is_japanese(data["message"]), data["message"]
+    assert isinstance(data["code"], str)
+    assert data["code"]
+    assert isinstance(data["message"], str), data["message"]
+    assert _is_japanese(data["message"]), data["message"]
     if code is not None:
         assert data["code"] == code, data
     return data

@@ -75,7 +75,8 @@ def test_membership_is_in_force_only_within_its_dates(
     client, response = _login(HOSTS["nakatosa"], "dated", demo_password)
     session_page = make_client(HOSTS["nakatosa"], person).get("/")
     if in_force:
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/verify/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/verify/")
         assert _logged_in(client)
         assert session_page.status_code == 200
     else:
@@ -144,7 +145,8 @@ def test_inactive_person_is_refused_everywhere(new_person: Any, demo_password: s
     assert not _logged_in(client)
     # An open session ends with the account, and so do its tokens.
     response = session.get("/audit/")
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
     api = Client(HTTP_HOST=HOSTS["nakatosa"]).get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert_error_shape(api, 401, "invalid_token")
     assert active_roles(Person.objects.get(pk=person.pk), towns["nakatosa"]) == frozenset()
@@ -170,7 +172,8 @@ def test_memberships_in_a_suspended_or_withdrawn_town_are_not_in_force(
         )
     # The town switcher refuses too, with a Japanese message and no ticket.
     response = at_nakatosa.post("/accounts/switch/shimanto/")
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["切り替え先の自治体での所属がありません。"]
 
 
@@ -261,7 +264,8 @@ def test_switch_carries_the_verified_login_to_the_other_town(client_for: Any) ->
     assert departure["Referrer-Policy"] == "origin"
     target = Client(HTTP_HOST=HOSTS["shimanto"], enforce_csrf_checks=True)
     arrived = _arrive(target, ticket)
-    assert arrived.status_code == 302 and arrived["Location"] == "/"
+    assert arrived.status_code == 302
+    assert arrived["Location"] == "/"
     home = target.get("/")
     assert home.status_code == 200, "the second factor travelled with the ticket"
     assert home.wsgi_request.user.username == "yamamoto"
@@ -375,7 +379,8 @@ def test_a_switch_ticket_is_bound_to_its_target_town() -> None:
     with pytest.raises(InvalidSwitchTicket):
         _redeem(ticket[:-2] + ("AA" if not ticket.endswith("AA") else "BB"), "shimanto")
     person, device_id = _redeem(ticket, "shimanto")
-    assert person == it_admin and device_id is not None
+    assert person == it_admin
+    assert device_id is not None
 
 
 def test_no_ticket_without_a_membership_at_the_target(client_for: Any) -> None:
@@ -389,7 +394,8 @@ def test_no_ticket_without_a_membership_at_the_target(client_for: Any) -> None:
             otp_device_id=None,
         )
     response = client_for("tanaka", "nakatosa").post("/accounts/switch/shimanto/")
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert not SwitchTicket.objects.filter(person=tanaka).exists()
 
 

@@ -37,7 +37,8 @@ def test_council_it_admin_edits_people_and_memberships_with_audit(client_for: An
     assert (membership.section, str(membership.valid_to)) == ("応援", "2026-12-31")
     with schema_context("public"):
         row = AuditEvent.objects.filter(action="admin.add", object_id=str(membership.pk)).get()
-    assert row.actor_username == "it_admin" and row.details["model"] == "tenants.Membership"
+    assert row.actor_username == "it_admin"
+    assert row.details["model"] == "tenants.Membership"
 
 
 def test_town_it_admin_sees_only_the_town_models(client_for: Any) -> None:

@@ -125,4 +125,5 @@ def test_unknown_host_is_404_and_new_town_host_routes_to_it(db: Any, client: Any
         "--code", valid_code("39995"), "--name", "新町", "--schema", "shinmachi", "--domain", "shinmachi.localhost"
     )
     response = client.get("/healthz", HTTP_HOST="shinmachi.localhost")
-    assert response.status_code == 200 and response.json()["schema"] == "shinmachi"
+    assert response.status_code == 200
+    assert response.json()["schema"] == "shinmachi"

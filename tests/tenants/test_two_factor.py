@@ -84,7 +84,9 @@ def _is_verified(client: Client) -> bool:
 
 
 def test_the_route_groups_are_not_empty() -> None:
-    assert GUARDED and EXEMPT and API
+    assert GUARDED
+    assert EXEMPT
+    assert API
     assert {"accounts:verify", "accounts:enrol"} <= {r.name for r in EXEMPT}
     assert "admin:index" in {r.name for r in GUARDED}
 
@@ -137,7 +139,8 @@ def test_verify_with_the_authenticator_code(new_person: Any) -> None:
     client = make_client(HOSTS["nakatosa"], person, verified=False)
     position = audit_position("nakatosa")
     response = client.post("/accounts/verify/", {"token": totp_code(confirmed_totp(person)), "next": "/audit/"})
-    assert response.status_code == 302 and response["Location"] == "/audit/"
+    assert response.status_code == 302
+    assert response["Location"] == "/audit/"
     assert _is_verified(client)
     rows = audit_since("nakatosa", position)
     assert [(e.action, e.details) for e in rows] == [("auth.otp_verified", {"device": "totp"})]
@@ -148,7 +151,8 @@ def test_verification_never_redirects_to_another_host(next_url: str, new_person:
     person = new_person("phished", nakatosa="clerk")
     client = make_client(HOSTS["nakatosa"], person, verified=False)
     response = client.post("/accounts/verify/", {"token": totp_code(confirmed_totp(person)), "next": next_url})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
 
 
 def test_full_width_code_is_accepted(new_person: Any) -> None:
@@ -217,7 +221,8 @@ def test_first_enrolment_shows_a_qr_code_and_issues_recovery_codes() -> None:
 
     page = client.get("/accounts/enrol/")
     assert page.status_code == 200
-    assert "<svg" in page.content.decode() and "認証アプリ登録用QRコード" in page.content.decode()
+    assert "<svg" in page.content.decode()
+    assert "認証アプリ登録用QRコード" in page.content.decode()
     device = TOTPDevice.objects.get(user=person, confirmed=False)
     assert page.context["secret"].replace(" ", "") == mfa.b32_secret(device).replace(" ", "")
 
@@ -227,9 +232,11 @@ def test_first_enrolment_shows_a_qr_code_and_issues_recovery_codes() -> None:
     position = audit_position("nakatosa")
     with time_machine.travel(datetime(2026, 11, 2, 9, 0, 35, tzinfo=TOKYO), tick=False):  # past the throttle
         response = client.post("/accounts/enrol/", {"token": totp_code(device)})
-    assert response.status_code == 302 and response["Location"] == "/accounts/recovery-codes/"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/recovery-codes/"
     codes = client.get("/accounts/recovery-codes/").context["codes"]
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     assert StaticToken.objects.filter(device__user=person).count() == 10
     assert TOTPDevice.objects.filter(user=person, confirmed=True).count() == 1
     assert _is_verified(client)
@@ -244,7 +251,8 @@ def test_an_enrolled_but_unverified_session_cannot_add_a_device(new_person: Any)
     client = make_client(HOSTS["nakatosa"], person, verified=False)
     devices = TOTPDevice.objects.filter(user=person).count()
     for response in (client.get("/accounts/enrol/"), client.post("/accounts/enrol/", {"token": "123456"})):
-        assert response.status_code == 302 and response["Location"] == "/accounts/verify/"
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/verify/"
     assert TOTPDevice.objects.filter(user=person).count() == devices
     # The security-key ceremony refuses as well (django-otp-webauthn's own guard).
     assert client.post("/accounts/webauthn/registration/begin/").status_code == 403
@@ -398,7 +406,8 @@ def test_production_refuses_a_deployment_without_a_usable_backup_key() -> None:
             timeout=180,
             check=False,
         )
-        assert result.returncode != 0 and code in result.stderr + result.stdout, result.stderr
+        assert result.returncode != 0, result.stderr
+        assert code in result.stderr + result.stdout, result.stderr
 
 
 def test_deploy_check_fails_if_demo_mode_were_on() -> None:

@@ -176,7 +176,8 @@ def test_withdrawal_writes_verified_archive_and_marks_town_withdrawn(
 
     archive = report.archive_dir
     assert archive.parent == tmp_path
-    assert archive.name.startswith(f"{schema}-") and archive.name.endswith("Z")
+    assert archive.name.startswith(f"{schema}-")
+    assert archive.name.endswith("Z")
     manifest = json.loads((archive / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["municipality"] == {
         "name": town.name,
@@ -228,7 +229,8 @@ def test_withdrawal_writes_verified_archive_and_marks_town_withdrawn(
         ["pg_restore", "--list", str(archive / f"{schema}.dump")], capture_output=True, text=True, check=True
     ).stdout
     assert f"SCHEMA - {schema}" in toc
-    assert "TABLE DATA" in toc and "common_auditevent" in toc
+    assert "TABLE DATA" in toc
+    assert "common_auditevent" in toc
 
     town.refresh_from_db()
     assert town.status == Municipality.Status.WITHDRAWN

@@ -1,4 +1,4 @@
-"""manage.py restore_municipality: a real restore of one schema from a backup site (issue 5 §4).
+"""manage.py restore_municipality: a real restore of one schema from a backup site (docs/bcp.md §4).
 
     manage.py restore_municipality --schema nakatosa --site inland --into nakatosa_restored
     manage.py restore_municipality --schema nakatosa --site remote --at 2026-11-20T03:00 --into nakatosa --replace
