@@ -6,6 +6,7 @@ unique to the run, because the server is another process; the tests then only dr
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -175,8 +176,12 @@ def test_issuing_a_certificate(
     expect(page.get_by_role("heading", name="交付内容の確認")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "resident-certificate-confirm.png"), full_page=True)
     expect(page.locator(".rr-entry")).to_contain_text("世帯全員(2人)")
+    page.get_by_role("button", name="発行する").click()
+    # The completion page names the 発行番号; the PDF is printed from there (a double submit issues nothing more).
+    expect(page.get_by_role("heading", name="交付の完了")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("発行番号"))).to_be_visible()
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="発行する").click()
+        page.get_by_role("link", name="証明書(PDF)を印刷する").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
