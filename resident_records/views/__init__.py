@@ -29,14 +29,13 @@ from resident_records.views.common import (
     show_refusal,
 )
 from resident_records.views.corrections import CORRECTIONS, cancel_event_view, correction_view
-from resident_records.views.departures import confirm_move_out_view, ex_officio_removal_view
+from resident_records.views.departures import confirm_move_out_view, ex_officio_removal_view, move_out_view
 from resident_records.views.household_events import (
     birth_view,
     change_head_view,
     change_of_address_view,
     death_view,
     move_in_view,
-    move_out_view,
 )
 from resident_records.views.households import merge_households_view, split_household_view
 from resident_records.views.issuances import issuance_list_view, void_issuance_view

@@ -65,38 +65,53 @@ def certificate_view(request: HttpRequest, atena_number: str, *, purpose: str) -
     context: dict[str, Any] = {"form": form, "resident": resident}
     if request.method != "POST" or not form.is_valid() or request.POST.get("step") == "edit":
         return render(request, "resident_records/certificate.html", context)
-    data = form.cleaned_data
-    chosen = list(Resident.objects.filter(pk__in=data["members"]).order_by("pk"))
+    chosen = list(Resident.objects.filter(pk__in=form.cleaned_data["members"]).order_by("pk"))
     if request.POST.get("step") != "issue":
-        _forget_preview(request, resident.pk)
-        try:
-            # The same checks as issuance (支援措置 included): a blocked person's entry is not even shown.
-            covered = certificates.ensure_issuable(
-                actor=request.user,  # type: ignore[arg-type]
-                kind=data["kind"],
-                purpose=data["purpose"],
-                household=resident.household if data["whole_household"] else None,
-                residents=() if data["whole_household"] else chosen,
-                options=certificates.CertificateOptions(my_number=data["my_number"]),
-                requester_kind=data["requester_kind"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-            return render(request, "resident_records/certificate.html", context, status=exc.status_code)
-        # The 見本 is fetched by the <iframe> with GET: its parameters stay in the session, not in the URL.
-        request.session[PREVIEW_SESSION_KEY] = {
-            **request.session.get(PREVIEW_SESSION_KEY, {}),
-            str(resident.pk): {key: data[key] for key in PREVIEW_FIELDS},
-        }
-        context.update(
-            confirm=True,
-            # One key per confirmation screen: submitting it twice issues one certificate.
-            idempotency_key=uuid.uuid4(),
-            covered=covered,
-            kind_label=CertificateKind(data["kind"]).label,
-            preview_url=reverse("resident_records:certificate_preview", args=[resident.atena_number]),
+        return _confirm(request, resident, form, chosen, context)
+    return _issue(request, resident, form, chosen, context)
+
+
+def _confirm(
+    request: HttpRequest, resident: Resident, form: CertificateForm, chosen: list[Resident], context: dict[str, Any]
+) -> HttpResponse:
+    """確認: the same checks as issuance, then the confirmation screen framing the 見本."""
+    data = form.cleaned_data
+    _forget_preview(request, resident.pk)
+    try:
+        # The same checks as issuance (支援措置 included): a blocked person's entry is not even shown.
+        covered = certificates.ensure_issuable(
+            actor=request.user,  # type: ignore[arg-type]
+            kind=data["kind"],
+            purpose=data["purpose"],
+            household=resident.household if data["whole_household"] else None,
+            residents=() if data["whole_household"] else chosen,
+            options=certificates.CertificateOptions(my_number=data["my_number"]),
+            requester_kind=data["requester_kind"],
         )
-        return render(request, "resident_records/certificate.html", context)
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "resident_records/certificate.html", context, status=exc.status_code)
+    # The 見本 is fetched by the <iframe> with GET: its parameters stay in the session, not in the URL.
+    request.session[PREVIEW_SESSION_KEY] = {
+        **request.session.get(PREVIEW_SESSION_KEY, {}),
+        str(resident.pk): {key: data[key] for key in PREVIEW_FIELDS},
+    }
+    context.update(
+        confirm=True,
+        # One key per confirmation screen: submitting it twice issues one certificate.
+        idempotency_key=uuid.uuid4(),
+        covered=covered,
+        kind_label=CertificateKind(data["kind"]).label,
+        preview_url=reverse("resident_records:certificate_preview", args=[resident.atena_number]),
+    )
+    return render(request, "resident_records/certificate.html", context)
+
+
+def _issue(
+    request: HttpRequest, resident: Resident, form: CertificateForm, chosen: list[Resident], context: dict[str, Any]
+) -> HttpResponse:
+    """発行: the certificate is issued once per confirmation screen; the PDF waits on the completion page."""
+    data = form.cleaned_data
     try:
         issuance, document = certificates.issue_certificate(
             actor=request.user,  # type: ignore[arg-type]

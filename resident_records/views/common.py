@@ -1,9 +1,11 @@
 """What every resident-register page shares: the clerk-only guard, the purpose gate, the lookups by number
-and the 異動 form skeleton (a refusal on the form, success redirects to the person)."""
+and the one 異動 page skeleton (``event_view``: GET form, POST one service call, a refusal on the form, success
+redirects to the person)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -91,44 +93,56 @@ def show_refusal(form: forms.Form, exc: ApplicationError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
-def _submit(
+@dataclass(frozen=True)
+class EventPage:
+    """The page a 異動 form is shown on, under its household's members (each shown member is an audited read,
+    ``selectors.view_household``): household_event.html with its title, lead and button, or the event's own
+    template."""
+
+    household: Household
+    purpose: str
+    title: str = ""
+    lead: str = ""
+    submit: str = ""
+    also: Sequence[Resident] = ()
+    template: str = "resident_records/household_event.html"
+
+    def render(self, request: HttpRequest, form: forms.Form) -> HttpResponse:
+        shown = selectors.view_household(
+            actor=request.user,  # type: ignore[arg-type]
+            household=self.household,
+            purpose=self.purpose,
+            also=self.also,
+        )
+        return render(
+            request,
+            self.template,
+            {"form": form, "household": self.household, "current": shown.head, "residents": shown.residents,
+             "title": self.title, "lead": self.lead, "submit": self.submit},
+        )  # fmt: skip
+
+
+def event_view(
     request: HttpRequest,
     form: forms.Form,
+    *,
     label: str,
     call: Callable[[], ChangeEvent],
-    *,
-    resident_id: int | None = None,
-) -> HttpResponse | None:
-    """Run one service call: a refusal becomes the form's error (the service wrote nothing), success redirects."""
-    try:
-        event = call()
-    except ApplicationError as exc:
-        show_refusal(form, exc)
-        return None
-    return _after_event(request, event.household_id, label, resident_id=resident_id)
-
-
-def _household_event_page(
-    request: HttpRequest,
-    form: forms.Form,
-    household: Household,
-    *,
-    purpose: str,
-    title: str,
-    lead: str,
-    submit: str,
-    also: Sequence[Resident] = (),
+    page: EventPage | Callable[[], HttpResponse],
+    resident_id: Callable[[], int | None] = lambda: None,
 ) -> HttpResponse:
-    """A 異動 form under its household's members (each shown member is an audited read, ``view_household``)."""
-    shown = selectors.view_household(
-        actor=request.user,  # type: ignore[arg-type]
-        household=household,
-        purpose=purpose,
-        also=also,
-    )
-    return render(
-        request,
-        "resident_records/household_event.html",
-        {"form": form, "household": household, "current": shown.head, "residents": shown.residents, "title": title,
-         "lead": lead, "submit": submit},
-    )  # fmt: skip
+    """The one skeleton of every 異動 page, configured by each event (its form, service call and page).
+
+    GET, or a form that does not validate, shows ``page``. A valid POST runs the one service ``call``: its refusal
+    (an ApplicationError; the service wrote nothing) goes onto the form and the page is shown again; its success
+    says 「<label>を処理しました。」 and redirects to the person (``resident_id``, else the household's 世帯主).
+    The purpose gate stays on each view (``personal_data_page(intrinsic=...)``), where the URL resolves to.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = call()
+        except ApplicationError as exc:
+            show_refusal(form, exc)
+        else:
+            return _after_event(request, event.household_id, label, resident_id=resident_id())
+    return page.render(request, form) if isinstance(page, EventPage) else page()

@@ -12,15 +12,13 @@ from resident_records.forms import (
     CancelEventForm,
     CorrectionForm,
 )
-from resident_records.models import (
-    EventKind,
-)
+from resident_records.models import ChangeEvent, EventKind
 from resident_records.services import Versioned
 from resident_records.views.common import (
-    _household_event_page,
+    EventPage,
     _resident,
-    _submit,
     clerk_only,
+    event_view,
     personal_data_page,
 )
 
@@ -33,27 +31,26 @@ def cancel_event_view(request: HttpRequest, atena_number: str, event_id: int, *,
     resident = _resident(atena_number)
     event = get_object_or_404(selectors.events_for(resident).exclude(kind=EventKind.CANCELLATION), pk=event_id)
     form = CancelEventForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = _submit(
-            request,
-            form,
-            "異動の取消し",
-            lambda: services.cancel_event(
-                actor=request.user,  # type: ignore[arg-type]
-                event_id=event.pk,
-                reason=form.cleaned_data["reason"],
-            ),
-            resident_id=resident.pk,
+
+    def call() -> ChangeEvent:
+        return services.cancel_event(
+            actor=request.user,  # type: ignore[arg-type]
+            event_id=event.pk,
+            reason=form.cleaned_data["reason"],
         )
-        if done is not None:
-            return done
-    selectors.view_residents(
-        actor=request.user,  # type: ignore[arg-type]
-        residents=[resident],
-        purpose=purpose,
-        details={"event": event.pk},
-    )
-    return render(request, "resident_records/cancel_event.html", {"form": form, "resident": resident, "event": event})
+
+    def show() -> HttpResponse:
+        selectors.view_residents(
+            actor=request.user,  # type: ignore[arg-type]
+            residents=[resident],
+            purpose=purpose,
+            details={"event": event.pk},
+        )
+        return render(
+            request, "resident_records/cancel_event.html", {"form": form, "resident": resident, "event": event}
+        )
+
+    return event_view(request, form, label="異動の取消し", call=call, page=show, resident_id=lambda: resident.pk)
 
 
 CORRECTIONS = {
@@ -84,34 +81,26 @@ def correction_view(request: HttpRequest, atena_number: str, kind: str, *, purpo
     current = {name: getattr(resident, name) for name in CORRECTION_FIELDS}
     initial = {"target_id": resident.pk, "version": resident.version, **current,
                "effective_on": latest.effective_on if latest is not None else None}  # fmt: skip
-    if request.method == "POST":
-        form = CorrectionForm(request.POST, initial=initial)
-        if form.is_valid():
-            data = form.cleaned_data
-            done = _submit(
-                request,
-                form,
-                label,
-                lambda: service(
-                    actor=request.user,  # type: ignore[arg-type]
-                    resident=Versioned(resident.pk, data["version"]),
-                    changes=form.changes(),
-                    reason=data["reason"],
-                    effective_on=data["effective_on"],
-                ),
-                resident_id=resident.pk,
-            )
-            if done is not None:
-                return done
-    else:
-        form = CorrectionForm(initial=initial)
-    return _household_event_page(
-        request,
-        form,
+    form = (
+        CorrectionForm(request.POST, initial=initial) if request.method == "POST" else CorrectionForm(initial=initial)
+    )
+
+    def call() -> ChangeEvent:
+        data = form.cleaned_data
+        return service(
+            actor=request.user,  # type: ignore[arg-type]
+            resident=Versioned(resident.pk, data["version"]),
+            changes=form.changes(),
+            reason=data["reason"],
+            effective_on=data["effective_on"],
+        )
+
+    page = EventPage(
         resident.household,
-        purpose=purpose,
+        purpose,
         also=[resident],
         title=f"{label} — {resident.full_name}",
         lead=lead + "現在の記載を表示しています。誤っている項目だけを書き換えてください。",
         submit=f"{label}を処理する",
     )
+    return event_view(request, form, label=label, call=call, page=page, resident_id=lambda: resident.pk)

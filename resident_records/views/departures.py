@@ -1,4 +1,4 @@
-"""転出確定 and 職権消除: the members leaving and, if the 世帯主 leaves, the new 世帯主."""
+"""転出届, 転出確定 and 職権消除: the members leaving and, if the 世帯主 leaves, the new 世帯主."""
 
 from __future__ import annotations
 
@@ -15,17 +15,19 @@ from resident_records.forms import (
     ConfirmMoveOutForm,
     DepartureForm,
     ExOfficioRemovalForm,
+    MoveOutForm,
 )
 from resident_records.models import (
     ChangeEvent,
     Household,
     Resident,
 )
+from resident_records.services import Versioned
 from resident_records.views.common import (
+    EventPage,
     _household,
-    _household_event_page,
-    _submit,
     clerk_only,
+    event_view,
     personal_data_page,
 )
 
@@ -55,12 +57,48 @@ def _departure_view(
         versions={r.pk: r.version for r in eligible},
         successors=successors,
     )
-    if request.method == "POST" and form.is_valid():
-        done = _submit(request, form, label, lambda: call(form))
-        if done is not None:
-            return done
-    return _household_event_page(
-        request, form, household, purpose=purpose, title=label, lead=lead, submit=f"{label}を処理する"
+    page = EventPage(household, purpose, title=label, lead=lead, submit=f"{label}を処理する")
+    return event_view(request, form, label=label, call=lambda: call(form), page=page)
+
+
+@require_http_methods(["GET", "POST"])
+@clerk_only
+@personal_data_page(intrinsic="転出届の処理")
+def move_out_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
+    """転出届 of the whole household or of chosen members: the 転出予定 is recorded; the entries stay until the
+    転入通知 (住基法 第24条). If the 世帯主 leaves and others stay, the new 世帯主 is chosen here."""
+    household = _household(number)
+    residents, _ = selectors.current_residents(household)
+    eligible = [r for r in residents if r.moving_out_on is None]
+
+    def call(form: MoveOutForm) -> ChangeEvent:
+        data = form.cleaned_data
+        return services.plan_move_out(
+            actor=request.user,  # type: ignore[arg-type]
+            household=Versioned(household.pk, data["version"]),
+            event_date=data["event_date"],
+            notified_on=data["notified_on"],
+            destination=data["destination"],
+            members=form.chosen(),
+            **form.successor(),
+        )
+
+    return _departure_view(
+        request,
+        household,
+        MoveOutForm,
+        eligible=eligible,
+        initial={
+            "target_id": household.pk,
+            "version": household.version,
+            "members": [r.pk for r in eligible],
+            "notified_on": to_wareki(local_today()),
+        },
+        label="転出届",
+        call=call,
+        purpose=purpose,
+        lead="転出予定を記録します(住民基本台帳法 第24条)。転出予定日は未来の日付も指定できます。"
+        "住民票は転入先からの通知(転出確定)まで消除されません。世帯の一部の方だけが転出する場合は、その方だけを選んでください。",
     )
 
 
