@@ -169,7 +169,7 @@ def _validated_members(hh: HouseholdInput, index: int, today: date) -> list[dict
     for number, person in enumerate(hh.members):
         became = _check_person(person, index, number, hh.moved_in_on, today)
         try:
-            attrs = services._person_attributes(person)
+            attrs = services.person_attributes(person)
         except ApplicationError as exc:
             raise _invalid(exc.message, index, number, code=exc.code) from exc
         attrs["became_resident_on"] = became
@@ -294,7 +294,7 @@ def _write_batch(
             # The services' own key function, on a light stand-in: a Model instance per row costs more
             # than everything else the loader does for that row.
             keys = SimpleNamespace(**values)
-            services._search_keys(cast(Resident, keys))
+            services.search_keys(cast(Resident, keys))
             values["search_name"], values["search_kana"] = keys.search_name, keys.search_kana
             values["search_grams"] = keys.search_grams
             residents_t.add(values)

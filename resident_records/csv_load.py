@@ -12,7 +12,7 @@ Then, in one transaction:
 2. **個人番号** (a vectorised Python pass): every number is checked by ``mynumber.validate`` (the check digit of
    番号法施行令 第8条), encrypted and blind-indexed in batches; a plain row with a bad number becomes non-plain.
 3. **Other rows** go through ``csv_io._read_row``, the per-row reader with every rule and message of the
-   layout, and ``services._person_attributes``, the normalisation of the clerk's screen. So every row-level
+   layout, and ``services.person_attributes``, the normalisation of the clerk's screen. So every row-level
    error message comes from the same functions as before, and a plain row gets exactly the values those
    functions would have produced (tests check both statements over the same cases).
 4. **Households and duplicates** (SQL): one 世帯主 per 世帯番号, the same 住所・方書・郵便番号 for all members, a
@@ -480,7 +480,7 @@ def _other_rows(staged: dict[str, str], errors: list[RowError], today: date, pro
 
 def _normalised(row: Any) -> tuple[Any, ...]:
     """A checked row's values as the register keeps them (the single-record services' normalisation)."""
-    attrs = services._person_attributes(row.person)
+    attrs = services.person_attributes(row.person)
     became = row.person.extra.get("became_resident_on", row.address_set_on)
     values: dict[str, Any] = {
         **attrs,

@@ -24,12 +24,12 @@ from resident_records.services.common import (
     _lock_with_household,
     _members,
     _new_event,
-    _person_attributes,
     _record,
     _require_resident,
     _save,
     _successor,
     lock_household,
+    person_attributes,
 )
 from tenants.models import Person
 
@@ -87,7 +87,7 @@ def record_birth(
             address_set_on=child.birth_date,
             notified_on=notified_on,
             status=ResidentStatus.RESIDENT,
-            **_person_attributes(child),
+            **person_attributes(child),
         )
     )
     _bump(locked)

@@ -22,11 +22,11 @@ from resident_records.services.common import (
     _audit,
     _bump,
     _household_record,
-    _latest_record,
     _new_event,
     _record,
     _require_reason,
     _save,
+    latest_record,
 )
 from tenants.models import Person
 
@@ -83,7 +83,7 @@ def cancel_event(*, actor: Person | None, event_id: int, reason: str) -> ChangeE
         details={"cancelled_kind": target.kind, "cancelled_event_date": target.event_date.isoformat()},
     )
     for resident in residents:
-        previous = _latest_record(resident)  # the target is cancelled now, so its records no longer count
+        previous = latest_record(resident)  # the target is cancelled now, so its records no longer count
         if previous is None:
             _save(
                 resident,

@@ -156,7 +156,7 @@ def notice_timing(
     return NoticeTiming(ex_officio=False, overdue=late)
 
 
-def _person_attributes(person: PersonInput) -> dict[str, Any]:
+def person_attributes(person: PersonInput) -> dict[str, Any]:
     """Normalise a clerk's input the way the register keeps it (katakana furigana, stripped text)."""
     attrs: dict[str, Any] = {
         f.name: getattr(person, f.name) for f in fields(person) if f.name not in {"my_number", "extra"}
@@ -216,7 +216,7 @@ def _new_event(
     )
 
 
-def _search_keys(resident: Resident) -> None:
+def search_keys(resident: Resident) -> None:
     resident.search_name = normalize_search_text(
         f"{resident.family_name}{resident.given_name}{resident.former_surname}{resident.alias}"
     )
@@ -292,7 +292,7 @@ def lock_household(item: Versioned) -> Household:
 def _save(resident: Resident, **changes: Any) -> Resident:
     for name, value in changes.items():
         setattr(resident, name, value)
-    _search_keys(resident)
+    search_keys(resident)
     if resident.pk is not None:
         resident.version += 1
     resident.save()
@@ -383,7 +383,7 @@ def _enter(
                 address_set_on=event_date,
                 notified_on=notified_on,
                 status=ResidentStatus.RESIDENT,
-                **_person_attributes(person),
+                **person_attributes(person),
             )
         )
         if person.relationship == HEAD and join_household is None:
@@ -448,7 +448,7 @@ def _lock_with_household(items: Sequence[Versioned]) -> tuple[Household, list[Re
     return household, residents
 
 
-def _latest_record(resident: Resident, *, exclude_event: ChangeEvent | None = None) -> ResidentRecord | None:
+def latest_record(resident: Resident, *, exclude_event: ChangeEvent | None = None) -> ResidentRecord | None:
     """The resident's last record in processing order, ignoring cancelled events and cancellations."""
     records = ResidentRecord.objects.filter(resident=resident, event__cancelled_by__isnull=True).exclude(
         event__kind__in=NEUTRAL_KINDS
@@ -461,7 +461,7 @@ def _latest_record(resident: Resident, *, exclude_event: ChangeEvent | None = No
 def _check_not_before_history(residents: Iterable[Resident], event_date: date) -> None:
     """A 異動 cannot precede the resident's last recorded 異動: the record would rewrite history out of order."""
     for resident in residents:
-        latest = _latest_record(resident)
+        latest = latest_record(resident)
         if latest is not None and event_date < latest.effective_on:
             raise InvalidEventDate(
                 f"異動日({event_date.isoformat()})が、宛名番号 {resident.atena_number} の直前の異動の日付"

@@ -22,7 +22,6 @@ from resident_records.services.common import (
     _check_not_before_history,
     _enter,
     _finish_departure,
-    _latest_record,
     _lock_with_household,
     _members,
     _new_event,
@@ -31,6 +30,7 @@ from resident_records.services.common import (
     _require_resident,
     _save,
     _successor,
+    latest_record,
     lock_residents,
 )
 from tenants.models import Person
@@ -185,7 +185,7 @@ def _correct(
     values = {k: v for k, v in values.items() if getattr(target, k) != v}
     if not values:
         raise ValidationFailed("修正内容が現在の記載と同じです。変更する項目を入力してください。", code="no_changes")
-    latest = _latest_record(target)
+    latest = latest_record(target)
     today = local_today()
     # Default: the correction is effective from the date of the record being corrected (the latest one).
     effective = effective_on or (latest.effective_on if latest else today)

@@ -77,7 +77,7 @@ def correction_view(request: HttpRequest, atena_number: str, kind: str, *, purpo
         raise Http404("修正の種類が正しくありません。")
     service, label, lead = CORRECTIONS[kind]
     resident = _resident(atena_number)
-    latest = services._latest_record(resident)  # the record corrected, whose date the service defaults to
+    latest = services.latest_record(resident)  # the record corrected, whose date the service defaults to
     current = {name: getattr(resident, name) for name in CORRECTION_FIELDS}
     initial = {"target_id": resident.pk, "version": resident.version, **current,
                "effective_on": latest.effective_on if latest is not None else None}  # fmt: skip

@@ -88,7 +88,7 @@ def test_load_keeps_the_invariants_of_the_services(in_nakatosa: None, clerk: Per
         expected = Resident(**{f: getattr(resident, f) for f in ("family_name", "given_name", "former_surname",
                                                                  "alias", "family_name_kana", "given_name_kana",
                                                                  "former_surname_kana", "alias_kana")})  # fmt: skip
-        services._search_keys(expected)
+        services.search_keys(expected)
         assert (resident.search_name, resident.search_kana) == (expected.search_name, expected.search_kana)
     taro, hanako, ichiro, sachiko, nguyen = residents
     assert taro.household.head_id == taro.pk
