@@ -21,10 +21,16 @@ class KosekiConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels, town_settings
-        from koseki import certificates, deadlines
+        from koseki import certificates, deadlines, fuhyo, verification
         from koseki.demo import seed_demo
+        from resident_records import fuhyo_notices
+        from resident_records import verification as public_verification
         from tenants.demo import register_demo_seeder
 
+        # The 附票 follows the resident register's 異動 (住基法 第19条第1項); resident_records calls, koseki keeps.
+        fuhyo_notices.register_keeper(fuhyo)
+        # The public /verify/ page also answers for this town's 戸籍証明書.
+        public_verification.register_source(verification.koseki_certificate)
         register_demo_seeder("koseki", order=20, seed=seed_demo)
         from koseki.models import NotificationKind
 

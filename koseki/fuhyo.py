@@ -43,7 +43,7 @@ from common.errors import ValidationFailed
 from common.tenancy import current_schema
 from common.text import normalize_search_text
 from koseki.models import FuhyoEntry, Koseki, KosekiStatus, Member
-from resident_records import disclosure
+from resident_records import disclosure, fuhyo_notices
 from resident_records.models import Resident, ResidentType, SupportScope
 from tenants.models import Municipality, Person
 
@@ -57,10 +57,12 @@ AUDIT_LABELS = {
 }
 
 # What the 住所地 tells the 本籍地 (source_event of the line).
-EVENT_MOVE_IN = "転入"
-EVENT_CHANGE_OF_ADDRESS = "転居"
-EVENT_MOVE_OUT = "転出"
-EVENT_IMPORT = "移行"
+# The labels and the 異動 reference are the resident register's contract (resident_records.fuhyo_notices).
+EVENT_MOVE_IN = fuhyo_notices.EVENT_MOVE_IN
+EVENT_CHANGE_OF_ADDRESS = fuhyo_notices.EVENT_CHANGE_OF_ADDRESS
+EVENT_MOVE_OUT = fuhyo_notices.EVENT_MOVE_OUT
+EVENT_IMPORT = fuhyo_notices.EVENT_IMPORT
+event_reference = fuhyo_notices.event_reference
 
 PURPOSE_UPDATE = "戸籍の附票の記載(住基法第19条の通知による)"
 PURPOSE_NOTICE = "戸籍の附票記載事項通知(住基法第19条第1項)"
@@ -81,11 +83,6 @@ def town_for_honseki(honseki: str, *, towns: Sequence[Municipality] | None = Non
     """The active town on the platform whose name the 本籍 text names, or None (本籍 elsewhere): the same reading
     as for an address (``disclosure.town_named_in``)."""
     return disclosure.town_named_in(honseki, towns=towns)
-
-
-def event_reference(event_id: int, *, schema: str | None = None) -> str:
-    """How a line names the 異動 that caused it: ``"<schema>:<ChangeEvent id>"`` (ids repeat across towns)."""
-    return f"{schema or current_schema()}:{event_id}"
 
 
 def fuhyo_lines(*, koseki: Koseki) -> list[FuhyoEntry]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,7 +23,6 @@ from django.utils import timezone
 from common import audit, context
 from common.tenancy import current_schema
 from common.wareki import to_wareki
-from koseki.models import CertificateIssuance as KosekiIssuance
 from resident_records.certificates import CODE_LENGTH, code_digest
 from resident_records.models import CertificateIssuance
 from tenants.models import Municipality
@@ -66,6 +66,18 @@ def rate_limited(client: str | None) -> bool:
     return count > limit
 
 
+# Other registers whose certificates carry the same verification code (koseki registers its 交付履歴 in its
+# AppConfig.ready: the resident register sits below it, docs/ARCHITECTURE.md "Layers"). Each takes the code's
+# digest and answers with the certificate (auditing the look-up) or None.
+VerificationSource = Callable[[str], "Verification | None"]
+_other_sources: list[VerificationSource] = []
+
+
+def register_source(source: VerificationSource) -> None:
+    if source not in _other_sources:
+        _other_sources.append(source)
+
+
 def verify_certificate(*, code: str) -> Verification | None:
     """Look the code up; audited (without personal data) whatever the answer."""
     normalized = normalize_code(code)
@@ -74,9 +86,10 @@ def verify_certificate(*, code: str) -> Verification | None:
         issuance = CertificateIssuance.objects.filter(verification_code_sha256=digest).first()
         if issuance is not None:
             return _resident_certificate(issuance)
-        koseki_issuance = KosekiIssuance.objects.filter(verification_code_sha256=digest).first()
-        if koseki_issuance is not None:
-            return _koseki_certificate(koseki_issuance)
+        for source in _other_sources:
+            found = source(digest)
+            if found is not None:
+                return found
     audit.record(actor=None, action="certificate.verify", details={"result": "not_found"})
     return None
 
@@ -98,21 +111,3 @@ def _resident_certificate(issuance: CertificateIssuance) -> Verification:
         details={"result": "void" if result.voided else "genuine", "client": context.current().client_ip},
     )
     return result
-
-
-def _koseki_certificate(issuance: KosekiIssuance) -> Verification:
-    """A 戸籍証明書 of this town (the koseki 交付履歴 has no voiding: a spoilt paper is reissued)."""
-    town = Municipality.objects.get(schema_name=current_schema())
-    audit.record(
-        actor=None,
-        action="certificate.verify",
-        obj=("koseki.CertificateIssuance", issuance.pk, f"交付 {issuance.number}"),
-        details={"result": "genuine", "register": "koseki", "client": context.current().client_ip},
-    )
-    return Verification(
-        number=issuance.number,
-        kind=issuance.get_kind_display(),
-        issued_on=to_wareki(timezone.localdate(issuance.issued_at)),
-        town=town.name,
-        voided=False,
-    )

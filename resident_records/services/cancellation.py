@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.dates import local_today
-from koseki import fuhyo
+from resident_records import fuhyo_notices
 from resident_records.errors import CancellationNotAllowed, EventNotFound
 from resident_records.models import (
     RESIDENT_ATTRIBUTE_FIELDS,
@@ -110,5 +110,5 @@ def cancel_event(*, actor: Person | None, event_id: int, reason: str) -> ChangeE
     _audit(actor, event, residents)
     # 住基法 第19条第1項: the 附票 lines the cancelled 異動 notified are struck (消除) with this reason, here or in
     # the 本籍地 on the platform, in this transaction; the 附票 keeps them as history but no longer certifies them.
-    fuhyo.strike_lines_of_event(actor=actor, reference=fuhyo.event_reference(target.pk), reason=reason)
+    fuhyo_notices.strike_notices(actor=actor, event_id=target.pk, reason=reason)
     return event

@@ -16,8 +16,7 @@ from common import audit, context
 from common.dates import local_today
 from common.errors import ValidationFailed
 from common.text import normalize_search_text, to_katakana
-from koseki import fuhyo
-from resident_records import mynumber, numbering, search, validation
+from resident_records import fuhyo_notices, mynumber, numbering, search, validation
 from resident_records.errors import (
     EventNotAllowed,
     HouseholdNotFound,
@@ -395,21 +394,14 @@ def _enter(
     _household_record(household, event)
     _audit(actor, event, residents)
     # 住基法 第19条第1項: the new address goes to the 附票 of the 本籍地 (this town or the other on the platform).
-    fuhyo.record_resident_moves(
-        actor=actor,
-        residents=residents,
-        event=event.get_kind_display(),
-        source_reference=fuhyo.event_reference(event.pk),
-    )
+    fuhyo_notices.notify_moves(actor=actor, residents=residents, event=event.get_kind_display(), event_id=event.pk)
     return event
 
 
 def notify_fuhyo(*, actor: Person | None, residents: Sequence[Resident], event_id: int, label: str) -> None:
     """住基法 第19条第1項: the addresses of a 異動 go to the 附票 of the 本籍地 (this town or another on the platform);
     for a writer that has no ChangeEvent object at hand (bulk.load_households)."""
-    fuhyo.record_resident_moves(
-        actor=actor, residents=residents, event=label, source_reference=fuhyo.event_reference(event_id)
-    )
+    fuhyo_notices.notify_moves(actor=actor, residents=residents, event=label, event_id=event_id)
 
 
 # --- shared rules for the household --------------------------------------------------------------

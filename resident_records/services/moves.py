@@ -10,8 +10,7 @@ from django.db import transaction
 from common.dates import local_today
 from common.errors import ValidationFailed
 from common.tenancy import current_schema
-from koseki import fuhyo
-from resident_records import validation
+from resident_records import fuhyo_notices, validation
 from resident_records.errors import EventNotAllowed
 from resident_records.models import ChangeEvent, EventKind, Resident, ResidentStatus
 from resident_records.services.common import (
@@ -120,11 +119,8 @@ def record_change_of_address(
     _household_record(locked, event)
     _audit(actor, event, members)
     # 住基法 第19条第1項: the 転居 is notified to the 附票 of each member's 本籍地.
-    fuhyo.record_resident_moves(
-        actor=actor,
-        residents=members,
-        event=fuhyo.EVENT_CHANGE_OF_ADDRESS,
-        source_reference=fuhyo.event_reference(event.pk),
+    fuhyo_notices.notify_moves(
+        actor=actor, residents=members, event=fuhyo_notices.EVENT_CHANGE_OF_ADDRESS, event_id=event.pk
     )
     return event
 
@@ -278,11 +274,7 @@ def confirm_move_out(
     _audit(actor, event, [*leaving, *remaining] if successor else leaving)
     # 住基法 第19条第1項: on confirmation the 転出先 is the address the 附票 records (as of the move); a 転入 in the
     # other town on the platform has usually sent the same move already, and the 附票 keeps it once.
-    fuhyo.record_resident_moves(
-        actor=actor,
-        residents=leaving,
-        event=fuhyo.EVENT_MOVE_OUT,
-        source_reference=fuhyo.event_reference(event.pk),
-        moved_out=True,
+    fuhyo_notices.notify_moves(
+        actor=actor, residents=leaving, event=fuhyo_notices.EVENT_MOVE_OUT, event_id=event.pk, moved_out=True
     )
     return event

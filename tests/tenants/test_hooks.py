@@ -28,3 +28,12 @@ def test_module_demo_seeders_run_in_dependency_order() -> None:
     names = [seeder.name for seeder in demo_seeders()]
     # The 戸籍 demo reads the residents of every town: it comes after them.
     assert names.index("resident_records") < names.index("koseki")
+
+
+def test_koseki_keeps_the_fuhyo_and_answers_the_public_verification_through_registrations() -> None:
+    from koseki import fuhyo
+    from koseki.verification import koseki_certificate
+    from resident_records import fuhyo_notices, verification
+
+    assert fuhyo_notices._keeper is fuhyo
+    assert koseki_certificate in verification._other_sources
