@@ -5,7 +5,7 @@ from django.contrib.admin import apps as admin_apps
 class TenantsConfig(AppConfig):
     default = True
     name = "tenants"
-    verbose_name = "自治体・職員ID (Municipalities and identities)"
+    verbose_name = "自治体・職員ID"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
