@@ -338,8 +338,8 @@ def ordered_members(
 # --- audited reads (docs/audit.md) ---------------------------------------------------------------------
 #
 # Every page and API response that shows a person's details is built by one of these: each takes the actor and
-# the 利用目的, writes one personal-data audit row per person shown (the town's 安全確保措置, 住基法 第36条の2:
-# who looked at whose entry, and why; docs/audit.md) and returns what the page and the API render. Views reach
+# the 利用目的, writes one personal-data audit row per view, listing the persons shown (the town's 安全確保措置,
+# 住基法 第36条の2: who looked at whose entry, and why; docs/audit.md) and returns what the page and the API render. Views reach
 # them through ``common.purpose.PurposeGate`` (resident_records.views.personal_data_page), which demands the purpose.
 
 
@@ -439,13 +439,33 @@ def find_resident_page(
 
 
 def view_residents(
-    *, actor: Person | None, residents: Iterable[Resident], purpose: str, details: dict[str, Any] | None = None
+    *,
+    actor: Person | None,
+    residents: Iterable[Resident],
+    purpose: str,
+    obj: Any = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """One personal-data audit row per resident a page shows (the building block of the selectors below)."""
-    for resident in residents:
-        audit.record(
-            actor=actor, action="resident.view", obj=resident, purpose=purpose, personal_data=True, details=details
-        )
+    """One personal-data audit row for one view, listing the 宛名番号 of every resident it shows in
+    ``details["persons"]`` (the building block of the selectors below; docs/audit.md «One row per view»).
+
+    ``obj`` is what the view is of (the resident whose page it is, the household); by default the one resident
+    shown. An auditor finds a person's reads with ``details @> {"persons": [宛名番号]}`` (common.selectors,
+    the ``person`` filter, served by a GIN index). A view that shows nobody writes no row.
+    """
+    shown = list(dict.fromkeys(residents))
+    if not shown:
+        return
+    if obj is None:
+        obj = shown[0]
+    audit.record(
+        actor=actor,
+        action="resident.view",
+        obj=obj,
+        purpose=purpose,
+        personal_data=True,
+        details={**(details or {}), "persons": [r.atena_number for r in shown]},
+    )
 
 
 @dataclass(frozen=True)
@@ -464,20 +484,18 @@ class ResidentView:
 def view_resident(
     *, actor: Person | None, resident: Resident, purpose: str, as_of: date | None = None, with_household: bool = True
 ) -> ResidentView:
-    """A resident's entry; with the household table, each other member shown is a read of their data too.
+    """A resident's entry; with the household table, each other member shown is a read of their data too: one
+    audit row for the view, listing everyone shown (docs/audit.md «One row per view»).
 
-    One transaction: the read and its audit rows commit together, so a worker killed half-way leaves none of them,
+    One transaction: the read and its audit row commit together, so a worker killed half-way leaves none of them,
     never some of the rows of a page nobody received (docs/domain/bcp-reliability.md §5)."""
     entry: Resident | ResidentRecord | None = resident_as_of(resident, as_of) if as_of else resident
     when = {"as_of": as_of.isoformat()} if as_of else {}
     household = None
     if with_household and entry is not None:
         household = household_as_of(entry.household_id, as_of or local_today())
-    view_residents(actor=actor, residents=[resident], purpose=purpose, details=when or None)
     others = [m.resident for m in household.members if m.resident_id != resident.pk] if household else []
-    view_residents(
-        actor=actor, residents=others, purpose=purpose, details={"household_of": resident.atena_number, **when}
-    )
+    view_residents(actor=actor, residents=[resident, *others], obj=resident, purpose=purpose, details=when or None)
     masked = ""
     if entry is not None and entry.my_number_encrypted:
         masked = mynumber.mask(mynumber.decrypt(entry.my_number_encrypted))
@@ -521,6 +539,7 @@ def current_residents(household: Household) -> tuple[list[Resident], Resident | 
     return residents, head
 
 
+@transaction.atomic
 def view_household(
     *,
     actor: Person | None,
@@ -536,6 +555,7 @@ def view_household(
         view_residents(
             actor=actor,
             residents=[m.resident for m in members],
+            obj=household,
             purpose=purpose,
             details={"as_of": as_of.isoformat(), "household": household.number, **(details or {})},
         )
@@ -545,6 +565,7 @@ def view_household(
     view_residents(
         actor=actor,
         residents=shown.values(),
+        obj=household,
         purpose=purpose,
         details=details if details is not None else {"household": household.number},
     )
@@ -565,10 +586,12 @@ def view_issuances(*, actor: Person | None, day: date, purpose: str) -> list[Cer
 
 
 def view_issuance(*, actor: Person | None, issuance: CertificateIssuance, purpose: str) -> CertificateIssuance:
-    """One issuance's completion page (its 発行番号, the persons it names, the PDF just printed): a read of each
-    named resident's data."""
+    """One issuance's completion page (its 発行番号, the persons it names, the PDF just printed): one read row
+    listing the named residents."""
     residents = list(issuance.residents.all())
-    view_residents(actor=actor, residents=residents, purpose=purpose, details={"issuance": issuance.number})
+    view_residents(
+        actor=actor, residents=residents, obj=issuance, purpose=purpose, details={"issuance": issuance.number}
+    )
     return issuance
 
 
