@@ -339,8 +339,9 @@ def ordered_members(
 #
 # Every page and API response that shows a person's details is built by one of these: each takes the actor and
 # the 利用目的, writes one personal-data audit row per view, listing the persons shown (the town's 安全確保措置,
-# 住基法 第36条の2: who looked at whose entry, and why; docs/audit.md) and returns what the page and the API render. Views reach
-# them through ``common.purpose.PurposeGate`` (resident_records.views.personal_data_page), which demands the purpose.
+# 住基法 第36条の2: who looked at whose entry, and why; docs/audit.md) and returns what the page and the API
+# render. Views reach them through ``common.purpose.PurposeGate`` (resident_records.views.personal_data_page),
+# which demands the purpose.
 
 
 def resident_by_atena_number(atena_number: str) -> Resident:
