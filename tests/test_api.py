@@ -262,6 +262,9 @@ def test_filters_by_person_listed_in_a_household_row(client_for: Any) -> None:
     listed = client.get(EVENTS, {"person": "90000000002"}).json()["results"]
     assert [row["details"]["persons"] for row in listed] == [["90000000001", "90000000002"]]
     assert client.get(EVENTS, {"person": "90000000003"}).json()["results"] == []
+    page = client.get("/audit/", {"person": "90000000002"}).content.decode()
+    assert "世帯 1" in page
+    assert "世帯 1" not in client.get("/audit/", {"person": "90000000003"}).content.decode()
 
 
 @pytest.mark.parametrize(
