@@ -115,18 +115,44 @@ def events_for(resident: Resident) -> QuerySet[ChangeEvent]:
 
 def household_members_as_of(household_id: int, day: date) -> list[ResidentRecord]:
     """Who belonged to the household on ``day``, each as their entry stood then (still 住民 on that day)."""
+    return _household_members(household_id, day)[0]
+
+
+def _household_members(household_id: int, day: date) -> tuple[list[ResidentRecord], dict[int, tuple[int, str]]]:
+    """The members on ``day``, and each one's first record in this household (by event, states only).
+
+    Two queries whatever the household's size (the residents, then all their effective records up to ``day``):
+    each member's state is read by ``state_from_records``, the rule ``resident_as_of`` applies to one resident.
+    """
     candidates = (
         effective_records()
         .filter(effective_on__lte=day, resident__records__household_id=household_id)
         .values_list("resident_id", flat=True)
         .distinct()
     )
+    residents = list(Resident.objects.filter(pk__in=candidates).order_by("pk"))
+    by_resident: dict[int, list[ResidentRecord]] = {r.pk: [] for r in residents}
+    records = (
+        effective_records()
+        .filter(resident_id__in=list(by_resident), effective_on__lte=day)
+        .select_related("event", "household")  # the API prints each member's 世帯番号
+        .order_by("resident_id", "-effective_on", "-recorded_at", "-id")
+    )
+    first_here: dict[int, ResidentRecord] = {}
+    for record in records if by_resident else []:
+        by_resident[record.resident_id].append(record)
+        if record.household_id == household_id and record.event.kind not in NOT_A_STATE:
+            earlier = first_here.get(record.resident_id)
+            if earlier is None or record.event_id < earlier.event_id:
+                first_here[record.resident_id] = record
+    # Read before state_from_records applies corrections to the records it returns.
+    joining = {pk: (r.event_id, r.event.kind) for pk, r in first_here.items()}
     members = []
-    for resident in Resident.objects.filter(pk__in=candidates).order_by("pk"):
-        record = resident_as_of(resident, day)
-        if record is not None and record.household_id == household_id and record.status == ResidentStatus.RESIDENT:
-            members.append(record)
-    return members
+    for resident in residents:
+        state = state_from_records(resident, by_resident[resident.pk], day)
+        if state is not None and state.household_id == household_id and state.status == ResidentStatus.RESIDENT:
+            members.append(state)
+    return members, joining
 
 
 def household_head_as_of(household_id: int, day: date) -> HouseholdRecord | None:
@@ -153,21 +179,24 @@ def household_as_of(household_id: int, day: date) -> HouseholdAsOf | None:
     head = household_head_as_of(household_id, day)
     if head is None:
         return None
-    members = household_members_as_of(household_id, day)
+    members, joining = _household_members(household_id, day)
     return HouseholdAsOf(
         household_id=household_id,
         head_id=head.head_id,
         dissolved=head.dissolved,
-        members=ordered_members(members, newcomers=_newcomers(household_id, day, members)),
+        members=ordered_members(members, newcomers=_newcomers(household_id, day, members, joining)),
     )
 
 
-def _newcomers(household_id: int, day: date, members: list[ResidentRecord]) -> dict[int, int]:
+def _newcomers(
+    household_id: int, day: date, members: list[ResidentRecord], joining: dict[int, tuple[int, str]]
+) -> dict[int, int]:
     """Members who joined after the household took its present shape, with the id of their joining event.
 
     The household takes its shape when it is set up, and again at each 世帯主変更 (which re-gives every 続柄).
     A member who came in later from outside (転入, 職権記載, 世帯合併) is a newcomer; a child born into the
-    household is not, and sorts by 続柄 like the others.
+    household is not, and sorts by 続柄 like the others. ``joining`` is each member's first record in the household
+    (its event id and kind, from ``_household_members``): no query per member.
     """
     reshaped = (
         HouseholdRecord.objects.filter(
@@ -183,16 +212,9 @@ def _newcomers(household_id: int, day: date, members: list[ResidentRecord]) -> d
             shaped_at = record.event_id
     joined: dict[int, int] = {}
     for member in members:
-        first = (
-            effective_records()
-            .filter(resident_id=member.resident_id, household_id=household_id, effective_on__lte=day)
-            .exclude(event__kind__in=NOT_A_STATE)
-            .select_related("event")
-            .order_by("event_id")
-            .first()
-        )
-        if first is not None and first.event_id > shaped_at and first.event.kind in JOINING_KINDS:
-            joined[member.resident_id] = first.event_id
+        first = joining.get(member.resident_id)
+        if first is not None and first[0] > shaped_at and first[1] in JOINING_KINDS:
+            joined[member.resident_id] = first[0]
     return joined
 
 
