@@ -7,6 +7,7 @@ deleting or re-ordering rows breaks the chain (see common.audit.verify_chain). P
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
@@ -46,7 +47,11 @@ class AuditEvent(models.Model):
                 condition=Q(personal_data=False) | ~Q(purpose=""), name="audit_personal_data_has_purpose"
             ),
         ]
-        indexes = [models.Index(fields=["action", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["action", "occurred_at"]),
+            # A person's reads: ``details @> {"persons": ["<宛名番号>"]}`` (common.selectors, docs/audit.md).
+            GinIndex(fields=["details"], opclasses=["jsonb_path_ops"], name="audit_details_path_gin"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.actor_username}"

@@ -15,8 +15,13 @@ def list_audit_events(
     until: datetime | None = None,
     actor: str | None = None,
     action: str | None = None,
+    person: str | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Audit rows of the current schema, newest first. ``action`` ending in '.' or '*' is a prefix."""
+    """Audit rows of the current schema, newest first. ``action`` ending in '.' or '*' is a prefix.
+
+    ``person`` (a 宛名番号) selects the reads that showed that person: a view lists everyone it showed in
+    ``details["persons"]`` (one row per view, docs/audit.md), matched by JSON containment, which the GIN index
+    ``audit_details_path_gin`` serves."""
     events = AuditEvent.objects.all()
     if since is not None:
         events = events.filter(occurred_at__gte=since)
@@ -29,6 +34,8 @@ def list_audit_events(
             events = events.filter(action__startswith=action.rstrip("*"))
         else:
             events = events.filter(action=action)
+    if person:
+        events = events.filter(details__contains={"persons": [person]})
     return events.order_by("-seq")
 
 

@@ -47,6 +47,11 @@ class AuditQuery(serializers.Serializer):
     until = PeriodBoundField(required=False, end=True, help_text="Up to this date (inclusive) or date-time.")
     actor = serializers.CharField(required=False, max_length=64, help_text="Login id of the actor.")
     action = serializers.CharField(required=False, max_length=100, help_text="Exact action, or a prefix ending in '*'.")
+    person = serializers.CharField(
+        required=False,
+        max_length=32,
+        help_text="宛名番号: the reads that showed this person (listed in the row's details.persons).",
+    )
     trail = serializers.ChoiceField(
         choices=["town", "council"],
         required=False,

@@ -29,6 +29,7 @@ from resident_records.pdf import (
     LABEL_FILL,
     LINE,
     MARGIN,
+    SIGNATURE_STYLE,
     TITLE,
     CertificateLayout,
     NumberedCanvas,
@@ -45,6 +46,9 @@ HEADER_VALUE = text_style("koseki_header_value", size=11, leading=15)
 MARK = text_style("koseki_mark", size=11, leading=14)
 BLANK_TAIL = text_style("koseki_blank", size=9.5, alignment=TA_RIGHT)
 MAYOR = text_style("koseki_mayor", size=13, leading=18)
+NOTE = text_style("koseki_note", size=8, leading=11)
+MARK_STYLE = TableStyle([("BOX", (0, 0), (-1, -1), 1.2, LINE), ("ALIGN", (0, 0), (-1, -1), "CENTER")])
+MIDDLE = TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
 # Printed lines of the register content that always stand on the page of the 認証文.
 KEPT_WITH_ATTESTATION = 3
 
@@ -179,9 +183,9 @@ def _title(layout: KosekiLayout) -> Flowable:
     if not layout.closed:
         return title
     mark = Table([[paragraph("除　籍", MARK)]], colWidths=[22 * mm])
-    mark.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, LINE), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    mark.setStyle(MARK_STYLE)
     row = Table([[mark, title]], colWidths=[30 * mm, CONTENT_WIDTH - 30 * mm])
-    row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    row.setStyle(MIDDLE)
     return row
 
 
@@ -214,13 +218,13 @@ def render(layout: KosekiLayout) -> tuple[bytes, int]:
     story += head
     closing: list[Flowable] = [tail, Paragraph("以下余白", BLANK_TAIL)]
     for note in layout.notes:
-        closing.append(paragraph(note, text_style("koseki_note", size=8, leading=11)))
+        closing.append(paragraph(note, NOTE))
     signature = Table(
         [[paragraph(f"{layout.issued_on}\n\n{layout.mayor}", MAYOR), Seal(f"{layout.town}長之印")]],
         colWidths=[CONTENT_WIDTH - 40 * mm, 26 * mm],
         hAlign="RIGHT",
     )
-    signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "RIGHT")]))
+    signature.setStyle(SIGNATURE_STYLE)
     closing += [Spacer(1, 6 * mm), paragraph(layout.attestation, ATTEST), Spacer(1, 4 * mm), signature]
     story.append(KeepTogether(closing))
 

@@ -544,9 +544,9 @@ def preview_certificate(
     """The 見本 of a certificate before issuance: the same layout code, watermarked 「見本」, with neither
     発行番号 nor verification code, and no 交付履歴 row (nothing was issued; §1.3.8 logs issuances only).
 
-    What the clerk sees is personal data, so the preview is audited (resident.certificate_preview, with the
-    利用目的) for each person shown. Refused under a 支援措置 exactly like issuance: showing the content of a
-    blocked 住民票 at the counter is what the block forbids (住基法 第12条第6項).
+    What the clerk sees is personal data, so the preview is audited (one resident.certificate_preview row with the
+    利用目的, listing every person shown in ``details["persons"]``). Refused under a 支援措置 exactly like
+    issuance: showing the content of a blocked 住民票 at the counter is what the block forbids (住基法 第12条第6項).
     """
     if kind not in CertificateKind.values:
         raise ValidationFailed("証明書の種類が正しくありません。", code="invalid_certificate_kind")
@@ -580,15 +580,15 @@ def preview_certificate(
         sample=True,
     )
     document, pages = pdf.render(layout)
-    for resident in ordered:
-        audit.record(
-            actor=actor,
-            action="resident.certificate_preview",
-            obj=resident,
-            purpose=purpose[:200],
-            personal_data=True,
-            details={"kind": kind, "pages": pages},
-        )
+    # One row for the view, listing everyone shown (docs/audit.md «One row per view»).
+    audit.record(
+        actor=actor,
+        action="resident.certificate_preview",
+        obj=ordered[0],
+        purpose=purpose[:200],
+        personal_data=True,
+        details={"kind": kind, "pages": pages, "persons": [r.atena_number for r in ordered]},
+    )
     return document
 
 

@@ -10,6 +10,7 @@ appear on the last page only (標準仕様書 §5.1).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,9 +29,17 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 MINCHO = "HeiseiMin-W3"
 GOTHIC = "HeiseiKakuGo-W5"
-for _font in (MINCHO, GOTHIC):
-    if _font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_font))
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Register the two CID fonts once per process (at import; ReportLab keeps them for every later document)."""
+    for font in (MINCHO, GOTHIC):
+        if font not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(font))
+
+
+register_fonts()
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
@@ -95,6 +104,17 @@ TITLE = text_style("title", font=MINCHO, size=22, leading=28, alignment=TA_CENTE
 SUBTITLE = text_style("subtitle", size=9, alignment=TA_CENTER)
 ATTEST = text_style("attest", size=11.5, leading=18, alignment=TA_LEFT)
 NOTE = text_style("note", size=8, leading=11)
+MAYOR = text_style("mayor", size=13, leading=18)
+# The static parts of the layout, built once per process and shared by every document.
+SIGNATURE_STYLE = TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "RIGHT")])
+ITEMS_STYLE: tuple[Any, ...] = (
+    ("BOX", (0, 0), (-1, -1), 1.0, LINE),
+    ("INNERGRID", (0, 0), (-1, -1), 0.4, LINE),
+    ("BACKGROUND", (0, 0), (0, -1), LABEL_FILL),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+)
 
 
 def _escape(text: str) -> str:
@@ -167,14 +187,7 @@ def _items_table(items: Sequence[Item], *, first_row: list[Any] | None = None) -
                 flush()
     flush()
     table = Table(rows, colWidths=[LABEL_WIDTH, VALUE_WIDTH, LABEL_WIDTH, VALUE_WIDTH])
-    commands: list[Any] = [
-        ("BOX", (0, 0), (-1, -1), 1.0, LINE),
-        ("INNERGRID", (0, 0), (-1, -1), 0.4, LINE),
-        ("BACKGROUND", (0, 0), (0, -1), LABEL_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
+    commands: list[Any] = list(ITEMS_STYLE)
     for index, row in enumerate(rows):
         if index in wide_rows:
             commands.append(("SPAN", (1, index), (3, index)))
@@ -270,14 +283,20 @@ class NumberedCanvas(Canvas):
         self.restoreState()
 
     def _qr(self, x: float, y: float, size: float) -> None:
-        qr = segno.make(f"{self.layout.verification_url}{self.layout.verification_code}/", error="m")
-        matrix = [list(row) for row in qr.matrix]
-        cell = size / (len(matrix) + 2)
+        width, dark = qr_cells(f"{self.layout.verification_url}{self.layout.verification_code}/")
+        cell = size / (width + 2)
         self.setFillColor(colors.black)
-        for r, row in enumerate(matrix):
-            for c, dark in enumerate(row):
-                if dark:
-                    self.rect(x + (c + 1) * cell, y + size - (r + 2) * cell, cell, cell, stroke=0, fill=1)
+        for r, c in dark:
+            self.rect(x + (c + 1) * cell, y + size - (r + 2) * cell, cell, cell, stroke=0, fill=1)
+
+
+@functools.lru_cache(maxsize=64)
+def qr_cells(data: str) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """The QR code of ``data``: its width in modules and its dark modules (row, column), in drawing order.
+
+    Encoded once per certificate, not once per page (every page prints the same code)."""
+    matrix = segno.make(data, error="m").matrix
+    return len(matrix), tuple((r, c) for r, row in enumerate(matrix) for c, dark in enumerate(row) if dark)
 
 
 def render(layout: CertificateLayout) -> tuple[bytes, int]:
@@ -308,14 +327,14 @@ def render(layout: CertificateLayout) -> tuple[bytes, int]:
     signature = Table(
         [
             [
-                paragraph(f"{layout.issued_on}\n\n{layout.mayor}", text_style("mayor", size=13, leading=18)),
+                paragraph(f"{layout.issued_on}\n\n{layout.mayor}", MAYOR),
                 Seal(f"{layout.town}長之印"),
             ]
         ],
         colWidths=[CONTENT_WIDTH - 40 * mm, 26 * mm],
         hAlign="RIGHT",
     )
-    signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "RIGHT")]))
+    signature.setStyle(SIGNATURE_STYLE)
     story.append(
         KeepTogether(
             [

@@ -115,18 +115,44 @@ def events_for(resident: Resident) -> QuerySet[ChangeEvent]:
 
 def household_members_as_of(household_id: int, day: date) -> list[ResidentRecord]:
     """Who belonged to the household on ``day``, each as their entry stood then (still 住民 on that day)."""
+    return _household_members(household_id, day)[0]
+
+
+def _household_members(household_id: int, day: date) -> tuple[list[ResidentRecord], dict[int, tuple[int, str]]]:
+    """The members on ``day``, and each one's first record in this household (by event, states only).
+
+    Two queries whatever the household's size (the residents, then all their effective records up to ``day``):
+    each member's state is read by ``state_from_records``, the rule ``resident_as_of`` applies to one resident.
+    """
     candidates = (
         effective_records()
         .filter(effective_on__lte=day, resident__records__household_id=household_id)
         .values_list("resident_id", flat=True)
         .distinct()
     )
+    residents = list(Resident.objects.filter(pk__in=candidates).order_by("pk"))
+    by_resident: dict[int, list[ResidentRecord]] = {r.pk: [] for r in residents}
+    records = (
+        effective_records()
+        .filter(resident_id__in=list(by_resident), effective_on__lte=day)
+        .select_related("event", "household")  # the API prints each member's 世帯番号
+        .order_by("resident_id", "-effective_on", "-recorded_at", "-id")
+    )
+    first_here: dict[int, ResidentRecord] = {}
+    for record in records if by_resident else []:
+        by_resident[record.resident_id].append(record)
+        if record.household_id == household_id and record.event.kind not in NOT_A_STATE:
+            earlier = first_here.get(record.resident_id)
+            if earlier is None or record.event_id < earlier.event_id:
+                first_here[record.resident_id] = record
+    # Read before state_from_records applies corrections to the records it returns.
+    joining = {pk: (r.event_id, r.event.kind) for pk, r in first_here.items()}
     members = []
-    for resident in Resident.objects.filter(pk__in=candidates).order_by("pk"):
-        record = resident_as_of(resident, day)
-        if record is not None and record.household_id == household_id and record.status == ResidentStatus.RESIDENT:
-            members.append(record)
-    return members
+    for resident in residents:
+        state = state_from_records(resident, by_resident[resident.pk], day)
+        if state is not None and state.household_id == household_id and state.status == ResidentStatus.RESIDENT:
+            members.append(state)
+    return members, joining
 
 
 def household_head_as_of(household_id: int, day: date) -> HouseholdRecord | None:
@@ -153,21 +179,24 @@ def household_as_of(household_id: int, day: date) -> HouseholdAsOf | None:
     head = household_head_as_of(household_id, day)
     if head is None:
         return None
-    members = household_members_as_of(household_id, day)
+    members, joining = _household_members(household_id, day)
     return HouseholdAsOf(
         household_id=household_id,
         head_id=head.head_id,
         dissolved=head.dissolved,
-        members=ordered_members(members, newcomers=_newcomers(household_id, day, members)),
+        members=ordered_members(members, newcomers=_newcomers(household_id, day, members, joining)),
     )
 
 
-def _newcomers(household_id: int, day: date, members: list[ResidentRecord]) -> dict[int, int]:
+def _newcomers(
+    household_id: int, day: date, members: list[ResidentRecord], joining: dict[int, tuple[int, str]]
+) -> dict[int, int]:
     """Members who joined after the household took its present shape, with the id of their joining event.
 
     The household takes its shape when it is set up, and again at each 世帯主変更 (which re-gives every 続柄).
     A member who came in later from outside (転入, 職権記載, 世帯合併) is a newcomer; a child born into the
-    household is not, and sorts by 続柄 like the others.
+    household is not, and sorts by 続柄 like the others. ``joining`` is each member's first record in the household
+    (its event id and kind, from ``_household_members``): no query per member.
     """
     reshaped = (
         HouseholdRecord.objects.filter(
@@ -183,16 +212,9 @@ def _newcomers(household_id: int, day: date, members: list[ResidentRecord]) -> d
             shaped_at = record.event_id
     joined: dict[int, int] = {}
     for member in members:
-        first = (
-            effective_records()
-            .filter(resident_id=member.resident_id, household_id=household_id, effective_on__lte=day)
-            .exclude(event__kind__in=NOT_A_STATE)
-            .select_related("event")
-            .order_by("event_id")
-            .first()
-        )
-        if first is not None and first.event_id > shaped_at and first.event.kind in JOINING_KINDS:
-            joined[member.resident_id] = first.event_id
+        first = joining.get(member.resident_id)
+        if first is not None and first[0] > shaped_at and first[1] in JOINING_KINDS:
+            joined[member.resident_id] = first[0]
     return joined
 
 
@@ -338,9 +360,10 @@ def ordered_members(
 # --- audited reads (docs/audit.md) ---------------------------------------------------------------------
 #
 # Every page and API response that shows a person's details is built by one of these: each takes the actor and
-# the 利用目的, writes one personal-data audit row per person shown (the town's 安全確保措置, 住基法 第36条の2:
-# who looked at whose entry, and why; docs/audit.md) and returns what the page and the API render. Views reach
-# them through ``common.purpose.PurposeGate`` (resident_records.views.personal_data_page), which demands the purpose.
+# the 利用目的, writes one personal-data audit row per view, listing the persons shown (the town's 安全確保措置,
+# 住基法 第36条の2: who looked at whose entry, and why; docs/audit.md) and returns what the page and the API
+# render. Views reach them through ``common.purpose.PurposeGate`` (resident_records.views.personal_data_page),
+# which demands the purpose.
 
 
 def resident_by_atena_number(atena_number: str) -> Resident:
@@ -439,13 +462,33 @@ def find_resident_page(
 
 
 def view_residents(
-    *, actor: Person | None, residents: Iterable[Resident], purpose: str, details: dict[str, Any] | None = None
+    *,
+    actor: Person | None,
+    residents: Iterable[Resident],
+    purpose: str,
+    obj: Any = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """One personal-data audit row per resident a page shows (the building block of the selectors below)."""
-    for resident in residents:
-        audit.record(
-            actor=actor, action="resident.view", obj=resident, purpose=purpose, personal_data=True, details=details
-        )
+    """One personal-data audit row for one view, listing the 宛名番号 of every resident it shows in
+    ``details["persons"]`` (the building block of the selectors below; docs/audit.md «One row per view»).
+
+    ``obj`` is what the view is of (the resident whose page it is, the household); by default the one resident
+    shown. An auditor finds a person's reads with ``details @> {"persons": [宛名番号]}`` (common.selectors,
+    the ``person`` filter, served by a GIN index). A view that shows nobody writes no row.
+    """
+    shown = list(dict.fromkeys(residents))
+    if not shown:
+        return
+    if obj is None:
+        obj = shown[0]
+    audit.record(
+        actor=actor,
+        action="resident.view",
+        obj=obj,
+        purpose=purpose,
+        personal_data=True,
+        details={**(details or {}), "persons": [r.atena_number for r in shown]},
+    )
 
 
 @dataclass(frozen=True)
@@ -464,20 +507,18 @@ class ResidentView:
 def view_resident(
     *, actor: Person | None, resident: Resident, purpose: str, as_of: date | None = None, with_household: bool = True
 ) -> ResidentView:
-    """A resident's entry; with the household table, each other member shown is a read of their data too.
+    """A resident's entry; with the household table, each other member shown is a read of their data too: one
+    audit row for the view, listing everyone shown (docs/audit.md «One row per view»).
 
-    One transaction: the read and its audit rows commit together, so a worker killed half-way leaves none of them,
+    One transaction: the read and its audit row commit together, so a worker killed half-way leaves none of them,
     never some of the rows of a page nobody received (docs/domain/bcp-reliability.md §5)."""
     entry: Resident | ResidentRecord | None = resident_as_of(resident, as_of) if as_of else resident
     when = {"as_of": as_of.isoformat()} if as_of else {}
     household = None
     if with_household and entry is not None:
         household = household_as_of(entry.household_id, as_of or local_today())
-    view_residents(actor=actor, residents=[resident], purpose=purpose, details=when or None)
     others = [m.resident for m in household.members if m.resident_id != resident.pk] if household else []
-    view_residents(
-        actor=actor, residents=others, purpose=purpose, details={"household_of": resident.atena_number, **when}
-    )
+    view_residents(actor=actor, residents=[resident, *others], obj=resident, purpose=purpose, details=when or None)
     masked = ""
     if entry is not None and entry.my_number_encrypted:
         masked = mynumber.mask(mynumber.decrypt(entry.my_number_encrypted))
@@ -521,6 +562,7 @@ def current_residents(household: Household) -> tuple[list[Resident], Resident | 
     return residents, head
 
 
+@transaction.atomic
 def view_household(
     *,
     actor: Person | None,
@@ -536,6 +578,7 @@ def view_household(
         view_residents(
             actor=actor,
             residents=[m.resident for m in members],
+            obj=household,
             purpose=purpose,
             details={"as_of": as_of.isoformat(), "household": household.number, **(details or {})},
         )
@@ -545,6 +588,7 @@ def view_household(
     view_residents(
         actor=actor,
         residents=shown.values(),
+        obj=household,
         purpose=purpose,
         details=details if details is not None else {"household": household.number},
     )
@@ -565,10 +609,12 @@ def view_issuances(*, actor: Person | None, day: date, purpose: str) -> list[Cer
 
 
 def view_issuance(*, actor: Person | None, issuance: CertificateIssuance, purpose: str) -> CertificateIssuance:
-    """One issuance's completion page (its 発行番号, the persons it names, the PDF just printed): a read of each
-    named resident's data."""
+    """One issuance's completion page (its 発行番号, the persons it names, the PDF just printed): one read row
+    listing the named residents."""
     residents = list(issuance.residents.all())
-    view_residents(actor=actor, residents=residents, purpose=purpose, details={"issuance": issuance.number})
+    view_residents(
+        actor=actor, residents=residents, obj=issuance, purpose=purpose, details={"issuance": issuance.number}
+    )
     return issuance
 
 

@@ -247,6 +247,26 @@ def test_filters_by_period_actor_and_action(client_for: Any, dated_events: dict[
     assert _actions(client.get(EVENTS, {"since": "2030-01-10", "action": "auth"})) == [], "exact unless '*'"
 
 
+def test_filters_by_person_listed_in_a_household_row(client_for: Any) -> None:
+    """docs/audit.md «One row per view»: ?person=<宛名番号> finds the reads whose row listed that person."""
+    with schema_context("nakatosa"):
+        audit.record(
+            actor=None,
+            action="resident.view",
+            obj=("resident_records.Household", "1", "世帯 1"),
+            purpose="照会",
+            personal_data=True,
+            details={"persons": ["90000000001", "90000000002"]},
+        )
+    client = client_for("auditor", "nakatosa")
+    listed = client.get(EVENTS, {"person": "90000000002"}).json()["results"]
+    assert [row["details"]["persons"] for row in listed] == [["90000000001", "90000000002"]]
+    assert client.get(EVENTS, {"person": "90000000003"}).json()["results"] == []
+    page = client.get("/audit/", {"person": "90000000002"}).content.decode()
+    assert "世帯 1" in page
+    assert "世帯 1" not in client.get("/audit/", {"person": "90000000003"}).content.decode()
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -47,9 +47,10 @@ def _seq() -> int:
         return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
-def test_view_resident_audits_the_resident_and_each_member_shown(
+def test_view_resident_writes_one_row_listing_everyone_shown(
     clerk: Person, household: tuple[Household, list[Resident]]
 ) -> None:
+    """docs/audit.md «One row per view»: before, one row per member shown (3 rows for this household)."""
     _, residents = household
     head = residents[0]
     start = _seq()
@@ -58,11 +59,41 @@ def test_view_resident_audits_the_resident_and_each_member_shown(
     rows = _rows_after(start)
     assert view.household is not None
     assert len(view.household.members) == len(residents)
-    assert [row.object_id for row in rows] == [str(r.pk) for r in [head, *residents[1:]]]
-    assert {(row.action, row.purpose, row.personal_data) for row in rows} == {
-        ("resident.view", "窓口での本人確認", True)
-    }
-    assert rows[1].details == {"household_of": head.atena_number}
+    assert len(rows) == 1
+    assert rows[0].object_id == str(head.pk)
+    assert rows[0].details["persons"] == [r.atena_number for r in [head, *residents[1:]]]
+    assert (rows[0].action, rows[0].purpose, rows[0].personal_data) == ("resident.view", "窓口での本人確認", True)
+
+
+def test_view_household_writes_one_row_for_the_household(
+    clerk: Person, household: tuple[Household, list[Resident]]
+) -> None:
+    home, residents = household
+    start = _seq()
+    with schema_context("nakatosa"):
+        selectors.view_household(actor=clerk, household=home, purpose="転居届の処理")
+        selectors.view_household(actor=clerk, household=home, purpose="照会", as_of=date(2026, 12, 1))
+    rows = _rows_after(start)
+    assert len(rows) == 2
+    assert {row.object_id for row in rows} == {str(home.pk)}
+    assert sorted(rows[0].details["persons"]) == sorted(r.atena_number for r in residents)
+    assert sorted(rows[1].details["persons"]) == sorted(r.atena_number for r in residents)
+
+
+def test_an_auditor_finds_every_read_of_a_member_listed_in_a_household_row(
+    clerk: Person, household: tuple[Household, list[Resident]]
+) -> None:
+    """The ``person`` filter (宛名番号) finds the head's page, which listed the child, and the household form."""
+    from common.selectors import list_audit_events
+
+    home, residents = household
+    head, child = residents[0], residents[-1]
+    start = _seq()
+    with schema_context("nakatosa"):
+        selectors.view_resident(actor=clerk, resident=head, purpose="照会")
+        selectors.view_household(actor=clerk, household=home, purpose="転居届の処理")
+        found = [row.seq for row in list_audit_events(person=child.atena_number) if row.seq > start]
+    assert len(found) == 2
 
 
 def test_the_page_and_the_api_read_a_resident_the_same_way(
@@ -77,7 +108,7 @@ def test_the_page_and_the_api_read_a_resident_the_same_way(
     assert api.status_code == 200
     api_rows = _rows_after(start)
     assert [(row.action, row.object_id, row.channel) for row in api_rows] == [("resident.view", str(head.pk), "api")]
-    assert set(api_rows[0].details) == {"as_of"}
+    assert set(api_rows[0].details) == {"as_of", "persons"}
     start = _seq()
     page = client.get(f"/resident_records/residents/{head.atena_number}/", {"purpose": "照会"}, follow=True)
     assert page.status_code == 200

@@ -201,6 +201,7 @@ def test_preview_service_is_watermarked_and_writes_no_issuance(clerk: Person, re
     assert row is not None
     assert row.purpose == "年金の手続"
     assert row.object_repr == f"住民 {residents[0].atena_number}"
+    assert row.details["persons"] == [residents[0].atena_number]
     text = _pdf_text(document)
     if text is not None:
         assert "見本" in text
@@ -432,3 +433,15 @@ def test_attention_page_and_auditor_reads_only(client_for: Any, clerk: Person, r
     refused = client.post(f"/resident_records/support-measures/{lapsed.public_id}/release/", {"reason": "監査"})
     assert refused.status_code == 403
     assert _measure(residents[0]).status == SupportMeasureStatus.ACTIVE
+
+
+def test_a_household_preview_writes_one_row_listing_everyone_shown(clerk: Person, residents: list[Resident]) -> None:
+    """docs/audit.md «One row per view»: before, one row per member printed (3 rows for this household)."""
+    with schema_context("nakatosa"):
+        before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        certificates.preview_certificate(
+            actor=clerk, kind=CertificateKind.RESIDENCE_COPY, purpose="年金の手続", household=residents[0].household
+        )
+        rows = list(AuditEvent.objects.filter(action="resident.certificate_preview", seq__gt=before))
+    assert len(rows) == 1
+    assert sorted(rows[0].details["persons"]) == sorted(r.atena_number for r in residents)
