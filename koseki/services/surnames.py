@@ -31,7 +31,7 @@ from koseki.services.common import (
     remove_member,
     wareki,
 )
-from koseki.services.names import into_new_register, rename_register
+from koseki.services.names import change_own_surname
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -101,39 +101,20 @@ def record_marital_surname(
             kosekis=[register],
             details={"member_id": person.pk, "divorced_on": str(divorced_on), "family_name": surname},
         )
-        reason = "戸籍法77条の2の届出"
+        new = change_own_surname(
+            person=person,
+            register=register,
+            alone=alone,
+            family_name=surname,
+            family_kana=kana,
+            reason="戸籍法77条の2の届出",
+            on=notified_on,
+            notification=notification,
+            capacity=notifier_capacity,
+        )
         changed = [register]
-        if alone:
-            rename_register(
-                koseki=register,
-                family_name=surname,
-                family_kana=kana,
-                reason=reason,
-                on=notified_on,
-                notification=notification,
-            )
-            add_entry(
-                koseki=register,
-                member=person,
-                kind=EntryKind.SURNAME_CHANGE,
-                event_date=notified_on,
-                fields=[["氏変更日", wareki(notified_on)], ["氏変更の事由", reason]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-        else:
-            changed.append(
-                into_new_register(
-                    person=person,
-                    old=register,
-                    family_name=surname,
-                    family_kana=kana,
-                    reason=reason,
-                    on=notified_on,
-                    notification=notification,
-                    capacity=notifier_capacity,
-                )
-            )
+        if new is not None:
+            changed.append(new)
             close_if_empty(register, on=notified_on, reason="氏の変更", notification=notification)
         finish_notification(actor=actor, action="koseki.marital_surname", notification=notification, changed=changed)
     return notification
