@@ -16,14 +16,13 @@ from koseki.services.common import (
     add_entry,
     check_dates,
     close_if_empty,
-    compile_koseki,
-    compiled_entry,
     current_members,
     ensure_open,
     enter_member,
     finish_notification,
     fresh_current_member,
     koseki_label,
+    leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
@@ -217,16 +216,15 @@ def record_child_surname(
 
 def _parent_register(*, parent: Member, old: Koseki, on: date, notification: Notification) -> Koseki:
     """戸籍法 第17条: the parent the child joins heads a new register with the same 氏 and 本籍."""
-    new = compile_koseki(
+    new = leave_for_new_register(
+        parent,
+        old=old,
         honseki=old.honseki,
-        family_name=parent.family_name,
-        head_given_name=parent.given_name,
-        family_name_kana=parent.family_name_kana or old.family_name_kana,
-        compiled_on=on,
-        reason=CompiledReason.CHILD_SURNAME,
+        on=on,
+        compiled=CompiledReason.CHILD_SURNAME,
+        removed="子の入籍",
+        notification=notification,
     )
-    compiled_entry(new, on=on, notification=notification)
-    remove_member(parent, on=on, reason="子の入籍")
     add_entry(
         koseki=old,
         member=parent,
