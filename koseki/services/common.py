@@ -381,6 +381,25 @@ def compiled_entry(koseki: Koseki, *, on: date, notification: Notification | Non
     )
 
 
+def leave_for_new_register(
+    person: Member, *, old: Koseki, honseki: str, on: date, compiled: str, removed: str, notification: Notification
+) -> Koseki:
+    """A member leaves their register to head a new one under their own 氏 (婚姻 戸籍法 第16条第3項, 分籍 第21条,
+    入籍の親 第17条): the new register with its 【編製日】, and the member removed from ``old``. The entries saying why
+    are the caller's."""
+    new = compile_koseki(
+        honseki=honseki,
+        family_name=person.family_name,
+        head_given_name=person.given_name,
+        family_name_kana=person.family_name_kana or old.family_name_kana,
+        compiled_on=on,
+        reason=compiled,
+    )
+    compiled_entry(new, on=on, notification=notification)
+    remove_member(person, on=on, reason=removed)
+    return new
+
+
 def next_position(koseki: Koseki) -> int:
     last = Member.objects.filter(koseki=koseki).aggregate(m=Max("position"))["m"]
     return (last or 0) + 1
@@ -571,6 +590,7 @@ __all__ = [
     "katakana",
     "koseki_label",
     "koseki_search_text",
+    "leave_for_new_register",
     "lock_members",
     "lock_registers",
     "member_search_text",

@@ -42,6 +42,7 @@ from koseki.services.common import (
     finish_notification,
     fresh_current_member,
     koseki_label,
+    leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
@@ -166,15 +167,22 @@ def record_marriage(
         _link_spouses(placed["husband"], placed["wife"])
         for koseki in registers.values():
             close_if_empty(koseki, on=notified_on, reason="婚姻", notification=notification)
-        notification.details["koseki_number"] = target.number
-        finish_notification(
-            actor=actor,
-            action="koseki.marriage",
-            notification=notification,
-            details={"koseki_id": target.pk},
-            changed=changed,
-        )
+        _finish_marriage(actor=actor, notification=notification, target=target, changed=changed)
     return notification
+
+
+def _finish_marriage(
+    *, actor: Person | None, notification: Notification, target: Koseki, changed: list[Koseki]
+) -> None:
+    """The 受付帳 and the audit row name the register the couple ended in."""
+    notification.details["koseki_number"] = target.number
+    finish_notification(
+        actor=actor,
+        action="koseki.marriage",
+        notification=notification,
+        details={"koseki_id": target.pk},
+        changed=changed,
+    )
 
 
 def _couple_register(
@@ -392,14 +400,7 @@ def _record_foreign_marriage(
         changed = [old, target]
         placed.spouse_role, placed.spouse_key = role, spouse_key
         placed.save(update_fields=["spouse_role", "spouse_key"])
-        notification.details["koseki_number"] = target.number
-        finish_notification(
-            actor=actor,
-            action="koseki.marriage",
-            notification=notification,
-            details={"koseki_id": target.pk},
-            changed=changed,
-        )
+        _finish_marriage(actor=actor, notification=notification, target=target, changed=changed)
     return notification
 
 
@@ -419,16 +420,15 @@ def _place_japanese_spouse(
             notifier=capacity,
         )
         return old, person
-    target = compile_koseki(
+    target = leave_for_new_register(
+        person,
+        old=old,
         honseki=honseki,
-        family_name=person.family_name,
-        head_given_name=person.given_name,
-        family_name_kana=person.family_name_kana or old.family_name_kana,
-        compiled_on=on,
-        reason=CompiledReason.MARRIAGE,
+        on=on,
+        compiled=CompiledReason.MARRIAGE,
+        removed="婚姻",
+        notification=notification,
     )
-    compiled_entry(target, on=on, notification=notification)
-    remove_member(person, on=on, reason="婚姻")
     add_entry(
         koseki=old,
         member=person,

@@ -279,43 +279,68 @@ def record_foreign_spouse_surname(
                 "new_koseki": bool(others) or not person.is_head,
             },
         )
-        reason = "戸籍法107条2項の届出"
-        changed = [register]
-        if person.is_head and not others:
-            rename_register(
-                koseki=register,
-                family_name=name,
-                family_kana=kana,
-                reason=reason,
-                on=notified_on,
-                notification=notification,
-            )
-            add_entry(
-                koseki=register,
-                member=person,
-                kind=EntryKind.SURNAME_CHANGE,
-                event_date=notified_on,
-                fields=[["氏変更日", wareki(notified_on)], ["氏変更の事由", reason]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-        else:
-            changed.append(
-                into_new_register(
-                    person=person,
-                    old=register,
-                    family_name=name,
-                    family_kana=kana,
-                    reason=reason,
-                    on=notified_on,
-                    notification=notification,
-                    capacity=notifier_capacity,
-                )
-            )
+        new = change_own_surname(
+            person=person,
+            register=register,
+            alone=person.is_head and not others,
+            family_name=name,
+            family_kana=kana,
+            reason="戸籍法107条2項の届出",
+            on=notified_on,
+            notification=notification,
+            capacity=notifier_capacity,
+        )
+        changed = [register] if new is None else [register, new]
         finish_notification(
             actor=actor, action="koseki.foreign_spouse_surname", notification=notification, changed=changed
         )
     return notification
+
+
+def change_own_surname(
+    *,
+    person: Member,
+    register: Koseki,
+    alone: bool,
+    family_name: str,
+    family_kana: str,
+    reason: str,
+    on: date,
+    notification: Notification,
+    capacity: str,
+) -> Koseki | None:
+    """The filer's own 氏 changes (戸籍法 第77条の2, 第107条第2項): alone in their register as 筆頭者, the
+    register's 氏 changes with an entry for them; otherwise they move into a new register (``into_new_register``,
+    戸籍法 第20条の2第1項・第19条第3項), which is returned."""
+    if not alone:
+        return into_new_register(
+            person=person,
+            old=register,
+            family_name=family_name,
+            family_kana=family_kana,
+            reason=reason,
+            on=on,
+            notification=notification,
+            capacity=capacity,
+        )
+    rename_register(
+        koseki=register,
+        family_name=family_name,
+        family_kana=family_kana,
+        reason=reason,
+        on=on,
+        notification=notification,
+    )
+    add_entry(
+        koseki=register,
+        member=person,
+        kind=EntryKind.SURNAME_CHANGE,
+        event_date=on,
+        fields=[["氏変更日", wareki(on)], ["氏変更の事由", reason]],
+        notification=notification,
+        notifier=capacity,
+    )
+    return None
 
 
 def into_new_register(

@@ -9,6 +9,7 @@ is compiled at the 本籍 the person chose, with the person as 筆頭者; the �
 from __future__ import annotations
 
 from datetime import date
+from typing import NotRequired, TypedDict, Unpack
 
 from django.db import transaction
 
@@ -52,6 +53,27 @@ _WORDING: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+class NationalParticulars(TypedDict):
+    """What a 帰化届 and a 国籍取得届 both state besides the day (戸籍法 第102条・第102条の2)."""
+
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date: date
+    birth_place: str
+    sex: str
+    former_nationality: str
+    former_name: str
+    new_honseki: str
+    notified_on: date
+    notifier_name: NotRequired[str]
+    notifier_capacity: NotRequired[str]
+    father_name: NotRequired[str]
+    mother_name: NotRequired[str]
+    relationship: NotRequired[str]
+
+
 def _new_national(
     *,
     actor: Person | None,
@@ -64,15 +86,15 @@ def _new_national(
     birth_date: date,
     birth_place: str,
     sex: str,
-    father_name: str,
-    mother_name: str,
-    relationship: str,
     former_nationality: str,
     former_name: str,
-    honseki: str,
+    new_honseki: str,
     notified_on: date,
-    notifier_name: str,
-    notifier_capacity: str,
+    notifier_name: str = "",
+    notifier_capacity: str = "本人",
+    father_name: str = "",
+    mother_name: str = "",
+    relationship: str = "",
 ) -> Notification:
     day_label, nationality_label, entry_kind, reason = _WORDING[kind]
     check_dates(event_date=became_on, notified_on=notified_on, event_label=day_label)
@@ -81,7 +103,7 @@ def _new_national(
         raise NaturalizationInvalid("氏・名・男女の別・従前の国籍を入力してください。")
     if birth_date > became_on:
         raise NaturalizationInvalid("生年月日が正しくありません。", code="naturalization_birth_date")
-    place = " ".join(honseki.split())
+    place = " ".join(new_honseki.split())
     if not place:
         raise HonsekiRequired("新しい本籍を入力してください(戸籍法第102条の2・第30条)。")
     family_kana = katakana(family_name_kana, required=True, label="氏の振り仮名")
@@ -165,90 +187,14 @@ def _new_national(
 
 
 def record_naturalization(
-    *,
-    actor: Person | None,
-    naturalized_on: date,
-    family_name: str,
-    given_name: str,
-    family_name_kana: str,
-    given_name_kana: str,
-    birth_date: date,
-    birth_place: str,
-    sex: str,
-    former_nationality: str,
-    former_name: str,
-    new_honseki: str,
-    notified_on: date,
-    notifier_name: str = "",
-    notifier_capacity: str = "本人",
-    father_name: str = "",
-    mother_name: str = "",
-    relationship: str = "",
+    *, actor: Person | None, naturalized_on: date, **particulars: Unpack[NationalParticulars]
 ) -> Notification:
     """帰化届 (戸籍法 第102条の2): within one month of the 告示 (``naturalized_on``)."""
-    return _new_national(
-        actor=actor,
-        kind=NotificationKind.NATURALIZATION,
-        became_on=naturalized_on,
-        family_name=family_name,
-        given_name=given_name,
-        family_name_kana=family_name_kana,
-        given_name_kana=given_name_kana,
-        birth_date=birth_date,
-        birth_place=birth_place,
-        sex=sex,
-        father_name=father_name,
-        mother_name=mother_name,
-        relationship=relationship,
-        former_nationality=former_nationality,
-        former_name=former_name,
-        honseki=new_honseki,
-        notified_on=notified_on,
-        notifier_name=notifier_name,
-        notifier_capacity=notifier_capacity,
-    )
+    return _new_national(actor=actor, kind=NotificationKind.NATURALIZATION, became_on=naturalized_on, **particulars)
 
 
 def record_nationality_acquisition(
-    *,
-    actor: Person | None,
-    acquired_on: date,
-    family_name: str,
-    given_name: str,
-    family_name_kana: str,
-    given_name_kana: str,
-    birth_date: date,
-    birth_place: str,
-    sex: str,
-    former_nationality: str,
-    former_name: str,
-    new_honseki: str,
-    notified_on: date,
-    notifier_name: str = "",
-    notifier_capacity: str = "本人",
-    father_name: str = "",
-    mother_name: str = "",
-    relationship: str = "",
+    *, actor: Person | None, acquired_on: date, **particulars: Unpack[NationalParticulars]
 ) -> Notification:
     """国籍取得届 (戸籍法 第102条; 国籍法 第3条 by 届出 to the 法務大臣, 第17条): within one month of acquiring."""
-    return _new_national(
-        actor=actor,
-        kind=NotificationKind.NATIONALITY,
-        became_on=acquired_on,
-        family_name=family_name,
-        given_name=given_name,
-        family_name_kana=family_name_kana,
-        given_name_kana=given_name_kana,
-        birth_date=birth_date,
-        birth_place=birth_place,
-        sex=sex,
-        father_name=father_name,
-        mother_name=mother_name,
-        relationship=relationship,
-        former_nationality=former_nationality,
-        former_name=former_name,
-        honseki=new_honseki,
-        notified_on=notified_on,
-        notifier_name=notifier_name,
-        notifier_capacity=notifier_capacity,
-    )
+    return _new_national(actor=actor, kind=NotificationKind.NATIONALITY, became_on=acquired_on, **particulars)

@@ -21,12 +21,11 @@ from koseki.services.common import (
     bump,
     check_dates,
     close_if_empty,
-    compile_koseki,
-    compiled_entry,
     ensure_open,
     enter_member,
     fresh_current_member,
     koseki_label,
+    leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
@@ -172,16 +171,15 @@ def record_split(
             kosekis=[old],
             details={"member_id": person.pk, "new_honseki": honseki},
         )
-        new = compile_koseki(
+        new = leave_for_new_register(
+            person,
+            old=old,
             honseki=honseki,
-            family_name=person.family_name,
-            head_given_name=person.given_name,
-            family_name_kana=person.family_name_kana or old.family_name_kana,
-            compiled_on=notified_on,
-            reason=CompiledReason.SPLIT,
+            on=notified_on,
+            compiled=CompiledReason.SPLIT,
+            removed="分籍",
+            notification=notification,
         )
-        compiled_entry(new, on=notified_on, notification=notification)
-        remove_member(person, on=notified_on, reason="分籍")
         add_entry(
             koseki=old,
             member=person,

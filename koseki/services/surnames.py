@@ -16,14 +16,13 @@ from koseki.services.common import (
     add_entry,
     check_dates,
     close_if_empty,
-    compile_koseki,
-    compiled_entry,
     current_members,
     ensure_open,
     enter_member,
     finish_notification,
     fresh_current_member,
     koseki_label,
+    leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
@@ -31,7 +30,7 @@ from koseki.services.common import (
     remove_member,
     wareki,
 )
-from koseki.services.names import into_new_register, rename_register
+from koseki.services.names import change_own_surname
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -101,39 +100,20 @@ def record_marital_surname(
             kosekis=[register],
             details={"member_id": person.pk, "divorced_on": str(divorced_on), "family_name": surname},
         )
-        reason = "戸籍法77条の2の届出"
+        new = change_own_surname(
+            person=person,
+            register=register,
+            alone=alone,
+            family_name=surname,
+            family_kana=kana,
+            reason="戸籍法77条の2の届出",
+            on=notified_on,
+            notification=notification,
+            capacity=notifier_capacity,
+        )
         changed = [register]
-        if alone:
-            rename_register(
-                koseki=register,
-                family_name=surname,
-                family_kana=kana,
-                reason=reason,
-                on=notified_on,
-                notification=notification,
-            )
-            add_entry(
-                koseki=register,
-                member=person,
-                kind=EntryKind.SURNAME_CHANGE,
-                event_date=notified_on,
-                fields=[["氏変更日", wareki(notified_on)], ["氏変更の事由", reason]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-        else:
-            changed.append(
-                into_new_register(
-                    person=person,
-                    old=register,
-                    family_name=surname,
-                    family_kana=kana,
-                    reason=reason,
-                    on=notified_on,
-                    notification=notification,
-                    capacity=notifier_capacity,
-                )
-            )
+        if new is not None:
+            changed.append(new)
             close_if_empty(register, on=notified_on, reason="氏の変更", notification=notification)
         finish_notification(actor=actor, action="koseki.marital_surname", notification=notification, changed=changed)
     return notification
@@ -236,16 +216,15 @@ def record_child_surname(
 
 def _parent_register(*, parent: Member, old: Koseki, on: date, notification: Notification) -> Koseki:
     """戸籍法 第17条: the parent the child joins heads a new register with the same 氏 and 本籍."""
-    new = compile_koseki(
+    new = leave_for_new_register(
+        parent,
+        old=old,
         honseki=old.honseki,
-        family_name=parent.family_name,
-        head_given_name=parent.given_name,
-        family_name_kana=parent.family_name_kana or old.family_name_kana,
-        compiled_on=on,
-        reason=CompiledReason.CHILD_SURNAME,
+        on=on,
+        compiled=CompiledReason.CHILD_SURNAME,
+        removed="子の入籍",
+        notification=notification,
     )
-    compiled_entry(new, on=on, notification=notification)
-    remove_member(parent, on=on, reason="子の入籍")
     add_entry(
         koseki=old,
         member=parent,

@@ -26,30 +26,28 @@ from koseki.forms import (
     NonAcceptanceWithdrawalForm,
     SurnameChangeForm,
 )
-from koseki.models import Notification
-from koseki.views.common import clerk_only, koseki_or_404, member_or_404, personal_data_page
+from koseki.models import Member, Notification
+from koseki.views.common import clerk_only, koseki_or_404, personal_data_page
 from koseki.views.notifications import (
+    MemberFiling,
     NotificationPage,
     _bound_or_shown,
     _candidates,
     _chosen_member,
     _initial,
     _notification_page,
+    member_notification,
 )
 
 _APPEARED = "appeared_in_person"
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="認知届の受付")
-def acknowledgment_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="認知届の受付", form=AcknowledgmentForm)
+def acknowledgment_view(request: HttpRequest, child: Member, purpose: str) -> MemberFiling:
     """認知届 (戸籍法 第60条): this member is the child; the father is found in this town's registers."""
-    child = member_or_404(public_id)
     candidates = _candidates(
         request, request.POST.get("father_query", ""), label="認知届", purpose=purpose, exclude=child
     )
-    form = _bound_or_shown(request, AcknowledgmentForm, candidates=candidates, initial=_initial(notifier_capacity="父"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         father = _chosen_member(data["father"])
@@ -75,20 +73,12 @@ def acknowledgment_view(request: HttpRequest, public_id: UUID, *, purpose: str) 
         ],
         find_fields=["father"],
     )
-    return _notification_page(request, form, page, koseki=child.koseki, member=child, call=call, purpose=purpose)
+    return MemberFiling(page, call, initial=_initial(notifier_capacity="父"), form_kwargs={"candidates": candidates})
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="養子離縁届の受付")
-def dissolution_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="養子離縁届の受付", form=DissolutionForm)
+def dissolution_view(request: HttpRequest, adoptee: Member, purpose: str) -> MemberFiling:
     """養子離縁届 (戸籍法 第70条): this member is the adoptee."""
-    adoptee = member_or_404(public_id)
-    form = _bound_or_shown(
-        request,
-        DissolutionForm,
-        initial=_initial(notifier_capacity="養親及び養子", dissolved_on=to_wareki(local_today())),
-    )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_dissolution(
@@ -108,16 +98,14 @@ def dissolution_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> 
         submit="養子離縁届を受理する",
         sections=[("離縁の内容", ["dissolved_on", "judgment_on", "new_koseki", "new_honseki", _APPEARED])],
     )
-    return _notification_page(request, form, page, koseki=adoptee.koseki, member=adoptee, call=call, purpose=purpose)
+    return MemberFiling(
+        page, call, initial=_initial(notifier_capacity="養親及び養子", dissolved_on=to_wareki(local_today()))
+    )
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="離婚の際に称していた氏を称する届の受付")
-def marital_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="離婚の際に称していた氏を称する届の受付", form=MaritalSurnameForm)
+def marital_surname_view(request: HttpRequest, person: Member, purpose: str) -> MemberFiling:
     """離婚の際に称していた氏を称する届 (戸籍法 第77条の2)."""
-    person = member_or_404(public_id)
-    form = _bound_or_shown(request, MaritalSurnameForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_marital_surname(member=person, **filing)
@@ -130,17 +118,13 @@ def marital_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str)
         submit="届を受理する",
         sections=[],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
+    return MemberFiling(page, call)
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="入籍届の受付")
-def child_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="入籍届の受付", form=ChildSurnameForm)
+def child_surname_view(request: HttpRequest, child: Member, purpose: str) -> MemberFiling:
     """入籍届 (民法 第791条): the parent is the child's recorded father or mother."""
-    child = member_or_404(public_id)
     parents = selectors.current_parents(child)
-    form = _bound_or_shown(request, ChildSurnameForm, parents=parents, initial=_initial(notifier_capacity="法定代理人"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         parent = next(m for m in parents if str(m.pk) == data["parent"])
@@ -155,16 +139,12 @@ def child_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str) -
         submit="入籍届を受理する",
         sections=[("入籍の内容", ["parent", "court_permission_on"])],
     )
-    return _notification_page(request, form, page, koseki=child.koseki, member=child, call=call, purpose=purpose)
+    return MemberFiling(page, call, initial=_initial(notifier_capacity="法定代理人"), form_kwargs={"parents": parents})
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="不受理申出の受付")
-def non_acceptance_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="不受理申出の受付", form=NonAcceptanceForm)
+def non_acceptance_view(request: HttpRequest, person: Member, purpose: str) -> MemberFiling:
     """不受理申出 (戸籍法 第27条の2第3項): the person, in person."""
-    person = member_or_404(public_id)
-    form = _bound_or_shown(request, NonAcceptanceForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         request_row = services.record_non_acceptance(member=person, kinds=data["kinds"], **filing)
@@ -177,19 +157,13 @@ def non_acceptance_view(request: HttpRequest, public_id: UUID, *, purpose: str) 
         submit="不受理申出を受け付ける",
         sections=[("申出の内容", ["kinds"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
+    return MemberFiling(page, call)
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="不受理申出の取下げの受付")
-def non_acceptance_withdrawal_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="不受理申出の取下げの受付", form=NonAcceptanceWithdrawalForm)
+def non_acceptance_withdrawal_view(request: HttpRequest, person: Member, purpose: str) -> MemberFiling:
     """不受理申出の取下げ: the 申出 stays on record, no longer in force."""
-    person = member_or_404(public_id)
     in_force = [r for r in services.non_acceptance.requests_of(person) if r.withdrawn_on is None]
-    form = _bound_or_shown(
-        request, NonAcceptanceWithdrawalForm, requests=in_force, initial=_initial(notifier_name=person.full_name)
-    )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         chosen = next(r for r in in_force if str(r.pk) == data["request"])
@@ -203,7 +177,7 @@ def non_acceptance_withdrawal_view(request: HttpRequest, public_id: UUID, *, pur
         submit="取下げを受け付ける",
         sections=[("取下げの内容", ["request"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
+    return MemberFiling(page, call, form_kwargs={"requests": in_force})
 
 
 @require_http_methods(["GET", "POST"])
@@ -232,13 +206,9 @@ def surname_change_view(request: HttpRequest, public_id: UUID, *, purpose: str) 
     return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="名の変更届の受付")
-def given_name_change_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="名の変更届の受付", form=GivenNameChangeForm)
+def given_name_change_view(request: HttpRequest, person: Member, purpose: str) -> MemberFiling:
     """名の変更届 (戸籍法 第107条の2)."""
-    person = member_or_404(public_id)
-    form = _bound_or_shown(request, GivenNameChangeForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_given_name_change(
@@ -255,16 +225,12 @@ def given_name_change_view(request: HttpRequest, public_id: UUID, *, purpose: st
         submit="名の変更届を受理する",
         sections=[("変更の内容", ["given_name", "given_name_kana", "court_permission_on"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
+    return MemberFiling(page, call)
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="外国人との婚姻による氏の変更届の受付")
-def foreign_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="外国人との婚姻による氏の変更届の受付", form=ForeignSurnameForm)
+def foreign_surname_view(request: HttpRequest, person: Member, purpose: str) -> MemberFiling:
     """外国人との婚姻による氏の変更届 (戸籍法 第107条第2項)."""
-    person = member_or_404(public_id)
-    form = _bound_or_shown(request, ForeignSurnameForm, initial=_initial(notifier_name=person.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_foreign_spouse_surname(
@@ -278,7 +244,7 @@ def foreign_surname_view(request: HttpRequest, public_id: UUID, *, purpose: str)
         submit="氏の変更届を受理する",
         sections=[("変更の内容", ["family_name", "family_name_kana"])],
     )
-    return _notification_page(request, form, page, koseki=person.koseki, member=person, call=call, purpose=purpose)
+    return MemberFiling(page, call)
 
 
 @require_http_methods(["GET", "POST"])

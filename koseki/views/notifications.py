@@ -2,13 +2,15 @@
 
 Every 届出 page has the same life: a form (with a party picker where the other party is searched in this town's
 registers), one service call filed by the clerk with the 届出日・届出人・資格, and on success the register the
-届出 ended in. ``_notification_page`` runs that life; each view only says what its 届出 records.
+届出 ended in. ``_notification_page`` runs that life; a 届出 about one member is declared with ``member_notification``
+(its decorated function only says what the 届出 records, as a ``MemberFiling``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 from uuid import UUID
 
@@ -186,6 +188,47 @@ def _notification_page(
     )
 
 
+@dataclass(frozen=True)
+class MemberFiling:
+    """What a 届出 about one member says (see ``member_notification``): its page and its one service call, and its
+    form's initial values (by default the member as 届出人) and extra arguments (a party picker's candidates ...)."""
+
+    page: NotificationPage
+    call: RecordCall
+    initial: dict[str, Any] | None = None
+    form_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+MemberFilingView = Callable[[HttpRequest, Member, str], MemberFiling]
+
+
+def member_notification(
+    *, intrinsic: str, form: type[NotificationForm]
+) -> Callable[[MemberFilingView], Callable[..., HttpResponse]]:
+    """The one skeleton of a 届出 page about one member of a register (as ``event_view`` is for the resident
+    register): GET/POST only, clerks only, behind the purpose gate with the 届出's own purpose; the member found by
+    ``public_id``; the decorated function says what its 届出 records (``MemberFiling``) and ``_notification_page``
+    runs the rest, starting from the member's register."""
+
+    def decorate(build: MemberFilingView) -> Callable[..., HttpResponse]:
+        @require_http_methods(["GET", "POST"])
+        @clerk_only
+        @personal_data_page(intrinsic=intrinsic)
+        @wraps(build)
+        def view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+            member = member_or_404(public_id)
+            filing = build(request, member, purpose)
+            initial = _initial(notifier_name=member.full_name) if filing.initial is None else filing.initial
+            bound = _bound_or_shown(request, form, initial=initial, **filing.form_kwargs)
+            return _notification_page(
+                request, bound, filing.page, koseki=member.koseki, member=member, call=filing.call, purpose=purpose
+            )
+
+        return view
+
+    return decorate
+
+
 @require_http_methods(["GET", "POST"])
 @clerk_only
 @personal_data_page(intrinsic="出生届の受付")
@@ -301,16 +344,10 @@ def _outside(form: forms.Form) -> dict[str, Any]:
     return form.outside_values()
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="離婚届の受付")
-def divorce_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="離婚届の受付", form=DivorceForm)
+def divorce_view(request: HttpRequest, member: Member, purpose: str) -> MemberFiling:
     """協議離婚届 (戸籍法 第76条): the spouse is the one recorded with this member in the register."""
-    member = member_or_404(public_id)
     spouse = _spouse_of(member)
-    form = _bound_or_shown(
-        request, DivorceForm, initial=_initial(notifier_capacity="夫妻", divorced_on=to_wareki(local_today()))
-    )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         if spouse is None and member.spouse_key is not None:
@@ -344,7 +381,7 @@ def divorce_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Http
         submit="離婚届を受理する",
         sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki", "appeared_in_person"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
+    return MemberFiling(page, call, initial=_initial(notifier_capacity="夫妻", divorced_on=to_wareki(local_today())))
 
 
 def _spouse_of(member: Member) -> Member | None:
@@ -356,13 +393,9 @@ def _spouse_of(member: Member) -> Member | None:
     return current[0] if current else None
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="死亡届の受付")
-def death_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="死亡届の受付", form=DeathForm)
+def death_view(request: HttpRequest, member: Member, purpose: str) -> MemberFiling:
     """死亡届 (戸籍法 第86条): the person is marked 除籍."""
-    member = member_or_404(public_id)
-    form = _bound_or_shown(request, DeathForm, initial=_initial())
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_death(
@@ -380,16 +413,12 @@ def death_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
         submit="死亡届を受理する",
         sections=[("死亡の内容", ["died_on", "death_place", "died_abroad", "learned_on"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
+    return MemberFiling(page, call, initial=_initial())
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="分籍届の受付")
-def split_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="分籍届の受付", form=SplitForm)
+def split_view(request: HttpRequest, member: Member, purpose: str) -> MemberFiling:
     """分籍届 (戸籍法 第21条): an adult who is neither 筆頭者 nor spouse gets a new koseki."""
-    member = member_or_404(public_id)
-    form = _bound_or_shown(request, SplitForm, initial=_initial(notifier_name=member.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_split(member=member, new_honseki=data["new_honseki"], **filing)
@@ -401,7 +430,7 @@ def split_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
         submit="分籍届を受理する",
         sections=[("分籍の内容", ["new_honseki"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
+    return MemberFiling(page, call)
 
 
 @require_http_methods(["GET", "POST"])
@@ -434,20 +463,11 @@ def transfer_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
     return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="養子縁組届の受付")
-def adoption_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="養子縁組届の受付", form=AdoptionForm)
+def adoption_view(request: HttpRequest, member: Member, purpose: str) -> MemberFiling:
     """養子縁組届 (戸籍法 第66条): this member is the adoptee; the adoptive parents are found in the registers."""
-    member = member_or_404(public_id)
     candidates = _candidates(
         request, request.POST.get("adoptive_father_query", ""), label="養子縁組届", purpose=purpose, exclude=member
-    )
-    form = _bound_or_shown(
-        request,
-        AdoptionForm,
-        candidates=candidates,
-        initial=_initial(notifier_capacity="養親及び養子", adopted_on=to_wareki(local_today())),
     )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
@@ -473,17 +493,18 @@ def adoption_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
         ],
         find_fields=["adoptive_father"],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
+    return MemberFiling(
+        page,
+        call,
+        initial=_initial(notifier_capacity="養親及び養子", adopted_on=to_wareki(local_today())),
+        form_kwargs={"candidates": candidates},
+    )
 
 
-@require_http_methods(["GET", "POST"])
-@clerk_only
-@personal_data_page(intrinsic="振り仮名の届の受付")
-def furigana_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+@member_notification(intrinsic="振り仮名の届の受付", form=FuriganaForm)
+def furigana_view(request: HttpRequest, member: Member, purpose: str) -> MemberFiling:
     """氏の振り仮名の届 / 名の振り仮名の届 (令和5年法律第48号)."""
-    member = member_or_404(public_id)
     # Only what is typed is filed: a 氏 and a 名 の振り仮名の届 have different filers, so nothing is prefilled.
-    form = _bound_or_shown(request, FuriganaForm, initial=_initial(notifier_name=member.full_name))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_furigana(
@@ -503,7 +524,7 @@ def furigana_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
         submit="振り仮名の届を受理する",
         sections=[("振り仮名(カタカナ)", ["family_name_kana", "given_name_kana"])],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
+    return MemberFiling(page, call)
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,9 +15,9 @@ get the head and spouse as 父/母 (names and keys) unless given. Run inside a t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import time_machine
@@ -233,6 +233,18 @@ def snapshot() -> dict[str, Any]:
         "fuhyo": FuhyoEntry.objects.count(),
         "audit": AuditEvent.objects.count(),
     }
+
+
+ErrorT = TypeVar("ErrorT", bound=Exception)
+
+
+def refused(error: type[ErrorT], call: Callable[[], object]) -> ErrorT:
+    """``call`` raises ``error`` and writes nothing (``snapshot`` before and after are equal); the error, to look at."""
+    before = snapshot()
+    with pytest.raises(error) as info:
+        call()
+    assert snapshot() == before, "a refused 届出 must write nothing"
+    return info.value
 
 
 def audit_actions() -> list[str]:

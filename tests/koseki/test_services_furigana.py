@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 import time_machine
@@ -14,7 +13,6 @@ from koseki.errors import (
     FuriganaNothingToRecord,
     FuriganaNotKatakana,
     FuriganaTooEarly,
-    KosekiRuleError,
 )
 from koseki.models import Entry, EntryKind, FuriganaRecord, FuriganaStatus, Member, Notification, NotificationKind
 from tenants.models import Person
@@ -25,7 +23,7 @@ from tests.koseki.factories import (
     fields_of,
     in_nakatosa,
     members_of,
-    snapshot,
+    refused,
     yamada_family,
 )
 
@@ -37,14 +35,6 @@ def file(actor: Person, m: Member, capacity: str, **kana: str) -> Notification:
     return services.record_furigana(
         actor=actor, member=m, notified_on=TODAY, notifier_name="届出人", notifier_capacity=capacity, **kana
     )
-
-
-def refused(error: type[KosekiRuleError], call: Any) -> KosekiRuleError:
-    before = snapshot()
-    with pytest.raises(error) as info:
-        call()
-    assert snapshot() == before
-    return info.value
 
 
 def test_family_name_furigana_filed_by_the_head_applies_to_everyone(in_nakatosa: None, clerk: Person) -> None:

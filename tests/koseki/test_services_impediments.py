@@ -12,7 +12,6 @@ from koseki.errors import (
     AdoptionCourtPermissionRequired,
     AdoptionProxyNotAllowed,
     AdoptionProxyRequired,
-    KosekiRuleError,
     MarriageAdoptiveRelatives,
     MarriageCloseRelatives,
     MarriageInLaws,
@@ -27,20 +26,12 @@ from tests.koseki.factories import (
     make_koseki,
     member,
     members_of,
+    refused,
     single_head,
-    snapshot,
 )
 
 pytestmark = pytest.mark.django_db
 __all__ = ["clerk", "in_nakatosa"]  # fixtures
-
-
-def refused(error: type[KosekiRuleError], call: Any) -> KosekiRuleError:
-    before = snapshot()
-    with pytest.raises(error) as info:
-        call()
-    assert snapshot() == before, "a refused 届出 must write nothing"
-    return info.value
 
 
 def marry(actor: Person, husband: Member, wife: Member, on: date = date(2026, 10, 10)) -> Notification:

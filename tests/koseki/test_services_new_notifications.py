@@ -12,7 +12,6 @@ from koseki import certificates, services
 from koseki.errors import (
     AcknowledgmentInvalid,
     AlreadyMarried,
-    KosekiRuleError,
     MarriageAdoptiveRelatives,
     NameChangeInvalid,
     NonAcceptanceRefused,
@@ -30,21 +29,13 @@ from tests.koseki.factories import (
     make_koseki,
     member,
     members_of,
+    refused,
     single_head,
-    snapshot,
     yamada_family,
 )
 
 pytestmark = pytest.mark.django_db
 __all__ = ["clerk", "in_nakatosa"]  # fixtures
-
-
-def refused(error: type[KosekiRuleError], call: Any) -> KosekiRuleError:
-    before = snapshot()
-    with pytest.raises(error) as info:
-        call()
-    assert snapshot() == before, "a refused 届出 must write nothing"
-    return info.value
 
 
 MILLER = OutsidePerson(

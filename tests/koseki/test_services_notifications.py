@@ -21,7 +21,6 @@ from koseki.errors import (
     FuriganaRequired,
     HonsekiRequired,
     InvalidKosekiDate,
-    KosekiRuleError,
     MarriageCloseRelatives,
     MarriagePartiesInvalid,
     MarriageUnderAge,
@@ -54,8 +53,8 @@ from tests.koseki.factories import (
     make_koseki,
     member,
     members_of,
+    refused,
     single_head,
-    snapshot,
     yamada_family,
 )
 
@@ -77,14 +76,6 @@ def birth(actor: Person, **kwargs: Any) -> Notification:
         **kwargs,
     }
     return services.record_birth(actor=actor, **values)
-
-
-def refused(error: type[KosekiRuleError] | type[Exception], call: Any) -> KosekiRuleError:
-    before = snapshot()
-    with pytest.raises(error) as info:
-        call()
-    assert snapshot() == before, "a refused 届出 must write nothing"
-    return info.value  # type: ignore[return-value]
 
 
 # --- 出生 ----------------------------------------------------------------------------------------

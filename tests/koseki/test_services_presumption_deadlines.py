@@ -12,7 +12,6 @@ from koseki.errors import (
     BirthFatherNotPresumed,
     BirthFatherPresumed,
     ConceptionCertificateNotApplicable,
-    KosekiRuleError,
 )
 from koseki.models import Koseki, Member, Notification, NotificationKind
 from koseki.services import OutsidePerson
@@ -24,21 +23,13 @@ from tests.koseki.factories import (
     make_koseki,
     member,
     members_of,
+    refused,
     single_head,
-    snapshot,
     yamada_family,
 )
 
 pytestmark = pytest.mark.django_db
 __all__ = ["clerk", "in_nakatosa"]  # fixtures
-
-
-def refused(error: type[KosekiRuleError], call: Any) -> KosekiRuleError:
-    before = snapshot()
-    with pytest.raises(error) as info:
-        call()
-    assert snapshot() == before, "a refused 届出 must write nothing"
-    return info.value
 
 
 def birth(actor: Person, mother: Member, **kwargs: Any) -> Notification:
