@@ -124,8 +124,8 @@ class BackupCopy(models.Model):
     """A backup's copy at one site. Uploaded under a temporary key and renamed/committed last, so a copy is
     COMPLETE only once the artifact and its manifest are both in place and verified by size and SHA-256."""
 
-    backup = models.ForeignKey(Backup, on_delete=models.PROTECT, related_name="copies")
-    site = models.ForeignKey(BackupSite, on_delete=models.PROTECT, related_name="copies")
+    backup = models.ForeignKey(Backup, on_delete=models.PROTECT, related_name="copies", verbose_name="バックアップ")
+    site = models.ForeignKey(BackupSite, on_delete=models.PROTECT, related_name="copies", verbose_name="拠点")
     status = models.CharField("状態", max_length=12, choices=CopyStatus.choices, default=CopyStatus.PENDING)
     attempts = models.PositiveIntegerField("試行回数", default=0)
     next_retry_at = models.DateTimeField("次の再試行", null=True, blank=True)
@@ -207,7 +207,9 @@ class BcpAlert(models.Model):
     kind = models.CharField("種別", max_length=40)
     severity = models.CharField("重要度", max_length=10, choices=AlertSeverity.choices)
     schema_name = models.CharField("スキーマ", max_length=63, blank=True)
-    site = models.ForeignKey(BackupSite, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts")
+    site = models.ForeignKey(
+        BackupSite, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts", verbose_name="拠点"
+    )
     message = models.TextField("内容")
     details = models.JSONField("詳細", default=dict, blank=True)
     raised_at = models.DateTimeField("発生日時", default=timezone.now)
@@ -278,7 +280,12 @@ class Disaster(models.Model):
     )
     ended_at = models.DateTimeField("解除日時", null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="解除者",
     )
 
     class Meta:
@@ -302,14 +309,16 @@ class Disaster(models.Model):
 class EmergencyGrant(models.Model):
     """A time-limited emergency membership given under a disaster to a member of another town."""
 
-    disaster = models.ForeignKey(Disaster, on_delete=models.PROTECT, related_name="grants")
+    disaster = models.ForeignKey(Disaster, on_delete=models.PROTECT, related_name="grants", verbose_name="災害")
     membership = models.OneToOneField(
         "tenants.Membership",
         on_delete=models.PROTECT,
         related_name="emergency_grant",
         verbose_name="緊急メンバーシップ",
     )
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="付与者"
+    )
     granted_at = models.DateTimeField("付与日時", default=timezone.now)
     expires_at = models.DateTimeField("有効期限")
     revoked_at = models.DateTimeField("取消日時", null=True, blank=True)
@@ -347,10 +356,14 @@ class Incident(models.Model):
     title = models.CharField("件名", max_length=200)
     severity = models.CharField("重大度", max_length=10, choices=IncidentSeverity.choices)
     status = models.CharField("状態", max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
-    affected_towns = models.ManyToManyField("tenants.Municipality", related_name="incidents", blank=True)
+    affected_towns = models.ManyToManyField(
+        "tenants.Municipality", related_name="incidents", blank=True, verbose_name="影響を受ける自治体"
+    )
     detected_at = models.DateTimeField("検知日時")
     summary = models.TextField("概要")
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="報告者"
+    )
     created_at = models.DateTimeField("登録日時", default=timezone.now)
     closed_at = models.DateTimeField("完了日時", null=True, blank=True)
 
@@ -399,9 +412,16 @@ class PolicyDocument(models.Model):
     effective_on = models.DateField("施行日", null=True, blank=True)
     approved_at = models.DateTimeField("承認日時", null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="承認者",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="作成者"
+    )
     created_at = models.DateTimeField("作成日時", default=timezone.now)
     sha256 = models.CharField("本文のSHA-256", max_length=64, blank=True)
 

@@ -72,6 +72,11 @@ class Municipality(TenantMixin):
         return self.status == self.Status.ACTIVE
 
 
+# The schema name's field comes from django-tenants' abstract TenantMixin (copied into this model): its label is set
+# here so that the admin shows it in Japanese like every other field.
+Municipality._meta.get_field("schema_name").verbose_name = "スキーマ名"
+
+
 class Domain(DomainMixin):
     class Meta:
         verbose_name = "ホスト名"
@@ -215,15 +220,17 @@ class ApiToken(models.Model):
 
     PREFIX = "kyd_"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="api_tokens")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="職員")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="自治体"
+    )
     name = models.CharField("用途", max_length=100)
-    key_prefix = models.CharField(max_length=12, db_index=True)
-    key_digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    key_prefix = models.CharField("トークンの先頭", max_length=12, db_index=True)
+    key_digest = models.CharField("トークンのハッシュ値", max_length=64, unique=True)
+    created_at = models.DateTimeField("発行日時", default=timezone.now)
+    expires_at = models.DateTimeField("有効期限")
+    last_used_at = models.DateTimeField("最終利用日時", null=True, blank=True)
+    revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
