@@ -6,62 +6,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bcp', '0002_site_marker_and_backup_heartbeat'),
-        ('tenants', '0005_japanese_labels'),
+        ("bcp", "0002_site_marker_and_backup_heartbeat"),
+        ("tenants", "0005_japanese_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='backupcopy',
-            name='backup',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='copies', to='bcp.backup', verbose_name='バックアップ'),
+            model_name="backupcopy",
+            name="backup",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="copies",
+                to="bcp.backup",
+                verbose_name="バックアップ",
+            ),
         ),
         migrations.AlterField(
-            model_name='backupcopy',
-            name='site',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='copies', to='bcp.backupsite', verbose_name='拠点'),
+            model_name="backupcopy",
+            name="site",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="copies",
+                to="bcp.backupsite",
+                verbose_name="拠点",
+            ),
         ),
         migrations.AlterField(
-            model_name='bcpalert',
-            name='site',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='bcp.backupsite', verbose_name='拠点'),
+            model_name="bcpalert",
+            name="site",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="alerts",
+                to="bcp.backupsite",
+                verbose_name="拠点",
+            ),
         ),
         migrations.AlterField(
-            model_name='disaster',
-            name='ended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='解除者'),
+            model_name="disaster",
+            name="ended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="解除者",
+            ),
         ),
         migrations.AlterField(
-            model_name='emergencygrant',
-            name='disaster',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='bcp.disaster', verbose_name='災害'),
+            model_name="emergencygrant",
+            name="disaster",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grants",
+                to="bcp.disaster",
+                verbose_name="災害",
+            ),
         ),
         migrations.AlterField(
-            model_name='emergencygrant',
-            name='granted_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='付与者'),
+            model_name="emergencygrant",
+            name="granted_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="付与者",
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='affected_towns',
-            field=models.ManyToManyField(blank=True, related_name='incidents', to='tenants.municipality', verbose_name='影響を受ける自治体'),
+            model_name="incident",
+            name="affected_towns",
+            field=models.ManyToManyField(
+                blank=True, related_name="incidents", to="tenants.municipality", verbose_name="影響を受ける自治体"
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='reported_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='報告者'),
+            model_name="incident",
+            name="reported_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="報告者",
+            ),
         ),
         migrations.AlterField(
-            model_name='policydocument',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='承認者'),
+            model_name="policydocument",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="承認者",
+            ),
         ),
         migrations.AlterField(
-            model_name='policydocument',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='作成者'),
+            model_name="policydocument",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="作成者",
+            ),
         ),
     ]

@@ -7,50 +7,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0004_switch_ticket'),
+        ("tenants", "0004_switch_ticket"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='apitoken',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='発行日時'),
+            model_name="apitoken",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="発行日時"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='expires_at',
-            field=models.DateTimeField(verbose_name='有効期限'),
+            model_name="apitoken",
+            name="expires_at",
+            field=models.DateTimeField(verbose_name="有効期限"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='key_digest',
-            field=models.CharField(max_length=64, unique=True, verbose_name='トークンのハッシュ値'),
+            model_name="apitoken",
+            name="key_digest",
+            field=models.CharField(max_length=64, unique=True, verbose_name="トークンのハッシュ値"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='key_prefix',
-            field=models.CharField(db_index=True, max_length=12, verbose_name='トークンの先頭'),
+            model_name="apitoken",
+            name="key_prefix",
+            field=models.CharField(db_index=True, max_length=12, verbose_name="トークンの先頭"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='last_used_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='最終利用日時'),
+            model_name="apitoken",
+            name="last_used_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="最終利用日時"),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='tenants.municipality', verbose_name='自治体'),
+            model_name="apitoken",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="api_tokens",
+                to="tenants.municipality",
+                verbose_name="自治体",
+            ),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='職員'),
+            model_name="apitoken",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="api_tokens",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="職員",
+            ),
         ),
         migrations.AlterField(
-            model_name='apitoken',
-            name='revoked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='失効日時'),
+            model_name="apitoken",
+            name="revoked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="失効日時"),
         ),
     ]
