@@ -14,10 +14,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from common.errors import ApplicationError
+from common.forms import PurposeField, WarekiDateField
 from common.text import to_katakana
 from koseki import certificates
 from koseki.models import CertificateKind, RequesterRelation
-from resident_records.forms import PurposeField, WarekiDateField
 
 SEX_CHOICES = [("", "選択してください"), ("1", "男"), ("2", "女")]
 # Full-width katakana, the prolonged sound mark and the iteration marks; one space between parts.

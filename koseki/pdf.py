@@ -6,7 +6,7 @@ line, separated by rules; 「以下余白」 after the last person; the 認証�
 the end. This module only lays out what ``koseki.certificates`` decided to print — it reads no data.
 
 Fonts, the 公印, the page footer (発行番号, page x / y, verification code, its URL and QR code) and the 見本
-watermark are those of the 住民票 (``resident_records.pdf``): one footer for every certificate the town
+watermark are those of the 住民票 (``common.pdf``): one footer for every certificate the town
 issues, so that the public verification page explains them all alike.
 """
 
@@ -22,7 +22,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from resident_records.pdf import (
+from common.pdf import (
     ATTEST,
     CONTENT_WIDTH,
     FOOTER_HEIGHT,

@@ -19,9 +19,9 @@ from typing import Any
 from django.db.models import Count
 from django_tenants.utils import schema_context
 
+from common import pdf
 from common.bench import BenchOptions, concurrent_comparison, run_concurrently, scenario
 from common.dates import local_today
-from resident_records import pdf
 from resident_records.bulk import load_households
 from resident_records.certificates import CertificateOptions, _layout, _prepare, issue_certificate
 from resident_records.demo import generate

@@ -31,13 +31,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from common import audit, context, town_settings
+from common import audit, context, pdf, town_settings
 from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
 from common.serials import next_yearly_serial
 from common.tenancy import current_schema
 from common.wareki import to_wareki, wareki_year
-from resident_records import disclosure, mynumber, pdf, selectors
+from resident_records import disclosure, mynumber, selectors
 from resident_records.errors import MyNumberNotAllowed, ResidentNotFound
 from resident_records.models import (
     CertificateIssuance,

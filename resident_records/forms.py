@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -12,42 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from common.errors import ApplicationError
-from common.text import PrintableTextValidator
-from common.wareki import WarekiError, parse_wareki, to_wareki
+from common.forms import PurposeField, WarekiDateField
 from resident_records import certificates, services
 from resident_records.models import CertificateKind, RequesterKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
-
-DATE_ERROR = "日付を正しく入力してください(例: 令和8年4月1日 または 2026-04-01)"
-DATE_HELP = "例: 令和8年4月1日、R8.4.1、2026-04-01"
-
-
-class WarekiDateField(forms.Field):
-    """A date typed in 和暦 or 西暦 (common.wareki.parse_wareki), cleaned to a ``date``."""
-
-    widget = forms.TextInput(attrs={"maxlength": "40", "autocomplete": "off", "inputmode": "text"})
-    default_error_messages = {"invalid": DATE_ERROR}
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", DATE_HELP)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> date | None:
-        if isinstance(value, date):
-            return value
-        text = str(value or "").strip()
-        if not text:
-            return None
-        if len(text) > 40:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            return parse_wareki(text)
-        except WarekiError as exc:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
-
-    def prepare_value(self, value: Any) -> Any:
-        # Shown in 和暦 like every date on the screens (標準仕様書 §1.1.9); 西暦 is still accepted on input.
-        return to_wareki(value) if isinstance(value, date) else value
 
 
 def _text(label: str, *, required: bool = True, max_length: int = 100, **kwargs: Any) -> forms.CharField:
@@ -65,22 +32,6 @@ def _text(label: str, *, required: bool = True, max_length: int = 100, **kwargs:
 
 def _date(label: str, *, required: bool = True) -> WarekiDateField:
     return WarekiDateField(label=label, required=required, error_messages={"required": f"{label}を入力してください。"})
-
-
-class PurposeField(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", "利用目的")
-        kwargs.setdefault("max_length", 200)
-        kwargs.setdefault("validators", [PrintableTextValidator("利用目的", 200)])
-        kwargs.setdefault("help_text", "監査記録に残ります(例: 転入届の受付、住民票の写しの交付請求)。")
-        kwargs.setdefault(
-            "error_messages",
-            {
-                "required": "利用目的を入力してください(監査記録に残ります)。",
-                "max_length": "利用目的は200文字以内で入力してください。",
-            },
-        )
-        super().__init__(**kwargs)
 
 
 class SearchForm(forms.Form):

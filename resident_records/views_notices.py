@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.dates import local_today
 from common.errors import ApplicationError
+from common.forms import WarekiDateField
 from resident_records import selectors
-from resident_records.forms import WarekiDateField
 from resident_records.models import ClerkTaskStatus
 from resident_records.services import koseki_births
 from resident_records.views import clerk_only, personal_data_page

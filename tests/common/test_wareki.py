@@ -318,7 +318,7 @@ def test_an_absurd_year_month_or_day_is_a_clear_error_not_an_overflow(text: str,
 def test_the_date_form_field_reports_an_absurd_year_as_a_form_error() -> None:
     from django.core.exceptions import ValidationError
 
-    from resident_records.forms import WarekiDateField
+    from common.forms import WarekiDateField
 
     with pytest.raises(ValidationError) as excinfo:
         WarekiDateField().clean("令和12345678901234567890年1月1日")

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from reportlab.pdfbase import pdfmetrics
 
-from resident_records import pdf
+from common import pdf
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 

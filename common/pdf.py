@@ -1,4 +1,4 @@
-"""The printed form of 住民票の写し, 住民票記載事項証明書 and 除票の写し (A4 portrait), drawn with ReportLab.
+"""Printed certificates and the PDF building blocks every module uses (A4 portrait, ReportLab).
 
 Fonts are the Adobe-Japan1 CID fonts every PDF reader carries (HeiseiMin-W3, HeiseiKakuGo-W5): nothing to
 ship or embed. This module only lays out what ``certificates`` decided to print — it reads no data.
@@ -159,7 +159,7 @@ class Seal(Flowable):
         canvas.restoreState()
 
 
-def _items_table(items: Sequence[Item], *, first_row: list[Any] | None = None) -> Table:
+def items_table(items: Sequence[Item], *, first_row: list[Any] | None = None) -> Table:
     """Label/value pairs, two to a row; ``wide`` items (and the first row, the name) span the row."""
     rows: list[list[Any]] = []
     wide_rows: list[int] = []
@@ -200,7 +200,7 @@ def _items_table(items: Sequence[Item], *, first_row: list[Any] | None = None) -
 def _entry(entry: Entry, index: int) -> KeepTogether:
     name_cell = [paragraph(entry.name_kana, KANA), paragraph(entry.name, NAME)]
     first = [paragraph(f"{index}\n氏名", LABEL), name_cell, "", ""]
-    table = _items_table(entry.items, first_row=first)
+    table = items_table(entry.items, first_row=first)
     return KeepTogether([table, Spacer(1, 4 * mm)])
 
 
@@ -320,7 +320,7 @@ def render(layout: CertificateLayout) -> tuple[bytes, int]:
         Spacer(1, 5 * mm),
     ]
     if layout.header:
-        story += [_items_table(layout.header), Spacer(1, 5 * mm)]
+        story += [items_table(layout.header), Spacer(1, 5 * mm)]
     story += [_entry(entry, index) for index, entry in enumerate(layout.entries, start=1)]
     for note in layout.notes:
         story.append(paragraph(note, NOTE))
