@@ -47,4 +47,8 @@ urlpatterns = [
     path("resident_records/", include(resident_patterns)),
     path("koseki/", include("koseki.api_urls")),
     path("bcp/", include("bcp.api_urls")),
+    path("finance/", include("finance.api_urls")),
+    path("payroll/", include("payroll.api_urls")),
+    path("water_billing/", include("water_billing.api_urls")),
+    path("groupware/", include("groupware.api_urls")),
 ]

@@ -23,6 +23,10 @@ urlpatterns = [
     path("resident_records/", include("resident_records.urls")),
     path("koseki/", include("koseki.urls")),
     path("bcp/", include("bcp.urls")),
+    path("finance/", include("finance.urls")),
+    path("payroll/", include("payroll.urls")),
+    path("water_billing/", include("water_billing.urls")),
+    path("groupware/", include("groupware.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

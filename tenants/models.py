@@ -150,6 +150,16 @@ class Role(models.TextChoices):
     COUNCIL_STAFF = "council_staff", _("協議会事務局")
     # 支援措置責任者: the only role that may release a DV/stalking support-measure block (標準仕様書 §3.4).
     SUPPORT_MEASURE_OFFICER = "support_officer", _("支援措置責任者")
+    # Duties of the business modules (finance, payroll, water billing): a clerk holds one membership per duty,
+    # so the separation of duties (no self-approval) can be checked against who holds which role.
+    FINANCE_OFFICER = "finance_officer", _("財政担当")
+    ACCOUNTANT = "accountant", _("会計管理者・出納担当")
+    BUDGET_CLERK = "budget_clerk", _("予算執行担当(各課)")
+    SCHOOL_OFFICE = "school_office", _("学校事務")
+    PAYROLL_OFFICER = "payroll_officer", _("給与担当")
+    PERSONNEL_OFFICER = "personnel", _("人事担当")
+    WATER_CLERK = "water_clerk", _("水道料金担当")
+    METER_READER = "meter_reader", _("検針員")
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -308,3 +318,109 @@ class AuditAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trail}#{self.seq}"
+
+
+class OrgUnitKind(models.TextChoices):
+    DEPARTMENT = "department", _("部")
+    DIVISION = "division", _("課")
+    SECTION = "section", _("係")
+    OFFICE = "office", _("出先機関")
+    BOARD = "board", _("教育委員会")
+    SCHOOL = "school", _("学校")
+    COUNCIL = "council", _("協議会")
+
+
+class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
+    def active_on(self, day: date) -> OrgUnitQuerySet:
+        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class OrgUnit(models.Model):
+    """A unit of a town's organisation (部・課・係, 出先機関, 教育委員会, 学校), or of the council's.
+
+    Council data (public schema) because staff of both towns and the council belong to units across towns
+    (docs/domain/organisation.md). A reorganisation ends a unit (``valid_to``) and starts new ones; a unit is
+    never renamed in place, so what a report printed for a past date stays true. Town tables refer to a unit by
+    its ``code`` (所属コード, stable per town) plus a name snapshot, never by a foreign key into public.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="org_units", verbose_name="自治体"
+    )
+    code = models.CharField(
+        "所属コード",
+        max_length=20,
+        validators=[RegexValidator(r"^[0-9A-Za-z_-]+$", "所属コードは半角英数字で入力してください。")],
+    )
+    name = models.CharField("名称", max_length=100)
+    name_kana = models.CharField("名称カナ", max_length=200, blank=True)
+    kind = models.CharField("種別", max_length=12, choices=OrgUnitKind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上位組織"
+    )
+    sort_order = models.PositiveIntegerField("表示順", default=0)
+    valid_from = models.DateField("設置日")
+    valid_to = models.DateField("廃止日", null=True, blank=True)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "組織"
+        verbose_name_plural = "組織"
+        ordering = ["municipality", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code", "valid_from"], name="orgunit_unique_code_start"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="orgunit_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_active_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class PostingQuerySet(models.QuerySet["Posting"]):
+    def active_on(self, day: date) -> PostingQuerySet:
+        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class Posting(models.Model):
+    """A person's place in a unit (配属) for a period: one primary unit per person and town at a time, any number
+    of secondary ones (兼務). Effective-dated like memberships: the 1 April 人事異動 ends postings on 31 March
+    and starts new ones on 1 April, and everything that follows the organisation reads it as of a date."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="postings", verbose_name="職員")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="postings", verbose_name="組織")
+    title = models.CharField("職名", max_length=50, blank=True)  # 課長, 係長, 主事, 教諭 …
+    is_primary = models.BooleanField("主務", default=True)
+    is_manager = models.BooleanField("所属長", default=False)
+    valid_from = models.DateField("開始日")
+    valid_to = models.DateField("終了日", null=True, blank=True)
+    note = models.CharField("備考", max_length=200, blank=True)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    objects = PostingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "配属"
+        verbose_name_plural = "配属"
+        ordering = ["person", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "unit", "valid_from"], name="posting_unique_start"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="posting_period_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.unit}"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

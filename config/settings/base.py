@@ -84,6 +84,10 @@ TENANT_APPS = [
     "common",
     "resident_records",
     "koseki",
+    "finance",
+    "payroll",
+    "water_billing",
+    "groupware",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

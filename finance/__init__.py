@@ -1,0 +1,1 @@
+"""財務会計 (finance): see docs/domain/ and docs/ARCHITECTURE.md."""

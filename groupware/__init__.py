@@ -1,0 +1,1 @@
+"""グループウェア (groupware): see docs/domain/ and docs/ARCHITECTURE.md."""

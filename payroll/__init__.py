@@ -1,0 +1,1 @@
+"""人事給与 (payroll): see docs/domain/ and docs/ARCHITECTURE.md."""

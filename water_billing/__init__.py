@@ -1,0 +1,1 @@
+"""水道料金 (water_billing): see docs/domain/ and docs/ARCHITECTURE.md."""
