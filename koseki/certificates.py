@@ -32,6 +32,7 @@ from common.dates import local_today
 from common.errors import ValidationFailed
 from common.serials import next_yearly_serial
 from common.tenancy import current_schema
+from common.verification import code_digest, format_code, new_verification_code
 from common.wareki import to_wareki, wareki_year
 from koseki import fuhyo, pdf
 from koseki.errors import KosekiRuleError, MemberNotFound
@@ -49,7 +50,7 @@ from koseki.models import (
 )
 from koseki.selectors import Register, get_register
 from resident_records import disclosure
-from resident_records.certificates import code_digest, format_code, new_verification_code, verification_url
+from resident_records.certificates import verification_url
 from resident_records.support import SupportMeasureBlocked
 from tenants.models import Municipality, Person
 

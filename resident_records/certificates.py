@@ -19,9 +19,7 @@ Rules (住民記録システム標準仕様書 §5.1, §5.2, §1.3.8, §1.1.9; d
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +34,7 @@ from common.dates import local_today
 from common.errors import ApplicationError, ValidationFailed
 from common.serials import next_yearly_serial
 from common.tenancy import current_schema
+from common.verification import code_digest, format_code, new_verification_code
 from common.wareki import to_wareki, wareki_year
 from resident_records import disclosure, mynumber, selectors
 from resident_records.errors import MyNumberNotAllowed, ResidentNotFound
@@ -54,7 +53,6 @@ from resident_records.support import SupportMeasureBlocked, ensure_not_blocked
 from tenants.models import Domain, Municipality, Person
 
 HEAD = "世帯主"
-CODE_LENGTH = 16  # base32 characters: 80 random bits
 
 # Japanese names of this module's audit actions (registered with common.audit_labels by the app config).
 AUDIT_LABELS = {
@@ -143,19 +141,6 @@ def attestation(kind: str, *, whole_household: bool) -> str:
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-
-def new_verification_code() -> str:
-    """16 base32 characters (A–Z, 2–7: no 0/1/8/9 to misread), 80 bits from the OS's CSPRNG."""
-    return base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:CODE_LENGTH]
-
-
-def format_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def code_digest(code: str) -> str:
-    return hashlib.sha256(code.encode("ascii")).hexdigest()
 
 
 # 住民票の写し・記載事項証明書の手数料: each town's 手数料条例 (docs/domain/town-settings.md); 300 yen in both towns.
