@@ -11,7 +11,6 @@ entries (身分事項 / 戸籍事項 with printable ``fields``), furigana histor
 load as one Notification of kind ``import`` (the 受付帳 line of the migration) and one audit row naming the
 戸籍番号 range — one row per load, not per register, as for the resident register's bulk load.
 
-
 Modules: ``inputs`` (what the loader takes), ``load`` (the loader), ``layout`` (the CSV layout and the report),
 ``reading`` (reading and checking a file), ``service`` (``import_csv``). Callers import ``koseki.importer``.
 """
