@@ -23,7 +23,8 @@ from common.bench import BenchOptions, ConcurrentRun, concurrent_comparison, run
 from common.dates import local_today
 from common.wareki import to_wareki
 from koseki import pdf
-from koseki.certificates import certificate_layout, issue_certificate
+from koseki.certificate_layout import certificate_layout
+from koseki.certificates import issue_certificate
 from koseki.models import (
     CertificateKind,
     CompiledReason,

@@ -22,13 +22,8 @@ from koseki.models import (
     Notification,
     NotificationKind,
 )
-from koseki.services.common import (
-    accepted_by,
-    koseki_search_text,
-    member_search_text,
-    next_koseki_number,
-    next_notification_number,
-)
+from koseki.services.common import accepted_by, next_koseki_number, next_notification_number
+from koseki.services.text import koseki_search_text, member_search_text
 from tenants.models import Person
 
 BATCH_SIZE = 2_000

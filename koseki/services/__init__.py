@@ -25,7 +25,7 @@ from koseki.services import (
 from koseki.services.acknowledgments import record_acknowledgment
 from koseki.services.adoptions import record_adoption
 from koseki.services.births import birth_parent_candidates, record_birth
-from koseki.services.common import OutsidePerson, next_notification_number, refresh_search_text
+from koseki.services.common import OutsidePerson, next_notification_number
 from koseki.services.corrections import correct_entry
 from koseki.services.dissolutions import record_dissolution
 from koseki.services.divorces import record_divorce, record_foreign_divorce
@@ -36,6 +36,7 @@ from koseki.services.naturalization import record_nationality_acquisition, recor
 from koseki.services.non_acceptance import record_non_acceptance, withdraw_non_acceptance
 from koseki.services.removals import record_death, record_split
 from koseki.services.surnames import record_child_surname, record_marital_surname
+from koseki.services.text import refresh_search_text
 from koseki.services.transfer import record_transfer
 
 AUDIT_LABELS: dict[str, str] = {

@@ -23,14 +23,12 @@ from koseki.services.common import (
     ensure_open,
     finish_notification,
     fresh_current_member,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
-    wareki,
 )
 from koseki.services.non_acceptance import ensure_accepted
+from koseki.services.text import koseki_label, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {"koseki.acknowledgment": "戸籍: 認知届"}

@@ -44,17 +44,14 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    katakana,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     next_position,
-    plain_name,
     remove_member,
-    wareki,
 )
 from koseki.services.presumption import mother_marriages, presumed_father
+from koseki.services.text import katakana, koseki_label, plain_name, wareki
 from resident_records.services import koseki_births
 from tenants.models import Person
 

@@ -9,15 +9,8 @@ from django.utils import timezone
 from common.dates import local_today
 from koseki.errors import CorrectionFieldsInvalid, CorrectionReasonRequired, EntryAlreadyStruck, EntryNotFound
 from koseki.models import Entry, EntryKind, Member, NotificationKind
-from koseki.services.common import (
-    add_entry,
-    audit_notification,
-    bump,
-    lock_members,
-    lock_registers,
-    new_notification,
-    wareki,
-)
+from koseki.services.common import add_entry, audit_notification, bump, lock_members, lock_registers, new_notification
+from koseki.services.text import wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {"koseki.correction": "戸籍: 職権訂正"}

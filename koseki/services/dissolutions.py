@@ -25,15 +25,13 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
     remove_member,
-    wareki,
 )
 from koseki.services.non_acceptance import ensure_accepted
+from koseki.services.text import koseki_label, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {"koseki.dissolution": "戸籍: 養子離縁届"}

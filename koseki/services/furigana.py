@@ -39,13 +39,11 @@ from koseki.services.common import (
     check_dates,
     ensure_open,
     fresh_current_member,
-    katakana,
     lock_members,
     lock_registers,
     new_notification,
-    refresh_search_text,
-    wareki,
 )
+from koseki.services.text import katakana, refresh_search_text, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {

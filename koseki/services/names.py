@@ -27,16 +27,12 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    katakana,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
-    refresh_search_text,
     remove_member,
-    wareki,
 )
+from koseki.services.text import katakana, koseki_label, plain_name, refresh_search_text, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {

@@ -29,11 +29,9 @@ from koseki.services.common import (
     compile_koseki,
     compiled_entry,
     finish_notification,
-    katakana,
     new_notification,
-    plain_name,
-    wareki,
 )
+from koseki.services.text import katakana, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {

@@ -24,16 +24,13 @@ from koseki.services.common import (
     ensure_open,
     enter_member,
     fresh_current_member,
-    koseki_label,
     leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
-    refresh_search_text,
     remove_member,
-    wareki,
 )
+from koseki.services.text import koseki_label, plain_name, refresh_search_text, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {

@@ -41,11 +41,10 @@ from koseki.services.common import (
     lock_members,
     lock_registers,
     new_notification,
-    refresh_search_text,
     remove_member,
     town_name,
-    wareki,
 )
+from koseki.services.text import refresh_search_text, wareki
 from tenants.models import Municipality, Person
 
 AUDIT_LABELS = {
