@@ -320,14 +320,7 @@ def record_birth(
     family_kana_input = katakana(family_name_kana, label="氏の振り仮名")
 
     with transaction.atomic():
-        locked = lock_members([m.pk for m in (mother, father) if m is not None])
-        mother = fresh_current_member(mother, locked, label="母")
-        if father is not None:
-            # The father may have died or left the register since (第772条): he need not be a current member;
-            # _establish_parents decides whether a father no longer in a register may be named.
-            if father.pk not in locked:
-                raise KosekiConflict()
-            father = locked[father.pk]
+        mother, father = _lock_parents(mother, father)
         parents = _establish_parents(
             mother=mother, father=father, birth_date=birth_date, conception_certificate=conception_certificate
         )
@@ -335,9 +328,7 @@ def record_birth(
         source = registers[parents.register.pk]
         ensure_open(source)
 
-        family_kana = source.family_name_kana or family_kana_input
-        if parents.with_mother:
-            family_kana = source.family_name_kana or mother.family_name_kana or family_kana_input
+        family_kana = _child_family_kana(source=source, parents=parents, mother=mother, typed=family_kana_input)
         if birth_date >= FURIGANA_LAW_IN_FORCE and not (given_kana and family_kana):
             raise FuriganaRequired(details={"birth_date": str(birth_date)})
 
@@ -393,24 +384,18 @@ def record_birth(
             target.family_name_kana = family_kana
             Koseki.objects.filter(pk=target.pk).update(family_name_kana=family_kana)
         notification.details["child_member_id"] = child.pk
-        # The resident register of the town enters the child (or leaves its clerk a task), in this transaction
-        # (docs/domain/resident_register.md §9): a birth is never typed twice.
-        koseki_births.enter_birth_from_koseki(
+        _enter_in_resident_register(
             actor=actor,
-            birth=koseki_births.BirthAccepted(
-                notification_id=notification.pk,
-                family_name=target.family_name,
-                given_name=given_name,
-                family_name_kana=family_kana,
-                given_name_kana=given_kana,
-                sex=sex,
-                birth_date=birth_date,
-                notified_on=notified_on,
-                honseki=target.honseki,
-                head_name=f"{target.family_name} {target.head_given_name}",
-                mother=_parent(mother),
-                father=_parent(father) if father is not None else None,
-            ),
+            notification=notification,
+            target=target,
+            mother=mother,
+            father=father,
+            given_name=given_name,
+            given_kana=given_kana,
+            family_kana=family_kana,
+            sex=sex,
+            birth_date=birth_date,
+            notified_on=notified_on,
         )
         finish_notification(
             actor=actor,
@@ -420,3 +405,58 @@ def record_birth(
             changed=changed,
         )
     return notification
+
+
+def _lock_parents(mother: Member, father: Member | None) -> tuple[Member, Member | None]:
+    """The parents locked (by pk) and re-read: the mother must still be a current member."""
+    locked = lock_members([m.pk for m in (mother, father) if m is not None])
+    mother = fresh_current_member(mother, locked, label="母")
+    if father is not None:
+        # The father may have died or left the register since (第772条): he need not be a current member;
+        # _establish_parents decides whether a father no longer in a register may be named.
+        if father.pk not in locked:
+            raise KosekiConflict()
+        father = locked[father.pk]
+    return mother, father
+
+
+def _child_family_kana(*, source: Koseki, parents: _Parents, mother: Member, typed: str) -> str:
+    """The furigana of the child's surname: the register's, else (taking the mother's surname) hers, else typed."""
+    if parents.with_mother:
+        return source.family_name_kana or mother.family_name_kana or typed
+    return source.family_name_kana or typed
+
+
+def _enter_in_resident_register(
+    *,
+    actor: Person | None,
+    notification: Notification,
+    target: Koseki,
+    mother: Member,
+    father: Member | None,
+    given_name: str,
+    given_kana: str,
+    family_kana: str,
+    sex: str,
+    birth_date: date,
+    notified_on: date,
+) -> None:
+    """The resident register of the town enters the child (or leaves its clerk a task), in this transaction
+    (docs/domain/resident_register.md §9): a birth is never typed twice."""
+    koseki_births.enter_birth_from_koseki(
+        actor=actor,
+        birth=koseki_births.BirthAccepted(
+            notification_id=notification.pk,
+            family_name=target.family_name,
+            given_name=given_name,
+            family_name_kana=family_kana,
+            given_name_kana=given_kana,
+            sex=sex,
+            birth_date=birth_date,
+            notified_on=notified_on,
+            honseki=target.honseki,
+            head_name=f"{target.family_name} {target.head_given_name}",
+            mother=_parent(mother),
+            father=_parent(father) if father is not None else None,
+        ),
+    )

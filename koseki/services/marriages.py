@@ -94,10 +94,7 @@ def record_marriage(
             notifier_capacity=notifier_capacity,
             appeared_in_person=appeared_in_person,
         )
-    if surname_of not in _SPOUSE_ROLE:
-        raise MarriagePartiesInvalid("婚姻後の夫婦の氏(夫の氏・妻の氏)を選んでください(民法第750条)。")
-    if husband.sex != "1" or wife.sex != "2":
-        raise MarriagePartiesInvalid("夫と妻の男女の別が届書と一致しません(民法第739条・戸籍法第74条)。")
+    _check_parties(husband, wife, surname_of=surname_of)
     honseki = " ".join(new_honseki.split())
 
     with transaction.atomic():
@@ -105,10 +102,6 @@ def record_marriage(
         parties: dict[str, Member | OutsidePerson] = {"husband": h, "wife": w}
         keeper = parties[surname_of]
         joiner = parties["wife" if surname_of == "husband" else "husband"]
-        keeper_role, joiner_role = (
-            _SPOUSE_ROLE[surname_of],
-            _SPOUSE_ROLE["wife" if surname_of == "husband" else "husband"],
-        )
 
         registers = lock_registers(m.koseki_id for m in (keeper, joiner) if isinstance(m, Member))
         for koseki in registers.values():
@@ -116,53 +109,105 @@ def record_marriage(
         # 第16条 ただし書: the spouse whose surname is kept already heads a koseki — the other one enters it.
         keeper_is_head = isinstance(keeper, Member) and keeper.is_head
         if not keeper_is_head and not honseki:
-            if isinstance(keeper, Member):
-                honseki = registers[keeper.koseki_id].honseki
-            else:
-                raise HonsekiRequired("夫婦の新しい本籍を入力してください(戸籍法第16条・第30条)。")
+            honseki = _keeper_honseki(keeper, registers)
 
-        notification = new_notification(
+        notification = _marriage_notification(
             actor=actor,
-            kind=NotificationKind.MARRIAGE,
-            event_date=married_on,
-            notified_on=notified_on,
-            notifier_name=notifier_name or f"{party_label(h)}・{party_label(w)}",
-            notifier_capacity=notifier_capacity,
+            parties=(h, w),
             kosekis=list(registers.values()),
-            details={
-                "husband": _party_details(h),
-                "wife": _party_details(w),
-                "surname_of": surname_of,
-                "new_honseki": honseki,
-                "new_koseki": not keeper_is_head,
-            },
+            married_on=married_on,
+            notified_on=notified_on,
+            notifier=(notifier_name, notifier_capacity),
+            details={"surname_of": surname_of, "new_honseki": honseki, "new_koseki": not keeper_is_head},
         )
         family_name, family_kana = keeper.family_name, keeper.family_name_kana
         target = _couple_register(keeper, registers=registers, honseki=honseki, notification=notification)
         changed: list[Koseki] = [*registers.values(), target]
 
-        placed: dict[str, Member] = {}
-        for role, party, is_keeper in (
-            (surname_of, keeper, True),
-            ("wife" if surname_of == "husband" else "husband", joiner, False),
-        ):
-            placed[role] = _place_spouse(
-                party,
-                spouse=joiner if is_keeper else keeper,
-                target=target,
-                registers=registers,
-                family=(family_name, family_kana),
-                role=keeper_role if is_keeper else joiner_role,
-                is_keeper=is_keeper,
-                surname_of=surname_of,
-                married_on=married_on,
-                notification=notification,
-            )
+        placed = _place_couple(
+            keeper,
+            joiner,
+            surname_of=surname_of,
+            target=target,
+            registers=registers,
+            family=(family_name, family_kana),
+            married_on=married_on,
+            notification=notification,
+        )
         _link_spouses(placed["husband"], placed["wife"])
         for koseki in registers.values():
             close_if_empty(koseki, on=notified_on, reason="婚姻", notification=notification)
         _finish_marriage(actor=actor, notification=notification, target=target, changed=changed)
     return notification
+
+
+def _place_couple(
+    keeper: Member | OutsidePerson,
+    joiner: Member | OutsidePerson,
+    *,
+    surname_of: str,
+    target: Koseki,
+    registers: dict[int, Koseki],
+    family: tuple[str, str],
+    married_on: date,
+    notification: Notification,
+) -> dict[str, Member]:
+    """Both spouses in the couple's register, the keeper of the surname first; by role (husband, wife)."""
+    joiner_side = "wife" if surname_of == "husband" else "husband"
+    placed: dict[str, Member] = {}
+    for side, party, is_keeper in ((surname_of, keeper, True), (joiner_side, joiner, False)):
+        placed[side] = _place_spouse(
+            party,
+            spouse=joiner if is_keeper else keeper,
+            target=target,
+            registers=registers,
+            family=family,
+            role=_SPOUSE_ROLE[side],
+            is_keeper=is_keeper,
+            surname_of=surname_of,
+            married_on=married_on,
+            notification=notification,
+        )
+    return placed
+
+
+def _check_parties(husband: Member | OutsidePerson, wife: Member | OutsidePerson, *, surname_of: str) -> None:
+    if surname_of not in _SPOUSE_ROLE:
+        raise MarriagePartiesInvalid("婚姻後の夫婦の氏(夫の氏・妻の氏)を選んでください(民法第750条)。")
+    if husband.sex != "1" or wife.sex != "2":
+        raise MarriagePartiesInvalid("夫と妻の男女の別が届書と一致しません(民法第739条・戸籍法第74条)。")
+
+
+def _keeper_honseki(keeper: Member | OutsidePerson, registers: dict[int, Koseki]) -> str:
+    """The couple's new 本籍 when none was given: the keeper's present one (an outside keeper must give one)."""
+    if isinstance(keeper, Member):
+        return registers[keeper.koseki_id].honseki
+    raise HonsekiRequired("夫婦の新しい本籍を入力してください(戸籍法第16条・第30条)。")
+
+
+def _marriage_notification(
+    *,
+    actor: Person | None,
+    parties: tuple[Member | OutsidePerson, Member | OutsidePerson],
+    kosekis: list[Koseki],
+    married_on: date,
+    notified_on: date,
+    notifier: tuple[str, str],
+    details: dict[str, object],
+) -> Notification:
+    """The 受付帳 line of a 婚姻届: both parties as they stood, and how the couple's register is found."""
+    h, w = parties
+    name, capacity = notifier
+    return new_notification(
+        actor=actor,
+        kind=NotificationKind.MARRIAGE,
+        event_date=married_on,
+        notified_on=notified_on,
+        notifier_name=name or f"{party_label(h)}・{party_label(w)}",
+        notifier_capacity=capacity,
+        kosekis=kosekis,
+        details={"husband": _party_details(h), "wife": _party_details(w), **details},
+    )
 
 
 def _finish_marriage(
