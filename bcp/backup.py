@@ -305,6 +305,8 @@ def artifact_available(backup: Backup, local: Path) -> bool:
     return False
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def _dump(backup: Backup, *, local: Path, sites: list[BackupSite], actor: Person | None) -> Backup:
     if backup.copies.filter(status=CopyStatus.COMPLETE).exists():
         # Complete copies hold the earlier artifact, which could not be fetched back: dumping again would put
@@ -421,6 +423,8 @@ def fail_backup(
 # --- One copy -------------------------------------------------------------------------------------------------
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def upload_copy(
     *,
     copy: BackupCopy,

@@ -178,6 +178,8 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+# long: a benchmark scenario reads as the run it measures: set-up, the baseline, the measured run and the report line,
+# in that order
 @scenario("replication_lag")
 def replication_lag_scenario(options: BenchOptions) -> dict[str, Any]:
     """Heartbeat arrival on the standby under a steady write load vs with the primary idle."""

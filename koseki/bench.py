@@ -103,6 +103,7 @@ def _furigana(koseki: Koseki, member: Member, notifier: str) -> None:
     )
 
 
+# long: the benchmark's sample register written out as data, entry by entry, as a town's register reads
 def build_sample_koseki() -> Koseki:
     """A 6-member register as a town holds it: a couple married in 平成15年, four children (one married away,
     marked 除籍), a 転籍, and the 氏名の振り仮名 of 令和7年 — 17 entries in all."""

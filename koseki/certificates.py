@@ -304,6 +304,7 @@ def next_number(issued_on: date) -> tuple[int, int, str]:
 # --- services -------------------------------------------------------------------------------------------
 
 
+# long: one issuance: the checks, the 支援措置 check before the transaction and the issuance in it, in that order
 def issue_certificate(
     *,
     actor: Person | None,
@@ -369,6 +370,8 @@ def issue_certificate(
     return issued
 
 
+# long: one issuance inside the caller's transaction: number, print, record and audit, in the order the
+# 交付履歴 requires
 def record_issuance(
     *,
     actor: Person | None,

@@ -285,6 +285,7 @@ class _Builder:
         self.add_children(register, children, husband.plain_name, wife.plain_name, "父")
         return register
 
+    # long: one demo family's register written out as data, in the order of its events
     def widow_register(self, widow: DemoResident, children: list[DemoResident]) -> RegisterInput:
         """The 筆頭者 named on the 住民票 is not a resident: the demo's late husband, 除籍 by 死亡."""
         family, given = self.split_head_name(widow.family_name)

@@ -125,6 +125,8 @@ def _page(params: dict[str, Any]) -> None:
     search_page(**params, per_page=PAGE)
 
 
+# long: a benchmark scenario reads as the run it measures: set-up, the baseline, the measured run and the report line,
+# in that order
 @scenario("resident_search")
 def resident_search_scenario(options: BenchOptions) -> dict[str, Any]:
     """search_page (parse, normalise, count, one page of rows formatted for the list) vs its own two SQL

@@ -478,6 +478,7 @@ def preview_certificate(
     return document
 
 
+# long: one issuance in one transaction: number, print, record and audit, in the order the 交付履歴 requires
 @transaction.atomic
 def _issue(
     *,

@@ -44,6 +44,8 @@ def _entry(koseki: Koseki, member: Member | None, item: EntryInput, notification
     )
 
 
+# long: a set-based bulk load: ids and numbers are taken as blocks up front and every bulk_create refers to them;
+# split, the id maps would travel through every step
 @transaction.atomic
 def load_registers(
     *,

@@ -54,6 +54,8 @@ def _check(child: Member, father: Member | OutsidePerson, *, on: date, child_con
         )
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_acknowledgment(
     *,
     actor: Person | None,

@@ -291,6 +291,8 @@ def _write_child(
     return child
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_birth(
     *,
     actor: Person | None,

@@ -335,6 +335,8 @@ def next_position(koseki: Koseki) -> int:
     return (last or 0) + 1
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def enter_member(
     *,
     koseki: Koseki,

@@ -30,6 +30,8 @@ def _clean_fields(fields: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def correct_entry(*, actor: Person | None, entry: Entry, reason: str, fields: list[list[str]] | None) -> Entry:
     """Strike ``entry`` with ``reason``; with ``fields``, write the corrected entry and link it. Returns the new
     entry, or the struck one when nothing replaces it (消除 only)."""

@@ -62,6 +62,8 @@ def _former_appearance(child: Member) -> Member | None:
     )
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_dissolution(
     *,
     actor: Person | None,

@@ -72,6 +72,8 @@ def _former_surname(member: Member, former: Member | None) -> tuple[str, str, st
     return member.family_name, member.family_name_kana, ""
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_divorce(
     *,
     actor: Person | None,
@@ -93,23 +95,7 @@ def record_divorce(
     check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
     honseki = " ".join(new_honseki.split())
     with transaction.atomic():
-        locked = lock_members([husband.pk, wife.pk])
-        h = fresh_current_member(husband, locked, label="夫")
-        w = fresh_current_member(wife, locked, label="妻")
-        if not (
-            h.koseki_id == w.koseki_id
-            and h.spouse_key == w.person_key
-            and w.spouse_key == h.person_key
-            and h.spouse_role == "夫"
-            and w.spouse_role == "妻"
-        ):
-            raise NotMarriedToEachOther(details={"husband_id": h.pk, "wife_id": w.pk})
-        ensure_accepted(kind=NotificationKind.DIVORCE, parties=[h, w], appeared_in_person=appeared_in_person)
-        if not (h.is_head or w.is_head):
-            raise NotMarriedToEachOther(
-                "夫婦のいずれも筆頭者ではないため、婚姻の戸籍を特定できません(戸籍法第16条)。",
-                code="divorce_head_missing",
-            )
+        h, w = _lock_couple(husband, wife, appeared_in_person=appeared_in_person)
         keeper, leaver = (h, w) if h.is_head else (w, h)
         former = _former_appearance(leaver)
         former_surname, former_kana, former_label = _former_surname(leaver, former)
@@ -119,10 +105,7 @@ def record_divorce(
         former_koseki = registers.get(former.koseki_id) if former is not None else None
         back_to_former = not new_koseki and former_koseki is not None and not former_koseki.is_closed
         if not back_to_former and (new_koseki or former_koseki is not None) and not honseki:
-            if former_koseki is not None:
-                honseki = former_koseki.honseki
-            else:
-                raise HonsekiRequired("新しい戸籍の本籍を入力してください(戸籍法第19条第1項ただし書)。")
+            honseki = _former_honseki(former_koseki)
         make_new = new_koseki or (former_koseki is not None and former_koseki.is_closed)
         if former_koseki is None and not new_koseki:
             make_new = False  # returns to a koseki of another municipality, which records the return
@@ -146,16 +129,11 @@ def record_divorce(
             },
         )
         changed = [couple]
-        for m in (keeper, leaver):
-            m.spouse_key = None
-            m.spouse_role = ""
-            m.save(update_fields=["spouse_key", "spouse_role"])
-        add_entry(
-            koseki=couple,
-            member=keeper,
-            kind=EntryKind.DIVORCE,
-            event_date=divorced_on,
-            fields=[["離婚日", wareki(divorced_on)], ["配偶者氏名", plain_name(leaver.family_name, leaver.given_name)]],
+        _unlink_spouses(
+            keeper,
+            leaver,
+            couple=couple,
+            divorced_on=divorced_on,
             notification=notification,
             notifier=notifier_capacity,
         )
@@ -178,6 +156,62 @@ def record_divorce(
     return notification
 
 
+def _lock_couple(husband: Member, wife: Member, *, appeared_in_person: bool) -> tuple[Member, Member]:
+    """The spouses locked and re-read: married to each other in one register that one of them heads."""
+    locked = lock_members([husband.pk, wife.pk])
+    h = fresh_current_member(husband, locked, label="夫")
+    w = fresh_current_member(wife, locked, label="妻")
+    if not (
+        h.koseki_id == w.koseki_id
+        and h.spouse_key == w.person_key
+        and w.spouse_key == h.person_key
+        and h.spouse_role == "夫"
+        and w.spouse_role == "妻"
+    ):
+        raise NotMarriedToEachOther(details={"husband_id": h.pk, "wife_id": w.pk})
+    ensure_accepted(kind=NotificationKind.DIVORCE, parties=[h, w], appeared_in_person=appeared_in_person)
+    if not (h.is_head or w.is_head):
+        raise NotMarriedToEachOther(
+            "夫婦のいずれも筆頭者ではないため、婚姻の戸籍を特定できません(戸籍法第16条)。",
+            code="divorce_head_missing",
+        )
+    return h, w
+
+
+def _former_honseki(former_koseki: Koseki | None) -> str:
+    """The 本籍 of a new register when none was given: the former register's (第19条第1項ただし書)."""
+    if former_koseki is not None:
+        return former_koseki.honseki
+    raise HonsekiRequired("新しい戸籍の本籍を入力してください(戸籍法第19条第1項ただし書)。")
+
+
+def _unlink_spouses(
+    keeper: Member,
+    leaver: Member,
+    *,
+    couple: Koseki,
+    divorced_on: date,
+    notification: Notification,
+    notifier: str,
+) -> None:
+    """Neither is the other's spouse any more; the 離婚 entry of the one who stays in the couple's register."""
+    for m in (keeper, leaver):
+        m.spouse_key = None
+        m.spouse_role = ""
+        m.save(update_fields=["spouse_key", "spouse_role"])
+    add_entry(
+        koseki=couple,
+        member=keeper,
+        kind=EntryKind.DIVORCE,
+        event_date=divorced_on,
+        fields=[["離婚日", wareki(divorced_on)], ["配偶者氏名", plain_name(leaver.family_name, leaver.given_name)]],
+        notification=notification,
+        notifier=notifier,
+    )
+
+
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _return_leaver(
     leaver: Member,
     *,

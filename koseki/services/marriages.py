@@ -62,6 +62,8 @@ def party_label(party: Member | OutsidePerson) -> str:
     return plain_name(party.family_name, party.given_name)
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_marriage(
     *,
     actor: Person | None,
@@ -276,6 +278,8 @@ def _lock_parties(
     return h, w
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _place_spouse(
     party: Member | OutsidePerson,
     *,
@@ -373,6 +377,8 @@ def _check_party(label: str, party: Member, married_on: date) -> None:
         )
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def _record_foreign_marriage(
     *,
     actor: Person | None,

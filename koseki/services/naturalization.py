@@ -72,6 +72,8 @@ class NationalParticulars(TypedDict):
     relationship: NotRequired[str]
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _new_national(
     *,
     actor: Person | None,

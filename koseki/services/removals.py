@@ -42,6 +42,8 @@ AUDIT_LABELS = {
 # --- 死亡 ----------------------------------------------------------------------------------------
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_death(
     *,
     actor: Person | None,
@@ -133,6 +135,8 @@ def record_death(
 # --- 分籍 ----------------------------------------------------------------------------------------
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_split(
     *,
     actor: Person | None,

@@ -127,6 +127,8 @@ def _needs_permission(child: Member, parent: Member) -> bool:
     return not (other is not None and parent.spouse_key == other)
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_child_surname(
     *,
     actor: Person | None,

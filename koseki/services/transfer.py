@@ -162,6 +162,8 @@ def _transfer_within_town(
     return notification
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _transfer_to_other_town(
     *,
     actor: Person | None,
@@ -296,6 +298,8 @@ def _snapshot(members: list[Member]) -> list[_MovingMember]:
     ]
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _receive(
     *,
     actor: Person | None,
