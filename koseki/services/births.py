@@ -231,23 +231,26 @@ def _compile_for_mother(
     return target
 
 
+@dataclass(frozen=True)
+class _Child:
+    """The child as the 出生届 names it."""
+
+    given_name: str
+    given_kana: str
+    family_kana: str
+    sex: str
+    birth_date: date
+    birth_place: str
+
+
 def _write_child(
-    *,
-    target: Koseki,
-    parents: _Parents,
-    given_name: str,
-    given_kana: str,
-    family_kana: str,
-    sex: str,
-    birth_date: date,
-    birth_place: str,
-    notified_on: date,
-    notification: Notification,
-    capacity: str,
+    *, target: Koseki, parents: _Parents, child: _Child, notified_on: date, notification: Notification, capacity: str
 ) -> Member:
+    given_name, given_kana, family_kana = child.given_name, child.given_kana, child.family_kana
+    sex, birth_date, birth_place = child.sex, child.birth_date, child.birth_place
     furigana_filed = birth_date >= FURIGANA_LAW_IN_FORCE
     mother, father = parents.mother, parents.father
-    child = Member.objects.create(
+    member = Member.objects.create(
         koseki=target,
         position=next_position(target),
         family_name=target.family_name,
@@ -265,7 +268,7 @@ def _write_child(
     )
     add_entry(
         koseki=target,
-        member=child,
+        member=member,
         kind=EntryKind.BIRTH,
         event_date=birth_date,
         fields=[
@@ -280,7 +283,7 @@ def _write_child(
     if furigana_filed:
         # 戸籍法第13条第2項: from 2025-05-26 the 出生届 states the furigana, recorded as 届出.
         FuriganaRecord.objects.create(
-            member=child,
+            member=member,
             family_name_kana=family_kana,
             given_name_kana=given_kana,
             status=FuriganaStatus.FILED,
@@ -288,7 +291,7 @@ def _write_child(
             notifier=capacity,
             notification=notification,
         )
-    return child
+    return member
 
 
 # long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
@@ -348,9 +351,7 @@ def record_birth(
                 "child": {"given_name": given_name, "given_name_kana": given_kana, "sex": sex},
                 "birth_date": str(birth_date),
                 "birth_place": birth_place,
-                "mother_id": mother.pk,
-                "father_id": father.pk if father is not None else None,
-                "presumption": parents.presumption,
+                **_parents_details(parents, mother=mother, father=father),
                 "conception_certificate": conception_certificate,
                 "article_17_new_koseki": needs_new,
             },
@@ -369,34 +370,23 @@ def record_birth(
                 capacity=notifier_capacity,
             )
             changed.append(target)
-        child = _write_child(
+        child = _Child(given_name, given_kana, family_kana, sex, birth_date, birth_place)
+        member = _write_child(
             target=target,
             parents=parents,
-            given_name=given_name,
-            given_kana=given_kana,
-            family_kana=family_kana,
-            sex=sex,
-            birth_date=birth_date,
-            birth_place=birth_place,
+            child=child,
             notified_on=notified_on,
             notification=notification,
             capacity=notifier_capacity,
         )
-        if not target.family_name_kana and family_kana:
-            target.family_name_kana = family_kana
-            Koseki.objects.filter(pk=target.pk).update(family_name_kana=family_kana)
-        notification.details["child_member_id"] = child.pk
+        _keep_family_kana(target, family_kana)
+        notification.details["child_member_id"] = member.pk
         _enter_in_resident_register(
             actor=actor,
             notification=notification,
             target=target,
-            mother=mother,
-            father=father,
-            given_name=given_name,
-            given_kana=given_kana,
-            family_kana=family_kana,
-            sex=sex,
-            birth_date=birth_date,
+            parents=(mother, father),
+            child=child,
             notified_on=notified_on,
         )
         finish_notification(
@@ -407,6 +397,21 @@ def record_birth(
             changed=changed,
         )
     return notification
+
+
+def _parents_details(parents: _Parents, *, mother: Member, father: Member | None) -> dict[str, object]:
+    return {
+        "mother_id": mother.pk,
+        "father_id": father.pk if father is not None else None,
+        "presumption": parents.presumption,
+    }
+
+
+def _keep_family_kana(target: Koseki, family_kana: str) -> None:
+    """A register without the furigana of its surname takes the one this 届出 gives (令和5年法律第48号)."""
+    if not target.family_name_kana and family_kana:
+        target.family_name_kana = family_kana
+        Koseki.objects.filter(pk=target.pk).update(family_name_kana=family_kana)
 
 
 def _lock_parents(mother: Member, father: Member | None) -> tuple[Member, Member | None]:
@@ -434,27 +439,23 @@ def _enter_in_resident_register(
     actor: Person | None,
     notification: Notification,
     target: Koseki,
-    mother: Member,
-    father: Member | None,
-    given_name: str,
-    given_kana: str,
-    family_kana: str,
-    sex: str,
-    birth_date: date,
+    parents: tuple[Member, Member | None],
+    child: _Child,
     notified_on: date,
 ) -> None:
     """The resident register of the town enters the child (or leaves its clerk a task), in this transaction
     (docs/domain/resident_register.md §9): a birth is never typed twice."""
+    mother, father = parents
     koseki_births.enter_birth_from_koseki(
         actor=actor,
         birth=koseki_births.BirthAccepted(
             notification_id=notification.pk,
             family_name=target.family_name,
-            given_name=given_name,
-            family_name_kana=family_kana,
-            given_name_kana=given_kana,
-            sex=sex,
-            birth_date=birth_date,
+            given_name=child.given_name,
+            family_name_kana=child.family_kana,
+            given_name_kana=child.given_kana,
+            sex=child.sex,
+            birth_date=child.birth_date,
             notified_on=notified_on,
             honseki=target.honseki,
             head_name=f"{target.family_name} {target.head_given_name}",
