@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
-from bcp import backup as backup_services
+from bcp import alerts, nights
 from bcp.errors import BackupError
 from bcp.keys import configured_credential_refs, configured_key_refs, identity_for
 from bcp.models import Backup, BackupCopy, BackupSite, BcpAlert, CopyStatus, StorageKind
@@ -195,7 +195,7 @@ class BackupSiteAdmin(CouncilModelAdmin):
         if not sites:
             self.message_user(request, "有効なサイトが選択されていません。", messages.ERROR)
             return
-        schemas = backup_services.request_backup_now(actor=request.user, sites=sites)  # type: ignore[arg-type]
+        schemas = nights.request_backup_now(actor=request.user, sites=sites)  # type: ignore[arg-type]
         self.message_user(
             request,
             f"{len(schemas)} 件のスキーマのバックアップを開始しました({', '.join(str(s) for s in sites)})。"
@@ -259,7 +259,7 @@ class BackupCopyAdmin(ReadOnlyCouncilAdmin):
     @admin.action(description="失敗した転送を今すぐ再試行")
     def retry_now(self, request: HttpRequest, queryset: QuerySet[BackupCopy]) -> None:
         copies = list(queryset.select_related("backup", "site").filter(status=CopyStatus.FAILED))
-        ids = backup_services.request_retry(actor=request.user, copies=copies)  # type: ignore[arg-type]
+        ids = nights.request_retry(actor=request.user, copies=copies)  # type: ignore[arg-type]
         self.message_user(request, f"{len(ids)} 件の転送を再試行します。", messages.SUCCESS if ids else messages.INFO)
 
 
@@ -292,5 +292,5 @@ class BcpAlertAdmin(ReadOnlyCouncilAdmin):
 
     @admin.action(description="選択した警報を解消済みにする")
     def resolve(self, request: HttpRequest, queryset: QuerySet[BcpAlert]) -> None:
-        count = backup_services.resolve_alerts(actor=request.user, alerts=queryset)  # type: ignore[arg-type]
+        count = alerts.resolve_alerts(actor=request.user, alerts=queryset)  # type: ignore[arg-type]
         self.message_user(request, f"{count} 件の警報を解消済みにしました。", messages.SUCCESS)

@@ -32,32 +32,29 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from bcp import archive
-from bcp.errors import BackupError, ChecksumMismatch, NotABackupTarget, StorageError
+from bcp.alerts import ALERT_BACKUP_FAILED, ALERT_UPLOAD_FAILED, raise_alert, resolve_open_alerts
+from bcp.errors import BackupError, ChecksumMismatch, StorageError
 from bcp.models import (
     AlertSeverity,
     Backup,
     BackupCopy,
     BackupSite,
     BackupStatus,
-    BcpAlert,
     CopyStatus,
 )
 from bcp.storage import storage_for
 from common import audit
-from common.dates import local_today
 from common.wareki import to_wareki
 from tenants.models import Municipality
 
@@ -80,9 +77,6 @@ AUDIT_LABELS = {
 # Share of the progress bar: the dump (with compression and encryption) up to 70 %, the uploads the rest.
 DUMP_SHARE = 70
 PROGRESS_INTERVAL_SECONDS = 1.0
-
-ALERT_BACKUP_FAILED = "backup_failed"
-ALERT_UPLOAD_FAILED = "upload_failed"
 
 
 # --- What is backed up, and where -------------------------------------------------------------------------
@@ -144,7 +138,7 @@ def _lock_key(backup: Backup) -> int:
 
 
 @contextlib.contextmanager
-def _backup_lock(backup: Backup) -> Iterator[bool]:
+def backup_lock(backup: Backup) -> Iterator[bool]:
     """A session-level advisory lock: held across the many short transactions of one backup, released by
     PostgreSQL itself when a killed worker's connection goes away."""
     key = _lock_key(backup)
@@ -164,7 +158,7 @@ def worker_name() -> str:
 
 
 @contextlib.contextmanager
-def _heartbeat(backup: Backup) -> Iterator[None]:
+def heartbeat(backup: Backup) -> Iterator[None]:
     """Beat while this worker holds the backup: a thread writes ``heartbeat_at`` every few seconds, on its own
     database connection (so a long pg_dump or upload in this thread does not delay it). A worker that dies stops
     beating, and ``recover_stalled_backups`` takes over."""
@@ -217,66 +211,6 @@ def _progress_writer(backup: Backup, low: int, high: int) -> Callable[[float], N
 # --- Alerts ---------------------------------------------------------------------------------------------------
 
 
-def raise_alert(
-    *,
-    kind: str,
-    severity: str,
-    message: str,
-    schema_name: str = "",
-    site: BackupSite | None = None,
-    details: dict[str, Any] | None = None,
-) -> BcpAlert:
-    """One open alert per (kind, schema, site): a repeated failure updates it (and may escalate it) instead of
-    burying IT staff under identical rows."""
-    alert = (
-        BcpAlert.objects.select_for_update()
-        .filter(kind=kind, schema_name=schema_name, site=site, resolved_at__isnull=True)
-        .order_by("-raised_at")
-        .first()
-    )
-    if alert is None:
-        return BcpAlert.objects.create(
-            kind=kind, severity=severity, schema_name=schema_name, site=site, message=message, details=details or {}
-        )
-    if severity == AlertSeverity.CRITICAL or alert.severity != AlertSeverity.CRITICAL:
-        alert.severity = severity
-    alert.message = message
-    alert.details = details or {}
-    alert.save(update_fields=["severity", "message", "details"])
-    return alert
-
-
-def _resolve_alerts(*, kind: str, schema_name: str, site: BackupSite | None = None) -> int:
-    alerts = BcpAlert.objects.filter(kind=kind, schema_name=schema_name, resolved_at__isnull=True)
-    if site is not None:
-        alerts = alerts.filter(site=site)
-    return alerts.update(resolved_at=timezone.now())
-
-
-def resolve_alerts(*, actor: Person, alerts: Iterable[BcpAlert]) -> int:
-    """IT staff mark alerts as dealt with (the admin action)."""
-    count = 0
-    with transaction.atomic():
-        for alert in alerts:
-            if alert.resolved_at is not None:
-                continue
-            alert.resolved_at = timezone.now()
-            alert.save(update_fields=["resolved_at"])
-            audit.record(
-                actor=actor,
-                action="bcp.alert_resolved",
-                obj=alert,
-                details={
-                    "kind": alert.kind,
-                    "schema": alert.schema_name,
-                    "site": alert.site.name if alert.site else "",
-                },
-                council=True,
-            )
-            count += 1
-    return count
-
-
 # --- One backup ------------------------------------------------------------------------------------------------
 
 
@@ -300,27 +234,27 @@ def backup_schema(
     )
     if _done(backup, targets):
         return backup
-    with _backup_lock(backup) as acquired:
+    with backup_lock(backup) as acquired:
         backup.refresh_from_db()
         if not acquired or _done(backup, targets):
             # Another worker holds this night's backup of the schema, or finished it meanwhile.
             return backup
-        with _heartbeat(backup):
+        with heartbeat(backup):
             return _backup_locked(backup, targets=targets, actor=actor)
 
 
 def _backup_locked(backup: Backup, *, targets: list[BackupSite], actor: Person | None) -> Backup:
     if not targets:
-        return _fail(backup, actor=actor, message="有効なバックアップサイトがありません。", code="no_active_site")
+        return fail_backup(backup, actor=actor, message="有効なバックアップサイトがありません。", code="no_active_site")
     local = staging_path(backup)
-    if not _artifact_available(backup, local):
+    if not artifact_available(backup, local):
         if backup.status == BackupStatus.COMPLETE:
             _ensure_copies(backup, targets)
             # Never dump a complete backup again (its copies hold that snapshot); a site that still lacks
             # its copy waits for the artifact to be reachable again.
             missing = BackupError("作業領域にも他のサイトにも成果物がありません。", code="bcp_artifact_missing")
             for copy in backup.copies.select_related("site").filter(site__in=targets, status=CopyStatus.PENDING):
-                _copy_failed(copy, missing, actor=actor)
+                copy_failed(copy, missing, actor=actor)
             return finish_backup(backup=backup, actor=actor)
         backup = _dump(backup, local=local, sites=targets, actor=actor)
         if backup.status == BackupStatus.FAILED:
@@ -349,7 +283,7 @@ def _done(backup: Backup, sites: list[BackupSite]) -> bool:
     return {site.pk for site in sites} <= finished
 
 
-def _artifact_available(backup: Backup, local: Path) -> bool:
+def artifact_available(backup: Backup, local: Path) -> bool:
     """Whether an earlier run already produced this backup's artifact, and it is (again) in the staging file.
 
     Copies that are already COMPLETE hold that artifact: a new dump would be another snapshot under another
@@ -371,11 +305,13 @@ def _artifact_available(backup: Backup, local: Path) -> bool:
     return False
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def _dump(backup: Backup, *, local: Path, sites: list[BackupSite], actor: Person | None) -> Backup:
     if backup.copies.filter(status=CopyStatus.COMPLETE).exists():
         # Complete copies hold the earlier artifact, which could not be fetched back: dumping again would put
         # a second, different snapshot under this night. Retry later instead.
-        return _fail(
+        return fail_backup(
             backup,
             actor=actor,
             message="既存の複製を作業領域に取得できなかったため、バックアップを再開できませんでした。",
@@ -406,10 +342,12 @@ def _dump(backup: Backup, *, local: Path, sites: list[BackupSite], actor: Person
             progress=_progress_writer(backup, 0, DUMP_SHARE),
         )
     except BackupError as exc:
-        return _fail(backup, actor=actor, message=exc.message, code=exc.code, details=exc.details)
+        return fail_backup(backup, actor=actor, message=exc.message, code=exc.code, details=exc.details)
     except Exception as exc:
         logger.exception("bcp: backup of %s failed", backup.schema_name)
-        return _fail(backup, actor=actor, message=f"バックアップの取得中にエラーが発生しました: {exc}", code="error")
+        return fail_backup(
+            backup, actor=actor, message=f"バックアップの取得中にエラーが発生しました: {exc}", code="error"
+        )
     artifact_key = archive.artifact_key_for(backup.schema_name, result.snapshot_at)
     if Backup.objects.filter(artifact_key=artifact_key).exclude(pk=backup.pk).exists():
         artifact_key = archive.artifact_key_for(backup.schema_name, result.snapshot_at, suffix=str(backup.pk))
@@ -453,7 +391,7 @@ def _ensure_copies(backup: Backup, sites: list[BackupSite]) -> None:
         BackupCopy.objects.get_or_create(backup=backup, site=site)
 
 
-def _fail(
+def fail_backup(
     backup: Backup, *, actor: Person | None, message: str, code: str, details: dict[str, Any] | Any = None
 ) -> Backup:
     with transaction.atomic():
@@ -485,6 +423,8 @@ def _fail(
 # --- One copy -------------------------------------------------------------------------------------------------
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def upload_copy(
     *,
     copy: BackupCopy,
@@ -525,7 +465,7 @@ def upload_copy(
         # The manifest last: its presence is what marks a complete copy for anyone reading the site.
         store.put_bytes(archive.manifest_bytes(backup.manifest), archive.manifest_key_for(backup.artifact_key))
     except Exception as exc:
-        return _copy_failed(copy, exc, actor=actor)
+        return copy_failed(copy, exc, actor=actor)
     with transaction.atomic():
         BackupCopy.objects.filter(pk=copy.pk).update(
             status=CopyStatus.COMPLETE,
@@ -535,7 +475,10 @@ def upload_copy(
             last_error="",
         )
         copy.refresh_from_db()
-        if _resolve_alerts(kind=ALERT_UPLOAD_FAILED, schema_name=backup.schema_name, site=site) or copy.attempts > 1:
+        if (
+            resolve_open_alerts(kind=ALERT_UPLOAD_FAILED, schema_name=backup.schema_name, site=site)
+            or copy.attempts > 1
+        ):
             audit.record(
                 actor=actor,
                 action="bcp.copy_complete",
@@ -546,7 +489,7 @@ def upload_copy(
     return copy
 
 
-def _copy_failed(copy: BackupCopy, exc: Exception, *, actor: Person | None) -> BackupCopy:
+def copy_failed(copy: BackupCopy, exc: Exception, *, actor: Person | None) -> BackupCopy:
     message = exc.message if isinstance(exc, BackupError) else f"{type(exc).__name__}: {exc}"
     if not isinstance(exc, BackupError):
         logger.exception("bcp: upload of %s to %s failed", copy.backup, copy.site.name)
@@ -594,7 +537,7 @@ def finish_backup(*, backup: Backup, actor: Person | None = None) -> Backup:
         staging_path(backup).unlink(missing_ok=True)
     if not complete:
         if backup.status != BackupStatus.FAILED:
-            return _fail(
+            return fail_backup(
                 backup,
                 actor=actor,
                 message=f"どのバックアップサイトにも転送できませんでした ({', '.join(waiting)})。再試行します。",
@@ -612,7 +555,7 @@ def finish_backup(*, backup: Backup, actor: Person | None = None) -> Backup:
         )
         backup.refresh_from_db()
         if not was_complete:
-            _resolve_alerts(kind=ALERT_BACKUP_FAILED, schema_name=backup.schema_name)
+            resolve_open_alerts(kind=ALERT_BACKUP_FAILED, schema_name=backup.schema_name)
             audit.record(
                 actor=actor,
                 action="bcp.backup_complete",
@@ -632,233 +575,3 @@ def finish_backup(*, backup: Backup, actor: Person | None = None) -> Backup:
 
 
 # --- Nights and retries ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NightRun:
-    night: date
-    schemas: list[str]
-    backups: list[Backup]  # the backups made here (none when ``dispatch`` hands each schema to a worker)
-
-
-def run_nightly(
-    *,
-    scheduled_for: date | None = None,
-    schema_names: Iterable[str] | None = None,
-    sites: list[BackupSite] | None = None,
-    dispatch: Callable[[str, date], object] | None = None,
-) -> NightRun:
-    """The night's backups, the one orchestration every way in uses: the Celery beat task (which fans out one
-    task per schema through ``dispatch``), IT staff's ``manage.py backup_municipality`` and the tests (here, one
-    schema after the other).
-
-    Backups of earlier nights left unfinished by a dead worker are abandoned first; then every target schema (or
-    the chosen ``schema_names``, each of which must be a target) is backed up by ``back_up_for_night``.
-    """
-    night = scheduled_for or local_today()
-    targets = backup_targets()
-    schemas = targets if schema_names is None else list(schema_names)
-    unknown = [schema for schema in schemas if schema not in targets]
-    if unknown:
-        raise NotABackupTarget(
-            f"バックアップ対象ではないスキーマです: {', '.join(unknown)} / not a backup target",
-            details={"schemas": unknown},
-        )
-    abandon_stale_backups(before=night)
-    backups = []
-    for schema in schemas:
-        if dispatch is not None:
-            dispatch(schema, night)
-            continue
-        try:
-            backups.append(back_up_for_night(schema_name=schema, night=night, sites=sites))
-        except Exception:
-            # A bug or a lost database connection in one town must not stop the others.
-            logger.exception("bcp: backup of %s for %s crashed", schema, night)
-    return NightRun(night=night, schemas=schemas, backups=backups)
-
-
-def back_up_for_night(*, schema_name: str, night: date, sites: list[BackupSite] | None = None) -> Backup:
-    """One schema's backup for one night (to every active site, or to ``sites``), then the pruning of that
-    schema's old backups at every site. A backup still PENDING or DUMPING is returned as it is: another worker
-    holds its lock (the Celery task comes back later)."""
-    from bcp.retention import apply_retention
-
-    made = backup_schema(schema_name=schema_name, scheduled_for=night, sites=sites)
-    if made.status in (BackupStatus.PENDING, BackupStatus.DUMPING):
-        return made
-    try:
-        apply_retention(schema_name=schema_name)
-    except Exception:
-        # Pruning is retried on the next night; it must never turn a good backup into a failure.
-        logger.exception("bcp: retention for %s failed", schema_name)
-    return made
-
-
-def due_copies(*, now: Any = None) -> list[BackupCopy]:
-    """Failed copies whose backoff has elapsed, and copies left PENDING/UPLOADING by a worker that died without
-    its task being redelivered (retry_copy only touches them when no worker holds the backup's lock)."""
-    now = now or timezone.now()
-    failed_and_due = Q(status=CopyStatus.FAILED, next_retry_at__lte=now)
-    stranded = Q(status__in=[CopyStatus.PENDING, CopyStatus.UPLOADING]) & ~Q(backup__status=BackupStatus.DUMPING)
-    return list(
-        BackupCopy.objects.select_related("backup", "site")
-        .filter(failed_and_due | stranded, site__is_active=True)
-        .exclude(backup__sha256="")
-        .order_by("next_retry_at", "pk")
-    )
-
-
-def abandon_stale_backups(*, before: date) -> list[Backup]:
-    """Backups of earlier nights still PENDING or DUMPING, with no worker on them (the lock is free): their worker
-    died and the task was lost. They are marked FAILED — dumping them now would label today's data with an
-    earlier night — and raise an alert; tonight's backup covers the data."""
-    abandoned = []
-    stale = Backup.objects.filter(scheduled_for__lt=before, status__in=[BackupStatus.PENDING, BackupStatus.DUMPING])
-    for backup in stale.order_by("scheduled_for", "schema_name"):
-        with _backup_lock(backup) as acquired:
-            backup.refresh_from_db()
-            if acquired and backup.status in (BackupStatus.PENDING, BackupStatus.DUMPING):
-                abandoned.append(
-                    _fail(
-                        backup,
-                        actor=None,
-                        message="取得中に処理が停止したまま再開されませんでした(ワーカーの停止)。",
-                        code="abandoned",
-                    )
-                )
-    return abandoned
-
-
-def retry_copy(*, copy: BackupCopy, actor: Person | None = None) -> BackupCopy:
-    """Retry one failed copy, under the backup's lock (the nightly run may be working on it)."""
-    backup = copy.backup
-    with _backup_lock(backup) as acquired:
-        if not acquired:
-            return copy
-        copy.refresh_from_db()
-        if copy.status in (CopyStatus.COMPLETE, CopyStatus.PRUNED):
-            return copy
-        with _heartbeat(backup):
-            return _retry_copy_locked(copy=copy, backup=backup, actor=actor)
-
-
-def _retry_copy_locked(*, copy: BackupCopy, backup: Backup, actor: Person | None) -> BackupCopy:
-    local = staging_path(backup)
-    backup.refresh_from_db()
-    if _artifact_available(backup, local):
-        copy = upload_copy(copy=copy, local_path=local, actor=actor)
-    else:
-        copy = _copy_failed(
-            copy,
-            BackupError(
-                "作業領域にも他のサイトにも成果物がないため転送できません。次回の夜間バックアップを待ちます。",
-                code="bcp_artifact_missing",
-            ),
-            actor=actor,
-        )
-    finish_backup(backup=backup, actor=actor)
-    return copy
-
-
-def stalled_backups(*, now: Any = None) -> list[Backup]:
-    """Backups being dumped whose worker has not beaten for the heartbeat timeout. (A backup whose dump finished
-    has its artifact in staging; its stranded copies are finished by ``retry_due_uploads`` like any other.)"""
-    now = now or timezone.now()
-    limit = now - timedelta(seconds=settings.KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS)
-    silent = Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
-    return list(Backup.objects.filter(silent, status=BackupStatus.DUMPING).order_by("scheduled_for", "schema_name"))
-
-
-def recover_stalled_backups(*, now: Any = None) -> list[Backup]:
-    """A backup whose worker stopped beating mid-dump (its process or host died) is marked FAILED with the reason,
-    its partial staging file removed, a critical alert raised on the dashboard, and tonight's backup queued again
-    (docs/domain/bcp-reliability.md §2). An earlier night's is not dumped again: that would label today's data
-    with that night; tonight's backup covers it."""
-    from bcp.tasks import backup_schema_task
-
-    now = now or timezone.now()
-    recovered = []
-    for backup in stalled_backups(now=now):
-        last_beat = backup.heartbeat_at or backup.started_at
-        silent_minutes = int((now - last_beat).total_seconds() // 60) if last_beat else 0
-        with _backup_lock(backup) as acquired:
-            backup.refresh_from_db()
-            if backup.status != BackupStatus.DUMPING:
-                continue  # its worker finished after all
-            if acquired:
-                # Only with the lock: a worker that is merely slow to beat may still be writing the file. Without
-                # it, the worker's session is still open; the queued retry waits for it (BUSY_RETRY_SECONDS).
-                _remove_partial_staging(backup)
-            requeue = backup.scheduled_for == local_today()
-            message = (
-                f"取得中にワーカー ({backup.worker or '不明'}) からの応答が {silent_minutes} 分間ありません"
-                "(ワーカーの停止)。" + ("再実行を登録しました。" if requeue else "次回の夜間バックアップで取得します。")
-            )
-            with transaction.atomic():
-                recovered.append(_fail(backup, actor=None, message=message, code="worker_lost"))
-                if requeue:
-                    transaction.on_commit(
-                        partial(backup_schema_task.delay, backup.schema_name, backup.scheduled_for.isoformat())
-                    )
-    return recovered
-
-
-def _remove_partial_staging(backup: Backup) -> None:
-    local = staging_path(backup)
-    # bcp.archive.dump_schema writes ".<name>.part" and renames it only when the whole dump succeeded.
-    for leftover in (local.with_name(f".{local.name}.part"), local):
-        leftover.unlink(missing_ok=True)
-
-
-def retry_due_uploads(*, now: Any = None) -> list[BackupCopy]:
-    return [retry_copy(copy=copy) for copy in due_copies(now=now)]
-
-
-def request_retry(*, actor: Person, copies: Iterable[BackupCopy]) -> list[int]:
-    """IT staff ask for failed copies to be retried now (the admin action); the retry task picks them up."""
-    ids = []
-    with transaction.atomic():
-        for copy in copies:
-            if copy.status != CopyStatus.FAILED:
-                continue
-            BackupCopy.objects.filter(pk=copy.pk).update(next_retry_at=timezone.now())
-            audit.record(
-                actor=actor,
-                action="bcp.retry_requested",
-                obj=copy,
-                details={"schema": copy.backup.schema_name, "site": copy.site.name},
-                council=True,
-            )
-            ids.append(copy.pk)
-        if ids:
-            from bcp.tasks import retry_due_uploads as retry_task
-
-            transaction.on_commit(lambda: retry_task.delay())
-    return ids
-
-
-def request_backup_now(
-    *, actor: Person, schema_names: Iterable[str] | None = None, sites: Iterable[BackupSite] | None = None
-) -> list[str]:
-    """IT staff start today's backup now (the admin action 「今すぐバックアップ」), queued after commit.
-
-    Today's backup of a schema that is already COMPLETE is not made again; a chosen site that lacks its copy
-    (a site added today) gets the existing artifact."""
-    from bcp.tasks import backup_schema_task
-
-    known = backup_targets()
-    schemas = [schema for schema in (schema_names or known) if schema in known]
-    site_ids = sorted(site.pk for site in sites) if sites is not None else None
-    night = local_today()
-    with transaction.atomic():
-        audit.record(
-            actor=actor,
-            action="bcp.backup_requested",
-            obj=("bcp.Backup", "", "即時バックアップ"),
-            details={"schemas": schemas, "night": str(night), "site_ids": site_ids},
-            council=True,
-        )
-        for schema in schemas:
-            transaction.on_commit(partial(backup_schema_task.delay, schema, night.isoformat(), site_ids))
-    return schemas

@@ -32,7 +32,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 
-from common.bench import BenchOptions, comparison, scenario
+from common.bench import BenchOptions, comparison, percentile, scenario
 from common.errors import ApplicationError
 from resident_records.numbering import with_check_digit
 
@@ -51,11 +51,6 @@ TOWN = "nakatosa"
 class BenchUnavailable(ApplicationError):
     code = "bench_unavailable"
     message = "このベンチマークを実行できません。"
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 @dataclass
@@ -183,6 +178,8 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+# long: a benchmark scenario reads as the run it measures: set-up, the baseline, the measured run and the report line,
+# in that order
 @scenario("replication_lag")
 def replication_lag_scenario(options: BenchOptions) -> dict[str, Any]:
     """Heartbeat arrival on the standby under a steady write load vs with the primary idle."""
@@ -257,7 +254,7 @@ def replication_lag_scenario(options: BenchOptions) -> dict[str, Any]:
             rows_standby = replica.execute(query).fetchone()
     if not loaded or not idle:
         raise BenchUnavailable("ハートビートが待機系に届きませんでした。", details={"lost": lost})
-    p95, worst = _percentile(loaded, 0.95), max(loaded)
+    p95, worst = percentile(loaded, 0.95), max(loaded)
     return comparison(
         unit="s",
         samples=loaded,

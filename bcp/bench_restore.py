@@ -46,6 +46,8 @@ PURPOSE = "性能測定用の架空データ(ベンチマーク)"
 BENCH_KEY_REF = "bench-restore"
 
 
+# long: a benchmark scenario reads as the run it measures: set-up, the baseline, the measured run and the report line,
+# in that order
 @scenario("restore")
 def restore_scenario(options: BenchOptions) -> dict[str, Any]:
     """restore_backup (fetch, verify, decrypt, pg_restore, compare every table) vs a plain pg_restore."""

@@ -217,6 +217,8 @@ def end_disaster(*, actor: Person, disaster: Disaster) -> Disaster:
     return locked
 
 
+# long: one grant checked and written in one transaction: the checks of the declaration, each membership and its audit
+# row read best in sequence
 def grant_emergency_access(
     *, actor: Person, disaster: Disaster, person: Person, role: str, hours: int, note: str = ""
 ) -> EmergencyGrant:

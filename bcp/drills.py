@@ -24,7 +24,8 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from bcp.backup import backup_targets, raise_alert
+from bcp.alerts import raise_alert
+from bcp.backup import backup_targets
 from bcp.models import AlertSeverity, BackupSite, BcpAlert, DrillStatus, RestoreDrill
 from bcp.restore import (
     SCRATCH_PREFIX,
@@ -135,7 +136,7 @@ def request_drill(*, actor: Person, schema_name: str, site: BackupSite) -> None:
 
 
 def raise_drill_alert(drill: RestoreDrill) -> BcpAlert:
-    """One open alert per schema and site (bcp.backup.raise_alert): a drill failing again updates it."""
+    """One open alert per schema and site (bcp.alerts.raise_alert): a drill failing again updates it."""
     with transaction.atomic():
         return raise_alert(
             kind=ALERT_DRILL_FAILED,

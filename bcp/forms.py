@@ -166,7 +166,7 @@ ROLE_LABELS = dict(Role.choices)
 
 class StartJobForm(forms.Form):
     """The dashboard's 「今すぐバックアップ」 / 「復元訓練」 buttons (docs/bcp.md §7): which town (schema), and for a
-    drill which site. The services decide what may run (bcp.backup.request_backup_now, bcp.drills.request_drill)."""
+    drill which site. The services decide what may run (bcp.nights.request_backup_now, bcp.drills.request_drill)."""
 
     schema = forms.ChoiceField(
         label="対象",

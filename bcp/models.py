@@ -93,7 +93,7 @@ class Backup(models.Model):
     attempts = models.PositiveIntegerField("試行回数", default=0)
     started_at = models.DateTimeField("開始日時", null=True, blank=True)
     finished_at = models.DateTimeField("終了日時", null=True, blank=True)
-    # Written every few seconds by the worker while it works on the backup (bcp.backup._heartbeat); a backup in
+    # Written every few seconds by the worker while it works on the backup (bcp.backup.heartbeat); a backup in
     # progress whose heartbeat stopped belongs to a dead worker (docs/domain/bcp-reliability.md §2).
     heartbeat_at = models.DateTimeField("最終応答日時", null=True, blank=True)
     worker = models.CharField("処理中のワーカー", max_length=200, blank=True)

@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="bcp.tasks.run_nightly_backups")
 def run_nightly_backups(night: str | None = None) -> dict[str, Any]:
-    """Fan out: one task per town schema and one for the public schema, each idempotent (bcp.backup.run_nightly)."""
-    from bcp.backup import run_nightly
+    """Fan out: one task per town schema and one for the public schema, each idempotent (bcp.nights.run_nightly)."""
+    from bcp.nights import run_nightly
 
     with schema_context(get_public_schema_name()):
         run = run_nightly(
@@ -43,8 +43,8 @@ BUSY_MAX_RETRIES = 12
 @shared_task(bind=True, name="bcp.tasks.backup_schema", acks_late=True, max_retries=BUSY_MAX_RETRIES)
 def backup_schema_task(self: Any, schema_name: str, night: str, site_ids: list[int] | None = None) -> dict[str, Any]:
     """Back up one schema for one night (to every active site, or to ``site_ids``), then prune that schema's
-    old backups at every site (bcp.backup.back_up_for_night)."""
-    from bcp.backup import back_up_for_night
+    old backups at every site (bcp.nights.back_up_for_night)."""
+    from bcp.nights import back_up_for_night
     from bcp.models import BackupSite, BackupStatus
 
     with schema_context(get_public_schema_name()):
@@ -60,9 +60,9 @@ def backup_schema_task(self: Any, schema_name: str, night: str, site_ids: list[i
 def retry_due_uploads() -> list[dict[str, Any]]:
     """Backups whose worker stopped beating are failed and queued again (tonight's), then every failed copy whose
     backoff has elapsed is uploaded again."""
-    from bcp import backup
+    from bcp import nights
 
     with schema_context(get_public_schema_name()):
-        backup.recover_stalled_backups()
-        copies = backup.retry_due_uploads()
+        nights.recover_stalled_backups()
+        copies = nights.retry_due_uploads()
         return [{"copy_id": copy.pk, "status": copy.status, "attempts": copy.attempts} for copy in copies]

@@ -21,8 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bcp import backup as backup_service
-from bcp import csirt, drills, selectors
+from bcp import csirt, drills, nights, selectors
 from bcp import disaster as disaster_service
 from bcp.forms import (
     POLICY_KINDS,
@@ -119,7 +118,7 @@ def backup_start_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, "バックアップの対象を選択してください。")
         return redirect("bcp:dashboard")
     schema = form.cleaned_data["schema"]
-    if backup_service.request_backup_now(actor=person_of(request), schema_names=[schema]):
+    if nights.request_backup_now(actor=person_of(request), schema_names=[schema]):
         messages.success(request, f"{labels[schema]}の本日分のバックアップを開始しました。{PROGRESS_HINT}")
     else:
         messages.error(request, f"{labels[schema]}はバックアップの対象ではありません。")

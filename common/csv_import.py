@@ -1,10 +1,13 @@
 """What every CSV import of Kyodo shares: the column list, the header check, typed reads of a row's cells with
-an error per row and column, and the error report. Used by the resident register import
+an error per row and column, the file-level refusals (unreadable, no header, a row of the wrong width) and the
+error report. Used by the resident register import
 (resident_records.csv_io) and the 戸籍 migration import (koseki.importer); each keeps its own layout and rules.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from common.csv_export import restore_cell
+from common.errors import ValidationFailed
 from common.text import to_katakana
 from common.wareki import WarekiError, parse_wareki
 
@@ -117,3 +121,58 @@ class RowReader:
         if not future_ok and value > self.today:
             self.error(name, f"{self.labels[name]}に未来の日付は指定できません。")
         return value
+
+
+# --- the file around the rows ----------------------------------------------------------------------------
+# An import refuses a file it cannot read as CSV or without a header with its own ``ValidationFailed`` subclass
+# (its code and message name the import); the row errors are worded here once.
+
+
+def unreadable(invalid: type[ValidationFailed], line: int, exc: csv.Error) -> ValidationFailed:
+    return invalid(
+        "CSV として読み取れません。",
+        details={"errors": [RowError(line, "", f"CSV の形式が正しくありません: {exc}").as_dict()]},
+    )
+
+
+def without_header(invalid: type[ValidationFailed]) -> ValidationFailed:
+    return invalid(
+        "ファイルが空です(1行目に見出しが必要です)。",
+        details={"errors": [RowError(1, "", "見出し行がありません。").as_dict()]},
+    )
+
+
+def is_blank(record: Sequence[str]) -> bool:
+    """A record of empty or blank cells only (often at the end of a file): skipped, not an error."""
+    return not "".join(record).strip()
+
+
+def width_error(number: int, width: int, record: Sequence[str]) -> RowError | None:
+    """The error of a record with another number of cells than the header, else None."""
+    if len(record) == width:
+        return None
+    return RowError(number, "", f"列の数が見出しと違います(見出し{width}列、この行{len(record)}列)。")
+
+
+def read_records(text: str, invalid: type[ValidationFailed]) -> list[list[str]]:
+    """Every record of a file held in memory, the header first (refused when unreadable or without a header)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise unreadable(invalid, reader.line_num, exc) from exc
+    if not records or is_blank(records[0]):
+        raise without_header(invalid)
+    return records
+
+
+def row_values(
+    number: int, record: Sequence[str], columns: Sequence[Column | None], errors: list[RowError]
+) -> dict[str, str] | None:
+    """The record's cells by column name; None for a blank record or one of the wrong width (an error)."""
+    if is_blank(record):
+        return None
+    if (error := width_error(number, len(columns), record)) is not None:
+        errors.append(error)
+        return None
+    return {c.name: v for c, v in zip(columns, record, strict=True) if c is not None}

@@ -21,10 +21,10 @@ class KosekiConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels, town_settings
+        from common import verification as public_verification
         from koseki import certificates, deadlines, fuhyo, verification
         from koseki.demo import seed_demo
         from resident_records import fuhyo_notices
-        from resident_records import verification as public_verification
         from tenants.demo import register_demo_seeder
 
         # The 附票 follows the resident register's 異動 (住基法 第19条第1項); resident_records calls, koseki keeps.

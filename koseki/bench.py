@@ -23,7 +23,8 @@ from common.bench import BenchOptions, ConcurrentRun, concurrent_comparison, run
 from common.dates import local_today
 from common.wareki import to_wareki
 from koseki import pdf
-from koseki.certificates import certificate_layout, issue_certificate
+from koseki.certificate_layout import certificate_layout
+from koseki.certificates import issue_certificate
 from koseki.models import (
     CertificateKind,
     CompiledReason,
@@ -102,6 +103,7 @@ def _furigana(koseki: Koseki, member: Member, notifier: str) -> None:
     )
 
 
+# long: the benchmark's sample register written out as data, entry by entry, as a town's register reads
 def build_sample_koseki() -> Koseki:
     """A 6-member register as a town holds it: a couple married in 平成15年, four children (one married away,
     marked 除籍), a 転籍, and the 氏名の振り仮名 of 令和7年 — 17 entries in all."""

@@ -26,7 +26,6 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,7 +33,17 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from common.dates import local_today
-from common.text import normalize_search_text
+from koseki.demo_residents import (
+    DemoResident,
+    ForeignSpouses,
+    ResidentGroup,
+    age_on,
+    day_between,
+    name_key,
+    read_residents,
+    town_prefix,
+    years_after,
+)
 from koseki.fuhyo import EVENT_IMPORT, active_towns, town_for_honseki
 from koseki.importer import (
     EntryInput,
@@ -49,7 +58,6 @@ from koseki.importer import (
 )
 from koseki.models import CompiledReason, EntryKind, FuriganaStatus, Koseki
 from resident_records.demo import DEMO_RESIDENTS, family_names, given_names, places, town_key
-from resident_records.models import Resident, ResidentStatus, ResidentType
 from tenants.models import Municipality
 
 SEED_PURPOSE = "デモ用戸籍データの登録(架空の戸籍)"
@@ -60,112 +68,14 @@ SONS = ["長男", "二男", "三男", "四男", "五男"]
 DAUGHTERS = ["長女", "二女", "三女", "四女", "五女"]
 
 
-@dataclass(frozen=True)
-class DemoResident:
-    """What the registers take from one resident (read from whichever town they live in)."""
-
-    town_code: str
-    schema: str
-    atena_number: str
-    household_id: int
-    family_name: str
-    given_name: str
-    family_name_kana: str
-    given_name_kana: str
-    birth_date: date
-    sex: str
-    relationship: str
-    domicile: str
-    domicile_head: str
-    address: str
-    address_set_on: date
-    resident_code: str
-
-    @property
-    def plain_name(self) -> str:
-        return f"{self.family_name}{self.given_name}"
-
-
-# (schema, household id) -> the foreign spouse's name and 国籍 (a 婚姻 entry names them; they have no koseki)
-ForeignSpouses = dict[tuple[str, int], tuple[str, str]]
-
-
-@dataclass
-class _Group:
-    honseki: str
-    head_name: str
-    residents: list[DemoResident] = field(default_factory=list)
-
-
-def _key(text: str) -> str:
-    return normalize_search_text(text)
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def _between(rng: random.Random, start: date, end: date) -> date:
-    if end <= start:
-        return start
-    return start + timedelta(days=rng.randrange((end - start).days + 1))
-
-
-def _town_prefix(honseki: str, town: Municipality) -> str:
-    """「高知県高岡郡中土佐町」 of 「高知県高岡郡中土佐町久礼1234番地」: the 出生地 and 死亡地 of local events."""
-    index = honseki.find(town.name)
-    return honseki[: index + len(town.name)] if index >= 0 else town.name
-
-
-def read_residents(towns: list[Municipality]) -> tuple[list[DemoResident], ForeignSpouses]:
-    """Every Japanese 住民 with a 本籍 in every platform town, and each town's foreign spouses by household."""
-    residents: list[DemoResident] = []
-    foreign_spouses: ForeignSpouses = {}
-    for town in towns:
-        with schema_context(town.schema_name):
-            rows = Resident.objects.filter(status=ResidentStatus.RESIDENT).order_by("atena_number")
-            for r in rows.filter(resident_type=ResidentType.JAPANESE).exclude(domicile=""):
-                residents.append(
-                    DemoResident(
-                        town_code=town.code or "",
-                        schema=town.schema_name,
-                        atena_number=r.atena_number,
-                        household_id=r.household_id,
-                        family_name=r.family_name,
-                        given_name=r.given_name,
-                        family_name_kana=r.family_name_kana,
-                        given_name_kana=r.given_name_kana,
-                        birth_date=r.birth_date,
-                        sex=r.sex,
-                        relationship=r.relationship,
-                        domicile=r.domicile,
-                        domicile_head=r.domicile_head,
-                        address=" ".join(f"{r.address} {r.address_detail}".split()),
-                        address_set_on=r.address_set_on,
-                        resident_code=r.resident_code,
-                    )
-                )
-            spouses = rows.filter(resident_type=ResidentType.FOREIGN, relationship__in=["妻", "夫"])
-            for r in spouses:
-                foreign_spouses[town.schema_name, r.household_id] = (f"{r.family_name}　{r.given_name}", r.nationality)
-    return residents, foreign_spouses
-
-
 class _Builder:
     """Builds the RegisterInput of one (本籍, 筆頭者) group."""
 
-    def __init__(self, group: _Group, town: Municipality, today: date, foreign: ForeignSpouses) -> None:
+    def __init__(self, group: ResidentGroup, town: Municipality, today: date, foreign: ForeignSpouses) -> None:
         self.group, self.town, self.today, self.foreign = group, town, today, foreign
-        self.rng = random.Random(f"koseki-demo:{_key(group.honseki)}:{_key(group.head_name)}")  # noqa: S311
+        self.rng = random.Random(f"koseki-demo:{name_key(group.honseki)}:{name_key(group.head_name)}")  # noqa: S311
         self.families, self.family_weights = family_names()
-        self.local = _town_prefix(group.honseki, town)
+        self.local = town_prefix(group.honseki, town)
         self.places = places(town_key(town.schema_name))
 
     # --- invented people around the residents ----------------------------------------------------
@@ -255,14 +165,14 @@ class _Builder:
         """氏名の振り仮名 (令和5年法律第48号): notified in 2025, then a 届出 or, from 2026-05-26, 職権記載."""
         if not (member.family_name_kana and member.given_name_kana):
             return
-        notice = _between(self.rng, FURIGANA_NOTICE_FROM, FURIGANA_NOTICE_FROM + timedelta(days=120))
+        notice = day_between(self.rng, FURIGANA_NOTICE_FROM, FURIGANA_NOTICE_FROM + timedelta(days=120))
         if notice > self.today:
             return
         kana = {"family_name_kana": member.family_name_kana, "given_name_kana": member.given_name_kana}
         member.furigana.append(FuriganaInput(status=FuriganaStatus.NOTIFIED, effective_on=notice, **kana))
         member.furigana_status = FuriganaStatus.NOTIFIED
         if self.rng.random() < 0.15:
-            filed = _between(self.rng, notice + timedelta(days=7), FURIGANA_EX_OFFICIO_ON - timedelta(days=1))
+            filed = day_between(self.rng, notice + timedelta(days=7), FURIGANA_EX_OFFICIO_ON - timedelta(days=1))
             if filed <= self.today:
                 member.furigana.append(
                     FuriganaInput(status=FuriganaStatus.FILED, effective_on=filed, notifier="本人", **kana)
@@ -278,15 +188,15 @@ class _Builder:
 
     def build(self) -> RegisterInput:
         people = sorted(self.group.residents, key=lambda r: (r.birth_date, r.atena_number))
-        head_key = _key(self.group.head_name)
-        head = next((r for r in people if _key(r.plain_name) == head_key), None)
+        head_key = name_key(self.group.head_name)
+        head = next((r for r in people if name_key(r.plain_name) == head_key), None)
         if head is None and not head_key:
             head = people[0]  # no 筆頭者 on the 住民票: the eldest stands for it
         if head is None:
             # The 筆頭者 on the 住民票 lives nowhere on the platform: in the demo, a widow's late husband, or the
             # late father of the children who live here.
             eldest = people[0]
-            if eldest.sex == "2" and _age(eldest.birth_date, self.today) >= 40:
+            if eldest.sex == "2" and age_on(eldest.birth_date, self.today) >= 40:
                 return self.widow_register(eldest, people[1:])
             return self.orphan_register(people)
         rest = [r for r in people if r is not head]
@@ -317,11 +227,11 @@ class _Builder:
         return register
 
     def marriage_day(self, husband_birth: date, wife_birth: date, children: list[DemoResident]) -> date:
-        earliest = max(_years_after(husband_birth, 20), _years_after(wife_birth, 18))
+        earliest = max(years_after(husband_birth, 20), years_after(wife_birth, 18))
         latest = min([self.today - timedelta(days=60), *(c.birth_date - timedelta(days=300) for c in children)])
         if latest < earliest:
-            latest = earliest = max(_years_after(husband_birth, 18), _years_after(wife_birth, 16))
-        return _between(self.rng, earliest, min(latest, _years_after(earliest, 8)))
+            latest = earliest = max(years_after(husband_birth, 18), years_after(wife_birth, 16))
+        return day_between(self.rng, earliest, min(latest, years_after(earliest, 8)))
 
     def add_children(
         self, register: RegisterInput, children: list[DemoResident], father: str, mother: str, parent_role: str
@@ -375,12 +285,13 @@ class _Builder:
         self.add_children(register, children, husband.plain_name, wife.plain_name, "父")
         return register
 
+    # long: one demo family's register written out as data, in the order of its events
     def widow_register(self, widow: DemoResident, children: list[DemoResident]) -> RegisterInput:
         """The 筆頭者 named on the 住民票 is not a resident: the demo's late husband, 除籍 by 死亡."""
         family, given = self.split_head_name(widow.family_name)
         husband_birth = widow.birth_date - timedelta(days=self.rng.randint(0, 5 * 365))
         married = self.marriage_day(husband_birth, widow.birth_date, children)
-        died = _between(
+        died = day_between(
             self.rng,
             max(married + timedelta(days=365), self.today - timedelta(days=20 * 365)),
             self.today - timedelta(days=90),
@@ -443,7 +354,7 @@ class _Builder:
     def deceased(self, position: int, family: str, given: str, birth: date, sex: str, **extra: Any) -> MemberInput:
         """A parent who died (除籍 by 死亡, 戸籍法 第86条), with 出生 and 死亡 entries."""
         parents = self.parents_of(family if sex == "1" else self.other_family(), birth)
-        died = _between(self.rng, max(_years_after(birth, 50), self.today - timedelta(days=25 * 365)),
+        died = day_between(self.rng, max(years_after(birth, 50), self.today - timedelta(days=25 * 365)),
                         self.today - timedelta(days=90))  # fmt: skip
         notified = min(self.today, died + timedelta(days=self.rng.randint(1, 6)))
         member = self.member(
@@ -470,7 +381,7 @@ class _Builder:
         father_birth = eldest - timedelta(days=365 * self.rng.randint(26, 34))
         mother_birth = father_birth + timedelta(days=self.rng.randint(0, 4 * 365))
         mother_given = self.given("2", mother_birth)
-        married = _between(self.rng, eldest - timedelta(days=5 * 365), eldest - timedelta(days=300))
+        married = day_between(self.rng, eldest - timedelta(days=5 * 365), eldest - timedelta(days=300))
         register = self._register(family, children[0].family_name_kana, married, CompiledReason.MARRIAGE)
         father = self.deceased(1, family, given, father_birth, "1", is_head=True, spouse_role="夫")
         mother = self.deceased(2, family, mother_given, mother_birth, "2", spouse_role="妻")
@@ -497,7 +408,7 @@ class _Builder:
         self, head: DemoResident, children: list[DemoResident], spouse_name: str, nationality: str
     ) -> RegisterInput:
         """A Japanese person marrying a foreign national gets a register of their own (戸籍法 第16条第3項)."""
-        married = _between(self.rng, _years_after(head.birth_date, 22), self.today - timedelta(days=60))
+        married = day_between(self.rng, years_after(head.birth_date, 22), self.today - timedelta(days=60))
         register = self._register(head.family_name, head.family_name_kana, married, CompiledReason.MARRIAGE)
         parents = self.parents_of(head.family_name, head.birth_date)
         member = self.member(
@@ -519,7 +430,7 @@ class _Builder:
     def divorce_register(self, head: DemoResident, children: list[DemoResident]) -> RegisterInput:
         """A mother heading a register with her children: compiled on 離婚 (婚氏続称, 民法 第767条第2項)."""
         youngest = max(c.birth_date for c in children)
-        divorced = _between(
+        divorced = day_between(
             self.rng, youngest + timedelta(days=30), max(youngest + timedelta(days=30), self.today - timedelta(days=30))
         )
         register = self._register(head.family_name, head.family_name_kana, divorced, CompiledReason.DIVORCE)
@@ -542,7 +453,7 @@ class _Builder:
         register.members.append(member)
         self.add_children(register, children, former_husband, head.plain_name, "父")
         for child in register.members[1:]:
-            entered = _between(
+            entered = day_between(
                 self.rng,
                 divorced + timedelta(days=7),
                 max(divorced + timedelta(days=7), min(self.today, divorced + timedelta(days=90))),
@@ -565,8 +476,8 @@ class _Builder:
 
     def split_register(self, head: DemoResident, children: list[DemoResident]) -> RegisterInput:
         """A single adult heading a register of their own: compiled by 分籍 (戸籍法 第21条)."""
-        start = _years_after(head.birth_date, 20)
-        split = _between(self.rng, start, min(self.today - timedelta(days=30), _years_after(start, 15)))
+        start = years_after(head.birth_date, 20)
+        split = day_between(self.rng, start, min(self.today - timedelta(days=30), years_after(start, 15)))
         register = self._register(head.family_name, head.family_name_kana, split, CompiledReason.SPLIT)
         parents = self.parents_of(head.family_name, head.birth_date)
         member = self.member(
@@ -590,7 +501,7 @@ class _Builder:
         register.members.append(member)
         # Anyone else sharing this 本籍 and 筆頭者 on the 住民票 (not a child of the 筆頭者 by age) is left as
         # a child entry only when the ages allow it; otherwise the 住民票 and the register would disagree.
-        plausible = [c for c in children if c.birth_date >= _years_after(head.birth_date, 16)]
+        plausible = [c for c in children if c.birth_date >= years_after(head.birth_date, 16)]
         self.add_children(
             register,
             plausible,
@@ -612,15 +523,15 @@ def build_registers(
         return []
     people, foreign = residents if residents is not None else read_residents(towns)
     cache: dict[str, Municipality | None] = {}
-    groups: dict[tuple[str, str], _Group] = {}
+    groups: dict[tuple[str, str], ResidentGroup] = {}
     for resident in people:
         if resident.domicile not in cache:
             cache[resident.domicile] = town_for_honseki(resident.domicile, towns=towns)
         home = cache[resident.domicile]
         if home is None or home.schema_name != schema:
             continue
-        key = (_key(resident.domicile), _key(resident.domicile_head))
-        group = groups.setdefault(key, _Group(" ".join(resident.domicile.split()), resident.domicile_head))
+        key = (name_key(resident.domicile), name_key(resident.domicile_head))
+        group = groups.setdefault(key, ResidentGroup(" ".join(resident.domicile.split()), resident.domicile_head))
         group.residents.append(resident)
     day = today or local_today()
     return [_Builder(groups[key], town, day, foreign).build() for key in sorted(groups)]

@@ -33,7 +33,8 @@ from common.dates import local_today
 from common.errors import NotFound, PermissionDenied, ValidationFailed
 from common.tenancy import current_schema
 from koseki import pdf
-from koseki.certificates import IssuedCertificate, certificate_layout, check_kind, koseki_ref, record_issuance
+from koseki.certificate_layout import certificate_layout
+from koseki.certificates import IssuedCertificate, check_kind, koseki_ref, record_issuance
 from koseki.errors import KosekiRuleError
 from koseki.models import CertificateKind, Koseki, Member, RequesterRelation
 from koseki.selectors import Register, get_register_by_number

@@ -8,12 +8,15 @@ class ResidentRecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels, jobs, town_settings
-        from resident_records import certificates, disclosure, imports, support
+        from common import verification as public_verification
+        from resident_records import certificates, disclosure, imports, support, verification
         from resident_records.demo import seed_demo
         from resident_records.models import EventKind
         from tenants.demo import register_demo_seeder
 
         register_demo_seeder("resident_records", order=10, seed=seed_demo)
+        # The public /verify/ page answers for this town's resident certificates (koseki adds its own).
+        public_verification.register_source(verification.resident_certificate)
 
         town_settings.register(*certificates.SETTINGS)
 

@@ -24,7 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
-from common.bench import BenchOptions, comparison, scenario
+from common.bench import BenchOptions, comparison, percentile, scenario, timed
 from common.wareki import to_wareki, wareki_year
 from resident_records import csv_io
 from resident_records.bulk import HouseholdInput, load_households
@@ -40,17 +40,6 @@ IMPORT_MEMORY_LIMIT_MB = 500  # docs/domain/resident_bulk_import.md: peak memory
 QUERIES_PER_KIND = 50
 PAGE = 50  # what the clerk's screen asks for
 PURPOSE = "性能測定用の架空データ(ベンチマーク)"
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def _ms(func: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    func()
-    return (time.perf_counter() - started) * 1000
 
 
 def _query_set(seed: int) -> list[tuple[str, dict[str, Any]]]:
@@ -136,6 +125,8 @@ def _page(params: dict[str, Any]) -> None:
     search_page(**params, per_page=PAGE)
 
 
+# long: a benchmark scenario reads as the run it measures: set-up, the baseline, the measured run and the report line,
+# in that order
 @scenario("resident_search")
 def resident_search_scenario(options: BenchOptions) -> dict[str, Any]:
     """search_page (parse, normalise, count, one page of rows formatted for the list) vs its own two SQL
@@ -158,7 +149,7 @@ def resident_search_scenario(options: BenchOptions) -> dict[str, Any]:
             with schema_context(town.schema_name):
                 firsts = {kind: params for kind, params in reversed(_query_set(seed=11))}
                 for params in firsts.values():
-                    cold.append(_ms(partial(_page, params)))
+                    cold.append(timed(partial(_page, params)) * 1000)
             for (_, params), statements in zip(queries[:20], compiled[:20], strict=True):  # warm-up
                 _page(params)
                 _raw(statements)
@@ -169,12 +160,12 @@ def resident_search_scenario(options: BenchOptions) -> dict[str, Any]:
                 ]
                 # Alternate which goes first so that a cold cache favours neither side.
                 for samples, step in steps if number % 2 == 0 else reversed(steps):
-                    samples.append(_ms(step))
+                    samples.append(timed(step) * 1000)
                 by_kind.setdefault(kind, []).append(measured[-1])
     by_kind["cold_first_query"] = cold
-    p95 = _percentile(measured, 0.95)
-    baseline_p95 = _percentile(baseline, 0.95)
-    p95_by_kind = {kind: round(_percentile(samples, 0.95), 3) for kind, samples in sorted(by_kind.items())}
+    p95 = percentile(measured, 0.95)
+    baseline_p95 = percentile(baseline, 0.95)
+    p95_by_kind = {kind: round(percentile(samples, 0.95), 3) for kind, samples in sorted(by_kind.items())}
     return comparison(
         unit="ms",
         samples=measured,

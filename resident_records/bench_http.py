@@ -426,6 +426,8 @@ def _level(sessions: list[Session], targets: Targets, seconds: float) -> dict[st
     }
 
 
+# long: a benchmark scenario reads as the run it measures: set-up, the baseline, the measured run and the report line,
+# in that order
 @scenario("http")
 def http_scenario(options: BenchOptions) -> dict[str, Any]:
     residents = min(options.residents, HTTP_RESIDENTS)

@@ -226,6 +226,8 @@ def load_households(
     return result
 
 
+# long: a set-based batch: ids and numbers are taken as blocks up front and every INSERT refers to them; split, the id
+# arrays would travel through every step
 def _write_batch(
     actor: Person | None,
     batch: list[HouseholdInput],

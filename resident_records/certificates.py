@@ -1,13 +1,14 @@
 """住民票の写し, 住民票記載事項証明書 and 除票の写し: issuance with the 交付履歴, voiding, and what is printed.
 
 Rules (住民記録システム標準仕様書 §5.1, §5.2, §1.3.8, §1.1.9; docs/domain/resident_register.md):
-* the whole household or chosen members; 世帯主・続柄, 本籍・筆頭者, 住民票コード and 個人番号 are each omitted
+* the whole household or chosen members (what a request may ask for and whom it covers:
+  ``resident_records.certificate_requests``); 世帯主・続柄, 本籍・筆頭者, 住民票コード and 個人番号 are each omitted
   unless asked for, and the omission is stated on the paper;
 * members in the household order (世帯主, 配偶者, 子 by birth date, others);
 * dates in 和暦, except a foreign resident's birth date and 在留期間の満了の日, in 西暦 (§1.1.9);
 * while a 転出 is pending before its 転出予定日, the 転出 entries are not printed (§5.1);
 * the 認証文 on the last page only, a 発行番号 per town and calendar year, and on every page a verification
-  code that anyone holding the paper can check on the town's public page (``verification``);
+  code that anyone holding the paper can check on the town's public page (``common.verification``);
 * 支援措置: every covered person is checked first by ``resident_records.disclosure`` — in this town and in every
   platform town where the person is or was resident (a 除票 prints the 転出先, the address a block of the town
   moved to protects); a blocked issuance writes nothing but the refusal's audit row (the refusal itself
@@ -19,11 +20,8 @@ Rules (住民記録システム標準仕様書 §5.1, §5.2, §1.3.8, §1.1.9; d
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -33,12 +31,19 @@ from django.utils import timezone
 
 from common import audit, context, pdf, town_settings
 from common.dates import local_today
-from common.errors import ApplicationError, ValidationFailed
+from common.errors import ValidationFailed
 from common.serials import next_yearly_serial
 from common.tenancy import current_schema
+from common.verification import code_digest, format_code, new_verification_code
 from common.wareki import to_wareki, wareki_year
 from resident_records import disclosure, mynumber, selectors
-from resident_records.errors import MyNumberNotAllowed, ResidentNotFound
+from resident_records.certificate_requests import (
+    CertificateAlreadyIssued,
+    CertificateAlreadyVoid,
+    CertificateOptions,
+    check_requester,
+    covered_residents,
+)
 from resident_records.models import (
     CertificateIssuance,
     CertificateKind,
@@ -46,7 +51,6 @@ from resident_records.models import (
     Household,
     RequesterKind,
     Resident,
-    ResidentStatus,
     ResidentType,
     SupportScope,
 )
@@ -54,7 +58,6 @@ from resident_records.support import SupportMeasureBlocked, ensure_not_blocked
 from tenants.models import Domain, Municipality, Person
 
 HEAD = "世帯主"
-CODE_LENGTH = 16  # base32 characters: 80 random bits
 
 # Japanese names of this module's audit actions (registered with common.audit_labels by the app config).
 AUDIT_LABELS = {
@@ -66,56 +69,6 @@ AUDIT_LABELS = {
     "certificate.log_export": "証明書: 交付履歴の出力(CSV)",
     "resident.certificate_preview": "証明書: 見本の表示",
 }
-
-
-@dataclass(frozen=True)
-class CertificateOptions:
-    """Items printed only on request (§5.1); ``fee`` is recorded in the 交付履歴 when given."""
-
-    head_and_relationship: bool = False
-    domicile: bool = False
-    resident_code: bool = False
-    my_number: bool = False
-    fee: int | None = None
-
-    def omitted(self) -> list[str]:
-        wanted = [
-            (self.head_and_relationship, "世帯主の氏名及び続柄"),
-            (self.domicile, "本籍及び筆頭者"),
-            (self.resident_code, "住民票コード"),
-            (self.my_number, "個人番号"),
-        ]
-        return [label for asked, label in wanted if not asked]
-
-
-class CertificateAlreadyIssued(ApplicationError):
-    """The confirmation screen's key was already used: the certificate exists, nothing new is issued."""
-
-    code = "certificate_already_issued"
-    message = "この証明書は既に発行されています(二重送信)。交付履歴の発行番号を確認してください。"
-    status_code = 409
-
-    def __init__(self, issuance: CertificateIssuance) -> None:
-        super().__init__(details={"number": issuance.number, "issuance": issuance.pk})
-        self.issuance = issuance
-
-
-# 住基法 第12条第1項: the 住民票の写し with the 個人番号 is for the person and the members of their household only.
-MY_NUMBER_REQUESTERS = frozenset({RequesterKind.SELF, RequesterKind.SAME_HOUSEHOLD})
-
-
-def check_requester(*, requester_kind: str, options: CertificateOptions) -> None:
-    """Who may ask for what (docs/domain/support_measures.md, 個人番号): refuses before anything is read."""
-    if requester_kind not in RequesterKind.values:
-        raise ValidationFailed("請求者の区分が正しくありません。", code="invalid_requester_kind")
-    if options.my_number and requester_kind not in MY_NUMBER_REQUESTERS:
-        raise MyNumberNotAllowed(details={"requester_kind": requester_kind})
-
-
-class CertificateAlreadyVoid(ApplicationError):
-    code = "certificate_already_void"
-    message = "この証明書はすでに無効にされています。"
-    status_code = 409
 
 
 TITLES = {
@@ -143,19 +96,6 @@ def attestation(kind: str, *, whole_household: bool) -> str:
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-
-def new_verification_code() -> str:
-    """16 base32 characters (A–Z, 2–7: no 0/1/8/9 to misread), 80 bits from the OS's CSPRNG."""
-    return base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:CODE_LENGTH]
-
-
-def format_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def code_digest(code: str) -> str:
-    return hashlib.sha256(code.encode("ascii")).hexdigest()
 
 
 # 住民票の写し・記載事項証明書の手数料: each town's 手数料条例 (docs/domain/town-settings.md); 300 yen in both towns.
@@ -277,60 +217,6 @@ def _entry(
     return pdf.Entry(name=resident.full_name, name_kana=resident.full_name_kana, items=items)
 
 
-def require_someone(*, whole_household: bool, chosen: Sequence[object]) -> None:
-    """A certificate names at least one person: the whole household, or the persons chosen. The request form
-    shows this refusal on its ``members`` field (forms.CertificateForm)."""
-    if not whole_household and not chosen:
-        raise ValidationFailed(
-            "記載する方を1人以上選ぶか、「世帯全員」を選んでください。",
-            code="no_residents",
-            details={"field": "members"},
-        )
-
-
-def _covered(
-    *, kind: str, household: Household | None, residents: Sequence[Resident]
-) -> tuple[list[Resident], Household | None, bool]:
-    """The residents printed, their household and whether the paper covers the whole household."""
-    removed = kind == CertificateKind.REMOVED_COPY
-    if household is not None:
-        if removed:
-            raise ValidationFailed("除票の写しは、対象の方を選んで請求してください。", code="removed_copy_by_person")
-        members = list(Resident.objects.filter(household=household, status=ResidentStatus.RESIDENT))
-        if not members:
-            raise ValidationFailed("この世帯には住民がいません。", code="household_empty")
-        return members, household, True
-    ids = list(dict.fromkeys(r.pk for r in residents))
-    require_someone(whole_household=False, chosen=ids)
-    fresh = {r.pk: r for r in Resident.objects.filter(pk__in=ids)}
-    missing = [pk for pk in ids if pk not in fresh]
-    if missing:
-        raise ResidentNotFound(details={"ids": missing})
-    chosen = [fresh[pk] for pk in ids]
-    if removed:
-        current = [r.atena_number for r in chosen if r.status == ResidentStatus.RESIDENT]
-        if current:
-            raise ValidationFailed(
-                "住民登録のある方の除票の写しは交付できません。住民票の写しを請求してください。",
-                code="not_removed",
-                details={"atena_numbers": current},
-            )
-    else:
-        gone = [r.atena_number for r in chosen if r.status != ResidentStatus.RESIDENT]
-        if gone:
-            raise ValidationFailed(
-                "転出・死亡等により消除された方が含まれています。除票の写しとして請求してください。",
-                code="not_resident",
-                details={"atena_numbers": gone},
-            )
-    households = {r.household_id for r in chosen}
-    if len(households) != 1:
-        raise ValidationFailed(
-            "1枚の証明書には同じ世帯の方だけを記載できます。世帯ごとに請求してください。", code="mixed_households"
-        )
-    return chosen, chosen[0].household, False
-
-
 def _layout(
     *,
     kind: str,
@@ -372,7 +258,7 @@ def _prepare(
 ) -> tuple[list[Resident], Resident | None, bool]:
     """The covered residents in print order, the head and whether it is the whole household — after the
     支援措置 check of every covered person (住基法 第12条第6項; docs/domain/resident_register.md)."""
-    covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
+    covered, covered_household, whole = covered_residents(kind=kind, household=household, residents=residents)
     for resident in sorted(covered, key=lambda r: r.pk):
         ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])
     head = covered_household.head if covered_household is not None else None
@@ -414,7 +300,7 @@ def _ensure_disclosable(
 
     Run before the issuing transaction: the other towns' audit rows of the check must survive a refusal.
     """
-    covered, _, _ = _covered(kind=kind, household=household, residents=residents)
+    covered, _, _ = covered_residents(kind=kind, household=household, residents=residents)
     towns = disclosure.platform_towns()
     for resident in sorted(covered, key=lambda r: r.pk):
         disclosure.ensure_address_disclosable(
@@ -592,6 +478,7 @@ def preview_certificate(
     return document
 
 
+# long: one issuance in one transaction: number, print, record and audit, in the order the 交付履歴 requires
 @transaction.atomic
 def _issue(
     *,
@@ -605,7 +492,7 @@ def _issue(
     options: CertificateOptions,
     idempotency_key: UUID | None = None,
 ) -> tuple[CertificateIssuance, bytes]:
-    covered, covered_household, whole = _covered(kind=kind, household=household, residents=residents)
+    covered, covered_household, whole = covered_residents(kind=kind, household=household, residents=residents)
     # Again inside the transaction, this town's part of the check: a measure decided since cannot slip through.
     for resident in sorted(covered, key=lambda r: r.pk):
         ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])

@@ -127,6 +127,8 @@ class _RowReader(RowReader):
         super().__init__(number, values, errors, today, _LABEL)
 
 
+# long: one CSV record read column by column in the layout's order (docs/resident_csv_layout.md); each read is one
+# line
 def _read_row(number: int, values: dict[str, str], errors: list[RowError], today: date) -> _Row | None:
     r = _RowReader(number, values, errors, today)
     start = len(errors)

@@ -12,7 +12,7 @@ from django.db import models
 
 from common.errors import ApplicationError
 from common.forms import PurposeField, WarekiDateField
-from resident_records import certificates, services
+from resident_records import certificate_requests, services
 from resident_records.models import CertificateKind, RequesterKind, Resident, Sex
 from resident_records.services import PersonInput, Versioned
 
@@ -472,7 +472,7 @@ class CertificateForm(forms.Form):
         data = super().clean() or {}
         if "members" not in self.errors:
             try:
-                certificates.require_someone(
+                certificate_requests.require_someone(
                     whole_household=bool(data.get("whole_household")), chosen=data.get("members") or []
                 )
             except ApplicationError as exc:

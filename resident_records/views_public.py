@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from common import context
-from resident_records import verification
+from common import context, verification
 
 
 @login_not_required

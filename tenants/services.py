@@ -61,6 +61,8 @@ def _validate(*, code: str | None, kind: str, schema: str, domain: str) -> None:
         raise InvalidDomain(details={"domain": domain})
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def provision_municipality(
     *,
     actor: Person | None,

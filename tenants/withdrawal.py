@@ -72,6 +72,8 @@ class WithdrawalReport:
         return sum(self.row_counts.values())
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def withdraw_municipality(
     *, actor: Person | None, schema: str, archive_dir: Path | str, drop: bool = False
 ) -> WithdrawalReport:

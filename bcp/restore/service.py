@@ -113,6 +113,8 @@ def validate_target(*, source_schema: str, into_schema: str, into_database: str 
         )
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def _install(
     *,
     scratch: str,
@@ -197,6 +199,8 @@ def _workdir() -> Iterator[Path]:
         yield Path(path)
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def restore_backup(
     *,
     backup: Backup,

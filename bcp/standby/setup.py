@@ -292,6 +292,8 @@ def wait_for_sync(standby: Standby, *, timeout: float) -> list[str]:
             time.sleep(0.25)
 
 
+# long: one procedure whose steps share one try block and its clean-up (locks, temporary files, the recorded outcome);
+# split, each step would repeat the clean-up
 def setup_standby(
     *, standby: Standby, actor: Person | None = None, wait_seconds: float | None = None, app_role: str | None = None
 ) -> SetupReport:

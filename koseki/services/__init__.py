@@ -12,6 +12,7 @@ from koseki.services import (
     births,
     corrections,
     dissolutions,
+    divorces,
     furigana,
     marriages,
     names,
@@ -24,21 +25,24 @@ from koseki.services import (
 from koseki.services.acknowledgments import record_acknowledgment
 from koseki.services.adoptions import record_adoption
 from koseki.services.births import birth_parent_candidates, record_birth
-from koseki.services.common import OutsidePerson, next_notification_number, refresh_search_text
+from koseki.services.common import OutsidePerson, next_notification_number
 from koseki.services.corrections import correct_entry
 from koseki.services.dissolutions import record_dissolution
+from koseki.services.divorces import record_divorce, record_foreign_divorce
 from koseki.services.furigana import record_furigana, record_furigana_ex_officio, record_planned_furigana
-from koseki.services.marriages import record_divorce, record_foreign_divorce, record_marriage
+from koseki.services.marriages import record_marriage
 from koseki.services.names import record_foreign_spouse_surname, record_given_name_change, record_surname_change
 from koseki.services.naturalization import record_nationality_acquisition, record_naturalization
 from koseki.services.non_acceptance import record_non_acceptance, withdraw_non_acceptance
 from koseki.services.removals import record_death, record_split
 from koseki.services.surnames import record_child_surname, record_marital_surname
+from koseki.services.text import refresh_search_text
 from koseki.services.transfer import record_transfer
 
 AUDIT_LABELS: dict[str, str] = {
     **births.AUDIT_LABELS,
     **marriages.AUDIT_LABELS,
+    **divorces.AUDIT_LABELS,
     **removals.AUDIT_LABELS,
     **adoptions.AUDIT_LABELS,
     **transfer.AUDIT_LABELS,

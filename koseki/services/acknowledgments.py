@@ -23,14 +23,12 @@ from koseki.services.common import (
     ensure_open,
     finish_notification,
     fresh_current_member,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
-    wareki,
 )
 from koseki.services.non_acceptance import ensure_accepted
+from koseki.services.text import koseki_label, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {"koseki.acknowledgment": "戸籍: 認知届"}
@@ -56,6 +54,8 @@ def _check(child: Member, father: Member | OutsidePerson, *, on: date, child_con
         )
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_acknowledgment(
     *,
     actor: Person | None,

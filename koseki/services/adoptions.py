@@ -36,15 +36,13 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
     remove_member,
-    wareki,
 )
 from koseki.services.non_acceptance import ensure_accepted
+from koseki.services.text import koseki_label, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -96,6 +94,8 @@ def _check_minor_adoption(
     return proxy
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_adoption(
     *,
     actor: Person | None,
@@ -119,13 +119,7 @@ def record_adoption(
     a spouse, in which case only the 養親 are recorded. An adopter who is neither 筆頭者 nor spouse gets a new
     koseki first (第17条, which covers 養子 too)."""
     check_dates(event_date=adopted_on, notified_on=notified_on, event_label="縁組日")
-    adopters_in = [a for a in (adoptive_father, adoptive_mother) if a is not None]
-    if not adopters_in:
-        raise AdoptionInvalid("養父または養母を指定してください。")
-    if (adoptive_father is not None and adoptive_father.sex != "1") or (
-        adoptive_mother is not None and adoptive_mother.sex != "2"
-    ):
-        raise AdoptionInvalid("養父・養母の男女の別が届書と一致しません。")
+    _check_named_adopters(adoptive_father, adoptive_mother)
     with transaction.atomic():
         child, father, mother, proxy = _lock_parties(
             adoptee,
@@ -156,28 +150,15 @@ def record_adoption(
             notifier_capacity=notifier_capacity,
             kosekis=list(registers.values()),
             details={
-                "adoptee_id": child.pk,
-                "adoptive_father_id": father.pk if father is not None else None,
-                "adoptive_mother_id": mother.pk if mother is not None else None,
+                **_parties_details(child, father, mother, adopted_on=adopted_on),
                 "moves": moves,
                 "article_17_new_koseki": needs_new,
-                # Adopting a minor needs the family court's permission unless the child is a 直系卑属 of the
-                # adopter or spouse (民法第798条): the clerk checks the 許可審判書; recorded here.
-                "minor": age_on(child.birth_date, adopted_on) < ADULT_AGE,
                 "court_permission_on": str(court_permission_on) if court_permission_on else None,
                 "consenting_proxy": proxy,
-                "adoptee_key": str(child.person_key),
-                "adopter_keys": [str(a.person_key) for a in adopters],
             },
         )
         changed = list(registers.values())
-        names = {
-            "father": plain_name(father.family_name, father.given_name) if father is not None else "",
-            "mother": plain_name(mother.family_name, mother.given_name) if mother is not None else "",
-        }
-        adoptee_fields = [["縁組日", wareki(adopted_on)], ["養父氏名", names["father"]], ["養母氏名", names["mother"]]]
-        if proxy:
-            adoptee_fields.append(["代諾者", proxy])
+        names, adoptee_fields = _adoptee_fields(father, mother, adopted_on=adopted_on, proxy=proxy)
         target = registers[principal.koseki_id]
         if needs_new:
             target, new_principal = _compile_for_adopter(
@@ -204,6 +185,43 @@ def record_adoption(
         )
         finish_notification(actor=actor, action="koseki.adoption", notification=notification, changed=changed)
     return notification
+
+
+def _check_named_adopters(father: Member | None, mother: Member | None) -> None:
+    if father is None and mother is None:
+        raise AdoptionInvalid("養父または養母を指定してください。")
+    if (father is not None and father.sex != "1") or (mother is not None and mother.sex != "2"):
+        raise AdoptionInvalid("養父・養母の男女の別が届書と一致しません。")
+
+
+def _parties_details(
+    child: Member, father: Member | None, mother: Member | None, *, adopted_on: date
+) -> dict[str, object]:
+    adopters = [a for a in (father, mother) if a is not None]
+    return {
+        "adoptee_id": child.pk,
+        "adoptive_father_id": father.pk if father is not None else None,
+        "adoptive_mother_id": mother.pk if mother is not None else None,
+        # Adopting a minor needs the family court's permission unless the child is a 直系卑属 of the
+        # adopter or spouse (民法第798条): the clerk checks the 許可審判書; recorded here.
+        "minor": age_on(child.birth_date, adopted_on) < ADULT_AGE,
+        "adoptee_key": str(child.person_key),
+        "adopter_keys": [str(a.person_key) for a in adopters],
+    }
+
+
+def _adoptee_fields(
+    father: Member | None, mother: Member | None, *, adopted_on: date, proxy: str
+) -> tuple[dict[str, str], list[list[str]]]:
+    """The adopters' names, and the 記録事項 of the adoptee's 縁組 entry (with the 代諾者 who consented)."""
+    names = {
+        "father": plain_name(father.family_name, father.given_name) if father is not None else "",
+        "mother": plain_name(mother.family_name, mother.given_name) if mother is not None else "",
+    }
+    fields = [["縁組日", wareki(adopted_on)], ["養父氏名", names["father"]], ["養母氏名", names["mother"]]]
+    if proxy:
+        fields.append(["代諾者", proxy])
+    return names, fields
 
 
 def _lock_parties(

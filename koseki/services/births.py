@@ -44,17 +44,14 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    katakana,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
     next_position,
-    plain_name,
     remove_member,
-    wareki,
 )
 from koseki.services.presumption import mother_marriages, presumed_father
+from koseki.services.text import katakana, koseki_label, plain_name, wareki
 from resident_records.services import koseki_births
 from tenants.models import Person
 
@@ -234,23 +231,26 @@ def _compile_for_mother(
     return target
 
 
+@dataclass(frozen=True)
+class _Child:
+    """The child as the 出生届 names it."""
+
+    given_name: str
+    given_kana: str
+    family_kana: str
+    sex: str
+    birth_date: date
+    birth_place: str
+
+
 def _write_child(
-    *,
-    target: Koseki,
-    parents: _Parents,
-    given_name: str,
-    given_kana: str,
-    family_kana: str,
-    sex: str,
-    birth_date: date,
-    birth_place: str,
-    notified_on: date,
-    notification: Notification,
-    capacity: str,
+    *, target: Koseki, parents: _Parents, child: _Child, notified_on: date, notification: Notification, capacity: str
 ) -> Member:
+    given_name, given_kana, family_kana = child.given_name, child.given_kana, child.family_kana
+    sex, birth_date, birth_place = child.sex, child.birth_date, child.birth_place
     furigana_filed = birth_date >= FURIGANA_LAW_IN_FORCE
     mother, father = parents.mother, parents.father
-    child = Member.objects.create(
+    member = Member.objects.create(
         koseki=target,
         position=next_position(target),
         family_name=target.family_name,
@@ -268,7 +268,7 @@ def _write_child(
     )
     add_entry(
         koseki=target,
-        member=child,
+        member=member,
         kind=EntryKind.BIRTH,
         event_date=birth_date,
         fields=[
@@ -283,7 +283,7 @@ def _write_child(
     if furigana_filed:
         # 戸籍法第13条第2項: from 2025-05-26 the 出生届 states the furigana, recorded as 届出.
         FuriganaRecord.objects.create(
-            member=child,
+            member=member,
             family_name_kana=family_kana,
             given_name_kana=given_kana,
             status=FuriganaStatus.FILED,
@@ -291,9 +291,11 @@ def _write_child(
             notifier=capacity,
             notification=notification,
         )
-    return child
+    return member
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_birth(
     *,
     actor: Person | None,
@@ -323,14 +325,7 @@ def record_birth(
     family_kana_input = katakana(family_name_kana, label="氏の振り仮名")
 
     with transaction.atomic():
-        locked = lock_members([m.pk for m in (mother, father) if m is not None])
-        mother = fresh_current_member(mother, locked, label="母")
-        if father is not None:
-            # The father may have died or left the register since (第772条): he need not be a current member;
-            # _establish_parents decides whether a father no longer in a register may be named.
-            if father.pk not in locked:
-                raise KosekiConflict()
-            father = locked[father.pk]
+        mother, father = _lock_parents(mother, father)
         parents = _establish_parents(
             mother=mother, father=father, birth_date=birth_date, conception_certificate=conception_certificate
         )
@@ -338,9 +333,7 @@ def record_birth(
         source = registers[parents.register.pk]
         ensure_open(source)
 
-        family_kana = source.family_name_kana or family_kana_input
-        if parents.with_mother:
-            family_kana = source.family_name_kana or mother.family_name_kana or family_kana_input
+        family_kana = _child_family_kana(source=source, parents=parents, mother=mother, typed=family_kana_input)
         if birth_date >= FURIGANA_LAW_IN_FORCE and not (given_kana and family_kana):
             raise FuriganaRequired(details={"birth_date": str(birth_date)})
 
@@ -358,9 +351,7 @@ def record_birth(
                 "child": {"given_name": given_name, "given_name_kana": given_kana, "sex": sex},
                 "birth_date": str(birth_date),
                 "birth_place": birth_place,
-                "mother_id": mother.pk,
-                "father_id": father.pk if father is not None else None,
-                "presumption": parents.presumption,
+                **_parents_details(parents, mother=mother, father=father),
                 "conception_certificate": conception_certificate,
                 "article_17_new_koseki": needs_new,
             },
@@ -379,41 +370,24 @@ def record_birth(
                 capacity=notifier_capacity,
             )
             changed.append(target)
-        child = _write_child(
+        child = _Child(given_name, given_kana, family_kana, sex, birth_date, birth_place)
+        member = _write_child(
             target=target,
             parents=parents,
-            given_name=given_name,
-            given_kana=given_kana,
-            family_kana=family_kana,
-            sex=sex,
-            birth_date=birth_date,
-            birth_place=birth_place,
+            child=child,
             notified_on=notified_on,
             notification=notification,
             capacity=notifier_capacity,
         )
-        if not target.family_name_kana and family_kana:
-            target.family_name_kana = family_kana
-            Koseki.objects.filter(pk=target.pk).update(family_name_kana=family_kana)
-        notification.details["child_member_id"] = child.pk
-        # The resident register of the town enters the child (or leaves its clerk a task), in this transaction
-        # (docs/domain/resident_register.md §9): a birth is never typed twice.
-        koseki_births.enter_birth_from_koseki(
+        _keep_family_kana(target, family_kana)
+        notification.details["child_member_id"] = member.pk
+        _enter_in_resident_register(
             actor=actor,
-            birth=koseki_births.BirthAccepted(
-                notification_id=notification.pk,
-                family_name=target.family_name,
-                given_name=given_name,
-                family_name_kana=family_kana,
-                given_name_kana=given_kana,
-                sex=sex,
-                birth_date=birth_date,
-                notified_on=notified_on,
-                honseki=target.honseki,
-                head_name=f"{target.family_name} {target.head_given_name}",
-                mother=_parent(mother),
-                father=_parent(father) if father is not None else None,
-            ),
+            notification=notification,
+            target=target,
+            parents=(mother, father),
+            child=child,
+            notified_on=notified_on,
         )
         finish_notification(
             actor=actor,
@@ -423,3 +397,69 @@ def record_birth(
             changed=changed,
         )
     return notification
+
+
+def _parents_details(parents: _Parents, *, mother: Member, father: Member | None) -> dict[str, object]:
+    return {
+        "mother_id": mother.pk,
+        "father_id": father.pk if father is not None else None,
+        "presumption": parents.presumption,
+    }
+
+
+def _keep_family_kana(target: Koseki, family_kana: str) -> None:
+    """A register without the furigana of its surname takes the one this 届出 gives (令和5年法律第48号)."""
+    if not target.family_name_kana and family_kana:
+        target.family_name_kana = family_kana
+        Koseki.objects.filter(pk=target.pk).update(family_name_kana=family_kana)
+
+
+def _lock_parents(mother: Member, father: Member | None) -> tuple[Member, Member | None]:
+    """The parents locked (by pk) and re-read: the mother must still be a current member."""
+    locked = lock_members([m.pk for m in (mother, father) if m is not None])
+    mother = fresh_current_member(mother, locked, label="母")
+    if father is not None:
+        # The father may have died or left the register since (第772条): he need not be a current member;
+        # _establish_parents decides whether a father no longer in a register may be named.
+        if father.pk not in locked:
+            raise KosekiConflict()
+        father = locked[father.pk]
+    return mother, father
+
+
+def _child_family_kana(*, source: Koseki, parents: _Parents, mother: Member, typed: str) -> str:
+    """The furigana of the child's surname: the register's, else (taking the mother's surname) hers, else typed."""
+    if parents.with_mother:
+        return source.family_name_kana or mother.family_name_kana or typed
+    return source.family_name_kana or typed
+
+
+def _enter_in_resident_register(
+    *,
+    actor: Person | None,
+    notification: Notification,
+    target: Koseki,
+    parents: tuple[Member, Member | None],
+    child: _Child,
+    notified_on: date,
+) -> None:
+    """The resident register of the town enters the child (or leaves its clerk a task), in this transaction
+    (docs/domain/resident_register.md §9): a birth is never typed twice."""
+    mother, father = parents
+    koseki_births.enter_birth_from_koseki(
+        actor=actor,
+        birth=koseki_births.BirthAccepted(
+            notification_id=notification.pk,
+            family_name=target.family_name,
+            given_name=child.given_name,
+            family_name_kana=child.family_kana,
+            given_name_kana=child.given_kana,
+            sex=child.sex,
+            birth_date=child.birth_date,
+            notified_on=notified_on,
+            honseki=target.honseki,
+            head_name=f"{target.family_name} {target.head_given_name}",
+            mother=_parent(mother),
+            father=_parent(father) if father is not None else None,
+        ),
+    )

@@ -9,15 +9,8 @@ from django.utils import timezone
 from common.dates import local_today
 from koseki.errors import CorrectionFieldsInvalid, CorrectionReasonRequired, EntryAlreadyStruck, EntryNotFound
 from koseki.models import Entry, EntryKind, Member, NotificationKind
-from koseki.services.common import (
-    add_entry,
-    audit_notification,
-    bump,
-    lock_members,
-    lock_registers,
-    new_notification,
-    wareki,
-)
+from koseki.services.common import add_entry, audit_notification, bump, lock_members, lock_registers, new_notification
+from koseki.services.text import wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {"koseki.correction": "戸籍: 職権訂正"}
@@ -37,6 +30,8 @@ def _clean_fields(fields: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def correct_entry(*, actor: Person | None, entry: Entry, reason: str, fields: list[list[str]] | None) -> Entry:
     """Strike ``entry`` with ``reason``; with ``fields``, write the corrected entry and link it. Returns the new
     entry, or the struck one when nothing replaces it (消除 only)."""

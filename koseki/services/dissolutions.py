@@ -25,15 +25,13 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
     remove_member,
-    wareki,
 )
 from koseki.services.non_acceptance import ensure_accepted
+from koseki.services.text import koseki_label, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {"koseki.dissolution": "戸籍: 養子離縁届"}
@@ -64,6 +62,8 @@ def _former_appearance(child: Member) -> Member | None:
     )
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_dissolution(
     *,
     actor: Person | None,
@@ -82,15 +82,7 @@ def record_dissolution(
     event_on = judgment_on or dissolved_on
     check_dates(event_date=event_on, notified_on=notified_on, event_label="離縁日")
     with transaction.atomic():
-        child = fresh_current_member(adoptee, lock_members([adoptee.pk]), label="養子")
-        if child.adoptive_father_key is None and child.adoptive_mother_key is None:
-            raise DissolutionInvalid("この方には縁組中の養親が記載されていません。", code="dissolution_not_adopted")
-        adopters = _adopters(child)
-        lock_members(a.pk for a in adopters)
-        if judgment_on is None:
-            ensure_accepted(
-                kind=NotificationKind.DISSOLUTION, parties=[child, *adopters], appeared_in_person=appeared_in_person
-            )
+        child, adopters = _lock_parties(adoptee, by_judgment=judgment_on is not None, appeared=appeared_in_person)
         principal = next((a for a in adopters if a.koseki_id == child.koseki_id and not a.is_removed), None)
         # 民法第816条: an adoptee who took the adopters' surname by entering their register returns to the former.
         reverts = principal is not None and not child.spouse_role and not child.is_head
@@ -124,20 +116,15 @@ def record_dissolution(
         )
         dated = ["離縁の裁判確定日", wareki(judgment_on)] if judgment_on else ["離縁日", wareki(dissolved_on)]
         child_fields = [dated, ["養父氏名", names["father"]], ["養母氏名", names["mother"]]]
-        for adopter in adopters:
-            add_entry(
-                koseki=registers[adopter.koseki_id],
-                member=adopter,
-                kind=EntryKind.DISSOLUTION,
-                event_date=event_on,
-                fields=[dated, ["養子氏名", plain_name(child.family_name, child.given_name)]],
-                notification=notification,
-                notifier=notifier_capacity,
-            )
-        for name in _ADOPTIVE_FIELDS:
-            setattr(child, name, None if name.endswith("_key") else "")
-        child.version += 1
-        child.save(update_fields=[*_ADOPTIVE_FIELDS, "version"])
+        _dissolve(
+            child,
+            adopters,
+            registers=registers,
+            dated=dated,
+            event_on=event_on,
+            notification=notification,
+            notifier=notifier_capacity,
+        )
         changed = list(registers.values())
         if not reverts:
             add_entry(
@@ -166,6 +153,46 @@ def record_dissolution(
             )
         finish_notification(actor=actor, action="koseki.dissolution", notification=notification, changed=changed)
     return notification
+
+
+def _lock_parties(adoptee: Member, *, by_judgment: bool, appeared: bool) -> tuple[Member, list[Member]]:
+    """The adoptee locked and re-read, with the adoptive parents in force (locked too); a 協議離縁 is refused
+    while a party's 不受理申出 stands and the parties did not appear in person (戸籍法 第27条の2)."""
+    child = fresh_current_member(adoptee, lock_members([adoptee.pk]), label="養子")
+    if child.adoptive_father_key is None and child.adoptive_mother_key is None:
+        raise DissolutionInvalid("この方には縁組中の養親が記載されていません。", code="dissolution_not_adopted")
+    adopters = _adopters(child)
+    lock_members(a.pk for a in adopters)
+    if not by_judgment:
+        ensure_accepted(kind=NotificationKind.DISSOLUTION, parties=[child, *adopters], appeared_in_person=appeared)
+    return child, adopters
+
+
+def _dissolve(
+    child: Member,
+    adopters: list[Member],
+    *,
+    registers: dict[int, Koseki],
+    dated: list[str],
+    event_on: date,
+    notification: Notification,
+    notifier: str,
+) -> None:
+    """The 離縁 entry of each adoptive parent, and the adoptee no longer names them."""
+    for adopter in adopters:
+        add_entry(
+            koseki=registers[adopter.koseki_id],
+            member=adopter,
+            kind=EntryKind.DISSOLUTION,
+            event_date=event_on,
+            fields=[dated, ["養子氏名", plain_name(child.family_name, child.given_name)]],
+            notification=notification,
+            notifier=notifier,
+        )
+    for name in _ADOPTIVE_FIELDS:
+        setattr(child, name, None if name.endswith("_key") else "")
+    child.version += 1
+    child.save(update_fields=[*_ADOPTIVE_FIELDS, "version"])
 
 
 def _return(

@@ -39,13 +39,11 @@ from koseki.services.common import (
     check_dates,
     ensure_open,
     fresh_current_member,
-    katakana,
     lock_members,
     lock_registers,
     new_notification,
-    refresh_search_text,
-    wareki,
 )
+from koseki.services.text import katakana, refresh_search_text, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -90,6 +88,8 @@ def _given_name_filers(member: Member, on: date) -> set[str]:
     return set(_REPRESENTATIVE_WORDS)
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_furigana(
     *,
     actor: Person | None,
@@ -237,6 +237,8 @@ def record_planned_furigana(
     return record
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_furigana_ex_officio(*, actor: Person | None, koseki: Koseki, on: date) -> Notification:
     """職権記載 (令和5年法律第48号附則): from 2026-05-26 the notified furigana of every current member who filed
     nothing is recorded by the town, with the 管轄法務局's permission (the clerk confirms it before calling)."""

@@ -1,4 +1,4 @@
-"""身分の届出 (戸籍法 第16条〜第21条, docs/domain/koseki.md): 婚姻, 離婚.
+"""身分の届出 (戸籍法 第16条〜第21条, docs/domain/koseki.md): 婚姻 (離婚: koseki.services.divorces).
 
 Each service runs in one transaction: it locks the registers and members it changes (ordered by pk), re-checks
 the rule on the locked rows, writes one Notification (受付帳), the entries of every register involved, the
@@ -22,17 +22,14 @@ from koseki.errors import (
     MarriageInLaws,
     MarriagePartiesInvalid,
     MarriageUnderAge,
-    NotMarriedToEachOther,
 )
-from koseki.models import CompiledReason, Entry, EntryKind, Koseki, Member, Notification, NotificationKind
+from koseki.models import CompiledReason, EntryKind, Koseki, Member, Notification, NotificationKind
 from koseki.services import kinship
 from koseki.services.common import (
     ADULT_AGE,
     OutsidePerson,
     add_entry,
     age_on,
-    audit_notification,
-    bump,
     check_dates,
     close_if_empty,
     compile_koseki,
@@ -41,21 +38,18 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    koseki_label,
     leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
     remove_member,
-    wareki,
 )
 from koseki.services.non_acceptance import ensure_accepted
+from koseki.services.text import koseki_label, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {
     "koseki.marriage": "戸籍: 婚姻届",
-    "koseki.divorce": "戸籍: 離婚届",
 }
 
 
@@ -64,10 +58,12 @@ AUDIT_LABELS = {
 _SPOUSE_ROLE = {"husband": "夫", "wife": "妻"}
 
 
-def _party_label(party: Member | OutsidePerson) -> str:
+def party_label(party: Member | OutsidePerson) -> str:
     return plain_name(party.family_name, party.given_name)
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_marriage(
     *,
     actor: Person | None,
@@ -100,10 +96,7 @@ def record_marriage(
             notifier_capacity=notifier_capacity,
             appeared_in_person=appeared_in_person,
         )
-    if surname_of not in _SPOUSE_ROLE:
-        raise MarriagePartiesInvalid("婚姻後の夫婦の氏(夫の氏・妻の氏)を選んでください(民法第750条)。")
-    if husband.sex != "1" or wife.sex != "2":
-        raise MarriagePartiesInvalid("夫と妻の男女の別が届書と一致しません(民法第739条・戸籍法第74条)。")
+    _check_parties(husband, wife, surname_of=surname_of)
     honseki = " ".join(new_honseki.split())
 
     with transaction.atomic():
@@ -111,10 +104,6 @@ def record_marriage(
         parties: dict[str, Member | OutsidePerson] = {"husband": h, "wife": w}
         keeper = parties[surname_of]
         joiner = parties["wife" if surname_of == "husband" else "husband"]
-        keeper_role, joiner_role = (
-            _SPOUSE_ROLE[surname_of],
-            _SPOUSE_ROLE["wife" if surname_of == "husband" else "husband"],
-        )
 
         registers = lock_registers(m.koseki_id for m in (keeper, joiner) if isinstance(m, Member))
         for koseki in registers.values():
@@ -122,53 +111,105 @@ def record_marriage(
         # 第16条 ただし書: the spouse whose surname is kept already heads a koseki — the other one enters it.
         keeper_is_head = isinstance(keeper, Member) and keeper.is_head
         if not keeper_is_head and not honseki:
-            if isinstance(keeper, Member):
-                honseki = registers[keeper.koseki_id].honseki
-            else:
-                raise HonsekiRequired("夫婦の新しい本籍を入力してください(戸籍法第16条・第30条)。")
+            honseki = _keeper_honseki(keeper, registers)
 
-        notification = new_notification(
+        notification = _marriage_notification(
             actor=actor,
-            kind=NotificationKind.MARRIAGE,
-            event_date=married_on,
-            notified_on=notified_on,
-            notifier_name=notifier_name or f"{_party_label(h)}・{_party_label(w)}",
-            notifier_capacity=notifier_capacity,
+            parties=(h, w),
             kosekis=list(registers.values()),
-            details={
-                "husband": _party_details(h),
-                "wife": _party_details(w),
-                "surname_of": surname_of,
-                "new_honseki": honseki,
-                "new_koseki": not keeper_is_head,
-            },
+            married_on=married_on,
+            notified_on=notified_on,
+            notifier=(notifier_name, notifier_capacity),
+            details={"surname_of": surname_of, "new_honseki": honseki, "new_koseki": not keeper_is_head},
         )
         family_name, family_kana = keeper.family_name, keeper.family_name_kana
         target = _couple_register(keeper, registers=registers, honseki=honseki, notification=notification)
         changed: list[Koseki] = [*registers.values(), target]
 
-        placed: dict[str, Member] = {}
-        for role, party, is_keeper in (
-            (surname_of, keeper, True),
-            ("wife" if surname_of == "husband" else "husband", joiner, False),
-        ):
-            placed[role] = _place_spouse(
-                party,
-                spouse=joiner if is_keeper else keeper,
-                target=target,
-                registers=registers,
-                family=(family_name, family_kana),
-                role=keeper_role if is_keeper else joiner_role,
-                is_keeper=is_keeper,
-                surname_of=surname_of,
-                married_on=married_on,
-                notification=notification,
-            )
+        placed = _place_couple(
+            keeper,
+            joiner,
+            surname_of=surname_of,
+            target=target,
+            registers=registers,
+            family=(family_name, family_kana),
+            married_on=married_on,
+            notification=notification,
+        )
         _link_spouses(placed["husband"], placed["wife"])
         for koseki in registers.values():
             close_if_empty(koseki, on=notified_on, reason="婚姻", notification=notification)
         _finish_marriage(actor=actor, notification=notification, target=target, changed=changed)
     return notification
+
+
+def _place_couple(
+    keeper: Member | OutsidePerson,
+    joiner: Member | OutsidePerson,
+    *,
+    surname_of: str,
+    target: Koseki,
+    registers: dict[int, Koseki],
+    family: tuple[str, str],
+    married_on: date,
+    notification: Notification,
+) -> dict[str, Member]:
+    """Both spouses in the couple's register, the keeper of the surname first; by role (husband, wife)."""
+    joiner_side = "wife" if surname_of == "husband" else "husband"
+    placed: dict[str, Member] = {}
+    for side, party, is_keeper in ((surname_of, keeper, True), (joiner_side, joiner, False)):
+        placed[side] = _place_spouse(
+            party,
+            spouse=joiner if is_keeper else keeper,
+            target=target,
+            registers=registers,
+            family=family,
+            role=_SPOUSE_ROLE[side],
+            is_keeper=is_keeper,
+            surname_of=surname_of,
+            married_on=married_on,
+            notification=notification,
+        )
+    return placed
+
+
+def _check_parties(husband: Member | OutsidePerson, wife: Member | OutsidePerson, *, surname_of: str) -> None:
+    if surname_of not in _SPOUSE_ROLE:
+        raise MarriagePartiesInvalid("婚姻後の夫婦の氏(夫の氏・妻の氏)を選んでください(民法第750条)。")
+    if husband.sex != "1" or wife.sex != "2":
+        raise MarriagePartiesInvalid("夫と妻の男女の別が届書と一致しません(民法第739条・戸籍法第74条)。")
+
+
+def _keeper_honseki(keeper: Member | OutsidePerson, registers: dict[int, Koseki]) -> str:
+    """The couple's new 本籍 when none was given: the keeper's present one (an outside keeper must give one)."""
+    if isinstance(keeper, Member):
+        return registers[keeper.koseki_id].honseki
+    raise HonsekiRequired("夫婦の新しい本籍を入力してください(戸籍法第16条・第30条)。")
+
+
+def _marriage_notification(
+    *,
+    actor: Person | None,
+    parties: tuple[Member | OutsidePerson, Member | OutsidePerson],
+    kosekis: list[Koseki],
+    married_on: date,
+    notified_on: date,
+    notifier: tuple[str, str],
+    details: dict[str, object],
+) -> Notification:
+    """The 受付帳 line of a 婚姻届: both parties as they stood, and how the couple's register is found."""
+    h, w = parties
+    name, capacity = notifier
+    return new_notification(
+        actor=actor,
+        kind=NotificationKind.MARRIAGE,
+        event_date=married_on,
+        notified_on=notified_on,
+        notifier_name=name or f"{party_label(h)}・{party_label(w)}",
+        notifier_capacity=capacity,
+        kosekis=kosekis,
+        details={"husband": _party_details(h), "wife": _party_details(w), **details},
+    )
 
 
 def _finish_marriage(
@@ -237,6 +278,8 @@ def _lock_parties(
     return h, w
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _place_spouse(
     party: Member | OutsidePerson,
     *,
@@ -334,6 +377,8 @@ def _check_party(label: str, party: Member, married_on: date) -> None:
         )
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def _record_foreign_marriage(
     *,
     actor: Person | None,
@@ -374,7 +419,7 @@ def _record_foreign_marriage(
             kind=NotificationKind.MARRIAGE,
             event_date=married_on,
             notified_on=notified_on,
-            notifier_name=notifier_name or f"{_party_label(person)}・{foreigner.foreign_name}",
+            notifier_name=notifier_name or f"{party_label(person)}・{foreigner.foreign_name}",
             notifier_capacity=notifier_capacity,
             kosekis=[old],
             details={
@@ -471,290 +516,3 @@ def _party_details(party: Member | OutsidePerson) -> dict[str, object]:
         "honseki": party.honseki,
         "head_name": party.head_name,
     }
-
-
-# --- 離婚 ----------------------------------------------------------------------------------------
-
-
-def _former_appearance(member: Member) -> Member | None:
-    """The register the reverting spouse left by this marriage (復籍先), if it is in this town."""
-    return (
-        Member.objects.select_related("koseki")
-        .filter(person_key=member.person_key, is_removed=True, removed_reason="婚姻")
-        .exclude(koseki_id=member.koseki_id)
-        .order_by("-removed_on", "-pk")
-        .first()
-    )
-
-
-def _former_surname(member: Member, former: Member | None) -> tuple[str, str, str]:
-    """(氏, 氏の振り仮名, 従前戸籍) the reverting spouse returns to (民法第767条第1項)."""
-    if former is not None:
-        return former.family_name, former.family_name_kana, koseki_label(former.koseki)
-    from koseki.models import Notification as NotificationModel
-
-    marriages = NotificationModel.objects.filter(kind=NotificationKind.MARRIAGE, entries__member=member).distinct()
-    for notification in marriages.order_by("-processed_at"):
-        for role in ("husband", "wife"):
-            party = notification.details.get(role, {})
-            if party.get("outside") and party.get("given_name") == member.given_name:
-                head = f"{party.get('honseki', '')}\u3000{party.get('head_name', '')}".strip()
-                return str(party["family_name"]), str(party.get("family_name_kana", "")), head
-    return member.family_name, member.family_name_kana, ""
-
-
-def record_divorce(
-    *,
-    actor: Person | None,
-    husband: Member,
-    wife: Member,
-    divorced_on: date,
-    new_koseki: bool = False,
-    new_honseki: str = "",
-    notified_on: date,
-    notifier_name: str = "",
-    notifier_capacity: str = "夫妻",
-    appeared_in_person: bool = False,
-) -> Notification:
-    """離婚届 (戸籍法第76条). A party's 不受理申出 refuses it unless the parties filed it in person (第27条の2).
-
-    The spouse who took the other's surname reverts to the former one (民法第767条) and,
-    under 第19条, returns to the former koseki — or gets a new koseki when that koseki is closed or on request.
-    A former koseki outside this town is recorded as 入籍戸籍; that town writes the return."""
-    check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
-    honseki = " ".join(new_honseki.split())
-    with transaction.atomic():
-        locked = lock_members([husband.pk, wife.pk])
-        h = fresh_current_member(husband, locked, label="夫")
-        w = fresh_current_member(wife, locked, label="妻")
-        if not (
-            h.koseki_id == w.koseki_id
-            and h.spouse_key == w.person_key
-            and w.spouse_key == h.person_key
-            and h.spouse_role == "夫"
-            and w.spouse_role == "妻"
-        ):
-            raise NotMarriedToEachOther(details={"husband_id": h.pk, "wife_id": w.pk})
-        ensure_accepted(kind=NotificationKind.DIVORCE, parties=[h, w], appeared_in_person=appeared_in_person)
-        if not (h.is_head or w.is_head):
-            raise NotMarriedToEachOther(
-                "夫婦のいずれも筆頭者ではないため、婚姻の戸籍を特定できません(戸籍法第16条)。",
-                code="divorce_head_missing",
-            )
-        keeper, leaver = (h, w) if h.is_head else (w, h)
-        former = _former_appearance(leaver)
-        former_surname, former_kana, former_label = _former_surname(leaver, former)
-        registers = lock_registers([h.koseki_id] + ([former.koseki_id] if former is not None else []))
-        couple = registers[h.koseki_id]
-        ensure_open(couple)
-        former_koseki = registers.get(former.koseki_id) if former is not None else None
-        back_to_former = not new_koseki and former_koseki is not None and not former_koseki.is_closed
-        if not back_to_former and (new_koseki or former_koseki is not None) and not honseki:
-            if former_koseki is not None:
-                honseki = former_koseki.honseki
-            else:
-                raise HonsekiRequired("新しい戸籍の本籍を入力してください(戸籍法第19条第1項ただし書)。")
-        make_new = new_koseki or (former_koseki is not None and former_koseki.is_closed)
-        if former_koseki is None and not new_koseki:
-            make_new = False  # returns to a koseki of another municipality, which records the return
-
-        notification = new_notification(
-            actor=actor,
-            kind=NotificationKind.DIVORCE,
-            event_date=divorced_on,
-            notified_on=notified_on,
-            notifier_name=notifier_name
-            or f"{plain_name(h.family_name, h.given_name)}・{plain_name(w.family_name, w.given_name)}",
-            notifier_capacity=notifier_capacity,
-            kosekis=list(registers.values()),
-            details={
-                "husband_id": h.pk,
-                "wife_id": w.pk,
-                "reverting": "husband" if leaver is h else "wife",
-                "former_surname": former_surname,
-                "destination": "former" if back_to_former else ("new" if make_new else "outside"),
-                "new_honseki": honseki if make_new else "",
-            },
-        )
-        changed = [couple]
-        for m in (keeper, leaver):
-            m.spouse_key = None
-            m.spouse_role = ""
-            m.save(update_fields=["spouse_key", "spouse_role"])
-        add_entry(
-            koseki=couple,
-            member=keeper,
-            kind=EntryKind.DIVORCE,
-            event_date=divorced_on,
-            fields=[["離婚日", wareki(divorced_on)], ["配偶者氏名", plain_name(leaver.family_name, leaver.given_name)]],
-            notification=notification,
-            notifier=notifier_capacity,
-        )
-        destination = _return_leaver(
-            leaver,
-            keeper=keeper,
-            couple=couple,
-            former=former,
-            former_koseki=former_koseki,
-            back_to_former=back_to_former,
-            make_new=make_new,
-            honseki=honseki,
-            former_name=(former_surname, former_kana, former_label),
-            divorced_on=divorced_on,
-            notification=notification,
-        )
-        if destination is not None and destination not in changed:
-            changed.append(destination)
-        finish_notification(actor=actor, action="koseki.divorce", notification=notification, changed=changed)
-    return notification
-
-
-def _return_leaver(
-    leaver: Member,
-    *,
-    keeper: Member,
-    couple: Koseki,
-    former: Member | None,
-    former_koseki: Koseki | None,
-    back_to_former: bool,
-    make_new: bool,
-    honseki: str,
-    former_name: tuple[str, str, str],
-    divorced_on: date,
-    notification: Notification,
-) -> Koseki | None:
-    """戸籍法 第19条: the spouse who reverts leaves the couple's register for the former one, a new one, or (None)
-    a register of another municipality, which records the return."""
-    notified_on, notifier_capacity = notification.notified_on, notification.notifier_capacity
-    former_surname, former_kana, former_label = former_name
-    remove_member(leaver, on=notified_on, reason="離婚")
-    destination: Koseki | None = None
-    if back_to_former:
-        assert former_koseki is not None
-        destination = former_koseki
-    elif make_new:
-        destination = compile_koseki(
-            honseki=honseki,
-            family_name=former_surname,
-            head_given_name=leaver.given_name,
-            family_name_kana=former_kana,
-            compiled_on=notified_on,
-            reason=CompiledReason.DIVORCE,
-        )
-        compiled_entry(destination, on=notified_on, notification=notification)
-    leave_fields = [
-        ["離婚日", wareki(divorced_on)],
-        ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
-    ]
-    if destination is not None and destination is not former_koseki:
-        leave_fields.append(["新本籍", destination.honseki])
-    elif destination is not None:
-        leave_fields.append(["入籍戸籍", koseki_label(destination)])
-    elif former_label:
-        leave_fields.append(["入籍戸籍", former_label])
-    add_entry(
-        koseki=couple,
-        member=leaver,
-        kind=EntryKind.DIVORCE,
-        event_date=divorced_on,
-        fields=leave_fields,
-        notification=notification,
-        notifier=notifier_capacity,
-    )
-    if destination is not None:
-        returned = enter_member(
-            koseki=destination,
-            source=leaver,
-            family_name=former_surname,
-            family_name_kana=former_kana,
-            # Back in the former koseki they are again what they were there (a returning head stays head).
-            is_head=former.is_head if (back_to_former and former is not None) else True,
-        )
-        add_entry(
-            koseki=destination,
-            member=returned,
-            kind=EntryKind.DIVORCE,
-            event_date=divorced_on,
-            fields=[
-                ["離婚日", wareki(divorced_on)],
-                ["配偶者氏名", plain_name(keeper.family_name, keeper.given_name)],
-                ["従前戸籍", koseki_label(couple)],
-            ],
-            notification=notification,
-            notifier=notifier_capacity,
-        )
-    return destination
-
-
-def record_foreign_divorce(
-    *,
-    actor: Person | None,
-    member: Member,
-    divorced_on: date,
-    notified_on: date,
-    notifier_name: str = "",
-    notifier_capacity: str = "夫妻",
-    appeared_in_person: bool = False,
-) -> Notification:
-    """離婚届 of a Japanese national married to a foreign national (docs/domain/koseki.md, 外国人との婚姻): the
-    foreign spouse is in no register, so only the Japanese spouse's 身分事項 records the 離婚; their register and
-    surname do not change (a surname taken under 第107条第2項 reverts only by 第107条第3項 within three months)."""
-    check_dates(event_date=divorced_on, notified_on=notified_on, event_label="離婚日")
-    with transaction.atomic():
-        person = fresh_current_member(member, lock_members([member.pk]))
-        spouse = _foreign_spouse_of(person)
-        if spouse is None:
-            raise NotMarriedToEachOther(
-                "この方には、外国人配偶者との婚姻の記録がありません(戸籍法第76条)。", code="divorce_no_foreign_spouse"
-            )
-        ensure_accepted(kind=NotificationKind.DIVORCE, parties=[person], appeared_in_person=appeared_in_person)
-        register = lock_registers([person.koseki_id])[person.koseki_id]
-        ensure_open(register)
-        role = "husband" if person.spouse_role == "夫" else "wife"
-        notification = new_notification(
-            actor=actor,
-            kind=NotificationKind.DIVORCE,
-            event_date=divorced_on,
-            notified_on=notified_on,
-            notifier_name=notifier_name or f"{_party_label(person)}・{spouse['name']}",
-            notifier_capacity=notifier_capacity,
-            kosekis=[register],
-            details={
-                f"{role}_id": person.pk,
-                "foreign_spouse": spouse,
-                "foreign_marriage": True,
-            },
-        )
-        add_entry(
-            koseki=register,
-            member=person,
-            kind=EntryKind.DIVORCE,
-            event_date=divorced_on,
-            fields=[
-                ["離婚日", wareki(divorced_on)],
-                ["配偶者氏名", spouse["name"]],
-                ["配偶者の国籍", spouse["nationality"]],
-            ],
-            notification=notification,
-            notifier=notifier_capacity,
-        )
-        person.spouse_key, person.spouse_role = None, ""
-        person.save(update_fields=["spouse_key", "spouse_role"])
-        bump(register)
-        audit_notification(actor=actor, action="koseki.divorce", notification=notification)
-    return notification
-
-
-def _foreign_spouse_of(member: Member) -> dict[str, str] | None:
-    """The foreign spouse of a marriage in force, as the 婚姻 entry names them (None: no such marriage)."""
-    if member.spouse_key is None or Member.objects.filter(person_key=member.spouse_key).exists():
-        return None
-    entry = (
-        Entry.objects.filter(member__person_key=member.person_key, kind=EntryKind.MARRIAGE, is_struck=False)
-        .order_by("-event_date", "-id")
-        .first()
-    )
-    fields = {str(label): str(value) for label, value in (entry.fields if entry is not None else [])}
-    if "配偶者の国籍" not in fields:
-        return None
-    return {"name": fields.get("配偶者氏名", ""), "nationality": fields["配偶者の国籍"]}

@@ -27,16 +27,12 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    katakana,
-    koseki_label,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
-    refresh_search_text,
     remove_member,
-    wareki,
 )
+from koseki.services.text import katakana, koseki_label, plain_name, refresh_search_text, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -229,6 +225,8 @@ def _foreign_marriage(member: Member) -> tuple[date, str]:
     return entry.event_date, str(nationality.get("配偶者氏名", "")).split("、")[0]
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_foreign_spouse_surname(
     *,
     actor: Person | None,
@@ -343,6 +341,8 @@ def change_own_surname(
     return None
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def into_new_register(
     *,
     person: Member,

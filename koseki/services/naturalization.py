@@ -29,11 +29,9 @@ from koseki.services.common import (
     compile_koseki,
     compiled_entry,
     finish_notification,
-    katakana,
     new_notification,
-    plain_name,
-    wareki,
 )
+from koseki.services.text import katakana, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -74,6 +72,8 @@ class NationalParticulars(TypedDict):
     relationship: NotRequired[str]
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _new_national(
     *,
     actor: Person | None,

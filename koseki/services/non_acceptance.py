@@ -22,8 +22,8 @@ from koseki.services.common import (
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
 )
+from koseki.services.text import plain_name
 from tenants.models import Person
 
 AUDIT_LABELS = {

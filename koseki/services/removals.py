@@ -24,16 +24,13 @@ from koseki.services.common import (
     ensure_open,
     enter_member,
     fresh_current_member,
-    koseki_label,
     leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
-    refresh_search_text,
     remove_member,
-    wareki,
 )
+from koseki.services.text import koseki_label, plain_name, refresh_search_text, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -45,6 +42,8 @@ AUDIT_LABELS = {
 # --- 死亡 ----------------------------------------------------------------------------------------
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_death(
     *,
     actor: Person | None,
@@ -136,6 +135,8 @@ def record_death(
 # --- 分籍 ----------------------------------------------------------------------------------------
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_split(
     *,
     actor: Person | None,

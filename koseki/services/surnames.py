@@ -21,16 +21,14 @@ from koseki.services.common import (
     enter_member,
     finish_notification,
     fresh_current_member,
-    koseki_label,
     leave_for_new_register,
     lock_members,
     lock_registers,
     new_notification,
-    plain_name,
     remove_member,
-    wareki,
 )
 from koseki.services.names import change_own_surname
+from koseki.services.text import koseki_label, plain_name, wareki
 from tenants.models import Person
 
 AUDIT_LABELS = {
@@ -129,6 +127,8 @@ def _needs_permission(child: Member, parent: Member) -> bool:
     return not (other is not None and parent.spouse_key == other)
 
 
+# long: one 届出 as its article reads, in one transaction; its checks and register steps are named helpers, what stays
+# is the 届書's particulars handed on in order
 def record_child_surname(
     *,
     actor: Person | None,

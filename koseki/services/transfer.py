@@ -41,11 +41,10 @@ from koseki.services.common import (
     lock_members,
     lock_registers,
     new_notification,
-    refresh_search_text,
     remove_member,
     town_name,
-    wareki,
 )
+from koseki.services.text import refresh_search_text, wareki
 from tenants.models import Municipality, Person
 
 AUDIT_LABELS = {
@@ -163,6 +162,8 @@ def _transfer_within_town(
     return notification
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _transfer_to_other_town(
     *,
     actor: Person | None,
@@ -297,6 +298,8 @@ def _snapshot(members: list[Member]) -> list[_MovingMember]:
     ]
 
 
+# long: the entries of one register change, written in the order the register prints them; split, one 記載 would be
+# scattered over helpers
 def _receive(
     *,
     actor: Person | None,

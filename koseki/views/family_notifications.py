@@ -1,5 +1,5 @@
 """The 届出 pages added for 認知, 養子離縁, 婚氏続称, 入籍, 氏・名の変更, 外国人との婚姻による氏の変更, 帰化・国籍取得
-and the 不受理申出. Each is the same life as the others in ``koseki.views.notifications``: a form, one service
+and the 不受理申出. Each is the same life as the others in ``koseki.views.filing``: a form, one service
 call, the register the 届出 ended in (docs/domain/koseki.md names the rule each service applies)."""
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from koseki.forms import (
 )
 from koseki.models import Member, Notification
 from koseki.views.common import clerk_only, koseki_or_404, personal_data_page
-from koseki.views.notifications import (
+from koseki.views.filing import (
     MemberFiling,
     NotificationPage,
-    _bound_or_shown,
-    _candidates,
-    _chosen_member,
-    _initial,
-    _notification_page,
+    bound_or_shown,
+    chosen_member,
+    initial_values,
     member_notification,
+    notification_page,
+    party_candidates,
 )
 
 _APPEARED = "appeared_in_person"
@@ -45,12 +45,12 @@ _APPEARED = "appeared_in_person"
 @member_notification(intrinsic="認知届の受付", form=AcknowledgmentForm)
 def acknowledgment_view(request: HttpRequest, child: Member, purpose: str) -> MemberFiling:
     """認知届 (戸籍法 第60条): this member is the child; the father is found in this town's registers."""
-    candidates = _candidates(
+    candidates = party_candidates(
         request, request.POST.get("father_query", ""), label="認知届", purpose=purpose, exclude=child
     )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
-        father = _chosen_member(data["father"])
+        father = chosen_member(data["father"])
         if father is None:
             raise KosekiValidationError("認知をする父を検索して選んでください。")
         return services.record_acknowledgment(
@@ -73,7 +73,9 @@ def acknowledgment_view(request: HttpRequest, child: Member, purpose: str) -> Me
         ],
         find_fields=["father"],
     )
-    return MemberFiling(page, call, initial=_initial(notifier_capacity="父"), form_kwargs={"candidates": candidates})
+    return MemberFiling(
+        page, call, initial=initial_values(notifier_capacity="父"), form_kwargs={"candidates": candidates}
+    )
 
 
 @member_notification(intrinsic="養子離縁届の受付", form=DissolutionForm)
@@ -99,7 +101,7 @@ def dissolution_view(request: HttpRequest, adoptee: Member, purpose: str) -> Mem
         sections=[("離縁の内容", ["dissolved_on", "judgment_on", "new_koseki", "new_honseki", _APPEARED])],
     )
     return MemberFiling(
-        page, call, initial=_initial(notifier_capacity="養親及び養子", dissolved_on=to_wareki(local_today()))
+        page, call, initial=initial_values(notifier_capacity="養親及び養子", dissolved_on=to_wareki(local_today()))
     )
 
 
@@ -139,7 +141,9 @@ def child_surname_view(request: HttpRequest, child: Member, purpose: str) -> Mem
         submit="入籍届を受理する",
         sections=[("入籍の内容", ["parent", "court_permission_on"])],
     )
-    return MemberFiling(page, call, initial=_initial(notifier_capacity="法定代理人"), form_kwargs={"parents": parents})
+    return MemberFiling(
+        page, call, initial=initial_values(notifier_capacity="法定代理人"), form_kwargs={"parents": parents}
+    )
 
 
 @member_notification(intrinsic="不受理申出の受付", form=NonAcceptanceForm)
@@ -186,7 +190,7 @@ def non_acceptance_withdrawal_view(request: HttpRequest, person: Member, purpose
 def surname_change_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
     """氏の変更届 (戸籍法 第107条第1項)."""
     koseki = koseki_or_404(public_id)
-    form = _bound_or_shown(request, SurnameChangeForm, initial=_initial(notifier_capacity="筆頭者及び配偶者"))
+    form = bound_or_shown(request, SurnameChangeForm, initial=initial_values(notifier_capacity="筆頭者及び配偶者"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_surname_change(
@@ -203,7 +207,7 @@ def surname_change_view(request: HttpRequest, public_id: UUID, *, purpose: str) 
         submit="氏の変更届を受理する",
         sections=[("変更の内容", ["family_name", "family_name_kana", "court_permission_on"])],
     )
-    return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
+    return notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
 @member_notification(intrinsic="名の変更届の受付", form=GivenNameChangeForm)
@@ -252,7 +256,7 @@ def foreign_surname_view(request: HttpRequest, person: Member, purpose: str) -> 
 def naturalization_view(request: HttpRequest) -> HttpResponse:
     """帰化届 (戸籍法 第102条の2) / 国籍取得届 (第102条): no register yet; the new one is compiled. The form shows
     nobody's details (the person is in no register), so it is not behind the purpose gate; the service audits."""
-    form = _bound_or_shown(request, NaturalizationForm, initial=_initial(kind="naturalization"))
+    form = bound_or_shown(request, NaturalizationForm, initial=initial_values(kind="naturalization"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         values = {
@@ -302,6 +306,6 @@ def naturalization_view(request: HttpRequest) -> HttpResponse:
             ("従前の国籍・氏名と新本籍", ["former_nationality", "former_name", "new_honseki"]),
         ],
     )
-    return _notification_page(
+    return notification_page(
         request, form, page, koseki=None, member=None, call=call, purpose="帰化届・国籍取得届の受付"
     )

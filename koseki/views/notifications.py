@@ -2,15 +2,12 @@
 
 Every 届出 page has the same life: a form (with a party picker where the other party is searched in this town's
 registers), one service call filed by the clerk with the 届出日・届出人・資格, and on success the register the
-届出 ended in. ``_notification_page`` runs that life; a 届出 about one member is declared with ``member_notification``
+届出 ended in. ``notification_page`` runs that life; a 届出 about one member is declared with ``member_notification``
 (its decorated function only says what the 届出 records, as a ``MemberFiling``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
@@ -33,200 +30,31 @@ from koseki.forms import (
     DivorceForm,
     FuriganaForm,
     MarriageForm,
-    NotificationForm,
     SplitForm,
     TransferForm,
 )
-from koseki.models import Entry, Koseki, Member, Notification
+from koseki.models import Entry, Member, Notification
 from koseki.views.common import (
     clerk_only,
-    current_purpose,
     entry_rows,
     koseki_or_404,
     member_or_404,
     other_towns,
     personal_data_page,
-    remember_purpose,
     request_actor,
 )
+from koseki.views.filing import (
+    MemberFiling,
+    NotificationPage,
+    bound_or_shown,
+    chosen_member,
+    initial_values,
+    member_notification,
+    named_member,
+    notification_page,
+    party_candidates,
+)
 from tenants.models import Municipality
-
-PICKER_LIMIT = 20
-NOTIFIER_FIELDS = ["notified_on", "notifier_name", "notifier_capacity"]
-
-# What a view hands to ``_notification_page``: the form's cleaned data and the filing keywords every service takes
-# (actor, notified_on, notifier_name, notifier_capacity) -> the Notification the service recorded.
-RecordCall = Callable[[dict[str, Any], dict[str, Any]], Notification]
-
-
-@dataclass(frozen=True)
-class NotificationPage:
-    title: str
-    lead: str
-    submit: str
-    # (legend, field names) of what this 届出 records; the 「届出」 section (NOTIFIER_FIELDS) follows on every page.
-    sections: Sequence[tuple[str, Sequence[str]]]
-    find_fields: Sequence[str] = ()
-
-
-def _initial(**extra: Any) -> dict[str, Any]:
-    return {"notified_on": to_wareki(local_today()), **extra}
-
-
-def _finding(request: HttpRequest) -> bool:
-    """The clerk pressed 「検索」 of a party picker: show the candidates, do not file yet."""
-    return request.method == "POST" and request.POST.get("step") == "find"
-
-
-def _bound_or_shown(request: HttpRequest, form_class: type[NotificationForm], **kwargs: Any) -> NotificationForm:
-    """Bound to the POST when filing; while searching a party, an unbound form showing what was typed."""
-    if _finding(request):
-        return form_class(initial={**kwargs.pop("initial", {}), **request.POST.dict()}, **kwargs)
-    return form_class(request.POST if request.method == "POST" else None, **kwargs)
-
-
-def _candidates(
-    request: HttpRequest, query: str, *, label: str, purpose: str, exclude: Member | None = None
-) -> list[Member]:
-    """Members of this town's current registers matching the typed name or furigana (a read, audited)."""
-    return selectors.find_party_candidates(
-        actor=request_actor(request),
-        purpose=purpose,
-        query=query,
-        label=label,
-        limit=PICKER_LIMIT,
-        exclude=exclude,
-    )
-
-
-def _chosen_member(value: Any) -> Member | None:
-    """A party the clerk chose among current members (None if it has left its register meanwhile)."""
-    if not value:
-        return None
-    return Member.objects.select_related("koseki").filter(is_removed=False, pk=int(value)).first()
-
-
-def _named_member(value: Any) -> Member | None:
-    """A member named in the 届出 whatever their state; the service decides whether they may be named."""
-    if not value:
-        return None
-    return Member.objects.select_related("koseki").filter(pk=int(value)).first()
-
-
-def _filing(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """Who accepted the 届出 and the 受付帳 particulars every 届出 carries (届出日, 届出人, 届出人の資格)."""
-    return {
-        "actor": request_actor(request),
-        "notified_on": data["notified_on"],
-        "notifier_name": data["notifier_name"],
-        "notifier_capacity": data["notifier_capacity"],
-    }
-
-
-def _after_notification(request: HttpRequest, notification: Notification, *, fallback: Koseki | None) -> HttpResponse:
-    """Back to the register the 届出 ended in: the newest current one it touched, else the one it started from."""
-    label = notification.get_kind_display()
-    messages.success(request, f"{label}を受理しました(受付番号 {notification.number})。")
-    if not current_purpose(request):
-        remember_purpose(request, f"{label}の処理")
-    numbers = [str(n) for n in notification.koseki_numbers or []]
-    touched = {k.number: k for k in Koseki.objects.filter(number__in=numbers)}
-    for number in reversed(numbers):
-        target = touched.get(number)
-        if target is not None and not target.is_closed:
-            return redirect("koseki:register", public_id=target.public_id)
-    if fallback is None:
-        return redirect("koseki:search")
-    return redirect("koseki:register", public_id=fallback.public_id)
-
-
-def _notification_page(
-    request: HttpRequest,
-    form: NotificationForm,
-    page: NotificationPage,
-    *,
-    koseki: Koseki | None,
-    member: Member | None,
-    call: RecordCall,
-    purpose: str,
-) -> HttpResponse:
-    """Validate, call the one service; a refusal (KosekiRuleError …) is shown as a form error, nothing written."""
-    status = 200
-    if request.method == "POST" and not _finding(request) and form.is_valid():
-        data = form.cleaned_data
-        try:
-            notification = call(data, _filing(request, data))
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code if 400 <= exc.status_code < 500 else 400
-        else:
-            return _after_notification(request, notification, fallback=koseki)
-    elif request.method == "POST" and not _finding(request):
-        status = 400
-    sections = [
-        (legend, [form[name] for name in names if name in form.fields])
-        for legend, names in [*page.sections, ("届出", NOTIFIER_FIELDS)]
-    ]
-    if koseki is not None:  # a 帰化届・国籍取得届 starts from no register
-        selectors.view_register_form(
-            actor=request_actor(request), koseki=koseki, purpose=purpose, page=page.title, member=member
-        )
-    return render(
-        request,
-        "koseki/notification.html",
-        {
-            "form": form,
-            "title": page.title,
-            "lead": page.lead,
-            "submit": page.submit,
-            "sections": sections,
-            "find_fields": [f"{name}_query" for name in page.find_fields],
-            "koseki": koseki,
-            "member": member,
-        },
-        status=status,
-    )
-
-
-@dataclass(frozen=True)
-class MemberFiling:
-    """What a 届出 about one member says (see ``member_notification``): its page and its one service call, and its
-    form's initial values (by default the member as 届出人) and extra arguments (a party picker's candidates ...)."""
-
-    page: NotificationPage
-    call: RecordCall
-    initial: dict[str, Any] | None = None
-    form_kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-MemberFilingView = Callable[[HttpRequest, Member, str], MemberFiling]
-
-
-def member_notification(
-    *, intrinsic: str, form: type[NotificationForm]
-) -> Callable[[MemberFilingView], Callable[..., HttpResponse]]:
-    """The one skeleton of a 届出 page about one member of a register (as ``event_view`` is for the resident
-    register): GET/POST only, clerks only, behind the purpose gate with the 届出's own purpose; the member found by
-    ``public_id``; the decorated function says what its 届出 records (``MemberFiling``) and ``_notification_page``
-    runs the rest, starting from the member's register."""
-
-    def decorate(build: MemberFilingView) -> Callable[..., HttpResponse]:
-        @require_http_methods(["GET", "POST"])
-        @clerk_only
-        @personal_data_page(intrinsic=intrinsic)
-        @wraps(build)
-        def view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
-            member = member_or_404(public_id)
-            filing = build(request, member, purpose)
-            initial = _initial(notifier_name=member.full_name) if filing.initial is None else filing.initial
-            bound = _bound_or_shown(request, form, initial=initial, **filing.form_kwargs)
-            return _notification_page(
-                request, bound, filing.page, koseki=member.koseki, member=member, call=filing.call, purpose=purpose
-            )
-
-        return view
-
-    return decorate
 
 
 @require_http_methods(["GET", "POST"])
@@ -237,12 +65,12 @@ def birth_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
     koseki = koseki_or_404(public_id)
     # Who may be named (a father who died before the birth, a former husband presumed the father) is the service's rule.
     parents = services.birth_parent_candidates(koseki=koseki)
-    form = _bound_or_shown(request, BirthForm, parents=parents, initial=_initial(notifier_capacity="父"))
+    form = bound_or_shown(request, BirthForm, parents=parents, initial=initial_values(notifier_capacity="父"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_birth(
-            mother=_named_member(data["mother"]),
-            father=_named_member(data["father"]),
+            mother=named_member(data["mother"]),
+            father=named_member(data["father"]),
             conception_certificate=data["conception_certificate"],
             born_abroad=data["born_abroad"],
             given_name=data["given_name"],
@@ -275,7 +103,7 @@ def birth_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpRe
             ("父母(この戸籍に記録されている方・前夫)", ["father", "mother", "conception_certificate"]),
         ],
     )
-    return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
+    return notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
 @require_http_methods(["GET", "POST"])
@@ -286,17 +114,17 @@ def marriage_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
     member = member_or_404(public_id)
     candidates = [
         m
-        for m in _candidates(
+        for m in party_candidates(
             request, request.POST.get("spouse_query", ""), label="婚姻届", purpose=purpose, exclude=member
         )
         if m.sex != member.sex  # 民法 第739条 as the 婚姻届 is drawn: 夫 and 妻
     ]
     husband_side = member.sex == "1"
-    form = _bound_or_shown(
+    form = bound_or_shown(
         request,
         MarriageForm,
         candidates=candidates,
-        initial=_initial(
+        initial=initial_values(
             notifier_capacity="夫妻", surname_of="husband", spouse_source="member", married_on=to_wareki(local_today())
         ),
     )
@@ -304,7 +132,7 @@ def marriage_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         other: Member | services.OutsidePerson | None
         if data["spouse_source"] == "member":
-            other = _chosen_member(data["spouse"])
+            other = chosen_member(data["spouse"])
             if other is None:
                 raise ApplicationError("選んだ相手方は既に除籍されています。もう一度検索してください。")
         else:
@@ -336,7 +164,7 @@ def marriage_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
         ],
         find_fields=["spouse"],
     )
-    return _notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
+    return notification_page(request, form, page, koseki=member.koseki, member=member, call=call, purpose=purpose)
 
 
 def _outside(form: forms.Form) -> dict[str, Any]:
@@ -381,7 +209,9 @@ def divorce_view(request: HttpRequest, member: Member, purpose: str) -> MemberFi
         submit="離婚届を受理する",
         sections=[("離婚の内容", ["divorced_on", "new_koseki", "new_honseki", "appeared_in_person"])],
     )
-    return MemberFiling(page, call, initial=_initial(notifier_capacity="夫妻", divorced_on=to_wareki(local_today())))
+    return MemberFiling(
+        page, call, initial=initial_values(notifier_capacity="夫妻", divorced_on=to_wareki(local_today()))
+    )
 
 
 def _spouse_of(member: Member) -> Member | None:
@@ -413,7 +243,7 @@ def death_view(request: HttpRequest, member: Member, purpose: str) -> MemberFili
         submit="死亡届を受理する",
         sections=[("死亡の内容", ["died_on", "death_place", "died_abroad", "learned_on"])],
     )
-    return MemberFiling(page, call, initial=_initial())
+    return MemberFiling(page, call, initial=initial_values())
 
 
 @member_notification(intrinsic="分籍届の受付", form=SplitForm)
@@ -443,7 +273,7 @@ def transfer_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
     towns = [("", f"{here.name if here else 'この町'}(管内転籍)")] + [
         (t.schema_name, f"{t.name}(管外転籍)") for t in other_towns()
     ]
-    form = _bound_or_shown(request, TransferForm, towns=towns, initial=_initial(notifier_capacity="筆頭者"))
+    form = bound_or_shown(request, TransferForm, towns=towns, initial=initial_values(notifier_capacity="筆頭者"))
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_transfer(
@@ -460,21 +290,21 @@ def transfer_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> Htt
         submit="転籍届を受理する",
         sections=[("転籍の内容", ["new_honseki", "target_schema"])],
     )
-    return _notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
+    return notification_page(request, form, page, koseki=koseki, member=None, call=call, purpose=purpose)
 
 
 @member_notification(intrinsic="養子縁組届の受付", form=AdoptionForm)
 def adoption_view(request: HttpRequest, member: Member, purpose: str) -> MemberFiling:
     """養子縁組届 (戸籍法 第66条): this member is the adoptee; the adoptive parents are found in the registers."""
-    candidates = _candidates(
+    candidates = party_candidates(
         request, request.POST.get("adoptive_father_query", ""), label="養子縁組届", purpose=purpose, exclude=member
     )
 
     def call(data: dict[str, Any], filing: dict[str, Any]) -> Notification:
         return services.record_adoption(
             adoptee=member,
-            adoptive_father=_chosen_member(data["adoptive_father"]),
-            adoptive_mother=_chosen_member(data["adoptive_mother"]),
+            adoptive_father=chosen_member(data["adoptive_father"]),
+            adoptive_mother=chosen_member(data["adoptive_mother"]),
             adopted_on=data["adopted_on"],
             court_permission_on=data["court_permission_on"],
             consenting_proxy=data["consenting_proxy"],
@@ -496,7 +326,7 @@ def adoption_view(request: HttpRequest, member: Member, purpose: str) -> MemberF
     return MemberFiling(
         page,
         call,
-        initial=_initial(notifier_capacity="養親及び養子", adopted_on=to_wareki(local_today())),
+        initial=initial_values(notifier_capacity="養親及び養子", adopted_on=to_wareki(local_today())),
         form_kwargs={"candidates": candidates},
     )
 

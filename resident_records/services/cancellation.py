@@ -33,6 +33,8 @@ from tenants.models import Person
 # --- 異動の取消し --------------------------------------------------------------------------------
 
 
+# long: one 異動の取消し in one transaction: each kind of event it reverses is a short branch of the same
+# restore, read side by side
 @transaction.atomic
 def cancel_event(*, actor: Person | None, event_id: int, reason: str) -> ChangeEvent:
     """異動の取消し (標準仕様書 §1.2.2): a new CANCELLATION event; the mistaken event stays in the history.

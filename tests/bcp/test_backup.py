@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from bcp import archive, backup, tasks
+from bcp import alerts, archive, backup, nights, tasks
 from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStatus, BcpAlert, CopyStatus
 from bcp.storage import storage_for
 from common.models import AuditEvent
@@ -120,9 +120,9 @@ def test_the_targets_are_public_and_every_schema_not_withdrawn(towns: Any) -> No
 def test_the_night_runs_every_schema_and_one_failure_does_not_stop_the_others(
     fs_site: BackupSite, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(backup, "backup_targets", lambda: ["public", "nakatosa", "no_such_town", "shimanto"])
+    monkeypatch.setattr(nights, "backup_targets", lambda: ["public", "nakatosa", "no_such_town", "shimanto"])
     mark = audit_mark()
-    made = {b.schema_name: b for b in backup.run_nightly(scheduled_for=NIGHT).backups}
+    made = {b.schema_name: b for b in nights.run_nightly(scheduled_for=NIGHT).backups}
 
     assert {schema: b.status for schema, b in made.items()} == {
         "public": BackupStatus.COMPLETE,
@@ -135,7 +135,7 @@ def test_the_night_runs_every_schema_and_one_failure_does_not_stop_the_others(
     assert failed.details["error_code"] == "bcp_dump_failed"
     assert not failed.copies.filter(status=CopyStatus.COMPLETE).exists()
     assert failed.sha256 == ""
-    alert = BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="no_such_town")
+    alert = BcpAlert.objects.get(kind=alerts.ALERT_BACKUP_FAILED, schema_name="no_such_town")
     assert alert.severity == AlertSeverity.CRITICAL
     assert alert.resolved_at is None
     assert sorted(council_actions(mark)) == sorted(["bcp.backup_complete"] * 3 + ["bcp.backup_failed"])
@@ -221,12 +221,12 @@ def test_alerts_are_resolved_by_it_staff_with_an_audit_row(fs_site: BackupSite) 
 
     alert = BcpAlert.objects.create(kind="upload_failed", severity="warning", message="x", site=fs_site)
     mark = audit_mark()
-    assert backup.resolve_alerts(actor=Person.objects.get(username="it_admin"), alerts=[alert]) == 1
+    assert alerts.resolve_alerts(actor=Person.objects.get(username="it_admin"), alerts=[alert]) == 1
     alert.refresh_from_db()
     assert alert.resolved_at is not None
     assert alert.resolved_at <= timezone.now()
     assert council_actions(mark) == ["bcp.alert_resolved"]
-    assert backup.resolve_alerts(actor=Person.objects.get(username="it_admin"), alerts=[alert]) == 0
+    assert alerts.resolve_alerts(actor=Person.objects.get(username="it_admin"), alerts=[alert]) == 0
 
 
 def test_every_action_has_a_label() -> None:
@@ -383,7 +383,7 @@ def test_alerts_and_retries_from_the_admin(
     copy = made.copies.get()
     assert copy.status == CopyStatus.FAILED
     mount_again(fs_site, marker)
-    monkeypatch.setattr(tasks.retry_due_uploads, "delay", lambda: backup.retry_due_uploads())
+    monkeypatch.setattr(tasks.retry_due_uploads, "delay", lambda: nights.retry_due_uploads())
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/admin/bcp/backupcopy/", {"action": "retry_now", "_selected_action": [str(copy.pk)]})
     use_public_schema()  # the request left the connection in the council's schema

@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from bcp import archive, backup
+from bcp import alerts, archive, backup, nights
 from bcp.errors import SiteMarkerForeign
 from bcp.models import AlertSeverity, Backup, BackupCopy, BackupSite, BackupStatus, BcpAlert, CopyStatus
 from bcp.sites import set_up_site
@@ -68,7 +68,7 @@ from pathlib import Path
 import django
 
 django.setup()
-from bcp import archive, backup
+from bcp import alerts, archive, backup, nights
 from bcp.models import BackupSite
 
 site_name, night, marker = sys.argv[1:4]
@@ -218,7 +218,7 @@ def test_a_lost_staging_file_is_fetched_back_from_a_site_with_a_complete_copy(
         leftover.unlink()  # the retry runs on another worker host, or the staging disk was cleaned
 
     BackupSite.objects.filter(pk=s3_site.pk).update(s3_endpoint_url=s3_endpoint)  # back
-    retried = backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    retried = nights.retry_due_uploads(now=timezone.now() + timedelta(days=1))
 
     assert [(copy.site.name, copy.status) for copy in retried] == [("remote", CopyStatus.COMPLETE)]
     again = Backup.objects.get(pk=first.pk)
@@ -255,16 +255,16 @@ def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_th
     assert made.status == BackupStatus.COMPLETE
     assert "remote" in made.error
     assert len(list(_backup_staging_dir.iterdir())) == 1
-    alert = BcpAlert.objects.get(kind=backup.ALERT_UPLOAD_FAILED, site=s3_site, resolved_at=None)
+    alert = BcpAlert.objects.get(kind=alerts.ALERT_UPLOAD_FAILED, site=s3_site, resolved_at=None)
     assert alert.severity == AlertSeverity.WARNING
     assert alert.schema_name == "nakatosa"
     assert sorted(council_actions(mark)) == ["bcp.backup_complete", "bcp.copy_failed"]
 
     # Not due yet: nothing is retried.
-    assert backup.retry_due_uploads() == []
+    assert nights.retry_due_uploads() == []
     # Due, still down: the delay doubles; after the third attempt the alert is critical (the same alert row).
     for attempt, delay in ((2, 2 * base), (3, 4 * base)):
-        retried = backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+        retried = nights.retry_due_uploads(now=timezone.now() + timedelta(days=1))
         assert [(c.pk, c.status, c.attempts) for c in retried] == [(remote.pk, CopyStatus.FAILED, attempt)]
         remote.refresh_from_db()
         assert remote.next_retry_at is not None
@@ -272,12 +272,12 @@ def test_an_s3_site_that_is_down_fails_its_copy_with_backoff_and_alerts_while_th
     alert.refresh_from_db()
     assert alert.severity == AlertSeverity.CRITICAL
     assert alert.details["attempts"] == 3
-    assert BcpAlert.objects.filter(kind=backup.ALERT_UPLOAD_FAILED, site=s3_site).count() == 1
+    assert BcpAlert.objects.filter(kind=alerts.ALERT_UPLOAD_FAILED, site=s3_site).count() == 1
 
     # The site is back: the copy completes, the alert is resolved, the staging file goes.
     BackupSite.objects.filter(pk=s3_site.pk).update(s3_endpoint_url=s3_endpoint)
     mark = audit_mark()
-    retried = backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    retried = nights.retry_due_uploads(now=timezone.now() + timedelta(days=1))
     assert [(c.status, c.attempts) for c in retried] == [(CopyStatus.COMPLETE, 4)]
     alert.refresh_from_db()
     assert alert.resolved_at is not None
@@ -301,7 +301,7 @@ def test_a_filesystem_site_that_is_not_mounted_fails_while_the_s3_site_completes
     }
     assert made.status == BackupStatus.COMPLETE
     assert not Path(fs_site.location).exists()
-    assert BcpAlert.objects.filter(kind=backup.ALERT_UPLOAD_FAILED, site=fs_site, resolved_at=None).exists()
+    assert BcpAlert.objects.filter(kind=alerts.ALERT_UPLOAD_FAILED, site=fs_site, resolved_at=None).exists()
 
 
 @pytest.mark.django_db
@@ -314,14 +314,14 @@ def test_when_no_site_can_be_reached_the_backup_is_failed_until_a_retry_succeeds
     assert made.status == BackupStatus.FAILED
     assert made.details["error_code"] == "no_site_reached"
     assert council_actions(mark) == ["bcp.copy_failed", "bcp.backup_failed"]
-    assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
+    assert BcpAlert.objects.get(kind=alerts.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
 
     mount_again(fs_site, marker)  # the disk is mounted again
-    backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    nights.retry_due_uploads(now=timezone.now() + timedelta(days=1))
     made.refresh_from_db()
     assert made.status == BackupStatus.COMPLETE
     assert (
-        BcpAlert.objects.filter(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa", resolved_at=None).count() == 0
+        BcpAlert.objects.filter(kind=alerts.ALERT_BACKUP_FAILED, schema_name="nakatosa", resolved_at=None).count() == 0
     )
 
 
@@ -348,7 +348,7 @@ def assert_disk_full_handled(
     earlier.refresh_from_db()
     assert earlier.status == BackupStatus.COMPLETE
     assert earlier.copies.get().status == CopyStatus.COMPLETE
-    assert BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
+    assert BcpAlert.objects.get(kind=alerts.ALERT_BACKUP_FAILED, schema_name="nakatosa").severity == "critical"
 
 
 @pytest.fixture
@@ -414,7 +414,7 @@ def test_copies_stranded_by_a_dead_worker_are_finished_by_the_retry_sweep(
         backup.backup_schema(schema_name="nakatosa", scheduled_for=NIGHT)
     monkeypatch.setattr(FilesystemStorage, "put_file", put_file)
     # The task was not redelivered: the sweep (every 10 minutes) finds the copies nobody is working on.
-    retried = backup.retry_due_uploads()
+    retried = nights.retry_due_uploads()
     assert sorted((copy.site.name, copy.status) for copy in retried) == [
         ("inland", CopyStatus.COMPLETE),
         ("remote", CopyStatus.COMPLETE),
@@ -431,12 +431,12 @@ def test_a_backup_left_dumping_on_an_earlier_night_is_marked_failed_not_reported
     # A live worker still holds the lock of `busy` (its own database session).
     with psycopg.connect(archive.conninfo(), autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s)", [backup._lock_key(busy)])
-        abandoned = backup.abandon_stale_backups(before=NIGHT)
+        abandoned = nights.abandon_stale_backups(before=NIGHT)
     assert [b.pk for b in abandoned] == [dead.pk]
     dead.refresh_from_db()
     assert dead.status == BackupStatus.FAILED
     assert dead.details["error_code"] == "abandoned"
-    assert BcpAlert.objects.filter(kind=backup.ALERT_BACKUP_FAILED, schema_name="nakatosa", resolved_at=None).exists()
+    assert BcpAlert.objects.filter(kind=alerts.ALERT_BACKUP_FAILED, schema_name="nakatosa", resolved_at=None).exists()
     for untouched, status in ((busy, "dumping"), (tonight, "dumping"), (done, "complete")):
         untouched.refresh_from_db()
         assert untouched.status == status
@@ -477,7 +477,7 @@ def test_a_staging_directory_that_cannot_be_created_fails_the_backup_not_the_wor
 def assert_copy_failed_with_alert(made: Backup, site: BackupSite, code: str) -> BackupCopy:
     copy = made.copies.get(site=site)
     assert copy.status == CopyStatus.FAILED
-    alert = BcpAlert.objects.get(kind=backup.ALERT_UPLOAD_FAILED, site=site, resolved_at=None)
+    alert = BcpAlert.objects.get(kind=alerts.ALERT_UPLOAD_FAILED, site=site, resolved_at=None)
     assert alert.details["code"] == code
     assert site.name in alert.message
     return copy
@@ -503,7 +503,7 @@ def test_an_unmounted_disk_whose_empty_mount_point_remains_receives_nothing_and_
 
     # Mounted again: the retry finds the marker and completes the copy.
     (root / MARKER_KEY).write_bytes(marker)
-    backup.retry_due_uploads(now=timezone.now() + timedelta(days=1))
+    nights.retry_due_uploads(now=timezone.now() + timedelta(days=1))
     made.refresh_from_db()
     assert made.status == BackupStatus.COMPLETE
     assert site_files(fs_site)[made.artifact_key] == made.sha256
@@ -645,7 +645,7 @@ def test_a_killed_workers_backup_stops_beating_and_is_failed_with_its_partial_fi
     assert stuck.status == BackupStatus.DUMPING
     assert [p.name for p in _backup_staging_dir.iterdir() if p.name.endswith(".part")] != []  # the partial file
     # Not yet silent for the timeout: nothing happens.
-    assert backup.recover_stalled_backups() == []
+    assert nights.recover_stalled_backups() == []
 
     # PostgreSQL notices the dead session, and frees its lock, a moment after the kill.
     with psycopg.connect(archive.conninfo(), autocommit=True) as other:
@@ -655,7 +655,7 @@ def test_a_killed_workers_backup_stops_beating_and_is_failed_with_its_partial_fi
             time.sleep(0.2)
         other.execute("SELECT pg_advisory_unlock(%s)", [backup._lock_key(stuck)])
     later = timezone.now() + timedelta(seconds=settings.KYODO_BACKUP_HEARTBEAT_TIMEOUT_SECONDS + 1)
-    recovered = backup.recover_stalled_backups(now=later)
+    recovered = nights.recover_stalled_backups(now=later)
     assert [b.pk for b in recovered] == [stuck.pk]
     failed = recovered[0]
     assert failed.status == BackupStatus.FAILED
@@ -663,7 +663,7 @@ def test_a_killed_workers_backup_stops_beating_and_is_failed_with_its_partial_fi
     assert "応答が" in failed.error
     assert "ワーカーの停止" in failed.error
     assert list(_backup_staging_dir.iterdir()) == []
-    alert = BcpAlert.objects.get(kind=backup.ALERT_BACKUP_FAILED, details__backup_id=stuck.pk, resolved_at=None)
+    alert = BcpAlert.objects.get(kind=alerts.ALERT_BACKUP_FAILED, details__backup_id=stuck.pk, resolved_at=None)
     assert alert.severity == AlertSeverity.CRITICAL
     assert "ワーカーの停止" in alert.message
 

@@ -37,7 +37,7 @@ from koseki.models import (
     Member,
     Notification,
 )
-from koseki.services.common import refresh_search_text
+from koseki.services.text import refresh_search_text
 from tenants.models import Person
 
 TODAY = date(2026, 11, 27)

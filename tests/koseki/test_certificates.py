@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from common import verification
 from common.errors import ValidationFailed
 from common.models import AuditEvent
 from common.wareki import to_wareki
@@ -36,7 +37,7 @@ from koseki.models import (
     RequesterRelation,
 )
 from resident_records import services as resident_services
-from resident_records import support, verification
+from resident_records import support
 from resident_records.models import Resident, SupportScope
 from resident_records.support import SupportMeasureBlocked
 from tenants.models import Person

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
+from common.errors import ValidationFailed
 from common.models import AuditEvent
 from koseki import importer
 from koseki.models import (
@@ -293,10 +294,10 @@ def test_the_layout_document_lists_every_column() -> None:
 
 
 def test_loader_refuses_an_empty_load_and_a_missing_purpose(db: Any) -> None:
-    with schema_context("nakatosa"), pytest.raises(importer.ValidationFailed) as raised:
+    with schema_context("nakatosa"), pytest.raises(ValidationFailed) as raised:
         importer.load_registers(actor=None, registers=[], purpose="x")
     assert raised.value.code == "nothing_to_import"
-    with schema_context("nakatosa"), pytest.raises(importer.ValidationFailed) as missing:
+    with schema_context("nakatosa"), pytest.raises(ValidationFailed) as missing:
         importer.load_registers(actor=None, registers=[], purpose=" ")
     assert missing.value.code == "purpose_required"
 

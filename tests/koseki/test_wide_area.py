@@ -20,6 +20,7 @@ import pytest
 import time_machine
 from django_tenants.utils import schema_context
 
+from common import verification
 from common.errors import ApplicationError, ValidationFailed
 from common.models import AuditEvent
 from koseki import certificates, wide_area
@@ -27,7 +28,6 @@ from koseki.errors import KosekiNotFound
 from koseki.models import CertificateIssuance, CertificateKind, CertificateSerial, Koseki, KosekiStatus, Member
 from koseki.models import RequesterRelation as Rel
 from koseki.wide_area import RequesterIdentity
-from resident_records import verification
 from tenants.models import Person
 from tests.koseki.factories import NAKATOSA_HONSEKI, SHIMANTO_HONSEKI, make_koseki, member
 

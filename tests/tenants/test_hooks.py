@@ -31,9 +31,12 @@ def test_module_demo_seeders_run_in_dependency_order() -> None:
 
 
 def test_koseki_keeps_the_fuhyo_and_answers_the_public_verification_through_registrations() -> None:
+    from common import verification
     from koseki import fuhyo
     from koseki.verification import koseki_certificate
-    from resident_records import fuhyo_notices, verification
+    from resident_records import fuhyo_notices
+    from resident_records.verification import resident_certificate
 
     assert fuhyo_notices._keeper is fuhyo
-    assert koseki_certificate in verification._other_sources
+    # The resident register answers first, then koseki: each register's 交付履歴 is a registered source.
+    assert verification.sources() == (resident_certificate, koseki_certificate)

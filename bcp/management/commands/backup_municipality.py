@@ -3,7 +3,7 @@
     manage.py backup_municipality --schema nakatosa
     manage.py backup_municipality --all [--site inland]
 
-The nightly job's own orchestration (bcp.backup.run_nightly), run in this process: for an IT administrator
+The nightly job's own orchestration (bcp.nights.run_nightly), run in this process: for an IT administrator
 before maintenance, or when the worker is down. Idempotent like the nightly run: a schema whose backup of today
 is complete at every chosen site is not dumped again; as at night, old backups are then pruned (retention).
 Exit code 0 only when every backup is COMPLETE with a copy at every chosen site.
@@ -15,9 +15,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bcp.backup import active_sites, run_nightly
+from bcp.backup import active_sites
 from bcp.errors import NotABackupTarget
 from bcp.models import BackupSite, BackupStatus, CopyStatus
+from bcp.nights import run_nightly
 from common.dates import local_today
 from common.tenancy import use_public_schema
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
+from common.csv_import import DEFAULT_MAX_ERRORS
 from common.errors import ApplicationError
 from koseki import importer
 from tenants.models import Municipality, Person
@@ -52,9 +53,9 @@ class Command(BaseCommand):
             except ApplicationError as exc:
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc
         if report.errors:
-            for error in report.errors[: importer.DEFAULT_MAX_ERRORS]:
+            for error in report.errors[:DEFAULT_MAX_ERRORS]:
                 self.stderr.write(f"{error.row}行目 {error.column}: {error.message}")
-            more = len(report.errors) - importer.DEFAULT_MAX_ERRORS
+            more = len(report.errors) - DEFAULT_MAX_ERRORS
             if more > 0:
                 self.stderr.write(f"ほか{more}件の誤りがあります。")
             raise CommandError(f"{len(report.errors)}件の誤りがあるため、何も登録していません。")
