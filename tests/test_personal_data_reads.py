@@ -169,7 +169,9 @@ def _issued_pdf_waiting(client: Client, rows: Rows) -> None:
     """The PDF of an issuance waits for the clerk who issued it (views.issued_pdf_key), just after the issue."""
     user_id = Person.objects.get(username="tanaka").pk
     key = issued_pdf_key(schema="nakatosa", user_id=user_id, issuance_number=rows.issuance.number)
-    cache.set(key, b"%PDF-1.4 issued", 600)
+    # Cache keys carry the schema (django_tenants.cache.make_key): set it as the town's request will read it.
+    with schema_context("nakatosa"):
+        cache.set(key, b"%PDF-1.4 issued", 600)
 
 
 def _confirmed_koseki_certificate(client: Client, rows: Rows) -> None:
