@@ -342,7 +342,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["common.filters.FilterBackend"],
     "EXCEPTION_HANDLER": "common.rest.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.rest.ContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["common.rest.TenantUserRateThrottle", "common.rest.TenantAnonRateThrottle"],
