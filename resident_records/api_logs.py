@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from common.dates import local_today
 from common.filters import filters_for
 from common.rest import CSVStreamRenderer, stream_csv
-from resident_records import selectors, support
+from resident_records import selectors
 from resident_records.filters import CertificateIssuanceFilter
 from resident_records.models import CertificateIssuance, SupportMeasure
 from tenants.access import person_of
@@ -59,7 +59,8 @@ class AttentionOut(serializers.Serializer):
         return "lapsed" if measure.end_on < self.context["today"] else "ending_soon"
 
     def get_temporarily_released(self, measure: SupportMeasure) -> bool:
-        return support.is_temporarily_released(measure)
+        # Annotated by support.measures_needing_attention: read with the list, no query per row.
+        return bool(measure.temporarily_released_now)  # type: ignore[attr-defined]
 
 
 class IssuanceLogView(GenericAPIView):
