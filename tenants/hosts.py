@@ -29,7 +29,8 @@ _UNKNOWN = "unknown"  # cached for a host with no town too, so that probing unkn
 
 
 def _key(host: str) -> str:
-    return f"town-by-host:{host}"
+    # The database's name keeps databases sharing one Redis (test databases, a restored copy) apart.
+    return f"town-by-host:{connection.settings_dict['NAME']}:{host}"
 
 
 def town_for_host(host: str) -> Municipality | None:
