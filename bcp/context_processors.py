@@ -16,6 +16,15 @@ from tenants.models import Municipality
 
 
 def disaster(request: HttpRequest) -> dict[str, Any]:
+    # Read once per request, however many templates the response renders with the request.
+    cached: dict[str, Any] | None = getattr(request, "_kyodo_disaster_context", None)
+    if cached is None:
+        cached = _disaster(request)
+        request._kyodo_disaster_context = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _disaster(request: HttpRequest) -> dict[str, Any]:
     tenant = getattr(request, "tenant", None)
     if not isinstance(tenant, Municipality):
         return {}

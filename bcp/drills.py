@@ -14,9 +14,8 @@ active site.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from bcp.restore import (
 )
 from common import audit
 from common.errors import ValidationFailed
+from common.filters import FilterSet
 from tenants.models import Municipality, Person
 
 if TYPE_CHECKING:
@@ -201,19 +201,6 @@ def close_abandoned_drills(*, now: datetime | None = None) -> list[int]:
 # --- Evidence for auditors (selectors) ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DrillFilters:
-    schema: str = ""
-    site: str = ""
-    status: str = ""
-    kind: str = ""
-    since: date | None = None
-    until: date | None = None
-
-    def as_details(self) -> dict[str, Any]:
-        return {key: str(value) for key, value in self.__dict__.items() if value not in (None, "")}
-
-
 def drills_visible_to(municipality: Municipality) -> QuerySet[RestoreDrill]:
     """Tenant isolation: a town host shows that town's drills only; the council host shows every drill.
 
@@ -227,32 +214,12 @@ def drills_visible_to(municipality: Municipality) -> QuerySet[RestoreDrill]:
 
 
 def read_drills(
-    *, actor: Person | None, municipality: Municipality, filters: DrillFilters, export: bool
+    *, actor: Person | None, municipality: Municipality, filters: FilterSet, export: bool
 ) -> QuerySet[RestoreDrill]:
-    """The drill records an auditor lists or exports; the reading is audited with its filters."""
-    rows = list_drills(municipality=municipality, filters=filters)
-    audit.record(actor=actor, action="bcp.drill_export" if export else "bcp.drill_list", details=filters.as_details())
+    """The drill records an auditor lists or exports (``filters`` validated, bcp.filters); the reading is audited
+    with its filters."""
+    rows = filters.filter_queryset(drills_visible_to(municipality)).order_by("-started_at", "-pk")
+    audit.record(
+        actor=actor, action="bcp.drill_export" if export else "bcp.drill_list", details=filters.audit_details()
+    )
     return rows
-
-
-def list_drills(*, municipality: Municipality, filters: DrillFilters) -> QuerySet[RestoreDrill]:
-    if filters.since and filters.until and filters.since > filters.until:
-        raise ValidationFailed(
-            "終了日が開始日より前になっています。", details={"until": ["終了日が開始日より前です。"]}
-        )
-    drills = drills_visible_to(municipality)
-    if filters.schema:
-        drills = drills.filter(schema_name=filters.schema)
-    if filters.site:
-        drills = drills.filter(site__name=filters.site)
-    if filters.status:
-        drills = drills.filter(status=filters.status)
-    if filters.kind:
-        drills = drills.filter(kind=filters.kind)
-    if filters.since:
-        drills = drills.filter(started_at__gte=datetime.combine(filters.since, time.min, tzinfo=TOKYO))
-    if filters.until:
-        drills = drills.filter(
-            started_at__lt=datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=TOKYO)
-        )
-    return drills.order_by("-started_at", "-pk")

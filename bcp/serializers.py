@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
-from bcp.models import DrillStatus, RestoreDrill
-
-
-class DrillQuery(serializers.Serializer):
-    schema = serializers.CharField(required=False, max_length=63, help_text="Schema drilled, e.g. nakatosa")
-    site = serializers.CharField(required=False, max_length=50, help_text="BackupSite name")
-    status = serializers.ChoiceField(choices=DrillStatus.choices, required=False)
-    kind = serializers.ChoiceField(choices=[("drill", "復元訓練"), ("restore", "復元")], required=False)
-    since = serializers.DateField(required=False, help_text="Started on or after this day (YYYY-MM-DD, JST)")
-    until = serializers.DateField(required=False, help_text="Started on or before this day (YYYY-MM-DD, JST)")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
-            raise serializers.ValidationError({"until": "終了日が開始日より前になっています。"})
-        return attrs
+from bcp.models import RestoreDrill
 
 
 class DrillOut(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ session's idle clock, no caching of what a signed-in person sees, and the API's 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -102,16 +103,36 @@ def passive(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
+# The session records when it was last active, and is written back when that stamp is this old (or when the view
+# changed it): a plain page view reads the session without writing it, and the idle window still slides to within
+# one stamp interval of the last request (a session ends between IDLE - interval and IDLE after it).
+SESSION_ACTIVE_AT_KEY = "_kyodo_active_at"
+
+
+def session_stamp_seconds() -> int:
+    return max(1, min(60, settings.SESSION_COOKIE_AGE // 30))
+
+
 class SessionMiddleware(DjangoSessionMiddleware):
-    """Django's, except after a ``passive`` view: SESSION_SAVE_EVERY_REQUEST makes every request slide the idle
-    window, and a poll every 2 s would keep an abandoned session alive forever. Its session is saved only if the
-    view really changed it."""
+    """Django's, with the idle window slid by a stamp instead of a write on every request
+    (``SESSION_SAVE_EVERY_REQUEST`` is off), and never slid by a ``passive`` view: a poll every 2 s would keep an
+    abandoned session alive forever. After a passive view the session is saved only if the view changed it."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         session = getattr(request, "session", None)
-        if getattr(request, "kyodo_passive", False) and session is not None and not session.modified:
-            return response
+        if session is not None and not getattr(request, "kyodo_passive", False):
+            self._stamp_activity(session)
         return super().process_response(request, response)
+
+    @staticmethod
+    def _stamp_activity(session: Any) -> None:
+        # Only a session this request used and that holds something (a signed-in person, a login in progress).
+        if not session.accessed or session.is_empty():
+            return
+        now = int(time.time())
+        stamped = session.get(SESSION_ACTIVE_AT_KEY)
+        if session.modified or not isinstance(stamped, int) or now - stamped >= session_stamp_seconds():
+            session[SESSION_ACTIVE_AT_KEY] = now  # marks it modified: Django saves it, the expiry slides
 
 
 # --- Caching: nothing a signed-in person sees is stored by browsers or proxies -------------------------------

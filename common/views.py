@@ -7,23 +7,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from common import selectors
-from common.serializers import AuditQuery
+from common.filters import AuditEventFilter
 
 
 def audit_events_view(request: HttpRequest) -> HttpResponse:
-    query = AuditQuery(data={k: v for k, v in request.GET.items() if v and k != "page"})
+    filters = AuditEventFilter({k: v for k, v in request.GET.items() if v and k not in ("page", "trail")})
     events = None
-    if query.is_valid():
-        params = dict(query.validated_data)
-        params.pop("trail", None)
-        listed = selectors.read_audit_events(actor=request.user, filters=params)
+    if filters.is_valid():
+        listed = selectors.read_audit_events(actor=request.user, filters=filters)
         events = Paginator(listed, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "audit/events.html",
         {
             "events": events,
-            "errors": query.errors,
+            "errors": filters.errors,
             "filters": request.GET,
             "query_string": _without_page(request),
         },

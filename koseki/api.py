@@ -21,16 +21,16 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from common.filters import filters_for
 from common.rest import CSVStreamRenderer, stream_csv
 from koseki import selectors
+from koseki.filters import KosekiIssuanceFilter, KosekiNotificationFilter
 from koseki.models import CertificateIssuance, Notification
 from koseki.serializers import (
     ISSUANCE_FIELDS,
     NOTIFICATION_FIELDS,
     KosekiIssuanceOut,
-    KosekiIssuanceQuery,
     KosekiNotificationOut,
-    KosekiNotificationQuery,
 )
 from tenants.access import person_of
 
@@ -47,13 +47,14 @@ class IssuanceLogView(GenericAPIView):
 
     kyodo_module = MODULE
     serializer_class = KosekiIssuanceOut
+    filterset_class = KosekiIssuanceFilter
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 
     def get_queryset(self) -> QuerySet[CertificateIssuance]:
         return CertificateIssuance.objects.order_by("-issued_at", "-id")
 
     @extend_schema(
-        parameters=[KosekiIssuanceQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
         responses=KosekiIssuanceOut(many=True),
         summary="戸籍証明書の交付履歴 (氏名なし) / The koseki certificate issuance log, without names",
         description=(
@@ -62,10 +63,9 @@ class IssuanceLogView(GenericAPIView):
         ),
     )
     def get(self, request: Request) -> HttpResponseBase:
-        query = KosekiIssuanceQuery(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
+        filters = filters_for(self, request)
         export = request.accepted_renderer.format == "csv"
-        rows = selectors.issuance_log(actor=person_of(request._request), filters=query.validated_data, export=export)
+        rows = selectors.issuance_log(actor=person_of(request._request), filters=filters, export=export)
         if export:
 
             def row(issuance: CertificateIssuance) -> list[Any]:
@@ -87,13 +87,14 @@ class NotificationLogView(GenericAPIView):
 
     kyodo_module = MODULE
     serializer_class = KosekiNotificationOut
+    filterset_class = KosekiNotificationFilter
     renderer_classes = [JSONRenderer, CSVStreamRenderer]
 
     def get_queryset(self) -> QuerySet[Notification]:
         return Notification.objects.order_by("-accepted_on", "-processed_at", "-id")
 
     @extend_schema(
-        parameters=[KosekiNotificationQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
         responses=KosekiNotificationOut(many=True),
         summary="受付帳 (氏名なし) / The koseki notification log, without names",
         description=(
@@ -102,12 +103,9 @@ class NotificationLogView(GenericAPIView):
         ),
     )
     def get(self, request: Request) -> HttpResponseBase:
-        query = KosekiNotificationQuery(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
+        filters = filters_for(self, request)
         export = request.accepted_renderer.format == "csv"
-        rows = selectors.notification_log(
-            actor=person_of(request._request), filters=query.validated_data, export=export
-        )
+        rows = selectors.notification_log(actor=person_of(request._request), filters=filters, export=export)
         if export:
 
             def row(notification: Notification) -> list[Any]:

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import jaconv
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from common import audit
-from common.dates import day_start
+from common.filters import FilterSet
 from common.text import normalize_search_text, to_katakana
 from koseki.errors import KosekiNotFound
 from koseki.models import CertificateIssuance, Entry, FuriganaRecord, Koseki, KosekiStatus, Member, Notification
@@ -282,40 +281,25 @@ def view_issuances(*, actor: Person | None, day: date, purpose: str) -> list[Cer
 # --- audited logs (no names: numbers, kinds, dates) ----------------------------------------------------------
 
 
-def _between(rows: QuerySet[Any], field_name: str, filters: Mapping[str, Any]) -> QuerySet[Any]:
-    if filters.get("since"):
-        rows = rows.filter(**{f"{field_name}__gte": day_start(filters["since"])})
-    if filters.get("until"):
-        rows = rows.filter(**{f"{field_name}__lt": day_start(filters["until"] + timedelta(days=1))})
-    return rows
+def issuance_log(*, actor: Person | None, filters: FilterSet, export: bool) -> QuerySet[CertificateIssuance]:
+    """交付履歴 by 交付日 (Asia/Tokyo), kind and 広域交付 (koseki.filters, validated); its listing or export is audited
+    with the filters."""
+    audit.record(
+        actor=actor,
+        action="koseki.issuance_log_export" if export else "koseki.issuance_log",
+        details=filters.audit_details(),
+    )
+    return filters.filter_queryset(CertificateIssuance.objects.order_by("-issued_at", "-id"))
 
 
-def _audit_log(actor: Person | None, action: str, filters: Mapping[str, Any]) -> None:
-    audit.record(actor=actor, action=action, details={k: str(v) for k, v in filters.items() if v not in (None, "")})
-
-
-def issuance_log(*, actor: Person | None, filters: Mapping[str, Any], export: bool) -> QuerySet[CertificateIssuance]:
-    """交付履歴 by 交付日 (Asia/Tokyo), kind and 広域交付; its listing or export is audited with the filters."""
-    rows = _between(CertificateIssuance.objects.order_by("-issued_at", "-id"), "issued_at", filters)
-    if filters.get("kind"):
-        rows = rows.filter(kind=filters["kind"])
-    if filters.get("wide_area") is not None:
-        rows = rows.filter(wide_area=filters["wide_area"])
-    _audit_log(actor, "koseki.issuance_log_export" if export else "koseki.issuance_log", filters)
-    return rows
-
-
-def notification_log(*, actor: Person | None, filters: Mapping[str, Any], export: bool) -> QuerySet[Notification]:
-    """受付帳 by 受理日 and kind; its listing or export is audited with the filters."""
-    rows = Notification.objects.order_by("-accepted_on", "-processed_at", "-id")
-    if filters.get("since"):
-        rows = rows.filter(accepted_on__gte=filters["since"])
-    if filters.get("until"):
-        rows = rows.filter(accepted_on__lte=filters["until"])
-    if filters.get("kind"):
-        rows = rows.filter(kind=filters["kind"])
-    _audit_log(actor, "koseki.notification_log_export" if export else "koseki.notification_log", filters)
-    return rows
+def notification_log(*, actor: Person | None, filters: FilterSet, export: bool) -> QuerySet[Notification]:
+    """受付帳 by 受理日 and kind (koseki.filters, validated); its listing or export is audited with the filters."""
+    audit.record(
+        actor=actor,
+        action="koseki.notification_log_export" if export else "koseki.notification_log",
+        details=filters.audit_details(),
+    )
+    return filters.filter_queryset(Notification.objects.order_by("-accepted_on", "-processed_at", "-id"))
 
 
 def late_notifications(*, actor: Person | None, since: date, until: date, purpose: str) -> list[Notification]:

@@ -7,31 +7,9 @@ with a purpose) only when a line calls for it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
-from koseki.models import CertificateIssuance, CertificateKind, Notification, NotificationKind
-
-
-class _DateRange(serializers.Serializer):
-    since = serializers.DateField(required=False, help_text="from this day (YYYY-MM-DD, Asia/Tokyo)")
-    until = serializers.DateField(required=False, help_text="up to this day, inclusive (YYYY-MM-DD)")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
-            raise serializers.ValidationError({"until": "終了日が開始日より前になっています。"})
-        return attrs
-
-
-class KosekiIssuanceQuery(_DateRange):
-    kind = serializers.ChoiceField(choices=CertificateKind.choices, required=False)
-    wide_area = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="広域交付 only")
-
-
-class KosekiNotificationQuery(_DateRange):
-    kind = serializers.ChoiceField(choices=NotificationKind.choices, required=False)
-
+from koseki.models import CertificateIssuance, Notification
 
 ISSUANCE_FIELDS = [
     "number", "kind", "kind_label", "issued_at", "issued_by_name", "koseki_number", "wide_area",

@@ -351,6 +351,15 @@ def protected_subjects(subjects: Sequence[object]) -> set[int]:
     return found
 
 
+def resident_page_banners(resident: Resident) -> tuple[bool, bool]:
+    """The resident page's two banners in two queries: is the resident protected, is any current member of the
+    resident's household protected (the same answers as ``is_protected_subject`` for each)."""
+    current = Resident.objects.filter(household_id=resident.household_id, status=ResidentStatus.RESIDENT)
+    household = list(current.values_list("pk", flat=True))
+    protected = protected_resident_ids(among=[resident.pk, *household])
+    return resident.pk in protected, bool(protected.intersection(household))
+
+
 def is_protected_subject(subject: object) -> bool:
     """The banner's question for one page (this town's measures, any scope): a resident; a household (any of its
     residents); a list of residents; a koseki member or a koseki (any of its members)."""

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from common import audit
@@ -166,11 +166,15 @@ def ensure_not_blocked(*, resident: Resident, scope: str) -> None:
 
 
 def measures_needing_attention(*, today: date | None = None) -> QuerySet[SupportMeasure]:
-    """Measures in force whose end is within one month, or already passed (still blocking): the alert list."""
+    """Measures in force whose end is within one month, or already passed (still blocking): the alert list. Each
+    carries ``temporarily_released_now`` (``is_temporarily_released``, read with the list: no query per row)."""
     day = today or local_today()
+    now = timezone.now()
+    released = TemporaryRelease.objects.filter(measure=OuterRef("pk"), released_at__lte=now, relock_at__gt=now)
     return (
         SupportMeasure.objects.filter(status=SupportMeasureStatus.ACTIVE, end_on__lte=_add_months(day, 1))
         .select_related("resident")
+        .annotate(temporarily_released_now=Exists(released))
         .order_by("end_on", "pk")
     )
 

@@ -149,6 +149,16 @@ def modules_for_roles(roles: Iterable[str]) -> list[Module]:
     return [module for module in MODULES.values() if module.roles.intersection(roles)]
 
 
+def request_towns(request: HttpRequest) -> list[Municipality]:
+    """The towns of the requesting person (the town switcher of every page), read once per request, in one query."""
+    cached: list[Municipality] | None = getattr(request, "_kyodo_towns", None)
+    if cached is None:
+        ids = memberships_in_force(person_of(request)).values_list("municipality_id", flat=True)
+        cached = list(Municipality.objects.filter(pk__in=ids).order_by("kind", "code"))
+        request._kyodo_towns = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def towns_of(person: Person) -> list[Municipality]:
     """Every active town where the person has a membership in force today (for the town switcher)."""
     ids = memberships_in_force(person).values_list("municipality_id", flat=True)

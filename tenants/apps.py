@@ -10,7 +10,9 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit
-        from tenants import migration_executor, signals  # noqa: F401  (the "kyodo" executor; audit hooks)
+
+        # The host cache's drops, the "kyodo" migration executor, the audit hooks.
+        from tenants import hosts, migration_executor, signals  # noqa: F401
         from tenants.anchors import AuditAnchorStore
 
         audit.register_anchor_store(AuditAnchorStore())

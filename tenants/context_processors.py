@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from tenants.access import modules_for_roles, request_roles, towns_of
+from tenants.access import modules_for_roles, request_roles, request_towns
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -18,5 +18,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         data["kyodo_modules"] = modules_for_roles(roles)
         # Modules with browser screens (a module may so far offer its API only).
         data["kyodo_screens"] = [m for m in data["kyodo_modules"] if m.url_name]
-        data["kyodo_towns"] = towns_of(user)
+        data["kyodo_towns"] = request_towns(request)
     return data

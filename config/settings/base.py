@@ -112,7 +112,7 @@ MIDDLEWARE = [
     # Errors under /api/ in the API's JSON format, also those raised outside DRF (unknown path, CSRF, 500).
     "common.middleware.ApiErrorFormatMiddleware",
     "common.timeouts.StatementTimeoutMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.TownMiddleware",  # django-tenants: Host → town schema, the lookup cached
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -240,7 +240,8 @@ SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 
 # Idle timeout: the session expires after this many minutes without a request (sliding window).
 SESSION_COOKIE_AGE = env_int("KYODO_IDLE_TIMEOUT_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not written on every request: common.middleware.SessionMiddleware slides the idle window with a stamp.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -345,7 +346,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["common.filters.FilterBackend"],
     "EXCEPTION_HANDLER": "common.rest.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.rest.ContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["common.rest.TenantUserRateThrottle", "common.rest.TenantAnonRateThrottle"],

@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from resident_records import disclosure, selectors
@@ -50,6 +51,7 @@ def _render_resident(
         purpose=purpose,
         as_of=as_of,
     )
+    resident_protected, household_protected = disclosure.resident_page_banners(resident)
     return render(
         request,
         "resident_records/resident.html",
@@ -75,6 +77,13 @@ def _render_resident(
                 purpose=purpose,
             ),
             "is_resident": resident.status == ResidentStatus.RESIDENT,
+            "resident_protected": resident_protected,
+            "household_protected": household_protected,
+            # One URL reversed for the page; each member's link appends its 宛名番号 (no {% url %} per row).
+            "resident_url": reverse("resident_records:resident", args=["0"]).removesuffix("0/"),
+            "cancel_event_url": reverse("resident_records:cancel_event", args=[resident.atena_number, 0]).removesuffix(
+                "0/cancel/"
+            ),
         },
         status=status,
     )

@@ -1,4 +1,5 @@
-"""Background polls leave the idle timeout running; nothing a signed-in person sees is cached (docs/security.md)."""
+"""Background polls leave the idle timeout running; a page view writes the session only when its activity stamp is
+due; nothing a signed-in person sees is cached (docs/security.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from common.middleware import session_stamp_seconds
 from tenants.models import Person
 from tests.resident_records.factories import move_in_family, person
 
@@ -79,3 +83,41 @@ def test_pages_for_a_signed_in_person_are_not_stored(client_for: Any) -> None:
 def test_the_town_stylesheet_keeps_its_own_caching(client_for: Any) -> None:
     response = client_for("tanaka", "nakatosa").get("/brand.css")
     assert response["Cache-Control"] == "public, max-age=300"
+
+
+def _session_writes(client: Any, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return sum('UPDATE "django_session"' in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_plain_page_view_reads_the_session_without_writing_it(client_for: Any) -> None:
+    with time_machine.travel(START, tick=False):
+        client = client_for("it_admin", "nakatosa")
+        client.get("/")  # the first request stamps the session
+    with time_machine.travel(START + timedelta(seconds=10), tick=False):
+        assert _session_writes(client, "/bcp/") == 0
+    assert _expiry(client) == START + IDLE
+
+
+def test_the_activity_stamp_is_written_once_it_is_due(client_for: Any) -> None:
+    with time_machine.travel(START, tick=False):
+        client = client_for("it_admin", "nakatosa")
+        client.get("/")
+    due = START + timedelta(seconds=session_stamp_seconds())
+    with time_machine.travel(due, tick=False):
+        assert _session_writes(client, "/bcp/") == 1
+    assert _expiry(client) == due + IDLE
+
+
+def test_requests_without_a_write_do_not_keep_an_idle_session_alive(client_for: Any) -> None:
+    with time_machine.travel(START, tick=False):
+        client = client_for("it_admin", "nakatosa")
+        client.get("/")
+    # Within the stamp interval: served, not written; the session ends IDLE after the stamp.
+    with time_machine.travel(START + timedelta(seconds=session_stamp_seconds() - 1), tick=False):
+        assert client.get("/bcp/").status_code == 200
+    with time_machine.travel(START + IDLE + timedelta(seconds=1), tick=False):
+        expired = client.get("/bcp/")
+    assert expired.status_code == 302
+    assert expired["Location"].startswith("/accounts/login/")

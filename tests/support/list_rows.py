@@ -1,0 +1,130 @@
+"""Rows for every API list endpoint, so that tests/test_statement_counts.py can page through each of them.
+
+That test finds the list endpoints itself (every paginated GET in the OpenAPI schema); a module that adds a list
+registers here, under the route's name, a function that creates ``count`` rows the list shows at 中土佐町
+(nakatosa). A list without one fails that test with a message naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tenants.models import Person
+
+RowMaker = Callable[[int], None]
+LIST_ROWS: dict[str, RowMaker] = {}
+
+
+def list_rows(name: str) -> Callable[[RowMaker], RowMaker]:
+    def register(maker: RowMaker) -> RowMaker:
+        LIST_ROWS[name] = maker
+        return maker
+
+    return register
+
+
+def _clerk() -> Person:
+    return Person.objects.get(username="tanaka")
+
+
+@list_rows("api:audit:events")
+def _audit_events(count: int) -> None:
+    from common import audit
+
+    with schema_context("nakatosa"):
+        for _ in range(count):
+            audit.record(actor=None, action="test.list_row")
+
+
+@list_rows("api:resident_records:events")
+def _change_events(count: int) -> None:
+    from tests.resident_records.factories import move_in_family, person
+
+    with schema_context("nakatosa"):
+        for number in range(count):
+            move_in_family(
+                _clerk(), members=[person("鈴木", f"{number}", "スズキ", "ハジメ")], address=f"久礼 {number}"
+            )
+
+
+@list_rows("api:resident_records:issuances")
+def _resident_issuances(count: int) -> None:
+    from resident_records.models import CertificateIssuance, CertificateKind
+    from tests.resident_records.factories import move_in_family, person
+
+    with schema_context("nakatosa"):
+        _, residents = move_in_family(
+            _clerk(), members=[person(), person("山田", "花子", "ヤマダ", "ハナコ", relationship="妻")]
+        )
+        for serial in range(1, count + 1):
+            issuance = CertificateIssuance.objects.create(
+                number=f"2099-L{serial:06d}", year=2099, serial=serial, kind=CertificateKind.RESIDENCE_COPY,
+                requested_by="本人", purpose="年金の手続", page_count=1,
+                verification_code_sha256=hashlib.sha256(f"list{serial}".encode()).hexdigest(), pdf_sha256="0" * 64,
+            )  # fmt: skip
+            issuance.residents.set(residents)
+
+
+@list_rows("api:resident_records:support_attention")
+def _support_attention(count: int) -> None:
+    from resident_records.models import SupportMeasure, SupportMeasureKind, SupportScope
+    from tests.resident_records.factories import move_in_family, person
+
+    today = timezone.localdate()
+    with schema_context("nakatosa"):
+        for number in range(count):
+            _, (resident,) = move_in_family(
+                _clerk(), members=[person("佐藤", f"{number}", "サトウ", "ハジメ")], address=f"久礼 {number}"
+            )
+            SupportMeasure.objects.create(
+                resident=resident, kind=SupportMeasureKind.SUPPORT, scopes=[SupportScope.INSPECTION],
+                start_on=today - timedelta(days=300), end_on=today + timedelta(days=10),
+            )  # fmt: skip
+
+
+@list_rows("api:koseki:issuances")
+def _koseki_issuances(count: int) -> None:
+    from koseki.models import CertificateIssuance, CertificateKind, RequesterRelation
+
+    with schema_context("nakatosa"):
+        for serial in range(1, count + 1):
+            CertificateIssuance.objects.create(
+                number=f"2099-K{serial:06d}", year=2099, serial=serial, kind=CertificateKind.FULL,
+                koseki_number=f"K{serial:010d}", honseki="高知県高岡郡中土佐町久礼1番地", head_name="山田　太郎",
+                requester_name="山田　太郎", requester_relation=RequesterRelation.SELF, id_document="運転免許証",
+                purpose="年金の手続", fee=450, member_keys=["a"], issued_at=datetime(2026, 11, 2, 3, tzinfo=UTC),
+                issued_by_name="田中 美咲", pdf_sha256="0" * 64,
+                verification_code_sha256=hashlib.sha256(f"klist{serial}".encode()).hexdigest(),
+            )  # fmt: skip
+
+
+@list_rows("api:koseki:notifications")
+def _koseki_notifications(count: int) -> None:
+    from koseki.models import Notification, NotificationKind
+
+    day = date(2026, 11, 2)
+    with schema_context("nakatosa"):
+        for serial in range(1, count + 1):
+            Notification.objects.create(
+                number=f"2099-{serial:06d}", kind=NotificationKind.BIRTH, event_date=day, notified_on=day,
+                accepted_on=day, notifier_name="山田　太郎", notifier_capacity="父",
+                koseki_numbers=[f"K{serial:010d}"], details={}, actor_name="田中 美咲",
+            )  # fmt: skip
+
+
+@list_rows("api:bcp:drills")
+def _restore_drills(count: int) -> None:
+    from bcp.models import DrillStatus, RestoreDrill
+    from tests.bcp.test_restore import make_site
+
+    site = make_site(Path(tempfile.mkdtemp(prefix="kyodo-list-rows-")), name=f"list-{uuid.uuid4().hex[:8]}")
+    for _ in range(count):
+        RestoreDrill.objects.create(schema_name="nakatosa", site=site, status=DrillStatus.PASSED)
