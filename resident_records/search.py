@@ -377,8 +377,8 @@ def page_statement(residents: QuerySet[Resident], *, page: int, per_page: int) -
         "counted AS (SELECT count(*) AS total FROM matches), "
         "bounds AS (SELECT total, (LEAST(%s, GREATEST(1, CEIL(LEAST(total, %s)::numeric / %s)::int)) - 1) * %s "
         "AS first FROM counted), "
-        "ranked AS (SELECT id, row_number() OVER (ORDER BY relevance, search_kana COLLATE \"C\", "
-        "atena_number COLLATE \"C\", id) AS place FROM matches) "
+        'ranked AS (SELECT id, row_number() OVER (ORDER BY relevance, search_kana COLLATE "C", '
+        'atena_number COLLATE "C", id) AS place FROM matches) '
         f"SELECT bounds.total, bounds.first, {_ROW_COLUMNS} FROM bounds "
         "LEFT JOIN ranked ON ranked.place > bounds.first AND ranked.place <= LEAST(bounds.first + %s, %s) "
         "LEFT JOIN resident_records_resident r ON r.id = ranked.id "
