@@ -2,18 +2,27 @@
 
 Each row carries the SHA-256 of the previous row (prev_hash) and of itself (row_hash), so editing,
 deleting or re-ordering rows breaks the chain (see common.audit.verify_chain). PostgreSQL triggers
-(migration 0002) refuse UPDATE, DELETE and TRUNCATE on the table.
+(migration 0002, 0006) refuse UPDATE, DELETE and TRUNCATE on the table — except the sequencer's one update
+that fills a row's empty chain columns.
 """
 
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import BigIntegerField, Func, Q, Value
+
+AUDIT_SEQUENCE = "common_auditevent_entry_seq"  # created by migration 0006 in every schema
 
 
 class AuditEvent(models.Model):
-    seq = models.BigIntegerField("連番", unique=True)
+    # The number the row got when written (a database sequence: taken at insert, so not in commit order, and a
+    # rolled-back transaction leaves a gap). Its place in the chain is chain_seq, given by the sequencer right
+    # after the commit (common.audit.chain_pending, docs/audit.md); prev_hash and row_hash are empty until then.
+    seq = models.BigIntegerField(
+        "連番", unique=True, db_default=Func(Value(AUDIT_SEQUENCE), function="nextval", output_field=BigIntegerField())
+    )
+    chain_seq = models.BigIntegerField("連鎖番号", unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField("日時", db_index=True)
     trail = models.CharField("記録先スキーマ", max_length=63)
     # Person id without a foreign key: a town's tables never point into the public schema, so an
@@ -33,8 +42,8 @@ class AuditEvent(models.Model):
     channel = models.CharField("経路", max_length=20, blank=True)
     request_id = models.CharField("リクエストID", max_length=64, blank=True)
     details = models.JSONField("詳細", default=dict, blank=True)
-    prev_hash = models.CharField("直前行ハッシュ", max_length=64)
-    row_hash = models.CharField("行ハッシュ", max_length=64, unique=True)
+    prev_hash = models.CharField("直前行ハッシュ", max_length=64, null=True, blank=True)
+    row_hash = models.CharField("行ハッシュ", max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = "監査ログ"
@@ -51,6 +60,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "occurred_at"]),
             # A person's reads: ``details @> {"persons": ["<宛名番号>"]}`` (common.selectors, docs/audit.md).
             GinIndex(fields=["details"], opclasses=["jsonb_path_ops"], name="audit_details_path_gin"),
+            # What the sequencer reads: the rows not chained yet, in seq order.
+            models.Index(fields=["seq"], condition=Q(chain_seq__isnull=True), name="audit_unchained"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ class AuditEventOut(serializers.ModelSerializer):
         fields = [
             "seq", "occurred_at", "trail", "actor_id", "actor_username", "actor_name", "role", "action",
             "object_type", "object_id", "object_repr", "personal_data", "purpose", "client_ip", "terminal",
-            "channel", "request_id", "details", "prev_hash", "row_hash",
+            "channel", "request_id", "details", "chain_seq", "prev_hash", "row_hash",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -33,3 +33,15 @@ def run_job(job_id: int) -> str | None:
 
     job = jobs.run_job(job_id)
     return job.state if job is not None else None
+
+
+@shared_task(name="common.tasks.chain_audit_trail", ignore_result=True)
+def chain_audit_trail(trail: str) -> int:
+    """Link the rows just committed to ``trail`` into its chain (queued by audit.record on commit)."""
+    return audit.run_sequencer(trail)
+
+
+@shared_task(name="common.tasks.chain_all_audit_trails", ignore_result=True)
+def chain_all_audit_trails() -> dict[str, int]:
+    """Every few seconds (beat): the safety net of the on-commit runs, for every trail."""
+    return audit.chain_all_trails()

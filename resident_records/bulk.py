@@ -223,6 +223,9 @@ def load_households(
             with connection.cursor() as cursor:
                 for model in (Resident, Household):
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
+                # The search index's pending entries merged now, not read by every search until a vacuum
+                # (docs/search.md).
+                cursor.execute("SELECT gin_clean_pending_list('resident_search_grams_gin'::regclass)")
     return result
 
 

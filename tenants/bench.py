@@ -169,3 +169,6 @@ def migrate_scenario(options: BenchOptions) -> dict[str, Any]:
         per_call_setup_seconds=round_figure(setup_median),
         warmup_runs=1,
     )
+
+
+from tenants import bench_audit  # noqa: E402, F401  (registers the audit_write scenario)

@@ -377,6 +377,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery --------------------------------------------------------------------------------------
+# A row the sequencer has not linked this long after it was written is reported by verify_audit_chain.
+KYODO_AUDIT_UNCHAINED_MAX_AGE_SECONDS = env_int("KYODO_AUDIT_UNCHAINED_MAX_AGE_SECONDS", 600)
 CELERY_BROKER_URL = env("KYODO_CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env("KYODO_CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TIMEZONE = TIME_ZONE
@@ -394,6 +396,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env("KYODO_CELERY_QUEUE", "kyodo")
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
+    # Audit rows are chained right after their commit by a queued run (common.audit.request_chaining); this
+    # periodic run is the safety net for a lost message or a broker that was down (docs/audit.md).
+    "chain-audit-trails": {
+        "task": "common.tasks.chain_all_audit_trails",
+        "schedule": float(env_int("KYODO_AUDIT_CHAIN_INTERVAL_SECONDS", 10)),
+    },
     # Every night each town's audit chain is re-verified; a break raises an alert in the council log.
     "verify-audit-chains": {
         "task": "common.tasks.verify_all_audit_chains",

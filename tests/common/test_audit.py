@@ -36,26 +36,72 @@ def tanaka(db: Any) -> Person:
 
 
 def _write_rows(actor: Person, n: int = 5) -> list[AuditEvent]:
-    return [audit.record(actor=actor, action=f"test.step{i}", obj=("test.Thing", i, f"thing {i}")) for i in range(n)]
+    """``n`` rows in 中土佐町's trail, chained by the sequencer (as they are seconds after a real commit)."""
+    with schema_context("nakatosa"):
+        rows = [
+            audit.record(actor=actor, action=f"test.step{i}", obj=("test.Thing", i, f"thing {i}")) for i in range(n)
+        ]
+        audit.chain_pending("nakatosa")
+        for row in rows:
+            row.refresh_from_db()
+    return rows
 
 
-def test_record_is_one_line_and_chains(tanaka: Person) -> None:
+def test_record_is_one_line_and_writes_an_unchained_row(tanaka: Person) -> None:
     with schema_context("nakatosa"):
         before = AuditEvent.objects.count()
-        rows = _write_rows(tanaka, 3)
+        rows = [audit.record(actor=tanaka, action=f"test.step{i}") for i in range(3)]
         assert AuditEvent.objects.count() == before + 3
-        assert rows[1].prev_hash == rows[0].row_hash
         assert rows[2].seq == rows[0].seq + 2
         assert rows[0].actor_username == "tanaka"
         assert rows[0].trail == "nakatosa"
-        assert audit.verify_chain("nakatosa").intact
+        assert AuditEvent.objects.filter(pk__in=[r.pk for r in rows], chain_seq=None, row_hash=None).count() == 3
+
+
+def test_the_sequencer_chains_the_rows_in_order(tanaka: Person) -> None:
+    rows = _write_rows(tanaka, 3)
+    assert rows[1].prev_hash == rows[0].row_hash
+    assert rows[2].prev_hash == rows[1].row_hash
+    assert [r.chain_seq for r in rows] == [rows[0].chain_seq, rows[0].chain_seq + 1, rows[0].chain_seq + 2]
+    assert audit.chain_pending("nakatosa") == 0  # nothing left
+    assert audit.verify_chain("nakatosa").intact
+
+
+def test_verification_chains_what_is_pending_first(tanaka: Person) -> None:
+    with schema_context("nakatosa"):
+        row = audit.record(actor=tanaka, action="test.pending")
+    report = audit.verify_chain("nakatosa")
+    assert report.intact
+    with schema_context("nakatosa"):
+        row.refresh_from_db()
+    assert row.chain_seq is not None
+
+
+def test_a_row_left_unchained_too_long_is_reported(tanaka: Person, settings: Any) -> None:
+    audit.chain_pending("nakatosa")
+    with schema_context("nakatosa"):
+        stale = audit.record(actor=tanaka, action="test.never_chained")
+    settings.KYODO_AUDIT_UNCHAINED_MAX_AGE_SECONDS = 0
+    report = audit.verify_chain("nakatosa", chain_first=False)  # as if the sequencer were not running
+    assert report.first_break is not None
+    assert report.first_break.row_id == stale.pk
+    assert "連鎖されていない" in report.first_break.reason
+
+
+def test_a_young_unchained_row_is_counted_not_reported(tanaka: Person) -> None:
+    audit.chain_pending("nakatosa")
+    with schema_context("nakatosa"):
+        audit.record(actor=tanaka, action="test.just_written")
+    report = audit.verify_chain("nakatosa", chain_first=False)
+    assert report.intact
+    assert report.unchained == 1
 
 
 def test_each_town_has_its_own_trail(tanaka: Person) -> None:
     with schema_context("nakatosa"):
-        row = audit.record(actor=tanaka, action="test.only_here")
+        audit.record(actor=tanaka, action="test.only_here")
     with schema_context("shimanto"):
-        assert not AuditEvent.objects.filter(row_hash=row.row_hash).exists()
+        assert not AuditEvent.objects.filter(action="test.only_here").exists()
     council_row = audit.record(actor=tanaka, action="test.council", council=True)
     assert council_row.trail == "public"
     with schema_context("public"):
@@ -95,6 +141,33 @@ def test_database_refuses_update_and_delete(tanaka: Person, statement: str) -> N
         _write_rows(tanaka, 1)
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
+
+
+def test_database_refuses_to_change_a_chained_rows_link(tanaka: Person) -> None:
+    [row] = _write_rows(tanaka, 1)
+    with (
+        schema_context("nakatosa"),
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE common_auditevent SET chain_seq = chain_seq + 1000000 WHERE id = %s", [row.pk])
+
+
+def test_database_refuses_content_changed_while_chaining(tanaka: Person) -> None:
+    with schema_context("nakatosa"):
+        row = audit.record(actor=tanaka, action="test.unchained")
+    with (
+        schema_context("nakatosa"),
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE common_auditevent SET chain_seq = 1000000000000, prev_hash = 'x', row_hash = 'y', purpose = 'z' "
+            "WHERE id = %s",
+            [row.pk],
+        )
 
 
 @pytest.mark.parametrize("schema", ["nakatosa", "shimanto", "council", "public"])
@@ -162,10 +235,12 @@ def test_row_inserted_out_of_order_is_detected(tanaka: Person) -> None:
     with schema_context("nakatosa"):
         rows = _write_rows(tanaka, 3)
     with attacker_with_superuser_rights("nakatosa") as cursor:
-        cursor.execute("UPDATE common_auditevent SET seq = seq + 1000000 WHERE seq >= %s", [rows[1].seq])
-        cursor.execute("UPDATE common_auditevent SET seq = seq - 1000000 + 1 WHERE seq >= 1000000")
+        shift = "UPDATE common_auditevent SET chain_seq = chain_seq + %s WHERE chain_seq >= %s"
+        cursor.execute(shift, [10**9, rows[1].chain_seq])
+        cursor.execute(shift, [1 - 10**9, 10**9])
         forged = {
-            "seq": rows[1].seq, "occurred_at": rows[1].occurred_at, "trail": "nakatosa", "actor_id": None,
+            "seq": 10**12, "chain_seq": rows[1].chain_seq, "occurred_at": rows[1].occurred_at, "trail": "nakatosa",
+            "actor_id": None,
             "actor_username": "", "actor_name": "", "role": "", "action": "forged", "object_type": "",
             "object_id": "", "object_repr": "", "personal_data": False, "purpose": "", "client_ip": None,
             "terminal": "", "channel": "", "request_id": "", "details": {}, "prev_hash": rows[0].row_hash,
@@ -176,24 +251,30 @@ def test_row_inserted_out_of_order_is_detected(tanaka: Person) -> None:
     report = audit.verify_chain("nakatosa")
     assert not report.intact
     assert report.first_break is not None
-    assert report.first_break.seq == rows[1].seq + 1
+    assert report.first_break.chain_seq == rows[1].chain_seq + 1
+    assert report.first_break.seq == rows[1].seq
 
 
 def test_row_copied_from_another_town_is_detected(tanaka: Person) -> None:
     with schema_context("shimanto"):
-        foreign = audit.record(actor=tanaka, action="test.foreign")
+        audit.record(actor=tanaka, action="test.foreign")
+    audit.chain_pending("shimanto")
+    audit.chain_pending("nakatosa")
+    with schema_context("shimanto"):
+        foreign = AuditEvent.objects.get(action="test.foreign")
     with schema_context("nakatosa"):
-        last = AuditEvent.objects.order_by("-seq").first()
+        last = AuditEvent.objects.exclude(chain_seq=None).order_by("-chain_seq").first()
         assert last is not None
+        assert last.chain_seq is not None
     with attacker_with_superuser_rights("nakatosa"), schema_context("nakatosa"):
         AuditEvent.objects.create(
             **{f: getattr(foreign, f) for f in audit.HASHED_FIELDS if f not in {"seq", "prev_hash"}},
-            seq=last.seq + 1, prev_hash=last.row_hash, row_hash=foreign.row_hash + "",
+            seq=10**12, chain_seq=last.chain_seq + 1, prev_hash=last.row_hash, row_hash=foreign.row_hash,
         )  # fmt: skip
     report = audit.verify_chain("nakatosa")
     assert not report.intact
     assert report.first_break is not None
-    assert report.first_break.seq == last.seq + 1
+    assert report.first_break.chain_seq == last.chain_seq + 1
 
 
 def test_unknown_schema_is_refused(db: Any) -> None:
@@ -208,11 +289,11 @@ def test_rows_cut_from_the_end_are_detected_by_the_anchor(tanaka: Person) -> Non
     code, _ = _verify_command("nakatosa")  # a successful verification anchors the head in public
     assert code == 0
     with attacker_with_superuser_rights("nakatosa") as cursor:
-        cursor.execute("DELETE FROM common_auditevent WHERE seq >= %s", [rows[1].seq])
+        cursor.execute("DELETE FROM common_auditevent WHERE chain_seq >= %s", [rows[1].chain_seq])
     code, output = _verify_command("nakatosa")
     assert code == 1
     assert "末尾" in output
-    assert f"seq={rows[2].seq}" in output
+    assert f"chain_seq={rows[2].chain_seq}" in output
 
 
 def test_tail_rewritten_with_recomputed_hashes_is_detected_by_the_anchor(tanaka: Person) -> None:
@@ -220,7 +301,7 @@ def test_tail_rewritten_with_recomputed_hashes_is_detected_by_the_anchor(tanaka:
         rows = _write_rows(tanaka, 2)
     assert _verify_command("nakatosa")[0] == 0
     last = rows[-1]
-    fields = {f: getattr(last, f) for f in audit.HASHED_FIELDS}
+    fields = {f: getattr(last, f) for f in (*audit.HASHED_FIELDS, "chain_seq")}
     fields["purpose"] = "書き換えた目的"
     new_hash = audit.compute_row_hash(fields)
     with attacker_with_superuser_rights("nakatosa") as cursor:
@@ -231,7 +312,7 @@ def test_tail_rewritten_with_recomputed_hashes_is_detected_by_the_anchor(tanaka:
     report = audit.verify_chain("nakatosa")
     assert not report.intact
     assert report.first_break is not None
-    assert report.first_break.seq == last.seq
+    assert report.first_break.chain_seq == last.chain_seq
 
 
 def test_actions_have_japanese_labels_for_auditors() -> None:
