@@ -223,7 +223,7 @@ def load(
             "JOIN kyodo_import_households h ON h.household_id = k.household_id "
             "LEFT JOIN kyodo_import_numbers n USING (row_no)"
         )
-        grams = "LEFT JOIN kyodo_import_grams g USING (row_no)"  # the search's n-grams (csv_load._search_grams)
+        grams = "LEFT JOIN kyodo_import_grams g USING (row_no)"  # the search's n-grams (csv_passes.search_grams)
         # Household.head and Resident.household point at each other; Django's foreign keys are DEFERRABLE
         # INITIALLY DEFERRED, so the order below only has to respect the checks at commit.
         names, values = _columns(
