@@ -100,7 +100,7 @@ def record_change_of_address(
     )
     if not members:
         raise EventNotAllowed("この世帯には住民がいません。", details={"household": locked.number})
-    _check_not_before_history(members, event_date)
+    _check_not_before_history(members, event_date, household=locked)
     event = _new_event(
         actor=actor, kind=EventKind.CHANGE_OF_ADDRESS, event_date=event_date, notified_on=notified_on, household=locked
     )
