@@ -7,7 +7,6 @@ and COPYs its results into a temporary table, so memory holds one batch at a tim
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -37,12 +36,12 @@ DATE_FIELDS = ("birth_date", "became_resident_on", "address_set_on", "residence_
 
 
 def passes(
-    select: str, table: str, columns: str, convert: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]] | str]
+    select: str, table: str, columns: str, convert: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]
 ) -> int:
     """Fetch rows in batches through a server-side cursor and COPY each converted batch into ``table``.
 
-    ``convert`` returns the batch's rows, or the batch already written as COPY text. The connection cannot
-    FETCH while a COPY is open, so each batch gets its own short COPY; memory holds one batch at a time.
+    The connection cannot FETCH while a COPY is open, so each batch gets its own short COPY; memory holds one
+    batch at a time.
     """
     done = 0
     with connection.chunked_cursor() as read, connection.cursor() as write:
@@ -50,11 +49,8 @@ def passes(
         while batch := read.fetchmany(FETCH_ROWS):
             converted = convert(batch)
             with write.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                if isinstance(converted, str):
-                    copy.write(converted)
-                else:
-                    for row in converted:
-                        copy.write_row(row)
+                for row in converted:
+                    copy.write_row(row)
             done += len(batch)
     return done
 
@@ -197,18 +193,13 @@ def search_keys() -> None:
 
 def search_grams() -> None:
     """The n-gram keys of the resident search (search.index_grams, the function the services use) for every row
-    to be registered: without them the search would not find an imported resident (docs/search.md).
+    to be registered: without them the search would not find an imported resident (docs/search.md)."""
 
-    The arrays are written as COPY text (:func:`copy_text_array`): psycopg's generic list dumper tests every
-    element with a regular expression and cost more than computing the grams (measured: docs/domain/
-    resident_bulk_import.md).
-    """
-
-    def convert(batch: list[tuple[Any, ...]]) -> str:
-        return "".join(
-            f"{row_no}\t{copy_text_array(search.index_grams(search_name=name, search_kana=kana, address=address))}\n"
+    def convert(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [
+            (row_no, search.index_grams(search_name=name, search_kana=kana, address=address))
             for row_no, name, kana, address in batch
-        )
+        ]
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -220,19 +211,3 @@ def search_grams() -> None:
         "row_no, grams",
         convert,
     )
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_SPECIAL = re.compile(r'[\\"\t\n\r]')
-
-
-def copy_text_array(values: list[str]) -> str:
-    """A text[] as one field of COPY's text format: every element quoted (so that no element reads as NULL and
-    no delimiter matters), ``\\`` and ``"`` escaped inside it, then the field escaped for COPY."""
-    if not values:
-        return "{}"
-    joined = '","'.join(values)
-    if _SPECIAL.search(joined) is None:  # the usual case: nothing to escape
-        return '{"' + joined + '"}'
-    elements = ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-    return ("{" + elements + "}").translate(_COPY_ESCAPES)

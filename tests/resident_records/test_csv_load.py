@@ -85,21 +85,6 @@ def test_batched_sealing_is_the_single_number_format() -> None:
     assert sealer.blind_index_many(["123456789018"]) == [mynumber.blind_index("123456789018")]
 
 
-def test_arrays_written_as_copy_text_read_back_unchanged(db: Any) -> None:
-    # The search grams are written as COPY text by hand (csv_passes.copy_text_array), not by psycopg's dumper.
-    arrays = [
-        [],
-        ["n山", "n山田", "a1", "a1-"],
-        ["NULL", "", " ", "a,b", "{x}", 'say "hi"', "back\\slash", "tab\there", "line\nbreak", "cr\rx", "\\N"],
-    ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE copy_arrays (n integer, a text[]) ON COMMIT DROP")
-        with cursor.copy("COPY copy_arrays (n, a) FROM STDIN") as copy:
-            copy.write("".join(f"{n}\t{csv_passes.copy_text_array(a)}\n" for n, a in enumerate(arrays)))
-        cursor.execute("SELECT a FROM copy_arrays ORDER BY n")
-        assert [a for (a,) in cursor.fetchall()] == arrays
-
-
 def _class_chars(pattern: str) -> list[str]:
     return [chr(c) for c in range(0x110000) if re.fullmatch(f"[{pattern}]", chr(c))]
 
