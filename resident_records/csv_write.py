@@ -142,6 +142,7 @@ def _restore_structures(saved: _Structures) -> None:
         cursor.execute("SET LOCAL maintenance_work_mem = DEFAULT")
 
 
+# long: the set-based write of the whole import (staging → five tables, indexes, grams) in its one transaction
 def load(
     *, actor: Person | None, purpose: str, batch_size: int, progress: Callable[[int, int, str], None]
 ) -> bulk.BulkLoadResult:
@@ -223,7 +224,7 @@ def load(
             "JOIN kyodo_import_households h ON h.household_id = k.household_id "
             "LEFT JOIN kyodo_import_numbers n USING (row_no)"
         )
-        grams = "LEFT JOIN kyodo_import_grams g USING (row_no)"  # the search's n-grams (csv_load._search_grams)
+        grams = "LEFT JOIN kyodo_import_grams g USING (row_no)"  # the search's n-grams (csv_passes.search_grams)
         # Household.head and Resident.household point at each other; Django's foreign keys are DEFERRABLE
         # INITIALLY DEFERRED, so the order below only has to respect the checks at commit.
         names, values = _columns(

@@ -7,7 +7,7 @@ matches anywhere inside it, whatever its length — a single kanji such as 美 i
 Index use (migration 0007_search_grams, docs/search.md):
 * every resident carries ``search_grams``, the 1- and 2-character n-grams of its normalised name, furigana
   and address (``index_grams``), kept by the service that writes the record (``services.search_keys``), by
-  the bulk loader and by the CSV import (``csv_load._search_grams``), under a GIN index of core PostgreSQL
+  the bulk loader and by the CSV import (``csv_passes.search_grams``), under a GIN index of core PostgreSQL
   (``array_ops``) — no contrib extension, so the embedded server without pg_trgm is served as well as a server
   PostgreSQL;
 * a query of one or two characters is one gram: ``search_grams @> '{gram}'`` is the whole, exact condition;

@@ -26,12 +26,14 @@ class TownSettingForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        key = self.fields["key"]
-        assert isinstance(key, forms.ChoiceField)
-        key.choices = [(s.key, s.label) for s in town_settings.specs()]
-        self.fields["value"].help_text = " / ".join(
-            f"{s.label}: {s.help_text}" for s in town_settings.specs() if s.help_text
-        )
+        # A recorded value is shown read-only (never changed): its page's form has no fields to set up.
+        key = self.fields.get("key")
+        if isinstance(key, forms.ChoiceField):
+            key.choices = [(s.key, s.label) for s in town_settings.specs()]
+        if "value" in self.fields:
+            self.fields["value"].help_text = " / ".join(
+                f"{s.label}: {s.help_text}" for s in town_settings.specs() if s.help_text
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

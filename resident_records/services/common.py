@@ -317,6 +317,7 @@ def _require_resident(resident: Resident) -> None:
 # --- entering the register (転入, 職権記載) ------------------------------------------------------
 
 
+# long: the one path that enters a person in the register (転入, 職権記載), every particular in statute order
 def _enter(
     *,
     actor: Person | None,
@@ -450,8 +451,28 @@ def latest_record(resident: Resident, *, exclude_event: ChangeEvent | None = Non
     return records.order_by("-event_id").first()
 
 
-def _check_not_before_history(residents: Iterable[Resident], event_date: date) -> None:
-    """A 異動 cannot precede the resident's last recorded 異動: the record would rewrite history out of order."""
+def _check_not_before_history(
+    residents: Iterable[Resident], event_date: date, *, household: Household | None = None
+) -> None:
+    """A 異動 cannot precede the resident's last recorded 異動: the record would rewrite history out of order.
+
+    With ``household`` (a 異動 of the whole household, the 転居) it cannot precede the household's last 異動
+    either: a member who left later (死亡, 転出, 世帯分離) was still in the household, at its old address, until
+    then, and is not moved by it (docs/domain/resident_register.md §9 住所).
+    """
+    if household is not None:
+        latest_here = (
+            HouseholdRecord.objects.filter(household=household, event__cancelled_by__isnull=True)
+            .exclude(event__kind__in=NEUTRAL_KINDS)
+            .order_by("-effective_on", "-event_id")
+            .first()
+        )
+        if latest_here is not None and event_date < latest_here.effective_on:
+            raise InvalidEventDate(
+                f"異動日({event_date.isoformat()})が、世帯番号 {household.number} の直前の異動の日付"
+                f"({latest_here.effective_on.isoformat()})より前になっています。",
+                details={"household": household.number, "latest": latest_here.effective_on.isoformat()},
+            )
     for resident in residents:
         latest = latest_record(resident)
         if latest is not None and event_date < latest.effective_on:

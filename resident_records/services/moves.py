@@ -100,7 +100,7 @@ def record_change_of_address(
     )
     if not members:
         raise EventNotAllowed("この世帯には住民がいません。", details={"household": locked.number})
-    _check_not_before_history(members, event_date)
+    _check_not_before_history(members, event_date, household=locked)
     event = _new_event(
         actor=actor, kind=EventKind.CHANGE_OF_ADDRESS, event_date=event_date, notified_on=notified_on, household=locked
     )
@@ -128,6 +128,7 @@ def record_change_of_address(
 # --- 転出 ----------------------------------------------------------------------------------------
 
 
+# long: 転出届 (住基法 第24条): the checks and the entries of one 届出, in the order the counter takes them
 @transaction.atomic
 def plan_move_out(
     *,
@@ -214,6 +215,7 @@ def _planned_head_change(resident: Resident) -> tuple[int | None, dict[int, str]
     return plan.details.get("new_head"), {int(k): v for k, v in plan.details.get("relationships", {}).items()}
 
 
+# long: 転出確定: the same steps as the 転出届 it confirms, kept side by side with it
 @transaction.atomic
 def confirm_move_out(
     *,

@@ -95,6 +95,34 @@ def test_address_set_on_never_precedes_becoming_resident(clerk: Person) -> None:
         assert error.value.code == "address_set_before_residence"
 
 
+def test_change_of_address_cannot_precede_a_former_members_departure(clerk: Person) -> None:
+    # The rule behind the sequence the property found (below): the child dies on 2026-09-01; a 転居 of the others
+    # dated 2026-06-01 was accepted because only the members still living were checked. As of 2026-07-01 the
+    # child, still a 住民 of the household then, read at the old address and the others at the new one.
+    with _in_town():
+        household, (head, _, child) = move_in_family(clerk, on=date(2026, 2, 1), address=ADDRESSES[0])
+        services.record_death(
+            actor=clerk, resident=versioned(child), died_on=date(2026, 9, 1), notified_on=date(2026, 9, 1)
+        )
+        household.refresh_from_db()
+        with pytest.raises(InvalidEventDate, match="直前の異動"):
+            services.record_change_of_address(
+                actor=clerk, household=versioned(household), event_date=date(2026, 6, 1), notified_on=TODAY,
+                address=ADDRESSES[1],
+            )  # fmt: skip
+        head.refresh_from_db()
+        child.refresh_from_db()
+        head_then, child_then = (selectors.resident_as_of(r, date(2026, 7, 1)) for r in (head, child))
+        assert head_then is not None
+        assert child_then is not None
+        assert head_then.address == child_then.address == ADDRESSES[0]
+        # On or after the departure the 転居 is accepted.
+        services.record_change_of_address(
+            actor=clerk, household=versioned(household), event_date=date(2026, 9, 1), notified_on=TODAY,
+            address=ADDRESSES[1],
+        )  # fmt: skip
+
+
 def test_birth_before_the_households_move_is_refused(clerk: Person) -> None:
     with _in_town():
         household, _ = move_in_family(clerk, on=date(2026, 2, 1))
@@ -215,12 +243,26 @@ def _check_every_view(residents: list[Resident], client: Any) -> None:
         assert response.json()["address"] == head.address
 
 
+def test_the_sequence_the_property_found(clerk: Person, client_for: Any) -> None:
+    # The minimal example of the random replay (hypothesis seed 1): the second child is born on day 285 and dies
+    # on day 296; a 転居 of the others was then accepted dated day 129, as only the living members' history was
+    # checked. As of day 286 the child read at the old address and the rest of the household at the new one.
+    steps = [("birth", 16, 0), ("birth", 285, 0), ("death", 296, 0), ("move", 129, 2), ("plan_out", 157, 0)]
+    client = client_for("tanaka", "nakatosa")
+    with _in_town():
+        household = _replay(clerk, 16, steps)
+        residents = list(Resident.objects.filter(records__household=household).distinct().order_by("pk"))
+        _check_every_view(residents, client)
+        # The 転居 dated before the child's death was refused; the 転出予定 after it was recorded.
+        assert not household.events.filter(kind="change_of_address").exists()
+
+
 @settings(
     max_examples=12,
     deadline=None,
-    # Deterministic in CI (the same 12 sequences every run). A random run once found a sequence that leaves two
-    # members of one household at different addresses on one date (as-of view): a known open bug, recorded in
-    # the session note, to be reproduced with random examples and fixed in the 転居 dating rules.
+    # Deterministic in CI (the same 12 sequences every run). Run it with random examples after a change to the
+    # dating rules: remove derandomize, raise max_examples (300+) and pass several --hypothesis-seed values. The
+    # sequence such a run found is test_the_sequence_the_property_found above.
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from common.csv_import import BOM
 from common.models import AuditEvent
-from resident_records import csv_io, csv_load, mynumber, selectors, services
+from resident_records import csv_io, csv_stage, mynumber, selectors, services
 from resident_records.models import Resident
 from tenants.models import Person
 from tests.resident_records.factories import move_in_family, versioned
@@ -223,7 +223,7 @@ def test_shift_jis_and_plain_utf8_files_are_read(clerk: Person) -> None:
         assert report.residents == 4, encoding
     with_bom = to_csv(valid_rows())
     assert with_bom.startswith(BOM)
-    assert csv_load.detect_encoding(io.BytesIO(with_bom)) == ("utf-8", len(BOM))
+    assert csv_stage.detect_encoding(io.BytesIO(with_bom)) == ("utf-8", len(BOM))
 
 
 @pytest.mark.usefixtures("in_nakatosa")

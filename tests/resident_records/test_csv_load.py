@@ -20,7 +20,16 @@ from django_tenants.utils import schema_context
 from common.csv_import import RowError
 from common.errors import ApplicationError
 from common.text import normalize_search_text, to_katakana
-from resident_records import csv_io, csv_load, csv_write, mynumber, numbering, services
+from resident_records import (
+    csv_classify,
+    csv_io,
+    csv_passes,
+    csv_stage,
+    csv_write,
+    mynumber,
+    numbering,
+    services,
+)
 from resident_records.models import Resident
 from tenants.models import Person
 from tests.resident_records.factories import person
@@ -81,13 +90,13 @@ def _class_chars(pattern: str) -> list[str]:
 
 
 def test_the_sql_character_classes_hold_only_characters_the_python_rules_leave_alone() -> None:
-    for ch in _class_chars(csv_load.KANA_CLASS):
+    for ch in _class_chars(csv_classify.KANA_CLASS):
         assert to_katakana(ch) == ch, hex(ord(ch))
         assert re.fullmatch(r"[\u30a0-\u30ff ]*", ch), hex(ord(ch))
-    for ch in _class_chars(csv_load.SEARCH_STABLE_CLASS):
+    for ch in _class_chars(csv_classify.SEARCH_STABLE_CLASS):
         assert normalize_search_text(ch) == ch, hex(ord(ch))
     spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {" "}
-    assert {chr(int(code, 16)) for code in re.findall(r"\\u([0-9a-f]{4})", csv_load._python_whitespace())} == spaces
+    assert {chr(int(code, 16)) for code in re.findall(r"\\u([0-9a-f]{4})", csv_stage.python_whitespace())} == spaces
 
 
 # --- plain rows are exactly what the per-row rules accept unchanged -----------------------------------------
@@ -128,10 +137,10 @@ def _classified(data: bytes) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with transaction.atomic():
         errors: list[RowError] = []
-        staged, _ = csv_load._stage(io.BytesIO(data), errors, csv_load._no_progress)
-        csv_load._classify(staged, TODAY)
-        csv_load._my_numbers()  # the check digit is the Python pass's (a bad one makes the row non-plain)
-        columns = [*csv_load.TEXT_FIELDS, *csv_load.DATE_FIELDS]
+        staged, _ = csv_stage.stage(io.BytesIO(data), errors, csv_stage.no_progress)
+        csv_classify.classify(staged, TODAY)
+        csv_passes.my_numbers()  # the check digit is the Python pass's (a bad one makes the row non-plain)
+        columns = [*csv_passes.TEXT_FIELDS, *csv_passes.DATE_FIELDS]
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT row_no, plain, {', '.join(columns)} FROM kyodo_import_rows ORDER BY row_no")
             for row_no, plain, *values in cursor.fetchall():
@@ -153,8 +162,9 @@ def test_a_plain_row_is_one_the_per_row_rules_accept_and_leave_unchanged() -> No
             continue
         assert errors == [], variant
         assert read is not None
-        expected = dict(zip([*csv_load.TEXT_FIELDS, *csv_load.DATE_FIELDS], csv_load._normalised(read), strict=False))
-        for name in [*csv_load.TEXT_FIELDS, *csv_load.DATE_FIELDS]:
+        fields = [*csv_passes.TEXT_FIELDS, *csv_passes.DATE_FIELDS]
+        expected = dict(zip(fields, csv_passes.normalised(read), strict=False))
+        for name in [*csv_passes.TEXT_FIELDS, *csv_passes.DATE_FIELDS]:
             if name in {"search_name", "search_kana"} and found[name] is None:
                 continue  # left to the search key pass (normalize_search_text itself)
             assert found[name] == expected[name], (name, variant)
@@ -299,13 +309,13 @@ def test_files_postgresqls_reader_refuses_are_read_row_by_row_with_the_same_resu
     clerk: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     used: list[bool] = []
-    real = csv_load._copy_file
+    real = csv_stage.copy_file
 
     def spy(*args: Any) -> bool:
         used.append(real(*args))
         return used[-1]
 
-    monkeypatch.setattr(csv_load, "_copy_file", spy)
+    monkeypatch.setattr(csv_stage, "copy_file", spy)
     plain = to_csv(valid_rows())
     header, body = plain.split(b"\r\n", 1)
     marked = [{**r, "方書": "\\."} if r["世帯番号"] == "A1" else r for r in valid_rows()]

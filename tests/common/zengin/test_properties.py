@@ -117,7 +117,10 @@ def test_totals_of_a_built_file_are_those_of_its_records(spec: ZenginFile) -> No
 @PROPERTY
 @given(st.binary(max_size=800))
 def test_the_parser_never_fails_on_arbitrary_bytes(data: bytes) -> None:
-    parse_file(data)
+    parsed = parse_file(data)
+    # Whatever it read, it says where: every record lies inside the input and every problem is worded.
+    assert all(0 <= record.offset < len(data) for record in parsed.records)
+    assert all(problem.message for problem in parsed.problems)
 
 
 @PROPERTY
