@@ -1,0 +1,244 @@
+"""収納 (docs/domain/water_billing.md §6): payments at the counter or a convenience store, refunds of
+over-payments, and 口座振替 — the kind 91 request file and the bank's result file, through common.zengin."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from common import audit
+from common.errors import ValidationFailed
+from common.zengin import FileKind, Requester, RequesterBank, ZenginFile, ZenginRecord, build_file, parse_file
+from water_billing import settings_keys
+from water_billing.errors import (
+    BillNotPayable,
+    DebitAlreadyImported,
+    DebitOtherRequester,
+    DebitResultRefused,
+    DebitSettingsMissing,
+    NoDebitBills,
+    NothingToRefund,
+    PeriodClosed,
+)
+from water_billing.models import Bill, BillState, Channel, DebitImport, Payment, Period
+from water_billing.services import books
+
+
+def _check_open(paid_on: date) -> None:
+    closed = settings_keys.closed_through(paid_on)
+    if closed is not None and paid_on <= closed:
+        raise PeriodClosed(details={"paid_on": paid_on.isoformat(), "closed_through": closed.isoformat()})
+
+
+def _apply(*, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, reference: str) -> Payment:
+    """The payment's rows and its entry (Dr 現金預金 / Cr 未収金, the excess Cr 預り金); caller's transaction."""
+    if bill.state == BillState.VOID:
+        raise BillNotPayable()
+    if amount <= 0:
+        raise ValidationFailed("収納額は1円以上で入力してください。", code="payment_amount_invalid")
+    _check_open(paid_on)
+    outstanding = max(bill.balance, 0)
+    applied = min(amount, outstanding)
+    payment = Payment.objects.create(
+        bill=bill, amount=amount, paid_on=paid_on, channel=channel, reference=reference[:40],
+        recorded_by_id=getattr(actor, "pk", None), recorded_by_name=str(getattr(actor, "full_name", "") or "")[:100],
+    )  # fmt: skip
+    bill.paid_amount += amount
+    bill.state = BillState.PAID if bill.paid_amount >= bill.total else BillState.UNPAID
+    bill.save(update_fields=["paid_amount", "state", "debit_result"])
+    books.post(
+        posted_on=paid_on,
+        lines=[(books.CASH, amount, 0), (books.RECEIVABLE, 0, applied), (books.DEPOSITS, 0, amount - applied)],
+        memo=f"水道料金収納 {Channel(channel).label} {bill.number}",
+        source_type="water.payment",
+        source_id=str(payment.pk),
+    )
+    return payment
+
+
+def record_payment(
+    *, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, reference: str = ""
+) -> Payment:
+    """窓口 or コンビニ収納 of one bill (an over-payment is kept as 預り金 until refunded)."""
+    if channel not in {Channel.COUNTER, Channel.CONVENIENCE}:
+        raise ValidationFailed("収納方法が正しくありません。", code="payment_channel_invalid")
+    with transaction.atomic():
+        bill = Bill.objects.select_for_update().select_related("connection").get(pk=bill.pk)
+        payment = _apply(actor=actor, bill=bill, amount=amount, paid_on=paid_on, channel=channel, reference=reference)
+        audit.record(
+            actor=actor,
+            action="water.payment.record",
+            obj=("water_billing.Bill", bill.number, bill.number),
+            details={"amount": amount, "channel": channel, "paid_on": paid_on.isoformat()},
+        )
+    return payment
+
+
+def record_refund(*, actor: Any, bill: Bill, paid_on: date) -> Payment:
+    """還付 of a bill's over-payment: Dr 預り金 / Cr 現金預金, recorded as a negative payment."""
+    with transaction.atomic():
+        bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        excess = bill.paid_amount - (0 if bill.state == BillState.VOID else bill.total)
+        if excess <= 0:
+            raise NothingToRefund()
+        _check_open(paid_on)
+        payment = Payment.objects.create(
+            bill=bill, amount=-excess, paid_on=paid_on, channel=Channel.REFUND,
+            recorded_by_id=getattr(actor, "pk", None),
+            recorded_by_name=str(getattr(actor, "full_name", "") or "")[:100],
+        )  # fmt: skip
+        bill.paid_amount -= excess
+        bill.save(update_fields=["paid_amount"])
+        books.post(
+            posted_on=paid_on,
+            lines=[(books.DEPOSITS, excess, 0), (books.CASH, 0, excess)],
+            memo=f"水道料金過誤納金の還付 {bill.number}",
+            source_type="water.refund",
+            source_id=str(payment.pk),
+        )
+        audit.record(
+            actor=actor,
+            action="water.payment.refund",
+            obj=("water_billing.Bill", bill.number, bill.number),
+            details={"amount": excess},
+        )
+    return payment
+
+
+# --- 口座振替 (kind 91) ------------------------------------------------------------------------------------
+
+
+def _customer_code(bill: Bill) -> str:
+    return bill.number.rjust(20, "0")
+
+
+def _requester(on: date) -> tuple[str, str, str, str]:
+    from common.town_settings import setting_in_force
+
+    code = setting_in_force(settings_keys.DEBIT_REQUESTER_CODE, on=on).strip()
+    name = setting_in_force(settings_keys.DEBIT_REQUESTER_NAME, on=on).strip()
+    bank = setting_in_force(settings_keys.DEBIT_BANK_CODE, on=on).strip()
+    branch = setting_in_force(settings_keys.DEBIT_BRANCH_CODE, on=on).strip()
+    if not (code and name and bank and branch):
+        raise DebitSettingsMissing()
+    return code, name, bank, branch
+
+
+@dataclass(frozen=True)
+class DebitFile:
+    data: bytes
+    count: int
+    total: int
+    filename: str
+
+
+def build_debit_request(*, actor: Any, period: Period, debit_on: date) -> DebitFile:
+    """The 91 request file of the period's unpaid bills of customers paying by debit (§6)."""
+    code, name, bank, branch = _requester(debit_on)
+    bills = list(
+        Bill.objects.filter(period=period, state=BillState.UNPAID)
+        .exclude(connection__bank_code="")
+        .exclude(connection__account_number="")
+        .select_related("connection")
+        .order_by("number")
+    )
+    if not bills:
+        raise NoDebitBills()
+    records = [
+        ZenginRecord(
+            bank_code=b.connection.bank_code, bank_name="", branch_code=b.connection.branch_code, branch_name="",
+            account_type=b.connection.account_type or "1", account_number=b.connection.account_number,
+            name=b.connection.account_holder_kana or b.connection.user_kana, amount=b.balance, new_code="0",
+            customer_code=_customer_code(b),
+        )
+        for b in bills
+    ]  # fmt: skip
+    result = build_file(
+        ZenginFile(
+            kind=FileKind.DEBIT,
+            requester=Requester(code=code, name=name),
+            date=debit_on,
+            bank=RequesterBank(code=bank, name="", branch_code=branch, branch_name=""),
+            records=records,
+            truncate=True,
+        )
+    )
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="water.debit.request",
+            obj=("water_billing.Period", period.code, period.code),
+            personal_data=True,
+            purpose="口座振替依頼ファイルの作成",
+            details={"count": result.record_count, "total": result.total_amount, "debit_on": debit_on.isoformat()},
+        )
+    return DebitFile(result.data, result.record_count, result.total_amount, f"kouhuri-{period.code}.dat")
+
+
+@dataclass(frozen=True)
+class DebitOutcome:
+    succeeded: int
+    failed: int
+    collected: int
+    reasons: dict[str, int]
+
+
+def import_debit_result(*, actor: Any, data: bytes, debit_on: date) -> DebitOutcome:
+    """The bank's result file, reconciled line by line (§6); any problem refuses the whole file."""
+    parsed = parse_file(data, result=True)
+    if not parsed.ok or parsed.kind != FileKind.DEBIT:
+        problems = [{"record": p.record, "code": p.code, "message": p.message} for p in parsed.problems][:100]
+        raise DebitResultRefused(details={"problems": problems})
+    code, _, _, _ = _requester(debit_on)
+    if str(parsed.header.fields.get("requester_code") or "").strip() != code:
+        raise DebitOtherRequester(details={"requester_code": parsed.header.fields.get("requester_code")})
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        if DebitImport.objects.filter(digest=digest).exists():
+            raise DebitAlreadyImported()
+        numbers = {r.customer_code.lstrip("0") or "0": r for r in parsed.results}
+        bills = {
+            b.number.lstrip("0"): b
+            for b in Bill.objects.select_for_update().filter(number__in=[r.customer_code[-16:] for r in parsed.results])
+        }
+        problems = []
+        for key, result in numbers.items():
+            bill = bills.get(key)
+            if bill is None:
+                problems.append({"record": result.record, "code": "unknown_bill", "message": "請求が見つかりません。"})
+            elif bill.state == BillState.VOID or (result.succeeded and result.amount != bill.balance):
+                problems.append(
+                    {"record": result.record, "code": "amount_mismatch", "message": "請求額と引落金額が一致しません。"}
+                )
+        if problems:
+            raise DebitResultRefused(details={"problems": problems})
+        succeeded = failed = collected = 0
+        reasons: dict[str, int] = {}
+        for key, result in numbers.items():
+            bill = bills[key]
+            if result.succeeded:
+                bill.debit_result = result.label
+                _apply(actor=actor, bill=bill, amount=result.amount, paid_on=debit_on, channel=Channel.DEBIT,
+                       reference=f"振替結果{debit_on:%m%d}")  # fmt: skip
+                succeeded += 1
+                collected += result.amount
+            else:
+                bill.debit_result = f"{result.code} {result.label}"[:40]
+                bill.save(update_fields=["debit_result"])
+                failed += 1
+                reasons[result.label] = reasons.get(result.label, 0) + 1
+        DebitImport.objects.create(
+            digest=digest, debit_on=debit_on, succeeded=succeeded, failed=failed,
+            recorded_by_id=getattr(actor, "pk", None), recorded_by_name=str(getattr(actor, "full_name", "") or "")[:100],
+        )  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="water.debit.result",
+            obj=("water_billing.DebitImport", digest[:16], debit_on.isoformat()),
+            details={"succeeded": succeeded, "failed": failed, "collected": collected, "reasons": reasons},
+        )
+    return DebitOutcome(succeeded, failed, collected, reasons)
