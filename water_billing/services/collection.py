@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from common import audit
+from common.dates import local_today
 from common.errors import ValidationFailed
 from common.zengin import FileKind, Requester, RequesterBank, ZenginFile, ZenginRecord, build_file, parse_file
 from water_billing import settings_keys
@@ -29,7 +30,8 @@ from water_billing.services import books
 
 
 def _check_open(paid_on: date) -> None:
-    closed = settings_keys.closed_through(paid_on)
+    # The month closing in force now (a month closed today refuses a payment dated inside it).
+    closed = settings_keys.closed_through(local_today())
     if closed is not None and paid_on <= closed:
         raise PeriodClosed(details={"paid_on": paid_on.isoformat(), "closed_through": closed.isoformat()})
 
@@ -138,7 +140,7 @@ class DebitFile:
 
 def build_debit_request(*, actor: Any, period: Period, debit_on: date) -> DebitFile:
     """The 91 request file of the period's unpaid bills of customers paying by debit (§6)."""
-    code, name, bank, branch = _requester(debit_on)
+    code, name, bank, branch = _requester(local_today())
     bills = list(
         Bill.objects.filter(period=period, state=BillState.UNPAID)
         .exclude(connection__bank_code="")
@@ -193,7 +195,7 @@ def import_debit_result(*, actor: Any, data: bytes, debit_on: date) -> DebitOutc
     if not parsed.ok or parsed.kind != FileKind.DEBIT:
         problems = [{"record": p.record, "code": p.code, "message": p.message} for p in parsed.problems][:100]
         raise DebitResultRefused(details={"problems": problems})
-    code, _, _, _ = _requester(debit_on)
+    code, _, _, _ = _requester(local_today())
     if str(parsed.header.fields.get("requester_code") or "").strip() != code:
         raise DebitOtherRequester(details={"requester_code": parsed.header.fields.get("requester_code")})
     digest = hashlib.sha256(data).hexdigest()
