@@ -76,9 +76,7 @@ class Connection(models.Model):
     use = models.CharField("用途", max_length=20, choices=Use.choices, default=Use.GENERAL)
     supply = models.CharField("水道の種別", max_length=10, choices=Supply.choices, default=Supply.MAIN)
     sewer = models.BooleanField("下水道使用料を併せて請求", default=False)
-    reduction = models.ForeignKey(
-        Reduction, on_delete=models.PROTECT, null=True, blank=True, verbose_name="減免区分"
-    )
+    reduction = models.ForeignKey(Reduction, on_delete=models.PROTECT, null=True, blank=True, verbose_name="減免区分")
     opened_on = models.DateField("開栓日")
     closed_on = models.DateField("閉栓日", null=True, blank=True)
     stopped = models.BooleanField("給水停止中", default=False)
@@ -153,6 +151,9 @@ class TariffBase(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.diameter_mm or '全'}mm {self.charge}円"
+
 
 class TariffTier(models.Model):
     """従量料金: m³ ``from_m3``–``to_m3`` of a month (inclusive; ``to_m3`` null: no upper bound) at ``price``."""
@@ -166,6 +167,9 @@ class TariffTier(models.Model):
         verbose_name = "従量料金"
         verbose_name_plural = "従量料金"
         ordering = ["from_m3"]
+
+    def __str__(self) -> str:
+        return f"{self.from_m3}〜{self.to_m3 or ''}m³ {self.price}円"
 
 
 class Period(models.Model):
@@ -218,6 +222,9 @@ class Reading(models.Model):
         verbose_name_plural = "検針"
         constraints = [models.UniqueConstraint(fields=["connection", "period"], name="water_one_reading_per_period")]
 
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.period_id}"
+
 
 class RunState(models.TextChoices):
     RUNNING = "running", "実行中"
@@ -250,6 +257,9 @@ class BillingRun(models.Model):
     class Meta:
         verbose_name = "調定処理"
         verbose_name_plural = "調定処理"
+
+    def __str__(self) -> str:
+        return str(self.public_id)
 
 
 class BillState(models.TextChoices):
@@ -287,6 +297,9 @@ class Bill(models.Model):
         ]
         indexes = [models.Index(fields=["state", "due_on"])]
 
+    def __str__(self) -> str:
+        return self.number
+
     @property
     def balance(self) -> int:
         return self.total - self.paid_amount
@@ -313,6 +326,9 @@ class Payment(models.Model):
         verbose_name = "収納"
         verbose_name_plural = "収納"
 
+    def __str__(self) -> str:
+        return f"{self.bill_id} {self.amount}"
+
 
 class DebitImport(models.Model):
     """A bank result file that was reconciled (one row per accepted file; a refused file leaves nothing)."""
@@ -328,6 +344,9 @@ class DebitImport(models.Model):
     class Meta:
         verbose_name = "口座振替結果"
         verbose_name_plural = "口座振替結果"
+
+    def __str__(self) -> str:
+        return f"{self.debit_on} {self.digest[:12]}"
 
 
 class LedgerLine(ChainedLine):

@@ -14,18 +14,18 @@ from common import audit
 from common.errors import NotFound
 from water_billing import rules
 from water_billing.models import (
-    BillingRun,
     Bill,
+    BillingRun,
     BillState,
     Connection,
     LedgerLine,
     Payment,
     Period,
     Reading,
-
     Supply,
     Tariff,
 )
+
 
 def tariff_versions(service: str, supply: str = Supply.MAIN) -> list[rules.TariffVersion]:
     """Every version of a tariff, oldest first, as the pure rules take them."""
@@ -35,13 +35,17 @@ def tariff_versions(service: str, supply: str = Supply.MAIN) -> list[rules.Tarif
             service=t.service,
             effective_from=t.effective_from,
             bases=tuple(rules.Base(b.diameter_mm, b.charge, b.included_m3) for b in t.bases.all()),
-            tiers=tuple(rules.Tier(x.from_m3, x.to_m3, x.price) for x in sorted(t.tiers.all(), key=lambda x: x.from_m3)),
+            tiers=tuple(
+                rules.Tier(x.from_m3, x.to_m3, x.price) for x in sorted(t.tiers.all(), key=lambda x: x.from_m3)
+            ),
         )
         for t in tariffs.order_by("effective_from")
     ]
 
+
 def tariffs() -> QuerySet[Tariff]:
     return Tariff.objects.prefetch_related("bases", "tiers").order_by("service", "supply", "-effective_from")
+
 
 def connection_or_404(tap_number: str) -> Connection:
     found = Connection.objects.select_related("reduction").filter(tap_number=tap_number).first()
@@ -49,11 +53,13 @@ def connection_or_404(tap_number: str) -> Connection:
         raise NotFound("給水装置が見つかりません。")
     return found
 
+
 def period_or_404(code: str) -> Period:
     found = Period.objects.filter(code=code).first()
     if found is None:
         raise NotFound("料金期が見つかりません。")
     return found
+
 
 def run_or_404(public_id: Any) -> BillingRun:
     found = BillingRun.objects.select_related("period").filter(public_id=public_id).first()
@@ -61,14 +67,18 @@ def run_or_404(public_id: Any) -> BillingRun:
         raise NotFound("調定処理が見つかりません。")
     return found
 
+
 def periods() -> QuerySet[Period]:
     return Period.objects.order_by("-starts_on")
+
 
 def runs() -> QuerySet[BillingRun]:
     return BillingRun.objects.select_related("period").order_by("-started_at")
 
+
 def districts() -> list[str]:
     return list(Connection.objects.order_by("district").values_list("district", flat=True).distinct())
+
 
 def meters_expiring(before: date) -> QuerySet[Connection]:
     """交換予定一覧 (§1): meters whose 8-year verification runs out before ``before`` (open connections)."""
@@ -77,7 +87,9 @@ def meters_expiring(before: date) -> QuerySet[Connection]:
         "meter_installed_on", "tap_number"
     )
 
+
 # --- audited reads of customers' details -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ConnectionView:
@@ -90,12 +102,15 @@ class ConnectionView:
     def balance(self) -> int:
         return sum(b.balance for b in self.bills if b.state != BillState.VOID)
 
+
 def view_connection(*, actor: Any, purpose: str, tap_number: str) -> ConnectionView:
     """A connection's page (使用者, readings, bills, payments): one audited personal-data read."""
     connection = connection_or_404(tap_number)
     readings = list(connection.readings.select_related("period").order_by("-period__starts_on")[:24])
     bills = list(connection.bills.select_related("period").order_by("-period__starts_on")[:24])
-    payments = list(Payment.objects.filter(bill__connection=connection).select_related("bill").order_by("-paid_on")[:50])
+    payments = list(
+        Payment.objects.filter(bill__connection=connection).select_related("bill").order_by("-paid_on")[:50]
+    )
     audit.record(
         actor=actor,
         action="water.connection.view",
@@ -106,12 +121,11 @@ def view_connection(*, actor: Any, purpose: str, tap_number: str) -> ConnectionV
     )
     return ConnectionView(connection=connection, readings=readings, bills=bills, payments=payments)
 
+
 def search_connections(*, actor: Any, purpose: str, query: str, limit: int = 50) -> list[Connection]:
     """検索 by 水栓番号, 使用者 (kanji or kana) or address; audited with the criteria used, not their values."""
     text = " ".join(query.split())
-    if not text:
-        return []
-    found = list(
+    found = [] if not text else list(
         Connection.objects.filter(
             Q(tap_number__startswith=text) | Q(user_name__contains=text) | Q(user_kana__contains=text)
             | Q(address__contains=text)
@@ -127,6 +141,7 @@ def search_connections(*, actor: Any, purpose: str, query: str, limit: int = 50)
     )
     return found
 
+
 @dataclass(frozen=True)
 class ArrearsRow:
     connection: Connection
@@ -134,6 +149,7 @@ class ArrearsRow:
     balance: int
     oldest_due: date
     next_step: str
+
 
 def view_arrears(*, actor: Any, purpose: str, today: date, limit: int = 200) -> list[ArrearsRow]:
     """滞納一覧: customers with bills past their 納期限, with the next step of 滞納整理 (§7)."""
@@ -153,7 +169,9 @@ def view_arrears(*, actor: Any, purpose: str, today: date, limit: int = 200) -> 
             row = rows[bill.connection_id] = ArrearsRow(bill.connection, [], 0, bill.due_on, "")
         row.bills.append(bill)
     result = [
-        ArrearsRow(r.connection, r.bills, sum(b.balance for b in r.bills), r.oldest_due, next_step(r.bills, today=today))
+        ArrearsRow(
+            r.connection, r.bills, sum(b.balance for b in r.bills), r.oldest_due, next_step(r.bills, today=today)
+        )
         for r in rows.values()
     ]
     audit.record(
@@ -166,6 +184,7 @@ def view_arrears(*, actor: Any, purpose: str, today: date, limit: int = 200) -> 
     )
     return result
 
+
 # --- the books (§5) --------------------------------------------------------------------------------------
 
 ACCOUNTS: dict[str, tuple[str, str]] = {
@@ -177,6 +196,7 @@ ACCOUNTS: dict[str, tuple[str, str]] = {
     "4120": ("下水道使用料", "revenue"),
     "4190": ("その他営業収益", "revenue"),
 }
+
 
 @dataclass(frozen=True)
 class BalanceRow:
@@ -191,6 +211,7 @@ class BalanceRow:
         """Debit-positive for assets, credit-positive for liabilities and revenue."""
         return self.debit - self.credit if self.kind == "asset" else self.credit - self.debit
 
+
 def trial_balance(*, start: date | None = None, end: date) -> list[BalanceRow]:
     """試算表 of the lines posted from ``start`` (or the beginning) to ``end``, inclusive."""
     lines = LedgerLine.objects.filter(posted_on__lte=end)
@@ -200,10 +221,8 @@ def trial_balance(*, start: date | None = None, end: date) -> list[BalanceRow]:
         row["account_code"]: (int(row["d"] or 0), int(row["c"] or 0))
         for row in lines.values("account_code").annotate(d=Sum("debit"), c=Sum("credit"))
     }
-    return [
-        BalanceRow(code, name, kind, *sums.get(code, (0, 0)))
-        for code, (name, kind) in ACCOUNTS.items()
-    ]
+    return [BalanceRow(code, name, kind, *sums.get(code, (0, 0))) for code, (name, kind) in ACCOUNTS.items()]
+
 
 @dataclass(frozen=True)
 class Statements:
@@ -215,6 +234,7 @@ class Statements:
     asset_total: int
     liability_total: int
     retained: int  # 当期純利益 (no expenses are posted by this module: the whole revenue)
+
 
 def statements(*, start: date, end: date) -> Statements:
     """損益計算書 for [start, end] and 貸借対照表 at ``end`` (balances since the beginning)."""
@@ -234,6 +254,7 @@ def statements(*, start: date, end: date) -> Statements:
         retained=sum(r.balance for r in to_date if r.kind == "revenue"),
     )
 
+
 def tax_summary(*, start: date, end: date) -> dict[str, int]:
     """消費税の集計: 仮受消費税 posted in the period and the taxable sales behind it."""
     rows = {r.code: r for r in trial_balance(start=start, end=end)}
@@ -241,6 +262,7 @@ def tax_summary(*, start: date, end: date) -> dict[str, int]:
         "taxable_sales": rows["4110"].balance + rows["4120"].balance,
         "output_tax": rows["2110"].balance,
     }
+
 
 def ledger_lines(*, start: date | None = None, end: date | None = None) -> QuerySet[LedgerLine]:
     lines = LedgerLine.objects.order_by("seq")
@@ -250,6 +272,57 @@ def ledger_lines(*, start: date | None = None, end: date | None = None) -> Query
         lines = lines.filter(posted_on__lte=end)
     return lines
 
+
 def bill_rows(run: BillingRun) -> Iterator[Bill]:
     return run.bills.select_related("connection").order_by("connection__tap_number").iterator(chunk_size=2000)
 
+
+def previous_values(connection_ids: list[int], period: Period) -> dict[int, int]:
+    """The last reading before ``period`` of each connection (one query)."""
+    rows = (
+        Reading.objects.filter(connection_id__in=connection_ids, period__starts_on__lt=period.starts_on)
+        .order_by("connection_id", "-period__starts_on")
+        .distinct("connection_id")
+        .values_list("connection_id", "value")
+    )
+    return dict(rows)
+
+
+# --- the auditors' REST exports (docs/domain/water_billing.md) ----------------------------------------------
+
+EXPORTS: dict[str, tuple[str, list[str], bool]] = {
+    # resource: (label, columns of values(), personal data)
+    "connections": ("給水装置", ["tap_number", "address", "district", "diameter_mm", "meter_serial",
+                                 "meter_installed_on", "user_name", "owner_name", "use", "supply", "sewer",
+                                 "opened_on", "closed_on"], True),
+    "readings": ("検針", ["connection__tap_number", "period__code", "read_on", "value", "previous_value", "usage_m3",
+                          "estimated", "anomalies"], True),
+    "bills": ("請求", ["number", "connection__tap_number", "period__code", "usage_m3", "water_pre_tax", "water_tax",
+                       "sewer_pre_tax", "sewer_tax", "total", "due_on", "state", "paid_amount", "debit_result"], True),
+    "payments": ("収納", ["bill__number", "amount", "paid_on", "channel", "reference", "recorded_by_name"], True),
+    "arrears": ("滞納", ["number", "connection__tap_number", "period__code", "total", "paid_amount", "due_on"], True),
+    "ledger": ("仕訳", ["seq", "entry", "posted_on", "account_code", "debit", "credit", "memo", "source_type",
+                        "source_id", "row_hash"], False),
+}  # fmt: skip
+
+
+def export_rows(*, actor: Any, purpose: str, resource: str, today: date) -> QuerySet[Any]:
+    """The rows an auditor reads through the API (JSON or CSV); personal-data resources are audited reads."""
+    label, columns, personal = EXPORTS[resource]
+    querysets: dict[str, QuerySet[Any]] = {
+        "connections": Connection.objects.order_by("tap_number"),
+        "readings": Reading.objects.order_by("period__starts_on", "connection__tap_number"),
+        "bills": Bill.objects.order_by("number"),
+        "payments": Payment.objects.order_by("paid_on", "pk"),
+        "arrears": Bill.objects.filter(state=BillState.UNPAID, due_on__lt=today).order_by("due_on", "number"),
+        "ledger": LedgerLine.objects.order_by("seq"),
+    }
+    audit.record(
+        actor=actor,
+        action=f"water.export.{resource}",
+        obj=None,
+        purpose=purpose,
+        personal_data=personal,
+        details={"resource": label},
+    )
+    return querysets[resource].values(*columns)

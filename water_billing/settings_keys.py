@@ -20,16 +20,16 @@ DEBIT_BANK_CODE = "water.debit_bank_code"
 DEBIT_BRANCH_CODE = "water.debit_branch_code"
 
 SPECS = (
-    SettingSpec(TAX_UNIT, "水道料金: 消費税込み額の端数処理の単位(円)", "int", "1", "1(1円未満切捨て)または10(10円未満切捨て)"),
-    SettingSpec(REVISION_RULE, "水道料金: 期中の料金改定の適用", "text", REVISION_READING_DATE, "reading_date(検針日基準)または daily(日割)"),
+    SettingSpec(TAX_UNIT, "水道料金: 消費税込み額の端数処理の単位(円)", "int", "1", "1 または 10"),
+    SettingSpec(REVISION_RULE, "水道料金: 期中の料金改定", "text", REVISION_READING_DATE, "reading_date/daily"),
     SettingSpec(HALF_BASE, "水道料金: 短期使用の基本料金半額", "text", "1", "1(あり)または 0(なし)"),
-    SettingSpec(CLOSED_THROUGH, "水道料金: 締め済みの会計月(この日まで収納の入力不可)", "text", "", "例: 2026-03-31(空欄: 締めなし)"),
+    SettingSpec(CLOSED_THROUGH, "水道料金: 締め済みの日(この日まで収納不可)", "text", "", "例: 2026-03-31"),
     SettingSpec(DUNNING_FEE, "水道料金: 督促手数料(円)", "int", "100"),
-    SettingSpec(DEBIT_REQUESTER_CODE, "水道料金: 口座振替の委託者コード", "text", "", "金融機関が付番した10桁以内の数字"),
+    SettingSpec(DEBIT_REQUESTER_CODE, "水道料金: 口座振替の委託者コード", "text", "", "10桁以内"),
     SettingSpec(DEBIT_REQUESTER_NAME, "水道料金: 口座振替の委託者名(半角カナ)", "text", "", "例: ﾅｶﾄｻﾁﾖｳｽｲﾄﾞｳ"),
     SettingSpec(DEBIT_BANK_CODE, "水道料金: 口座振替の取引金融機関コード", "text", "", "4桁"),
     SettingSpec(DEBIT_BRANCH_CODE, "水道料金: 口座振替の取引支店コード", "text", "", "3桁"),
-    SettingSpec(DUNNING_DAYS, "水道料金: 督促状の発付期限(納期限後の日数)", "int", "20", "地方自治法施行令 第171条・条例"),
+    SettingSpec(DUNNING_DAYS, "水道料金: 督促状の発付期限(納期限後の日数)", "int", "20", "条例の定め"),
 )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from common.audit import AuditEvent
 from common.ledger import verify
 from water_billing import rules, selectors
 from water_billing.errors import ReadingExists, ReadingsRefused, RunStateInvalid, RunSummaryMismatch
-from water_billing.models import Bill, BillingRun, BillState, LedgerLine, Reading, RunState, Service
+from water_billing.models import Bill, BillingRun, BillState, LedgerLine, Reading, Service
 from water_billing.services import readings, runs
 from water_billing.services.readings import ReadingInput
 from water_billing.services.tariffs import record_tariff

@@ -98,8 +98,9 @@ def test_a_bad_result_file_changes_nothing(bills: Any, problem: str) -> None:
     period, _ = bills
     request = collection.build_debit_request(actor=None, period=period, debit_on=DEBIT_ON).data
     data = (
-        _result(request, ["0", "7", "0"]) if problem == "unknown_code" else _result(request, ["0", "0", "0"])[:-200]
-        + _result(request, ["0", "1", "0"])[-200:]
+        _result(request, ["0", "7", "0"])
+        if problem == "unknown_code"
+        else _result(request, ["0", "0", "0"])[:-200] + _result(request, ["0", "1", "0"])[-200:]
     )
     lines_before = LedgerLine.objects.count()
     with pytest.raises(DebitResultRefused):
@@ -142,7 +143,5 @@ def test_a_payment_to_a_closed_month_is_refused(bills: Any) -> None:
     _, items = bills
     record_setting(actor=None, key=settings_keys.CLOSED_THROUGH, value="2026-06-30", effective_from=local_today())
     with pytest.raises(PeriodClosed):
-        collection.record_payment(
-            actor=None, bill=items[3], amount=100, paid_on=date(2026, 6, 30), channel="counter"
-        )
+        collection.record_payment(actor=None, bill=items[3], amount=100, paid_on=date(2026, 6, 30), channel="counter")
     assert not Payment.objects.exists()

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from water_billing import rules
-from water_billing.rules import Base, Reduction, Tier, TariffVersion
+from water_billing.rules import Base, Reduction, TariffVersion, Tier
 
 # 中土佐町 (town web page, 2024-04-11): base charge by 口径 up to 10 m³, 120 yen per m³ from 11 m³.
 NAKATOSA = TariffVersion(
@@ -57,9 +57,12 @@ def test_the_odd_cubic_metre_goes_to_the_second_month(m3: int, split: tuple[int,
     [(5, 1000), (10, 1000), (15, 1000 + 5 * 110), (25, 1000 + 10 * 110 + 5 * 150), (60, 1000 + 1100 + 4500 + 2100)],
 )
 def test_tiers_are_progressive(m3: int, expected: int) -> None:
-    assert rules.month_charge(
-        SEWER, diameter_mm=13, m3=m3, days_used=30, days_in_month=30, half_base_rule=False, month=date(2026, 4, 1)
-    ).amount == expected
+    assert (
+        rules.month_charge(
+            SEWER, diameter_mm=13, m3=m3, days_used=30, days_in_month=30, half_base_rule=False, month=date(2026, 4, 1)
+        ).amount
+        == expected
+    )
 
 
 def _bill(m3: int, *, unit: int = 1, sewer: bool = False, **kwargs: object) -> rules.Charge:
@@ -82,9 +85,18 @@ def test_a_bimonthly_bill_prices_each_month_then_sums() -> None:
 
 def test_splitting_is_not_the_same_as_pricing_the_whole() -> None:
     # Priced as one month, 31 m³ would be 500 + 21×120 = 3,020: the split gives each month its included 10 m³.
-    assert _bill(31).pre_tax < rules.month_charge(
-        NAKATOSA, diameter_mm=13, m3=31, days_used=30, days_in_month=30, half_base_rule=False, month=date(2026, 4, 1)
-    ).amount
+    assert (
+        _bill(31).pre_tax
+        < rules.month_charge(
+            NAKATOSA,
+            diameter_mm=13,
+            m3=31,
+            days_used=30,
+            days_in_month=30,
+            half_base_rule=False,
+            month=date(2026, 4, 1),
+        ).amount
+    )
 
 
 @pytest.mark.parametrize(("unit", "total"), [(1, 2816), (10, 2810)])
@@ -201,6 +213,9 @@ def test_a_reading_below_the_last_is_refused() -> None:
     [(0, 10, ["zero_use"]), (31, 10, ["spike"]), (30, 10, []), (5, None, [])],
 )
 def test_anomalies(usage: int, last_year: int | None, expected: list[str]) -> None:
-    assert rules.anomalies_of(
-        usage=usage, open_connection=True, last_year=last_year, rollover=False, exchanged=False, estimated=False
-    ) == expected
+    assert (
+        rules.anomalies_of(
+            usage=usage, open_connection=True, last_year=last_year, rollover=False, exchanged=False, estimated=False
+        )
+        == expected
+    )

@@ -62,9 +62,7 @@ def _apply(*, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, 
     return payment
 
 
-def record_payment(
-    *, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, reference: str = ""
-) -> Payment:
+def record_payment(*, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, reference: str = "") -> Payment:
     """窓口 or コンビニ収納 of one bill (an over-payment is kept as 預り金 until refunded)."""
     if channel not in {Channel.COUNTER, Channel.CONVENIENCE}:
         raise ValidationFailed("収納方法が正しくありません。", code="payment_channel_invalid")
@@ -196,8 +194,9 @@ def import_debit_result(*, actor: Any, data: bytes, debit_on: date) -> DebitOutc
         problems = [{"record": p.record, "code": p.code, "message": p.message} for p in parsed.problems][:100]
         raise DebitResultRefused(details={"problems": problems})
     code, _, _, _ = _requester(local_today())
-    if str(parsed.header.fields.get("requester_code") or "").strip() != code:
-        raise DebitOtherRequester(details={"requester_code": parsed.header.fields.get("requester_code")})
+    header = parsed.header.fields if parsed.header is not None else {}
+    if str(header.get("requester_code") or "").strip() != code:
+        raise DebitOtherRequester(details={"requester_code": header.get("requester_code")})
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         if DebitImport.objects.filter(digest=digest).exists():
@@ -235,7 +234,8 @@ def import_debit_result(*, actor: Any, data: bytes, debit_on: date) -> DebitOutc
                 reasons[result.label] = reasons.get(result.label, 0) + 1
         DebitImport.objects.create(
             digest=digest, debit_on=debit_on, succeeded=succeeded, failed=failed,
-            recorded_by_id=getattr(actor, "pk", None), recorded_by_name=str(getattr(actor, "full_name", "") or "")[:100],
+            recorded_by_id=getattr(actor, "pk", None),
+            recorded_by_name=str(getattr(actor, "full_name", "") or "")[:100],
         )  # fmt: skip
         audit.record(
             actor=actor,
