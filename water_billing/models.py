@@ -366,3 +366,61 @@ class LedgerLine(ChainedLine):
     class Meta:
         verbose_name = "仕訳"
         verbose_name_plural = "仕訳"
+
+
+class MoveTaskKind(models.TextChoices):
+    OPEN = "open", "開栓"
+    CLOSE = "close", "閉栓"
+    TRANSFER = "transfer", "名義変更"
+    MOVE = "move", "閉栓・開栓(転居)"
+
+
+class MoveTaskState(models.TextChoices):
+    OPEN = "open", "未処理"
+    DONE = "done", "処理済"
+    DISMISSED = "dismissed", "対応不要"
+
+
+class MoveTask(models.Model):
+    """A 開栓 / 閉栓 / 名義変更 task from a 異動 in the resident register (docs/domain/water_billing.md §8): the
+    clerk confirms it; nothing changes a contract on its own."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_id = models.BigIntegerField("異動ID")
+    atena_number = models.CharField("宛名番号", max_length=15)
+    kind = models.CharField("処理", max_length=10, choices=MoveTaskKind.choices)
+    event_kind = models.CharField("異動事由", max_length=30)
+    event_date = models.DateField("異動日")
+    name = models.CharField("氏名", max_length=100)
+    kana = models.CharField("フリガナ", max_length=200, blank=True)
+    address = models.CharField("住所", max_length=300)
+    previous_address = models.CharField("従前の住所", max_length=300, blank=True)
+    tap_number = models.CharField("該当の水栓番号", max_length=20, blank=True)
+    state = models.CharField("状態", max_length=10, choices=MoveTaskState.choices, default=MoveTaskState.OPEN)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    resolved_by_id = models.BigIntegerField("処理者ID", null=True, blank=True)
+    resolved_by_name = models.CharField("処理者", max_length=100, blank=True)
+    resolved_at = models.DateTimeField("処理日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "異動連携の処理"
+        verbose_name_plural = "異動連携の処理"
+        constraints = [models.UniqueConstraint(fields=["event_id", "atena_number"], name="water_one_task_per_move")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.atena_number}"
+
+
+class FeedCursor(models.Model):
+    """How far the water office has read the resident register's 異動 (one row per feed, in the town's schema)."""
+
+    name = models.CharField("連携", max_length=40, unique=True)
+    last_event_id = models.BigIntegerField("最後に読んだ異動ID", default=0)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "異動連携の読取位置"
+        verbose_name_plural = "異動連携の読取位置"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_event_id}"

@@ -19,6 +19,7 @@ from water_billing.models import (
     BillState,
     Connection,
     LedgerLine,
+    MoveTask,
     Payment,
     Period,
     Reading,
@@ -326,3 +327,21 @@ def export_rows(*, actor: Any, purpose: str, resource: str, today: date) -> Quer
         details={"resource": label},
     )
     return querysets[resource].values(*columns)
+
+
+def move_task(public_id: Any) -> MoveTask | None:
+    return MoveTask.objects.filter(public_id=public_id).first()
+
+
+def view_move_tasks(*, actor: Any, purpose: str, limit: int = 300) -> list[MoveTask]:
+    """異動連携の処理一覧 (open first): names and addresses of residents, one audited read listing them."""
+    tasks = list(MoveTask.objects.order_by("state", "-event_date", "pk")[:limit])
+    audit.record(
+        actor=actor,
+        action="water.moves.view",
+        obj=None,
+        purpose=purpose,
+        personal_data=True,
+        details={"persons": sorted({t.atena_number for t in tasks})},
+    )
+    return tasks

@@ -23,4 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("arrears/", views.arrears_view, name="arrears"),
     path("books/", views.books_view, name="books"),
     path("tariffs/", views.tariffs_view, name="tariffs"),
+    path("moves/", views.moves_view, name="moves"),
+    path("moves/pull/", views.moves_pull_view, name="moves_pull"),
+    path("moves/<uuid:public_id>/", views.move_resolve_view, name="move_resolve"),
 ]

@@ -393,6 +393,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env("KYODO_CELERY_QUEUE", "kyodo")
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
+    # The resident register's 異動 become the water office's 開栓・閉栓・名義変更 tasks (docs/domain/water_billing.md §8).
+    "water-pull-resident-moves": {
+        "task": "water_billing.tasks.pull_resident_moves",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every night each town's audit chain is re-verified; a break raises an alert in the council log.
     "verify-audit-chains": {
         "task": "common.tasks.verify_all_audit_chains",
