@@ -9,10 +9,12 @@ class WaterBillingConfig(AppConfig):
     def ready(self) -> None:
         from common import jobs, town_settings
         from common.ledger import register_ledger
-        from water_billing import settings_keys
+        from tenants.demo import register_demo_seeder
+        from water_billing import demo, settings_keys
         from water_billing.models import LedgerLine
         from water_billing.services import runs
 
         register_ledger(LedgerLine)
         town_settings.register(*settings_keys.SPECS)
         jobs.register(runs.JOB_KIND, runs.run_job)
+        register_demo_seeder("water_billing", order=50, seed=demo.seed)

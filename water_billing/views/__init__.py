@@ -9,7 +9,24 @@ from water_billing.views.readings import readings_view, route_view
 from water_billing.views.runs import run_cancel_view, run_confirm_view, run_status_view, run_view, runs_view
 
 __all__ = [
-    "GATE", "arrears_view", "books_view", "connection_view", "debit_view", "meters_view", "payment_view",
-    "personal_data_page", "move_resolve_view", "moves_pull_view", "moves_view", "readings_view", "route_view", "run_cancel_view", "run_confirm_view", "run_status_view",
-    "run_view", "runs_view", "search_view", "tariffs_view",
+    "GATE",
+    "arrears_view",
+    "books_view",
+    "connection_view",
+    "debit_view",
+    "meters_view",
+    "move_resolve_view",
+    "moves_pull_view",
+    "moves_view",
+    "payment_view",
+    "personal_data_page",
+    "readings_view",
+    "route_view",
+    "run_cancel_view",
+    "run_confirm_view",
+    "run_status_view",
+    "run_view",
+    "runs_view",
+    "search_view",
+    "tariffs_view",
 ]  # fmt: skip
