@@ -424,3 +424,53 @@ class FeedCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_event_id}"
+
+
+class NoticeKind(models.TextChoices):
+    DUNNING = "dunning", "督促状"
+    REMINDER = "reminder", "催告書"
+    STOP_NOTICE = "stop_notice", "給水停止予告"
+    STOP = "stop", "給水停止"
+    REOPEN = "reopen", "開栓(給水再開)"
+
+
+class Notice(models.Model):
+    """A step of 滞納整理 for one connection (docs/domain/water_billing.md §7), with the bills it concerns."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField("種類", max_length=12, choices=NoticeKind.choices)
+    issued_on = models.DateField("発付日")
+    deadline = models.DateField("指定期限", null=True, blank=True)
+    bills = models.ManyToManyField(Bill, related_name="notices", blank=True)
+    amount = models.IntegerField("対象の未納額", default=0)
+    fee = models.IntegerField("督促手数料", default=0)
+    late = models.BooleanField("発付期限後の発付", default=False)
+    recorded_by_id = models.BigIntegerField("発付者ID", null=True)
+    recorded_by_name = models.CharField("発付者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "滞納整理の記録"
+        verbose_name_plural = "滞納整理の記録"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.issued_on}"
+
+
+class InstallmentPlan(models.Model):
+    """分納 (an agreed schedule of partial payments) for a connection's arrears; stops the step sequence while kept."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="plans")
+    agreed_on = models.DateField("誓約日")
+    total = models.IntegerField("分納対象額")
+    schedule = models.JSONField("納付計画", default=list)  # [{"due": "YYYY-MM-DD", "amount": int}]
+    active = models.BooleanField("履行中", default=True)
+    recorded_by_id = models.BigIntegerField("登録者ID", null=True)
+    recorded_by_name = models.CharField("登録者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "分納計画"
+        verbose_name_plural = "分納計画"
+
+    def __str__(self) -> str:
+        return f"分納 {self.connection_id} {self.total}"

@@ -18,8 +18,11 @@ from water_billing.models import (
     BillingRun,
     BillState,
     Connection,
+    InstallmentPlan,
     LedgerLine,
     MoveTask,
+    Notice,
+    NoticeKind,
     Payment,
     Period,
     Reading,
@@ -98,6 +101,7 @@ class ConnectionView:
     readings: list[Reading]
     bills: list[Bill]
     payments: list[Payment]
+    notices: list[Notice]
 
     @property
     def balance(self) -> int:
@@ -120,7 +124,8 @@ def view_connection(*, actor: Any, purpose: str, tap_number: str) -> ConnectionV
         personal_data=True,
         details={"tap_number": connection.tap_number},
     )
-    return ConnectionView(connection=connection, readings=readings, bills=bills, payments=payments)
+    notices = notices_of(connection)
+    return ConnectionView(connection=connection, readings=readings, bills=bills, payments=payments, notices=notices)
 
 
 def search_connections(*, actor: Any, purpose: str, query: str, limit: int = 50) -> list[Connection]:
@@ -151,6 +156,11 @@ class ArrearsRow:
     oldest_due: date
     next_step: str
 
+    @property
+    def next_kind(self) -> str:
+        """The NoticeKind of the next step, when it is one the clerk takes from the list."""
+        return {kind.label: kind.value for kind in NoticeKind}.get(self.next_step, "")
+
 
 def view_arrears(*, actor: Any, purpose: str, today: date, limit: int = 200) -> list[ArrearsRow]:
     """滞納一覧: customers with bills past their 納期限, with the next step of 滞納整理 (§7)."""
@@ -169,12 +179,19 @@ def view_arrears(*, actor: Any, purpose: str, today: date, limit: int = 200) -> 
                 break
             row = rows[bill.connection_id] = ArrearsRow(bill.connection, [], 0, bill.due_on, "")
         row.bills.append(bill)
+    notices: dict[int, list[Notice]] = {}
+    for notice in Notice.objects.filter(connection_id__in=rows).prefetch_related("bills").order_by("issued_on"):
+        notices.setdefault(notice.connection_id, []).append(notice)
+    planned = set(
+        InstallmentPlan.objects.filter(connection_id__in=rows, active=True).values_list("connection_id", flat=True)
+    )
     result = [
         ArrearsRow(
-            r.connection, r.bills, sum(b.balance for b in r.bills), r.oldest_due, next_step(r.bills, today=today)
+            r.connection, r.bills, sum(b.balance for b in r.bills), r.oldest_due,
+            next_step(r.bills, today=today, notices=notices.get(key, []), planned=key in planned),
         )
-        for r in rows.values()
-    ]
+        for key, r in rows.items()
+    ]  # fmt: skip
     audit.record(
         actor=actor,
         action="water.arrears.view",
@@ -345,3 +362,31 @@ def view_move_tasks(*, actor: Any, purpose: str, limit: int = 300) -> list[MoveT
         details={"persons": sorted({t.atena_number for t in tasks})},
     )
     return tasks
+
+
+def view_bill(*, actor: Any, purpose: str, number: str) -> Bill:
+    """A bill with its customer, for its 納入通知書: one audited read."""
+    bill = Bill.objects.select_related("connection", "period").filter(number=number).first()
+    if bill is None:
+        raise NotFound("請求が見つかりません。")
+    audit.record(
+        actor=actor, action="water.bill.view", obj=("water_billing.Bill", bill.number, bill.number),
+        purpose=purpose, personal_data=True, details={"tap_number": bill.connection.tap_number},
+    )  # fmt: skip
+    return bill
+
+
+def view_notice(*, actor: Any, purpose: str, public_id: Any) -> Notice:
+    """A 督促状 (or later step) with its customer and bills, for printing: one audited read."""
+    notice = Notice.objects.select_related("connection").filter(public_id=public_id).first()
+    if notice is None:
+        raise NotFound("滞納整理の記録が見つかりません。")
+    audit.record(
+        actor=actor, action="water.notice.view", obj=("water_billing.Notice", str(notice.public_id), notice.kind),
+        purpose=purpose, personal_data=True, details={"tap_number": notice.connection.tap_number},
+    )  # fmt: skip
+    return notice
+
+
+def notices_of(connection: Connection) -> list[Notice]:
+    return list(connection.notices.order_by("-issued_on", "-pk")[:50])

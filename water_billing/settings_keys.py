@@ -14,6 +14,7 @@ HALF_BASE = "water.half_base_for_short_use"
 CLOSED_THROUGH = "water.closed_through"
 DUNNING_FEE = "water.dunning_fee"
 DUNNING_DAYS = "water.dunning_days_after_due"
+LATE_FEE_RATE = "water.late_fee_per_mille"
 DEBIT_REQUESTER_CODE = "water.debit_requester_code"
 DEBIT_REQUESTER_NAME = "water.debit_requester_name"
 DEBIT_BANK_CODE = "water.debit_bank_code"
@@ -25,6 +26,7 @@ SPECS = (
     SettingSpec(HALF_BASE, "水道料金: 短期使用の基本料金半額", "text", "1", "1(あり)または 0(なし)"),
     SettingSpec(CLOSED_THROUGH, "水道料金: 締め済みの日(この日まで収納不可)", "text", "", "例: 2026-03-31"),
     SettingSpec(DUNNING_FEE, "水道料金: 督促手数料(円)", "int", "100"),
+    SettingSpec(LATE_FEE_RATE, "水道料金: 延滞金の年率(千分率)", "int", "87", "例: 87 = 年8.7%"),
     SettingSpec(DEBIT_REQUESTER_CODE, "水道料金: 口座振替の委託者コード", "text", "", "10桁以内"),
     SettingSpec(DEBIT_REQUESTER_NAME, "水道料金: 口座振替の委託者名(半角カナ)", "text", "", "例: ﾅｶﾄｻﾁﾖｳｽｲﾄﾞｳ"),
     SettingSpec(DEBIT_BANK_CODE, "水道料金: 口座振替の取引金融機関コード", "text", "", "4桁"),
@@ -72,3 +74,7 @@ def dunning_fee(on: date) -> int:
 
 def dunning_days(on: date) -> int:
     return int(setting_in_force(DUNNING_DAYS, on=on))
+
+
+def late_fee_rate(on: date) -> int:
+    return int(setting_in_force(LATE_FEE_RATE, on=on))

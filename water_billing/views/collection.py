@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_http_methods
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.dates import local_today
-from common.errors import ApplicationError
+from common.errors import ApplicationError, NotFound
+from common.http import pdf_attachment
 from tenants.access import person_of
-from water_billing import selectors
+from water_billing import pdf, selectors
 from water_billing.forms import DebitRequestForm, DebitResultForm, PaymentForm
-from water_billing.models import Bill
-from water_billing.services import collection
-from water_billing.views.common import clerk_only, personal_data_page, readers_only
+from water_billing.models import Bill, NoticeKind
+from water_billing.services import arrears, collection
+from water_billing.views.common import clerk_only, is_clerk, personal_data_page, readers_only
 
 
 @clerk_only
@@ -86,4 +89,48 @@ def payment_view(request: HttpRequest) -> HttpResponse:
 def arrears_view(request: HttpRequest, *, purpose: str) -> HttpResponse:
     today = local_today()
     rows = selectors.view_arrears(actor=person_of(request), purpose=purpose, today=today)
-    return render(request, "water_billing/arrears.html", {"rows": rows, "today": today, "nav": "arrears"})
+    return render(
+        request,
+        "water_billing/arrears.html",
+        {"rows": rows, "today": today, "nav": "arrears", "clerk": is_clerk(request)},
+    )
+
+
+@clerk_only
+@require_POST
+def arrears_step_view(request: HttpRequest, tap_number: str) -> HttpResponse:
+    """Take the next step of 滞納整理 for one connection (the service refuses a step out of order)."""
+    try:
+        connection = selectors.connection_or_404(tap_number)
+        notice = arrears.issue_notice(
+            actor=person_of(request), connection=connection, kind=request.POST.get("kind", ""), today=local_today()
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        return render(request, "water_billing/refused.html", {"message": exc.message, "nav": "arrears"}, status=409)
+    if notice.kind in {NoticeKind.DUNNING, NoticeKind.REMINDER, NoticeKind.STOP_NOTICE}:
+        return redirect("water_billing:notice_pdf", public_id=notice.public_id)
+    return redirect("water_billing:arrears")
+
+
+@clerk_only
+@require_GET
+@personal_data_page(intrinsic="滞納整理(通知書の印刷)")
+def notice_pdf_view(request: HttpRequest, public_id: UUID, *, purpose: str) -> HttpResponse:
+    try:
+        notice = selectors.view_notice(actor=person_of(request), purpose=purpose, public_id=public_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    return pdf_attachment(pdf.notice_pdf(notice, town=request.tenant.name), f"notice-{notice.public_id}.pdf")  # type: ignore[attr-defined]
+
+
+@clerk_only
+@require_GET
+@personal_data_page(intrinsic="納入通知書の作成")
+def bill_pdf_view(request: HttpRequest, number: str, *, purpose: str) -> HttpResponse:
+    try:
+        bill = selectors.view_bill(actor=person_of(request), purpose=purpose, number=number)
+    except NotFound as exc:
+        raise Http404 from exc
+    return pdf_attachment(pdf.bill_pdf(bill, town=request.tenant.name), f"bill-{bill.number}.pdf")  # type: ignore[attr-defined]
