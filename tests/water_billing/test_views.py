@@ -122,3 +122,34 @@ def test_the_api_streams_the_ledger_as_csv(client_for: Any, staff: Any, billed: 
 def test_the_meter_reader_is_refused_by_the_api(client_for: Any, staff: Any) -> None:
     response = _client(client_for, staff["reader"]).get("/api/v1/water_billing/ledger/")
     assert response.json()["code"] == "permission_denied"
+
+
+def _tariff_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "service": "water", "supply": "main", "effective_from": "2027-04-01", "basis": "給水条例の改正",
+        "bases": "13,600,10\n20,780,10", "tiers": "11,20,130\n21,,150",
+    }  # fmt: skip
+    form.update(overrides)
+    return form
+
+
+def test_it_staff_add_a_tariff_version_in_the_admin(client_for: Any, db: Any) -> None:
+    from water_billing.models import Tariff
+
+    client = client_for("it_admin", "nakatosa")
+    response = client.post("/admin/water_billing/tariff/add/", _tariff_form())
+    with schema_context("nakatosa"):
+        tariff = Tariff.objects.get(effective_from="2027-04-01")
+        assert AuditEvent.objects.filter(action="water.tariff.record", object_id=str(tariff.pk)).exists()
+    assert response.status_code == 302
+    assert [t.price for t in tariff.tiers.all()] == [130, 150]
+
+
+def test_the_admin_refuses_overlapping_tiers(client_for: Any, db: Any) -> None:
+    from water_billing.models import Tariff
+
+    client = client_for("it_admin", "nakatosa")
+    response = client.post("/admin/water_billing/tariff/add/", _tariff_form(tiers="11,30,130\n21,,150"))
+    assert "従量料金の区分が重なっています" in response.content.decode()
+    with schema_context("nakatosa"):
+        assert not Tariff.objects.filter(effective_from="2027-04-01").exists()
