@@ -23,10 +23,13 @@ from water_billing.views.common import clerk_only, is_clerk, personal_data_page,
 @require_http_methods(["GET", "POST"])
 def debit_view(request: HttpRequest) -> HttpResponse:
     periods = [p.code for p in selectors.periods()]
-    request_form = DebitRequestForm(request.POST if request.POST.get("action") == "request" else None, periods=periods)
+    # Two forms on one page, each with its own prefix (their field ids and labels must not collide).
+    action = request.POST.get("action")
+    request_form = DebitRequestForm(request.POST if action == "request" else None, periods=periods, prefix="request")
     result_form = DebitResultForm(
-        request.POST if request.POST.get("action") == "result" else None,
-        request.FILES if request.POST.get("action") == "result" else None,
+        request.POST if action == "result" else None,
+        request.FILES if action == "result" else None,
+        prefix="result",
     )
     outcome = None
     problems: list[dict[str, object]] = []
