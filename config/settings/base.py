@@ -393,7 +393,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = env("KYODO_CELERY_QUEUE", "kyodo")
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
-    # The resident register's 異動 become the water office's 開栓・閉栓・名義変更 tasks (docs/domain/water_billing.md §8).
+    # 異動 of the resident register become the water office's tasks (docs/domain/water_billing.md §8).
     "water-pull-resident-moves": {
         "task": "water_billing.tasks.pull_resident_moves",
         "schedule": crontab(minute="*/15"),

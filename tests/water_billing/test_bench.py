@@ -28,7 +28,7 @@ def test_the_run_scenario_reports_its_figures_and_leaves_nothing_behind(
     out = StringIO()
     call_command("bench", "water_billing_run", "--repeat", "1", stdout=out)
     [line] = [json.loads(text) for text in out.getvalue().splitlines()]
-    print(json.dumps(line, ensure_ascii=False))  # noqa: T201 (the figures, for a manual run with -s)
+    print(json.dumps(line, ensure_ascii=False))  # the figures, for a manual run with -s
     assert set(line) >= REQUIRED_KEYS | {"copy_ratio", "peak_python_mb", "bills"}
     assert line["bills"] == bench.CONNECTIONS
     assert set(Municipality.objects.values_list("schema_name", flat=True)) == towns_before
