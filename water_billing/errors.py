@@ -76,3 +76,8 @@ class DebitOtherRequester(ApplicationError):
 class DebitAlreadyImported(ApplicationError):
     code = "debit_already_imported"
     message = "この口座振替結果ファイルは既に取り込まれています。"
+
+
+class PaymentsRefused(ApplicationError):
+    code = "payments_refused"
+    message = "収納データに誤りがあるため、取り込みませんでした(1件も記録していません)。"

@@ -63,3 +63,13 @@ class PaymentForm(forms.Form):
 class StatementsForm(forms.Form):
     start = WarekiDateField(label="期間の初日")
     end = WarekiDateField(label="期間の末日")
+
+
+class PaymentsImportForm(forms.Form):
+    file = forms.FileField(
+        label="収納データ(CSV: 請求番号,収納日,収納額,収納機関の受付番号)",
+        error_messages={"required": "ファイルを選んでください。"},
+    )
+    channel = forms.ChoiceField(
+        label="収納方法", choices=[(Channel.CONVENIENCE, "コンビニ収納"), (Channel.COUNTER, "窓口")]
+    )

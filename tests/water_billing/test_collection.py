@@ -18,6 +18,7 @@ from water_billing.errors import (
     DebitOtherRequester,
     DebitResultRefused,
     NothingToRefund,
+    PaymentsRefused,
     PeriodClosed,
 )
 from water_billing.models import Bill, BillingRun, BillState, Channel, LedgerLine, Payment
@@ -145,3 +146,22 @@ def test_a_payment_to_a_closed_month_is_refused(bills: Any) -> None:
     with pytest.raises(PeriodClosed):
         collection.record_payment(actor=None, bill=items[3], amount=100, paid_on=date(2026, 6, 30), channel="counter")
     assert not Payment.objects.exists()
+
+
+def test_convenience_store_payments_are_imported(bills: Any) -> None:
+    _, items = bills
+    bill = items[3]
+    data = f"請求番号,収納日,収納額,収納機関の受付番号\n{bill.number},2026-06-20,{bill.total},CVS-1\n".encode()
+    assert collection.import_payments(actor=None, data=data) == {"rows": 1, "total": bill.total}
+    assert Bill.objects.get(pk=bill.pk).state == BillState.PAID
+
+
+def test_a_payments_file_with_a_bad_row_records_nothing(bills: Any) -> None:
+    _, items = bills
+    lines_before = LedgerLine.objects.count()
+    data = f"請求番号,収納日,収納額\n{items[3].number},2026-06-20,{items[3].total}\nNOPE,2026-06-20,100\n".encode()
+    with pytest.raises(PaymentsRefused) as refused:
+        collection.import_payments(actor=None, data=data)
+    assert [e["row"] for e in refused.value.details["errors"]] == [3]
+    assert not Payment.objects.exists()
+    assert LedgerLine.objects.count() == lines_before

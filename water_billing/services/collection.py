@@ -3,7 +3,9 @@ over-payments, and 口座振替 — the kind 91 request file and the bank's resu
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,8 +13,9 @@ from typing import Any
 from django.db import transaction
 
 from common import audit
+from common.csv_import import BOM, Column, RowError, RowReader, error_details, read_header
 from common.dates import local_today
-from common.errors import ValidationFailed
+from common.errors import ApplicationError, ValidationFailed
 from common.zengin import FileKind, Requester, RequesterBank, ZenginFile, ZenginRecord, build_file, parse_file
 from water_billing import settings_keys
 from water_billing.errors import (
@@ -23,6 +26,7 @@ from water_billing.errors import (
     DebitSettingsMissing,
     NoDebitBills,
     NothingToRefund,
+    PaymentsRefused,
     PeriodClosed,
 )
 from water_billing.models import Bill, BillState, Channel, DebitImport, Payment, Period
@@ -244,3 +248,65 @@ def import_debit_result(*, actor: Any, data: bytes, debit_on: date) -> DebitOutc
             details={"succeeded": succeeded, "failed": failed, "collected": collected, "reasons": reasons},
         )
     return DebitOutcome(succeeded, failed, collected, reasons)
+
+
+# --- コンビニ収納 / 窓口 payments imported as CSV ---------------------------------------------------------------
+
+PAYMENT_COLUMNS = [
+    Column("bill", "請求番号", required=True),
+    Column("paid_on", "収納日", required=True),
+    Column("amount", "収納額", required=True),
+    Column("reference", "収納機関の受付番号"),
+]
+PAYMENT_LABELS = {c.name: c.label for c in PAYMENT_COLUMNS}
+
+
+def import_payments(*, actor: Any, data: bytes, channel: str = Channel.CONVENIENCE) -> dict[str, int]:
+    """The 収納代行 (コンビニ) settlement file as CSV (請求番号,収納日,収納額[,受付番号]): every row checked by the
+    rules of ``record_payment`` (bill payable, amount, month not closed), all recorded or none."""
+    text = data.removeprefix(BOM).decode("utf-8", errors="replace")
+    rows = list(csv.reader(io.StringIO(text)))
+    errors: list[RowError] = []
+    if not rows:
+        raise PaymentsRefused(details=error_details([RowError(1, "", "ファイルが空です。")]))
+    header = read_header(rows[0], PAYMENT_COLUMNS, errors, layout_doc="docs/domain/water_billing.md §6")
+    if errors:
+        raise PaymentsRefused(details=error_details(errors))
+    today = local_today()
+    total = 0
+    with transaction.atomic():
+        for number, row in enumerate(rows[1:], start=2):
+            values = {column.name: cell for column, cell in zip(header, row, strict=False) if column is not None}
+            reader = RowReader(number, values, errors, today, PAYMENT_LABELS)
+            bill_number = reader.text("bill", required=True, max_length=20)
+            paid_on = reader.day("paid_on", required=True)
+            raw = reader.values.get("amount", "").strip()
+            amount = int(raw) if raw.isdigit() else None
+            if amount is None:
+                reader.error("amount", "収納額は1円以上の整数で入力してください。")
+            bill = Bill.objects.select_for_update().filter(number=bill_number).first() if bill_number else None
+            if bill_number and bill is None:
+                reader.error("bill", f"請求番号「{bill_number}」の請求がありません。")
+            if bill is None or paid_on is None or amount is None:
+                continue
+            try:
+                # A savepoint per row: a refused row leaves nothing, and the file is refused as a whole below.
+                with transaction.atomic():
+                    _apply(actor=actor, bill=bill, amount=amount, paid_on=paid_on, channel=channel,
+                           reference=reader.values.get("reference", "").strip())  # fmt: skip
+            except ApplicationError as exc:
+                reader.error("amount", exc.message)
+                continue
+            total += amount
+        if errors:
+            transaction.set_rollback(True)
+        else:
+            audit.record(
+                actor=actor,
+                action="water.payment.import",
+                obj=None,
+                details={"rows": len(rows) - 1, "total": total, "channel": channel},
+            )
+    if errors:
+        raise PaymentsRefused(details=error_details(errors))
+    return {"rows": len(rows) - 1, "total": total}

@@ -13,7 +13,7 @@ from common.errors import ApplicationError, NotFound
 from common.http import pdf_attachment
 from tenants.access import person_of
 from water_billing import pdf, selectors
-from water_billing.forms import DebitRequestForm, DebitResultForm, PaymentForm
+from water_billing.forms import DebitRequestForm, DebitResultForm, PaymentForm, PaymentsImportForm
 from water_billing.models import Bill, NoticeKind
 from water_billing.services import arrears, collection
 from water_billing.views.common import clerk_only, is_clerk, personal_data_page, readers_only
@@ -67,9 +67,14 @@ def debit_view(request: HttpRequest) -> HttpResponse:
 @clerk_only
 @require_http_methods(["GET", "POST"])
 def payment_view(request: HttpRequest) -> HttpResponse:
-    form = PaymentForm(request.POST or None)
-    payment = None
-    if request.method == "POST" and form.is_valid():
+    action = request.POST.get("action")
+    form = PaymentForm(request.POST if action == "one" else None, prefix="one")
+    upload = PaymentsImportForm(
+        request.POST if action == "file" else None, request.FILES if action == "file" else None, prefix="file"
+    )
+    payment = imported = None
+    errors: list[dict[str, object]] = []
+    if action == "one" and form.is_valid():
         bill = Bill.objects.filter(number=form.cleaned_data["bill"].strip()).first()
         if bill is None:
             form.add_error("bill", "請求番号の請求が見つかりません。")
@@ -82,8 +87,23 @@ def payment_view(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                form = PaymentForm()
-    return render(request, "water_billing/payment.html", {"form": form, "payment": payment, "nav": "payment"})
+                form = PaymentForm(prefix="one")
+    if action == "file" and upload.is_valid():
+        try:
+            imported = collection.import_payments(
+                actor=person_of(request),
+                data=upload.cleaned_data["file"].read(),
+                channel=upload.cleaned_data["channel"],
+            )
+        except ApplicationError as exc:
+            upload.add_error(None, exc.message)
+            errors = list(exc.details.get("errors", [])) if isinstance(exc.details, dict) else []
+    return render(
+        request,
+        "water_billing/payment.html",
+        {"form": form, "upload": upload, "payment": payment, "imported": imported, "errors": errors,
+         "nav": "payment"},
+    )  # fmt: skip
 
 
 @readers_only
