@@ -474,3 +474,35 @@ class InstallmentPlan(models.Model):
 
     def __str__(self) -> str:
         return f"分納 {self.connection_id} {self.total}"
+
+
+class BudgetArticle(models.TextChoices):
+    REVENUE = "3", "収益的収支(3条予算)"
+    CAPITAL = "4", "資本的収支(4条予算)"
+
+
+class BudgetLine(models.Model):
+    """One line of the enterprise's budget (地方公営企業法 第24条; 3条/4条), per fiscal year and account. A 補正 is a
+    new revision, never an edit; the latest revision is in force."""
+
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    article = models.CharField("予算の区分", max_length=1, choices=BudgetArticle.choices)
+    account_code = models.CharField("科目コード", max_length=8)
+    name = models.CharField("科目", max_length=50)
+    revision = models.PositiveSmallIntegerField("補正回数", default=0)
+    amount = models.BigIntegerField("予算額")
+    recorded_by_id = models.BigIntegerField("登録者ID", null=True)
+    recorded_by_name = models.CharField("登録者", max_length=100, blank=True)
+    recorded_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "予算"
+        verbose_name_plural = "予算"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "article", "account_code", "revision"], name="water_budget_revision_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year} {self.name}"

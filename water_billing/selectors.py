@@ -17,6 +17,7 @@ from water_billing.models import (
     Bill,
     BillingRun,
     BillState,
+    BudgetLine,
     Connection,
     InstallmentPlan,
     LedgerLine,
@@ -390,3 +391,29 @@ def view_notice(*, actor: Any, purpose: str, public_id: Any) -> Notice:
 
 def notices_of(connection: Connection) -> list[Notice]:
     return list(connection.notices.order_by("-issued_on", "-pk")[:50])
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    article: str
+    code: str
+    name: str
+    budget: int
+    actual: int
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - self.actual
+
+
+def budget_execution(*, fiscal_year: int, end: date) -> list[BudgetRow]:
+    """予算の執行状況: each budget line in force (latest revision) against the books from 1 April to ``end``."""
+    start = date(fiscal_year, 4, 1)
+    actual = {r.code: r.balance for r in trial_balance(start=start, end=min(end, date(fiscal_year + 1, 3, 31)))}
+    latest: dict[tuple[str, str], BudgetLine] = {}
+    for line in BudgetLine.objects.filter(fiscal_year=fiscal_year).order_by("article", "account_code", "revision"):
+        latest[(line.article, line.account_code)] = line
+    return [
+        BudgetRow(line.article, line.account_code, line.name, line.amount, actual.get(line.account_code, 0))
+        for line in latest.values()
+    ]

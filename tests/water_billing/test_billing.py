@@ -215,3 +215,15 @@ def test_closing_mid_period_bills_the_days_of_use(town: Any) -> None:
     _run(period)
     bill = Bill.objects.get(connection=conn)
     assert len(bill.items[0]["months"]) == 1
+
+
+def test_budget_execution_compares_the_latest_revision_with_the_books(town: Any) -> None:
+    from water_billing.services.budgets import record_budget_line
+
+    period, _ = _billed_period()
+    run = runs.confirm_run(actor=None, run=_run(period))
+    record_budget_line(actor=None, fiscal_year=2026, article="3", account_code="4110", name="給水収益", amount=1000)
+    record_budget_line(actor=None, fiscal_year=2026, article="3", account_code="4110", name="給水収益", amount=9000)
+    [row] = selectors.budget_execution(fiscal_year=2026, end=date(2027, 3, 31))
+    assert row.budget == 9000
+    assert row.actual == runs.bill_totals(run)["w"]  # 給水収益: the water charges without tax

@@ -29,7 +29,8 @@ def books_view(request: HttpRequest) -> HttpResponse:
         request,
         "water_billing/books.html",
         {"form": form, "start": start, "end": end, "s": selectors.statements(start=start, end=end),
-         "tax": selectors.tax_summary(start=start, end=end), "nav": "books"},
+         "tax": selectors.tax_summary(start=start, end=end), "nav": "books",
+         "budget": selectors.budget_execution(fiscal_year=end.year if end.month >= 4 else end.year - 1, end=end)},
     )  # fmt: skip
 
 
