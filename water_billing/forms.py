@@ -73,3 +73,24 @@ class PaymentsImportForm(forms.Form):
     channel = forms.ChoiceField(
         label="収納方法", choices=[(Channel.CONVENIENCE, "コンビニ収納"), (Channel.COUNTER, "窓口")]
     )
+
+
+class ReadingForm(forms.Form):
+    period = forms.ChoiceField(label="料金期")
+    read_on = WarekiDateField(label="検針日")
+    value = forms.IntegerField(label="指針", min_value=0, required=False, help_text="認定の場合は空欄")
+    estimated = forms.BooleanField(label="認定(検針できなかったため前年同期または前期の水量で認定)", required=False)
+    rollover = forms.BooleanField(label="メーター一巡", required=False)
+    old_final = forms.IntegerField(label="メーター交換: 旧メーター撤去時指針", min_value=0, required=False)
+    new_initial = forms.IntegerField(label="メーター交換: 新メーター取付時指針", min_value=0, required=False)
+    new_meter_serial = forms.CharField(label="メーター交換: 新メーター番号", max_length=30, required=False)
+
+    def __init__(self, *args: object, periods: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["period"].choices = [(p, p) for p in periods]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("estimated") and data.get("value") is None:
+            self.add_error("value", "指針を入力してください(検針できなかった場合は「認定」を選んでください)。")
+        return data

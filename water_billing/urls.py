@@ -10,6 +10,7 @@ app_name = "water_billing"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.search_view, name="search"),
     path("connections/<str:tap_number>/", views.connection_view, name="connection"),
+    path("connections/<str:tap_number>/reading/", views.reading_entry_view, name="reading_entry"),
     path("meters/", views.meters_view, name="meters"),
     path("readings/", views.readings_view, name="readings"),
     path("readings/<str:code>/route/", views.route_view, name="route"),

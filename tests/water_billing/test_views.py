@@ -153,3 +153,35 @@ def test_the_admin_refuses_overlapping_tiers(client_for: Any, db: Any) -> None:
     assert "従量料金の区分が重なっています" in response.content.decode()
     with schema_context("nakatosa"):
         assert not Tariff.objects.filter(effective_from="2027-04-01").exists()
+
+
+def test_the_clerk_enters_a_meter_exchange(client_for: Any, staff: Any, billed: Any) -> None:
+    from datetime import date
+
+    from water_billing.models import Reading
+
+    _, conn, _ = billed
+    with schema_context("nakatosa"):
+        later = factories.period("2026-06", starts_on=date(2026, 6, 1))
+    client = _client(client_for, staff["clerk"])
+    form = {"period": later.code, "read_on": "2026-07-25", "value": "5", "old_final": "40", "new_initial": "0",
+            "new_meter_serial": "NEW-9"}  # fmt: skip
+    response = client.post(f"/water_billing/connections/{conn.tap_number}/reading/", form)
+    with schema_context("nakatosa"):
+        reading = Reading.objects.get(connection=conn, period=later)
+    assert response.status_code == 302
+    assert reading.usage_m3 == 40 - 31 + 5
+
+
+def test_a_reading_below_the_last_is_refused_on_the_page(client_for: Any, staff: Any, billed: Any) -> None:
+    from datetime import date
+
+    _, conn, _ = billed
+    with schema_context("nakatosa"):
+        later = factories.period("2026-06", starts_on=date(2026, 6, 1))
+    client = _client(client_for, staff["clerk"])
+    response = client.post(
+        f"/water_billing/connections/{conn.tap_number}/reading/",
+        {"period": later.code, "read_on": "2026-07-25", "value": "10"},
+    )
+    assert "指針が前回指針を下回っています" in response.content.decode()
