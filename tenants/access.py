@@ -61,6 +61,14 @@ MODULES: dict[str, Module] = {
             icon="book",
         ),
         Module(
+            "water_billing",
+            _("水道料金"),
+            _("給水装置・検針・調定・口座振替・滞納整理・公営企業会計(水道料金担当・検針員)。"),
+            "water_billing:readings",
+            frozenset({Role.WATER_CLERK, Role.METER_READER, Role.AUDITOR}),
+            icon="grid",
+        ),
+        Module(
             "bcp",
             _("業務継続(BCP)"),
             _("バックアップ・復元訓練・待機系・災害モード・インシデント管理(情報システム担当)。"),

@@ -306,6 +306,7 @@ ADMIN_REFUSES_BY_DESIGN = {
     "admin:common_auditevent_add",  # the audit trail is append-only
     "admin:common_auditevent_delete",
     "admin:common_townsetting_delete",  # a per-town setting is never deleted: a new value gets its 施行日
+    "admin:water_billing_tariff_delete",  # a tariff version is never deleted: a revision is a new version
     "admin:autocomplete",  # needs app_label/model_name/field_name of a field the admin may search
 }
 

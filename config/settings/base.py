@@ -402,6 +402,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "common.tasks.chain_all_audit_trails",
         "schedule": float(env_int("KYODO_AUDIT_CHAIN_INTERVAL_SECONDS", 10)),
     },
+    # 異動 of the resident register become the water office's tasks (docs/domain/water_billing.md §8).
+    "water-pull-resident-moves": {
+        "task": "water_billing.tasks.pull_resident_moves",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every night each town's audit chain is re-verified; a break raises an alert in the council log.
     "verify-audit-chains": {
         "task": "common.tasks.verify_all_audit_chains",

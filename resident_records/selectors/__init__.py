@@ -4,7 +4,8 @@
 - ``household_order``: the order of a household's members on a certificate;
 - ``notices``: the lists the clerk works through (期間経過の届出, 処理待ち, 転出 not completed);
 - ``audited``: audited reads of persons (each takes the actor and the 利用目的);
-- ``logs``: audited logs (異動, 交付履歴).
+- ``logs``: audited logs (異動, 交付履歴);
+- ``moves``: 異動 that move someone, pulled by other offices' task lists (water billing).
 
 The public names are re-exported here: callers import ``resident_records.selectors``.
 """
@@ -53,6 +54,11 @@ from resident_records.selectors.logs import (
     certificate_issuance_log,
     change_event_log,
 )
+from resident_records.selectors.moves import (
+    ADDRESS_MOVE_KINDS,
+    AddressMove,
+    address_moves_since,
+)
 from resident_records.selectors.notices import (
     OverdueNotice,
     clerk_tasks,
@@ -61,13 +67,16 @@ from resident_records.selectors.notices import (
 )
 
 __all__ = [
+    "ADDRESS_MOVE_KINDS",
     "CORRECTION_KINDS",
     "JOINING_KINDS",
     "NOT_A_STATE",
+    "AddressMove",
     "HouseholdAsOf",
     "HouseholdView",
     "OverdueNotice",
     "ResidentView",
+    "address_moves_since",
     "certificate_issuance_log",
     "change_event_log",
     "clerk_tasks",

@@ -74,6 +74,9 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "ks_wide_area": ("戸籍 広域", {"shimanto": "clerk"}, True),
     "ks_certificate": ("戸籍 交付", {"nakatosa": "clerk"}, True),
     "bcp_admin": ("業継 管理", {"nakatosa": "it_admin"}, True),
+    "wb_run": ("水道 調定", {"nakatosa": "water_clerk"}, True),
+    "wb_debit": ("水道 口振", {"nakatosa": "water_clerk"}, True),
+    "wb_dunning": ("水道 督促", {"nakatosa": "water_clerk"}, True),
 }
 SECTION = "町民課 住民係"
 

@@ -1,0 +1,96 @@
+"""Forms of the 水道料金 pages: they read and check what the clerk typed; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from common.forms import PurposeField, WarekiDateField, YenField
+from water_billing.models import Channel
+
+
+class PurposeForm(forms.Form):
+    purpose = PurposeField(help_text="監査記録に残ります(例: 料金の問合せ対応、滞納整理)。")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="水栓番号・使用者・住所", max_length=100)
+
+
+class RunForm(forms.Form):
+    period = forms.ChoiceField(label="料金期")
+    district = forms.ChoiceField(label="地区", required=False)
+
+    def __init__(self, *args: object, periods: list[str], districts: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["period"].choices = [(p, p) for p in periods]  # type: ignore[attr-defined]
+        self.fields["district"].choices = [("", "全地区"), *((d, d) for d in districts)]  # type: ignore[attr-defined]
+
+
+class ReadingsForm(forms.Form):
+    period = forms.ChoiceField(label="料金期")
+    file = forms.FileField(
+        label="検針データ(CSV: 水栓番号,検針日,指針)", error_messages={"required": "ファイルを選んでください。"}
+    )
+
+    def __init__(self, *args: object, periods: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["period"].choices = [(p, p) for p in periods]  # type: ignore[attr-defined]
+
+
+class DebitRequestForm(forms.Form):
+    period = forms.ChoiceField(label="料金期")
+    debit_on = WarekiDateField(label="引落日")
+
+    def __init__(self, *args: object, periods: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["period"].choices = [(p, p) for p in periods]  # type: ignore[attr-defined]
+
+
+class DebitResultForm(forms.Form):
+    debit_on = WarekiDateField(label="引落日")
+    file = forms.FileField(label="振替結果ファイル", error_messages={"required": "ファイルを選んでください。"})
+
+
+class PaymentForm(forms.Form):
+    bill = forms.CharField(label="請求番号", max_length=20)
+    amount = YenField(label="収納額")
+    paid_on = WarekiDateField(label="収納日")
+    channel = forms.ChoiceField(
+        label="収納方法", choices=[(Channel.COUNTER, "窓口"), (Channel.CONVENIENCE, "コンビニ収納")]
+    )
+
+
+class StatementsForm(forms.Form):
+    start = WarekiDateField(label="期間の初日")
+    end = WarekiDateField(label="期間の末日")
+
+
+class PaymentsImportForm(forms.Form):
+    file = forms.FileField(
+        label="収納データ(CSV: 請求番号,収納日,収納額,収納機関の受付番号)",
+        error_messages={"required": "ファイルを選んでください。"},
+    )
+    channel = forms.ChoiceField(
+        label="収納方法", choices=[(Channel.CONVENIENCE, "コンビニ収納"), (Channel.COUNTER, "窓口")]
+    )
+
+
+class ReadingForm(forms.Form):
+    period = forms.ChoiceField(label="料金期")
+    read_on = WarekiDateField(label="検針日")
+    value = forms.IntegerField(label="指針", min_value=0, required=False, help_text="認定の場合は空欄")
+    estimated = forms.BooleanField(label="認定(検針できなかったため前年同期または前期の水量で認定)", required=False)
+    rollover = forms.BooleanField(label="メーター一巡", required=False)
+    old_final = forms.IntegerField(label="メーター交換: 旧メーター撤去時指針", min_value=0, required=False)
+    new_initial = forms.IntegerField(label="メーター交換: 新メーター取付時指針", min_value=0, required=False)
+    new_meter_serial = forms.CharField(label="メーター交換: 新メーター番号", max_length=30, required=False)
+
+    def __init__(self, *args: object, periods: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["period"].choices = [(p, p) for p in periods]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("estimated") and data.get("value") is None:
+            self.add_error("value", "指針を入力してください(検針できなかった場合は「認定」を選んでください)。")
+        return data
