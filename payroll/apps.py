@@ -5,3 +5,10 @@ class PayrollConfig(AppConfig):
     name = "payroll"
     verbose_name = "人事給与"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from common import jobs
+        from payroll import parameters  # noqa: F401 - registers the town settings
+        from payroll.services import runs
+
+        jobs.register(runs.CALCULATE_JOB, runs.run_calculation_job)
