@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from common.errors import ApplicationError
+from common.errors import ApplicationError, NotFound
 from payroll import selectors
 from payroll.services import runs
 from tenants.access import person_of, request_roles
@@ -21,8 +21,15 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "payroll/runs.html", {"runs": selectors.list_runs()[:60], "nav": "runs"})
 
 
+def _run(public_id: Any) -> Any:
+    try:
+        return selectors.get_run(public_id=public_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
 def run_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
-    run = selectors.get_run(public_id=public_id)
+    run = _run(public_id)
     changed = run.payslips.exclude(changes=[]).order_by("staff_number")[:200]
     return render(request, "payroll/run.html", {"run": run, "changed": changed, "nav": "runs"})
 
@@ -33,7 +40,7 @@ def run_action(request: HttpRequest, public_id: Any, action: str) -> HttpRespons
         raise PermissionDenied("給与計算の操作は給与担当だけができます。")
     if action not in ("calculate", "approve", "lock"):
         raise Http404()
-    run = selectors.get_run(public_id=public_id)
+    run = _run(public_id)
     actor = person_of(request)
     try:
         if action == "calculate":
@@ -53,5 +60,8 @@ def my_payslips(request: HttpRequest) -> HttpResponse:
 
 
 def my_payslip(request: HttpRequest, public_id: Any) -> HttpResponse:
-    view = selectors.view_payslip(actor=person_of(request), public_id=public_id, purpose=selectors.OWN_PURPOSE)
+    try:
+        view = selectors.view_payslip(actor=person_of(request), public_id=public_id, purpose=selectors.OWN_PURPOSE)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     return render(request, "payroll/payslip.html", {"view": view})
