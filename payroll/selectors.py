@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -32,6 +33,10 @@ class MyPay:
     staff: list[Staff]
     payslips: list[Payslip]
     prefectural_teacher: bool
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({slip.run.paid_on.year for slip in self.payslips}, reverse=True)
 
 
 def my_payslips(*, actor: Any) -> MyPay:
@@ -102,3 +107,83 @@ def run_lines(*, actor: Any, run: PayRun, purpose: str) -> QuerySet[PayslipLine]
         .select_related("payslip")
         .order_by("payslip__staff_number", "kind", "id")
     )
+
+
+# --- 源泉徴収票 and 給与支払報告書 (§8.3) ------------------------------------------------------------------------------
+
+SOCIAL_CODES = ("kyosai_short", "kyosai_care", "kyosai_pension", "kyosai_retirement", "kyosai_welfare", "employment")
+
+
+@dataclass(frozen=True)
+class AnnualStatement:
+    staff_number: str
+    staff_name: str
+    city_code: str
+    year_start: date
+    paid: int  # 支払金額: taxable pay of the year's locked runs paid in the calendar year
+    social: int  # 社会保険料等の金額
+    tax: int  # 源泉徴収税額 (withheld; 年末調整 is not applied)
+    dependents: int
+
+
+def annual_statements(*, year: int, staff_ids: list[int] | None = None) -> list[AnnualStatement]:
+    """Per staff member, the year's totals of locked runs by payment date (the 給与支払報告書 data)."""
+    from django.db.models import Q, Sum
+
+    slips = Payslip.objects.filter(run__state=PayRun.State.LOCKED, run__paid_on__year=year)
+    if staff_ids is not None:
+        slips = slips.filter(staff_id__in=staff_ids)
+    paid = dict(slips.values("staff_id").annotate(total=Sum("taxable")).values_list("staff_id", "total"))
+    lines = PayslipLine.objects.filter(payslip__in=slips)
+    social = dict(
+        lines.filter(code__in=SOCIAL_CODES).values("payslip__staff_id").annotate(t=Sum("amount")).values_list("payslip__staff_id", "t")
+    )
+    tax = dict(
+        lines.filter(Q(code="income_tax")).values("payslip__staff_id").annotate(t=Sum("amount")).values_list("payslip__staff_id", "t")
+    )
+    result = []
+    for staff in Staff.objects.filter(pk__in=paid.keys()).order_by("number"):
+        result.append(
+            AnnualStatement(
+                staff_number=staff.number,
+                staff_name=staff.name,
+                city_code=staff.residence_city_code,
+                year_start=date(year, 1, 1),
+                paid=int(paid.get(staff.pk) or 0),
+                social=int(social.get(staff.pk) or 0),
+                tax=int(tax.get(staff.pk) or 0),
+                dependents=staff.tax_dependents,
+            )
+        )
+    return result
+
+
+def my_withholding_statement(*, actor: Any, year: int) -> AnnualStatement:
+    """The actor's own 源泉徴収票 for a year (audited as a read of their own pay)."""
+    staff = list(Staff.objects.filter(person_id=actor.pk).values_list("pk", flat=True))
+    statements = annual_statements(year=year, staff_ids=staff)
+    if not statements:
+        raise RunNotFound("この年の源泉徴収票はありません。")
+    audit.record(
+        actor=actor,
+        action="payroll.withholding_statement",
+        obj=("payroll.Staff", str(staff[0]), statements[0].staff_number),
+        purpose=OWN_PURPOSE,
+        personal_data=True,
+        details={"year": year},
+    )
+    return statements[0]
+
+
+def payroll_report(*, actor: Any, year: int, purpose: str) -> list[AnnualStatement]:
+    """給与支払報告書 data for every staff member (audited with the purpose)."""
+    statements = annual_statements(year=year)
+    audit.record(
+        actor=actor,
+        action="payroll.payment_report",
+        obj=("payroll.PayRun", str(year), f"{year}年分"),
+        purpose=purpose,
+        personal_data=True,
+        details={"year": year, "staff": len(statements)},
+    )
+    return statements

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.errors import ApplicationError, NotFound
 from payroll import selectors
+from payroll.pdf import payslip_pdf, withholding_statement_pdf
 from payroll.services import runs
 from tenants.access import person_of, request_roles
 from tenants.models import Role
@@ -65,3 +66,24 @@ def my_payslip(request: HttpRequest, public_id: Any) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     return render(request, "payroll/payslip.html", {"view": view})
+
+
+def my_payslip_pdf(request: HttpRequest, public_id: Any) -> HttpResponse:
+    try:
+        view = selectors.view_payslip(actor=person_of(request), public_id=public_id, purpose=selectors.OWN_PURPOSE)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    data = payslip_pdf(view, town=_town_name(request))
+    return HttpResponse(data, content_type="application/pdf")
+
+
+def my_withholding_statement_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    try:
+        statement = selectors.my_withholding_statement(actor=person_of(request), year=year)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return HttpResponse(withholding_statement_pdf(statement, town=_town_name(request)), content_type="application/pdf")
+
+
+def _town_name(request: HttpRequest) -> str:
+    return str(getattr(getattr(request, "tenant", None), "name", ""))

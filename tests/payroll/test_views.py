@@ -96,3 +96,33 @@ def test_auditor_cannot_approve_or_lock(locked: dict[str, Any], client_for: Any)
     connection.set_schema_to_public()
     response = client_for("auditor", "nakatosa").post(f"/payroll/runs/{locked['run'].public_id}/calculate/")
     assert response.status_code == 403
+
+
+def test_own_payslip_pdf(locked: dict[str, Any], client_for: Any) -> None:
+    connection.set_schema_to_public()
+    response = client_for("mine_staff", "nakatosa").get(f"/payslips/{locked['mine'].public_id}/pdf/")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+
+
+def test_someone_elses_payslip_pdf_is_not_found(locked: dict[str, Any], client_for: Any) -> None:
+    connection.set_schema_to_public()
+    response = client_for("mine_staff", "nakatosa").get(f"/payslips/{locked['theirs'].public_id}/pdf/")
+    assert response.status_code == 404
+
+
+def test_own_withholding_statement_pdf(locked: dict[str, Any], client_for: Any) -> None:
+    connection.set_schema_to_public()
+    response = client_for("mine_staff", "nakatosa").get("/payslips/statements/2026/pdf/")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+
+
+def test_annual_statement_sums_the_locked_runs(locked: dict[str, Any], towns: Any) -> None:
+    from payroll.selectors import annual_statements
+
+    connection.set_tenant(towns["nakatosa"])
+    mine = locked["mine"]
+    statement = next(s for s in annual_statements(year=2026) if s.staff_number == "4001")
+    assert statement.paid == mine.taxable
+    assert statement.tax == mine.lines.get(code="income_tax").amount
