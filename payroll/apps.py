@@ -11,4 +11,8 @@ class PayrollConfig(AppConfig):
         from payroll import parameters  # noqa: F401 - registers the town settings
         from payroll.services import runs
 
+        from payroll.demo import seed_demo
+        from tenants.demo import register_demo_seeder
+
         jobs.register(runs.CALCULATE_JOB, runs.run_calculation_job)
+        register_demo_seeder("payroll", order=40, seed=seed_demo)
