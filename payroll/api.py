@@ -56,9 +56,7 @@ class RunLinesView(GenericAPIView):
         query = PurposeQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         run = selectors.get_run(public_id=public_id)
-        rows = selectors.run_lines(
-            actor=person_of(request._request), run=run, purpose=query.validated_data["purpose"]
-        )
+        rows = selectors.run_lines(actor=person_of(request._request), run=run, purpose=query.validated_data["purpose"])
         if request.accepted_renderer.format == "csv":
 
             def row(line: PayslipLine) -> list[Any]:

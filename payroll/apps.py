@@ -9,9 +9,8 @@ class PayrollConfig(AppConfig):
     def ready(self) -> None:
         from common import jobs
         from payroll import parameters  # noqa: F401 - registers the town settings
-        from payroll.services import runs
-
         from payroll.demo import seed_demo
+        from payroll.services import runs
         from tenants.demo import register_demo_seeder
 
         jobs.register(runs.CALCULATE_JOB, runs.run_calculation_job)

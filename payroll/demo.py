@@ -73,7 +73,9 @@ def install_settings(schema: str) -> None:
         parameters.PAYER_BANK: "1000000001,ﾁﾖｳ,0001,001,1,1234567",
     }
     TownSetting.objects.bulk_create(
-        TownSetting(key=key, value=value, effective_from=date(2020, 4, 1), basis="デモデータ", recorded_by_name="デモデータ")
+        TownSetting(
+            key=key, value=value, effective_from=date(2020, 4, 1), basis="デモデータ", recorded_by_name="デモデータ"
+        )
         for key, value in values.items()
     )
 
@@ -83,7 +85,7 @@ def generate_staff(count: int, *, seed: int, city: tuple[str, str], hired_by: da
     特別職 and 県費負担教職員), inserted in bulk."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     staff_rows: list[Staff] = []
-    kinds: list[str] = []
+    kinds: list[JobType] = []
     for index in range(count):
         roll = rng.random()
         kind = (
@@ -147,9 +149,12 @@ def generate_staff(count: int, *, seed: int, city: tuple[str, str], hired_by: da
             for year in (2025, 2026):
                 notices.append(
                     ResidentTaxNotice(
-                        staff=staff, fiscal_year=year, city_code=city[0], city_name=city[1],
+                        staff=staff,
+                        fiscal_year=year,
+                        city_code=city[0],
+                        city_name=city[1],
                         annual=rng.randint(30, 400) * 1_000 + rng.randint(0, 99) * 10,
-                    )  # fmt: skip
+                    )
                 )
     Appointment.objects.bulk_create(appointments, batch_size=2000)
     ResidentTaxNotice.objects.bulk_create(notices, batch_size=2000)

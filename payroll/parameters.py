@@ -42,7 +42,8 @@ register(
         COMMUTE_CAR_BANDS,
         "通勤手当 自動車の距離区分(片道km以上:月額)",
         "text",
-        "2:4200 5:7100 10:11300 15:16300 20:21300 25:26200 30:31200 35:36100 40:41100 45:45900 50:50900 55:55700 60:60700",
+        "2:4200 5:7100 10:11300 15:16300 20:21300 25:26200 30:31200 35:36100 40:41100 45:45900 50:50900 "
+        "55:55700 60:60700",
     ),
     SettingSpec(KIMATSU_MONTHS, "期末手当の支給月数(1回あたり)", "text", "1.25"),
     SettingSpec(KINBEN_MONTHS, "勤勉手当の支給月数(1回あたり・標準の成績率)", "text", "1.05"),
@@ -56,7 +57,9 @@ def decimal_setting(key: str, on: date) -> Decimal:
     try:
         return Decimal(raw)
     except InvalidOperation:
-        raise PayrollInputError(f"設定「{key}」の値 {raw!r} は数値ではありません。", code="payroll_bad_setting") from None
+        raise PayrollInputError(
+            f"設定「{key}」の値 {raw!r} は数値ではありません。", code="payroll_bad_setting"
+        ) from None
 
 
 def text_setting(key: str, on: date) -> str:

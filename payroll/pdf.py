@@ -45,7 +45,10 @@ def payslip_pdf(view: Any, *, town: str) -> bytes:
                         items_table(deductions), Spacer(1, 6), items_table(totals)]  # fmt: skip
     notes = [line for line in view.lines if line.code in ("correction", "difference")]
     if notes:
-        story += [Spacer(1, 6), paragraph("過誤調整・差額支給: " + "、".join(f"{n.label}({n.note})" for n in notes), NOTE)]
+        story += [
+            Spacer(1, 6),
+            paragraph("過誤調整・差額支給: " + "、".join(f"{n.label}({n.note})" for n in notes), NOTE),
+        ]
     return _document(story, title)
 
 

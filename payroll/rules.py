@@ -33,7 +33,9 @@ def half_down(value: Decimal) -> int:
 # --- allowances ---------------------------------------------------------------------------------------------------
 
 
-def family_allowance(*, children: int, children_specific: int, parents: int, child: int, specific: int, parent: int) -> int:
+def family_allowance(
+    *, children: int, children_specific: int, parents: int, child: int, specific: int, parent: int
+) -> int:
     """扶養手当 (§5.1): per child, the 特定期間 addition per child aged 16–22, per parent."""
     for count in (children, children_specific, parents):
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:

@@ -109,7 +109,7 @@ def run_lines(*, actor: Any, run: PayRun, purpose: str) -> QuerySet[PayslipLine]
     )
 
 
-# --- 源泉徴収票 and 給与支払報告書 (§8.3) ------------------------------------------------------------------------------
+# --- 源泉徴収票 and 給与支払報告書 (§8.3) ---------------------------------------------------------------------
 
 SOCIAL_CODES = ("kyosai_short", "kyosai_care", "kyosai_pension", "kyosai_retirement", "kyosai_welfare", "employment")
 
@@ -136,10 +136,16 @@ def annual_statements(*, year: int, staff_ids: list[int] | None = None) -> list[
     paid = dict(slips.values("staff_id").annotate(total=Sum("taxable")).values_list("staff_id", "total"))
     lines = PayslipLine.objects.filter(payslip__in=slips)
     social = dict(
-        lines.filter(code__in=SOCIAL_CODES).values("payslip__staff_id").annotate(t=Sum("amount")).values_list("payslip__staff_id", "t")
+        lines.filter(code__in=SOCIAL_CODES)
+        .values("payslip__staff_id")
+        .annotate(t=Sum("amount"))
+        .values_list("payslip__staff_id", "t")
     )
     tax = dict(
-        lines.filter(Q(code="income_tax")).values("payslip__staff_id").annotate(t=Sum("amount")).values_list("payslip__staff_id", "t")
+        lines.filter(Q(code="income_tax"))
+        .values("payslip__staff_id")
+        .annotate(t=Sum("amount"))
+        .values_list("payslip__staff_id", "t")
     )
     result = []
     for staff in Staff.objects.filter(pk__in=paid.keys()).order_by("number"):

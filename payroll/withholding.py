@@ -161,11 +161,11 @@ def _in_force(tables: tuple[Any, ...], paid_on: date, label: str) -> Any:
 
 def monthly_table_in_force(paid_on: date) -> MonthlyTable:
     """The 月額表 for a payment date (§1.1): the latest table whose first day is not after ``paid_on``."""
-    return _in_force(monthly_tables(), paid_on, "源泉徴収税額表(月額表)")  # type: ignore[no-any-return]
+    return _in_force(monthly_tables(), paid_on, "源泉徴収税額表(月額表)")
 
 
 def bonus_table_in_force(paid_on: date) -> BonusTable:
-    return _in_force(bonus_tables(), paid_on, "賞与に対する源泉徴収税額の算出率の表")  # type: ignore[no-any-return]
+    return _in_force(bonus_tables(), paid_on, "賞与に対する源泉徴収税額の算出率の表")
 
 
 # --- input checks ------------------------------------------------------------------------------------------------
@@ -347,7 +347,7 @@ def bonus_tax(
     """源泉徴収税額 of a bonus (§1.5). ``bonus_amount`` is the bonus less its 社会保険料等, ``previous_month_amount``
     the previous month's salary less its 社会保険料等. When there was no salary in the previous month, or the bonus
     exceeds ten times it, the 月額表 applies to a sixth (a twelfth for a 計算期間 over six months) of the bonus
-    plus the previous month's salary, and the difference is multiplied back (所得税法施行令 / NTA note on the 算出率の表)."""
+    plus the previous month's salary, and the difference is multiplied back (NTA note on the 算出率の表)."""
     _check(bonus_amount, dependents, column, method)
     _check(previous_month_amount, dependents, column, method)
     if period_months not in (6, 12):

@@ -84,11 +84,21 @@ MODULES: dict[str, Module] = {
             # Self-service: every role a member of the town's staff holds; each sees only their own pay.
             frozenset(
                 {
-                    Role.CLERK, Role.TEACHER, Role.IT_ADMIN, Role.AUDITOR, Role.SUPPORT_MEASURE_OFFICER,
-                    Role.FINANCE_OFFICER, Role.ACCOUNTANT, Role.BUDGET_CLERK, Role.SCHOOL_OFFICE,
-                    Role.PAYROLL_OFFICER, Role.PERSONNEL_OFFICER, Role.WATER_CLERK, Role.METER_READER,
+                    Role.CLERK,
+                    Role.TEACHER,
+                    Role.IT_ADMIN,
+                    Role.AUDITOR,
+                    Role.SUPPORT_MEASURE_OFFICER,
+                    Role.FINANCE_OFFICER,
+                    Role.ACCOUNTANT,
+                    Role.BUDGET_CLERK,
+                    Role.SCHOOL_OFFICE,
+                    Role.PAYROLL_OFFICER,
+                    Role.PERSONNEL_OFFICER,
+                    Role.WATER_CLERK,
+                    Role.METER_READER,
                 }
-            ),  # fmt: skip
+            ),
             icon="grid",
         ),
         Module(

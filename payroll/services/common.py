@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from payroll.models import Appointment, SalaryStep, SalaryTableVersion
 from payroll.errors import StepOutsideTable
+from payroll.models import Appointment, SalaryStep, SalaryTableVersion
 
 
 def actor_fields(actor: Any) -> tuple[int | None, str]:
@@ -31,7 +31,7 @@ def step_amount(table_code: str, grade: int | None, step: int | None, day: date)
     version = version_in_force(table_code, day)
     amount = (
         SalaryStep.objects.filter(version=version, grade=grade, step=step).values_list("amount", flat=True).first()
-        if version is not None
+        if version is not None and grade is not None and step is not None
         else None
     )
     if amount is None:

@@ -57,7 +57,9 @@ def journal_lines(*, run: PayRun) -> list[JournalLine]:
         )
     label = f"{run.pay_month.year}年{run.pay_month.month}月 {run.get_kind_display()}"
     return [
-        JournalLine(budget_code=code, setsu=setsu, amount=amount, description=f"{label} {SETSU_LABELS.get(setsu, setsu)}")
+        JournalLine(
+            budget_code=code, setsu=setsu, amount=amount, description=f"{label} {SETSU_LABELS.get(setsu, setsu)}"
+        )
         for (code, setsu), amount in sorted(sums.items())
         if amount
     ]

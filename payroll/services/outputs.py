@@ -20,7 +20,8 @@ def _payer(run: PayRun) -> tuple[Requester, RequesterBank]:
     parts = [part.strip() for part in text_setting(PAYER_BANK, run.paid_on).split(",")]
     if len(parts) != 6 or not all(parts):
         raise PayrollInputError(
-            "給与振込の依頼人(依頼人コード,名カナ,銀行,支店,種目,口座)が設定されていません。", code="payroll_payer_missing"
+            "給与振込の依頼人(依頼人コード,名カナ,銀行,支店,種目,口座)が設定されていません。",
+            code="payroll_payer_missing",
         )
     code, name, bank, branch, kind, account = parts
     return Requester(code=code, name=name), RequesterBank(
@@ -35,7 +36,9 @@ def build_transfer_file(*, actor: Any, run: PayRun) -> bytes:
         raise RunStateError("確定した給与計算だけ振込データを作成できます。")
     requester, bank = _payer(run)
     slips = list(Payslip.objects.filter(run=run, net__gt=0).select_related("staff").order_by("staff_number"))
-    missing = [s.staff_number for s in slips if not (s.staff.bank_code and s.staff.branch_code and s.staff.account_number)]
+    missing = [
+        s.staff_number for s in slips if not (s.staff.bank_code and s.staff.branch_code and s.staff.account_number)
+    ]
     if missing:
         raise MissingBankAccount(
             "振込先口座が登録されていない職員がいます: " + "、".join(missing[:10]), details={"staff": missing}

@@ -70,7 +70,9 @@ def create_run(*, actor: Any, kind: str, pay_month: date, paid_on: date) -> PayR
     existing = PayRun.objects.filter(kind=kind, pay_month=month).first()
     if existing is not None:
         if existing.locked:
-            raise RunLocked(f"{month.year}年{month.month}月の給与計算は確定済みです。訂正は後の給与計算で過誤調整してください。")
+            raise RunLocked(
+                f"{month.year}年{month.month}月の給与計算は確定済みです。訂正は後の給与計算で過誤調整してください。"
+            )
         return existing
     with transaction.atomic():
         run = PayRun.objects.create(kind=kind, pay_month=month, paid_on=paid_on)
@@ -147,11 +149,7 @@ def _params(day: date) -> dict[str, Any]:
 
 
 def _appointments_in_force(day: date) -> dict[int, Appointment]:
-    rows = (
-        Appointment.objects.filter(effective_on__lte=day)
-        .order_by("staff_id", "-effective_on")
-        .distinct("staff_id")
-    )
+    rows = Appointment.objects.filter(effective_on__lte=day).order_by("staff_id", "-effective_on").distinct("staff_id")
     return {row.staff_id: row for row in rows}
 
 
@@ -190,7 +188,14 @@ def _context(run: PayRun) -> Context:
             "payslip__staff_id", "code", "amount"
         ):
             previous_lines[staff_id][code] = amount
-        social_codes = {"kyosai_short", "kyosai_care", "kyosai_pension", "kyosai_retirement", "kyosai_welfare", "employment"}
+        social_codes = {
+            "kyosai_short",
+            "kyosai_care",
+            "kyosai_pension",
+            "kyosai_retirement",
+            "kyosai_welfare",
+            "employment",
+        }
         for staff_id, slip in previous.items():
             social = sum(v for k, v in previous_lines[staff_id].items() if k in social_codes)
             previous_taxable_net[staff_id] = max(0, slip.taxable - social)
@@ -204,9 +209,7 @@ def _context(run: PayRun) -> Context:
         a.staff_id: a
         for a in Appointment.objects.filter(kind="leaving", effective_on__gt=month, effective_on__lte=next_month)
     }
-    hired_on = dict(
-        Appointment.objects.filter(kind="hire").values_list("staff_id", "effective_on")  # type: ignore[arg-type]
-    )
+    hired_on = dict(Appointment.objects.filter(kind="hire").values_list("staff_id", "effective_on"))
     return Context(
         run=run,
         month_end=month_end,
@@ -224,7 +227,9 @@ def _context(run: PayRun) -> Context:
     )
 
 
-def _line(kind: str, code: str, label: str, amount: int, *, setsu: str = "", taxable: bool = True, note: str = "") -> PayslipLine:
+def _line(
+    kind: str, code: str, label: str, amount: int, *, setsu: str = "", taxable: bool = True, note: str = ""
+) -> PayslipLine:
     return PayslipLine(kind=kind, code=code, label=label, amount=amount, setsu=setsu, taxable=taxable, note=note)
 
 
@@ -240,7 +245,8 @@ def _base_pay(staff: Staff, appointment: Appointment, ctx: Context) -> tuple[int
         amount = ctx.steps.get((appointment.table_code, appointment.grade or 0, appointment.step or 0))
         if amount is None:
             raise StepOutsideTable(
-                f"職員 {staff.number}: 給料表「{appointment.table_code}」に {appointment.grade}級{appointment.step}号給は"
+                f"職員 {staff.number}: 給料表「{appointment.table_code}」に "
+                f"{appointment.grade}級{appointment.step}号給は"
                 "ありません。",
                 details={"staff": staff.number, "grade": appointment.grade, "step": appointment.step},
             )
@@ -253,9 +259,14 @@ def _kyosai_lines(
 ) -> list[PayslipLine]:
     lines = [
         _line(LineKind.DEDUCTION, "kyosai_short", "共済 短期掛金", rules.per_mille(standard, params["short"])),
-        _line(LineKind.DEDUCTION, "kyosai_pension", "厚生年金保険料", rules.per_mille(pension_standard, params["pension"])),
         _line(
-            LineKind.DEDUCTION, "kyosai_retirement", "退職等年金給付掛金", rules.per_mille(pension_standard, params["retirement"])
+            LineKind.DEDUCTION, "kyosai_pension", "厚生年金保険料", rules.per_mille(pension_standard, params["pension"])
+        ),
+        _line(
+            LineKind.DEDUCTION,
+            "kyosai_retirement",
+            "退職等年金給付掛金",
+            rules.per_mille(pension_standard, params["retirement"]),
         ),
         _line(LineKind.DEDUCTION, "kyosai_welfare", "共済 福祉掛金", rules.per_mille(standard, params["welfare"])),
     ]
@@ -336,7 +347,9 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
         lines.append(_line(LineKind.DEDUCTION, "employment", "雇用保険料", premium))
         social += premium
     after_social = max(0, taxable_pay - social)
-    tax = monthly_tax(after_social, staff.tax_dependents, run.paid_on, method=params["method"], column=staff.withholding_column)
+    tax = monthly_tax(
+        after_social, staff.tax_dependents, run.paid_on, method=params["method"], column=staff.withholding_column
+    )
     lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
     notice = ctx.notices.get(staff.pk)
     if notice is not None:
@@ -374,7 +387,9 @@ def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | Non
     kinben = rules.kinben(base=base, rate=params["kinben"], ratio=ratio)
     lines = [
         _line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=f"在職期間率 {ratio}"),
-        _line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {params['kinben']}"),
+        _line(
+            LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {params['kinben']}"
+        ),
     ]
     gross = kimatsu + kinben
     social = 0
@@ -392,14 +407,26 @@ def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | Non
         social += premium
     previous = ctx.previous_taxable_net.get(staff.pk, 0)
     tax = bonus_tax(
-        max(0, gross - social), previous, staff.tax_dependents, run.paid_on, column=staff.withholding_column, method=params["method"]
+        max(0, gross - social),
+        previous,
+        staff.tax_dependents,
+        run.paid_on,
+        column=staff.withholding_column,
+        method=params["method"],
     )
     lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
     return _result(staff, appointment, lines, gross=gross, taxable=gross, standard=standard, employer=employer)
 
 
 def _result(
-    staff: Staff, appointment: Appointment, lines: list[PayslipLine], *, gross: int, taxable: int, standard: int, employer: int
+    staff: Staff,
+    appointment: Appointment,
+    lines: list[PayslipLine],
+    *,
+    gross: int,
+    taxable: int,
+    standard: int,
+    employer: int,
 ) -> Result:
     deductions = sum(line.amount for line in lines if line.kind == LineKind.DEDUCTION)
     slip = Payslip(
@@ -445,7 +472,9 @@ def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dic
                 reason = "住民税の年度替わり・税額変更"
             changes.append({"code": code, "before": old.get(code, 0), "after": new.get(code, 0), "reason": reason})
     if before.unit_code != result.slip.unit_code:
-        changes.append({"code": "unit", "before": before.unit_name, "after": result.slip.unit_name, "reason": "所属の異動"})
+        changes.append(
+            {"code": "unit", "before": before.unit_name, "after": result.slip.unit_name, "reason": "所属の異動"}
+        )
     return changes
 
 
@@ -509,7 +538,11 @@ def totals_of(run: PayRun) -> dict[str, int]:
     from django.db.models import Count, Sum
 
     row = Payslip.objects.filter(run=run).aggregate(
-        count=Count("id"), gross=Sum("gross"), deductions=Sum("deductions"), net=Sum("net"), employer=Sum("employer_kyosai")
+        count=Count("id"),
+        gross=Sum("gross"),
+        deductions=Sum("deductions"),
+        net=Sum("net"),
+        employer=Sum("employer_kyosai"),
     )
     return {key: int(value or 0) for key, value in row.items()}
 
@@ -549,7 +582,14 @@ def lock_run(*, actor: Any, run: PayRun) -> PayRun:
 
 
 def record_correction(
-    *, actor: Any, staff: Staff, corrects_run: PayRun, label: str, amount: int, setsu: str = SETSU_PAY, taxable: bool = True
+    *,
+    actor: Any,
+    staff: Staff,
+    corrects_run: PayRun,
+    label: str,
+    amount: int,
+    setsu: str = SETSU_PAY,
+    taxable: bool = True,
 ) -> Correction:
     """A 過誤調整 of a locked run, paid (or recovered) in the next run calculated (§7.5)."""
     corrects_run = PayRun.objects.get(pk=corrects_run.pk)

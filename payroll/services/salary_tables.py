@@ -58,7 +58,11 @@ def import_salary_table(
         with transaction.atomic():
             table, _ = SalaryTable.objects.get_or_create(code=table_code, defaults={"name": table_name})
             version = SalaryTableVersion.objects.create(
-                table=table, effective_from=effective_from, basis=basis[:200], recorded_by_id=by_id, recorded_by_name=by_name
+                table=table,
+                effective_from=effective_from,
+                basis=basis[:200],
+                recorded_by_id=by_id,
+                recorded_by_name=by_name,
             )
             SalaryStep.objects.bulk_create(
                 SalaryStep(version=version, grade=grade, step=step, amount=amount) for grade, step, amount in rows
@@ -107,7 +111,7 @@ def revision_differences(*, version: SalaryTableVersion) -> list[Difference]:
     result = []
     for line in lines:
         slip = line.payslip
-        revised = amounts.get((slip.grade, slip.step))
+        revised = amounts.get((slip.grade or 0, slip.step or 0))
         if revised is not None and revised != line.amount:
             result.append(
                 Difference(

@@ -20,7 +20,9 @@ TABLE_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
 
 def _check_position(*, job_type: str, table_code: str, grade: int | None, step: int | None, day: date) -> None:
     if job_type not in JobType.values:
-        raise PayrollInputError("職種が正しくありません。", code="payroll_invalid_job_type", details={"field": "job_type"})
+        raise PayrollInputError(
+            "職種が正しくありません。", code="payroll_invalid_job_type", details={"field": "job_type"}
+        )
     if job_type in TABLE_JOB_TYPES and table_code:
         step_amount(table_code, grade, step, day)
 
@@ -93,7 +95,9 @@ def record_appointment(
     if kind not in AppointmentKind.values or kind == AppointmentKind.HIRE:
         raise PayrollInputError("発令の種類が正しくありません。", code="payroll_invalid_appointment")
     with transaction.atomic():
-        appointment = _new_appointment(actor=actor, staff=staff, effective_on=effective_on, kind=kind, note=note, **changes)
+        appointment = _new_appointment(
+            actor=actor, staff=staff, effective_on=effective_on, kind=kind, note=note, **changes
+        )
         audit.record(
             actor=actor,
             action="payroll.appointment",
@@ -130,27 +134,45 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _new_appointment(
-    *, actor: Any, staff: Staff, effective_on: date, kind: str, note: str = "", batch: TransferBatch | None = None,
+    *,
+    actor: Any,
+    staff: Staff,
+    effective_on: date,
+    kind: str,
+    note: str = "",
+    batch: TransferBatch | None = None,
     **changes: Any,
 ) -> Appointment:
     unknown = set(changes) - _CHANGEABLE
     if unknown:
-        raise PayrollInputError(f"発令で変更できない項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field")
+        raise PayrollInputError(
+            f"発令で変更できない項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field"
+        )
     before = appointment_on(staff.pk, effective_on - timedelta(days=1))
     if before is None:
         raise PayrollInputError(
-            f"職員 {staff.number} は {effective_on.isoformat()} の前日に在職していません。", code="payroll_not_in_service"
+            f"職員 {staff.number} は {effective_on.isoformat()} の前日に在職していません。",
+            code="payroll_not_in_service",
         )
     if before.status == Status.LEFT:
         raise PayrollInputError(f"職員 {staff.number} は退職しています。", code="payroll_already_left")
-    if kind == AppointmentKind.LEAVING and changes.get("resident_tax_on_leaving", "lump_sum") not in ("lump_sum", "ordinary"):
-        raise PayrollInputError("退職時の住民税は lump_sum(一括徴収)または ordinary(普通徴収)です。", code="payroll_invalid_choice")
+    if kind == AppointmentKind.LEAVING and changes.get("resident_tax_on_leaving", "lump_sum") not in (
+        "lump_sum",
+        "ordinary",
+    ):
+        raise PayrollInputError(
+            "退職時の住民税は lump_sum(一括徴収)または ordinary(普通徴収)です。", code="payroll_invalid_choice"
+        )
     state = {name: getattr(before, name) for name in _CHANGEABLE}
     state.update(changes)
     if kind == AppointmentKind.LEAVING:
         state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
     _check_position(
-        job_type=state["job_type"], table_code=state["table_code"], grade=state["grade"], step=state["step"], day=effective_on
+        job_type=state["job_type"],
+        table_code=state["table_code"],
+        grade=state["grade"],
+        step=state["step"],
+        day=effective_on,
     )
     by_id, by_name = actor_fields(actor)
     try:
@@ -168,7 +190,8 @@ def _new_appointment(
             )
     except IntegrityError:
         raise PayrollInputError(
-            f"職員 {staff.number} には {effective_on.isoformat()} の発令が既にあります。", code="payroll_duplicate_appointment"
+            f"職員 {staff.number} には {effective_on.isoformat()} の発令が既にあります。",
+            code="payroll_duplicate_appointment",
         ) from None
 
 
@@ -200,7 +223,9 @@ def create_transfer_batch(*, actor: Any, effective_on: date, title: str, lines: 
 def preview_transfer_batch(*, batch: TransferBatch) -> TransferPreview:
     """Check every line against the staff's state, the organisation and the 給料表 on the date; nothing written."""
     preview = TransferPreview(effective_on=batch.effective_on)
-    staff_by_number = {s.number: s for s in Staff.objects.filter(number__in=[l.get("staff_number") for l in batch.lines])}
+    staff_by_number = {
+        s.number: s for s in Staff.objects.filter(number__in=[line.get("staff_number") for line in batch.lines])
+    }
     for index, line in enumerate(batch.lines, start=1):
         staff = staff_by_number.get(str(line.get("staff_number")))
         if staff is None:
@@ -251,14 +276,21 @@ def apply_transfer_batch(*, actor: Any, batch: TransferBatch, municipality: Any)
             code="payroll_transfer_invalid",
             details={"errors": preview.errors},
         )
-    staff_by_number = {s.number: s for s in Staff.objects.filter(number__in=[l["staff_number"] for l in batch.lines])}
+    staff_by_number = {
+        s.number: s for s in Staff.objects.filter(number__in=[line["staff_number"] for line in batch.lines])
+    }
     moves = []
     with transaction.atomic():
         for line in batch.lines:
             staff = staff_by_number[str(line["staff_number"])]
             changes = {key: line[key] for key in ("unit_code", "unit_name", "grade", "step") if key in line}
             _new_appointment(
-                actor=actor, staff=staff, effective_on=batch.effective_on, kind=AppointmentKind.TRANSFER, batch=batch, **changes
+                actor=actor,
+                staff=staff,
+                effective_on=batch.effective_on,
+                kind=AppointmentKind.TRANSFER,
+                batch=batch,
+                **changes,
             )
             if staff.person_id and "unit_code" in line:
                 person = Person.objects.filter(pk=staff.person_id).first()
@@ -275,7 +307,10 @@ def apply_transfer_batch(*, actor: Any, batch: TransferBatch, municipality: Any)
             obj=batch,
             purpose="人事異動の発令",
             personal_data=True,
-            details={"effective_on": batch.effective_on.isoformat(), "staff": [l["staff_number"] for l in batch.lines]},
+            details={
+                "effective_on": batch.effective_on.isoformat(),
+                "staff": [line["staff_number"] for line in batch.lines],
+            },
         )
     batch.refresh_from_db()
     return batch

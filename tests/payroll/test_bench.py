@@ -23,7 +23,7 @@ def test_payroll_run_scenario_reports_against_the_bulk_insert_baseline(committed
     out = StringIO()
     call_command("bench", "payroll_run", "--repeat", "1", stdout=out)
     [line] = [json.loads(text) for text in out.getvalue().splitlines()]
-    print(line)  # noqa: T201 - the figures, for information only
+    print(line)
     assert set(line) >= REQUIRED_KEYS
     assert line["scenario"] == "payroll_run"
     assert line["payslips"] > 0

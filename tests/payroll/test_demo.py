@@ -15,7 +15,7 @@ from tenants.models import Person
 def test_demo_town_has_staff_and_a_year_of_locked_runs(db: Any) -> None:
     started = time.perf_counter()
     assert seed_town(schema="nakatosa", count=150, seed=2026) == 150
-    print(f"demo seed: {time.perf_counter() - started:.1f} s")  # noqa: T201 - information only, never asserted
+    print(f"demo seed: {time.perf_counter() - started:.1f} s")
     with schema_context("nakatosa"):
         assert Staff.objects.count() == 150
         assert PayRun.objects.filter(state=PayRun.State.LOCKED, kind="regular").count() == 12

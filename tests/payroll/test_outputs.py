@@ -72,7 +72,9 @@ def test_a_missing_bank_account_stops_the_file(officers: Any, table: Any, payer:
 def test_no_file_before_the_run_is_locked(officers: Any, table: Any, payer: None) -> None:
     officer, _ = officers
     hire(officer, "2005")
-    run = runs.calculate_run(actor=officer, run=runs.create_run(actor=officer, kind="regular", pay_month=JUNE, paid_on=PAID))
+    run = runs.calculate_run(
+        actor=officer, run=runs.create_run(actor=officer, kind="regular", pay_month=JUNE, paid_on=PAID)
+    )
     with pytest.raises(RunStateError):
         outputs.build_transfer_file(actor=officer, run=run)
 
@@ -137,6 +139,8 @@ def test_posting_to_finance_is_idempotent(officers: Any, table: Any) -> None:
 def test_unlocked_run_is_not_posted(officers: Any, table: Any) -> None:
     officer, _ = officers
     hire(officer, "2014")
-    run = runs.calculate_run(actor=officer, run=runs.create_run(actor=officer, kind="regular", pay_month=JUNE, paid_on=PAID))
+    run = runs.calculate_run(
+        actor=officer, run=runs.create_run(actor=officer, kind="regular", pay_month=JUNE, paid_on=PAID)
+    )
     with pytest.raises((RunStateError, ImportError)):
         finance_posting.post_run_to_finance(actor=officer, run=run)

@@ -32,7 +32,9 @@ def calculated(officer: Any, month: date = JUNE, paid_on: date = PAID, kind: str
 def test_regular_pay_of_a_general_staff_member(officers: Any, table: Any) -> None:
     officer, _ = officers
     staff = hire(officer, "1001", children=2, parents=1, rent=40_000, transit_pass=200_000)
-    ResidentTaxNotice.objects.create(staff=staff, fiscal_year=2026, city_code="394017", city_name="中土佐町", annual=100_000)
+    ResidentTaxNotice.objects.create(
+        staff=staff, fiscal_year=2026, city_code="394017", city_name="中土佐町", annual=100_000
+    )
     run = calculated(officer)
     slip = Payslip.objects.get(run=run, staff=staff)
     amounts = lines(slip)
@@ -80,7 +82,13 @@ def test_prefectural_teachers_are_not_on_town_payroll(officers: Any, table: Any)
 def test_hourly_fiscal_year_staff_with_employment_insurance(officers: Any, table: Any) -> None:
     officer, _ = officers
     staff = hire(
-        officer, "1005", job_type="fiscal_part_hourly", table_code="", grade=None, step=None, hourly_rate=1_100,
+        officer,
+        "1005",
+        job_type="fiscal_part_hourly",
+        table_code="",
+        grade=None,
+        step=None,
+        hourly_rate=1_100,
         employment_insurance=True,
     )
     runs.record_monthly_input(actor=officer, staff=staff, pay_month=JUNE, hours_worked=Decimal("80"))
@@ -93,7 +101,9 @@ def test_hourly_fiscal_year_staff_with_employment_insurance(officers: Any, table
 def test_overtime(officers: Any, table: Any) -> None:
     officer, _ = officers
     staff = hire(officer, "1006")
-    runs.record_monthly_input(actor=officer, staff=staff, pay_month=JUNE, hours_125=Decimal("10"), hours_night=Decimal("2"))
+    runs.record_monthly_input(
+        actor=officer, staff=staff, pay_month=JUNE, hours_125=Decimal("10"), hours_night=Decimal("2")
+    )
     amounts = lines(Payslip.objects.get(run=calculated(officer), staff=staff))
     hourly = 165_000 * 12 // (3875 * 52 // 100)  # 165,000 × 12 ÷ 2,015 = 982
     assert hourly == 982

@@ -112,7 +112,9 @@ def test_transfer_batch_preview_apply_moves_unit_and_step_together(
 def test_transfer_batch_cannot_be_applied_by_its_author(officers: Any, table: Any, nakatosa: Any) -> None:
     officer, _ = officers
     hire(officer, "3007")
-    batch = create_transfer_batch(actor=officer, effective_on=APRIL, title="異動", lines=[{"staff_number": "3007", "step": 14}])
+    batch = create_transfer_batch(
+        actor=officer, effective_on=APRIL, title="異動", lines=[{"staff_number": "3007", "step": 14}]
+    )
     with pytest.raises(SelfApproval):
         apply_transfer_batch(actor=officer, batch=batch, municipality=nakatosa)
 
@@ -146,7 +148,7 @@ def test_bad_salary_csv_is_refused(text: str) -> None:
 
 
 def test_salary_csv_rows() -> None:
-    assert parse_salary_csv("級,号給,月額\n1,1,\"146,100\"\n1,2,147600") == [(1, 1, 146_100), (1, 2, 147_600)]
+    assert parse_salary_csv('級,号給,月額\n1,1,"146,100"\n1,2,147600') == [(1, 1, 146_100), (1, 2, 147_600)]
 
 
 def test_the_importer_cannot_approve(officers: Any, nakatosa: Any) -> None:
@@ -172,7 +174,8 @@ def test_a_retroactive_revision_pays_the_difference_for_each_locked_month(office
     assert not Correction.objects.exists()  # shown before approval, nothing written
     approve_salary_table(actor=approver, version=revised)
     june = runs.calculate_run(
-        actor=officer, run=runs.create_run(actor=officer, kind="regular", pay_month=date(2026, 6, 1), paid_on=date(2026, 6, 19))
+        actor=officer,
+        run=runs.create_run(actor=officer, kind="regular", pay_month=date(2026, 6, 1), paid_on=date(2026, 6, 19)),
     )
     slip = Payslip.objects.get(run=june, staff=staff)
     differences = sorted(slip.lines.filter(code="difference").values_list("label", "amount"))

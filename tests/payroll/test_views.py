@@ -66,7 +66,9 @@ def test_a_prefectural_teacher_is_told_they_are_paid_by_the_prefecture(locked: d
     assert "県費負担教職員" in body
 
 
-def test_auditor_exports_lines_as_csv_with_an_audited_purpose(locked: dict[str, Any], client_for: Any, towns: Any) -> None:
+def test_auditor_exports_lines_as_csv_with_an_audited_purpose(
+    locked: dict[str, Any], client_for: Any, towns: Any
+) -> None:
     connection.set_schema_to_public()
     client = client_for("auditor", "nakatosa")
     response = client.get(f"/api/v1/payroll/runs/{locked['run'].public_id}/lines/?format=csv&purpose=定期監査")
