@@ -22,6 +22,7 @@ from common.models import TownSetting
 from payroll import parameters
 from payroll.models import Appointment, JobType, ResidentTaxNotice, SalaryStep, SalaryTable, SalaryTableVersion, Staff
 from payroll.services import runs
+from payroll.services.standard_remuneration import determine_regular
 from tenants.models import Person
 
 DEMO_STAFF = {"nakatosa": 150, "shimanto": 350}
@@ -194,6 +195,8 @@ def seed_town(*, schema: str, count: int, seed: int) -> int | None:
             # Calculated, approved and locked by the system (no person): the demo loader, not a clerk.
             run = runs.calculate_run(actor=None, run=run)
             runs.lock_run(actor=None, run=runs.approve_run(actor=None, run=run))
+            if kind == "regular" and month.month == 6:
+                determine_regular(actor=None, year=month.year)  # 定時決定, in force from September
         return count
 
 

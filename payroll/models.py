@@ -213,6 +213,9 @@ class MonthlyInput(models.Model):
     hours_175 = models.DecimalField("60時間超深夜 175%", max_digits=6, decimal_places=2, default=0)
     hours_night = models.DecimalField("深夜加算 25%", max_digits=6, decimal_places=2, default=0)
     hours_worked = models.DecimalField("勤務時間(時間額)", max_digits=6, decimal_places=2, default=0)
+    kinben_rate = models.DecimalField(
+        "勤勉手当の成績率(この月の基準日)", max_digits=5, decimal_places=4, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "月次入力"
@@ -373,3 +376,33 @@ class Correction(models.Model):
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+class StandardRemuneration(models.Model):
+    """標準報酬月額 of a staff member from a month (docs/domain/payroll.md §6.2): 資格取得時決定 (recorded by the
+    first 例月 run that finds none, from that month's fixed pay), 定時決定 (from September) or 随時改定 (from the
+    4th month)."""
+
+    class Reason(models.TextChoices):
+        ACQUISITION = "acquisition", "資格取得時決定"
+        REGULAR = "regular", "定時決定"
+        OCCASIONAL = "occasional", "随時改定"
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="standard_remunerations")
+    effective_from = models.DateField("適用開始月")
+    average = models.PositiveIntegerField("報酬月額(平均)")
+    standard = models.PositiveIntegerField("標準報酬月額")
+    reason = models.CharField("決定の種類", max_length=12, choices=Reason.choices)
+    recorded_by_id = models.BigIntegerField("登録者ID", null=True)
+    recorded_by_name = models.CharField("登録者", max_length=100, blank=True)
+    recorded_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "標準報酬月額"
+        verbose_name_plural = "標準報酬月額"
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "effective_from"], name="payroll_one_standard_a_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"標準報酬月額 {self.effective_from:%Y-%m}"

@@ -189,3 +189,8 @@ def care_applies(birth: date, month: date) -> bool:
 
 def per_mille(standard: int, rate: Decimal) -> int:
     return truncate(Decimal(standard) * rate / 1000)
+
+
+def grade_of(standard: int) -> int:
+    """The 等級 (1-based) of a 標準報酬月額."""
+    return [amount for _, amount in _GRADES].index(standard) + 1

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from common import audit
 from common.errors import PermissionDenied
 from payroll.errors import RunNotFound
-from payroll.models import JobType, PayRun, Payslip, PayslipLine, Staff
+from payroll.models import JobType, PayRun, Payslip, PayslipLine, SalaryTableVersion, Staff, TransferBatch
 
 OWN_PURPOSE = "本人による給与明細の確認"
 
@@ -193,3 +193,26 @@ def payroll_report(*, actor: Any, year: int, purpose: str) -> list[AnnualStateme
         details={"year": year, "staff": len(statements)},
     )
     return statements
+
+
+# --- 給料表 and 人事異動 ---------------------------------------------------------------------------------------------
+
+
+def salary_table_versions() -> QuerySet[SalaryTableVersion]:
+    return SalaryTableVersion.objects.select_related("table").order_by("table__code", "-effective_from")
+
+
+def salary_table_version(*, code: str, day: str) -> SalaryTableVersion | None:
+    try:
+        effective = date.fromisoformat(day)
+    except ValueError:
+        return None
+    return SalaryTableVersion.objects.select_related("table").filter(table__code=code, effective_from=effective).first()
+
+
+def transfer_batches() -> QuerySet[TransferBatch]:
+    return TransferBatch.objects.order_by("-effective_on", "-created_at")
+
+
+def transfer_batch(*, public_id: Any) -> TransferBatch | None:
+    return TransferBatch.objects.filter(public_id=public_id).first()

@@ -10,4 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.run_list, name="runs"),
     path("runs/<uuid:public_id>/", views.run_detail, name="run"),
     path("runs/<uuid:public_id>/<str:action>/", views.run_action, name="run_action"),
+    path("tables/", views.salary_tables, name="salary_tables"),
+    path("tables/<str:code>/<str:day>/", views.salary_table, name="salary_table"),
+    path("transfers/", views.transfers, name="transfers"),
+    path("transfers/<uuid:public_id>/", views.transfer, name="transfer"),
 ]

@@ -12,8 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from common.errors import ApplicationError, NotFound
 from payroll import selectors
+from payroll.forms import SalaryTableUploadForm, TransferUploadForm
 from payroll.pdf import payslip_pdf, withholding_statement_pdf
 from payroll.services import runs
+from payroll.services import salary_tables as salary_table_services
+from payroll.services import staff as staff_services
+from payroll.services.transfer_csv import parse_transfer_csv
 from tenants.access import person_of, request_roles
 from tenants.models import Role
 
@@ -87,3 +91,115 @@ def my_withholding_statement_pdf(request: HttpRequest, year: int) -> HttpRespons
 
 def _town_name(request: HttpRequest) -> str:
     return str(getattr(getattr(request, "tenant", None), "name", ""))
+
+
+# --- 給料表 and 人事異動 (給与担当・人事担当) ----------------------------------------------------------------
+
+WRITERS = frozenset({Role.PAYROLL_OFFICER, Role.PERSONNEL_OFFICER})
+
+
+def _require_writer(request: HttpRequest) -> None:
+    if not WRITERS.intersection(request_roles(request)):
+        raise PermissionDenied("この操作は給与担当・人事担当だけができます。")
+
+
+def _text(upload: Any) -> str:
+    raw = upload.read()
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return str(raw.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    return ""
+
+
+def salary_tables(request: HttpRequest) -> HttpResponse:
+    form = SalaryTableUploadForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST":
+        _require_writer(request)
+        if form.is_valid():
+            try:
+                version = salary_table_services.import_salary_table(
+                    actor=person_of(request),
+                    table_code=form.cleaned_data["table_code"],
+                    table_name=form.cleaned_data["table_name"],
+                    effective_from=form.cleaned_data["effective_from"],
+                    text=_text(form.cleaned_data["file"]),
+                    basis=form.cleaned_data["basis"],
+                )
+            except ApplicationError as exc:
+                error = exc.message
+            else:
+                return redirect("payroll:salary_table", code=version.table.code, day=version.effective_from.isoformat())
+    versions = selectors.salary_table_versions()
+    return render(
+        request, "payroll/salary_tables.html", {"form": form, "versions": versions, "error": error, "nav": "tables"}
+    )
+
+
+def salary_table(request: HttpRequest, code: str, day: str) -> HttpResponse:
+    version = selectors.salary_table_version(code=code, day=day)
+    if version is None:
+        raise Http404("該当する給料表がありません。")
+    error = ""
+    if request.method == "POST":
+        _require_writer(request)
+        try:
+            salary_table_services.approve_salary_table(actor=person_of(request), version=version)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("payroll:salary_table", code=code, day=day)
+    differences = [] if version.approved else salary_table_services.revision_differences(version=version)
+    return render(
+        request,
+        "payroll/salary_table.html",
+        {
+            "version": version,
+            "differences": differences,
+            "total": sum(d.amount for d in differences),
+            "error": error,
+            "nav": "tables",
+            "steps": version.steps.count(),
+        },
+    )
+
+
+def transfers(request: HttpRequest) -> HttpResponse:
+    form = TransferUploadForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST":
+        _require_writer(request)
+        if form.is_valid():
+            try:
+                lines = parse_transfer_csv(_text(form.cleaned_data["file"]))
+                batch = staff_services.create_transfer_batch(
+                    actor=person_of(request),
+                    effective_on=form.cleaned_data["effective_on"],
+                    title=form.cleaned_data["title"],
+                    lines=lines,
+                )
+            except ApplicationError as exc:
+                error = exc.message
+            else:
+                return redirect("payroll:transfer", public_id=batch.public_id)
+    batches = selectors.transfer_batches()
+    return render(request, "payroll/transfers.html", {"form": form, "batches": batches, "error": error})
+
+
+def transfer(request: HttpRequest, public_id: Any) -> HttpResponse:
+    batch = selectors.transfer_batch(public_id=public_id)
+    if batch is None:
+        raise Http404("該当する人事異動がありません。")
+    error = ""
+    if request.method == "POST":
+        _require_writer(request)
+        try:
+            staff_services.apply_transfer_batch(actor=person_of(request), batch=batch, municipality=request.tenant)  # type: ignore[attr-defined]
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("payroll:transfer", public_id=batch.public_id)
+    preview = staff_services.preview_transfer_batch(batch=batch)
+    return render(request, "payroll/transfer.html", {"batch": batch, "preview": preview, "error": error})

@@ -43,6 +43,7 @@ from payroll.models import (
     SalaryStep,
     SalaryTableVersion,
     Staff,
+    StandardRemuneration,
     Status,
 )
 from payroll.resident_tax import instalment_for, remaining_after
@@ -121,6 +122,8 @@ class Context:
     previous: dict[int, Payslip]
     previous_lines: dict[int, dict[str, int]]
     previous_taxable_net: dict[int, int]
+    standards: dict[int, int]
+    acquired: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -224,6 +227,12 @@ def _context(run: PayRun) -> Context:
         previous=previous,
         previous_lines=previous_lines,
         previous_taxable_net=previous_taxable_net,
+        standards=dict(
+            StandardRemuneration.objects.filter(effective_from__lte=month)
+            .order_by("staff_id", "-effective_from")
+            .distinct("staff_id")
+            .values_list("staff_id", "standard")
+        ),
     )
 
 
@@ -337,7 +346,12 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
     social = 0
     employer = 0
     if appointment.job_type in KYOSAI_JOB_TYPES and not on_leave:
-        standard = rules.standard_remuneration(base + family + housing + commute + manager)
+        # The standard in force (§6.2); with none, the 資格取得時決定 from this month's fixed pay, recorded with
+        # the run (calculate_run) so that later changes of pay go through 定時決定 or 随時改定.
+        standard = ctx.standards.get(staff.pk) or 0
+        if not standard:
+            standard = rules.standard_remuneration(base + family + housing + commute + manager)
+            ctx.acquired[staff.pk] = (base + family + housing + commute + manager, standard)
         kyosai = _kyosai_lines(staff, standard, rules.pension_standard(standard), run.pay_month, params)
         lines.extend(kyosai)
         social += sum(line.amount for line in kyosai)
@@ -384,12 +398,12 @@ def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | Non
     months = rules.service_months(ctx.hired_on.get(staff.pk, run.pay_month), run.pay_month)
     ratio = rules.service_ratio(months)
     kimatsu = rules.kimatsu(base=base, family=family, months=params["kimatsu"], ratio=ratio)
-    kinben = rules.kinben(base=base, rate=params["kinben"], ratio=ratio)
+    rated = ctx.inputs.get(staff.pk)
+    rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["kinben"]
+    kinben = rules.kinben(base=base, rate=rate, ratio=ratio)
     lines = [
         _line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=f"在職期間率 {ratio}"),
-        _line(
-            LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {params['kinben']}"
-        ),
+        _line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {rate}"),
     ]
     gross = kimatsu + kinben
     social = 0
@@ -513,6 +527,20 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
                 line.payslip = slip
                 lines.append(line)
         PayslipLine.objects.bulk_create(lines, batch_size=5000)
+        if run.kind == PayRun.Kind.REGULAR and ctx.acquired:
+            StandardRemuneration.objects.bulk_create(
+                [
+                    StandardRemuneration(
+                        staff_id=staff_id,
+                        effective_from=run.pay_month,
+                        average=average,
+                        standard=standard,
+                        reason=StandardRemuneration.Reason.ACQUISITION,
+                    )
+                    for staff_id, (average, standard) in ctx.acquired.items()
+                ],
+                ignore_conflicts=True,
+            )
         if run.kind == PayRun.Kind.REGULAR:
             staff_ids = [result.slip.staff_id for result, _ in results]
             Correction.objects.filter(settled_in__isnull=True, staff_id__in=staff_ids).update(settled_in=run)
@@ -622,11 +650,11 @@ def record_correction(
 
 def record_monthly_input(*, actor: Any, staff: Staff, pay_month: date, **hours: Decimal) -> MonthlyInput:
     """The month's 時間外 hours (and hours worked for 時間額 staff); negative hours are refused."""
-    allowed = set(rules.OVERTIME_RATES) | {"hours_worked"}
+    allowed = set(rules.OVERTIME_RATES) | {"hours_worked", "kinben_rate"}
     if set(hours) - allowed:
         raise PayrollInputError("不明な時間数の項目です。", code="payroll_unknown_field")
     for key, value in hours.items():
-        if Decimal(value) < 0:
+        if value is not None and Decimal(value) < 0:
             raise NegativeHours(details={"field": key})
     month = pay_month.replace(day=1)
     if PayRun.objects.filter(kind=PayRun.Kind.REGULAR, pay_month=month, state=PayRun.State.LOCKED).exists():

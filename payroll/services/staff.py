@@ -247,7 +247,6 @@ def preview_transfer_batch(*, batch: TransferBatch) -> TransferPreview:
         preview.lines.append(
             {
                 "staff_number": staff.number,
-                "name": staff.name,
                 "from_unit": before.unit_name,
                 "to_unit": line.get("unit_name", before.unit_name),
                 "to_unit_code": line.get("unit_code", before.unit_code),
