@@ -11,11 +11,19 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from common.rest import CSVStreamRenderer, stream_csv
 from payroll import selectors
 from payroll.models import PayRun, PayslipLine
-from payroll.serializers import LINE_FIELDS, PayRunOut, PayslipLineOut, PurposeQuery
+from payroll.serializers import (
+    LINE_FIELDS,
+    REPORT_FIELDS,
+    AnnualStatementOut,
+    PayRunOut,
+    PayslipLineOut,
+    PurposeQuery,
+)
 from tenants.access import person_of
 
 MODULE = "payroll"
@@ -67,3 +75,35 @@ class RunLinesView(GenericAPIView):
             return stream_csv(f"payroll-{run.pay_month:%Y%m}-{run.kind}.csv", LINE_FIELDS, rows.iterator(2000), row)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(PayslipLineOut(page, many=True).data)
+
+
+class PaymentReportView(GenericAPIView):
+    """給与支払報告書 data of a year (per staff member: 支払金額, 社会保険料等, 源泉徴収税額, 住所地の市町村),
+    JSON or ``?format=csv``, audited with the purpose."""
+
+    kyodo_module = MODULE
+    serializer_class = AnnualStatementOut
+    renderer_classes = [JSONRenderer, CSVStreamRenderer]
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[PayRun]:
+        return PayRun.objects.none()
+
+    @extend_schema(
+        parameters=[PurposeQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses=AnnualStatementOut(many=True),
+        summary="給与支払報告書データ / Annual payment report data",
+    )
+    def get(self, request: Request, year: int) -> HttpResponseBase:
+        query = PurposeQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        rows = selectors.payroll_report(
+            actor=person_of(request._request), year=year, purpose=query.validated_data["purpose"]
+        )
+        if request.accepted_renderer.format == "csv":
+
+            def row(s: Any) -> list[Any]:
+                return [s.staff_number, s.city_code, s.paid, s.social, s.tax, s.dependents]
+
+            return stream_csv(f"payroll-report-{year}.csv", REPORT_FIELDS, iter(rows), row)
+        return Response(AnnualStatementOut(rows, many=True).data)

@@ -9,4 +9,5 @@ app_name = "payroll"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("runs/", api.RunListView.as_view(), name="runs"),
     path("runs/<uuid:public_id>/lines/", api.RunLinesView.as_view(), name="run_lines"),
+    path("reports/<int:year>/", api.PaymentReportView.as_view(), name="payment_report"),
 ]

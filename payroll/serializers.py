@@ -27,3 +27,15 @@ class PayslipLineOut(serializers.ModelSerializer):
 
 class PurposeQuery(serializers.Serializer):
     purpose = serializers.CharField(max_length=200, help_text="利用目的(監査の記録に残ります)")
+
+
+REPORT_FIELDS = ["職員番号", "市町村コード", "支払金額", "社会保険料等の金額", "源泉徴収税額", "扶養親族等の数"]
+
+
+class AnnualStatementOut(serializers.Serializer):
+    staff_number = serializers.CharField()
+    city_code = serializers.CharField()
+    paid = serializers.IntegerField()
+    social = serializers.IntegerField()
+    tax = serializers.IntegerField()
+    dependents = serializers.IntegerField()

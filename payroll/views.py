@@ -14,7 +14,7 @@ from common.errors import ApplicationError, NotFound
 from payroll import selectors
 from payroll.forms import SalaryTableUploadForm, TransferUploadForm
 from payroll.pdf import payslip_pdf, withholding_statement_pdf
-from payroll.services import runs
+from payroll.services import finance_posting, outputs, runs
 from payroll.services import salary_tables as salary_table_services
 from payroll.services import staff as staff_services
 from payroll.services.transfer_csv import parse_transfer_csv
@@ -43,7 +43,7 @@ def run_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 def run_action(request: HttpRequest, public_id: Any, action: str) -> HttpResponse:
     if Role.PAYROLL_OFFICER not in request_roles(request):
         raise PermissionDenied("給与計算の操作は給与担当だけができます。")
-    if action not in ("calculate", "approve", "lock"):
+    if action not in ("calculate", "approve", "lock", "post_finance"):
         raise Http404()
     run = _run(public_id)
     actor = person_of(request)
@@ -52,10 +52,15 @@ def run_action(request: HttpRequest, public_id: Any, action: str) -> HttpRespons
             runs.start_calculation(actor=actor, run=run)
         elif action == "approve":
             runs.approve_run(actor=actor, run=run)
-        else:
+        elif action == "lock":
             runs.lock_run(actor=actor, run=run)
+        else:
+            finance_posting.post_run_to_finance(actor=actor, run=run)
     except ApplicationError as exc:
         return render(request, "payroll/run.html", {"run": run, "changed": [], "error": exc.message}, status=400)
+    except ImportError:
+        error = "財務会計モジュールが導入されていないため、連携できません。"
+        return render(request, "payroll/run.html", {"run": run, "changed": [], "error": error}, status=400)
     return redirect("payroll:run", public_id=run.public_id)
 
 
@@ -203,3 +208,38 @@ def transfer(request: HttpRequest, public_id: Any) -> HttpResponse:
             return redirect("payroll:transfer", public_id=batch.public_id)
     preview = staff_services.preview_transfer_batch(batch=batch)
     return render(request, "payroll/transfer.html", {"batch": batch, "preview": preview, "error": error})
+
+
+# --- outputs of a locked run -------------------------------------------------------------------------------------
+
+
+def transfer_file(request: HttpRequest, public_id: Any) -> HttpResponse:
+    if Role.PAYROLL_OFFICER not in request_roles(request):
+        raise PermissionDenied("振込データは給与担当だけが作成できます。")
+    run = _run(public_id)
+    try:
+        data = outputs.build_transfer_file(actor=person_of(request), run=run)
+    except ApplicationError as exc:
+        return render(request, "payroll/run.html", {"run": run, "changed": [], "error": exc.message}, status=400)
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="payroll-{run.pay_month:%Y%m}-{run.kind}.txt"'
+    return response
+
+
+def run_lists(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """住民税 remittance per 市町村 and 共済 totals of a run (amounts per 市町村 and totals: no one's details)."""
+    run = _run(public_id)
+    kyosai = outputs.kyosai_list(run=run)
+    codes = sorted({key for row in kyosai for key in row if key.startswith("kyosai_")})
+    totals = {code: sum(int(row.get(code, 0)) for row in kyosai) for code in codes}
+    return render(
+        request,
+        "payroll/run_lists.html",
+        {
+            "run": run,
+            "remittances": outputs.resident_tax_remittances(run=run),
+            "kyosai_totals": totals,
+            "kyosai_people": len(kyosai),
+            "employer": sum(int(row["employer"]) for row in kyosai),
+        },
+    )

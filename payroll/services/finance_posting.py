@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Sum
 
+from common import audit
 from payroll.errors import PayrollInputError, RunStateError
 from payroll.models import LineKind, PayRun, Payslip, PayslipLine
 from payroll.parameters import budget_codes
@@ -81,12 +83,20 @@ def post_run_to_finance(*, actor: Any, run: PayRun, department_code: str = "") -
         for line in journal_lines(run=run)
     ]
     pay_on: date = run.paid_on
-    return post_external_expenditure(
-        actor=actor,
-        source_key=source_key(run),
-        purpose=f"{run.pay_month.year}年{run.pay_month.month}月 {run.get_kind_display()} 給与の支出",
-        payee_name="職員給与(口座振込)",
-        pay_on=pay_on,
-        lines=lines,
-        department_code=department_code,
-    )
+    with transaction.atomic():
+        ids = post_external_expenditure(
+            actor=actor,
+            source_key=source_key(run),
+            purpose=f"{run.pay_month.year}年{run.pay_month.month}月 {run.get_kind_display()} 給与の支出",
+            payee_name="職員給与(口座振込)",
+            pay_on=pay_on,
+            lines=lines,
+            department_code=department_code,
+        )
+        audit.record(
+            actor=actor,
+            action="payroll.finance_post",
+            obj=run,
+            details={"source_key": source_key(run), "documents": ids, "total": sum(line.amount for line in lines)},
+        )
+    return ids

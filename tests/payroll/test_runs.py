@@ -209,3 +209,16 @@ def test_bonus_run(officers: Any, table: Any) -> None:
     assert amounts["kinben"] == 138_600
     # no salary paid in the previous month: the 月額表 on a sixth of the bonus (§1.5), under 105,000 → 0.
     assert amounts["income_tax"] == 0
+
+
+def test_calculation_runs_as_a_background_job(officers: Any, table: Any) -> None:
+    from common import jobs
+
+    officer, _ = officers
+    hire(officer, "1017")
+    run = runs.create_run(actor=officer, kind="regular", pay_month=JUNE, paid_on=PAID)
+    job = runs.start_calculation(actor=officer, run=run)
+    finished = jobs.run_job(job.pk)
+    assert finished is not None
+    assert finished.result["payslips"] == 1
+    assert Payslip.objects.filter(run=run).count() == 1

@@ -128,3 +128,34 @@ def test_annual_statement_sums_the_locked_runs(locked: dict[str, Any], towns: An
     statement = next(s for s in annual_statements(year=2026) if s.staff_number == "4001")
     assert statement.paid == mine.taxable
     assert statement.tax == mine.lines.get(code="income_tax").amount
+
+
+def test_payment_report_api_csv(locked: dict[str, Any], client_for: Any) -> None:
+    connection.set_schema_to_public()
+    response = client_for("auditor", "nakatosa").get(
+        "/api/v1/payroll/reports/2026/?format=csv&purpose=給与支払報告書の確認"
+    )
+    assert response.status_code == 200
+    rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("職員番号")
+    assert len(rows) == 3  # header + the two town-paid staff (not the 県費負担教職員)
+
+
+def test_run_lists_page(locked: dict[str, Any], client_for: Any) -> None:
+    connection.set_schema_to_public()
+    body = client_for("auditor", "nakatosa").get(f"/payroll/runs/{locked['run'].public_id}/lists/").content.decode()
+    assert "事業主負担" in body
+
+
+def test_finance_post_without_finance_is_explained(locked: dict[str, Any], new_person: Any) -> None:
+    officer = new_person("kyuyo_post", nakatosa="payroll_officer")
+    connection.set_schema_to_public()
+    from tests.conftest import make_client
+
+    response = make_client("nakatosa.localhost", officer).post(f"/payroll/runs/{locked['run'].public_id}/post_finance/")
+    try:
+        import finance.services.external  # noqa: F401
+    except ImportError:
+        assert "財務会計モジュールが導入されていない" in response.content.decode()
+    else:
+        assert response.status_code in (302, 400)
