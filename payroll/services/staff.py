@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from common import audit
 from common.errors import ApplicationError
-from payroll.errors import PayrollInputError, SelfApproval, StaffNotFound
+from payroll import rules
+from payroll.errors import PayrollInputError, SelfApproval, StaffNotFound, UnknownDependents
 from payroll.models import Appointment, AppointmentKind, JobType, Staff, Status, TransferBatch
 from payroll.services.common import actor_fields, appointment_on, step_amount
 
@@ -52,6 +53,7 @@ def hire_staff(
     unknown = set(declared) - allowed
     if unknown:
         raise PayrollInputError(f"不明な項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field")
+    check_declared(declared)
     by_id, by_name = actor_fields(actor)
     try:
         with transaction.atomic():
@@ -86,6 +88,27 @@ def hire_staff(
             f"職員番号 {number} は既に登録されています。", code="payroll_duplicate_staff", details={"field": "number"}
         ) from None
     return staff
+
+
+def check_declared(declared: dict[str, Any]) -> None:
+    """The declared values' rules (扶養 counts, amounts never negative), before anything is written."""
+    rules.family_allowance(
+        children=declared.get("children", 0),
+        children_specific=declared.get("children_specific", 0),
+        parents=declared.get("parents", 0),
+        child=0,
+        specific=0,
+        parent=0,
+    )
+    dependents = declared.get("tax_dependents", 0)
+    if isinstance(dependents, bool) or not isinstance(dependents, int) or dependents < 0:
+        raise UnknownDependents(details={"field": "tax_dependents"})
+    for name in ("rent", "transit_pass"):
+        value = declared.get(name, 0)
+        if not isinstance(value, int) or value < 0:
+            raise PayrollInputError(f"{name} は0円以上の整数で入力してください。", code="payroll_invalid_amount")
+    if declared.get("withholding_column", "甲") not in ("甲", "乙"):
+        raise PayrollInputError("源泉徴収の欄は甲または乙です。", code="payroll_invalid_column")
 
 
 def record_appointment(

@@ -182,3 +182,18 @@ def test_a_retroactive_revision_pays_the_difference_for_each_locked_month(office
     assert differences == [("差額支給(2026年4月分)", 1_000), ("差額支給(2026年5月分)", 1_000)]
     assert slip.lines.get(code="base").amount == 166_000
     assert SalaryTableVersion.objects.get(pk=revised.pk).approved
+
+
+@pytest.mark.parametrize(
+    ("declared", "code"),
+    [({"children": -1}, "payroll_unknown_dependents"), ({"tax_dependents": -2}, "payroll_unknown_dependents"),
+     ({"rent": -1}, "payroll_invalid_amount"), ({"withholding_column": "丙"}, "payroll_invalid_column")],
+)  # fmt: skip
+def test_bad_declared_values_are_refused_and_nothing_written(
+    officers: Any, table: Any, declared: dict[str, Any], code: str
+) -> None:
+    officer, _ = officers
+    with pytest.raises(PayrollInputError) as raised:
+        hire(officer, "3099", **declared)
+    assert raised.value.code == code
+    assert not Staff.objects.filter(number="3099").exists()
