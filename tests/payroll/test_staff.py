@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from common.errors import ApplicationError
 from common.models import AuditEvent
 from payroll.errors import PayrollInputError, SelfApproval, StepOutsideTable
 from payroll.models import Appointment, Correction, Payslip, SalaryTableVersion, Staff
@@ -193,7 +194,7 @@ def test_bad_declared_values_are_refused_and_nothing_written(
     officers: Any, table: Any, declared: dict[str, Any], code: str
 ) -> None:
     officer, _ = officers
-    with pytest.raises(PayrollInputError) as raised:
+    with pytest.raises(ApplicationError) as raised:
         hire(officer, "3099", **declared)
     assert raised.value.code == code
     assert not Staff.objects.filter(number="3099").exists()
