@@ -159,3 +159,13 @@ def test_finance_post_without_finance_is_explained(locked: dict[str, Any], new_p
         assert "財務会計モジュールが導入されていない" in response.content.decode()
     else:
         assert response.status_code in (302, 400)
+
+
+def test_module_policy() -> None:
+    from tenants.access import MODULES
+    from tenants.models import Role
+
+    assert MODULES["payroll"].roles == {Role.PAYROLL_OFFICER, Role.PERSONNEL_OFFICER, Role.AUDITOR}
+    assert Role.TEACHER in MODULES["payslips"].roles  # every staff member sees their own payslips
+    assert Role.VENDOR not in MODULES["payslips"].roles
+    assert Role.COUNCIL_STAFF not in MODULES["payslips"].roles
