@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -129,7 +129,7 @@ class Context:
 @dataclass
 class Result:
     slip: Payslip
-    lines: list[PayslipLine] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
 
 
 def _params(day: date) -> dict[str, Any]:
@@ -236,10 +236,34 @@ def _context(run: PayRun) -> Context:
     )
 
 
+@dataclass(slots=True)
+class Line:
+    """One computed payslip line, written with COPY (payroll_payslipline) by ``write_lines``."""
+
+    kind: str
+    code: str
+    label: str
+    amount: int
+    taxable: bool = True
+    setsu: str = ""
+    note: str = ""
+
+
+LINE_COLUMNS = ("payslip_id", "kind", "code", "label", "amount", "taxable", "setsu", "note")
+
+
+def write_lines(rows: list[tuple[Any, ...]]) -> None:
+    """COPY the result lines (rows in LINE_COLUMNS order): the set-based write of a run (CONTRIBUTING.md §9)."""
+    table = PayslipLine._meta.db_table
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _line(
     kind: str, code: str, label: str, amount: int, *, setsu: str = "", taxable: bool = True, note: str = ""
-) -> PayslipLine:
-    return PayslipLine(kind=kind, code=code, label=label, amount=amount, setsu=setsu, taxable=taxable, note=note)
+) -> Line:
+    return Line(kind=kind, code=code, label=label, amount=amount, setsu=setsu, taxable=taxable, note=note)
 
 
 def _base_pay(staff: Staff, appointment: Appointment, ctx: Context) -> tuple[int, str]:
@@ -265,7 +289,7 @@ def _base_pay(staff: Staff, appointment: Appointment, ctx: Context) -> tuple[int
 
 def _kyosai_lines(
     staff: Staff, standard: int, pension_standard: int, month: date, params: dict[str, Any]
-) -> list[PayslipLine]:
+) -> list[Line]:
     lines = [
         _line(LineKind.DEDUCTION, "kyosai_short", "共済 短期掛金", rules.per_mille(standard, params["short"])),
         _line(
@@ -287,7 +311,7 @@ def _kyosai_lines(
 def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
     run, params = ctx.run, ctx.params
     on_leave = appointment.status in (Status.LEAVE, Status.CHILDCARE)
-    lines: list[PayslipLine] = []
+    lines: list[Line] = []
     base, table_code = _base_pay(staff, appointment, ctx)
     if on_leave:
         base = 0
@@ -435,7 +459,7 @@ def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | Non
 def _result(
     staff: Staff,
     appointment: Appointment,
-    lines: list[PayslipLine],
+    lines: list[Line],
     *,
     gross: int,
     taxable: int,
@@ -521,12 +545,13 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
             result.slip.run = run
             result.slip.changes = _changes(result, appointment, ctx) if run.kind == PayRun.Kind.REGULAR else []
         slips = Payslip.objects.bulk_create([result.slip for result, _ in results], batch_size=2000)
-        lines = []
-        for slip, (result, _) in zip(slips, results, strict=True):
-            for line in result.lines:
-                line.payslip = slip
-                lines.append(line)
-        PayslipLine.objects.bulk_create(lines, batch_size=5000)
+        write_lines(
+            [
+                (slip.pk, line.kind, line.code, line.label, line.amount, line.taxable, line.setsu, line.note)
+                for slip, (result, _) in zip(slips, results, strict=True)
+                for line in result.lines
+            ]
+        )
         if run.kind == PayRun.Kind.REGULAR and ctx.acquired:
             StandardRemuneration.objects.bulk_create(
                 [
