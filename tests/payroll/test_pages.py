@@ -81,3 +81,35 @@ def test_auditor_cannot_upload(people: dict[str, Any], client_for: Any) -> None:
         {"table_code": "g", "table_name": "x", "effective_from": "令和8年4月1日", "file": upload},
     )
     assert response.status_code == 403
+
+
+def test_run_page_approve_by_another_officer_and_lock(people: dict[str, Any], towns: Any) -> None:
+    from payroll.services import runs
+
+    connection.set_tenant(towns["nakatosa"])
+    hire(people["officer"], "6101")
+    run = runs.create_run(
+        actor=people["officer"], kind="regular", pay_month=date(2026, 6, 1), paid_on=date(2026, 6, 19)
+    )
+    runs.calculate_run(actor=people["officer"], run=run)
+    url = f"/payroll/runs/{run.public_id}/"
+    refused = client(people["officer"]).post(url + "approve/")
+    assert refused.status_code == 400
+    assert "自らその計算を承認できません" in refused.content.decode()
+    assert client(people["approver"]).post(url + "approve/").status_code == 302
+    assert client(people["approver"]).post(url + "lock/").status_code == 302
+    page = client(people["officer"]).get(url).content.decode()
+    assert "給与振込データ" in page
+    connection.set_tenant(towns["nakatosa"])
+    run.refresh_from_db()
+    assert run.state == "locked"
+
+
+def test_personnel_officer_cannot_run_payroll(people: dict[str, Any], towns: Any) -> None:
+    from payroll.services import runs
+
+    connection.set_tenant(towns["nakatosa"])
+    run = runs.create_run(
+        actor=people["officer"], kind="regular", pay_month=date(2026, 6, 1), paid_on=date(2026, 6, 19)
+    )
+    assert client(people["personnel"]).post(f"/payroll/runs/{run.public_id}/calculate/").status_code == 403
