@@ -19,3 +19,8 @@ class TransferUploadForm(forms.Form):
     title = forms.CharField(label="件名", max_length=100, initial="人事異動")
     effective_on = WarekiDateField(label="発令日")
     file = forms.FileField(label="CSVファイル(職員番号,所属コード,所属名,級,号給)")
+
+
+class MonthlyInputUploadForm(forms.Form):
+    pay_month = WarekiDateField(label="支給月(その月の1日)")
+    file = forms.FileField(label="CSVファイル(職員番号,125%,135%,150%,175%,深夜,勤務時間,成績率)")

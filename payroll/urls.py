@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("runs/<uuid:public_id>/transfer-file/", views.transfer_file, name="transfer_file"),
     path("runs/<uuid:public_id>/lists/", views.run_lists, name="run_lists"),
     path("runs/<uuid:public_id>/<str:action>/", views.run_action, name="run_action"),
+    path("inputs/", views.monthly_inputs, name="inputs"),
     path("tables/", views.salary_tables, name="salary_tables"),
     path("tables/<str:code>/<str:day>/", views.salary_table, name="salary_table"),
     path("transfers/", views.transfers, name="transfers"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.errors import ApplicationError, NotFound
 from payroll import selectors
-from payroll.forms import SalaryTableUploadForm, TransferUploadForm
+from payroll.forms import MonthlyInputUploadForm, SalaryTableUploadForm, TransferUploadForm
 from payroll.pdf import payslip_pdf, withholding_statement_pdf
 from payroll.services import finance_posting, outputs, runs
 from payroll.services import salary_tables as salary_table_services
@@ -242,3 +242,23 @@ def run_lists(request: HttpRequest, public_id: Any) -> HttpResponse:
             "employer": sum(int(row["employer"]) for row in kyosai),
         },
     )
+
+
+def monthly_inputs(request: HttpRequest) -> HttpResponse:
+    """勤務実績 (時間外・勤務時間・成績率) of a month from CSV, before the run is calculated."""
+    form = MonthlyInputUploadForm(request.POST or None, request.FILES or None)
+    error = ""
+    done = None
+    if request.method == "POST":
+        if Role.PAYROLL_OFFICER not in request_roles(request):
+            raise PermissionDenied("勤務実績の入力は給与担当だけができます。")
+        if form.is_valid():
+            try:
+                done = runs.record_monthly_inputs_csv(
+                    actor=person_of(request),
+                    pay_month=form.cleaned_data["pay_month"],
+                    text=_text(form.cleaned_data["file"]),
+                )
+            except ApplicationError as exc:
+                error = exc.message
+    return render(request, "payroll/inputs.html", {"form": form, "error": error, "done": done})

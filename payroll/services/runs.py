@@ -695,3 +695,58 @@ def record_monthly_input(*, actor: Any, staff: Staff, pay_month: date, **hours: 
             details={"month": str(month), **{k: str(v) for k, v in hours.items()}},
         )
     return row
+
+
+INPUT_COLUMNS = ("hours_125", "hours_135", "hours_150", "hours_175", "hours_night", "hours_worked", "kinben_rate")
+
+
+def record_monthly_inputs_csv(*, actor: Any, pay_month: date, text: str) -> int:
+    """The month's 勤務実績 of many staff from CSV (職員番号,125%,135%,150%,175%,深夜,勤務時間,成績率; empty cells
+    are 0, an empty 成績率 the standard rate): every row checked by the rules of ``record_monthly_input`` first, then
+    all written in one transaction, or none."""
+    import csv
+    import io
+
+    month = pay_month.replace(day=1)
+    if PayRun.objects.filter(kind=PayRun.Kind.REGULAR, pay_month=month, state=PayRun.State.LOCKED).exists():
+        raise RunLocked()
+    errors: list[str] = []
+    parsed: list[tuple[str, dict[str, Decimal | None]]] = []
+    for number, row in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1):
+        cells = [cell.strip() for cell in row]
+        if not cells or not "".join(cells):
+            continue
+        if number == 1 and not cells[0][:1].isdigit():
+            continue
+        values: dict[str, Decimal | None] = {}
+        try:
+            for key, cell in zip(INPUT_COLUMNS, [*cells[1:], *[""] * len(INPUT_COLUMNS)], strict=False):
+                values[key] = Decimal(cell) if cell else (None if key == "kinben_rate" else Decimal(0))
+        except ArithmeticError:
+            errors.append(f"{number}行目: 時間数は数値で入力してください。")
+            continue
+        negative = [key for key, value in values.items() if value is not None and value < 0]
+        if negative:
+            errors.append(f"{number}行目: {NegativeHours.message}")
+            continue
+        parsed.append((cells[0], values))
+    staff = {s.number: s for s in Staff.objects.filter(number__in=[key for key, _ in parsed])}
+    errors += [f"職員番号 {key} の職員はいません。" for key, _ in parsed if key not in staff]
+    if errors or not parsed:
+        raise PayrollInputError(
+            "勤務実績のCSVに誤りがあります: " + (" / ".join(errors[:5]) or "データ行がありません。"),
+            code="payroll_input_csv_invalid",
+            details={"errors": errors},
+        )
+    with transaction.atomic():
+        for key, values in parsed:
+            MonthlyInput.objects.update_or_create(staff=staff[key], pay_month=month, defaults=values)
+        audit.record(
+            actor=actor,
+            action="payroll.monthly_input",
+            obj=("payroll.MonthlyInput", str(month), f"{month:%Y-%m}"),
+            purpose="勤務実績の入力",
+            personal_data=True,
+            details={"month": str(month), "staff": [key for key, _ in parsed]},
+        )
+    return len(parsed)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from common.models import AuditEvent
-from payroll.errors import NegativeHours, RunLocked, RunStateError, SelfApproval, StepOutsideTable
+from payroll.errors import NegativeHours, PayrollInputError, RunLocked, RunStateError, SelfApproval, StepOutsideTable
 from payroll.models import Payslip, PayslipLine, ResidentTaxNotice
 from payroll.services import runs
 from payroll.services.staff import record_appointment
@@ -222,3 +222,25 @@ def test_calculation_runs_as_a_background_job(officers: Any, table: Any) -> None
     assert finished is not None
     assert finished.result["payslips"] == 1
     assert Payslip.objects.filter(run=run).count() == 1
+
+
+def test_monthly_inputs_from_csv(officers: Any, table: Any) -> None:
+    officer, _ = officers
+    first = hire(officer, "1018")
+    hire(officer, "1019")
+    text = "職員番号,125%,135%,150%,175%,深夜,勤務時間,成績率\n1018,10,,,,2,,\n1019,0,4,,,,,1.1\n"
+    assert runs.record_monthly_inputs_csv(actor=officer, pay_month=JUNE, text=text) == 2
+    row = first.monthly_inputs.get()
+    assert row.hours_125 == Decimal(10)
+    assert row.kinben_rate is None
+
+
+def test_monthly_inputs_csv_with_a_negative_hour_writes_nothing(officers: Any, table: Any) -> None:
+    officer, _ = officers
+    staff = hire(officer, "1020")
+    text = "1020,5\n1020x,1\n"
+    with pytest.raises(PayrollInputError):
+        runs.record_monthly_inputs_csv(actor=officer, pay_month=JUNE, text="1020,5\n1020,-1\n")
+    with pytest.raises(PayrollInputError):
+        runs.record_monthly_inputs_csv(actor=officer, pay_month=JUNE, text=text)
+    assert not staff.monthly_inputs.exists()
