@@ -25,6 +25,7 @@ urlpatterns = [
     path("bcp/", include("bcp.urls")),
     path("finance/", include("finance.urls")),
     path("payroll/", include("payroll.urls")),
+    path("payslips/", include("payroll.urls_payslips")),
     path("water_billing/", include("water_billing.urls")),
     path("groupware/", include("groupware.urls")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,20 @@
-"""The 人事給与 pages, in the module namespace guarded by tenants.access."""
+"""The 人事給与 pages, in the module namespace guarded by tenants.access (給与担当・人事担当・監査担当)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from payroll import views
 
 app_name = "payroll"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.run_list, name="runs"),
+    path("runs/<uuid:public_id>/", views.run_detail, name="run"),
+    path("runs/<uuid:public_id>/transfer-file/", views.transfer_file, name="transfer_file"),
+    path("runs/<uuid:public_id>/lists/", views.run_lists, name="run_lists"),
+    path("runs/<uuid:public_id>/<str:action>/", views.run_action, name="run_action"),
+    path("inputs/", views.monthly_inputs, name="inputs"),
+    path("tables/", views.salary_tables, name="salary_tables"),
+    path("tables/<str:code>/<str:day>/", views.salary_table, name="salary_table"),
+    path("transfers/", views.transfers, name="transfers"),
+    path("transfers/<uuid:public_id>/", views.transfer, name="transfer"),
+]

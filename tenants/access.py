@@ -77,6 +77,39 @@ MODULES: dict[str, Module] = {
             icon="continuity",
         ),
         Module(
+            "payroll",
+            _("人事給与"),
+            _("職員・発令・給料表・給与計算・振込データ(給与担当・人事担当)、監査(監査担当)。"),
+            "payroll:runs",
+            frozenset({Role.PAYROLL_OFFICER, Role.PERSONNEL_OFFICER, Role.AUDITOR}),
+            icon="grid",
+        ),
+        Module(
+            "payslips",
+            _("給与明細"),
+            _("自分の給与明細を確認します(町の職員全員)。"),
+            "payslips:mine",
+            # Self-service: every role a member of the town's staff holds; each sees only their own pay.
+            frozenset(
+                {
+                    Role.CLERK,
+                    Role.TEACHER,
+                    Role.IT_ADMIN,
+                    Role.AUDITOR,
+                    Role.SUPPORT_MEASURE_OFFICER,
+                    Role.FINANCE_OFFICER,
+                    Role.ACCOUNTANT,
+                    Role.BUDGET_CLERK,
+                    Role.SCHOOL_OFFICE,
+                    Role.PAYROLL_OFFICER,
+                    Role.PERSONNEL_OFFICER,
+                    Role.WATER_CLERK,
+                    Role.METER_READER,
+                }
+            ),
+            icon="grid",
+        ),
+        Module(
             "admin",
             _("システム管理"),
             _("自治体データと職員IDの管理(情報システム担当)。"),

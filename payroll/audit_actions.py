@@ -1,0 +1,25 @@
+"""Japanese names of the payroll audit actions (common.audit_labels), registered in apps.ready."""
+
+LABELS = {
+    "payroll.appointment": "人事給与: 発令",
+    "payroll.correction": "人事給与: 過誤調整の登録",
+    "payroll.monthly_input": "人事給与: 勤務実績の入力",
+    "payroll.payment_report": "人事給与: 給与支払報告書の作成",
+    "payroll.payslip_list": "人事給与: 給与明細の一覧(本人)",
+    "payroll.payslip_view": "人事給与: 給与明細の閲覧",
+    "payroll.run_approve": "人事給与: 給与計算の承認",
+    "payroll.run_calculate": "人事給与: 給与計算",
+    "payroll.run_create": "人事給与: 給与計算の作成",
+    "payroll.run_lines": "人事給与: 給与明細項目の出力",
+    "payroll.run_lock": "人事給与: 給与計算の確定",
+    "payroll.salary_table_approve": "人事給与: 給料表の承認",
+    "payroll.salary_table_import": "人事給与: 給料表の登録",
+    "payroll.staff_hire": "人事給与: 職員の採用",
+    "payroll.standard_occasional": "人事給与: 標準報酬月額の随時改定",
+    "payroll.standard_regular": "人事給与: 標準報酬月額の定時決定",
+    "payroll.transfer_apply": "人事給与: 人事異動の発令",
+    "payroll.transfer_draft": "人事給与: 人事異動の作成",
+    "payroll.transfer_file": "人事給与: 給与振込データの作成",
+    "payroll.withholding_statement": "人事給与: 源泉徴収票の発行(本人)",
+    "payroll.finance_post": "人事給与: 財務会計への連携",
+}

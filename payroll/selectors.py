@@ -1,0 +1,218 @@
+"""Reads of payroll data. Pay is personal data: every read of someone's payslip is audited with its purpose
+(docs/domain/payroll.md §8.1); a staff member reading their own is audited with the intrinsic purpose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from common import audit
+from common.errors import PermissionDenied
+from payroll.errors import RunNotFound
+from payroll.models import JobType, PayRun, Payslip, PayslipLine, SalaryTableVersion, Staff, TransferBatch
+
+OWN_PURPOSE = "本人による給与明細の確認"
+
+
+def list_runs() -> QuerySet[PayRun]:
+    return PayRun.objects.order_by("-pay_month", "kind")
+
+
+def get_run(*, public_id: Any) -> PayRun:
+    run = PayRun.objects.filter(public_id=public_id).first()
+    if run is None:
+        raise RunNotFound()
+    return run
+
+
+@dataclass
+class MyPay:
+    staff: list[Staff]
+    payslips: list[Payslip]
+    prefectural_teacher: bool
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({slip.run.paid_on.year for slip in self.payslips}, reverse=True)
+
+
+def my_payslips(*, actor: Any) -> MyPay:
+    """The actor's own payslips of locked runs (self-service); a 県費負担教職員 learns they are paid by the
+    prefecture. Audited (own pay is personal data too)."""
+    staff = list(Staff.objects.filter(person_id=actor.pk))
+    teacher = any(a.job_type == JobType.PREFECTURAL_TEACHER for s in staff for a in s.appointments.all()[:1])
+    slips = list(
+        Payslip.objects.filter(staff__in=staff, run__state=PayRun.State.LOCKED)
+        .select_related("run")
+        .order_by("-run__pay_month", "run__kind")
+    )
+    if staff:
+        audit.record(
+            actor=actor,
+            action="payroll.payslip_list",
+            obj=staff[0],
+            purpose=OWN_PURPOSE,
+            personal_data=True,
+            details={"payslips": len(slips)},
+        )
+    return MyPay(staff=staff, payslips=slips, prefectural_teacher=teacher)
+
+
+@dataclass
+class PayslipView:
+    payslip: Payslip
+    lines: list[PayslipLine]
+    own: bool
+
+
+def view_payslip(*, actor: Any, public_id: Any, purpose: str, officer: bool = False) -> PayslipView:
+    """One payslip: the actor's own (locked runs), or anyone's for a 給与担当/人事担当/監査担当 (``officer``),
+    audited with the purpose. Someone else's payslip is "not found" to anyone else."""
+    slip = Payslip.objects.filter(public_id=public_id).select_related("run", "staff").first()
+    if slip is None:
+        raise RunNotFound("該当する給与明細が見つかりません。")
+    own = slip.staff.person_id == actor.pk
+    if not own and not officer:
+        raise RunNotFound("該当する給与明細が見つかりません。")
+    if own and not officer and not slip.run.locked:
+        raise RunNotFound("該当する給与明細が見つかりません。")
+    audit.record(
+        actor=actor,
+        action="payroll.payslip_view",
+        obj=slip,
+        purpose=purpose if not own or officer else OWN_PURPOSE,
+        personal_data=True,
+        details={"staff": slip.staff_number, "run": str(slip.run.public_id)},
+    )
+    return PayslipView(payslip=slip, lines=list(slip.lines.order_by("kind", "id")), own=own)
+
+
+def run_lines(*, actor: Any, run: PayRun, purpose: str) -> QuerySet[PayslipLine]:
+    """Every payslip line of a run (auditors' export), audited with the purpose."""
+    if not purpose:
+        raise PermissionDenied("利用目的を指定してください。", code="purpose_required")
+    audit.record(
+        actor=actor,
+        action="payroll.run_lines",
+        obj=run,
+        purpose=purpose,
+        personal_data=True,
+        details={"run": str(run.public_id)},
+    )
+    return (
+        PayslipLine.objects.filter(payslip__run=run)
+        .select_related("payslip")
+        .order_by("payslip__staff_number", "kind", "id")
+    )
+
+
+# --- 源泉徴収票 and 給与支払報告書 (§8.3) ---------------------------------------------------------------------
+
+SOCIAL_CODES = ("kyosai_short", "kyosai_care", "kyosai_pension", "kyosai_retirement", "kyosai_welfare", "employment")
+
+
+@dataclass(frozen=True)
+class AnnualStatement:
+    staff_number: str
+    staff_name: str
+    city_code: str
+    year_start: date
+    paid: int  # 支払金額: taxable pay of the year's locked runs paid in the calendar year
+    social: int  # 社会保険料等の金額
+    tax: int  # 源泉徴収税額 (withheld; 年末調整 is not applied)
+    dependents: int
+
+
+def annual_statements(*, year: int, staff_ids: list[int] | None = None) -> list[AnnualStatement]:
+    """Per staff member, the year's totals of locked runs by payment date (the 給与支払報告書 data)."""
+    from django.db.models import Q, Sum
+
+    slips = Payslip.objects.filter(run__state=PayRun.State.LOCKED, run__paid_on__year=year)
+    if staff_ids is not None:
+        slips = slips.filter(staff_id__in=staff_ids)
+    paid = dict(slips.values("staff_id").annotate(total=Sum("taxable")).values_list("staff_id", "total"))
+    lines = PayslipLine.objects.filter(payslip__in=slips)
+    social = dict(
+        lines.filter(code__in=SOCIAL_CODES)
+        .values("payslip__staff_id")
+        .annotate(t=Sum("amount"))
+        .values_list("payslip__staff_id", "t")
+    )
+    tax = dict(
+        lines.filter(Q(code="income_tax"))
+        .values("payslip__staff_id")
+        .annotate(t=Sum("amount"))
+        .values_list("payslip__staff_id", "t")
+    )
+    result = []
+    for staff in Staff.objects.filter(pk__in=paid.keys()).order_by("number"):
+        result.append(
+            AnnualStatement(
+                staff_number=staff.number,
+                staff_name=staff.name,
+                city_code=staff.residence_city_code,
+                year_start=date(year, 1, 1),
+                paid=int(paid.get(staff.pk) or 0),
+                social=int(social.get(staff.pk) or 0),
+                tax=int(tax.get(staff.pk) or 0),
+                dependents=staff.tax_dependents,
+            )
+        )
+    return result
+
+
+def my_withholding_statement(*, actor: Any, year: int) -> AnnualStatement:
+    """The actor's own 源泉徴収票 for a year (audited as a read of their own pay)."""
+    staff = list(Staff.objects.filter(person_id=actor.pk).values_list("pk", flat=True))
+    statements = annual_statements(year=year, staff_ids=staff)
+    if not statements:
+        raise RunNotFound("この年の源泉徴収票はありません。")
+    audit.record(
+        actor=actor,
+        action="payroll.withholding_statement",
+        obj=("payroll.Staff", str(staff[0]), statements[0].staff_number),
+        purpose=OWN_PURPOSE,
+        personal_data=True,
+        details={"year": year},
+    )
+    return statements[0]
+
+
+def payroll_report(*, actor: Any, year: int, purpose: str) -> list[AnnualStatement]:
+    """給与支払報告書 data for every staff member (audited with the purpose)."""
+    statements = annual_statements(year=year)
+    audit.record(
+        actor=actor,
+        action="payroll.payment_report",
+        obj=("payroll.PayRun", str(year), f"{year}年分"),
+        purpose=purpose,
+        personal_data=True,
+        details={"year": year, "staff": len(statements)},
+    )
+    return statements
+
+
+# --- 給料表 and 人事異動 ---------------------------------------------------------------------------------------------
+
+
+def salary_table_versions() -> QuerySet[SalaryTableVersion]:
+    return SalaryTableVersion.objects.select_related("table").order_by("table__code", "-effective_from")
+
+
+def salary_table_version(*, code: str, day: str) -> SalaryTableVersion | None:
+    try:
+        effective = date.fromisoformat(day)
+    except ValueError:
+        return None
+    return SalaryTableVersion.objects.select_related("table").filter(table__code=code, effective_from=effective).first()
+
+
+def transfer_batches() -> QuerySet[TransferBatch]:
+    return TransferBatch.objects.order_by("-effective_on", "-created_at")
+
+
+def transfer_batch(*, public_id: Any) -> TransferBatch | None:
+    return TransferBatch.objects.filter(public_id=public_id).first()
