@@ -1,0 +1,154 @@
+"""Reads of 財務会計: balances and execution figures computed from the journal, inboxes, audited vendor reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from common import audit
+from finance.models import (
+    BUDGET_KINDS,
+    BudgetLine,
+    Commitment,
+    CommitmentStatus,
+    EntryKind,
+    JournalLine,
+    OrderStatus,
+    PaymentOrder,
+    Side,
+    Vendor,
+    VendorKind,
+)
+from finance.services.common import LineFigures, figures
+from tenants.models import Person
+
+__all__ = [
+    "ExecutionRow",
+    "LineFigures",
+    "commitments_awaiting_inspection",
+    "execution_by_line",
+    "line_figures",
+    "line_ledger",
+    "orders_awaiting_audit",
+    "orders_awaiting_payment",
+    "view_vendor",
+]
+
+
+def line_figures(line: BudgetLine) -> LineFigures:
+    """予算現額, 負担行為済額, 支出済額 and the remaining budget of one 節 (the 伝票 entry shows it while typing)."""
+    return figures(line)
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    budget_code: str
+    setsu: str
+    saisetsu: str
+    name: str
+    department_code: str
+    current_budget: int
+    committed: int
+    paid: int
+    assessed: int
+    received: int
+
+    @property
+    def remaining(self) -> int:
+        return self.current_budget - self.committed
+
+
+def execution_by_line(*, year: int, side: str = Side.EXPENDITURE, account_code: str = "01",
+                      department_code: str = "") -> list[ExecutionRow]:
+    """予算執行状況表 by 款項目節: one GROUP BY over the year's journal lines (docs/domain/finance.md §7)."""
+    rows = JournalLine.objects.filter(fiscal_year=year, side=side, account_code=account_code)
+    if department_code:
+        rows = rows.filter(department_code=department_code)
+    sums = (
+        rows.values("line_id", "budget_code", "setsu", "saisetsu", "department_code")
+        .annotate(
+            budget=Sum("amount", filter=Q(kind__in=BUDGET_KINDS), default=0),
+            committed=Sum("amount", filter=Q(kind=EntryKind.COMMITMENT), default=0),
+            paid=Sum("amount", filter=Q(kind=EntryKind.PAYMENT), default=0),
+            assessed=Sum("amount", filter=Q(kind=EntryKind.ASSESSMENT), default=0),
+            received=Sum("amount", filter=Q(kind=EntryKind.RECEIPT), default=0),
+        )
+        .order_by("budget_code", "setsu", "saisetsu")
+    )
+    names = dict(BudgetLine.objects.filter(fiscal_year__year=year, side=side).values_list("pk", "name"))
+    return [
+        ExecutionRow(
+            budget_code=row["budget_code"],
+            setsu=row["setsu"],
+            saisetsu=row["saisetsu"],
+            name=names.get(row["line_id"], ""),
+            department_code=row["department_code"],
+            current_budget=row["budget"],
+            committed=row["committed"],
+            paid=row["paid"],
+            assessed=row["assessed"],
+            received=row["received"],
+        )
+        for row in sums
+    ]
+
+
+def line_ledger(line: BudgetLine) -> QuerySet[JournalLine]:
+    """予算差引簿: every journal line that moved this 節, in the order it was recorded."""
+    return JournalLine.objects.filter(line=line).order_by("seq")
+
+
+def commitments_awaiting_inspection(*, exclude_actor: Person) -> QuerySet[Commitment]:
+    return (
+        Commitment.objects.filter(status=CommitmentStatus.COMMITTED)
+        .exclude(committed_by_id=exclude_actor.pk)
+        .select_related("line")
+        .order_by("number")
+    )
+
+
+def orders_awaiting_audit(*, exclude_actor: Person) -> QuerySet[PaymentOrder]:
+    return (
+        PaymentOrder.objects.filter(status=OrderStatus.ORDERED)
+        .exclude(ordered_by_id=exclude_actor.pk)
+        .exclude(commitment__committed_by_id=exclude_actor.pk)
+        .select_related("commitment", "commitment__line")
+        .order_by("pay_on", "number")
+    )
+
+
+def orders_awaiting_payment() -> QuerySet[PaymentOrder]:
+    return (
+        PaymentOrder.objects.filter(status=OrderStatus.APPROVED)
+        .select_related("commitment", "commitment__line")
+        .order_by("pay_on", "number")
+    )
+
+
+def view_vendor(*, actor: Person, vendor: Vendor, purpose: str) -> dict[str, Any]:
+    """A 債権者's full entry. An individual's is personal data: one audited read with the clerk's purpose."""
+    if vendor.kind == VendorKind.INDIVIDUAL:
+        audit.record(
+            actor=actor,
+            action="finance.vendor_view",
+            obj=vendor,
+            purpose=purpose,
+            personal_data=True,
+            details={"vendor": str(vendor.public_id)},
+        )
+    return {
+        "public_id": str(vendor.public_id),
+        "kind": vendor.kind,
+        "name": vendor.name,
+        "name_kana": vendor.name_kana,
+        "corporate_number": vendor.corporate_number,
+        "invoice_number": vendor.invoice_number,
+        "address": vendor.address,
+        "bank_code": vendor.bank_code,
+        "branch_code": vendor.branch_code,
+        "account_type": vendor.account_type,
+        "account_number": vendor.account_number,
+        "account_holder_kana": vendor.account_holder_kana,
+    }

@@ -1,0 +1,50 @@
+"""財務会計 services: every state change of the module, each one transaction with its audit row inside."""
+
+from finance.services.budget import (
+    add_budget_line,
+    add_subject,
+    apply_reserve,
+    carry_forward,
+    close_fiscal_year,
+    enact_budget,
+    open_account,
+    open_fiscal_year,
+    transfer_budget,
+)
+from finance.services.expenditure import (
+    audit_order,
+    cancel_commitment,
+    commit_expenditure,
+    correct_classification,
+    inspect_delivery,
+    order_payment,
+    pay_orders,
+    record_refund,
+    settle_advance,
+)
+from finance.services.external import ExternalLine, post_external_expenditure
+from finance.services.vendors import register_vendor
+
+__all__ = [
+    "ExternalLine",
+    "add_budget_line",
+    "add_subject",
+    "apply_reserve",
+    "audit_order",
+    "cancel_commitment",
+    "carry_forward",
+    "close_fiscal_year",
+    "commit_expenditure",
+    "correct_classification",
+    "enact_budget",
+    "inspect_delivery",
+    "open_account",
+    "open_fiscal_year",
+    "order_payment",
+    "pay_orders",
+    "post_external_expenditure",
+    "record_refund",
+    "register_vendor",
+    "settle_advance",
+    "transfer_budget",
+]
