@@ -327,7 +327,7 @@ def pay_orders(
                 raise WrongState(f"{order.number} は「{order.get_status_display()}」のため支払できません。")
             if order.method != method:
                 raise FinanceError(f"{order.number} の支払方法は「{order.get_method_display()}」です。")
-            require_other_person(actor, _earlier_steps(order)[:3], doing="支払")
+            require_other_person(actor, [*_earlier_steps(order), (order.audited_by_id, "審査")], doing="支払")
             require_in_closing_period(order.commitment.line.fiscal_year, paid_on, what="支払")
         data = None
         if method == PaymentMethod.TRANSFER:
