@@ -42,14 +42,14 @@ class Budget:
     tax: BudgetLine  # 歳入 01-01-01 節01 現年課税分
 
 
-def make_people(prefix: str = "f") -> People:
+def make_people(prefix: str = "f", schema: str = "nakatosa") -> People:
     return People(
-        finance=make_person(f"{prefix}_zaisei", nakatosa=Role.FINANCE_OFFICER),
-        clerk=make_person(f"{prefix}_clerk", nakatosa=Role.BUDGET_CLERK),
-        inspector=make_person(f"{prefix}_inspector", nakatosa=Role.BUDGET_CLERK),
-        orderer=make_person(f"{prefix}_orderer", nakatosa=Role.BUDGET_CLERK),
-        accountant=make_person(f"{prefix}_accountant", nakatosa=Role.ACCOUNTANT),
-        cashier=make_person(f"{prefix}_cashier", nakatosa=Role.ACCOUNTANT),
+        finance=make_person(f"{prefix}_zaisei", **{schema: Role.FINANCE_OFFICER}),
+        clerk=make_person(f"{prefix}_clerk", **{schema: Role.BUDGET_CLERK}),
+        inspector=make_person(f"{prefix}_inspector", **{schema: Role.BUDGET_CLERK}),
+        orderer=make_person(f"{prefix}_orderer", **{schema: Role.BUDGET_CLERK}),
+        accountant=make_person(f"{prefix}_accountant", **{schema: Role.ACCOUNTANT}),
+        cashier=make_person(f"{prefix}_cashier", **{schema: Role.ACCOUNTANT}),
     )
 
 
