@@ -20,6 +20,10 @@ AUDIT_LABELS = {
     "finance.correct": "財務会計: 更正",
     "finance.settle": "財務会計: 精算",
     "finance.external_post": "財務会計: 他業務からの計上(給与等)",
+    "finance.assess": "財務会計: 調定",
+    "finance.receive": "財務会計: 収納",
+    "finance.rebate": "財務会計: 還付",
+    "finance.write_off": "財務会計: 不納欠損",
     "finance.vendor_register": "財務会計: 債権者の登録",
     "finance.vendor_view": "財務会計: 債権者(個人)の照会",
 }

@@ -23,6 +23,7 @@ from finance.services.expenditure import (
     settle_advance,
 )
 from finance.services.external import ExternalLine, post_external_expenditure
+from finance.services.revenue import assess_revenue, record_rebate, record_receipt, write_off
 from finance.services.vendors import register_vendor
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "add_budget_line",
     "add_subject",
     "apply_reserve",
+    "assess_revenue",
     "audit_order",
     "cancel_commitment",
     "carry_forward",
@@ -43,8 +45,11 @@ __all__ = [
     "order_payment",
     "pay_orders",
     "post_external_expenditure",
+    "record_rebate",
+    "record_receipt",
     "record_refund",
     "register_vendor",
     "settle_advance",
     "transfer_budget",
+    "write_off",
 ]
