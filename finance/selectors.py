@@ -152,3 +152,74 @@ def view_vendor(*, actor: Person, vendor: Vendor, purpose: str) -> dict[str, Any
         "account_number": vendor.account_number,
         "account_holder_kana": vendor.account_holder_kana,
     }
+
+
+def lines_for_entry(*, year: int, side: str = Side.EXPENDITURE, account_code: str = "01") -> QuerySet[BudgetLine]:
+    """The 節 a 伝票 may be entered against, in 款項目節 order."""
+    return (
+        BudgetLine.objects.filter(fiscal_year__year=year, fiscal_year__account__code=account_code, side=side)
+        .select_related("moku")
+        .order_by("budget_code", "setsu", "saisetsu")
+    )
+
+
+def budget_line(*, pk: int) -> BudgetLine | None:
+    return BudgetLine.objects.select_related("fiscal_year", "fiscal_year__account", "moku").filter(pk=pk).first()
+
+
+def commitment_by_number(number: str) -> Commitment | None:
+    return (
+        Commitment.objects.select_related("line", "line__moku", "line__fiscal_year", "vendor")
+        .filter(number=number)
+        .first()
+    )
+
+
+def order_by_number(number: str) -> PaymentOrder | None:
+    return (
+        PaymentOrder.objects.select_related("commitment", "commitment__line", "commitment__line__moku",
+                                            "commitment__vendor")
+        .filter(number=number)
+        .first()
+    )
+
+
+def commitments_awaiting_order(*, exclude_actor: Person) -> QuerySet[Commitment]:
+    """Inspected commitments (and unpaid advances) that the actor did not commit or inspect."""
+    return (
+        Commitment.objects.filter(
+            Q(status=CommitmentStatus.INSPECTED)
+            | Q(status=CommitmentStatus.COMMITTED, kind__in=["advance", "prepayment"])
+        )
+        .exclude(committed_by_id=exclude_actor.pk)
+        .exclude(inspected_by_id=exclude_actor.pk)
+        .select_related("line")
+        .order_by("number")
+    )
+
+
+def monthly_execution(*, year: int, side: str = Side.EXPENDITURE, account_code: str = "01") -> list[tuple[int, int, int]]:
+    """(month, 負担行為額, 支出額 or 収入額) for April … March (and April/May of the 出納整理期間 folded into March)."""
+    from django.db.models.functions import ExtractMonth
+
+    paid_kind = EntryKind.PAYMENT if side == Side.EXPENDITURE else EntryKind.RECEIPT
+    first_kind = EntryKind.COMMITMENT if side == Side.EXPENDITURE else EntryKind.ASSESSMENT
+    rows = (
+        JournalLine.objects.filter(fiscal_year=year, side=side, account_code=account_code,
+                                   kind__in=[first_kind, paid_kind])
+        .annotate(month=ExtractMonth("posted_on"))
+        .values("month", "kind", "posted_on__year")
+        .annotate(total=Sum("amount"))
+    )
+    months = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+    committed = dict.fromkeys(months, 0)
+    paid = dict.fromkeys(months, 0)
+    for row in rows:
+        month = row["month"]
+        if row["posted_on__year"] > year + 1 or (row["posted_on__year"] == year + 1 and month >= 4):
+            month = 3  # the 出納整理期間 counts with the year's last month
+        if row["posted_on__year"] < year:
+            month = 4  # a budget line dated before the year (議決日) counts with April
+        target = committed if row["kind"] == first_kind else paid
+        target[month] += row["total"]
+    return [(month, committed[month], paid[month]) for month in months]
