@@ -12,7 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
@@ -180,7 +180,7 @@ class BudgetOut(serializers.ModelSerializer):
         fields = ["year", "version", "budget_code", "setsu", "saisetsu", "name", "department_code", "amount"]
 
 
-class _AuditorList(ListAPIView):  # type: ignore[type-arg]
+class _AuditorList(GenericAPIView):
     """A read-only list as paginated JSON, or the whole filtered list as a streamed CSV."""
 
     kyodo_module = MODULE
@@ -198,14 +198,16 @@ class _AuditorList(ListAPIView):  # type: ignore[type-arg]
             rows = rows.select_related(*self.related)
         return rows.order_by(*self.ordering)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.accepted_renderer.format == "csv":
-            rows = self.filter_queryset(self.get_queryset())
+            rows = self.filter_queryset(self.get_queryset())  # the whole filtered list, streamed
             serializer: Any = self.get_serializer_class()
             header = list(serializer.Meta.fields)
             to_row: Callable[[Model], list[Any]] = lambda obj: [serializer(obj).data[name] for name in header]  # noqa: E731
             return stream_csv(self.csv_name, header, rows.iterator(chunk_size=1000), to_row)
-        return super().list(request, *args, **kwargs)
+        rows = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 FORMAT = OpenApiParameter("format", str, enum=["json", "csv"])

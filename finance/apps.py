@@ -24,6 +24,10 @@ AUDIT_LABELS = {
     "finance.receive": "財務会計: 収納",
     "finance.rebate": "財務会計: 還付",
     "finance.write_off": "財務会計: 不納欠損",
+    "finance.cost_sharing_calculate": "財務会計: 協議会負担金の試算",
+    "finance.cost_sharing_approve": "財務会計: 協議会負担金の承認",
+    "finance.cost_sharing_post": "財務会計: 協議会負担金の計上",
+    "finance.cost_sharing_commit": "財務会計: 協議会負担金の支出負担行為",
     "finance.vendor_register": "財務会計: 債権者の登録",
     "finance.vendor_view": "財務会計: 債権者(個人)の照会",
 }
@@ -37,9 +41,13 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         from common import audit_labels, town_settings
         from common.ledger import register_ledger
+        from common.usage import UsageMetric, register_usage_metric
         from finance.models import JournalLine
         from finance.services import budget, expenditure
+        from finance.usage import active_staff_accounts, stored_megabytes
 
         register_ledger(JournalLine)
+        register_usage_metric(UsageMetric("tenants.staff_accounts", "職員アカウント数", "staff", active_staff_accounts))
+        register_usage_metric(UsageMetric("finance.storage", "保存データ量(MB)", "storage", stored_megabytes))
         town_settings.register(*budget.SETTINGS, *expenditure.SETTINGS)
         audit_labels.register(AUDIT_LABELS)

@@ -18,8 +18,9 @@ def _axis_label(amount: int) -> str:
     return f"{amount:,}円"
 
 
-def monthly_chart(series: Sequence[tuple[int, int, int]], *, first_label: str = "負担行為額",
-                  second_label: str = "支出済額") -> str:
+def monthly_chart(
+    series: Sequence[tuple[int, int, int]], *, first_label: str = "負担行為額", second_label: str = "支出済額"
+) -> str:
     """``series``: (month, first, second) for the 12 months in fiscal order. Returns an accessible <svg>."""
     top = max([1] + [max(first, second) for _, first, second in series])
     plot_width, plot_height = WIDTH - LEFT - 10, HEIGHT - BOTTOM - TOP
@@ -34,18 +35,24 @@ def monthly_chart(series: Sequence[tuple[int, int, int]], *, first_label: str = 
         value = top * step // 4
         y = TOP + plot_height - plot_height * step / 4
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - 10}" y1="{y:.1f}" y2="{y:.1f}" class="fin-grid"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="fin-axis">'
-                     f"{escape(_axis_label(value))}</text>")
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="fin-axis">'
+            f"{escape(_axis_label(value))}</text>"
+        )
     for index, (month, first, second) in enumerate(series):
         x = LEFT + index * slot + slot * 0.15
-        for offset, value, css, label in ((0, first, "fin-bar-first", first_label),
-                                          (bar, second, "fin-bar-second", second_label)):
+        for offset, value, css, label in (
+            (0, first, "fin-bar-first", first_label),
+            (bar, second, "fin-bar-second", second_label),
+        ):
             height = plot_height * max(0, value) / top
             y = TOP + plot_height - height
             parts.append(
                 f'<rect x="{x + offset:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}" class="{css}">'
                 f"<title>{month}月 {escape(label)} {value:,}円</title></rect>"
             )
-        parts.append(f'<text x="{x + bar:.1f}" y="{HEIGHT - 10}" text-anchor="middle" class="fin-axis">{month}月</text>')
+        parts.append(
+            f'<text x="{x + bar:.1f}" y="{HEIGHT - 10}" text-anchor="middle" class="fin-axis">{month}月</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

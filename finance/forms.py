@@ -12,7 +12,10 @@ from finance.models import BudgetLine, CommitmentKind, PaymentMethod, Vendor
 
 class LineChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.budget_code} {obj.moku.name} 節{obj.setsu}{'-' + obj.saisetsu if obj.saisetsu else ''} {obj.name}"
+        account = obj.fiscal_year.account
+        prefix = "" if account.code == "01" else f"[{account.name}] "
+        saisetsu = f"-{obj.saisetsu}" if obj.saisetsu else ""
+        return f"{prefix}{obj.budget_code} {obj.moku.name} 節{obj.setsu}{saisetsu} {obj.name}"
 
 
 class CommitmentForm(forms.Form):

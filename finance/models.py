@@ -149,6 +149,9 @@ class BudgetAmount(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "line"], name="finance_version_line_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.amount:,}円"
+
 
 class EntryKind(models.TextChoices):
     # What raises or lowers 予算現額.
@@ -337,9 +340,7 @@ class PaymentOrder(models.Model):
     paid_on = models.DateField("支払日", null=True, blank=True)
     paid_by_id = models.BigIntegerField(null=True, blank=True)
     paid_by_name = models.CharField(max_length=100, blank=True)
-    batch = models.ForeignKey(
-        "PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
-    )
+    batch = models.ForeignKey("PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -368,6 +369,9 @@ class PaymentBatch(models.Model):
         verbose_name = "支払"
         verbose_name_plural = "支払"
 
+    def __str__(self) -> str:
+        return f"{self.pay_on} {self.get_method_display()} {self.record_count}件"
+
 
 class FinanceCounter(models.Model):
     """Gapless numbers per kind and fiscal year (common.serials): 負担行為番号, 支出命令番号, 調定番号."""
@@ -377,6 +381,9 @@ class FinanceCounter(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
 
 
 class CommitmentCounter(FinanceCounter):
@@ -421,3 +428,67 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CostSharingStatus(models.TextChoices):
+    DRAFT = "draft", "試算"
+    APPROVED = "approved", "承認済"
+    POSTED = "posted", "各町に計上済"
+
+
+class CostSharingPlan(models.Model):
+    """協議会負担金 of one year (kept in the council's schema): the council's cost, the formula and its inputs."""
+
+    fiscal_year = models.PositiveIntegerField("年度", unique=True)
+    total_cost = models.BigIntegerField("協議会の年間経費")
+    equal_percent = models.PositiveSmallIntegerField("均等割(%)")
+    population_percent = models.PositiveSmallIntegerField("人口割(%)")
+    usage_percent = models.PositiveSmallIntegerField("利用割(%)")
+    staff_weight = models.PositiveSmallIntegerField("利用割のうち職員アカウント(%)")
+    certificate_weight = models.PositiveSmallIntegerField("利用割のうち証明書交付(%)")
+    storage_weight = models.PositiveSmallIntegerField("利用割のうち保存データ(%)")
+    population_base_date = models.DateField("人口の基準日")
+    usage_since = models.DateField("利用実績の期間(開始)")
+    usage_until = models.DateField("利用実績の期間(終了)")
+    budget_code = models.CharField("各町の計上科目(目)", max_length=8)
+    status = models.CharField("状態", max_length=10, choices=CostSharingStatus.choices)
+    calculated_by_id = models.BigIntegerField()
+    calculated_by_name = models.CharField(max_length=100)
+    approved_by_id = models.BigIntegerField(null=True, blank=True)
+    approved_by_name = models.CharField(max_length=100, blank=True)
+    posted_on = models.DateField("計上日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "協議会負担金"
+        verbose_name_plural = "協議会負担金"
+        ordering = ["-fiscal_year"]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}年度 協議会負担金"
+
+
+class CostSharingLine(models.Model):
+    """One member town's share, with every input it was computed from."""
+
+    plan = models.ForeignKey(CostSharingPlan, on_delete=models.CASCADE, related_name="lines")
+    town_schema = models.CharField("自治体", max_length=63)
+    town_name = models.CharField("自治体名", max_length=100)
+    member_days = models.PositiveIntegerField("負担日数")
+    population = models.PositiveIntegerField("人口(基準日)")
+    staff = models.PositiveIntegerField("職員アカウント数")
+    certificates = models.PositiveIntegerField("証明書交付件数")
+    storage_mb = models.PositiveIntegerField("保存データ量(MB)")
+    equal_amount = models.BigIntegerField("均等割額")
+    population_amount = models.BigIntegerField("人口割額")
+    usage_amount = models.BigIntegerField("利用割額")
+    total = models.BigIntegerField("負担額")
+    commitment_number = models.CharField("支出負担行為番号", max_length=30, blank=True)
+    note = models.CharField("備考", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "協議会負担金の内訳"
+        verbose_name_plural = "協議会負担金の内訳"
+        ordering = ["plan", "town_schema"]
+
+    def __str__(self) -> str:
+        return f"{self.town_name}: {self.total:,}円"

@@ -35,8 +35,9 @@ def _yen(amount: int) -> str:
 
 def _document(title: str, town: str, items: Sequence[Item], footer: str = "") -> bytes:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-                            title=title)
+    doc = SimpleDocTemplate(
+        buffer, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN, title=title
+    )
     story = [paragraph(title, TITLE), paragraph(town, SMALL), Spacer(1, 6 * mm), items_table(items)]
     if footer:
         story += [Spacer(1, 6 * mm), paragraph(footer, SMALL)]
@@ -65,7 +66,9 @@ def commitment_resolution(commitment: Commitment, *, town: str) -> bytes:
         Item("起案者", commitment.committed_by_name),
         Item("検収者", commitment.inspected_by_name or "—"),
     ]
-    return _document("支出負担行為決議書", town, items, "地方自治法 第232条の3 により上記のとおり支出負担行為を決議する。")
+    return _document(
+        "支出負担行為決議書", town, items, "地方自治法 第232条の3 により上記のとおり支出負担行為を決議する。"
+    )
 
 
 def payment_order(order: PaymentOrder, *, town: str) -> bytes:
@@ -99,14 +102,17 @@ def payment_notice(assessment: Assessment, *, town: str) -> bytes:
         Item("納期限", to_wareki(assessment.due_on)),
         Item("歳入科目", f"{assessment.line.budget_code} 節{assessment.line.setsu} {assessment.line.name}", wide=True),
     ]
-    return _document("納入通知書", town, items, "上記の金額を納期限までに指定金融機関・収納代理金融機関で納付してください。")
+    return _document(
+        "納入通知書", town, items, "上記の金額を納期限までに指定金融機関・収納代理金融機関で納付してください。"
+    )
 
 
 def execution_table(title: str, town: str, header: list[str], rows: list[list[str]]) -> bytes:
     """予算執行状況表 as a landscape-friendly table (numbers right-aligned)."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-                            title=title)
+    doc = SimpleDocTemplate(
+        buffer, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN, title=title
+    )
     data = [[paragraph(cell, CELL) for cell in header]]
     data += [[paragraph(cell, NUMBER if index >= 2 else CELL) for index, cell in enumerate(row)] for row in rows]
     widths = [22 * mm, 40 * mm] + [(CONTENT_WIDTH - 62 * mm) / max(1, len(header) - 2)] * (len(header) - 2)

@@ -11,7 +11,8 @@ from datetime import date
 
 from finance.errors import InvalidAmount, InvalidBudgetCode
 
-# 地方自治法施行規則 第15条 別記 (歳出予算に係る節の区分), as in force since FY2020 (賃金 removed): docs/domain/finance.md §3.
+# 地方自治法施行規則 第15条 別記 (歳出予算に係る節の区分), in force since FY2020 (賃金 removed):
+# docs/domain/finance.md §3.
 EXPENDITURE_SETSU: dict[str, str] = {
     "01": "報酬",
     "02": "給料",
@@ -84,10 +85,12 @@ def require_two_digits(value: str, *, what: str) -> str:
 
 
 def parse_budget_code(value: str) -> tuple[str, ...]:
-    """"02-01-01" -> ("02", "01", "01"): the 款, 項, 目 codes (fewer parts for a 款 or a 項)."""
+    """ "02-01-01" -> ("02", "01", "01"): the 款, 項, 目 codes (fewer parts for a 款 or a 項)."""
     value = (value or "").strip()
     if not _BUDGET_CODE.match(value):
-        raise InvalidBudgetCode(f"科目コードは「款-項-目」の2桁ずつ(例: 02-01-01)で入力してください(入力: {value or '空欄'})。")
+        raise InvalidBudgetCode(
+            f"科目コードは「款-項-目」の2桁ずつ(例: 02-01-01)で入力してください(入力: {value or '空欄'})。"
+        )
     return tuple(value.split("-"))
 
 

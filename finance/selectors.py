@@ -10,10 +10,12 @@ from django.db.models import Q, QuerySet, Sum
 from common import audit
 from finance.models import (
     BUDGET_KINDS,
+    Assessment,
     BudgetLine,
     Commitment,
     CommitmentStatus,
     EntryKind,
+    FiscalYear,
     JournalLine,
     OrderStatus,
     PaymentOrder,
@@ -60,8 +62,9 @@ class ExecutionRow:
         return self.current_budget - self.committed
 
 
-def execution_by_line(*, year: int, side: str = Side.EXPENDITURE, account_code: str = "01",
-                      department_code: str = "") -> list[ExecutionRow]:
+def execution_by_line(
+    *, year: int, side: str = Side.EXPENDITURE, account_code: str = "01", department_code: str = ""
+) -> list[ExecutionRow]:
     """予算執行状況表 by 款項目節: one GROUP BY over the year's journal lines (docs/domain/finance.md §7)."""
     rows = JournalLine.objects.filter(fiscal_year=year, side=side, account_code=account_code)
     if department_code:
@@ -154,17 +157,25 @@ def view_vendor(*, actor: Person, vendor: Vendor, purpose: str) -> dict[str, Any
     }
 
 
-def lines_for_entry(*, year: int, side: str = Side.EXPENDITURE, account_code: str = "01") -> QuerySet[BudgetLine]:
-    """The 節 a 伝票 may be entered against, in 款項目節 order."""
+def lines_for_entry(*, year: int, side: str = Side.EXPENDITURE) -> QuerySet[BudgetLine]:
+    """The 節 a 伝票 may be entered against, of every 会計 of the year, in 会計・款項目節 order."""
     return (
-        BudgetLine.objects.filter(fiscal_year__year=year, fiscal_year__account__code=account_code, side=side)
-        .select_related("moku")
-        .order_by("budget_code", "setsu", "saisetsu")
+        BudgetLine.objects.filter(fiscal_year__year=year, side=side, fiscal_year__closed_at__isnull=True)
+        .select_related("moku", "fiscal_year__account")
+        .order_by("fiscal_year__account__code", "budget_code", "setsu", "saisetsu")
     )
 
 
 def budget_line(*, pk: int) -> BudgetLine | None:
     return BudgetLine.objects.select_related("fiscal_year", "fiscal_year__account", "moku").filter(pk=pk).first()
+
+
+def fiscal_year_row(*, year: int, account_code: str = "01") -> FiscalYear | None:
+    return FiscalYear.objects.select_related("account").filter(year=year, account__code=account_code).first()
+
+
+def assessment_by_number(number: str) -> Assessment | None:
+    return Assessment.objects.select_related("line").filter(number=number).first()
 
 
 def commitment_by_number(number: str) -> Commitment | None:
@@ -177,8 +188,9 @@ def commitment_by_number(number: str) -> Commitment | None:
 
 def order_by_number(number: str) -> PaymentOrder | None:
     return (
-        PaymentOrder.objects.select_related("commitment", "commitment__line", "commitment__line__moku",
-                                            "commitment__vendor")
+        PaymentOrder.objects.select_related(
+            "commitment", "commitment__line", "commitment__line__moku", "commitment__vendor"
+        )
         .filter(number=number)
         .first()
     )
@@ -198,15 +210,18 @@ def commitments_awaiting_order(*, exclude_actor: Person) -> QuerySet[Commitment]
     )
 
 
-def monthly_execution(*, year: int, side: str = Side.EXPENDITURE, account_code: str = "01") -> list[tuple[int, int, int]]:
+def monthly_execution(
+    *, year: int, side: str = Side.EXPENDITURE, account_code: str = "01"
+) -> list[tuple[int, int, int]]:
     """(month, 負担行為額, 支出額 or 収入額) for April … March (and April/May of the 出納整理期間 folded into March)."""
     from django.db.models.functions import ExtractMonth
 
     paid_kind = EntryKind.PAYMENT if side == Side.EXPENDITURE else EntryKind.RECEIPT
     first_kind = EntryKind.COMMITMENT if side == Side.EXPENDITURE else EntryKind.ASSESSMENT
     rows = (
-        JournalLine.objects.filter(fiscal_year=year, side=side, account_code=account_code,
-                                   kind__in=[first_kind, paid_kind])
+        JournalLine.objects.filter(
+            fiscal_year=year, side=side, account_code=account_code, kind__in=[first_kind, paid_kind]
+        )
         .annotate(month=ExtractMonth("posted_on"))
         .values("month", "kind", "posted_on__year")
         .annotate(total=Sum("amount"))
@@ -223,3 +238,84 @@ def monthly_execution(*, year: int, side: str = Side.EXPENDITURE, account_code: 
         target = committed if row["kind"] == first_kind else paid
         target[month] += row["total"]
     return [(month, committed[month], paid[month]) for month in months]
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    """One line of the 歳入歳出決算書: a 款 or 項 subtotal (level 1/2) or a 目・節 (level 3)."""
+
+    level: int
+    code: str
+    name: str
+    current_budget: int
+    assessed: int
+    received: int
+    written_off: int
+    paid: int
+    carried_out: int
+
+    @property
+    def uncollected(self) -> int:
+        """収入未済額."""
+        return self.assessed - self.received - self.written_off
+
+    @property
+    def unused(self) -> int:
+        """不用額 = 予算現額 − 支出済額 − 翌年度繰越額."""
+        return self.current_budget - self.paid - self.carried_out
+
+
+def settlement(*, year: int, side: str, account_code: str = "01") -> list[SettlementRow]:
+    """歳入歳出決算書 (施行令 第166条, 施行規則 第16条): per 款, 項 and 目・節, from the journal of a closed year.
+    The caller checks the year is closed (``FiscalYear.is_closed``)."""
+    sums = (
+        JournalLine.objects.filter(fiscal_year=year, side=side, account_code=account_code)
+        .values("line_id", "budget_code", "setsu", "saisetsu")
+        .annotate(
+            budget=Sum("amount", filter=Q(kind__in=BUDGET_KINDS), default=0),
+            assessed=Sum("amount", filter=Q(kind=EntryKind.ASSESSMENT), default=0),
+            received=Sum("amount", filter=Q(kind=EntryKind.RECEIPT), default=0),
+            written_off=Sum("amount", filter=Q(kind=EntryKind.WRITE_OFF), default=0),
+            paid=Sum("amount", filter=Q(kind=EntryKind.PAYMENT), default=0),
+            carried=Sum("amount", filter=Q(kind=EntryKind.CARRY_OUT), default=0),
+        )
+        .order_by("budget_code", "setsu", "saisetsu")
+    )
+    from finance.models import Subject
+
+    names = {
+        subject.code: subject.name
+        for subject in Subject.objects.filter(
+            fiscal_year__year=year, fiscal_year__account__code=account_code, side=side
+        )
+    }
+    line_names = dict(BudgetLine.objects.filter(fiscal_year__year=year, side=side).values_list("pk", "name"))
+    fields = ("budget", "assessed", "received", "written_off", "paid", "carried")
+    totals: dict[str, list[int]] = {}
+    details: list[tuple[str, SettlementRow]] = []
+    for row in sums:
+        values = [row[name] for name in fields]
+        kan, kou = row["budget_code"][:2], row["budget_code"][:5]
+        for key in (kan, kou):
+            totals[key] = [a + b for a, b in zip(totals.get(key, [0] * 6), values, strict=True)]
+        suffix = f"-{row['saisetsu']}" if row["saisetsu"] else ""
+        details.append(
+            (
+                row["budget_code"],
+                SettlementRow(
+                    3,
+                    f"{row['budget_code']} 節{row['setsu']}{suffix}",
+                    f"{names.get(row['budget_code'], '')} {line_names.get(row['line_id'], '')}",
+                    *values,
+                ),
+            )
+        )
+    result: list[SettlementRow] = []
+    seen: set[str] = set()
+    for code, detail in details:
+        for key, level in ((code[:2], 1), (code[:5], 2)):
+            if key not in seen:
+                seen.add(key)
+                result.append(SettlementRow(level, key, names.get(key, ""), *totals[key]))
+        result.append(detail)
+    return result

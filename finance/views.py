@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -56,7 +56,7 @@ def _by_department(rows: list[selectors.ExecutionRow]) -> list[list[Any]]:
 
 
 @require_GET
-def execution_view(request: HttpRequest) -> HttpResponse:
+def execution_view(request: HttpRequest) -> HttpResponseBase:
     """予算執行状況表 (by 款項目節, or by 課 with ?by=department), with the monthly chart; CSV and PDF too."""
     year = _year(request)
     side = Side.REVENUE if request.GET.get("side") == Side.REVENUE else Side.EXPENDITURE
@@ -65,8 +65,18 @@ def execution_view(request: HttpRequest) -> HttpResponse:
     if request.GET.get("by") == "department":
         table = _by_department(rows)
     else:
-        table = [[r.budget_code, f"節{r.setsu}{'-' + r.saisetsu if r.saisetsu else ''} {r.name}", r.current_budget,
-                  r.committed, r.paid, r.remaining, _rate(r.paid, r.current_budget)] for r in rows]
+        table = [
+            [
+                r.budget_code,
+                f"節{r.setsu}{'-' + r.saisetsu if r.saisetsu else ''} {r.name}",
+                r.current_budget,
+                r.committed,
+                r.paid,
+                r.remaining,
+                _rate(r.paid, r.current_budget),
+            ]
+            for r in rows
+        ]
     title = f"{rules.wareki_year(year)} 予算執行状況表({Side(side).label})"
     output = request.GET.get("format")
     if output == "csv":
@@ -79,8 +89,17 @@ def execution_view(request: HttpRequest) -> HttpResponse:
         first_label="負担行為額" if side == Side.EXPENDITURE else "調定額",
         second_label="支出済額" if side == Side.EXPENDITURE else "収入済額",
     )
-    context = {"title": title, "header": HEADER, "table": table, "year": year, "side": side, "chart": chart,
-               "by": request.GET.get("by", ""), "nav": "execution", "department": department}
+    context = {
+        "title": title,
+        "header": HEADER,
+        "table": table,
+        "year": year,
+        "side": side,
+        "chart": chart,
+        "by": request.GET.get("by", ""),
+        "nav": "execution",
+        "department": department,
+    }
     return render(request, "finance/execution.html", context)
 
 
@@ -110,13 +129,15 @@ def balance_view(request: HttpRequest) -> JsonResponse:
     if line is None:
         return JsonResponse({"code": "not_found", "message": "科目が見つかりません。"}, status=404)
     figures = selectors.line_figures(line)
-    return JsonResponse({
-        "line": line.label,
-        "current_budget": figures.current_budget,
-        "committed": figures.committed,
-        "paid": figures.paid,
-        "available": figures.available,
-    })
+    return JsonResponse(
+        {
+            "line": line.label,
+            "current_budget": figures.current_budget,
+            "committed": figures.committed,
+            "paid": figures.paid,
+            "available": figures.available,
+        }
+    )
 
 
 def _show(form: Any, exc: ApplicationError) -> None:
@@ -136,8 +157,13 @@ def commitment_entry_view(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 commitment = services.commit_expenditure(
-                    actor=actor, line=data["line"], amount=data["amount"], purpose=data["purpose"],
-                    committed_on=data["committed_on"], vendor=data["vendor"], payee_name=data["payee_name"],
+                    actor=actor,
+                    line=data["line"],
+                    amount=data["amount"],
+                    purpose=data["purpose"],
+                    committed_on=data["committed_on"],
+                    vendor=data["vendor"],
+                    payee_name=data["payee_name"],
                     kind=data["kind"],
                 )
             except ApplicationError as exc:
@@ -146,8 +172,9 @@ def commitment_entry_view(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("finance:commitment", args=[commitment.number]))
     else:
         form = CommitmentForm(initial={"committed_on": local_today()}, lines=lines, vendors=Vendor.objects.all())
-    return render(request, "finance/entry.html", {"form": form, "year": year, "nav": "entry"},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "finance/entry.html", {"form": form, "year": year, "nav": "entry"}, status=400 if form.errors else 200
+    )
 
 
 @require_GET
@@ -159,8 +186,9 @@ def commitment_view(request: HttpRequest, number: str) -> HttpResponse:
         "commitment": commitment,
         "orders": commitment.orders.order_by("number"),
         "inspect_form": InspectForm(initial={"inspected_on": local_today()}),
-        "order_form": OrderForm(initial={"amount": commitment.amount, "pay_on": local_today(),
-                                         "method": PaymentMethod.TRANSFER}),
+        "order_form": OrderForm(
+            initial={"amount": commitment.amount, "pay_on": local_today(), "method": PaymentMethod.TRANSFER}
+        ),
         "nav": "inbox",
     }
     return render(request, "finance/commitment.html", context)
@@ -196,8 +224,9 @@ def inspect_view(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, ApplicationError("検収日を正しく入力してください。"), back)
     try:
-        services.inspect_delivery(actor=person_of(request), commitment=commitment,
-                                  inspected_on=form.cleaned_data["inspected_on"])
+        services.inspect_delivery(
+            actor=person_of(request), commitment=commitment, inspected_on=form.cleaned_data["inspected_on"]
+        )
     except ApplicationError as exc:
         return _refused(request, exc, back)
     return redirect(back)
@@ -213,8 +242,13 @@ def order_view(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, ApplicationError("支出命令の入力内容を確認してください。"), back)
     try:
-        services.order_payment(actor=person_of(request), commitment=commitment, amount=form.cleaned_data["amount"],
-                               pay_on=form.cleaned_data["pay_on"], method=form.cleaned_data["method"])
+        services.order_payment(
+            actor=person_of(request),
+            commitment=commitment,
+            amount=form.cleaned_data["amount"],
+            pay_on=form.cleaned_data["pay_on"],
+            method=form.cleaned_data["method"],
+        )
     except ApplicationError as exc:
         return _refused(request, exc, back)
     return redirect(back)
@@ -230,8 +264,12 @@ def audit_view(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, ApplicationError("審査結果を選んでください。"), back)
     try:
-        services.audit_order(actor=person_of(request), order=order,
-                             approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"])
+        services.audit_order(
+            actor=person_of(request),
+            order=order,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+        )
     except ApplicationError as exc:
         return _refused(request, exc, back)
     return redirect(back)
@@ -246,8 +284,12 @@ def pay_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, ApplicationError("支払日と支払方法を入力してください。"), back)
     try:
-        batch = services.pay_orders(actor=person_of(request), orders=orders, paid_on=form.cleaned_data["paid_on"],
-                                    method=form.cleaned_data["method"])
+        batch = services.pay_orders(
+            actor=person_of(request),
+            orders=orders,
+            paid_on=form.cleaned_data["paid_on"],
+            method=form.cleaned_data["method"],
+        )
     except ApplicationError as exc:
         return _refused(request, exc, back)
     if batch.zengin_file:
@@ -284,8 +326,14 @@ def transfer_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.transfer_budget(actor=person_of(request), source=data["source"], target=data["target"],
-                                         amount=data["amount"], on=data["on"], reason=data["reason"])
+                services.transfer_budget(
+                    actor=person_of(request),
+                    source=data["source"],
+                    target=data["target"],
+                    amount=data["amount"],
+                    on=data["on"],
+                    reason=data["reason"],
+                )
             except ApplicationError as exc:
                 _show(form, exc)
             else:
@@ -293,6 +341,65 @@ def transfer_view(request: HttpRequest) -> HttpResponse:
                 form = TransferForm(initial={"on": local_today()}, lines=lines)
     else:
         form = TransferForm(initial={"on": local_today()}, lines=lines)
-    return render(request, "finance/transfer.html", {"form": form, "done": done, "nav": "transfer"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "finance/transfer.html",
+        {"form": form, "done": done, "nav": "transfer"},
+        status=400 if form.errors else 200,
+    )
 
+
+@require_GET
+def settlement_view(request: HttpRequest) -> HttpResponseBase:
+    """歳入歳出決算書 of a closed year (page or PDF)."""
+    year = _year(request)
+    fiscal = selectors.fiscal_year_row(year=year)
+    closed = fiscal is not None and fiscal.is_closed
+    revenue = selectors.settlement(year=year, side=Side.REVENUE) if closed else []
+    expenditure = selectors.settlement(year=year, side=Side.EXPENDITURE) if closed else []
+    title = f"{rules.wareki_year(year)} 歳入歳出決算書"
+    if closed and request.GET.get("format") == "pdf":
+        header = [
+            "科目",
+            "名称",
+            "予算現額",
+            "調定額/支出済額",
+            "収入済額/翌年度繰越額",
+            "不納欠損額/不用額",
+            "収入未済額",
+        ]
+        rows = [
+            [
+                r.code,
+                r.name,
+                f"{r.current_budget:,}",
+                f"{r.assessed:,}",
+                f"{r.received:,}",
+                f"{r.written_off:,}",
+                f"{r.uncollected:,}",
+            ]
+            for r in revenue
+        ]
+        rows += [
+            [r.code, r.name, f"{r.current_budget:,}", f"{r.paid:,}", f"{r.carried_out:,}", f"{r.unused:,}", ""]
+            for r in expenditure
+        ]
+        return _pdf(pdf.execution_table(title, _town(), header, rows), f"settlement-{year}.pdf")
+    context = {
+        "title": title,
+        "year": year,
+        "closed": closed,
+        "revenue": revenue,
+        "expenditure": expenditure,
+        "nav": "settlement",
+    }
+    return render(request, "finance/settlement.html", context)
+
+
+@require_GET
+def payment_notice_view(request: HttpRequest, number: str) -> HttpResponse:
+    """納入通知書 (PDF) of a 調定."""
+    assessment = selectors.assessment_by_number(number)
+    if assessment is None:
+        raise Http404
+    return _pdf(pdf.payment_notice(assessment, town=_town()), f"{number}.pdf")

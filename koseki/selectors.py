@@ -334,3 +334,10 @@ def late_notifications(*, actor: Person | None, since: date, until: date, purpos
         details={"since": str(since), "until": str(until), "count": len(rows)},
     )
     return rows
+
+
+def certificates_issued(since: date, until: date) -> int:
+    """戸籍証明書 issued in the period (a usage metric of the council's cost sharing)."""
+    return CertificateIssuance.objects.filter(
+        issued_at__gte=day_start(since), issued_at__lt=day_start(until + timedelta(days=1))
+    ).count()

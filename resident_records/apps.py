@@ -14,6 +14,14 @@ class ResidentRecordsConfig(AppConfig):
         from tenants.demo import register_demo_seeder
 
         register_demo_seeder("resident_records", order=10, seed=seed_demo)
+        from common.usage import UsageMetric, register_usage_metric
+        from resident_records.selectors import certificates_issued
+
+        register_usage_metric(
+            UsageMetric(
+                "resident_records.certificates", "住民票の写し等の交付件数", "certificates", certificates_issued
+            )
+        )
 
         town_settings.register(*certificates.SETTINGS)
 

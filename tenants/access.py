@@ -65,7 +65,16 @@ MODULES: dict[str, Module] = {
             _("財務会計"),
             _("予算の執行・支出負担行為・支出命令・支払・収入・予算執行状況(財政・会計・各課の予算執行担当、監査)。"),
             "finance:execution",
-            frozenset({Role.FINANCE_OFFICER, Role.ACCOUNTANT, Role.BUDGET_CLERK, Role.SCHOOL_OFFICE, Role.AUDITOR}),
+            frozenset(
+                {
+                    Role.FINANCE_OFFICER,
+                    Role.ACCOUNTANT,
+                    Role.BUDGET_CLERK,
+                    Role.SCHOOL_OFFICE,
+                    Role.AUDITOR,
+                    Role.COUNCIL_STAFF,
+                }
+            ),
             icon="grid",
         ),
         Module(

@@ -261,8 +261,17 @@ def transfer_budget(
         raise TransferRefused(
             f"節 {target.setsu} {rules.EXPENDITURE_SETSU.get(target.setsu, '')} へは流用できません(町の予算執行方針)。"
         )
-    _move_budget(actor=actor, source=source, target=target, amount=amount, on=on, reason=reason,
-                 kind=EntryKind.TRANSFER, action="finance.budget_transfer", doing="流用")
+    _move_budget(
+        actor=actor,
+        source=source,
+        target=target,
+        amount=amount,
+        on=on,
+        reason=reason,
+        kind=EntryKind.TRANSFER,
+        action="finance.budget_transfer",
+        doing="流用",
+    )
 
 
 def apply_reserve(*, actor: Person, source: BudgetLine, target: BudgetLine, amount: int, on: date, reason: str) -> None:
@@ -275,29 +284,66 @@ def apply_reserve(*, actor: Person, source: BudgetLine, target: BudgetLine, amou
         raise TransferRefused("充用元は予備費の科目を指定してください。")
     if target.moku.is_reserve or target.side != Side.EXPENDITURE or target.fiscal_year_id != source.fiscal_year_id:
         raise TransferRefused("充用先は同じ年度の予備費以外の歳出の節を指定してください。")
-    _move_budget(actor=actor, source=source, target=target, amount=amount, on=on, reason=reason,
-                 kind=EntryKind.RESERVE, action="finance.reserve_apply", doing="充用")
+    _move_budget(
+        actor=actor,
+        source=source,
+        target=target,
+        amount=amount,
+        on=on,
+        reason=reason,
+        kind=EntryKind.RESERVE,
+        action="finance.reserve_apply",
+        doing="充用",
+    )
 
 
 def _move_budget(
-    *, actor: Person, source: BudgetLine, target: BudgetLine, amount: int, on: date, reason: str, kind: str,
-    action: str, doing: str,
+    *,
+    actor: Person,
+    source: BudgetLine,
+    target: BudgetLine,
+    amount: int,
+    on: date,
+    reason: str,
+    kind: str,
+    action: str,
+    doing: str,
 ) -> None:
     with transaction.atomic():
         locked = lock_lines([source, target])
         source, target = locked[source.pk], locked[target.pk]
         require_open(source.fiscal_year)
         if not rules.in_year(source.fiscal_year.year, on):
-            raise OutsideFiscalPeriod(f"{doing}の日付は{rules.wareki_year(source.fiscal_year.year)}の中の日付にしてください。")
+            raise OutsideFiscalPeriod(
+                f"{doing}の日付は{rules.wareki_year(source.fiscal_year.year)}の中の日付にしてください。"
+            )
         require_available(source, amount, doing=doing)
         number = f"{source.fiscal_year.year}-{kind}-{on:%m%d}"
         memo = f"{doing}: {source.label} → {target.label} {reason}"
-        post([
-            journal_line(actor=actor, line=source, kind=kind, amount=-amount, posted_on=on,
-                         source_type=kind, source_number=number, memo=memo),
-            journal_line(actor=actor, line=target, kind=kind, amount=amount, posted_on=on,
-                         source_type=kind, source_number=number, memo=memo),
-        ])
+        post(
+            [
+                journal_line(
+                    actor=actor,
+                    line=source,
+                    kind=kind,
+                    amount=-amount,
+                    posted_on=on,
+                    source_type=kind,
+                    source_number=number,
+                    memo=memo,
+                ),
+                journal_line(
+                    actor=actor,
+                    line=target,
+                    kind=kind,
+                    amount=amount,
+                    posted_on=on,
+                    source_type=kind,
+                    source_number=number,
+                    memo=memo,
+                ),
+            ]
+        )
         audit.record(
             actor=actor,
             action=action,
@@ -306,9 +352,7 @@ def _move_budget(
         )
 
 
-def carry_forward(
-    *, actor: Person, line: BudgetLine, amount: int, kind: str, reason: str
-) -> BudgetLine:
+def carry_forward(*, actor: Person, line: BudgetLine, amount: int, kind: str, reason: str) -> BudgetLine:
     """繰越明許費 (地方自治法 第213条) or 事故繰越 (第220条第3項ただし書): the unspent amount moves into the next
     year's same 目・節 (created there if the next year's tree lacks it)."""
     require_role(actor, Role.FINANCE_OFFICER, doing="繰越")
@@ -325,16 +369,36 @@ def carry_forward(
         target = _same_line_in(next_year, line)
         number = f"{old_year.year}-carry-{line.pk}"
         memo = f"{'繰越明許費' if kind == '明許' else '事故繰越'}: {reason}"
-        post([
-            journal_line(actor=actor, line=line, kind=EntryKind.CARRY_OUT, amount=amount,
-                         posted_on=rules.year_end(old_year.year), source_type="carry", source_number=number,
-                         memo=memo),
-            journal_line(actor=actor, line=target, kind=EntryKind.CARRY_IN, amount=amount,
-                         posted_on=rules.year_start(next_year.year), source_type="carry", source_number=number,
-                         memo=memo),
-        ])
-        audit.record(actor=actor, action="finance.carry_forward", obj=target,
-                     details={"from_year": old_year.year, "line": line.label, "amount": amount, "kind": kind})
+        post(
+            [
+                journal_line(
+                    actor=actor,
+                    line=line,
+                    kind=EntryKind.CARRY_OUT,
+                    amount=amount,
+                    posted_on=rules.year_end(old_year.year),
+                    source_type="carry",
+                    source_number=number,
+                    memo=memo,
+                ),
+                journal_line(
+                    actor=actor,
+                    line=target,
+                    kind=EntryKind.CARRY_IN,
+                    amount=amount,
+                    posted_on=rules.year_start(next_year.year),
+                    source_type="carry",
+                    source_number=number,
+                    memo=memo,
+                ),
+            ]
+        )
+        audit.record(
+            actor=actor,
+            action="finance.carry_forward",
+            obj=target,
+            details={"from_year": old_year.year, "line": line.label, "amount": amount, "kind": kind},
+        )
     return target
 
 
@@ -345,13 +409,23 @@ def _same_line_in(year: FiscalYear, line: BudgetLine) -> BudgetLine:
         code = "-".join(parts[:level])
         old = Subject.objects.get(fiscal_year=line.fiscal_year, side=line.side, code=code)
         parent, _ = Subject.objects.get_or_create(
-            fiscal_year=year, side=line.side, code=code,
+            fiscal_year=year,
+            side=line.side,
+            code=code,
             defaults={"level": level, "parent": parent, "name": old.name, "is_reserve": old.is_reserve},
         )
     target, _ = BudgetLine.objects.get_or_create(
-        fiscal_year=year, side=line.side, budget_code=line.budget_code, setsu=line.setsu, saisetsu=line.saisetsu,
-        defaults={"moku": parent, "name": line.name, "department_code": line.department_code,
-                  "department_name": line.department_name},
+        fiscal_year=year,
+        side=line.side,
+        budget_code=line.budget_code,
+        setsu=line.setsu,
+        saisetsu=line.saisetsu,
+        defaults={
+            "moku": parent,
+            "name": line.name,
+            "department_code": line.department_code,
+            "department_name": line.department_name,
+        },
     )
     return target
 

@@ -109,7 +109,12 @@ def require_in_closing_period(year: FiscalYear, day: date, *, what: str) -> None
 
 
 def find_line(
-    *, year: int, budget_code: str, setsu: str, saisetsu: str = "", side: str = Side.EXPENDITURE,
+    *,
+    year: int,
+    budget_code: str,
+    setsu: str,
+    saisetsu: str = "",
+    side: str = Side.EXPENDITURE,
     account_code: str = GENERAL_ACCOUNT,
 ) -> BudgetLine:
     parts = rules.parse_budget_code(budget_code)

@@ -104,10 +104,20 @@ def _commit_locked(
         committed_by_id=actor.pk,
         committed_by_name=actor_name(actor),
     )
-    post([
-        journal_line(actor=actor, line=line, kind=EntryKind.COMMITMENT, amount=amount, posted_on=committed_on,
-                     source_type="commitment", source_number=commitment.number, memo=purpose)
-    ])
+    post(
+        [
+            journal_line(
+                actor=actor,
+                line=line,
+                kind=EntryKind.COMMITMENT,
+                amount=amount,
+                posted_on=committed_on,
+                source_type="commitment",
+                source_number=commitment.number,
+                memo=purpose,
+            )
+        ]
+    )
     return commitment
 
 
@@ -144,12 +154,24 @@ def commit_expenditure(
     with transaction.atomic():
         locked = lock_lines([line])[line.pk]
         commitment = _commit_locked(
-            actor=actor, line=locked, amount=amount, purpose=purpose.strip(), committed_on=committed_on,
-            payee_name=payee_name.strip(), vendor=vendor, kind=kind, department_code=department_code,
-            department_name=department_name, source_key="",
+            actor=actor,
+            line=locked,
+            amount=amount,
+            purpose=purpose.strip(),
+            committed_on=committed_on,
+            payee_name=payee_name.strip(),
+            vendor=vendor,
+            kind=kind,
+            department_code=department_code,
+            department_name=department_name,
+            source_key="",
         )
-        audit.record(actor=actor, action="finance.commit", obj=commitment,
-                     details={"line": locked.label, "amount": amount, "kind": kind})
+        audit.record(
+            actor=actor,
+            action="finance.commit",
+            obj=commitment,
+            details={"line": locked.label, "amount": amount, "kind": kind},
+        )
     return commitment
 
 
@@ -185,9 +207,7 @@ def inspect_delivery(*, actor: Person, commitment: Commitment, inspected_on: dat
 
 
 def _paid_or_ordered(commitment: Commitment) -> int:
-    return sum(
-        commitment.orders.exclude(status=OrderStatus.RETURNED).values_list("amount", flat=True)
-    )
+    return sum(commitment.orders.exclude(status=OrderStatus.RETURNED).values_list("amount", flat=True))
 
 
 def order_payment(
@@ -237,8 +257,12 @@ def order_payment(
         )
         commitment.status = CommitmentStatus.ORDERED
         commitment.save(update_fields=["status"])
-        audit.record(actor=actor, action="finance.order", obj=order,
-                     details={"commitment": commitment.number, "amount": amount, "method": method})
+        audit.record(
+            actor=actor,
+            action="finance.order",
+            obj=order,
+            details={"commitment": commitment.number, "amount": amount, "method": method},
+        )
     return order
 
 
@@ -254,8 +278,13 @@ def _require_bank_account(commitment: Commitment) -> None:
 def _lock_order(order: PaymentOrder) -> PaymentOrder:
     found = (
         PaymentOrder.objects.select_for_update(of=("self",))
-        .select_related("commitment", "commitment__line", "commitment__line__fiscal_year",
-                        "commitment__line__fiscal_year__account", "commitment__vendor")
+        .select_related(
+            "commitment",
+            "commitment__line",
+            "commitment__line__fiscal_year",
+            "commitment__line__fiscal_year__account",
+            "commitment__vendor",
+        )
         .filter(pk=order.pk)
         .first()
     )
@@ -296,8 +325,9 @@ def audit_order(*, actor: Person, order: PaymentOrder, approve: bool, note: str 
                     CommitmentStatus.INSPECTED if commitment.inspected_by_id else CommitmentStatus.COMMITTED
                 )
                 commitment.save(update_fields=["status"])
-        audit.record(actor=actor, action="finance.order_audit", obj=order,
-                     details={"approved": approve, "note": note.strip()})
+        audit.record(
+            actor=actor, action="finance.order_audit", obj=order, details={"approved": approve, "note": note.strip()}
+        )
     return order
 
 
@@ -307,8 +337,14 @@ def _requester_bank() -> tuple[Requester, RequesterBank]:
     parts = [part.strip() for part in town_settings.setting_in_force(REQUESTER_BANK).split(",")]
     if len(parts) != 6:
         raise FinanceError("指定金融機関の口座の設定が正しくありません(6項目をカンマ区切り)。")
-    bank = RequesterBank(code=parts[0], name=parts[1], branch_code=parts[2], branch_name=parts[3],
-                         account_type=parts[4], account_number=parts[5])
+    bank = RequesterBank(
+        code=parts[0],
+        name=parts[1],
+        branch_code=parts[2],
+        branch_name=parts[3],
+        account_type=parts[4],
+        account_number=parts[5],
+    )
     return Requester(code=code, name=name), bank
 
 
@@ -336,17 +372,30 @@ def pay_orders(
             for order in locked:
                 vendor = order.commitment.vendor
                 assert vendor is not None  # checked when ordered
-                records.append(ZenginRecord(
-                    bank_code=vendor.bank_code, branch_code=vendor.branch_code,
-                    account_type=vendor.account_type or "1", account_number=vendor.account_number,
-                    name=vendor.account_holder_kana or vendor.name_kana, amount=order.amount,
-                    customer_code=order.number.replace("P", "").replace("-", "").zfill(20)[-20:],
-                ))
-            data = build_file(ZenginFile(kind=FileKind.TRANSFER, requester=requester, date=paid_on, bank=bank,
-                                         records=records, truncate=True)).data
+                records.append(
+                    ZenginRecord(
+                        bank_code=vendor.bank_code,
+                        branch_code=vendor.branch_code,
+                        account_type=vendor.account_type or "1",
+                        account_number=vendor.account_number,
+                        name=vendor.account_holder_kana or vendor.name_kana,
+                        amount=order.amount,
+                        customer_code=order.number.replace("P", "").replace("-", "").zfill(20)[-20:],
+                    )
+                )
+            data = build_file(
+                ZenginFile(
+                    kind=FileKind.TRANSFER, requester=requester, date=paid_on, bank=bank, records=records, truncate=True
+                )
+            ).data
         batch = PaymentBatch.objects.create(
-            pay_on=paid_on, method=method, record_count=len(locked), total_amount=sum(o.amount for o in locked),
-            zengin_file=data, created_by_id=actor.pk, created_by_name=actor_name(actor),
+            pay_on=paid_on,
+            method=method,
+            record_count=len(locked),
+            total_amount=sum(o.amount for o in locked),
+            zengin_file=data,
+            created_by_id=actor.pk,
+            created_by_name=actor_name(actor),
         )
         lines = []
         for order in locked:
@@ -357,15 +406,28 @@ def pay_orders(
             order.batch = batch
             order.save(update_fields=["status", "paid_on", "paid_by_id", "paid_by_name", "batch"])
             commitment = order.commitment
-            lines.append(journal_line(actor=actor, line=commitment.line, kind=EntryKind.PAYMENT, amount=order.amount,
-                                      posted_on=paid_on, source_type="order", source_number=order.number,
-                                      memo=commitment.purpose))
+            lines.append(
+                journal_line(
+                    actor=actor,
+                    line=commitment.line,
+                    kind=EntryKind.PAYMENT,
+                    amount=order.amount,
+                    posted_on=paid_on,
+                    source_type="order",
+                    source_number=order.number,
+                    memo=commitment.purpose,
+                )
+            )
             if _fully_paid(commitment):
                 commitment.status = CommitmentStatus.PAID
                 commitment.save(update_fields=["status"])
         post(lines)
-        audit.record(actor=actor, action="finance.pay", obj=batch,
-                     details={"orders": [o.number for o in locked], "total": batch.total_amount, "method": method})
+        audit.record(
+            actor=actor,
+            action="finance.pay",
+            obj=batch,
+            details={"orders": [o.number for o in locked], "total": batch.total_amount, "method": method},
+        )
     return batch
 
 
@@ -390,8 +452,15 @@ def record_refund(*, actor: Person, order: PaymentOrder, amount: int, on: date, 
         require_in_closing_period(commitment.line.fiscal_year, on, what="戻入")
         if amount > order.amount:
             raise InvalidAmount(f"戻入額 {amount:,}円 が支払額 {order.amount:,}円 を超えています。")
-        _reduce_commitment(actor=actor, commitment=commitment, amount=amount, on=on, paid=True,
-                           memo=f"戻入: {reason}", source=order.number)
+        _reduce_commitment(
+            actor=actor,
+            commitment=commitment,
+            amount=amount,
+            on=on,
+            paid=True,
+            memo=f"戻入: {reason}",
+            source=order.number,
+        )
         audit.record(actor=actor, action="finance.refund", obj=order, details={"amount": amount, "reason": reason})
     return order
 
@@ -399,11 +468,31 @@ def record_refund(*, actor: Person, order: PaymentOrder, amount: int, on: date, 
 def _reduce_commitment(
     *, actor: Person, commitment: Commitment, amount: int, on: date, paid: bool, memo: str, source: str
 ) -> None:
-    lines = [journal_line(actor=actor, line=commitment.line, kind=EntryKind.COMMITMENT, amount=-amount,
-                          posted_on=on, source_type="commitment", source_number=source, memo=memo)]
+    lines = [
+        journal_line(
+            actor=actor,
+            line=commitment.line,
+            kind=EntryKind.COMMITMENT,
+            amount=-amount,
+            posted_on=on,
+            source_type="commitment",
+            source_number=source,
+            memo=memo,
+        )
+    ]
     if paid:
-        lines.append(journal_line(actor=actor, line=commitment.line, kind=EntryKind.PAYMENT, amount=-amount,
-                                  posted_on=on, source_type="order", source_number=source, memo=memo))
+        lines.append(
+            journal_line(
+                actor=actor,
+                line=commitment.line,
+                kind=EntryKind.PAYMENT,
+                amount=-amount,
+                posted_on=on,
+                source_type="order",
+                source_number=source,
+                memo=memo,
+            )
+        )
     post(lines)
     commitment.amount -= amount
     commitment.save(update_fields=["amount"])
@@ -418,12 +507,21 @@ def cancel_commitment(*, actor: Person, commitment: Commitment, on: date, reason
         commitment = _lock_commitment(commitment)
         lock_lines([commitment.line])
         if commitment.orders.exclude(status=OrderStatus.RETURNED).exists():
-            raise WrongState(f"{commitment.number} は支出命令済のため取り消せません(戻入または更正で処理してください)。")
+            raise WrongState(
+                f"{commitment.number} は支出命令済のため取り消せません(戻入または更正で処理してください)。"
+            )
         if commitment.status == CommitmentStatus.CANCELLED:
             raise WrongState(f"{commitment.number} は既に取り消されています。")
         require_in_closing_period(commitment.line.fiscal_year, on, what="取消")
-        _reduce_commitment(actor=actor, commitment=commitment, amount=commitment.amount, on=on, paid=False,
-                           memo=f"取消: {reason}", source=commitment.number)
+        _reduce_commitment(
+            actor=actor,
+            commitment=commitment,
+            amount=commitment.amount,
+            on=on,
+            paid=False,
+            memo=f"取消: {reason}",
+            source=commitment.number,
+        )
         commitment.status = CommitmentStatus.CANCELLED
         commitment.save(update_fields=["status"])
         audit.record(actor=actor, action="finance.commit_cancel", obj=commitment, details={"reason": reason})
@@ -450,23 +548,59 @@ def correct_classification(
         paid = sum(commitment.orders.filter(status=OrderStatus.PAID).values_list("amount", flat=True))
         memo = f"更正: {source.label} → {target.label} {reason}"
         lines = [
-            journal_line(actor=actor, line=source, kind=EntryKind.COMMITMENT, amount=-commitment.amount,
-                         posted_on=on, source_type="correction", source_number=commitment.number, memo=memo),
-            journal_line(actor=actor, line=target, kind=EntryKind.COMMITMENT, amount=commitment.amount,
-                         posted_on=on, source_type="correction", source_number=commitment.number, memo=memo),
+            journal_line(
+                actor=actor,
+                line=source,
+                kind=EntryKind.COMMITMENT,
+                amount=-commitment.amount,
+                posted_on=on,
+                source_type="correction",
+                source_number=commitment.number,
+                memo=memo,
+            ),
+            journal_line(
+                actor=actor,
+                line=target,
+                kind=EntryKind.COMMITMENT,
+                amount=commitment.amount,
+                posted_on=on,
+                source_type="correction",
+                source_number=commitment.number,
+                memo=memo,
+            ),
         ]
         if paid:
             lines += [
-                journal_line(actor=actor, line=source, kind=EntryKind.PAYMENT, amount=-paid, posted_on=on,
-                             source_type="correction", source_number=commitment.number, memo=memo),
-                journal_line(actor=actor, line=target, kind=EntryKind.PAYMENT, amount=paid, posted_on=on,
-                             source_type="correction", source_number=commitment.number, memo=memo),
+                journal_line(
+                    actor=actor,
+                    line=source,
+                    kind=EntryKind.PAYMENT,
+                    amount=-paid,
+                    posted_on=on,
+                    source_type="correction",
+                    source_number=commitment.number,
+                    memo=memo,
+                ),
+                journal_line(
+                    actor=actor,
+                    line=target,
+                    kind=EntryKind.PAYMENT,
+                    amount=paid,
+                    posted_on=on,
+                    source_type="correction",
+                    source_number=commitment.number,
+                    memo=memo,
+                ),
             ]
         post(lines)
         commitment.line = target
         commitment.save(update_fields=["line"])
-        audit.record(actor=actor, action="finance.correct", obj=commitment,
-                     details={"from": source.label, "to": target.label, "reason": reason})
+        audit.record(
+            actor=actor,
+            action="finance.correct",
+            obj=commitment,
+            details={"from": source.label, "to": target.label, "reason": reason},
+        )
     return commitment
 
 
@@ -488,25 +622,52 @@ def settle_advance(*, actor: Person, commitment: Commitment, actual_amount: int,
             raise WrongState(f"{commitment.number} には未払の支出命令があります。支払後に精算してください。")
         difference = actual_amount - paid
         if difference < 0:
-            _reduce_commitment(actor=actor, commitment=commitment, amount=-difference, on=on, paid=True,
-                               memo="精算による戻入", source=commitment.number)
+            _reduce_commitment(
+                actor=actor,
+                commitment=commitment,
+                amount=-difference,
+                on=on,
+                paid=True,
+                memo="精算による戻入",
+                source=commitment.number,
+            )
         elif difference > 0:
             extra = max(0, actual_amount - commitment.amount)
             if extra:
                 require_available(line, extra, doing="精算の追加負担")
-                post([journal_line(actor=actor, line=line, kind=EntryKind.COMMITMENT, amount=extra, posted_on=on,
-                                   source_type="commitment", source_number=commitment.number, memo="精算による追加")])
+                post(
+                    [
+                        journal_line(
+                            actor=actor,
+                            line=line,
+                            kind=EntryKind.COMMITMENT,
+                            amount=extra,
+                            posted_on=on,
+                            source_type="commitment",
+                            source_number=commitment.number,
+                            memo="精算による追加",
+                        )
+                    ]
+                )
                 commitment.amount += extra
             commitment.status = CommitmentStatus.INSPECTED
         if difference <= 0:
             # An advance paid in full and not exceeded: what was not paid is released.
             unpaid = commitment.amount - actual_amount
             if unpaid > 0:
-                _reduce_commitment(actor=actor, commitment=commitment, amount=unpaid, on=on, paid=False,
-                                   memo="精算による減額", source=commitment.number)
+                _reduce_commitment(
+                    actor=actor,
+                    commitment=commitment,
+                    amount=unpaid,
+                    on=on,
+                    paid=False,
+                    memo="精算による減額",
+                    source=commitment.number,
+                )
             commitment.status = CommitmentStatus.SETTLED
         commitment.settled_on = on
         commitment.save(update_fields=["amount", "status", "settled_on"])
-        audit.record(actor=actor, action="finance.settle", obj=commitment,
-                     details={"actual": actual_amount, "paid": paid})
+        audit.record(
+            actor=actor, action="finance.settle", obj=commitment, details={"actual": actual_amount, "paid": paid}
+        )
     return commitment

@@ -19,7 +19,15 @@ from common import audit
 from common.serials import next_yearly_serial
 from finance import rules
 from finance.errors import FinanceError
-from finance.models import Commitment, CommitmentKind, CommitmentStatus, OrderCounter, OrderStatus, PaymentMethod, PaymentOrder
+from finance.models import (
+    Commitment,
+    CommitmentKind,
+    CommitmentStatus,
+    OrderCounter,
+    OrderStatus,
+    PaymentMethod,
+    PaymentOrder,
+)
 from finance.services.common import actor_name, find_line, lock_lines
 from finance.services.expenditure import _commit_locked
 from tenants.models import Person

@@ -5,6 +5,8 @@ Rules: docs/domain/finance.md §6 (地方自治法 第231条, 施行令 第154�
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +14,8 @@ from django.db import transaction
 from django.db.models import Q, Sum
 
 from common import audit
+from common.csv_import import BOM, Column, RowError, RowReader, error_details, read_header
+from common.errors import ApplicationError
 from common.serials import next_yearly_serial
 from finance import rules
 from finance.errors import DocumentNotFound, FinanceError, InvalidAmount, WrongState
@@ -103,8 +107,16 @@ def assess_revenue(
 
 
 def _line(actor: Person, assessment: Assessment, kind: str, amount: int, on: date, memo: str) -> JournalLine:
-    return journal_line(actor=actor, line=assessment.line, kind=kind, amount=amount, posted_on=on,
-                        source_type="assessment", source_number=assessment.number, memo=memo)
+    return journal_line(
+        actor=actor,
+        line=assessment.line,
+        kind=kind,
+        amount=amount,
+        posted_on=on,
+        source_type="assessment",
+        source_number=assessment.number,
+        memo=memo,
+    )
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -133,7 +145,9 @@ def _update_status(assessment: Assessment) -> None:
         assessment.save(update_fields=["status"])
 
 
-def record_receipt(*, actor: Person, assessment: Assessment, amount: int, received_on: date, memo: str = "") -> Assessment:
+def record_receipt(
+    *, actor: Person, assessment: Assessment, amount: int, received_on: date, memo: str = ""
+) -> Assessment:
     """収納: money received against a 調定, until the year's 出納閉鎖 (31 May); never more than is outstanding."""
     require_role(actor, Role.ACCOUNTANT, doing="収納")
     amount = rules.require_amount(amount)
@@ -163,10 +177,12 @@ def record_rebate(*, actor: Person, assessment: Assessment, amount: int, on: dat
         current = assessment_figures(assessment)
         if amount > current.received:
             raise InvalidAmount(f"還付額 {amount:,}円 が収入済額 {current.received:,}円 を超えています。")
-        post([
-            _line(actor, assessment, EntryKind.ASSESSMENT, -amount, on, f"減額調定: {reason}"),
-            _line(actor, assessment, EntryKind.RECEIPT, -amount, on, f"還付: {reason}"),
-        ])
+        post(
+            [
+                _line(actor, assessment, EntryKind.ASSESSMENT, -amount, on, f"減額調定: {reason}"),
+                _line(actor, assessment, EntryKind.RECEIPT, -amount, on, f"還付: {reason}"),
+            ]
+        )
         _update_status(assessment)
         audit.record(actor=actor, action="finance.rebate", obj=assessment, details={"amount": amount, "reason": reason})
     return assessment
@@ -188,6 +204,70 @@ def write_off(*, actor: Person, assessment: Assessment, amount: int, on: date, r
             raise InvalidAmount(f"不納欠損額 {amount:,}円 が収入未済額 {current.outstanding:,}円 を超えています。")
         post([_line(actor, assessment, EntryKind.WRITE_OFF, amount, on, f"不納欠損: {reason}")])
         _update_status(assessment)
-        audit.record(actor=actor, action="finance.write_off", obj=assessment,
-                     details={"amount": amount, "reason": reason})
+        audit.record(
+            actor=actor, action="finance.write_off", obj=assessment, details={"amount": amount, "reason": reason}
+        )
     return assessment
+
+
+RECEIPT_COLUMNS = (
+    Column("assessment_number", "調定番号", required=True),
+    Column("received_on", "収納日", required=True),
+    Column("amount", "金額", required=True),
+    Column("memo", "摘要"),
+)
+RECEIPT_LAYOUT = "docs/domain/finance.md §6(収納データの取込)"
+
+
+class ReceiptImportRejected(FinanceError):
+    code = "finance_receipt_import_rejected"
+    message = "収納データに誤りがあるため、1件も取り込んでいません。"
+
+
+def import_receipts(*, actor: Person, data: bytes, today: date) -> int:
+    """収納 from the bank's CSV (調定番号, 収納日, 金額[, 摘要]): every row checked first by the same rules as one
+    receipt, all or nothing. Returns the number of receipts recorded."""
+    require_role(actor, Role.ACCOUNTANT, doing="収納データの取込")
+    try:
+        text = data.removeprefix(BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReceiptImportRejected("収納データは UTF-8 の CSV で取り込んでください。") from None
+    records = list(csv.reader(io.StringIO(text)))
+    errors: list[RowError] = []
+    if not records:
+        raise ReceiptImportRejected("収納データが空です。")
+    columns = read_header(records[0], RECEIPT_COLUMNS, errors, layout_doc=RECEIPT_LAYOUT)
+    labels = {column.name: column.label for column in RECEIPT_COLUMNS}
+    rows: list[tuple[int, str, date, int, str]] = []
+    for number, record in enumerate(records[1:], start=2):
+        values = {column.name: cell for column, cell in zip(columns, record, strict=False) if column is not None}
+        reader = RowReader(number, values, errors, today, labels)
+        assessment_number = reader.text("assessment_number", required=True, max_length=30)
+        received_on = reader.day("received_on", required=True)
+        raw_amount = reader.text("amount", required=True).replace(",", "")
+        if raw_amount and not raw_amount.isdigit():
+            reader.error("amount", "金額は円単位の整数で入力してください。")
+        if assessment_number and received_on and raw_amount.isdigit():
+            rows.append((number, assessment_number, received_on, int(raw_amount), reader.text("memo")))
+    if errors:
+        raise ReceiptImportRejected(details=error_details(errors))
+    with transaction.atomic():
+        for number, assessment_number, received_on, amount, memo in rows:
+            assessment = Assessment.objects.filter(number=assessment_number).first()
+            if assessment is None:
+                errors.append(RowError(number, "調定番号", f"調定番号 {assessment_number} はありません。"))
+                continue
+            try:
+                record_receipt(
+                    actor=actor,
+                    assessment=assessment,
+                    amount=amount,
+                    received_on=received_on,
+                    memo=memo or "収納データ取込",
+                )
+            except ApplicationError as exc:
+                errors.append(RowError(number, "", exc.message))
+        if errors:
+            # Nothing of the file stays: raising here rolls back the receipts already recorded.
+            raise ReceiptImportRejected(details=error_details(errors))
+    return len(rows)

@@ -43,8 +43,14 @@ def attacker_with_superuser_rights() -> Iterator[Any]:
 @pytest.fixture
 def journal(people: People, budget: Budget) -> list[JournalLine]:
     for amount in (10_000, 20_000, 30_000):
-        services.commit_expenditure(actor=people.clerk, line=budget.supplies, amount=amount, purpose="用紙",
-                                    committed_on=DAY, payee_name="土佐文具")
+        services.commit_expenditure(
+            actor=people.clerk,
+            line=budget.supplies,
+            amount=amount,
+            purpose="用紙",
+            committed_on=DAY,
+            payee_name="土佐文具",
+        )
     return list(JournalLine.objects.order_by("seq"))
 
 
@@ -114,13 +120,19 @@ def test_a_line_copied_from_another_town_is_found(journal: list[JournalLine]) ->
         for index, line_id in enumerate(line_ids):
             if not BudgetLine.objects.filter(pk=line_id).exists():
                 BudgetLine.objects.create(
-                    pk=line_id, fiscal_year=template.fiscal_year, side=template.side, moku=template.moku,
-                    budget_code=template.budget_code, setsu=template.setsu, saisetsu=f"{50 + index:02d}", name="複製",
+                    pk=line_id,
+                    fiscal_year=template.fiscal_year,
+                    side=template.side,
+                    moku=template.moku,
+                    budget_code=template.budget_code,
+                    setsu=template.setsu,
+                    saisetsu=f"{50 + index:02d}",
+                    name="複製",
                 )
         with attacker_with_superuser_rights() as cursor:
             cursor.execute("DELETE FROM finance_journalline")
             cursor.execute(
-                f"INSERT INTO shimanto.finance_journalline ({names}) "  # noqa: S608 (the test's own columns)
+                f"INSERT INTO shimanto.finance_journalline ({names}) "
                 f"SELECT {names} FROM nakatosa.finance_journalline ORDER BY seq"
             )
         copied = ledger.verify(JournalLine, "shimanto")

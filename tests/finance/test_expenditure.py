@@ -42,26 +42,44 @@ PAY_DAY = date(2026, 12, 10)
 @pytest.fixture
 def vendor(people: People) -> Vendor:
     return services.register_vendor(
-        actor=people.clerk, kind=VendorKind.CORPORATION, name="株式会社土佐文具", name_kana="ｶ)ﾄｻﾌﾞﾝｸﾞ",
-        corporate_number="7000012050002", invoice_number="T7000012050002",
-        bank_code="0001", branch_code="001", account_type="1", account_number="1234567",
+        actor=people.clerk,
+        kind=VendorKind.CORPORATION,
+        name="株式会社土佐文具",
+        name_kana="ｶ)ﾄｻﾌﾞﾝｸﾞ",
+        corporate_number="7000012050002",
+        invoice_number="T7000012050002",
+        bank_code="0001",
+        branch_code="001",
+        account_type="1",
+        account_number="1234567",
     )
 
 
-def commit(people: People, budget: Budget, vendor: Vendor | None = None, amount: int = 300_000,
-           kind: str = CommitmentKind.NORMAL) -> Commitment:
+def commit(
+    people: People,
+    budget: Budget,
+    vendor: Vendor | None = None,
+    amount: int = 300_000,
+    kind: str = CommitmentKind.NORMAL,
+) -> Commitment:
     return services.commit_expenditure(
-        actor=people.clerk, line=budget.supplies, amount=amount, purpose="コピー用紙の購入", committed_on=DAY,
-        vendor=vendor, payee_name="" if vendor else "土佐文具", kind=kind,
+        actor=people.clerk,
+        line=budget.supplies,
+        amount=amount,
+        purpose="コピー用紙の購入",
+        committed_on=DAY,
+        vendor=vendor,
+        payee_name="" if vendor else "土佐文具",
+        kind=kind,
     )
 
 
-def through_audit(people: People, budget: Budget, vendor: Vendor,
-                  method: str = PaymentMethod.TRANSFER) -> PaymentOrder:
+def through_audit(people: People, budget: Budget, vendor: Vendor, method: str = PaymentMethod.TRANSFER) -> PaymentOrder:
     commitment = commit(people, budget, vendor)
     services.inspect_delivery(actor=people.inspector, commitment=commitment, inspected_on=DAY)
-    order = services.order_payment(actor=people.orderer, commitment=commitment, amount=300_000, pay_on=PAY_DAY,
-                                   method=method)
+    order = services.order_payment(
+        actor=people.orderer, commitment=commitment, amount=300_000, pay_on=PAY_DAY, method=method
+    )
     return services.audit_order(actor=people.accountant, order=order, approve=True)
 
 
@@ -95,8 +113,14 @@ def test_the_last_yen_can_be_committed(people: People, budget: Budget) -> None:
 
 def test_a_commitment_dated_outside_the_year_is_refused(people: People, budget: Budget) -> None:
     with pytest.raises(OutsideFiscalPeriod):
-        services.commit_expenditure(actor=people.clerk, line=budget.supplies, amount=1, purpose="用紙",
-                                    committed_on=date(2027, 4, 2), payee_name="土佐文具")
+        services.commit_expenditure(
+            actor=people.clerk,
+            line=budget.supplies,
+            amount=1,
+            purpose="用紙",
+            committed_on=date(2027, 4, 2),
+            payee_name="土佐文具",
+        )
 
 
 @pytest.mark.parametrize("amount", [-5, 0, "1000"])
@@ -107,8 +131,14 @@ def test_bad_amounts_are_refused(people: People, budget: Budget, amount: object)
 
 def test_a_teacher_or_accountant_cannot_commit(people: People, budget: Budget) -> None:
     with pytest.raises(RoleRequired):
-        services.commit_expenditure(actor=people.accountant, line=budget.supplies, amount=1, purpose="用紙",
-                                    committed_on=DAY, payee_name="土佐文具")
+        services.commit_expenditure(
+            actor=people.accountant,
+            line=budget.supplies,
+            amount=1,
+            purpose="用紙",
+            committed_on=DAY,
+            payee_name="土佐文具",
+        )
 
 
 def test_the_committer_cannot_inspect(people: People, budget: Budget) -> None:
@@ -193,12 +223,14 @@ def test_transfer_needs_a_bank_account(people: People, budget: Budget) -> None:
     assert excinfo.value.code == "finance_bank_account_required"
 
 
-def test_a_payment_in_the_closing_period_belongs_to_the_old_year(people: People, budget: Budget,
-                                                                   vendor: Vendor) -> None:
+def test_a_payment_in_the_closing_period_belongs_to_the_old_year(
+    people: People, budget: Budget, vendor: Vendor
+) -> None:
     commitment = commit(people, budget, vendor)
     services.inspect_delivery(actor=people.inspector, commitment=commitment, inspected_on=DAY)
-    order = services.order_payment(actor=people.orderer, commitment=commitment, amount=300_000,
-                                   pay_on=date(2027, 5, 20))
+    order = services.order_payment(
+        actor=people.orderer, commitment=commitment, amount=300_000, pay_on=date(2027, 5, 20)
+    )
     services.audit_order(actor=people.accountant, order=order, approve=True)
     services.pay_orders(actor=people.cashier, orders=[order], paid_on=date(2027, 5, 31))
     assert JournalLine.objects.get(source_number=order.number).fiscal_year == 2026
@@ -214,8 +246,7 @@ def test_a_payment_after_31_may_is_refused(people: People, budget: Budget, vendo
 def test_a_refund_is_a_new_line_and_frees_the_budget(people: People, budget: Budget, vendor: Vendor) -> None:
     order = through_audit(people, budget, vendor)
     services.pay_orders(actor=people.cashier, orders=[order], paid_on=PAY_DAY)
-    services.record_refund(actor=people.accountant, order=order, amount=50_000, on=date(2026, 12, 20),
-                           reason="過払い")
+    services.record_refund(actor=people.accountant, order=order, amount=50_000, on=date(2026, 12, 20), reason="過払い")
     figures = selectors.line_figures(budget.supplies)
     assert (figures.paid, figures.committed) == (250_000, 250_000)
 
@@ -229,23 +260,30 @@ def test_cancelling_a_commitment_releases_its_budget(people: People, budget: Bud
 def test_the_journal_keeps_the_cancelled_commitment(people: People, budget: Budget) -> None:
     commitment = commit(people, budget)
     services.cancel_commitment(actor=people.clerk, commitment=commitment, on=DAY, reason="発注取りやめ")
-    assert list(JournalLine.objects.filter(line=budget.supplies, kind="commitment").order_by("seq")
-                .values_list("amount", flat=True)) == [300_000, -300_000]
+    assert list(
+        JournalLine.objects.filter(line=budget.supplies, kind="commitment")
+        .order_by("seq")
+        .values_list("amount", flat=True)
+    ) == [300_000, -300_000]
 
 
 def test_a_correction_moves_the_commitment_to_another_setsu(people: People, budget: Budget) -> None:
     commitment = commit(people, budget)
-    services.correct_classification(actor=people.finance, commitment=commitment, target=budget.other_kou, on=DAY,
-                                    reason="科目誤り")
-    assert (selectors.line_figures(budget.supplies).committed,
-            selectors.line_figures(budget.other_kou).committed) == (0, 300_000)
+    services.correct_classification(
+        actor=people.finance, commitment=commitment, target=budget.other_kou, on=DAY, reason="科目誤り"
+    )
+    assert (selectors.line_figures(budget.supplies).committed, selectors.line_figures(budget.other_kou).committed) == (
+        0,
+        300_000,
+    )
 
 
 def test_a_correction_obeys_the_hard_stop(people: People, budget: Budget) -> None:
     commitment = commit(people, budget, amount=600_000)
     with pytest.raises(BudgetExceeded):
-        services.correct_classification(actor=people.finance, commitment=commitment, target=budget.other_kou,
-                                        on=DAY, reason="科目誤り")
+        services.correct_classification(
+            actor=people.finance, commitment=commitment, target=budget.other_kou, on=DAY, reason="科目誤り"
+        )
 
 
 def test_an_advance_is_ordered_before_inspection_and_settled(people: People, budget: Budget, vendor: Vendor) -> None:
@@ -258,21 +296,33 @@ def test_an_advance_is_ordered_before_inspection_and_settled(people: People, bud
     assert (figures.paid, figures.committed) == (240_000, 240_000)
 
 
-def test_an_advance_settled_above_what_was_paid_awaits_a_new_order(people: People, budget: Budget,
-                                                                      vendor: Vendor) -> None:
+def test_an_advance_settled_above_what_was_paid_awaits_a_new_order(
+    people: People, budget: Budget, vendor: Vendor
+) -> None:
     commitment = commit(people, budget, vendor, kind=CommitmentKind.PREPAYMENT)
     order = services.order_payment(actor=people.orderer, commitment=commitment, amount=300_000, pay_on=PAY_DAY)
     services.audit_order(actor=people.accountant, order=order, approve=True)
     services.pay_orders(actor=people.cashier, orders=[order], paid_on=PAY_DAY)
-    settled = services.settle_advance(actor=people.orderer, commitment=commitment, actual_amount=320_000,
-                                      on=date(2027, 1, 5))
+    settled = services.settle_advance(
+        actor=people.orderer, commitment=commitment, actual_amount=320_000, on=date(2027, 1, 5)
+    )
     assert (settled.amount, settled.status) == (320_000, CommitmentStatus.INSPECTED)
 
 
 def test_each_step_is_audited(people: People, budget: Budget, vendor: Vendor) -> None:
     order = through_audit(people, budget, vendor)
     services.pay_orders(actor=people.cashier, orders=[order], paid_on=PAY_DAY)
-    actions = list(AuditEvent.objects.filter(action__in=[
-        "finance.commit", "finance.inspect", "finance.order", "finance.order_audit", "finance.pay",
-    ]).order_by("seq").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(
+            action__in=[
+                "finance.commit",
+                "finance.inspect",
+                "finance.order",
+                "finance.order_audit",
+                "finance.pay",
+            ]
+        )
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
     assert actions == ["finance.commit", "finance.inspect", "finance.order", "finance.order_audit", "finance.pay"]

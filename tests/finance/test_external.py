@@ -27,8 +27,13 @@ def payroll_officer(in_nakatosa: None) -> Person:
 
 def post(actor: Person, lines: list[ExternalLine], key: str = "payroll:2026-12", pay_on: date = PAY_DAY) -> list[str]:
     return services.post_external_expenditure(
-        actor=actor, source_key=key, purpose="令和8年12月分給与", payee_name="職員給与(口座振込)", pay_on=pay_on,
-        lines=lines, department_code="T100",
+        actor=actor,
+        source_key=key,
+        purpose="令和8年12月分給与",
+        payee_name="職員給与(口座振込)",
+        pay_on=pay_on,
+        lines=lines,
+        department_code="T100",
     )
 
 
@@ -70,8 +75,10 @@ def test_the_hard_stop_applies(payroll_officer: Person, budget: Budget) -> None:
 
 def test_a_refused_run_writes_none_of_its_lines(payroll_officer: Person, budget: Budget) -> None:
     with pytest.raises(BudgetExceeded):
-        post(payroll_officer, [ExternalLine("02-01-01", "03", 1_000, "手当"),
-                               ExternalLine("02-01-01", "02", 100_000_001, "給料")])
+        post(
+            payroll_officer,
+            [ExternalLine("02-01-01", "03", 1_000, "手当"), ExternalLine("02-01-01", "02", 100_000_001, "給料")],
+        )
     assert Commitment.objects.count() == 0
 
 
@@ -110,8 +117,12 @@ def test_the_payroll_officer_cannot_audit_their_own_run(payroll_officer: Person,
     assert order is not None
     from tenants.models import Membership, Municipality
 
-    Membership.objects.create(person=payroll_officer, municipality=Municipality.objects.get(schema_name="nakatosa"),
-                              role=Role.ACCOUNTANT, valid_from=date(2000, 1, 1))
+    Membership.objects.create(
+        person=payroll_officer,
+        municipality=Municipality.objects.get(schema_name="nakatosa"),
+        role=Role.ACCOUNTANT,
+        valid_from=date(2000, 1, 1),
+    )
     from finance.errors import SelfApproval
 
     with pytest.raises(SelfApproval):

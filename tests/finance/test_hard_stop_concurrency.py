@@ -42,8 +42,12 @@ def _race(django_db_blocker: Any, line: BudgetLine, clerks: list[Person], amount
                 barrier.wait(timeout=30)
                 try:
                     services.commit_expenditure(
-                        actor=clerks[index % len(clerks)], line=line, amount=amount, purpose=f"同時登録 {index}",
-                        committed_on=date(year, 11, 27), payee_name="土佐文具",
+                        actor=clerks[index % len(clerks)],
+                        line=line,
+                        amount=amount,
+                        purpose=f"同時登録 {index}",
+                        committed_on=date(year, 11, 27),
+                        payee_name="土佐文具",
                     )
                     outcome = "ok"
                 except BudgetExceeded:

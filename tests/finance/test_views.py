@@ -29,23 +29,40 @@ def client(person: Person) -> Client:
 @pytest.fixture
 def vendor(people: People) -> Vendor:
     return services.register_vendor(
-        actor=people.clerk, kind=VendorKind.CORPORATION, name="株式会社土佐文具", name_kana="ｶ)ﾄｻﾌﾞﾝｸﾞ",
-        bank_code="0001", branch_code="001", account_type="1", account_number="1234567",
+        actor=people.clerk,
+        kind=VendorKind.CORPORATION,
+        name="株式会社土佐文具",
+        name_kana="ｶ)ﾄｻﾌﾞﾝｸﾞ",
+        bank_code="0001",
+        branch_code="001",
+        account_type="1",
+        account_number="1234567",
     )
 
 
 def entry(person: Person, budget: Budget, amount: str, vendor: Vendor | None = None) -> Any:
-    return client(person).post("/finance/entry/", {
-        "committed_on": "令和8年11月27日", "line": budget.supplies.pk, "vendor": vendor.pk if vendor else "",
-        "payee_name": "" if vendor else "土佐文具", "amount": amount, "purpose": "コピー用紙", "kind": "normal",
-    })
+    return client(person).post(
+        "/finance/entry/",
+        {
+            "committed_on": "令和8年11月27日",
+            "line": budget.supplies.pk,
+            "vendor": vendor.pk if vendor else "",
+            "payee_name": "" if vendor else "土佐文具",
+            "amount": amount,
+            "purpose": "コピー用紙",
+            "kind": "normal",
+        },
+    )
 
 
 def test_the_entry_takes_grouped_digits_and_wareki(people: People, budget: Budget) -> None:
     response = entry(people.clerk, budget, "1,000")
     commitment = Commitment.objects.get()
     assert (response.status_code, response["Location"], commitment.amount) == (
-        302, f"/finance/commitments/{commitment.number}/", 1_000)
+        302,
+        f"/finance/commitments/{commitment.number}/",
+        1_000,
+    )
 
 
 def test_an_over_budget_entry_is_refused_on_the_page(people: People, budget: Budget) -> None:
@@ -72,14 +89,19 @@ def test_commitment_to_payment_through_the_pages(people: People, budget: Budget,
     entry(people.clerk, budget, "300,000", vendor)
     number = Commitment.objects.get().number
     client(people.inspector).post(f"/finance/commitments/{number}/inspect/", {"inspected_on": "R8.11.27"})
-    client(people.orderer).post(f"/finance/commitments/{number}/order/",
-                                {"amount": "300,000", "pay_on": "2026-12-10", "method": "transfer"})
+    client(people.orderer).post(
+        f"/finance/commitments/{number}/order/", {"amount": "300,000", "pay_on": "2026-12-10", "method": "transfer"}
+    )
     order = PaymentOrder.objects.get()
     client(people.accountant).post(f"/finance/orders/{order.number}/audit/", {"decision": "approve", "note": ""})
-    response = client(people.cashier).post("/finance/pay/", {"order": [order.number], "paid_on": "令和8年12月10日",
-                                                             "method": "transfer"})
-    assert (response["Content-Type"], PaymentOrder.objects.get().status,
-            Commitment.objects.get().status) == ("application/octet-stream", OrderStatus.PAID, CommitmentStatus.PAID)
+    response = client(people.cashier).post(
+        "/finance/pay/", {"order": [order.number], "paid_on": "令和8年12月10日", "method": "transfer"}
+    )
+    assert (response["Content-Type"], PaymentOrder.objects.get().status, Commitment.objects.get().status) == (
+        "application/octet-stream",
+        OrderStatus.PAID,
+        CommitmentStatus.PAID,
+    )
 
 
 def test_self_inspection_is_refused_on_the_page(people: People, budget: Budget) -> None:
@@ -90,10 +112,16 @@ def test_self_inspection_is_refused_on_the_page(people: People, budget: Budget) 
 
 
 def test_a_transfer_through_the_page(people: People, budget: Budget) -> None:
-    response = client(people.finance).post("/finance/transfer/", {
-        "source": budget.salaries.pk, "target": budget.supplies.pk, "amount": "50,000", "on": "令和8年11月27日",
-        "reason": "用紙代の不足",
-    })
+    response = client(people.finance).post(
+        "/finance/transfer/",
+        {
+            "source": budget.salaries.pk,
+            "target": budget.supplies.pk,
+            "amount": "50,000",
+            "on": "令和8年11月27日",
+            "reason": "用紙代の不足",
+        },
+    )
     assert "流用しました" in response.content.decode()
 
 
@@ -132,7 +160,9 @@ def test_a_teacher_cannot_open_finance(people: People, budget: Budget) -> None:
     assert client(teacher).get("/finance/").status_code == 403
 
 
-def test_the_auditor_lists_commitments_by_kou(people: People, budget: Budget, django_assert_max_num_queries: Any) -> None:
+def test_the_auditor_lists_commitments_by_kou(
+    people: People, budget: Budget, django_assert_max_num_queries: Any
+) -> None:
     entry(people.clerk, budget, "1,000")
     auditor = make_person("f_auditor", nakatosa=Role.AUDITOR)
     api = client(auditor)
