@@ -14,6 +14,7 @@ from finance.models import (
     BudgetLine,
     Commitment,
     CommitmentStatus,
+    CostSharingPlan,
     EntryKind,
     FiscalYear,
     JournalLine,
@@ -172,6 +173,10 @@ def budget_line(*, pk: int) -> BudgetLine | None:
 
 def fiscal_year_row(*, year: int, account_code: str = "01") -> FiscalYear | None:
     return FiscalYear.objects.select_related("account").filter(year=year, account__code=account_code).first()
+
+
+def cost_sharing_plan(*, year: int) -> CostSharingPlan | None:
+    return CostSharingPlan.objects.filter(fiscal_year=year).first()
 
 
 def assessment_by_number(number: str) -> Assessment | None:

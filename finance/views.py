@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common.dates import local_today
 from common.errors import ApplicationError
+from common.forms import parse_yen
 from common.rest import stream_csv
 from common.tenancy import current_schema
 from finance import charts, pdf, rules, selectors, services
@@ -403,3 +404,44 @@ def payment_notice_view(request: HttpRequest, number: str) -> HttpResponse:
     if assessment is None:
         raise Http404
     return _pdf(pdf.payment_notice(assessment, town=_town()), f"{number}.pdf")
+
+
+@require_http_methods(["GET", "POST"])
+def cost_sharing_view(request: HttpRequest) -> HttpResponse:
+    """協議会負担金 (council host): the plan of a year line by line with its inputs; 試算, 承認 and 計上."""
+    year = _year(request) if request.method == "GET" else int(request.POST.get("year", "0") or 0)
+    error = None
+    if request.method == "POST":
+        actor = person_of(request)
+        action = request.POST.get("action", "")
+        try:
+            if action == "calculate":
+                services.calculate_cost_sharing(
+                    actor=actor,
+                    fiscal_year=year,
+                    total_cost=parse_yen(request.POST.get("total_cost", "")),
+                    budget_code=request.POST.get("budget_code", "02-01-01"),
+                )
+            else:
+                plan = selectors.cost_sharing_plan(year=year)
+                if plan is None:
+                    raise Http404
+                if action == "approve":
+                    services.approve_cost_sharing(actor=actor, plan=plan)
+                elif action == "post":
+                    services.post_cost_sharing(actor=actor, plan=plan, committed_on=local_today())
+        except ValueError:
+            error = "経費は円単位の整数で入力してください。"
+        except ApplicationError as exc:
+            error = exc.message
+        if error is None:
+            return redirect(f"{reverse('finance:cost_sharing')}?year={year}")
+    plan = selectors.cost_sharing_plan(year=year)
+    context = {
+        "year": year,
+        "plan": plan,
+        "lines": plan.lines.order_by("town_schema") if plan else [],
+        "error": error,
+        "nav": "cost_sharing",
+    }
+    return render(request, "finance/cost_sharing.html", context, status=400 if error else 200)

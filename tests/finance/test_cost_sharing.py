@@ -182,3 +182,14 @@ def test_only_council_staff_calculate(budgets: None) -> None:
     with schema_context("nakatosa"), pytest.raises(Exception) as excinfo:
         services.calculate_cost_sharing(actor=clerk, fiscal_year=2026, total_cost=1)
     assert getattr(excinfo.value, "code", "") == "finance_council_only"
+
+
+def test_the_council_page_shows_the_lines(council_staff: tuple[Person, Person], budgets: None) -> None:
+    from tests.conftest import HOSTS, make_client
+
+    response = make_client(HOSTS["council"], council_staff[0]).post(
+        "/finance/cost-sharing/",
+        {"year": "2026", "action": "calculate", "total_cost": "12,000,000", "budget_code": "02-01-01"},
+    )
+    page = make_client(HOSTS["council"], council_staff[0]).get(response["Location"]).content.decode()
+    assert ("四万十町" in page, "12,000,000" in page) == (True, True)
