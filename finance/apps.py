@@ -42,10 +42,13 @@ class FinanceConfig(AppConfig):
         from common import audit_labels, town_settings
         from common.ledger import register_ledger
         from common.usage import UsageMetric, register_usage_metric
+        from finance.demo import seed_demo
         from finance.models import JournalLine
         from finance.services import budget, expenditure
         from finance.usage import active_staff_accounts, stored_megabytes
+        from tenants.demo import register_demo_seeder
 
+        register_demo_seeder("finance", order=30, seed=seed_demo)
         register_ledger(JournalLine)
         register_usage_metric(UsageMetric("tenants.staff_accounts", "職員アカウント数", "staff", active_staff_accounts))
         register_usage_metric(UsageMetric("finance.storage", "保存データ量(MB)", "storage", stored_megabytes))
