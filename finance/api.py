@@ -16,8 +16,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from common.errors import PermissionDenied
 from common.rest import CSVStreamRenderer, stream_csv
+from finance.access import teacher_only
 from finance.models import Assessment, BudgetAmount, Commitment, JournalLine, PaymentOrder, VendorKind
+from tenants.access import request_roles
 
 MODULE = "finance"
 
@@ -199,6 +202,8 @@ class _AuditorList(GenericAPIView):
         return rows.order_by(*self.ordering)
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if teacher_only(request_roles(request._request)):
+            raise PermissionDenied("教員はこの一覧を参照できません(学校の予算画面のみ)。")
         if request.accepted_renderer.format == "csv":
             rows = self.filter_queryset(self.get_queryset())  # the whole filtered list, streamed
             serializer: Any = self.get_serializer_class()

@@ -28,6 +28,8 @@ AUDIT_LABELS = {
     "finance.cost_sharing_approve": "財務会計: 協議会負担金の承認",
     "finance.cost_sharing_post": "財務会計: 協議会負担金の計上",
     "finance.cost_sharing_commit": "財務会計: 協議会負担金の支出負担行為",
+    "finance.school_allot": "財務会計: 学校への配当",
+    "finance.purchase_request": "財務会計: 物品購入依頼",
     "finance.vendor_register": "財務会計: 債権者の登録",
     "finance.vendor_view": "財務会計: 債権者(個人)の照会",
 }

@@ -492,3 +492,55 @@ class CostSharingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.town_name}: {self.total:,}円"
+
+
+class SchoolAllotment(models.Model):
+    """配当 of a 教育費 節 to a school (a unit of kind 学校, by its 所属コード and name snapshot)."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="school_allotments")
+    school_code = models.CharField("学校の所属コード", max_length=20)
+    school_name = models.CharField("学校名", max_length=100)
+    amount = models.BigIntegerField("配当額")
+    allotted_on = models.DateField("配当日")
+    allotted_by_id = models.BigIntegerField()
+    allotted_by_name = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = "学校配当"
+        verbose_name_plural = "学校配当"
+        ordering = ["school_code", "allotted_on"]
+
+    def __str__(self) -> str:
+        return f"{self.school_name} {self.amount:,}円"
+
+
+class PurchaseRequestStatus(models.TextChoices):
+    REQUESTED = "requested", "依頼中"
+    COMMITTED = "committed", "負担行為済"
+    REJECTED = "rejected", "却下"
+
+
+class PurchaseRequest(models.Model):
+    """物品購入依頼 filed by a teacher for their school; the school office turns it into a 支出負担行為."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school_code = models.CharField("学校の所属コード", max_length=20)
+    school_name = models.CharField("学校名", max_length=100)
+    item = models.CharField("品名・内容", max_length=200)
+    quantity = models.PositiveIntegerField("数量")
+    estimated_amount = models.BigIntegerField("見積額")
+    reason = models.CharField("理由", max_length=200, blank=True)
+    status = models.CharField("状態", max_length=10, choices=PurchaseRequestStatus.choices)
+    requested_by_id = models.BigIntegerField()
+    requested_by_name = models.CharField(max_length=100)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    commitment_number = models.CharField("支出負担行為番号", max_length=30, blank=True)
+    handled_by_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "物品購入依頼"
+        verbose_name_plural = "物品購入依頼"
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.school_name} {self.item}"

@@ -20,6 +20,7 @@ from finance.models import (
     JournalLine,
     OrderStatus,
     PaymentOrder,
+    PurchaseRequest,
     Side,
     Vendor,
     VendorKind,
@@ -324,3 +325,8 @@ def settlement(*, year: int, side: str, account_code: str = "01") -> list[Settle
                 result.append(SettlementRow(level, key, names.get(key, ""), *totals[key]))
         result.append(detail)
     return result
+
+
+def purchase_requests(*, school_code: str) -> QuerySet[PurchaseRequest]:
+    """One school's 物品購入依頼, newest first (a teacher sees only their school's)."""
+    return PurchaseRequest.objects.filter(school_code=school_code).order_by("-requested_at")[:200]

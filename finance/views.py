@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -16,10 +18,26 @@ from common.forms import parse_yen
 from common.rest import stream_csv
 from common.tenancy import current_schema
 from finance import charts, pdf, rules, selectors, services
+from finance.access import teacher_only
 from finance.forms import AuditForm, CommitmentForm, InspectForm, OrderForm, PayForm, TransferForm
 from finance.models import PaymentMethod, Side, Vendor
-from tenants.access import person_of
+from finance.services import schools
+from tenants.access import person_of, request_roles
 from tenants.models import Municipality
+
+
+def staff_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Every page but the school's: a teacher (whose only duty here is their school's requests) is refused."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if teacher_only(request_roles(request)):
+            if view.__name__ == "execution_view" and request.method == "GET":
+                return redirect(reverse("finance:school"))  # the module's tile: a teacher's page is their school's
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _town() -> str:
@@ -57,6 +75,7 @@ def _by_department(rows: list[selectors.ExecutionRow]) -> list[list[Any]]:
 
 
 @require_GET
+@staff_page
 def execution_view(request: HttpRequest) -> HttpResponseBase:
     """予算執行状況表 (by 款項目節, or by 課 with ?by=department), with the monthly chart; CSV and PDF too."""
     year = _year(request)
@@ -105,6 +124,7 @@ def execution_view(request: HttpRequest) -> HttpResponseBase:
 
 
 @require_GET
+@staff_page
 def line_ledger_view(request: HttpRequest, pk: int) -> HttpResponse:
     """予算差引簿: every journal line that moved one 節's balance, with the running 残額."""
     line = selectors.budget_line(pk=pk)
@@ -121,6 +141,7 @@ def line_ledger_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def balance_view(request: HttpRequest) -> JsonResponse:
     """The 節's remaining budget while a 伝票 is typed (fetched by finance/entry.js)."""
     try:
@@ -147,6 +168,7 @@ def _show(form: Any, exc: ApplicationError) -> None:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def commitment_entry_view(request: HttpRequest) -> HttpResponse:
     """伝票入力: 支出負担行為. The year is the year of the date (never chosen by the clerk)."""
     actor = person_of(request)
@@ -179,6 +201,7 @@ def commitment_entry_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def commitment_view(request: HttpRequest, number: str) -> HttpResponse:
     commitment = selectors.commitment_by_number(number)
     if commitment is None:
@@ -196,6 +219,7 @@ def commitment_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def commitment_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
     commitment = selectors.commitment_by_number(number)
     if commitment is None:
@@ -204,6 +228,7 @@ def commitment_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def order_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_by_number(number)
     if order is None:
@@ -216,6 +241,7 @@ def _refused(request: HttpRequest, exc: ApplicationError, back: str) -> HttpResp
 
 
 @require_POST
+@staff_page
 def inspect_view(request: HttpRequest, number: str) -> HttpResponse:
     commitment = selectors.commitment_by_number(number)
     if commitment is None:
@@ -234,6 +260,7 @@ def inspect_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
+@staff_page
 def order_view(request: HttpRequest, number: str) -> HttpResponse:
     commitment = selectors.commitment_by_number(number)
     if commitment is None:
@@ -256,6 +283,7 @@ def order_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
+@staff_page
 def audit_view(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_by_number(number)
     if order is None:
@@ -277,6 +305,7 @@ def audit_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
+@staff_page
 def pay_view(request: HttpRequest) -> HttpResponse:
     back = reverse("finance:inbox")
     form = PayForm(request.POST)
@@ -301,6 +330,7 @@ def pay_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def inbox_view(request: HttpRequest) -> HttpResponse:
     """承認待ち: what this person may do next, by duty (the services refuse anything else)."""
     actor = person_of(request)
@@ -317,6 +347,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def transfer_view(request: HttpRequest) -> HttpResponse:
     """流用 (目・節 inside one 項)."""
     year = rules.fiscal_year_of(local_today())
@@ -351,6 +382,7 @@ def transfer_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def settlement_view(request: HttpRequest) -> HttpResponseBase:
     """歳入歳出決算書 of a closed year (page or PDF)."""
     year = _year(request)
@@ -398,6 +430,7 @@ def settlement_view(request: HttpRequest) -> HttpResponseBase:
 
 
 @require_GET
+@staff_page
 def payment_notice_view(request: HttpRequest, number: str) -> HttpResponse:
     """納入通知書 (PDF) of a 調定."""
     assessment = selectors.assessment_by_number(number)
@@ -407,6 +440,7 @@ def payment_notice_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page
 def cost_sharing_view(request: HttpRequest) -> HttpResponse:
     """協議会負担金 (council host): the plan of a year line by line with its inputs; 試算, 承認 and 計上."""
     year = _year(request) if request.method == "GET" else int(request.POST.get("year", "0") or 0)
@@ -445,3 +479,43 @@ def cost_sharing_view(request: HttpRequest) -> HttpResponse:
         "nav": "cost_sharing",
     }
     return render(request, "finance/cost_sharing.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def school_view(request: HttpRequest) -> HttpResponse:
+    """学校の予算: a teacher (or the school office) sees their own school's 配当 and 残額 and files 物品購入依頼;
+    the school is that of their posting, never a parameter."""
+    actor = person_of(request)
+    error = None
+    try:
+        school = schools.school_of(actor)
+    except ApplicationError as exc:
+        return render(request, "finance/refused.html", {"error": exc, "back": "/"}, status=exc.status_code)
+    if request.method == "POST":
+        try:
+            schools.request_purchase(
+                actor=actor,
+                item=request.POST.get("item", ""),
+                quantity=int(request.POST.get("quantity") or 0),
+                estimated_amount=parse_yen(request.POST.get("estimated_amount", "")),
+                reason=request.POST.get("reason", ""),
+            )
+        except ValueError:
+            error = "数量と見積額は整数で入力してください。"
+        except ApplicationError as exc:
+            error = exc.message
+        if error is None:
+            return redirect(reverse("finance:school"))
+    year = rules.fiscal_year_of(local_today())
+    allotted, committed = schools.school_balance(school.code, year=year)
+    context = {
+        "school": school,
+        "year": year,
+        "allotted": allotted,
+        "committed": committed,
+        "remaining": allotted - committed,
+        "requests": selectors.purchase_requests(school_code=school.code),
+        "error": error,
+        "teacher": teacher_only(request_roles(request)),
+    }
+    return render(request, "finance/school.html", context, status=400 if error else 200)

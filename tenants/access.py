@@ -73,6 +73,8 @@ MODULES: dict[str, Module] = {
                     Role.SCHOOL_OFFICE,
                     Role.AUDITOR,
                     Role.COUNCIL_STAFF,
+                    # A teacher reaches only their school's page (finance.views.staff_page refuses the rest).
+                    Role.TEACHER,
                 }
             ),
             icon="grid",
