@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.db.models import Model, QuerySet
 from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,6 +25,13 @@ from tenants.access import request_roles
 
 MODULE = "finance"
 
+# Filter values are checked before they reach a query (a NUL or an overlong value is a 400, never a 500).
+CODE = [RegexValidator(r"^[0-9]{2}(-[0-9]{2}){0,2}$", "科目コードは 02、02-01、02-01-01 の形で指定してください。")]
+TWO_DIGITS = [RegexValidator(r"^[0-9]{2}$", "節は2桁の数字で指定してください。")]
+UNIT = [RegexValidator(r"^[0-9A-Za-z_-]{1,20}$", "課コードは半角英数字で指定してください。")]
+WORD = [RegexValidator(r"^[a-z_]{1,20}$", "種別・状態は英小文字のコードで指定してください。")]
+YEAR = {"min_value": 1989, "max_value": 9998}
+
 
 def _code_prefix(queryset: QuerySet[Any], field: str, value: str) -> QuerySet[Any]:
     """``budget_code=02`` selects the 款, ``02-01`` the 項, ``02-01-01`` the 目."""
@@ -33,11 +41,11 @@ def _code_prefix(queryset: QuerySet[Any], field: str, value: str) -> QuerySet[An
 class JournalFilter(django_filters.FilterSet):
     since = django_filters.DateFilter(field_name="posted_on", lookup_expr="gte", label="計上日 from")
     until = django_filters.DateFilter(field_name="posted_on", lookup_expr="lte", label="計上日 up to")
-    year = django_filters.NumberFilter(field_name="fiscal_year", label="年度")
-    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目 (02, 02-01, 02-01-01)")
-    setsu = django_filters.CharFilter(field_name="setsu", label="節 (2桁)")
-    department = django_filters.CharFilter(field_name="department_code", label="課コード")
-    kind = django_filters.CharFilter(field_name="kind", label="種別")
+    year = django_filters.NumberFilter(field_name="fiscal_year", label="年度", **YEAR)
+    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目 (02, 02-01, 02-01-01)", validators=CODE)
+    setsu = django_filters.CharFilter(field_name="setsu", label="節 (2桁)", validators=TWO_DIGITS)
+    department = django_filters.CharFilter(field_name="department_code", label="課コード", validators=UNIT)
+    kind = django_filters.CharFilter(field_name="kind", label="種別", validators=WORD)
 
     class Meta:
         model = JournalLine
@@ -50,11 +58,11 @@ class JournalFilter(django_filters.FilterSet):
 class CommitmentFilter(django_filters.FilterSet):
     since = django_filters.DateFilter(field_name="committed_on", lookup_expr="gte", label="負担行為日 from")
     until = django_filters.DateFilter(field_name="committed_on", lookup_expr="lte", label="負担行為日 up to")
-    year = django_filters.NumberFilter(field_name="fiscal_year", label="年度")
-    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目")
-    setsu = django_filters.CharFilter(field_name="line__setsu", label="節")
-    department = django_filters.CharFilter(field_name="department_code", label="課コード")
-    status = django_filters.CharFilter(field_name="status", label="状態")
+    year = django_filters.NumberFilter(field_name="fiscal_year", label="年度", **YEAR)
+    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目", validators=CODE)
+    setsu = django_filters.CharFilter(field_name="line__setsu", label="節", validators=TWO_DIGITS)
+    department = django_filters.CharFilter(field_name="department_code", label="課コード", validators=UNIT)
+    status = django_filters.CharFilter(field_name="status", label="状態", validators=WORD)
 
     class Meta:
         model = Commitment
@@ -67,11 +75,11 @@ class CommitmentFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     since = django_filters.DateFilter(field_name="pay_on", lookup_expr="gte", label="支払(予定)日 from")
     until = django_filters.DateFilter(field_name="pay_on", lookup_expr="lte", label="支払(予定)日 up to")
-    year = django_filters.NumberFilter(field_name="commitment__fiscal_year", label="年度")
-    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目")
-    setsu = django_filters.CharFilter(field_name="commitment__line__setsu", label="節")
-    department = django_filters.CharFilter(field_name="commitment__department_code", label="課コード")
-    status = django_filters.CharFilter(field_name="status", label="状態")
+    year = django_filters.NumberFilter(field_name="commitment__fiscal_year", label="年度", **YEAR)
+    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目", validators=CODE)
+    setsu = django_filters.CharFilter(field_name="commitment__line__setsu", label="節", validators=TWO_DIGITS)
+    department = django_filters.CharFilter(field_name="commitment__department_code", label="課コード", validators=UNIT)
+    status = django_filters.CharFilter(field_name="status", label="状態", validators=WORD)
 
     class Meta:
         model = PaymentOrder
@@ -84,10 +92,10 @@ class OrderFilter(django_filters.FilterSet):
 class AssessmentFilter(django_filters.FilterSet):
     since = django_filters.DateFilter(field_name="assessed_on", lookup_expr="gte", label="調定日 from")
     until = django_filters.DateFilter(field_name="assessed_on", lookup_expr="lte", label="調定日 up to")
-    year = django_filters.NumberFilter(field_name="fiscal_year", label="年度")
-    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目")
-    setsu = django_filters.CharFilter(field_name="line__setsu", label="節")
-    department = django_filters.CharFilter(field_name="line__department_code", label="課コード")
+    year = django_filters.NumberFilter(field_name="fiscal_year", label="年度", **YEAR)
+    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目", validators=CODE)
+    setsu = django_filters.CharFilter(field_name="line__setsu", label="節", validators=TWO_DIGITS)
+    department = django_filters.CharFilter(field_name="line__department_code", label="課コード", validators=UNIT)
 
     class Meta:
         model = Assessment
@@ -98,10 +106,10 @@ class AssessmentFilter(django_filters.FilterSet):
 
 
 class BudgetFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="version__fiscal_year__year", label="年度")
-    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目")
-    setsu = django_filters.CharFilter(field_name="line__setsu", label="節")
-    department = django_filters.CharFilter(field_name="line__department_code", label="課コード")
+    year = django_filters.NumberFilter(field_name="version__fiscal_year__year", label="年度", **YEAR)
+    budget_code = django_filters.CharFilter(method="by_code", label="款・項・目", validators=CODE)
+    setsu = django_filters.CharFilter(field_name="line__setsu", label="節", validators=TWO_DIGITS)
+    department = django_filters.CharFilter(field_name="line__department_code", label="課コード", validators=UNIT)
 
     class Meta:
         model = BudgetAmount
