@@ -13,7 +13,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
@@ -191,7 +191,7 @@ class BudgetOut(serializers.ModelSerializer):
         fields = ["year", "version", "budget_code", "setsu", "saisetsu", "name", "department_code", "amount"]
 
 
-class _AuditorList(GenericAPIView):
+class _AuditorList(ListAPIView):
     """A read-only list as paginated JSON, or the whole filtered list as a streamed CSV."""
 
     kyodo_module = MODULE
@@ -209,7 +209,8 @@ class _AuditorList(GenericAPIView):
             rows = rows.select_related(*self.related)
         return rows.order_by(*self.ordering)
 
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    # A list (so the schema shows the paginated shape) whose CSV is streamed instead of rendered.
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         if teacher_only(request_roles(request._request)):
             raise PermissionDenied("教員はこの一覧を参照できません(学校の予算画面のみ)。")
         if request.accepted_renderer.format == "csv":
@@ -218,9 +219,7 @@ class _AuditorList(GenericAPIView):
             header = list(serializer.Meta.fields)
             to_row: Callable[[Model], list[Any]] = lambda obj: [serializer(obj).data[name] for name in header]  # noqa: E731
             return stream_csv(self.csv_name, header, rows.iterator(chunk_size=1000), to_row)
-        rows = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return super().list(request, *args, **kwargs)
 
 
 FORMAT = OpenApiParameter("format", str, enum=["json", "csv"])
