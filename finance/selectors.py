@@ -330,3 +330,8 @@ def settlement(*, year: int, side: str, account_code: str = "01") -> list[Settle
 def purchase_requests(*, school_code: str) -> QuerySet[PurchaseRequest]:
     """One school's 物品購入依頼, newest first (a teacher sees only their school's)."""
     return PurchaseRequest.objects.filter(school_code=school_code).order_by("-requested_at")[:200]
+
+
+def vendor_list() -> QuerySet[Vendor]:
+    """債権者 for the list page: names of corporations; individuals are shown by their id only (str(vendor))."""
+    return Vendor.objects.order_by("kind", "name_kana")[:500]

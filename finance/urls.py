@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("transfer/", views.transfer_view, name="transfer"),
     path("settlement/", views.settlement_view, name="settlement"),
     path("school/", views.school_view, name="school"),
+    path("vendors/", views.vendors_view, name="vendors"),
     path("cost-sharing/", views.cost_sharing_view, name="cost_sharing"),
     path("revenues/<str:number>/notice/", views.payment_notice_view, name="payment_notice"),
     path("commitments/<str:number>/", views.commitment_view, name="commitment"),

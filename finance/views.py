@@ -34,7 +34,8 @@ def staff_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
         if teacher_only(request_roles(request)):
             if view.__name__ == "execution_view" and request.method == "GET":
                 return redirect(reverse("finance:school"))  # the module's tile: a teacher's page is their school's
-            return render(request, "403.html", status=403)
+            message = "教員が利用できるのは、配属先の学校の予算と物品購入依頼の画面だけです。"
+            return render(request, "finance/clerk_only.html", {"message": message}, status=403)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -490,7 +491,7 @@ def school_view(request: HttpRequest) -> HttpResponse:
     try:
         school = schools.school_of(actor)
     except ApplicationError as exc:
-        return render(request, "finance/refused.html", {"error": exc, "back": "/"}, status=exc.status_code)
+        return render(request, "finance/clerk_only.html", {"message": exc.message}, status=exc.status_code)
     if request.method == "POST":
         try:
             schools.request_purchase(
@@ -519,3 +520,32 @@ def school_view(request: HttpRequest) -> HttpResponse:
         "teacher": teacher_only(request_roles(request)),
     }
     return render(request, "finance/school.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page
+def vendors_view(request: HttpRequest) -> HttpResponse:
+    """債権者の登録と一覧. The list names corporations only: an individual's entry is personal data, shown by id."""
+    error = None
+    if request.method == "POST":
+        fields = (
+            "kind",
+            "name",
+            "name_kana",
+            "corporate_number",
+            "invoice_number",
+            "address",
+            "bank_code",
+            "branch_code",
+            "account_type",
+            "account_number",
+            "account_holder_kana",
+        )
+        try:
+            services.register_vendor(actor=person_of(request), **{name: request.POST.get(name, "") for name in fields})
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect(reverse("finance:vendors"))
+    context = {"vendors": selectors.vendor_list(), "error": error, "nav": "vendors", "posted": request.POST}
+    return render(request, "finance/vendors.html", context, status=400 if error else 200)

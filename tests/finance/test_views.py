@@ -182,3 +182,39 @@ def test_the_journal_exports_as_csv(people: People, budget: Budget) -> None:
     response = client(auditor).get("/api/v1/finance/journal/?format=csv&year=2026&setsu=10")
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 2  # header, the two 需用費 budget lines
+
+
+def test_a_vendor_is_registered_on_the_page(people: People, budget: Budget) -> None:
+    response = client(people.clerk).post(
+        "/finance/vendors/",
+        {
+            "kind": "corporation",
+            "name": "株式会社久礼印刷",
+            "name_kana": "ｶ)ｸﾚｲﾝｻﾂ",
+            "corporate_number": "7000012050002",
+            "invoice_number": "",
+            "bank_code": "0001",
+            "branch_code": "001",
+            "account_type": "1",
+            "account_number": "1",
+        },
+    )
+    assert (response.status_code, Vendor.objects.get().account_number) == (302, "0000001")
+
+
+def test_an_invalid_corporate_number_is_shown_on_the_page(people: People, budget: Budget) -> None:
+    response = client(people.clerk).post(
+        "/finance/vendors/",
+        {
+            "kind": "corporation",
+            "name": "株式会社久礼印刷",
+            "name_kana": "ｶ)ｸﾚｲﾝｻﾂ",
+            "corporate_number": "8000012050002",
+        },
+    )
+    assert (response.status_code, "法人番号" in response.content.decode()) == (400, True)
+
+
+def test_an_individual_is_listed_without_their_name(people: People, budget: Budget) -> None:
+    services.register_vendor(actor=people.clerk, kind=VendorKind.INDIVIDUAL, name="山田 太郎", name_kana="ﾔﾏﾀﾞ ﾀﾛｳ")
+    assert "山田" not in client(people.clerk).get("/finance/vendors/").content.decode()
