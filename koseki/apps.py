@@ -32,6 +32,12 @@ class KosekiConfig(AppConfig):
         # The public /verify/ page also answers for this town's 戸籍証明書.
         public_verification.register_source(verification.koseki_certificate)
         register_demo_seeder("koseki", order=20, seed=seed_demo)
+        from common.usage import UsageMetric, register_usage_metric
+        from koseki.selectors import certificates_issued
+
+        register_usage_metric(
+            UsageMetric("koseki.certificates", "戸籍証明書の交付件数", "certificates", certificates_issued)
+        )
         from koseki.models import NotificationKind
 
         town_settings.register(*certificates.SETTINGS, *deadlines.SETTINGS)

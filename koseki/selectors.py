@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -22,6 +22,7 @@ import jaconv
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from common import audit
+from common.dates import day_start
 from common.filters import FilterSet
 from common.text import normalize_search_text, to_katakana
 from koseki.errors import KosekiNotFound
@@ -318,3 +319,10 @@ def late_notifications(*, actor: Person | None, since: date, until: date, purpos
         details={"since": str(since), "until": str(until), "count": len(rows)},
     )
     return rows
+
+
+def certificates_issued(since: date, until: date) -> int:
+    """戸籍証明書 issued in the period (a usage metric of the council's cost sharing)."""
+    return CertificateIssuance.objects.filter(
+        issued_at__gte=day_start(since), issued_at__lt=day_start(until + timedelta(days=1))
+    ).count()

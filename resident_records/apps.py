@@ -17,6 +17,14 @@ class ResidentRecordsConfig(AppConfig):
         register_demo_seeder("resident_records", order=10, seed=seed_demo)
         # The public /verify/ page answers for this town's resident certificates (koseki adds its own).
         public_verification.register_source(verification.resident_certificate)
+        from common.usage import UsageMetric, register_usage_metric
+        from resident_records.selectors import certificates_issued
+
+        register_usage_metric(
+            UsageMetric(
+                "resident_records.certificates", "住民票の写し等の交付件数", "certificates", certificates_issued
+            )
+        )
 
         town_settings.register(*certificates.SETTINGS)
 

@@ -69,6 +69,25 @@ MODULES: dict[str, Module] = {
             icon="grid",
         ),
         Module(
+            "finance",
+            _("財務会計"),
+            _("予算の執行・支出負担行為・支出命令・支払・収入・予算執行状況(財政・会計・各課の予算執行担当、監査)。"),
+            "finance:execution",
+            frozenset(
+                {
+                    Role.FINANCE_OFFICER,
+                    Role.ACCOUNTANT,
+                    Role.BUDGET_CLERK,
+                    Role.SCHOOL_OFFICE,
+                    Role.AUDITOR,
+                    Role.COUNCIL_STAFF,
+                    # A teacher reaches only their school's page (finance.views.staff_page refuses the rest).
+                    Role.TEACHER,
+                }
+            ),
+            icon="grid",
+        ),
+        Module(
             "bcp",
             _("業務継続(BCP)"),
             _("バックアップ・復元訓練・待機系・災害モード・インシデント管理(情報システム担当)。"),

@@ -5,6 +5,7 @@
 - ``notices``: the lists the clerk works through (期間経過の届出, 処理待ち, 転出 not completed);
 - ``audited``: audited reads of persons (each takes the actor and the 利用目的);
 - ``logs``: audited logs (異動, 交付履歴);
+- ``statistics``: counts other modules use (population, certificates issued);
 - ``moves``: 異動 that move someone, pulled by other offices' task lists (water billing).
 
 The public names are re-exported here: callers import ``resident_records.selectors``.
@@ -65,6 +66,10 @@ from resident_records.selectors.notices import (
     overdue_move_outs,
     overdue_notices,
 )
+from resident_records.selectors.statistics import (
+    certificates_issued,
+    population_on,
+)
 
 __all__ = [
     "ADDRESS_MOVE_KINDS",
@@ -78,6 +83,7 @@ __all__ = [
     "ResidentView",
     "address_moves_since",
     "certificate_issuance_log",
+    "certificates_issued",
     "change_event_log",
     "clerk_tasks",
     "current_residents",
@@ -95,6 +101,7 @@ __all__ = [
     "ordered_members",
     "overdue_move_outs",
     "overdue_notices",
+    "population_on",
     "relationship_group",
     "resident_as_of",
     "resident_by_atena_number",

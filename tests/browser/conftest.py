@@ -77,6 +77,13 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "wb_run": ("水道 調定", {"nakatosa": "water_clerk"}, True),
     "wb_debit": ("水道 口振", {"nakatosa": "water_clerk"}, True),
     "wb_dunning": ("水道 督促", {"nakatosa": "water_clerk"}, True),
+    "fin_clerk": ("財務 起案", {"nakatosa": "budget_clerk"}, True),
+    "fin_inspector": ("財務 検収", {"nakatosa": "budget_clerk"}, True),
+    "fin_orderer": ("財務 命令", {"nakatosa": "budget_clerk"}, True),
+    "fin_accountant": ("財務 審査", {"nakatosa": "accountant"}, True),
+    "fin_cashier": ("財務 出納", {"nakatosa": "accountant"}, True),
+    "fin_over": ("財務 超過", {"nakatosa": "budget_clerk"}, True),
+    "fin_officer": ("財務 財政", {"nakatosa": "finance_officer"}, True),
 }
 SECTION = "町民課 住民係"
 

@@ -1,0 +1,58 @@
+"""The demo seeder: a 令和8年度 budget for both towns, a year of transactions, the council's cost sharing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django_tenants.utils import schema_context
+
+from common import ledger
+from finance import demo, selectors
+from finance.models import Commitment, CostSharingPlan, CostSharingStatus, JournalLine
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(db: Any) -> list[str]:
+    lines: list[str] = []
+    demo.seed_demo(lines.append)
+    return lines
+
+
+def test_the_larger_town_has_the_larger_budget(seeded: list[str]) -> None:
+    totals = {}
+    for schema in ("nakatosa", "shimanto"):
+        with schema_context(schema):
+            totals[schema] = sum(row.current_budget for row in selectors.execution_by_line(year=2026))
+    assert totals["shimanto"] > 2 * totals["nakatosa"]
+
+
+def test_the_journal_verifies(seeded: list[str]) -> None:
+    with schema_context("shimanto"):
+        assert ledger.verify(JournalLine).intact
+
+
+def test_no_setsu_is_overspent(seeded: list[str]) -> None:
+    with schema_context("nakatosa"):
+        rows = selectors.execution_by_line(year=2026)
+    assert [r.budget_code for r in rows if r.committed > r.current_budget] == []
+
+
+def test_the_cost_sharing_is_posted(seeded: list[str]) -> None:
+    with schema_context("council"):
+        assert CostSharingPlan.objects.get(fiscal_year=2026).status == CostSharingStatus.POSTED
+
+
+def test_each_town_carries_its_share(seeded: list[str]) -> None:
+    with schema_context("nakatosa"):
+        assert Commitment.objects.filter(source_key__startswith="cost-sharing:", line__setsu="18").count() == 1
+
+
+def test_seeding_twice_changes_nothing(seeded: list[str]) -> None:
+    with schema_context("nakatosa"):
+        before = JournalLine.objects.count()
+    demo.seed_demo(lambda line: None)
+    with schema_context("nakatosa"):
+        assert JournalLine.objects.count() == before

@@ -1,0 +1,82 @@
+"""The hard stop under concurrency: clerks committing the last yen of one 節 at the same moment, each on its own
+database connection (threads, committed data): exactly as many succeed as the budget allows, never more."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django_tenants.utils import schema_context
+
+from finance import selectors, services
+from finance.errors import BudgetExceeded
+from finance.models import BudgetLine, Commitment
+from tenants.models import Person
+from tests.finance.factories import make_budget, make_people
+
+pytestmark = pytest.mark.integration
+
+
+def _committed_budget(django_db_blocker: Any, *, supplies: int) -> tuple[int, BudgetLine, list[Person]]:
+    """A budget in a year of its own, committed (the threads read it on their own connections)."""
+    year = 3000 + uuid.uuid4().int % 6000
+    with django_db_blocker.unblock(), schema_context("nakatosa"):
+        people = make_people(prefix=f"cc{uuid.uuid4().hex[:8]}")
+        budget = make_budget(people, year=year, amounts={"supplies": supplies})
+        clerks = [people.clerk, people.inspector, people.orderer]
+    return year, budget.supplies, clerks
+
+
+def _race(django_db_blocker: Any, line: BudgetLine, clerks: list[Person], amounts: list[int], year: int) -> list[str]:
+    barrier = threading.Barrier(len(amounts))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def clerk_commits(index: int, amount: int) -> None:
+        try:
+            with schema_context("nakatosa"):
+                barrier.wait(timeout=30)
+                try:
+                    services.commit_expenditure(
+                        actor=clerks[index % len(clerks)],
+                        line=line,
+                        amount=amount,
+                        purpose=f"同時登録 {index}",
+                        committed_on=date(year, 11, 27),
+                        payee_name="土佐文具",
+                    )
+                    outcome = "ok"
+                except BudgetExceeded:
+                    outcome = "refused"
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connections.close_all()
+
+    with django_db_blocker.unblock():
+        threads = [threading.Thread(target=clerk_commits, args=(i, a)) for i, a in enumerate(amounts)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    return outcomes
+
+
+def test_two_clerks_committing_the_last_yen_exactly_one_succeeds(django_db_setup: Any, django_db_blocker: Any) -> None:
+    year, line, clerks = _committed_budget(django_db_blocker, supplies=100_000)
+    outcomes = _race(django_db_blocker, line, clerks, [100_000, 100_000], year)
+    assert sorted(outcomes) == ["ok", "refused"]
+
+
+def test_eight_clerks_never_overspend_one_setsu(django_db_setup: Any, django_db_blocker: Any) -> None:
+    year, line, clerks = _committed_budget(django_db_blocker, supplies=100_000)
+    _race(django_db_blocker, line, clerks, [30_000] * 8, year)
+    with django_db_blocker.unblock(), schema_context("nakatosa"):
+        figures = selectors.line_figures(line)
+        count = Commitment.objects.filter(line=line).count()
+        connection.close()
+    assert (count, figures.committed) == (3, 90_000)
