@@ -57,6 +57,13 @@ DEMO_PEOPLE: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
                                              ("shimanto", Role.AUDITOR, "監査委員事務局")]),
     ("vendor", "保守 太郎", "ホシュ タロウ", [("council", Role.VENDOR, "保守事業者")]),
     ("council_staff", "西村 亮", "ニシムラ リョウ", [("council", Role.COUNCIL_STAFF, "協議会事務局")]),
+    ("kyuyo", "給与 和子", "キュウヨ カズコ", [("nakatosa", Role.PAYROLL_OFFICER, "総務課 人事係"),
+                                           ("shimanto", Role.PAYROLL_OFFICER, "総務課 人事給与係")]),
+    ("jinji", "人事 進", "ジンジ ススム", [("nakatosa", Role.PERSONNEL_OFFICER, "総務課 人事係"),
+                                        ("shimanto", Role.PERSONNEL_OFFICER, "総務課 人事給与係")]),
+    ("suido", "水道 清", "スイドウ キヨシ", [("nakatosa", Role.WATER_CLERK, "上下水道課 料金係"),
+                                         ("shimanto", Role.WATER_CLERK, "上下水道課 業務係")]),
+    ("kenshin", "検針 実", "ケンシン ミノル", [("nakatosa", Role.METER_READER, "上下水道課(検針)")]),
 ]  # fmt: skip
 
 
