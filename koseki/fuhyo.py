@@ -424,27 +424,43 @@ def strike_lines_of_event(
 # --- 支援措置 and the 附票 ------------------------------------------------------------------------------------
 
 
-def person_key_for_member(member: Member, *, towns: Sequence[Municipality] | None = None) -> disclosure.PersonKey:
-    """How the resident registers of the platform know a person of this town's koseki (``disclosure.PersonKey``):
-    the 住民票コード, 氏名 and 生年月日, and the residents that sent the person's 附票 lines (in every koseki the
-    person passed through). The towns consulted are those the lines came from or name — every platform town when
-    the person has a 住民票コード, as they may have moved where no notice reached this 附票 yet."""
+def person_keys_for_members(
+    members: Sequence[Member], *, towns: Sequence[Municipality] | None = None
+) -> list[disclosure.PersonKey]:
+    """How the resident registers of the platform know persons of this town's koseki (``disclosure.PersonKey``), in
+    their order, in one query however many: the 住民票コード, 氏名 and 生年月日, and the residents that sent the
+    person's 附票 lines (in every koseki the person passed through). The towns consulted are those the lines came
+    from or name — every platform town when the person has a 住民票コード, as they may have moved where no notice
+    reached this 附票 yet."""
+    if not members:
+        return []
     towns = disclosure.platform_towns() if towns is None else towns
     by_code = {town.code: town.schema_name for town in towns if town.code}
-    lines = list(
-        FuhyoEntry.objects.filter(member__person_key=member.person_key).values_list(
-            "source_town_code", "resident_atena_number", "address"
+    lines: dict[object, list[tuple[str, str, str]]] = {}
+    for person_key, code, atena, address in FuhyoEntry.objects.filter(
+        member__person_key__in={m.person_key for m in members}
+    ).values_list("member__person_key", "source_town_code", "resident_atena_number", "address"):
+        lines.setdefault(person_key, []).append((code, atena, address))
+    keys = []
+    for member in members:
+        own = lines.get(member.person_key, [])
+        codes = {member.resident_code} if member.resident_code else set()
+        named = disclosure.towns_named_in([address for _, _, address in own], towns=towns)
+        sources = {by_code[code] for code, _, _ in own if code in by_code}
+        keys.append(
+            disclosure.PersonKey(
+                resident_codes=frozenset(codes),
+                names=frozenset({(disclosure.name_key(member.family_name, member.given_name), member.birth_date)}),
+                atena_numbers=frozenset((code, atena) for code, atena, _ in own if code and atena),
+                towns=frozenset(t.schema_name for t in towns) if codes else named | sources,
+            )
         )
-    )
-    codes = {member.resident_code} if member.resident_code else set()
-    named = disclosure.towns_named_in([address for _, _, address in lines], towns=towns)
-    sources = {by_code[code] for code, _, _ in lines if code in by_code}
-    return disclosure.PersonKey(
-        resident_codes=frozenset(codes),
-        names=frozenset({(disclosure.name_key(member.family_name, member.given_name), member.birth_date)}),
-        atena_numbers=frozenset((code, atena) for code, atena, _ in lines if code and atena),
-        towns=frozenset(t.schema_name for t in towns) if codes else named | sources,
-    )
+    return keys
+
+
+def person_key_for_member(member: Member, *, towns: Sequence[Municipality] | None = None) -> disclosure.PersonKey:
+    """``person_keys_for_members`` for one member."""
+    return person_keys_for_members([member], towns=towns)[0]
 
 
 def support_scope(koseki: Koseki) -> str:
@@ -492,9 +508,11 @@ def fuhyo_for_display(*, actor: Person | None, koseki: Koseki, purpose: str) -> 
 MASKED_ADDRESS = "(支援措置のため表示しません)"
 
 
-def _key_of_member(subject: object) -> disclosure.PersonKey | None:
+def _keys_of_members(subjects: Sequence[object]) -> list[disclosure.PersonKey | None]:
     # The banner's local check (resident_records.templatetags.support_tags) needs no town list: this town only.
-    return person_key_for_member(subject, towns=[]) if isinstance(subject, Member) else None
+    members = [s for s in subjects if isinstance(s, Member)]
+    keys = iter(person_keys_for_members(members, towns=[]))
+    return [next(keys) if isinstance(s, Member) else None for s in subjects]
 
 
-disclosure.register_key_maker(_key_of_member)
+disclosure.register_key_maker(_keys_of_members)

@@ -54,7 +54,7 @@ from resident_records.models import (
     ResidentType,
     SupportScope,
 )
-from resident_records.support import SupportMeasureBlocked, ensure_not_blocked
+from resident_records.support import SupportMeasureBlocked, ensure_none_blocked
 from tenants.models import Domain, Municipality, Person
 
 HEAD = "世帯主"
@@ -259,8 +259,7 @@ def _prepare(
     """The covered residents in print order, the head and whether it is the whole household — after the
     支援措置 check of every covered person (住基法 第12条第6項; docs/domain/resident_register.md)."""
     covered, covered_household, whole = covered_residents(kind=kind, household=household, residents=residents)
-    for resident in sorted(covered, key=lambda r: r.pk):
-        ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])
+    ensure_none_blocked(residents=covered, scope=SCOPES[CertificateKind(kind)])
     head = covered_household.head if covered_household is not None else None
     ordered = household_order(
         covered, household_id=covered_household.pk if covered_household else None, head_id=head.pk if head else None
@@ -301,17 +300,17 @@ def _ensure_disclosable(
     Run before the issuing transaction: the other towns' audit rows of the check must survive a refusal.
     """
     covered, _, _ = covered_residents(kind=kind, household=household, residents=residents)
-    towns = disclosure.platform_towns()
-    for resident in sorted(covered, key=lambda r: r.pk):
-        disclosure.ensure_address_disclosable(
-            actor=actor,
-            person=disclosure.person_key_for_resident(resident, towns=towns),
-            scope=SCOPES[CertificateKind(kind)],
-            purpose=purpose or "証明書の交付の確認",
-            requester=requester_kind,
-            subject=resident,
-            details={"resident": resident.pk, "atena_number": resident.atena_number},
-        )
+    ordered = sorted(covered, key=lambda r: r.pk)
+    # All the covered persons at once: a constant number of queries per town, however large the household.
+    disclosure.ensure_addresses_disclosable(
+        actor=actor,
+        persons=disclosure.person_keys_for_residents(ordered),
+        scope=SCOPES[CertificateKind(kind)],
+        purpose=purpose or "証明書の交付の確認",
+        requester=requester_kind,
+        subjects=ordered,
+        details=[{"resident": r.pk, "atena_number": r.atena_number} for r in ordered],
+    )
 
 
 def _reveal_my_numbers(
@@ -494,8 +493,7 @@ def _issue(
 ) -> tuple[CertificateIssuance, bytes]:
     covered, covered_household, whole = covered_residents(kind=kind, household=household, residents=residents)
     # Again inside the transaction, this town's part of the check: a measure decided since cannot slip through.
-    for resident in sorted(covered, key=lambda r: r.pk):
-        ensure_not_blocked(resident=resident, scope=SCOPES[CertificateKind(kind)])
+    ensure_none_blocked(residents=covered, scope=SCOPES[CertificateKind(kind)])
     head = covered_household.head if covered_household is not None else None
     ordered = household_order(
         covered, household_id=covered_household.pk if covered_household else None, head_id=head.pk if head else None

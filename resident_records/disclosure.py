@@ -39,6 +39,7 @@ from django_tenants.utils import schema_context
 from common import audit
 from common.tenancy import current_schema
 from common.text import normalize_search_text
+from resident_records import support
 from resident_records.models import (
     Household,
     Resident,
@@ -49,7 +50,7 @@ from resident_records.models import (
     SupportScope,
     TemporaryRelease,
 )
-from resident_records.support import SupportMeasureBlocked, blocking_measure
+from resident_records.support import SupportMeasureBlocked
 from tenants.models import Municipality, Person
 
 AUDIT_LABELS = {
@@ -106,26 +107,46 @@ def towns_named_in(texts: Iterable[str], *, towns: Sequence[Municipality] | None
     return frozenset(town.schema_name for town in found if town is not None)
 
 
-def person_key_for_resident(resident: Resident, *, towns: Sequence[Municipality] | None = None) -> PersonKey:
-    """The key of a resident of the current schema: its codes, name, 宛名番号, and the towns its addresses name
-    (now and in its history: where it came from, where it went)."""
+def person_keys_for_residents(
+    residents: Sequence[Resident], *, towns: Sequence[Municipality] | None = None
+) -> list[PersonKey]:
+    """The keys of residents of the current schema, in their order, in two queries however many they are: each
+    one's codes, name, 宛名番号, and the towns its addresses name (now and in its history: where it came from,
+    where it went)."""
+    if not residents:
+        return []
+    towns = platform_towns() if towns is None else towns
     here = Municipality.objects.filter(schema_name=current_schema()).values_list("code", flat=True).first() or ""
-    records = ResidentRecord.objects.filter(resident=resident).values_list(
-        "address", "previous_address", "moving_out_address", "resident_code", "family_name", "given_name"
-    )
-    addresses = {resident.address, resident.previous_address, resident.moving_out_address}
-    codes = {resident.resident_code}
-    names = {(name_key(resident.family_name, resident.given_name), resident.birth_date)}
-    for address, previous, moving_out, code, family_name, given_name in records:
-        addresses.update((address, previous, moving_out))
-        codes.add(code)
-        names.add((name_key(family_name, given_name), resident.birth_date))
-    return PersonKey(
-        resident_codes=frozenset(c for c in codes if c),
-        names=frozenset(names),
-        atena_numbers=frozenset({(here, resident.atena_number)}),
-        towns=towns_named_in(addresses, towns=towns) - {current_schema()},
-    )
+    records = ResidentRecord.objects.filter(resident_id__in={r.pk for r in residents}).values_list(
+        "resident_id", "address", "previous_address", "moving_out_address", "resident_code", "family_name",
+        "given_name",
+    )  # fmt: skip
+    history: dict[int, list[tuple[str, str, str, str, str, str]]] = {}
+    for resident_id, *row in records:
+        history.setdefault(resident_id, []).append(tuple(row))  # type: ignore[arg-type]
+    keys = []
+    for resident in residents:
+        addresses = {resident.address, resident.previous_address, resident.moving_out_address}
+        codes = {resident.resident_code}
+        names = {(name_key(resident.family_name, resident.given_name), resident.birth_date)}
+        for address, previous, moving_out, code, family_name, given_name in history.get(resident.pk, []):
+            addresses.update((address, previous, moving_out))
+            codes.add(code)
+            names.add((name_key(family_name, given_name), resident.birth_date))
+        keys.append(
+            PersonKey(
+                resident_codes=frozenset(c for c in codes if c),
+                names=frozenset(names),
+                atena_numbers=frozenset({(here, resident.atena_number)}),
+                towns=towns_named_in(addresses, towns=towns) - {current_schema()},
+            )
+        )
+    return keys
+
+
+def person_key_for_resident(resident: Resident, *, towns: Sequence[Municipality] | None = None) -> PersonKey:
+    """``person_keys_for_residents`` for one resident."""
+    return person_keys_for_residents([resident], towns=towns)[0]
 
 
 # --- the answer --------------------------------------------------------------------------------------------
@@ -148,85 +169,158 @@ class _Found:
     block: AddressBlock | None = None
 
 
-def _matching_residents(key: PersonKey, town_code: str) -> list[Resident]:
-    """The residents of the current schema that are the person (see the module docstring), by id."""
+def _matching_residents(keys: Sequence[PersonKey], town_code: str) -> list[list[Resident]]:
+    """For each key, the residents of the current schema that are the person (see the module docstring), by id —
+    in two queries however many keys."""
+    codes = set().union(*(key.resident_codes for key in keys))
+    linked = {atena for key in keys for code, atena in key.atena_numbers if code == town_code}
+    births = {born for key in keys for _, born in key.names}
     query = Q(pk__in=[])
-    if key.resident_codes:
-        query |= Q(resident_code__in=sorted(key.resident_codes))
-    linked = sorted(atena for code, atena in key.atena_numbers if code == town_code)
+    if codes:
+        query |= Q(resident_code__in=sorted(codes))
     if linked:
-        query |= Q(atena_number__in=linked)
-    births = sorted({born for _, born in key.names})
-    found = {r.pk: r for r in Resident.objects.filter(query)}
+        query |= Q(atena_number__in=sorted(linked))
+    direct = list(Resident.objects.filter(query)) if codes or linked else []
+    by_name: dict[tuple[str, date], list[Resident]] = {}
     if births:
-        for resident in Resident.objects.filter(birth_date__in=births).only(
+        for resident in Resident.objects.filter(birth_date__in=sorted(births)).only(
             "pk", "atena_number", "family_name", "given_name", "birth_date"
         ):
-            if (name_key(resident.family_name, resident.given_name), resident.birth_date) in key.names:
+            by_name.setdefault((name_key(resident.family_name, resident.given_name), resident.birth_date), []).append(
+                resident
+            )
+    matches = []
+    for key in keys:
+        own_links = {atena for code, atena in key.atena_numbers if code == town_code}
+        found = {r.pk: r for r in direct if r.resident_code in key.resident_codes or r.atena_number in own_links}
+        for name in key.names:
+            for resident in by_name.get(name, []):
                 found.setdefault(resident.pk, resident)
-    return [found[pk] for pk in sorted(found)]
+        matches.append([found[pk] for pk in sorted(found)])
+    return matches
 
 
-def _blocks_here(key: PersonKey, *, town: Municipality, scope: str, local: bool) -> _Found:
-    """The person's blocks in the current schema (that of ``town``; ``local`` when it is the requesting town)."""
-    found = _Found()
-    for resident in _matching_residents(key, town.code or ""):
-        found.residents.append(resident)
-        measure = blocking_measure(resident=resident, scope=scope)
-        if measure is not None and found.block is None:
+def _blocks_here(keys: Sequence[PersonKey], *, town: Municipality, scope: str, local: bool) -> list[_Found]:
+    """Each person's blocks in the current schema (that of ``town``; ``local`` when it is the requesting town), in
+    three queries however many persons."""
+    matches = _matching_residents(keys, town.code or "")
+    measures = support.blocking_measures(residents=[r for found in matches for r in found], scope=scope)
+    answers = []
+    for residents in matches:
+        found = _Found(residents=residents)
+        blocked = next((r for r in residents if r.pk in measures), None)
+        if blocked is not None:
             found.block = AddressBlock(
                 town_code=town.code or "",
                 town_schema=town.schema_name,
-                measure_id=measure.pk,
-                resident_id=resident.pk,
+                measure_id=measures[blocked.pk].pk,
+                resident_id=blocked.pk,
                 local=local,
             )
-    return found
+        answers.append(found)
+    return answers
+
+
+def _atena_numbers(subjects: Iterable[object]) -> list[str]:
+    return [str(atena) for atena in (getattr(s, "atena_number", "") for s in subjects) if atena]
 
 
 def _blocks_in_town(
     *,
     actor: Person | None,
-    key: PersonKey,
+    keys: Sequence[PersonKey],
+    subjects: Sequence[object],
     town: Municipality,
     here: Municipality,
     scope: str,
     purpose: str,
     requester: str,
-    subject: object,
-) -> AddressBlock | None:
-    """The one cross-town read: the person's blocks in ``town``, audited there (what was asked, by which town,
-    for what) and here (which town was asked)."""
+) -> list[AddressBlock | None]:
+    """The one cross-town read: the persons' blocks in ``town``, audited there (what was asked, by which town,
+    for what, and which of its residents were found) and here (which town was asked, about whom) — one row in
+    each town for all the persons asked together (docs/domain/support_measures.md)."""
     with schema_context(town.schema_name):
-        found = _blocks_here(key, town=town, scope=scope, local=False)
+        founds = _blocks_here(keys, town=town, scope=scope, local=False)
+        residents = sorted({r.pk: r for found in founds for r in found.residents}.values(), key=lambda r: r.pk)
+        blocked = any(found.block is not None for found in founds)
         audit.record(
             actor=actor,
             action="support_measure.cross_town_check",
-            obj=found.residents[0] if found.residents else None,
+            obj=residents[0] if residents else None,
             purpose=purpose[:200],
             personal_data=True,
             details={
                 "requesting_town": here.code or here.schema_name,
                 "scope": scope,
                 **({"requester": requester} if requester else {}),
-                "residents": len(found.residents),
-                "result": "blocked" if found.block is not None else "clear",
+                "asked": len(keys),
+                "residents": len(residents),
+                **({"persons": [r.atena_number for r in residents]} if residents else {}),
+                "result": "blocked" if blocked else "clear",
             },
         )
+    persons = _atena_numbers(subjects)
     audit.record(
         actor=actor,
         action="support_measure.cross_town_query",
-        obj=subject,
+        obj=subjects[0] if subjects else None,
         purpose=purpose[:200],
         personal_data=True,
         details={
             "town": town.code or town.schema_name,
             "scope": scope,
             **({"requester": requester} if requester else {}),
-            "result": "blocked" if found.block is not None else "clear",
+            **({"persons": persons} if persons else {}),
+            "result": "blocked" if blocked else "clear",
         },
     )
-    return found.block
+    return [found.block for found in founds]
+
+
+def address_blocks(
+    *,
+    actor: Person | None,
+    persons: Sequence[PersonKey],
+    scope: str,
+    purpose: str,
+    requester: str = "",
+    subjects: Sequence[object] | None = None,
+) -> list[AddressBlock | None]:
+    """For each of ``persons``, the 支援措置 that forbids telling ``requester`` where they live (or lived), or None
+    — a constant number of queries however many persons.
+
+    Checks the current schema, then every other platform town where a person is or was resident, in the order of
+    the towns' schema names, until one blocks that person — so each answer is the one a check of that person
+    alone gives. Each other town is read once for all the persons it concerns (audited there and here;
+    ``subjects``, parallel to ``persons`` — the residents or registers the question is about, as
+    ``audit.record`` takes an object — name them in this town's row). ``requester`` does not change the answer
+    (see the module docstring); it is recorded.
+    """
+    if scope not in SupportScope.values:
+        raise ValueError(scope)
+    subjects = list(subjects) if subjects is not None else [None] * len(persons)
+    if len(subjects) != len(persons):
+        raise ValueError("subjects must be parallel to persons")
+    if not persons:
+        return []
+    towns = platform_towns()
+    here_schema = current_schema()
+    here = next((t for t in towns if t.schema_name == here_schema), None)
+    if here is None:
+        here = Municipality.objects.get(schema_name=here_schema)
+    blocks = [found.block for found in _blocks_here(persons, town=here, scope=scope, local=True)]
+    others = sorted((t for t in towns if t.schema_name != here_schema), key=lambda t: t.schema_name)
+    for town in others:
+        asked = [i for i, key in enumerate(persons) if blocks[i] is None and town.schema_name in key.towns]
+        if not asked:
+            continue
+        answers = _blocks_in_town(
+            actor=actor, keys=[persons[i] for i in asked], subjects=[subjects[i] for i in asked], town=town,
+            here=here, scope=scope, purpose=purpose, requester=requester,
+        )  # fmt: skip
+        for i, block in zip(asked, answers, strict=True):
+            blocks[i] = block
+    return blocks
 
 
 def address_block(
@@ -238,31 +332,40 @@ def address_block(
     requester: str = "",
     subject: object = None,
 ) -> AddressBlock | None:
-    """The 支援措置 that forbids telling ``requester`` where ``person`` lives (or lived), or None.
+    """The 支援措置 that forbids telling ``requester`` where ``person`` lives (or lived), or None
+    (``address_blocks`` for one person)."""
+    return address_blocks(
+        actor=actor, persons=[person], scope=scope, purpose=purpose, requester=requester, subjects=[subject]
+    )[0]
 
-    Checks the current schema, then every other platform town where the person is or was resident (audited
-    there and here; ``subject`` — the resident or register the question is about, as ``audit.record`` takes an
-    object — names it in this town's row). ``requester`` does not change the answer (see the module docstring);
-    it is recorded.
-    """
-    if scope not in SupportScope.values:
-        raise ValueError(scope)
-    towns = platform_towns()
-    here_schema = current_schema()
-    here = next((t for t in towns if t.schema_name == here_schema), None)
-    if here is None:
-        here = Municipality.objects.get(schema_name=here_schema)
-    block = _blocks_here(person, town=here, scope=scope, local=True).block
-    others = sorted((t for t in towns if t.schema_name in person.towns and t.schema_name != here_schema),
-                    key=lambda t: t.schema_name)  # fmt: skip
-    for town in others:
+
+def _blocked(block: AddressBlock, *, scope: str, details: dict[str, object] | None) -> SupportMeasureBlocked:
+    """The refusal of a block (details: the blocking town, and the measure's id when it is this town's — an id
+    means something only in the town that decided it)."""
+    info: dict[str, object] = {**(details or {}), "scope": scope, "town": block.town_code}
+    if block.local:
+        info["measure"] = block.measure_id
+    return SupportMeasureBlocked(details=info)
+
+
+def ensure_addresses_disclosable(
+    *,
+    actor: Person | None,
+    persons: Sequence[PersonKey],
+    scope: str,
+    purpose: str,
+    requester: str = "",
+    subjects: Sequence[object] | None = None,
+    details: Sequence[dict[str, object]] | None = None,
+) -> None:
+    """``address_blocks``, raising SupportMeasureBlocked for the first blocked person in the order given (with that
+    person's ``details``, parallel to ``persons``)."""
+    blocks = address_blocks(
+        actor=actor, persons=persons, scope=scope, purpose=purpose, requester=requester, subjects=subjects
+    )
+    for i, block in enumerate(blocks):
         if block is not None:
-            break
-        block = _blocks_in_town(
-            actor=actor, key=person, town=town, here=here, scope=scope, purpose=purpose, requester=requester,
-            subject=subject,
-        )  # fmt: skip
-    return block
+            raise _blocked(block, scope=scope, details=details[i] if details is not None else None)
 
 
 def ensure_address_disclosable(
@@ -275,17 +378,11 @@ def ensure_address_disclosable(
     subject: object = None,
     details: dict[str, object] | None = None,
 ) -> None:
-    """``address_block``, raising SupportMeasureBlocked (details: the blocking town, and the measure's id when it is
-    this town's — an id means something only in the town that decided it)."""
-    block = address_block(
-        actor=actor, person=person, scope=scope, purpose=purpose, requester=requester, subject=subject
-    )
-    if block is None:
-        return
-    info: dict[str, object] = {**(details or {}), "scope": scope, "town": block.town_code}
-    if block.local:
-        info["measure"] = block.measure_id
-    raise SupportMeasureBlocked(details=info)
+    """``ensure_addresses_disclosable`` for one person."""
+    ensure_addresses_disclosable(
+        actor=actor, persons=[person], scope=scope, purpose=purpose, requester=requester, subjects=[subject],
+        details=[details or {}],
+    )  # fmt: skip
 
 
 def hidden_destination(*, actor: Person | None, resident: Resident, purpose: str) -> bool:
@@ -344,8 +441,7 @@ def protected_subjects(subjects: Sequence[object]) -> set[int]:
         codes = {r.resident_code for r in protected if r.resident_code}
         names = {(name_key(r.family_name, r.given_name), r.birth_date) for r in protected}
         links = {(here, r.atena_number) for r in protected}
-        for subject in others:
-            key = _key_of(subject)
+        for subject, key in zip(others, _keys_of(others), strict=True):
             if key is not None and (key.resident_codes & codes or key.names & names or key.atena_numbers & links):
                 found.add(subject.pk)  # type: ignore[attr-defined]
     return found
@@ -377,18 +473,22 @@ def is_protected_subject(subject: object) -> bool:
 
 
 # Koseki members are made into keys by koseki.fuhyo (the app that knows them); it registers itself here, as the
-# resident register must not import the koseki app (apps depend downwards).
-_KEY_MAKERS: list[Callable[[object], PersonKey | None]] = []
+# resident register must not import the koseki app (apps depend downwards). A maker takes a list of subjects and
+# answers for each (None: not its kind) in a constant number of queries.
+_KEY_MAKERS: list[Callable[[Sequence[object]], list[PersonKey | None]]] = []
 
 
-def register_key_maker(maker: Callable[[object], PersonKey | None]) -> None:
+def register_key_maker(maker: Callable[[Sequence[object]], list[PersonKey | None]]) -> None:
     if maker not in _KEY_MAKERS:
         _KEY_MAKERS.append(maker)
 
 
-def _key_of(subject: object) -> PersonKey | None:
+def _keys_of(subjects: Sequence[object]) -> list[PersonKey | None]:
+    keys: list[PersonKey | None] = [None] * len(subjects)
     for maker in _KEY_MAKERS:
-        key = maker(subject)
-        if key is not None:
-            return key
-    return None
+        missing = [i for i, key in enumerate(keys) if key is None]
+        if not missing:
+            break
+        for i, key in zip(missing, maker([subjects[i] for i in missing]), strict=True):
+            keys[i] = key
+    return keys

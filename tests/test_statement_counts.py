@@ -134,11 +134,6 @@ def test_the_resident_page_does_not_grow_with_the_household(clerk_client: Client
     assert many == one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 支援措置 check of the 見本 (certificates._prepare / _ensure_disclosable, across the towns) still runs "
-    "per member: about 7 statements each",
-)
 def test_the_certificate_preview_does_not_grow_with_the_household(
     clerk_client: Client, households: tuple[Any, Any]
 ) -> None:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from common.models import AuditEvent
@@ -362,3 +364,65 @@ def test_the_register_page_masks_unlinked_lines_too_but_flags_only_her(clerk: Pe
         shown = fuhyo.fuhyo_for_display(actor=clerk, koseki=protected.koseki, purpose=PURPOSE)
     assert shown.protected_member_ids == {protected.hanako.pk}
     assert {line.address for line in shown.lines if line.member_id == taro.pk} == {fuhyo.MASKED_ADDRESS}
+
+
+# --- many persons at once: one read per town, the same answer for each ------------------------------------------
+
+
+def _family_from(clerk: Person, *, home: str, away: str, size: int) -> list[Resident]:
+    """A household of ``size`` (川村, nobody protected) that moved from ``away`` into ``home``."""
+    names = ["一郎", "二郎", "三郎", "四郎", "五郎", "六郎"][:size]
+    members = [
+        replace(
+            resident_input(name, date(1990 + i, 4, 1), honseki=HONSEKI[away]), family_name="川村", relationship="子"
+        )
+        for i, name in enumerate(names)
+    ]
+    members[0] = replace(members[0], relationship="世帯主")
+    with schema_context(home):
+        event = services.record_move_in(
+            actor=clerk, event_date=date(2026, 10, 1), notified_on=date(2026, 10, 1),
+            address=f"{ADDRESS[home]}-{size}", previous_address=ADDRESS[away], members=members,
+        )  # fmt: skip
+        return list(Resident.objects.filter(household=event.household).order_by("pk"))
+
+
+def test_a_household_from_another_town_is_read_there_once_for_all_its_members(clerk: Person) -> None:
+    family = _family_from(clerk, home="shimanto", away="nakatosa", size=3)
+    with schema_context("shimanto"):
+        certificates.preview_certificate(
+            actor=clerk, kind=CertificateKind.RESIDENCE_COPY, purpose=PURPOSE, residents=family,
+            requester_kind=RequesterKind.SELF,
+        )  # fmt: skip
+        [query] = AuditEvent.objects.filter(action="support_measure.cross_town_query")
+    with schema_context("nakatosa"):
+        [check] = AuditEvent.objects.filter(action="support_measure.cross_town_check")
+    assert query.details["persons"] == [r.atena_number for r in family]
+    assert query.details["result"] == "clear"
+    assert check.details["asked"] == 3
+    assert check.details["result"] == "clear"
+
+
+def test_the_batched_answer_is_each_persons_own_answer(clerk: Person) -> None:
+    protected = moved_and_protected(clerk, home="shimanto", away="nakatosa")
+    family = _family_from(clerk, home="nakatosa", away="shimanto", size=2)
+    with schema_context("nakatosa"):
+        keys = disclosure.person_keys_for_residents([family[0], protected.removed, family[1]])
+        asked: dict[str, Any] = {"actor": clerk, "scope": SupportScope.REMOVED_CERTIFICATE, "purpose": PURPOSE}
+        together = disclosure.address_blocks(persons=keys, **asked)
+        alone = [disclosure.address_block(person=key, **asked) for key in keys]
+    assert together == alone
+    assert [block is not None for block in together] == [False, True, False]
+
+
+def test_the_check_across_the_towns_does_not_grow_with_the_household(clerk: Person) -> None:
+    counts = []
+    for size in (1, 6):
+        family = _family_from(clerk, home="shimanto", away="nakatosa", size=size)
+        with schema_context("shimanto"), CaptureQueriesContext(connection) as captured:
+            disclosure.ensure_addresses_disclosable(
+                actor=clerk, persons=disclosure.person_keys_for_residents(family), scope=SupportScope.CERTIFICATE,
+                purpose=PURPOSE, subjects=family,
+            )  # fmt: skip
+        counts.append(len(captured.captured_queries))
+    assert counts[1] == counts[0]

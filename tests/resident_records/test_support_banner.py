@@ -8,11 +8,13 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from koseki.models import Koseki, Member
-from resident_records import support
+from resident_records import disclosure, support
 from resident_records.models import Household, Resident
 from tenants.models import Person
 from tests.koseki.test_fuhyo import make_register
@@ -123,3 +125,17 @@ def test_no_banner_without_a_measure(client_for: Any, clerk: Person) -> None:
         _, residents = move_in_family(clerk, members=family(), address="高知県高岡郡中土佐町久礼 4321")
     client = _client(client_for)
     assert "support-banner" not in _page(client, f"/resident_records/residents/{residents[0].atena_number}/")
+
+
+def test_the_banner_of_a_registers_members_is_asked_in_as_many_statements_for_all_as_for_one(
+    protected: dict[str, Any],
+) -> None:
+    with schema_context("nakatosa"):
+        members = list(Member.objects.filter(koseki=protected["koseki"]).order_by("pk"))
+        with CaptureQueriesContext(connection) as one:
+            disclosure.protected_subjects(members[:1])
+        with CaptureQueriesContext(connection) as all_of_them:
+            shown = disclosure.protected_subjects(members)
+    assert len(members) == 2
+    assert shown == {m.pk for m in members if m.given_name == "花子"}
+    assert len(all_of_them.captured_queries) == len(one.captured_queries)
