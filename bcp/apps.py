@@ -12,6 +12,8 @@ LABELLED_MODULES = (
     "bcp.standby",
     "bcp.disaster",
     "bcp.csirt",
+    "bcp.hq",
+    "bcp.cameras",
     "bcp.views",
     "bcp.api",
 )

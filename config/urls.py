@@ -23,6 +23,8 @@ urlpatterns = [
     path("resident_records/", include("resident_records.urls")),
     path("koseki/", include("koseki.urls")),
     path("bcp/", include("bcp.urls")),
+    path("hq/", include("bcp.hq_urls")),
+    path("devices/", include("bcp.device_urls")),
     path("finance/", include("finance.urls")),
     path("payroll/", include("payroll.urls")),
     path("water_billing/", include("water_billing.urls")),

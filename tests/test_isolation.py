@@ -64,6 +64,7 @@ EXPECTED_PUBLIC = {
     "accounts:switch_arrive",  # the random, single-use, session-bound switch ticket is the credential
     "verify:form",  # anyone holding a certificate checks it is genuine (no personal data shown)
     "verify:result",
+    "devices:camera_reading",  # a river camera's device token is the credential (docs/domain/disaster-hq.md §5)
 }
 
 # Audit rows a refused request may leave behind: refusals, and the intruder ending its own session.

@@ -330,6 +330,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploaded files (HQ damage photos, river camera images): never served from MEDIA_URL, only through the views
+# that check access (bcp.hq_views, the public site's published camera image).
+MEDIA_ROOT = Path(env("KYODO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) are spooled to a temporary file, never held in
 # memory; an import's upload is then copied to the jobs directory for the worker (common.jobs).
 KYODO_JOB_FILES_DIR = Path(env("KYODO_JOB_FILES_DIR", str(BASE_DIR / "var" / "jobs")))
