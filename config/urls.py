@@ -29,6 +29,7 @@ urlpatterns = [
     path("payroll/", include("payroll.urls")),
     path("water_billing/", include("water_billing.urls")),
     path("groupware/", include("groupware.urls")),
+    path("website/", include("website.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

@@ -88,6 +88,7 @@ TENANT_APPS = [
     "payroll",
     "water_billing",
     "groupware",
+    "website",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -112,7 +113,8 @@ MIDDLEWARE = [
     # Errors under /api/ in the API's JSON format, also those raised outside DRF (unknown path, CSRF, 500).
     "common.middleware.ApiErrorFormatMiddleware",
     "common.timeouts.StatementTimeoutMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # django-tenants' TenantMainMiddleware, which also routes a town's public-site host to its own urlconf.
+    "tenants.host_routing.KyodoTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -133,6 +135,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The URL tree of a town's public website host (tenants.Domain.is_public_site; docs/domain/website.md §1).
+KYODO_PUBLIC_SITE_URLCONF = "website.public_urls"
 PUBLIC_SCHEMA_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
