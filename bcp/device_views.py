@@ -26,7 +26,7 @@ def _error(exc: ApplicationError) -> JsonResponse:
 
 
 def _level(raw: str | None) -> int | None:
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return None
     try:
         return int(raw)

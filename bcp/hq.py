@@ -33,7 +33,7 @@ AUDIT_LABELS = {
     "bcp.hq_damage": "災害対策本部: 被害報告",
 }
 
-WRITER_ROLES = frozenset({Role.CLERK, Role.IT_ADMIN})
+WRITER_ROLES: frozenset[str] = frozenset({Role.CLERK, Role.IT_ADMIN})
 
 
 class HqError(ApplicationError):

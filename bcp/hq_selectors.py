@@ -4,7 +4,7 @@ names as they signed entries, shelters' counts, places of damage."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -92,7 +92,7 @@ def published_image(camera: RiverCamera) -> CameraReading | None:
     return latest_image(camera) if camera.publish_latest and camera.is_active else None
 
 
-def levels(camera: RiverCamera, *, hours: int = 24) -> list[tuple[timezone.datetime, int]]:
+def levels(camera: RiverCamera, *, hours: int = 24) -> list[tuple[datetime, int]]:
     since = timezone.now() - timedelta(hours=hours)
     rows = camera.readings.filter(observed_at__gte=since, level_cm__isnull=False).order_by("observed_at")
-    return [(at, level) for at, level in rows.values_list("observed_at", "level_cm")]
+    return [(at, level) for at, level in rows.values_list("observed_at", "level_cm") if level is not None]

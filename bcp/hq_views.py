@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -157,7 +157,7 @@ def summary_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def summary_csv_view(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_csv_view(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     board = hq_selectors.board(_disaster(pk))
     return stream_csv(f"hq-summary-{pk}.csv", hq_summary.CSV_HEADER, hq_summary.csv_rows(board), lambda row: row)
 

@@ -31,12 +31,13 @@ class KyodoTenantMiddleware(TenantMainMiddleware):
     def get_tenant(self, domain_model: Any, hostname: str) -> Municipality:
         domain = domain_model.objects.select_related("tenant").get(domain=hostname)
         tenant: Municipality = domain.tenant
-        tenant.kyodo_public_site = domain.is_public_site  # type: ignore[attr-defined]
+        tenant.kyodo_public_site = domain.is_public_site
         return tenant
 
     @staticmethod
     def setup_url_routing(request: HttpRequest, force_public: bool = False) -> None:
         TenantMainMiddleware.setup_url_routing(request, force_public=force_public)
         if is_public_site(request):
-            request.urlconf = settings.KYODO_PUBLIC_SITE_URLCONF
-            set_urlconf(request.urlconf)
+            # Django reads request.urlconf to resolve this request.
+            request.urlconf = settings.KYODO_PUBLIC_SITE_URLCONF  # type: ignore[attr-defined]
+            set_urlconf(settings.KYODO_PUBLIC_SITE_URLCONF)

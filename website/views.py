@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,7 +53,7 @@ def edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
-    actions = {
+    actions: dict[str, tuple[Callable[..., Article], str]] = {
         "submit": (services.submit, "承認を依頼しました。"),
         "approve": (services.approve, "承認し、公開しました。"),
         "reject": (services.reject, "差し戻しました。"),
