@@ -74,6 +74,8 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "ks_wide_area": ("戸籍 広域", {"shimanto": "clerk"}, True),
     "ks_certificate": ("戸籍 交付", {"nakatosa": "clerk"}, True),
     "bcp_admin": ("業継 管理", {"nakatosa": "it_admin"}, True),
+    "hq_council": ("本部 協議", {"council": "it_admin"}, True),
+    "hq_clerk": ("本部 町職", {"nakatosa": "clerk"}, True),
 }
 SECTION = "町民課 住民係"
 
