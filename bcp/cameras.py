@@ -53,6 +53,7 @@ MAX_LEVEL_CM = 10_000
 class DeviceAuthFailed(PermissionDenied):
     code = "device_token_invalid"
     message = "機器トークンが正しくありません。"
+    status_code = 401
 
 
 class DeviceWrongTown(PermissionDenied):

@@ -167,7 +167,7 @@ def test_a_device_token_of_another_town_is_refused(towns: dict[str, Municipality
 @pytest.mark.parametrize("header", ["", "Device kcam_wrong", "Bearer kcam_x", "Device "])
 def test_a_missing_or_wrong_token_is_refused(camera: tuple[RiverCamera, str], header: str) -> None:
     response = device().post(URL, {"level_cm": "10"}, HTTP_AUTHORIZATION=header)
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "device_token_invalid"
     assert not CameraReading.objects.exists()
 
@@ -179,7 +179,7 @@ def test_after_rotation_the_old_token_works_for_the_grace_period_only(
     cameras.rotate_token(actor=Person.objects.get(username="it_admin"), host=towns["nakatosa"], camera=cam)
     assert post(device(), old, level_cm="10").status_code == 201
     RiverCamera.objects.filter(pk=cam.pk).update(previous_token_valid_until=timezone.now() - timedelta(seconds=1))
-    assert post(device(), old, level_cm="10").status_code == 403
+    assert post(device(), old, level_cm="10").status_code == 401
 
 
 def test_a_flooding_device_is_rate_limited(camera: tuple[RiverCamera, str]) -> None:
