@@ -44,10 +44,13 @@ def edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, f"「{saved.title}」を下書きとして保存しました。")
             return redirect("website:list")
+    fields = ("title", "slug", "kind", "summary", "body", "image_alt")
+    values = {name: request.POST.get(name, getattr(article, name, "") if article else "") for name in fields}
+    values["category"] = request.POST.get("category", str(article.category_id or "") if article else "")
     return render(
         request,
         "website/staff/edit.html",
-        {"article": article, "kinds": ArticleKind.choices, "categories": selectors.categories(), "data": request.POST},
+        {"article": article, "values": values, "kinds": ArticleKind.choices, "categories": selectors.categories()},
     )
 
 

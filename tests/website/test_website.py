@@ -215,3 +215,10 @@ def test_the_staff_workflow_pages(client_for: Any, nakatosa: None) -> None:
     client_for("it_admin", "nakatosa").post(f"/website/{article.pk}/approve/")
     article.refresh_from_db()
     assert article.status == ArticleStatus.PUBLISHED
+
+
+def test_the_edit_form_renders_empty_and_filled(client_for: Any, nakatosa: None, tanaka: Person) -> None:
+    clerk = client_for("tanaka", "nakatosa")
+    assert 'name="title" required maxlength="200" value=""' in clerk.get("/website/new/").content.decode()
+    article = services.save_draft(actor=tanaka, article=None, title="編集する記事", body="本文", slug="t-edit")
+    assert 'value="編集する記事"' in clerk.get(f"/website/{article.pk}/edit/").content.decode()
