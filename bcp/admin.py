@@ -2,3 +2,4 @@
 
 from bcp import admin_backup as admin_backup
 from bcp import admin_csirt as admin_csirt
+from bcp import admin_hq as admin_hq

@@ -186,6 +186,10 @@ def declare_disaster(*, actor: Person, municipality: Municipality, title: str, d
                 obj=disaster,
                 details={"municipality": municipality.schema_name, "title": disaster.title},
             )
+            # The HQ opens with the disaster, in the same transaction (docs/domain/disaster-hq.md §1).
+            from bcp.hq import open_hq  # bcp.hq builds on this module's audit helper
+
+            open_hq(actor=actor, disaster=disaster)
     except IntegrityError as exc:
         # bcp_one_open_disaster_per_town: two IT staff declaring at once, or a second declaration.
         raise DisasterAlreadyActive(details={"municipality": municipality.schema_name}) from exc

@@ -433,3 +433,8 @@ class PolicyDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} 第{self.version}版"
+
+
+# The disaster HQ and river cameras (docs/domain/disaster-hq.md) live in their own module to keep this one short;
+# importing it here registers its models with the app.
+import bcp.hq_models  # noqa: E402, F401

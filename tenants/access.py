@@ -129,6 +129,22 @@ MODULES: dict[str, Module] = {
             icon="grid",
         ),
         Module(
+            "hq",
+            _("災害対策本部"),
+            _("災害対策本部のチェックリスト・経過・避難所・被害報告・河川監視カメラ(事務職員・情報システム担当)。"),
+            "hq:index",
+            frozenset({Role.CLERK, Role.IT_ADMIN, Role.AUDITOR}),
+            icon="continuity",
+        ),
+        Module(
+            "website",
+            _("ホームページ管理"),
+            _("町の公式ホームページの記事の作成・承認・公開(事務職員・情報システム担当)。"),
+            "website:list",
+            frozenset({Role.CLERK, Role.IT_ADMIN}),
+            icon="book",
+        ),
+        Module(
             "admin",
             _("システム管理"),
             _("自治体データと職員IDの管理(情報システム担当)。"),

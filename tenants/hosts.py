@@ -63,7 +63,14 @@ def _cacheable() -> bool:
 
 
 def _read(host: str) -> Municipality | None:
-    return Municipality.objects.filter(domains__domain=host).first()
+    """The town, marked with whether ``host`` is its public website (``kyodo_public_site``, tenants.host_routing);
+    the mark travels with the cached instance."""
+    domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+    if domain is None:
+        return None
+    town: Municipality = domain.tenant
+    town.kyodo_public_site = domain.is_public_site
+    return town
 
 
 def forget_hosts(hosts: Iterable[str]) -> None:

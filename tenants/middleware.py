@@ -15,22 +15,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django_tenants.middleware.main import TenantMainMiddleware
 
 from common import context
-from tenants import hooks, hosts
+from tenants import hooks
 from tenants.access import is_verified, module_allowed, module_for, request_roles, towns_of
 from tenants.errors import MunicipalityUnavailable
-
-
-class TownMiddleware(TenantMainMiddleware):
-    """django-tenants' Host → town schema step, with the lookup answered from the shared cache (tenants.hosts)."""
-
-    def get_tenant(self, domain_model: Any, hostname: str) -> Any:
-        town = hosts.town_for_host(hostname)
-        if town is None:
-            raise domain_model.DoesNotExist(hostname)
-        return town
 
 
 def is_api(request: HttpRequest) -> bool:

@@ -78,6 +78,10 @@ Municipality._meta.get_field("schema_name").verbose_name = "スキーマ名"
 
 
 class Domain(DomainMixin):
+    # A host of the town's public website (www…): served by the public-site urlconf, which holds nothing but
+    # published content (no login, admin, API or staff pages; docs/domain/website.md §1).
+    is_public_site = models.BooleanField("公開ホームページのホスト", default=False)
+
     class Meta:
         verbose_name = "ホスト名"
         verbose_name_plural = "ホスト名"

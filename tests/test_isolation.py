@@ -64,7 +64,11 @@ EXPECTED_PUBLIC = {
     "accounts:switch_arrive",  # the random, single-use, session-bound switch ticket is the credential
     "verify:form",  # anyone holding a certificate checks it is genuine (no personal data shown)
     "verify:result",
+    "devices:camera_reading",  # a river camera's device token is the credential (docs/domain/disaster-hq.md §5)
 }
+# Public for the access pipeline because another credential than a membership guards them (a device token):
+# without it they must refuse (401/403; 405 for a GET), never answer 2xx or redirect.
+TOKEN_GUARDED_PUBLIC = {"devices:camera_reading"}
 
 # Audit rows a refused request may leave behind: refusals, and the intruder ending its own session.
 HARMLESS_AUDIT_ACTIONS = {"auth.login_refused", "auth.otp_failed", "auth.logout"}
@@ -205,6 +209,8 @@ def test_anonymous_is_sent_to_login_or_refused(route: Route, foreign: ForeignObj
         response = request(client, method, route, path)
         if route.is_api:
             assert_api_refusal(route, response, 401, "not_authenticated")
+        elif route.name in TOKEN_GUARDED_PUBLIC:
+            assert response.status_code in {401, 403, 405}, (method, response.status_code)
         elif route.is_public:
             assert response.status_code in {200, 302, 405}, (method, response.status_code)
             assert response.status_code != 302 or is_same_host_redirect(response), response["Location"]
@@ -227,6 +233,8 @@ def test_member_of_another_town_is_refused_and_nothing_changes(route: Route, wor
         assert response.status_code not in range(200, 300) or route.is_public, (method, response.status_code)
         if route.is_api:
             assert_api_refusal(route, response, 403, "permission_denied")
+        elif route.name in TOKEN_GUARDED_PUBLIC:
+            assert response.status_code in {401, 403, 405}, (method, response.status_code)
         elif route.is_public:
             _assert_public_response_grants_nothing(client, response)
         else:

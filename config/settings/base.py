@@ -88,6 +88,7 @@ TENANT_APPS = [
     "payroll",
     "water_billing",
     "groupware",
+    "website",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -112,7 +113,9 @@ MIDDLEWARE = [
     # Errors under /api/ in the API's JSON format, also those raised outside DRF (unknown path, CSRF, 500).
     "common.middleware.ApiErrorFormatMiddleware",
     "common.timeouts.StatementTimeoutMiddleware",
-    "tenants.middleware.TownMiddleware",  # django-tenants: Host → town schema, the lookup cached
+    # django-tenants' TenantMainMiddleware: Host → town schema (the lookup cached, tenants.hosts), and a town's
+    # public-site host routed to its own urlconf.
+    "tenants.host_routing.KyodoTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -133,6 +136,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The URL tree of a town's public website host (tenants.Domain.is_public_site; docs/domain/website.md §1).
+KYODO_PUBLIC_SITE_URLCONF = "website.public_urls"
 PUBLIC_SCHEMA_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -331,6 +336,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploaded files (HQ damage photos, river camera images): never served from MEDIA_URL, only through the views
+# that check access (bcp.hq_views, the public site's published camera image).
+MEDIA_ROOT = Path(env("KYODO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) are spooled to a temporary file, never held in
 # memory; an import's upload is then copied to the jobs directory for the worker (common.jobs).
 KYODO_JOB_FILES_DIR = Path(env("KYODO_JOB_FILES_DIR", str(BASE_DIR / "var" / "jobs")))

@@ -60,8 +60,9 @@ def test_declare_writes_the_disaster_and_audits_in_the_council_and_town_trails(
     assert disaster.is_active
     assert service.active_disaster(towns["nakatosa"]) == disaster
     assert service.active_disaster(towns["shimanto"]) is None
-    assert actions("public", positions["public"]) == ["bcp.disaster_declare"]
-    assert actions("nakatosa", positions["nakatosa"]) == ["bcp.disaster_declare"]
+    # The disaster HQ opens with the declaration (docs/domain/disaster-hq.md §1).
+    assert actions("public", positions["public"]) == ["bcp.disaster_declare", "bcp.hq_open"]
+    assert actions("nakatosa", positions["nakatosa"]) == ["bcp.disaster_declare", "bcp.hq_open"]
     assert actions("shimanto", positions["shimanto"]) == []
 
 

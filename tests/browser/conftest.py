@@ -84,6 +84,8 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "fin_cashier": ("財務 出納", {"nakatosa": "accountant"}, True),
     "fin_over": ("財務 超過", {"nakatosa": "budget_clerk"}, True),
     "fin_officer": ("財務 財政", {"nakatosa": "finance_officer"}, True),
+    "hq_council": ("本部 協議", {"council": "it_admin"}, True),
+    "hq_clerk": ("本部 町職", {"nakatosa": "clerk"}, True),
 }
 SECTION = "町民課 住民係"
 
