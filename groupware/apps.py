@@ -1,7 +1,19 @@
+import importlib
+
 from django.apps import AppConfig
+
+# Modules of this app that name audit actions: each defines AUDIT_LABELS = {"groupware.x": "グループウェア: …"}.
+LABELLED_MODULES = ("groupware.services.schedule", "groupware.services.facilities")
 
 
 class GroupwareConfig(AppConfig):
     name = "groupware"
     verbose_name = "グループウェア"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from common import audit_labels
+
+        for name in LABELLED_MODULES:
+            audit_labels.register(getattr(importlib.import_module(name), "AUDIT_LABELS", {}))
+        importlib.import_module("groupware.demo")  # registers the demo seeder

@@ -1,7 +1,29 @@
 """The グループウェア pages, in the module namespace guarded by tenants.access."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from groupware import views
 
 app_name = "groupware"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("schedule/day/", views.day_view, name="day"),
+    path("schedule/week/", views.week_view, name="week"),
+    path("schedule/month/", views.month_view, name="month"),
+    path("schedule/group/", views.group_week_view, name="group_week"),
+    path("schedule/free/", views.free_slots_view, name="free_slots"),
+    path("schedule/export.ics", views.export_view, name="export"),
+    path("schedule/feed/", views.feed_view, name="feed"),
+    path("events/new/", views.event_new_view, name="event_new"),
+    path("events/<int:pk>/", views.event_view, name="event"),
+    path("events/<int:pk>/cancel/", views.event_cancel_view, name="event_cancel"),
+    path("events/<int:pk>/export.ics", views.event_export_view, name="event_export"),
+    path("facilities/", views.facilities_view, name="facilities"),
+    path("facilities/<int:pk>/book/", views.book_view, name="book"),
+    path("bookings/pending/", views.pending_bookings_view, name="pending_bookings"),
+    path("bookings/<int:pk>/decide/", views.booking_decide_view, name="booking_decide"),
+    path("bookings/<int:pk>/cancel/", views.booking_cancel_view, name="booking_cancel"),
+    path("notifications/", views.notifications_view, name="notifications"),
+    path("notifications/read/", views.notifications_read_view, name="notifications_read"),
+]

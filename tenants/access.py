@@ -76,6 +76,15 @@ MODULES: dict[str, Module] = {
             frozenset({Role.IT_ADMIN}),
             icon="gear",
         ),
+        Module(
+            "groupware",
+            _("グループウェア"),
+            _("スケジュール・施設予約・通知(全職員・教員)。"),
+            "groupware:home",
+            # Every town role but the maintenance vendor: the staff's daily workspace (docs/domain/groupware.md).
+            frozenset(Role.values) - {Role.VENDOR},
+            icon="calendar",
+        ),
     ]
 }
 

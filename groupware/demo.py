@@ -1,0 +1,1 @@
+from tenants.demo import register_demo_seeder  # noqa: F401
