@@ -20,9 +20,19 @@ from tenants.models import Person
 TITLE_MAX = 200
 
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
 def check_period(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise PeriodInvalid(details={"field": "ends_at"})
+    # Bounded so that expanding a series can never leave the calendar's range (and nobody books the year 1).
+    if starts_at.year < EARLIEST_YEAR or ends_at.year > LATEST_YEAR:
+        raise PeriodInvalid(
+            f"日時は{EARLIEST_YEAR}年から{LATEST_YEAR}年までの間で入力してください。",
+            code="period_out_of_range",
+            details={"field": "starts_at"},
+        )
 
 
 def create_event(

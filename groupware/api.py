@@ -1,0 +1,131 @@
+"""REST views of the groupware (/api/v1/groupware/): entries, facilities and bookings. Each parses its input,
+calls the same selector or service as the pages, and serializes (docs/domain/groupware.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from groupware import selectors
+from groupware.serializers import (
+    BookingIn,
+    BookingOut,
+    BookingQuery,
+    EventIn,
+    EventOut,
+    FacilityOut,
+    OccurrenceOut,
+    RangeQuery,
+    RefusalOut,
+)
+from groupware.services import facilities as facility_service
+from groupware.services import schedule
+from tenants.access import person_of
+
+MODULE = "groupware"
+CLASH = OpenApiResponse(
+    RefusalOut, description="その時間帯は既に予約されている / The slot is already booked (code booking_clash)."
+)
+NO_FACILITY = OpenApiResponse(RefusalOut, description="施設が見つからない / No such facility you may book.")
+
+
+class EventListView(APIView):
+    kyodo_module = MODULE
+
+    @extend_schema(
+        parameters=[RangeQuery],
+        responses=OccurrenceOut(many=True),
+        summary="予定の一覧 / Schedule entries of people in a range",
+        description=(
+            "指定した職員(省略時は自分)の、期間内の予定(繰り返しは展開済み)。他人の非公開の予定は「予定あり」。\n\n"
+            "Occurrences (repeats expanded) of the given people, or yourself, in the range; another person's "
+            "private entry shows as 「予定あり」."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = RangeQuery(data={**request.query_params.dict(), "person": request.query_params.getlist("person")})
+        query.is_valid(raise_exception=True)
+        actor = person_of(request._request)
+        people = query.validated_data.get("person") or [actor.pk]
+        start = selectors.day_start(query.validated_data["start"])
+        end = start + timedelta(days=query.validated_data["days"])
+        found = selectors.occurrences_by_person(viewer_id=actor.pk, person_ids=people, start=start, end=end)
+        rows = [
+            {"person_id": person_id, **occ.__dict__}
+            for person_id in people
+            for occ in found.get(person_id, [])
+        ]
+        return Response(OccurrenceOut(rows, many=True).data)
+
+    @extend_schema(
+        request=EventIn,
+        responses={201: EventOut},
+        summary="予定の登録 / Record a schedule entry",
+        description=(
+            "RRULE (RFC 5545) で繰り返しを指定できます。参加者は両町・協議会の職員ID。\n\n"
+            "Repeats are an RFC 5545 RRULE; participants are person ids of either town or the council."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = EventIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        event = schedule.create_event(actor=person_of(request._request), **payload.validated_data)
+        return Response(EventOut(event).data, status=status.HTTP_201_CREATED)
+
+
+class FacilityListView(APIView):
+    kyodo_module = MODULE
+
+    @extend_schema(
+        responses=FacilityOut(many=True),
+        summary="予約できる施設・設備 / Facilities you may book",
+        description="自分が予約できる施設・設備と、その利用規則。\n\nThe facilities you may book, with their rules.",
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.facilities_for(actor=person_of(request._request))
+        return Response(FacilityOut(rows, many=True).data)
+
+
+class BookingListView(APIView):
+    kyodo_module = MODULE
+
+    @extend_schema(
+        parameters=[BookingQuery],
+        responses=BookingOut(many=True),
+        summary="施設の予約状況 / Bookings of your facilities in a range",
+        description=(
+            "予約できる施設の、期間内の予約(承認待ち・確定)。\n\n"
+            "Pending and confirmed bookings of the facilities you may book, in the range."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = BookingQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        actor = person_of(request._request)
+        start = selectors.day_start(query.validated_data["start"])
+        facility_ids = selectors.facilities_for(actor=actor).values_list("pk", flat=True)
+        rows = selectors.bookings_between(
+            facility_ids=facility_ids, start=start, end=start + timedelta(days=query.validated_data["days"])
+        )
+        return Response(BookingOut(rows, many=True).data)
+
+    @extend_schema(
+        request=BookingIn,
+        responses={201: BookingOut, 404: NO_FACILITY, 409: CLASH},
+        summary="施設の予約 / Book a facility",
+        description=(
+            "重なる予約はデータベースが拒否します(409 booking_clash)。承認が必要な施設は承認待ちになります。\n\n"
+            "An overlapping booking is refused by the database (409 booking_clash); a facility needing approval "
+            "starts pending."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        payload = BookingIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        booking = facility_service.book_facility(actor=person_of(request._request), **payload.validated_data)
+        return Response(BookingOut(booking).data, status=status.HTTP_201_CREATED)
