@@ -3,7 +3,11 @@ import importlib
 from django.apps import AppConfig
 
 # Modules of this app that name audit actions: each defines AUDIT_LABELS = {"groupware.x": "グループウェア: …"}.
-LABELLED_MODULES = ("groupware.services.schedule", "groupware.services.facilities")
+LABELLED_MODULES = (
+    "groupware.services.schedule",
+    "groupware.services.facilities",
+    "groupware.services.workflow",
+)
 
 
 class GroupwareConfig(AppConfig):

@@ -59,3 +59,58 @@ class NotFacilityManager(PermissionDenied):
 class BookingNotPending(ValidationFailed):
     code = "booking_not_pending"
     message = "承認待ちの予約ではありません。"
+
+
+class FormNotFound(NotFound):
+    code = "form_not_found"
+    message = "申請様式が見つかりません。"
+
+
+class FormInvalid(ValidationFailed):
+    code = "form_invalid"
+    message = "申請様式の定義に誤りがあります。"
+
+
+class RequestFieldInvalid(ValidationFailed):
+    code = "request_field_invalid"
+    message = "申請の入力内容に誤りがあります。"
+
+
+class RouteNoApprover(ValidationFailed):
+    code = "route_no_approver"
+    message = "承認者のいないステップがあります。経路を確認してください。"
+
+
+class RouteLocked(PermissionDenied):
+    code = "route_locked"
+    message = "この様式では申請経路を変更できません。"
+
+
+class NotDelegated(PermissionDenied):
+    code = "not_delegated"
+    message = "代理の設定がありません。"
+
+
+class RequestNotFound(NotFound):
+    code = "request_not_found"
+    message = "申請が見つかりません。"
+
+
+class NotYourTurn(PermissionDenied):
+    code = "not_your_turn"
+    message = "この申請の現在のステップの承認者ではありません。"
+
+
+class SelfApproval(PermissionDenied):
+    code = "self_approval"
+    message = "自分の申請は承認できません。"
+
+
+class RequestStateInvalid(ValidationFailed):
+    code = "request_state_invalid"
+    message = "この申請はその操作ができる状態ではありません。"
+
+
+class FileTooLarge(ValidationFailed):
+    code = "file_too_large"
+    message = "ファイルが大きすぎます。"

@@ -185,3 +185,205 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- workflow (申請・承認) -------------------------------------------------------------------------------------
+
+
+class StepKind(models.TextChoices):
+    ALL = "all", "全員承認"
+    ANY = "any", "いずれか1名の承認"
+    CIRCULATE = "circulate", "回覧"
+
+
+class WorkflowForm(models.Model):
+    """A request form defined by IT staff: its fields, attachments, default route and what approval creates."""
+
+    class Creates(models.TextChoices):
+        NOTHING = "", "なし"
+        SCHEDULE = "schedule", "予定(申請者のスケジュール)"
+
+    code = models.CharField("様式コード", max_length=20, unique=True)
+    name = models.CharField("様式名", max_length=100)
+    description = models.CharField("説明", max_length=300, blank=True)
+    # [{"name": "destination", "label": "出張先", "type": "text|textarea|date|datetime|number", "required": true}]
+    fields = models.JSONField("入力項目", default=list)
+    allows_attachments = models.BooleanField("添付ファイル可", default=False)
+    route_editable = models.BooleanField("申請者が経路を変更できる", default=False)
+    creates = models.CharField("承認後に作成", max_length=10, choices=Creates.choices, blank=True, default="")
+    is_active = models.BooleanField("利用可", default=True)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "申請様式"
+        verbose_name_plural = "申請様式"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FormStep(models.Model):
+    """A step of a form's default route. Approvers are person ids, and/or the 所属長 of the applicant's primary
+    unit on the day of the request (so the route follows the 人事異動)."""
+
+    form = models.ForeignKey(WorkflowForm, on_delete=models.CASCADE, related_name="steps", verbose_name="様式")
+    order = models.PositiveSmallIntegerField("順序")
+    kind = models.CharField("種別", max_length=10, choices=StepKind.choices)
+    approver_ids = models.JSONField("承認者ID", default=list)
+    applicant_unit_manager = models.BooleanField("申請者の所属長", default=False)
+
+    class Meta:
+        verbose_name = "経路のステップ"
+        verbose_name_plural = "経路のステップ"
+        ordering = ["form", "order"]
+        constraints = [models.UniqueConstraint(fields=["form", "order"], name="gw_form_step_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.form_id}:{self.order}"
+
+
+class FormCounter(models.Model):
+    """The gapless request-number counter of one form in one fiscal year (年度: April to March)."""
+
+    form = models.ForeignKey(WorkflowForm, on_delete=models.PROTECT, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["form", "fiscal_year"], name="gw_form_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.form_id}/{self.fiscal_year}: {self.last_number}"
+
+
+class RequestStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "承認中"
+    RETURNED = "returned", "差し戻し"
+    APPROVED = "approved", "承認済み"
+    WITHDRAWN = "withdrawn", "取下げ"
+
+
+class WorkflowRequest(models.Model):
+    form = models.ForeignKey(WorkflowForm, on_delete=models.PROTECT, related_name="requests", verbose_name="様式")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    serial = models.PositiveIntegerField("番号")
+    title = models.CharField("件名", max_length=200)
+    data = models.JSONField("入力内容", default=dict)
+    applicant_id = models.BigIntegerField("申請者ID")
+    applicant_name = models.CharField("申請者", max_length=100)
+    submitted_by_id = models.BigIntegerField("提出者ID")  # differs from the applicant for a 代理申請
+    submitted_by_name = models.CharField("提出者", max_length=100)
+    status = models.CharField("状態", max_length=12, choices=RequestStatus.choices)
+    current_step = models.PositiveSmallIntegerField("現在のステップ", default=0)
+    created_at = models.DateTimeField("申請日時", default=timezone.now)
+    decided_at = models.DateTimeField("完了日時", null=True, blank=True)
+    event_id = models.BigIntegerField("作成した予定", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "申請"
+        verbose_name_plural = "申請"
+        constraints = [
+            models.UniqueConstraint(fields=["form", "fiscal_year", "serial"], name="gw_request_number_unique")
+        ]
+        indexes = [models.Index(fields=["applicant_id", "created_at"], name="gw_request_applicant")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"{self.form.code}-{self.fiscal_year}-{self.serial:04d}"
+
+
+class StepState(models.TextChoices):
+    WAITING = "waiting", "未到達"
+    ACTIVE = "active", "処理中"
+    DONE = "done", "完了"
+
+
+class RequestStep(models.Model):
+    """A step of one request's own route (a copy of the form's, resolved to people when submitted)."""
+
+    request = models.ForeignKey(WorkflowRequest, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField("順序")
+    kind = models.CharField("種別", max_length=10, choices=StepKind.choices)
+    approvers = models.JSONField("承認者", default=list)  # [{"id": 12, "name": "…"}]
+    approved_ids = models.JSONField("承認済み", default=list)
+    state = models.CharField("状態", max_length=8, choices=StepState.choices, default=StepState.WAITING)
+
+    class Meta:
+        ordering = ["request", "order"]
+        constraints = [models.UniqueConstraint(fields=["request", "order"], name="gw_request_step_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}:{self.order}"
+
+    @property
+    def approver_ids(self) -> list[int]:
+        return [int(a["id"]) for a in self.approvers]
+
+
+class RequestAction(models.Model):
+    """What happened to a request, by whom, for whom (代理): the request's own history, next to the audit trail."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", "申請"
+        APPROVE = "approve", "承認"
+        RETURN = "return", "差し戻し"
+        RESUBMIT = "resubmit", "再申請"
+        WITHDRAW = "withdraw", "取下げ"
+        CONFIRM = "confirm", "回覧確認"
+
+    request = models.ForeignKey(WorkflowRequest, on_delete=models.CASCADE, related_name="actions")
+    step_order = models.PositiveSmallIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor_id = models.BigIntegerField()
+    actor_name = models.CharField(max_length=100)
+    on_behalf_of_id = models.BigIntegerField(null=True, blank=True)
+    on_behalf_of_name = models.CharField(max_length=100, blank=True)
+    comment = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["request", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"
+
+
+class Delegation(models.Model):
+    """代理: ``proxy`` may apply (代理申請) or approve (代理承認) for ``principal`` within the period."""
+
+    class Kind(models.TextChoices):
+        APPLY = "apply", "代理申請"
+        APPROVE = "approve", "代理承認"
+
+    kind = models.CharField("種別", max_length=8, choices=Kind.choices)
+    principal_id = models.BigIntegerField("本人ID")
+    principal_name = models.CharField("本人", max_length=100)
+    proxy_id = models.BigIntegerField("代理者ID")
+    proxy_name = models.CharField("代理者", max_length=100)
+    valid_from = models.DateField("開始日")
+    valid_to = models.DateField("終了日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "代理設定"
+        verbose_name_plural = "代理設定"
+        indexes = [models.Index(fields=["proxy_id", "kind"], name="gw_delegation_proxy")]
+
+    def __str__(self) -> str:
+        return f"{self.proxy_name} → {self.principal_name}"
+
+
+class RequestAttachment(models.Model):
+    """A file attached to a request: the bytes are in the file storage (django-storages), never in the database."""
+
+    request = models.ForeignKey(WorkflowRequest, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField("ファイル名", max_length=200)
+    storage_key = models.CharField(max_length=300)
+    size = models.PositiveBigIntegerField("サイズ")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

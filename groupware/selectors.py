@@ -12,11 +12,32 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import transaction
 from django.db.models import Q, QuerySet
+
+from common import audit
 
 from common.dates import TOKYO, local_today
 from groupware import org, recurrence
-from groupware.models import Booking, BookingStatus, CalendarFeed, Event, EventParticipant, Facility, Notification
+from groupware.errors import RequestNotFound
+from groupware.models import (
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    Delegation,
+    Event,
+    EventParticipant,
+    Facility,
+    Notification,
+    RequestAttachment,
+    RequestStatus,
+    RequestStep,
+    StepState,
+    WorkflowForm,
+    WorkflowRequest,
+)
 from groupware.people import roles_here
 from tenants.models import Person, Role
 
@@ -279,3 +300,83 @@ def events_of(*, person_id: int, since: datetime) -> list[Event]:
         .filter(Q(series_ends_at__gt=since) | Q(series_ends_at__isnull=True))
         .order_by("starts_at")
     )
+
+
+# --- workflow -----------------------------------------------------------------------------------------------
+
+
+def active_forms() -> list[WorkflowForm]:
+    return list(WorkflowForm.objects.filter(is_active=True).order_by("code"))
+
+
+def _approval_principals(actor: Person, day: date) -> list[int]:
+    """The actor and everyone who delegated approval to them today (代理承認)."""
+    delegated = Delegation.objects.filter(kind=Delegation.Kind.APPROVE, proxy_id=actor.pk, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
+    return [actor.pk, *delegated.values_list("principal_id", flat=True)]
+
+
+def requests_awaiting(*, actor: Person) -> list[WorkflowRequest]:
+    """Requests whose current step waits for the actor or for someone the actor approves for (the inbox)."""
+    principals = _approval_principals(actor, local_today())
+    on_step = Q()
+    for pk in principals:
+        on_step |= Q(approvers__contains=[{"id": pk}])
+    steps = RequestStep.objects.filter(on_step, state=StepState.ACTIVE, request__status=RequestStatus.IN_PROGRESS)
+    rows = []
+    for step in steps.select_related("request", "request__form").order_by("request__created_at"):
+        waiting = set(step.approver_ids) - set(step.approved_ids)
+        request = step.request
+        if waiting & set(principals) and actor.pk not in {request.applicant_id, request.submitted_by_id}:
+            rows.append(request)
+    return rows
+
+
+def my_requests(*, actor: Person, limit: int = 100) -> list[WorkflowRequest]:
+    return list(
+        WorkflowRequest.objects.filter(Q(applicant_id=actor.pk) | Q(submitted_by_id=actor.pk))
+        .select_related("form")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def request_for(*, actor: Person, request_id: int) -> WorkflowRequest | None:
+    """A request, for those it concerns: its applicant, who submitted it, everyone on its route, their proxies
+    and the applicant's proxies. Everyone else is told it does not exist."""
+    request = (
+        WorkflowRequest.objects.filter(pk=request_id)
+        .select_related("form")
+        .prefetch_related("steps", "actions", "attachments")
+        .first()
+    )
+    if request is None:
+        return None
+    concerned = {request.applicant_id, request.submitted_by_id}
+    for step in request.steps.all():
+        concerned.update(step.approver_ids)
+    if actor.pk in concerned:
+        return request
+    today = local_today()
+    if set(_approval_principals(actor, today)) & concerned:
+        return request
+    applies = Delegation.objects.filter(
+        kind=Delegation.Kind.APPLY, proxy_id=actor.pk, principal_id=request.applicant_id, valid_from__lte=today
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+    return request if applies.exists() else None
+
+
+def open_attachment(*, actor: Person, request_id: int, attachment_id: int) -> tuple[RequestAttachment, File]:
+    """A request's attached file, for those who may see the request; every download is audited."""
+    request = request_for(actor=actor, request_id=request_id)
+    attachment = request.attachments.filter(pk=attachment_id).first() if request is not None else None
+    if request is None or attachment is None:
+        raise RequestNotFound("ファイルが見つかりません。")
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="workflow.attachment_download",
+            obj=(RequestAttachment, attachment.pk, attachment.name),
+            details={"request": request.number},
+        )
+    return attachment, storages["groupware"].open(attachment.storage_key, "rb")

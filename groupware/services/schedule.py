@@ -50,8 +50,10 @@ def create_event(
     calendar_kind: str = CalendarKind.PERSONAL,
     unit_code: str = "",
     unit_name: str = "",
+    organiser: Person | None = None,
 ) -> Event:
-    """Record a schedule entry; the actor always takes part. Participants may be staff of any town or the
+    """Record a schedule entry; its organiser (the actor, or the applicant of an approved request) always takes
+    part. Participants may be staff of any town or the
     council (docs/domain/groupware.md §1)."""
     title = title.strip()
     if not title or len(title) > TITLE_MAX:
@@ -63,7 +65,8 @@ def create_event(
         raise PeriodInvalid("カレンダーの種別が正しくありません。", code="calendar_kind_invalid")
     if calendar_kind == CalendarKind.ORGANISATION and not unit_code:
         raise PeriodInvalid("組織の予定には組織を指定してください。", code="unit_required", details={"field": "unit"})
-    wanted = {int(pk) for pk in participant_ids} | {actor.pk}
+    owner = organiser or actor
+    wanted = {int(pk) for pk in participant_ids} | {owner.pk}
     names = staff_names(wanted)
     unknown = sorted(wanted - set(names))
     if unknown:
@@ -82,8 +85,8 @@ def create_event(
             calendar_kind=calendar_kind,
             unit_code=unit_code,
             unit_name=unit_name,
-            organiser_id=actor.pk,
-            organiser_name=actor.full_name,
+            organiser_id=owner.pk,
+            organiser_name=owner.full_name,
         )
         EventParticipant.objects.bulk_create(
             EventParticipant(event=event, person_id=pk, person_name=names[pk]) for pk in sorted(wanted)
