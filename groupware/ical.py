@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from icalendar import Calendar, Event as IcsEvent, vRecur
+from icalendar import Calendar, vRecur
+from icalendar import Event as IcsEvent
 
 from groupware.models import Event
 

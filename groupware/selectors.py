@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from common import audit
-
 from common.dates import TOKYO, local_today
 from groupware import org, recurrence
 from groupware.errors import RequestNotFound
@@ -165,9 +164,7 @@ def group_week(*, viewer_id: int, people: Sequence[tuple[int, str]], first_day: 
 
 
 def my_occurrences(*, person_id: int, start: datetime, end: datetime) -> list[Occurrence]:
-    return occurrences_by_person(viewer_id=person_id, person_ids=[person_id], start=start, end=end).get(
-        person_id, []
-    )
+    return occurrences_by_person(viewer_id=person_id, person_ids=[person_id], start=start, end=end).get(person_id, [])
 
 
 def free_slots(
@@ -380,3 +377,16 @@ def open_attachment(*, actor: Person, request_id: int, attachment_id: int) -> tu
             details={"request": request.number},
         )
     return attachment, storages["groupware"].open(attachment.storage_key, "rb")
+
+
+def principals_for(*, actor: Person, kind: str) -> list[tuple[int, str]]:
+    """(id, name) of the people who delegated ``kind`` (apply / approve) to the actor, in force today."""
+    today = local_today()
+    rows = Delegation.objects.filter(kind=kind, proxy_id=actor.pk, valid_from__lte=today).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
+    return sorted(set(rows.values_list("principal_id", "principal_name")))
+
+
+def delegations_of(*, actor: Person) -> list[Delegation]:
+    return list(Delegation.objects.filter(Q(principal_id=actor.pk) | Q(proxy_id=actor.pk)).order_by("-valid_from"))

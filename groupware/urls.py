@@ -24,6 +24,13 @@ urlpatterns = [
     path("bookings/pending/", views.pending_bookings_view, name="pending_bookings"),
     path("bookings/<int:pk>/decide/", views.booking_decide_view, name="booking_decide"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel_view, name="booking_cancel"),
+    path("requests/", views.requests_view, name="requests"),
+    path("requests/new/<int:form_id>/", views.request_new_view, name="request_new"),
+    path("requests/<int:pk>/", views.request_view, name="request"),
+    path("requests/<int:pk>/files/<int:file_id>/", views.request_file_view, name="request_file"),
+    path("requests/<int:pk>/<slug:action>/", views.request_action_view, name="request_action"),
+    path("workflow/forms/new/", views.form_define_view, name="form_define"),
+    path("workflow/delegations/", views.delegations_view, name="delegations"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/read/", views.notifications_read_view, name="notifications_read"),
 ]

@@ -6,129 +6,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_id', models.BigIntegerField(verbose_name='職員ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True, verbose_name='トークン(ハッシュ)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='発行日時')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='失効日時')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("person_id", models.BigIntegerField(verbose_name="職員ID")),
+                ("token_hash", models.CharField(max_length=64, unique=True, verbose_name="トークン(ハッシュ)")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="発行日時")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="失効日時")),
             ],
             options={
-                'verbose_name': 'カレンダー配信URL',
-                'verbose_name_plural': 'カレンダー配信URL',
+                "verbose_name": "カレンダー配信URL",
+                "verbose_name_plural": "カレンダー配信URL",
             },
         ),
         migrations.CreateModel(
-            name='Facility',
+            name="Facility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('room', '会議室・施設'), ('vehicle', '公用車'), ('equipment', '備品')], max_length=10, verbose_name='種別')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='説明')),
-                ('unit_code', models.CharField(blank=True, max_length=20, verbose_name='管理組織(所属コード)')),
-                ('unit_name', models.CharField(blank=True, max_length=100, verbose_name='管理組織名')),
-                ('manager_id', models.BigIntegerField(blank=True, null=True, verbose_name='管理者ID')),
-                ('manager_name', models.CharField(blank=True, max_length=100, verbose_name='管理者')),
-                ('needs_approval', models.BooleanField(default=False, verbose_name='承認が必要')),
-                ('max_minutes', models.PositiveIntegerField(default=480, verbose_name='1回の最長(分)')),
-                ('max_days_ahead', models.PositiveIntegerField(default=90, verbose_name='何日先まで予約可')),
-                ('is_active', models.BooleanField(default=True, verbose_name='利用可')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("room", "会議室・施設"), ("vehicle", "公用車"), ("equipment", "備品")],
+                        max_length=10,
+                        verbose_name="種別",
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=300, verbose_name="説明")),
+                ("unit_code", models.CharField(blank=True, max_length=20, verbose_name="管理組織(所属コード)")),
+                ("unit_name", models.CharField(blank=True, max_length=100, verbose_name="管理組織名")),
+                ("manager_id", models.BigIntegerField(blank=True, null=True, verbose_name="管理者ID")),
+                ("manager_name", models.CharField(blank=True, max_length=100, verbose_name="管理者")),
+                ("needs_approval", models.BooleanField(default=False, verbose_name="承認が必要")),
+                ("max_minutes", models.PositiveIntegerField(default=480, verbose_name="1回の最長(分)")),
+                ("max_days_ahead", models.PositiveIntegerField(default=90, verbose_name="何日先まで予約可")),
+                ("is_active", models.BooleanField(default=True, verbose_name="利用可")),
             ],
             options={
-                'verbose_name': '施設・設備',
-                'verbose_name_plural': '施設・設備',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "施設・設備",
+                "verbose_name_plural": "施設・設備",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='件名')),
-                ('description', models.TextField(blank=True, verbose_name='内容')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='場所')),
-                ('starts_at', models.DateTimeField(verbose_name='開始')),
-                ('ends_at', models.DateTimeField(verbose_name='終了')),
-                ('all_day', models.BooleanField(default=False, verbose_name='終日')),
-                ('is_private', models.BooleanField(default=False, verbose_name='非公開')),
-                ('rrule', models.CharField(blank=True, max_length=300, verbose_name='繰り返し(RRULE)')),
-                ('series_ends_at', models.DateTimeField(blank=True, null=True, verbose_name='最終回の終了')),
-                ('calendar_kind', models.CharField(choices=[('personal', '個人'), ('group', 'グループ'), ('organisation', '組織')], max_length=12, verbose_name='カレンダー')),
-                ('unit_code', models.CharField(blank=True, max_length=20, verbose_name='組織(所属コード)')),
-                ('unit_name', models.CharField(blank=True, max_length=100, verbose_name='組織名')),
-                ('organiser_id', models.BigIntegerField(verbose_name='登録者ID')),
-                ('organiser_name', models.CharField(max_length=100, verbose_name='登録者')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登録日時')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='取消日時')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="件名")),
+                ("description", models.TextField(blank=True, verbose_name="内容")),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="場所")),
+                ("starts_at", models.DateTimeField(verbose_name="開始")),
+                ("ends_at", models.DateTimeField(verbose_name="終了")),
+                ("all_day", models.BooleanField(default=False, verbose_name="終日")),
+                ("is_private", models.BooleanField(default=False, verbose_name="非公開")),
+                ("rrule", models.CharField(blank=True, max_length=300, verbose_name="繰り返し(RRULE)")),
+                ("series_ends_at", models.DateTimeField(blank=True, null=True, verbose_name="最終回の終了")),
+                (
+                    "calendar_kind",
+                    models.CharField(
+                        choices=[("personal", "個人"), ("group", "グループ"), ("organisation", "組織")],
+                        max_length=12,
+                        verbose_name="カレンダー",
+                    ),
+                ),
+                ("unit_code", models.CharField(blank=True, max_length=20, verbose_name="組織(所属コード)")),
+                ("unit_name", models.CharField(blank=True, max_length=100, verbose_name="組織名")),
+                ("organiser_id", models.BigIntegerField(verbose_name="登録者ID")),
+                ("organiser_name", models.CharField(max_length=100, verbose_name="登録者")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="登録日時")),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True, verbose_name="取消日時")),
             ],
             options={
-                'verbose_name': '予定',
-                'verbose_name_plural': '予定',
-                'indexes': [models.Index(fields=['starts_at', 'series_ends_at'], name='gw_event_range'), models.Index(fields=['unit_code', 'starts_at'], name='gw_event_unit')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='gw_event_period_ordered')],
+                "verbose_name": "予定",
+                "verbose_name_plural": "予定",
+                "indexes": [
+                    models.Index(fields=["starts_at", "series_ends_at"], name="gw_event_range"),
+                    models.Index(fields=["unit_code", "starts_at"], name="gw_event_unit"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="gw_event_period_ordered"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient_id', models.BigIntegerField(verbose_name='宛先ID')),
-                ('kind', models.CharField(choices=[('approval', '承認依頼'), ('booking', '施設予約'), ('notice', 'お知らせ'), ('mention', 'メンション'), ('event', '予定')], max_length=10, verbose_name='種別')),
-                ('text', models.CharField(max_length=300, verbose_name='内容')),
-                ('url', models.CharField(blank=True, max_length=300, verbose_name='リンク')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='通知日時')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='既読日時')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("recipient_id", models.BigIntegerField(verbose_name="宛先ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("approval", "承認依頼"),
+                            ("booking", "施設予約"),
+                            ("notice", "お知らせ"),
+                            ("mention", "メンション"),
+                            ("event", "予定"),
+                        ],
+                        max_length=10,
+                        verbose_name="種別",
+                    ),
+                ),
+                ("text", models.CharField(max_length=300, verbose_name="内容")),
+                ("url", models.CharField(blank=True, max_length=300, verbose_name="リンク")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="通知日時")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="既読日時")),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'indexes': [models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient_id', 'created_at'], name='gw_notification_unread')],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["recipient_id", "created_at"],
+                        name="gw_notification_unread",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EventParticipant',
+            name="EventParticipant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_id', models.BigIntegerField(verbose_name='参加者ID')),
-                ('person_name', models.CharField(max_length=100, verbose_name='参加者')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='groupware.event', verbose_name='予定')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("person_id", models.BigIntegerField(verbose_name="参加者ID")),
+                ("person_name", models.CharField(max_length=100, verbose_name="参加者")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="groupware.event",
+                        verbose_name="予定",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '参加者',
-                'verbose_name_plural': '参加者',
-                'indexes': [models.Index(fields=['person_id', 'event'], name='gw_participant_person')],
-                'constraints': [models.UniqueConstraint(fields=('event', 'person_id'), name='gw_participant_unique')],
+                "verbose_name": "参加者",
+                "verbose_name_plural": "参加者",
+                "indexes": [models.Index(fields=["person_id", "event"], name="gw_participant_person")],
+                "constraints": [models.UniqueConstraint(fields=("event", "person_id"), name="gw_participant_unique")],
             },
         ),
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='開始')),
-                ('ends_at', models.DateTimeField(verbose_name='終了')),
-                ('purpose', models.CharField(max_length=200, verbose_name='利用目的')),
-                ('status', models.CharField(choices=[('pending', '承認待ち'), ('confirmed', '確定'), ('rejected', '却下'), ('cancelled', '取消')], max_length=10, verbose_name='状態')),
-                ('booked_by_id', models.BigIntegerField(verbose_name='予約者ID')),
-                ('booked_by_name', models.CharField(max_length=100, verbose_name='予約者')),
-                ('decided_by_id', models.BigIntegerField(blank=True, null=True, verbose_name='承認者ID')),
-                ('decided_by_name', models.CharField(blank=True, max_length=100, verbose_name='承認者')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='予約日時')),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='groupware.facility', verbose_name='施設')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_at", models.DateTimeField(verbose_name="開始")),
+                ("ends_at", models.DateTimeField(verbose_name="終了")),
+                ("purpose", models.CharField(max_length=200, verbose_name="利用目的")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "承認待ち"),
+                            ("confirmed", "確定"),
+                            ("rejected", "却下"),
+                            ("cancelled", "取消"),
+                        ],
+                        max_length=10,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("booked_by_id", models.BigIntegerField(verbose_name="予約者ID")),
+                ("booked_by_name", models.CharField(max_length=100, verbose_name="予約者")),
+                ("decided_by_id", models.BigIntegerField(blank=True, null=True, verbose_name="承認者ID")),
+                ("decided_by_name", models.CharField(blank=True, max_length=100, verbose_name="承認者")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="予約日時")),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="groupware.facility",
+                        verbose_name="施設",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '施設予約',
-                'verbose_name_plural': '施設予約',
-                'indexes': [models.Index(fields=['facility', 'starts_at'], name='gw_booking_facility')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='gw_booking_period_ordered')],
+                "verbose_name": "施設予約",
+                "verbose_name_plural": "施設予約",
+                "indexes": [models.Index(fields=["facility", "starts_at"], name="gw_booking_facility")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="gw_booking_period_ordered"
+                    )
+                ],
             },
         ),
     ]

@@ -48,7 +48,9 @@ def create_facility(
     if needs_approval and manager is None:
         raise BookingRuleBroken("承認が必要な施設には管理者を指定してください。", code="facility_manager_required")
     if max_minutes < 15 or max_days_ahead < 1:
-        raise BookingRuleBroken("最長時間は15分以上、予約可能日数は1日以上にしてください。", code="facility_rule_invalid")
+        raise BookingRuleBroken(
+            "最長時間は15分以上、予約可能日数は1日以上にしてください。", code="facility_rule_invalid"
+        )
     with transaction.atomic():
         facility = Facility.objects.create(
             name=name.strip(),
@@ -141,9 +143,7 @@ def decide_booking(*, actor: Person, booking_id: int, approve: bool) -> Booking:
         booking.decided_by_id = actor.pk
         booking.decided_by_name = actor.full_name
         booking.save(update_fields=["status", "decided_by_id", "decided_by_name"])
-        audit.record(
-            actor=actor, action="groupware.booking_decide", obj=booking, details={"status": booking.status}
-        )
+        audit.record(actor=actor, action="groupware.booking_decide", obj=booking, details={"status": booking.status})
         notify(
             recipient_ids=[booking.booked_by_id],
             kind="booking",

@@ -24,7 +24,9 @@ def notify(*, recipient_ids: Iterable[int], kind: str, text: str, url: str = "")
     rows = Notification.objects.bulk_create(
         Notification(recipient_id=pk, kind=kind, text=text[:300], url=url) for pk in ids
     )
-    addresses = list(Person.objects.filter(pk__in=ids, is_active=True).exclude(email="").values_list("email", flat=True))
+    addresses = list(
+        Person.objects.filter(pk__in=ids, is_active=True).exclude(email="").values_list("email", flat=True)
+    )
     if addresses:
         messages = [(f"[Kyodo] {text[:60]}", f"{text}\n\n{url}", SENDER, [address]) for address in addresses]
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))

@@ -50,10 +50,10 @@ from groupware.models import (
     WorkflowForm,
     WorkflowRequest,
 )
-from groupware.people import staff_names
+from groupware.people import roles_here, staff_names
 from groupware.services.notifications import notify
 from tenants import organisation
-from tenants.models import Person
+from tenants.models import Person, Role
 
 FIELD_TYPES = {"text", "textarea", "date", "datetime", "number"}
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -117,7 +117,9 @@ def define_form(
     route_editable: bool = False,
     creates: str = "",
 ) -> WorkflowForm:
-    """Define a request form with its default route (IT staff)."""
+    """Define a request form with its default route (IT staff only)."""
+    if Role.IT_ADMIN not in roles_here(actor, org.current_town()):
+        raise NotDelegated("申請様式を定義できるのは情報システム担当だけです。", code="not_it_admin")
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise FormInvalid("様式コードと様式名を入力してください。")
@@ -355,9 +357,11 @@ def submit_request(
         if not form.route_editable:
             raise RouteLocked()
         _check_steps(route)
-    specs = route if route is not None else [
-        StepSpec(s.kind, s.approver_ids, s.applicant_unit_manager) for s in form.steps.all()
-    ]
+    specs = (
+        route
+        if route is not None
+        else [StepSpec(s.kind, s.approver_ids, s.applicant_unit_manager) for s in form.steps.all()]
+    )
     resolved = _resolve_route(applicant, specs, today)
     _check_files(form, files)
     stored: list[str] = []
@@ -563,7 +567,9 @@ def confirm_circulation(*, actor: Person, request_id: int) -> WorkflowRequest:
     return request
 
 
-def delegate(*, actor: Person, kind: str, principal: Person, proxy: Person, valid_from: date, valid_to: date | None = None) -> Delegation:
+def delegate(
+    *, actor: Person, kind: str, principal: Person, proxy: Person, valid_from: date, valid_to: date | None = None
+) -> Delegation:
     """Record a 代理 (the principal themself or IT staff set it up)."""
     if kind not in Delegation.Kind.values:
         raise FormInvalid("代理の種別が正しくありません。")

@@ -37,8 +37,12 @@ def test_entries_of_others_come_masked_when_private(client_for: Any) -> None:
 def test_an_entry_is_recorded_through_the_api(client_for: Any) -> None:
     response = client_for("tanaka", "nakatosa").post(
         "/api/v1/groupware/events/",
-        {"title": "API会議", "starts_at": tomorrow(14).isoformat(), "ends_at": tomorrow(15).isoformat(),
-         "rrule": "FREQ=DAILY;COUNT=2"},  # fmt: skip
+        {
+            "title": "API会議",
+            "starts_at": tomorrow(14).isoformat(),
+            "ends_at": tomorrow(15).isoformat(),
+            "rrule": "FREQ=DAILY;COUNT=2",
+        },  # fmt: skip
         content_type="application/json",
     )
     assert response.status_code == 201

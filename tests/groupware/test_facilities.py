@@ -12,7 +12,7 @@ from django.utils import timezone
 from common.dates import TOKYO, local_today
 from common.models import AuditEvent
 from groupware import selectors
-from groupware.errors import BookingClash, PeriodInvalid, BookingRuleBroken, FacilityNotFound, NotFacilityManager
+from groupware.errors import BookingClash, BookingRuleBroken, FacilityNotFound, NotFacilityManager, PeriodInvalid
 from groupware.models import Booking, BookingStatus, Facility, FacilityKind, Notification
 from groupware.services import facilities
 from tests.conftest import person
@@ -31,7 +31,9 @@ def room(nakatosa: Any) -> Facility:
 
 def book(actor: Any, facility: Facility, days: int, hour: int, minutes: int = 60) -> Booking:
     start, end = slot(days, hour, minutes)
-    return facilities.book_facility(actor=actor, facility_id=facility.pk, starts_at=start, ends_at=end, purpose="打合せ")
+    return facilities.book_facility(
+        actor=actor, facility_id=facility.pk, starts_at=start, ends_at=end, purpose="打合せ"
+    )
 
 
 def test_a_clashing_booking_is_refused_in_japanese_and_not_written(room: Facility) -> None:
@@ -87,9 +89,7 @@ def test_a_booking_too_far_ahead_is_refused(nakatosa: Any) -> None:
 def test_an_end_before_the_start_is_refused(room: Facility) -> None:
     start, end = slot(1, 10)
     with pytest.raises(PeriodInvalid) as excinfo:
-        facilities.book_facility(
-            actor=person("tanaka"), facility_id=room.pk, starts_at=end, ends_at=start, purpose="x"
-        )
+        facilities.book_facility(actor=person("tanaka"), facility_id=room.pk, starts_at=end, ends_at=start, purpose="x")
     assert excinfo.value.code == "period_invalid"
 
 
@@ -119,7 +119,9 @@ def test_a_pending_booking_already_holds_its_slot(nakatosa: Any) -> None:
         book(person("yamamoto"), hall, 3, 13)
 
 
-def test_a_school_gym_is_for_the_school_s_staff(nakatosa: Any, units: dict[str, Any], post: Any, new_person: Any) -> None:
+def test_a_school_gym_is_for_the_school_s_staff(
+    nakatosa: Any, units: dict[str, Any], post: Any, new_person: Any
+) -> None:
     teacher = new_person("gw_teacher", nakatosa="teacher")
     outsider = new_person("gw_other_teacher", nakatosa="teacher")
     post(teacher, units["school"])
@@ -138,6 +140,10 @@ def test_a_past_slot_is_refused(room: Facility) -> None:
     start = timezone.now() - timedelta(days=1)
     with pytest.raises(BookingRuleBroken) as excinfo:
         facilities.book_facility(
-            actor=person("tanaka"), facility_id=room.pk, starts_at=start, ends_at=start + timedelta(hours=1), purpose="x"
+            actor=person("tanaka"),
+            facility_id=room.pk,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            purpose="x",
         )
     assert excinfo.value.code == "booking_in_past"

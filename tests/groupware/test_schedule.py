@@ -42,9 +42,7 @@ def test_an_entry_takes_its_organiser_and_participants_from_any_town(nakatosa: A
 def test_an_end_before_the_start_is_refused_and_nothing_is_written(nakatosa: Any) -> None:
     before = Event.objects.count()
     with pytest.raises(PeriodInvalid) as excinfo:
-        schedule.create_event(
-            actor=person("tanaka"), title="逆転", starts_at=at(MONDAY, 11), ends_at=at(MONDAY, 10)
-        )
+        schedule.create_event(actor=person("tanaka"), title="逆転", starts_at=at(MONDAY, 11), ends_at=at(MONDAY, 10))
     assert excinfo.value.code == "period_invalid"
     assert Event.objects.count() == before
 
@@ -78,9 +76,7 @@ def test_a_weekly_series_appears_on_each_monday_and_ends_with_its_count(nakatosa
         rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=3",
     )
     assert event.series_ends_at == at(MONDAY + timedelta(days=14), 9, 30)
-    found = selectors.my_occurrences(
-        person_id=tanaka.pk, start=at(MONDAY, 0), end=at(MONDAY + timedelta(days=35), 0)
-    )
+    found = selectors.my_occurrences(person_id=tanaka.pk, start=at(MONDAY, 0), end=at(MONDAY + timedelta(days=35), 0))
     assert [occ.local_start for occ in found if occ.event_id == event.pk] == [
         at(MONDAY, 9),
         at(MONDAY + timedelta(days=7), 9),
@@ -116,9 +112,7 @@ def test_others_see_a_private_entry_only_as_busy(nakatosa: Any) -> None:
 def test_the_group_week_reads_all_people_in_one_query(nakatosa: Any) -> None:
     people = [person(name) for name in ("tanaka", "yamamoto", "council_staff")]
     for n, someone in enumerate(people):
-        schedule.create_event(
-            actor=someone, title=f"会議{n}", starts_at=at(MONDAY, 9 + n), ends_at=at(MONDAY, 10 + n)
-        )
+        schedule.create_event(actor=someone, title=f"会議{n}", starts_at=at(MONDAY, 9 + n), ends_at=at(MONDAY, 10 + n))
         schedule.create_event(
             actor=someone, title="週次", starts_at=at(MONDAY, 16), ends_at=at(MONDAY, 17), rrule="FREQ=DAILY;COUNT=5"
         )

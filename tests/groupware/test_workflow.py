@@ -26,6 +26,7 @@ from groupware.errors import (
 from groupware.models import Event, RequestAction, RequestStatus, StepKind, WorkflowRequest
 from groupware.services import workflow
 from groupware.services.workflow import StepSpec
+from tests.conftest import person
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def people(nakatosa: Any, new_person: Any) -> dict[str, Any]:
 def trip(people: dict[str, Any]) -> Any:
     """出張申請: 係長 or 補佐 (any), then both 課長 and 総務 (all), then 回覧 to 庶務."""
     return workflow.define_form(
-        actor=people["b1"],
+        actor=person("it_admin"),
         code="TRIP",
         name="出張申請",
         fields=[
@@ -148,7 +149,11 @@ def test_the_applicant_is_left_off_their_own_route(people: dict[str, Any], trip:
 
 def test_a_step_left_without_approvers_refuses_the_route(people: dict[str, Any]) -> None:
     solo = workflow.define_form(
-        actor=people["b1"], code="SOLO", name="単独承認", fields=[], steps=[StepSpec(StepKind.ALL, [people["a1"].pk])]
+        actor=person("it_admin"),
+        code="SOLO",
+        name="単独承認",
+        fields=[],
+        steps=[StepSpec(StepKind.ALL, [people["a1"].pk])],
     )
     with pytest.raises(RouteNoApprover):
         workflow.submit_request(actor=people["a1"], form_id=solo.pk, title="x", data={})
@@ -157,7 +162,9 @@ def test_a_step_left_without_approvers_refuses_the_route(people: dict[str, Any])
 
 def test_a_form_without_an_approval_step_is_refused(people: dict[str, Any]) -> None:
     with pytest.raises(RouteNoApprover):
-        workflow.define_form(actor=people["b1"], code="NONE", name="x", fields=[], steps=[StepSpec(StepKind.ALL, [])])
+        workflow.define_form(
+            actor=person("it_admin"), code="NONE", name="x", fields=[], steps=[StepSpec(StepKind.ALL, [])]
+        )
 
 
 def test_the_route_changes_only_where_the_form_allows(people: dict[str, Any], trip: Any) -> None:
@@ -165,7 +172,7 @@ def test_the_route_changes_only_where_the_form_allows(people: dict[str, Any], tr
     with pytest.raises(RouteLocked):
         submit(people["app"], trip, route=route)
     open_form = workflow.define_form(
-        actor=people["b1"],
+        actor=person("it_admin"),
         code="FREE",
         name="自由経路",
         fields=[],
@@ -221,3 +228,11 @@ def test_a_trip_ending_before_it_starts_is_refused(people: dict[str, Any], trip:
 def test_the_fiscal_year_starts_in_april() -> None:
     assert workflow.fiscal_year(date(2027, 4, 1)) == 2027
     assert workflow.fiscal_year(date(2027, 4, 1) - timedelta(days=1)) == 2026
+
+
+def test_only_it_staff_define_forms(people: dict[str, Any]) -> None:
+    with pytest.raises(NotDelegated) as excinfo:
+        workflow.define_form(
+            actor=people["b1"], code="X", name="x", fields=[], steps=[StepSpec(StepKind.ANY, [people["a1"].pk])]
+        )
+    assert excinfo.value.code == "not_it_admin"
