@@ -1,4 +1,4 @@
-"""/api/v1/groupware/: the module's REST routes (namespace "groupware", so tenants.access applies the module's roles)."""
+"""/api/v1/groupware/: the module's REST routes (namespace "groupware": tenants.access applies its roles)."""
 
 from django.urls import path
 

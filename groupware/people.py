@@ -39,7 +39,7 @@ def staff_choices() -> list[tuple[int, str]]:
     )
     towns: dict[int, tuple[str, list[str]]] = {}
     for membership in rows:
-        name, places = towns.setdefault(membership.person_id, (membership.person.full_name, []))
+        _name, places = towns.setdefault(membership.person_id, (membership.person.full_name, []))
         if membership.municipality.name not in places:
             places.append(membership.municipality.name)
     return [(pk, f"{name}({'・'.join(places)})") for pk, (name, places) in towns.items()]

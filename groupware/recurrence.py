@@ -38,7 +38,7 @@ def series_end(rule: str, starts_at: datetime, ends_at: datetime) -> datetime | 
     if not rule:
         return ends_at
     parsed = parse(rule, starts_at)
-    if parsed._count is None and parsed._until is None:
+    if not {part.split("=", 1)[0] for part in normalise(rule).split(";")} & {"COUNT", "UNTIL"}:
         return None
     starts = list(islice(parsed, MAX_OCCURRENCES + 1))
     if not starts:

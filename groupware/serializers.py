@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rest_framework import serializers
 
-PERSON_ID = {"min_value": 1, "max_value": 2**62}
+ID_MAX = 2**62  # ids are bigint: a larger number is refused as input, never sent to the database
 
 
 class RangeQuery(serializers.Serializer):
     start = serializers.DateField(help_text="最初の日 / First day (YYYY-MM-DD)")
     days = serializers.IntegerField(min_value=1, max_value=62, default=7, help_text="日数 / Number of days")
     person = serializers.ListField(
-        child=serializers.IntegerField(**PERSON_ID),
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
         required=False,
         max_length=100,
         help_text="職員ID(省略時は自分) / Person ids (default: yourself)",
     )
 
-    def validate_start(self, value):  # type: ignore[no-untyped-def]
+    def validate_start(self, value: date) -> date:
         if not 2000 <= value.year <= 2099:
             raise serializers.ValidationError("2000年から2099年までの日付を指定してください。")
         return value
@@ -44,7 +46,7 @@ class EventIn(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
     rrule = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     participant_ids = serializers.ListField(
-        child=serializers.IntegerField(**PERSON_ID), required=False, default=list, max_length=200
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), required=False, default=list, max_length=200
     )
 
 
@@ -76,14 +78,14 @@ class BookingQuery(serializers.Serializer):
     start = serializers.DateField()
     days = serializers.IntegerField(min_value=1, max_value=62, default=1)
 
-    def validate_start(self, value):  # type: ignore[no-untyped-def]
+    def validate_start(self, value: date) -> date:
         if not 2000 <= value.year <= 2099:
             raise serializers.ValidationError("2000年から2099年までの日付を指定してください。")
         return value
 
 
 class BookingIn(serializers.Serializer):
-    facility_id = serializers.IntegerField(**PERSON_ID)
+    facility_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     purpose = serializers.CharField(max_length=200)

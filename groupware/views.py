@@ -487,7 +487,7 @@ def request_action_view(request: HttpRequest, pk: int, action: str) -> HttpRespo
 
 
 @require_GET
-def request_file_view(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+def request_file_view(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
     try:
         attachment, handle = selectors.open_attachment(actor=person_of(request), request_id=pk, attachment_id=file_id)
     except ApplicationError as exc:

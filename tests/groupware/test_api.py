@@ -42,7 +42,7 @@ def test_an_entry_is_recorded_through_the_api(client_for: Any) -> None:
             "starts_at": tomorrow(14).isoformat(),
             "ends_at": tomorrow(15).isoformat(),
             "rrule": "FREQ=DAILY;COUNT=2",
-        },  # fmt: skip
+        },
         content_type="application/json",
     )
     assert response.status_code == 201
