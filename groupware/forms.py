@@ -178,3 +178,26 @@ class DelegationForm(forms.Form):
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["proxy"].choices = people  # type: ignore[attr-defined]
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label="件名", max_length=200, validators=[PrintableTextValidator("件名", 200)])
+    body = forms.CharField(label="本文", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
+    scope = forms.ChoiceField(label="掲示先", choices=[("all", "全体"), ("unit", "組織")])
+    unit_code = forms.ChoiceField(label="組織(掲示先が組織のとき)", required=False)
+    category = forms.TypedChoiceField(label="分類", coerce=int, required=False, empty_value=None)
+    publish_from = LocalDateTimeField(label="掲示開始", required=False, help_text="空欄なら今から")
+    expires_at = LocalDateTimeField(label="掲示終了", required=False)
+    allow_comments = forms.BooleanField(label="コメントを受け付ける", required=False)
+    attachments = forms.FileField(label="添付ファイル(10MBまで)", required=False, widget=MultipleFileInput())
+
+    def __init__(
+        self, *args: Any, units: list[tuple[str, str]], categories: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit_code"].choices = [("", "—"), *units]  # type: ignore[attr-defined]
+        self.fields["category"].choices = [("", "—"), *categories]  # type: ignore[attr-defined]
+
+
+class CommentBodyForm(forms.Form):
+    body = forms.CharField(label="コメント", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

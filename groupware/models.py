@@ -387,3 +387,102 @@ class RequestAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- bulletin (掲示板) ---------------------------------------------------------------------------------------
+
+
+class NoticeCategory(models.Model):
+    name = models.CharField("分類名", max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "掲示板の分類"
+        verbose_name_plural = "掲示板の分類"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NoticeScope(models.TextChoices):
+    # In a town's schema: the whole town. In the council's schema: council-wide (both towns and the council).
+    ALL = "all", "全体"
+    UNIT = "unit", "組織"
+
+
+class Notice(models.Model):
+    """A notice (お知らせ) on the bulletin, for the whole town (council-wide in the council's schema) or for one
+    unit and the units below it, shown between its publication and expiry."""
+
+    title = models.CharField("件名", max_length=200)
+    body = models.TextField("本文")
+    category = models.ForeignKey(
+        NoticeCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="notices", verbose_name="分類"
+    )
+    scope = models.CharField("掲示先", max_length=4, choices=NoticeScope.choices)
+    unit_code = models.CharField("組織(所属コード)", max_length=20, blank=True)
+    unit_name = models.CharField("組織名", max_length=100, blank=True)
+    author_id = models.BigIntegerField("掲示者ID")
+    author_name = models.CharField("掲示者", max_length=100)
+    publish_from = models.DateTimeField("掲示開始")
+    expires_at = models.DateTimeField("掲示終了", null=True, blank=True)
+    allow_comments = models.BooleanField("コメント可", default=False)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "お知らせ"
+        verbose_name_plural = "お知らせ"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("publish_from")),
+                name="gw_notice_period_ordered",
+            ),
+            models.CheckConstraint(condition=Q(scope="all") | ~Q(unit_code=""), name="gw_notice_unit_named"),
+        ]
+        indexes = [models.Index(fields=["publish_from"], name="gw_notice_publish")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeRead(models.Model):
+    """A read receipt (既読): who opened the notice, and when (first time only)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")
+    person_id = models.BigIntegerField("職員ID")
+    person_name = models.CharField("氏名", max_length=100)
+    read_at = models.DateTimeField("既読日時", default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "person_id"], name="gw_notice_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}:{self.person_id}"
+
+
+class NoticeComment(models.Model):
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="comments")
+    author_id = models.BigIntegerField("投稿者ID")
+    author_name = models.CharField("投稿者", max_length=100)
+    body = models.CharField("コメント", max_length=1000)
+    created_at = models.DateTimeField("投稿日時", default=timezone.now)
+
+    class Meta:
+        ordering = ["notice", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:30]
+
+
+class NoticeAttachment(models.Model):
+    """A file attached to a notice: bytes in the file storage, never in the database."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField("ファイル名", max_length=200)
+    storage_key = models.CharField(max_length=300)
+    size = models.PositiveBigIntegerField("サイズ")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

@@ -38,3 +38,21 @@ def members(municipality: Municipality, code: str, day: date) -> list[tuple[int,
     for posting in organisation.members_of(unit, day, descendants=True):
         seen.setdefault(posting.person_id, posting.person.full_name)
     return list(seen.items())
+
+
+def roles_of(person: Person, municipality: Municipality) -> set[str]:
+    from groupware.people import roles_here
+
+    return roles_here(person, municipality)
+
+
+def may_address(person: Person, municipality: Municipality, code: str, day: date) -> bool:
+    """Whether the person is posted in the unit ``code`` or in a unit above it (a 課長 addresses the 課's 係)."""
+    units = {unit.pk: unit for unit in organisation.units_on(municipality, day)}
+    posted = {p.unit_id for p in organisation.postings_on(day, person=person, municipality=municipality)}
+    current = next((unit for unit in units.values() if unit.code == code), None)
+    while current is not None:
+        if current.pk in posted:
+            return True
+        current = units.get(current.parent_id) if current.parent_id else None
+    return False

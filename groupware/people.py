@@ -43,3 +43,24 @@ def staff_choices() -> list[tuple[int, str]]:
         if membership.municipality.name not in places:
             places.append(membership.municipality.name)
     return [(pk, f"{name}({'・'.join(places)})") for pk, (name, places) in towns.items()]
+
+
+def office_staff(municipality: Municipality | None) -> list[tuple[int, str]]:
+    """(id, name) of the people who read a town's (or, with None, the council-wide) bulletin: members in force
+    with a role other than teacher — a teacher reads their school's and the education board's boards."""
+    rows = Membership.objects.active().exclude(role="teacher")
+    if municipality is not None:
+        rows = rows.filter(municipality=municipality)
+    ids = rows.values_list("person_id", flat=True)
+    return list(
+        Person.objects.filter(pk__in=ids, is_active=True)
+        .order_by("full_name_kana", "pk")
+        .values_list("pk", "full_name")
+    )
+
+
+def any_office_role(person: Person, municipality: Municipality | None) -> bool:
+    rows = memberships_in_force(person).exclude(role="teacher")
+    if municipality is not None:
+        rows = rows.filter(municipality=municipality)
+    return rows.exists()

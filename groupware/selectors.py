@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -16,10 +17,11 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from common import audit
 from common.dates import TOKYO, local_today
-from groupware import org, recurrence
+from groupware import council, org, recurrence
 from groupware.errors import RequestNotFound
 from groupware.models import (
     Booking,
@@ -29,6 +31,12 @@ from groupware.models import (
     Event,
     EventParticipant,
     Facility,
+    Notice,
+    NoticeAttachment,
+    NoticeCategory,
+    NoticeComment,
+    NoticeRead,
+    NoticeScope,
     Notification,
     RequestAttachment,
     RequestStatus,
@@ -37,8 +45,8 @@ from groupware.models import (
     WorkflowForm,
     WorkflowRequest,
 )
-from groupware.people import roles_here
-from tenants.models import Person, Role
+from groupware.people import any_office_role, office_staff, roles_here
+from tenants.models import Municipality, Person, Role
 
 BUSY_LABEL = "予定あり"
 WORK_START = time(8, 30)
@@ -390,3 +398,119 @@ def principals_for(*, actor: Person, kind: str) -> list[tuple[int, str]]:
 
 def delegations_of(*, actor: Person) -> list[Delegation]:
     return list(Delegation.objects.filter(Q(principal_id=actor.pk) | Q(proxy_id=actor.pk)).order_by("-valid_from"))
+
+
+# --- bulletin -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    notice: Notice
+    council_wide: bool
+    is_read: bool
+
+
+def _town_scope() -> Municipality | None:
+    """The town whose office staff read an "all" notice here: None in the council's schema (council-wide)."""
+    town = org.current_town()
+    return None if town.kind == Municipality.Kind.COUNCIL else town
+
+
+def notice_visible_to(actor: Person, notice: Notice) -> bool:
+    if notice.author_id == actor.pk:
+        return True
+    now = timezone.now()
+    if notice.publish_from > now or (notice.expires_at is not None and notice.expires_at <= now):
+        return False
+    if notice.scope == NoticeScope.ALL:
+        return any_office_role(actor, _town_scope())
+    return notice.unit_code in org.unit_codes_of(actor, org.current_town(), local_today())
+
+
+def notice_audience(notice: Notice) -> list[tuple[int, str]]:
+    """Who a notice is for: the unit's people (and below), else the office staff of the town or of the council."""
+    if notice.scope == NoticeScope.UNIT:
+        return org.members(org.current_town(), notice.unit_code, local_today())
+    return office_staff(_town_scope())
+
+
+def _notices_here(actor: Person, *, council_wide: bool, limit: int) -> list[NoticeRow]:
+    now = timezone.now()
+    live = Q(publish_from__lte=now) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    reach = Q(scope=NoticeScope.UNIT, unit_code__in=org.unit_codes_of(actor, org.current_town(), local_today()))
+    if any_office_role(actor, _town_scope()):
+        reach |= Q(scope=NoticeScope.ALL)
+    rows = list(
+        Notice.objects.filter((live & reach) | Q(author_id=actor.pk))
+        .select_related("category")
+        .order_by("-publish_from", "-pk")[:limit]
+    )
+    read = set(NoticeRead.objects.filter(notice__in=rows, person_id=actor.pk).values_list("notice_id", flat=True))
+    return [NoticeRow(notice=n, council_wide=council_wide, is_read=n.pk in read) for n in rows]
+
+
+def notices_for(*, actor: Person, limit: int = 100) -> list[NoticeRow]:
+    """The notices the actor may read: this town's (its own and its units') and the council-wide ones."""
+    rows = _notices_here(actor, council_wide=False, limit=limit)
+    if org.current_town().kind != Municipality.Kind.COUNCIL:
+        with council.in_council() as found:
+            if found:
+                rows += _notices_here(actor, council_wide=True, limit=limit)
+    rows.sort(key=lambda row: row.notice.publish_from, reverse=True)
+    return rows[:limit]
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    notice: Notice
+    comments: list[NoticeComment]
+    attachments: list[NoticeAttachment]
+    readers: list[NoticeRead] | None  # read receipts: for the author and IT staff only
+    not_read: list[tuple[int, str]] | None
+
+
+def notice_page(*, actor: Person, notice_id: int, council_wide: bool = False) -> NoticePage | None:
+    with council.in_council() if council_wide else nullcontext(True):
+        notice = Notice.objects.filter(pk=notice_id).select_related("category").first()
+        if notice is None or not notice_visible_to(actor, notice):
+            return None
+        readers: list[NoticeRead] | None = None
+        not_read: list[tuple[int, str]] | None = None
+        may_see_receipts = notice.author_id == actor.pk or Role.IT_ADMIN in roles_here(actor, org.current_town())
+        if may_see_receipts:
+            readers = list(notice.reads.order_by("read_at"))
+            done = {r.person_id for r in readers} | {notice.author_id}
+            not_read = [(pk, name) for pk, name in notice_audience(notice) if pk not in done]
+        return NoticePage(
+            notice=notice,
+            comments=list(notice.comments.all()),
+            attachments=list(notice.attachments.all()),
+            readers=readers,
+            not_read=not_read,
+        )
+
+
+def unread_notice_count(*, actor: Person) -> int:
+    return sum(1 for row in notices_for(actor=actor) if not row.is_read)
+
+
+def categories() -> list[NoticeCategory]:
+    return list(NoticeCategory.objects.all())
+
+
+def open_notice_attachment(
+    *, actor: Person, notice_id: int, attachment_id: int, council_wide: bool = False
+) -> tuple[NoticeAttachment, File]:
+    with council.in_council() if council_wide else nullcontext(True):
+        page = notice_page(actor=actor, notice_id=notice_id)
+        attachment = next((a for a in page.attachments if a.pk == attachment_id), None) if page else None
+        if attachment is None:
+            raise RequestNotFound("ファイルが見つかりません。")
+        with transaction.atomic():
+            audit.record(
+                actor=actor,
+                action="bulletin.attachment_download",
+                obj=(NoticeAttachment, attachment.pk, attachment.name),
+                details={"notice": notice_id},
+            )
+    return attachment, storages["groupware"].open(attachment.storage_key, "rb")
