@@ -21,4 +21,7 @@ class GroupwareConfig(AppConfig):
 
         for name in LABELLED_MODULES:
             audit_labels.register(getattr(importlib.import_module(name), "AUDIT_LABELS", {}))
-        importlib.import_module("groupware.demo")  # registers the demo seeder
+        from groupware.demo import seed_demo
+        from tenants.demo import register_demo_seeder
+
+        register_demo_seeder("groupware", order=50, seed=seed_demo)
