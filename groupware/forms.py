@@ -201,3 +201,9 @@ class NoticeForm(forms.Form):
 
 class CommentBodyForm(forms.Form):
     body = forms.CharField(label="コメント", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TransferForm(forms.Form):
+    effective_on = forms.DateField(label="発令日", widget=forms.DateInput(attrs={"type": "date"}))
+    file = forms.FileField(label="人事異動CSV(職員ID,所属コード,職名,所属長)", required=False)
+    payload = forms.CharField(widget=forms.HiddenInput, required=False, max_length=3 * 1024 * 1024)

@@ -6,6 +6,7 @@ Rules are expanded in Asia/Tokyo wall-clock time, so a weekly 09:00 meeting stay
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 
 from dateutil.rrule import rrule, rrulestr
@@ -22,15 +23,26 @@ def normalise(rule: str) -> str:
     return rule.removeprefix("RRULE:")
 
 
-def parse(rule: str, starts_at: datetime) -> rrule:
-    """The rule anchored at ``starts_at``; RecurrenceInvalid when it is not one valid RRULE."""
+@lru_cache(maxsize=512)
+def _template(rule: str) -> rrule:
+    # Parsing the text is the costly part of expanding a series; a calendar of many entries shares few rules, so
+    # each distinct rule text is parsed once (anchored at a fixed moment) and re-anchored per entry.
     try:
-        parsed = rrulestr(normalise(rule), dtstart=starts_at.astimezone(TOKYO))
+        parsed = rrulestr(rule, dtstart=datetime(2000, 1, 3, tzinfo=TOKYO))
     except (ValueError, TypeError, KeyError) as exc:
         raise RecurrenceInvalid(details={"field": "rrule"}) from exc
     if not isinstance(parsed, rrule):
         raise RecurrenceInvalid(details={"field": "rrule"})
     return parsed
+
+
+def parse(rule: str, starts_at: datetime) -> rrule:
+    """The rule anchored at ``starts_at``; RecurrenceInvalid when it is not one valid RRULE."""
+    template = _template(normalise(rule))
+    try:
+        return template.replace(dtstart=starts_at.astimezone(TOKYO))
+    except (ValueError, TypeError) as exc:
+        raise RecurrenceInvalid(details={"field": "rrule"}) from exc
 
 
 def series_end(rule: str, starts_at: datetime, ends_at: datetime) -> datetime | None:

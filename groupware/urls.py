@@ -39,6 +39,8 @@ urlpatterns = [
     path("notices/council/<int:pk>/", views.council_notice_view, name="council_notice"),
     path("notices/council/<int:pk>/comment/", views.council_notice_comment_view, name="council_notice_comment"),
     path("notices/council/<int:pk>/files/<int:file_id>/", views.council_notice_file_view, name="council_notice_file"),
+    path("organisation/", views.organisation_view, name="organisation"),
+    path("organisation/transfers/", views.transfers_view, name="transfers"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/read/", views.notifications_read_view, name="notifications_read"),
 ]

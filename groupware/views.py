@@ -30,9 +30,10 @@ from groupware.forms import (
     FreeSlotForm,
     NoticeForm,
     RequestForm,
+    TransferForm,
 )
 from groupware.people import staff_choices
-from groupware.services import bulletin, schedule, workflow
+from groupware.services import bulletin, personnel, schedule, workflow
 from groupware.services import facilities as facility_service
 from groupware.services import notifications as notification_service
 from tenants import organisation
@@ -671,3 +672,77 @@ def notice_file_view(request: HttpRequest, pk: int, file_id: int) -> FileRespons
 @require_GET
 def council_notice_file_view(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
     return _notice_file(request, pk, file_id, council_wide=True)
+
+
+# --- organisation -------------------------------------------------------------------------------------------
+
+
+@require_GET
+def organisation_view(request: HttpRequest) -> HttpResponse:
+    town = org.current_town()
+    day = _day(request)
+    units = organisation.units_on(town, day)
+    members: dict[int, list[Any]] = {unit.pk: [] for unit in units}
+    for posting in organisation.postings_on(day, municipality=town).order_by("-is_manager", "person__full_name_kana"):
+        members.setdefault(posting.unit_id, []).append(posting)
+    depth: dict[int, int] = {}
+    for unit in units:
+        depth[unit.pk] = depth.get(unit.parent_id, -1) + 1 if unit.parent_id else 0
+    ordered = _tree_order(units)
+    return _page(
+        request,
+        "groupware/organisation.html",
+        "organisation",
+        day=day,
+        rows=[(unit, depth.get(unit.pk, 0), members.get(unit.pk, [])) for unit in ordered],
+    )
+
+
+def _tree_order(units: list[Any]) -> list[Any]:
+    children: dict[int | None, list[Any]] = {}
+    known = {unit.pk for unit in units}
+    for unit in sorted(units, key=lambda u: (u.sort_order, u.code)):
+        children.setdefault(unit.parent_id if unit.parent_id in known else None, []).append(unit)
+    ordered: list[Any] = []
+
+    def walk(parent: int | None) -> None:
+        for unit in children.get(parent, []):
+            ordered.append(unit)
+            walk(unit.pk)
+
+    walk(None)
+    return ordered
+
+
+@require_http_methods(["GET", "POST"])
+def transfers_view(request: HttpRequest) -> HttpResponse:
+    """人事異動: upload the CSV → preview (nothing written) → apply in one step."""
+    import base64
+    import binascii
+
+    actor = person_of(request)
+    form = TransferForm(request.POST or None, request.FILES or None)
+    preview = None
+    payload = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "apply":
+                try:
+                    content = base64.b64decode(data["payload"] or "", validate=True)
+                except binascii.Error as exc:
+                    raise personnel.TransferFileInvalid() from exc
+                plan = personnel.apply_transfer_file(actor=actor, effective_on=data["effective_on"], data=content)
+                messages.success(request, f"人事異動({len(plan.lines)}件)を{data['effective_on']}付で適用しました。")
+                return redirect(f"{reverse('groupware:organisation')}?date={data['effective_on'].isoformat()}")
+            upload = data["file"]
+            if upload is None:
+                raise personnel.TransferFileInvalid("CSVファイルを選んでください。")
+            if upload.size > personnel.MAX_BYTES:
+                raise personnel.TransferFileInvalid("ファイルが大きすぎます(2MBまで)。", code="file_too_large")
+            content = upload.read()
+            preview = personnel.preview_transfers(actor=actor, effective_on=data["effective_on"], data=content)
+            payload = base64.b64encode(content).decode()
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return _page(request, "groupware/transfers.html", "organisation", form=form, preview=preview, payload=payload)
