@@ -33,7 +33,7 @@ def _run(*args: str) -> list[dict[str, Any]]:
 
 def test_both_scenarios_report_and_the_room_is_never_double_booked(committed: None) -> None:
     week, book = _run("groupware_week", "facility_book", "--repeat", "1")
-    print(json.dumps(week, ensure_ascii=False), json.dumps(book, ensure_ascii=False))  # noqa: T201  (the figures)
+    print(json.dumps(week, ensure_ascii=False), json.dumps(book, ensure_ascii=False))
     assert week["events"] == 10_000
     assert week["rows_read"] >= 10_000
     assert week["p95"] > 0

@@ -24,6 +24,6 @@ def test_the_demo_town_has_every_part_and_a_second_run_changes_nothing(towns: di
         statuses = set(WorkflowRequest.objects.values_list("status", flat=True))
         assert statuses == set(RequestStatus.values)
         reads = NoticeRead.objects.count()
-        assert 0 < reads
+        assert reads > 0
         assert Notice.objects.count() >= 3
     assert seed_town("nakatosa") == "already seeded, left as it is"
