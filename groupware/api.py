@@ -4,14 +4,17 @@ calls the same selector or service as the pages, and serializes (docs/domain/gro
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from groupware import selectors
+from common.errors import NotFound, PermissionDenied
+from groupware import scim, selectors
 from groupware.serializers import (
     BookingIn,
     BookingOut,
@@ -22,10 +25,14 @@ from groupware.serializers import (
     OccurrenceOut,
     RangeQuery,
     RefusalOut,
+    ScimListOut,
+    ScimQuery,
+    ScimResourceOut,
 )
 from groupware.services import facilities as facility_service
 from groupware.services import schedule
-from tenants.access import person_of
+from tenants.access import person_of, request_roles
+from tenants.models import ApiToken, Role
 
 MODULE = "groupware"
 CLASH = OpenApiResponse(
@@ -125,3 +132,79 @@ class BookingListView(APIView):
         payload.is_valid(raise_exception=True)
         booking = facility_service.book_facility(actor=person_of(request._request), **payload.validated_data)
         return Response(BookingOut(booking).data, status=status.HTTP_201_CREATED)
+
+
+# --- SCIM 2.0 (read-only) -----------------------------------------------------------------------------------
+
+
+class ScimTokenRequired(PermissionDenied):
+    code = "scim_token_required"
+    message = "SCIM は情報システム担当の APIトークンでのみ利用できます。"
+
+
+class ScimView(APIView):
+    """Read-only SCIM: an API token (never a browser session) of a person holding the IT staff role here."""
+
+    kyodo_module = MODULE
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not isinstance(request.auth, ApiToken):
+            raise ScimTokenRequired()
+        if Role.IT_ADMIN not in request_roles(request._request):
+            raise ScimTokenRequired()
+
+    def base(self, request: Request) -> str:
+        return request.build_absolute_uri(reverse("api:groupware:scim_users")).removesuffix("Users")
+
+    def query(self, request: Request) -> dict[str, Any]:
+        query = ScimQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return {"filter_text": data["filter"], "start": data["startIndex"], "count": data["count"]}
+
+
+SCIM_DESCRIPTION = (
+    "情報システム担当の APIトークンで読み出します(ブラウザのセッションは不可)。\n\n"
+    "Read with an API token of IT staff (never a browser session)."
+)
+
+
+class ScimUsersView(ScimView):
+    @extend_schema(
+        parameters=[ScimQuery],
+        responses=ScimListOut,
+        summary="SCIM Users: この町の職員 / The town's staff",
+        description=SCIM_DESCRIPTION,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(scim.list_users(base=self.base(request), **self.query(request)))
+
+
+class ScimUserView(ScimView):
+    @extend_schema(responses=ScimResourceOut, summary="SCIM User", description=SCIM_DESCRIPTION)
+    def get(self, request: Request, pk: int) -> Response:
+        found = scim.get_user(base=self.base(request), person_id=pk)
+        if found is None:
+            raise NotFound()
+        return Response(found)
+
+
+class ScimGroupsView(ScimView):
+    @extend_schema(
+        parameters=[ScimQuery],
+        responses=ScimListOut,
+        summary="SCIM Groups: この町の組織 / The town's organisation units",
+        description=SCIM_DESCRIPTION,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(scim.list_groups(base=self.base(request), **self.query(request)))
+
+
+class ScimGroupView(ScimView):
+    @extend_schema(responses=ScimResourceOut, summary="SCIM Group", description=SCIM_DESCRIPTION)
+    def get(self, request: Request, code: str) -> Response:
+        found = scim.get_group(base=self.base(request), code=code)
+        if found is None:
+            raise NotFound()
+        return Response(found)

@@ -109,3 +109,23 @@ class RefusalOut(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     details = serializers.JSONField()
+
+
+class ScimQuery(serializers.Serializer):
+    filter = serializers.CharField(required=False, max_length=300, default="", allow_blank=True)
+    startIndex = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
+    count = serializers.IntegerField(required=False, min_value=0, max_value=500, default=100)
+
+
+class ScimListOut(serializers.Serializer):
+    schemas = serializers.ListField(child=serializers.CharField())
+    totalResults = serializers.IntegerField()
+    startIndex = serializers.IntegerField()
+    itemsPerPage = serializers.IntegerField()
+    Resources = serializers.ListField(child=serializers.JSONField())
+
+
+class ScimResourceOut(serializers.Serializer):
+    schemas = serializers.ListField(child=serializers.CharField())
+    id = serializers.CharField()
+    meta = serializers.JSONField()
