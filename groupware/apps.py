@@ -5,6 +5,7 @@ from django.apps import AppConfig
 # Modules of this app that name audit actions: each defines AUDIT_LABELS = {"groupware.x": "グループウェア: …"}.
 LABELLED_MODULES = (
     "groupware.services.bulletin",
+    "groupware.services.cabinet",
     "groupware.services.schedule",
     "groupware.services.facilities",
     "groupware.services.workflow",

@@ -207,3 +207,20 @@ class TransferForm(forms.Form):
     effective_on = forms.DateField(label="発令日", widget=forms.DateInput(attrs={"type": "date"}))
     file = forms.FileField(label="人事異動CSV(職員ID,所属コード,職名,所属長)", required=False)
     payload = forms.CharField(widget=forms.HiddenInput, required=False, max_length=3 * 1024 * 1024)
+
+
+class FolderForm(forms.Form):
+    name = forms.CharField(label="フォルダ名", max_length=100)
+    unit_code = forms.ChoiceField(label="組織(空欄なら町全体)", required=False)
+    roles = forms.MultipleChoiceField(label="役割(空欄なら全員)", required=False)
+    max_mb = forms.IntegerField(label="1ファイルの上限(MB)", min_value=1, max_value=1024, initial=20)
+
+    def __init__(self, *args: Any, units: list[tuple[str, str]], roles: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["unit_code"].choices = [("", "—"), *units]  # type: ignore[attr-defined]
+        self.fields["roles"].choices = roles  # type: ignore[attr-defined]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="ファイル")
+    description = forms.CharField(label="説明", max_length=500, required=False)

@@ -7,6 +7,8 @@ the public schema (docs/ARCHITECTURE.md).
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -279,6 +281,8 @@ class WorkflowRequest(models.Model):
     created_at = models.DateTimeField("申請日時", default=timezone.now)
     decided_at = models.DateTimeField("完了日時", null=True, blank=True)
     event_id = models.BigIntegerField("作成した予定", null=True, blank=True)
+    # 1- and 2-grams of the searchable text (groupware.search), GIN-indexed.
+    search_grams = ArrayField(models.CharField(max_length=2), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = "申請"
@@ -286,7 +290,10 @@ class WorkflowRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["form", "fiscal_year", "serial"], name="gw_request_number_unique")
         ]
-        indexes = [models.Index(fields=["applicant_id", "created_at"], name="gw_request_applicant")]
+        indexes = [
+            models.Index(fields=["applicant_id", "created_at"], name="gw_request_applicant"),
+            GinIndex(fields=["search_grams"], name="gw_request_grams"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -429,6 +436,8 @@ class Notice(models.Model):
     expires_at = models.DateTimeField("掲示終了", null=True, blank=True)
     allow_comments = models.BooleanField("コメント可", default=False)
     created_at = models.DateTimeField("登録日時", default=timezone.now)
+    # 1- and 2-grams of the searchable text (groupware.search), GIN-indexed.
+    search_grams = ArrayField(models.CharField(max_length=2), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = "お知らせ"
@@ -440,7 +449,10 @@ class Notice(models.Model):
             ),
             models.CheckConstraint(condition=Q(scope="all") | ~Q(unit_code=""), name="gw_notice_unit_named"),
         ]
-        indexes = [models.Index(fields=["publish_from"], name="gw_notice_publish")]
+        indexes = [
+            models.Index(fields=["publish_from"], name="gw_notice_publish"),
+            GinIndex(fields=["search_grams"], name="gw_notice_grams"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -486,3 +498,67 @@ class NoticeAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- cabinet (ファイル管理) -----------------------------------------------------------------------------------
+
+
+class Folder(models.Model):
+    """A cabinet folder. Rights: the people posted in ``unit_code`` or below (blank: the whole town), holding one of
+    ``roles`` (empty: any role of the module). The bytes of its files are in the file storage, never here."""
+
+    name = models.CharField("フォルダ名", max_length=100)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="親フォルダ"
+    )
+    unit_code = models.CharField("組織(所属コード)", max_length=20, blank=True)
+    unit_name = models.CharField("組織名", max_length=100, blank=True)
+    roles = models.JSONField("役割", default=list, blank=True)
+    max_file_bytes = models.PositiveBigIntegerField("1ファイルの上限(バイト)", default=20 * 1024 * 1024)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "フォルダ"
+        verbose_name_plural = "フォルダ"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CabinetFile(models.Model):
+    folder = models.ForeignKey(Folder, on_delete=models.PROTECT, related_name="files", verbose_name="フォルダ")
+    name = models.CharField("ファイル名", max_length=200)
+    description = models.CharField("説明", max_length=500, blank=True)
+    current_version = models.PositiveIntegerField("最新版", default=1)
+    created_by_id = models.BigIntegerField("登録者ID")
+    created_by_name = models.CharField("登録者", max_length=100)
+    updated_at = models.DateTimeField("更新日時", default=timezone.now)
+    # 1- and 2-grams of the searchable text (groupware.search), GIN-indexed.
+    search_grams = ArrayField(models.CharField(max_length=2), default=list, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "ファイル"
+        verbose_name_plural = "ファイル"
+        ordering = ["folder", "name"]
+        indexes = [GinIndex(fields=["search_grams"], name="gw_file_grams")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FileVersion(models.Model):
+    file = models.ForeignKey(CabinetFile, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField("版")
+    storage_key = models.CharField(max_length=300)
+    size = models.PositiveBigIntegerField("サイズ")
+    uploaded_by_id = models.BigIntegerField("登録者ID")
+    uploaded_by_name = models.CharField("登録者", max_length=100)
+    uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        ordering = ["file", "-version"]
+        constraints = [models.UniqueConstraint(fields=["file", "version"], name="gw_file_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} v{self.version}"

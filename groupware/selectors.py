@@ -21,16 +21,19 @@ from django.utils import timezone
 
 from common import audit
 from common.dates import TOKYO, local_today
-from groupware import council, org, recurrence
+from groupware import council, org, recurrence, search
 from groupware.errors import RequestNotFound
 from groupware.models import (
     Booking,
     BookingStatus,
+    CabinetFile,
     CalendarFeed,
     Delegation,
     Event,
     EventParticipant,
     Facility,
+    FileVersion,
+    Folder,
     Notice,
     NoticeAttachment,
     NoticeCategory,
@@ -514,3 +517,107 @@ def open_notice_attachment(
                 details={"notice": notice_id},
             )
     return attachment, storages["groupware"].open(attachment.storage_key, "rb")
+
+
+# --- cabinet ------------------------------------------------------------------------------------------------
+
+
+def _folder_rule(actor: Person) -> Q:
+    town = org.current_town()
+    codes = org.unit_codes_of(actor, town, local_today())
+    return Q(unit_code="") | Q(unit_code__in=codes)
+
+
+def folders_for(*, actor: Person) -> list[Folder]:
+    """The folders the actor may use: of their units (or the whole town), open to one of their roles."""
+    roles = roles_here(actor, org.current_town())
+    return [
+        folder
+        for folder in Folder.objects.filter(_folder_rule(actor)).order_by("name")
+        if not folder.roles or roles & set(folder.roles)
+    ]
+
+
+def folder_for(*, actor: Person, folder_id: int) -> Folder | None:
+    return next((f for f in folders_for(actor=actor) if f.pk == folder_id), None)
+
+
+def files_in(*, folder: Folder) -> list[CabinetFile]:
+    return list(folder.files.order_by("name"))
+
+
+def file_for(*, actor: Person, file_id: int) -> CabinetFile | None:
+    item = CabinetFile.objects.filter(pk=file_id).select_related("folder").first()
+    if item is None or folder_for(actor=actor, folder_id=item.folder_id) is None:
+        return None
+    return item
+
+
+def open_file(*, actor: Person, file_id: int, version: int | None = None) -> tuple[CabinetFile, FileVersion, File]:
+    """A cabinet file (its latest version unless one is named), for those who may use its folder; audited."""
+    item = file_for(actor=actor, file_id=file_id)
+    row = item.versions.filter(version=version or item.current_version).first() if item is not None else None
+    if item is None or row is None:
+        raise RequestNotFound("ファイルが見つかりません。")
+    with transaction.atomic():
+        audit.record(
+            actor=actor, action="cabinet.download", obj=item, details={"version": row.version, "size": row.size}
+        )
+    return item, row, storages["groupware"].open(row.storage_key, "rb")
+
+
+# --- search -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # notice, request, file
+    title: str
+    url: str
+    when: datetime
+
+
+SEARCH_LIMIT = 50
+
+
+def search_all(*, actor: Person, term: str) -> list[SearchHit]:
+    """Notices, requests and cabinet files matching ``term``, only those the actor may see (the same rules as
+    their pages), newest first. The GIN index over the n-grams narrows the rows; the text confirms them."""
+    wanted = search.term_grams(term)
+    if not wanted:
+        return []
+    hits: list[SearchHit] = []
+    now = timezone.now()
+    live = Q(publish_from__lte=now) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    reach = Q(scope=NoticeScope.UNIT, unit_code__in=org.unit_codes_of(actor, org.current_town(), local_today()))
+    if any_office_role(actor, _town_scope()):
+        reach |= Q(scope=NoticeScope.ALL)
+    for notice in Notice.objects.filter((live & reach) | Q(author_id=actor.pk), search_grams__contains=wanted).order_by(
+        "-publish_from"
+    )[:200]:
+        if search.matches(term, [notice.title, notice.body]):
+            hits.append(SearchHit("お知らせ", notice.title, f"/groupware/notices/{notice.pk}/", notice.publish_from))
+    mine = Q(applicant_id=actor.pk) | Q(submitted_by_id=actor.pk)
+    on_route = RequestStep.objects.filter(approvers__contains=[{"id": actor.pk}]).values("request_id")
+    for request in (
+        WorkflowRequest.objects.filter(mine | Q(pk__in=on_route), search_grams__contains=wanted)
+        .select_related("form")
+        .order_by("-created_at")[:200]
+    ):
+        if search.matches(term, [request.title, request.form.name, *(str(v) for v in request.data.values())]):
+            hits.append(
+                SearchHit(
+                    "申請",
+                    f"{request.number} {request.title}",
+                    f"/groupware/requests/{request.pk}/",
+                    request.created_at,
+                )
+            )
+    folders = [f.pk for f in folders_for(actor=actor)]
+    for item in CabinetFile.objects.filter(folder_id__in=folders, search_grams__contains=wanted).order_by(
+        "-updated_at"
+    )[:200]:
+        if search.matches(term, [item.name, item.description]):
+            hits.append(SearchHit("ファイル", item.name, f"/groupware/cabinet/files/{item.pk}/", item.updated_at))
+    hits.sort(key=lambda hit: hit.when, reverse=True)
+    return hits[:SEARCH_LIMIT]

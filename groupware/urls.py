@@ -41,6 +41,11 @@ urlpatterns = [
     path("notices/council/<int:pk>/files/<int:file_id>/", views.council_notice_file_view, name="council_notice_file"),
     path("organisation/", views.organisation_view, name="organisation"),
     path("organisation/transfers/", views.transfers_view, name="transfers"),
+    path("cabinet/", views.cabinet_view, name="cabinet"),
+    path("cabinet/<int:pk>/", views.folder_view, name="folder"),
+    path("cabinet/files/<int:pk>/", views.file_view, name="file"),
+    path("cabinet/files/<int:pk>/download/", views.file_download_view, name="file_download"),
+    path("search/", views.search_view, name="search"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/read/", views.notifications_read_view, name="notifications_read"),
 ]

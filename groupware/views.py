@@ -26,18 +26,21 @@ from groupware.forms import (
     CommentForm,
     DelegationForm,
     EventForm,
+    FolderForm,
     FormDefinitionForm,
     FreeSlotForm,
     NoticeForm,
     RequestForm,
     TransferForm,
+    UploadForm,
 )
 from groupware.people import staff_choices
-from groupware.services import bulletin, personnel, schedule, workflow
+from groupware.services import bulletin, cabinet, personnel, schedule, workflow
 from groupware.services import facilities as facility_service
 from groupware.services import notifications as notification_service
 from tenants import organisation
 from tenants.access import person_of
+from tenants.models import Role
 
 WEEKDAYS = "月火水木金土日"
 
@@ -746,3 +749,92 @@ def transfers_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
     return _page(request, "groupware/transfers.html", "organisation", form=form, preview=preview, payload=payload)
+
+
+# --- cabinet ------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def cabinet_view(request: HttpRequest) -> HttpResponse:
+    actor = person_of(request)
+    town = org.current_town()
+    form = FolderForm(
+        request.POST or None,
+        units=[(u.code, u.name) for u in organisation.units_on(town, local_today())],
+        roles=[(value, str(label)) for value, label in Role.choices],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            cabinet.create_folder(
+                actor=actor,
+                name=data["name"],
+                unit_code=data["unit_code"] or "",
+                roles=data["roles"],
+                max_file_bytes=data["max_mb"] * 1024 * 1024,
+            )
+        except ApplicationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, "フォルダを作成しました。")
+            return redirect("groupware:cabinet")
+    return _page(request, "groupware/cabinet.html", "cabinet", folders=selectors.folders_for(actor=actor), form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def folder_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = person_of(request)
+    folder = selectors.folder_for(actor=actor, folder_id=pk)
+    if folder is None:
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        replaces = request.POST.get("file_id", "")
+        try:
+            cabinet.upload_file(
+                actor=actor,
+                folder_id=folder.pk,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                file_id=int(replaces) if replaces.isdigit() else None,
+            )
+        except ApplicationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, "ファイルを登録しました。")
+            return redirect("groupware:folder", pk=folder.pk)
+    return _page(
+        request, "groupware/folder.html", "cabinet", folder=folder, files=selectors.files_in(folder=folder), form=form
+    )
+
+
+@require_GET
+def file_view(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.file_for(actor=person_of(request), file_id=pk)
+    if item is None:
+        raise Http404
+    return _page(
+        request, "groupware/file.html", "cabinet", item=item, versions=list(item.versions.all()), form=UploadForm()
+    )
+
+
+@require_GET
+def file_download_view(request: HttpRequest, pk: int) -> FileResponse:
+    version = request.GET.get("version", "")
+    try:
+        item, _row, handle = selectors.open_file(
+            actor=person_of(request), file_id=pk, version=int(version) if version.isdigit() else None
+        )
+    except ApplicationError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=item.name)
+
+
+# --- search -------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    term = request.GET.get("q", "").strip()[:100]
+    hits = selectors.search_all(actor=person_of(request), term=term) if term else []
+    return _page(request, "groupware/search.html", "search", term=term, hits=hits)

@@ -17,7 +17,7 @@ from common import audit
 from common.dates import local_today
 from common.errors import PermissionDenied, ValidationFailed
 from common.tenancy import current_schema
-from groupware import council, org
+from groupware import council, org, search
 from groupware.errors import FileTooLarge
 from groupware.models import Notice, NoticeAttachment, NoticeCategory, NoticeComment, NoticeRead, NoticeScope
 from groupware.selectors import notice_audience, notice_visible_to
@@ -97,6 +97,7 @@ def post_notice(
                 publish_from=publish_from,
                 expires_at=expires_at,
                 allow_comments=allow_comments,
+                search_grams=search.grams(title, body),
             )
             storage = storages["groupware"]
             for upload in files:

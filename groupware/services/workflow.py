@@ -23,7 +23,7 @@ from django.utils import timezone
 from common import audit
 from common.dates import TOKYO, local_today
 from common.tenancy import current_schema
-from groupware import org
+from groupware import org, search
 from groupware.errors import (
     FileTooLarge,
     FormInvalid,
@@ -379,6 +379,7 @@ def submit_request(
                 submitted_by_id=actor.pk,
                 submitted_by_name=actor.full_name,
                 status=RequestStatus.IN_PROGRESS,
+                search_grams=search.grams(title, form.name, *(str(v) for v in clean.values())),
             )
             RequestStep.objects.bulk_create(
                 RequestStep(request=request, order=n, kind=kind, approvers=people)
@@ -530,7 +531,8 @@ def resubmit_request(
             request.title = title.strip()[:200]
         request.status = RequestStatus.IN_PROGRESS
         request.current_step = 0
-        request.save(update_fields=["data", "title", "status", "current_step"])
+        request.search_grams = search.grams(request.title, request.form.name, *(str(v) for v in request.data.values()))
+        request.save(update_fields=["data", "title", "status", "current_step", "search_grams"])
         request.steps.update(state=StepState.WAITING, approved_ids=[])
         _act(request, None, RequestAction.Kind.RESUBMIT, actor, actor.pk, "")
         audit.record(actor=actor, action="workflow.resubmit", obj=(WorkflowRequest, request.pk, request.number))

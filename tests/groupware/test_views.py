@@ -26,8 +26,10 @@ def tomorrow(hour: int) -> datetime:
 
 def test_every_page_of_the_module_opens_for_a_clerk(client_for: Any) -> None:
     client = client_for("tanaka", "nakatosa")
-    for name in ("home", "day", "week", "month", "group_week", "free_slots", "feed", "event_new", "facilities",
-                 "pending_bookings", "notifications"):  # fmt: skip
+    names = ("home", "day", "week", "month", "group_week", "free_slots", "feed", "event_new", "facilities",
+             "pending_bookings", "notifications", "requests", "delegations", "form_define", "notices", "notice_new",
+             "organisation", "transfers", "cabinet", "search")  # fmt: skip
+    for name in names):  # fmt: skip
         response = client.get(reverse(f"groupware:{name}"))
         assert response.status_code == 200, name
 
