@@ -40,7 +40,7 @@ def test_a_unit_folder_is_for_its_people_and_versions_keep_every_upload(staff: d
     )
     assert (first.version, second.version) == (1, 2)
     assert storages["groupware"].exists(first.storage_key)
-    _item, row, handle = selectors.open_file(actor=staff["joho"], file_id=first.file_id, version=1)
+    _item, _row, handle = selectors.open_file(actor=staff["joho"], file_id=first.file_id, version=1)
     with handle:
         assert handle.read() == b"v1"
     assert AuditEvent.objects.filter(action="cabinet.download", actor_id=staff["joho"].pk).exists()

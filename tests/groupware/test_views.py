@@ -29,7 +29,7 @@ def test_every_page_of_the_module_opens_for_a_clerk(client_for: Any) -> None:
     names = ("home", "day", "week", "month", "group_week", "free_slots", "feed", "event_new", "facilities",
              "pending_bookings", "notifications", "requests", "delegations", "form_define", "notices", "notice_new",
              "organisation", "transfers", "cabinet", "search")  # fmt: skip
-    for name in names):  # fmt: skip
+    for name in names:
         response = client.get(reverse(f"groupware:{name}"))
         assert response.status_code == 200, name
 
