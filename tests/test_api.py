@@ -75,6 +75,7 @@ def test_me_with_a_verified_session(client_for: Any) -> None:
         {"key": "resident_records", "label": "住民記録"},
         {"key": "koseki", "label": "戸籍"},
         {"key": "bcp", "label": "業務継続(BCP)"},
+        {"key": "groupware", "label": "グループウェア"},
     ]
     assert [(m["schema"], m["role"]) for m in data["memberships"]] == [("nakatosa", "auditor"), ("shimanto", "auditor")]
     assert set(data["memberships"][0]) == {
@@ -90,7 +91,7 @@ def test_me_with_a_token(towns: dict[str, Municipality]) -> None:
     assert data["username"] == "it_admin"
     assert data["municipality"] == "四万十町"
     assert data["roles"] == ["it_admin"]
-    assert {m["key"] for m in data["modules"]} == {"audit", "bcp", "admin"}
+    assert {m["key"] for m in data["modules"]} == {"audit", "bcp", "admin", "groupware"}
     assert data["auth"] == "token"
     assert data["two_factor_verified"] is True
 

@@ -117,7 +117,13 @@ def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) ->
     with schema_context("nakatosa"):
         household, (resident, *_) = move_in_family(Person.objects.get(username="tanaka"))
         job = refused_import(Person.objects.get(username="tanaka"))
-    existing = {"atena_number": resident.atena_number, "number": household.number, "public_id": str(job.public_id)}
+    existing = {
+        "atena_number": resident.atena_number,
+        "number": household.number,
+        "public_id": str(job.public_id),
+        "pk": str(Person.objects.get(username="tanaka").pk),  # groupware SCIM Users/<pk>
+        "code": "T100",  # groupware SCIM Groups/<code> (a 所属コード)
+    }
     failures: list[str] = []
     answered: dict[str, set[int]] = {}
     with _in_process_app() as app:
