@@ -183,8 +183,8 @@ class ScimUsersView(ScimView):
 
 class ScimUserView(ScimView):
     @extend_schema(responses=ScimResourceOut, summary="SCIM User", description=SCIM_DESCRIPTION)
-    def get(self, request: Request, pk: int) -> Response:
-        found = scim.get_user(base=self.base(request), person_id=pk)
+    def get(self, request: Request, person_id: int) -> Response:
+        found = scim.get_user(base=self.base(request), person_id=person_id)
         if found is None:
             raise NotFound()
         return Response(found)

@@ -121,7 +121,7 @@ def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) ->
         "atena_number": resident.atena_number,
         "number": household.number,
         "public_id": str(job.public_id),
-        "pk": str(Person.objects.get(username="tanaka").pk),  # groupware SCIM Users/<pk>
+        "person_id": str(Person.objects.get(username="tanaka").pk),  # groupware SCIM Users/<person_id>
         "code": "T100",  # groupware SCIM Groups/<code> (a 所属コード)
     }
     failures: list[str] = []

@@ -74,6 +74,15 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "ks_wide_area": ("戸籍 広域", {"shimanto": "clerk"}, True),
     "ks_certificate": ("戸籍 交付", {"nakatosa": "clerk"}, True),
     "bcp_admin": ("業継 管理", {"nakatosa": "it_admin"}, True),
+    "gw_booker": ("施設 予約", {"nakatosa": "clerk"}, True),
+    "gw_holder": ("施設 先約", {"nakatosa": "clerk"}, True),
+    "gw_applicant": ("申請 太郎", {"nakatosa": "clerk"}, True),
+    "gw_any": ("係長 承認", {"nakatosa": "clerk"}, True),
+    "gw_all": ("課長 不在", {"nakatosa": "clerk"}, True),
+    "gw_proxy": ("代理 承認", {"nakatosa": "clerk"}, True),
+    "gw_author": ("掲示 作成", {"nakatosa": "clerk"}, True),
+    "gw_reader": ("掲示 既読", {"nakatosa": "clerk"}, True),
+    "gw_unread": ("掲示 未読", {"nakatosa": "clerk"}, True),
 }
 SECTION = "町民課 住民係"
 
