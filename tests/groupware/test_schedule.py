@@ -146,3 +146,21 @@ def test_a_renewed_feed_revokes_the_old_url(nakatosa: Any) -> None:
     new = schedule.issue_feed(actor=tanaka)
     assert selectors.feed_owner(old) is None
     assert selectors.feed_owner(new) == tanaka.pk
+
+
+def test_a_rule_without_a_weekday_follows_each_entry_s_own_start(nakatosa: Any) -> None:
+    # Parsed rules are shared between entries (recurrence._template); each series keeps its own weekday and day.
+    tanaka = person("tanaka")
+    wednesday, friday = MONDAY + timedelta(days=2), MONDAY + timedelta(days=4)
+    for day in (wednesday, friday):
+        schedule.create_event(
+            actor=tanaka,
+            title=f"週次{day.day}",
+            starts_at=at(day, 10),
+            ends_at=at(day, 11),
+            rrule="FREQ=WEEKLY;COUNT=2",
+        )
+    found = selectors.my_occurrences(person_id=tanaka.pk, start=at(MONDAY, 0), end=at(MONDAY + timedelta(days=14), 0))
+    assert [occ.local_start.date() for occ in found] == [
+        wednesday, friday, wednesday + timedelta(days=7), friday + timedelta(days=7),
+    ]  # fmt: skip
