@@ -16,18 +16,18 @@ from rest_framework.views import APIView
 from common.errors import NotFound, PermissionDenied
 from groupware import scim, selectors
 from groupware.serializers import (
-    BookingIn,
-    BookingOut,
-    BookingQuery,
-    EventIn,
-    EventOut,
-    FacilityOut,
-    OccurrenceOut,
-    RangeQuery,
-    RefusalOut,
-    ScimListOut,
-    ScimQuery,
-    ScimResourceOut,
+    GwBookingIn,
+    GwBookingOut,
+    GwBookingQuery,
+    GwEventIn,
+    GwEventOut,
+    GwFacilityOut,
+    GwOccurrenceOut,
+    GwRangeQuery,
+    GwRefusalOut,
+    GwScimListOut,
+    GwScimQuery,
+    GwScimResourceOut,
 )
 from groupware.services import facilities as facility_service
 from groupware.services import schedule
@@ -36,17 +36,17 @@ from tenants.models import ApiToken, Role
 
 MODULE = "groupware"
 CLASH = OpenApiResponse(
-    RefusalOut, description="その時間帯は既に予約されている / The slot is already booked (code booking_clash)."
+    GwRefusalOut, description="その時間帯は既に予約されている / The slot is already booked (code booking_clash)."
 )
-NO_FACILITY = OpenApiResponse(RefusalOut, description="施設が見つからない / No such facility you may book.")
+NO_FACILITY = OpenApiResponse(GwRefusalOut, description="施設が見つからない / No such facility you may book.")
 
 
 class EventListView(APIView):
     kyodo_module = MODULE
 
     @extend_schema(
-        parameters=[RangeQuery],
-        responses=OccurrenceOut(many=True),
+        parameters=[GwRangeQuery],
+        responses=GwOccurrenceOut(many=True),
         summary="予定の一覧 / Schedule entries of people in a range",
         description=(
             "指定した職員(省略時は自分)の、期間内の予定(繰り返しは展開済み)。他人の非公開の予定は「予定あり」。\n\n"
@@ -55,7 +55,7 @@ class EventListView(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        query = RangeQuery(data={**request.query_params.dict(), "person": request.query_params.getlist("person")})
+        query = GwRangeQuery(data={**request.query_params.dict(), "person": request.query_params.getlist("person")})
         query.is_valid(raise_exception=True)
         actor = person_of(request._request)
         people = query.validated_data.get("person") or [actor.pk]
@@ -63,11 +63,11 @@ class EventListView(APIView):
         end = start + timedelta(days=query.validated_data["days"])
         found = selectors.occurrences_by_person(viewer_id=actor.pk, person_ids=people, start=start, end=end)
         rows = [{"person_id": person_id, **occ.__dict__} for person_id in people for occ in found.get(person_id, [])]
-        return Response(OccurrenceOut(rows, many=True).data)
+        return Response(GwOccurrenceOut(rows, many=True).data)
 
     @extend_schema(
-        request=EventIn,
-        responses={201: EventOut},
+        request=GwEventIn,
+        responses={201: GwEventOut},
         summary="予定の登録 / Record a schedule entry",
         description=(
             "RRULE (RFC 5545) で繰り返しを指定できます。参加者は両町・協議会の職員ID。\n\n"
@@ -75,31 +75,31 @@ class EventListView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        payload = EventIn(data=request.data)
+        payload = GwEventIn(data=request.data)
         payload.is_valid(raise_exception=True)
         event = schedule.create_event(actor=person_of(request._request), **payload.validated_data)
-        return Response(EventOut(event).data, status=status.HTTP_201_CREATED)
+        return Response(GwEventOut(event).data, status=status.HTTP_201_CREATED)
 
 
 class FacilityListView(APIView):
     kyodo_module = MODULE
 
     @extend_schema(
-        responses=FacilityOut(many=True),
+        responses=GwFacilityOut(many=True),
         summary="予約できる施設・設備 / Facilities you may book",
         description="自分が予約できる施設・設備と、その利用規則。\n\nThe facilities you may book, with their rules.",
     )
     def get(self, request: Request) -> Response:
         rows = selectors.facilities_for(actor=person_of(request._request))
-        return Response(FacilityOut(rows, many=True).data)
+        return Response(GwFacilityOut(rows, many=True).data)
 
 
 class BookingListView(APIView):
     kyodo_module = MODULE
 
     @extend_schema(
-        parameters=[BookingQuery],
-        responses=BookingOut(many=True),
+        parameters=[GwBookingQuery],
+        responses=GwBookingOut(many=True),
         summary="施設の予約状況 / Bookings of your facilities in a range",
         description=(
             "予約できる施設の、期間内の予約(承認待ち・確定)。\n\n"
@@ -107,7 +107,7 @@ class BookingListView(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        query = BookingQuery(data=request.query_params.dict())
+        query = GwBookingQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         actor = person_of(request._request)
         start = selectors.day_start(query.validated_data["start"])
@@ -115,11 +115,11 @@ class BookingListView(APIView):
         rows = selectors.bookings_between(
             facility_ids=facility_ids, start=start, end=start + timedelta(days=query.validated_data["days"])
         )
-        return Response(BookingOut(rows, many=True).data)
+        return Response(GwBookingOut(rows, many=True).data)
 
     @extend_schema(
-        request=BookingIn,
-        responses={201: BookingOut, 404: NO_FACILITY, 409: CLASH},
+        request=GwBookingIn,
+        responses={201: GwBookingOut, 404: NO_FACILITY, 409: CLASH},
         summary="施設の予約 / Book a facility",
         description=(
             "重なる予約はデータベースが拒否します(409 booking_clash)。承認が必要な施設は承認待ちになります。\n\n"
@@ -128,10 +128,10 @@ class BookingListView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        payload = BookingIn(data=request.data)
+        payload = GwBookingIn(data=request.data)
         payload.is_valid(raise_exception=True)
         booking = facility_service.book_facility(actor=person_of(request._request), **payload.validated_data)
-        return Response(BookingOut(booking).data, status=status.HTTP_201_CREATED)
+        return Response(GwBookingOut(booking).data, status=status.HTTP_201_CREATED)
 
 
 # --- SCIM 2.0 (read-only) -----------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class ScimView(APIView):
         return request.build_absolute_uri(reverse("api:groupware:scim_users")).removesuffix("Users")
 
     def query(self, request: Request) -> dict[str, Any]:
-        query = ScimQuery(data=request.query_params.dict())
+        query = GwScimQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         data = query.validated_data
         return {"filter_text": data["filter"], "start": data["startIndex"], "count": data["count"]}
@@ -172,8 +172,8 @@ SCIM_DESCRIPTION = (
 
 class ScimUsersView(ScimView):
     @extend_schema(
-        parameters=[ScimQuery],
-        responses=ScimListOut,
+        parameters=[GwScimQuery],
+        responses=GwScimListOut,
         summary="SCIM Users: この町の職員 / The town's staff",
         description=SCIM_DESCRIPTION,
     )
@@ -182,7 +182,7 @@ class ScimUsersView(ScimView):
 
 
 class ScimUserView(ScimView):
-    @extend_schema(responses=ScimResourceOut, summary="SCIM User", description=SCIM_DESCRIPTION)
+    @extend_schema(responses=GwScimResourceOut, summary="SCIM User", description=SCIM_DESCRIPTION)
     def get(self, request: Request, person_id: int) -> Response:
         found = scim.get_user(base=self.base(request), person_id=person_id)
         if found is None:
@@ -192,8 +192,8 @@ class ScimUserView(ScimView):
 
 class ScimGroupsView(ScimView):
     @extend_schema(
-        parameters=[ScimQuery],
-        responses=ScimListOut,
+        parameters=[GwScimQuery],
+        responses=GwScimListOut,
         summary="SCIM Groups: この町の組織 / The town's organisation units",
         description=SCIM_DESCRIPTION,
     )
@@ -202,7 +202,7 @@ class ScimGroupsView(ScimView):
 
 
 class ScimGroupView(ScimView):
-    @extend_schema(responses=ScimResourceOut, summary="SCIM Group", description=SCIM_DESCRIPTION)
+    @extend_schema(responses=GwScimResourceOut, summary="SCIM Group", description=SCIM_DESCRIPTION)
     def get(self, request: Request, code: str) -> Response:
         found = scim.get_group(base=self.base(request), code=code)
         if found is None:

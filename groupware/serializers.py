@@ -9,7 +9,7 @@ from rest_framework import serializers
 ID_MAX = 2**62  # ids are bigint: a larger number is refused as input, never sent to the database
 
 
-class RangeQuery(serializers.Serializer):
+class GwRangeQuery(serializers.Serializer):
     start = serializers.DateField(help_text="最初の日 / First day (YYYY-MM-DD)")
     days = serializers.IntegerField(min_value=1, max_value=62, default=7, help_text="日数 / Number of days")
     person = serializers.ListField(
@@ -25,7 +25,7 @@ class RangeQuery(serializers.Serializer):
         return value
 
 
-class OccurrenceOut(serializers.Serializer):
+class GwOccurrenceOut(serializers.Serializer):
     person_id = serializers.IntegerField()
     event_id = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
@@ -36,7 +36,7 @@ class OccurrenceOut(serializers.Serializer):
     repeats = serializers.BooleanField()
 
 
-class EventIn(serializers.Serializer):
+class GwEventIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -50,7 +50,7 @@ class EventIn(serializers.Serializer):
     )
 
 
-class EventOut(serializers.Serializer):
+class GwEventOut(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     starts_at = serializers.DateTimeField()
@@ -63,7 +63,7 @@ class EventOut(serializers.Serializer):
     organiser_name = serializers.CharField()
 
 
-class FacilityOut(serializers.Serializer):
+class GwFacilityOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -74,7 +74,7 @@ class FacilityOut(serializers.Serializer):
     max_days_ahead = serializers.IntegerField()
 
 
-class BookingQuery(serializers.Serializer):
+class GwBookingQuery(serializers.Serializer):
     start = serializers.DateField()
     days = serializers.IntegerField(min_value=1, max_value=62, default=1)
 
@@ -84,14 +84,14 @@ class BookingQuery(serializers.Serializer):
         return value
 
 
-class BookingIn(serializers.Serializer):
+class GwBookingIn(serializers.Serializer):
     facility_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     purpose = serializers.CharField(max_length=200)
 
 
-class BookingOut(serializers.Serializer):
+class GwBookingOut(serializers.Serializer):
     id = serializers.IntegerField()
     facility_id = serializers.IntegerField()
     facility_name = serializers.CharField(source="facility.name")
@@ -103,7 +103,7 @@ class BookingOut(serializers.Serializer):
     booked_by_name = serializers.CharField()
 
 
-class RefusalOut(serializers.Serializer):
+class GwRefusalOut(serializers.Serializer):
     """The one error shape (common.rest.exception_handler), for the refusals this module declares itself."""
 
     code = serializers.CharField()
@@ -111,13 +111,13 @@ class RefusalOut(serializers.Serializer):
     details = serializers.JSONField()
 
 
-class ScimQuery(serializers.Serializer):
+class GwScimQuery(serializers.Serializer):
     filter = serializers.CharField(required=False, max_length=300, default="", allow_blank=True)
     startIndex = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
     count = serializers.IntegerField(required=False, min_value=0, max_value=500, default=100)
 
 
-class ScimListOut(serializers.Serializer):
+class GwScimListOut(serializers.Serializer):
     schemas = serializers.ListField(child=serializers.CharField())
     totalResults = serializers.IntegerField()
     startIndex = serializers.IntegerField()
@@ -125,7 +125,7 @@ class ScimListOut(serializers.Serializer):
     Resources = serializers.ListField(child=serializers.JSONField())
 
 
-class ScimResourceOut(serializers.Serializer):
+class GwScimResourceOut(serializers.Serializer):
     schemas = serializers.ListField(child=serializers.CharField())
     id = serializers.CharField()
     meta = serializers.JSONField()
