@@ -138,14 +138,13 @@ class BookingListView(APIView):
 
 
 class ScimTokenRequired(PermissionDenied):
-    code = "scim_token_required"
     message = "SCIM は情報システム担当の APIトークンでのみ利用できます。"
 
 
 class ScimView(APIView):
     """Read-only SCIM: an API token (never a browser session) of a person holding the IT staff role here."""
 
-    kyodo_module = MODULE
+    kyodo_module = "directory"
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -155,7 +154,7 @@ class ScimView(APIView):
             raise ScimTokenRequired()
 
     def base(self, request: Request) -> str:
-        return request.build_absolute_uri(reverse("api:groupware:scim_users")).removesuffix("Users")
+        return request.build_absolute_uri(reverse("api:directory:scim_users")).removesuffix("Users")
 
     def query(self, request: Request) -> dict[str, Any]:
         query = GwScimQuery(data=request.query_params.dict())

@@ -85,6 +85,13 @@ MODULES: dict[str, Module] = {
             frozenset(Role.values) - {Role.VENDOR},
             icon="calendar",
         ),
+        Module(
+            "directory",
+            _("組織ディレクトリ(SCIM)"),
+            _("職員と組織を他のシステムへ SCIM 2.0 で提供します(情報システム担当の APIトークン)。"),
+            None,  # an API only: no tile on the home page
+            frozenset({Role.IT_ADMIN}),
+        ),
     ]
 }
 

@@ -91,7 +91,7 @@ def test_me_with_a_token(towns: dict[str, Municipality]) -> None:
     assert data["username"] == "it_admin"
     assert data["municipality"] == "四万十町"
     assert data["roles"] == ["it_admin"]
-    assert {m["key"] for m in data["modules"]} == {"audit", "bcp", "admin", "groupware"}
+    assert {m["key"] for m in data["modules"]} == {"audit", "bcp", "admin", "groupware", "directory"}
     assert data["auth"] == "token"
     assert data["two_factor_verified"] is True
 

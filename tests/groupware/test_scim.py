@@ -14,8 +14,8 @@ from tenants.models import Municipality, OrgUnitKind
 from tests.conftest import HOSTS, person
 
 pytestmark = pytest.mark.django_db
-USERS = "/api/v1/groupware/scim/v2/Users"
-GROUPS = "/api/v1/groupware/scim/v2/Groups"
+USERS = "/api/v1/directory/scim/v2/Users"
+GROUPS = "/api/v1/directory/scim/v2/Groups"
 
 
 def bearer(username: str, schema: str = "nakatosa") -> Client:
