@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -30,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tenants import services
-from tenants.models import Municipality, Person
+from tenants import organisation, services
+from tenants.models import Municipality, OrgUnitKind, Person
 from tests.conftest import HOSTS
 from tests.resident_records.factories import move_in_family, refused_import
 
@@ -118,6 +119,15 @@ def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) ->
     with schema_context("nakatosa"):
         household, (resident, *_) = move_in_family(Person.objects.get(username="tanaka"))
         job = refused_import(Person.objects.get(username="tanaka"))
+    # A unit of 中土佐町's organisation, so the SCIM group read answers with data.
+    organisation.create_unit(
+        actor=None,
+        municipality=Municipality.objects.get(schema_name="nakatosa"),
+        code="T100",
+        name="総務課",
+        kind=OrgUnitKind.DIVISION,
+        valid_from=date(2020, 4, 1),
+    )
     existing = {
         "atena_number": resident.atena_number,
         "number": household.number,
