@@ -51,4 +51,5 @@ urlpatterns = [
     path("payroll/", include("payroll.api_urls")),
     path("water_billing/", include("water_billing.api_urls")),
     path("groupware/", include("groupware.api_urls")),
+    path("directory/", include("groupware.api_urls_directory")),
 ]

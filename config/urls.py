@@ -31,6 +31,7 @@ urlpatterns = [
     path("water_billing/", include("water_billing.urls")),
     path("groupware/", include("groupware.urls")),
     path("website/", include("website.urls")),
+    path("calendar-feed/", include("groupware.urls_feed")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

@@ -152,6 +152,22 @@ MODULES: dict[str, Module] = {
             frozenset({Role.IT_ADMIN}),
             icon="gear",
         ),
+        Module(
+            "groupware",
+            _("グループウェア"),
+            _("スケジュール・施設予約・通知(全職員・教員)。"),
+            "groupware:home",
+            # Every town role but the maintenance vendor: the staff's daily workspace (docs/domain/groupware.md).
+            frozenset(Role.values) - {Role.VENDOR},
+            icon="calendar",
+        ),
+        Module(
+            "directory",
+            _("組織ディレクトリ(SCIM)"),
+            _("職員と組織を他のシステムへ SCIM 2.0 で提供します(情報システム担当の APIトークン)。"),
+            None,  # an API only: no tile on the home page
+            frozenset({Role.IT_ADMIN}),
+        ),
     ]
 }
 

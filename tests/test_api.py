@@ -74,9 +74,13 @@ def test_me_with_a_verified_session(client_for: Any) -> None:
         {"key": "audit", "label": "監査ログ"},
         {"key": "resident_records", "label": "住民記録"},
         {"key": "koseki", "label": "戸籍"},
+        {"key": "water_billing", "label": "水道料金"},
+        {"key": "finance", "label": "財務会計"},
         {"key": "bcp", "label": "業務継続(BCP)"},
         {"key": "payroll", "label": "人事給与"},
         {"key": "payslips", "label": "給与明細"},
+        {"key": "hq", "label": "災害対策本部"},
+        {"key": "groupware", "label": "グループウェア"},
     ]
     assert [(m["schema"], m["role"]) for m in data["memberships"]] == [("nakatosa", "auditor"), ("shimanto", "auditor")]
     assert set(data["memberships"][0]) == {
@@ -92,7 +96,9 @@ def test_me_with_a_token(towns: dict[str, Municipality]) -> None:
     assert data["username"] == "it_admin"
     assert data["municipality"] == "四万十町"
     assert data["roles"] == ["it_admin"]
-    assert {m["key"] for m in data["modules"]} == {"audit", "bcp", "payslips", "admin"}
+    assert {m["key"] for m in data["modules"]} == {
+        "audit", "bcp", "payslips", "hq", "website", "admin", "groupware", "directory",
+    }  # fmt: skip
     assert data["auth"] == "token"
     assert data["two_factor_verified"] is True
 

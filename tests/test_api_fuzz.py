@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -30,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tenants import services
-from tenants.models import Municipality, Person
+from tenants import organisation, services
+from tenants.models import Municipality, OrgUnitKind, Person
 from tests.conftest import HOSTS
 from tests.resident_records.factories import move_in_family, refused_import
 
@@ -67,7 +68,8 @@ def tokens(db: Any) -> dict[str, str]:
     town = Municipality.objects.get(schema_name="nakatosa")
     raw: dict[str, str] = {}
     with schema_context("nakatosa"):
-        for role, username in (("clerk", "tanaka"), ("auditor", "auditor")):
+        # IT staff too: the groupware's SCIM endpoints answer to an IT staff token only.
+        for role, username in (("clerk", "tanaka"), ("auditor", "auditor"), ("it_admin", "it_admin")):
             _, raw[role] = services.issue_api_token(
                 actor=Person.objects.get(username=username), municipality=town, name="schemathesis"
             )
@@ -117,7 +119,22 @@ def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) ->
     with schema_context("nakatosa"):
         household, (resident, *_) = move_in_family(Person.objects.get(username="tanaka"))
         job = refused_import(Person.objects.get(username="tanaka"))
-    existing = {"atena_number": resident.atena_number, "number": household.number, "public_id": str(job.public_id)}
+    # A unit of 中土佐町's organisation, so the SCIM group read answers with data.
+    organisation.create_unit(
+        actor=None,
+        municipality=Municipality.objects.get(schema_name="nakatosa"),
+        code="T100",
+        name="総務課",
+        kind=OrgUnitKind.DIVISION,
+        valid_from=date(2020, 4, 1),
+    )
+    existing = {
+        "atena_number": resident.atena_number,
+        "number": household.number,
+        "public_id": str(job.public_id),
+        "person_id": str(Person.objects.get(username="tanaka").pk),  # groupware SCIM Users/<person_id>
+        "code": "T100",  # groupware SCIM Groups/<code> (a 所属コード)
+    }
     failures: list[str] = []
     answered: dict[str, set[int]] = {}
     with _in_process_app() as app:
@@ -134,7 +151,7 @@ def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) ->
                 except (Exception, BaseExceptionGroup) as exc:  # every operation is tried; all are reported
                     failures.append(f"{operation.label} ({mode.value}, {path_parameters}):\n{exc}")
     assert not failures, "\n\n".join(failures)
-    # Not only refusals: every read answered with data at least once (the clerk's or the auditor's token).
+    # Not only refusals: every read answered with data at least once (the clerk's, auditor's or IT staff's token).
     for label, statuses in answered.items():
         if label.startswith("GET "):
             assert 200 in statuses, (label, statuses)

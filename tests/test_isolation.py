@@ -61,6 +61,7 @@ EXPECTED_PUBLIC = {
     "set_language",
     "accounts:login",
     "accounts:logout",  # a session left at a town whose membership ended must still be able to leave
+    "calendar_feed:feed",  # the secret, revocable iCalendar feed token is the credential (docs/domain/groupware.md §2)
     "accounts:switch_arrive",  # the random, single-use, session-bound switch ticket is the credential
     "verify:form",  # anyone holding a certificate checks it is genuine (no personal data shown)
     "verify:result",

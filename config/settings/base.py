@@ -334,6 +334,25 @@ STATICFILES_DIRS = [BASE_DIR / "common" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Groupware files (workflow attachments, cabinet), never in the database (docs/domain/groupware.md §4):
+    # the filesystem by default, an S3-compatible store when KYODO_GROUPWARE_S3_BUCKET is set.
+    "groupware": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env("KYODO_GROUPWARE_S3_BUCKET", ""),
+                "endpoint_url": env("KYODO_GROUPWARE_S3_ENDPOINT", "") or None,
+                "location": "groupware",
+                "file_overwrite": False,
+                "default_acl": None,
+            },
+        }
+        if env("KYODO_GROUPWARE_S3_BUCKET", "")
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": env("KYODO_GROUPWARE_FILES_DIR", str(BASE_DIR / "var" / "groupware"))},
+        }
+    ),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Uploaded files (HQ damage photos, river camera images): never served from MEDIA_URL, only through the views

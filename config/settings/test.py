@@ -16,6 +16,11 @@ KYODO_DEMO_MODE = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Groupware files of a test run, apart from a developer's own var/groupware.
+    "groupware": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": f"/tmp/kyodo-test-groupware-{os.getpid()}"},  # noqa: S108  (per-run, test only)
+    },
 }
 
 # Each test run gets its own database (pytest-xdist adds a _gwN suffix per worker), so concurrent runs on

@@ -86,6 +86,15 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "fin_officer": ("財務 財政", {"nakatosa": "finance_officer"}, True),
     "hq_council": ("本部 協議", {"council": "it_admin"}, True),
     "hq_clerk": ("本部 町職", {"nakatosa": "clerk"}, True),
+    "gw_booker": ("施設 予約", {"nakatosa": "clerk"}, True),
+    "gw_holder": ("施設 先約", {"nakatosa": "clerk"}, True),
+    "gw_applicant": ("申請 太郎", {"nakatosa": "clerk"}, True),
+    "gw_any": ("係長 承認", {"nakatosa": "clerk"}, True),
+    "gw_all": ("課長 不在", {"nakatosa": "clerk"}, True),
+    "gw_proxy": ("代理 承認", {"nakatosa": "clerk"}, True),
+    "gw_author": ("掲示 作成", {"nakatosa": "clerk"}, True),
+    "gw_reader": ("掲示 既読", {"nakatosa": "clerk"}, True),
+    "gw_unread": ("掲示 未読", {"nakatosa": "clerk"}, True),
 }
 SECTION = "町民課 住民係"
 

@@ -110,12 +110,12 @@ def test_module_tiles_audit_table_and_second_step_pages(
     page.wait_for_url(server.url("nakatosa", "/"))
 
     tiles = page.locator(".tile__link")
-    expect(tiles).to_have_count(3)  # an IT administrator: 監査ログ, 業務継続(BCP), システム管理
+    expect(tiles).to_have_count(4)  # an IT administrator: 監査ログ, 業務継続(BCP), システム管理, グループウェア
     # Tiles are one row of equal height, each with a visible icon.
-    boxes = [tiles.nth(i).bounding_box() for i in range(3)]
+    boxes = [tiles.nth(i).bounding_box() for i in range(4)]
     assert all(boxes), boxes
     assert len({(b["y"], b["height"]) for b in boxes if b}) == 1, boxes
-    for i in range(3):
+    for i in range(4):
         icon = tiles.nth(i).locator(".tile__icon").bounding_box()
         assert icon is not None, icon
         assert icon["width"] >= 24, icon

@@ -1,0 +1,175 @@
+"""施設予約 (facility bookings): book, approve or reject, cancel (docs/domain/groupware.md §3).
+
+Double booking is impossible because PostgreSQL refuses it (the exclusion constraint gw_booking_no_overlap);
+the Python check of the rules before the insert gives better messages but is not what keeps two bookings apart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from common import audit
+from common.dates import local_today
+from groupware.errors import (
+    BookingClash,
+    BookingNotFound,
+    BookingNotPending,
+    BookingRuleBroken,
+    FacilityNotFound,
+    NotFacilityManager,
+)
+from groupware.models import Booking, BookingStatus, Facility
+from groupware.selectors import facilities_for
+from groupware.services.notifications import notify
+from groupware.services.schedule import check_period
+from tenants.models import Person
+
+CONSTRAINT = "gw_booking_no_overlap"
+
+
+def create_facility(
+    *,
+    actor: Person,
+    name: str,
+    kind: str,
+    unit_code: str = "",
+    unit_name: str = "",
+    manager: Person | None = None,
+    needs_approval: bool = False,
+    max_minutes: int = 480,
+    max_days_ahead: int = 90,
+    description: str = "",
+) -> Facility:
+    if not name.strip():
+        raise BookingRuleBroken("名称を入力してください。", code="facility_name_required")
+    if needs_approval and manager is None:
+        raise BookingRuleBroken("承認が必要な施設には管理者を指定してください。", code="facility_manager_required")
+    if max_minutes < 15 or max_days_ahead < 1:
+        raise BookingRuleBroken(
+            "最長時間は15分以上、予約可能日数は1日以上にしてください。", code="facility_rule_invalid"
+        )
+    with transaction.atomic():
+        facility = Facility.objects.create(
+            name=name.strip(),
+            kind=kind,
+            unit_code=unit_code,
+            unit_name=unit_name,
+            manager_id=manager.pk if manager else None,
+            manager_name=manager.full_name if manager else "",
+            needs_approval=needs_approval,
+            max_minutes=max_minutes,
+            max_days_ahead=max_days_ahead,
+            description=description,
+        )
+        audit.record(actor=actor, action="groupware.facility_create", obj=facility)
+    return facility
+
+
+def _is_overlap(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return getattr(getattr(cause, "diag", None), "constraint_name", None) == CONSTRAINT
+
+
+def check_rules(facility: Facility, starts_at: datetime, ends_at: datetime, *, now: datetime) -> None:
+    check_period(starts_at, ends_at)
+    if starts_at < now - timedelta(minutes=5):
+        raise BookingRuleBroken("過去の日時は予約できません。", code="booking_in_past")
+    if ends_at - starts_at > timedelta(minutes=facility.max_minutes):
+        raise BookingRuleBroken(
+            f"{facility.name}の1回の予約は{facility.max_minutes}分までです。", code="booking_too_long"
+        )
+    if starts_at.astimezone(timezone.get_default_timezone()).date() > local_today() + timedelta(
+        days=facility.max_days_ahead
+    ):
+        raise BookingRuleBroken(
+            f"{facility.name}は{facility.max_days_ahead}日先までしか予約できません。", code="booking_too_far_ahead"
+        )
+
+
+def book_facility(*, actor: Person, facility_id: int, starts_at: datetime, ends_at: datetime, purpose: str) -> Booking:
+    """Book a facility: confirmed at once, or pending for its manager when the facility needs approval."""
+    facility = facilities_for(actor=actor).filter(pk=facility_id).first()
+    if facility is None:
+        raise FacilityNotFound()
+    purpose = purpose.strip()
+    if not purpose or len(purpose) > 200:
+        raise BookingRuleBroken("利用目的を200文字以内で入力してください。", code="purpose_required")
+    check_rules(facility, starts_at, ends_at, now=timezone.now())
+    status = BookingStatus.PENDING if facility.needs_approval else BookingStatus.CONFIRMED
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(
+                facility=facility,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                purpose=purpose,
+                status=status,
+                booked_by_id=actor.pk,
+                booked_by_name=actor.full_name,
+            )
+            audit.record(
+                actor=actor,
+                action="groupware.booking_create",
+                obj=booking,
+                details={"facility": facility.pk, "status": status},
+            )
+            if status == BookingStatus.PENDING and facility.manager_id:
+                notify(
+                    recipient_ids=[facility.manager_id],
+                    kind="booking",
+                    text=f"{facility.name}の予約の承認依頼({actor.full_name}さん)",
+                    url="/groupware/bookings/pending/",
+                )
+    except IntegrityError as exc:
+        if _is_overlap(exc):
+            raise BookingClash(details={"facility": facility.pk}) from exc
+        raise
+    return booking
+
+
+def decide_booking(*, actor: Person, booking_id: int, approve: bool) -> Booking:
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("facility").filter(pk=booking_id).first()
+        if booking is None:
+            raise BookingNotFound()
+        if booking.facility.manager_id != actor.pk:
+            raise NotFacilityManager()
+        if booking.status != BookingStatus.PENDING:
+            raise BookingNotPending()
+        booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.REJECTED
+        booking.decided_by_id = actor.pk
+        booking.decided_by_name = actor.full_name
+        booking.save(update_fields=["status", "decided_by_id", "decided_by_name"])
+        audit.record(actor=actor, action="groupware.booking_decide", obj=booking, details={"status": booking.status})
+        notify(
+            recipient_ids=[booking.booked_by_id],
+            kind="booking",
+            text=f"{booking.facility.name}の予約が{booking.get_status_display()}になりました。",
+            url="/groupware/facilities/",
+        )
+    return booking
+
+
+def cancel_booking(*, actor: Person, booking_id: int) -> Booking:
+    """Cancel a live booking: its booker or the facility's manager may; the slot is free again at once."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("facility").filter(pk=booking_id).first()
+        if booking is None or actor.pk not in {booking.booked_by_id, booking.facility.manager_id}:
+            raise BookingNotFound()
+        if booking.status not in {BookingStatus.PENDING, BookingStatus.CONFIRMED}:
+            raise BookingNotPending("取り消せる予約ではありません。", code="booking_not_live")
+        booking.status = BookingStatus.CANCELLED
+        booking.save(update_fields=["status"])
+        audit.record(actor=actor, action="groupware.booking_cancel", obj=booking)
+    return booking
+
+
+AUDIT_LABELS = {
+    "groupware.facility_create": "グループウェア: 施設・設備の登録",
+    "groupware.booking_create": "グループウェア: 施設の予約",
+    "groupware.booking_decide": "グループウェア: 施設予約の承認・却下",
+    "groupware.booking_cancel": "グループウェア: 施設予約の取消",
+}

@@ -1,0 +1,153 @@
+"""予定 (schedule entries): create, cancel; the personal iCalendar feed (docs/domain/groupware.md §2)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from common import audit
+from groupware import recurrence
+from groupware.errors import EventNotFound, NotOrganiser, ParticipantUnknown, PeriodInvalid
+from groupware.models import CalendarFeed, CalendarKind, Event, EventParticipant
+from groupware.people import staff_names
+from tenants.models import Person
+
+TITLE_MAX = 200
+
+
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
+def check_period(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise PeriodInvalid(details={"field": "ends_at"})
+    # Bounded so that expanding a series can never leave the calendar's range (and nobody books the year 1).
+    if starts_at.year < EARLIEST_YEAR or ends_at.year > LATEST_YEAR:
+        raise PeriodInvalid(
+            f"日時は{EARLIEST_YEAR}年から{LATEST_YEAR}年までの間で入力してください。",
+            code="period_out_of_range",
+            details={"field": "starts_at"},
+        )
+
+
+def create_event(
+    *,
+    actor: Person,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    participant_ids: Iterable[int] = (),
+    description: str = "",
+    location: str = "",
+    all_day: bool = False,
+    is_private: bool = False,
+    rrule: str = "",
+    calendar_kind: str = CalendarKind.PERSONAL,
+    unit_code: str = "",
+    unit_name: str = "",
+    organiser: Person | None = None,
+) -> Event:
+    """Record a schedule entry; its organiser (the actor, or the applicant of an approved request) always takes
+    part. Participants may be staff of any town or the
+    council (docs/domain/groupware.md §1)."""
+    title = title.strip()
+    if not title or len(title) > TITLE_MAX:
+        raise PeriodInvalid("件名を200文字以内で入力してください。", code="title_invalid", details={"field": "title"})
+    check_period(starts_at, ends_at)
+    rule = recurrence.normalise(rrule) if rrule.strip() else ""
+    series_ends_at = recurrence.series_end(rule, starts_at, ends_at)
+    if calendar_kind not in CalendarKind.values:
+        raise PeriodInvalid("カレンダーの種別が正しくありません。", code="calendar_kind_invalid")
+    if calendar_kind == CalendarKind.ORGANISATION and not unit_code:
+        raise PeriodInvalid("組織の予定には組織を指定してください。", code="unit_required", details={"field": "unit"})
+    owner = organiser or actor
+    wanted = {int(pk) for pk in participant_ids} | {owner.pk}
+    names = staff_names(wanted)
+    unknown = sorted(wanted - set(names))
+    if unknown:
+        raise ParticipantUnknown(details={"field": "participants", "person_ids": unknown})
+    with transaction.atomic():
+        event = Event.objects.create(
+            title=title,
+            description=description,
+            location=location.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            all_day=all_day,
+            is_private=is_private,
+            rrule=rule,
+            series_ends_at=series_ends_at,
+            calendar_kind=calendar_kind,
+            unit_code=unit_code,
+            unit_name=unit_name,
+            organiser_id=owner.pk,
+            organiser_name=owner.full_name,
+        )
+        EventParticipant.objects.bulk_create(
+            EventParticipant(event=event, person_id=pk, person_name=names[pk]) for pk in sorted(wanted)
+        )
+        audit.record(
+            actor=actor,
+            action="groupware.event_create",
+            obj=(Event, event.pk, "予定"),
+            details={"participants": sorted(wanted), "repeats": bool(rule)},
+        )
+        others = sorted(wanted - {actor.pk})
+        if others:
+            from groupware.services.notifications import notify
+
+            notify(recipient_ids=others, kind="event", text=f"{actor.full_name}さんが予定に追加しました: {title}")
+    return event
+
+
+def cancel_event(*, actor: Person, event_id: int) -> Event:
+    """Cancel an entry (the whole series). Only its organiser may; the row stays, marked cancelled."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id, cancelled_at__isnull=True).first()
+        if event is None:
+            raise EventNotFound()
+        if event.organiser_id != actor.pk:
+            raise NotOrganiser()
+        event.cancelled_at = timezone.now()
+        event.save(update_fields=["cancelled_at"])
+        audit.record(actor=actor, action="groupware.event_cancel", obj=(Event, event.pk, "予定"))
+    return event
+
+
+# --- the personal iCalendar feed --------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_feed(*, actor: Person) -> str:
+    """A new secret feed token for the actor (shown once); any earlier feed of theirs is revoked."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(person_id=actor.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        feed = CalendarFeed.objects.create(person_id=actor.pk, token_hash=_hash(token))
+        audit.record(actor=actor, action="groupware.feed_issue", obj=(CalendarFeed, feed.pk, "カレンダー配信URL"))
+    return token
+
+
+def revoke_feed(*, actor: Person) -> int:
+    with transaction.atomic():
+        count = CalendarFeed.objects.filter(person_id=actor.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit.record(actor=actor, action="groupware.feed_revoke", details={"revoked": count})
+    return count
+
+
+AUDIT_LABELS = {
+    "groupware.event_create": "グループウェア: 予定の登録",
+    "groupware.event_cancel": "グループウェア: 予定の取消",
+    "groupware.feed_issue": "グループウェア: カレンダー配信URLの発行",
+    "groupware.feed_revoke": "グループウェア: カレンダー配信URLの失効",
+}
