@@ -16,6 +16,7 @@ from finance.models import (
     CommitmentKind,
     CommitmentStatus,
     EntryKind,
+    JournalLine,
     OrderStatus,
 )
 from finance.services.common import (
@@ -28,6 +29,59 @@ from finance.services.common import (
 )
 from finance.services.expenditure import ORDERERS, _lock_commitment, _reduce_commitment
 from tenants.models import Person, Role
+
+
+def _correction_lines(
+    *, actor: Person, commitment: Commitment, source: BudgetLine, target: BudgetLine, paid: int, on: date, reason: str
+) -> list[JournalLine]:
+    """Reversing lines on ``source`` and new ones on ``target``: the commitment, and what was paid on it."""
+    memo = f"更正: {source.label} → {target.label} {reason}"
+    lines = [
+        journal_line(
+            actor=actor,
+            line=source,
+            kind=EntryKind.COMMITMENT,
+            amount=-commitment.amount,
+            posted_on=on,
+            source_type="correction",
+            source_number=commitment.number,
+            memo=memo,
+        ),
+        journal_line(
+            actor=actor,
+            line=target,
+            kind=EntryKind.COMMITMENT,
+            amount=commitment.amount,
+            posted_on=on,
+            source_type="correction",
+            source_number=commitment.number,
+            memo=memo,
+        ),
+    ]
+    if paid:
+        lines += [
+            journal_line(
+                actor=actor,
+                line=source,
+                kind=EntryKind.PAYMENT,
+                amount=-paid,
+                posted_on=on,
+                source_type="correction",
+                source_number=commitment.number,
+                memo=memo,
+            ),
+            journal_line(
+                actor=actor,
+                line=target,
+                kind=EntryKind.PAYMENT,
+                amount=paid,
+                posted_on=on,
+                source_type="correction",
+                source_number=commitment.number,
+                memo=memo,
+            ),
+        ]
+    return lines
 
 
 def correct_classification(
@@ -48,52 +102,9 @@ def correct_classification(
         require_in_closing_period(source.fiscal_year, on, what="更正")
         require_available(target, commitment.amount, doing="更正")
         paid = sum(commitment.orders.filter(status=OrderStatus.PAID).values_list("amount", flat=True))
-        memo = f"更正: {source.label} → {target.label} {reason}"
-        lines = [
-            journal_line(
-                actor=actor,
-                line=source,
-                kind=EntryKind.COMMITMENT,
-                amount=-commitment.amount,
-                posted_on=on,
-                source_type="correction",
-                source_number=commitment.number,
-                memo=memo,
-            ),
-            journal_line(
-                actor=actor,
-                line=target,
-                kind=EntryKind.COMMITMENT,
-                amount=commitment.amount,
-                posted_on=on,
-                source_type="correction",
-                source_number=commitment.number,
-                memo=memo,
-            ),
-        ]
-        if paid:
-            lines += [
-                journal_line(
-                    actor=actor,
-                    line=source,
-                    kind=EntryKind.PAYMENT,
-                    amount=-paid,
-                    posted_on=on,
-                    source_type="correction",
-                    source_number=commitment.number,
-                    memo=memo,
-                ),
-                journal_line(
-                    actor=actor,
-                    line=target,
-                    kind=EntryKind.PAYMENT,
-                    amount=paid,
-                    posted_on=on,
-                    source_type="correction",
-                    source_number=commitment.number,
-                    memo=memo,
-                ),
-            ]
+        lines = _correction_lines(
+            actor=actor, commitment=commitment, source=source, target=target, paid=paid, on=on, reason=reason
+        )
         post(lines)
         commitment.line = target
         commitment.save(update_fields=["line"])
@@ -104,6 +115,58 @@ def correct_classification(
             details={"from": source.label, "to": target.label, "reason": reason},
         )
     return commitment
+
+
+def _settle_difference(
+    *, actor: Person, commitment: Commitment, line: BudgetLine, actual_amount: int, paid: int, on: date
+) -> None:
+    """Paid too much: a 戻入; too little: an additional commitment under the hard stop, left to be ordered; the
+    status set accordingly (saved by the caller)."""
+    difference = actual_amount - paid
+    if difference < 0:
+        _reduce_commitment(
+            actor=actor,
+            commitment=commitment,
+            amount=-difference,
+            on=on,
+            paid=True,
+            memo="精算による戻入",
+            source=commitment.number,
+        )
+    elif difference > 0:
+        extra = max(0, actual_amount - commitment.amount)
+        if extra:
+            require_available(line, extra, doing="精算の追加負担")
+            post(
+                [
+                    journal_line(
+                        actor=actor,
+                        line=line,
+                        kind=EntryKind.COMMITMENT,
+                        amount=extra,
+                        posted_on=on,
+                        source_type="commitment",
+                        source_number=commitment.number,
+                        memo="精算による追加",
+                    )
+                ]
+            )
+            commitment.amount += extra
+        commitment.status = CommitmentStatus.INSPECTED
+    if difference <= 0:
+        # An advance paid in full and not exceeded: what was not paid is released.
+        unpaid = commitment.amount - actual_amount
+        if unpaid > 0:
+            _reduce_commitment(
+                actor=actor,
+                commitment=commitment,
+                amount=unpaid,
+                on=on,
+                paid=False,
+                memo="精算による減額",
+                source=commitment.number,
+            )
+        commitment.status = CommitmentStatus.SETTLED
 
 
 def settle_advance(*, actor: Person, commitment: Commitment, actual_amount: int, on: date) -> Commitment:
@@ -122,51 +185,7 @@ def settle_advance(*, actor: Person, commitment: Commitment, actual_amount: int,
         paid = sum(commitment.orders.filter(status=OrderStatus.PAID).values_list("amount", flat=True))
         if commitment.orders.filter(status__in=[OrderStatus.ORDERED, OrderStatus.APPROVED]).exists():
             raise WrongState(f"{commitment.number} には未払の支出命令があります。支払後に精算してください。")
-        difference = actual_amount - paid
-        if difference < 0:
-            _reduce_commitment(
-                actor=actor,
-                commitment=commitment,
-                amount=-difference,
-                on=on,
-                paid=True,
-                memo="精算による戻入",
-                source=commitment.number,
-            )
-        elif difference > 0:
-            extra = max(0, actual_amount - commitment.amount)
-            if extra:
-                require_available(line, extra, doing="精算の追加負担")
-                post(
-                    [
-                        journal_line(
-                            actor=actor,
-                            line=line,
-                            kind=EntryKind.COMMITMENT,
-                            amount=extra,
-                            posted_on=on,
-                            source_type="commitment",
-                            source_number=commitment.number,
-                            memo="精算による追加",
-                        )
-                    ]
-                )
-                commitment.amount += extra
-            commitment.status = CommitmentStatus.INSPECTED
-        if difference <= 0:
-            # An advance paid in full and not exceeded: what was not paid is released.
-            unpaid = commitment.amount - actual_amount
-            if unpaid > 0:
-                _reduce_commitment(
-                    actor=actor,
-                    commitment=commitment,
-                    amount=unpaid,
-                    on=on,
-                    paid=False,
-                    memo="精算による減額",
-                    source=commitment.number,
-                )
-            commitment.status = CommitmentStatus.SETTLED
+        _settle_difference(actor=actor, commitment=commitment, line=line, actual_amount=actual_amount, paid=paid, on=on)
         commitment.settled_on = on
         commitment.save(update_fields=["amount", "status", "settled_on"])
         audit.record(

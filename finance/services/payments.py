@@ -16,6 +16,7 @@ from finance.models import (
     Commitment,
     CommitmentStatus,
     EntryKind,
+    JournalLine,
     OrderStatus,
     PaymentBatch,
     PaymentMethod,
@@ -65,6 +66,58 @@ def _requester_bank() -> tuple[Requester, RequesterBank]:
     return Requester(code=code, name=name), bank
 
 
+def _transfer_file(locked: list[PaymentOrder], paid_on: date) -> bytes:
+    """The 総合振込 file of ``locked``, built before anything is written."""
+    requester, bank = _requester_bank()
+    records = []
+    for order in locked:
+        vendor = order.commitment.vendor
+        assert vendor is not None  # checked when ordered
+        records.append(
+            ZenginRecord(
+                bank_code=vendor.bank_code,
+                branch_code=vendor.branch_code,
+                account_type=vendor.account_type or "1",
+                account_number=vendor.account_number,
+                name=vendor.account_holder_kana or vendor.name_kana,
+                amount=order.amount,
+                customer_code=order.number.replace("P", "").replace("-", "").zfill(20)[-20:],
+            )
+        )
+    return build_file(
+        ZenginFile(kind=FileKind.TRANSFER, requester=requester, date=paid_on, bank=bank, records=records, truncate=True)
+    ).data
+
+
+def _mark_paid(*, actor: Person, locked: list[PaymentOrder], paid_on: date, batch: PaymentBatch) -> list[JournalLine]:
+    """Each order paid in ``batch``, and its commitment too once fully paid; returns the orders' journal lines."""
+    lines = []
+    for order in locked:
+        order.status = OrderStatus.PAID
+        order.paid_on = paid_on
+        order.paid_by_id = actor.pk
+        order.paid_by_name = actor_name(actor)
+        order.batch = batch
+        order.save(update_fields=["status", "paid_on", "paid_by_id", "paid_by_name", "batch"])
+        commitment = order.commitment
+        lines.append(
+            journal_line(
+                actor=actor,
+                line=commitment.line,
+                kind=EntryKind.PAYMENT,
+                amount=order.amount,
+                posted_on=paid_on,
+                source_type="order",
+                source_number=order.number,
+                memo=commitment.purpose,
+            )
+        )
+        if _fully_paid(commitment):
+            commitment.status = CommitmentStatus.PAID
+            commitment.save(update_fields=["status"])
+    return lines
+
+
 def pay_orders(
     *, actor: Person, orders: Sequence[PaymentOrder], paid_on: date, method: str = PaymentMethod.TRANSFER
 ) -> PaymentBatch:
@@ -82,29 +135,7 @@ def pay_orders(
                 raise FinanceError(f"{order.number} の支払方法は「{order.get_method_display()}」です。")
             require_other_person(actor, [*_earlier_steps(order), (order.audited_by_id, "審査")], doing="支払")
             require_in_closing_period(order.commitment.line.fiscal_year, paid_on, what="支払")
-        data = None
-        if method == PaymentMethod.TRANSFER:
-            requester, bank = _requester_bank()
-            records = []
-            for order in locked:
-                vendor = order.commitment.vendor
-                assert vendor is not None  # checked when ordered
-                records.append(
-                    ZenginRecord(
-                        bank_code=vendor.bank_code,
-                        branch_code=vendor.branch_code,
-                        account_type=vendor.account_type or "1",
-                        account_number=vendor.account_number,
-                        name=vendor.account_holder_kana or vendor.name_kana,
-                        amount=order.amount,
-                        customer_code=order.number.replace("P", "").replace("-", "").zfill(20)[-20:],
-                    )
-                )
-            data = build_file(
-                ZenginFile(
-                    kind=FileKind.TRANSFER, requester=requester, date=paid_on, bank=bank, records=records, truncate=True
-                )
-            ).data
+        data = _transfer_file(locked, paid_on) if method == PaymentMethod.TRANSFER else None
         batch = PaymentBatch.objects.create(
             pay_on=paid_on,
             method=method,
@@ -114,30 +145,7 @@ def pay_orders(
             created_by_id=actor.pk,
             created_by_name=actor_name(actor),
         )
-        lines = []
-        for order in locked:
-            order.status = OrderStatus.PAID
-            order.paid_on = paid_on
-            order.paid_by_id = actor.pk
-            order.paid_by_name = actor_name(actor)
-            order.batch = batch
-            order.save(update_fields=["status", "paid_on", "paid_by_id", "paid_by_name", "batch"])
-            commitment = order.commitment
-            lines.append(
-                journal_line(
-                    actor=actor,
-                    line=commitment.line,
-                    kind=EntryKind.PAYMENT,
-                    amount=order.amount,
-                    posted_on=paid_on,
-                    source_type="order",
-                    source_number=order.number,
-                    memo=commitment.purpose,
-                )
-            )
-            if _fully_paid(commitment):
-                commitment.status = CommitmentStatus.PAID
-                commitment.save(update_fields=["status"])
+        lines = _mark_paid(actor=actor, locked=locked, paid_on=paid_on, batch=batch)
         post(lines)
         audit.record(
             actor=actor,
