@@ -246,14 +246,10 @@ def _kyosai_lines(
     return lines
 
 
-def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
-    run, params = ctx.run, ctx.params
-    on_leave = appointment.status in (Status.LEAVE, Status.CHILDCARE)
-    lines: list[Line] = []
-    base, table_code = _base_pay(staff, appointment, ctx)
-    if on_leave:
-        base = 0
-    lines.append(_line(LineKind.PAY, "base", "給料", base, setsu=SETSU_PAY, note=table_code))
+def _fixed_allowances(
+    staff: Staff, appointment: Appointment, ctx: Context, *, on_leave: bool
+) -> tuple[int, int, int, int]:
+    """扶養・住居・通勤・管理職手当 of the month (none while on 休職/育児休業)."""
     family = housing = commute = manager = 0
     if not on_leave:
         if appointment.job_type in FAMILY_JOB_TYPES:
@@ -261,23 +257,26 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
                 children=staff.children,
                 children_specific=staff.children_specific,
                 parents=staff.parents,
-                child=params["child"],
-                specific=params["specific"],
-                parent=params["parent"],
+                child=ctx.params["child"],
+                specific=ctx.params["specific"],
+                parent=ctx.params["parent"],
             )
             housing = rules.housing_allowance(staff.rent)
         commute = rules.commute_allowance(
-            transit_pass=staff.transit_pass, car_km=staff.car_km, cap=params["cap"], car_bands=params["car_bands"]
+            transit_pass=staff.transit_pass,
+            car_km=staff.car_km,
+            cap=ctx.params["cap"],
+            car_bands=ctx.params["car_bands"],
         )
         manager = appointment.manager_allowance
-    for code, label, amount, taxable in (
-        ("family", "扶養手当", family, True),
-        ("housing", "住居手当", housing, True),
-        ("commute", "通勤手当", commute, False),
-        ("manager", "管理職手当", manager, True),
-    ):
-        if amount:
-            lines.append(_line(LineKind.ALLOWANCE, code, label, amount, setsu=SETSU_ALLOWANCE, taxable=taxable))
+    return family, housing, commute, manager
+
+
+def _overtime_and_corrections(
+    staff: Staff, appointment: Appointment, ctx: Context, *, base: int, on_leave: bool
+) -> list[Line]:
+    """時間外勤務手当 from the month's input, then the 過誤調整 settled in this run."""
+    lines: list[Line] = []
     monthly_input = ctx.inputs.get(staff.pk)
     if monthly_input is not None and not on_leave:
         hours = {key: getattr(monthly_input, key) for key in rules.OVERTIME_RATES}
@@ -300,6 +299,45 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
                 note=f"{correction.corrects_run.pay_month:%Y-%m} 分の訂正",
             )
         )
+    return lines
+
+
+def _resident_and_other_lines(staff: Staff, ctx: Context) -> list[Line]:
+    """住民税 (the whole remainder when leaving with 一括徴収) and the staff member's other deductions."""
+    run = ctx.run
+    lines: list[Line] = []
+    notice = ctx.notices.get(staff.pk)
+    if notice is not None:
+        resident = instalment_for(notice.annual, run.pay_month)
+        leaving = ctx.leaving_next.get(staff.pk)
+        if leaving is not None and (leaving.resident_tax_on_leaving or "lump_sum") == "lump_sum":
+            resident += remaining_after(notice.annual, run.pay_month)
+        if resident:
+            lines.append(_line(LineKind.DEDUCTION, "resident_tax", "住民税", resident, note=notice.city_code))
+    for label, amount in sorted((staff.other_deductions or {}).items()):
+        if int(amount):
+            lines.append(_line(LineKind.DEDUCTION, f"other:{label}"[:30], str(label)[:60], int(amount)))
+    return lines
+
+
+def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
+    run, params = ctx.run, ctx.params
+    on_leave = appointment.status in (Status.LEAVE, Status.CHILDCARE)
+    lines: list[Line] = []
+    base, table_code = _base_pay(staff, appointment, ctx)
+    if on_leave:
+        base = 0
+    lines.append(_line(LineKind.PAY, "base", "給料", base, setsu=SETSU_PAY, note=table_code))
+    family, housing, commute, manager = _fixed_allowances(staff, appointment, ctx, on_leave=on_leave)
+    for code, label, amount, taxable in (
+        ("family", "扶養手当", family, True),
+        ("housing", "住居手当", housing, True),
+        ("commute", "通勤手当", commute, False),
+        ("manager", "管理職手当", manager, True),
+    ):
+        if amount:
+            lines.append(_line(LineKind.ALLOWANCE, code, label, amount, setsu=SETSU_ALLOWANCE, taxable=taxable))
+    lines.extend(_overtime_and_corrections(staff, appointment, ctx, base=base, on_leave=on_leave))
     gross = sum(line.amount for line in lines)
     non_taxable = min(commute, params["cap"])
     taxable_pay = gross - non_taxable
@@ -327,17 +365,7 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
         after_social, staff.tax_dependents, run.paid_on, method=params["method"], column=staff.withholding_column
     )
     lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
-    notice = ctx.notices.get(staff.pk)
-    if notice is not None:
-        resident = instalment_for(notice.annual, run.pay_month)
-        leaving = ctx.leaving_next.get(staff.pk)
-        if leaving is not None and (leaving.resident_tax_on_leaving or "lump_sum") == "lump_sum":
-            resident += remaining_after(notice.annual, run.pay_month)
-        if resident:
-            lines.append(_line(LineKind.DEDUCTION, "resident_tax", "住民税", resident, note=notice.city_code))
-    for label, amount in sorted((staff.other_deductions or {}).items()):
-        if int(amount):
-            lines.append(_line(LineKind.DEDUCTION, f"other:{label}"[:30], str(label)[:60], int(amount)))
+    lines.extend(_resident_and_other_lines(staff, ctx))
     return _result(staff, appointment, lines, gross=gross, taxable=taxable_pay, standard=standard, employer=employer)
 
 

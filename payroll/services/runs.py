@@ -40,6 +40,7 @@ from payroll.services.calculation import LINE_COLUMNS as LINE_COLUMNS  # re-expo
 from payroll.services.calculation import (
     SETSU_ALLOWANCE,
     SETSU_PAY,
+    Context,
     Result,
     _appointments_in_force,
     _bonus,
@@ -99,6 +100,44 @@ def _refuse_locked(run: PayRun) -> None:
         raise RunLocked()
 
 
+def _compute_all(run: PayRun, ctx: Context, progress: Any) -> tuple[list[tuple[Result, Appointment]], int]:
+    """Every payslip of the run computed in memory (nothing written); returns them and the number of staff."""
+    appointments = _appointments_in_force(run.pay_month)
+    staff_rows = list(Staff.objects.filter(pk__in=appointments.keys()).order_by("number"))
+    results: list[tuple[Result, Appointment]] = []
+    total = len(staff_rows)
+    for index, staff in enumerate(staff_rows, start=1):
+        appointment = appointments[staff.pk]
+        if appointment.status == Status.LEFT or appointment.job_type == JobType.PREFECTURAL_TEACHER:
+            continue
+        compute = _bonus if run.kind == PayRun.Kind.BONUS else _regular
+        result = compute(staff, appointment, ctx)
+        if result is not None:
+            results.append((result, appointment))
+        if progress is not None and index % 500 == 0:
+            progress(index, total)
+    return results, total
+
+
+def _record_acquisitions(run: PayRun, ctx: Context) -> None:
+    """The 資格取得時決定 made while calculating a regular run (§6.2), recorded with it."""
+    if not ctx.acquired:
+        return
+    StandardRemuneration.objects.bulk_create(
+        [
+            StandardRemuneration(
+                staff_id=staff_id,
+                effective_from=run.pay_month,
+                average=average,
+                standard=standard,
+                reason=StandardRemuneration.Reason.ACQUISITION,
+            )
+            for staff_id, (average, standard) in ctx.acquired.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
     """(Re)calculate every payslip of an unlocked run: idempotent — the previous result is replaced as a whole,
     and any bad input stops the whole run with nothing written (§7.2)."""
@@ -108,20 +147,7 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
         if run.state == PayRun.State.APPROVED:
             raise RunStateError("承認済みの給与計算は再計算できません。承認を取り消してから再計算してください。")
         ctx = _context(run)
-        appointments = _appointments_in_force(run.pay_month)
-        staff_rows = list(Staff.objects.filter(pk__in=appointments.keys()).order_by("number"))
-        results: list[tuple[Result, Appointment]] = []
-        total = len(staff_rows)
-        for index, staff in enumerate(staff_rows, start=1):
-            appointment = appointments[staff.pk]
-            if appointment.status == Status.LEFT or appointment.job_type == JobType.PREFECTURAL_TEACHER:
-                continue
-            compute = _bonus if run.kind == PayRun.Kind.BONUS else _regular
-            result = compute(staff, appointment, ctx)
-            if result is not None:
-                results.append((result, appointment))
-            if progress is not None and index % 500 == 0:
-                progress(index, total)
+        results, total = _compute_all(run, ctx, progress)
         Payslip.objects.filter(run=run).delete()
         Correction.objects.filter(settled_in=run).update(settled_in=None)
         for result, appointment in results:
@@ -135,21 +161,8 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
                 for line in result.lines
             ]
         )
-        if run.kind == PayRun.Kind.REGULAR and ctx.acquired:
-            StandardRemuneration.objects.bulk_create(
-                [
-                    StandardRemuneration(
-                        staff_id=staff_id,
-                        effective_from=run.pay_month,
-                        average=average,
-                        standard=standard,
-                        reason=StandardRemuneration.Reason.ACQUISITION,
-                    )
-                    for staff_id, (average, standard) in ctx.acquired.items()
-                ],
-                ignore_conflicts=True,
-            )
         if run.kind == PayRun.Kind.REGULAR:
+            _record_acquisitions(run, ctx)
             staff_ids = [result.slip.staff_id for result, _ in results]
             Correction.objects.filter(settled_in__isnull=True, staff_id__in=staff_ids).update(settled_in=run)
         by_id, by_name = actor_fields(actor)
