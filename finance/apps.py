@@ -46,7 +46,7 @@ class FinanceConfig(AppConfig):
         from common.usage import UsageMetric, register_usage_metric
         from finance.demo import seed_demo
         from finance.models import JournalLine
-        from finance.services import budget, expenditure
+        from finance.services import budget, payments
         from finance.usage import active_staff_accounts, stored_megabytes
         from tenants.demo import register_demo_seeder
 
@@ -54,5 +54,5 @@ class FinanceConfig(AppConfig):
         register_ledger(JournalLine)
         register_usage_metric(UsageMetric("tenants.staff_accounts", "職員アカウント数", "staff", active_staff_accounts))
         register_usage_metric(UsageMetric("finance.storage", "保存データ量(MB)", "storage", stored_megabytes))
-        town_settings.register(*budget.SETTINGS, *expenditure.SETTINGS)
+        town_settings.register(*budget.SETTINGS, *payments.SETTINGS)
         audit_labels.register(AUDIT_LABELS)

@@ -91,6 +91,8 @@ def rules_setsu() -> list[str]:
     return list(EXPENDITURE_SETSU)
 
 
+# long: the measured and the baseline task are closures over the same town, clerk and 節, side by side so a
+# reader sees both do the same inserts; split, they would need all of it passed around.
 @scenario("finance_commit")
 def finance_commit_scenario(options: BenchOptions) -> dict[str, Any]:
     """8 clerks committing on one 節 (row lock + hard stop) vs the same inserts without a budget check."""

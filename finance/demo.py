@@ -159,6 +159,8 @@ def _structure(staff: dict[str, Person], total: int) -> tuple[FiscalYear, list[t
     return year, [(line, int(amount)) for line, amount in amounts]
 
 
+# long: one seeded random stream drawn in a fixed order and four running counters feed every row; split, the
+# steps would pass all of them around and the demo figures would depend on the order of the calls.
 def _transactions(staff: dict[str, Person], amounts: list[tuple[BudgetLine, int]], seed: int) -> tuple[int, int]:
     """Apr–Nov 2026: a commitment a month on every 歳出 節 (paid the next week), a 調定 and its receipt a month on
     every 歳入 節 — rows and journal lines written in bulk."""

@@ -23,7 +23,7 @@ from common.bench import BenchOptions, comparison, scenario
 from payroll.demo import CITY, generate_staff, install_settings, install_table
 from payroll.models import Payslip, PayslipLine
 from payroll.services import runs
-from payroll.services.runs import LINE_COLUMNS, write_lines
+from payroll.services.calculation import LINE_COLUMNS, write_lines
 from tenants.bench import bench_towns
 
 STAFF = 5_000

@@ -81,6 +81,8 @@ def install_settings(schema: str) -> None:
     )
 
 
+# long: one seeded random stream drawn in a fixed order per staff member (kind, pay, family, tax); split, the
+# steps would pass it around and the demo staff would depend on the order of the calls.
 def generate_staff(count: int, *, seed: int, city: tuple[str, str], hired_by: date = date(2025, 4, 1)) -> list[Staff]:
     """``count`` staff with their 採用 発令 and 住民税 notices (about 70 % 一般職, 25 % 会計年度任用職員, a few
     特別職 and 県費負担教職員), inserted in bulk."""

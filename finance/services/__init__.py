@@ -11,19 +11,17 @@ from finance.services.budget import (
     open_fiscal_year,
     transfer_budget,
 )
+from finance.services.corrections import correct_classification, settle_advance
 from finance.services.cost_sharing import approve_cost_sharing, calculate_cost_sharing, post_cost_sharing
 from finance.services.expenditure import (
     audit_order,
     cancel_commitment,
     commit_expenditure,
-    correct_classification,
     inspect_delivery,
     order_payment,
-    pay_orders,
-    record_refund,
-    settle_advance,
 )
 from finance.services.external import ExternalLine, post_external_expenditure
+from finance.services.payments import pay_orders, record_refund
 from finance.services.revenue import assess_revenue, import_receipts, record_rebate, record_receipt, write_off
 from finance.services.vendors import register_vendor
 

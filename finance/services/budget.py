@@ -166,6 +166,22 @@ def add_budget_line(
     return line
 
 
+def _check_version(*, year: FiscalYear, number: int, amounts: Mapping[BudgetLine, int]) -> None:
+    """The next number of the year, and each amount a whole yen on a 節 of the year (never negative in the 当初)."""
+    versions = list(BudgetVersion.objects.filter(fiscal_year=year).values_list("number", flat=True))
+    expected = max(versions) + 1 if versions else 0
+    if number != expected:
+        label = "当初予算" if expected == 0 else f"補正予算第{expected}号"
+        raise BudgetVersionInvalid(f"次に登録できるのは{label}です(指定: 第{number}号)。")
+    for line, amount in amounts.items():
+        if line.fiscal_year_id != year.pk:
+            raise BudgetVersionInvalid(f"{line.label} は{rules.wareki_year(year.year)}の科目ではありません。")
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise BudgetVersionInvalid(f"{line.label} の金額は円単位の整数で入力してください。")
+        if number == 0 and amount < 0:
+            raise BudgetVersionInvalid(f"当初予算の額に負の値は入力できません({line.label})。")
+
+
 def enact_budget(
     *,
     actor: Person,
@@ -185,18 +201,7 @@ def enact_budget(
     with transaction.atomic():
         year = fiscal_year(year.year, account_code=year.account.code, lock=True)
         require_open(year)
-        versions = list(BudgetVersion.objects.filter(fiscal_year=year).values_list("number", flat=True))
-        expected = max(versions) + 1 if versions else 0
-        if number != expected:
-            label = "当初予算" if expected == 0 else f"補正予算第{expected}号"
-            raise BudgetVersionInvalid(f"次に登録できるのは{label}です(指定: 第{number}号)。")
-        for line, amount in amounts.items():
-            if line.fiscal_year_id != year.pk:
-                raise BudgetVersionInvalid(f"{line.label} は{rules.wareki_year(year.year)}の科目ではありません。")
-            if isinstance(amount, bool) or not isinstance(amount, int):
-                raise BudgetVersionInvalid(f"{line.label} の金額は円単位の整数で入力してください。")
-            if number == 0 and amount < 0:
-                raise BudgetVersionInvalid(f"当初予算の額に負の値は入力できません({line.label})。")
+        _check_version(year=year, number=number, amounts=amounts)
         locked = lock_lines(amounts)
         version = BudgetVersion.objects.create(
             fiscal_year=year,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -151,32 +152,10 @@ def _require_council(actor: Person, *, doing: str) -> Municipality:
     return council
 
 
-def calculate_cost_sharing(
-    *,
-    actor: Person,
-    fiscal_year: int,
-    total_cost: int,
-    percents: tuple[int, int, int] = (30, 40, 30),
-    usage_weights: tuple[int, int, int] = (40, 40, 20),
-    population_base_date: date | None = None,
-    usage_since: date | None = None,
-    usage_until: date | None = None,
-    budget_code: str = "02-01-01",
-) -> CostSharingPlan:
-    """試算: measure each member town and compute its shares; a draft is recomputed in place until approved."""
-    _require_council(actor, doing="協議会負担金の試算")
-    total_cost = rules.require_amount(total_cost)
-    if sum(percents) != 100 or min(percents) < 0:
-        raise FinanceError("均等割・人口割・利用割の割合は合計100%にしてください。", code="finance_percent_sum")
-    if sum(usage_weights) != 100 or min(usage_weights) < 0:
-        raise FinanceError("利用割の内訳の割合は合計100%にしてください。", code="finance_percent_sum")
-    if len(rules.parse_budget_code(budget_code)) != 3:
-        raise FinanceError("各町の計上科目は目まで(款-項-目)で指定してください。", code="finance_invalid_budget_code")
-    # Defaults: the population on 1 January before the year (the 住民基本台帳 figure towns report), the usage of
-    # the previous fiscal year.
-    base = population_base_date or date(fiscal_year, 1, 1)
-    since = usage_since or rules.year_start(fiscal_year - 1)
-    until = usage_until or rules.year_end(fiscal_year - 1)
+def _member_inputs(
+    *, fiscal_year: int, base: date, since: date, until: date
+) -> tuple[list[TownInput], dict[str, date]]:
+    """Each town that is a member during the year, measured, with the withdrawal dates of those leaving."""
     start = rules.year_start(fiscal_year)
     towns = [
         town
@@ -197,6 +176,72 @@ def calculate_cost_sharing(
         inputs.append(
             TownInput(town.schema_name, town.name, (last - start).days + 1, population, staff, certificates, storage)
         )
+    return inputs, withdrawals
+
+
+def _create_lines(plan: CostSharingPlan, inputs: list[TownInput], shares: Shares) -> None:
+    CostSharingLine.objects.bulk_create(
+        CostSharingLine(
+            plan=plan,
+            town_schema=town.schema,
+            town_name=town.name,
+            member_days=town.member_days,
+            population=town.population,
+            staff=town.staff,
+            certificates=town.certificates,
+            storage_mb=town.storage_mb,
+            equal_amount=shares.equal[i],
+            population_amount=shares.population[i],
+            usage_amount=shares.usage[i],
+            total=shares.equal[i] + shares.population[i] + shares.usage[i],
+        )
+        for i, town in enumerate(inputs)
+    )
+
+
+def _check_formula(*, percents: tuple[int, int, int], usage_weights: tuple[int, int, int], budget_code: str) -> None:
+    if sum(percents) != 100 or min(percents) < 0:
+        raise FinanceError("均等割・人口割・利用割の割合は合計100%にしてください。", code="finance_percent_sum")
+    if sum(usage_weights) != 100 or min(usage_weights) < 0:
+        raise FinanceError("利用割の内訳の割合は合計100%にしてください。", code="finance_percent_sum")
+    if len(rules.parse_budget_code(budget_code)) != 3:
+        raise FinanceError("各町の計上科目は目まで(款-項-目)で指定してください。", code="finance_invalid_budget_code")
+
+
+def _save_draft(plan: CostSharingPlan | None, fiscal_year: int, fields: dict[str, Any]) -> CostSharingPlan:
+    """A new draft, or the existing draft overwritten with its lines dropped."""
+    if plan is None:
+        plan = CostSharingPlan.objects.create(fiscal_year=fiscal_year, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(plan, name, value)
+        plan.save()
+        plan.lines.all().delete()  # a draft's lines are recomputed, nothing was posted from them
+    return plan
+
+
+def calculate_cost_sharing(
+    *,
+    actor: Person,
+    fiscal_year: int,
+    total_cost: int,
+    percents: tuple[int, int, int] = (30, 40, 30),
+    usage_weights: tuple[int, int, int] = (40, 40, 20),
+    population_base_date: date | None = None,
+    usage_since: date | None = None,
+    usage_until: date | None = None,
+    budget_code: str = "02-01-01",
+) -> CostSharingPlan:
+    """試算: measure each member town and compute its shares; a draft is recomputed in place until approved."""
+    _require_council(actor, doing="協議会負担金の試算")
+    total_cost = rules.require_amount(total_cost)
+    _check_formula(percents=percents, usage_weights=usage_weights, budget_code=budget_code)
+    # Defaults: the population on 1 January before the year (the 住民基本台帳 figure towns report), the usage of
+    # the previous fiscal year.
+    base = population_base_date or date(fiscal_year, 1, 1)
+    since = usage_since or rules.year_start(fiscal_year - 1)
+    until = usage_until or rules.year_end(fiscal_year - 1)
+    inputs, withdrawals = _member_inputs(fiscal_year=fiscal_year, base=base, since=since, until=until)
     shares = compute_shares(
         total_cost=total_cost,
         percents=percents,
@@ -225,30 +270,8 @@ def calculate_cost_sharing(
             "calculated_by_id": actor.pk,
             "calculated_by_name": actor_name(actor),
         }
-        if plan is None:
-            plan = CostSharingPlan.objects.create(fiscal_year=fiscal_year, **fields)
-        else:
-            for name, value in fields.items():
-                setattr(plan, name, value)
-            plan.save()
-            plan.lines.all().delete()  # a draft's lines are recomputed, nothing was posted from them
-        CostSharingLine.objects.bulk_create(
-            CostSharingLine(
-                plan=plan,
-                town_schema=town.schema,
-                town_name=town.name,
-                member_days=town.member_days,
-                population=town.population,
-                staff=town.staff,
-                certificates=town.certificates,
-                storage_mb=town.storage_mb,
-                equal_amount=shares.equal[i],
-                population_amount=shares.population[i],
-                usage_amount=shares.usage[i],
-                total=shares.equal[i] + shares.population[i] + shares.usage[i],
-            )
-            for i, town in enumerate(inputs)
-        )
+        plan = _save_draft(plan, fiscal_year, fields)
+        _create_lines(plan, inputs, shares)
         audit.record(
             actor=actor,
             action="finance.cost_sharing_calculate",

@@ -2,19 +2,18 @@
 
 Each step is a different person holding the step's duty (no self-approval), and a commitment never exceeds the
 節's 予算現額 − 負担行為済額: the hard stop locks the 節's row inside the transaction. Rules:
-docs/domain/finance.md §5–§6.
+docs/domain/finance.md §5–§6. 支払 and 戻入 are in finance.services.payments, 更正 and 精算 in
+finance.services.corrections.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
 
-from common import audit, town_settings
+from common import audit
 from common.serials import next_yearly_serial
-from common.zengin import FileKind, Requester, RequesterBank, ZenginFile, ZenginRecord, build_file
 from finance import rules
 from finance.errors import DocumentNotFound, FinanceError, InvalidAmount, WrongState
 from finance.models import (
@@ -26,7 +25,6 @@ from finance.models import (
     EntryKind,
     OrderCounter,
     OrderStatus,
-    PaymentBatch,
     PaymentMethod,
     PaymentOrder,
     Side,
@@ -48,20 +46,6 @@ from tenants.models import Person, Role
 
 COMMITTERS = (Role.BUDGET_CLERK, Role.SCHOOL_OFFICE, Role.FINANCE_OFFICER)
 ORDERERS = (Role.BUDGET_CLERK, Role.SCHOOL_OFFICE, Role.FINANCE_OFFICER)
-
-REQUESTER_CODE = "finance.zengin_requester_code"
-REQUESTER_NAME = "finance.zengin_requester_name"
-REQUESTER_BANK = "finance.zengin_requester_bank"
-SETTINGS = (
-    town_settings.SettingSpec(REQUESTER_CODE, "総合振込の委託者コード(10桁)", "text", "0000000000"),
-    town_settings.SettingSpec(REQUESTER_NAME, "総合振込の委託者名(半角カナ)", "text", "ｶｲｹｲｶﾝﾘｼﾔ"),
-    town_settings.SettingSpec(
-        REQUESTER_BANK,
-        "指定金融機関の口座(銀行コード,銀行名カナ,支店コード,支店名カナ,種目,口座番号)",
-        "text",
-        "0000,ｼﾃｲｷﾝﾕｳｷｶﾝ,000,ﾎﾝﾃﾝ,1,0000000",
-    ),
-)
 
 
 def _number(counter: type[CommitmentCounter] | type[OrderCounter], prefix: str, year: int) -> str:
@@ -331,140 +315,6 @@ def audit_order(*, actor: Person, order: PaymentOrder, approve: bool, note: str 
     return order
 
 
-def _requester_bank() -> tuple[Requester, RequesterBank]:
-    code = town_settings.setting_in_force(REQUESTER_CODE)
-    name = town_settings.setting_in_force(REQUESTER_NAME)
-    parts = [part.strip() for part in town_settings.setting_in_force(REQUESTER_BANK).split(",")]
-    if len(parts) != 6:
-        raise FinanceError("指定金融機関の口座の設定が正しくありません(6項目をカンマ区切り)。")
-    bank = RequesterBank(
-        code=parts[0],
-        name=parts[1],
-        branch_code=parts[2],
-        branch_name=parts[3],
-        account_type=parts[4],
-        account_number=parts[5],
-    )
-    return Requester(code=code, name=name), bank
-
-
-def pay_orders(
-    *, actor: Person, orders: Sequence[PaymentOrder], paid_on: date, method: str = PaymentMethod.TRANSFER
-) -> PaymentBatch:
-    """支払: approved orders paid on ``paid_on``, by one 総合振込 file (common.zengin) or at the counter; each a
-    journal line (支出済額). The file is built before anything is written, so a rejected record writes nothing."""
-    require_role(actor, Role.ACCOUNTANT, doing="支払")
-    if not orders:
-        raise FinanceError("支払う支出命令を選んでください。", code="finance_nothing_to_pay")
-    with transaction.atomic():
-        locked = [_lock_order(order) for order in sorted(orders, key=lambda order: order.pk)]
-        for order in locked:
-            if order.status != OrderStatus.APPROVED:
-                raise WrongState(f"{order.number} は「{order.get_status_display()}」のため支払できません。")
-            if order.method != method:
-                raise FinanceError(f"{order.number} の支払方法は「{order.get_method_display()}」です。")
-            require_other_person(actor, [*_earlier_steps(order), (order.audited_by_id, "審査")], doing="支払")
-            require_in_closing_period(order.commitment.line.fiscal_year, paid_on, what="支払")
-        data = None
-        if method == PaymentMethod.TRANSFER:
-            requester, bank = _requester_bank()
-            records = []
-            for order in locked:
-                vendor = order.commitment.vendor
-                assert vendor is not None  # checked when ordered
-                records.append(
-                    ZenginRecord(
-                        bank_code=vendor.bank_code,
-                        branch_code=vendor.branch_code,
-                        account_type=vendor.account_type or "1",
-                        account_number=vendor.account_number,
-                        name=vendor.account_holder_kana or vendor.name_kana,
-                        amount=order.amount,
-                        customer_code=order.number.replace("P", "").replace("-", "").zfill(20)[-20:],
-                    )
-                )
-            data = build_file(
-                ZenginFile(
-                    kind=FileKind.TRANSFER, requester=requester, date=paid_on, bank=bank, records=records, truncate=True
-                )
-            ).data
-        batch = PaymentBatch.objects.create(
-            pay_on=paid_on,
-            method=method,
-            record_count=len(locked),
-            total_amount=sum(o.amount for o in locked),
-            zengin_file=data,
-            created_by_id=actor.pk,
-            created_by_name=actor_name(actor),
-        )
-        lines = []
-        for order in locked:
-            order.status = OrderStatus.PAID
-            order.paid_on = paid_on
-            order.paid_by_id = actor.pk
-            order.paid_by_name = actor_name(actor)
-            order.batch = batch
-            order.save(update_fields=["status", "paid_on", "paid_by_id", "paid_by_name", "batch"])
-            commitment = order.commitment
-            lines.append(
-                journal_line(
-                    actor=actor,
-                    line=commitment.line,
-                    kind=EntryKind.PAYMENT,
-                    amount=order.amount,
-                    posted_on=paid_on,
-                    source_type="order",
-                    source_number=order.number,
-                    memo=commitment.purpose,
-                )
-            )
-            if _fully_paid(commitment):
-                commitment.status = CommitmentStatus.PAID
-                commitment.save(update_fields=["status"])
-        post(lines)
-        audit.record(
-            actor=actor,
-            action="finance.pay",
-            obj=batch,
-            details={"orders": [o.number for o in locked], "total": batch.total_amount, "method": method},
-        )
-    return batch
-
-
-def _fully_paid(commitment: Commitment) -> bool:
-    paid = sum(commitment.orders.filter(status=OrderStatus.PAID).values_list("amount", flat=True))
-    return paid >= commitment.amount
-
-
-def record_refund(*, actor: Person, order: PaymentOrder, amount: int, on: date, reason: str) -> PaymentOrder:
-    """戻入 (地方自治法施行令 第159条): money paid back before the 出納閉鎖 returns to the 節 it was paid from, as new
-    journal lines lowering 支出済額 and 負担行為済額 — the payment itself is never edited."""
-    require_role(actor, Role.ACCOUNTANT, doing="戻入")
-    amount = rules.require_amount(amount)
-    if not reason.strip():
-        raise FinanceError("戻入の理由を入力してください。", code="finance_reason_required")
-    with transaction.atomic():
-        order = _lock_order(order)
-        commitment = order.commitment
-        lock_lines([commitment.line])
-        if order.status != OrderStatus.PAID:
-            raise WrongState(f"{order.number} は支払済ではないため戻入できません。")
-        require_in_closing_period(commitment.line.fiscal_year, on, what="戻入")
-        if amount > order.amount:
-            raise InvalidAmount(f"戻入額 {amount:,}円 が支払額 {order.amount:,}円 を超えています。")
-        _reduce_commitment(
-            actor=actor,
-            commitment=commitment,
-            amount=amount,
-            on=on,
-            paid=True,
-            memo=f"戻入: {reason}",
-            source=order.number,
-        )
-        audit.record(actor=actor, action="finance.refund", obj=order, details={"amount": amount, "reason": reason})
-    return order
-
-
 def _reduce_commitment(
     *, actor: Person, commitment: Commitment, amount: int, on: date, paid: bool, memo: str, source: str
 ) -> None:
@@ -525,149 +375,4 @@ def cancel_commitment(*, actor: Person, commitment: Commitment, on: date, reason
         commitment.status = CommitmentStatus.CANCELLED
         commitment.save(update_fields=["status"])
         audit.record(actor=actor, action="finance.commit_cancel", obj=commitment, details={"reason": reason})
-    return commitment
-
-
-def correct_classification(
-    *, actor: Person, commitment: Commitment, target: BudgetLine, on: date, reason: str
-) -> Commitment:
-    """更正: a commitment (and what was paid on it) booked to the wrong 節 moves to ``target`` by reversing lines
-    on the old 節 and new lines on the new one; the hard stop applies to the new 節."""
-    require_role(actor, Role.FINANCE_OFFICER, Role.ACCOUNTANT, doing="更正")
-    if not reason.strip():
-        raise FinanceError("更正の理由を入力してください。", code="finance_reason_required")
-    with transaction.atomic():
-        commitment = _lock_commitment(commitment)
-        source = commitment.line
-        if target.pk == source.pk or target.fiscal_year_id != source.fiscal_year_id or target.side != source.side:
-            raise FinanceError("更正先は同じ年度の別の歳出の節を指定してください。", code="finance_correction_target")
-        locked = lock_lines([source, target])
-        source, target = locked[source.pk], locked[target.pk]
-        require_in_closing_period(source.fiscal_year, on, what="更正")
-        require_available(target, commitment.amount, doing="更正")
-        paid = sum(commitment.orders.filter(status=OrderStatus.PAID).values_list("amount", flat=True))
-        memo = f"更正: {source.label} → {target.label} {reason}"
-        lines = [
-            journal_line(
-                actor=actor,
-                line=source,
-                kind=EntryKind.COMMITMENT,
-                amount=-commitment.amount,
-                posted_on=on,
-                source_type="correction",
-                source_number=commitment.number,
-                memo=memo,
-            ),
-            journal_line(
-                actor=actor,
-                line=target,
-                kind=EntryKind.COMMITMENT,
-                amount=commitment.amount,
-                posted_on=on,
-                source_type="correction",
-                source_number=commitment.number,
-                memo=memo,
-            ),
-        ]
-        if paid:
-            lines += [
-                journal_line(
-                    actor=actor,
-                    line=source,
-                    kind=EntryKind.PAYMENT,
-                    amount=-paid,
-                    posted_on=on,
-                    source_type="correction",
-                    source_number=commitment.number,
-                    memo=memo,
-                ),
-                journal_line(
-                    actor=actor,
-                    line=target,
-                    kind=EntryKind.PAYMENT,
-                    amount=paid,
-                    posted_on=on,
-                    source_type="correction",
-                    source_number=commitment.number,
-                    memo=memo,
-                ),
-            ]
-        post(lines)
-        commitment.line = target
-        commitment.save(update_fields=["line"])
-        audit.record(
-            actor=actor,
-            action="finance.correct",
-            obj=commitment,
-            details={"from": source.label, "to": target.label, "reason": reason},
-        )
-    return commitment
-
-
-def settle_advance(*, actor: Person, commitment: Commitment, actual_amount: int, on: date) -> Commitment:
-    """精算 of a 概算払 or 前金払: the difference is a 戻入 (paid too much) or an additional commitment under the
-    hard stop, ordered as usual afterwards (paid too little)."""
-    require_role(actor, *ORDERERS, doing="精算")
-    actual_amount = rules.require_amount(actual_amount, allow_zero=True)
-    with transaction.atomic():
-        commitment = _lock_commitment(commitment)
-        if commitment.kind == CommitmentKind.NORMAL:
-            raise WrongState(f"{commitment.number} は概算払・前金払ではないため精算はありません。")
-        if commitment.settled_on is not None:
-            raise WrongState(f"{commitment.number} は精算済です。")
-        line = lock_lines([commitment.line])[commitment.line_id]
-        require_in_closing_period(line.fiscal_year, on, what="精算")
-        paid = sum(commitment.orders.filter(status=OrderStatus.PAID).values_list("amount", flat=True))
-        if commitment.orders.filter(status__in=[OrderStatus.ORDERED, OrderStatus.APPROVED]).exists():
-            raise WrongState(f"{commitment.number} には未払の支出命令があります。支払後に精算してください。")
-        difference = actual_amount - paid
-        if difference < 0:
-            _reduce_commitment(
-                actor=actor,
-                commitment=commitment,
-                amount=-difference,
-                on=on,
-                paid=True,
-                memo="精算による戻入",
-                source=commitment.number,
-            )
-        elif difference > 0:
-            extra = max(0, actual_amount - commitment.amount)
-            if extra:
-                require_available(line, extra, doing="精算の追加負担")
-                post(
-                    [
-                        journal_line(
-                            actor=actor,
-                            line=line,
-                            kind=EntryKind.COMMITMENT,
-                            amount=extra,
-                            posted_on=on,
-                            source_type="commitment",
-                            source_number=commitment.number,
-                            memo="精算による追加",
-                        )
-                    ]
-                )
-                commitment.amount += extra
-            commitment.status = CommitmentStatus.INSPECTED
-        if difference <= 0:
-            # An advance paid in full and not exceeded: what was not paid is released.
-            unpaid = commitment.amount - actual_amount
-            if unpaid > 0:
-                _reduce_commitment(
-                    actor=actor,
-                    commitment=commitment,
-                    amount=unpaid,
-                    on=on,
-                    paid=False,
-                    memo="精算による減額",
-                    source=commitment.number,
-                )
-            commitment.status = CommitmentStatus.SETTLED
-        commitment.settled_on = on
-        commitment.save(update_fields=["amount", "status", "settled_on"])
-        audit.record(
-            actor=actor, action="finance.settle", obj=commitment, details={"actual": actual_amount, "paid": paid}
-        )
     return commitment

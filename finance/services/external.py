@@ -20,6 +20,7 @@ from common.serials import next_yearly_serial
 from finance import rules
 from finance.errors import FinanceError
 from finance.models import (
+    BudgetLine,
     Commitment,
     CommitmentKind,
     CommitmentStatus,
@@ -39,6 +40,57 @@ class ExternalLine:
     setsu: str  # the 節 as its 2-digit number, e.g. "02" 給料
     amount: int  # yen, > 0
     description: str
+
+
+def _resolve(year: int, lines: Sequence[ExternalLine]) -> list[tuple[BudgetLine, int, str]]:
+    """Each line's 節 in the year, with its checked amount and description."""
+    resolved = []
+    for item in lines:
+        amount = rules.require_amount(item.amount)
+        line = find_line(year=year, budget_code=item.budget_code, setsu=item.setsu)
+        resolved.append((line, amount, item.description))
+    return resolved
+
+
+def _commit_and_order(
+    *,
+    actor: Person,
+    line: BudgetLine,
+    amount: int,
+    purpose: str,
+    payee_name: str,
+    pay_on: date,
+    year: int,
+    department_code: str,
+    source_key: str,
+) -> Commitment:
+    """One line: its 支出負担行為 on the locked ``line`` and its 支出命令, awaiting the 会計管理者's 審査."""
+    commitment = _commit_locked(
+        actor=actor,
+        line=line,
+        amount=amount,
+        purpose=purpose,
+        committed_on=pay_on,
+        payee_name=payee_name,
+        vendor=None,
+        kind=CommitmentKind.NORMAL,
+        department_code=department_code,
+        department_name="",
+        source_key=source_key,
+    )
+    PaymentOrder.objects.create(
+        number=f"P{year}-{next_yearly_serial(OrderCounter, year=year):06d}",
+        commitment=commitment,
+        amount=amount,
+        pay_on=pay_on,
+        method=PaymentMethod.EXTERNAL,
+        status=OrderStatus.ORDERED,
+        ordered_by_id=actor.pk,
+        ordered_by_name=actor_name(actor),
+    )
+    commitment.status = CommitmentStatus.ORDERED
+    commitment.save(update_fields=["status"])
+    return commitment
 
 
 def post_external_expenditure(
@@ -73,41 +125,23 @@ def post_external_expenditure(
         )
         if existing:
             return existing
-        resolved = []
-        for item in lines:
-            amount = rules.require_amount(item.amount)
-            line = find_line(year=year, budget_code=item.budget_code, setsu=item.setsu)
-            resolved.append((line, amount, item.description))
+        resolved = _resolve(year, lines)
         # One 節 at a time, all locked in pk order first: two pay runs never deadlock on each other.
         locked = lock_lines([line for line, _, _ in resolved])
         numbers = []
         for index, (line, amount, description) in enumerate(resolved):
-            commitment = _commit_locked(
+            commitment = _commit_and_order(
                 actor=actor,
                 line=locked[line.pk],
                 amount=amount,
                 purpose=f"{purpose.strip()} {description}".strip()[:200],
-                committed_on=pay_on,
                 payee_name=payee_name.strip(),
-                vendor=None,
-                kind=CommitmentKind.NORMAL,
+                pay_on=pay_on,
+                year=year,
                 department_code=department_code,
-                department_name="",
                 # The key is unique; the lines of one run are told apart by their position.
                 source_key=source_key if index == 0 else f"{source_key}#{index}",
             )
-            PaymentOrder.objects.create(
-                number=f"P{year}-{next_yearly_serial(OrderCounter, year=year):06d}",
-                commitment=commitment,
-                amount=amount,
-                pay_on=pay_on,
-                method=PaymentMethod.EXTERNAL,
-                status=OrderStatus.ORDERED,
-                ordered_by_id=actor.pk,
-                ordered_by_name=actor_name(actor),
-            )
-            commitment.status = CommitmentStatus.ORDERED
-            commitment.save(update_fields=["status"])
             numbers.append(commitment.number)
         audit.record(
             actor=actor,

@@ -6,20 +6,16 @@ each payslip is computed by the rule functions, and the result rows are written 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from common import audit
 from common.jobs import JobRun, start_job
 from common.models import Job
-from payroll import parameters as p
 from payroll import rules
 from payroll.errors import (
     NegativeHours,
@@ -28,34 +24,34 @@ from payroll.errors import (
     RunNotFound,
     RunStateError,
     SelfApproval,
-    StepOutsideTable,
 )
 from payroll.models import (
     Appointment,
     Correction,
     JobType,
-    LineKind,
     MonthlyInput,
     PayRun,
     Payslip,
-    PayslipLine,
-    ResidentTaxNotice,
-    SalaryStep,
-    SalaryTableVersion,
     Staff,
     StandardRemuneration,
     Status,
 )
-from payroll.resident_tax import instalment_for, remaining_after
+from payroll.services.calculation import LINE_COLUMNS as LINE_COLUMNS  # re-exported: callers import it from here
+from payroll.services.calculation import (
+    SETSU_ALLOWANCE,
+    SETSU_PAY,
+    Context,
+    Result,
+    _appointments_in_force,
+    _bonus,
+    _changes,
+    _context,
+    _regular,
+    write_lines,
+)
 from payroll.services.common import actor_fields
-from payroll.withholding import bonus_tax, monthly_tax
 
 CALCULATE_JOB = "payroll.calculate"
-KYOSAI_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL, JobType.SPECIAL})
-FAMILY_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
-SETSU_PAY = "02"
-SETSU_ALLOWANCE = "03"
-SETSU_KYOSAI = "04"
 
 
 # --- creating and starting a run ---------------------------------------------------------------------------------
@@ -104,416 +100,42 @@ def _refuse_locked(run: PayRun) -> None:
         raise RunLocked()
 
 
-# --- the calculation -------------------------------------------------------------------------------------------
+def _compute_all(run: PayRun, ctx: Context, progress: Any) -> tuple[list[tuple[Result, Appointment]], int]:
+    """Every payslip of the run computed in memory (nothing written); returns them and the number of staff."""
+    appointments = _appointments_in_force(run.pay_month)
+    staff_rows = list(Staff.objects.filter(pk__in=appointments.keys()).order_by("number"))
+    results: list[tuple[Result, Appointment]] = []
+    total = len(staff_rows)
+    for index, staff in enumerate(staff_rows, start=1):
+        appointment = appointments[staff.pk]
+        if appointment.status == Status.LEFT or appointment.job_type == JobType.PREFECTURAL_TEACHER:
+            continue
+        compute = _bonus if run.kind == PayRun.Kind.BONUS else _regular
+        result = compute(staff, appointment, ctx)
+        if result is not None:
+            results.append((result, appointment))
+        if progress is not None and index % 500 == 0:
+            progress(index, total)
+    return results, total
 
 
-@dataclass
-class Context:
-    run: PayRun
-    month_end: date
-    steps: dict[tuple[str, int, int], int]
-    table_codes: dict[str, str]
-    params: dict[str, Any]
-    inputs: dict[int, MonthlyInput]
-    notices: dict[int, ResidentTaxNotice]
-    corrections: dict[int, list[Correction]]
-    leaving_next: dict[int, Appointment]
-    hired_on: dict[int, date]
-    previous: dict[int, Payslip]
-    previous_lines: dict[int, dict[str, int]]
-    previous_taxable_net: dict[int, int]
-    standards: dict[int, int]
-    acquired: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-
-@dataclass
-class Result:
-    slip: Payslip
-    lines: list[Line] = field(default_factory=list)
-
-
-def _params(day: date) -> dict[str, Any]:
-    return {
-        "method": p.text_setting(p.WITHHOLDING_METHOD, day),
-        "short": p.decimal_setting(p.KYOSAI_SHORT, day),
-        "care": p.decimal_setting(p.KYOSAI_CARE, day),
-        "pension": p.decimal_setting(p.KYOSAI_PENSION, day),
-        "retirement": p.decimal_setting(p.KYOSAI_RETIREMENT, day),
-        "welfare": p.decimal_setting(p.KYOSAI_WELFARE, day),
-        "employment": p.decimal_setting(p.EMPLOYMENT_INSURANCE, day),
-        "child": p.int_setting(p.FAMILY_CHILD, day),
-        "specific": p.int_setting(p.FAMILY_CHILD_SPECIFIC, day),
-        "parent": p.int_setting(p.FAMILY_PARENT, day),
-        "cap": p.int_setting(p.COMMUTE_CAP, day),
-        "car_bands": p.car_bands(day),
-        "kimatsu": p.decimal_setting(p.KIMATSU_MONTHS, day),
-        "kinben": p.decimal_setting(p.KINBEN_MONTHS, day),
-    }
-
-
-def _appointments_in_force(day: date) -> dict[int, Appointment]:
-    rows = Appointment.objects.filter(effective_on__lte=day).order_by("staff_id", "-effective_on").distinct("staff_id")
-    return {row.staff_id: row for row in rows}
-
-
-def _steps_in_force(day: date) -> dict[tuple[str, int, int], int]:
-    versions = (
-        SalaryTableVersion.objects.filter(approved=True, effective_from__lte=day)
-        .order_by("table_id", "-effective_from")
-        .distinct("table_id")
-        .select_related("table")
-    )
-    steps: dict[tuple[str, int, int], int] = {}
-    for version in versions:
-        for grade, step, amount in SalaryStep.objects.filter(version=version).values_list("grade", "step", "amount"):
-            steps[(version.table.code, grade, step)] = amount
-    return steps
-
-
-def _last_locked_regular(run: PayRun) -> PayRun | None:
-    return (
-        PayRun.objects.filter(kind=PayRun.Kind.REGULAR, state=PayRun.State.LOCKED, pay_month__lt=run.pay_month)
-        .order_by("-pay_month")
-        .first()
-    )
-
-
-def _context(run: PayRun) -> Context:
-    month = run.pay_month
-    month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    fiscal_year = month.year if month.month >= 6 else month.year - 1
-    previous_run = _last_locked_regular(run)
-    previous = {s.staff_id: s for s in Payslip.objects.filter(run=previous_run)} if previous_run else {}
-    previous_lines: dict[int, dict[str, int]] = defaultdict(dict)
-    previous_taxable_net: dict[int, int] = {}
-    if previous_run is not None:
-        for staff_id, code, amount in PayslipLine.objects.filter(payslip__run=previous_run).values_list(
-            "payslip__staff_id", "code", "amount"
-        ):
-            previous_lines[staff_id][code] = amount
-        social_codes = {
-            "kyosai_short",
-            "kyosai_care",
-            "kyosai_pension",
-            "kyosai_retirement",
-            "kyosai_welfare",
-            "employment",
-        }
-        for staff_id, slip in previous.items():
-            social = sum(v for k, v in previous_lines[staff_id].items() if k in social_codes)
-            previous_taxable_net[staff_id] = max(0, slip.taxable - social)
-    corrections: dict[int, list[Correction]] = defaultdict(list)
-    for correction in Correction.objects.filter(Q(settled_in__isnull=True) | Q(settled_in=run)).select_related(
-        "corrects_run"
-    ):
-        corrections[correction.staff_id].append(correction)
-    next_month = month_end + timedelta(days=1)
-    leaving_next = {
-        a.staff_id: a
-        for a in Appointment.objects.filter(kind="leaving", effective_on__gt=month, effective_on__lte=next_month)
-    }
-    hired_on = dict(Appointment.objects.filter(kind="hire").values_list("staff_id", "effective_on"))
-    return Context(
-        run=run,
-        month_end=month_end,
-        steps=_steps_in_force(month),
-        table_codes={},
-        params=_params(month),
-        inputs={i.staff_id: i for i in MonthlyInput.objects.filter(pay_month=month)},
-        notices={n.staff_id: n for n in ResidentTaxNotice.objects.filter(fiscal_year=fiscal_year)},
-        corrections=corrections,
-        leaving_next=leaving_next,
-        hired_on=hired_on,
-        previous=previous,
-        previous_lines=previous_lines,
-        previous_taxable_net=previous_taxable_net,
-        standards=dict(
-            StandardRemuneration.objects.filter(effective_from__lte=month)
-            .order_by("staff_id", "-effective_from")
-            .distinct("staff_id")
-            .values_list("staff_id", "standard")
-        ),
-    )
-
-
-@dataclass(slots=True)
-class Line:
-    """One computed payslip line, written with COPY (payroll_payslipline) by ``write_lines``."""
-
-    kind: str
-    code: str
-    label: str
-    amount: int
-    taxable: bool = True
-    setsu: str = ""
-    note: str = ""
-
-
-LINE_COLUMNS = ("payslip_id", "kind", "code", "label", "amount", "taxable", "setsu", "note")
-
-
-def write_lines(rows: list[tuple[Any, ...]]) -> None:
-    """COPY the result lines (rows in LINE_COLUMNS order): the set-based write of a run (CONTRIBUTING.md §9)."""
-    table = PayslipLine._meta.db_table
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _line(
-    kind: str, code: str, label: str, amount: int, *, setsu: str = "", taxable: bool = True, note: str = ""
-) -> Line:
-    return Line(kind=kind, code=code, label=label, amount=amount, setsu=setsu, taxable=taxable, note=note)
-
-
-def _base_pay(staff: Staff, appointment: Appointment, ctx: Context) -> tuple[int, str]:
-    """給料 (or 報酬) of the month and the 給料表 it came from (§4.2, §4.4)."""
-    if appointment.job_type == JobType.FISCAL_PART_HOURLY:
-        worked = ctx.inputs.get(staff.pk)
-        hours = Decimal(worked.hours_worked) if worked else Decimal(0)
-        if hours < 0:
-            raise NegativeHours(details={"field": "hours_worked", "staff": staff.number})
-        return rules.truncate(hours * appointment.hourly_rate), ""
-    if appointment.table_code:
-        amount = ctx.steps.get((appointment.table_code, appointment.grade or 0, appointment.step or 0))
-        if amount is None:
-            raise StepOutsideTable(
-                f"職員 {staff.number}: 給料表「{appointment.table_code}」に "
-                f"{appointment.grade}級{appointment.step}号給は"
-                "ありません。",
-                details={"staff": staff.number, "grade": appointment.grade, "step": appointment.step},
+def _record_acquisitions(run: PayRun, ctx: Context) -> None:
+    """The 資格取得時決定 made while calculating a regular run (§6.2), recorded with it."""
+    if not ctx.acquired:
+        return
+    StandardRemuneration.objects.bulk_create(
+        [
+            StandardRemuneration(
+                staff_id=staff_id,
+                effective_from=run.pay_month,
+                average=average,
+                standard=standard,
+                reason=StandardRemuneration.Reason.ACQUISITION,
             )
-        return amount, appointment.table_code
-    return appointment.monthly_amount, ""
-
-
-def _kyosai_lines(
-    staff: Staff, standard: int, pension_standard: int, month: date, params: dict[str, Any]
-) -> list[Line]:
-    lines = [
-        _line(LineKind.DEDUCTION, "kyosai_short", "共済 短期掛金", rules.per_mille(standard, params["short"])),
-        _line(
-            LineKind.DEDUCTION, "kyosai_pension", "厚生年金保険料", rules.per_mille(pension_standard, params["pension"])
-        ),
-        _line(
-            LineKind.DEDUCTION,
-            "kyosai_retirement",
-            "退職等年金給付掛金",
-            rules.per_mille(pension_standard, params["retirement"]),
-        ),
-        _line(LineKind.DEDUCTION, "kyosai_welfare", "共済 福祉掛金", rules.per_mille(standard, params["welfare"])),
-    ]
-    if rules.care_applies(staff.birth_date, month):
-        lines.insert(1, _line(LineKind.DEDUCTION, "kyosai_care", "介護掛金", rules.per_mille(standard, params["care"])))
-    return lines
-
-
-def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
-    run, params = ctx.run, ctx.params
-    on_leave = appointment.status in (Status.LEAVE, Status.CHILDCARE)
-    lines: list[Line] = []
-    base, table_code = _base_pay(staff, appointment, ctx)
-    if on_leave:
-        base = 0
-    lines.append(_line(LineKind.PAY, "base", "給料", base, setsu=SETSU_PAY, note=table_code))
-    family = housing = commute = manager = 0
-    if not on_leave:
-        if appointment.job_type in FAMILY_JOB_TYPES:
-            family = rules.family_allowance(
-                children=staff.children,
-                children_specific=staff.children_specific,
-                parents=staff.parents,
-                child=params["child"],
-                specific=params["specific"],
-                parent=params["parent"],
-            )
-            housing = rules.housing_allowance(staff.rent)
-        commute = rules.commute_allowance(
-            transit_pass=staff.transit_pass, car_km=staff.car_km, cap=params["cap"], car_bands=params["car_bands"]
-        )
-        manager = appointment.manager_allowance
-    for code, label, amount, taxable in (
-        ("family", "扶養手当", family, True),
-        ("housing", "住居手当", housing, True),
-        ("commute", "通勤手当", commute, False),
-        ("manager", "管理職手当", manager, True),
-    ):
-        if amount:
-            lines.append(_line(LineKind.ALLOWANCE, code, label, amount, setsu=SETSU_ALLOWANCE, taxable=taxable))
-    monthly_input = ctx.inputs.get(staff.pk)
-    if monthly_input is not None and not on_leave:
-        hours = {key: getattr(monthly_input, key) for key in rules.OVERTIME_RATES}
-        hourly_base = base if appointment.job_type != JobType.FISCAL_PART_HOURLY else appointment.hourly_rate * 155
-        hourly = rules.hourly_pay(hourly_base)
-        for key, amount in rules.overtime(hours, hourly).items():
-            lines.append(
-                _line(LineKind.ALLOWANCE, f"overtime_{key}", rules.OVERTIME_LABELS[key], amount, setsu=SETSU_ALLOWANCE)
-            )
-    for correction in ctx.corrections.get(staff.pk, []):
-        label = f"過誤調整: {correction.label}" if correction.code != "difference" else correction.label
-        lines.append(
-            _line(
-                LineKind.ALLOWANCE if correction.setsu != SETSU_PAY else LineKind.PAY,
-                correction.code,
-                label[:60],
-                correction.amount,
-                setsu=correction.setsu,
-                taxable=correction.taxable,
-                note=f"{correction.corrects_run.pay_month:%Y-%m} 分の訂正",
-            )
-        )
-    gross = sum(line.amount for line in lines)
-    non_taxable = min(commute, params["cap"])
-    taxable_pay = gross - non_taxable
-    # 共済 (§6.1): none while on 休職/育児休業; 標準報酬 from the month's fixed pay.
-    standard = 0
-    social = 0
-    employer = 0
-    if appointment.job_type in KYOSAI_JOB_TYPES and not on_leave:
-        # The standard in force (§6.2); with none, the 資格取得時決定 from this month's fixed pay, recorded with
-        # the run (calculate_run) so that later changes of pay go through 定時決定 or 随時改定.
-        standard = ctx.standards.get(staff.pk) or 0
-        if not standard:
-            standard = rules.standard_remuneration(base + family + housing + commute + manager)
-            ctx.acquired[staff.pk] = (base + family + housing + commute + manager, standard)
-        kyosai = _kyosai_lines(staff, standard, rules.pension_standard(standard), run.pay_month, params)
-        lines.extend(kyosai)
-        social += sum(line.amount for line in kyosai)
-        employer = social
-    if staff.employment_insurance and appointment.job_type not in KYOSAI_JOB_TYPES:
-        premium = rules.half_down(Decimal(gross) * params["employment"] / 1000)
-        lines.append(_line(LineKind.DEDUCTION, "employment", "雇用保険料", premium))
-        social += premium
-    after_social = max(0, taxable_pay - social)
-    tax = monthly_tax(
-        after_social, staff.tax_dependents, run.paid_on, method=params["method"], column=staff.withholding_column
+            for staff_id, (average, standard) in ctx.acquired.items()
+        ],
+        ignore_conflicts=True,
     )
-    lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
-    notice = ctx.notices.get(staff.pk)
-    if notice is not None:
-        resident = instalment_for(notice.annual, run.pay_month)
-        leaving = ctx.leaving_next.get(staff.pk)
-        if leaving is not None and (leaving.resident_tax_on_leaving or "lump_sum") == "lump_sum":
-            resident += remaining_after(notice.annual, run.pay_month)
-        if resident:
-            lines.append(_line(LineKind.DEDUCTION, "resident_tax", "住民税", resident, note=notice.city_code))
-    for label, amount in sorted((staff.other_deductions or {}).items()):
-        if int(amount):
-            lines.append(_line(LineKind.DEDUCTION, f"other:{label}"[:30], str(label)[:60], int(amount)))
-    return _result(staff, appointment, lines, gross=gross, taxable=taxable_pay, standard=standard, employer=employer)
-
-
-def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
-    """期末手当・勤勉手当 (§5.6) with their 共済 (標準期末手当等) and 所得税 (算出率, §1.5)."""
-    run, params = ctx.run, ctx.params
-    if appointment.status != Status.ACTIVE or appointment.job_type == JobType.FISCAL_PART_HOURLY:
-        return None
-    base, _ = _base_pay(staff, appointment, ctx)
-    family = 0
-    if appointment.job_type in FAMILY_JOB_TYPES:
-        family = rules.family_allowance(
-            children=staff.children,
-            children_specific=staff.children_specific,
-            parents=staff.parents,
-            child=params["child"],
-            specific=params["specific"],
-            parent=params["parent"],
-        )
-    months = rules.service_months(ctx.hired_on.get(staff.pk, run.pay_month), run.pay_month)
-    ratio = rules.service_ratio(months)
-    kimatsu = rules.kimatsu(base=base, family=family, months=params["kimatsu"], ratio=ratio)
-    rated = ctx.inputs.get(staff.pk)
-    rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["kinben"]
-    kinben = rules.kinben(base=base, rate=rate, ratio=ratio)
-    lines = [
-        _line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=f"在職期間率 {ratio}"),
-        _line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {rate}"),
-    ]
-    gross = kimatsu + kinben
-    social = 0
-    standard = rules.standard_bonus(gross)
-    employer = 0
-    if appointment.job_type in KYOSAI_JOB_TYPES:
-        pension_base = min(standard, rules.BONUS_PENSION_CAP)
-        kyosai = _kyosai_lines(staff, standard, pension_base, run.pay_month, params)
-        lines.extend(kyosai)
-        social = sum(line.amount for line in kyosai)
-        employer = social
-    elif staff.employment_insurance:
-        premium = rules.half_down(Decimal(gross) * params["employment"] / 1000)
-        lines.append(_line(LineKind.DEDUCTION, "employment", "雇用保険料", premium))
-        social += premium
-    previous = ctx.previous_taxable_net.get(staff.pk, 0)
-    tax = bonus_tax(
-        max(0, gross - social),
-        previous,
-        staff.tax_dependents,
-        run.paid_on,
-        column=staff.withholding_column,
-        method=params["method"],
-    )
-    lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
-    return _result(staff, appointment, lines, gross=gross, taxable=gross, standard=standard, employer=employer)
-
-
-def _result(
-    staff: Staff,
-    appointment: Appointment,
-    lines: list[Line],
-    *,
-    gross: int,
-    taxable: int,
-    standard: int,
-    employer: int,
-) -> Result:
-    deductions = sum(line.amount for line in lines if line.kind == LineKind.DEDUCTION)
-    slip = Payslip(
-        staff=staff,
-        staff_number=staff.number,
-        staff_name=staff.name,
-        unit_code=appointment.unit_code,
-        unit_name=appointment.unit_name,
-        job_type=appointment.job_type,
-        grade=appointment.grade,
-        step=appointment.step,
-        gross=gross,
-        taxable=taxable,
-        deductions=deductions,
-        net=gross - deductions,
-        standard_remuneration=standard,
-        employer_kyosai=employer,
-    )
-    return Result(slip=slip, lines=lines)
-
-
-def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dict[str, Any]]:
-    """Differences from the last locked 例月 payslip, each with its reason (§7.3)."""
-    staff_id = result.slip.staff_id
-    before = ctx.previous.get(staff_id)
-    if before is None:
-        return [{"code": "new", "reason": "前月の給与明細がありません(新規採用など)。"}]
-    old = ctx.previous_lines.get(staff_id, {})
-    new = {line.code: line.amount for line in result.lines}
-    changes = []
-    for code in sorted(set(old) | set(new)):
-        if old.get(code, 0) != new.get(code, 0):
-            reason = "金額の変更"
-            if code == "base" and (before.grade, before.step) != (appointment.grade, appointment.step):
-                reason = f"発令({appointment.get_kind_display()} {appointment.effective_on.isoformat()})"
-            elif code == "base":
-                reason = "給料表の改定または勤務状態の変更"
-            elif code.startswith("overtime_"):
-                reason = "時間外勤務の実績"
-            elif code in ("correction", "difference"):
-                reason = "過誤調整・差額支給"
-            elif code == "resident_tax":
-                reason = "住民税の年度替わり・税額変更"
-            changes.append({"code": code, "before": old.get(code, 0), "after": new.get(code, 0), "reason": reason})
-    if before.unit_code != result.slip.unit_code:
-        changes.append(
-            {"code": "unit", "before": before.unit_name, "after": result.slip.unit_name, "reason": "所属の異動"}
-        )
-    return changes
 
 
 def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
@@ -525,20 +147,7 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
         if run.state == PayRun.State.APPROVED:
             raise RunStateError("承認済みの給与計算は再計算できません。承認を取り消してから再計算してください。")
         ctx = _context(run)
-        appointments = _appointments_in_force(run.pay_month)
-        staff_rows = list(Staff.objects.filter(pk__in=appointments.keys()).order_by("number"))
-        results: list[tuple[Result, Appointment]] = []
-        total = len(staff_rows)
-        for index, staff in enumerate(staff_rows, start=1):
-            appointment = appointments[staff.pk]
-            if appointment.status == Status.LEFT or appointment.job_type == JobType.PREFECTURAL_TEACHER:
-                continue
-            compute = _bonus if run.kind == PayRun.Kind.BONUS else _regular
-            result = compute(staff, appointment, ctx)
-            if result is not None:
-                results.append((result, appointment))
-            if progress is not None and index % 500 == 0:
-                progress(index, total)
+        results, total = _compute_all(run, ctx, progress)
         Payslip.objects.filter(run=run).delete()
         Correction.objects.filter(settled_in=run).update(settled_in=None)
         for result, appointment in results:
@@ -552,21 +161,8 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
                 for line in result.lines
             ]
         )
-        if run.kind == PayRun.Kind.REGULAR and ctx.acquired:
-            StandardRemuneration.objects.bulk_create(
-                [
-                    StandardRemuneration(
-                        staff_id=staff_id,
-                        effective_from=run.pay_month,
-                        average=average,
-                        standard=standard,
-                        reason=StandardRemuneration.Reason.ACQUISITION,
-                    )
-                    for staff_id, (average, standard) in ctx.acquired.items()
-                ],
-                ignore_conflicts=True,
-            )
         if run.kind == PayRun.Kind.REGULAR:
+            _record_acquisitions(run, ctx)
             staff_ids = [result.slip.staff_id for result, _ in results]
             Correction.objects.filter(settled_in__isnull=True, staff_id__in=staff_ids).update(settled_in=run)
         by_id, by_name = actor_fields(actor)

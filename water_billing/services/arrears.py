@@ -92,6 +92,27 @@ def next_step(bills: Sequence[Bill], *, today: date, notices: Sequence[Notice] =
     return NoticeKind.REMINDER.label
 
 
+def _after_previous_step(connection: Connection, kind: str, today: date) -> date:
+    """Refused unless the step before ``kind`` was issued and its deadline has passed; returns the new deadline."""
+    order: dict[str, str] = {
+        NoticeKind.REMINDER: NoticeKind.DUNNING,
+        NoticeKind.STOP_NOTICE: NoticeKind.REMINDER,
+        NoticeKind.STOP: NoticeKind.STOP_NOTICE,
+    }
+    previous = order.get(kind)
+    if previous is None:
+        raise ValidationFailed("滞納整理の手続の種類が正しくありません。", code="arrears_kind_invalid")
+    before = _last(connection, previous)
+    if before is None:
+        raise StepRefused(f"{NoticeKind(previous).label}が発付されていません。", code="arrears_out_of_order")
+    if before.deadline is not None and today <= before.deadline:
+        raise StepRefused(
+            f"{NoticeKind(previous).label}の指定期限({before.deadline:%Y-%m-%d})が過ぎていません。",
+            code="arrears_deadline_not_passed",
+        )
+    return today + timedelta(days=STOP_NOTICE_DAYS if kind == NoticeKind.STOP_NOTICE else 10)
+
+
 def issue_notice(*, actor: Any, connection: Connection, kind: str, today: date) -> Notice:
     """One step for one connection, refused out of order (§7). A 督促状 covers the overdue bills not yet dunned
     and charges the town's 督促手数料 (Dr 未収金 / Cr その他営業収益); 給水停止 stops the supply."""
@@ -116,23 +137,7 @@ def issue_notice(*, actor: Any, connection: Connection, kind: str, today: date) 
             fee = settings_keys.dunning_fee(today)
             deadline = today + timedelta(days=DUNNING_DEADLINE_DAYS)
         else:
-            order: dict[str, str] = {
-                NoticeKind.REMINDER: NoticeKind.DUNNING,
-                NoticeKind.STOP_NOTICE: NoticeKind.REMINDER,
-                NoticeKind.STOP: NoticeKind.STOP_NOTICE,
-            }
-            previous = order.get(kind)
-            if previous is None:
-                raise ValidationFailed("滞納整理の手続の種類が正しくありません。", code="arrears_kind_invalid")
-            before = _last(connection, previous)
-            if before is None:
-                raise StepRefused(f"{NoticeKind(previous).label}が発付されていません。", code="arrears_out_of_order")
-            if before.deadline is not None and today <= before.deadline:
-                raise StepRefused(
-                    f"{NoticeKind(previous).label}の指定期限({before.deadline:%Y-%m-%d})が過ぎていません。",
-                    code="arrears_deadline_not_passed",
-                )
-            deadline = today + timedelta(days=STOP_NOTICE_DAYS if kind == NoticeKind.STOP_NOTICE else 10)
+            deadline = _after_previous_step(connection, kind, today)
             if kind == NoticeKind.STOP:
                 deadline = None
                 connection.stopped = True

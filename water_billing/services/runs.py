@@ -95,9 +95,8 @@ def _reductions() -> dict[int, rules.Reduction]:
     return {r.pk: rules.Reduction(r.base_percent, r.volume_percent) for r in Reduction.objects.all()}
 
 
-def execute_run(*, run: BillingRun, progress: Progress | None = None) -> BillingRun:
-    """Create the period's bills for the run's connections; all or nothing (one transaction)."""
-    period = run.period
+def _period_pricer(period: Period) -> Callable[..., _Priced]:
+    """The pricer of the period: the settings and tariffs in force on its reading day, read once."""
     on = period.read_on
     tax_unit = settings_keys.tax_unit(on)
     half_base = settings_keys.half_base(on)
@@ -105,6 +104,26 @@ def execute_run(*, run: BillingRun, progress: Progress | None = None) -> Billing
     water = {s: selectors.tariff_versions(Service.WATER, s) for s in Supply.values}
     sewer = selectors.tariff_versions(Service.SEWER, Supply.MAIN)
     reductions = _reductions()
+    return _pricer(
+        period=period, water=water, sewer=sewer, tax_unit=tax_unit, half_base=half_base, revision=revision,
+        reductions=reductions,
+    )  # fmt: skip
+
+
+def _unread(run: BillingRun, period: Period) -> int:
+    """Connections of the run's scope open in the period that have no reading for it."""
+    unread = Connection.objects.filter(group=period.group, opened_on__lte=period.ends_on).exclude(
+        closed_on__lt=period.starts_on
+    )
+    if run.district:
+        unread = unread.filter(district=run.district)
+    return unread.exclude(readings__period=period).count()
+
+
+def execute_run(*, run: BillingRun, progress: Progress | None = None) -> BillingRun:
+    """Create the period's bills for the run's connections; all or nothing (one transaction)."""
+    period = run.period
+    price = _period_pricer(period)
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run.pk)
         if run.state != RunState.RUNNING:
@@ -119,10 +138,6 @@ def execute_run(*, run: BillingRun, progress: Progress | None = None) -> Billing
                 "usage_m3", "connection_id", "connection__diameter_mm", "connection__opened_on",
                 "connection__closed_on", "connection__sewer", "connection__supply", "connection__reduction_id",
             )
-        )  # fmt: skip
-        price = _pricer(
-            period=period, water=water, sewer=sewer, tax_unit=tax_unit, half_base=half_base, revision=revision,
-            reductions=reductions,
         )  # fmt: skip
         batch: list[tuple[Any, ...]] = []
         count = pre_tax = tax = total = 0
@@ -144,12 +159,7 @@ def execute_run(*, run: BillingRun, progress: Progress | None = None) -> Billing
         _copy_bills(batch)
         if progress:
             progress(count + skipped, total_rows)
-        unread = Connection.objects.filter(group=period.group, opened_on__lte=period.ends_on).exclude(
-            closed_on__lt=period.starts_on
-        )
-        if run.district:
-            unread = unread.filter(district=run.district)
-        run.unread = unread.exclude(readings__period=period).count()
+        run.unread = _unread(run, period)
         run.bill_count, run.pre_tax_total, run.tax_total, run.total, run.skipped = count, pre_tax, tax, total, skipped
         run.state = RunState.COMPLETED
         run.save(update_fields=["bill_count", "pre_tax_total", "tax_total", "total", "skipped", "unread", "state"])
