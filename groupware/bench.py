@@ -152,6 +152,8 @@ def _double_bookings() -> int:
     return int(row[0]) if row else 0
 
 
+# long: one benchmark run — the town, the workers' closures, the baseline in the same run and the teardown share
+# their state; read whole, the fairness of the comparison is visible in one place.
 @scenario("facility_book")
 def facility_book_scenario(options: BenchOptions) -> dict[str, Any]:
     """8 workers booking overlapping slots of one room through the service vs plain non-overlapping inserts."""

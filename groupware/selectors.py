@@ -1,4 +1,5 @@
 """Reads of the groupware: calendars and the group week, free slots, facilities, notifications, the feed.
+The cabinet's reads live in groupware.selectors_cabinet and are re-exported here.
 
 The group week reads every event of every person shown in one query (participants joined to events in the
 range), then expands repeating events in Python through dateutil (docs/domain/groupware.md §2).
@@ -32,8 +33,6 @@ from groupware.models import (
     Event,
     EventParticipant,
     Facility,
-    FileVersion,
-    Folder,
     Notice,
     NoticeAttachment,
     NoticeCategory,
@@ -49,6 +48,11 @@ from groupware.models import (
     WorkflowRequest,
 )
 from groupware.people import any_office_role, office_staff, roles_here
+from groupware.selectors_cabinet import file_for as file_for
+from groupware.selectors_cabinet import files_in as files_in
+from groupware.selectors_cabinet import folder_for as folder_for
+from groupware.selectors_cabinet import folders_for
+from groupware.selectors_cabinet import open_file as open_file
 from tenants.models import Municipality, Person, Role
 
 BUSY_LABEL = "予定あり"
@@ -517,53 +521,6 @@ def open_notice_attachment(
                 details={"notice": notice_id},
             )
     return attachment, storages["groupware"].open(attachment.storage_key, "rb")
-
-
-# --- cabinet ------------------------------------------------------------------------------------------------
-
-
-def _folder_rule(actor: Person) -> Q:
-    town = org.current_town()
-    codes = org.unit_codes_of(actor, town, local_today())
-    return Q(unit_code="") | Q(unit_code__in=codes)
-
-
-def folders_for(*, actor: Person) -> list[Folder]:
-    """The folders the actor may use: of their units (or the whole town), open to one of their roles."""
-    roles = roles_here(actor, org.current_town())
-    return [
-        folder
-        for folder in Folder.objects.filter(_folder_rule(actor)).order_by("name")
-        if not folder.roles or roles & set(folder.roles)
-    ]
-
-
-def folder_for(*, actor: Person, folder_id: int) -> Folder | None:
-    return next((f for f in folders_for(actor=actor) if f.pk == folder_id), None)
-
-
-def files_in(*, folder: Folder) -> list[CabinetFile]:
-    return list(folder.files.order_by("name"))
-
-
-def file_for(*, actor: Person, file_id: int) -> CabinetFile | None:
-    item = CabinetFile.objects.filter(pk=file_id).select_related("folder").first()
-    if item is None or folder_for(actor=actor, folder_id=item.folder_id) is None:
-        return None
-    return item
-
-
-def open_file(*, actor: Person, file_id: int, version: int | None = None) -> tuple[CabinetFile, FileVersion, File]:
-    """A cabinet file (its latest version unless one is named), for those who may use its folder; audited."""
-    item = file_for(actor=actor, file_id=file_id)
-    row = item.versions.filter(version=version or item.current_version).first() if item is not None else None
-    if item is None or row is None:
-        raise RequestNotFound("ファイルが見つかりません。")
-    with transaction.atomic():
-        audit.record(
-            actor=actor, action="cabinet.download", obj=item, details={"version": row.version, "size": row.size}
-        )
-    return item, row, storages["groupware"].open(row.storage_key, "rb")
 
 
 # --- search -------------------------------------------------------------------------------------------------

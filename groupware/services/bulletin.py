@@ -40,6 +40,35 @@ class NoticeNotFound(ValidationFailed):
     status_code = 404
 
 
+def _addressee(actor: Person, scope: str, unit_code: str) -> tuple[str, str]:
+    """The unit code and name a notice is posted to ("" for the whole town), if the actor may post there."""
+    town = org.current_town()
+    roles = org.roles_of(actor, town)
+    if scope == NoticeScope.UNIT:
+        unit = organisation.unit_by_code(town, unit_code, local_today())
+        if unit is None:
+            raise NoticeInvalid("掲示先の組織が見つかりません。", code="unit_unknown", details={"field": "unit_code"})
+        if not org.may_address(actor, town, unit_code, local_today()) and Role.IT_ADMIN not in roles:
+            raise PermissionDenied("所属していない組織には掲示できません。", code="not_in_unit")
+        return unit_code, unit.name
+    if scope == NoticeScope.ALL:
+        if not roles - {Role.TEACHER}:
+            raise PermissionDenied("全体への掲示はできません。学校・組織の掲示板を使ってください。", code="not_for_all")
+        return "", ""
+    raise NoticeInvalid("掲示先が正しくありません。", code="scope_invalid")
+
+
+def _store_attachments(notice: Notice, files: Sequence[UploadedFile], stored: list[str]) -> None:
+    """Save the uploads, noting each stored key in ``stored`` so a failed transaction can delete them."""
+    storage = storages["groupware"]
+    for upload in files:
+        key = storage.save(f"{current_schema()}/notices/{notice.pk}/{uuid.uuid4().hex}", upload)
+        stored.append(key)
+        NoticeAttachment.objects.create(
+            notice=notice, name=(upload.name or "file")[:200], storage_key=key, size=upload.size or 0
+        )
+
+
 def post_notice(
     *,
     actor: Person,
@@ -62,22 +91,7 @@ def post_notice(
         raise NoticeInvalid(
             "掲示終了は掲示開始より後にしてください。", code="period_invalid", details={"field": "expires_at"}
         )
-    town = org.current_town()
-    roles = org.roles_of(actor, town)
-    unit_name = ""
-    if scope == NoticeScope.UNIT:
-        unit = organisation.unit_by_code(town, unit_code, local_today())
-        if unit is None:
-            raise NoticeInvalid("掲示先の組織が見つかりません。", code="unit_unknown", details={"field": "unit_code"})
-        if not org.may_address(actor, town, unit_code, local_today()) and Role.IT_ADMIN not in roles:
-            raise PermissionDenied("所属していない組織には掲示できません。", code="not_in_unit")
-        unit_name = unit.name
-    elif scope == NoticeScope.ALL:
-        if not roles - {Role.TEACHER}:
-            raise PermissionDenied("全体への掲示はできません。学校・組織の掲示板を使ってください。", code="not_for_all")
-        unit_code = ""
-    else:
-        raise NoticeInvalid("掲示先が正しくありません。", code="scope_invalid")
+    unit_code, unit_name = _addressee(actor, scope, unit_code)
     for upload in files:
         if (upload.size or 0) > MAX_ATTACHMENT_BYTES:
             raise FileTooLarge(f"「{upload.name}」は大きすぎます(1ファイル10MBまで)。", details={"file": upload.name})
@@ -99,13 +113,7 @@ def post_notice(
                 allow_comments=allow_comments,
                 search_grams=search.grams(title, body),
             )
-            storage = storages["groupware"]
-            for upload in files:
-                key = storage.save(f"{current_schema()}/notices/{notice.pk}/{uuid.uuid4().hex}", upload)
-                stored.append(key)
-                NoticeAttachment.objects.create(
-                    notice=notice, name=(upload.name or "file")[:200], storage_key=key, size=upload.size or 0
-                )
+            _store_attachments(notice, files, stored)
             audit.record(actor=actor, action="bulletin.post", obj=notice, details={"scope": scope, "unit": unit_code})
             audience = [pk for pk, _ in notice_audience(notice)]
             notify(

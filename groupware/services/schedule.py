@@ -35,6 +35,23 @@ def check_period(starts_at: datetime, ends_at: datetime) -> None:
         )
 
 
+def _check_calendar(calendar_kind: str, unit_code: str) -> None:
+    if calendar_kind not in CalendarKind.values:
+        raise PeriodInvalid("カレンダーの種別が正しくありません。", code="calendar_kind_invalid")
+    if calendar_kind == CalendarKind.ORGANISATION and not unit_code:
+        raise PeriodInvalid("組織の予定には組織を指定してください。", code="unit_required", details={"field": "unit"})
+
+
+def _participants(owner: Person, participant_ids: Iterable[int]) -> tuple[set[int], dict[int, str]]:
+    """The ids taking part (the organiser always among them) and their names; refused if one is not staff."""
+    wanted = {int(pk) for pk in participant_ids} | {owner.pk}
+    names = staff_names(wanted)
+    unknown = sorted(wanted - set(names))
+    if unknown:
+        raise ParticipantUnknown(details={"field": "participants", "person_ids": unknown})
+    return wanted, names
+
+
 def create_event(
     *,
     actor: Person,
@@ -53,24 +70,16 @@ def create_event(
     organiser: Person | None = None,
 ) -> Event:
     """Record a schedule entry; its organiser (the actor, or the applicant of an approved request) always takes
-    part. Participants may be staff of any town or the
-    council (docs/domain/groupware.md §1)."""
+    part. Participants may be staff of any town or the council (docs/domain/groupware.md §1)."""
     title = title.strip()
     if not title or len(title) > TITLE_MAX:
         raise PeriodInvalid("件名を200文字以内で入力してください。", code="title_invalid", details={"field": "title"})
     check_period(starts_at, ends_at)
     rule = recurrence.normalise(rrule) if rrule.strip() else ""
     series_ends_at = recurrence.series_end(rule, starts_at, ends_at)
-    if calendar_kind not in CalendarKind.values:
-        raise PeriodInvalid("カレンダーの種別が正しくありません。", code="calendar_kind_invalid")
-    if calendar_kind == CalendarKind.ORGANISATION and not unit_code:
-        raise PeriodInvalid("組織の予定には組織を指定してください。", code="unit_required", details={"field": "unit"})
+    _check_calendar(calendar_kind, unit_code)
     owner = organiser or actor
-    wanted = {int(pk) for pk in participant_ids} | {owner.pk}
-    names = staff_names(wanted)
-    unknown = sorted(wanted - set(names))
-    if unknown:
-        raise ParticipantUnknown(details={"field": "participants", "person_ids": unknown})
+    wanted, names = _participants(owner, participant_ids)
     with transaction.atomic():
         event = Event.objects.create(
             title=title,

@@ -40,7 +40,6 @@ from groupware.errors import (
 from groupware.models import (
     Delegation,
     FormCounter,
-    FormStep,
     RequestAction,
     RequestAttachment,
     RequestStatus,
@@ -50,109 +49,21 @@ from groupware.models import (
     WorkflowForm,
     WorkflowRequest,
 )
-from groupware.people import roles_here, staff_names
+from groupware.people import staff_names
 from groupware.services.notifications import notify
+from groupware.services.workflow_forms import StepSpec as StepSpec
+from groupware.services.workflow_forms import check_steps
+from groupware.services.workflow_forms import define_form as define_form
 from tenants import organisation
-from tenants.models import Person, Role
+from tenants.models import Person
 
-FIELD_TYPES = {"text", "textarea", "date", "datetime", "number"}
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
-
-
-@dataclass(frozen=True)
-class StepSpec:
-    kind: str
-    approver_ids: Sequence[int] = ()
-    applicant_unit_manager: bool = False
 
 
 def fiscal_year(day: date) -> int:
     """年度: April to March, named by the year it starts in."""
     return day.year if day.month >= 4 else day.year - 1
-
-
-# --- forms (IT staff) ---------------------------------------------------------------------------------------
-
-
-def _check_fields(fields: Any) -> list[dict[str, Any]]:
-    if not isinstance(fields, list):
-        raise FormInvalid("入力項目はリストで指定してください。")
-    seen: set[str] = set()
-    clean = []
-    for field in fields:
-        if not isinstance(field, dict):
-            raise FormInvalid("入力項目の指定が正しくありません。")
-        name, label, kind = str(field.get("name", "")), str(field.get("label", "")), field.get("type", "text")
-        if not name.isidentifier() or name in seen or not label:
-            raise FormInvalid(f"入力項目「{label or name}」の名前が正しくないか重複しています。")
-        if kind not in FIELD_TYPES:
-            raise FormInvalid(f"入力項目「{label}」の種類が正しくありません: {kind}")
-        seen.add(name)
-        clean.append({"name": name, "label": label, "type": kind, "required": bool(field.get("required"))})
-    return clean
-
-
-def _check_steps(steps: Sequence[StepSpec]) -> None:
-    if not steps:
-        raise RouteNoApprover("経路に1つ以上のステップを指定してください。")
-    for spec in steps:
-        if spec.kind not in StepKind.values:
-            raise FormInvalid(f"ステップの種別が正しくありません: {spec.kind}")
-        if spec.kind != StepKind.CIRCULATE and not spec.approver_ids and not spec.applicant_unit_manager:
-            raise RouteNoApprover()
-    if all(spec.kind == StepKind.CIRCULATE for spec in steps):
-        raise RouteNoApprover("承認のステップが1つもありません。")
-
-
-def define_form(
-    *,
-    actor: Person,
-    code: str,
-    name: str,
-    fields: list[dict[str, Any]],
-    steps: Sequence[StepSpec],
-    description: str = "",
-    allows_attachments: bool = False,
-    route_editable: bool = False,
-    creates: str = "",
-) -> WorkflowForm:
-    """Define a request form with its default route (IT staff only)."""
-    if Role.IT_ADMIN not in roles_here(actor, org.current_town()):
-        raise NotDelegated("申請様式を定義できるのは情報システム担当だけです。", code="not_it_admin")
-    code, name = code.strip(), name.strip()
-    if not code or not name:
-        raise FormInvalid("様式コードと様式名を入力してください。")
-    clean = _check_fields(fields)
-    _check_steps(steps)
-    if creates == WorkflowForm.Creates.SCHEDULE and not {"starts_at", "ends_at"} <= {
-        f["name"] for f in clean if f["type"] == "datetime"
-    }:
-        raise FormInvalid("予定を作成する様式には日時の項目 starts_at と ends_at が必要です。")
-    with transaction.atomic():
-        if WorkflowForm.objects.filter(code=code).exists():
-            raise FormInvalid(f"様式コード {code} は既に使われています。")
-        form = WorkflowForm.objects.create(
-            code=code,
-            name=name,
-            description=description,
-            fields=clean,
-            allows_attachments=allows_attachments,
-            route_editable=route_editable,
-            creates=creates,
-        )
-        FormStep.objects.bulk_create(
-            FormStep(
-                form=form,
-                order=n,
-                kind=spec.kind,
-                approver_ids=[int(pk) for pk in spec.approver_ids],
-                applicant_unit_manager=spec.applicant_unit_manager,
-            )
-            for n, spec in enumerate(steps, start=1)
-        )
-        audit.record(actor=actor, action="workflow.form_define", obj=form, details={"code": code})
-    return form
 
 
 # --- submitting ---------------------------------------------------------------------------------------------
@@ -325,21 +236,32 @@ def _create_schedule(request: WorkflowRequest, *, actor: Person) -> None:
     request.save(update_fields=["event_id"])
 
 
-def submit_request(
+@dataclass(frozen=True)
+class _Submission:
+    """A request checked and ready to be stored: the form, who applies, the cleaned values and the route."""
+
+    form: WorkflowForm
+    applicant: Person
+    title: str
+    data: dict[str, Any]
+    route: list[tuple[str, list[dict[str, Any]]]]
+    day: date
+
+
+def _check_submission(
     *,
     actor: Person,
     form_id: int,
     title: str,
     data: dict[str, Any],
-    applicant: Person | None = None,
-    route: Sequence[StepSpec] | None = None,
-    files: Sequence[UploadedFile] = (),
-) -> WorkflowRequest:
-    """Submit a request — for oneself, or for ``applicant`` as their proxy (代理申請, needs a delegation)."""
+    applicant: Person,
+    route: Sequence[StepSpec] | None,
+    files: Sequence[UploadedFile],
+) -> _Submission:
+    """Everything a submission is refused for, checked before the transaction opens."""
     form = WorkflowForm.objects.filter(pk=form_id, is_active=True).prefetch_related("steps").first()
     if form is None:
         raise FormNotFound()
-    applicant = applicant or actor
     today = local_today()
     if applicant.pk != actor.pk and not _delegated(
         Delegation.Kind.APPLY, principal_ids=[applicant.pk], proxy_id=actor.pk, day=today
@@ -356,7 +278,7 @@ def submit_request(
     if route is not None:
         if not form.route_editable:
             raise RouteLocked()
-        _check_steps(route)
+        check_steps(route)
     specs = (
         route
         if route is not None
@@ -364,36 +286,61 @@ def submit_request(
     )
     resolved = _resolve_route(applicant, specs, today)
     _check_files(form, files)
+    return _Submission(form, applicant, title, clean, resolved, today)
+
+
+def _store_request(plan: _Submission, *, actor: Person) -> WorkflowRequest:
+    """The request row (its number allocated), its steps and the submit action; inside the caller's transaction."""
+    form, applicant = plan.form, plan.applicant
+    year = fiscal_year(plan.day)
+    request = WorkflowRequest.objects.create(
+        form=form,
+        fiscal_year=year,
+        serial=_next_serial(form, year),
+        title=plan.title,
+        data=plan.data,
+        applicant_id=applicant.pk,
+        applicant_name=applicant.full_name,
+        submitted_by_id=actor.pk,
+        submitted_by_name=actor.full_name,
+        status=RequestStatus.IN_PROGRESS,
+        search_grams=search.grams(plan.title, form.name, *(str(v) for v in plan.data.values())),
+    )
+    RequestStep.objects.bulk_create(
+        RequestStep(request=request, order=n, kind=kind, approvers=people)
+        for n, (kind, people) in enumerate(plan.route, start=1)
+    )
+    RequestAction.objects.create(
+        request=request,
+        kind=RequestAction.Kind.SUBMIT,
+        actor_id=actor.pk,
+        actor_name=actor.full_name,
+        on_behalf_of_id=applicant.pk if applicant.pk != actor.pk else None,
+        on_behalf_of_name=applicant.full_name if applicant.pk != actor.pk else "",
+    )
+    return request
+
+
+def submit_request(
+    *,
+    actor: Person,
+    form_id: int,
+    title: str,
+    data: dict[str, Any],
+    applicant: Person | None = None,
+    route: Sequence[StepSpec] | None = None,
+    files: Sequence[UploadedFile] = (),
+) -> WorkflowRequest:
+    """Submit a request — for oneself, or for ``applicant`` as their proxy (代理申請, needs a delegation)."""
+    applicant = applicant or actor
+    plan = _check_submission(
+        actor=actor, form_id=form_id, title=title, data=data, applicant=applicant, route=route, files=files
+    )
     stored: list[str] = []
     try:
         with transaction.atomic():
-            year = fiscal_year(today)
-            request = WorkflowRequest.objects.create(
-                form=form,
-                fiscal_year=year,
-                serial=_next_serial(form, year),
-                title=title,
-                data=clean,
-                applicant_id=applicant.pk,
-                applicant_name=applicant.full_name,
-                submitted_by_id=actor.pk,
-                submitted_by_name=actor.full_name,
-                status=RequestStatus.IN_PROGRESS,
-                search_grams=search.grams(title, form.name, *(str(v) for v in clean.values())),
-            )
-            RequestStep.objects.bulk_create(
-                RequestStep(request=request, order=n, kind=kind, approvers=people)
-                for n, (kind, people) in enumerate(resolved, start=1)
-            )
+            request = _store_request(plan, actor=actor)
             _store_files(request, files, stored)
-            RequestAction.objects.create(
-                request=request,
-                kind=RequestAction.Kind.SUBMIT,
-                actor_id=actor.pk,
-                actor_name=actor.full_name,
-                on_behalf_of_id=applicant.pk if applicant.pk != actor.pk else None,
-                on_behalf_of_name=applicant.full_name if applicant.pk != actor.pk else "",
-            )
             audit.record(
                 actor=actor,
                 action="workflow.submit",

@@ -114,7 +114,9 @@ def test_a_clashing_booking_on_the_page_is_refused(client_for: Any) -> None:
 def test_teachers_use_the_groupware_and_never_reach_personal_data_modules(client_for: Any) -> None:
     assert Role.TEACHER in MODULES["groupware"].roles
     assert Role.VENDOR not in MODULES["groupware"].roles
-    for key in ("resident_records", "koseki", "payroll", "finance", "water_billing"):
+    # finance is left out on purpose: a teacher reaches only their own school's budget page there
+    # (docs/domain/finance.md; finance.views.staff_page refuses the rest).
+    for key in ("resident_records", "koseki", "payroll", "water_billing"):
         if key in MODULES:
             assert Role.TEACHER not in MODULES[key].roles, key
     teacher = client_for("sato", "shimanto")

@@ -9,10 +9,13 @@ import pytest
 
 from common.models import AuditEvent, TownSetting
 from common.zengin import FileKind, parse_file
+from finance import services as finance
+from finance.models import BudgetLine, Commitment, PaymentOrder, Side
 from payroll import parameters
 from payroll.errors import MissingBankAccount, PayrollInputError, RunStateError
 from payroll.models import Payslip, ResidentTaxNotice
 from payroll.services import finance_posting, outputs, runs
+from tenants.models import Role
 from tests.payroll.factories import hire
 
 JUNE = date(2026, 6, 1)
@@ -125,15 +128,61 @@ def test_journal_refuses_a_unit_without_budget_code(officers: Any, table: Any) -
     assert raised.value.code == "payroll_budget_code_missing"
 
 
-def test_posting_to_finance_is_idempotent(officers: Any, table: Any) -> None:
-    pytest.importorskip("finance.services.external")
+def salary_budget(new_person: Any) -> dict[str, BudgetLine]:
+    """令和8年度 (the year of PAID) 一般管理費 02-01-01 with 節 02 給料, 03 職員手当等, 04 共済費, enacted."""
+    finance_officer = new_person("zaisei1", nakatosa=Role.FINANCE_OFFICER)
+    year = finance.open_fiscal_year(actor=finance_officer, year=2026)
+    for code, name in [("02", "総務費"), ("02-01", "総務管理費"), ("02-01-01", "一般管理費")]:
+        finance.add_subject(actor=finance_officer, year=year, side=Side.EXPENDITURE, code=code, name=name)
+    moku = year.subjects.get(side=Side.EXPENDITURE, code="02-01-01")
+    lines = {
+        setsu: finance.add_budget_line(actor=finance_officer, moku=moku, setsu=setsu) for setsu in ("02", "03", "04")
+    }
+    finance.enact_budget(
+        actor=finance_officer,
+        year=year,
+        number=0,
+        decided_on=date(2026, 3, 15),
+        amounts={line: 100_000_000 for line in lines.values()},
+    )
+    return lines
+
+
+def test_posting_to_finance_is_idempotent(officers: Any, table: Any, new_person: Any) -> None:
     officer, _ = officers
+    salary_budget(new_person)
     setting(parameters.BUDGET_CODES, "0101=02-01-01")
     hire(officer, "2013")
     run = locked_run(officers)
     first = finance_posting.post_run_to_finance(actor=officer, run=run)
     again = finance_posting.post_run_to_finance(actor=officer, run=run)
     assert again == first
+
+
+def test_posting_to_finance_commits_and_orders_each_setsu(officers: Any, table: Any, new_person: Any) -> None:
+    officer, _ = officers
+    lines = salary_budget(new_person)
+    setting(parameters.BUDGET_CODES, "0101=02-01-01")
+    hire(officer, "2015")
+    run = locked_run(officers)
+    journal = finance_posting.journal_lines(run=run)
+    numbers = finance_posting.post_run_to_finance(actor=officer, run=run)
+    commitments = Commitment.objects.filter(number__in=numbers)
+    assert sorted(c.line_id for c in commitments) == sorted(lines[line.setsu].pk for line in journal)
+    assert sum(c.amount for c in commitments) == sum(line.amount for line in journal)
+    assert PaymentOrder.objects.filter(commitment__in=commitments).count() == len(numbers)
+
+
+def test_a_second_posting_writes_nothing(officers: Any, table: Any, new_person: Any) -> None:
+    officer, _ = officers
+    salary_budget(new_person)
+    setting(parameters.BUDGET_CODES, "0101=02-01-01")
+    hire(officer, "2016")
+    run = locked_run(officers)
+    finance_posting.post_run_to_finance(actor=officer, run=run)
+    before = (Commitment.objects.count(), PaymentOrder.objects.count())
+    finance_posting.post_run_to_finance(actor=officer, run=run)
+    assert (Commitment.objects.count(), PaymentOrder.objects.count()) == before
 
 
 def test_unlocked_run_is_not_posted(officers: Any, table: Any) -> None:
