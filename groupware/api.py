@@ -171,6 +171,7 @@ SCIM_DESCRIPTION = (
 
 class ScimUsersView(ScimView):
     @extend_schema(
+        operation_id="directory_scim_users_list",
         parameters=[GwScimQuery],
         responses=GwScimListOut,
         summary="SCIM Users: この町の職員 / The town's staff",
@@ -181,7 +182,12 @@ class ScimUsersView(ScimView):
 
 
 class ScimUserView(ScimView):
-    @extend_schema(responses=GwScimResourceOut, summary="SCIM User", description=SCIM_DESCRIPTION)
+    @extend_schema(
+        operation_id="directory_scim_user_retrieve",
+        responses=GwScimResourceOut,
+        summary="SCIM User",
+        description=SCIM_DESCRIPTION,
+    )
     def get(self, request: Request, person_id: int) -> Response:
         found = scim.get_user(base=self.base(request), person_id=person_id)
         if found is None:
@@ -191,6 +197,7 @@ class ScimUserView(ScimView):
 
 class ScimGroupsView(ScimView):
     @extend_schema(
+        operation_id="directory_scim_groups_list",
         parameters=[GwScimQuery],
         responses=GwScimListOut,
         summary="SCIM Groups: この町の組織 / The town's organisation units",
@@ -201,7 +208,12 @@ class ScimGroupsView(ScimView):
 
 
 class ScimGroupView(ScimView):
-    @extend_schema(responses=GwScimResourceOut, summary="SCIM Group", description=SCIM_DESCRIPTION)
+    @extend_schema(
+        operation_id="directory_scim_group_retrieve",
+        responses=GwScimResourceOut,
+        summary="SCIM Group",
+        description=SCIM_DESCRIPTION,
+    )
     def get(self, request: Request, code: str) -> Response:
         found = scim.get_group(base=self.base(request), code=code)
         if found is None:

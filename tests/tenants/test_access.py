@@ -215,8 +215,9 @@ def test_teacher_and_vendor_are_refused_by_the_audit_and_admin_pages(
             continue  # the parametrised admin pages sit behind the same gate (see tests/test_isolation.py)
         path = route.build()
         assert_module_refused(route, client.get(path, HTTP_ACCEPT="application/json"))
-    # Only the self-service payslips (every town staff member, a teacher included: their own pay only).
-    assert {m["key"] for m in client.get("/api/v1/me/").json()["modules"]} <= {"payslips"}
+    # A teacher reaches only what staff share: the self-service payslips (their own pay), the groupware, and the
+    # finance pages of their own school (finance.views.staff_page refuses the rest); a vendor none of these.
+    assert {m["key"] for m in client.get("/api/v1/me/").json()["modules"]} <= {"payslips", "groupware", "finance"}
 
 
 def test_every_role_gets_exactly_its_modules_in_me(new_person: Any) -> None:
