@@ -192,7 +192,8 @@ class BudgetOut(serializers.ModelSerializer):
 
 
 class _AuditorList(ListAPIView):
-    """A read-only list as paginated JSON, or the whole filtered list as a streamed CSV."""
+    """読み取り専用の一覧 (JSON・ページ単位) または絞り込んだ全件の CSV (逐次出力) / A read-only list as paginated JSON,
+    or the whole filtered list as a streamed CSV."""
 
     kyodo_module = MODULE
     renderer_classes = [JSONRenderer, CSVStreamRenderer]

@@ -120,7 +120,7 @@ class BookingListView(APIView):
     @extend_schema(
         request=GwBookingIn,
         responses={201: GwBookingOut, 404: NO_FACILITY, 409: CLASH},
-        summary="施設の予約 / Book a facility",
+        summary="施設の予約 / Book a facility slot",
         description=(
             "重なる予約はデータベースが拒否します(409 booking_clash)。承認が必要な施設は承認待ちになります。\n\n"
             "An overlapping booking is refused by the database (409 booking_clash); a facility needing approval "
@@ -185,7 +185,7 @@ class ScimUserView(ScimView):
     @extend_schema(
         operation_id="directory_scim_user_retrieve",
         responses=GwScimResourceOut,
-        summary="SCIM User",
+        summary="SCIM User: 職員1名 / One staff member",
         description=SCIM_DESCRIPTION,
     )
     def get(self, request: Request, person_id: int) -> Response:
@@ -211,7 +211,7 @@ class ScimGroupView(ScimView):
     @extend_schema(
         operation_id="directory_scim_group_retrieve",
         responses=GwScimResourceOut,
-        summary="SCIM Group",
+        summary="SCIM Group: 組織1件 / One organisation unit",
         description=SCIM_DESCRIPTION,
     )
     def get(self, request: Request, code: str) -> Response:

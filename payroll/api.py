@@ -46,7 +46,9 @@ class RunListView(GenericAPIView):
 
 
 class RunLinesView(GenericAPIView):
-    """A run's payslip lines (JSON paginated or ``?format=csv``), audited with the purpose."""
+    """給与計算の明細行 (JSON・ページ単位、または ?format=csv)。利用目的つきで監査記録に残ります /
+    A run's payslip lines,
+    audited with the purpose."""
 
     kyodo_module = MODULE
     serializer_class = PayslipLineOut

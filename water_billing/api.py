@@ -58,19 +58,35 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+ENGLISH = {
+    "connections": "water connections",
+    "readings": "meter readings",
+    "bills": "bills",
+    "payments": "payments",
+    "arrears": "arrears",
+    "ledger": "ledger lines",
+}
+
+
 def _view(resource: str) -> type[ExportView]:
     label, columns, personal = EXPORTS[resource]
-    summary = f"水道料金: {label}の一覧(JSON または ?format=csv)"
-    description = f"列: {', '.join(columns)}。" + (
-        "個人情報を含むため purpose(利用目的)が必須で、監査記録に残ります。" if personal else ""
+    summary = f"水道料金: {label}の一覧 / List of {ENGLISH[resource]} (JSON or CSV)"
+    description = (
+        f"列 / columns: {', '.join(columns)}。"
+        + ("個人情報を含むため purpose(利用目的)が必須で、監査記録に残ります。" if personal else "")
+        + " Paginated JSON, or the whole list as a streamed CSV with ?format=csv."
     )
     params = [OpenApiParameter("format", str, enum=["json", "csv"])]
     if personal:
-        params.append(OpenApiParameter("purpose", str, required=True, description="利用目的"))
+        params.append(OpenApiParameter("purpose", str, required=True, description="利用目的 / purpose of use"))
     decorated = extend_schema(parameters=params, responses=RowOut(many=True), summary=summary, description=description)
-    cls = type(f"Water{resource.title()}View", (ExportView,), {"resource": resource})
-    cls.get = decorated(cls.get)  # type: ignore[attr-defined]
-    return cls
+
+    # A function of its own per endpoint: extend_schema marks the function it decorates, and a shared one would
+    # carry the last endpoint's schema for all of them.
+    def get(self: ExportView, request: Request) -> HttpResponseBase:
+        return ExportView.get(self, request)
+
+    return type(f"Water{resource.title()}View", (ExportView,), {"resource": resource, "get": decorated(get)})
 
 
 ConnectionsView = _view("connections")
