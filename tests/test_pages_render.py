@@ -131,7 +131,7 @@ def _real_rows(viewer: Person, schema: str, monkeypatch: pytest.MonkeyPatch, tmp
         ("bcp:grant", "pk", str(declared.pk)),
         ("bcp:incident", "pk", str(incident.pk)),
         ("bcp:policy", "pk", str(policy.pk)),
-        *module_rows(viewer=viewer, it_admin=it_admin, disaster=declared, host=declared.municipality),
+        *module_rows(viewer=viewer, schema=schema, it_admin=it_admin, disaster=declared, host=declared.municipality),
     ]
     member_views = {r.name for r in all_routes() if r.name and r.route.startswith("koseki/members/")}
     for route in all_routes():

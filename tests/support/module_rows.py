@@ -96,7 +96,7 @@ def finance_rows() -> ModuleRows:
 
 def payroll_rows() -> ModuleRows:
     from payroll import demo
-    from payroll.models import Payslip, PayRun, SalaryTableVersion, Staff
+    from payroll.models import PayRun, Payslip, SalaryTableVersion, Staff
     from payroll.services.staff import create_transfer_batch
 
     demo.seed_town(schema="nakatosa", count=3, seed=2026)
@@ -125,10 +125,15 @@ def payroll_rows() -> ModuleRows:
         ]
 
 
-def water_rows() -> ModuleRows:
+def water_rows(*, schema: str) -> ModuleRows:
+    from tests.water_billing.factories import nakatosa_tariff
     from water_billing import demo
-    from water_billing.models import BillingRun, Bill, Connection, MoveTask, Notice, NoticeKind, Period
+    from water_billing.models import Bill, BillingRun, Connection, MoveTask, Notice, NoticeKind, Period, Tariff
     from water_billing.services import arrears, moves
+
+    with schema_context(schema):
+        if not Tariff.objects.exists():  # the council's admin lists its own 料金表
+            nakatosa_tariff()
 
     demo.seed_town("nakatosa", 40)  # enough that a few bills stay unpaid (the demo's arrears)
     with schema_context("nakatosa"):
@@ -240,14 +245,13 @@ def directory_rows(*, viewer: Person) -> ModuleRows:
     ]
 
 
-def module_rows(*, viewer: Person, it_admin: Person, disaster: Any, host: Municipality) -> ModuleRows:
+def module_rows(*, viewer: Person, schema: str, it_admin: Person, disaster: Any, host: Municipality) -> ModuleRows:
     return [
         *hq_rows(it_admin=it_admin, disaster=disaster, host=host),
         *finance_rows(),
         *payroll_rows(),
-        *water_rows(),
+        *water_rows(schema=schema),
         *groupware_rows(viewer=viewer),
         *website_rows(),
         *directory_rows(viewer=viewer),
     ]
-
