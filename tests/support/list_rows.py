@@ -139,8 +139,24 @@ def _finance_demo(count: int) -> None:
     demo.seed_town("nakatosa", demo._staff())  # about 60 節, hundreds of 支出負担行為, 調定 and journal lines
 
 
-for _name in ("budgets", "commitments", "payments", "revenues", "journal"):
+for _name in ("commitments", "payments", "revenues", "journal"):
     list_rows(f"api:finance:{_name}")(_finance_demo)
+
+
+@list_rows("api:finance:budgets")
+def _finance_budgets(count: int) -> None:
+    """The demo's 当初予算 (45 節) and the next year's as the finance tests enact it, until there are ``count``."""
+    from finance import demo
+    from finance.models import BudgetAmount
+    from tests.finance.factories import make_budget, make_people
+
+    _finance_demo(count)
+    with schema_context("nakatosa"):
+        people = make_people("lists")
+        year = demo.YEAR
+        while BudgetAmount.objects.count() < count:
+            year += 1
+            make_budget(people, year=year)
 
 
 def _water_demo(count: int) -> None:
@@ -176,3 +192,18 @@ def _payroll_run_lines(count: int) -> dict[str, str]:
         run = PayRun.objects.order_by("pk").first()
         assert run is not None
         return {"public_id": str(run.public_id)}
+
+
+@list_rows("api:water_billing:arrears")
+def _water_arrears(count: int) -> None:
+    """The demo's bills, ``count`` of them past their 納期限 left unpaid (as if their payments never came)."""
+    from water_billing import demo
+    from water_billing.models import Bill, BillState, Payment
+
+    demo.seed_town("nakatosa", count)
+    with schema_context("nakatosa"):
+        overdue = list(
+            Bill.objects.filter(due_on__lt=timezone.localdate()).order_by("pk").values_list("pk", flat=True)[:count]
+        )
+        Payment.objects.filter(bill_id__in=overdue).delete()
+        Bill.objects.filter(pk__in=overdue).update(state=BillState.UNPAID, paid_amount=0)
