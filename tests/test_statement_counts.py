@@ -70,7 +70,7 @@ def _statements(client: Client, url: str, data: dict[str, Any] | None = None, *,
     return len(captured.captured_queries)
 
 
-def _member_client(route: Route, url: str, query: dict[str, str]) -> Client:
+def _member_client(route: Route, url: str, query: dict[str, Any]) -> Client:
     """A 2FA-verified member of 中土佐町 in a role of the route's module that the list answers."""
     module = route.module()
     assert module is not None, f"{route}: an API list must declare kyodo_module"
@@ -92,7 +92,7 @@ def test_an_api_list_runs_as_many_statements_for_50_rows_as_for_10(route: Route)
     assert maker is not None, f"{route} ({route.name}): register a row maker in tests/support/list_rows.py"
     params = maker(55) or {}
     url = route.build(lambda _route, name, _converter: params[name])
-    query = {name: QUERY_VALUES[name] for name in REQUIRED_QUERY[route.name or ""]}
+    query: dict[str, Any] = {name: QUERY_VALUES[name] for name in REQUIRED_QUERY[route.name or ""]}
     client = _member_client(route, url, query)
     ten = _statements(client, url, {**query, "page_size": 10})
     fifty = _statements(client, url, {**query, "page_size": 50})
