@@ -131,11 +131,10 @@ def water_rows(*, schema: str) -> ModuleRows:
     from water_billing.models import Bill, BillingRun, Connection, MoveTask, Notice, NoticeKind, Period, Tariff
     from water_billing.services import arrears, moves
 
+    demo.seed_town("nakatosa", 40)  # enough that a few bills stay unpaid (the demo's arrears)
     with schema_context(schema):
         if not Tariff.objects.exists():  # the council's admin lists its own 料金表
             nakatosa_tariff()
-
-    demo.seed_town("nakatosa", 40)  # enough that a few bills stay unpaid (the demo's arrears)
     with schema_context("nakatosa"):
         bill = Bill.objects.order_by("pk").first()
         connection = Connection.objects.order_by("pk").first()
