@@ -41,6 +41,7 @@ from tenants.services import issue_api_token
 from tests.bcp.conftest import make_fs_site
 from tests.koseki.factories import yamada_family
 from tests.resident_records.factories import move_in_family, person, refused_import
+from tests.support.module_rows import module_rows
 from tests.support.routes import Route, all_routes
 
 _ADMIN_MODEL = re.compile(r"^/?admin/(?P<app>\w+)/(?P<model>\w+)/")
@@ -130,6 +131,7 @@ def _real_rows(viewer: Person, schema: str, monkeypatch: pytest.MonkeyPatch, tmp
         ("bcp:grant", "pk", str(declared.pk)),
         ("bcp:incident", "pk", str(incident.pk)),
         ("bcp:policy", "pk", str(policy.pk)),
+        *module_rows(viewer=viewer, schema=schema, it_admin=it_admin, disaster=declared, host=declared.municipality),
     ]
     member_views = {r.name for r in all_routes() if r.name and r.route.startswith("koseki/members/")}
     for route in all_routes():

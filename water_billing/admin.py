@@ -60,6 +60,21 @@ class TariffAdmin(TownModelAdmin):
     list_filter = ["service", "supply"]
     ordering = ["service", "supply", "-effective_from"]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """A recorded version is shown read-only: its 基本料金 and 従量料金 rows, not the add form's text boxes (whose
+        names are the reverse relations ``bases``/``tiers``, which the read-only view would try to call)."""
+        if obj is None:
+            return super().get_fields(request, obj)
+        return [*TariffForm.Meta.fields, "base_rows", "tier_rows", "recorded_by_name", "recorded_at"]
+
+    @admin.display(description="基本料金")
+    def base_rows(self, obj: Tariff) -> str:
+        return "、".join(str(base) for base in obj.bases.order_by("pk"))
+
+    @admin.display(description="従量料金")
+    def tier_rows(self, obj: Tariff) -> str:
+        return "、".join(str(tier) for tier in obj.tiers.order_by("pk"))
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a version is never changed: add a new one with its 施行日
 

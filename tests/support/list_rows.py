@@ -19,7 +19,7 @@ from django_tenants.utils import schema_context
 
 from tenants.models import Person
 
-RowMaker = Callable[[int], None]
+RowMaker = Callable[[int], "dict[str, str] | None"]  # returns the list's URL parameters, if it has any
 LIST_ROWS: dict[str, RowMaker] = {}
 
 
@@ -128,3 +128,82 @@ def _restore_drills(count: int) -> None:
     site = make_site(Path(tempfile.mkdtemp(prefix="kyodo-list-rows-")), name=f"list-{uuid.uuid4().hex[:8]}")
     for _ in range(count):
         RestoreDrill.objects.create(schema_name="nakatosa", site=site, status=DrillStatus.PASSED)
+
+
+# --- Finance, payroll and water: each module's demo loader fills 中土佐町 (the lists show what it wrote) ----------
+
+
+def _finance_demo(count: int) -> None:
+    from finance import demo
+
+    demo.seed_town("nakatosa", demo._staff())  # about 60 節, hundreds of 支出負担行為, 調定 and journal lines
+
+
+for _name in ("commitments", "payments", "revenues", "journal"):
+    list_rows(f"api:finance:{_name}")(_finance_demo)
+
+
+@list_rows("api:finance:budgets")
+def _finance_budgets(count: int) -> None:
+    """The demo's 当初予算 (45 節) and the next year's as the finance tests enact it, until there are ``count``."""
+    from finance import demo
+    from finance.models import BudgetAmount
+    from tests.finance.factories import make_budget, make_people
+
+    _finance_demo(count)
+    with schema_context("nakatosa"):
+        people = make_people("lists")
+        year = demo.YEAR
+        while BudgetAmount.objects.count() < count:
+            year += 1
+            make_budget(people, year=year)
+
+
+def _water_demo(count: int) -> None:
+    from water_billing import demo
+
+    demo.seed_town("nakatosa", count)  # count connections, a year of readings, bills and payments
+
+
+for _name in ("connections", "readings", "bills", "payments", "ledger"):
+    list_rows(f"api:water_billing:{_name}")(_water_demo)
+
+
+@list_rows("api:payroll:runs")
+def _payroll_runs(count: int) -> None:
+    from payroll import demo
+    from payroll.services import runs
+
+    demo.seed_town(schema="nakatosa", count=2, seed=2026)
+    with schema_context("nakatosa"):
+        for month in range(count):
+            year, index = divmod(month, 12)
+            pay_month = date(2030 + year, index + 1, 1)
+            runs.create_run(actor=None, kind="regular", pay_month=pay_month, paid_on=pay_month.replace(day=21))
+
+
+@list_rows("api:payroll:run_lines")
+def _payroll_run_lines(count: int) -> dict[str, str]:
+    from payroll import demo
+    from payroll.models import PayRun
+
+    demo.seed_town(schema="nakatosa", count=count, seed=2026)  # a year of runs of count staff
+    with schema_context("nakatosa"):
+        run = PayRun.objects.order_by("pk").first()
+        assert run is not None
+        return {"public_id": str(run.public_id)}
+
+
+@list_rows("api:water_billing:arrears")
+def _water_arrears(count: int) -> None:
+    """The demo's bills, ``count`` of them past their 納期限 left unpaid (as if their payments never came)."""
+    from water_billing import demo
+    from water_billing.models import Bill, BillState, Payment
+
+    demo.seed_town("nakatosa", count)
+    with schema_context("nakatosa"):
+        overdue = list(
+            Bill.objects.filter(due_on__lt=timezone.localdate()).order_by("pk").values_list("pk", flat=True)[:count]
+        )
+        Payment.objects.filter(bill_id__in=overdue).delete()
+        Bill.objects.filter(pk__in=overdue).update(state=BillState.UNPAID, paid_amount=0)

@@ -1,0 +1,256 @@
+"""Real rows of the finance, payroll, water, groupware, HQ/camera and website modules for tests/test_pages_render.py.
+
+The test database holds the demo council only; each module's own demo loader (the one `manage.py seed_demo` runs)
+fills 中土佐町 here with a small count, and the rows the routes name are read back from what it wrote. Rows no demo
+loader writes (an attachment, a damage report, a camera alert, a feed token) are written through the services.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F, Model
+from django_tenants.utils import schema_context
+
+from common.dates import local_today
+from tenants.models import Municipality, Person
+
+ModuleRows = list[tuple[str, str, str]]  # (route name prefix, parameter, value), as _real_rows' by_prefix
+
+
+def _write(_line: str) -> None:
+    """The demo loaders report progress lines; the test has no use for them."""
+
+
+def _pk(model: type[Model], **filters: Any) -> str:
+    row = model._default_manager.filter(**filters).order_by("pk").first()
+    assert row is not None, f"no {model.__name__} row"
+    return str(row.pk)
+
+
+def _public_id(model: type[Model], **filters: Any) -> str:
+    row = model._default_manager.filter(**filters).order_by("pk").first()
+    assert row is not None, f"no {model.__name__} row"
+    return str(row.public_id)  # type: ignore[attr-defined]
+
+
+def _text_file(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, "添付資料".encode(), content_type="text/plain")
+
+
+def hq_rows(*, it_admin: Person, disaster: Any, host: Municipality) -> ModuleRows:
+    """The HQ of a declared 災害 (its checklist from the demo templates), a damage report, a camera's alert."""
+    from bcp import cameras, hq, hq_demo
+    from bcp.hq_models import HqTask, RiverCamera, Shelter
+    from tests.bcp.hq_support import jpeg_bytes, png_bytes, upload
+
+    hq_demo.seed_demo(_write)
+    tasks = hq.open_hq(actor=it_admin, disaster=disaster)
+    damage = hq.report_damage(
+        actor=it_admin, host=host, disaster=disaster, title="町道の路肩崩落", location="中土佐町久礼",
+        latitude=Decimal("33.33"), longitude=Decimal("133.23"), photo=upload("damage.png", png_bytes()),
+    )  # fmt: skip
+    camera = RiverCamera.objects.filter(municipality=host).order_by("pk").first()
+    assert camera is not None
+    token = cameras.rotate_token(actor=it_admin, host=host, camera=camera)
+    cameras.ingest_reading(
+        token=token, host=host, level_cm=camera.danger_cm + 10, image=upload("frame.jpg", jpeg_bytes(), "image/jpeg")
+    )
+    alert = camera.alerts.order_by("pk").first()
+    assert alert is not None
+    task = tasks[0] if tasks else HqTask.objects.filter(disaster=disaster).order_by("pk").first()
+    assert task is not None
+    return [
+        ("hq:task_done", "task_pk", str(task.pk)),
+        ("hq:damage_photo", "pk", str(damage.pk)),
+        ("hq:shelter", "pk", _pk(Shelter, municipality=host)),
+        ("hq:camera", "pk", str(camera.pk)),
+        ("hq:alert_ack", "pk", str(alert.pk)),
+        ("hq:", "pk", str(disaster.pk)),
+    ]
+
+
+def finance_rows() -> ModuleRows:
+    from finance import demo
+    from finance.models import Assessment, BudgetLine, Commitment, PaymentOrder
+
+    demo.seed_town("nakatosa", demo._staff())
+    with schema_context("nakatosa"):
+        order = PaymentOrder.objects.order_by("pk").first()
+        assessment = Assessment.objects.order_by("pk").first()
+        assert order is not None
+        assert assessment is not None
+        return [
+            ("finance:ledger", "pk", _pk(BudgetLine)),
+            ("finance:payment_notice", "number", assessment.number),
+            ("finance:commitment", "number", Commitment.objects.order_by("pk").values_list("number", flat=True)[0]),
+            ("finance:inspect", "number", order.commitment.number),
+            ("finance:order", "number", order.commitment.number),
+            ("finance:order_pdf", "number", order.number),
+            ("finance:audit", "number", order.number),
+        ]
+
+
+def payroll_rows() -> ModuleRows:
+    from payroll import demo
+    from payroll.models import PayRun, Payslip, SalaryTableVersion, Staff
+    from payroll.services.staff import create_transfer_batch
+
+    demo.seed_town(schema="nakatosa", count=3, seed=2026)
+    with schema_context("nakatosa"):
+        staff = Staff.objects.order_by("pk").first()
+        assert staff is not None
+        batch = create_transfer_batch(
+            actor=Person.objects.get(username="jinji"), effective_on=date(2027, 4, 1), title="人事異動",
+            lines=[{"staff_number": staff.number, "unit_code": "P02", "unit_name": "税務課", "grade": 2, "step": 1}],
+        )  # fmt: skip
+        version = SalaryTableVersion.objects.select_related("table").order_by("pk").first()
+        payslip = Payslip.objects.order_by("pk").first()
+        assert version is not None
+        assert payslip is not None
+        run = _public_id(PayRun)
+        return [
+            ("payroll:run_action", "action", "calculate"),
+            ("payroll:salary_table", "code", version.table.code),
+            ("payroll:salary_table", "day", version.effective_from.isoformat()),
+            ("payroll:transfer", "public_id", str(batch.public_id)),
+            ("payroll:", "public_id", run),
+            ("api:payroll:run_lines", "public_id", run),
+            ("api:payroll:payment_report", "year", str(payslip.run.paid_on.year)),
+            ("payslips:statement_pdf", "year", str(payslip.run.paid_on.year)),
+            ("payslips:", "public_id", str(payslip.public_id)),
+        ]
+
+
+def water_rows(*, schema: str) -> ModuleRows:
+    from tests.water_billing.factories import nakatosa_tariff
+    from water_billing import demo
+    from water_billing.models import Bill, BillingRun, Connection, MoveTask, Notice, NoticeKind, Period, Tariff
+    from water_billing.services import arrears, moves
+
+    demo.seed_town("nakatosa", 40)  # enough that a few bills stay unpaid (the demo's arrears)
+    with schema_context(schema):
+        if not Tariff.objects.exists():  # the council's admin lists its own 料金表
+            nakatosa_tariff()
+    with schema_context("nakatosa"):
+        bill = Bill.objects.order_by("pk").first()
+        connection = Connection.objects.order_by("pk").first()
+        period = Period.objects.order_by("pk").first()
+        assert bill is not None
+        assert connection is not None
+        assert period is not None
+        rows: ModuleRows = [
+            ("water_billing:bill_pdf", "number", bill.number),
+            ("water_billing:connection", "tap_number", connection.tap_number),
+            ("water_billing:reading_entry", "tap_number", connection.tap_number),
+            ("water_billing:arrears_step", "tap_number", connection.tap_number),
+            ("water_billing:route", "code", period.code),
+            ("water_billing:run", "public_id", _public_id(BillingRun)),
+        ]
+        # A 督促状 for a bill left unpaid (a year on, every demo bill is past its 納期限), and the 異動 task of the
+        # family _real_rows moved in.
+        unpaid = Bill.objects.filter(paid_amount__lt=F("total")).order_by("pk").first()
+        assert unpaid is not None
+        arrears.issue_notice(
+            actor=None, connection=unpaid.connection, kind=NoticeKind.DUNNING, today=local_today() + timedelta(days=365)
+        )
+        moves.pull_moves(actor=Person.objects.get(username="suido"))
+        rows += [
+            ("water_billing:notice_pdf", "public_id", _public_id(Notice)),
+            ("water_billing:move_resolve", "public_id", _public_id(MoveTask)),
+        ]
+        return rows
+
+
+def groupware_rows(*, viewer: Person) -> ModuleRows:
+    from groupware import demo
+    from groupware.models import (
+        Booking,
+        CabinetFile,
+        Event,
+        Facility,
+        WorkflowForm,
+    )
+    from groupware.services import bulletin, cabinet, schedule, workflow
+
+    demo.seed_town("council")
+    demo.seed_town("nakatosa")
+    clerk = Person.objects.get(username="tanaka")
+    council_staff = Person.objects.get(username="council_staff")
+    with schema_context("council"):
+        council_notice = bulletin.post_notice(
+            actor=council_staff, title="協議会からのお知らせ", body="資料を添付します。", files=[_text_file("資料.txt")]
+        )
+        council_file = council_notice.attachments.order_by("pk").first()
+    with schema_context("nakatosa"):
+        token = schedule.issue_feed(actor=viewer)
+        notice = bulletin.post_notice(
+            actor=clerk, title="庁内のお知らせ", body="資料を添付します。", allow_comments=True,
+            files=[_text_file("資料.txt")],
+        )  # fmt: skip
+        notice_file = notice.attachments.order_by("pk").first()
+        folder = cabinet.create_folder(actor=Person.objects.get(username="it_admin"), name="共有資料")
+        cabinet.upload_file(actor=clerk, folder_id=folder.pk, upload=_text_file("議事録.txt"))
+        day = local_today() + timedelta(days=30)
+        form = WorkflowForm.objects.filter(allows_attachments=True).order_by("pk").first()
+        assert form is not None
+        request = workflow.submit_request(
+            actor=clerk, form_id=form.pk, title="出張の申請", files=[_text_file("行程.txt")],
+            data={"destination": "高知県庁", "starts_at": demo._at(day, 9).isoformat(),
+                  "ends_at": demo._at(day, 17).isoformat(), "purpose": "事務打合せ"},
+        )  # fmt: skip
+        request_file = request.attachments.order_by("pk").first()
+        assert council_file is not None
+        assert notice_file is not None
+        assert request_file is not None
+        return [
+            ("groupware:event", "pk", _pk(Event)),
+            ("groupware:book", "pk", _pk(Facility)),
+            ("groupware:booking_", "pk", _pk(Booking)),
+            ("groupware:request_new", "form_id", str(form.pk)),
+            ("groupware:request_file", "file_id", str(request_file.pk)),
+            ("groupware:request_action", "action", "withdraw"),
+            ("groupware:request", "pk", str(request.pk)),
+            ("groupware:notice_file", "file_id", str(notice_file.pk)),
+            ("groupware:notice", "pk", str(notice.pk)),
+            ("groupware:council_notice_file", "file_id", str(council_file.pk)),
+            ("groupware:council_notice", "pk", str(council_notice.pk)),
+            ("groupware:folder", "pk", str(folder.pk)),
+            ("groupware:file", "pk", _pk(CabinetFile)),
+            ("calendar_feed:feed", "token", token),
+        ]
+
+
+def website_rows() -> ModuleRows:
+    from website import demo
+    from website.models import Article
+
+    demo.seed_demo(_write)
+    with schema_context("nakatosa"):
+        return [("website:", "pk", _pk(Article))]
+
+
+def directory_rows(*, viewer: Person) -> ModuleRows:
+    from tenants.models import OrgUnit
+
+    unit = OrgUnit.objects.filter(municipality__schema_name="nakatosa").order_by("pk").first()
+    assert unit is not None
+    return [
+        ("api:directory:scim_user", "person_id", str(viewer.pk)),
+        ("api:directory:scim_group", "code", unit.code),
+    ]
+
+
+def module_rows(*, viewer: Person, schema: str, it_admin: Person, disaster: Any, host: Municipality) -> ModuleRows:
+    return [
+        *hq_rows(it_admin=it_admin, disaster=disaster, host=host),
+        *finance_rows(),
+        *payroll_rows(),
+        *water_rows(schema=schema),
+        *groupware_rows(viewer=viewer),
+        *website_rows(),
+        *directory_rows(viewer=viewer),
+    ]
