@@ -134,6 +134,7 @@ def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) ->
         "public_id": str(job.public_id),
         "person_id": str(Person.objects.get(username="tanaka").pk),  # groupware SCIM Users/<person_id>
         "code": "T100",  # groupware SCIM Groups/<code> (a 所属コード)
+        "year": "2026",  # payroll 給与支払報告書 of a calendar year
     }
     failures: list[str] = []
     answered: dict[str, set[int]] = {}
