@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from common import audit
 from common.errors import PermissionDenied
-from payroll.errors import RunNotFound
+from payroll.errors import PayrollInputError, RunNotFound
 from payroll.models import JobType, PayRun, Payslip, PayslipLine, SalaryTableVersion, Staff, TransferBatch
 
 OWN_PURPOSE = "本人による給与明細の確認"
@@ -181,8 +181,16 @@ def my_withholding_statement(*, actor: Any, year: int) -> AnnualStatement:
     return statements[0]
 
 
+# The years a 給与支払報告書 can be asked for: from 平成元年 to a bound far ahead (a date beyond it cannot be built).
+MIN_REPORT_YEAR, MAX_REPORT_YEAR = 1989, 2100
+
+
 def payroll_report(*, actor: Any, year: int, purpose: str) -> list[AnnualStatement]:
     """給与支払報告書 data for every staff member (audited with the purpose)."""
+    if not MIN_REPORT_YEAR <= year <= MAX_REPORT_YEAR:
+        raise PayrollInputError(
+            f"年は{MIN_REPORT_YEAR}〜{MAX_REPORT_YEAR}の西暦で指定してください。", code="report_year_invalid"
+        )
     statements = annual_statements(year=year)
     audit.record(
         actor=actor,

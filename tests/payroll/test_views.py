@@ -169,3 +169,10 @@ def test_module_policy() -> None:
     assert Role.TEACHER in MODULES["payslips"].roles  # every staff member sees their own payslips
     assert Role.VENDOR not in MODULES["payslips"].roles
     assert Role.COUNCIL_STAFF not in MODULES["payslips"].roles
+
+
+def test_a_payment_report_for_an_impossible_year_is_refused_with_a_clear_error(client_for: Any) -> None:
+    """Found by the API fuzz test: a year past what a date can hold answered 500."""
+    response = client_for("auditor", "nakatosa").get("/api/v1/payroll/reports/99999999/?purpose=監査")
+    assert response.status_code == 400
+    assert response.json()["code"] == "report_year_invalid"
