@@ -77,7 +77,9 @@ class HqEntry(models.Model):
 class Shelter(models.Model):
     """A town's 避難所 (a standing registry; opened and closed as disasters come)."""
 
-    municipality = models.ForeignKey("tenants.Municipality", on_delete=models.PROTECT, related_name="shelters")
+    municipality = models.ForeignKey(
+        "tenants.Municipality", on_delete=models.PROTECT, related_name="shelters", verbose_name="自治体"
+    )
     name = models.CharField("名称", max_length=100)
     address = models.CharField("所在地", max_length=200, blank=True)
     capacity = models.PositiveIntegerField("収容人数")
@@ -137,7 +139,9 @@ LEVEL_ORDER = [LevelState.NORMAL, LevelState.CAUTION, LevelState.WARNING, LevelS
 class RiverCamera(models.Model):
     """A river-monitoring camera (河川等監視カメラ) and its water-level thresholds (cm above the gauge zero)."""
 
-    municipality = models.ForeignKey("tenants.Municipality", on_delete=models.PROTECT, related_name="cameras")
+    municipality = models.ForeignKey(
+        "tenants.Municipality", on_delete=models.PROTECT, related_name="cameras", verbose_name="自治体"
+    )
     code = models.SlugField("機器コード", max_length=40, unique=True)
     name = models.CharField("名称", max_length=100)
     river = models.CharField("河川名", max_length=100)
@@ -212,8 +216,12 @@ class CameraAlert(models.Model):
 class DutyAssignment(models.Model):
     """Who is on duty (当番) for a town's HQ and cameras, and when: they are notified of threshold crossings."""
 
-    municipality = models.ForeignKey("tenants.Municipality", on_delete=models.PROTECT, related_name="duties")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(
+        "tenants.Municipality", on_delete=models.PROTECT, related_name="duties", verbose_name="自治体"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="職員"
+    )
     starts_at = models.DateTimeField("開始")
     ends_at = models.DateTimeField("終了")
 
@@ -229,8 +237,12 @@ class DutyAssignment(models.Model):
 class StaffNotification(models.Model):
     """An in-app notice to one person (the email is sent as well, after commit)."""
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    municipality = models.ForeignKey("tenants.Municipality", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="職員"
+    )
+    municipality = models.ForeignKey(
+        "tenants.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name="自治体"
+    )
     kind = models.CharField("種別", max_length=30)
     message = models.CharField("内容", max_length=300)
     link = models.CharField("リンク", max_length=200, blank=True)
