@@ -86,6 +86,7 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "fin_officer": ("財務 財政", {"nakatosa": "finance_officer"}, True),
     "hq_council": ("本部 協議", {"council": "it_admin"}, True),
     "hq_clerk": ("本部 町職", {"nakatosa": "clerk"}, True),
+    "hq_watch": ("本部 監視", {"nakatosa": "clerk"}, True),
     "gw_booker": ("施設 予約", {"nakatosa": "clerk"}, True),
     "gw_holder": ("施設 先約", {"nakatosa": "clerk"}, True),
     "gw_applicant": ("申請 太郎", {"nakatosa": "clerk"}, True),
