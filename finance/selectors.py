@@ -192,14 +192,20 @@ def commitment_by_number(number: str) -> Commitment | None:
     )
 
 
-def order_by_number(number: str) -> PaymentOrder | None:
-    return (
-        PaymentOrder.objects.select_related(
-            "commitment", "commitment__line", "commitment__line__moku", "commitment__vendor"
-        )
-        .filter(number=number)
-        .first()
+def _orders() -> QuerySet[PaymentOrder]:
+    return PaymentOrder.objects.select_related(
+        "commitment", "commitment__line", "commitment__line__moku", "commitment__vendor"
     )
+
+
+def order_by_number(number: str) -> PaymentOrder | None:
+    return _orders().filter(number=number).first()
+
+
+def orders_by_numbers(numbers: list[str]) -> tuple[list[PaymentOrder], list[str]]:
+    """The orders named by ``numbers`` in one query, in the given order, and the numbers that name none."""
+    found = {order.number: order for order in _orders().filter(number__in=numbers)}
+    return [found[n] for n in numbers if n in found], [n for n in numbers if n not in found]
 
 
 def commitments_awaiting_order(*, exclude_actor: Person) -> QuerySet[Commitment]:

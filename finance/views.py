@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -241,23 +242,34 @@ def _refused(request: HttpRequest, exc: ApplicationError, back: str) -> HttpResp
     return render(request, "finance/refused.html", {"error": exc, "back": back}, status=exc.status_code)
 
 
+def _step(
+    request: HttpRequest, *, form: forms.Form, invalid: str, back: str, act: Callable[[dict[str, Any]], object]
+) -> HttpResponse:
+    """One step of the expenditure chain: the form checks the input, the service decides, the page goes back."""
+    if not form.is_valid():
+        return _refused(request, ApplicationError(invalid), back)
+    try:
+        act(form.cleaned_data)
+    except ApplicationError as exc:
+        return _refused(request, exc, back)
+    return redirect(back)
+
+
 @require_POST
 @staff_page
 def inspect_view(request: HttpRequest, number: str) -> HttpResponse:
     commitment = selectors.commitment_by_number(number)
     if commitment is None:
         raise Http404
-    back = reverse("finance:commitment", args=[number])
-    form = InspectForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, ApplicationError("検収日を正しく入力してください。"), back)
-    try:
-        services.inspect_delivery(
-            actor=person_of(request), commitment=commitment, inspected_on=form.cleaned_data["inspected_on"]
-        )
-    except ApplicationError as exc:
-        return _refused(request, exc, back)
-    return redirect(back)
+    return _step(
+        request,
+        form=InspectForm(request.POST),
+        invalid="検収日を正しく入力してください。",
+        back=reverse("finance:commitment", args=[number]),
+        act=lambda data: services.inspect_delivery(
+            actor=person_of(request), commitment=commitment, inspected_on=data["inspected_on"]
+        ),
+    )
 
 
 @require_POST
@@ -266,21 +278,19 @@ def order_view(request: HttpRequest, number: str) -> HttpResponse:
     commitment = selectors.commitment_by_number(number)
     if commitment is None:
         raise Http404
-    back = reverse("finance:commitment", args=[number])
-    form = OrderForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, ApplicationError("支出命令の入力内容を確認してください。"), back)
-    try:
-        services.order_payment(
+    return _step(
+        request,
+        form=OrderForm(request.POST),
+        invalid="支出命令の入力内容を確認してください。",
+        back=reverse("finance:commitment", args=[number]),
+        act=lambda data: services.order_payment(
             actor=person_of(request),
             commitment=commitment,
-            amount=form.cleaned_data["amount"],
-            pay_on=form.cleaned_data["pay_on"],
-            method=form.cleaned_data["method"],
-        )
-    except ApplicationError as exc:
-        return _refused(request, exc, back)
-    return redirect(back)
+            amount=data["amount"],
+            pay_on=data["pay_on"],
+            method=data["method"],
+        ),
+    )
 
 
 @require_POST
@@ -289,20 +299,15 @@ def audit_view(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_by_number(number)
     if order is None:
         raise Http404
-    back = reverse("finance:inbox")
-    form = AuditForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, ApplicationError("審査結果を選んでください。"), back)
-    try:
-        services.audit_order(
-            actor=person_of(request),
-            order=order,
-            approve=form.cleaned_data["decision"] == "approve",
-            note=form.cleaned_data["note"],
-        )
-    except ApplicationError as exc:
-        return _refused(request, exc, back)
-    return redirect(back)
+    return _step(
+        request,
+        form=AuditForm(request.POST),
+        invalid="審査結果を選んでください。",
+        back=reverse("finance:inbox"),
+        act=lambda data: services.audit_order(
+            actor=person_of(request), order=order, approve=data["decision"] == "approve", note=data["note"]
+        ),
+    )
 
 
 @require_POST
@@ -310,8 +315,9 @@ def audit_view(request: HttpRequest, number: str) -> HttpResponse:
 def pay_view(request: HttpRequest) -> HttpResponse:
     back = reverse("finance:inbox")
     form = PayForm(request.POST)
-    numbers = request.POST.getlist("order")
-    orders = [order for number in numbers if (order := selectors.order_by_number(number)) is not None]
+    orders, unknown = selectors.orders_by_numbers(request.POST.getlist("order"))
+    if unknown:
+        return _refused(request, ApplicationError(f"支出命令 {'、'.join(unknown[:5])} が見つかりません。"), back)
     if not form.is_valid():
         return _refused(request, ApplicationError("支払日と支払方法を入力してください。"), back)
     try:

@@ -104,6 +104,25 @@ def test_commitment_to_payment_through_the_pages(people: People, budget: Budget,
     )
 
 
+def test_a_payment_naming_an_unknown_order_is_refused_and_pays_nothing(
+    people: People, budget: Budget, vendor: Vendor
+) -> None:
+    """Before, an unknown 支出命令 number was dropped silently and the rest of the batch was paid."""
+    entry(people.clerk, budget, "300,000", vendor)
+    number = Commitment.objects.get().number
+    client(people.inspector).post(f"/finance/commitments/{number}/inspect/", {"inspected_on": "R8.11.27"})
+    client(people.orderer).post(
+        f"/finance/commitments/{number}/order/", {"amount": "300,000", "pay_on": "2026-12-10", "method": "transfer"}
+    )
+    order = PaymentOrder.objects.get()
+    client(people.accountant).post(f"/finance/orders/{order.number}/audit/", {"decision": "approve", "note": ""})
+    response = client(people.cashier).post(
+        "/finance/pay/", {"order": [order.number, "NO-SUCH-ORDER"], "paid_on": "令和8年12月10日", "method": "transfer"}
+    )
+    assert "NO-SUCH-ORDER が見つかりません" in response.content.decode()
+    assert PaymentOrder.objects.get().status != OrderStatus.PAID
+
+
 def test_self_inspection_is_refused_on_the_page(people: People, budget: Budget) -> None:
     entry(people.clerk, budget, "1,000")
     number = Commitment.objects.get().number
