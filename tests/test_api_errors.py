@@ -108,3 +108,13 @@ def test_every_operation_documents_the_error_format_and_the_terminal_header(open
         for code in ("400", "401", "403"):
             content = operation["responses"][code]["content"]["application/json"]["schema"]
             assert content == {"$ref": "#/components/schemas/Error"}, (label, code)
+
+
+def test_no_two_operations_share_a_summary(openapi: dict[str, Any]) -> None:
+    """Each endpoint documents itself: the water_billing exports once all carried the ledger's summary (one shared
+    function decorated by extend_schema for every endpoint)."""
+    seen: dict[tuple[str, str], str] = {}
+    for label, operation in _operations(openapi):
+        key = (label.split(" ", 1)[0], operation.get("summary", ""))
+        assert key not in seen, (label, seen.get(key))
+        seen[key] = label
