@@ -22,4 +22,11 @@ LABELS = {
     "payroll.transfer_file": "人事給与: 給与振込データの作成",
     "payroll.withholding_statement": "人事給与: 源泉徴収票の発行(本人)",
     "payroll.finance_post": "人事給与: 財務会計への連携",
+    "payroll.year_end_declaration": "人事給与: 年末調整の申告の入力",
+    "payroll.year_end_create": "人事給与: 年末調整の作成",
+    "payroll.year_end_calculate": "人事給与: 年末調整の計算",
+    "payroll.year_end_approve": "人事給与: 年末調整の承認",
+    "payroll.year_end_lock": "人事給与: 年末調整の確定",
+    "payroll.year_end_results": "人事給与: 年末調整の結果の閲覧・出力",
+    "payroll.year_end_declaration_view": "人事給与: 年末調整の申告の閲覧",
 }

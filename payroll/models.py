@@ -406,3 +406,9 @@ class StandardRemuneration(models.Model):
 
     def __str__(self) -> str:
         return f"標準報酬月額 {self.effective_from:%Y-%m}"
+
+
+# 年末調整 (docs/domain/payroll.md §13) lives in its own module; re-exported so Django and callers find it here.
+from payroll.year_end_models import YearEndDeclaration as YearEndDeclaration  # noqa: E402
+from payroll.year_end_models import YearEndResult as YearEndResult  # noqa: E402
+from payroll.year_end_models import YearEndRun as YearEndRun  # noqa: E402

@@ -122,43 +122,67 @@ class AnnualStatement:
     year_start: date
     paid: int  # 支払金額: taxable pay of the year's locked runs paid in the calendar year
     social: int  # 社会保険料等の金額
-    tax: int  # 源泉徴収税額 (withheld; 年末調整 is not applied)
+    tax: int  # 源泉徴収税額: the 年調年税額 when the year's 年末調整 is locked, else what was withheld
     dependents: int
+    year_end: Any = None  # the locked YearEndResult of the staff member and year (§13), if any
 
 
-def annual_statements(*, year: int, staff_ids: list[int] | None = None) -> list[AnnualStatement]:
-    """Per staff member, the year's totals of locked runs by payment date (the 給与支払報告書 data)."""
-    from django.db.models import Q, Sum
+@dataclass(frozen=True)
+class YearTotals:
+    paid: int
+    social: int
+    withheld: int
+
+
+def year_totals(*, year: int, staff_ids: list[int] | None = None) -> dict[int, YearTotals]:
+    """Per staff id, the year's totals of locked runs by payment date: 支払金額 (taxable pay), 社会保険料等 and
+    the income tax withheld — what the 源泉徴収票 and the 年末調整 (§13) start from."""
+    from django.db.models import Sum
 
     slips = Payslip.objects.filter(run__state=PayRun.State.LOCKED, run__paid_on__year=year)
     if staff_ids is not None:
         slips = slips.filter(staff_id__in=staff_ids)
     paid = dict(slips.values("staff_id").annotate(total=Sum("taxable")).values_list("staff_id", "total"))
     lines = PayslipLine.objects.filter(payslip__in=slips)
-    social = dict(
-        lines.filter(code__in=SOCIAL_CODES)
-        .values("payslip__staff_id")
-        .annotate(t=Sum("amount"))
-        .values_list("payslip__staff_id", "t")
-    )
-    tax = dict(
-        lines.filter(Q(code="income_tax"))
-        .values("payslip__staff_id")
-        .annotate(t=Sum("amount"))
-        .values_list("payslip__staff_id", "t")
-    )
+
+    def by_staff(codes: tuple[str, ...]) -> dict[int, int]:
+        rows = lines.filter(code__in=codes).values("payslip__staff_id").annotate(t=Sum("amount"))
+        return dict(rows.values_list("payslip__staff_id", "t"))
+
+    social, tax = by_staff(SOCIAL_CODES), by_staff(("income_tax",))
+    return {
+        staff_id: YearTotals(paid=int(total or 0), social=int(social.get(staff_id) or 0),
+                             withheld=int(tax.get(staff_id) or 0))
+        for staff_id, total in paid.items()
+    }  # fmt: skip
+
+
+def annual_statements(*, year: int, staff_ids: list[int] | None = None) -> list[AnnualStatement]:
+    """Per staff member, the year's totals of locked runs by payment date (the 給与支払報告書 data); where the
+    year's 年末調整 is locked, the 源泉徴収税額 is its 年調年税額 (§13.10)."""
+    from payroll.year_end_models import YearEndResult
+
+    totals = year_totals(year=year, staff_ids=staff_ids)
+    adjusted = {
+        r.staff_id: r
+        for r in YearEndResult.objects.filter(
+            run__year=year, run__state="locked", adjusted=True, staff_id__in=totals.keys()
+        )
+    }
     result = []
-    for staff in Staff.objects.filter(pk__in=paid.keys()).order_by("number"):
+    for staff in Staff.objects.filter(pk__in=totals.keys()).order_by("number"):
+        sums, year_end = totals[staff.pk], adjusted.get(staff.pk)
         result.append(
             AnnualStatement(
                 staff_number=staff.number,
                 staff_name=staff.name,
                 city_code=staff.residence_city_code,
                 year_start=date(year, 1, 1),
-                paid=int(paid.get(staff.pk) or 0),
-                social=int(social.get(staff.pk) or 0),
-                tax=int(tax.get(staff.pk) or 0),
+                paid=sums.paid,
+                social=year_end.social if year_end is not None else sums.social,
+                tax=year_end.annual_tax if year_end is not None else sums.withheld,
                 dependents=staff.tax_dependents,
+                year_end=year_end,
             )
         )
     return result

@@ -37,6 +37,7 @@ from payroll.models import (
 )
 from payroll.resident_tax import instalment_for, remaining_after
 from payroll.withholding import bonus_tax, monthly_tax
+from payroll.year_end_settlement import Settlement, settlements_for
 
 KYOSAI_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL, JobType.SPECIAL})
 FAMILY_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
@@ -62,6 +63,7 @@ class Context:
     previous_taxable_net: dict[int, int]
     standards: dict[int, int]
     acquired: dict[int, tuple[int, int]] = field(default_factory=dict)
+    year_end: dict[int, Settlement] = field(default_factory=dict)  # 年末調整の過不足額 settled this month (§13.10)
 
 
 @dataclass
@@ -171,6 +173,7 @@ def _context(run: PayRun) -> Context:
             .distinct("staff_id")
             .values_list("staff_id", "standard")
         ),
+        year_end=settlements_for(month) if run.kind == PayRun.Kind.REGULAR else {},
     )
 
 
@@ -303,9 +306,15 @@ def _overtime_and_corrections(
 
 
 def _resident_and_other_lines(staff: Staff, ctx: Context) -> list[Line]:
-    """住民税 (the whole remainder when leaving with 一括徴収) and the staff member's other deductions."""
+    """The 年末調整's 過不足額 settled this month (§13.10), 住民税 (the whole remainder when leaving with 一括徴収) and
+    the staff member's other deductions."""
     run = ctx.run
     lines: list[Line] = []
+    settlement = ctx.year_end.get(staff.pk)
+    if settlement is not None:
+        lines.append(
+            _line(LineKind.DEDUCTION, "year_end_tax", settlement.label, settlement.deduction, note=settlement.note)
+        )
     notice = ctx.notices.get(staff.pk)
     if notice is not None:
         resident = instalment_for(notice.annual, run.pay_month)
@@ -474,6 +483,8 @@ def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dic
                 reason = "過誤調整・差額支給"
             elif code == "resident_tax":
                 reason = "住民税の年度替わり・税額変更"
+            elif code == "year_end_tax":
+                reason = "年末調整の過不足額の精算"
             changes.append({"code": code, "before": old.get(code, 0), "after": new.get(code, 0), "reason": reason})
     if before.unit_code != result.slip.unit_code:
         changes.append(
