@@ -54,21 +54,29 @@ def payslip_pdf(view: Any, *, town: str) -> bytes:
 
 def withholding_statement_pdf(statement: Any, *, town: str) -> bytes:
     title = f"{wareki_year(statement.year_start)}分 給与所得の源泉徴収票"
+    year_end = getattr(statement, "year_end", None)
     items = [
         Item("支払を受ける者", statement.staff_name),
         Item("職員番号", statement.staff_number),
         Item("種別", "給料・手当"),
         Item("支払金額", _yen(statement.paid)),
-        Item("社会保険料等の金額", _yen(statement.social)),
-        Item("源泉徴収税額", _yen(statement.tax)),
-        Item("控除対象扶養親族の数", f"{statement.dependents}人"),
-        Item("支払者", town),
     ]
-    story: list[Any] = [
-        paragraph(title, TITLE),
-        Spacer(1, 8),
-        items_table(items),
-        Spacer(1, 8),
-        paragraph("年末調整を行っていない金額です(年末調整は本システムでは未実施)。", NOTE),
-    ]
+    if year_end is not None:  # docs/domain/payroll.md §13.10: the adjusted figures
+        items += [
+            Item("給与所得控除後の金額(調整控除後)", _yen(year_end.employment_income - year_end.income_adjustment)),
+            Item("所得控除の額の合計額", _yen(year_end.deductions)),
+        ]
+    items += [Item("源泉徴収税額", _yen(statement.tax)), Item("社会保険料等の金額", _yen(statement.social))]
+    if year_end is not None:
+        items += [
+            Item("生命保険料の控除額", _yen(year_end.life_insurance)),
+            Item("地震保険料の控除額", _yen(year_end.earthquake_insurance)),
+            Item("配偶者(特別)控除の額", _yen(year_end.spouse)),
+            Item("住宅借入金等特別控除の額", _yen(year_end.housing_credit)),
+            Item("基礎控除の額", _yen(year_end.basic)),
+            Item("所得金額調整控除額", _yen(year_end.income_adjustment)),
+        ]
+    items += [Item("控除対象扶養親族の数", f"{statement.dependents}人"), Item("支払者", town)]
+    note = "年末調整済みの金額です。" if year_end is not None else "年末調整未済(源泉徴収した税額の合計です)。"
+    story: list[Any] = [paragraph(title, TITLE), Spacer(1, 8), items_table(items), Spacer(1, 8), paragraph(note, NOTE)]
     return _document(story, title)

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from payroll import views
+from payroll import views, year_end_views
 
 app_name = "payroll"
 
@@ -17,4 +17,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tables/<str:code>/<str:day>/", views.salary_table, name="salary_table"),
     path("transfers/", views.transfers, name="transfers"),
     path("transfers/<uuid:public_id>/", views.transfer, name="transfer"),
+    path("year-end/", year_end_views.year_end_list, name="year_end_list"),
+    path("year-end/<int:year>/", year_end_views.year_end_detail, name="year_end"),
+    path("year-end/<int:year>/declarations/", year_end_views.declarations, name="year_end_declarations"),
+    path("year-end/<int:year>/declarations/<uuid:public_id>/", year_end_views.declaration, name="year_end_declaration"),
+    path("year-end/<int:year>/<str:action>/", year_end_views.year_end_action, name="year_end_action"),
 ]
