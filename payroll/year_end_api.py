@@ -27,7 +27,7 @@ CSV_FIELDS = [
     "職員番号",
     "対象",
     "対象外の理由",
-    *[str(YearEndResult._meta.get_field(n).verbose_name) for n in AMOUNTS],
+    *[str(getattr(YearEndResult._meta.get_field(n), "verbose_name", n)) for n in AMOUNTS],
 ]
 
 

@@ -82,20 +82,20 @@ def declarations(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def declaration(request: HttpRequest, year: int, public_id: Any) -> HttpResponse:
+    if request.method == "POST":
+        _require_officer(request)
     try:
         staff, current = selectors.view_declaration(actor=person_of(request), year=_year(year), public_id=public_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     form = DeclarationForm(request.POST or None, instance=current)
     error = ""
-    if request.method == "POST":
-        _require_officer(request)
-        if form.is_valid():
-            try:
-                service.record_declaration(actor=person_of(request), staff=staff, year=year, **form.values())
-            except ApplicationError as exc:
-                error = exc.message
-            else:
-                return redirect("payroll:year_end_declarations", year=year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.record_declaration(actor=person_of(request), staff=staff, year=year, **form.values())
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("payroll:year_end_declarations", year=year)
     context = {"year": year, "staff": staff, "form": form, "error": error, "nav": "year_end"}
     return render(request, "payroll/year_end/declaration.html", context, status=400 if error else 200)

@@ -205,3 +205,21 @@ def test_a_declaration_is_audited_as_personal_data(officers: Any, table: Any) ->
     event = AuditEvent.objects.filter(action="payroll.year_end_declaration").latest("pk")
     assert event.personal_data
     assert event.purpose == "年末調整の申告の入力"
+
+
+def test_approval_without_an_identified_second_person_is_refused(officers: Any, year: dict[str, Any]) -> None:
+    from payroll.year_end_errors import YearEndApproverMissing
+
+    run = calculated(officers[0])
+    with pytest.raises(YearEndApproverMissing):
+        service.approve_year_end(actor=None, run=run)
+    assert YearEndRun.objects.get(pk=run.pk).approved_by_id is None
+
+
+def test_recalculation_replaces_the_results(officers: Any, year: dict[str, Any]) -> None:
+    officer, _ = officers
+    run = calculated(officer)
+    service.record_declaration(actor=officer, staff=year["undeclared"], year=YEAR)
+    service.calculate_year_end(actor=officer, run=run)
+    assert YearEndResult.objects.filter(run=run).count() == 3
+    assert YearEndResult.objects.get(run=run, staff=year["undeclared"]).adjusted
