@@ -43,11 +43,11 @@ def payslip_pdf(view: Any, *, town: str) -> bytes:
     story: list[Any] = [paragraph(f"{town} {title}", TITLE), Spacer(1, 6), items_table(header), Spacer(1, 8),
                         paragraph("支給", NOTE), items_table(pay), Spacer(1, 6), paragraph("控除", NOTE),
                         items_table(deductions), Spacer(1, 6), items_table(totals)]  # fmt: skip
-    notes = [line for line in view.lines if line.code in ("correction", "difference")]
+    notes = [line for line in view.lines if line.code in ("correction", "difference", "year_end_tax")]
     if notes:
         story += [
             Spacer(1, 6),
-            paragraph("過誤調整・差額支給: " + "、".join(f"{n.label}({n.note})" for n in notes), NOTE),
+            paragraph("過誤調整・差額支給・年末調整: " + "、".join(f"{n.label}({n.note})" for n in notes), NOTE),
         ]
     return _document(story, title)
 
