@@ -21,6 +21,12 @@ DEPOSITS = "2120"
 WATER_REVENUE = "4110"
 SEWER_REVENUE = "4120"
 OTHER_REVENUE = "4190"
+LATE_FEE_REVENUE = "4310"  # 営業外収益: 雑収益 (延滞金)
+# 資本的収支 (4条, §5.2)
+CONSTRUCTION = "1510"  # 建設仮勘定
+BONDS = "2310"  # 企業債 (固定負債)
+DEFERRED_SUBSIDY = "2410"  # 長期前受金 (繰延収益)
+CAPITAL = "3110"  # 資本金
 
 
 class UnbalancedEntry(ApplicationError):
