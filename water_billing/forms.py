@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 from common.forms import PurposeField, WarekiDateField, YenField
@@ -52,7 +54,7 @@ class DebitResultForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    bill = forms.CharField(label="請求番号", max_length=20)
+    bill = forms.CharField(label="請求番号(督促手数料・延滞金の番号も可)", max_length=20)
     amount = YenField(label="収納額")
     paid_on = WarekiDateField(label="収納日")
     channel = forms.ChoiceField(
@@ -94,3 +96,35 @@ class ReadingForm(forms.Form):
         if not data.get("estimated") and data.get("value") is None:
             self.add_error("value", "指針を入力してください(検針できなかった場合は「認定」を選んでください)。")
         return data
+
+
+class PlanForm(forms.Form):
+    tap_number = forms.CharField(label="水栓番号", max_length=20)
+    agreed_on = WarekiDateField(label="誓約日")
+    instalments = forms.CharField(
+        label="納付計画(1行に1回: 納付日,金額)", widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="例: 2027-01-31,5000 — 各回の合計を未納額と一致させてください。",
+    )  # fmt: skip
+
+    def clean_instalments(self) -> list[tuple[date, int]]:
+        rows = []
+        for number, line in enumerate(self.cleaned_data["instalments"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            day, _, amount = line.replace("，", ",").partition(",")
+            try:
+                rows.append((date.fromisoformat(day.strip()), int(amount.strip().replace("円", ""))))
+            except ValueError:
+                message = f"{number}行目を「納付日,金額」(例: 2027-01-31,5000)で入力してください。"
+                raise forms.ValidationError(message) from None
+        if not rows:
+            raise forms.ValidationError("納付計画を1回以上入力してください。")
+        return rows
+
+
+class PlanPaymentForm(forms.Form):
+    amount = YenField(label="収納額")
+    paid_on = WarekiDateField(label="収納日")
+    channel = forms.ChoiceField(
+        label="収納方法", choices=[(Channel.COUNTER, "窓口"), (Channel.CONVENIENCE, "コンビニ収納")]
+    )

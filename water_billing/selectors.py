@@ -456,3 +456,59 @@ def budget_execution(*, fiscal_year: int, end: date) -> list[BudgetRow]:
         BudgetRow(line.article, line.account_code, line.name, line.amount, actual.get(line.account_code, 0))
         for line in latest.values()
     ]
+
+
+# --- 分納 plans (§7.4) ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    plan: InstallmentPlan
+    status: Any  # water_billing.plans.PlanStatus
+
+
+def _plan_row(plan: InstallmentPlan, today: date) -> PlanRow:
+    from water_billing import plans as rule
+
+    paid = int(getattr(plan, "paid", None) or 0)
+    return PlanRow(plan, rule.status(schedule=rule.schedule_of(plan.schedule), paid=paid, today=today))
+
+
+def view_plans(*, actor: Any, purpose: str, today: date, limit: int = 200) -> list[PlanRow]:
+    """分納計画の一覧 (active first, newest first), each with its state today: one audited read."""
+    plans = (
+        InstallmentPlan.objects.select_related("connection")
+        .annotate(paid=Sum("payments__amount"))
+        .order_by("-active", "-agreed_on", "-pk")[:limit]
+    )
+    rows = [_plan_row(plan, today) for plan in plans]
+    audit.record(
+        actor=actor, action="water.plans.view", obj=None, purpose=purpose, personal_data=True,
+        details={"tap_numbers": sorted({r.plan.connection.tap_number for r in rows})},
+    )  # fmt: skip
+    return rows
+
+
+def view_plan(*, actor: Any, purpose: str, public_id: Any, today: date) -> tuple[PlanRow, list[Payment]]:
+    """One plan with its state and the payments made under it: one audited read."""
+    plan = (
+        InstallmentPlan.objects.select_related("connection")
+        .annotate(paid=Sum("payments__amount"))
+        .filter(public_id=public_id)
+        .first()
+    )
+    if plan is None:
+        raise NotFound("分納計画が見つかりません。")
+    audit.record(
+        actor=actor, action="water.plans.view", obj=("water_billing.InstallmentPlan", str(plan.public_id), "分納"),
+        purpose=purpose, personal_data=True, details={"tap_number": plan.connection.tap_number},
+    )  # fmt: skip
+    payments = list(plan.payments.select_related("bill").order_by("paid_on", "pk"))
+    return _plan_row(plan, today), payments
+
+
+def plan_or_404(public_id: Any) -> InstallmentPlan:
+    plan = InstallmentPlan.objects.filter(public_id=public_id).first()
+    if plan is None:
+        raise NotFound("分納計画が見つかりません。")
+    return plan
