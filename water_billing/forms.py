@@ -7,7 +7,7 @@ from datetime import date
 from django import forms
 
 from common.forms import PurposeField, WarekiDateField, YenField
-from water_billing.models import Channel
+from water_billing.models import CapitalItem, Channel, FundingSource
 
 
 class PurposeForm(forms.Form):
@@ -128,3 +128,29 @@ class PlanPaymentForm(forms.Form):
     channel = forms.ChoiceField(
         label="収納方法", choices=[(Channel.COUNTER, "窓口"), (Channel.CONVENIENCE, "コンビニ収納")]
     )
+
+
+class CapitalEntryForm(forms.Form):
+    item = forms.ChoiceField(label="科目", choices=CapitalItem.choices)
+    posted_on = WarekiDateField(label="計上日")
+    amount = YenField(label="金額")
+    memo = forms.CharField(label="摘要", max_length=200, required=False)
+
+
+class CapitalFundingForm(forms.Form):
+    source = forms.ChoiceField(label="補填財源", choices=FundingSource.choices)
+    amount = YenField(label="金額")
+    note = forms.CharField(label="備考", max_length=200, required=False)
+
+
+class CapitalBudgetForm(forms.Form):
+    item = forms.ChoiceField(label="科目", choices=CapitalItem.choices)
+    amount = YenField(label="予算額(補正後の額)")
+
+
+class MoveConfirmForm(forms.Form):
+    day = WarekiDateField(label="開栓・閉栓・名義変更の日")
+    open_tap = forms.CharField(label="開栓する給水装置の水栓番号", max_length=20, required=False)
+    user_name = forms.CharField(label="新しい使用者の氏名", max_length=100, required=False)
+    user_kana = forms.CharField(label="新しい使用者のフリガナ", max_length=100, required=False)
+    resident_number = forms.CharField(label="新しい使用者の宛名番号", max_length=15, required=False)

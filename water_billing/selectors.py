@@ -300,7 +300,7 @@ def statements(*, start: date, end: date) -> Statements:
     to_date = trial_balance(end=end)
     revenue = [r for r in period if r.kind == "revenue"]
     assets = [r for r in to_date if r.kind == "asset"]
-    liabilities = [r for r in to_date if r.kind == "liability"]
+    liabilities = [r for r in to_date if r.kind in {"liability", "equity"}]  # 負債及び資本
     return Statements(
         trial=period,
         revenue=revenue,
@@ -452,10 +452,14 @@ def budget_execution(*, fiscal_year: int, end: date) -> list[BudgetRow]:
     latest: dict[tuple[str, str], BudgetLine] = {}
     for line in BudgetLine.objects.filter(fiscal_year=fiscal_year).order_by("article", "account_code", "revision"):
         latest[(line.article, line.account_code)] = line
+    from water_billing.selectors_capital import capital_actuals
+
+    capital = capital_actuals(fiscal_year=fiscal_year, end=end)  # 4条 lines: the capital entries (§5.2)
     return [
-        BudgetRow(line.article, line.account_code, line.name, line.amount, actual.get(line.account_code, 0))
+        BudgetRow(line.article, line.account_code, line.name, line.amount,
+                  (capital if line.article == "4" else actual).get(line.account_code, 0))
         for line in latest.values()
-    ]
+    ]  # fmt: skip
 
 
 # --- 分納 plans (§7.4) ---------------------------------------------------------------------------------------
@@ -512,3 +516,15 @@ def plan_or_404(public_id: Any) -> InstallmentPlan:
     if plan is None:
         raise NotFound("分納計画が見つかりません。")
     return plan
+
+
+def view_move_task(*, actor: Any, purpose: str, public_id: Any) -> MoveTask:
+    """One 異動連携 task for its preview (a resident's name and addresses): one audited read."""
+    task = MoveTask.objects.filter(public_id=public_id).first()
+    if task is None:
+        raise NotFound("異動連携の処理が見つかりません。")
+    audit.record(
+        actor=actor, action="water.moves.view", obj=("water_billing.MoveTask", str(task.public_id), task.atena_number),
+        purpose=purpose, personal_data=True, details={"persons": [task.atena_number]},
+    )  # fmt: skip
+    return task

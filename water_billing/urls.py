@@ -31,6 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notices/<uuid:public_id>/pdf/", views.notice_pdf_view, name="notice_pdf"),
     path("bills/<str:number>/pdf/", views.bill_pdf_view, name="bill_pdf"),
     path("books/", views.books_view, name="books"),
+    path("capital/", views.capital_view, name="capital"),
     path("tariffs/", views.tariffs_view, name="tariffs"),
     path("moves/", views.moves_view, name="moves"),
     path("moves/pull/", views.moves_pull_view, name="moves_pull"),

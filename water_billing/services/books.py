@@ -29,6 +29,18 @@ DEFERRED_SUBSIDY = "2410"  # 長期前受金 (繰延収益)
 CAPITAL = "3110"  # 資本金
 
 
+def check_open(day: date) -> None:
+    """A posting dated in a closed accounting month is refused (setting ``water.closed_through``; §5, §6): the
+    month closing in force now (a month closed today refuses a posting dated inside it)."""
+    from common.dates import local_today
+    from water_billing import settings_keys
+    from water_billing.errors import PeriodClosed
+
+    closed = settings_keys.closed_through(local_today())
+    if closed is not None and day <= closed:
+        raise PeriodClosed(details={"posted_on": day.isoformat(), "closed_through": closed.isoformat()})
+
+
 class UnbalancedEntry(ApplicationError):
     code = "ledger_unbalanced"
     message = "仕訳の借方と貸方が一致しません。"

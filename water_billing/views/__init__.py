@@ -1,6 +1,7 @@
 """The 水道料金 pages (namespace ``water_billing``, guarded by tenants.access)."""
 
 from water_billing.views.books import books_view, tariffs_view
+from water_billing.views.capital import capital_view
 from water_billing.views.collection import (
     arrears_step_view,
     arrears_view,
@@ -23,6 +24,7 @@ __all__ = [
     "arrears_view",
     "bill_pdf_view",
     "books_view",
+    "capital_view",
     "connection_view",
     "debit_view",
     "meters_view",
