@@ -19,6 +19,7 @@ from water_billing.models import (
     BillState,
     BudgetLine,
     Connection,
+    FinalReadingRequest,
     InstallmentPlan,
     LedgerLine,
     MoveTask,
@@ -528,3 +529,9 @@ def view_move_task(*, actor: Any, purpose: str, public_id: Any) -> MoveTask:
         purpose=purpose, personal_data=True, details={"persons": [task.atena_number]},
     )  # fmt: skip
     return task
+
+
+def final_reading_requests(limit: int = 200) -> list[FinalReadingRequest]:
+    """閉栓精算の検針依頼 not yet read (§8), oldest first, for the readings page."""
+    pending = FinalReadingRequest.objects.filter(done=False).select_related("connection")
+    return list(pending.order_by("closed_on", "pk")[:limit])

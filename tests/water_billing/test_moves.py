@@ -147,3 +147,12 @@ def test_the_clerk_sees_the_preview_then_confirms(moved: Any, new_person: Any, c
     clerk.post(f"/water_billing/moves/{task.public_id}/", {"decision": "confirm", "day": "2026-06-01"})
     with schema_context("nakatosa"):
         assert Connection.objects.get(pk=conn.pk).closed_on == date(2026, 6, 1)
+
+
+def test_the_final_reading_request_is_on_the_readings_page(moved: Any, new_person: Any, client_for: Any) -> None:
+    _, _, conn = moved
+    moves.pull_moves(actor=None)
+    moves.resolve_task(actor=None, task=MoveTask.objects.get(kind=MoveTaskKind.MOVE), confirm=True)
+    reader = client_for(new_person("wb-move-reader", nakatosa="meter_reader").username, "nakatosa")
+    page = reader.get("/water_billing/readings/").content.decode()
+    assert f"<td>{conn.tap_number}</td><td>{OLD}</td><td>2026-06-01</td>" in page

@@ -182,7 +182,7 @@ def _apply(actor: Any, task: MoveTask, decision: Decision) -> list[Change]:
         conn = _connection(change.tap_number)
         if change.tap_number == close_tap and change.action == "閉栓":
             connections.close_connection(
-                actor=actor, connection=conn, closed_on=decision.day, reason=f"{task.event_kind}({task.name})"
+                actor=actor, connection=conn, closed_on=decision.day, reason=f"異動連携: {task.event_kind}"
             )
         elif task.kind == MoveTaskKind.TRANSFER:
             if decision.user is None:

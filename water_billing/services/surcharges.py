@@ -4,6 +4,7 @@ to them in the documented order. Everything here runs inside the caller's transa
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -40,7 +41,7 @@ def _create(
     notice: Notice | None = None, basis: dict[str, object] | None = None,
 ) -> Surcharge:  # fmt: skip
     claim = Surcharge.objects.create(
-        number=f"tmp-{kind}-{connection.pk}-{bill.pk if bill else ''}-{notice.pk if notice else ''}"[:20],
+        number=f"tmp-{uuid.uuid4().hex[:16]}",  # renamed from its row id below, in this transaction
         kind=kind, connection=connection, bill=bill, notice=notice, charged_on=charged_on, amount=amount,
         basis=basis or {},
     )  # fmt: skip
