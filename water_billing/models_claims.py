@@ -22,13 +22,17 @@ class Surcharge(models.Model):
 
     number = models.CharField("付帯金番号", max_length=20, unique=True)
     kind = models.CharField("種類", max_length=12, choices=SurchargeKind.choices)
-    connection = models.ForeignKey("water_billing.Connection", on_delete=models.PROTECT, related_name="surcharges")
+    connection = models.ForeignKey(
+        "water_billing.Connection", on_delete=models.PROTECT, related_name="surcharges", verbose_name="給水装置"
+    )
     bill = models.ForeignKey(
-        "water_billing.Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="surcharges"
-    )
+        "water_billing.Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="surcharges",
+        verbose_name="延滞金の元となった請求",
+    )  # fmt: skip
     notice = models.ForeignKey(
-        "water_billing.Notice", on_delete=models.PROTECT, null=True, blank=True, related_name="surcharges"
-    )
+        "water_billing.Notice", on_delete=models.PROTECT, null=True, blank=True, related_name="surcharges",
+        verbose_name="督促状",
+    )  # fmt: skip
     charged_on = models.DateField("調定日")
     amount = models.IntegerField("金額")
     paid_amount = models.IntegerField("収納額", default=0)
@@ -53,7 +57,7 @@ class Surcharge(models.Model):
 
 
 class SurchargePayment(models.Model):
-    surcharge = models.ForeignKey(Surcharge, on_delete=models.PROTECT, related_name="payments")
+    surcharge = models.ForeignKey(Surcharge, on_delete=models.PROTECT, related_name="payments", verbose_name="付帯金")
     amount = models.IntegerField("収納額")
     paid_on = models.DateField("収納日")
     channel = models.CharField("収納方法", max_length=12)
@@ -74,8 +78,9 @@ class FinalReadingRequest(models.Model):
     """閉栓精算の検針依頼: a connection closed from a confirmed move task needs its final reading (§8)."""
 
     connection = models.ForeignKey(
-        "water_billing.Connection", on_delete=models.PROTECT, related_name="final_reading_requests"
-    )
+        "water_billing.Connection", on_delete=models.PROTECT, related_name="final_reading_requests",
+        verbose_name="給水装置",
+    )  # fmt: skip
     closed_on = models.DateField("閉栓日")
     reason = models.CharField("理由", max_length=100)
     done = models.BooleanField("検針済", default=False)
