@@ -27,8 +27,11 @@ from water_billing.models import (
     Bill,
     BillingRun,
     BillState,
+    BudgetArticle,
+    CapitalItem,
     Channel,
     Connection,
+    FundingSource,
     Payment,
     Period,
     Reading,
@@ -38,7 +41,7 @@ from water_billing.models import (
     Service,
     Use,
 )
-from water_billing.services import books, runs
+from water_billing.services import books, budgets, capital, runs
 from water_billing.services.tariffs import record_tariff
 
 DEMO_CONNECTIONS = {"nakatosa": 3_000, "shimanto": 8_000}
@@ -185,6 +188,26 @@ def _pay(periods: list[Period], rng: random.Random) -> None:
         )  # fmt: skip
 
 
+def _capital(today: date) -> None:
+    """A 4条 budget, a few capital entries of this year and the 補填財源 of the shortfall (through the services)."""
+    year = capital.fiscal_year_of(today)
+    budget = {CapitalItem.BOND: 30_000_000, CapitalItem.SUBSIDY: 10_000_000, CapitalItem.CONSTRUCTION: 60_000_000,
+              CapitalItem.REDEMPTION: 12_000_000}  # fmt: skip
+    for item, amount in budget.items():
+        budgets.record_budget_line(
+            actor=None, fiscal_year=year, article=BudgetArticle.CAPITAL, account_code=item,
+            name=CapitalItem(item).label, amount=amount,
+        )  # fmt: skip
+    for item, amount, memo in [
+        (CapitalItem.BOND, 20_000_000, "デモ: 上水道事業債"),
+        (CapitalItem.SUBSIDY, 6_000_000, "デモ: 生活基盤施設耐震化等交付金"),
+        (CapitalItem.CONSTRUCTION, 41_800_000, "デモ: 配水管布設替工事"),
+        (CapitalItem.REDEMPTION, 11_500_000, "デモ: 企業債元金償還"),
+    ]:
+        capital.record_capital_entry(actor=None, item=item, posted_on=today, amount=amount, memo=memo)
+    capital.record_funding(actor=None, fiscal_year=year, source=FundingSource.RETAINED_DEPRECIATION, amount=27_300_000)
+
+
 def seed_town(schema: str, count: int, *, seed: int = 2026) -> int | None:
     """Fill one town; None when it already has connections."""
     rng = random.Random(f"{schema}:{seed}")  # noqa: S311 (reproducible demo data, not a secret)
@@ -208,6 +231,7 @@ def seed_town(schema: str, count: int, *, seed: int = 2026) -> int | None:
                 runs.confirm_run(actor=None, run=run)
         with transaction.atomic():
             _pay(periods, rng)
+        _capital(local_today())
     return len(connections)
 
 

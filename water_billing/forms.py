@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 from common.forms import PurposeField, WarekiDateField, YenField
-from water_billing.models import Channel
+from water_billing.models import CapitalItem, Channel, FundingSource
 
 
 class PurposeForm(forms.Form):
@@ -52,7 +54,7 @@ class DebitResultForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    bill = forms.CharField(label="請求番号", max_length=20)
+    bill = forms.CharField(label="請求番号(督促手数料・延滞金の番号も可)", max_length=20)
     amount = YenField(label="収納額")
     paid_on = WarekiDateField(label="収納日")
     channel = forms.ChoiceField(
@@ -94,3 +96,61 @@ class ReadingForm(forms.Form):
         if not data.get("estimated") and data.get("value") is None:
             self.add_error("value", "指針を入力してください(検針できなかった場合は「認定」を選んでください)。")
         return data
+
+
+class PlanForm(forms.Form):
+    tap_number = forms.CharField(label="水栓番号", max_length=20)
+    agreed_on = WarekiDateField(label="誓約日")
+    instalments = forms.CharField(
+        label="納付計画(1行に1回: 納付日,金額)", widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="例: 2027-01-31,5000 — 各回の合計を未納額と一致させてください。",
+    )  # fmt: skip
+
+    def clean_instalments(self) -> list[tuple[date, int]]:
+        rows = []
+        for number, line in enumerate(self.cleaned_data["instalments"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            day, _, amount = line.replace("，", ",").partition(",")
+            try:
+                rows.append((date.fromisoformat(day.strip()), int(amount.strip().replace("円", ""))))
+            except ValueError:
+                message = f"{number}行目を「納付日,金額」(例: 2027-01-31,5000)で入力してください。"
+                raise forms.ValidationError(message) from None
+        if not rows:
+            raise forms.ValidationError("納付計画を1回以上入力してください。")
+        return rows
+
+
+class PlanPaymentForm(forms.Form):
+    amount = YenField(label="収納額")
+    paid_on = WarekiDateField(label="収納日")
+    channel = forms.ChoiceField(
+        label="収納方法", choices=[(Channel.COUNTER, "窓口"), (Channel.CONVENIENCE, "コンビニ収納")]
+    )
+
+
+class CapitalEntryForm(forms.Form):
+    item = forms.ChoiceField(label="科目", choices=CapitalItem.choices)
+    posted_on = WarekiDateField(label="計上日")
+    amount = YenField(label="金額")
+    memo = forms.CharField(label="摘要", max_length=200, required=False)
+
+
+class CapitalFundingForm(forms.Form):
+    source = forms.ChoiceField(label="補填財源", choices=FundingSource.choices)
+    amount = YenField(label="金額")
+    note = forms.CharField(label="備考", max_length=200, required=False)
+
+
+class CapitalBudgetForm(forms.Form):
+    item = forms.ChoiceField(label="科目", choices=CapitalItem.choices)
+    amount = YenField(label="予算額(補正後の額)")
+
+
+class MoveConfirmForm(forms.Form):
+    day = WarekiDateField(label="開栓・閉栓・名義変更の日")
+    open_tap = forms.CharField(label="開栓する給水装置の水栓番号", max_length=20, required=False)
+    user_name = forms.CharField(label="新しい使用者の氏名", max_length=100, required=False)
+    user_kana = forms.CharField(label="新しい使用者のフリガナ", max_length=100, required=False)
+    resident_number = forms.CharField(label="新しい使用者の宛名番号", max_length=15, required=False)

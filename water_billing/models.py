@@ -318,6 +318,14 @@ class Payment(models.Model):
     paid_on = models.DateField("収納日")
     channel = models.CharField("収納方法", max_length=12, choices=Channel.choices)
     reference = models.CharField("参照番号", max_length=40, blank=True)
+    plan = models.ForeignKey(
+        "water_billing.InstallmentPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name="分納計画",
+    )
     recorded_by_id = models.BigIntegerField("入力者ID", null=True)
     recorded_by_name = models.CharField("入力者", max_length=100, blank=True)
     recorded_at = models.DateTimeField("入力日時", auto_now_add=True)
@@ -457,6 +465,12 @@ class Notice(models.Model):
         return f"{self.get_kind_display()} {self.issued_on}"
 
 
+class PlanEnd(models.TextChoices):
+    COMPLETED = "completed", "完納"
+    BROKEN = "broken", "不履行"
+    REPLACED = "replaced", "新しい分納計画に変更"
+
+
 class InstallmentPlan(models.Model):
     """分納 (an agreed schedule of partial payments) for a connection's arrears; stops the step sequence while kept."""
 
@@ -465,6 +479,9 @@ class InstallmentPlan(models.Model):
     total = models.IntegerField("分納対象額")
     schedule = models.JSONField("納付計画", default=list)  # [{"due": "YYYY-MM-DD", "amount": int}]
     active = models.BooleanField("履行中", default=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ended_on = models.DateField("終了日", null=True, blank=True)
+    end_reason = models.CharField("終了の理由", max_length=10, choices=PlanEnd.choices, blank=True)
     recorded_by_id = models.BigIntegerField("登録者ID", null=True)
     recorded_by_name = models.CharField("登録者", max_length=100, blank=True)
 
@@ -506,3 +523,19 @@ class BudgetLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.name}"
+
+
+# The module's other models, in files of their own (registered with Django by this import).
+from water_billing.models_capital import CapitalEntry, CapitalFunding, CapitalItem, FundingSource  # noqa: E402
+from water_billing.models_claims import (  # noqa: E402
+    FinalReadingRequest,
+    Surcharge,
+    SurchargeKind,
+    SurchargePayment,
+    SurchargeState,
+)
+
+__all__ = [
+    "CapitalEntry", "CapitalFunding", "CapitalItem", "FinalReadingRequest", "FundingSource", "Surcharge",
+    "SurchargeKind", "SurchargePayment", "SurchargeState",
+]  # fmt: skip

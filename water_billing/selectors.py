@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from common import audit
 from common.errors import NotFound
@@ -19,6 +19,7 @@ from water_billing.models import (
     BillState,
     BudgetLine,
     Connection,
+    FinalReadingRequest,
     InstallmentPlan,
     LedgerLine,
     MoveTask,
@@ -28,6 +29,8 @@ from water_billing.models import (
     Period,
     Reading,
     Supply,
+    Surcharge,
+    SurchargeState,
     Tariff,
 )
 
@@ -156,6 +159,10 @@ class ArrearsRow:
     balance: int
     oldest_due: date
     next_step: str
+    surcharges: int = 0  # 督促手数料・延滞金 charged and unpaid
+    accruing: int = 0  # 延滞金 that would be charged if everything were paid today (§7.2)
+    plan: Any = None  # the active InstallmentPlan
+    plan_status: Any = None  # its water_billing.plans.PlanStatus
 
     @property
     def next_kind(self) -> str:
@@ -163,36 +170,64 @@ class ArrearsRow:
         return {kind.label: kind.value for kind in NoticeKind}.get(self.next_step, "")
 
 
-def view_arrears(*, actor: Any, purpose: str, today: date, limit: int = 200) -> list[ArrearsRow]:
-    """滞納一覧: customers with bills past their 納期限, with the next step of 滞納整理 (§7)."""
-    from water_billing.services.arrears import next_step
+def _accruing(bills: list[Bill], today: date, params: dict[date, Any]) -> int:
+    from water_billing.services.surcharges import compute_late_fee, late_fee_params
 
+    total = 0
+    for bill in bills:
+        if bill.due_on not in params:  # the town's settings read once per 納期限, not once per bill
+            params[bill.due_on] = late_fee_params(bill.due_on)
+        payments = [(p.paid_on, p.amount) for p in bill.payments.all() if p.amount > 0]
+        total += compute_late_fee(bill=bill, until=today, payments=payments, params=params[bill.due_on]).amount
+    return total
+
+
+def _arrears_bills(today: date, limit: int) -> dict[int, list[Bill]]:
     overdue = (
         Bill.objects.filter(state=BillState.UNPAID, due_on__lt=today)
         .select_related("connection", "period")
+        .prefetch_related("payments")
         .order_by("connection__tap_number", "due_on")
     )
-    rows: dict[int, ArrearsRow] = {}
+    rows: dict[int, list[Bill]] = {}
     for bill in overdue[: limit * 6]:
-        row = rows.get(bill.connection_id)
-        if row is None:
-            if len(rows) >= limit:
-                break
-            row = rows[bill.connection_id] = ArrearsRow(bill.connection, [], 0, bill.due_on, "")
-        row.bills.append(bill)
+        if bill.connection_id not in rows and len(rows) >= limit:
+            break
+        rows.setdefault(bill.connection_id, []).append(bill)
+    return rows
+
+
+def view_arrears(*, actor: Any, purpose: str, today: date, limit: int = 200) -> list[ArrearsRow]:
+    """滞納一覧: customers with bills past their 納期限, with their unpaid 付帯金, the 延滞金 accruing to date, and the
+    next step of 滞納整理 (§7) — an active 分納 plan being the step while it is kept."""
+    from water_billing import plans as plan_rule
+    from water_billing.services.arrears import next_step
+
+    rows = _arrears_bills(today, limit)
     notices: dict[int, list[Notice]] = {}
     for notice in Notice.objects.filter(connection_id__in=rows).prefetch_related("bills").order_by("issued_on"):
         notices.setdefault(notice.connection_id, []).append(notice)
-    planned = set(
-        InstallmentPlan.objects.filter(connection_id__in=rows, active=True).values_list("connection_id", flat=True)
-    )
-    result = [
-        ArrearsRow(
-            r.connection, r.bills, sum(b.balance for b in r.bills), r.oldest_due,
-            next_step(r.bills, today=today, notices=notices.get(key, []), planned=key in planned),
-        )
-        for key, r in rows.items()
-    ]  # fmt: skip
+    active = InstallmentPlan.objects.filter(connection_id__in=rows, active=True).annotate(paid=Sum("payments__amount"))
+    plans = {
+        p.connection_id: (p, plan_rule.status(schedule=plan_rule.schedule_of(p.schedule), paid=int(p.paid or 0),
+                                              today=today))
+        for p in active
+    }  # fmt: skip
+    owed = dict(
+        Surcharge.objects.filter(connection_id__in=rows, state=SurchargeState.UNPAID)
+        .values("connection_id").annotate(s=Sum(F("amount") - F("paid_amount"))).values_list("connection_id", "s")
+    )  # fmt: skip
+    result = []
+    params: dict[date, Any] = {}
+    for key, bills in rows.items():
+        plan, status = plans.get(key, (None, None))
+        result.append(
+            ArrearsRow(
+                bills[0].connection, bills, sum(b.balance for b in bills), bills[0].due_on,
+                next_step(bills, today=today, notices=notices.get(key, []), plan=status.state if status else ""),
+                int(owed.get(key) or 0), _accruing(bills, today, params), plan, status,
+            )
+        )  # fmt: skip
     audit.record(
         actor=actor,
         action="water.arrears.view",
@@ -213,7 +248,12 @@ ACCOUNTS: dict[str, tuple[str, str]] = {
     "2120": ("預り金(過誤納金)", "liability"),
     "4110": ("給水収益(水道料金)", "revenue"),
     "4120": ("下水道使用料", "revenue"),
-    "4190": ("その他営業収益", "revenue"),
+    "4190": ("その他営業収益(督促手数料)", "revenue"),
+    "4310": ("雑収益(延滞金)", "revenue"),
+    "1510": ("建設仮勘定", "asset"),
+    "2310": ("企業債", "liability"),
+    "2410": ("長期前受金(補助金)", "liability"),
+    "3110": ("資本金", "equity"),
 }
 
 
@@ -261,7 +301,7 @@ def statements(*, start: date, end: date) -> Statements:
     to_date = trial_balance(end=end)
     revenue = [r for r in period if r.kind == "revenue"]
     assets = [r for r in to_date if r.kind == "asset"]
-    liabilities = [r for r in to_date if r.kind == "liability"]
+    liabilities = [r for r in to_date if r.kind in {"liability", "equity"}]  # 負債及び資本
     return Statements(
         trial=period,
         revenue=revenue,
@@ -413,7 +453,85 @@ def budget_execution(*, fiscal_year: int, end: date) -> list[BudgetRow]:
     latest: dict[tuple[str, str], BudgetLine] = {}
     for line in BudgetLine.objects.filter(fiscal_year=fiscal_year).order_by("article", "account_code", "revision"):
         latest[(line.article, line.account_code)] = line
+    from water_billing.selectors_capital import capital_actuals
+
+    capital = capital_actuals(fiscal_year=fiscal_year, end=end)  # 4条 lines: the capital entries (§5.2)
     return [
-        BudgetRow(line.article, line.account_code, line.name, line.amount, actual.get(line.account_code, 0))
+        BudgetRow(line.article, line.account_code, line.name, line.amount,
+                  (capital if line.article == "4" else actual).get(line.account_code, 0))
         for line in latest.values()
-    ]
+    ]  # fmt: skip
+
+
+# --- 分納 plans (§7.4) ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    plan: InstallmentPlan
+    status: Any  # water_billing.plans.PlanStatus
+
+
+def _plan_row(plan: InstallmentPlan, today: date) -> PlanRow:
+    from water_billing import plans as rule
+
+    paid = int(getattr(plan, "paid", None) or 0)
+    return PlanRow(plan, rule.status(schedule=rule.schedule_of(plan.schedule), paid=paid, today=today))
+
+
+def view_plans(*, actor: Any, purpose: str, today: date, limit: int = 200) -> list[PlanRow]:
+    """分納計画の一覧 (active first, newest first), each with its state today: one audited read."""
+    plans = (
+        InstallmentPlan.objects.select_related("connection")
+        .annotate(paid=Sum("payments__amount"))
+        .order_by("-active", "-agreed_on", "-pk")[:limit]
+    )
+    rows = [_plan_row(plan, today) for plan in plans]
+    audit.record(
+        actor=actor, action="water.plans.view", obj=None, purpose=purpose, personal_data=True,
+        details={"tap_numbers": sorted({r.plan.connection.tap_number for r in rows})},
+    )  # fmt: skip
+    return rows
+
+
+def view_plan(*, actor: Any, purpose: str, public_id: Any, today: date) -> tuple[PlanRow, list[Payment]]:
+    """One plan with its state and the payments made under it: one audited read."""
+    plan = (
+        InstallmentPlan.objects.select_related("connection")
+        .annotate(paid=Sum("payments__amount"))
+        .filter(public_id=public_id)
+        .first()
+    )
+    if plan is None:
+        raise NotFound("分納計画が見つかりません。")
+    audit.record(
+        actor=actor, action="water.plans.view", obj=("water_billing.InstallmentPlan", str(plan.public_id), "分納"),
+        purpose=purpose, personal_data=True, details={"tap_number": plan.connection.tap_number},
+    )  # fmt: skip
+    payments = list(plan.payments.select_related("bill").order_by("paid_on", "pk"))
+    return _plan_row(plan, today), payments
+
+
+def plan_or_404(public_id: Any) -> InstallmentPlan:
+    plan = InstallmentPlan.objects.filter(public_id=public_id).first()
+    if plan is None:
+        raise NotFound("分納計画が見つかりません。")
+    return plan
+
+
+def view_move_task(*, actor: Any, purpose: str, public_id: Any) -> MoveTask:
+    """One 異動連携 task for its preview (a resident's name and addresses): one audited read."""
+    task = MoveTask.objects.filter(public_id=public_id).first()
+    if task is None:
+        raise NotFound("異動連携の処理が見つかりません。")
+    audit.record(
+        actor=actor, action="water.moves.view", obj=("water_billing.MoveTask", str(task.public_id), task.atena_number),
+        purpose=purpose, personal_data=True, details={"persons": [task.atena_number]},
+    )  # fmt: skip
+    return task
+
+
+def final_reading_requests(limit: int = 200) -> list[FinalReadingRequest]:
+    """閉栓精算の検針依頼 not yet read (§8), oldest first, for the readings page."""
+    pending = FinalReadingRequest.objects.filter(done=False).select_related("connection")
+    return list(pending.order_by("closed_on", "pk")[:limit])

@@ -15,6 +15,9 @@ CLOSED_THROUGH = "water.closed_through"
 DUNNING_FEE = "water.dunning_fee"
 DUNNING_DAYS = "water.dunning_days_after_due"
 LATE_FEE_RATE = "water.late_fee_per_mille"
+LATE_FEE_FIRST_RATE = "water.late_fee_first_month_per_mille"
+LATE_FEE_MIN_BASE = "water.late_fee_min_base"
+LATE_FEE_SERVICES = "water.late_fee_services"
 DEBIT_REQUESTER_CODE = "water.debit_requester_code"
 DEBIT_REQUESTER_NAME = "water.debit_requester_name"
 DEBIT_BANK_CODE = "water.debit_bank_code"
@@ -26,7 +29,13 @@ SPECS = (
     SettingSpec(HALF_BASE, "水道料金: 短期使用の基本料金半額", "text", "1", "1(あり)または 0(なし)"),
     SettingSpec(CLOSED_THROUGH, "水道料金: 締め済みの日(この日まで収納不可)", "text", "", "例: 2026-03-31"),
     SettingSpec(DUNNING_FEE, "水道料金: 督促手数料(円)", "int", "100"),
-    SettingSpec(LATE_FEE_RATE, "水道料金: 延滞金の年率(千分率)", "int", "87", "例: 87 = 年8.7%"),
+    SettingSpec(LATE_FEE_RATE, "水道料金: 延滞金の年率(納期限の翌日から1月経過後・千分率)", "int", "87",
+                "例: 87 = 年8.7%(特例基準割合+7.3%)"),
+    SettingSpec(LATE_FEE_FIRST_RATE, "水道料金: 延滞金の年率(納期限の翌日から1月を経過する日まで・千分率)", "int",
+                "24", "例: 24 = 年2.4%(特例基準割合+1%)"),
+    SettingSpec(LATE_FEE_MIN_BASE, "水道料金: 延滞金を計算しない料金額(この額未満は延滞金なし・円)", "int", "2000"),
+    SettingSpec(LATE_FEE_SERVICES, "水道料金: 延滞金を徴収する料金(条例の定め)", "text", "sewer",
+                "sewer(下水道使用料のみ)・water,sewer(上下水道とも)・空欄(徴収しない)"),
     SettingSpec(DEBIT_REQUESTER_CODE, "水道料金: 口座振替の委託者コード", "text", "", "10桁以内"),
     SettingSpec(DEBIT_REQUESTER_NAME, "水道料金: 口座振替の委託者名(半角カナ)", "text", "", "例: ﾅｶﾄｻﾁﾖｳｽｲﾄﾞｳ"),
     SettingSpec(DEBIT_BANK_CODE, "水道料金: 口座振替の取引金融機関コード", "text", "", "4桁"),
@@ -78,3 +87,26 @@ def dunning_days(on: date) -> int:
 
 def late_fee_rate(on: date) -> int:
     return int(setting_in_force(LATE_FEE_RATE, on=on))
+
+
+def late_fee_services(on: date) -> frozenset[str]:
+    """The services whose charges bear 延滞金 under the town's ordinance (§7.2): sewer only by default."""
+    value = setting_in_force(LATE_FEE_SERVICES, on=on)
+    services = frozenset(part.strip() for part in value.split(",") if part.strip())
+    if not services <= {"water", "sewer"}:
+        raise SettingInvalid(details={"key": LATE_FEE_SERVICES, "value": value})
+    return services
+
+
+def late_fee_min_base(on: date) -> int:
+    return int(setting_in_force(LATE_FEE_MIN_BASE, on=on))
+
+
+def schedule(key: str) -> list[tuple[date, int]]:
+    """Every version of an integer setting, oldest first, the registered default from the beginning of time: the
+    per-day rates of a 延滞金 that spans a change of rate (one query instead of one per day)."""
+    from common.town_settings import history, spec
+
+    versions = [(date.min, int(spec(key).default))]
+    versions += [(row.effective_from, int(row.value)) for row in history(key)]
+    return versions

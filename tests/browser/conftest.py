@@ -77,6 +77,7 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "wb_run": ("水道 調定", {"nakatosa": "water_clerk"}, True),
     "wb_debit": ("水道 口振", {"nakatosa": "water_clerk"}, True),
     "wb_dunning": ("水道 督促", {"nakatosa": "water_clerk"}, True),
+    "wb_plan": ("水道 分納", {"nakatosa": "water_clerk"}, True),
     "fin_clerk": ("財務 起案", {"nakatosa": "budget_clerk"}, True),
     "fin_inspector": ("財務 検収", {"nakatosa": "budget_clerk"}, True),
     "fin_orderer": ("財務 命令", {"nakatosa": "budget_clerk"}, True),

@@ -24,7 +24,7 @@ from common.models import Job
 from common.town_settings import record_setting, setting_in_force
 from tests.browser.flows import BrowserPerson, Server, sign_in
 from water_billing import rules, settings_keys
-from water_billing.models import BillingRun, Connection, Period, ReadingGroup, Service, Tariff
+from water_billing.models import Bill, BillingRun, Connection, Period, ReadingGroup, Service, Tariff
 from water_billing.services import collection, readings, runs
 from water_billing.services.readings import ReadingInput
 from water_billing.services.tariffs import record_tariff
@@ -78,10 +78,12 @@ def committed(django_db_setup: Any, django_db_blocker: Any) -> dict[str, Any]:
             debit_period, _ = _period_with_readings(3, debit=True)
             run = runs.confirm_run(actor=None, run=runs.execute_run(run=BillingRun.objects.create(period=debit_period)))
             request = collection.build_debit_request(actor=None, period=debit_period, debit_on=date(2026, 6, 26))
-            overdue_period, overdue_taps = _period_with_readings(1, due_on=local_today() - timedelta(days=5))
+            overdue_period, overdue_taps = _period_with_readings(2, due_on=local_today() - timedelta(days=5))
             runs.confirm_run(actor=None, run=runs.execute_run(run=BillingRun.objects.create(period=overdue_period)))
+            plan_total = Bill.objects.get(connection__tap_number=overdue_taps[1]).total
         connection.set_schema_to_public()
-    return {"run_period": run_period, "debit_request": request.data, "debit_run": run, "overdue_tap": overdue_taps[0]}
+    return {"run_period": run_period, "debit_request": request.data, "debit_run": run, "overdue_tap": overdue_taps[0],
+            "plan_tap": overdue_taps[1], "plan_total": plan_total}  # fmt: skip
 
 
 def _work(period: Period) -> None:
@@ -182,3 +184,25 @@ def test_a_dunning_notice(new_page: Any, server: Server, people: Any, committed:
     assert download.value.suggested_filename.startswith("notice-")
     page.goto(server.url("nakatosa", "/water_billing/arrears/"))
     expect(page.get_by_role("row", name=committed["overdue_tap"])).to_contain_text("催告書")
+
+
+def test_an_instalment_plan_from_the_arrears_list(
+    new_page: Any, server: Server, people: Any, committed: dict[str, Any]
+) -> None:
+    person: BrowserPerson = people["wb_plan"]
+    page = new_page()
+    sign_in(page, server, person, "nakatosa")
+    page.goto(server.url("nakatosa", "/water_billing/arrears/"))
+    page.get_by_label("利用目的").fill("滞納整理")
+    page.get_by_role("button", name="表示する").click()
+    page.get_by_role("row", name=committed["plan_tap"]).get_by_role("link", name="分納の相談を記録").click()
+    today = local_today()
+    half = committed["plan_total"] // 2
+    page.get_by_label("誓約日").fill(today.isoformat())
+    page.get_by_label("納付計画(1行に1回: 納付日,金額)").fill(
+        f"{today + timedelta(days=30)},{half}\n{today + timedelta(days=60)},{committed['plan_total'] - half}"
+    )
+    page.get_by_role("button", name="登録する").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(committed["plan_tap"])
+    page.goto(server.url("nakatosa", "/water_billing/arrears/"))
+    expect(page.get_by_role("row", name=committed["plan_tap"])).to_contain_text("分納履行中")

@@ -139,7 +139,7 @@ def water_rows(*, schema: str) -> ModuleRows:
     from tests.water_billing.factories import nakatosa_tariff
     from water_billing import demo
     from water_billing.models import Bill, BillingRun, Connection, MoveTask, Notice, NoticeKind, Period, Tariff
-    from water_billing.services import arrears, moves
+    from water_billing.services import arrears, moves, plans
 
     demo.seed_town("nakatosa", 40)  # enough that a few bills stay unpaid (the demo's arrears)
     with schema_context(schema):
@@ -168,9 +168,16 @@ def water_rows(*, schema: str) -> ModuleRows:
             actor=None, connection=unpaid.connection, kind=NoticeKind.DUNNING, today=local_today() + timedelta(days=365)
         )
         moves.pull_moves(actor=Person.objects.get(username="suido"))
+        # A 分納 plan for the same customer's arrears, agreed after the 督促状.
+        day = local_today() + timedelta(days=365)
+        owed = sum(
+            b.balance for b in Bill.objects.filter(connection=unpaid.connection, state="unpaid", due_on__lte=day)
+        )
+        plan = plans.record_plan(actor=None, connection=unpaid.connection, agreed_on=day, installments=[(day, owed)])
         rows += [
             ("water_billing:notice_pdf", "public_id", _public_id(Notice)),
             ("water_billing:move_resolve", "public_id", _public_id(MoveTask)),
+            ("water_billing:plan", "public_id", str(plan.public_id)),
         ]
         return rows
 

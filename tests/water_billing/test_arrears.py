@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django_tenants.utils import schema_context
 
-from common.errors import ValidationFailed
 from water_billing import selectors
 from water_billing.models import BillingRun, Connection, NoticeKind
 from water_billing.services import arrears, collection, readings, runs
@@ -75,19 +74,6 @@ def test_reopening_needs_payment(overdue: Any) -> None:
     assert not Connection.objects.get(pk=conn.pk).stopped
 
 
-def test_an_installment_plan_must_cover_the_arrears(overdue: Any) -> None:
-    conn, bill, today = overdue
-    with pytest.raises(ValidationFailed):
-        arrears.record_plan(actor=None, connection=conn, agreed_on=today, installments=[(today, bill.total - 1)])
-    half = bill.total // 2
-    arrears.record_plan(
-        actor=None, connection=conn, agreed_on=today,
-        installments=[(today + timedelta(days=30), half), (today + timedelta(days=60), bill.total - half)],
-    )  # fmt: skip
-    with pytest.raises(arrears.StepRefused):
-        arrears.issue_notice(actor=None, connection=conn, kind=NoticeKind.DUNNING, today=today)
-
-
 def test_the_arrears_list_names_the_next_step(overdue: Any) -> None:
     conn, _, today = overdue
     [row] = selectors.view_arrears(actor=None, purpose="滞納整理", today=today)
@@ -107,12 +93,3 @@ def test_the_arrears_list_names_the_next_step(overdue: Any) -> None:
 )
 def test_prescription_differs_by_claim(service: str, due: date, expected: date) -> None:
     assert arrears.prescription_date(service=service, due_on=due) == expected
-
-
-@pytest.mark.parametrize(
-    ("amount", "days", "fee"),
-    [(50_000, 365, 4300), (9_999, 30, 0), (999, 365, 0), (100_000, 100, 2300)],
-)
-def test_late_fee(amount: int, days: int, fee: int) -> None:
-    due = date(2026, 1, 1)
-    assert arrears.late_fee(amount=amount, due_on=due, paid_on=due + timedelta(days=days), rate_per_mille=87) == fee

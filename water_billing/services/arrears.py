@@ -12,8 +12,8 @@ from django.db import transaction
 from common import audit
 from common.errors import ApplicationError, ValidationFailed
 from water_billing import settings_keys
-from water_billing.models import Bill, BillState, Connection, InstallmentPlan, Notice, NoticeKind
-from water_billing.services import books
+from water_billing.models import Bill, BillState, Connection, Notice, NoticeKind
+from water_billing.services import surcharges
 
 PRIVATE_LAW_REFORM = date(2020, 4, 1)  # 民法 第166条 (改正法の施行日), §7
 REMINDER_AFTER_DAYS = 30  # 催告書: 30 days after the 督促状's 指定期限 passed without payment
@@ -50,17 +50,6 @@ def prescription_date(*, service: str, due_on: date) -> date:
     return _add_years(due_on, 5)
 
 
-def late_fee(*, amount: int, due_on: date, paid_on: date, rate_per_mille: int) -> int:
-    """延滞金 (§7): the unpaid amount rounded down to 1,000 yen × the annual rate × days after the 納期限 / 365,
-    rounded down to 100 yen; nothing under 1,000 yen of amount or under 1,000 yen of fee."""
-    base = amount // 1000 * 1000
-    days = (paid_on - due_on).days
-    if base <= 0 or days <= 0:
-        return 0
-    fee = base * rate_per_mille * days // (1000 * 365) // 100 * 100
-    return fee if fee >= 1000 else 0
-
-
 def _overdue(connection: Connection, today: date) -> list[Bill]:
     return list(
         Bill.objects.select_for_update()
@@ -73,12 +62,19 @@ def _last(connection: Connection, *kinds: str) -> Notice | None:
     return connection.notices.filter(kind__in=kinds).order_by("-issued_on", "-pk").first()
 
 
-def next_step(bills: Sequence[Bill], *, today: date, notices: Sequence[Notice] = (), planned: bool = False) -> str:
-    """The next step of 滞納整理 for a customer's overdue bills, from the steps already taken."""
+PLAN_KEPT = "分納履行中"
+PLAN_BROKEN = "分納不履行(計画を終了して滞納整理へ)"
+
+
+def next_step(bills: Sequence[Bill], *, today: date, notices: Sequence[Notice] = (), plan: str = "") -> str:
+    """The next step of 滞納整理 for a customer's overdue bills, from the steps already taken; ``plan`` is the
+    state of an active 分納 plan (water_billing.plans): kept, it is the step; broken, ending it is (§7.4)."""
     if not bills:
         return ""
-    if planned:
-        return "分納履行中"
+    if plan == "broken":
+        return PLAN_BROKEN
+    if plan:
+        return PLAN_KEPT
     kinds = {n.kind for n in notices}
     dunned = {b.pk for n in notices if n.kind == NoticeKind.DUNNING for b in n.bills.all()}
     if any(b.pk not in dunned for b in bills):
@@ -149,10 +145,7 @@ def issue_notice(*, actor: Any, connection: Connection, kind: str, today: date) 
         )  # fmt: skip
         notice.bills.set(bills)
         if fee:
-            books.post(
-                posted_on=today, lines=[(books.RECEIVABLE, fee, 0), (books.OTHER_REVENUE, 0, fee)],
-                memo=f"督促手数料 {connection.tap_number}", source_type="water.notice", source_id=str(notice.public_id),
-            )  # fmt: skip
+            surcharges.charge_dunning_fee(notice=notice, amount=fee)  # a claim of its own (§7.3)
         audit.record(
             actor=actor,
             action=f"water.arrears.{kind}",
@@ -179,34 +172,3 @@ def _reopen(*, actor: Any, connection: Connection, today: date, bills: list[Bill
         obj=("water_billing.Connection", connection.tap_number, connection.tap_number),
     )
     return notice
-
-
-def record_plan(
-    *, actor: Any, connection: Connection, agreed_on: date, installments: Sequence[tuple[date, int]]
-) -> InstallmentPlan:
-    """分納: the schedule must cover the overdue balance exactly, with dates in order."""
-    with transaction.atomic():
-        connection = Connection.objects.select_for_update().get(pk=connection.pk)
-        bills = _overdue(connection, agreed_on + timedelta(days=1))
-        owed = sum(b.balance for b in bills)
-        if not bills:
-            raise NothingOverdue()
-        dates = [d for d, _ in installments]
-        if dates != sorted(dates) or any(a <= 0 for _, a in installments) or sum(a for _, a in installments) != owed:
-            raise ValidationFailed(
-                f"分納の各回の金額の合計を未納額({owed:,}円)と一致させ、納付日を順に入力してください。",
-                code="plan_invalid",
-            )
-        connection.plans.filter(active=True).update(active=False)
-        plan = InstallmentPlan.objects.create(
-            connection=connection, agreed_on=agreed_on, total=owed,
-            schedule=[{"due": d.isoformat(), "amount": a} for d, a in installments],
-            recorded_by_id=getattr(actor, "pk", None), recorded_by_name=_name(actor),
-        )  # fmt: skip
-        audit.record(
-            actor=actor,
-            action="water.arrears.plan",
-            obj=("water_billing.Connection", connection.tap_number, connection.tap_number),
-            details={"total": owed, "installments": len(installments)},
-        )
-    return plan

@@ -21,6 +21,24 @@ DEPOSITS = "2120"
 WATER_REVENUE = "4110"
 SEWER_REVENUE = "4120"
 OTHER_REVENUE = "4190"
+LATE_FEE_REVENUE = "4310"  # 営業外収益: 雑収益 (延滞金)
+# 資本的収支 (4条, §5.2)
+CONSTRUCTION = "1510"  # 建設仮勘定
+BONDS = "2310"  # 企業債 (固定負債)
+DEFERRED_SUBSIDY = "2410"  # 長期前受金 (繰延収益)
+CAPITAL = "3110"  # 資本金
+
+
+def check_open(day: date) -> None:
+    """A posting dated in a closed accounting month is refused (setting ``water.closed_through``; §5, §6): the
+    month closing in force now (a month closed today refuses a posting dated inside it)."""
+    from common.dates import local_today
+    from water_billing import settings_keys
+    from water_billing.errors import PeriodClosed
+
+    closed = settings_keys.closed_through(local_today())
+    if closed is not None and day <= closed:
+        raise PeriodClosed(details={"posted_on": day.isoformat(), "closed_through": closed.isoformat()})
 
 
 class UnbalancedEntry(ApplicationError):

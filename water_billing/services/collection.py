@@ -29,8 +29,8 @@ from water_billing.errors import (
     PaymentsRefused,
     PeriodClosed,
 )
-from water_billing.models import Bill, BillState, Channel, DebitImport, Payment, Period
-from water_billing.services import books
+from water_billing.models import Bill, BillState, Channel, DebitImport, Payment, Period, Surcharge
+from water_billing.services import books, surcharges
 
 
 def _check_open(paid_on: date) -> None:
@@ -40,25 +40,39 @@ def _check_open(paid_on: date) -> None:
         raise PeriodClosed(details={"paid_on": paid_on.isoformat(), "closed_through": closed.isoformat()})
 
 
-def _apply(*, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, reference: str) -> Payment:
-    """The payment's rows and its entry (Dr 現金預金 / Cr 未収金, the excess Cr 預り金); caller's transaction."""
+def apply_payment(
+    *, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, reference: str, plan: Any = None
+) -> Payment:
+    """A payment quoting a bill, allocated in the order of §7.3: the bill's own charge, then (once the bill is
+    settled, its 延滞金 charged first when it was overdue) the connection's open 督促手数料 and 延滞金, the rest kept as
+    預り金 on the bill. One entry: Dr 現金預金 / Cr 未収金 (bill and 付帯金) / Cr 預り金. Caller's transaction."""
     if bill.state == BillState.VOID:
         raise BillNotPayable()
     if amount <= 0:
         raise ValidationFailed("収納額は1円以上で入力してください。", code="payment_amount_invalid")
     _check_open(paid_on)
-    outstanding = max(bill.balance, 0)
-    applied = min(amount, outstanding)
+    applied = min(amount, max(bill.balance, 0))
     payment = Payment.objects.create(
-        bill=bill, amount=amount, paid_on=paid_on, channel=channel, reference=reference[:40],
+        bill=bill, amount=applied, paid_on=paid_on, channel=channel, reference=reference[:40], plan=plan,
         recorded_by_id=getattr(actor, "pk", None), recorded_by_name=str(getattr(actor, "full_name", "") or "")[:100],
     )  # fmt: skip
-    bill.paid_amount += amount
+    bill.paid_amount += applied
     bill.state = BillState.PAID if bill.paid_amount >= bill.total else BillState.UNPAID
+    if bill.state == BillState.PAID:
+        surcharges.charge_late_fee(bill=bill, paid_on=paid_on)
+    to_claims = surcharges.allocate(
+        connection=bill.connection, amount=amount - applied,
+        how=surcharges.Recorded(actor=actor, paid_on=paid_on, channel=channel, reference=bill.number),
+    ) if amount > applied else 0  # fmt: skip
+    excess = amount - applied - to_claims
+    if excess:
+        payment.amount += excess
+        payment.save(update_fields=["amount"])
+        bill.paid_amount += excess
     bill.save(update_fields=["paid_amount", "state", "debit_result"])
     books.post(
         posted_on=paid_on,
-        lines=[(books.CASH, amount, 0), (books.RECEIVABLE, 0, applied), (books.DEPOSITS, 0, amount - applied)],
+        lines=[(books.CASH, amount, 0), (books.RECEIVABLE, 0, applied + to_claims), (books.DEPOSITS, 0, excess)],
         memo=f"水道料金収納 {Channel(channel).label} {bill.number}",
         source_type="water.payment",
         source_id=str(payment.pk),
@@ -66,13 +80,31 @@ def _apply(*, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, 
     return payment
 
 
+def _payable(number: str) -> Bill | Surcharge | None:
+    """The claim a payment quotes: a bill by its 請求番号, else a 督促手数料・延滞金 by its own number."""
+    bill = Bill.objects.select_for_update().select_related("connection").filter(number=number).first()
+    if bill is not None:
+        return bill
+    return Surcharge.objects.select_for_update().filter(number=number).first()
+
+
+def _pay_surcharge(*, actor: Any, claim: Surcharge, amount: int, paid_on: date, channel: str, reference: str) -> None:
+    _check_open(paid_on)
+    surcharges.pay_claim(
+        claim=claim, amount=amount,
+        how=surcharges.Recorded(actor=actor, paid_on=paid_on, channel=channel, reference=reference),
+    )  # fmt: skip
+
+
 def record_payment(*, actor: Any, bill: Bill, amount: int, paid_on: date, channel: str, reference: str = "") -> Payment:
-    """窓口 or コンビニ収納 of one bill (an over-payment is kept as 預り金 until refunded)."""
+    """窓口 or コンビニ収納 of one bill (an over-payment pays the 付帯金, then is kept as 預り金 until refunded)."""
     if channel not in {Channel.COUNTER, Channel.CONVENIENCE}:
         raise ValidationFailed("収納方法が正しくありません。", code="payment_channel_invalid")
     with transaction.atomic():
         bill = Bill.objects.select_for_update().select_related("connection").get(pk=bill.pk)
-        payment = _apply(actor=actor, bill=bill, amount=amount, paid_on=paid_on, channel=channel, reference=reference)
+        payment = apply_payment(
+            actor=actor, bill=bill, amount=amount, paid_on=paid_on, channel=channel, reference=reference
+        )
         audit.record(
             actor=actor,
             action="water.payment.record",
@@ -80,6 +112,24 @@ def record_payment(*, actor: Any, bill: Bill, amount: int, paid_on: date, channe
             details={"amount": amount, "channel": channel, "paid_on": paid_on.isoformat()},
         )
     return payment
+
+
+def record_surcharge_payment(
+    *, actor: Any, claim: Surcharge, amount: int, paid_on: date, channel: str, reference: str = ""
+) -> Surcharge:
+    """窓口 or コンビニ収納 quoting a 督促手数料 or 延滞金 number (§7.3): at most its balance."""
+    if channel not in {Channel.COUNTER, Channel.CONVENIENCE}:
+        raise ValidationFailed("収納方法が正しくありません。", code="payment_channel_invalid")
+    with transaction.atomic():
+        _pay_surcharge(actor=actor, claim=claim, amount=amount, paid_on=paid_on, channel=channel, reference=reference)
+        claim.refresh_from_db()
+        audit.record(
+            actor=actor,
+            action="water.payment.surcharge",
+            obj=("water_billing.Surcharge", claim.number, claim.number),
+            details={"amount": amount, "channel": channel, "paid_on": paid_on.isoformat(), "kind": claim.kind},
+        )
+    return claim
 
 
 def record_refund(*, actor: Any, bill: Bill, paid_on: date) -> Payment:
@@ -208,7 +258,9 @@ def import_debit_result(*, actor: Any, data: bytes, debit_on: date) -> DebitOutc
         numbers = {r.customer_code.lstrip("0") or "0": r for r in parsed.results}
         bills = {
             b.number.lstrip("0"): b
-            for b in Bill.objects.select_for_update().filter(number__in=[r.customer_code[-16:] for r in parsed.results])
+            for b in Bill.objects.select_for_update()
+            .select_related("connection")
+            .filter(number__in=[r.customer_code[-16:] for r in parsed.results])
         }
         problems = []
         for key, result in numbers.items():
@@ -227,7 +279,7 @@ def import_debit_result(*, actor: Any, data: bytes, debit_on: date) -> DebitOutc
             bill = bills[key]
             if result.succeeded:
                 bill.debit_result = result.label
-                _apply(actor=actor, bill=bill, amount=result.amount, paid_on=debit_on, channel=Channel.DEBIT,
+                apply_payment(actor=actor, bill=bill, amount=result.amount, paid_on=debit_on, channel=Channel.DEBIT,
                        reference=f"振替結果{debit_on:%m%d}")  # fmt: skip
                 succeeded += 1
                 collected += result.amount
@@ -284,16 +336,21 @@ def import_payments(*, actor: Any, data: bytes, channel: str = Channel.CONVENIEN
             amount = int(raw) if raw.isdigit() else None
             if amount is None:
                 reader.error("amount", "収納額は1円以上の整数で入力してください。")
-            bill = Bill.objects.select_for_update().filter(number=bill_number).first() if bill_number else None
-            if bill_number and bill is None:
+            claim = _payable(bill_number) if bill_number else None
+            if bill_number and claim is None:
                 reader.error("bill", f"請求番号「{bill_number}」の請求がありません。")
-            if bill is None or paid_on is None or amount is None:
+            if claim is None or paid_on is None or amount is None:
                 continue
             try:
                 # A savepoint per row: a refused row leaves nothing, and the file is refused as a whole below.
                 with transaction.atomic():
-                    _apply(actor=actor, bill=bill, amount=amount, paid_on=paid_on, channel=channel,
-                           reference=reader.values.get("reference", "").strip())  # fmt: skip
+                    reference = reader.values.get("reference", "").strip()
+                    if isinstance(claim, Bill):
+                        apply_payment(actor=actor, bill=claim, amount=amount, paid_on=paid_on, channel=channel,
+                               reference=reference)  # fmt: skip
+                    else:
+                        _pay_surcharge(actor=actor, claim=claim, amount=amount, paid_on=paid_on, channel=channel,
+                                       reference=reference)  # fmt: skip
             except ApplicationError as exc:
                 reader.error("amount", exc.message)
                 continue

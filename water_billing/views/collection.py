@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from common.http import pdf_attachment
 from tenants.access import person_of
 from water_billing import pdf, selectors
 from water_billing.forms import DebitRequestForm, DebitResultForm, PaymentForm, PaymentsImportForm
-from water_billing.models import Bill, NoticeKind
+from water_billing.models import Bill, NoticeKind, Surcharge
 from water_billing.services import arrears, collection
 from water_billing.views.common import clerk_only, is_clerk, personal_data_page, readers_only
 
@@ -64,6 +65,26 @@ def debit_view(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
+def _record_one(request: HttpRequest, data: dict[str, Any]) -> dict[str, object]:
+    """A bill's 請求番号, or a 督促手数料・延滞金's own number (§7.3): each paid through its service."""
+    number = data["bill"].strip()
+    args = {
+        "actor": person_of(request),
+        "amount": data["amount"],
+        "paid_on": data["paid_on"],
+        "channel": data["channel"],
+    }
+    bill = Bill.objects.filter(number=number).first()
+    if bill is not None:
+        paid = collection.record_payment(bill=bill, **args)
+        return {"number": bill.number, "amount": data["amount"], "bill": paid.bill}
+    claim = Surcharge.objects.filter(number=number).first()
+    if claim is None:
+        raise NotFound("請求番号(または督促手数料・延滞金の番号)の請求が見つかりません。", code="bill_not_found")
+    collection.record_surcharge_payment(claim=claim, **args)
+    return {"number": claim.number, "amount": data["amount"]}
+
+
 @clerk_only
 @require_http_methods(["GET", "POST"])
 def payment_view(request: HttpRequest) -> HttpResponse:
@@ -75,19 +96,12 @@ def payment_view(request: HttpRequest) -> HttpResponse:
     payment = imported = None
     errors: list[dict[str, object]] = []
     if action == "one" and form.is_valid():
-        bill = Bill.objects.filter(number=form.cleaned_data["bill"].strip()).first()
-        if bill is None:
-            form.add_error("bill", "請求番号の請求が見つかりません。")
+        try:
+            payment = _record_one(request, form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error("bill" if exc.code == "bill_not_found" else None, exc.message)
         else:
-            try:
-                payment = collection.record_payment(
-                    actor=person_of(request), bill=bill, amount=form.cleaned_data["amount"],
-                    paid_on=form.cleaned_data["paid_on"], channel=form.cleaned_data["channel"],
-                )  # fmt: skip
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                form = PaymentForm(prefix="one")
+            form = PaymentForm(prefix="one")
     if action == "file" and upload.is_valid():
         try:
             imported = collection.import_payments(

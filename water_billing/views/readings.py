@@ -45,7 +45,14 @@ def readings_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "water_billing/readings.html",
-        {"form": form, "result": result, "errors": errors, "periods": periods, "nav": "readings"},
+        {
+            "form": form,
+            "result": result,
+            "errors": errors,
+            "periods": periods,
+            "nav": "readings",
+            "final_requests": selectors.final_reading_requests(),
+        },
     )
 
 
