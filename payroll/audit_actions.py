@@ -14,6 +14,7 @@ LABELS = {
     "payroll.run_lock": "人事給与: 給与計算の確定",
     "payroll.salary_table_approve": "人事給与: 給料表の承認",
     "payroll.salary_table_import": "人事給与: 給料表の登録",
+    "payroll.special_duty": "人事給与: 特殊勤務実績の入力",
     "payroll.staff_hire": "人事給与: 職員の採用",
     "payroll.standard_occasional": "人事給与: 標準報酬月額の随時改定",
     "payroll.standard_regular": "人事給与: 標準報酬月額の定時決定",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from common.errors import ApplicationError
 from payroll import rules
 from payroll.errors import PayrollInputError, SelfApproval, StaffNotFound, UnknownDependents
 from payroll.models import Appointment, AppointmentKind, JobType, Staff, Status, TransferBatch
-from payroll.services.common import actor_fields, appointment_on, step_amount
+from payroll.services.common import actor_fields, appointment_on, refuse_locked_month, step_amount
 
 TABLE_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
 
@@ -44,10 +45,13 @@ def hire_staff(
     step: int | None = None,
     monthly_amount: int = 0,
     hourly_rate: int = 0,
+    weekly_hours: Decimal = Decimal(0),
     person_id: int | None = None,
     **declared: Any,
 ) -> Staff:
     """採用: the staff member and their first 発令, in one step."""
+    refuse_locked_month(hired_on)
+    _check_weekly_hours(weekly_hours)
     _check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
     allowed = {f.name for f in Staff._meta.get_fields()} - {"id", "public_id", "number", "name", "created_at"}
     unknown = set(declared) - allowed
@@ -72,6 +76,7 @@ def hire_staff(
                 step=step,
                 monthly_amount=monthly_amount,
                 hourly_rate=hourly_rate,
+                weekly_hours=weekly_hours,
                 recorded_by_id=by_id,
                 recorded_by_name=by_name,
             )
@@ -149,7 +154,17 @@ _CHANGEABLE = {
     "hourly_rate",
     "manager_allowance",
     "resident_tax_on_leaving",
+    "weekly_hours",
 }
+
+
+def _check_weekly_hours(value: Any) -> None:
+    if not isinstance(value, int | Decimal) or isinstance(value, bool) or not 0 <= value <= 168:
+        raise PayrollInputError(
+            "週の勤務時間は0〜168時間で入力してください。",
+            code="payroll_invalid_weekly_hours",
+            details={"field": "weekly_hours"},
+        )
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +186,7 @@ def _new_appointment(
         raise PayrollInputError(
             f"発令で変更できない項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field"
         )
+    refuse_locked_month(effective_on)
     before = appointment_on(staff.pk, effective_on - timedelta(days=1))
     if before is None:
         raise PayrollInputError(
@@ -188,6 +204,7 @@ def _new_appointment(
         )
     state = {name: getattr(before, name) for name in _CHANGEABLE}
     state.update(changes)
+    _check_weekly_hours(state["weekly_hours"])
     if kind == AppointmentKind.LEAVING:
         state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
     _check_position(
