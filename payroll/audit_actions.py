@@ -16,6 +16,7 @@ LABELS = {
     "payroll.salary_table_import": "人事給与: 給料表の登録",
     "payroll.special_duty": "人事給与: 特殊勤務実績の入力",
     "payroll.staff_hire": "人事給与: 職員の採用",
+    "payroll.staff_history": "人事給与: 発令履歴の閲覧",
     "payroll.standard_occasional": "人事給与: 標準報酬月額の随時改定",
     "payroll.standard_regular": "人事給与: 標準報酬月額の定時決定",
     "payroll.transfer_apply": "人事給与: 人事異動の発令",

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from payroll import views
+from payroll import views, views_staff
 
 app_name = "payroll"
 
@@ -13,8 +13,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("runs/<uuid:public_id>/lists/", views.run_lists, name="run_lists"),
     path("runs/<uuid:public_id>/<str:action>/", views.run_action, name="run_action"),
     path("inputs/", views.monthly_inputs, name="inputs"),
+    path("special-duties/", views.special_duties, name="special_duties"),
     path("tables/", views.salary_tables, name="salary_tables"),
     path("tables/<str:code>/<str:day>/", views.salary_table, name="salary_table"),
     path("transfers/", views.transfers, name="transfers"),
     path("transfers/<uuid:public_id>/", views.transfer, name="transfer"),
+    path("staff/", views_staff.staff_list, name="staff_list"),
+    path("hire/", views_staff.staff_hire, name="hire"),
+    path("staff/<str:number>/", views_staff.staff_detail, name="staff"),
+    path("staff/<str:number>/<str:kind>/", views_staff.staff_appoint, name="appoint"),
 ]

@@ -20,7 +20,7 @@ from payroll.services.common import actor_fields, appointment_on, refuse_locked_
 TABLE_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
 
 
-def _check_position(*, job_type: str, table_code: str, grade: int | None, step: int | None, day: date) -> None:
+def check_position(*, job_type: str, table_code: str, grade: int | None, step: int | None, day: date) -> None:
     if job_type not in JobType.values:
         raise PayrollInputError(
             "職種が正しくありません。", code="payroll_invalid_job_type", details={"field": "job_type"}
@@ -51,8 +51,8 @@ def hire_staff(
 ) -> Staff:
     """採用: the staff member and their first 発令, in one step."""
     refuse_locked_month(hired_on)
-    _check_weekly_hours(weekly_hours)
-    _check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
+    check_weekly_hours(weekly_hours)
+    check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
     allowed = {f.name for f in Staff._meta.get_fields()} - {"id", "public_id", "number", "name", "created_at"}
     unknown = set(declared) - allowed
     if unknown:
@@ -158,7 +158,7 @@ _CHANGEABLE = {
 }
 
 
-def _check_weekly_hours(value: Any) -> None:
+def check_weekly_hours(value: Any) -> None:
     if not isinstance(value, int | Decimal) or isinstance(value, bool) or not 0 <= value <= 168:
         raise PayrollInputError(
             "週の勤務時間は0〜168時間で入力してください。",
@@ -171,16 +171,11 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {key: (value.isoformat() if isinstance(value, date) else value) for key, value in values.items()}
 
 
-def _new_appointment(
-    *,
-    actor: Any,
-    staff: Staff,
-    effective_on: date,
-    kind: str,
-    note: str = "",
-    batch: TransferBatch | None = None,
-    **changes: Any,
-) -> Appointment:
+def next_state(
+    *, staff: Staff, effective_on: date, kind: str, changes: dict[str, Any]
+) -> tuple[Appointment, dict[str, Any], str]:
+    """The state a 発令 would record (§3.3): the state in force the day before with ``changes``, and its status;
+    every rule is checked here, for the service and its preview alike (nothing is written)."""
     unknown = set(changes) - _CHANGEABLE
     if unknown:
         raise PayrollInputError(
@@ -195,6 +190,7 @@ def _new_appointment(
         )
     if before.status == Status.LEFT:
         raise PayrollInputError(f"職員 {staff.number} は退職しています。", code="payroll_already_left")
+    _check_status_change(staff, kind, before)
     if kind == AppointmentKind.LEAVING and changes.get("resident_tax_on_leaving", "lump_sum") not in (
         "lump_sum",
         "ordinary",
@@ -204,16 +200,42 @@ def _new_appointment(
         )
     state = {name: getattr(before, name) for name in _CHANGEABLE}
     state.update(changes)
-    _check_weekly_hours(state["weekly_hours"])
+    check_weekly_hours(state["weekly_hours"])
     if kind == AppointmentKind.LEAVING:
         state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
-    _check_position(
+    check_position(
         job_type=state["job_type"],
         table_code=state["table_code"],
         grade=state["grade"],
         step=state["step"],
         day=effective_on,
     )
+    return before, state, _STATUS_OF_KIND.get(AppointmentKind(kind), before.status)
+
+
+def _check_status_change(staff: Staff, kind: str, before: Appointment) -> None:
+    """休職・育児休業 start from 在職; 復職 ends one of them."""
+    if kind in (AppointmentKind.LEAVE, AppointmentKind.CHILDCARE) and before.status != Status.ACTIVE:
+        raise PayrollInputError(
+            f"職員 {staff.number} は既に{before.get_status_display()}中です。", code="payroll_invalid_status_change"
+        )
+    if kind == AppointmentKind.RETURN and before.status not in (Status.LEAVE, Status.CHILDCARE):
+        raise PayrollInputError(
+            f"職員 {staff.number} は休職・育児休業中ではありません。", code="payroll_invalid_status_change"
+        )
+
+
+def _new_appointment(
+    *,
+    actor: Any,
+    staff: Staff,
+    effective_on: date,
+    kind: str,
+    note: str = "",
+    batch: TransferBatch | None = None,
+    **changes: Any,
+) -> Appointment:
+    _before, state, status = next_state(staff=staff, effective_on=effective_on, kind=kind, changes=changes)
     by_id, by_name = actor_fields(actor)
     try:
         with transaction.atomic():
@@ -221,7 +243,7 @@ def _new_appointment(
                 staff=staff,
                 effective_on=effective_on,
                 kind=kind,
-                status=_STATUS_OF_KIND.get(AppointmentKind(kind), before.status),
+                status=status,
                 note=note[:200],
                 batch=batch,
                 recorded_by_id=by_id,
@@ -278,7 +300,7 @@ def preview_transfer_batch(*, batch: TransferBatch) -> TransferPreview:
         grade = line.get("grade", before.grade)
         step = line.get("step", before.step)
         try:
-            _check_position(
+            check_position(
                 job_type=before.job_type, table_code=before.table_code, grade=grade, step=step, day=batch.effective_on
             )
         except ApplicationError as exc:
