@@ -36,7 +36,7 @@ from payroll.models import (
 )
 from payroll.resident_tax import instalment_for, remaining_after
 from payroll.services import month_pay
-from payroll.withholding import bonus_tax, monthly_tax
+from payroll.withholding import bonus_table_note, bonus_tax, monthly_tax
 
 KYOSAI_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL, JobType.SPECIAL})
 FAMILY_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
@@ -495,7 +495,7 @@ def _bonus_deductions(staff: Staff, appointment: Appointment, ctx: Context, line
         column=staff.withholding_column,
         method=params["method"],
     )
-    lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
+    lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax, note=bonus_table_note(run.paid_on)))
     return _result(staff, appointment, lines, gross=gross, taxable=gross, standard=standard, employer=employer)
 
 

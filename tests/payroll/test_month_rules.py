@@ -18,9 +18,10 @@ from payroll import proration
 from payroll.errors import AppointmentInLockedMonth, NegativeCount, UnknownSpecialDuty
 from payroll.models import Appointment, Payslip, SpecialDutyEntry, Staff
 from payroll.services import runs
+from payroll.services.salary_tables import approve_salary_table, import_salary_table
 from payroll.services.special_duty import record_special_duties_csv, record_special_duty
 from payroll.services.staff import record_appointment
-from tests.payroll.factories import hire
+from tests.payroll.factories import TABLE, hire, salary_csv
 
 APRIL = date(2026, 4, 1)
 
@@ -144,6 +145,22 @@ def test_a_whole_month_is_not_prorated(officers: Any, table: Any) -> None:
     officer, _ = officers
     staff = hire(officer, "7011")
     assert slip_of(officer, staff).lines.get(code="base").note == "gyosei1"
+
+
+def test_a_retroactive_table_pays_the_difference_of_a_month_paid_by_the_day(officers: Any, table: Any) -> None:
+    officer, approver = officers
+    hire(officer, "7012", hired_on=date(2026, 4, 15))
+    locked_month(officers, APRIL)
+    version = import_salary_table(
+        actor=officer,
+        table_code=TABLE,
+        table_name="行政職給料表(一)",
+        effective_from=APRIL,
+        text=salary_csv(raise_=500),
+    )
+    differences = approve_salary_table(actor=approver, version=version)
+    # 12 of 22 勤務日 at 165,500 instead of 165,000: 90,272 − 90,000.
+    assert [d.amount for d in differences] == [165_500 * 12 // 22 - 165_000 * 12 // 22]
 
 
 # --- 地域手当 (§5.7) ------------------------------------------------------------------------------------------------
