@@ -533,7 +533,9 @@ def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dic
     """Differences from the last locked 例月 payslip, each with its reason (§7.3)."""
     staff_id = result.slip.staff_id
     before = ctx.previous.get(staff_id)
-    prorate = [{"code": "prorate", "before": "", "after": "", "reason": result.prorate}] if result.prorate else []
+    prorate: list[dict[str, Any]] = []
+    if result.prorate:
+        prorate.append({"code": "prorate", "before": "", "after": "", "reason": result.prorate})
     if before is None:
         return [{"code": "new", "reason": "前月の給与明細がありません(新規採用など)。"}, *prorate]
     old = ctx.previous_lines.get(staff_id, {})

@@ -53,11 +53,7 @@ def hire_staff(
     refuse_locked_month(hired_on)
     check_weekly_hours(weekly_hours)
     check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
-    allowed = {f.name for f in Staff._meta.get_fields()} - {"id", "public_id", "number", "name", "created_at"}
-    unknown = set(declared) - allowed
-    if unknown:
-        raise PayrollInputError(f"不明な項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field")
-    check_declared(declared)
+    _check_declared_fields(declared)
     by_id, by_name = actor_fields(actor)
     try:
         with transaction.atomic():
@@ -93,6 +89,14 @@ def hire_staff(
             f"職員番号 {number} は既に登録されています。", code="payroll_duplicate_staff", details={"field": "number"}
         ) from None
     return staff
+
+
+def _check_declared_fields(declared: dict[str, Any]) -> None:
+    allowed = {f.name for f in Staff._meta.get_fields()} - {"id", "public_id", "number", "name", "created_at"}
+    unknown = set(declared) - allowed
+    if unknown:
+        raise PayrollInputError(f"不明な項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field")
+    check_declared(declared)
 
 
 def check_declared(declared: dict[str, Any]) -> None:
