@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django_tenants.utils import schema_context
@@ -144,6 +145,7 @@ def generate_staff(count: int, *, seed: int, city: tuple[str, str], hired_by: da
                 step=rng.randint(1, 100) if grade else None,
                 monthly_amount={JobType.SPECIAL: 720_000, JobType.FISCAL_PART_MONTHLY: 132_000}.get(kind, 0),
                 hourly_rate=1_050 if kind == JobType.FISCAL_PART_HOURLY else 0,
+                weekly_hours=Decimal(20) if kind == JobType.FISCAL_PART_HOURLY else Decimal(0),  # §5.9: 期末手当
                 manager_allowance=45_000 if grade and grade >= 6 else 0,
                 recorded_by_name="デモデータ",
             )

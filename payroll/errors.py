@@ -33,6 +33,21 @@ class NegativeHours(ValidationFailed):
     message = "勤務時間数に負の値は入力できません。"
 
 
+class NegativeCount(ValidationFailed):
+    code = "payroll_negative_count"
+    message = "日数・回数に負の値は入力できません。"
+
+
+class UnknownSpecialDuty(ValidationFailed):
+    code = "payroll_unknown_special_duty"
+    message = "この月に定められていない特殊勤務手当の種類です。"
+
+
+class AppointmentInLockedMonth(Conflict):
+    code = "payroll_appointment_in_locked_month"
+    message = "発令日の月の給与計算は確定済みのため、その月の発令は登録できません。訂正は過誤調整で行ってください。"
+
+
 class RunLocked(Conflict):
     code = "payroll_run_locked"
     message = "この給与計算は確定(ロック)済みのため変更できません。訂正は後の給与計算で過誤調整してください。"

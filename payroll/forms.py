@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 
 from common.forms import WarekiDateField
+from payroll.models import JobType
 
 
 class SalaryTableUploadForm(forms.Form):
@@ -24,3 +29,105 @@ class TransferUploadForm(forms.Form):
 class MonthlyInputUploadForm(forms.Form):
     pay_month = WarekiDateField(label="支給月(その月の1日)")
     file = forms.FileField(label="CSVファイル(職員番号,125%,135%,150%,175%,深夜,勤務時間,成績率)")
+
+
+class SpecialDutyUploadForm(forms.Form):
+    pay_month = WarekiDateField(label="支給月(その月の1日)")
+    file = forms.FileField(label="CSVファイル(職員番号,種類コード,日数・回数)")
+
+
+# --- 発令 (人事担当) ----------------------------------------------------------------------------------------------
+
+_JOB_TYPES = [(value, label) for value, label in JobType.choices]
+
+
+class HireForm(forms.Form):
+    number = forms.RegexField(label="職員番号", regex=r"^[0-9A-Za-z-]{1,20}$")
+    name = forms.CharField(label="氏名", max_length=100)
+    name_kana = forms.CharField(label="氏名カナ", max_length=100)
+    birth_date = WarekiDateField(label="生年月日")
+    hired_on = WarekiDateField(label="採用日")
+    unit_code = forms.CharField(label="所属コード", max_length=20)
+    unit_name = forms.CharField(label="所属名", max_length=100)
+    job_type = forms.ChoiceField(label="職種", choices=_JOB_TYPES)
+    table_code = forms.CharField(label="給料表コード", max_length=20, required=False, initial="gyosei1")
+    grade = forms.IntegerField(label="級", min_value=1, required=False)
+    step = forms.IntegerField(label="号給", min_value=1, required=False)
+    monthly_amount = forms.IntegerField(label="報酬月額(会計年度任用・特別職)", min_value=0, required=False)
+    hourly_rate = forms.IntegerField(label="時間額", min_value=0, required=False)
+    weekly_hours = forms.DecimalField(label="週の勤務時間", min_value=0, max_value=168, required=False)
+
+    POSITION = ("unit_code", "unit_name", "job_type", "table_code", "grade", "step", "monthly_amount", "hourly_rate")
+
+    def position(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values = {key: data[key] for key in self.POSITION}
+        values["monthly_amount"] = data["monthly_amount"] or 0
+        values["hourly_rate"] = data["hourly_rate"] or 0
+        values["weekly_hours"] = data["weekly_hours"] or Decimal(0)
+        if values["job_type"] not in ("general", "fiscal_full"):
+            values.update(table_code="", grade=None, step=None)
+        return values
+
+
+class _AppointmentForm(forms.Form):
+    effective_on = WarekiDateField(label="発令日")
+    note = forms.CharField(label="備考", max_length=200, required=False)
+
+    def changes(self) -> dict[str, Any]:
+        return {}
+
+    def effective(self) -> Any:
+        return self.cleaned_data["effective_on"]
+
+
+class PayChangeForm(_AppointmentForm):
+    """昇給・昇格: the new 級・号給."""
+
+    grade = forms.IntegerField(label="級", min_value=1)
+    step = forms.IntegerField(label="号給", min_value=1)
+
+    def changes(self) -> dict[str, Any]:
+        return {"grade": self.cleaned_data["grade"], "step": self.cleaned_data["step"]}
+
+
+class UnitChangeForm(_AppointmentForm):
+    """異動: the new 所属."""
+
+    unit_code = forms.CharField(label="所属コード", max_length=20)
+    unit_name = forms.CharField(label="所属名", max_length=100)
+
+    def changes(self) -> dict[str, Any]:
+        return {"unit_code": self.cleaned_data["unit_code"], "unit_name": self.cleaned_data["unit_name"]}
+
+
+class StatusChangeForm(_AppointmentForm):
+    """休職・育児休業 (the first day of leave) and 復職 (the first day back)."""
+
+
+class LeavingForm(_AppointmentForm):
+    """退職: the 退職日 is the last day in service; the 発令 takes effect the next day (§3.7)."""
+
+    effective_on = None  # type: ignore[assignment]
+    last_day = WarekiDateField(label="退職日(最後の在職日)")
+    resident_tax_on_leaving = forms.ChoiceField(
+        label="退職後の住民税", choices=[("lump_sum", "一括徴収"), ("ordinary", "普通徴収に切替")]
+    )
+    field_order = ["last_day", "resident_tax_on_leaving", "note"]
+
+    def changes(self) -> dict[str, Any]:
+        return {"resident_tax_on_leaving": self.cleaned_data["resident_tax_on_leaving"]}
+
+    def effective(self) -> Any:
+        return self.cleaned_data["last_day"] + timedelta(days=1)
+
+
+APPOINTMENT_FORMS: dict[str, type[_AppointmentForm]] = {
+    "raise": PayChangeForm,
+    "promotion": PayChangeForm,
+    "transfer": UnitChangeForm,
+    "leave": StatusChangeForm,
+    "childcare": StatusChangeForm,
+    "return": StatusChangeForm,
+    "leaving": LeavingForm,
+}

@@ -98,6 +98,9 @@ class Appointment(models.Model):
     monthly_amount = models.PositiveIntegerField("報酬月額(会計年度任用・特別職)", default=0)
     hourly_rate = models.PositiveIntegerField("時間額", default=0)
     manager_allowance = models.PositiveIntegerField("管理職手当(月額)", default=0)
+    weekly_hours = models.DecimalField(
+        "週の勤務時間(時間額の会計年度任用職員)", max_digits=4, decimal_places=2, default=0
+    )
     status = models.CharField("在職状態", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     resident_tax_on_leaving = models.CharField("退職時の住民税", max_length=10, blank=True)
     note = models.CharField("備考", max_length=200, blank=True)
@@ -224,6 +227,26 @@ class MonthlyInput(models.Model):
 
     def __str__(self) -> str:
         return f"月次入力 {self.pay_month:%Y-%m}"
+
+
+class SpecialDutyEntry(models.Model):
+    """特殊勤務手当 of a month: the days or occurrences of one kind (docs/domain/payroll.md §5.8); the kinds and
+    their unit amounts are the town's setting ``payroll.special_duty.kinds`` in force in the month."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="special_duties", verbose_name="職員")
+    pay_month = models.DateField("支給月")
+    kind_code = models.CharField("種類コード", max_length=30)
+    count = models.PositiveIntegerField("日数・回数")
+
+    class Meta:
+        verbose_name = "特殊勤務実績"
+        verbose_name_plural = "特殊勤務実績"
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "pay_month", "kind_code"], name="payroll_one_duty_kind_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"特殊勤務 {self.pay_month:%Y-%m} {self.kind_code}"
 
 
 class ResidentTaxNotice(models.Model):

@@ -25,6 +25,10 @@ KIMATSU_MONTHS = "payroll.bonus.kimatsu_months"
 KINBEN_MONTHS = "payroll.bonus.kinben_months"
 BUDGET_CODES = "payroll.budget_codes"
 PAYER_BANK = "payroll.payer_bank"
+PRORATE_BASIS = "payroll.prorate_basis"
+REGIONAL_RATE = "payroll.regional.rate"
+SPECIAL_DUTY_KINDS = "payroll.special_duty.kinds"
+PART_TIME_MIN_WEEKLY_HOURS = "payroll.bonus.part_time_min_weekly_hours"
 
 register(
     SettingSpec(WITHHOLDING_METHOD, "源泉徴収の計算方法(table/machine)", "text", "table", "machine: 電算機計算の特例"),
@@ -49,6 +53,22 @@ register(
     SettingSpec(KINBEN_MONTHS, "勤勉手当の支給月数(1回あたり・標準の成績率)", "text", "1.05"),
     SettingSpec(BUDGET_CODES, "所属コード→款項目(例: 0101=02-01-01)", "text", ""),
     SettingSpec(PAYER_BANK, "給与振込の依頼人(依頼人コード,名カナ,銀行,支店,種目,口座)", "text", ""),
+    SettingSpec(
+        PRORATE_BASIS,
+        "日割計算の基礎日数(working/calendar)",
+        "text",
+        "working",
+        "working: 現日数−週休日, calendar: 暦日",
+    ),
+    SettingSpec(REGIONAL_RATE, "地域手当の支給割合(%)", "text", "0"),
+    SettingSpec(
+        SPECIAL_DUTY_KINDS,
+        "特殊勤務手当の種類(コード:名称:day|time:単価; 区切り)",
+        "text",
+        "",
+        "例: kiken:危険作業手当:day:290;bouei:防疫作業手当:time:1000",
+    ),
+    SettingSpec(PART_TIME_MIN_WEEKLY_HOURS, "時間額の会計年度任用職員の期末手当: 週の勤務時間の下限", "text", "15.5"),
 )
 
 
@@ -84,3 +104,30 @@ def budget_codes(on: date) -> dict[str, str]:
         unit, _, code = item.partition("=")
         mapping[unit] = code
     return mapping
+
+
+def regional_rate(on: date) -> Decimal:
+    """地域手当の支給割合 in percent (§5.7); a negative or non-numeric value is a bad setting."""
+    rate = decimal_setting(REGIONAL_RATE, on)
+    if rate < 0:
+        raise PayrollInputError("地域手当の支給割合は0以上で設定してください。", code="payroll_bad_setting")
+    return rate
+
+
+SPECIAL_DUTY_UNITS = {"day": "日", "time": "回"}
+
+
+def special_duty_kinds(on: date) -> dict[str, tuple[str, str, int]]:
+    """特殊勤務手当の種類 in force (§5.8): code → (名称, unit ``day``/``time``, 単価 in yen)."""
+    kinds: dict[str, tuple[str, str, int]] = {}
+    for item in setting_in_force(SPECIAL_DUTY_KINDS, on=on).replace("\n", ";").split(";"):
+        if not item.strip():
+            continue
+        parts = [part.strip() for part in item.split(":")]
+        if len(parts) != 4 or parts[2] not in SPECIAL_DUTY_UNITS or not parts[3].isdigit() or not parts[0]:
+            raise PayrollInputError(
+                f"特殊勤務手当の種類の設定「{item.strip()}」が正しくありません(コード:名称:day|time:単価)。",
+                code="payroll_bad_setting",
+            )
+        kinds[parts[0]] = (parts[1], parts[2], int(parts[3]))
+    return kinds

@@ -10,7 +10,7 @@ import bisect
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 
-from payroll.errors import NegativeHours, UnknownDependents
+from payroll.errors import NegativeCount, NegativeHours, UnknownDependents
 
 # --- rounding (named) ---------------------------------------------------------------------------------------------
 
@@ -97,17 +97,35 @@ def overtime(hours: dict[str, Decimal], hourly: int) -> dict[str, int]:
     return result
 
 
+def regional_allowance(base: int, rate_percent: Decimal) -> int:
+    """地域手当 (§5.7): (給料 + 扶養手当 + 管理職手当) × the town's rate (%), 1円未満切捨て. ``base`` is that sum."""
+    return truncate(Decimal(base) * rate_percent / 100)
+
+
+def with_regional(amount: int, rate_percent: Decimal) -> int:
+    """An amount and its 地域手当 (これに対する地域手当, §5.4, §5.6): the base of the hourly rate and of 期末・勤勉."""
+    return amount + regional_allowance(amount, rate_percent)
+
+
+def special_duty(count: int, unit_amount: int) -> int:
+    """特殊勤務手当 of one kind (§5.8): days or occurrences × the unit amount. A negative count is refused."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise NegativeCount(details={"field": "count"})
+    return count * unit_amount
+
+
 # --- 期末・勤勉 ----------------------------------------------------------------------------------------------------
 
 
-def _months_before(day: date, months: int) -> date:
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (days after the 28th become the 28th)."""
     years, index = divmod(day.month - 1 - months, 12)
     return date(day.year + years, index + 1, min(day.day, 28))
 
 
 def service_months(hired_on: date, base_day: date) -> int:
     """Whole months of service in the six months up to the 基準日 (§5.6)."""
-    if hired_on <= _months_before(base_day, 6) + timedelta(days=1):
+    if hired_on <= months_before(base_day, 6) + timedelta(days=1):
         return 6
     months = (base_day.year - hired_on.year) * 12 + (base_day.month - hired_on.month)
     if hired_on.day > base_day.day:
@@ -126,12 +144,20 @@ def service_ratio(months: int) -> Decimal:
     return Decimal("0.3")
 
 
-def kimatsu(*, base: int, family: int, months: Decimal, ratio: Decimal) -> int:
-    return truncate(Decimal(base + family) * months * ratio)
+def kimatsu(*, base: int, family: int, months: Decimal, ratio: Decimal, regional: Decimal = Decimal(0)) -> int:
+    """期末手当 (§5.6): (給料 + 扶養手当 + これらに対する地域手当) × months × 在職期間 ratio."""
+    return truncate(Decimal(with_regional(base + family, regional)) * months * ratio)
 
 
-def kinben(*, base: int, rate: Decimal, ratio: Decimal) -> int:
-    return truncate(Decimal(base) * rate * ratio)
+def kinben(*, base: int, rate: Decimal, ratio: Decimal, regional: Decimal = Decimal(0)) -> int:
+    """勤勉手当 (§5.6): (給料 + これに対する地域手当) × 成績率 × ratio."""
+    return truncate(Decimal(with_regional(base, regional)) * rate * ratio)
+
+
+def part_time_kimatsu(*, average: int, months: Decimal, ratio: Decimal) -> int:
+    """期末手当 of an hourly 会計年度任用職員 (§5.9): the average monthly 報酬 of the six months before the 基準日 ×
+    months × 在職期間 ratio, 1円未満切捨て."""
+    return truncate(Decimal(average) * months * ratio)
 
 
 # --- 共済 ----------------------------------------------------------------------------------------------------------

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from common import audit
 from common.errors import PermissionDenied
-from payroll.errors import PayrollInputError, RunNotFound
-from payroll.models import JobType, PayRun, Payslip, PayslipLine, SalaryTableVersion, Staff, TransferBatch
+from payroll.errors import PayrollInputError, RunNotFound, StaffNotFound
+from payroll.models import Appointment, JobType, PayRun, Payslip, PayslipLine, SalaryTableVersion, Staff, TransferBatch
 
 OWN_PURPOSE = "本人による給与明細の確認"
 
@@ -248,3 +248,47 @@ def transfer_batches() -> QuerySet[TransferBatch]:
 
 def transfer_batch(*, public_id: Any) -> TransferBatch | None:
     return TransferBatch.objects.filter(public_id=public_id).first()
+
+
+# --- 職員 and their 発令 (人事担当) ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    staff: Staff
+    current: Appointment | None
+
+
+def staff_overview(*, query: str = "", on: date, limit: int = 200) -> list[StaffRow]:
+    """Staff with the 発令 in force on ``on`` (all staff numbers and names: the 人事担当's own register)."""
+    rows = Staff.objects.order_by("number")
+    if query:
+        rows = rows.filter(Q(number__startswith=query) | Q(name__contains=query) | Q(name_kana__contains=query))
+    staff = list(rows[:limit])
+    current = {
+        a.staff_id: a
+        for a in Appointment.objects.filter(staff__in=staff, effective_on__lte=on)
+        .order_by("staff_id", "-effective_on")
+        .distinct("staff_id")
+    }
+    return [StaffRow(staff=s, current=current.get(s.pk)) for s in staff]
+
+
+HISTORY_PURPOSE = "発令の確認・登録"
+
+
+def staff_history(*, actor: Any, number: str) -> tuple[Staff, list[Appointment]]:
+    """A staff member's 発令, newest first; a read of someone's pay grades, audited with its purpose."""
+    staff = Staff.objects.filter(number=number).first()
+    if staff is None:
+        raise StaffNotFound()
+    appointments = list(staff.appointments.order_by("-effective_on"))
+    audit.record(
+        actor=actor,
+        action="payroll.staff_history",
+        obj=staff,
+        purpose=HISTORY_PURPOSE,
+        personal_data=True,
+        details={"appointments": len(appointments)},
+    )
+    return staff, appointments

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from payroll import views, year_end_views
+from payroll import views, views_staff, year_end_views
 
 app_name = "payroll"
 
@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("runs/<uuid:public_id>/lists/", views.run_lists, name="run_lists"),
     path("runs/<uuid:public_id>/<str:action>/", views.run_action, name="run_action"),
     path("inputs/", views.monthly_inputs, name="inputs"),
+    path("special-duties/", views.special_duties, name="special_duties"),
     path("tables/", views.salary_tables, name="salary_tables"),
     path("tables/<str:code>/<str:day>/", views.salary_table, name="salary_table"),
     path("transfers/", views.transfers, name="transfers"),
@@ -22,4 +23,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("year-end/<int:year>/declarations/", year_end_views.declarations, name="year_end_declarations"),
     path("year-end/<int:year>/declarations/<uuid:public_id>/", year_end_views.declaration, name="year_end_declaration"),
     path("year-end/<int:year>/<str:action>/", year_end_views.year_end_action, name="year_end_action"),
+    path("staff/", views_staff.staff_list, name="staff_list"),
+    path("hire/", views_staff.staff_hire, name="hire"),
+    path("staff/<str:number>/", views_staff.staff_detail, name="staff"),
+    path("staff/<str:number>/<str:kind>/", views_staff.staff_appoint, name="appoint"),
 ]

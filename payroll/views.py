@@ -10,11 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from common.dates import local_today
 from common.errors import ApplicationError, NotFound
-from payroll import selectors
-from payroll.forms import MonthlyInputUploadForm, SalaryTableUploadForm, TransferUploadForm
+from payroll import parameters, selectors
+from payroll.forms import MonthlyInputUploadForm, SalaryTableUploadForm, SpecialDutyUploadForm, TransferUploadForm
 from payroll.pdf import payslip_pdf, withholding_statement_pdf
-from payroll.services import finance_posting, outputs, runs
+from payroll.services import finance_posting, outputs, runs, special_duty
 from payroll.services import salary_tables as salary_table_services
 from payroll.services import staff as staff_services
 from payroll.services.transfer_csv import parse_transfer_csv
@@ -262,3 +263,28 @@ def monthly_inputs(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 error = exc.message
     return render(request, "payroll/inputs.html", {"form": form, "error": error, "done": done})
+
+
+def special_duties(request: HttpRequest) -> HttpResponse:
+    """特殊勤務実績 of a month from CSV (§5.8), with the kinds in force today."""
+    form = SpecialDutyUploadForm(request.POST or None, request.FILES or None)
+    error = ""
+    done = None
+    if request.method == "POST":
+        if Role.PAYROLL_OFFICER not in request_roles(request):
+            raise PermissionDenied("特殊勤務実績の入力は給与担当だけができます。")
+        if form.is_valid():
+            try:
+                done = special_duty.record_special_duties_csv(
+                    actor=person_of(request),
+                    pay_month=form.cleaned_data["pay_month"],
+                    text=_text(form.cleaned_data["file"]),
+                )
+            except ApplicationError as exc:
+                error = exc.message
+    try:
+        kinds = parameters.special_duty_kinds(local_today())
+    except ApplicationError as exc:
+        kinds, error = {}, error or exc.message
+    context = {"form": form, "error": error, "done": done, "kinds": kinds, "units": parameters.SPECIAL_DUTY_UNITS}
+    return render(request, "payroll/special_duties.html", context, status=400 if error else 200)

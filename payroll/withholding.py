@@ -165,7 +165,19 @@ def monthly_table_in_force(paid_on: date) -> MonthlyTable:
 
 
 def bonus_table_in_force(paid_on: date) -> BonusTable:
+    """The 算出率の表 for a payment date (§1.1), chosen like the 月額表: the latest file
+    ``bonus-tables_<施行日>.yaml`` whose 施行日 is not after ``paid_on``."""
     return _in_force(bonus_tables(), paid_on, "賞与に対する源泉徴収税額の算出率の表")
+
+
+def bonus_table_note(paid_on: date) -> str:
+    """Which 算出率の表 a bonus paid on ``paid_on`` used, flagged when it is older than the 月額表 in force (the
+    newer year's 算出率の表 has not been loaded as data yet, §1.1)."""
+    table = bonus_table_in_force(paid_on)
+    note = f"算出率の表 {table.effective_from.isoformat()}版"
+    if table.effective_from < monthly_table_in_force(paid_on).effective_from:
+        note += "(支払年の表が未収録)"
+    return note
 
 
 # --- input checks ------------------------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ from django.db import connection
 from django.db.models import Q
 
 from payroll import parameters as p
-from payroll import rules
+from payroll import proration, rules
 from payroll.errors import (
     NegativeHours,
-    StepOutsideTable,
 )
 from payroll.models import (
     Appointment,
@@ -36,7 +35,8 @@ from payroll.models import (
     Status,
 )
 from payroll.resident_tax import instalment_for, remaining_after
-from payroll.withholding import bonus_tax, monthly_tax
+from payroll.services import month_pay
+from payroll.withholding import bonus_table_note, bonus_tax, monthly_tax
 from payroll.year_end_settlement import Settlement, settlements_for
 
 KYOSAI_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL, JobType.SPECIAL})
@@ -64,12 +64,24 @@ class Context:
     standards: dict[int, int]
     acquired: dict[int, tuple[int, int]] = field(default_factory=dict)
     year_end: dict[int, Settlement] = field(default_factory=dict)  # 年末調整の過不足額 settled this month (§13.10)
+    first: dict[int, Appointment] = field(default_factory=dict)  # the 発令 in force on the 1st
+    within: dict[int, list[Appointment]] = field(default_factory=dict)  # 発令 from the 2nd to the month's end
+    special: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
+    part_time_averages: dict[int, int] = field(default_factory=dict)
+
+    def parts(self, staff_id: int) -> list[proration.Period]:
+        """The pay month split by the 発令 of the month (§4a); a bonus run uses the state on its 基準日 only."""
+        first = self.first.get(staff_id)
+        if self.run.kind == PayRun.Kind.BONUS:
+            return [proration.Period(self.run.pay_month, self.month_end, first)] if first else []
+        return proration.periods(first, self.within.get(staff_id, []), self.run.pay_month)
 
 
 @dataclass
 class Result:
     slip: Payslip
     lines: list[Line] = field(default_factory=list)
+    prorate: str = ""  # the 日割 reason shown on the review (§4a.4)
 
 
 def _params(day: date) -> dict[str, Any]:
@@ -88,6 +100,10 @@ def _params(day: date) -> dict[str, Any]:
         "car_bands": p.car_bands(day),
         "kimatsu": p.decimal_setting(p.KIMATSU_MONTHS, day),
         "kinben": p.decimal_setting(p.KINBEN_MONTHS, day),
+        "basis": p.text_setting(p.PRORATE_BASIS, day),
+        "regional": p.regional_rate(day),
+        "special_kinds": p.special_duty_kinds(day),
+        "min_weekly": p.decimal_setting(p.PART_TIME_MIN_WEEKLY_HOURS, day),
     }
 
 
@@ -116,6 +132,13 @@ def _last_locked_regular(run: PayRun) -> PayRun | None:
         .order_by("-pay_month")
         .first()
     )
+
+
+def _appointments_within(month: date, month_end: date) -> dict[int, list[Appointment]]:
+    within: dict[int, list[Appointment]] = defaultdict(list)
+    for row in Appointment.objects.filter(effective_on__gt=month, effective_on__lte=month_end).order_by("effective_on"):
+        within[row.staff_id].append(row)
+    return within
 
 
 def _context(run: PayRun) -> Context:
@@ -174,6 +197,10 @@ def _context(run: PayRun) -> Context:
             .values_list("staff_id", "standard")
         ),
         year_end=settlements_for(month) if run.kind == PayRun.Kind.REGULAR else {},
+        first=_appointments_in_force(month),
+        within=_appointments_within(month, month_end) if run.kind == PayRun.Kind.REGULAR else {},
+        special=month_pay.special_duties(month) if run.kind == PayRun.Kind.REGULAR else {},
+        part_time_averages=month_pay.part_time_averages(month) if run.kind == PayRun.Kind.BONUS else {},
     )
 
 
@@ -215,17 +242,7 @@ def _base_pay(staff: Staff, appointment: Appointment, ctx: Context) -> tuple[int
         if hours < 0:
             raise NegativeHours(details={"field": "hours_worked", "staff": staff.number})
         return rules.truncate(hours * appointment.hourly_rate), ""
-    if appointment.table_code:
-        amount = ctx.steps.get((appointment.table_code, appointment.grade or 0, appointment.step or 0))
-        if amount is None:
-            raise StepOutsideTable(
-                f"職員 {staff.number}: 給料表「{appointment.table_code}」に "
-                f"{appointment.grade}級{appointment.step}号給は"
-                "ありません。",
-                details={"staff": staff.number, "grade": appointment.grade, "step": appointment.step},
-            )
-        return amount, appointment.table_code
-    return appointment.monthly_amount, ""
+    return month_pay.full_amount(staff.number, appointment, ctx.steps), appointment.table_code
 
 
 def _kyosai_lines(
@@ -252,7 +269,7 @@ def _kyosai_lines(
 def _fixed_allowances(
     staff: Staff, appointment: Appointment, ctx: Context, *, on_leave: bool
 ) -> tuple[int, int, int, int]:
-    """扶養・住居・通勤・管理職手当 of the month (none while on 休職/育児休業)."""
+    """扶養・住居・通勤・管理職手当 of a whole month (none while on 休職/育児休業)."""
     family = housing = commute = manager = 0
     if not on_leave:
         if appointment.job_type in FAMILY_JOB_TYPES:
@@ -278,17 +295,25 @@ def _fixed_allowances(
 def _overtime_and_corrections(
     staff: Staff, appointment: Appointment, ctx: Context, *, base: int, on_leave: bool
 ) -> list[Line]:
-    """時間外勤務手当 from the month's input, then the 過誤調整 settled in this run."""
+    """時間外勤務手当 from the month's input (the hourly rate on the whole-month 給料 and its 地域手当, §5.4), the
+    特殊勤務手当 (§5.8), then the 過誤調整 settled in this run."""
     lines: list[Line] = []
     monthly_input = ctx.inputs.get(staff.pk)
     if monthly_input is not None and not on_leave:
         hours = {key: getattr(monthly_input, key) for key in rules.OVERTIME_RATES}
-        hourly_base = base if appointment.job_type != JobType.FISCAL_PART_HOURLY else appointment.hourly_rate * 155
+        hourly_base = rules.with_regional(base, _regional_rate(appointment, ctx))
+        if appointment.job_type == JobType.FISCAL_PART_HOURLY:
+            hourly_base = appointment.hourly_rate * 155
         hourly = rules.hourly_pay(hourly_base)
         for key, amount in rules.overtime(hours, hourly).items():
             lines.append(
                 _line(LineKind.ALLOWANCE, f"overtime_{key}", rules.OVERTIME_LABELS[key], amount, setsu=SETSU_ALLOWANCE)
             )
+    duties = month_pay.special_duty_lines(staff.number, ctx.special.get(staff.pk, []), ctx.params["special_kinds"])
+    for duty in duties:
+        lines.append(
+            _line(LineKind.ALLOWANCE, duty.code, duty.label, duty.amount, setsu=SETSU_ALLOWANCE, note=duty.note)
+        )
     for correction in ctx.corrections.get(staff.pk, []):
         label = f"過誤調整: {correction.label}" if correction.code != "difference" else correction.label
         lines.append(
@@ -329,24 +354,45 @@ def _resident_and_other_lines(staff: Staff, ctx: Context) -> list[Line]:
     return lines
 
 
+def _regional_rate(appointment: Appointment, ctx: Context) -> Decimal:
+    return ctx.params["regional"] if appointment.job_type in month_pay.REGIONAL_JOB_TYPES else Decimal(0)
+
+
+# long: the order of a payslip (pay, allowances, 共済, 雇用保険, 所得税, 住民税) reads best as one sequence
 def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
     run, params = ctx.run, ctx.params
+    parts = ctx.parts(staff.pk)
+    # 休職・育児休業 by the state at the end of the month (§4a.3, §6.1); 日割 by the periods of the month (§4a).
     on_leave = appointment.status in (Status.LEAVE, Status.CHILDCARE)
     lines: list[Line] = []
-    base, table_code = _base_pay(staff, appointment, ctx)
-    if on_leave:
-        base = 0
-    lines.append(_line(LineKind.PAY, "base", "給料", base, setsu=SETSU_PAY, note=table_code))
-    family, housing, commute, manager = _fixed_allowances(staff, appointment, ctx, on_leave=on_leave)
+    full_base, table_code = _base_pay(staff, appointment, ctx)
+    pay = month_pay.MonthPay(base=0, manager=0)
+    if appointment.job_type == JobType.FISCAL_PART_HOURLY and not on_leave:
+        pay = month_pay.MonthPay(base=full_base, manager=appointment.manager_allowance)
+    elif appointment.job_type != JobType.FISCAL_PART_HOURLY:
+        pay = month_pay.month_pay(staff.number, parts, run.pay_month, ctx)
+    base = pay.base
+    note = " ".join(filter(None, [table_code, pay.note]))
+    lines.append(_line(LineKind.PAY, "base", "給料", base, setsu=SETSU_PAY, note=note))
+    family, housing, commute, full_manager = _fixed_allowances(staff, appointment, ctx, on_leave=False)
+    full_regional = rules.regional_allowance(full_base + family + full_manager, _regional_rate(appointment, ctx))
+    full_fixed = full_base + family + housing + commute + full_manager + full_regional
+    # 扶養・住居・通勤手当 follow the state on the 1st: a hire after the 1st starts them the next month (§4a.3).
+    first = ctx.first.get(staff.pk)
+    if first is None or first.status != Status.ACTIVE:
+        family = housing = commute = 0
+    manager = pay.manager
+    regional = rules.regional_allowance(base + family + manager, _regional_rate(appointment, ctx))
     for code, label, amount, taxable in (
         ("family", "扶養手当", family, True),
         ("housing", "住居手当", housing, True),
         ("commute", "通勤手当", commute, False),
         ("manager", "管理職手当", manager, True),
+        ("regional", "地域手当", regional, True),
     ):
         if amount:
             lines.append(_line(LineKind.ALLOWANCE, code, label, amount, setsu=SETSU_ALLOWANCE, taxable=taxable))
-    lines.extend(_overtime_and_corrections(staff, appointment, ctx, base=base, on_leave=on_leave))
+    lines.extend(_overtime_and_corrections(staff, appointment, ctx, base=full_base, on_leave=on_leave))
     gross = sum(line.amount for line in lines)
     non_taxable = min(commute, params["cap"])
     taxable_pay = gross - non_taxable
@@ -354,13 +400,15 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
     standard = 0
     social = 0
     employer = 0
-    if appointment.job_type in KYOSAI_JOB_TYPES and not on_leave:
-        # The standard in force (§6.2); with none, the 資格取得時決定 from this month's fixed pay, recorded with
-        # the run (calculate_run) so that later changes of pay go through 定時決定 or 随時改定.
+    # No 共済 in the month of losing membership: it is lost on the day after leaving (§6.1, §4a.3).
+    leaves = any(part.appointment.status == Status.LEFT for part in parts)
+    if appointment.job_type in KYOSAI_JOB_TYPES and not on_leave and not leaves:
+        # The standard in force (§6.2); with none, the 資格取得時決定 from the whole-month fixed pay (not the 日割
+        # amount), recorded with the run (calculate_run) so that later changes go through 定時決定 or 随時改定.
         standard = ctx.standards.get(staff.pk) or 0
         if not standard:
-            standard = rules.standard_remuneration(base + family + housing + commute + manager)
-            ctx.acquired[staff.pk] = (base + family + housing + commute + manager, standard)
+            standard = rules.standard_remuneration(full_fixed)
+            ctx.acquired[staff.pk] = (full_fixed, standard)
         kyosai = _kyosai_lines(staff, standard, rules.pension_standard(standard), run.pay_month, params)
         lines.extend(kyosai)
         social += sum(line.amount for line in kyosai)
@@ -375,14 +423,37 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
     )
     lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
     lines.extend(_resident_and_other_lines(staff, ctx))
-    return _result(staff, appointment, lines, gross=gross, taxable=taxable_pay, standard=standard, employer=employer)
+    result = _result(staff, appointment, lines, gross=gross, taxable=taxable_pay, standard=standard, employer=employer)
+    result.prorate = pay.reason
+    return result
+
+
+def _part_time_bonus(staff: Staff, appointment: Appointment, ctx: Context) -> list[Line]:
+    """期末手当 of an hourly 会計年度任用職員 (§5.9): weekly hours at least the town's threshold; the base is the
+    average monthly 報酬 of the six months before the 基準日; no 勤勉手当."""
+    run, params = ctx.run, ctx.params
+    average = ctx.part_time_averages.get(staff.pk, 0)
+    if Decimal(appointment.weekly_hours) < params["min_weekly"] or not average:
+        return []
+    ratio = rules.service_ratio(rules.service_months(ctx.hired_on.get(staff.pk, run.pay_month), run.pay_month))
+    amount = rules.part_time_kimatsu(average=average, months=params["kimatsu"], ratio=ratio)
+    note = f"報酬の月平均 {average}円 × {params['kimatsu']}月 × 在職期間率 {ratio}"
+    return [_line(LineKind.ALLOWANCE, "kimatsu", "期末手当", amount, setsu=SETSU_ALLOWANCE, note=note)]
 
 
 def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
-    """期末手当・勤勉手当 (§5.6) with their 共済 (標準期末手当等) and 所得税 (算出率, §1.5)."""
-    run, params = ctx.run, ctx.params
-    if appointment.status != Status.ACTIVE or appointment.job_type == JobType.FISCAL_PART_HOURLY:
+    """期末手当・勤勉手当 (§5.6, §5.9) with their 共済 (標準期末手当等) and 所得税 (算出率, §1.5)."""
+    if appointment.status != Status.ACTIVE:
         return None
+    if appointment.job_type == JobType.FISCAL_PART_HOURLY:
+        lines = _part_time_bonus(staff, appointment, ctx)
+        return _bonus_deductions(staff, appointment, ctx, lines) if lines else None
+    return _bonus_deductions(staff, appointment, ctx, _bonus_amounts(staff, appointment, ctx))
+
+
+def _bonus_amounts(staff: Staff, appointment: Appointment, ctx: Context) -> list[Line]:
+    """期末手当・勤勉手当 of staff paid from a 給料 (§5.6): bases with their 地域手当 (§5.7)."""
+    run, params = ctx.run, ctx.params
     base, _ = _base_pay(staff, appointment, ctx)
     family = 0
     if appointment.job_type in FAMILY_JOB_TYPES:
@@ -396,15 +467,21 @@ def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | Non
         )
     months = rules.service_months(ctx.hired_on.get(staff.pk, run.pay_month), run.pay_month)
     ratio = rules.service_ratio(months)
-    kimatsu = rules.kimatsu(base=base, family=family, months=params["kimatsu"], ratio=ratio)
+    regional = _regional_rate(appointment, ctx)
+    kimatsu = rules.kimatsu(base=base, family=family, months=params["kimatsu"], ratio=ratio, regional=regional)
     rated = ctx.inputs.get(staff.pk)
     rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["kinben"]
-    kinben = rules.kinben(base=base, rate=rate, ratio=ratio)
-    lines = [
+    kinben = rules.kinben(base=base, rate=rate, ratio=ratio, regional=regional)
+    return [
         _line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=f"在職期間率 {ratio}"),
         _line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {rate}"),
     ]
-    gross = kimatsu + kinben
+
+
+def _bonus_deductions(staff: Staff, appointment: Appointment, ctx: Context, lines: list[Line]) -> Result:
+    """共済 on the 標準期末手当等 (or 雇用保険) and the bonus 所得税 (算出率, §1.5) of the bonus ``lines``."""
+    run, params = ctx.run, ctx.params
+    gross = sum(line.amount for line in lines)
     social = 0
     standard = rules.standard_bonus(gross)
     employer = 0
@@ -427,7 +504,7 @@ def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | Non
         column=staff.withholding_column,
         method=params["method"],
     )
-    lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax))
+    lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax, note=bonus_table_note(run.paid_on)))
     return _result(staff, appointment, lines, gross=gross, taxable=gross, standard=standard, employer=employer)
 
 
@@ -465,15 +542,20 @@ def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dic
     """Differences from the last locked 例月 payslip, each with its reason (§7.3)."""
     staff_id = result.slip.staff_id
     before = ctx.previous.get(staff_id)
+    prorate: list[dict[str, Any]] = []
+    if result.prorate:
+        prorate.append({"code": "prorate", "before": "", "after": "", "reason": result.prorate})
     if before is None:
-        return [{"code": "new", "reason": "前月の給与明細がありません(新規採用など)。"}]
+        return [{"code": "new", "reason": "前月の給与明細がありません(新規採用など)。"}, *prorate]
     old = ctx.previous_lines.get(staff_id, {})
     new = {line.code: line.amount for line in result.lines}
     changes = []
     for code in sorted(set(old) | set(new)):
         if old.get(code, 0) != new.get(code, 0):
             reason = "金額の変更"
-            if code == "base" and (before.grade, before.step) != (appointment.grade, appointment.step):
+            if code == "base" and result.prorate:
+                reason = result.prorate
+            elif code == "base" and (before.grade, before.step) != (appointment.grade, appointment.step):
                 reason = f"発令({appointment.get_kind_display()} {appointment.effective_on.isoformat()})"
             elif code == "base":
                 reason = "給料表の改定または勤務状態の変更"
@@ -486,6 +568,8 @@ def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dic
             elif code == "year_end_tax":
                 reason = "年末調整の過不足額の精算"
             changes.append({"code": code, "before": old.get(code, 0), "after": new.get(code, 0), "reason": reason})
+    if prorate and not any(change["code"] == "base" for change in changes):
+        changes.extend(prorate)
     if before.unit_code != result.slip.unit_code:
         changes.append(
             {"code": "unit", "before": before.unit_name, "after": result.slip.unit_name, "reason": "所属の異動"}

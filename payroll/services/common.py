@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from payroll.errors import StepOutsideTable
-from payroll.models import Appointment, SalaryStep, SalaryTableVersion
+from payroll.errors import AppointmentInLockedMonth, StepOutsideTable
+from payroll.models import Appointment, PayRun, SalaryStep, SalaryTableVersion
 
 
 def actor_fields(actor: Any) -> tuple[int | None, str]:
@@ -16,6 +16,17 @@ def actor_fields(actor: Any) -> tuple[int | None, str]:
 def appointment_on(staff_id: int, day: date) -> Appointment | None:
     """The 発令 in force on ``day``: the latest not after it."""
     return Appointment.objects.filter(staff_id=staff_id, effective_on__lte=day).order_by("-effective_on").first()
+
+
+def refuse_locked_month(day: date) -> None:
+    """A 発令 dated in a month whose 例月 run is locked would change pay already paid: refused (§3.6)."""
+    month = day.replace(day=1)
+    if PayRun.objects.filter(kind=PayRun.Kind.REGULAR, pay_month=month, state=PayRun.State.LOCKED).exists():
+        raise AppointmentInLockedMonth(
+            f"{month.year}年{month.month}月の給与計算は確定済みのため、{day.isoformat()} 付けの発令は登録できません。"
+            "差額は過誤調整で精算してください。",
+            details={"field": "effective_on"},
+        )
 
 
 def version_in_force(table_code: str, day: date) -> SalaryTableVersion | None:

@@ -34,7 +34,6 @@ from payroll.models import (
     Payslip,
     Staff,
     StandardRemuneration,
-    Status,
 )
 from payroll.services.calculation import LINE_COLUMNS as LINE_COLUMNS  # re-exported: callers import it from here
 from payroll.services.calculation import (
@@ -42,7 +41,6 @@ from payroll.services.calculation import (
     SETSU_PAY,
     Context,
     Result,
-    _appointments_in_force,
     _bonus,
     _changes,
     _context,
@@ -50,6 +48,7 @@ from payroll.services.calculation import (
     write_lines,
 )
 from payroll.services.common import actor_fields
+from payroll.services.month_pay import main_appointment
 
 CALCULATE_JOB = "payroll.calculate"
 
@@ -102,13 +101,13 @@ def _refuse_locked(run: PayRun) -> None:
 
 def _compute_all(run: PayRun, ctx: Context, progress: Any) -> tuple[list[tuple[Result, Appointment]], int]:
     """Every payslip of the run computed in memory (nothing written); returns them and the number of staff."""
-    appointments = _appointments_in_force(run.pay_month)
-    staff_rows = list(Staff.objects.filter(pk__in=appointments.keys()).order_by("number"))
+    staff_ids = set(ctx.first) | set(ctx.within)  # in service on the 1st, or hired later in the month (§4a)
+    staff_rows = list(Staff.objects.filter(pk__in=staff_ids).order_by("number"))
     results: list[tuple[Result, Appointment]] = []
     total = len(staff_rows)
     for index, staff in enumerate(staff_rows, start=1):
-        appointment = appointments[staff.pk]
-        if appointment.status == Status.LEFT or appointment.job_type == JobType.PREFECTURAL_TEACHER:
+        appointment = main_appointment(ctx.parts(staff.pk))
+        if appointment is None or appointment.job_type == JobType.PREFECTURAL_TEACHER:
             continue
         compute = _bonus if run.kind == PayRun.Kind.BONUS else _regular
         result = compute(staff, appointment, ctx)

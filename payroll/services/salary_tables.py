@@ -6,14 +6,29 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from common import audit
-from payroll.errors import PayrollInputError, SelfApproval
-from payroll.models import Correction, PayRun, PayslipLine, SalaryStep, SalaryTable, SalaryTableVersion
-from payroll.services.common import actor_fields
+from payroll import parameters as p
+from payroll import proration
+from payroll.errors import PayrollInputError, SelfApproval, StepOutsideTable
+from payroll.models import (
+    Appointment,
+    Correction,
+    PayRun,
+    Payslip,
+    PayslipLine,
+    SalaryStep,
+    SalaryTable,
+    SalaryTableVersion,
+)
+from payroll.services.calculation import _steps_in_force
+from payroll.services.common import actor_fields, appointment_on
+from payroll.services.month_pay import month_pay
 
 
 def parse_salary_csv(text: str) -> list[tuple[int, int, int]]:
@@ -103,15 +118,20 @@ def revision_differences(*, version: SalaryTableVersion) -> list[Difference]:
     runs = PayRun.objects.filter(
         kind=PayRun.Kind.REGULAR, state=PayRun.State.LOCKED, pay_month__gte=version.effective_from.replace(day=1)
     )
+    code = version.table.code
     lines = (
-        PayslipLine.objects.filter(payslip__run__in=runs, code="base", note=version.table.code)
+        PayslipLine.objects.filter(payslip__run__in=runs, code="base")
+        .filter(Q(note=code) | Q(note__startswith=f"{code} 日割"))
         .select_related("payslip", "payslip__run")
         .order_by("payslip__run__pay_month", "payslip__staff_number")
     )
     result = []
     for line in lines:
         slip = line.payslip
-        revised = amounts.get((slip.grade or 0, slip.step or 0))
+        if line.note == code:
+            revised = amounts.get((slip.grade or 0, slip.step or 0))
+        else:
+            revised = _revised_by_the_day(slip, code, amounts)
         if revised is not None and revised != line.amount:
             result.append(
                 Difference(
@@ -124,6 +144,22 @@ def revision_differences(*, version: SalaryTableVersion) -> list[Difference]:
                 )
             )
     return result
+
+
+def _revised_by_the_day(slip: Payslip, code: str, amounts: dict[tuple[int, int], int]) -> int | None:
+    """A month paid by the day (§4a) recomputed for the same periods with the revised amounts of the table (§4.3)."""
+    month = slip.run.pay_month
+    within = Appointment.objects.filter(
+        staff_id=slip.staff_id, effective_on__gt=month, effective_on__lte=proration.month_end(month)
+    ).order_by("effective_on")
+    steps = _steps_in_force(month)
+    steps.update({(code, grade, step): amount for (grade, step), amount in amounts.items()})
+    ctx = SimpleNamespace(steps=steps, params={"basis": p.text_setting(p.PRORATE_BASIS, month)})
+    parts = proration.periods(appointment_on(slip.staff_id, month), list(within), month)
+    try:
+        return month_pay(slip.staff_number, parts, month, ctx).base
+    except StepOutsideTable:
+        return None  # a 級・号給 the revised table lacks: no automatic 差額 (the 給与担当 enters a 過誤調整)
 
 
 def approve_salary_table(*, actor: Any, version: SalaryTableVersion) -> list[Difference]:

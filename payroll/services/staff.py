@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,12 +15,12 @@ from common.errors import ApplicationError
 from payroll import rules
 from payroll.errors import PayrollInputError, SelfApproval, StaffNotFound, UnknownDependents
 from payroll.models import Appointment, AppointmentKind, JobType, Staff, Status, TransferBatch
-from payroll.services.common import actor_fields, appointment_on, step_amount
+from payroll.services.common import actor_fields, appointment_on, refuse_locked_month, step_amount
 
 TABLE_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
 
 
-def _check_position(*, job_type: str, table_code: str, grade: int | None, step: int | None, day: date) -> None:
+def check_position(*, job_type: str, table_code: str, grade: int | None, step: int | None, day: date) -> None:
     if job_type not in JobType.values:
         raise PayrollInputError(
             "職種が正しくありません。", code="payroll_invalid_job_type", details={"field": "job_type"}
@@ -44,16 +45,15 @@ def hire_staff(
     step: int | None = None,
     monthly_amount: int = 0,
     hourly_rate: int = 0,
+    weekly_hours: Decimal = Decimal(0),
     person_id: int | None = None,
     **declared: Any,
 ) -> Staff:
     """採用: the staff member and their first 発令, in one step."""
-    _check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
-    allowed = {f.name for f in Staff._meta.get_fields()} - {"id", "public_id", "number", "name", "created_at"}
-    unknown = set(declared) - allowed
-    if unknown:
-        raise PayrollInputError(f"不明な項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field")
-    check_declared(declared)
+    refuse_locked_month(hired_on)
+    check_weekly_hours(weekly_hours)
+    check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
+    _check_declared_fields(declared)
     by_id, by_name = actor_fields(actor)
     try:
         with transaction.atomic():
@@ -72,6 +72,7 @@ def hire_staff(
                 step=step,
                 monthly_amount=monthly_amount,
                 hourly_rate=hourly_rate,
+                weekly_hours=weekly_hours,
                 recorded_by_id=by_id,
                 recorded_by_name=by_name,
             )
@@ -88,6 +89,14 @@ def hire_staff(
             f"職員番号 {number} は既に登録されています。", code="payroll_duplicate_staff", details={"field": "number"}
         ) from None
     return staff
+
+
+def _check_declared_fields(declared: dict[str, Any]) -> None:
+    allowed = {f.name for f in Staff._meta.get_fields()} - {"id", "public_id", "number", "name", "created_at"}
+    unknown = set(declared) - allowed
+    if unknown:
+        raise PayrollInputError(f"不明な項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field")
+    check_declared(declared)
 
 
 def check_declared(declared: dict[str, Any]) -> None:
@@ -149,11 +158,75 @@ _CHANGEABLE = {
     "hourly_rate",
     "manager_allowance",
     "resident_tax_on_leaving",
+    "weekly_hours",
 }
+
+
+def check_weekly_hours(value: Any) -> None:
+    if not isinstance(value, int | Decimal) or isinstance(value, bool) or not 0 <= value <= 168:
+        raise PayrollInputError(
+            "週の勤務時間は0〜168時間で入力してください。",
+            code="payroll_invalid_weekly_hours",
+            details={"field": "weekly_hours"},
+        )
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {key: (value.isoformat() if isinstance(value, date) else value) for key, value in values.items()}
+
+
+def next_state(
+    *, staff: Staff, effective_on: date, kind: str, changes: dict[str, Any]
+) -> tuple[Appointment, dict[str, Any], str]:
+    """The state a 発令 would record (§3.3): the state in force the day before with ``changes``, and its status;
+    every rule is checked here, for the service and its preview alike (nothing is written)."""
+    unknown = set(changes) - _CHANGEABLE
+    if unknown:
+        raise PayrollInputError(
+            f"発令で変更できない項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field"
+        )
+    refuse_locked_month(effective_on)
+    before = appointment_on(staff.pk, effective_on - timedelta(days=1))
+    if before is None:
+        raise PayrollInputError(
+            f"職員 {staff.number} は {effective_on.isoformat()} の前日に在職していません。",
+            code="payroll_not_in_service",
+        )
+    if before.status == Status.LEFT:
+        raise PayrollInputError(f"職員 {staff.number} は退職しています。", code="payroll_already_left")
+    _check_status_change(staff, kind, before)
+    if kind == AppointmentKind.LEAVING and changes.get("resident_tax_on_leaving", "lump_sum") not in (
+        "lump_sum",
+        "ordinary",
+    ):
+        raise PayrollInputError(
+            "退職時の住民税は lump_sum(一括徴収)または ordinary(普通徴収)です。", code="payroll_invalid_choice"
+        )
+    state = {name: getattr(before, name) for name in _CHANGEABLE}
+    state.update(changes)
+    check_weekly_hours(state["weekly_hours"])
+    if kind == AppointmentKind.LEAVING:
+        state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
+    check_position(
+        job_type=state["job_type"],
+        table_code=state["table_code"],
+        grade=state["grade"],
+        step=state["step"],
+        day=effective_on,
+    )
+    return before, state, _STATUS_OF_KIND.get(AppointmentKind(kind), before.status)
+
+
+def _check_status_change(staff: Staff, kind: str, before: Appointment) -> None:
+    """休職・育児休業 start from 在職; 復職 ends one of them."""
+    if kind in (AppointmentKind.LEAVE, AppointmentKind.CHILDCARE) and before.status != Status.ACTIVE:
+        raise PayrollInputError(
+            f"職員 {staff.number} は既に{before.get_status_display()}中です。", code="payroll_invalid_status_change"
+        )
+    if kind == AppointmentKind.RETURN and before.status not in (Status.LEAVE, Status.CHILDCARE):
+        raise PayrollInputError(
+            f"職員 {staff.number} は休職・育児休業中ではありません。", code="payroll_invalid_status_change"
+        )
 
 
 def _new_appointment(
@@ -166,37 +239,7 @@ def _new_appointment(
     batch: TransferBatch | None = None,
     **changes: Any,
 ) -> Appointment:
-    unknown = set(changes) - _CHANGEABLE
-    if unknown:
-        raise PayrollInputError(
-            f"発令で変更できない項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field"
-        )
-    before = appointment_on(staff.pk, effective_on - timedelta(days=1))
-    if before is None:
-        raise PayrollInputError(
-            f"職員 {staff.number} は {effective_on.isoformat()} の前日に在職していません。",
-            code="payroll_not_in_service",
-        )
-    if before.status == Status.LEFT:
-        raise PayrollInputError(f"職員 {staff.number} は退職しています。", code="payroll_already_left")
-    if kind == AppointmentKind.LEAVING and changes.get("resident_tax_on_leaving", "lump_sum") not in (
-        "lump_sum",
-        "ordinary",
-    ):
-        raise PayrollInputError(
-            "退職時の住民税は lump_sum(一括徴収)または ordinary(普通徴収)です。", code="payroll_invalid_choice"
-        )
-    state = {name: getattr(before, name) for name in _CHANGEABLE}
-    state.update(changes)
-    if kind == AppointmentKind.LEAVING:
-        state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
-    _check_position(
-        job_type=state["job_type"],
-        table_code=state["table_code"],
-        grade=state["grade"],
-        step=state["step"],
-        day=effective_on,
-    )
+    _before, state, status = next_state(staff=staff, effective_on=effective_on, kind=kind, changes=changes)
     by_id, by_name = actor_fields(actor)
     try:
         with transaction.atomic():
@@ -204,7 +247,7 @@ def _new_appointment(
                 staff=staff,
                 effective_on=effective_on,
                 kind=kind,
-                status=_STATUS_OF_KIND.get(AppointmentKind(kind), before.status),
+                status=status,
                 note=note[:200],
                 batch=batch,
                 recorded_by_id=by_id,
@@ -261,7 +304,7 @@ def preview_transfer_batch(*, batch: TransferBatch) -> TransferPreview:
         grade = line.get("grade", before.grade)
         step = line.get("step", before.step)
         try:
-            _check_position(
+            check_position(
                 job_type=before.job_type, table_code=before.table_code, grade=grade, step=step, day=batch.effective_on
             )
         except ApplicationError as exc:

@@ -1,0 +1,150 @@
+"""The parts of a month's pay that depend on the days and on the month's input (docs/domain/payroll.md §4a, §5.7–§5.9):
+the 日割 of 給料 and 管理職手当, the 地域手当, the 特殊勤務手当 and the 報酬 average of hourly staff for their 期末手当.
+
+Read by payroll.services.calculation; everything here is computed from rows already read into the run's context.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Sum
+
+from payroll import parameters as p
+from payroll import proration, rules
+from payroll.errors import StepOutsideTable, UnknownSpecialDuty
+from payroll.models import (
+    Appointment,
+    JobType,
+    PayRun,
+    PayslipLine,
+    SpecialDutyEntry,
+    Status,
+)
+
+# 地域手当 is a 手当 of the 給与条例 for staff paid from the 給料表 (§5.7); part-time 報酬 is set including it.
+REGIONAL_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
+
+
+def full_amount(staff_number: str, appointment: Appointment, steps: dict[tuple[str, int, int], int]) -> int:
+    """The whole-month 給料 (or 報酬月額) of a 発令 (§4.2); a 級・号給 outside the table in force is refused."""
+    if not appointment.table_code:
+        return int(appointment.monthly_amount)
+    amount = steps.get((appointment.table_code, appointment.grade or 0, appointment.step or 0))
+    if amount is None:
+        raise StepOutsideTable(
+            f"職員 {staff_number}: 給料表「{appointment.table_code}」に {appointment.grade}級{appointment.step}号給は"
+            "ありません。",
+            details={"staff": staff_number, "grade": appointment.grade, "step": appointment.step},
+        )
+    return amount
+
+
+def main_appointment(parts: list[proration.Period]) -> Appointment | None:
+    """The 発令 a payslip is shown under: the last one of the month in service (None when out of service all month)."""
+    serving = [part.appointment for part in parts if part.appointment.status != Status.LEFT]
+    return serving[-1] if serving else None
+
+
+@dataclass(frozen=True)
+class MonthPay:
+    """給料 and 管理職手当 actually due for the month, and the 日割 explanation (empty when the month is whole)."""
+
+    base: int
+    manager: int
+    note: str = ""
+    reason: str = ""
+
+
+def month_pay(staff_number: str, parts: list[proration.Period], month: date, ctx: Any) -> MonthPay:
+    """§4a: each period in service (在職, not 休職・育児休業) earns its monthly amount × its days ÷ the month's days."""
+    if proration.whole_month(parts, month):
+        appointment = parts[0].appointment
+        if appointment.status != Status.ACTIVE:
+            return MonthPay(base=0, manager=0)
+        return MonthPay(base=full_amount(staff_number, appointment, ctx.steps), manager=appointment.manager_allowance)
+    basis = ctx.params["basis"]
+    basis_days = proration.counted_days(month, proration.month_end(month), basis)
+    pay: list[tuple[int, int]] = []
+    manager: list[tuple[int, int]] = []
+    paid_days = 0
+    for part in parts:
+        if part.appointment.status != Status.ACTIVE:
+            continue
+        days = proration.counted_days(part.start, part.end, basis)
+        paid_days += days
+        pay.append((full_amount(staff_number, part.appointment, ctx.steps), days))
+        manager.append((part.appointment.manager_allowance, days))
+    events = [
+        f"{part.appointment.get_kind_display()} {part.appointment.effective_on.isoformat()}"
+        for part in parts
+        if part.appointment.effective_on > month
+    ]
+    note = f"日割 {paid_days}/{basis_days}日({proration.BASES[basis]})"
+    return MonthPay(
+        base=proration.prorated(pay, basis_days),
+        manager=proration.prorated(manager, basis_days),
+        note=note,
+        reason=f"日割計算: {'、'.join(events)}(在職 {paid_days}日 / 基礎 {basis_days}日)",
+    )
+
+
+def special_duties(month: date) -> dict[int, list[tuple[str, int]]]:
+    """The month's 特殊勤務 entries per staff member: (kind code, count)."""
+    entries: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    rows = SpecialDutyEntry.objects.filter(pay_month=month).order_by("kind_code")
+    for staff_id, code, count in rows.values_list("staff_id", "kind_code", "count"):
+        entries[staff_id].append((code, count))
+    return entries
+
+
+@dataclass(slots=True)
+class DutyLine:
+    code: str
+    label: str
+    amount: int
+    note: str
+
+
+def special_duty_lines(
+    staff_number: str, entries: list[tuple[str, int]], kinds: dict[str, tuple[str, str, int]]
+) -> list[DutyLine]:
+    """特殊勤務手当 per kind (§5.8); a kind no longer in the month's setting stops the run with its name."""
+    lines = []
+    for code, count in entries:
+        kind = kinds.get(code)
+        if kind is None:
+            raise UnknownSpecialDuty(
+                f"職員 {staff_number}: 特殊勤務手当の種類「{code}」はこの月の設定にありません。",
+                details={"staff": staff_number, "kind": code},
+            )
+        name, unit, unit_amount = kind
+        amount = rules.special_duty(count, unit_amount)
+        if amount:
+            note = f"{count}{p.SPECIAL_DUTY_UNITS[unit]} × {unit_amount}円"
+            label = f"特殊勤務手当({name})"[:60]
+            lines.append(DutyLine(code=f"special:{code}"[:30], label=label, amount=amount, note=note))
+    return lines
+
+
+def part_time_averages(base_day: date) -> dict[int, int]:
+    """§5.9: per staff member, the average monthly 報酬 (the 給料 line: hours × 時間額, without 時間外 or 通勤) of the
+    locked 例月 runs of the six pay months before the 基準日's month, over the months they were paid in."""
+    start = rules.months_before(base_day.replace(day=1), 6)
+    rows = (
+        PayslipLine.objects.filter(
+            code="base",
+            payslip__job_type=JobType.FISCAL_PART_HOURLY,
+            payslip__run__kind=PayRun.Kind.REGULAR,
+            payslip__run__state=PayRun.State.LOCKED,
+            payslip__run__pay_month__gte=start,
+            payslip__run__pay_month__lt=base_day.replace(day=1),
+        )
+        .values("payslip__staff_id")
+        .annotate(total=Sum("amount"), months=Count("payslip__run", distinct=True))
+        .values_list("payslip__staff_id", "total", "months")
+    )
+    return {staff_id: int(total) // months for staff_id, total, months in rows if months}

@@ -1,0 +1,190 @@
+"""The 発令 pages of the 人事担当 (docs/domain/payroll.md §3.6–§3.7, §4a): a form per kind, a preview of the effect
+before anything is written, Japanese errors, the 発令 history; the 特殊勤務実績 page (§5.8)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from common.models import AuditEvent, TownSetting
+from payroll.models import Appointment, SpecialDutyEntry, Staff
+from payroll.services import runs
+from tests.conftest import make_client
+from tests.payroll.factories import hire
+
+HOST = "nakatosa.localhost"
+
+
+@pytest.fixture
+def people(officers: Any, table: Any, new_person: Any) -> dict[str, Any]:
+    personnel = new_person("jinji1", nakatosa="personnel")
+    staff = hire(officers[0], "8001")
+    return {"officer": officers[0], "approver": officers[1], "personnel": personnel, "staff": staff}
+
+
+def client(person: Any) -> Any:
+    connection.set_schema_to_public()
+    return make_client(HOST, person)
+
+
+def appointments(towns: Any, number: str = "8001") -> list[str]:
+    connection.set_tenant(towns["nakatosa"])
+    return list(
+        Appointment.objects.filter(staff__number=number).order_by("effective_on").values_list("kind", flat=True)
+    )
+
+
+RAISE = {"effective_on": "令和8年10月15日", "grade": "1", "step": "14", "note": ""}
+
+
+def test_a_raise_is_previewed_before_it_is_recorded(people: dict[str, Any], towns: Any) -> None:
+    page = client(people["personnel"]).post("/payroll/staff/8001/raise/", RAISE).content.decode()
+    assert "1級14号給" in page
+    assert appointments(towns) == ["hire"]
+
+
+def test_the_preview_shows_the_new_monthly_pay(people: dict[str, Any]) -> None:
+    page = client(people["personnel"]).post("/payroll/staff/8001/raise/", RAISE).content.decode()
+    assert "171,000円" in page
+
+
+def test_the_preview_shows_the_day_rate_of_the_month(people: dict[str, Any]) -> None:
+    # October 2026: 31 days, 9 週休日 → 22 勤務日; 1–14 October: 10 of them.
+    page = client(people["personnel"]).post("/payroll/staff/8001/raise/", RAISE).content.decode()
+    assert "2026年10月の給料は日割(発令前 10日・発令後 12日 / 基礎 22日" in page
+
+
+def test_confirming_records_the_raise(people: dict[str, Any], towns: Any) -> None:
+    response = client(people["personnel"]).post("/payroll/staff/8001/raise/", {**RAISE, "confirm": "1"})
+    assert response["Location"] == "/payroll/staff/8001/"
+    assert appointments(towns) == ["hire", "raise"]
+
+
+def test_a_step_outside_the_table_is_refused_in_japanese(people: dict[str, Any], towns: Any) -> None:
+    response = client(people["personnel"]).post(
+        "/payroll/staff/8001/promotion/", {**RAISE, "step": "99", "confirm": "1"}
+    )
+    assert "1級99号給はありません" in response.content.decode()
+    assert appointments(towns) == ["hire"]
+
+
+def test_a_transfer_changes_the_unit(people: dict[str, Any], towns: Any) -> None:
+    data = {"effective_on": "R8.10.1", "unit_code": "0201", "unit_name": "税務課", "note": "", "confirm": "1"}
+    client(people["personnel"]).post("/payroll/staff/8001/transfer/", data)
+    connection.set_tenant(towns["nakatosa"])
+    assert Appointment.objects.get(staff__number="8001", kind="transfer").unit_name == "税務課"
+
+
+def test_leaving_is_entered_as_the_last_day_in_service(people: dict[str, Any], towns: Any) -> None:
+    data = {"last_day": "令和9年3月31日", "resident_tax_on_leaving": "ordinary", "note": "", "confirm": "1"}
+    client(people["personnel"]).post("/payroll/staff/8001/leaving/", data)
+    connection.set_tenant(towns["nakatosa"])
+    assert Appointment.objects.get(staff__number="8001", kind="leaving").effective_on == date(2027, 4, 1)
+
+
+def test_leave_and_return(people: dict[str, Any], towns: Any) -> None:
+    personnel = client(people["personnel"])
+    personnel.post("/payroll/staff/8001/childcare/", {"effective_on": "2026-11-01", "note": "", "confirm": "1"})
+    personnel.post("/payroll/staff/8001/return/", {"effective_on": "2027-02-01", "note": "", "confirm": "1"})
+    assert appointments(towns) == ["hire", "childcare", "return"]
+
+
+def test_a_return_without_leave_is_refused(people: dict[str, Any], towns: Any) -> None:
+    response = client(people["personnel"]).post(
+        "/payroll/staff/8001/return/", {"effective_on": "2026-11-01", "note": "", "confirm": "1"}
+    )
+    assert "休職・育児休業中ではありません" in response.content.decode()
+    assert appointments(towns) == ["hire"]
+
+
+def test_an_appointment_in_a_locked_month_is_refused(people: dict[str, Any], towns: Any) -> None:
+    run = runs.create_run(
+        actor=people["officer"], kind="regular", pay_month=date(2026, 10, 1), paid_on=date(2026, 10, 16)
+    )
+    run = runs.approve_run(actor=people["approver"], run=runs.calculate_run(actor=people["officer"], run=run))
+    runs.lock_run(actor=people["approver"], run=run)
+    response = client(people["personnel"]).post("/payroll/staff/8001/raise/", {**RAISE, "confirm": "1"})
+    assert "確定済みのため" in response.content.decode()
+    assert appointments(towns) == ["hire"]
+
+
+def test_a_bad_date_is_a_form_error(people: dict[str, Any], towns: Any) -> None:
+    response = client(people["personnel"]).post("/payroll/staff/8001/raise/", {**RAISE, "effective_on": "昨日"})
+    assert response.status_code == 200
+    assert "日付" in response.content.decode()
+
+
+def test_an_auditor_cannot_record(people: dict[str, Any], towns: Any, new_person: Any) -> None:
+    auditor = new_person("kansa_pay", nakatosa="auditor")
+    response = client(auditor).post("/payroll/staff/8001/raise/", {**RAISE, "confirm": "1"})
+    assert response.status_code == 403
+
+
+def test_an_unknown_kind_is_not_found(people: dict[str, Any]) -> None:
+    assert client(people["personnel"]).get("/payroll/staff/8001/revision/").status_code == 404
+
+
+HIRE = {
+    "number": "8101",
+    "name": "高知 花子",
+    "name_kana": "コウチ ハナコ",
+    "birth_date": "平成10年5月1日",
+    "hired_on": "令和8年10月15日",
+    "unit_code": "0101",
+    "unit_name": "総務課",
+    "job_type": "general",
+    "table_code": "gyosei1",
+    "grade": "1",
+    "step": "10",
+}
+
+
+def test_a_hire_is_previewed_with_its_first_months_day_rate(people: dict[str, Any], towns: Any) -> None:
+    page = client(people["personnel"]).post("/payroll/hire/", HIRE).content.decode()
+    assert "2026年10月の給料は日割(発令後 12日 / 基礎 22日" in page
+    connection.set_tenant(towns["nakatosa"])
+    assert not Staff.objects.filter(number="8101").exists()
+
+
+def test_a_confirmed_hire_is_recorded(people: dict[str, Any], towns: Any) -> None:
+    response = client(people["personnel"]).post("/payroll/hire/", {**HIRE, "confirm": "1"})
+    assert response["Location"] == "/payroll/staff/8101/"
+    assert appointments(towns, "8101") == ["hire"]
+
+
+def test_a_duplicate_staff_number_is_refused(people: dict[str, Any]) -> None:
+    page = client(people["personnel"]).post("/payroll/hire/", {**HIRE, "number": "8001"}).content.decode()
+    assert "職員番号 8001 は既に登録されています" in page
+
+
+def test_the_history_lists_the_appointments_and_is_audited(people: dict[str, Any], towns: Any) -> None:
+    page = client(people["personnel"]).get("/payroll/staff/8001/").content.decode()
+    assert "1級10号給" in page
+    connection.set_tenant(towns["nakatosa"])
+    assert AuditEvent.objects.filter(action="payroll.staff_history").latest("seq").purpose == "発令の確認・登録"
+
+
+def test_the_staff_list_finds_by_number(people: dict[str, Any]) -> None:
+    page = client(people["personnel"]).get("/payroll/staff/?q=8001").content.decode()
+    assert "/payroll/staff/8001/" in page
+
+
+def test_special_duty_csv_page(people: dict[str, Any], towns: Any) -> None:
+    connection.set_tenant(towns["nakatosa"])
+    TownSetting.objects.create(
+        key="payroll.special_duty.kinds", value="kiken:危険作業手当:day:290", effective_from=date(2020, 1, 1)
+    )
+    upload = SimpleUploadedFile("duty.csv", b"8001,kiken,2\n")
+    client(people["officer"]).post("/payroll/special-duties/", {"pay_month": "令和8年10月1日", "file": upload})
+    connection.set_tenant(towns["nakatosa"])
+    assert SpecialDutyEntry.objects.get(staff__number="8001").count == 2
+
+
+def test_an_unknown_special_duty_kind_in_the_csv_is_shown(people: dict[str, Any]) -> None:
+    upload = SimpleUploadedFile("duty.csv", b"8001,nothing,2\n")
+    page = client(people["officer"]).post("/payroll/special-duties/", {"pay_month": "令和8年10月1日", "file": upload})
+    assert "この月の設定にありません" in page.content.decode()
