@@ -330,6 +330,10 @@ class RequestStep(models.Model):
     def approver_ids(self) -> list[int]:
         return [int(a["id"]) for a in self.approvers]
 
+    @property
+    def approver_names(self) -> list[str]:
+        return [str(a.get("name", "")) for a in self.approvers]
+
 
 class RequestAction(models.Model):
     """What happened to a request, by whom, for whom (代理): the request's own history, next to the audit trail."""

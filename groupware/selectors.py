@@ -179,12 +179,17 @@ def requests_awaiting(*, actor: Person) -> list[WorkflowRequest]:
     return rows
 
 
-def my_requests(*, actor: Person, limit: int = 100) -> list[WorkflowRequest]:
-    return list(
+def my_requests_query(*, actor: Person) -> QuerySet[WorkflowRequest]:
+    """The requests the actor applied for or submitted for someone (代理申請), newest first."""
+    return (
         WorkflowRequest.objects.filter(Q(applicant_id=actor.pk) | Q(submitted_by_id=actor.pk))
         .select_related("form")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at", "-pk")
     )
+
+
+def my_requests(*, actor: Person, limit: int = 100) -> list[WorkflowRequest]:
+    return list(my_requests_query(actor=actor)[:limit])
 
 
 def request_for(*, actor: Person, request_id: int) -> WorkflowRequest | None:
