@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.files import File
 from django.core.files.storage import storages
@@ -79,6 +79,29 @@ def facilities_for(*, actor: Person, day: date | None = None) -> QuerySet[Facili
     if roles - {Role.TEACHER}:
         rule |= Q(unit_code="")
     return Facility.objects.filter(rule, is_active=True).order_by("kind", "name")
+
+
+def council_facility(facility_id: int) -> Facility | None:
+    """A council-shared facility (the council's common ones, no unit); to be called inside in_council()."""
+    return Facility.objects.filter(pk=facility_id, unit_code="", is_active=True).first()
+
+
+def council_facilities_for(*, actor: Person, day: date) -> list[tuple[Facility, list[Booking]]]:
+    """The council-shared facilities a town's office staff may book from the town's host, with their bookings of
+    the day, read in the council's schema (docs/domain/groupware.md §3.5); none on the council's own host."""
+    town = org.current_town()
+    if town.kind == Municipality.Kind.COUNCIL or not any_office_role(actor, town):
+        return []
+    with council.in_council() as found:
+        if not found:
+            return []
+        rows = list(Facility.objects.filter(unit_code="", is_active=True).order_by("kind", "name"))
+        start = day_start(day)
+        bookings = bookings_between(facility_ids=[f.pk for f in rows], start=start, end=start + timedelta(days=1))
+    by_facility: dict[int, list[Booking]] = {f.pk: [] for f in rows}
+    for booking in bookings:
+        by_facility[booking.facility_id].append(booking)
+    return [(f, by_facility[f.pk]) for f in rows]
 
 
 def bookings_between(*, facility_ids: Iterable[int], start: datetime, end: datetime) -> list[Booking]:

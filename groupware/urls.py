@@ -21,6 +21,7 @@ urlpatterns = [
     path("events/<int:pk>/export.ics", views.event_export_view, name="event_export"),
     path("facilities/", views.facilities_view, name="facilities"),
     path("facilities/<int:pk>/book/", views.book_view, name="book"),
+    path("facilities/council/<int:pk>/book/", views.council_book_view, name="council_book"),
     path("bookings/pending/", views.pending_bookings_view, name="pending_bookings"),
     path("bookings/<int:pk>/decide/", views.booking_decide_view, name="booking_decide"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel_view, name="booking_cancel"),
