@@ -163,7 +163,20 @@ def has_feed(*, actor: Person) -> bool:
 
 
 def events_of(*, person_id: int, since: datetime) -> list[Event]:
-    """The person's entries still running after ``since`` (the feed and the .ics export), series unexpanded."""
+    """The person's entries still running after ``since`` (the feed and the .ics export), series unexpanded —
+    with, on a town's host, their entries across towns kept in the council's schema (§2.8)."""
+    rows = _events_here(person_id, since)
+    if org.current_town().kind != Municipality.Kind.COUNCIL:
+        with council.in_council() as found:
+            if found:
+                for event in _events_here(person_id, since):
+                    event.council_wide = True
+                    rows.append(event)
+    rows.sort(key=lambda event: event.starts_at)
+    return rows
+
+
+def _events_here(person_id: int, since: datetime) -> list[Event]:
     return list(
         Event.objects.filter(participants__person_id=person_id, cancelled_at__isnull=True)
         .filter(Q(series_ends_at__gt=since) | Q(series_ends_at__isnull=True))

@@ -1,9 +1,9 @@
 """Reads of the calendars: occurrences of people's entries, the group week, free slots (re-exported by
 groupware.selectors; docs/domain/groupware.md §2).
 
-The group week reads every entry of every person shown in one query (participants joined to entries in the range,
-instants fetched as integers), then expands repeating entries in Python through dateutil, once per distinct
-(rule, start, end) of the read.
+The group week reads every entry of every person shown in one query per schema (participants joined to entries in
+the range, instants fetched as integers; the entries across towns live in the council's schema), then expands
+repeating entries in Python through dateutil, once per distinct (rule, start, end) of the read.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import NamedTuple
 from django.db.models import BigIntegerField, Case, Exists, Func, OuterRef, Q, Value, When
 
 from common.dates import TOKYO
-from groupware import recurrence
+from common.tenancy import current_schema
+from groupware import council, recurrence
 from groupware.models import Event, EventParticipant
+from tenants.models import Membership, Municipality
 
 BUSY_LABEL = "予定あり"
 WORK_START = time(8, 30)
@@ -37,6 +39,7 @@ class Occurrence(NamedTuple):
     all_day: bool
     masked: bool
     repeats: bool
+    council: bool = False  # recorded in the council's schema: an entry with participants of several towns
 
     @property
     def local_start(self) -> datetime:
@@ -86,46 +89,84 @@ def _viewer_takes_part(viewer_id: int) -> Case:
     return Case(When(event__is_private=True, then=Exists(taking_part)), default=Value(True))
 
 
-def occurrences_by_person(
-    *, viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime
-) -> dict[int, list[Occurrence]]:
-    """Every occurrence in [start, end) of the events each person takes part in — one query for all of them.
+def _shown_from_town(viewer_id: int, town: Municipality) -> Case:
+    """Whether a council-schema entry shows its title to a viewer on a town's host: when the viewer takes part,
+    or — unless it is private — when one of its participants is staff of the viewer's town. Another town's
+    meeting among its own and the council's people stays 「予定あり」 (docs/domain/groupware.md §2.8)."""
+    taking_part = Exists(EventParticipant.objects.filter(event_id=OuterRef("event_id"), person_id=viewer_id))
+    town_staff = Membership.objects.active().filter(municipality_id=town.pk).values("person_id")
+    involved = Exists(EventParticipant.objects.filter(event_id=OuterRef("event_id"), person_id__in=town_staff))
+    return Case(When(event__is_private=True, then=taking_part), default=Q(taking_part) | Q(involved))
 
-    A private event is shown to the others as 「予定あり」 with no title or place (docs/domain/groupware.md §2).
-    Repeating entries are expanded by dateutil once per distinct (rule, start, end) within the read."""
-    rows = (
+
+def _participations(person_ids: Sequence[int], start: datetime, end: datetime, shown: Case) -> list[tuple]:
+    return list(
         EventParticipant.objects.filter(_in_range(start, end), person_id__in=list(person_ids))
         .annotate(start_us=_EpochMicros("event__starts_at"), end_us=_EpochMicros("event__ends_at"))
-        .annotate(shown=_viewer_takes_part(viewer_id))
+        .annotate(shown=shown)
         .values_list(
             "person_id", "event_id", "event__title", "event__location", "start_us", "end_us", "event__all_day",
             "shown", "event__rrule",
         )
     )  # fmt: skip
-    instants = _Instants()
-    expanded: dict[tuple[str, int, int], list[tuple[datetime, datetime]]] = {}
-    found: dict[int, list[Occurrence]] = defaultdict(list)
-    for person_id, event_id, title, location, start_us, end_us, all_day, shown, rule in rows:
-        masked = not shown
-        if masked:
-            title, location = BUSY_LABEL, ""
-        if not rule:
-            found[person_id].append(
-                Occurrence(event_id, instants[start_us], instants[end_us], title, location, all_day, masked, False)
-            )
-            continue
-        key = (rule, start_us, end_us)
-        if key not in expanded:
-            expanded[key] = recurrence.occurrences(
-                rule, instants[start_us], instants[end_us], window_start=start, window_end=end
-            )
-        found[person_id].extend(
-            Occurrence(event_id, occ_start, occ_end, title, location, all_day, masked, True)
-            for occ_start, occ_end in expanded[key]
-        )
-    for occurrences in found.values():
+
+
+def _council_participations(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> list[tuple]:
+    """The same people's entries recorded in the council's schema (entries across towns), read from a town."""
+    town = Municipality.objects.filter(schema_name=current_schema()).first()
+    if town is None or town.kind == Municipality.Kind.COUNCIL:
+        return []
+    with council.in_council() as found:
+        return _participations(person_ids, start, end, _shown_from_town(viewer_id, town)) if found else []
+
+
+def occurrences_by_person(
+    *, viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[Occurrence]]:
+    """Every occurrence in [start, end) of the events each person takes part in — one query for all of them in
+    this schema, one more for the entries across towns kept in the council's schema (§2.8).
+
+    A private event is shown to the others as 「予定あり」 with no title or place (docs/domain/groupware.md §2).
+    Repeating entries are expanded by dateutil once per distinct (rule, start, end) within the read."""
+    reader = _Reader(start, end)
+    reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id)), council=False)
+    reader.add(_council_participations(viewer_id, person_ids, start, end), council=True)
+    for occurrences in reader.found.values():
         occurrences.sort(key=_by_start)
-    return found
+    return reader.found
+
+
+class _Reader:
+    """Turns participation rows into occurrences, sharing the built instants and expanded series of one read."""
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.start, self.end = start, end
+        self.instants = _Instants()
+        self.expanded: dict[tuple[str, int, int], list[tuple[datetime, datetime]]] = {}
+        self.found: dict[int, list[Occurrence]] = defaultdict(list)
+
+    def add(self, rows: list[tuple], *, council: bool) -> None:
+        instants, expanded, found = self.instants, self.expanded, self.found
+        for person_id, event_id, title, location, start_us, end_us, all_day, shown, rule in rows:
+            masked = not shown
+            if masked:
+                title, location = BUSY_LABEL, ""
+            if not rule:
+                found[person_id].append(
+                    Occurrence(
+                        event_id, instants[start_us], instants[end_us], title, location, all_day, masked, False, council
+                    )
+                )
+                continue
+            key = (rule, start_us, end_us)
+            if key not in expanded:
+                expanded[key] = recurrence.occurrences(
+                    rule, instants[start_us], instants[end_us], window_start=self.start, window_end=self.end
+                )
+            found[person_id].extend(
+                Occurrence(event_id, occ_start, occ_end, title, location, all_day, masked, True, council)
+                for occ_start, occ_end in expanded[key]
+            )
 
 
 def _by_start(occ: Occurrence) -> tuple[datetime, int]:
@@ -208,8 +249,28 @@ def free_slots(
     return slots
 
 
-def event_for(*, viewer_id: int, event_id: int) -> Event | None:
-    """One event with its participants; a private one only for those taking part in it."""
+def event_for(*, viewer_id: int, event_id: int, council_wide: bool = False) -> Event | None:
+    """One event with its participants; a private one only for those taking part in it. ``council_wide``: an
+    entry across towns in the council's schema, read from a town's host with the rule of _shown_from_town."""
+    if not council_wide:
+        return _event_here(viewer_id, event_id)
+    town = Municipality.objects.filter(schema_name=current_schema()).first()
+    town_staff = (
+        set(Membership.objects.active().filter(municipality=town).values_list("person_id", flat=True))
+        if town is not None and town.kind != Municipality.Kind.COUNCIL
+        else set()
+    )
+    with council.in_council() as found:
+        event = _event_here(viewer_id, event_id) if found else None
+    if event is not None:
+        event.council_wide = True
+    if event is None or not town_staff:
+        return event
+    taking_part = {p.person_id for p in event.participants.all()}
+    return event if viewer_id in taking_part or taking_part & town_staff else None
+
+
+def _event_here(viewer_id: int, event_id: int) -> Event | None:
     event = Event.objects.filter(pk=event_id, cancelled_at__isnull=True).prefetch_related("participants").first()
     if event is None:
         return None

@@ -34,6 +34,9 @@ class GwOccurrenceOut(serializers.Serializer):
     location = serializers.CharField()
     all_day = serializers.BooleanField()
     repeats = serializers.BooleanField()
+    council = serializers.BooleanField(
+        help_text="町をまたぐ予定(協議会に記録) / An entry across towns, kept in the council schema"
+    )
 
 
 class GwEventIn(serializers.Serializer):
