@@ -151,8 +151,8 @@ class RequestListView(APIView):
 
     @extend_schema(
         request=GwRequestIn,
-        responses={201: GwRequestOut, 400: OpenApiResponse(GwRefusalOut, description="入力の誤り / Refused.")},
-        summary="申請する / Submit a request",
+        responses={201: GwRequestOut},
+        summary="申請する / Submit a new request",
         description=(
             "様式の既定の経路で申請します(経路の変更・添付・代理申請は画面から)。\n\n"
             "Submits with the form's own route (changing the route, attachments and 代理申請 are on the pages)."
@@ -207,7 +207,7 @@ class RequestApproveView(APIView):
     @extend_schema(
         request=GwDecisionIn,
         responses={200: GwRequestOut, 404: NOT_FOUND},
-        summary="申請を承認する / Approve a request",
+        summary="申請を承認する / Approve the request",
         description=(
             "現在のステップの承認者(またはその代理者)として承認します。自己承認はできません。\n\n"
             "Approves as an approver of the current step (or their proxy); never one's own request."
