@@ -62,7 +62,7 @@ class EventListView(APIView):
         start = selectors.day_start(query.validated_data["start"])
         end = start + timedelta(days=query.validated_data["days"])
         found = selectors.occurrences_by_person(viewer_id=actor.pk, person_ids=people, start=start, end=end)
-        rows = [{"person_id": person_id, **occ.__dict__} for person_id in people for occ in found.get(person_id, [])]
+        rows = [{"person_id": person_id, **occ._asdict()} for person_id in people for occ in found.get(person_id, [])]
         return Response(GwOccurrenceOut(rows, many=True).data)
 
     @extend_schema(

@@ -22,7 +22,7 @@ def calendar_of(events: Iterable[Event], *, name: str) -> bytes:
     cal.add("x-wr-timezone", "Asia/Tokyo")
     for event in events:
         item = IcsEvent()
-        item.add("uid", f"event-{event.pk}@kyodo")
+        item.add("uid", f"{'council-' if event.council_wide else ''}event-{event.pk}@kyodo")
         item.add("summary", event.title)
         if event.location:
             item.add("location", event.location)

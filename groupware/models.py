@@ -45,6 +45,9 @@ class Event(models.Model):
     created_at = models.DateTimeField("登録日時", default=timezone.now)
     cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
 
+    # Not a column: True on an entry read from or written to the council's schema (an entry across towns, §2.8).
+    council_wide = False
+
     class Meta:
         verbose_name = "予定"
         verbose_name_plural = "予定"
@@ -329,6 +332,10 @@ class RequestStep(models.Model):
     @property
     def approver_ids(self) -> list[int]:
         return [int(a["id"]) for a in self.approvers]
+
+    @property
+    def approver_names(self) -> list[str]:
+        return [str(a.get("name", "")) for a in self.approvers]
 
 
 class RequestAction(models.Model):

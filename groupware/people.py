@@ -20,6 +20,31 @@ def staff_names(person_ids: Iterable[int]) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=members, is_active=True).values_list("pk", "full_name"))
 
 
+def members_of(municipality: Municipality, person_ids: Iterable[int]) -> set[int]:
+    """Those of ``person_ids`` holding a membership in force in ``municipality``."""
+    rows = Membership.objects.active().filter(municipality=municipality, person_id__in=set(person_ids))
+    return set(rows.values_list("person_id", flat=True))
+
+
+def home_schemas(person_ids: Iterable[int]) -> dict[str, set[int]]:
+    """Where each person reads their notifications: the council's schema for council staff, else the first town
+    (by code) they have a membership in force in. Schema → person ids."""
+    rows = (
+        Membership.objects.active()
+        .filter(person_id__in=set(person_ids))
+        .order_by("person_id", "municipality__code")
+        .values_list("person_id", "municipality__schema_name", "municipality__kind")
+    )
+    home: dict[int, str] = {}
+    for pk, schema, kind in rows:
+        if pk not in home or kind == Municipality.Kind.COUNCIL:
+            home[pk] = schema
+    found: dict[str, set[int]] = {}
+    for pk, schema in home.items():
+        found.setdefault(schema, set()).add(pk)
+    return found
+
+
 def staff_of(municipality: Municipality) -> list[Person]:
     """The people with a membership in force in ``municipality`` (the participant picker's first list)."""
     ids = Membership.objects.active().filter(municipality=municipality).values_list("person_id", flat=True)

@@ -1,18 +1,15 @@
 """Reads of the groupware: calendars and the group week, free slots, facilities, notifications, the feed.
-The cabinet's reads live in groupware.selectors_cabinet and are re-exported here.
-
-The group week reads every event of every person shown in one query (participants joined to events in the
-range), then expands repeating events in Python through dateutil (docs/domain/groupware.md §2).
+The calendars' reads live in groupware.selectors_calendar, the cabinet's in groupware.selectors_cabinet; both
+are re-exported here.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.files import File
 from django.core.files.storage import storages
@@ -21,8 +18,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from common import audit
-from common.dates import TOKYO, local_today
-from groupware import council, org, recurrence, search
+from common.dates import local_today
+from groupware import council, org, search
 from groupware.errors import RequestNotFound
 from groupware.models import (
     Booking,
@@ -31,7 +28,6 @@ from groupware.models import (
     CalendarFeed,
     Delegation,
     Event,
-    EventParticipant,
     Facility,
     Notice,
     NoticeAttachment,
@@ -53,183 +49,21 @@ from groupware.selectors_cabinet import files_in as files_in
 from groupware.selectors_cabinet import folder_for as folder_for
 from groupware.selectors_cabinet import folders_for
 from groupware.selectors_cabinet import open_file as open_file
+from groupware.selectors_calendar import BUSY_LABEL as BUSY_LABEL
+from groupware.selectors_calendar import WORK_END as WORK_END
+from groupware.selectors_calendar import WORK_START as WORK_START
+from groupware.selectors_calendar import GroupWeek as GroupWeek
+from groupware.selectors_calendar import Occurrence as Occurrence
+from groupware.selectors_calendar import WeekRow as WeekRow
+from groupware.selectors_calendar import day_start as day_start
+from groupware.selectors_calendar import event_for as event_for
+from groupware.selectors_calendar import free_slots as free_slots
+from groupware.selectors_calendar import group_week as group_week
+from groupware.selectors_calendar import my_occurrences as my_occurrences
+from groupware.selectors_calendar import occurrences_by_person as occurrences_by_person
+from groupware.selectors_calendar import unit_events as unit_events
+from groupware.selectors_calendar import week_start as week_start
 from tenants.models import Municipality, Person, Role
-
-BUSY_LABEL = "予定あり"
-WORK_START = time(8, 30)
-WORK_END = time(17, 15)
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    event_id: int
-    starts_at: datetime
-    ends_at: datetime
-    title: str  # 「予定あり」 for a private event the viewer does not take part in
-    location: str
-    all_day: bool
-    masked: bool
-    repeats: bool
-
-    @property
-    def local_start(self) -> datetime:
-        return self.starts_at.astimezone(TOKYO)
-
-    @property
-    def local_end(self) -> datetime:
-        return self.ends_at.astimezone(TOKYO)
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=TOKYO)
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _in_range(start: datetime, end: datetime) -> Q:
-    return Q(event__starts_at__lt=end, event__cancelled_at__isnull=True) & (
-        Q(event__series_ends_at__gt=start) | Q(event__series_ends_at__isnull=True)
-    )
-
-
-def occurrences_by_person(
-    *, viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime
-) -> dict[int, list[Occurrence]]:
-    """Every occurrence in [start, end) of the events each person takes part in — one query for all of them.
-
-    A private event is shown to the others as 「予定あり」 with no title or place (docs/domain/groupware.md §2)."""
-    rows = list(
-        EventParticipant.objects.filter(_in_range(start, end), person_id__in=list(person_ids)).values_list(
-            "person_id",
-            "event_id",
-            "event__title",
-            "event__location",
-            "event__starts_at",
-            "event__ends_at",
-            "event__all_day",
-            "event__is_private",
-            "event__rrule",
-        )
-    )
-    private = {event_id for _, event_id, *_rest, is_private, _rule in rows if is_private}
-    visible_private = (
-        set(
-            EventParticipant.objects.filter(event_id__in=private, person_id=viewer_id).values_list(
-                "event_id", flat=True
-            )
-        )
-        if private
-        else set()
-    )
-    found: dict[int, list[Occurrence]] = defaultdict(list)
-    expanded: dict[int, list[tuple[datetime, datetime]]] = {}
-    for person_id, event_id, title, location, starts_at, ends_at, all_day, is_private, rule in rows:
-        if event_id not in expanded:
-            expanded[event_id] = recurrence.occurrences(rule, starts_at, ends_at, window_start=start, window_end=end)
-        masked = is_private and event_id not in visible_private
-        for occ_start, occ_end in expanded[event_id]:
-            found[person_id].append(
-                Occurrence(
-                    event_id=event_id,
-                    starts_at=occ_start,
-                    ends_at=occ_end,
-                    title=BUSY_LABEL if masked else title,
-                    location="" if masked else location,
-                    all_day=all_day,
-                    masked=masked,
-                    repeats=bool(rule),
-                )
-            )
-    for occurrences in found.values():
-        occurrences.sort(key=lambda occ: (occ.starts_at, occ.event_id))
-    return found
-
-
-@dataclass(frozen=True)
-class WeekRow:
-    person_id: int
-    name: str
-    days: list[list[Occurrence]]
-
-
-@dataclass(frozen=True)
-class GroupWeek:
-    days: list[date]
-    rows: list[WeekRow]
-
-
-def group_week(*, viewer_id: int, people: Sequence[tuple[int, str]], first_day: date, days: int = 7) -> GroupWeek:
-    """The group week view: people in rows, days in columns."""
-    dates = [first_day + timedelta(days=n) for n in range(days)]
-    start, end = day_start(dates[0]), day_start(dates[-1] + timedelta(days=1))
-    found = occurrences_by_person(viewer_id=viewer_id, person_ids=[pk for pk, _ in people], start=start, end=end)
-    rows = []
-    for person_id, name in people:
-        cells: list[list[Occurrence]] = [[] for _ in dates]
-        for occ in found.get(person_id, []):
-            first = max(occ.local_start.date(), dates[0])
-            last = min((occ.local_end - timedelta(microseconds=1)).date(), dates[-1])
-            while first <= last:
-                cells[(first - dates[0]).days].append(occ)
-                first += timedelta(days=1)
-        rows.append(WeekRow(person_id=person_id, name=name, days=cells))
-    return GroupWeek(days=dates, rows=rows)
-
-
-def my_occurrences(*, person_id: int, start: datetime, end: datetime) -> list[Occurrence]:
-    return occurrences_by_person(viewer_id=person_id, person_ids=[person_id], start=start, end=end).get(person_id, [])
-
-
-def free_slots(
-    *,
-    person_ids: Sequence[int],
-    first_day: date,
-    days: int,
-    minutes: int,
-    step_minutes: int = 30,
-    limit: int = 20,
-) -> list[tuple[datetime, datetime]]:
-    """Slots of ``minutes`` within office hours (08:30–17:15, weekdays) when none of the people is busy."""
-    start, end = day_start(first_day), day_start(first_day + timedelta(days=days))
-    found = occurrences_by_person(viewer_id=0, person_ids=person_ids, start=start, end=end)
-    busy = sorted((occ.starts_at, occ.ends_at) for occurrences in found.values() for occ in occurrences)
-    length, step = timedelta(minutes=minutes), timedelta(minutes=step_minutes)
-    slots: list[tuple[datetime, datetime]] = []
-    for n in range(days):
-        day = first_day + timedelta(days=n)
-        if day.weekday() >= 5:
-            continue
-        slot = datetime.combine(day, WORK_START, tzinfo=TOKYO)
-        closing = datetime.combine(day, WORK_END, tzinfo=TOKYO)
-        while slot + length <= closing and len(slots) < limit:
-            if not any(b_start < slot + length and b_end > slot for b_start, b_end in busy):
-                slots.append((slot, slot + length))
-                slot += length
-            else:
-                slot += step
-    return slots
-
-
-def event_for(*, viewer_id: int, event_id: int) -> Event | None:
-    """One event with its participants; a private one only for those taking part in it."""
-    event = Event.objects.filter(pk=event_id, cancelled_at__isnull=True).prefetch_related("participants").first()
-    if event is None:
-        return None
-    if event.is_private and not any(p.person_id == viewer_id for p in event.participants.all()):
-        return None
-    return event
-
-
-def unit_events(*, unit_code: str, start: datetime, end: datetime) -> list[Event]:
-    """The organisation calendar: entries recorded for a unit."""
-    return list(
-        Event.objects.filter(unit_code=unit_code, starts_at__lt=end, cancelled_at__isnull=True)
-        .filter(Q(series_ends_at__gt=start) | Q(series_ends_at__isnull=True))
-        .order_by("starts_at")
-    )
-
 
 # --- facilities ---------------------------------------------------------------------------------------------
 
@@ -245,6 +79,29 @@ def facilities_for(*, actor: Person, day: date | None = None) -> QuerySet[Facili
     if roles - {Role.TEACHER}:
         rule |= Q(unit_code="")
     return Facility.objects.filter(rule, is_active=True).order_by("kind", "name")
+
+
+def council_facility(facility_id: int) -> Facility | None:
+    """A council-shared facility (the council's common ones, no unit); to be called inside in_council()."""
+    return Facility.objects.filter(pk=facility_id, unit_code="", is_active=True).first()
+
+
+def council_facilities_for(*, actor: Person, day: date) -> list[tuple[Facility, list[Booking]]]:
+    """The council-shared facilities a town's office staff may book from the town's host, with their bookings of
+    the day, read in the council's schema (docs/domain/groupware.md §3.5); none on the council's own host."""
+    town = org.current_town()
+    if town.kind == Municipality.Kind.COUNCIL or not any_office_role(actor, town):
+        return []
+    with council.in_council() as found:
+        if not found:
+            return []
+        rows = list(Facility.objects.filter(unit_code="", is_active=True).order_by("kind", "name"))
+        start = day_start(day)
+        bookings = bookings_between(facility_ids=[f.pk for f in rows], start=start, end=start + timedelta(days=1))
+    by_facility: dict[int, list[Booking]] = {f.pk: [] for f in rows}
+    for booking in bookings:
+        by_facility[booking.facility_id].append(booking)
+    return [(f, by_facility[f.pk]) for f in rows]
 
 
 def bookings_between(*, facility_ids: Iterable[int], start: datetime, end: datetime) -> list[Booking]:
@@ -306,7 +163,20 @@ def has_feed(*, actor: Person) -> bool:
 
 
 def events_of(*, person_id: int, since: datetime) -> list[Event]:
-    """The person's entries still running after ``since`` (the feed and the .ics export), series unexpanded."""
+    """The person's entries still running after ``since`` (the feed and the .ics export), series unexpanded —
+    with, on a town's host, their entries across towns kept in the council's schema (§2.8)."""
+    rows = _events_here(person_id, since)
+    if org.current_town().kind != Municipality.Kind.COUNCIL:
+        with council.in_council() as found:
+            if found:
+                for event in _events_here(person_id, since):
+                    event.council_wide = True
+                    rows.append(event)
+    rows.sort(key=lambda event: event.starts_at)
+    return rows
+
+
+def _events_here(person_id: int, since: datetime) -> list[Event]:
     return list(
         Event.objects.filter(participants__person_id=person_id, cancelled_at__isnull=True)
         .filter(Q(series_ends_at__gt=since) | Q(series_ends_at__isnull=True))
@@ -345,12 +215,17 @@ def requests_awaiting(*, actor: Person) -> list[WorkflowRequest]:
     return rows
 
 
-def my_requests(*, actor: Person, limit: int = 100) -> list[WorkflowRequest]:
-    return list(
+def my_requests_query(*, actor: Person) -> QuerySet[WorkflowRequest]:
+    """The requests the actor applied for or submitted for someone (代理申請), newest first."""
+    return (
         WorkflowRequest.objects.filter(Q(applicant_id=actor.pk) | Q(submitted_by_id=actor.pk))
         .select_related("form")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at", "-pk")
     )
+
+
+def my_requests(*, actor: Person, limit: int = 100) -> list[WorkflowRequest]:
+    return list(my_requests_query(actor=actor)[:limit])
 
 
 def request_for(*, actor: Person, request_id: int) -> WorkflowRequest | None:

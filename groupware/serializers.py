@@ -34,6 +34,9 @@ class GwOccurrenceOut(serializers.Serializer):
     location = serializers.CharField()
     all_day = serializers.BooleanField()
     repeats = serializers.BooleanField()
+    council = serializers.BooleanField(
+        help_text="町をまたぐ予定(協議会に記録) / An entry across towns, kept in the council schema"
+    )
 
 
 class GwEventIn(serializers.Serializer):
@@ -129,3 +132,93 @@ class GwScimResourceOut(serializers.Serializer):
     schemas = serializers.ListField(child=serializers.CharField())
     id = serializers.CharField()
     meta = serializers.JSONField()
+
+
+# --- bulletin and workflow (docs/domain/groupware.md §10) ---------------------------------------------------
+
+
+class GwNoticeOut(serializers.Serializer):
+    id = serializers.IntegerField(source="notice.pk")
+    council_wide = serializers.BooleanField(help_text="協議会全体のお知らせ / A council-wide notice")
+    title = serializers.CharField(source="notice.title")
+    category = serializers.CharField(source="notice.category.name", default="", allow_null=True)
+    scope = serializers.CharField(source="notice.scope")
+    unit_name = serializers.CharField(source="notice.unit_name")
+    author_name = serializers.CharField(source="notice.author_name")
+    publish_from = serializers.DateTimeField(source="notice.publish_from")
+    expires_at = serializers.DateTimeField(source="notice.expires_at", allow_null=True)
+    is_read = serializers.BooleanField(help_text="自分が既読か / Whether you have read it")
+
+
+class GwNoticeCommentOut(serializers.Serializer):
+    author_name = serializers.CharField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class GwNoticeReaderOut(serializers.Serializer):
+    person_id = serializers.IntegerField()
+    person_name = serializers.CharField()
+    read_at = serializers.DateTimeField(required=False, allow_null=True, help_text="未読者には無し / Absent if unread")
+
+
+class GwNoticeDetailOut(serializers.Serializer):
+    id = serializers.IntegerField(source="notice.pk")
+    title = serializers.CharField(source="notice.title")
+    body = serializers.CharField(source="notice.body")
+    category = serializers.CharField(source="notice.category.name", default="", allow_null=True)
+    scope = serializers.CharField(source="notice.scope")
+    unit_name = serializers.CharField(source="notice.unit_name")
+    author_name = serializers.CharField(source="notice.author_name")
+    publish_from = serializers.DateTimeField(source="notice.publish_from")
+    expires_at = serializers.DateTimeField(source="notice.expires_at", allow_null=True)
+    attachments = serializers.ListField(child=serializers.CharField(), help_text="添付ファイル名 / File names")
+    comments = GwNoticeCommentOut(many=True)
+    readers = GwNoticeReaderOut(
+        many=True, allow_null=True, help_text="既読者(掲示者と情報システム担当のみ) / Who read it (author, IT staff)"
+    )
+    not_read = GwNoticeReaderOut(many=True, allow_null=True, help_text="未読者 / Who has not read it yet")
+
+
+class GwRequestOut(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    number = serializers.CharField(help_text="様式コード-年度-連番 / Form code, fiscal year, serial")
+    form = serializers.CharField(source="form.name")
+    title = serializers.CharField()
+    status = serializers.CharField()
+    applicant_name = serializers.CharField()
+    submitted_by_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class GwRequestStepOut(serializers.Serializer):
+    order = serializers.IntegerField()
+    kind = serializers.CharField()
+    state = serializers.CharField()
+    approvers = serializers.ListField(child=serializers.CharField(), source="approver_names")
+    approved_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class GwRequestActionOut(serializers.Serializer):
+    kind = serializers.CharField()
+    actor_name = serializers.CharField()
+    on_behalf_of_name = serializers.CharField()
+    comment = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class GwRequestDetailOut(GwRequestOut):
+    values = serializers.DictField(source="data", help_text="様式の入力内容 / The form's values")
+    steps = GwRequestStepOut(many=True, source="steps.all")
+    actions = GwRequestActionOut(many=True, source="actions.all")
+
+
+class GwRequestIn(serializers.Serializer):
+    form_id = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    values = serializers.DictField(required=False, default=dict, help_text="様式の項目名と値 / Field names and values")
+
+
+class GwDecisionIn(serializers.Serializer):
+    comment = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)

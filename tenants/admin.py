@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from tenants import (
     admin_audit,  # noqa: F401  (registers the audit trail's admin)
+    admin_organisation,  # noqa: F401  (registers the organisation's admin: units and postings)
     admin_town_settings,  # noqa: F401  (registers the per-town settings' admin)
     services,
 )

@@ -27,7 +27,7 @@ from common.models import AuditEvent
 from common.rest import TenantAnonRateThrottle, TenantUserRateThrottle
 from tenants import services
 from tenants.api_auth import IsActiveMember
-from tenants.models import ApiToken, Membership, Municipality, Person, Role
+from tenants.models import ApiToken, Membership, Municipality, OrgUnit, Person, Posting, Role
 from tests.conftest import HOSTS, make_client
 from tests.support.access import (
     ALL_METHODS,
@@ -118,8 +118,9 @@ def is_council_model(model: type | None) -> bool:
 
 
 def is_town_scoped_council_model(model: type | None) -> bool:
-    """Memberships live in public but a town's IT staff administer their own town's (docs/ARCHITECTURE.md, "Access")."""
-    return model is Membership
+    """Memberships live in public but a town's IT staff administer their own town's (docs/ARCHITECTURE.md, "Access");
+    so do the organisation's units and postings (tenants/admin_organisation.py)."""
+    return model in {Membership, OrgUnit, Posting}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from common import audit
 from common.dates import local_today
+from groupware import council, org
 from groupware.errors import (
     BookingClash,
     BookingNotFound,
@@ -22,10 +23,11 @@ from groupware.errors import (
     NotFacilityManager,
 )
 from groupware.models import Booking, BookingStatus, Facility
-from groupware.selectors import facilities_for
+from groupware.people import any_office_role
+from groupware.selectors import council_facility, facilities_for
 from groupware.services.notifications import notify
 from groupware.services.schedule import check_period
-from tenants.models import Person
+from tenants.models import Municipality, Person
 
 CONSTRAINT = "gw_booking_no_overlap"
 
@@ -94,6 +96,44 @@ def book_facility(*, actor: Person, facility_id: int, starts_at: datetime, ends_
     facility = facilities_for(actor=actor).filter(pk=facility_id).first()
     if facility is None:
         raise FacilityNotFound()
+    return _insert_booking(actor, facility, starts_at=starts_at, ends_at=ends_at, purpose=purpose)
+
+
+def book_council_facility(
+    *, actor: Person, facility_id: int, starts_at: datetime, ends_at: datetime, purpose: str
+) -> Booking:
+    """Book a council-shared facility from a town's host (docs/domain/groupware.md §3.5).
+
+    The one place a town's booking crosses into the council's schema (groupware.council.in_council): the booking
+    row, its audit row and the manager's notification are written there, next to the facility and under its
+    exclusion constraint, so a town clerk and a council clerk (or the other town's) can never hold the same slot.
+    The town's own trail gets a row naming the council booking. One transaction over both schemas (one
+    connection): either both rows are written or neither."""
+    town = org.current_town()
+    if town.kind == Municipality.Kind.COUNCIL or not any_office_role(actor, town):
+        raise FacilityNotFound()
+    with transaction.atomic():
+        with council.in_council() as found:
+            facility = council_facility(facility_id) if found else None
+            if facility is None:
+                raise FacilityNotFound()
+            booking = _insert_booking(
+                actor, facility, starts_at=starts_at, ends_at=ends_at, purpose=purpose, town=town.schema_name
+            )
+        audit.record(
+            actor=actor,
+            action="groupware.council_booking_create",
+            obj=(Booking, booking.pk, facility.name),
+            details={"facility": facility.pk, "status": booking.status, "schema": "council"},
+        )
+    return booking
+
+
+def _insert_booking(
+    actor: Person, facility: Facility, *, starts_at: datetime, ends_at: datetime, purpose: str, town: str = ""
+) -> Booking:
+    """Check the facility's rules and insert the booking in the current schema; the exclusion constraint there
+    refuses an overlapping one (BookingClash)."""
     purpose = purpose.strip()
     if not purpose or len(purpose) > 200:
         raise BookingRuleBroken("利用目的を200文字以内で入力してください。", code="purpose_required")
@@ -110,12 +150,10 @@ def book_facility(*, actor: Person, facility_id: int, starts_at: datetime, ends_
                 booked_by_id=actor.pk,
                 booked_by_name=actor.full_name,
             )
-            audit.record(
-                actor=actor,
-                action="groupware.booking_create",
-                obj=booking,
-                details={"facility": facility.pk, "status": status},
-            )
+            details: dict[str, object] = {"facility": facility.pk, "status": status}
+            if town:
+                details["from_town"] = town
+            audit.record(actor=actor, action="groupware.booking_create", obj=booking, details=details)
             if status == BookingStatus.PENDING and facility.manager_id:
                 notify(
                     recipient_ids=[facility.manager_id],
@@ -172,4 +210,5 @@ AUDIT_LABELS = {
     "groupware.booking_create": "グループウェア: 施設の予約",
     "groupware.booking_decide": "グループウェア: 施設予約の承認・却下",
     "groupware.booking_cancel": "グループウェア: 施設予約の取消",
+    "groupware.council_booking_create": "グループウェア: 協議会の施設の予約(町から)",
 }

@@ -6,16 +6,18 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from common import audit
-from groupware import recurrence
+from groupware import council, org, recurrence
 from groupware.errors import EventNotFound, NotOrganiser, ParticipantUnknown, PeriodInvalid
 from groupware.models import CalendarFeed, CalendarKind, Event, EventParticipant
-from groupware.people import staff_names
-from tenants.models import Person
+from groupware.people import home_schemas, members_of, staff_names
+from tenants.models import Municipality, Person
 
 TITLE_MAX = 200
 
@@ -80,42 +82,71 @@ def create_event(
     _check_calendar(calendar_kind, unit_code)
     owner = organiser or actor
     wanted, names = _participants(owner, participant_ids)
+    fields = {
+        "title": title, "description": description, "location": location.strip(), "starts_at": starts_at,
+        "ends_at": ends_at, "all_day": all_day, "is_private": is_private, "rrule": rule,
+        "series_ends_at": series_ends_at, "calendar_kind": calendar_kind, "unit_code": unit_code,
+        "unit_name": unit_name, "organiser_id": owner.pk, "organiser_name": owner.full_name,
+    }  # fmt: skip
+    town = org.current_town()
+    outsiders = wanted - members_of(town, wanted) if town.kind != Municipality.Kind.COUNCIL else set()
     with transaction.atomic():
-        event = Event.objects.create(
-            title=title,
-            description=description,
-            location=location.strip(),
-            starts_at=starts_at,
-            ends_at=ends_at,
-            all_day=all_day,
-            is_private=is_private,
-            rrule=rule,
-            series_ends_at=series_ends_at,
-            calendar_kind=calendar_kind,
-            unit_code=unit_code,
-            unit_name=unit_name,
-            organiser_id=owner.pk,
-            organiser_name=owner.full_name,
-        )
-        EventParticipant.objects.bulk_create(
-            EventParticipant(event=event, person_id=pk, person_name=names[pk]) for pk in sorted(wanted)
-        )
+        if not outsiders:
+            event = _store_event(actor, fields, wanted, names)
+            _notify_participants(actor, wanted - {actor.pk}, title)
+            return event
+        # An entry across towns lives in the council's schema, where every participant's calendar reads it
+        # (docs/domain/groupware.md §2.8); the recording town's trail names it, its own staff are notified here.
+        with council.in_council() as found:
+            if not found:
+                raise ParticipantUnknown(details={"field": "participants", "person_ids": sorted(outsiders)})
+            event = _store_event(actor, fields, wanted, names)
         audit.record(
             actor=actor,
-            action="groupware.event_create",
+            action="groupware.council_event_create",
             obj=(Event, event.pk, "予定"),
-            details={"participants": sorted(wanted), "repeats": bool(rule)},
+            details={"participants": sorted(wanted), "schema": "council"},
         )
-        others = sorted(wanted - {actor.pk})
-        if others:
-            from groupware.services.notifications import notify
-
-            notify(recipient_ids=others, kind="event", text=f"{actor.full_name}さんが予定に追加しました: {title}")
+        _notify_participants(actor, wanted - outsiders - {actor.pk}, title)
+        for schema, ids in home_schemas(outsiders - {actor.pk}).items():
+            with schema_context(schema):  # each outside participant's own notification centre
+                _notify_participants(actor, ids, title)
+    event.council_wide = True
     return event
 
 
-def cancel_event(*, actor: Person, event_id: int) -> Event:
-    """Cancel an entry (the whole series). Only its organiser may; the row stays, marked cancelled."""
+def _store_event(actor: Person, fields: dict[str, Any], wanted: set[int], names: dict[int, str]) -> Event:
+    """The entry, its participants and its audit row, in the current schema (inside the caller's transaction)."""
+    event = Event.objects.create(**fields)
+    EventParticipant.objects.bulk_create(
+        EventParticipant(event=event, person_id=pk, person_name=names[pk]) for pk in sorted(wanted)
+    )
+    audit.record(
+        actor=actor,
+        action="groupware.event_create",
+        obj=(Event, event.pk, "予定"),
+        details={"participants": sorted(wanted), "repeats": bool(fields["rrule"])},
+    )
+    return event
+
+
+def _notify_participants(actor: Person, recipients: set[int], title: str) -> None:
+    if recipients:
+        from groupware.services.notifications import notify
+
+        notify(
+            recipient_ids=sorted(recipients), kind="event", text=f"{actor.full_name}さんが予定に追加しました: {title}"
+        )
+
+
+def cancel_event(*, actor: Person, event_id: int, council_wide: bool = False) -> Event:
+    """Cancel an entry (the whole series). Only its organiser may; the row stays, marked cancelled.
+    ``council_wide``: an entry across towns, in the council's schema (§2.8)."""
+    if council_wide:
+        with council.in_council() as found:
+            if not found:
+                raise EventNotFound()
+            return cancel_event(actor=actor, event_id=event_id)
     with transaction.atomic():
         event = Event.objects.select_for_update().filter(pk=event_id, cancelled_at__isnull=True).first()
         if event is None:
@@ -157,6 +188,7 @@ def revoke_feed(*, actor: Person) -> int:
 AUDIT_LABELS = {
     "groupware.event_create": "グループウェア: 予定の登録",
     "groupware.event_cancel": "グループウェア: 予定の取消",
+    "groupware.council_event_create": "グループウェア: 町をまたぐ予定の登録(協議会に記録)",
     "groupware.feed_issue": "グループウェア: カレンダー配信URLの発行",
     "groupware.feed_revoke": "グループウェア: カレンダー配信URLの失効",
 }

@@ -16,6 +16,7 @@ from groupware.views.facilities import (
     book_view,
     booking_cancel_view,
     booking_decide_view,
+    council_book_view,
     facilities_view,
     notifications_read_view,
     notifications_view,
@@ -31,6 +32,8 @@ from groupware.views.organisation import (
     transfers_view,
 )
 from groupware.views.portal_calendars import (
+    council_event_cancel_view,
+    council_event_view,
     day_view,
     event_cancel_view,
     event_export_view,
@@ -60,6 +63,9 @@ __all__ = [
     "booking_cancel_view",
     "booking_decide_view",
     "cabinet_view",
+    "council_book_view",
+    "council_event_cancel_view",
+    "council_event_view",
     "council_notice_comment_view",
     "council_notice_file_view",
     "council_notice_view",

@@ -46,15 +46,12 @@ def facilities_view(request: HttpRequest) -> HttpResponse:
         previous=day - timedelta(days=1),
         following=day + timedelta(days=1),
         rows=[(f, by_facility[f.pk]) for f in facilities],
+        council_rows=selectors.council_facilities_for(actor=actor, day=day),
     )
 
 
-@require_http_methods(["GET", "POST"])
-def book_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _book(request: HttpRequest, facility: Any, *, council_wide: bool) -> HttpResponse:
     actor = person_of(request)
-    facility = selectors.facilities_for(actor=actor).filter(pk=pk).first()
-    if facility is None:
-        raise Http404
     day = _day(request)
     initial = {
         "starts_at": datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=TOKYO),
@@ -63,8 +60,9 @@ def book_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = BookingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        book = facility_service.book_council_facility if council_wide else facility_service.book_facility
         try:
-            booking = facility_service.book_facility(
+            booking = book(
                 actor=actor,
                 facility_id=facility.pk,
                 starts_at=data["starts_at"],
@@ -77,6 +75,24 @@ def book_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{facility.name}を予約しました({booking.get_status_display()})。")
             return redirect(f"{reverse('groupware:facilities')}?date={data['starts_at'].date().isoformat()}")
     return _page(request, "groupware/book.html", "facilities", facility=facility, form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def book_view(request: HttpRequest, pk: int) -> HttpResponse:
+    facility = selectors.facilities_for(actor=person_of(request)).filter(pk=pk).first()
+    if facility is None:
+        raise Http404
+    return _book(request, facility, council_wide=False)
+
+
+@require_http_methods(["GET", "POST"])
+def council_book_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A council-shared facility booked from a town's host (docs/domain/groupware.md §3.5)."""
+    rows = selectors.council_facilities_for(actor=person_of(request), day=_day(request))
+    facility = next((f for f, _bookings in rows if f.pk == pk), None)
+    if facility is None:
+        raise Http404
+    return _book(request, facility, council_wide=True)
 
 
 @require_GET

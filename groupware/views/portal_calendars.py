@@ -166,24 +166,43 @@ def event_new_view(request: HttpRequest) -> HttpResponse:
     return _page(request, "groupware/event_form.html", "schedule", form=form, repeat_choices=REPEAT_CHOICES)
 
 
-@require_GET
-def event_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _event(request: HttpRequest, pk: int, *, council_wide: bool) -> HttpResponse:
     actor = person_of(request)
-    event = selectors.event_for(viewer_id=actor.pk, event_id=pk)
+    event = selectors.event_for(viewer_id=actor.pk, event_id=pk, council_wide=council_wide)
     if event is None:
         raise Http404
     return _page(request, "groupware/event.html", "schedule", event=event, is_organiser=event.organiser_id == actor.pk)
 
 
-@require_POST
-def event_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+@require_GET
+def event_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _event(request, pk, council_wide=False)
+
+
+@require_GET
+def council_event_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An entry across towns, kept in the council's schema (docs/domain/groupware.md §2.8)."""
+    return _event(request, pk, council_wide=True)
+
+
+def _cancel(request: HttpRequest, pk: int, *, council_wide: bool) -> HttpResponse:
     try:
-        schedule.cancel_event(actor=person_of(request), event_id=pk)
+        schedule.cancel_event(actor=person_of(request), event_id=pk, council_wide=council_wide)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("groupware:week")
     messages.success(request, "予定を取り消しました。")
     return redirect("groupware:week")
+
+
+@require_POST
+def event_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _cancel(request, pk, council_wide=False)
+
+
+@require_POST
+def council_event_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _cancel(request, pk, council_wide=True)
 
 
 @require_GET

@@ -207,3 +207,14 @@ def _water_arrears(count: int) -> None:
         )
         Payment.objects.filter(bill_id__in=overdue).delete()
         Bill.objects.filter(pk__in=overdue).update(state=BillState.UNPAID, paid_amount=0)
+
+
+@list_rows("api:groupware:notices")
+def _groupware_notices(count: int) -> None:
+    """Town-wide notices (every office role reads them), published a day before the tests' frozen day."""
+    from groupware.services import bulletin
+
+    published = timezone.now() - timedelta(days=1)
+    with schema_context("nakatosa"):
+        for number in range(count):
+            bulletin.post_notice(actor=_clerk(), title=f"お知らせ{number}", body="本文", publish_from=published)
