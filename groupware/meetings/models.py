@@ -22,7 +22,7 @@ class Meeting(models.Model):
     ends_at = models.DateTimeField("終了")
     place = models.CharField("場所", max_length=200, blank=True)
     description = models.TextField("概要", blank=True)
-    host_code = models.CharField("主催団体コード", max_length=6)
+    host_code = models.CharField("主催団体コード", max_length=6, blank=True)  # blank: the council (no 団体コード)
     host_name = models.CharField("主催団体", max_length=100)
     organiser_id = models.BigIntegerField("主催者ID")
     organiser_name = models.CharField("主催者", max_length=100)

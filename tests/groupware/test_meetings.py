@@ -74,6 +74,16 @@ def test_a_meeting_lives_in_the_council_schema(meeting: Meeting) -> None:
         assert Meeting.objects.filter(pk=meeting.pk, host_name="中土佐町").exists()
 
 
+def test_the_council_organises_a_meeting_on_its_own_host(people: dict[str, Any]) -> None:
+    # The council has no 団体コード: its meetings name it by name only (this failed with a NOT NULL violation).
+    with schema_context("council"):
+        meeting = meetings.create_meeting(
+            actor=people["council"], title="幹事会", starts_at=START, ends_at=START + timedelta(hours=1),
+            participant_ids=[people["organiser"].pk],
+        )  # fmt: skip
+        assert Meeting.objects.get(pk=meeting.pk).host_name == "高知県中西部電算協議会"
+
+
 def test_the_organiser_takes_part(meeting: Meeting, people: dict[str, Any]) -> None:
     with schema_context("council"):
         ids = set(Participant.objects.filter(meeting=meeting).values_list("person_id", flat=True))

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ("ends_at", models.DateTimeField(verbose_name="終了")),
                 ("place", models.CharField(blank=True, max_length=200, verbose_name="場所")),
                 ("description", models.TextField(blank=True, verbose_name="概要")),
-                ("host_code", models.CharField(max_length=6, verbose_name="主催団体コード")),
+                ("host_code", models.CharField(blank=True, max_length=6, verbose_name="主催団体コード")),
                 ("host_name", models.CharField(max_length=100, verbose_name="主催団体")),
                 ("organiser_id", models.BigIntegerField(verbose_name="主催者ID")),
                 ("organiser_name", models.CharField(max_length=100, verbose_name="主催者")),

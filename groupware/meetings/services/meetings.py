@@ -63,7 +63,7 @@ def create_meeting(
     with meetings_schema(), transaction.atomic():
         meeting = Meeting.objects.create(
             title=title, starts_at=starts_at, ends_at=ends_at, place=" ".join(place.split())[:200],
-            description=description.strip(), host_code=host.code, host_name=host.name,
+            description=description.strip(), host_code=host.code or "", host_name=host.name,
             organiser_id=actor.pk, organiser_name=people[actor.pk].name,
         )  # fmt: skip
         Participant.objects.bulk_create(
@@ -74,7 +74,7 @@ def create_meeting(
             actor=actor,
             action="meetings.create",
             obj=meeting,
-            details={"host": host.code, "participants": sorted(wanted)},
+            details={"host": host.code or host.name, "participants": sorted(wanted)},
         )
     return meeting
 
