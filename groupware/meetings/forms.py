@@ -34,7 +34,7 @@ class AgendaItemForm(forms.Form):
 
 class DocumentForm(forms.Form):
     file = forms.FileField(label="会議資料(PDF、20MBまで)", widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}))
-    agenda_item = forms.TypedChoiceField(label="議題", coerce=int, required=False, empty_value=None)
+    agenda_item = forms.TypedChoiceField(label="対象の議題", coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args: Any, agenda: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
