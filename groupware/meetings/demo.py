@@ -17,6 +17,8 @@ from groupware.meetings.models import Attendance, Meeting
 from groupware.meetings.services import meetings, minutes, web_meetings
 from tenants.models import Municipality, Person
 
+COUNCIL_TITLE = "第3回 広域連携協議会 幹事会"
+TOWN_TITLE = "防災行政無線の共同運用 打合せ"
 COUNCIL_MINUTES = """1 共同調達の進捗について
   事務局から説明があり、了承された。
 2 令和9年度の負担金について
@@ -54,7 +56,7 @@ def _meeting(
 def _council_meeting(people: dict[str, Person]) -> str:
     organiser = people["council_staff"]
     meeting = _meeting(
-        organiser, "第3回 広域連携協議会 幹事会", -7, "協議会会議室",
+        organiser, COUNCIL_TITLE, -7, "協議会会議室",
         [people[name] for name in ("tanaka", "yamamoto", "it_admin", "sato") if name in people],
         [("共同調達の進捗について", "協議会事務局"), ("令和9年度の負担金について", "協議会事務局"),
          ("学校ネットワークの更新について", "四万十町教育委員会")],
@@ -69,7 +71,7 @@ def _council_meeting(people: dict[str, Person]) -> str:
 def _town_meeting(people: dict[str, Person]) -> str:
     organiser = people["tanaka"]
     meeting = _meeting(
-        organiser, "防災行政無線の共同運用 打合せ", 3, "中土佐町役場 2階会議室",
+        organiser, TOWN_TITLE, 3, "中土佐町役場 2階会議室",
         [people["yamamoto"]],
         [("現行設備の課題", "中土佐町 町民課"), ("共同運用の範囲", "四万十町 町民課")],
     )  # fmt: skip
@@ -88,7 +90,7 @@ def seed_demo(write: Callable[[str], None]) -> None:
     if not {"council_staff", "tanaka", "yamamoto"} <= set(people):
         return
     with schema_context("council"):
-        if Meeting.objects.exists():
+        if Meeting.objects.filter(title=COUNCIL_TITLE).exists():
             write("  council: meetings already seeded, left as they are")
             return
         titles = [_council_meeting(people)]

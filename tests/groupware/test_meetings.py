@@ -161,19 +161,21 @@ def test_the_api_list_reads_the_same_number_of_statements_for_more_meetings(
 
 
 def test_an_end_before_the_start_is_refused(people: dict[str, Any]) -> None:
+    before = _count(Meeting)
     with schema_context("nakatosa"), pytest.raises(PeriodInvalid):
         meetings.create_meeting(actor=people["organiser"], title="逆", starts_at=START, ends_at=START)
-    assert _count(Meeting) == 0
+    assert _count(Meeting) == before
 
 
 def test_a_participant_in_no_town_is_refused(people: dict[str, Any], new_person: Any) -> None:
     nobody = new_person("mt_nobody")
+    before = _count(Meeting)
     with schema_context("nakatosa"), pytest.raises(ParticipantUnknown):
         meetings.create_meeting(
             actor=people["organiser"], title="会議", starts_at=START, ends_at=START + timedelta(hours=1),
             participant_ids=[nobody.pk],
         )  # fmt: skip
-    assert _count(Meeting) == 0
+    assert _count(Meeting) == before
 
 
 def test_a_vendor_cannot_be_a_participant(people: dict[str, Any]) -> None:
@@ -190,12 +192,13 @@ def test_a_blank_title_is_refused(people: dict[str, Any]) -> None:
 
 
 def test_the_form_shows_the_refusal_and_writes_nothing(client_for: Any) -> None:
+    before = _count(Meeting)
     response = client_for("tanaka", "nakatosa").post(
         reverse("groupware:meetings:new"),
         {"title": "会議", "starts_at": "2026-12-10T15:00", "ends_at": "2026-12-10T14:00"},
     )
     assert "終了日時は開始日時より後にしてください。" in response.content.decode()
-    assert _count(Meeting) == 0
+    assert _count(Meeting) == before
 
 
 # --- agenda and documents -------------------------------------------------------------------------------------
@@ -219,11 +222,12 @@ def test_a_stranger_is_told_the_meeting_does_not_exist(meeting: Meeting, people:
 
 
 def test_a_file_named_pdf_that_is_not_one_is_refused(meeting: Meeting, people: dict[str, Any]) -> None:
+    before = _count(Document)
     with schema_context("nakatosa"), pytest.raises(DocumentNotPdf):
         meetings.upload_document(
             actor=people["organiser"], meeting_id=meeting.pk, upload=pdf("資料.pdf", b"MZ\x90\x00 not a pdf")
         )
-    assert _count(Document) == 0
+    assert _count(Document) == before
 
 
 def test_a_truncated_pdf_is_refused(meeting: Meeting, people: dict[str, Any]) -> None:
@@ -233,15 +237,17 @@ def test_a_truncated_pdf_is_refused(meeting: Meeting, people: dict[str, Any]) ->
 
 def test_an_oversized_pdf_is_refused(meeting: Meeting, people: dict[str, Any], monkeypatch: Any) -> None:
     monkeypatch.setattr(meetings, "MAX_DOCUMENT_BYTES", len(PDF) - 1)
+    before = _count(Document)
     with schema_context("nakatosa"), pytest.raises(FileTooLarge):
         meetings.upload_document(actor=people["organiser"], meeting_id=meeting.pk, upload=pdf())
-    assert _count(Document) == 0
+    assert _count(Document) == before
 
 
 def test_a_document_of_an_unknown_agenda_item_is_refused(meeting: Meeting, people: dict[str, Any]) -> None:
+    before = _count(Document)
     with schema_context("nakatosa"), pytest.raises(MeetingInvalid):
         meetings.upload_document(actor=people["organiser"], meeting_id=meeting.pk, upload=pdf(), agenda_item_id=999999)
-    assert _count(Document) == 0
+    assert _count(Document) == before
 
 
 def test_only_the_organiser_uploads(meeting: Meeting, people: dict[str, Any]) -> None:
@@ -397,7 +403,8 @@ def test_confirming_twice_is_refused(meeting: Meeting, confirmed: Minutes, peopl
 def test_a_draft_confirmed_meanwhile_is_not_overwritten(meeting: Meeting, confirmed: Minutes, people: Any) -> None:
     with schema_context("shimanto"), pytest.raises(MinutesConfirmed):
         minutes.save_draft(actor=people["shimanto"], meeting_id=meeting.pk, body="古い画面から", version=1)
-    assert _count(Minutes) == 1
+    with schema_context("council"):
+        assert Minutes.objects.filter(meeting=meeting).count() == 1
 
 
 def test_the_database_refuses_to_change_confirmed_minutes(confirmed: Minutes) -> None:
