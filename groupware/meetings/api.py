@@ -56,8 +56,8 @@ class MeetingDetailView(APIView):
             "Participants only (404 for anyone else). Document URLs serve the PDF; each read is audited."
         ),
     )
-    def get(self, request: Request, pk: int) -> Response:
-        page = selectors.meeting_page(actor=person_of(request._request), meeting_id=pk)
+    def get(self, request: Request, meeting_id: int) -> Response:
+        page = selectors.meeting_page(actor=person_of(request._request), meeting_id=meeting_id)
         if page is None:
             raise MeetingNotFound()
         meeting = page.meeting
@@ -68,11 +68,11 @@ class MeetingDetailView(APIView):
             "agenda": [
                 {
                     **{k: getattr(row.item, k) for k in ("order", "title", "presenter")},
-                    "documents": [_document(pk, d) for d in row.documents],
+                    "documents": [_document(meeting_id, d) for d in row.documents],
                 }
                 for row in page.agenda
             ],
-            "documents": [_document(pk, d) for d in page.general_documents],
+            "documents": [_document(meeting_id, d) for d in page.general_documents],
             "minutes": page.minutes,
             "web_meeting_url": page.web_meeting.url if page.web_meeting else None,
         }

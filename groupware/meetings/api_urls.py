@@ -8,5 +8,5 @@ app_name = "meetings"
 
 urlpatterns = [
     path("", api.MeetingListView.as_view(), name="meetings"),
-    path("<int:pk>/", api.MeetingDetailView.as_view(), name="meeting"),
+    path("<int:meeting_id>/", api.MeetingDetailView.as_view(), name="meeting"),
 ]

@@ -245,7 +245,7 @@ def meetings_rows(*, viewer: Person) -> ModuleRows:
     return [
         ("groupware:meetings:", "pk", str(meeting.pk)),
         ("groupware:meetings:", "document_id", str(document.pk)),
-        ("api:groupware:meetings:", "pk", str(meeting.pk)),
+        ("api:groupware:meetings:", "meeting_id", str(meeting.pk)),
     ]
 
 
