@@ -1,6 +1,6 @@
 """/api/v1/groupware/: the module's REST routes (namespace "groupware": tenants.access applies its roles)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from groupware import api, api_notices
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("requests/awaiting/", api_notices.AwaitingRequestListView.as_view(), name="requests_awaiting"),
     path("requests/<int:pk>/", api_notices.RequestView.as_view(), name="request"),
     path("requests/<int:pk>/approve/", api_notices.RequestApproveView.as_view(), name="request_approve"),
+    path("meetings/", include("groupware.meetings.api_urls")),
 ]

@@ -1,6 +1,6 @@
 """The グループウェア pages, in the module namespace guarded by tenants.access."""
 
-from django.urls import path
+from django.urls import include, path
 
 from groupware import views
 
@@ -51,4 +51,5 @@ urlpatterns = [
     path("search/", views.search_view, name="search"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/read/", views.notifications_read_view, name="notifications_read"),
+    path("meetings/", include("groupware.meetings.urls")),  # ペーパーレス会議・Web会議 (docs/domain/meetings.md)
 ]

@@ -114,6 +114,21 @@ def _fuzz(
     return seen
 
 
+def _meeting_id() -> str:
+    from datetime import datetime, timedelta
+
+    from common.dates import TOKYO
+    from groupware.meetings.services import meetings
+
+    starts = datetime(2026, 12, 1, 10, tzinfo=TOKYO)
+    with schema_context("nakatosa"):
+        meeting = meetings.create_meeting(
+            actor=Person.objects.get(username="tanaka"), title="API確認の会議", starts_at=starts,
+            ends_at=starts + timedelta(hours=1), participant_ids=[Person.objects.get(username="auditor").pk],
+        )  # fmt: skip
+    return str(meeting.pk)
+
+
 def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) -> None:
     operations = [result.ok() for result in _served_schema(client_for).get_all_operations()]
     assert len(operations) >= 14
@@ -137,6 +152,7 @@ def test_the_api_keeps_to_its_schema(client_for: Any, tokens: dict[str, str]) ->
         "person_id": str(Person.objects.get(username="tanaka").pk),  # groupware SCIM Users/<person_id>
         "code": "T100",  # groupware SCIM Groups/<code> (a 所属コード)
         "year": "2026",  # payroll 給与支払報告書 of a calendar year
+        "meeting_id": _meeting_id(),  # groupware.meetings: a meeting the clerk and the auditor take part in
     }
     # A payroll run of 中土佐町 (its demo loader, small), so the run's lines answer with data.
     payroll_demo.seed_town(schema="nakatosa", count=3, seed=2026)

@@ -88,6 +88,7 @@ TENANT_APPS = [
     "payroll",
     "water_billing",
     "groupware",
+    "groupware.meetings",
     "website",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -355,6 +356,9 @@ STORAGES = {
     ),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The Web会議 server (Jitsi-compatible) used while the council has recorded no town setting
+# `meetings.web_meeting_server`; empty: no link can be generated (docs/domain/meetings.md §6).
+KYODO_WEB_MEETING_SERVER = env("KYODO_WEB_MEETING_SERVER", "")
 # Uploaded files (HQ damage photos, river camera images): never served from MEDIA_URL, only through the views
 # that check access (bcp.hq_views, the public site's published camera image).
 MEDIA_ROOT = Path(env("KYODO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))

@@ -48,6 +48,8 @@ SERVER_START_TIMEOUT = 30.0
 # key -> (full name, {schema: role}, has a confirmed authenticator)
 PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "keyboard": ("鍵盤 一郎", {"nakatosa": "clerk"}, True),
+    "mt_organiser": ("会議 主催", {"nakatosa": "clerk"}, True),
+    "mt_member": ("会議 参加", {"shimanto": "clerk"}, True),
     "wrong_password": ("誤入力 花子", {"nakatosa": "clerk"}, True),
     "wrong_code": ("誤符号 次郎", {"nakatosa": "clerk"}, True),
     "newcomer": ("新人 三郎", {"nakatosa": "clerk"}, False),

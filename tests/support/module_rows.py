@@ -244,6 +244,31 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
         ]
 
 
+def meetings_rows(*, viewer: Person) -> ModuleRows:
+    """A meeting of 中土佐町 the viewer takes part in, with an agenda item and its PDF (docs/domain/meetings.md)."""
+    from datetime import datetime, time
+
+    from common.dates import TOKYO
+    from groupware.meetings.documents import agenda_pdf
+    from groupware.meetings.services import meetings
+
+    clerk = Person.objects.get(username="tanaka")
+    starts = datetime.combine(local_today() + timedelta(days=2), time(14), tzinfo=TOKYO)
+    with schema_context("nakatosa"):
+        meeting = meetings.create_meeting(
+            actor=clerk, title="画面確認の会議", starts_at=starts, ends_at=starts + timedelta(hours=1),
+            participant_ids=[viewer.pk],
+        )  # fmt: skip
+        item = meetings.add_agenda_item(actor=clerk, meeting_id=meeting.pk, title="議事")
+        pdf = SimpleUploadedFile("次第.pdf", agenda_pdf(meeting, [item]), content_type="application/pdf")
+        document = meetings.upload_document(actor=clerk, meeting_id=meeting.pk, upload=pdf, agenda_item_id=item.pk)
+    return [
+        ("groupware:meetings:", "pk", str(meeting.pk)),
+        ("groupware:meetings:", "document_id", str(document.pk)),
+        ("api:groupware:meetings:", "meeting_id", str(meeting.pk)),
+    ]
+
+
 def website_rows() -> ModuleRows:
     from website import demo
     from website.models import Article
@@ -270,6 +295,7 @@ def module_rows(*, viewer: Person, schema: str, it_admin: Person, disaster: Any,
         *finance_rows(),
         *payroll_rows(),
         *water_rows(schema=schema),
+        *meetings_rows(viewer=viewer),
         *groupware_rows(viewer=viewer),
         *website_rows(),
         *directory_rows(viewer=viewer),

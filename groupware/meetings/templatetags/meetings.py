@@ -1,0 +1,24 @@
+"""``{% event_web_meeting event is_organiser %}``: the Web会議 box of the scheduler's event page, a hook that keeps
+the groupware's own view unchanged (docs/domain/meetings.md §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from groupware.meetings.selectors import web_meeting_for_event
+from tenants.access import person_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("groupware_meetings/_event_web_meeting.html", takes_context=True)
+def event_web_meeting(context: template.Context, event: Any, is_organiser: bool) -> dict[str, Any]:
+    viewer = person_of(context["request"])
+    return {
+        "event": event,
+        "is_organiser": is_organiser,
+        "web_meeting": web_meeting_for_event(viewer_id=viewer.pk, event_id=event.pk),
+        "csrf_token": context.get("csrf_token"),
+    }
