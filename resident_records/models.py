@@ -24,6 +24,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class SearchGrams(models.Func):
+    """``kyodo_search_grams(search_name, search_kana, search_address)``: the search's n-grams (docs/search.md)."""
+
+    function = "kyodo_search_grams"
+
+    def __init__(self) -> None:
+        super().__init__(
+            models.F("search_name"),
+            models.F("search_kana"),
+            models.F("search_address"),
+            output_field=ArrayField(models.TextField()),
+        )
+
+
 class Sex(models.TextChoices):
     # 住民票の性別 (男・女); codes follow the common 1 = 男, 2 = 女 convention of municipal systems.
     MALE = "1", "男"
@@ -129,11 +143,20 @@ class Resident(ResidentAttributes):
 
     atena_number = models.CharField("宛名番号", max_length=11, unique=True)
     # Search keys, normalised (NFKC, katakana, no spaces) so that full/half width and hiragana match.
-    search_name = models.CharField(max_length=200, db_index=True, editable=False)
-    search_kana = models.CharField(max_length=300, db_index=True, editable=False)
-    # 1- and 2-character n-grams of the name, furigana and address keys (resident_records.search.index_grams),
-    # under a GIN index of core PostgreSQL: every search length on every server (docs/search.md).
-    search_grams = ArrayField(models.TextField(), default=list, editable=False)
+    # No btree or trigram index of their own: every name and address search goes through ``search_grams``
+    # (docs/search.md), and each index more is built by every 初期登録 and written by every 異動.
+    search_name = models.CharField(max_length=200, editable=False)
+    search_kana = models.CharField(max_length=300, editable=False)
+    search_address = models.CharField(max_length=400, editable=False, default="")  # search.address_key(address)
+    # 1- and 2-character n-grams of the name, furigana and address keys, computed by the database itself from the
+    # three keys (the IMMUTABLE SQL function ``kyodo_search_grams``, migration 0011) on every INSERT and UPDATE —
+    # one rule for the services, the bulk loader and the CSV import — under a GIN index of core PostgreSQL:
+    # every search length on every server (docs/search.md).
+    search_grams = models.GeneratedField(
+        expression=SearchGrams(),
+        output_field=ArrayField(models.TextField()),
+        db_persist=True,
+    )
     version = models.PositiveIntegerField("版", default=1)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
 

@@ -6,10 +6,10 @@ matches anywhere inside it, whatever its length — a single kanji such as 美 i
 
 Index use (migration 0007_search_grams, docs/search.md):
 * every resident carries ``search_grams``, the 1- and 2-character n-grams of its normalised name, furigana
-  and address (``index_grams``), kept by the service that writes the record (``services.search_keys``), by
-  the bulk loader and by the CSV import (``csv_passes.search_grams``), under a GIN index of core PostgreSQL
-  (``array_ops``) — no contrib extension, so the embedded server without pg_trgm is served as well as a server
-  PostgreSQL;
+  and address keys, a generated column the database computes from the three keys (``kyodo_search_grams``,
+  migration 0011) whoever writes the row — a service (``services.search_keys`` sets the keys), the bulk loader,
+  the CSV import — under a GIN index of core PostgreSQL (``array_ops``): no contrib extension, so the embedded
+  server without pg_trgm is served as well as a server PostgreSQL;
 * a query of one or two characters is one gram: ``search_grams @> '{gram}'`` is the whole, exact condition;
 * a longer query needs all of its 2-grams (a GIN intersection), and the exact ``LIKE '%…%'`` re-checks the
   few candidates;
@@ -136,7 +136,9 @@ def address_key(address: str) -> str:
 
 
 def index_grams(*, search_name: str, search_kana: str, address: str) -> list[str]:
-    """The ``search_grams`` of one resident (sorted, so that equal inputs store equal arrays)."""
+    """The grams of one resident, distinct and sorted: the reference the database's ``kyodo_search_grams`` is
+    tested against (``search_grams`` holds the same grams, possibly repeated; migration 0011) and what migration
+    0007 filled the former plain column with."""
     grams = _grams(NAME_GRAM, search_name) | _grams(NAME_GRAM, search_kana) | _grams(ADDRESS_GRAM, address_key(address))
     return sorted(grams)
 

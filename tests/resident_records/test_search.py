@@ -103,6 +103,31 @@ def test_grams_follow_the_record_after_a_change_of_address(register: dict[str, R
     assert _names(address="上ノ加江") == []
 
 
+# Keys as the search key function leaves them: kanji, katakana, ASCII, a 番地 hyphen, odd and even lengths, one
+# character, none, and the unit separator's neighbours in the code table.
+GRAM_KEYS = ["", "山", "山田", "山田太郎", "ヤマダタロウ", "高知県高岡郡中土佐町久礼123-4", "aa", "aaa", "ヴァ",
+             "𠮷野家", "\u001e\u0020!", "ンンン"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", GRAM_KEYS)
+@pytest.mark.parametrize("kana", ["", "ヤマダ", "タロウ"])
+@pytest.mark.parametrize("address", ["", "久礼1234-5", "上ノ加江45"])
+def test_the_database_computes_the_reference_grams(db: Any, name: str, kana: str, address: str) -> None:
+    with schema_context("nakatosa"), connection.cursor() as cursor:
+        cursor.execute("SELECT kyodo_search_grams(%s, %s, %s)", [name, kana, address])
+        (grams,) = cursor.fetchone()
+    assert sorted(set(grams)) == search.index_grams(search_name=name, search_kana=kana, address=address)
+
+
+def test_a_resident_written_directly_gets_its_grams_from_the_database(register: dict[str, Resident]) -> None:
+    with schema_context("nakatosa"):
+        hanako = Resident.objects.get(pk=register["花子"].pk)
+    assert hanako.search_address == search.address_key("高知県高岡郡中土佐町久礼１２３番地")
+    assert sorted(set(hanako.search_grams)) == search.index_grams(
+        search_name="山田花子", search_kana="ヤマダハナコ", address="高知県高岡郡中土佐町久礼１２３番地"
+    )
+
+
 def test_page_says_how_many_matched_and_pages_through_them(register: dict[str, Resident]) -> None:
     with schema_context("nakatosa"):
         first = search.search_page(query="やま", per_page=3)
