@@ -355,7 +355,7 @@ def ranked_keys(residents: QuerySet[Resident]) -> QuerySet[Resident, tuple[Any, 
     The displayed columns ride along with the sort keys: the heap page of each match is read anyway, and taking
     them there spares the page's rows a second visit through the primary key (about 4 buffers a row; docs/search.md).
     """
-    narrow = residents.order_by().values_list("relevance", "search_kana", *ROW_FIELDS)  # type: ignore[misc]
+    narrow = residents.order_by().values_list("relevance", "search_kana", *ROW_FIELDS)
     return narrow[: COUNT_CAP + 1]
 
 
