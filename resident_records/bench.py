@@ -295,7 +295,7 @@ def _raw_copy_seconds() -> float:
     table = Resident._meta.db_table
     with connection.cursor() as cursor, tempfile.TemporaryFile() as spool:
         cursor.execute(f"CREATE TABLE bench_raw_residents (LIKE {table})")
-        # SELECT *: a generated column (search_grams) is copied as the plain values it holds.
+        # SELECT *: a generated column would be copied as the plain values it holds.
         with cursor.copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as copy:  # noqa: S608 (model metadata)
             for chunk in copy:
                 spool.write(chunk)

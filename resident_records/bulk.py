@@ -91,7 +91,7 @@ class _CopyTable:
     """COPY rows of one model: columns in model order, values by attname, model defaults computed once."""
 
     def __init__(self, model: type[models.Model]) -> None:
-        # A generated column (Resident.search_grams) is the database's to compute.
+        # A generated column is the database's to compute.
         self.fields = [f for f in model._meta.concrete_fields if not f.generated]
         self.table = model._meta.db_table
         self.defaults = {f.attname: f.get_default() for f in self.fields}

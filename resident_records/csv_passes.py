@@ -172,7 +172,7 @@ def normalised(row: Any) -> tuple[Any, ...]:
 def search_keys() -> None:
     """Plain rows whose names or address hold characters the search key function may change: keys from that
     function (the others got theirs in SQL, csv_classify). The search's n-grams follow from the keys in the database
-    (models.Resident.search_grams)."""
+    (the GIN index over ``models.SearchGrams``)."""
 
     def convert(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         return [

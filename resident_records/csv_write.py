@@ -42,7 +42,7 @@ def _columns(model: type[models.Model], given: dict[str, str], params: dict[str,
     names, expressions = [], []
     for f in model._meta.concrete_fields:
         if f.generated:
-            continue  # computed by the database (Resident.search_grams)
+            continue  # computed by the database
         names.append(connection.ops.quote_name(f.column))
         if f.attname in given:
             expressions.append(given[f.attname])

@@ -5,12 +5,13 @@ width and hiragana/katakana do not matter, nor do spaces. Criteria combine with 
 matches anywhere inside it, whatever its length — a single kanji such as 美 included (docs/performance.md).
 
 Index use (migration 0007_search_grams, docs/search.md):
-* every resident carries ``search_grams``, the 1- and 2-character n-grams of its normalised name, furigana
-  and address keys, a generated column the database computes from the three keys (``kyodo_search_grams``,
-  migration 0011) whoever writes the row — a service (``services.search_keys`` sets the keys), the bulk loader,
-  the CSV import — under a GIN index of core PostgreSQL (``array_ops``): no contrib extension, so the embedded
-  server without pg_trgm is served as well as a server PostgreSQL;
-* a query of one or two characters is one gram: ``search_grams @> '{gram}'`` is the whole, exact condition;
+* the search's grams are the 1- and 2-character n-grams of a resident's normalised name, furigana and address keys,
+  computed by the database from the three key columns (``kyodo_search_grams``, migration 0011) whoever writes the
+  row — a service (``services.search_keys`` sets the keys), the bulk loader, the CSV import — and kept only in a
+  GIN index of core PostgreSQL (``array_ops``) over that expression (``models.SearchGrams``): no contrib
+  extension, so the embedded server without pg_trgm is served as well as a server PostgreSQL;
+* a query of one or two characters is one gram: ``kyodo_search_grams(…) @> '{gram}'`` is the whole, exact
+  condition;
 * a longer query needs all of its 2-grams (a GIN intersection), and the exact ``LIKE '%…%'`` re-checks the
   few candidates;
 * a 宛名番号 is an exact match on its unique index; a birth date a range on the ``birth_date`` btree.
@@ -38,7 +39,7 @@ from common.errors import ValidationFailed
 from common.text import normalize_code_input, normalize_search_text
 from common.wareki import WarekiError, get_eras, parse_wareki, to_wareki
 from resident_records import numbering
-from resident_records.models import Resident, ResidentStatus, ResidentType
+from resident_records.models import Resident, ResidentStatus, ResidentType, SearchGrams
 
 MIN_ADDRESS_ONLY_LENGTH = 2  # a single character of an address alone matches most of a town
 MAX_LIMIT = 500
@@ -137,8 +138,8 @@ def address_key(address: str) -> str:
 
 def index_grams(*, search_name: str, search_kana: str, address: str) -> list[str]:
     """The grams of one resident, distinct and sorted: the reference the database's ``kyodo_search_grams`` is
-    tested against (``search_grams`` holds the same grams, possibly repeated; migration 0011) and what migration
-    0007 filled the former plain column with."""
+    tested against (the index holds the same grams; migration 0011) and what migration 0007 filled the former
+    column with."""
     grams = _grams(NAME_GRAM, search_name) | _grams(NAME_GRAM, search_kana) | _grams(ADDRESS_GRAM, address_key(address))
     return sorted(grams)
 
@@ -197,7 +198,8 @@ def build_search(
         )
     if max(len(query), len(address)) > MAX_QUERY_LENGTH:
         raise InvalidSearch(f"検索語は{MAX_QUERY_LENGTH}文字以内で入力してください。", code="search_too_long")
-    residents = Resident.objects.all()
+    # The index expression itself, so that the GIN index over it serves the conditions (models.Resident).
+    residents = Resident.objects.alias(search_grams=SearchGrams())
     if not include_removed:
         # 除票 (転出・死亡・消除) are shown only when the clerk asks for them.
         residents = residents.filter(status=ResidentStatus.RESIDENT)

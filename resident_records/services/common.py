@@ -222,7 +222,7 @@ def search_keys(resident: Resident) -> None:
     resident.search_kana = normalize_search_text(
         f"{resident.family_name_kana}{resident.given_name_kana}{resident.former_surname_kana}{resident.alias_kana}"
     )
-    # The database derives ``search_grams`` from the three keys (models.Resident, docs/search.md).
+    # The database derives the search's n-grams from the three keys (models.SearchGrams, docs/search.md).
     resident.search_address = search.address_key(resident.address)
 
 
