@@ -295,7 +295,8 @@ def _raw_copy_seconds() -> float:
     table = Resident._meta.db_table
     with connection.cursor() as cursor, tempfile.TemporaryFile() as spool:
         cursor.execute(f"CREATE TABLE bench_raw_residents (LIKE {table})")
-        with cursor.copy(f"COPY {table} TO STDOUT") as copy:
+        # SELECT *: a generated column would be copied as the plain values it holds.
+        with cursor.copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as copy:  # noqa: S608 (model metadata)
             for chunk in copy:
                 spool.write(chunk)
         spool.seek(0)

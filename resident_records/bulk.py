@@ -91,7 +91,8 @@ class _CopyTable:
     """COPY rows of one model: columns in model order, values by attname, model defaults computed once."""
 
     def __init__(self, model: type[models.Model]) -> None:
-        self.fields = list(model._meta.concrete_fields)
+        # A generated column is the database's to compute.
+        self.fields = [f for f in model._meta.concrete_fields if not f.generated]
         self.table = model._meta.db_table
         self.defaults = {f.attname: f.get_default() for f in self.fields}
         self.json_columns = [f.attname for f in self.fields if isinstance(f, models.JSONField)]
@@ -301,7 +302,7 @@ def _write_batch(
             keys = SimpleNamespace(**values)
             services.search_keys(cast(Resident, keys))
             values["search_name"], values["search_kana"] = keys.search_name, keys.search_kana
-            values["search_grams"] = keys.search_grams
+            values["search_address"] = keys.search_address
             residents_t.add(values)
             japanese = values["resident_type"] == ResidentType.JAPANESE
             if japanese and values["domicile"] and disclosure.town_named_in(values["domicile"], towns=towns):

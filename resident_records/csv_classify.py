@@ -26,6 +26,9 @@ KANA_BEFORE_MARK = "\u3041-\u30ff\uff66-\uff9f"  # hiragana, katakana, half-widt
 # Characters the search key function (common.text.normalize_search_text) leaves unchanged one by one and that
 # never combine with their neighbours under NFKC: katakana, the CJK unified ideographs, 々, 〆, a-z and 0-9.
 SEARCH_STABLE_CLASS = "\u30a1-\u30fe\u4e00-\u9fff\u3005\u3006a-z0-9"
+# The same for an address, whose 番地 hyphens validation.normalize_address has already made "-" (last in the class,
+# so a literal in both regular expression dialects).
+ADDRESS_STABLE_CLASS = SEARCH_STABLE_CLASS + "-"
 
 
 # --- classification --------------------------------------------------------------------------------------
@@ -106,6 +109,7 @@ def classify(staged: dict[str, str], today: date) -> None:
         f"{cell('alias_kana')})"
     )
     stable = f"'^[{SEARCH_STABLE_CLASS} ]*$'"
+    address_stable = f"'^[ {ADDRESS_STABLE_CLASS}]*$'"
     resident_type = (
         f"CASE WHEN {cell('resident_type')} = '2' THEN '{ResidentType.FOREIGN.value}' "
         f"ELSE '{ResidentType.JAPANESE.value}' END"
@@ -120,6 +124,8 @@ def classify(staged: dict[str, str], today: date) -> None:
                    nationality, residence_status, resident_code,
                    CASE WHEN plain AND names COLLATE "C" ~ {stable} THEN replace(names, ' ', '') END AS search_name,
                    CASE WHEN plain AND kanas COLLATE "C" ~ {stable} THEN replace(kanas, ' ', '') END AS search_kana,
+                   CASE WHEN plain AND address COLLATE "C" ~ {address_stable} THEN replace(address, ' ', '') END
+                       AS search_address,
                    my_number,
                    CASE WHEN plain THEN birth::date END AS birth_date,
                    CASE WHEN plain THEN coalesce(nullif(became, ''), address_set)::date END AS became_resident_on,

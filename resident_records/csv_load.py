@@ -36,7 +36,7 @@ from common.dates import local_today
 from common.errors import ValidationFailed
 from resident_records import bulk, csv_io, csv_write
 from resident_records.csv_classify import classify
-from resident_records.csv_passes import my_numbers, other_rows, search_grams, search_keys
+from resident_records.csv_passes import my_numbers, other_rows, search_keys
 from resident_records.csv_stage import Progress, no_progress, stage
 from resident_records.models import Household, Resident, ResidentStatus
 from resident_records.services import HEAD
@@ -45,7 +45,6 @@ from tenants.models import Person
 TEMPORARY_TABLES = (
     "kyodo_import_raw", "kyodo_import_rows", "kyodo_import_numbers", "kyodo_import_fixed", "kyodo_import_keys",
     "kyodo_import_order", "kyodo_import_households", "kyodo_import_members", "kyodo_import_heads",
-    "kyodo_import_grams",
 )  # fmt: skip
 
 
@@ -210,7 +209,6 @@ def load_csv(
             transaction.set_rollback(True)  # also drops the temporary tables
             return outcome
         progress(1, csv_write.LOAD_STEPS, "登録")
-        search_grams()
         outcome.result = csv_write.load(actor=actor, purpose=purpose, batch_size=batch_size, progress=progress)
         if outcome.result.residents >= bulk.ANALYZE_AFTER:
             # Fresh statistics, so that the very next search plans with the indexes rather than guessing from

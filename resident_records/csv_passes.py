@@ -1,7 +1,7 @@
 # ruff: noqa: S608  -- SQL is assembled from constants and column names only; every value is a parameter.
 """The resident CSV import, step 3: the vectorised Python passes over the staged rows
 (docs/domain/resident_bulk_import.md): 個人番号 checked, encrypted and indexed in batches; the rows that are not
-plain through the per-row reader; search keys and n-grams. Each pass reads batches through a server-side cursor
+plain through the per-row reader; search keys. Each pass reads batches through a server-side cursor
 and COPYs its results into a temporary table, so memory holds one batch at a time.
 """
 
@@ -27,7 +27,7 @@ TEXT_FIELDS = (
     "key", "relationship", "my_number", "family_name", "given_name", "family_name_kana", "given_name_kana",
     "former_surname", "former_surname_kana", "alias", "alias_kana", "sex", "address", "address_detail",
     "postal_code", "domicile", "domicile_head", "previous_address", "resident_type", "nationality",
-    "residence_status", "resident_code", "search_name", "search_kana",
+    "residence_status", "resident_code", "search_name", "search_kana", "search_address",
 )  # fmt: skip
 DATE_FIELDS = ("birth_date", "became_resident_on", "address_set_on", "residence_period_end")
 
@@ -155,6 +155,7 @@ def normalised(row: Any) -> tuple[Any, ...]:
         "search_kana": normalize_search_text(
             f"{attrs['family_name_kana']}{attrs['given_name_kana']}{attrs['former_surname_kana']}{attrs['alias_kana']}"
         ),
+        "search_address": search.address_key(row.address),
         "became_resident_on": became,
         "address_set_on": row.address_set_on,
         "encrypted": attrs.get("my_number_encrypted", ""),
@@ -169,45 +170,30 @@ def normalised(row: Any) -> tuple[Any, ...]:
 
 
 def search_keys() -> None:
-    """Plain rows whose names hold characters the search key function may change: keys from that function."""
-
-    def convert(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        return [(row_no, normalize_search_text(n), normalize_search_text(k)) for row_no, n, k in batch]
-
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE kyodo_import_keys (row_no integer, n text, k text) ON COMMIT DROP")
-    if passes(
-        "SELECT row_no, concat(family_name, given_name, former_surname, alias), "
-        "concat(family_name_kana, given_name_kana, former_surname_kana, alias_kana) "
-        "FROM kyodo_import_rows WHERE plain AND (search_name IS NULL OR search_kana IS NULL)",
-        "kyodo_import_keys",
-        "row_no, n, k",
-        convert,
-    ):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE kyodo_import_rows r SET search_name = k.n, search_kana = k.k FROM kyodo_import_keys k "
-                "WHERE r.row_no = k.row_no"
-            )
-
-
-def search_grams() -> None:
-    """The n-gram keys of the resident search (search.index_grams, the function the services use) for every row
-    to be registered: without them the search would not find an imported resident (docs/search.md)."""
+    """Plain rows whose names or address hold characters the search key function may change: keys from that
+    function (the others got theirs in SQL, csv_classify). The search's n-grams follow from the keys in the database
+    (the GIN index over ``models.SearchGrams``)."""
 
     def convert(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         return [
-            (row_no, search.index_grams(search_name=name, search_kana=kana, address=address))
-            for row_no, name, kana, address in batch
+            (row_no, normalize_search_text(n), normalize_search_text(k), search.address_key(a))
+            for row_no, n, k, a in batch
         ]
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE kyodo_import_grams (row_no integer PRIMARY KEY, grams text[]) ON COMMIT DROP"
+            "CREATE TEMPORARY TABLE kyodo_import_keys (row_no integer, n text, k text, a text) ON COMMIT DROP"
         )
-    passes(
-        "SELECT row_no, search_name, search_kana, address FROM kyodo_import_rows WHERE ok ORDER BY row_no",
-        "kyodo_import_grams",
-        "row_no, grams",
+    if passes(
+        "SELECT row_no, concat(family_name, given_name, former_surname, alias), "
+        "concat(family_name_kana, given_name_kana, former_surname_kana, alias_kana), address "
+        "FROM kyodo_import_rows WHERE plain AND (search_name IS NULL OR search_kana IS NULL OR search_address IS NULL)",
+        "kyodo_import_keys",
+        "row_no, n, k, a",
         convert,
-    )
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE kyodo_import_rows r SET search_name = k.n, search_kana = k.k, search_address = k.a "
+                "FROM kyodo_import_keys k WHERE r.row_no = k.row_no"
+            )

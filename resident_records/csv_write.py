@@ -41,6 +41,8 @@ def _columns(model: type[models.Model], given: dict[str, str], params: dict[str,
     """INSERT column list and SELECT list: ``given`` SQL expressions, the model's defaults for the rest."""
     names, expressions = [], []
     for f in model._meta.concrete_fields:
+        if f.generated:
+            continue  # computed by the database
         names.append(connection.ops.quote_name(f.column))
         if f.attname in given:
             expressions.append(given[f.attname])
@@ -224,7 +226,6 @@ def load(
             "JOIN kyodo_import_households h ON h.household_id = k.household_id "
             "LEFT JOIN kyodo_import_numbers n USING (row_no)"
         )
-        grams = "LEFT JOIN kyodo_import_grams g USING (row_no)"  # the search's n-grams (csv_passes.search_grams)
         # Household.head and Resident.household point at each other; Django's foreign keys are DEFERRABLE
         # INITIALLY DEFERRED, so the order below only has to respect the checks at commit.
         names, values = _columns(
@@ -273,13 +274,13 @@ def load(
                 "atena_number": check("k.atena_serial"),
                 "search_name": "r.search_name",
                 "search_kana": "r.search_kana",
-                "search_grams": "coalesce(g.grams, '{}')",
+                "search_address": "r.search_address",  # the search's n-grams follow in the database
                 "created_at": "%(now)s",
             },
             params,
         )
         progress(2, LOAD_STEPS, "登録")
-        cursor.execute(f"INSERT INTO {Resident._meta.db_table} ({names}) SELECT {values} {source} {grams}", params)
+        cursor.execute(f"INSERT INTO {Resident._meta.db_table} ({names}) SELECT {values} {source}", params)
         progress(3, LOAD_STEPS, "登録")
         names, values = _columns(
             ResidentRecord,

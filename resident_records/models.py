@@ -24,6 +24,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class SearchGrams(models.Func):
+    """``kyodo_search_grams(search_name, search_kana, search_address)``: the search's n-grams (docs/search.md)."""
+
+    function = "kyodo_search_grams"
+
+    def __init__(self) -> None:
+        super().__init__(
+            models.F("search_name"),
+            models.F("search_kana"),
+            models.F("search_address"),
+            output_field=ArrayField(models.TextField()),
+        )
+
+
 class Sex(models.TextChoices):
     # 住民票の性別 (男・女); codes follow the common 1 = 男, 2 = 女 convention of municipal systems.
     MALE = "1", "男"
@@ -129,11 +143,11 @@ class Resident(ResidentAttributes):
 
     atena_number = models.CharField("宛名番号", max_length=11, unique=True)
     # Search keys, normalised (NFKC, katakana, no spaces) so that full/half width and hiragana match.
-    search_name = models.CharField(max_length=200, db_index=True, editable=False)
-    search_kana = models.CharField(max_length=300, db_index=True, editable=False)
-    # 1- and 2-character n-grams of the name, furigana and address keys (resident_records.search.index_grams),
-    # under a GIN index of core PostgreSQL: every search length on every server (docs/search.md).
-    search_grams = ArrayField(models.TextField(), default=list, editable=False)
+    # No btree or trigram index of their own: every name and address search goes through the n-gram index
+    # (docs/search.md), and each index more is built by every 初期登録 and written by every 異動.
+    search_name = models.CharField(max_length=200, editable=False)
+    search_kana = models.CharField(max_length=300, editable=False)
+    search_address = models.CharField(max_length=400, editable=False, default="")  # search.address_key(address)
     version = models.PositiveIntegerField("版", default=1)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
 
@@ -145,7 +159,11 @@ class Resident(ResidentAttributes):
             models.Index(fields=["household", "status"]),
             # A small pending list (docs/search.md): every search scans all of it, and autovacuum, which would
             # merge it, runs only after ~20 % of a town's residents were added.
-            GinIndex(fields=["search_grams"], name="resident_search_grams_gin", gin_pending_list_limit=256),
+            # The 1- and 2-character n-grams of the name, furigana and address keys, computed by the database from
+            # the three keys (the IMMUTABLE SQL function ``kyodo_search_grams``, migration 0011) — one rule for the
+            # services, the bulk loader and the CSV import — in a GIN index of core PostgreSQL over that expression:
+            # every search length on every server, and no array in the table's rows (docs/search.md).
+            GinIndex(SearchGrams(), name="resident_search_grams_gin", gin_pending_list_limit=256),
         ]
         constraints = [
             models.CheckConstraint(

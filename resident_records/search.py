@@ -5,12 +5,13 @@ width and hiragana/katakana do not matter, nor do spaces. Criteria combine with 
 matches anywhere inside it, whatever its length — a single kanji such as 美 included (docs/performance.md).
 
 Index use (migration 0007_search_grams, docs/search.md):
-* every resident carries ``search_grams``, the 1- and 2-character n-grams of its normalised name, furigana
-  and address (``index_grams``), kept by the service that writes the record (``services.search_keys``), by
-  the bulk loader and by the CSV import (``csv_passes.search_grams``), under a GIN index of core PostgreSQL
-  (``array_ops``) — no contrib extension, so the embedded server without pg_trgm is served as well as a server
-  PostgreSQL;
-* a query of one or two characters is one gram: ``search_grams @> '{gram}'`` is the whole, exact condition;
+* the search's grams are the 1- and 2-character n-grams of a resident's normalised name, furigana and address keys,
+  computed by the database from the three key columns (``kyodo_search_grams``, migration 0011) whoever writes the
+  row — a service (``services.search_keys`` sets the keys), the bulk loader, the CSV import — and kept only in a
+  GIN index of core PostgreSQL (``array_ops``) over that expression (``models.SearchGrams``): no contrib
+  extension, so the embedded server without pg_trgm is served as well as a server PostgreSQL;
+* a query of one or two characters is one gram: ``kyodo_search_grams(…) @> '{gram}'`` is the whole, exact
+  condition;
 * a longer query needs all of its 2-grams (a GIN intersection), and the exact ``LIKE '%…%'`` re-checks the
   few candidates;
 * a 宛名番号 is an exact match on its unique index; a birth date a range on the ``birth_date`` btree.
@@ -38,7 +39,7 @@ from common.errors import ValidationFailed
 from common.text import normalize_code_input, normalize_search_text
 from common.wareki import WarekiError, get_eras, parse_wareki, to_wareki
 from resident_records import numbering
-from resident_records.models import Resident, ResidentStatus, ResidentType
+from resident_records.models import Resident, ResidentStatus, ResidentType, SearchGrams
 
 MIN_ADDRESS_ONLY_LENGTH = 2  # a single character of an address alone matches most of a town
 MAX_LIMIT = 500
@@ -136,7 +137,9 @@ def address_key(address: str) -> str:
 
 
 def index_grams(*, search_name: str, search_kana: str, address: str) -> list[str]:
-    """The ``search_grams`` of one resident (sorted, so that equal inputs store equal arrays)."""
+    """The grams of one resident, distinct and sorted: the reference the database's ``kyodo_search_grams`` is
+    tested against (the index holds the same grams; migration 0011) and what migration 0007 filled the former
+    column with."""
     grams = _grams(NAME_GRAM, search_name) | _grams(NAME_GRAM, search_kana) | _grams(ADDRESS_GRAM, address_key(address))
     return sorted(grams)
 
@@ -195,7 +198,8 @@ def build_search(
         )
     if max(len(query), len(address)) > MAX_QUERY_LENGTH:
         raise InvalidSearch(f"検索語は{MAX_QUERY_LENGTH}文字以内で入力してください。", code="search_too_long")
-    residents = Resident.objects.all()
+    # The index expression itself, so that the GIN index over it serves the conditions (models.Resident).
+    residents = Resident.objects.alias(search_grams=SearchGrams())
     if not include_removed:
         # 除票 (転出・死亡・消除) are shown only when the clerk asks for them.
         residents = residents.filter(status=ResidentStatus.RESIDENT)
@@ -347,9 +351,13 @@ def gram_plans() -> Iterator[Any]:
 
 
 def ranked_keys(residents: QuerySet[Resident]) -> QuerySet[Resident, tuple[Any, ...]]:
-    """Up to COUNT_CAP + 1 matches as narrow (relevance, furigana key, 宛名番号, id) tuples, in no order: one
-    pass over the index's matches gives both the count and the ranking of a page (``search_page``)."""
-    narrow = residents.order_by().values_list("relevance", "search_kana", "atena_number", "pk")  # type: ignore[misc]
+    """Up to COUNT_CAP + 1 matches as (relevance, furigana key, *ROW_FIELDS) tuples, in no order: one pass over
+    the index's matches gives the count, the ranking and the displayed columns of a page (``search_page``).
+
+    The displayed columns ride along with the sort keys: the heap page of each match is read anyway, and taking
+    them there spares the page's rows a second visit through the primary key (about 4 buffers a row; docs/search.md).
+    """
+    narrow = residents.order_by().values_list("relevance", "search_kana", *ROW_FIELDS)
     return narrow[: COUNT_CAP + 1]
 
 
@@ -358,6 +366,7 @@ def page_rows(ids: list[int]) -> QuerySet[Resident, dict[str, Any]]:
     return Resident.objects.filter(pk__in=ids).values(*ROW_FIELDS)
 
 
+_ROW_NAMES = ", ".join(f'"{"id" if name == "pk" else name}"' for name in ROW_FIELDS)
 _ROW_COLUMNS = ", ".join(f'r."{"id" if name == "pk" else name}"' for name in ROW_FIELDS)
 
 
@@ -373,16 +382,15 @@ def page_statement(residents: QuerySet[Resident], *, page: int, per_page: int) -
     """
     keys_sql, keys_params = ranked_keys(residents).query.sql_with_params()
     sql = (
-        f"WITH matches (relevance, search_kana, atena_number, id) AS MATERIALIZED ({keys_sql}), "  # noqa: S608
+        f"WITH matches (relevance, search_kana, {_ROW_NAMES}) AS MATERIALIZED ({keys_sql}), "  # noqa: S608
         "counted AS (SELECT count(*) AS total FROM matches), "
         "bounds AS (SELECT total, (LEAST(%s, GREATEST(1, CEIL(LEAST(total, %s)::numeric / %s)::int)) - 1) * %s "
         "AS first FROM counted), "
-        'ranked AS (SELECT id, row_number() OVER (ORDER BY relevance, search_kana COLLATE "C", '
+        'ranked AS (SELECT matches.*, row_number() OVER (ORDER BY relevance, search_kana COLLATE "C", '
         'atena_number COLLATE "C", id) AS place FROM matches) '
         f"SELECT bounds.total, bounds.first, {_ROW_COLUMNS} FROM bounds "
-        "LEFT JOIN ranked ON ranked.place > bounds.first AND ranked.place <= LEAST(bounds.first + %s, %s) "
-        "LEFT JOIN resident_records_resident r ON r.id = ranked.id "
-        "ORDER BY ranked.place"
+        "LEFT JOIN ranked r ON r.place > bounds.first AND r.place <= LEAST(bounds.first + %s, %s) "
+        "ORDER BY r.place"
     )
     return sql, [*keys_params, page, COUNT_CAP, per_page, per_page, per_page, COUNT_CAP]
 

@@ -222,9 +222,8 @@ def search_keys(resident: Resident) -> None:
     resident.search_kana = normalize_search_text(
         f"{resident.family_name_kana}{resident.given_name_kana}{resident.former_surname_kana}{resident.alias_kana}"
     )
-    resident.search_grams = search.index_grams(
-        search_name=resident.search_name, search_kana=resident.search_kana, address=resident.address
-    )
+    # The database derives the search's n-grams from the three keys (models.SearchGrams, docs/search.md).
+    resident.search_address = search.address_key(resident.address)
 
 
 def _record(resident: Resident, event: ChangeEvent, *, effective_on: date | None = None) -> ResidentRecord:

@@ -95,6 +95,8 @@ def test_the_sql_character_classes_hold_only_characters_the_python_rules_leave_a
         assert re.fullmatch(r"[\u30a0-\u30ff ]*", ch), hex(ord(ch))
     for ch in _class_chars(csv_classify.SEARCH_STABLE_CLASS):
         assert normalize_search_text(ch) == ch, hex(ord(ch))
+    for ch in _class_chars(csv_classify.ADDRESS_STABLE_CLASS):
+        assert normalize_search_text(ch) == ch, hex(ord(ch))
     spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {" "}
     assert {chr(int(code, 16)) for code in re.findall(r"\\u([0-9a-f]{4})", csv_stage.python_whitespace())} == spaces
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django_tenants.utils import schema_context
 
 from resident_records import search, services
-from resident_records.models import Resident, ResidentStatus
+from resident_records.models import Resident, ResidentStatus, SearchGrams
 from resident_records.search import InvalidSearch, build_search, search_residents
 from resident_records.services import Versioned
 from tenants.models import Domain, Municipality, Person
@@ -101,6 +101,35 @@ def test_grams_follow_the_record_after_a_change_of_address(register: dict[str, R
         )  # fmt: skip
     assert _names(address="大野見") == ["山本 太一"]
     assert _names(address="上ノ加江") == []
+
+
+# Keys as the search key function leaves them: kanji, katakana, ASCII, a 番地 hyphen, odd and even lengths, one
+# character, none, and the unit separator's neighbours in the code table.
+GRAM_KEYS = ["", "山", "山田", "山田太郎", "ヤマダタロウ", "高知県高岡郡中土佐町久礼123-4", "aa", "aaa", "ヴァ",
+             "𠮷野家", "\u001e\u0020!", "ンンン"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", GRAM_KEYS)
+@pytest.mark.parametrize("kana", ["", "ヤマダ", "タロウ"])
+@pytest.mark.parametrize("address", ["", "久礼1234-5", "上ノ加江45"])
+def test_the_database_computes_the_reference_grams(db: Any, name: str, kana: str, address: str) -> None:
+    with schema_context("nakatosa"), connection.cursor() as cursor:
+        cursor.execute("SELECT kyodo_search_grams(%s, %s, %s)", [name, kana, address])
+        (grams,) = cursor.fetchone()
+    assert sorted(set(grams)) == search.index_grams(search_name=name, search_kana=kana, address=address)
+
+
+def test_a_resident_written_by_a_service_gets_its_grams_from_the_database(register: dict[str, Resident]) -> None:
+    with schema_context("nakatosa"):
+        hanako = (
+            Resident.objects.annotate(grams=SearchGrams())
+            .values_list("search_address", "grams")
+            .get(pk=register["花子"].pk)
+        )
+    assert hanako[0] == search.address_key("高知県高岡郡中土佐町久礼１２３番地")
+    assert sorted(set(hanako[1])) == search.index_grams(
+        search_name="山田花子", search_kana="ヤマダハナコ", address="高知県高岡郡中土佐町久礼１２３番地"
+    )
 
 
 def test_page_says_how_many_matched_and_pages_through_them(register: dict[str, Resident]) -> None:
