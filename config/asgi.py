@@ -7,6 +7,9 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 # This process serves web requests: its database connections get the request time budget (common.timeouts).
 os.environ["KYODO_PROCESS"] = "web"
+# Under ASGI each request runs its synchronous code in a thread of its own, so a kept connection would never be
+# reused: connections last one request (Django's advice for ASGI), unless the environment says otherwise.
+os.environ.setdefault("KYODO_DB_CONN_MAX_AGE", "0")
 
 from django.core.asgi import get_asgi_application
 

@@ -39,7 +39,9 @@ class ChatAttachmentOut(serializers.Serializer):
 class ChatMessageOut(serializers.Serializer):
     id = serializers.IntegerField()
     channel = serializers.IntegerField()
-    parent = serializers.IntegerField(allow_null=True)
+    thread = serializers.IntegerField(
+        source="parent", allow_null=True, help_text="返信先のスレッド(最初のメッセージのID) / The thread replied to"
+    )
     author_id = serializers.IntegerField()
     author = serializers.CharField()
     body = serializers.CharField()
@@ -53,7 +55,9 @@ class ChatMessageOut(serializers.Serializer):
 
 class ChatMessageIn(serializers.Serializer):
     body = serializers.CharField(max_length=services.MAX_BODY, allow_blank=True, required=False, default="")
-    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+    thread = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="返信するメッセージのID / The message replied to"
+    )
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
@@ -142,17 +146,17 @@ class MessageListView(APIView):
         responses={201: ChatMessageOut, 400: BAD_MESSAGE, 404: NOT_MEMBER},
         summary="メッセージの投稿 / Post a message",
         description=(
-            "参加しているチャンネルへの投稿(返信は parent、添付は files)。"
+            "参加しているチャンネルへの投稿(返信は thread、添付は files)。"
             "参加していなければ 404 channel_not_member で、何も記録されない。\n\n"
             "Post to a channel you reach; otherwise 404 channel_not_member and nothing is written."
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = ChatMessageIn(data={"body": request.data.get("body", ""), "parent": request.data.get("parent") or None})
+        data = ChatMessageIn(data={"body": request.data.get("body", ""), "thread": request.data.get("thread") or None})
         data.is_valid(raise_exception=True)
         actor = person_of(request._request)
         message = services.post_message(
-            actor=actor, channel_id=pk, body=data.validated_data["body"], parent_id=data.validated_data["parent"],
+            actor=actor, channel_id=pk, body=data.validated_data["body"], parent_id=data.validated_data["thread"],
             files=request.FILES.getlist("files"),
         )  # fmt: skip
         marks = selectors.readers(_channel(request, pk))

@@ -1,6 +1,6 @@
 """Demo chat for `manage.py seed_demo` (docs/domain/chat.md §8): a council-wide channel, 中土佐町's town channel,
 a project channel with the demo maintenance vendor, a thread, a mention and read marks. Idempotent: nothing is
-added once the council has a channel."""
+added once the demo's project channel exists."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from groupware.chat.models import Channel, ChannelKind, Message
 from groupware.council import council_schema, in_council
 from tenants.models import Person
 
+PROJECT = "基幹系システム更新プロジェクト"
 # (channel key, author username, body, reply to the message of this index or None), oldest first
 HISTORY: list[tuple[str, str, str, int | None]] = [
     ("council", "it_admin", "協議会全体のチャンネルです。両町の連絡はこちらでどうぞ。", None),
@@ -44,7 +45,7 @@ def _channels(people: dict[str, Person], council: str) -> dict[str, Channel]:
     with schema_context(council):
         whole = services.create_channel(actor=admin, kind=ChannelKind.COUNCIL, name="協議会全体", retention_days=1825)
         project = services.create_channel(
-            actor=admin, kind=ChannelKind.PROJECT, name="基幹系システム更新プロジェクト",
+            actor=admin, kind=ChannelKind.PROJECT, name=PROJECT,
             member_ids=[people[u].pk for u in ("vendor", "tanaka", "yamamoto")], retention_days=365,
         )  # fmt: skip
     with schema_context("nakatosa"):
@@ -58,7 +59,7 @@ def seed_demo(write: Callable[[str], None]) -> None:
     if council is None or not {"it_admin", "tanaka", "yamamoto", "vendor"} <= set(people):
         return
     with in_council():
-        if Channel.objects.exists():
+        if Channel.objects.filter(kind=ChannelKind.PROJECT, name=PROJECT).exists():
             return
     channels = _channels(people, council)
     posted: list[Message] = []

@@ -12,6 +12,10 @@ from django.db import transaction
 from common.health import DEPENDENCY_ERRORS, note_degraded
 
 
+# What a send may meet when Redis is away: the cache's dependency errors, or the socket's own.
+LIVE_ERRORS: tuple[type[BaseException], ...] = (*DEPENDENCY_ERRORS, OSError)
+
+
 def group_name(channel_id: int) -> str:
     return f"chat.{channel_id}"
 
@@ -22,7 +26,7 @@ def send_now(channel_id: int, event: dict[str, Any]) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group_name(channel_id), {"type": "chat.event", "event": event})
-    except (*DEPENDENCY_ERRORS, OSError) as exc:
+    except LIVE_ERRORS as exc:
         # Without Redis only the live copy is lost: the message is committed and the pages poll for it.
         note_degraded("chat.live_skipped", exc)
 

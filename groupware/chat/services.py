@@ -366,9 +366,14 @@ def _purge_channel(channel: Channel, cutoff: datetime) -> int:
             actor=None, action="chat.purge", obj=channel,
             details={"deleted": len(ids), "before": cutoff.isoformat(), "retention_days": channel.retention_days},
         )  # fmt: skip
-        storage = storages["groupware"]
-        transaction.on_commit(lambda: [storage.delete(key) for key in keys])
+        transaction.on_commit(lambda: _delete_files(keys))
     return len(ids)
+
+
+def _delete_files(keys: Sequence[str]) -> None:
+    storage = storages["groupware"]
+    for key in keys:
+        storage.delete(key)
 
 
 def download(*, actor: Person, attachment_id: int) -> tuple[Attachment, object]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -199,7 +200,7 @@ def retention_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def file_view(request: HttpRequest, pk: int) -> HttpResponse:
+def file_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     try:
         attachment, handle = services.download(actor=person_of(request), attachment_id=pk)
     except ApplicationError as exc:

@@ -61,7 +61,9 @@ def test_a_vendor_reaches_only_the_channels_it_was_invited_to(people: dict[str, 
     assert reached == [channels["project"].pk]
 
 
-def test_staff_reach_their_town_the_council_and_their_projects(people: dict[str, Any], channels: dict[str, Any]) -> None:
+def test_staff_reach_their_town_the_council_and_their_projects(
+    people: dict[str, Any], channels: dict[str, Any]
+) -> None:
     reached = {c.pk for c in selectors.channels_for(actor=people["clerk"])}
     assert reached == {channels["town"].pk, channels["project"].pk, channels["council"].pk}
 
@@ -162,11 +164,9 @@ def test_a_mention_of_someone_outside_the_channel_notifies_nobody(
 
 def test_an_attachment_is_stored_and_its_download_audited(people: dict[str, Any], channels: dict[str, Any]) -> None:
     upload = SimpleUploadedFile("手順書.txt", "作業手順".encode())
-    message = services.post_message(
-        actor=people["vendor"], channel_id=channels["project"].pk, body="", files=[upload]
-    )
+    message = services.post_message(actor=people["vendor"], channel_id=channels["project"].pk, body="", files=[upload])
     (attachment,) = message.attachments.all()
-    found, handle = services.download(actor=people["clerk"], attachment_id=attachment.pk)
+    _found, handle = services.download(actor=people["clerk"], attachment_id=attachment.pk)
     with handle:
         assert handle.read() == "作業手順".encode()
     with in_council():
@@ -243,9 +243,7 @@ def test_only_it_staff_set_the_retention(people: dict[str, Any], channels: dict[
         services.set_retention(actor=people["clerk"], channel_id=channels["project"].pk, days=30)
 
 
-def test_the_export_holds_the_towns_and_council_channels_only(
-    people: dict[str, Any], channels: dict[str, Any]
-) -> None:
+def test_the_export_holds_the_towns_and_council_channels_only(people: dict[str, Any], channels: dict[str, Any]) -> None:
     services.post_message(actor=people["clerk"], channel_id=channels["town"].pk, body="町")
     services.post_message(actor=people["council_admin"], channel_id=channels["council"].pk, body="協議会")
     services.post_message(actor=people["shimanto"], channel_id=channels["shimanto"].pk, body="四万十")
