@@ -11,7 +11,6 @@ from django.db import transaction
 
 from common.health import DEPENDENCY_ERRORS, note_degraded
 
-
 # What a send may meet when Redis is away: the cache's dependency errors, or the socket's own.
 LIVE_ERRORS: tuple[type[BaseException], ...] = (*DEPENDENCY_ERRORS, OSError)
 
