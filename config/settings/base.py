@@ -335,7 +335,14 @@ USE_TZ = True
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{env('KYODO_CACHE_PREFIX', 'kyodo')}:asgi", "expiry": 30},
+        "CONFIG": {
+            # The consumers wait on Redis with a 5-second blocking pop (channels-redis): the read timeout must be
+            # longer than that (redis-py 8 defaults to 5 s, which cut the sockets), the connect timeout short so a
+            # Redis that is away fails fast (the page then polls).
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
+            "prefix": f"{env('KYODO_CACHE_PREFIX', 'kyodo')}:asgi",
+            "expiry": 30,
+        },
     }
 }
 

@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SERVER_START_TIMEOUT = 30.0
+SERVER_START_TIMEOUT = 90.0  # a loaded 2-core machine imports Django slowly
 
 # key -> (full name, {schema: role}, has a confirmed authenticator)
 PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
