@@ -97,12 +97,6 @@ NOT_MEMBER = OpenApiResponse(
     ChatRefusalOut,
     description="チャンネルがない、または参加していない / No such channel, or not a member (code channel_not_member).",
 )
-BAD_MESSAGE = OpenApiResponse(
-    ChatRefusalOut,
-    description=(
-        "本文・返信先・添付の誤り / Bad body, parent or files (message_invalid, parent_not_found, file_too_large)."
-    ),
-)
 
 
 def _channel(request: Request, pk: int) -> Channel:
@@ -143,12 +137,13 @@ class MessageListView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": ChatMessageIn, "application/json": ChatMessageIn},
-        responses={201: ChatMessageOut, 400: BAD_MESSAGE, 404: NOT_MEMBER},
-        summary="メッセージの投稿 / Post a message",
+        responses={201: ChatMessageOut, 404: NOT_MEMBER},
+        summary="メッセージの投稿 / Post a message to a channel",
         description=(
             "参加しているチャンネルへの投稿(返信は thread、添付は files)。"
-            "参加していなければ 404 channel_not_member で、何も記録されない。\n\n"
-            "Post to a channel you reach; otherwise 404 channel_not_member and nothing is written."
+            "参加していなければ 404 channel_not_member で、何も記録されない。本文・返信先・添付の誤りは 400 "
+            "(message_invalid, parent_not_found, file_too_large)。\n\nPost to a channel you reach; otherwise 404 "
+            "channel_not_member and nothing is written; a bad body, thread or file is a 400."
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -224,10 +219,7 @@ class ExportView(APIView):
 
     @extend_schema(
         parameters=[ChatExportQuery, OpenApiParameter("format", str, enum=["json", "csv"])],
-        responses={
-            200: ChatExportRowOut(many=True),
-            403: OpenApiResponse(ChatRefusalOut, description="監査担当のみ / Auditors only"),
-        },
+        responses={200: ChatExportRowOut(many=True)},
         summary="チャットのコンプライアンス用エクスポート / Compliance export of the chat",
         description=(
             "町の画面では町のチャンネルと協議会全体のチャンネル、協議会の画面では全チャンネルのメッセージを古い順に逐次出力"

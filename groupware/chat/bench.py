@@ -173,7 +173,7 @@ async def _chat(port: int, host: str, session: str, channel_id: int, person: Per
     finally:
         for socket in sockets:
             await socket.close()
-        pool.submit(connection.close).result()
+        pool.submit(lambda: connection.close()).result()  # the posting thread's own connection
         pool.shutdown()
 
 
@@ -224,7 +224,9 @@ def chat_fanout(options: BenchOptions) -> dict[str, Any]:
             server.wait(timeout=30)
             with in_council():
                 Channel.objects.filter(pk=channel_id).delete()
-            # The person's audit rows stay (append-only): the person is switched off, not deleted.
+            # The person's audit rows stay (append-only): the person is switched off, not deleted; the membership
+            # goes, or the scratch town could not be dropped.
+            Membership.objects.filter(person=person).delete()
             Person.objects.filter(pk=person.pk).update(is_active=False)
     measured, baseline = _figures(*chat), _figures(*raw)
     return {
