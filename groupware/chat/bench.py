@@ -209,25 +209,32 @@ def _figures(latencies: list[float], wall: float) -> dict[str, Any]:
     }
 
 
+def _measure(towns: BenchTowns) -> tuple[tuple[list[float], float], tuple[list[float], float]]:
+    host, session, channel_id, person = _setup(towns)
+    port = _free_port()
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"kyodo-bench-chat-{towns.run_id}.log"  # noqa: S108
+    server = _start_server(port, log)
+    try:
+        chat = asyncio.run(_chat(port, host, session, channel_id, person))
+        raw = asyncio.run(_raw())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        with in_council():
+            Channel.objects.filter(pk=channel_id).delete()
+    return chat, raw
+
+
 @scenario("chat_fanout")
 def chat_fanout(options: BenchOptions) -> dict[str, Any]:
     with bench_towns() as towns:
-        host, session, channel_id, person = _setup(towns)
-        port = _free_port()
-        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"kyodo-bench-chat-{towns.run_id}.log"  # noqa: S108
-        server = _start_server(port, log)
         try:
-            chat = asyncio.run(_chat(port, host, session, channel_id, person))
-            raw = asyncio.run(_raw())
+            chat, raw = _measure(towns)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-            with in_council():
-                Channel.objects.filter(pk=channel_id).delete()
             # The person's audit rows stay (append-only): the person is switched off, not deleted; the membership
             # goes, or the scratch town could not be dropped.
-            Membership.objects.filter(person=person).delete()
-            Person.objects.filter(pk=person.pk).update(is_active=False)
+            Membership.objects.filter(person__username=f"{towns.prefix}chat").delete()
+            Person.objects.filter(username=f"{towns.prefix}chat").update(is_active=False)
     measured, baseline = _figures(*chat), _figures(*raw)
     return {
         "unit": "s",

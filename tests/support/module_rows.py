@@ -254,7 +254,8 @@ def chat_rows(*, it_admin: Person) -> ModuleRows:
         actor=it_admin, channel_id=channel.pk, body="資料を共有します。", files=[_text_file("資料.txt")]
     )
     services.post_message(actor=it_admin, channel_id=channel.pk, body="補足です。", parent_id=message.pk)
-    attachment = message.attachments.order_by("pk").first()
+    with schema_context("council"):  # the chat's rows are in the council's schema
+        attachment = message.attachments.order_by("pk").first()
     assert attachment is not None
     return [
         ("chat:file", "pk", str(attachment.pk)),
