@@ -52,4 +52,6 @@ urlpatterns = [
     path("water_billing/", include("water_billing.api_urls")),
     path("groupware/", include("groupware.api_urls")),
     path("directory/", include("groupware.api_urls_directory")),
+    path("chat/", include("groupware.chat.api_urls")),
+    path("chat_export/", include("groupware.chat.api_urls_export")),
 ]

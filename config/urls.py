@@ -30,6 +30,7 @@ urlpatterns = [
     path("payslips/", include("payroll.urls_payslips")),
     path("water_billing/", include("water_billing.urls")),
     path("groupware/", include("groupware.urls")),
+    path("chat/", include("groupware.chat.urls")),
     path("website/", include("website.urls")),
     path("calendar-feed/", include("groupware.urls_feed")),
     path("admin/", admin.site.urls),

@@ -1,8 +1,13 @@
-"""Gunicorn configuration for the Kyodo web tier (config.wsgi:application).
+"""Gunicorn configuration for the Kyodo web tier (config.asgi:application, uvicorn workers).
 
 Usage, from the project root (the directory holding manage.py):
 
-    gunicorn -c deploy/gunicorn.conf.py config.wsgi:application
+    gunicorn -c deploy/gunicorn.conf.py config.asgi:application
+
+The workers are uvicorn's (uvicorn_worker.UvicornWorker): HTTP reaches Django through its ASGI handler with the
+same middleware as under WSGI, and the chat's WebSocket (/ws/chat/…) reaches its consumer (config/asgi.py,
+docs/domain/chat.md §3). KYODO_WORKER_CLASS=sync or gthread with config.wsgi:application still serves HTTP alone
+(no live chat: the chat pages then poll).
 
 Every knob is read from a KYODO_* environment variable (see deploy/systemd/kyodo.env.example);
 unset or empty variables fall back to the defaults below. Nothing here is machine-specific: the
@@ -44,7 +49,7 @@ def _cpu_count() -> int:
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 # --- Application ----------------------------------------------------------------------------------
-wsgi_app = "config.wsgi:application"  # the command-line argument, when given, takes precedence
+wsgi_app = "config.asgi:application"  # the command-line argument, when given, takes precedence
 chdir = str(PROJECT_ROOT)  # gunicorn also puts this directory on sys.path, so `config` imports
 proc_name = "kyodo-web"
 
@@ -77,15 +82,18 @@ backlog = _env_int("KYODO_BACKLOG", 2048)
 # --- Workers --------------------------------------------------------------------------------------
 workers = _env_int("KYODO_WORKERS", 2 * _cpu_count() + 1)
 threads = _env_int("KYODO_THREADS", 1)
-# More than one thread needs the threaded worker (gunicorn would switch on its own; be explicit).
-worker_class = _env("KYODO_WORKER_CLASS", "gthread" if threads > 1 else "sync")
+# uvicorn workers serve HTTP and WebSocket from one event loop per process; Django runs each synchronous view in
+# a thread of its own, so KYODO_THREADS matters only to the WSGI worker classes (sync, gthread).
+worker_class = _env("KYODO_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
 
-# A worker silent for this many seconds is killed and replaced (the request gets a 502 from nginx).
+# A worker silent for this many seconds is killed and replaced (the request gets a 502 from nginx). A uvicorn
+# worker's heartbeat runs on its event loop, so a slow view no longer silences it: the bound of a request is the
+# database's statement timeout derived from this value (KYODO_WEB_STATEMENT_TIMEOUT_MS, common.timeouts).
 # Keep nginx's proxy_read_timeout a little above it (deploy/nginx/kyodo.conf).
 timeout = _env_int("KYODO_TIMEOUT", 30)
 # On SIGTERM / SIGHUP, workers get this long to finish their in-flight requests.
 graceful_timeout = _env_int("KYODO_GRACEFUL_TIMEOUT", 30)
-# Keep-alive with nginx (gthread workers only; sync workers close after each response). nginx's
+# Keep-alive with nginx (uvicorn and gthread workers; sync workers close after each response). nginx's
 # upstream keepalive_timeout must be SHORTER than this, or nginx may reuse a connection gunicorn is
 # just closing and answer 502.
 keepalive = _env_int("KYODO_KEEPALIVE", 5)

@@ -209,7 +209,7 @@ def main(argv: Sequence[str]) -> int:
             say(f"==> gunicorn{'' if args.no_worker else '・Celery worker・Celery beat'} を起動しています")
             services: list[Supervised] = []
             stack.callback(_stop_all, supervisor, services)
-            gunicorn = [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]
+            gunicorn = [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.asgi:application"]
             services.append(supervisor.start("gunicorn", gunicorn, env=web_env, log_path=log("web")))
             if not args.no_worker:
                 celery = str(VENV_BIN / "celery")

@@ -162,6 +162,24 @@ MODULES: dict[str, Module] = {
             icon="calendar",
         ),
         Module(
+            "chat",
+            _("ビジネスチャット"),
+            _("町・組織・協議会全体・プロジェクトのチャンネルとダイレクトメッセージ(職員・招待された保守事業者)。"),
+            "chat:index",
+            # Staff of the towns and the council, and maintenance vendors, who reach only the channels they were
+            # invited to (groupware.chat.selectors.reach_of). Teachers work on the schools' own network
+            # (校務系) and are not in the council's chat (docs/domain/chat.md §2).
+            frozenset(Role.values) - {Role.TEACHER},
+            icon="chat",
+        ),
+        Module(
+            "chat_export",
+            _("チャットのエクスポート"),
+            _("チャットのコンプライアンス用エクスポート(監査担当)。"),
+            None,  # an API only
+            frozenset({Role.AUDITOR}),
+        ),
+        Module(
             "directory",
             _("組織ディレクトリ(SCIM)"),
             _("職員と組織を他のシステムへ SCIM 2.0 で提供します(情報システム担当の APIトークン)。"),

@@ -81,6 +81,8 @@ def test_me_with_a_verified_session(client_for: Any) -> None:
         {"key": "payslips", "label": "給与明細"},
         {"key": "hq", "label": "災害対策本部"},
         {"key": "groupware", "label": "グループウェア"},
+        {"key": "chat", "label": "ビジネスチャット"},
+        {"key": "chat_export", "label": "チャットのエクスポート"},
     ]
     assert [(m["schema"], m["role"]) for m in data["memberships"]] == [("nakatosa", "auditor"), ("shimanto", "auditor")]
     assert set(data["memberships"][0]) == {
@@ -97,7 +99,7 @@ def test_me_with_a_token(towns: dict[str, Municipality]) -> None:
     assert data["municipality"] == "四万十町"
     assert data["roles"] == ["it_admin"]
     assert {m["key"] for m in data["modules"]} == {
-        "audit", "bcp", "payslips", "hq", "website", "admin", "groupware", "directory",
+        "audit", "bcp", "payslips", "hq", "website", "admin", "groupware", "chat", "directory",
     }  # fmt: skip
     assert data["auth"] == "token"
     assert data["two_factor_verified"] is True

@@ -89,6 +89,8 @@ TENANT_APPS = [
     "water_billing",
     "groupware",
     "groupware.meetings",
+    # The business chat: its tables are written in the council's schema only (docs/domain/chat.md §1).
+    "groupware.chat",
     "website",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -141,6 +143,8 @@ ROOT_URLCONF = "config.urls"
 KYODO_PUBLIC_SITE_URLCONF = "website.public_urls"
 PUBLIC_SCHEMA_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# HTTP and the chat's WebSocket (config/asgi.py), served by gunicorn's uvicorn workers (deploy/gunicorn.conf.py).
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -328,6 +332,20 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("KYODO_TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
+# The chat's live delivery (docs/domain/chat.md §3): groups on Redis, keys apart per deployment like the cache's.
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # The consumers wait on Redis with a 5-second blocking pop (channels-redis): the read timeout must be
+            # longer than that (redis-py 8 defaults to 5 s, which cut the sockets), the connect timeout short so a
+            # Redis that is away fails fast (the page then polls).
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
+            "prefix": f"{env('KYODO_CACHE_PREFIX', 'kyodo')}:asgi",
+            "expiry": 30,
+        },
+    }
+}
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("KYODO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -466,6 +484,11 @@ CELERY_BEAT_SCHEDULE = {
     "bcp-sample-replication-lag": {
         "task": "bcp.standby_tasks.sample_replication_lag",
         "schedule": 60.0,
+    },
+    # Chat messages past their channel's retention are deleted, audited (docs/domain/chat.md §5).
+    "chat-purge-expired": {
+        "task": "groupware.chat.tasks.purge_expired_messages",
+        "schedule": crontab(hour=env_int("KYODO_CHAT_PURGE_HOUR", 1), minute=15),
     },
     # Emergency grants of a disaster expire on their own; the expiry is written to the audit trail.
     "bcp-expire-emergency-grants": {

@@ -1,4 +1,4 @@
-"""Real-browser fixtures: Debian's Chromium, driven by Playwright, against a real gunicorn server.
+"""Real-browser fixtures: Debian's Chromium, driven by Playwright, against a real gunicorn server (uvicorn workers).
 
 The server is a gunicorn subprocess on the per-session test database (which tests/conftest.py fills
 with the demo council and commits). pytest-django's live_server is not used: it flushes the database
@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SERVER_START_TIMEOUT = 30.0
+SERVER_START_TIMEOUT = 90.0  # a loaded 2-core machine imports Django slowly
 
 # key -> (full name, {schema: role}, has a confirmed authenticator)
 PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
@@ -99,6 +99,9 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "gw_author": ("掲示 作成", {"nakatosa": "clerk"}, True),
     "gw_reader": ("掲示 既読", {"nakatosa": "clerk"}, True),
     "gw_unread": ("掲示 未読", {"nakatosa": "clerk"}, True),
+    "chat_sender": ("話者 送信", {"nakatosa": "clerk"}, True),
+    "chat_vendor": ("話者 業者", {"council": "vendor"}, True),
+    "chat_vendor_only": ("話者 業者二", {"council": "vendor"}, True),
 }
 SECTION = "町民課 住民係"
 
@@ -182,9 +185,8 @@ def server(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytes
         "DATABASE_URL": dsn,
         "KYODO_BIND": f"127.0.0.1:{port}",
         "KYODO_WORKERS": "2",
-        # Threaded workers: Chromium opens speculative connections it may never use, and a sync
-        # worker would sit blocked on such an idle socket until its timeout.
-        "KYODO_THREADS": "4",
+        # uvicorn workers, as deployed (config.asgi): HTTP and the chat's WebSocket; an idle speculative
+        # connection of Chromium blocks nothing on their event loop.
         # WhiteNoise serves only what is in STATIC_ROOT (it uses the finders only under DEBUG), so
         # the files are collected first; symlinked, which is quick and always the working tree's
         # current CSS and JavaScript.
@@ -205,7 +207,7 @@ def server(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytes
     log = workdir / "gunicorn.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.asgi:application"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log_file,

@@ -57,8 +57,9 @@ def test_keyboard_only_sign_in_lands_on_the_branded_home(page: Any, server: Serv
     expect(page.locator(".chip")).to_have_text("事務職員 — 町民課 住民係")
     shown = page.locator(".lead time").inner_text()
     assert shown in before | reiwa_today(), shown
-    # A clerk of 中土佐町: 住民記録, 戸籍, 給与明細 (own), 災害対策本部, ホームページ管理 and グループウェア.
-    expect(page.locator(".tile")).to_have_count(6)
+    # A clerk of 中土佐町: 住民記録, 戸籍, 給与明細 (own), 災害対策本部, ホームページ管理, グループウェア and
+    # ビジネスチャット.
+    expect(page.locator(".tile")).to_have_count(7)
     expect(page.locator(".tile").first).to_contain_text("住民記録")
     expect(page.locator(".tile").nth(1)).to_contain_text("戸籍")
 

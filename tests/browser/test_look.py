@@ -111,8 +111,8 @@ def test_module_tiles_audit_table_and_second_step_pages(
 
     tiles = page.locator(".tile__link")
     # An IT administrator: 監査ログ, 業務継続(BCP), 給与明細, 災害対策本部, ホームページ管理, システム管理,
-    # グループウェア.
-    expect(tiles).to_have_count(7)
+    # グループウェア, ビジネスチャット.
+    expect(tiles).to_have_count(8)
     # Tiles are one row of equal height, each with a visible icon.
     boxes = [tiles.nth(i).bounding_box() for i in range(4)]
     assert all(boxes), boxes

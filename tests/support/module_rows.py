@@ -289,6 +289,27 @@ def directory_rows(*, viewer: Person) -> ModuleRows:
     ]
 
 
+def chat_rows(*, it_admin: Person) -> ModuleRows:
+    """A council-wide channel (every staff viewer reaches it) with a message, its attachment and a reply."""
+    from groupware.chat import services
+
+    with schema_context("council"):
+        channel = services.create_channel(actor=it_admin, kind="council", name="協議会全体(画面確認)")
+    message = services.post_message(
+        actor=it_admin, channel_id=channel.pk, body="資料を共有します。", files=[_text_file("資料.txt")]
+    )
+    services.post_message(actor=it_admin, channel_id=channel.pk, body="補足です。", parent_id=message.pk)
+    with schema_context("council"):  # the chat's rows are in the council's schema
+        attachment = message.attachments.order_by("pk").first()
+    assert attachment is not None
+    return [
+        ("chat:file", "pk", str(attachment.pk)),
+        ("chat:thread", "message_id", str(message.pk)),
+        ("chat:", "pk", str(channel.pk)),
+        ("api:chat:", "pk", str(channel.pk)),
+    ]
+
+
 def module_rows(*, viewer: Person, schema: str, it_admin: Person, disaster: Any, host: Municipality) -> ModuleRows:
     return [
         *hq_rows(it_admin=it_admin, disaster=disaster, host=host),
@@ -299,4 +320,5 @@ def module_rows(*, viewer: Person, schema: str, it_admin: Person, disaster: Any,
         *groupware_rows(viewer=viewer),
         *website_rows(),
         *directory_rows(viewer=viewer),
+        *chat_rows(it_admin=it_admin),
     ]

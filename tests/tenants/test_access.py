@@ -216,8 +216,10 @@ def test_teacher_and_vendor_are_refused_by_the_audit_and_admin_pages(
         path = route.build()
         assert_module_refused(route, client.get(path, HTTP_ACCEPT="application/json"))
     # A teacher reaches only what staff share: the self-service payslips (their own pay), the groupware, and the
-    # finance pages of their own school (finance.views.staff_page refuses the rest); a vendor none of these.
-    assert {m["key"] for m in client.get("/api/v1/me/").json()["modules"]} <= {"payslips", "groupware", "finance"}
+    # finance pages of their own school (finance.views.staff_page refuses the rest); a vendor none of these, only
+    # the business chat, in the channels it was invited to (docs/domain/chat.md §2).
+    shared = {"payslips", "groupware", "finance", "chat"}
+    assert {m["key"] for m in client.get("/api/v1/me/").json()["modules"]} <= shared
 
 
 def test_every_role_gets_exactly_its_modules_in_me(new_person: Any) -> None:
