@@ -35,6 +35,7 @@ from payroll.models import (
     Status,
 )
 from payroll.resident_tax import instalment_for, remaining_after
+from payroll.selectors import SOCIAL_CODES
 from payroll.services import month_pay
 from payroll.withholding import bonus_table_note, bonus_tax, monthly_tax
 from payroll.year_end_settlement import Settlement, settlements_for
@@ -154,16 +155,8 @@ def _context(run: PayRun) -> Context:
             "payslip__staff_id", "code", "amount"
         ):
             previous_lines[staff_id][code] = amount
-        social_codes = {
-            "kyosai_short",
-            "kyosai_care",
-            "kyosai_pension",
-            "kyosai_retirement",
-            "kyosai_welfare",
-            "employment",
-        }
         for staff_id, slip in previous.items():
-            social = sum(v for k, v in previous_lines[staff_id].items() if k in social_codes)
+            social = sum(v for k, v in previous_lines[staff_id].items() if k in SOCIAL_CODES)
             previous_taxable_net[staff_id] = max(0, slip.taxable - social)
     corrections: dict[int, list[Correction]] = defaultdict(list)
     for correction in Correction.objects.filter(Q(settled_in__isnull=True) | Q(settled_in=run)).select_related(

@@ -103,8 +103,9 @@ def test_staff_who_left_before_the_year_end_are_not_adjusted(officers: Any, tabl
     officer, approver = officers
     leaver = hire(officer, "5010")
     service.record_declaration(actor=officer, staff=leaver, year=YEAR)
-    locked_run(officer, approver, date(2026, 11, 1), date(2026, 11, 20))
+    # Entered before November's run is locked: a 発令 dated in a locked month is refused (payroll.md §3.6).
     record_appointment(actor=officer, staff=leaver, effective_on=date(2026, 11, 30), kind="leaving")
+    locked_run(officer, approver, date(2026, 11, 1), date(2026, 11, 20))
     result = YearEndResult.objects.get(run=calculated(officer), staff=leaver)
     assert result.excluded_reason.startswith("12月31日")
 
