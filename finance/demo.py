@@ -76,6 +76,7 @@ PAYEES = [
 # a twelfth of the 節's budget each takes (SPREAD twelfths at most): fewer, larger 伝票 than a real year keep the
 # seeding through the services quick (docs/domain/finance.md §11).
 MONTHS = (4, 7, 10)
+REVENUE_MONTHS = tuple(range(4, 12))  # a 調定 and its 収納 a month (two quick calls each)
 SPREAD = 3
 PAY_DAY = 25
 DEMO_STAFF = [
@@ -201,9 +202,9 @@ def _collect(staff: dict[str, Person], line: BudgetLine, amount: int, day: date)
 
 
 def _transactions(staff: dict[str, Person], amounts: list[tuple[BudgetLine, int]], seed: int) -> tuple[int, int]:
-    """Every 歳出 節 spends in each month of MONTHS (paid by the month's 総合振込 on the 25th), every 歳入 節
-    is assessed and received — all through the services, so the demo obeys every rule (hard stop, separation of
-    duties, the journal, the audit trail)."""
+    """Every 歳出 節 spends in each month of MONTHS (paid by the month's 総合振込 on the 25th); every 歳入 節
+    is assessed and received each month from April to November. All through the services, so the demo obeys
+    every rule (hard stop, separation of duties, the journal, the audit trail)."""
     rng = random.Random(seed)  # noqa: S311 (demo figures, not a secret)
     vendors = _vendors(staff["zaisei"])
     to_pay: dict[int, list[PaymentOrder]] = {month: [] for month in MONTHS}
@@ -211,12 +212,13 @@ def _transactions(staff: dict[str, Person], amounts: list[tuple[BudgetLine, int]
     for line, budget in amounts:
         if line.side == Side.EXPENDITURE and line.moku.is_reserve:
             continue
-        for month in MONTHS:
+        spending = line.side == Side.EXPENDITURE
+        for month in MONTHS if spending else REVENUE_MONTHS:
             day = date(YEAR, month, rng.randint(1, 20))
-            amount = int(budget / 12 * SPREAD * rng.uniform(0.6, 1.0)) // 100 * 100
+            amount = int(budget / 12 * (SPREAD if spending else 1) * rng.uniform(0.6, 1.0)) // 100 * 100
             if amount <= 0:
                 continue
-            if line.side == Side.EXPENDITURE:
+            if spending:
                 to_pay[month].append(_spend(staff, line, amount, day, rng.choice(vendors)))
             else:
                 _collect(staff, line, amount, day)

@@ -59,11 +59,9 @@ def department_balance(line: BudgetLine, department_code: str) -> tuple[int, int
     return allotted, committed
 
 
-def commitment_department(actor: Person, line: BudgetLine, department_code: str, on: date) -> tuple[str, str]:
-    """The 課 a clerk's commitment is charged to: the one given, else (with 配当 on) the clerk's 主務 unit, else
-    the 節's 所管課."""
-    if department_code or not allotment_on(on):
-        return department_code, ""
+def commitment_department(actor: Person, on: date) -> tuple[str, str]:
+    """With 配当 on, the 課 a clerk's commitment is charged to when none is given: the clerk's 主務 unit ("" when
+    they have none, and the caller falls back to the 節's 所管課)."""
     town = Municipality.objects.get(schema_name=current_schema())
     unit = organisation.primary_unit(actor, town, on)
     if unit is None or unit.kind not in ALLOTTABLE_KINDS:
@@ -71,10 +69,11 @@ def commitment_department(actor: Person, line: BudgetLine, department_code: str,
     return unit.code, unit.name
 
 
-def require_within_allotment(line: BudgetLine, department_code: str, amount: int, *, on: date) -> None:
-    """The 課 check of the hard stop. The caller holds ``line``'s row lock, so every commitment on the 節 (and
-    every 配当 of it) waits for this transaction: the sums read here stay true until it ends."""
-    if not allotment_on(on) or not line.department_allotments.exists():
+def require_within_allotment(line: BudgetLine, department_code: str, amount: int) -> None:
+    """The 課 check of the hard stop, when the town allots (``allotment_on``). The caller holds ``line``'s row
+    lock, so every commitment on the 節 (and every 配当 of it) waits for this transaction: the sums read here
+    stay true until it ends."""
+    if not line.department_allotments.exists():
         return  # a 節 without 配当 is executed against the 節 alone
     allotted, committed = department_balance(line, department_code)
     if allotted == 0:

@@ -15,10 +15,10 @@ from django_tenants.utils import schema_context
 from common.models import TownSetting
 from finance import selectors, services
 from finance.errors import BudgetExceeded
-from finance.models import BudgetLine, Commitment
+from finance.models import BudgetLine, Commitment, DepartmentAllotment
 from finance.services.departments import DEPARTMENT_ALLOTMENT
 from tenants import organisation
-from tenants.models import Municipality, OrgUnitKind, Person
+from tenants.models import Municipality, OrgUnitKind, Person, Posting
 from tests.finance.factories import make_budget, make_people
 
 pytestmark = pytest.mark.integration
@@ -113,6 +113,10 @@ def test_two_clerks_of_one_division_committing_its_last_allotted_yen_exactly_one
         outcomes = _race(django_db_blocker, line, clerks[:2], [100_000, 100_000], year)
     finally:
         with django_db_blocker.unblock(), schema_context("nakatosa"):
-            setting.delete()  # committed data: the other tests' town does not allot
+            # Committed data: the other tests' town does not allot, and its organisation is as it was.
+            setting.delete()
+            DepartmentAllotment.objects.filter(department_code=code).delete()
+            Posting.objects.filter(unit=unit).delete()
+            unit.delete()
             connection.close()
     assert sorted(outcomes) == ["ok", "refused"]
