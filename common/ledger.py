@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -69,6 +69,20 @@ def register_ledger(model: type[ChainedLine]) -> None:
 
 def registered_ledgers() -> dict[str, type[ChainedLine]]:
     return dict(_registry)
+
+
+# Derived tables kept from a ledger (e.g. finance's monthly rollup): label -> (ledger label, check). A check
+# returns None when the table agrees with its ledger in the current schema, else what differs.
+_derived: dict[str, tuple[str, Callable[[], str | None]]] = {}
+
+
+def register_derived_check(ledger: type[ChainedLine], label: str, check: Callable[[], str | None]) -> None:
+    """``verify_ledger`` runs ``check`` in every town after verifying ``ledger``'s chain."""
+    _derived[label] = (ledger._meta.label, check)
+
+
+def derived_checks(ledger_label: str) -> dict[str, Callable[[], str | None]]:
+    return {label: check for label, (source, check) in _derived.items() if source == ledger_label}
 
 
 def _canonical(value: Any) -> Any:

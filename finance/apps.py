@@ -42,17 +42,19 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from common import audit_labels, town_settings
-        from common.ledger import register_ledger
+        from common.ledger import register_derived_check, register_ledger
         from common.usage import UsageMetric, register_usage_metric
+        from finance import rollup
         from finance.demo import seed_demo
         from finance.models import JournalLine
-        from finance.services import budget, payments
+        from finance.services import budget, departments, payments
         from finance.usage import active_staff_accounts, stored_megabytes
         from tenants.demo import register_demo_seeder
 
         register_demo_seeder("finance", order=30, seed=seed_demo)
         register_ledger(JournalLine)
+        register_derived_check(JournalLine, "finance.JournalRollup", rollup.check)
         register_usage_metric(UsageMetric("tenants.staff_accounts", "職員アカウント数", "staff", active_staff_accounts))
         register_usage_metric(UsageMetric("finance.storage", "保存データ量(MB)", "storage", stored_megabytes))
-        town_settings.register(*budget.SETTINGS, *payments.SETTINGS)
+        town_settings.register(*budget.SETTINGS, *payments.SETTINGS, *departments.SETTINGS)
         audit_labels.register(AUDIT_LABELS)

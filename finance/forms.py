@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from common.forms import WarekiDateField, YenField
+from common.forms import PurposeField, WarekiDateField, YenField
 from finance.models import BudgetLine, CommitmentKind, PaymentMethod, Vendor
 
 
@@ -18,10 +18,18 @@ class LineChoiceField(forms.ModelChoiceField):
         return f"{prefix}{obj.budget_code} {obj.moku.name} 節{obj.setsu}{saisetsu} {obj.name}"
 
 
+class VendorChoiceField(forms.ModelChoiceField):
+    """Name and フリガナ, for individuals too (the list is read through selectors.vendor_picker, audited)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        suffix = "(個人)" if obj.kind == "individual" else ""
+        return f"{obj.name}({obj.name_kana}){suffix}"
+
+
 class CommitmentForm(forms.Form):
     committed_on = WarekiDateField(label="負担行為日")
     line = LineChoiceField(label="科目(目・節)", queryset=BudgetLine.objects.none())
-    vendor = forms.ModelChoiceField(label="債権者(登録済み)", queryset=Vendor.objects.none(), required=False)
+    vendor = VendorChoiceField(label="債権者(登録済み)", queryset=Vendor.objects.none(), required=False)
     payee_name = forms.CharField(label="債権者名(未登録の場合)", max_length=100, required=False)
     amount = YenField(label="金額(円)")
     purpose = forms.CharField(label="件名・目的", max_length=200)
@@ -71,3 +79,19 @@ class AuditForm(forms.Form):
 class PayForm(forms.Form):
     paid_on = WarekiDateField(label="支払日")
     method = forms.ChoiceField(label="支払方法", choices=PaymentMethod.choices[:2])
+
+
+class AllotmentForm(forms.Form):
+    line = LineChoiceField(label="科目(目・節)", queryset=BudgetLine.objects.none())
+    department_code = forms.CharField(label="課の所属コード", max_length=20)
+    amount = YenField(label="配当額(円)")
+
+    def __init__(self, *args: Any, lines: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["line"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = lines
+
+
+class PurposeForm(forms.Form):
+    purpose = PurposeField(help_text="監査記録に残ります(例: 支払口座の確認、債権者情報の訂正)。")

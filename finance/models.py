@@ -544,3 +544,53 @@ class PurchaseRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_name} {self.item}"
+
+
+class DepartmentAllotment(models.Model):
+    """予算配当 of a 歳出 節 to a 課 (by 所属コード, name snapshot), one row per 配当 (finance.md §5.7)."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="department_allotments")
+    department_code = models.CharField("課の所属コード", max_length=20)
+    department_name = models.CharField("課名", max_length=100)
+    amount = models.BigIntegerField("配当額")
+    allotted_on = models.DateField("配当日")
+    allotted_by_id = models.BigIntegerField()
+    allotted_by_name = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = "課への予算配当"
+        verbose_name_plural = "課への予算配当"
+        ordering = ["line", "department_code", "allotted_on"]
+        indexes = [models.Index(fields=["line", "department_code"], name="finance_dept_allot_line")]
+
+    def __str__(self) -> str:
+        return f"{self.department_name} {self.amount:,}円"
+
+
+class JournalRollup(models.Model):
+    """Monthly sums of the journal per 節, kind and 課コード: a derived cache for the reports, never a second truth,
+    kept by a trigger in each insert's transaction, checked by verify_ledger (finance.rollup; finance.md §7)."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="+", db_index=False)
+    fiscal_year = models.PositiveIntegerField("年度")
+    account_code = models.CharField("会計", max_length=2)
+    side = models.CharField("歳入歳出", max_length=12, choices=Side.choices)
+    budget_code = models.CharField("目のコード", max_length=8)
+    setsu = models.CharField("節", max_length=2)
+    saisetsu = models.CharField("細節", max_length=2, blank=True)
+    department_code = models.CharField("課コード", max_length=20, blank=True)
+    kind = models.CharField("種別", max_length=12, choices=EntryKind.choices)
+    month = models.DateField("月(計上日の月初)")
+    total = models.BigIntegerField("金額の合計")
+    lines = models.PositiveIntegerField("仕訳の行数")
+
+    class Meta:
+        verbose_name = "仕訳の月次集計"
+        verbose_name_plural = "仕訳の月次集計"
+        constraints = [
+            models.UniqueConstraint(fields=["line", "kind", "month", "department_code"], name="finance_rollup_unique")
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "side", "account_code"], name="finance_rollup_year")]
+
+    def __str__(self) -> str:
+        return f"{self.budget_code} 節{self.setsu} {self.kind} {self.month:%Y-%m}: {self.total:,}円"

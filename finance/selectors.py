@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from common import audit
 from finance.models import (
@@ -15,9 +15,11 @@ from finance.models import (
     Commitment,
     CommitmentStatus,
     CostSharingPlan,
+    DepartmentAllotment,
     EntryKind,
     FiscalYear,
     JournalLine,
+    JournalRollup,
     OrderStatus,
     PaymentOrder,
     PurchaseRequest,
@@ -67,18 +69,19 @@ class ExecutionRow:
 def execution_by_line(
     *, year: int, side: str = Side.EXPENDITURE, account_code: str = "01", department_code: str = ""
 ) -> list[ExecutionRow]:
-    """予算執行状況表 by 款項目節: one GROUP BY over the year's journal lines (docs/domain/finance.md §7)."""
-    rows = JournalLine.objects.filter(fiscal_year=year, side=side, account_code=account_code)
+    """予算執行状況表 by 款項目節: one GROUP BY over the year's monthly rollup of the journal (finance.rollup, kept
+    with every journal insert and checked against the journal by verify_ledger; docs/domain/finance.md §7)."""
+    rows = JournalRollup.objects.filter(fiscal_year=year, side=side, account_code=account_code)
     if department_code:
         rows = rows.filter(department_code=department_code)
     sums = (
         rows.values("line_id", "budget_code", "setsu", "saisetsu", "department_code")
         .annotate(
-            budget=Sum("amount", filter=Q(kind__in=BUDGET_KINDS), default=0),
-            committed=Sum("amount", filter=Q(kind=EntryKind.COMMITMENT), default=0),
-            paid=Sum("amount", filter=Q(kind=EntryKind.PAYMENT), default=0),
-            assessed=Sum("amount", filter=Q(kind=EntryKind.ASSESSMENT), default=0),
-            received=Sum("amount", filter=Q(kind=EntryKind.RECEIPT), default=0),
+            budget=Sum("total", filter=Q(kind__in=BUDGET_KINDS), default=0),
+            committed=Sum("total", filter=Q(kind=EntryKind.COMMITMENT), default=0),
+            paid=Sum("total", filter=Q(kind=EntryKind.PAYMENT), default=0),
+            assessed=Sum("total", filter=Q(kind=EntryKind.ASSESSMENT), default=0),
+            received=Sum("total", filter=Q(kind=EntryKind.RECEIPT), default=0),
         )
         .order_by("budget_code", "setsu", "saisetsu")
     )
@@ -226,29 +229,26 @@ def monthly_execution(
     *, year: int, side: str = Side.EXPENDITURE, account_code: str = "01"
 ) -> list[tuple[int, int, int]]:
     """(month, 負担行為額, 支出額 or 収入額) for April … March (and April/May of the 出納整理期間 folded into March)."""
-    from django.db.models.functions import ExtractMonth
-
     paid_kind = EntryKind.PAYMENT if side == Side.EXPENDITURE else EntryKind.RECEIPT
     first_kind = EntryKind.COMMITMENT if side == Side.EXPENDITURE else EntryKind.ASSESSMENT
     rows = (
-        JournalLine.objects.filter(
+        JournalRollup.objects.filter(
             fiscal_year=year, side=side, account_code=account_code, kind__in=[first_kind, paid_kind]
         )
-        .annotate(month=ExtractMonth("posted_on"))
-        .values("month", "kind", "posted_on__year")
-        .annotate(total=Sum("amount"))
+        .values("month", "kind")
+        .annotate(sum=Sum("total"))
     )
     months = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
     committed = dict.fromkeys(months, 0)
     paid = dict.fromkeys(months, 0)
     for row in rows:
-        month = row["month"]
-        if row["posted_on__year"] > year + 1 or (row["posted_on__year"] == year + 1 and month >= 4):
+        month, posted_year = row["month"].month, row["month"].year
+        if posted_year > year + 1 or (posted_year == year + 1 and month >= 4):
             month = 3  # the 出納整理期間 counts with the year's last month
-        if row["posted_on__year"] < year:
+        if posted_year < year:
             month = 4  # a budget line dated before the year (議決日) counts with April
         target = committed if row["kind"] == first_kind else paid
-        target[month] += row["total"]
+        target[month] += row["sum"]
     return [(month, committed[month], paid[month]) for month in months]
 
 
@@ -341,3 +341,102 @@ def purchase_requests(*, school_code: str) -> QuerySet[PurchaseRequest]:
 def vendor_list() -> QuerySet[Vendor]:
     """債権者 for the list page: names of corporations; individuals are shown by their id only (str(vendor))."""
     return Vendor.objects.order_by("kind", "name_kana")[:500]
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One 課 of the 予算執行状況表 by 課 when the town allots its budget to 課 (§5.7)."""
+
+    department_code: str
+    department_name: str
+    allotted: int
+    committed: int
+    paid: int
+
+    @property
+    def remaining(self) -> int:
+        return self.allotted - self.committed
+
+
+def department_allotments(*, year: int) -> QuerySet[DepartmentAllotment]:
+    return (
+        DepartmentAllotment.objects.filter(line__fiscal_year__year=year)
+        .select_related("line")
+        .order_by("department_code", "line__budget_code", "line__setsu", "allotted_on", "pk")
+    )
+
+
+def department_execution(*, year: int) -> list[DepartmentRow]:
+    """予算執行状況表 by 課 over their 配当: 配当額, the 課's commitments on the allotted 節 (負担行為済額) and the
+    journal's payments of those commitments (支出済額, net of 戻入)."""
+    allotted = (
+        DepartmentAllotment.objects.filter(line__fiscal_year__year=year)
+        .values("department_code")
+        .annotate(total=Sum("amount"), name=Max("department_name"))
+    )
+    line_ids = DepartmentAllotment.objects.filter(line__fiscal_year__year=year).values("line_id")
+    commitments = (
+        Commitment.objects.filter(fiscal_year=year, line_id__in=line_ids)
+        .exclude(status=CommitmentStatus.CANCELLED)
+        .values_list("number", "department_code", "amount")
+    )
+    department_of: dict[str, str] = {}
+    committed: dict[str, int] = {}
+    for number, code, amount in commitments:
+        department_of[number] = code
+        committed[code] = committed.get(code, 0) + amount
+    orders = PaymentOrder.objects.filter(commitment__fiscal_year=year, commitment__line_id__in=line_ids)
+    for number, commitment_number in orders.values_list("number", "commitment__number"):
+        if commitment_number in department_of:
+            department_of[number] = department_of[commitment_number]
+    payments = (
+        JournalLine.objects.filter(fiscal_year=year, kind=EntryKind.PAYMENT, line_id__in=line_ids)
+        .values("source_number")
+        .annotate(total=Sum("amount"))
+    )
+    paid: dict[str, int] = {}
+    for row in payments:
+        if row["source_number"] in department_of:
+            charged = department_of[row["source_number"]]
+            paid[charged] = paid.get(charged, 0) + row["total"]
+    return [
+        DepartmentRow(
+            row["department_code"],
+            row["name"],
+            row["total"],
+            committed.get(row["department_code"], 0),
+            paid.get(row["department_code"], 0),
+        )
+        for row in allotted.order_by("department_code")
+    ]
+
+
+def vendor_by_public_id(public_id: str) -> Vendor | None:
+    """The row only (no read is shown from it): the detail page decides by ``kind`` whether to ask a purpose."""
+    return Vendor.objects.filter(public_id=public_id).first()
+
+
+def vendor_choices() -> QuerySet[Vendor]:
+    """债権者 a 伝票 may name (to validate a choice; nothing is shown from it)."""
+    return Vendor.objects.order_by("kind", "name_kana")
+
+
+ENTRY_PICKER_PURPOSE = "支出負担行為の債権者選択"
+
+
+def vendor_picker(*, actor: Person) -> QuerySet[Vendor]:
+    """The 債権者 list of the 伝票 entry, where an individual appears by name and フリガナ only (never address or
+    account). Listing individuals' names is a read of personal data: one audited row per list shown, with the
+    page's intrinsic purpose (docs/domain/finance.md §8)."""
+    vendors = vendor_choices()
+    individuals = Vendor.objects.filter(kind=VendorKind.INDIVIDUAL).count()
+    if individuals:
+        audit.record(
+            actor=actor,
+            action="finance.vendor_picker",
+            obj=("finance.Vendor", "", "伝票入力の債権者一覧"),
+            purpose=ENTRY_PICKER_PURPOSE,
+            personal_data=True,
+            details={"individuals": individuals, "fields": ["name", "name_kana"]},
+        )
+    return vendors

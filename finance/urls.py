@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from finance import views
+from finance import views, views_allotment, views_vendors
 
 app_name = "finance"
 
@@ -13,10 +13,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("entry/balance/", views.balance_view, name="balance"),
     path("inbox/", views.inbox_view, name="inbox"),
     path("pay/", views.pay_view, name="pay"),
+    path("allotment/", views_allotment.allotment_view, name="allotment"),
     path("transfer/", views.transfer_view, name="transfer"),
     path("settlement/", views.settlement_view, name="settlement"),
     path("school/", views.school_view, name="school"),
     path("vendors/", views.vendors_view, name="vendors"),
+    path("vendors/<uuid:public_id>/", views_vendors.vendor_view, name="vendor"),
     path("cost-sharing/", views.cost_sharing_view, name="cost_sharing"),
     path("revenues/<str:number>/notice/", views.payment_notice_view, name="payment_notice"),
     path("commitments/<str:number>/", views.commitment_view, name="commitment"),

@@ -23,6 +23,7 @@ from finance.access import teacher_only
 from finance.forms import AuditForm, CommitmentForm, InspectForm, OrderForm, PayForm, TransferForm
 from finance.models import PaymentMethod, Side, Vendor
 from finance.services import schools
+from finance.services.departments import allotment_on
 from tenants.access import person_of, request_roles
 from tenants.models import Municipality
 
@@ -60,6 +61,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 
 
 HEADER = ["科目(目)", "節・名称", "予算現額", "負担行為済額", "支出済額", "残額", "執行率"]
+DEPARTMENT_HEADER = ["課", "課名", "配当額", "負担行為済額", "支出済額", "配当残額", "執行率"]
 
 
 def _rate(paid: int, budget: int) -> str:
@@ -76,6 +78,13 @@ def _by_department(rows: list[selectors.ExecutionRow]) -> list[list[Any]]:
     return [[code, "", b, c, p, b - c, _rate(p, b)] for code, (b, c, p) in sorted(totals.items())]
 
 
+def _by_allotment(year: int) -> list[list[Any]]:
+    return [
+        [d.department_code, d.department_name, d.allotted, d.committed, d.paid, d.remaining, _rate(d.paid, d.allotted)]
+        for d in selectors.department_execution(year=year)
+    ]
+
+
 @require_GET
 @staff_page
 def execution_view(request: HttpRequest) -> HttpResponseBase:
@@ -84,7 +93,10 @@ def execution_view(request: HttpRequest) -> HttpResponseBase:
     side = Side.REVENUE if request.GET.get("side") == Side.REVENUE else Side.EXPENDITURE
     department = request.GET.get("department", "")[:20]
     rows = selectors.execution_by_line(year=year, side=side, department_code=department)
-    if request.GET.get("by") == "department":
+    header = HEADER
+    if request.GET.get("by") == "department" and side == Side.EXPENDITURE and allotment_on():
+        header, table = DEPARTMENT_HEADER, _by_allotment(year)  # the 課's 配当 (§5.7)
+    elif request.GET.get("by") == "department":
         table = _by_department(rows)
     else:
         table = [
@@ -102,10 +114,10 @@ def execution_view(request: HttpRequest) -> HttpResponseBase:
     title = f"{rules.wareki_year(year)} 予算執行状況表({Side(side).label})"
     output = request.GET.get("format")
     if output == "csv":
-        return stream_csv(f"execution-{year}.csv", HEADER, table, lambda row: row)
+        return stream_csv(f"execution-{year}.csv", header, table, lambda row: row)
     if output == "pdf":
         formatted = [[str(c) if not isinstance(c, int) else f"{c:,}" for c in row] for row in table]
-        return _pdf(pdf.execution_table(title, _town(), HEADER, formatted), f"execution-{year}.pdf")
+        return _pdf(pdf.execution_table(title, _town(), header, formatted), f"execution-{year}.pdf")
     chart = charts.monthly_chart(
         selectors.monthly_execution(year=year, side=side),
         first_label="負担行為額" if side == Side.EXPENDITURE else "調定額",
@@ -113,7 +125,7 @@ def execution_view(request: HttpRequest) -> HttpResponseBase:
     )
     context = {
         "title": title,
-        "header": HEADER,
+        "header": header,
         "table": table,
         "year": year,
         "side": side,
@@ -177,7 +189,7 @@ def commitment_entry_view(request: HttpRequest) -> HttpResponse:
     year = rules.fiscal_year_of(local_today())
     lines = selectors.lines_for_entry(year=year)
     if request.method == "POST":
-        form = CommitmentForm(request.POST, lines=selectors.lines_for_entry(year=year), vendors=Vendor.objects.all())
+        form = CommitmentForm(request.POST, lines=lines, vendors=selectors.vendor_choices())
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -196,7 +208,9 @@ def commitment_entry_view(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect(reverse("finance:commitment", args=[commitment.number]))
     else:
-        form = CommitmentForm(initial={"committed_on": local_today()}, lines=lines, vendors=Vendor.objects.all())
+        form = CommitmentForm(initial={"committed_on": local_today()}, lines=lines, vendors=Vendor.objects.none())
+    # The list shown names individuals: read through the audited selector, only when the page is shown.
+    form.fields["vendor"].queryset = selectors.vendor_picker(actor=actor)  # type: ignore[attr-defined]
     return render(
         request, "finance/entry.html", {"form": form, "year": year, "nav": "entry"}, status=400 if form.errors else 200
     )

@@ -13,6 +13,7 @@ from finance.services.budget import (
 )
 from finance.services.corrections import correct_classification, settle_advance
 from finance.services.cost_sharing import approve_cost_sharing, calculate_cost_sharing, post_cost_sharing
+from finance.services.departments import allot_to_department
 from finance.services.expenditure import (
     audit_order,
     cancel_commitment,
@@ -29,6 +30,7 @@ __all__ = [
     "ExternalLine",
     "add_budget_line",
     "add_subject",
+    "allot_to_department",
     "apply_reserve",
     "approve_cost_sharing",
     "assess_revenue",

@@ -42,6 +42,7 @@ from finance.services.common import (
     require_other_person,
     require_role,
 )
+from finance.services.departments import allotment_on, commitment_department, require_within_allotment
 from tenants.models import Person, Role
 
 COMMITTERS = (Role.BUDGET_CLERK, Role.SCHOOL_OFFICE, Role.FINANCE_OFFICER)
@@ -135,8 +136,13 @@ def commit_expenditure(
     require_role(actor, *COMMITTERS, doing="支出負担行為")
     payee_name = vendor.name if vendor is not None else payee_name
     amount = _check_commitment_input(line=line, amount=amount, purpose=purpose, payee_name=payee_name, kind=kind)
+    allotting = allotment_on(committed_on)  # 課への配当 (§5.7)
+    if allotting and not department_code:
+        department_code, department_name = commitment_department(actor, committed_on)
     with transaction.atomic():
         locked = lock_lines([line])[line.pk]
+        if allotting:  # under the same row lock as the 節's own hard stop in _commit_locked
+            require_within_allotment(locked, department_code or locked.department_code, amount)
         commitment = _commit_locked(
             actor=actor,
             line=locked,

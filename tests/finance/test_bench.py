@@ -36,3 +36,4 @@ def test_finance_report_compares_with_the_raw_aggregate(committed: None, monkeyp
     monkeypatch.setattr(bench, "REPORT_SETSU", 50)
     line = _line("finance_report")
     assert (line["journal_lines"], line["runs"], "GROUP BY" in str(line["baseline"])) == (5_000, 10, True)
+    assert line["rollup_agrees_with_journal"] is True

@@ -56,3 +56,27 @@ def test_seeding_twice_changes_nothing(seeded: list[str]) -> None:
     demo.seed_demo(lambda line: None)
     with schema_context("nakatosa"):
         assert JournalLine.objects.count() == before
+
+
+def test_every_demo_commitment_went_through_the_service(seeded: list[str]) -> None:
+    """The demo writes through the services: each 支出負担行為 has its audit row (finance.commit)."""
+    from common.models import AuditEvent
+
+    with schema_context("nakatosa"):
+        commitments = Commitment.objects.exclude(source_key__startswith="cost-sharing:").count()
+        assert AuditEvent.objects.filter(action="finance.commit").count() == commitments
+
+
+def test_every_demo_payment_was_audited_by_another_person(seeded: list[str]) -> None:
+    from finance.models import PaymentOrder
+
+    with schema_context("shimanto"):
+        orders = PaymentOrder.objects.filter(commitment__source_key="")
+        assert orders.exclude(audited_by_id=None).exclude(paid_by_id=None).count() == orders.count() > 0
+
+
+def test_the_demo_rollup_agrees_with_the_journal(seeded: list[str]) -> None:
+    from finance import rollup
+
+    with schema_context("nakatosa"):
+        assert rollup.check() is None

@@ -12,10 +12,13 @@ import pytest
 from django.db import connection, connections
 from django_tenants.utils import schema_context
 
+from common.models import TownSetting
 from finance import selectors, services
 from finance.errors import BudgetExceeded
-from finance.models import BudgetLine, Commitment
-from tenants.models import Person
+from finance.models import BudgetLine, Commitment, DepartmentAllotment
+from finance.services.departments import DEPARTMENT_ALLOTMENT
+from tenants import organisation
+from tenants.models import Municipality, OrgUnitKind, Person, Posting
 from tests.finance.factories import make_budget, make_people
 
 pytestmark = pytest.mark.integration
@@ -80,3 +83,40 @@ def test_eight_clerks_never_overspend_one_setsu(django_db_setup: Any, django_db_
         count = Commitment.objects.filter(line=line).count()
         connection.close()
     assert (count, figures.committed) == (3, 90_000)
+
+
+def test_two_clerks_of_one_division_committing_its_last_allotted_yen_exactly_one_succeeds(
+    django_db_setup: Any, django_db_blocker: Any
+) -> None:
+    """With 課への配当 on, the 課's 配当 binds before the 節 does: the same row lock serialises both checks."""
+    year, line, clerks = _committed_budget(django_db_blocker, supplies=1_000_000)
+    code = f"D{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock(), schema_context("nakatosa"):
+        town = Municipality.objects.get(schema_name="nakatosa")
+        unit = organisation.create_unit(
+            actor=None,
+            municipality=town,
+            code=code,
+            name="並行課",
+            kind=OrgUnitKind.DIVISION,
+            valid_from=date(2020, 4, 1),
+        )
+        for clerk in clerks[:2]:
+            organisation.post_person(actor=None, person=clerk, unit=unit, valid_from=date(2020, 4, 1))
+        setting = TownSetting.objects.create(key=DEPARTMENT_ALLOTMENT, value="する", effective_from=date(2020, 4, 1))
+        finance_officer = Person.objects.get(username=clerks[0].username.replace("_clerk", "_zaisei"))
+        services.allot_to_department(
+            actor=finance_officer, line=line, department_code=code, amount=100_000, on=date(year, 11, 27)
+        )
+        connection.close()
+    try:
+        outcomes = _race(django_db_blocker, line, clerks[:2], [100_000, 100_000], year)
+    finally:
+        with django_db_blocker.unblock(), schema_context("nakatosa"):
+            # Committed data: the other tests' town does not allot, and its organisation is as it was.
+            setting.delete()
+            DepartmentAllotment.objects.filter(department_code=code).delete()
+            Posting.objects.filter(unit=unit).delete()
+            unit.delete()
+            connection.close()
+    assert sorted(outcomes) == ["ok", "refused"]

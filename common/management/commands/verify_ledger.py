@@ -43,5 +43,13 @@ class Command(BaseCommand):
                 else:
                     broken.append(f"{schema} {label}")
                     self.stdout.write(f"BROKEN  {schema} {label}: first broken {report.first_break}")
+                for derived, check in sorted(ledger.derived_checks(label).items()):
+                    with schema_context(schema):
+                        problem = check()
+                    if problem is None:
+                        self.stdout.write(f"OK      {schema} {derived}: agrees with {label}")
+                    else:
+                        broken.append(f"{schema} {derived}")
+                        self.stdout.write(f"BROKEN  {schema} {derived}: {problem}")
         if broken:
             raise CommandError(f"Ledger chain broken in: {', '.join(broken)}")
