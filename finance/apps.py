@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 
 AUDIT_LABELS = {
+    "finance.department_allot": "財務会計: 課への予算配当",
+    "finance.vendor_picker": "財務会計: 伝票入力の債権者一覧(個人を含む)の表示",
     "finance.account_open": "財務会計: 会計の設置",
     "finance.year_open": "財務会計: 会計年度の開始",
     "finance.subject_add": "財務会計: 款項目の追加",

@@ -30,7 +30,13 @@ def _settings_of(env: dict[str, str], *, web: bool) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
+        # Without the parent's KYODO_PROCESS: importing config.asgi in this test process (the chat's socket tests)
+        # marks it as a web process, which the child must not inherit.
+        env={
+            **{k: v for k, v in os.environ.items() if k != "KYODO_PROCESS"},
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            **env,
+        },
         capture_output=True,
         text=True,
         check=True,

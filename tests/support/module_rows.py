@@ -241,6 +241,10 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
             ("groupware:folder", "pk", str(folder.pk)),
             ("groupware:file", "pk", _pk(CabinetFile)),
             ("calendar_feed:feed", "token", token),
+            # The REST notices and requests (groupware/api_notices.py) on the same rows as the pages.
+            ("api:groupware:notice", "pk", str(notice.pk)),
+            ("api:groupware:council_notice", "pk", str(council_notice.pk)),
+            ("api:groupware:request", "pk", str(request.pk)),
         ]
 
 
