@@ -75,7 +75,7 @@ def hq_rows(*, it_admin: Person, disaster: Any, host: Municipality) -> ModuleRow
 
 def finance_rows() -> ModuleRows:
     from finance import demo
-    from finance.models import Assessment, BudgetLine, Commitment, PaymentOrder
+    from finance.models import Assessment, BudgetLine, Commitment, PaymentOrder, Vendor
 
     demo.seed_town("nakatosa", demo._staff())
     with schema_context("nakatosa"):
@@ -85,6 +85,7 @@ def finance_rows() -> ModuleRows:
         assert assessment is not None
         return [
             ("finance:ledger", "pk", _pk(BudgetLine)),
+            ("finance:vendor", "public_id", str(Vendor.objects.order_by("pk").values_list("public_id", flat=True)[0])),
             ("finance:payment_notice", "number", assessment.number),
             ("finance:commitment", "number", Commitment.objects.order_by("pk").values_list("number", flat=True)[0]),
             ("finance:inspect", "number", order.commitment.number),
