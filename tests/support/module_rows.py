@@ -224,6 +224,15 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
                   "ends_at": demo._at(day, 17).isoformat(), "purpose": "事務打合せ"},
         )  # fmt: skip
         request_file = request.attachments.order_by("pk").first()
+        # An entry with a council participant is kept in the council's schema (groupware.md §2.8).
+        council_event = schedule.create_event(
+            actor=clerk, title="協議会との打合せ", starts_at=demo._at(day, 13), ends_at=demo._at(day, 14),
+            participant_ids=[council_staff.pk],
+        )  # fmt: skip
+    with schema_context("council"):
+        council_facility = Facility.objects.order_by("pk").first()
+        assert council_facility is not None
+    with schema_context("nakatosa"):
         assert council_file is not None
         assert notice_file is not None
         assert request_file is not None
@@ -244,6 +253,8 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
             ("calendar_feed:feed", "token", token),
             # The REST notices and requests (groupware/api_notices.py) on the same rows as the pages.
             ("api:groupware:notice", "pk", str(notice.pk)),
+            ("groupware:council_event", "pk", str(council_event.pk)),
+            ("groupware:council_book", "pk", str(council_facility.pk)),
             ("api:groupware:council_notice", "pk", str(council_notice.pk)),
             ("api:groupware:request", "pk", str(request.pk)),
         ]
