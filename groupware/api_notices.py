@@ -151,7 +151,7 @@ class RequestListView(APIView):
 
     @extend_schema(
         request=GwRequestIn,
-        responses={201: GwRequestOut},
+        responses={201: GwRequestOut, 404: NOT_FOUND},
         summary="申請する / Submit a new request",
         description=(
             "様式の既定の経路で申請します(経路の変更・添付・代理申請は画面から)。\n\n"
