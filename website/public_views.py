@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET
+from django_tenants.utils import tenant_context
 
 from common.public_site import notices_in_force, public_images
 from tenants.models import Municipality
@@ -90,7 +91,13 @@ def camera_image_view(request: HttpRequest, key: str) -> FileResponse | HttpResp
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render(request, "website/public/not_found.html", status=404)
+    """The public site's 404 (``handler404`` of website.public_urls).
+
+    Under ASGI Django renders an error page in a thread of its own (``response_for_exception`` through
+    ``sync_to_async(thread_sensitive=False)``), whose database connection was never set to the town's schema by
+    the tenant middleware: the page is rendered in the town's schema explicitly."""
+    with tenant_context(_town(request)):
+        return _render(request, "website/public/not_found.html", status=404)
 
 
 class AtomFeed(Feed):

@@ -222,3 +222,44 @@ def test_the_edit_form_renders_empty_and_filled(client_for: Any, nakatosa: None,
     assert 'name="title" required maxlength="200" value=""' in clerk.get("/website/new/").content.decode()
     article = services.save_draft(actor=tanaka, article=None, title="編集する記事", body="本文", slug="t-edit")
     assert 'value="編集する記事"' in clerk.get(f"/website/{article.pk}/edit/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/favicon.ico"])
+def test_the_public_hosts_not_found_page_renders_under_asgi(public_host: Domain, path: str) -> None:
+    """Under ASGI Django renders the 404 page in a thread of its own (sync_to_async(thread_sensitive=False)),
+    whose database connection is on the public schema; the town's pages must still be found (it answered 500)."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    response = async_to_sync(AsyncClient(headers={"host": PUBLIC_HOST}).get)(path)
+    assert response.status_code == 404
+
+
+def test_the_public_not_found_page_renders_from_a_thread_on_the_public_schema(
+    public_host: Domain, towns: dict[str, Municipality]
+) -> None:
+    """What uvicorn did: the 404 handler ran in a fresh thread whose connection is on the public schema, and the
+    page's query of the town's site pages failed (500, with no traceback in the log)."""
+    import threading
+
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from website.public_views import not_found
+
+    request = RequestFactory().get("/admin/", HTTP_HOST=PUBLIC_HOST)
+    request.tenant = towns["nakatosa"]  # type: ignore[attr-defined]
+    outcome: dict[str, Any] = {}
+
+    def render_elsewhere() -> None:
+        try:
+            outcome["status"] = not_found(request).status_code
+        except Exception as exc:  # noqa: BLE001  (the failure is the finding)
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=render_elsewhere)
+    thread.start()
+    thread.join()
+    assert outcome == {"status": 404}
