@@ -232,6 +232,8 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
     with schema_context("council"):
         council_facility = Facility.objects.order_by("pk").first()
         assert council_facility is not None
+        council_booking = Booking.objects.order_by("pk").first()
+        assert council_booking is not None
     with schema_context("nakatosa"):
         assert council_file is not None
         assert notice_file is not None
@@ -254,6 +256,7 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
             # The REST notices and requests (groupware/api_notices.py) on the same rows as the pages.
             ("api:groupware:notice", "pk", str(notice.pk)),
             ("groupware:council_event", "pk", str(council_event.pk)),
+            ("groupware:council_booking_", "pk", str(council_booking.pk)),
             ("groupware:council_book", "pk", str(council_facility.pk)),
             ("api:groupware:council_notice", "pk", str(council_notice.pk)),
             ("api:groupware:request", "pk", str(request.pk)),
