@@ -97,7 +97,8 @@ def test_a_request_missing_a_required_field_is_a_400(leave_form: Any) -> None:
 def test_the_approver_sees_it_waiting_and_approves_it(client_for: Any, leave_form: Any) -> None:
     created = _submit(leave_form).json()
     approver = client_for("yamamoto", "nakatosa")
-    assert [row["id"] for row in approver.get("/api/v1/groupware/requests/awaiting/").json()["results"]] == [created["id"]]
+    awaiting = approver.get("/api/v1/groupware/requests/awaiting/").json()["results"]
+    assert [row["id"] for row in awaiting] == [created["id"]]
     url = f"/api/v1/groupware/requests/{created['id']}/approve/"
     response = approver.post(url, {}, content_type="application/json")
     assert response.json()["status"] == RequestStatus.APPROVED
