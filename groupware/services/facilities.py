@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from common import audit
 from common.dates import local_today
@@ -25,7 +26,7 @@ from groupware.errors import (
     NotYourBooking,
 )
 from groupware.models import Booking, BookingStatus, Facility
-from groupware.people import any_office_role, roles_here
+from groupware.people import any_office_role, home_schemas, roles_here
 from groupware.selectors import council_facility, facilities_for
 from groupware.services.notifications import notify
 from groupware.services.schedule import check_period
@@ -185,13 +186,20 @@ def decide_booking(*, actor: Person, booking_id: int, approve: bool) -> Booking:
         booking.decided_by_name = actor.full_name
         booking.save(update_fields=["status", "decided_by_id", "decided_by_name"])
         audit.record(actor=actor, action="groupware.booking_decide", obj=booking, details={"status": booking.status})
-        notify(
-            recipient_ids=[booking.booked_by_id],
-            kind="booking",
-            text=f"{booking.facility.name}の予約が{booking.get_status_display()}になりました。",
-            url="/groupware/facilities/",
-        )
+        _tell_booker(booking, f"{booking.facility.name}の予約が{booking.get_status_display()}になりました。")
     return booking
+
+
+def _tell_booker(booking: Booking, text: str) -> None:
+    """Notify the booker in their own notification centre: the current schema's for a town's booking; for a
+    council booking (possibly made from a town's host, §3.5) the booker's home schema — their town's, or the
+    council's for council staff (groupware.people.home_schemas), as the entries of §2.8."""
+    if not council.on_council_host():
+        notify(recipient_ids=[booking.booked_by_id], kind="booking", text=text, url="/groupware/facilities/")
+        return
+    for schema, ids in home_schemas([booking.booked_by_id]).items():
+        with schema_context(schema):
+            notify(recipient_ids=ids, kind="booking", text=text, url="/groupware/facilities/")
 
 
 def cancel_booking(*, actor: Person, booking_id: int) -> Booking:
@@ -258,6 +266,12 @@ def _cancel(actor: Person, booking: Booking, *, details: dict[str, object]) -> N
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status"])
     audit.record(actor=actor, action="groupware.booking_cancel", obj=booking, details=details)
+    if actor.pk != booking.booked_by_id:  # the manager cancelled it: the booker is told
+        _tell_booker(
+            booking,
+            f"{booking.facility.name}の予約({timezone.localtime(booking.starts_at):%m/%d %H:%M})"
+            "は施設の管理者により取り消されました。",
+        )
 
 
 AUDIT_LABELS = {

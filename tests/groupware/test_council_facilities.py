@@ -16,7 +16,7 @@ from common.dates import TOKYO, local_today
 from common.models import AuditEvent
 from groupware import selectors
 from groupware.errors import BookingClash, BookingEnded, BookingNotFound, FacilityNotFound, NotYourBooking
-from groupware.models import Booking, BookingStatus, Facility, FacilityKind
+from groupware.models import Booking, BookingStatus, Facility, FacilityKind, Notification
 from groupware.services import facilities
 from tests.conftest import HOSTS, make_client, person
 
@@ -197,3 +197,31 @@ def test_the_cancel_page_frees_the_slot_and_a_refusal_says_why(hall: Facility) -
     assert done.status_code == 302
     assert done["Location"].endswith(f"?date={day}")
     assert status_of(booking) == BookingStatus.CANCELLED
+
+
+def test_the_booker_is_told_in_their_towns_centre_when_the_manager_cancels(hall: Facility, new_person: Any) -> None:
+    manager = new_person("cf_manager2", nakatosa="clerk", council="council_staff")
+    with schema_context("council"):
+        Facility.objects.filter(pk=hall.pk).update(manager_id=manager.pk, manager_name=manager.full_name)
+    booking = book_from("nakatosa", person("tanaka"), hall, 10)
+    cancel_from("nakatosa", manager, booking)
+    with schema_context("nakatosa"):
+        told = Notification.objects.get(recipient_id=person("tanaka").pk, kind="booking")
+        assert "管理者により取り消されました" in told.text
+    with schema_context("council"):
+        assert not Notification.objects.filter(recipient_id=person("tanaka").pk).exists()
+
+
+def test_the_councils_decision_reaches_the_town_booker(towns: dict[str, Any]) -> None:
+    """A pending council booking made from a town was decided on the council's host, and the booker was
+    notified in the council's schema, where a town clerk never reads."""
+    with schema_context("council"):
+        room = facilities.create_facility(
+            actor=person("council_staff"), name="協議会応接室", kind=FacilityKind.ROOM,
+            needs_approval=True, manager=person("council_staff"),
+        )  # fmt: skip
+    booking = book_from("nakatosa", person("tanaka"), room, 10)
+    with schema_context("council"):
+        facilities.decide_booking(actor=person("council_staff"), booking_id=booking.pk, approve=True)
+    with schema_context("nakatosa"):
+        assert Notification.objects.filter(recipient_id=person("tanaka").pk, text__contains="協議会応接室").exists()
