@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
@@ -107,3 +109,35 @@ def test_an_approver_can_decide_a_request_beyond_the_first_100(many: list[Workfl
     client = make_client(HOSTS["nakatosa"], person("yamamoto"))
     page = client.get(reverse("groupware:request", args=[many[-1].pk])).content.decode()
     assert reverse("groupware:request_action", args=[many[-1].pk, "approve"]) in page
+
+
+def _statements(client: Any, url: str) -> int:
+    client.get(url)  # warm: the session and the host's town
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_requests_page_runs_as_many_statements_for_a_full_page_as_for_three(leave_form: Any) -> None:
+    """Both lists on one page: the same statements for 3 rows each as for a full page of 50 (and more) each."""
+    with schema_context("nakatosa"):  # 山本 applies on a second form, with 田中 approving
+        back = workflow.define_form(
+            actor=person("it_admin"), code="BACK", name="振替申請",
+            fields=[{"name": "reason", "label": "理由", "type": "text", "required": True}],
+            steps=[StepSpec(StepKind.ANY, [person("tanaka").pk])],
+        )  # fmt: skip
+
+    def submit(count: int) -> None:
+        with schema_context("nakatosa"):
+            for n in range(count):
+                for applicant, form in (("tanaka", leave_form), ("yamamoto", back)):
+                    workflow.submit_request(
+                        actor=person(applicant), form_id=form.pk, title=f"申請{n}", data={"reason": "私用"}
+                    )
+
+    client = make_client(HOSTS["nakatosa"], person("tanaka"))
+    url = reverse("groupware:requests")
+    submit(3)
+    few = _statements(client, url)
+    submit(60)
+    assert _statements(client, url) == few
