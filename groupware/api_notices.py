@@ -134,20 +134,25 @@ class CouncilNoticeReadView(APIView):
 # --- workflow -----------------------------------------------------------------------------------------------
 
 
-class RequestListView(APIView):
+class RequestListView(GenericAPIView):
     kyodo_module = MODULE
+    serializer_class = GwRequestOut
+
+    def get_queryset(self) -> QuerySet[WorkflowRequest]:
+        return WorkflowRequest.objects.none()  # for the schema; the list is selectors.my_requests_query
 
     @extend_schema(
         responses=GwRequestOut(many=True),
         summary="自分の申請 / Your requests",
         description=(
-            "自分が申請者または提出者(代理申請)である申請(新しい順、画面と同じく最新100件)。\n\n"
-            "Requests you applied for or submitted for someone (代理申請), newest first (the newest 100, as the "
-            "page)."
+            "自分が申請者または提出者(代理申請)である申請(新しい順、ページ送り)。\n\n"
+            "Requests you applied for or submitted for someone (代理申請), newest first, paginated."
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(GwRequestOut(selectors.my_requests(actor=person_of(request._request)), many=True).data)
+        rows = selectors.my_requests_query(actor=person_of(request._request))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(GwRequestOut(page, many=True).data)
 
     @extend_schema(
         request=GwRequestIn,
@@ -168,19 +173,26 @@ class RequestListView(APIView):
         return Response(GwRequestOut(created).data, status=status.HTTP_201_CREATED)
 
 
-class AwaitingRequestListView(APIView):
+class AwaitingRequestListView(GenericAPIView):
     kyodo_module = MODULE
+    serializer_class = GwRequestOut
+
+    def get_queryset(self) -> QuerySet[WorkflowRequest]:
+        return WorkflowRequest.objects.none()  # for the schema; the list is selectors.requests_awaiting_query
 
     @extend_schema(
         responses=GwRequestOut(many=True),
         summary="承認待ちの申請 / Requests awaiting your approval",
         description=(
-            "自分(または代理承認を任された人)の承認を待っている申請(受信箱)。\n\n"
-            "Requests whose current step waits for you or for someone you approve for (代理承認): the inbox."
+            "自分(または代理承認を任された人)の承認を待っている申請(受信箱、古い順、ページ送り)。\n\n"
+            "Requests whose current step waits for you or for someone you approve for (代理承認): the inbox, "
+            "oldest first, paginated."
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(GwRequestOut(selectors.requests_awaiting(actor=person_of(request._request)), many=True).data)
+        rows = selectors.requests_awaiting_query(actor=person_of(request._request))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(GwRequestOut(page, many=True).data)
 
 
 class RequestView(APIView):

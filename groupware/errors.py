@@ -61,6 +61,16 @@ class BookingNotPending(ValidationFailed):
     message = "承認待ちの予約ではありません。"
 
 
+class NotYourBooking(PermissionDenied):
+    code = "not_your_booking"
+    message = "この予約を取り消せるのは、予約した本人と施設の管理者だけです。"
+
+
+class BookingEnded(ValidationFailed):
+    code = "booking_ended"
+    message = "終了した予約は取り消せません。"
+
+
 class FormNotFound(NotFound):
     code = "form_not_found"
     message = "申請様式が見つかりません。"

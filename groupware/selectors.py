@@ -199,29 +199,42 @@ def _approval_principals(actor: Person, day: date) -> list[int]:
     return [actor.pk, *delegated.values_list("principal_id", flat=True)]
 
 
-def requests_awaiting(*, actor: Person) -> list[WorkflowRequest]:
-    """Requests whose current step waits for the actor or for someone the actor approves for (the inbox)."""
+def requests_awaiting_query(*, actor: Person) -> QuerySet[WorkflowRequest]:
+    """Requests whose current step waits for the actor or for someone the actor approves for (the inbox), oldest
+    first, filtered in SQL so that the list pages (docs/domain/groupware.md §4.8): a principal on the active step's
+    approvers who has not approved yet, never the actor's own request (no self-approval, §4.4)."""
     principals = _approval_principals(actor, local_today())
-    on_step = Q()
+    waiting = Q()
     for pk in principals:
-        on_step |= Q(approvers__contains=[{"id": pk}])
-    steps = RequestStep.objects.filter(on_step, state=StepState.ACTIVE, request__status=RequestStatus.IN_PROGRESS)
-    rows = []
-    for step in steps.select_related("request", "request__form").order_by("request__created_at"):
-        waiting = set(step.approver_ids) - set(step.approved_ids)
-        request = step.request
-        if waiting & set(principals) and actor.pk not in {request.applicant_id, request.submitted_by_id}:
-            rows.append(request)
-    return rows
-
-
-def my_requests_query(*, actor: Person) -> QuerySet[WorkflowRequest]:
-    """The requests the actor applied for or submitted for someone (代理申請), newest first."""
+        waiting |= Q(approvers__contains=[{"id": pk}]) & ~Q(approved_ids__contains=[pk])
+    steps = RequestStep.objects.filter(waiting, state=StepState.ACTIVE, request__status=RequestStatus.IN_PROGRESS)
     return (
-        WorkflowRequest.objects.filter(Q(applicant_id=actor.pk) | Q(submitted_by_id=actor.pk))
+        WorkflowRequest.objects.filter(pk__in=steps.values("request_id"))
+        .exclude(applicant_id=actor.pk)
+        .exclude(submitted_by_id=actor.pk)
         .select_related("form")
-        .order_by("-created_at", "-pk")
+        .order_by("created_at", "pk")
     )
+
+
+def requests_awaiting(*, actor: Person, limit: int = 100) -> list[WorkflowRequest]:
+    """The inbox's first rows; the requests page and the API page through requests_awaiting_query."""
+    return list(requests_awaiting_query(actor=actor)[:limit])
+
+
+def approvals_summary(*, actor: Person, limit: int = 10) -> tuple[list[WorkflowRequest], int]:
+    """The portal's panel: the oldest ``limit`` requests waiting for the actor, and how many wait in all."""
+    rows = requests_awaiting_query(actor=actor)
+    return list(rows[:limit]), rows.count()
+
+
+def my_requests_query(*, actor: Person, status: str = "") -> QuerySet[WorkflowRequest]:
+    """The requests the actor applied for or submitted for someone (代理申請), newest first; ``status`` narrows
+    them to one state (an unknown one is ignored)."""
+    rows = WorkflowRequest.objects.filter(Q(applicant_id=actor.pk) | Q(submitted_by_id=actor.pk))
+    if status in RequestStatus.values:
+        rows = rows.filter(status=status)
+    return rows.select_related("form").order_by("-created_at", "-pk")
 
 
 def my_requests(*, actor: Person, limit: int = 100) -> list[WorkflowRequest]:

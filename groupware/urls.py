@@ -27,6 +27,7 @@ urlpatterns = [
     path("bookings/pending/", views.pending_bookings_view, name="pending_bookings"),
     path("bookings/<int:pk>/decide/", views.booking_decide_view, name="booking_decide"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel_view, name="booking_cancel"),
+    path("bookings/council/<int:pk>/cancel/", views.council_booking_cancel_view, name="council_booking_cancel"),
     path("requests/", views.requests_view, name="requests"),
     path("requests/new/<int:form_id>/", views.request_new_view, name="request_new"),
     path("requests/<int:pk>/", views.request_view, name="request"),

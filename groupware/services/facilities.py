@@ -10,24 +10,28 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from common import audit
 from common.dates import local_today
 from groupware import council, org
 from groupware.errors import (
     BookingClash,
+    BookingEnded,
     BookingNotFound,
     BookingNotPending,
     BookingRuleBroken,
     FacilityNotFound,
     NotFacilityManager,
+    NotYourBooking,
 )
 from groupware.models import Booking, BookingStatus, Facility
-from groupware.people import any_office_role
+from groupware.people import any_office_role, home_schemas, roles_here
 from groupware.selectors import council_facility, facilities_for
 from groupware.services.notifications import notify
 from groupware.services.schedule import check_period
-from tenants.models import Municipality, Person
+from tenants.access import MODULES
+from tenants.models import Municipality, Person, Role
 
 CONSTRAINT = "gw_booking_no_overlap"
 
@@ -182,27 +186,92 @@ def decide_booking(*, actor: Person, booking_id: int, approve: bool) -> Booking:
         booking.decided_by_name = actor.full_name
         booking.save(update_fields=["status", "decided_by_id", "decided_by_name"])
         audit.record(actor=actor, action="groupware.booking_decide", obj=booking, details={"status": booking.status})
-        notify(
-            recipient_ids=[booking.booked_by_id],
-            kind="booking",
-            text=f"{booking.facility.name}の予約が{booking.get_status_display()}になりました。",
-            url="/groupware/facilities/",
+        _tell_booker(booking, f"{booking.facility.name}の予約が{booking.get_status_display()}になりました。")
+    return booking
+
+
+def _tell_booker(booking: Booking, text: str) -> None:
+    """Notify the booker in their own notification centre: the current schema's for a town's booking; for a
+    council booking (possibly made from a town's host, §3.5) the booker's home schema — their town's, or the
+    council's for council staff (groupware.people.home_schemas), as the entries of §2.8."""
+    if not council.on_council_host():
+        notify(recipient_ids=[booking.booked_by_id], kind="booking", text=text, url="/groupware/facilities/")
+        return
+    for schema, ids in home_schemas([booking.booked_by_id]).items():
+        with schema_context(schema):
+            notify(recipient_ids=ids, kind="booking", text=text, url="/groupware/facilities/")
+
+
+def cancel_booking(*, actor: Person, booking_id: int) -> Booking:
+    """Cancel a live booking that has not ended: its booker or the facility's manager may (``not_your_booking``
+    for anyone else, ``booking_ended`` once it is over); the slot is free again at once (docs/domain/groupware.md
+    §3.4)."""
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("facility").filter(pk=booking_id).first()
+        )
+        if booking is None:
+            raise BookingNotFound()
+        _cancel(actor, booking, details={})
+    return booking
+
+
+def _may_use_council_facilities(actor: Person, town: Municipality) -> bool:
+    """A town's office staff: a role in force here that the role registry grants the groupware
+    (tenants.access.MODULES), a teacher's alone excepted (docs/domain/groupware.md §3.5)."""
+    allowed = MODULES["groupware"].roles - {Role.TEACHER}
+    return town.kind != Municipality.Kind.COUNCIL and bool(roles_here(actor, town) & allowed)
+
+
+def cancel_council_booking(*, actor: Person, booking_id: int) -> Booking:
+    """Cancel a council-shared facility's booking from a town's host (docs/domain/groupware.md §3.6).
+
+    Its booker or the facility's manager may, while it is live and has not ended; the booking is cancelled in the
+    council's schema (the slot is free at once under gw_booking_no_overlap), with the council's audit row, and the
+    town's trail gets ``groupware.council_booking_cancel``. Anyone else is refused (``not_your_booking``), an
+    ended booking too (``booking_ended``); a refusal changes nothing."""
+    town = org.current_town()
+    if not _may_use_council_facilities(actor, town):
+        raise BookingNotFound()
+    with transaction.atomic():
+        with council.in_council() as found:
+            booking = None
+            if found:
+                booking = (
+                    Booking.objects.select_for_update(of=("self",))
+                    .select_related("facility")
+                    .filter(pk=booking_id, facility__unit_code="")
+                    .first()
+                )
+            if booking is None:
+                raise BookingNotFound()
+            _cancel(actor, booking, details={"from_town": town.schema_name})
+        audit.record(
+            actor=actor,
+            action="groupware.council_booking_cancel",
+            obj=(Booking, booking.pk, booking.facility.name),
+            details={"facility": booking.facility_id, "schema": "council"},
         )
     return booking
 
 
-def cancel_booking(*, actor: Person, booking_id: int) -> Booking:
-    """Cancel a live booking: its booker or the facility's manager may; the slot is free again at once."""
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("facility").filter(pk=booking_id).first()
-        if booking is None or actor.pk not in {booking.booked_by_id, booking.facility.manager_id}:
-            raise BookingNotFound()
-        if booking.status not in {BookingStatus.PENDING, BookingStatus.CONFIRMED}:
-            raise BookingNotPending("取り消せる予約ではありません。", code="booking_not_live")
-        booking.status = BookingStatus.CANCELLED
-        booking.save(update_fields=["status"])
-        audit.record(actor=actor, action="groupware.booking_cancel", obj=booking)
-    return booking
+def _cancel(actor: Person, booking: Booking, *, details: dict[str, object]) -> None:
+    """The checks and the write shared by both cancellations; the caller holds the row locked."""
+    if actor.pk not in {booking.booked_by_id, booking.facility.manager_id}:
+        raise NotYourBooking()
+    if booking.status not in {BookingStatus.PENDING, BookingStatus.CONFIRMED}:
+        raise BookingNotPending("取り消せる予約ではありません(取消済み・却下済み)。", code="booking_not_live")
+    if booking.ends_at <= timezone.now():
+        raise BookingEnded()
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status"])
+    audit.record(actor=actor, action="groupware.booking_cancel", obj=booking, details=details)
+    if actor.pk != booking.booked_by_id:  # the manager cancelled it: the booker is told
+        _tell_booker(
+            booking,
+            f"{booking.facility.name}の予約({timezone.localtime(booking.starts_at):%m/%d %H:%M})"
+            "は施設の管理者により取り消されました。",
+        )
 
 
 AUDIT_LABELS = {
@@ -211,4 +280,5 @@ AUDIT_LABELS = {
     "groupware.booking_decide": "グループウェア: 施設予約の承認・却下",
     "groupware.booking_cancel": "グループウェア: 施設予約の取消",
     "groupware.council_booking_create": "グループウェア: 協議会の施設の予約(町から)",
+    "groupware.council_booking_cancel": "グループウェア: 協議会の施設の予約の取消(町から)",
 }

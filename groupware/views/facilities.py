@@ -3,16 +3,17 @@ Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.dates import TOKYO
+from common.dates import TOKYO, local_today
 from common.errors import ApplicationError
 from groupware import selectors
 from groupware.forms import (
@@ -47,6 +48,8 @@ def facilities_view(request: HttpRequest) -> HttpResponse:
         following=day + timedelta(days=1),
         rows=[(f, by_facility[f.pk]) for f in facilities],
         council_rows=selectors.council_facilities_for(actor=actor, day=day),
+        actor_id=actor.pk,
+        now=timezone.now(),
     )
 
 
@@ -123,7 +126,29 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "予約を取り消しました。")
-    return redirect("groupware:home")
+    day = _day_of(request.POST.get("date", ""))
+    return redirect(f"{reverse('groupware:facilities')}?date={day.isoformat()}")
+
+
+@require_POST
+def council_booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A council-shared facility's booking cancelled from a town's host by its booker or the facility's manager
+    (docs/domain/groupware.md §3.6); back to the facility page of the day the form was on."""
+    try:
+        facility_service.cancel_council_booking(actor=person_of(request), booking_id=pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "協議会の施設の予約を取り消しました。")
+    day = _day_of(request.POST.get("date", ""))
+    return redirect(f"{reverse('groupware:facilities')}?date={day.isoformat()}")
+
+
+def _day_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return local_today()
 
 
 # --- notifications ------------------------------------------------------------------------------------------

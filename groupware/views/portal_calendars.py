@@ -36,6 +36,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     actor = person_of(request)
     today = local_today()
     start = selectors.day_start(today)
+    approvals, approval_count = selectors.approvals_summary(actor=actor)
     return _page(
         request,
         "groupware/home.html",
@@ -44,7 +45,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
         occurrences=selectors.my_occurrences(person_id=actor.pk, start=start, end=start + timedelta(days=1)),
         notifications=[n for n in selectors.notifications_for(actor=actor, limit=10) if n.read_at is None],
         awaiting=selectors.bookings_awaiting(actor=actor),
-        approvals=selectors.requests_awaiting(actor=actor),
+        approvals=approvals,
+        approval_count=approval_count,
         notices=[row for row in selectors.notices_for(actor=actor, limit=30) if not row.is_read][:10],
         bookings=selectors.my_bookings(actor=actor, since=timezone.now())[:10],
     )

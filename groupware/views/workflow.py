@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +21,7 @@ from groupware.forms import (
     FormDefinitionForm,
     RequestForm,
 )
+from groupware.models import RequestStatus
 from groupware.people import staff_choices
 from groupware.services import workflow
 from groupware.views._base import _page, _refused
@@ -27,18 +29,35 @@ from tenants.access import person_of
 
 # --- workflow -----------------------------------------------------------------------------------------------
 
+REQUESTS_PER_PAGE = 50
+
 
 @require_GET
 def requests_view(request: HttpRequest) -> HttpResponse:
+    """The two lists, each paged on its own (``page`` for 自分の申請, ``apage`` for 承認待ち); the links keep the
+    other list's page and the status filter (docs/domain/groupware.md §4.8)."""
     actor = person_of(request)
+    status = request.GET.get("status", "")
+    awaiting = Paginator(selectors.requests_awaiting_query(actor=actor), REQUESTS_PER_PAGE)
+    mine = Paginator(selectors.my_requests_query(actor=actor, status=status), REQUESTS_PER_PAGE)
     return _page(
         request,
         "groupware/requests.html",
         "workflow",
         forms=selectors.active_forms(),
-        awaiting=selectors.requests_awaiting(actor=actor),
-        mine=selectors.my_requests(actor=actor),
+        awaiting=awaiting.get_page(request.GET.get("apage")),
+        mine=mine.get_page(request.GET.get("page")),
+        status=status if status in RequestStatus.values else "",
+        statuses=RequestStatus.choices,
+        keep_for_mine=_query_without(request, "page"),
+        keep_for_awaiting=_query_without(request, "apage"),
     )
+
+
+def _query_without(request: HttpRequest, name: str) -> str:
+    params = request.GET.copy()
+    params.pop(name, None)
+    return params.urlencode()
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,7 +108,7 @@ def request_view(request: HttpRequest, pk: int) -> HttpResponse:
         "workflow",
         req=found,
         steps=steps,
-        can_decide=any(r.pk == found.pk for r in selectors.requests_awaiting(actor=actor)),
+        can_decide=selectors.requests_awaiting_query(actor=actor).filter(pk=found.pk).exists(),
         is_owner=actor.pk in {found.applicant_id, found.submitted_by_id},
         can_confirm=any(actor.pk in s.approver_ids for s in steps if s.kind == "circulate" and s.state == "done"),
         active=active,

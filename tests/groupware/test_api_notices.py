@@ -97,7 +97,8 @@ def test_a_request_missing_a_required_field_is_a_400(leave_form: Any) -> None:
 def test_the_approver_sees_it_waiting_and_approves_it(client_for: Any, leave_form: Any) -> None:
     created = _submit(leave_form).json()
     approver = client_for("yamamoto", "nakatosa")
-    assert [row["id"] for row in approver.get("/api/v1/groupware/requests/awaiting/").json()] == [created["id"]]
+    awaiting = approver.get("/api/v1/groupware/requests/awaiting/").json()["results"]
+    assert [row["id"] for row in awaiting] == [created["id"]]
     url = f"/api/v1/groupware/requests/{created['id']}/approve/"
     response = approver.post(url, {}, content_type="application/json")
     assert response.json()["status"] == RequestStatus.APPROVED
@@ -114,7 +115,7 @@ def test_the_applicant_cannot_approve_their_own_request(leave_form: Any) -> None
 def test_the_applicant_lists_and_opens_their_request(leave_form: Any) -> None:
     created = _submit(leave_form).json()
     mine = client_for_tanaka().get("/api/v1/groupware/requests/").json()
-    assert [row["id"] for row in mine] == [created["id"]]
+    assert [row["id"] for row in mine["results"]] == [created["id"]]
     detail = client_for_tanaka().get(f"/api/v1/groupware/requests/{created['id']}/").json()
     assert detail["values"] == {"reason": "私用"}
 

@@ -218,3 +218,39 @@ def _groupware_notices(count: int) -> None:
     with schema_context("nakatosa"):
         for number in range(count):
             bulletin.post_notice(actor=_clerk(), title=f"お知らせ{number}", body="本文", publish_from=published)
+
+
+# Lists of the caller's own rows: the statement-count test calls them as this person (not a fresh member).
+LIST_CALLERS: dict[str, str] = {
+    "api:groupware:requests": "tanaka",
+    "api:groupware:requests_awaiting": "tanaka",
+}
+
+
+def _groupware_requests(count: int, *, applicant: str, approver: str) -> None:
+    """``count`` requests of one form, each applied for by ``applicant`` and waiting for ``approver``."""
+    from groupware.models import StepKind
+    from groupware.services import workflow
+    from groupware.services.workflow import StepSpec
+
+    with schema_context("nakatosa"):
+        form = workflow.define_form(
+            actor=Person.objects.get(username="it_admin"),
+            code=f"LIST{uuid.uuid4().hex[:6].upper()}",
+            name="一覧用の申請",
+            fields=[{"name": "note", "label": "内容", "type": "text", "required": True}],
+            steps=[StepSpec(StepKind.ANY, [Person.objects.get(username=approver).pk])],
+        )
+        actor = Person.objects.get(username=applicant)
+        for number in range(count):
+            workflow.submit_request(actor=actor, form_id=form.pk, title=f"申請{number}", data={"note": "内容"})
+
+
+@list_rows("api:groupware:requests")
+def _groupware_my_requests(count: int) -> None:
+    _groupware_requests(count, applicant="tanaka", approver="yamamoto")
+
+
+@list_rows("api:groupware:requests_awaiting")
+def _groupware_requests_awaiting(count: int) -> None:
+    _groupware_requests(count, applicant="yamamoto", approver="tanaka")

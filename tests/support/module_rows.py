@@ -195,7 +195,7 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
         Facility,
         WorkflowForm,
     )
-    from groupware.services import bulletin, cabinet, schedule, workflow
+    from groupware.services import bulletin, cabinet, facilities, schedule, workflow
 
     demo.seed_town("council")
     demo.seed_town("nakatosa")
@@ -232,6 +232,15 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
     with schema_context("council"):
         council_facility = Facility.objects.order_by("pk").first()
         assert council_facility is not None
+        common = Facility.objects.filter(unit_code="", is_active=True).order_by("pk").first()
+        assert common is not None
+        council_booking = Booking.objects.filter(facility=common).order_by("pk").first()
+    if council_booking is None:
+        with schema_context("nakatosa"):  # a council room booked from the town (its cancel route, §3.6)
+            council_booking = facilities.book_council_facility(
+                actor=clerk, facility_id=common.pk, starts_at=demo._at(day, 7), ends_at=demo._at(day, 8),
+                purpose="打合せ",
+            )  # fmt: skip
     with schema_context("nakatosa"):
         assert council_file is not None
         assert notice_file is not None
@@ -254,6 +263,7 @@ def groupware_rows(*, viewer: Person) -> ModuleRows:
             # The REST notices and requests (groupware/api_notices.py) on the same rows as the pages.
             ("api:groupware:notice", "pk", str(notice.pk)),
             ("groupware:council_event", "pk", str(council_event.pk)),
+            ("groupware:council_booking_", "pk", str(council_booking.pk)),
             ("groupware:council_book", "pk", str(council_facility.pk)),
             ("api:groupware:council_notice", "pk", str(council_notice.pk)),
             ("api:groupware:request", "pk", str(request.pk)),
