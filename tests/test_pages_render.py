@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,9 @@ from tenants.services import issue_api_token
 from tests.bcp.conftest import make_fs_site
 from tests.koseki.factories import yamada_family
 from tests.resident_records.factories import move_in_family, person, refused_import
-from tests.support.module_rows import module_rows
+from tests.support.module_rows import module_rows, seed_module_demos
 from tests.support.routes import Route, all_routes
+from tests.support.shared_rows import written_once
 
 _ADMIN_MODEL = re.compile(r"^/?admin/(?P<app>\w+)/(?P<model>\w+)/")
 
@@ -168,9 +169,16 @@ def _values(schema: str, rows: RealRows, missing: list[str]) -> Callable[[Route,
     return values
 
 
+@pytest.fixture(scope="module")
+def _module_demos(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The modules' demo loaders (the slow part of the rows) run once for the four viewers, in a transaction
+    rolled back after the last of them; each viewer's own rows are still written in its test."""
+    yield from written_once(django_db_blocker, seed_module_demos)
+
+
 @pytest.mark.parametrize(("username", "schema"), VIEWERS, ids=[f"{u}@{s}" for u, s in VIEWERS])
 def test_no_page_answers_a_server_error(
-    client_for: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, username: str, schema: str
+    _module_demos: None, client_for: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, username: str, schema: str
 ) -> None:
     viewer = Person.objects.get(username=username)
     rows = _real_rows(viewer, schema, monkeypatch, tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,15 +11,26 @@ from django_tenants.utils import schema_context
 from common import ledger
 from finance import demo, selectors
 from finance.models import Commitment, CostSharingPlan, CostSharingStatus, JournalLine
+from tests.support.shared_rows import written_once
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded(db: Any) -> list[str]:
+def _seed() -> list[str]:
     lines: list[str] = []
     demo.seed_demo(lines.append)
     return lines
+
+
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[str]]:
+    """The demo (the slow part) is seeded once for the module; each test still runs in its own rolled-back block."""
+    yield from written_once(django_db_blocker, _seed)
+
+
+@pytest.fixture
+def seeded(_seeded_once: list[str], db: Any) -> list[str]:
+    return _seeded_once
 
 
 def test_the_larger_town_has_the_larger_budget(seeded: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from io import StringIO
 from typing import Any
@@ -21,6 +22,7 @@ from resident_records.demo import seed_town
 from resident_records.models import Resident, ResidentStatus, ResidentType
 from resident_records.services import PersonInput, Versioned
 from tenants.models import Person
+from tests.support.shared_rows import written_once
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +37,7 @@ def _person(given: str, kana: str, birth: date, sex: str, relationship: str, cod
     )  # fmt: skip
 
 
-@pytest.fixture
-def residents(db: Any) -> None:
+def _seed_residents() -> None:
     """Demo residents in both towns, and one family in 四万十町 whose 本籍 is in 中土佐町."""
     with time_machine.travel(TODAY, tick=False):
         seed_town(schema="nakatosa", count=400, seed=11)
@@ -51,6 +52,19 @@ def residents(db: Any) -> None:
                     _person("健", "ケン", date(2001, 1, 1), "1", "子", "55555555557"),
                 ],
             )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def _residents_once(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The residents (the slow part) are seeded once for the module, in a transaction rolled back after its last
+    test; every test here reads them, and each still runs in its own rolled-back block. The tests of a town
+    without these residents are in test_demo_without_residents.py."""
+    yield from written_once(django_db_blocker, _seed_residents)
+
+
+@pytest.fixture
+def residents(_residents_once: None, db: Any) -> None:
+    """Demo residents in both towns, and one family in 四万十町 whose 本籍 is in 中土佐町."""
 
 
 def _seeded() -> Any:
@@ -184,48 +198,3 @@ def test_seed_koseki_command_and_a_town_without_residents(residents: None) -> No
     text = out.getvalue()
     assert "nakatosa: 戸籍" in text
     assert "何もしませんでした" in text
-
-
-def test_demo_without_residents_creates_no_registers(db: Any) -> None:
-    """The test suite's small demo (seed_demo --no-residents): no residents, so no registers either."""
-    call_command("seed_demo", "--no-residents", stdout=StringIO())
-    assert demo.seed_demo_registers(["nakatosa", "shimanto"]) == {"nakatosa": None, "shimanto": None}
-    for schema in ("nakatosa", "shimanto"):
-        with schema_context(schema):
-            assert not Koseki.objects.exists()
-
-
-def test_a_head_who_is_not_a_resident_is_written_as_deceased(db: Any) -> None:
-    """住民票 name a 筆頭者 nobody on the platform is: a widow's late husband, or both parents of a child."""
-
-    def alone(given: str, sex: str, birth: date, honseki: str, head: str, code: str) -> PersonInput:
-        return PersonInput(
-            family_name="上岡", given_name=given, family_name_kana="ウエオカ", given_name_kana="ナ", birth_date=birth,
-            sex=sex, relationship="世帯主", domicile=honseki, domicile_head=head, resident_code=code,
-        )  # fmt: skip
-
-    with schema_context("nakatosa"), time_machine.travel(TODAY, tick=False):
-        for person, address in (
-            (alone("トメ", "2", date(1940, 2, 2), "高知県高岡郡中土佐町大坂1番地", "上岡 正", "66666666661"), "大坂 1"),
-            (alone("守", "1", date(1975, 5, 5), "高知県高岡郡中土佐町大坂2番地", "上岡 勇", "66666666662"), "大坂 2"),
-        ):
-            services.record_move_in(
-                actor=None, event_date=date(2026, 5, 1), notified_on=date(2026, 5, 1),
-                address=f"高知県高岡郡中土佐町{address}", members=[person],
-            )  # fmt: skip
-    _seeded()
-    with schema_context("nakatosa"):
-        widow = list(Member.objects.filter(koseki__honseki="高知県高岡郡中土佐町大坂1番地").order_by("position"))
-        orphan = list(Member.objects.filter(koseki__honseki="高知県高岡郡中土佐町大坂2番地").order_by("position"))
-    assert [(m.given_name, m.is_head, m.spouse_role, m.removed_reason) for m in widow] == [
-        ("正", True, "夫", "死亡"),
-        ("トメ", False, "妻", ""),
-    ]
-    head = orphan[0]
-    assert (head.given_name, head.is_head, head.spouse_role, head.removed_reason) == ("勇", True, "夫", "死亡")
-    assert [(m.sex, m.removed_reason) for m in orphan[1:]] == [("2", "死亡"), ("1", "")]
-    assert orphan[2].given_name == "守"
-    assert orphan[2].relationship == "長男"
-    assert orphan[2].father_name == "上岡勇"
-    assert orphan[2].father_key == orphan[0].person_key
-    assert orphan[2].mother_key == orphan[1].person_key

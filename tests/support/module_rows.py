@@ -336,6 +336,26 @@ def chat_rows(*, it_admin: Person) -> ModuleRows:
     ]
 
 
+def seed_module_demos() -> None:
+    """The demo loaders the rows above read back from, with the same arguments (each is idempotent: once a town
+    holds its rows, the loader leaves it as it is). tests/test_pages_render.py runs this once for its module, so
+    that each viewer's call of the functions above finds the demos written and only adds its own rows."""
+    from bcp import hq_demo
+    from finance import demo as finance_demo
+    from groupware import demo as groupware_demo
+    from payroll import demo as payroll_demo
+    from water_billing import demo as water_demo
+    from website import demo as website_demo
+
+    hq_demo.seed_demo(_write)
+    finance_demo.seed_town("nakatosa", finance_demo._staff())
+    payroll_demo.seed_town(schema="nakatosa", count=3, seed=2026)
+    water_demo.seed_town("nakatosa", 40)
+    groupware_demo.seed_town("council")
+    groupware_demo.seed_town("nakatosa")
+    website_demo.seed_demo(_write)
+
+
 def module_rows(*, viewer: Person, schema: str, it_admin: Person, disaster: Any, host: Municipality) -> ModuleRows:
     return [
         *hq_rows(it_admin=it_admin, disaster=disaster, host=host),
