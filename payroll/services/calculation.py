@@ -38,7 +38,7 @@ from payroll.resident_tax import instalment_for, remaining_after
 from payroll.selectors import SOCIAL_CODES
 from payroll.services import month_pay
 from payroll.withholding import bonus_table_note, bonus_tax, monthly_tax
-from payroll.year_end_settlement import Settlement, settlements_for
+from payroll.year_end_settlement import Settlement, readjustments_for, settlements_for
 
 KYOSAI_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL, JobType.SPECIAL})
 FAMILY_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
@@ -65,6 +65,7 @@ class Context:
     standards: dict[int, int]
     acquired: dict[int, tuple[int, int]] = field(default_factory=dict)
     year_end: dict[int, Settlement] = field(default_factory=dict)  # 年末調整の過不足額 settled this month (§13.10)
+    readjustments: dict[int, list[Settlement]] = field(default_factory=dict)  # 再年末調整 settled this month (§13.11)
     first: dict[int, Appointment] = field(default_factory=dict)  # the 発令 in force on the 1st
     within: dict[int, list[Appointment]] = field(default_factory=dict)  # 発令 from the 2nd to the month's end
     special: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
@@ -202,6 +203,7 @@ def _context(run: PayRun) -> Context:
             .values_list("staff_id", "standard")
         ),
         year_end=settlements_for(month) if run.kind == PayRun.Kind.REGULAR else {},
+        readjustments=readjustments_for(month) if run.kind == PayRun.Kind.REGULAR else {},
         first=_appointments_in_force(month),
         within=_appointments_within(month, month_end) if run.kind == PayRun.Kind.REGULAR else {},
         special=month_pay.special_duties(month) if run.kind == PayRun.Kind.REGULAR else {},
@@ -342,10 +344,9 @@ def _resident_and_other_lines(staff: Staff, ctx: Context) -> list[Line]:
     run = ctx.run
     lines: list[Line] = []
     settlement = ctx.year_end.get(staff.pk)
-    if settlement is not None:
-        lines.append(
-            _line(LineKind.DEDUCTION, "year_end_tax", settlement.label, settlement.deduction, note=settlement.note)
-        )
+    settled = ([settlement] if settlement is not None else []) + ctx.readjustments.get(staff.pk, [])
+    for item in settled:
+        lines.append(_line(LineKind.DEDUCTION, item.code, item.label, item.deduction, note=item.note))
     notice = ctx.notices.get(staff.pk)
     if notice is not None:
         resident = instalment_for(notice.annual, run.pay_month)
@@ -586,6 +587,8 @@ def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dic
                 reason = "住民税の年度替わり・税額変更"
             elif code == "year_end_tax":
                 reason = "年末調整の過不足額の精算"
+            elif code == "year_end_retax":
+                reason = "再年末調整の精算"
             elif code.startswith("kyosai_") and result.exemption:
                 reason = f"共済掛金の免除: {result.exemption}"
             changes.append({"code": code, "before": old.get(code, 0), "after": new.get(code, 0), "reason": reason})

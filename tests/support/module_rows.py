@@ -120,6 +120,8 @@ def payroll_rows() -> ModuleRows:
         )
         year_end_service.calculate_year_end(actor=Person.objects.get(username="kyuyo"), run=year_end)
         return [
+            ("payroll:year_end_readjust_action", "action", "approve"),
+            ("payroll:year_end_readjust", "public_id", str(staff.public_id)),
             ("payroll:year_end_action", "action", "calculate"),
             ("payroll:year_end", "year", "2025"),
             ("api:payroll:year_end", "year", "2025"),
