@@ -145,16 +145,6 @@ def _appointments_within(month: date, month_end: date) -> dict[int, list[Appoint
     return within
 
 
-def _childcare_periods() -> dict[int, list[childcare.LeavePeriod]]:
-    """The 育児休業 periods (§6.1a) of every staff member who has been on one: their whole 発令 history, since a
-    leave's start and end may lie in other months."""
-    on_leave = Appointment.objects.filter(status=Status.CHILDCARE).values("staff_id")
-    history: dict[int, list[Appointment]] = defaultdict(list)
-    for row in Appointment.objects.filter(staff_id__in=on_leave).only("staff_id", "effective_on", "status"):
-        history[row.staff_id].append(row)
-    return {staff_id: childcare.leave_periods(rows) for staff_id, rows in history.items()}
-
-
 def _context(run: PayRun) -> Context:
     month = run.pay_month
     month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -208,7 +198,7 @@ def _context(run: PayRun) -> Context:
         within=_appointments_within(month, month_end) if run.kind == PayRun.Kind.REGULAR else {},
         special=month_pay.special_duties(month) if run.kind == PayRun.Kind.REGULAR else {},
         part_time_averages=month_pay.part_time_averages(month) if run.kind == PayRun.Kind.BONUS else {},
-        childcare=_childcare_periods(),
+        childcare=month_pay.childcare_periods(),
     )
 
 
