@@ -31,4 +31,8 @@ LABELS = {
     "payroll.year_end_lock": "人事給与: 年末調整の確定",
     "payroll.year_end_results": "人事給与: 年末調整の結果の閲覧・出力",
     "payroll.year_end_declaration_view": "人事給与: 年末調整の申告の閲覧",
+    "payroll.year_end_readjust": "人事給与: 再年末調整の計算",
+    "payroll.year_end_readjust_approve": "人事給与: 再年末調整の承認",
+    "payroll.year_end_readjust_lock": "人事給与: 再年末調整の確定",
+    "payroll.year_end_readjust_view": "人事給与: 再年末調整の閲覧",
 }

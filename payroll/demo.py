@@ -1,6 +1,7 @@
 """Demo payroll: staff of 中土佐町 (about 150) and 四万十町 (about 350) with 会計年度任用職員, a 給料表 in the style of
 行政職給料表(一), the town settings a run needs, and a year of locked runs (例月 April 2025 – March 2026 and the
-June and December 期末・勤勉手当).
+June and December 期末・勤勉手当), with the 2025 年末調整 (declarations, calculated by the 給与担当, approved and locked
+by the 人事担当, settled in the January 2026 例月) and one 再年末調整 settled in February (docs/domain/payroll.md §13).
 
 Bulk: staff, 発令 and notices are inserted with ``bulk_create`` and every run is the ordinary calculation
 (payroll.services.runs), so the demo shows exactly what the rules compute. Deterministic (one seeded generator
@@ -22,7 +23,8 @@ from django_tenants.utils import schema_context
 from common.models import TownSetting
 from payroll import parameters
 from payroll.models import Appointment, JobType, ResidentTaxNotice, SalaryStep, SalaryTable, SalaryTableVersion, Staff
-from payroll.services import runs
+from payroll.services import runs, year_end_revision
+from payroll.services import year_end as year_end_service
 from payroll.services.standard_remuneration import determine_regular
 from tenants.models import Person
 
@@ -185,6 +187,57 @@ def year_of_runs() -> list[tuple[str, date, date]]:
     return plan
 
 
+YEAR_END = 2025
+YEAR_END_SETTLE = date(2026, 1, 1)
+REVISION_SETTLE = date(2026, 2, 1)
+
+
+def _declarations(*, actor: Person, seed: int) -> None:
+    """Each staff member's 2025 declarations (from their 扶養 count, with drawn insurance premiums), through the
+    service (validated and audited like a clerk's entry). One in ten hands nothing in (left out of the 年末調整)."""
+    rng = random.Random(seed + 1)  # noqa: S311 - demo data; its own stream so the staff stay as they are
+    for staff in Staff.objects.exclude(appointments__job_type=JobType.PREFECTURAL_TEACHER).order_by("number"):
+        if rng.random() < 0.1:
+            continue
+        spouse = rng.random() < 0.4
+        year_end_service.record_declaration(
+            actor=actor, staff=staff, year=YEAR_END, has_spouse=spouse,
+            spouse_income=rng.choice([0, 0, 500_000, 1_000_000]) if spouse else 0,
+            dependants_general=max(0, staff.tax_dependents - int(spouse)),
+            life_new_general=rng.choice([0, 0, 36_000, 60_000, 120_000]),
+            life_new_care=rng.choice([0, 0, 24_000]),
+            earthquake=rng.choice([0, 0, 12_000, 30_000]),
+        )  # fmt: skip
+
+
+def _year_end(*, officer: Person | None, approver: Person | None, seed: int) -> None:
+    """The 2025 年末調整, run when the year's last runs are locked and before the January 例月 (§13.9–§13.10)."""
+    if officer is None or approver is None:
+        return  # the demo people are not there (the payroll loader alone): no year-end
+    _declarations(actor=officer, seed=seed)
+    run = year_end_service.create_year_end_run(actor=officer, year=YEAR_END, settle_month=YEAR_END_SETTLE)
+    run = year_end_service.calculate_year_end(actor=officer, run=run)
+    year_end_service.lock_year_end(actor=approver, run=year_end_service.approve_year_end(actor=approver, run=run))
+
+
+def _revision(*, officer: Person | None, approver: Person | None) -> None:
+    """One 再年末調整 (§13.11): the first adjusted staff member's late 保険料控除証明書, settled in February."""
+    from payroll.year_end_models import YearEndResult, YearEndRun
+
+    run = YearEndRun.objects.filter(year=YEAR_END, state=YearEndRun.State.LOCKED).first()
+    result = YearEndResult.objects.filter(run=run, adjusted=True).order_by("staff_number").first()
+    if officer is None or approver is None or run is None or result is None:
+        return
+    basis = year_end_revision.basis_of(run=run, staff=result.staff)
+    values = {**basis.declaration, "life_new_general": basis.declaration.get("life_new_general", 0) + 40_000}
+    revision = year_end_revision.calculate_readjustment(
+        actor=officer, run=run, staff=result.staff, reason="生命保険料控除証明書の追加提出(1月)",
+        settle_month=REVISION_SETTLE, **values,
+    )  # fmt: skip
+    revision = year_end_revision.approve_readjustment(actor=approver, revision=revision)
+    year_end_revision.lock_readjustment(actor=approver, revision=revision)
+
+
 def seed_town(*, schema: str, count: int, seed: int) -> int | None:
     with schema_context(schema):
         if Staff.objects.exists():
@@ -194,7 +247,14 @@ def seed_town(*, schema: str, count: int, seed: int) -> int | None:
             install_settings(schema)
             generate_staff(count, seed=seed, city=CITY[schema])
             _link_people(schema)
+        # The 年末調整 is the 給与担当's, approved by a second person: the 人事担当 of the same 係 in the demo.
+        officer = Person.objects.filter(username="kyuyo").first()
+        approver = Person.objects.filter(username="jinji").first()
         for kind, month, paid_on in year_of_runs():
+            if kind == "regular" and month == YEAR_END_SETTLE:
+                _year_end(officer=officer, approver=approver, seed=seed)
+            if kind == "regular" and month == REVISION_SETTLE:
+                _revision(officer=officer, approver=approver)
             run = runs.create_run(actor=None, kind=kind, pay_month=month, paid_on=paid_on)
             # Calculated, approved and locked by the system (no person): the demo loader, not a clerk.
             run = runs.calculate_run(actor=None, run=run)

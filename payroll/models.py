@@ -434,4 +434,5 @@ class StandardRemuneration(models.Model):
 # 年末調整 (docs/domain/payroll.md §13) lives in its own module; re-exported so Django and callers find it here.
 from payroll.year_end_models import YearEndDeclaration as YearEndDeclaration  # noqa: E402
 from payroll.year_end_models import YearEndResult as YearEndResult  # noqa: E402
+from payroll.year_end_models import YearEndRevision as YearEndRevision  # noqa: E402
 from payroll.year_end_models import YearEndRun as YearEndRun  # noqa: E402

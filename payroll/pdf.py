@@ -43,7 +43,7 @@ def payslip_pdf(view: Any, *, town: str) -> bytes:
     story: list[Any] = [paragraph(f"{town} {title}", TITLE), Spacer(1, 6), items_table(header), Spacer(1, 8),
                         paragraph("支給", NOTE), items_table(pay), Spacer(1, 6), paragraph("控除", NOTE),
                         items_table(deductions), Spacer(1, 6), items_table(totals)]  # fmt: skip
-    notes = [line for line in view.lines if line.code in ("correction", "difference", "year_end_tax")]
+    notes = [line for line in view.lines if line.code in ("correction", "difference", "year_end_tax", "year_end_retax")]
     if notes:
         story += [
             Spacer(1, 6),

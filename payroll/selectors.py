@@ -159,16 +159,20 @@ def year_totals(*, year: int, staff_ids: list[int] | None = None) -> dict[int, Y
 
 def annual_statements(*, year: int, staff_ids: list[int] | None = None) -> list[AnnualStatement]:
     """Per staff member, the year's totals of locked runs by payment date (the 給与支払報告書 data); where the
-    year's 年末調整 is locked, the 源泉徴収税額 is its 年調年税額 (§13.10)."""
-    from payroll.year_end_models import YearEndResult
+    year's 年末調整 is locked, the 源泉徴収税額 is its 年調年税額 (§13.10) — of the latest locked 再年末調整 where
+    there is one (§13.11)."""
+    from payroll.year_end_models import YearEndResult, YearEndRevision
 
     totals = year_totals(year=year, staff_ids=staff_ids)
-    adjusted = {
+    adjusted: dict[int, Any] = {
         r.staff_id: r
         for r in YearEndResult.objects.filter(
             run__year=year, run__state="locked", adjusted=True, staff_id__in=totals.keys()
         )
     }
+    revised = YearEndRevision.objects.filter(run__year=year, state="locked", staff_id__in=totals.keys())
+    for revision in revised.order_by("staff_id", "sequence"):
+        adjusted[revision.staff_id] = revision  # the last in sequence wins
     result = []
     for staff in Staff.objects.filter(pk__in=totals.keys()).order_by("number"):
         sums, year_end = totals[staff.pk], adjusted.get(staff.pk)

@@ -22,6 +22,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("year-end/<int:year>/", year_end_views.year_end_detail, name="year_end"),
     path("year-end/<int:year>/declarations/", year_end_views.declarations, name="year_end_declarations"),
     path("year-end/<int:year>/declarations/<uuid:public_id>/", year_end_views.declaration, name="year_end_declaration"),
+    path("year-end/<int:year>/readjust/<uuid:public_id>/", year_end_views.readjust, name="year_end_readjust"),
+    path(
+        "year-end/<int:year>/readjust/<uuid:public_id>/<str:action>/",
+        year_end_views.readjust_action,
+        name="year_end_readjust_action",
+    ),
     path("year-end/<int:year>/<str:action>/", year_end_views.year_end_action, name="year_end_action"),
     path("staff/", views_staff.staff_list, name="staff_list"),
     path("hire/", views_staff.staff_hire, name="hire"),

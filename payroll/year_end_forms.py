@@ -44,3 +44,10 @@ class DeclarationForm(forms.ModelForm):
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["specific_relative_incomes"] = self.cleaned_data["specific_relative_incomes_text"]
         return values
+
+
+class ReadjustmentForm(forms.Form):
+    """The reason and settlement month of a 再年末調整 (§13.11); the declaration is a DeclarationForm beside it."""
+
+    reason = forms.CharField(label="再年末調整の理由(例: 12月の扶養親族の異動、保険料控除証明書の追加)", max_length=200)
+    settle_month = WarekiDateField(label="精算月(その月の1日・まだ確定していない例月)")

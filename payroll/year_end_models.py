@@ -92,15 +92,9 @@ class YearEndRun(models.Model):
         return self.state == self.State.LOCKED
 
 
-class YearEndResult(models.Model):
-    """One staff member's 年末調整 (or the reason they were left out), with every figure (§13)."""
+class YearEndFigures(models.Model):
+    """The figures of one staff member's 年末調整 (§13), shared by the result and its 再年末調整 (§13.11)."""
 
-    run = models.ForeignKey(YearEndRun, on_delete=models.CASCADE, related_name="results")
-    staff = models.ForeignKey("payroll.Staff", on_delete=models.PROTECT, related_name="year_end_results")
-    staff_number = models.CharField("職員番号", max_length=20)
-    staff_name = models.CharField("氏名", max_length=100)
-    adjusted = models.BooleanField("年末調整の対象", default=True)
-    excluded_reason = models.CharField("対象外の理由", max_length=100, blank=True)
     pay = models.BigIntegerField("給与等の支払金額")
     withheld = models.BigIntegerField("源泉徴収税額")
     employment_income = models.BigIntegerField("給与所得控除後の金額", default=0)
@@ -118,6 +112,20 @@ class YearEndResult(models.Model):
     housing_credit = models.BigIntegerField("住宅借入金等特別控除額", default=0)
     income_tax = models.BigIntegerField("年調所得税額", default=0)
     annual_tax = models.BigIntegerField("年調年税額", default=0)
+
+    class Meta:
+        abstract = True
+
+
+class YearEndResult(YearEndFigures):
+    """One staff member's 年末調整 (or the reason they were left out), with every figure (§13)."""
+
+    run = models.ForeignKey(YearEndRun, on_delete=models.CASCADE, related_name="results")
+    staff = models.ForeignKey("payroll.Staff", on_delete=models.PROTECT, related_name="year_end_results")
+    staff_number = models.CharField("職員番号", max_length=20)
+    staff_name = models.CharField("氏名", max_length=100)
+    adjusted = models.BooleanField("年末調整の対象", default=True)
+    excluded_reason = models.CharField("対象外の理由", max_length=100, blank=True)
     difference = models.BigIntegerField("過不足額(+還付・−徴収)", default=0)
 
     class Meta:
@@ -128,3 +136,61 @@ class YearEndResult(models.Model):
 
     def __str__(self) -> str:
         return f"年末調整の結果 {self.staff_number}"
+
+
+class YearEndRevision(YearEndFigures):
+    """A 再年末調整 of one staff member after the year's 年末調整 was locked (§13.11): the figures recomputed from the
+    revised declaration (kept here as ``declaration``), and the 精算額 against the tax settled before
+    (``previous_tax``: the locked result's or the previous locked revision's 年調年税額). The earlier result and
+    revisions stay as they are: a revision is a new row, numbered per staff member and year."""
+
+    class State(models.TextChoices):
+        REVIEW = "review", "確認待ち"
+        APPROVED = "approved", "承認済み"
+        LOCKED = "locked", "確定"
+
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    run = models.ForeignKey(YearEndRun, on_delete=models.PROTECT, related_name="revisions")
+    staff = models.ForeignKey("payroll.Staff", on_delete=models.PROTECT, related_name="year_end_revisions")
+    sequence = models.PositiveSmallIntegerField("回")
+    staff_number = models.CharField("職員番号", max_length=20)
+    staff_name = models.CharField("氏名", max_length=100)
+    reason = models.CharField("再年末調整の理由", max_length=200)
+    declaration = models.JSONField("再年末調整に用いた申告", default=dict)
+    previous_tax = models.BigIntegerField("精算済みの年税額")
+    difference = models.BigIntegerField("精算額(+還付・−徴収)", default=0)
+    settle_month = models.DateField("精算月(例月・1日)")
+    state = models.CharField("状態", max_length=12, choices=State.choices, default=State.REVIEW)
+    calculated_by_id = models.BigIntegerField("計算者ID", null=True)
+    calculated_by_name = models.CharField("計算者", max_length=100, blank=True)
+    calculated_at = models.DateTimeField("計算日時", null=True)
+    approved_by_id = models.BigIntegerField("承認者ID", null=True)
+    approved_by_name = models.CharField("承認者", max_length=100, blank=True)
+    approved_at = models.DateTimeField("承認日時", null=True)
+    locked_at = models.DateTimeField("確定日時", null=True)
+
+    class Meta:
+        verbose_name = "再年末調整"
+        verbose_name_plural = "再年末調整"
+        ordering = ["staff_number", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "staff", "sequence"], name="payroll_one_revision_a_sequence"),
+            # one revision at a time: a second is started only once the open one is locked
+            models.UniqueConstraint(
+                fields=["run", "staff"],
+                condition=~models.Q(state="locked"),
+                name="payroll_one_open_revision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"再年末調整 {self.staff_number} 第{self.sequence}回"
+
+    @property
+    def locked(self) -> bool:
+        return self.state == self.State.LOCKED
+
+    @property
+    def adjusted(self) -> bool:
+        """Read like a result by the 源泉徴収票 (a revision is always an adjustment)."""
+        return True

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_http_methods
 from common.errors import ApplicationError, NotFound
 from payroll import year_end_selectors as selectors
 from payroll.services import year_end as service
-from payroll.year_end_forms import DeclarationForm, YearEndRunForm
+from payroll.services import year_end_revision as revision_service
+from payroll.year_end_forms import DeclarationForm, ReadjustmentForm, YearEndRunForm
+from payroll.year_end_models import YearEndDeclaration
 from tenants.access import person_of, request_roles
 from tenants.models import Role
 
@@ -49,12 +51,13 @@ def year_end_list(request: HttpRequest) -> HttpResponse:
 
 def year_end_detail(request: HttpRequest, year: int, error: str = "", status: int = 200) -> HttpResponse:
     try:
-        run, results = selectors.view_year_end_results(
+        page = selectors.view_year_end_page(
             actor=person_of(request), year=_year(year), purpose=selectors.REVIEW_PURPOSE
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    context = {"run": run, "results": results, "error": error, "nav": "year_end"}
+    context = {"run": page.run, "results": page.results, "revisions": page.revisions, "error": error,
+               "nav": "year_end"}  # fmt: skip
     return render(request, "payroll/year_end/detail.html", context, status=status)
 
 
@@ -99,3 +102,57 @@ def declaration(request: HttpRequest, year: int, public_id: Any) -> HttpResponse
             return redirect("payroll:year_end_declarations", year=year)
     context = {"year": year, "staff": staff, "form": form, "error": error, "nav": "year_end"}
     return render(request, "payroll/year_end/declaration.html", context, status=400 if error else 200)
+
+
+# --- 再年末調整 (§13.11) -------------------------------------------------------------------------------------------
+
+
+def _readjustment(request: HttpRequest, year: int, public_id: Any) -> selectors.ReadjustmentView:
+    try:
+        return selectors.view_readjustment(actor=person_of(request), year=_year(year), public_id=public_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def readjust(request: HttpRequest, year: int, public_id: Any) -> HttpResponse:
+    """One staff member's 再年末調整: the revised declaration, the reason and the settlement month."""
+    if request.method == "POST":
+        _require_officer(request)
+    view = _readjustment(request, year, public_id)
+    values = {k: v for k, v in view.declaration.items() if k in DeclarationForm.Meta.fields}
+    start = YearEndDeclaration(staff=view.staff, year=year, **values)
+    start.specific_relative_incomes = view.declaration.get("specific_relative_incomes", [])
+    form = DeclarationForm(request.POST or None, instance=start)
+    extra = ReadjustmentForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid() and extra.is_valid():
+        try:
+            revision_service.calculate_readjustment(
+                actor=person_of(request), run=view.run, staff=view.staff, reason=extra.cleaned_data["reason"],
+                settle_month=extra.cleaned_data["settle_month"], **form.values(),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("payroll:year_end_readjust", year=year, public_id=view.staff.public_id)
+    context = {"year": year, "view": view, "form": form, "extra": extra, "error": error, "nav": "year_end"}
+    return render(request, "payroll/year_end/readjust.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["POST"])
+def readjust_action(request: HttpRequest, year: int, public_id: Any, action: str) -> HttpResponse:
+    """Approve or lock the staff member's open 再年末調整."""
+    _require_officer(request)
+    operations = {"approve": revision_service.approve_readjustment, "lock": revision_service.lock_readjustment}
+    if action not in operations:
+        raise Http404()
+    view = _readjustment(request, year, public_id)
+    revision = view.open_revision
+    if revision is None:
+        raise Http404("確認待ちの再年末調整がありません。")
+    try:
+        operations[action](actor=person_of(request), revision=revision)
+    except ApplicationError as exc:
+        context = {"year": year, "view": view, "form": None, "extra": None, "error": exc.message, "nav": "year_end"}
+        return render(request, "payroll/year_end/readjust.html", context, status=400)
+    return redirect("payroll:year_end_readjust", year=year, public_id=public_id)

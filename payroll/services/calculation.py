@@ -13,8 +13,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
+from payroll import childcare, proration, rules
 from payroll import parameters as p
-from payroll import proration, rules
 from payroll.errors import (
     NegativeHours,
 )
@@ -38,7 +38,7 @@ from payroll.resident_tax import instalment_for, remaining_after
 from payroll.selectors import SOCIAL_CODES
 from payroll.services import month_pay
 from payroll.withholding import bonus_table_note, bonus_tax, monthly_tax
-from payroll.year_end_settlement import Settlement, settlements_for
+from payroll.year_end_settlement import Settlement, readjustments_for, settlements_for
 
 KYOSAI_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL, JobType.SPECIAL})
 FAMILY_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
@@ -65,10 +65,12 @@ class Context:
     standards: dict[int, int]
     acquired: dict[int, tuple[int, int]] = field(default_factory=dict)
     year_end: dict[int, Settlement] = field(default_factory=dict)  # 年末調整の過不足額 settled this month (§13.10)
+    readjustments: dict[int, list[Settlement]] = field(default_factory=dict)  # 再年末調整 settled this month (§13.11)
     first: dict[int, Appointment] = field(default_factory=dict)  # the 発令 in force on the 1st
     within: dict[int, list[Appointment]] = field(default_factory=dict)  # 発令 from the 2nd to the month's end
     special: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     part_time_averages: dict[int, int] = field(default_factory=dict)
+    childcare: dict[int, list[childcare.LeavePeriod]] = field(default_factory=dict)  # 育児休業 periods (§6.1a)
 
     def parts(self, staff_id: int) -> list[proration.Period]:
         """The pay month split by the 発令 of the month (§4a); a bonus run uses the state on its 基準日 only."""
@@ -83,6 +85,7 @@ class Result:
     slip: Payslip
     lines: list[Line] = field(default_factory=list)
     prorate: str = ""  # the 日割 reason shown on the review (§4a.4)
+    exemption: str = ""  # why no 共済掛金 is due (育児休業, §6.1a), shown on the review
 
 
 def _params(day: date) -> dict[str, Any]:
@@ -190,10 +193,12 @@ def _context(run: PayRun) -> Context:
             .values_list("staff_id", "standard")
         ),
         year_end=settlements_for(month) if run.kind == PayRun.Kind.REGULAR else {},
+        readjustments=readjustments_for(month) if run.kind == PayRun.Kind.REGULAR else {},
         first=_appointments_in_force(month),
         within=_appointments_within(month, month_end) if run.kind == PayRun.Kind.REGULAR else {},
         special=month_pay.special_duties(month) if run.kind == PayRun.Kind.REGULAR else {},
         part_time_averages=month_pay.part_time_averages(month) if run.kind == PayRun.Kind.BONUS else {},
+        childcare=month_pay.childcare_periods(),
     )
 
 
@@ -329,10 +334,9 @@ def _resident_and_other_lines(staff: Staff, ctx: Context) -> list[Line]:
     run = ctx.run
     lines: list[Line] = []
     settlement = ctx.year_end.get(staff.pk)
-    if settlement is not None:
-        lines.append(
-            _line(LineKind.DEDUCTION, "year_end_tax", settlement.label, settlement.deduction, note=settlement.note)
-        )
+    settled = ([settlement] if settlement is not None else []) + ctx.readjustments.get(staff.pk, [])
+    for item in settled:
+        lines.append(_line(LineKind.DEDUCTION, item.code, item.label, item.deduction, note=item.note))
     notice = ctx.notices.get(staff.pk)
     if notice is not None:
         resident = instalment_for(notice.annual, run.pay_month)
@@ -389,13 +393,18 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
     gross = sum(line.amount for line in lines)
     non_taxable = min(commute, params["cap"])
     taxable_pay = gross - non_taxable
-    # 共済 (§6.1): none while on 休職/育児休業; 標準報酬 from the month's fixed pay.
+    # 共済 (§6.1): none when the month ends in 休職; 育児休業 by its own rule (月末 or 14日以上, §6.1a);
+    # 標準報酬 from the month's fixed pay.
     standard = 0
     social = 0
     employer = 0
     # No 共済 in the month of losing membership: it is lost on the day after leaving (§6.1, §4a.3).
     leaves = any(part.appointment.status == Status.LEFT for part in parts)
-    if appointment.job_type in KYOSAI_JOB_TYPES and not on_leave and not leaves:
+    exemption = childcare.monthly_exemption(ctx.childcare.get(staff.pk, []), run.pay_month)
+    if appointment.status == Status.LEAVE:
+        exemption = ""
+    kyosai_due = appointment.status != Status.LEAVE and not exemption and not leaves
+    if appointment.job_type in KYOSAI_JOB_TYPES and kyosai_due:
         # The standard in force (§6.2); with none, the 資格取得時決定 from the whole-month fixed pay (not the 日割
         # amount), recorded with the run (calculate_run) so that later changes go through 定時決定 or 随時改定.
         standard = ctx.standards.get(staff.pk) or 0
@@ -418,6 +427,8 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
     lines.extend(_resident_and_other_lines(staff, ctx))
     result = _result(staff, appointment, lines, gross=gross, taxable=taxable_pay, standard=standard, employer=employer)
     result.prorate = pay.reason
+    if appointment.job_type in KYOSAI_JOB_TYPES:
+        result.exemption = exemption
     return result
 
 
@@ -478,7 +489,11 @@ def _bonus_deductions(staff: Staff, appointment: Appointment, ctx: Context, line
     social = 0
     standard = rules.standard_bonus(gross)
     employer = 0
+    # 育児休業 holding the payment month's last day and longer than one month: no 掛金 on the bonus (§6.1a).
+    exemption = ""
     if appointment.job_type in KYOSAI_JOB_TYPES:
+        exemption = childcare.bonus_exemption(ctx.childcare.get(staff.pk, []), run.paid_on)
+    if appointment.job_type in KYOSAI_JOB_TYPES and not exemption:
         pension_base = min(standard, rules.BONUS_PENSION_CAP)
         kyosai = _kyosai_lines(staff, standard, pension_base, run.pay_month, params)
         lines.extend(kyosai)
@@ -498,7 +513,9 @@ def _bonus_deductions(staff: Staff, appointment: Appointment, ctx: Context, line
         method=params["method"],
     )
     lines.append(_line(LineKind.DEDUCTION, "income_tax", "所得税", tax, note=bonus_table_note(run.paid_on)))
-    return _result(staff, appointment, lines, gross=gross, taxable=gross, standard=standard, employer=employer)
+    result = _result(staff, appointment, lines, gross=gross, taxable=gross, standard=standard, employer=employer)
+    result.exemption = exemption
+    return result
 
 
 def _result(
@@ -560,6 +577,10 @@ def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dic
                 reason = "住民税の年度替わり・税額変更"
             elif code == "year_end_tax":
                 reason = "年末調整の過不足額の精算"
+            elif code == "year_end_retax":
+                reason = "再年末調整の精算"
+            elif code.startswith("kyosai_") and result.exemption:
+                reason = f"共済掛金の免除: {result.exemption}"
             changes.append({"code": code, "before": old.get(code, 0), "after": new.get(code, 0), "reason": reason})
     if prorate and not any(change["code"] == "base" for change in changes):
         changes.extend(prorate)

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
+from payroll import childcare, proration, rules
 from payroll import parameters as p
-from payroll import proration, rules
 from payroll.errors import StepOutsideTable, UnknownSpecialDuty
 from payroll.models import (
     Appointment,
@@ -148,3 +148,13 @@ def part_time_averages(base_day: date) -> dict[int, int]:
         .values_list("payslip__staff_id", "total", "months")
     )
     return {staff_id: int(total) // months for staff_id, total, months in rows if months}
+
+
+def childcare_periods() -> dict[int, list[childcare.LeavePeriod]]:
+    """The 育児休業 periods (§6.1a) of every staff member who has been on one: their whole 発令 history, since a
+    leave's start and end may lie in other months."""
+    on_leave = Appointment.objects.filter(status=Status.CHILDCARE).values("staff_id")
+    history: dict[int, list[Appointment]] = defaultdict(list)
+    for row in Appointment.objects.filter(staff_id__in=on_leave).only("staff_id", "effective_on", "status"):
+        history[row.staff_id].append(row)
+    return {staff_id: childcare.leave_periods(rows) for staff_id, rows in history.items()}

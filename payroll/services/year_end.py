@@ -62,7 +62,9 @@ def _declared_input(year: int, values: dict[str, Any]) -> rules.YearEndInput:
 
 def _refuse_locked_year(year: int) -> None:
     if YearEndRun.objects.filter(year=year, state=YearEndRun.State.LOCKED).exists():
-        raise YearEndLocked(f"{year}年分の年末調整は確定済みのため、申告を変更できません。")
+        raise YearEndLocked(
+            f"{year}年分の年末調整は確定済みのため、申告を変更できません。訂正は再年末調整で行ってください。"
+        )
 
 
 def record_declaration(*, actor: Any, staff: Staff, year: int, **values: Any) -> YearEndDeclaration:

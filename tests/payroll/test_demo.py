@@ -24,3 +24,24 @@ def test_demo_town_has_staff_and_a_year_of_locked_runs(db: Any) -> None:
         tanaka = Person.objects.get(username="tanaka")
         assert Payslip.objects.filter(staff__person_id=tanaka.pk).count() >= 12
         assert seed_town(schema="nakatosa", count=150, seed=2026) is None  # idempotent
+
+
+def test_demo_town_has_a_locked_year_end_and_a_readjustment(db: Any) -> None:
+    """The 2025 年末調整 (§13.9–§13.10) settled in January 2026, and one 再年末調整 (§13.11) settled in February."""
+    from payroll.models import PayslipLine, YearEndResult, YearEndRevision, YearEndRun
+
+    seed_town(schema="nakatosa", count=40, seed=2026)
+    with schema_context("nakatosa"):
+        run = YearEndRun.objects.get(year=2025)
+        assert run.locked
+        assert run.calculated_by_name != run.approved_by_name
+        adjusted = YearEndResult.objects.filter(run=run, adjusted=True)
+        assert adjusted.count() >= 20
+        assert YearEndResult.objects.filter(run=run, excluded_reason="年末調整の申告が未入力").exists()
+        january = PayslipLine.objects.filter(code="year_end_tax", payslip__run__pay_month="2026-01-01")
+        assert january.count() == adjusted.exclude(difference=0).count()
+        revision = YearEndRevision.objects.get(run=run)
+        assert revision.locked
+        assert revision.difference > 0  # a late 生命保険料控除証明書: a refund
+        february = PayslipLine.objects.get(code="year_end_retax", payslip__run__pay_month="2026-02-01")
+        assert february.amount == -revision.difference

@@ -98,7 +98,6 @@ def finance_rows() -> ModuleRows:
 def payroll_rows() -> ModuleRows:
     from payroll import demo
     from payroll.models import PayRun, Payslip, SalaryTableVersion, Staff
-    from payroll.services import year_end as year_end_service
     from payroll.services.staff import create_transfer_batch
 
     demo.seed_town(schema="nakatosa", count=3, seed=2026)
@@ -114,12 +113,10 @@ def payroll_rows() -> ModuleRows:
         assert version is not None
         assert payslip is not None
         run = _public_id(PayRun)
-        # The 年末調整 of 2025 (the demo's runs paid in 2025 are locked), settled in an April 2026 例月 not run yet.
-        year_end = year_end_service.create_year_end_run(
-            actor=Person.objects.get(username="kyuyo"), year=2025, settle_month=date(2026, 4, 1)
-        )
-        year_end_service.calculate_year_end(actor=Person.objects.get(username="kyuyo"), run=year_end)
+        # The demo loader locks the 2025 年末調整 (settled in January 2026) and one 再年末調整.
         return [
+            ("payroll:year_end_readjust_action", "action", "approve"),
+            ("payroll:year_end_readjust", "public_id", str(staff.public_id)),
             ("payroll:year_end_action", "action", "calculate"),
             ("payroll:year_end", "year", "2025"),
             ("api:payroll:year_end", "year", "2025"),
