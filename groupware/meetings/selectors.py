@@ -100,6 +100,11 @@ class MeetingPage:
     web_meeting: WebMeeting | None
 
     @property
+    def can_organise(self) -> bool:
+        """The organiser's forms show: a cancelled meeting is read-only (§2.5)."""
+        return self.is_organiser and not self.meeting.is_cancelled
+
+    @property
     def draft(self) -> Minutes | None:
         return next((m for m in self.minutes if m.state == MinutesState.DRAFT), None)
 
