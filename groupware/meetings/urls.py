@@ -22,5 +22,6 @@ urlpatterns = [
     path("<int:pk>/minutes/", views.minutes_view, name="minutes"),
     path("<int:pk>/minutes/confirm/", views.minutes_confirm_view, name="minutes_confirm"),
     path("<int:pk>/web-meeting/", views.meeting_web_view, name="web_meeting"),
+    path("<int:pk>/share/", views.share_view, name="share"),
     path("events/<int:pk>/web-meeting/", views.event_web_view, name="event_web_meeting"),
 ]

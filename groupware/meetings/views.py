@@ -26,7 +26,7 @@ from groupware.meetings.forms import (
     attendance_from,
 )
 from groupware.meetings.models import Attendance
-from groupware.meetings.services import changes, meetings, minutes, web_meetings
+from groupware.meetings.services import changes, meetings, minutes, sharing, web_meetings
 from tenants.access import person_of
 
 
@@ -86,7 +86,10 @@ def meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "version": draft.version if draft else None,
             }
         ),
-        **(_organiser_forms(page) if page.is_organiser and not page.meeting.is_cancelled else {}),
+        share_channels=(
+            selectors.share_channels(person_of(request)) if page.web_meeting and not page.meeting.is_cancelled else []
+        ),
+        **(_organiser_forms(page) if page.can_organise else {}),
     )
 
 
@@ -250,6 +253,24 @@ def meeting_web_view(request: HttpRequest, pk: int) -> HttpResponse:
         request, pk, "web", "Web会議のURLを発行しました。",
         lambda: web_meetings.for_meeting(actor=person_of(request), meeting_id=pk),
     )  # fmt: skip
+
+
+@require_POST
+def share_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """「チャットで共有」: post the meeting's Web会議 link to a chat channel the reader reaches."""
+    channel = request.POST.get("channel", "")
+    if not channel.isdigit():
+        messages.error(request, "共有するチャンネルを選んでください。")
+        return _back(pk, "web")
+    try:
+        sharing.share_in_chat(actor=person_of(request), meeting_id=pk, channel_id=int(channel))
+    except ApplicationError as exc:
+        if exc.code == "meeting_not_found":
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Web会議のURLをチャットに投稿しました。")
+    return _back(pk, "web")
 
 
 @require_POST
