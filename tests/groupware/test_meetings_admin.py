@@ -64,7 +64,7 @@ def test_a_field_posted_in_the_admin_is_not_changed(meeting: Meeting) -> None:
 
 
 def _post(client: Any, pk: int, **data: str) -> Any:
-    inlines = {}
+    inlines: dict[str, str] = {}
     for prefix in ("participants", "agenda", "documents", "minutes"):
         inlines |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     return client.post(f"{URL}{pk}/change/", {"add_usernames": "", "reason": "", **inlines, **data})
