@@ -44,7 +44,7 @@
   // http(s) links in a message become anchors (a shared Web会議 link); the rest stays text (chat_text.py: same pattern).
   var LINK = /(https?:\/\/[^\s<>"'「」『』、。()]+)/;
 
-  function body(text) {
+  function messageBody(text) {
     var node = element("p", "chat-message__body");
     text.split(LINK).forEach(function (part, index) {
       if (index % 2 === 1) {
@@ -82,7 +82,7 @@
     head.appendChild(document.createTextNode(" "));
     head.appendChild(element("time", "", m.time));
     item.appendChild(head);
-    item.appendChild(body(m.body));
+    item.appendChild(messageBody(m.body));
     if (m.attachments.length) {
       var files = element("ul", "chat-files");
       m.attachments.forEach(function (f) {
