@@ -167,6 +167,7 @@ class NotificationKind(models.TextChoices):
     NOTICE = "notice", "お知らせ"
     MENTION = "mention", "メンション"
     EVENT = "event", "予定"
+    MEETING = "meeting", "会議"
 
 
 class Notification(models.Model):

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from common import audit
 from common.dates import local_today
@@ -31,7 +30,7 @@ from groupware.chat.errors import (
 )
 from groupware.chat.models import Attachment, Channel, ChannelKind, ChannelMember, Message, ReadMark
 from groupware.council import council_schema, in_council
-from groupware.services.notifications import notify
+from groupware.services.notifications import notify_where_they_work
 from tenants import organisation
 from tenants.access import memberships_in_force
 from tenants.models import Membership, Person, Role
@@ -270,15 +269,10 @@ def _notify_mentions(channel: Channel, message: Message, mentioned: Sequence[Per
     for person in mentioned:
         if person.pk == message.author_id:
             continue
-        schemas = memberships_in_force(person).order_by("municipality__kind", "municipality__code")
-        schema = schemas.values_list("municipality__schema_name", flat=True).first()
-        if schema is None:
-            continue
-        with schema_context(schema):
-            notify(
-                recipient_ids=[person.pk], kind="mention", url=f"/chat/{channel.pk}/#m{message.pk}",
-                text=f"{message.author_name}さんが「{channel.name}」であなたをメンションしました: {message.body[:100]}",
-            )  # fmt: skip
+        notify_where_they_work(
+            recipient_ids=[person.pk], kind="mention", url=f"/chat/{channel.pk}/#m{message.pk}",
+            text=f"{message.author_name}さんが「{channel.name}」であなたをメンションしました: {message.body[:100]}",
+        )  # fmt: skip
 
 
 def _advance_read(channel: Channel, person: Person, upto: int) -> bool:

@@ -5,6 +5,7 @@ from django.apps import AppConfig
 # Modules of this app that name audit actions: each defines AUDIT_LABELS = {"meetings.x": "会議: …"}.
 LABELLED_MODULES = (
     "groupware.meetings.services.meetings",
+    "groupware.meetings.services.changes",
     "groupware.meetings.services.minutes",
     "groupware.meetings.services.web_meetings",
 )

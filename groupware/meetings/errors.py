@@ -50,3 +50,9 @@ class MinutesConfirmed(ValidationFailed):
 class WebMeetingUnconfigured(ValidationFailed):
     code = "web_meeting_unconfigured"
     message = "Web会議のサーバーが設定されていません。協議会の情報システム担当に設定を依頼してください。"
+
+
+class MeetingCancelled(ValidationFailed):
+    code = "meeting_cancelled"
+    message = "この会議は中止されたため、変更できません。"
+    status_code = 409

@@ -27,6 +27,27 @@ class MeetingForm(forms.Form):
         self.fields["participants"].widget.attrs["size"] = "8"
 
 
+class AddParticipantsForm(forms.Form):
+    participants = forms.TypedMultipleChoiceField(
+        label="追加する参加者", coerce=int, help_text="追加した職員には通知が届きます。"
+    )
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].choices = people  # type: ignore[attr-defined]
+        self.fields["participants"].widget.attrs["size"] = "6"
+
+
+class RescheduleForm(forms.Form):
+    starts_at = LocalDateTimeField(label="開始")
+    ends_at = LocalDateTimeField(label="終了")
+    place = forms.CharField(label="場所", max_length=200, required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="中止の理由", max_length=200, help_text="参加者全員に通知されます。")
+
+
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label="議題", max_length=200)
     presenter = forms.CharField(label="説明者", max_length=100, required=False)

@@ -27,17 +27,29 @@ class Meeting(models.Model):
     organiser_id = models.BigIntegerField("主催者ID")
     organiser_name = models.CharField("主催者", max_length=100)
     created_at = models.DateTimeField("登録日時", default=timezone.now)
+    # 中止 (§2.4): a cancelled meeting stays visible, marked 中止, and is read-only from then on.
+    cancelled_at = models.DateTimeField("中止日時", null=True, blank=True)
+    cancelled_by_id = models.BigIntegerField("中止者ID", null=True, blank=True)
+    cancelled_by_name = models.CharField("中止者", max_length=100, blank=True)
+    cancel_reason = models.CharField("中止の理由", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "会議"
         verbose_name_plural = "会議"
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="mt_meeting_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""), name="mt_meeting_cancel_reasoned"
+            ),
         ]
         indexes = [models.Index(fields=["starts_at"], name="mt_meeting_starts")]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.title}(中止)" if self.is_cancelled else self.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class Attendance(models.TextChoices):

@@ -13,10 +13,13 @@ from django.core.files.storage import storages
 from django.db import transaction
 
 from common import audit
-from groupware import council
+from groupware import council, org
+from groupware.chat import selectors as chat_selectors
+from groupware.chat.models import Channel
 from groupware.meetings.errors import DocumentNotFound, MeetingsUnavailable
 from groupware.meetings.models import AgendaItem, Document, Meeting, Minutes, MinutesState, Participant, WebMeeting
 from groupware.selectors import event_for
+from tenants.access import MODULES, active_roles, module_allowed
 from tenants.models import Membership, Person, Role
 
 
@@ -100,6 +103,11 @@ class MeetingPage:
     web_meeting: WebMeeting | None
 
     @property
+    def can_organise(self) -> bool:
+        """The organiser's forms show: a cancelled meeting is read-only (§2.5)."""
+        return self.is_organiser and not self.meeting.is_cancelled
+
+    @property
     def draft(self) -> Minutes | None:
         return next((m for m in self.minutes if m.state == MinutesState.DRAFT), None)
 
@@ -164,3 +172,13 @@ def web_meeting_for_event(*, viewer_id: int, event_id: int) -> WebMeeting | None
     if event_for(viewer_id=viewer_id, event_id=event_id) is None:
         return None
     return WebMeeting.objects.filter(event_id=event_id).first()
+
+
+def may_use_chat(actor: Person) -> bool:
+    """The chat module admits the actor on this host (not a teacher: docs/domain/chat.md §2)."""
+    return module_allowed(MODULES["chat"], active_roles(actor, org.current_town()))
+
+
+def share_channels(actor: Person) -> list[Channel]:
+    """The channels the actor may share a meeting in: those the chat lets them reach (none for a teacher)."""
+    return chat_selectors.channels_for(actor=actor) if may_use_chat(actor) else []

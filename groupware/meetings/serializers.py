@@ -15,6 +15,8 @@ class MtMeetingOut(serializers.Serializer):
     host_name = serializers.CharField()
     organiser_id = serializers.IntegerField()
     organiser_name = serializers.CharField()
+    cancelled_at = serializers.DateTimeField(allow_null=True, help_text="中止日時(中止でなければnull) / When cancelled")
+    cancel_reason = serializers.CharField(help_text="中止の理由 / Why it was cancelled")
 
 
 class MtParticipantOut(serializers.Serializer):

@@ -15,9 +15,13 @@ urlpatterns = [
     path("<int:pk>/documents/", views.document_upload_view, name="document_upload"),
     path("<int:pk>/documents/<int:document_id>/", views.document_view, name="document"),
     path("<int:pk>/documents/<int:document_id>/pdf/", views.document_pdf_view, name="document_pdf"),
+    path("<int:pk>/participants/", views.participants_view, name="participants"),
+    path("<int:pk>/reschedule/", views.reschedule_view, name="reschedule"),
+    path("<int:pk>/cancel/", views.cancel_view, name="cancel"),
     path("<int:pk>/attendance/", views.attendance_view, name="attendance"),
     path("<int:pk>/minutes/", views.minutes_view, name="minutes"),
     path("<int:pk>/minutes/confirm/", views.minutes_confirm_view, name="minutes_confirm"),
     path("<int:pk>/web-meeting/", views.meeting_web_view, name="web_meeting"),
+    path("<int:pk>/share/", views.share_view, name="share"),
     path("events/<int:pk>/web-meeting/", views.event_web_view, name="event_web_meeting"),
 ]

@@ -15,9 +15,18 @@ from common.errors import ApplicationError
 from common.http import PREVIEW_CSP
 from groupware import selectors as groupware_selectors
 from groupware.meetings import selectors
-from groupware.meetings.forms import AgendaItemForm, DocumentForm, MeetingForm, MinutesForm, attendance_from
+from groupware.meetings.forms import (
+    AddParticipantsForm,
+    AgendaItemForm,
+    CancelForm,
+    DocumentForm,
+    MeetingForm,
+    MinutesForm,
+    RescheduleForm,
+    attendance_from,
+)
 from groupware.meetings.models import Attendance
-from groupware.meetings.services import meetings, minutes, web_meetings
+from groupware.meetings.services import changes, meetings, minutes, sharing, web_meetings
 from tenants.access import person_of
 
 
@@ -77,7 +86,26 @@ def meeting_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "version": draft.version if draft else None,
             }
         ),
+        share_channels=(
+            selectors.share_channels(person_of(request)) if page.web_meeting and not page.meeting.is_cancelled else []
+        ),
+        **(_organiser_forms(page) if page.can_organise else {}),
     )
+
+
+def _organiser_forms(page: selectors.MeetingPage) -> dict[str, Any]:
+    """The forms only the organiser of a meeting not cancelled sees: add participants, move it, cancel it."""
+    taking_part = {p.person_id for p in page.participants}
+    meeting = page.meeting
+    return {
+        "add_form": AddParticipantsForm(
+            people=[(pk, label) for pk, label in selectors.participant_choices() if pk not in taking_part]
+        ),
+        "reschedule_form": RescheduleForm(
+            initial={"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, "place": meeting.place}
+        ),
+        "cancel_form": CancelForm(),
+    }
 
 
 def _act(request: HttpRequest, pk: int, anchor: str, done: str, action: Any) -> HttpResponse:
@@ -146,6 +174,42 @@ def document_pdf_view(request: HttpRequest, pk: int, document_id: int) -> FileRe
 
 
 @require_POST
+def participants_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("participants") if v.isdigit()]
+    if not ids:
+        messages.error(request, "追加する参加者を選んでください。")
+        return _back(pk, "participants")
+    return _act(
+        request, pk, "participants", "参加者を追加しました(通知を送りました)。",
+        lambda: changes.add_participants(actor=person_of(request), meeting_id=pk, participant_ids=ids),
+    )  # fmt: skip
+
+
+@require_POST
+def reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "開始・終了の日時を正しく入力してください(例: 2026-04-01 09:00)。")
+        return _back(pk, "change")
+    return _act(
+        request, pk, "change", "日時・場所を変更しました(参加者に通知しました)。",
+        lambda: changes.reschedule_meeting(actor=person_of(request), meeting_id=pk, **form.cleaned_data),
+    )  # fmt: skip
+
+
+@require_POST
+def cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "中止の理由を200文字以内で入力してください。")
+        return _back(pk, "change")
+    return _act(
+        request, pk, "", "会議を中止しました(参加者に通知しました)。",
+        lambda: changes.cancel_meeting(actor=person_of(request), meeting_id=pk, reason=form.cleaned_data["reason"]),
+    )  # fmt: skip
+
+
+@require_POST
 def attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
     ids = [int(key.removeprefix("attendance_")) for key in request.POST if key.removeprefix("attendance_").isdigit()]
     return _act(
@@ -189,6 +253,24 @@ def meeting_web_view(request: HttpRequest, pk: int) -> HttpResponse:
         request, pk, "web", "Web会議のURLを発行しました。",
         lambda: web_meetings.for_meeting(actor=person_of(request), meeting_id=pk),
     )  # fmt: skip
+
+
+@require_POST
+def share_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """「チャットで共有」: post the meeting's Web会議 link to a chat channel the reader reaches."""
+    channel = request.POST.get("channel", "")
+    if not channel.isdigit():
+        messages.error(request, "共有するチャンネルを選んでください。")
+        return _back(pk, "web")
+    try:
+        sharing.share_in_chat(actor=person_of(request), meeting_id=pk, channel_id=int(channel))
+    except ApplicationError as exc:
+        if exc.code == "meeting_not_found":
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Web会議のURLをチャットに投稿しました。")
+    return _back(pk, "web")
 
 
 @require_POST

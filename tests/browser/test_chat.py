@@ -53,12 +53,15 @@ def test_a_message_arrives_live_and_is_marked_read(
     clerk.goto(server.url("nakatosa", f"/chat/{channel_id}/"))
     expect(clerk.locator("#chat-status")).to_have_text("自動更新: リアルタイム")
 
-    text = f"明日の作業は18時からお願いします {secrets.token_hex(2)}"
+    room = f"https://meet.kyodo.example.jp/{secrets.token_hex(4)}"
+    text = f"明日の作業は18時からお願いします {secrets.token_hex(2)} Web会議: {room}"
     clerk.get_by_role("textbox", name="メッセージ", exact=True).fill(text)
     clerk.get_by_role("button", name="送信").click()
 
     arrived = vendor.locator(".chat-message", has_text=text)
     expect(arrived).to_be_visible()
+    # A link in a message arrives as a link (chat.md §3.8), built by chat.js from text nodes.
+    expect(arrived.locator(f'a[href="{room}"][rel="noopener noreferrer"]')).to_have_text(room)
     mine = clerk.locator(".chat-message", has_text=text)
     expect(mine.locator(".chat-read")).to_have_text("既読 1")
     expect(mine.locator(".chat-read")).to_have_attribute("title", people["chat_vendor"].full_name)

@@ -153,6 +153,18 @@ def test_a_mention_notifies_in_the_persons_town(people: dict[str, Any], channels
         assert Notification.objects.filter(recipient_id=people["clerk"].pk, kind="mention").count() == 1
 
 
+def test_a_mention_of_someone_of_a_town_and_the_council_notifies_in_the_town(
+    people: dict[str, Any], channels: dict[str, Any], new_person: Any
+) -> None:
+    # "council" sorts before "town": the notification went to the council's centre, not the town's (chat.md §3.4).
+    both = new_person("ch_both", council="council_staff", shimanto="clerk")
+    services.post_message(actor=people["council_admin"], channel_id=channels["council"].pk, body="@ch_both 確認を")
+    with schema_context("shimanto"):
+        assert Notification.objects.filter(recipient_id=both.pk, kind="mention").count() == 1
+    with schema_context("council"):
+        assert not Notification.objects.filter(recipient_id=both.pk).exists()
+
+
 def test_a_mention_of_someone_outside_the_channel_notifies_nobody(
     people: dict[str, Any], channels: dict[str, Any]
 ) -> None:

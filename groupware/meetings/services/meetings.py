@@ -20,9 +20,16 @@ from common import audit
 from common.tenancy import current_schema
 from groupware import org
 from groupware.errors import FileTooLarge, ParticipantUnknown
-from groupware.meetings.errors import DocumentNotPdf, MeetingInvalid, MeetingNotFound, NotMeetingOrganiser
+from groupware.meetings.errors import (
+    DocumentNotPdf,
+    MeetingCancelled,
+    MeetingInvalid,
+    MeetingNotFound,
+    NotMeetingOrganiser,
+)
 from groupware.meetings.models import AgendaItem, Attendance, Document, Meeting, Participant
 from groupware.meetings.selectors import eligible_participants, meetings_schema
+from groupware.meetings.services import notices
 from groupware.services.schedule import check_period
 from tenants.models import Person
 
@@ -76,16 +83,20 @@ def create_meeting(
             obj=meeting,
             details={"host": host.code or host.name, "participants": sorted(wanted)},
         )
+        notices.invited(meeting, wanted, actor)
     return meeting
 
 
 def organised_meeting(actor: Person, meeting_id: int) -> Meeting:
-    """The meeting, locked, if the actor organises it (call inside ``meetings_schema`` and a transaction)."""
+    """The meeting, locked, if the actor organises it and it was not cancelled (call inside ``meetings_schema`` and
+    a transaction)."""
     meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
     if meeting is None or not meeting.participants.filter(person_id=actor.pk).exists():
         raise MeetingNotFound()
     if meeting.organiser_id != actor.pk:
         raise NotMeetingOrganiser()
+    if meeting.is_cancelled:
+        raise MeetingCancelled()
     return meeting
 
 
@@ -146,6 +157,7 @@ def upload_document(
                 actor=actor, action="meetings.document_upload", obj=document,
                 details={"meeting": meeting.pk, "size": document.size, "sha256": sha256},
             )  # fmt: skip
+            notices.materials_added(meeting, document.name, actor)
     except Exception:
         if key:
             storage.delete(key)

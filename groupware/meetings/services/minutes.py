@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from common import audit
-from groupware.meetings.errors import MeetingNotFound, MinutesConfirmed, MinutesInvalid
+from groupware.meetings.errors import MeetingCancelled, MeetingNotFound, MinutesConfirmed, MinutesInvalid
 from groupware.meetings.models import Meeting, Minutes, MinutesState
 from groupware.meetings.selectors import meetings_schema
 from groupware.meetings.services.meetings import organised_meeting
@@ -23,6 +23,8 @@ def _participating(actor: Person, meeting_id: int) -> Meeting:
     meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
     if meeting is None or not meeting.participants.filter(person_id=actor.pk).exists():
         raise MeetingNotFound()
+    if meeting.is_cancelled:
+        raise MeetingCancelled()
     return meeting
 
 

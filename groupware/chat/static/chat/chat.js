@@ -41,6 +41,25 @@
     return node;
   }
 
+  // http(s) links in a message become anchors (a shared Web会議 link); the rest stays text (chat_text.py: same pattern).
+  var LINK = /(https?:\/\/[^\s<>"'「」『』、。()]+)/;
+
+  function messageBody(text) {
+    var node = element("p", "chat-message__body");
+    text.split(LINK).forEach(function (part, index) {
+      if (index % 2 === 1) {
+        var a = element("a", "", part);
+        a.href = part;
+        a.rel = "noopener noreferrer";
+        a.target = "_blank";
+        node.appendChild(a);
+      } else if (part) {
+        node.appendChild(document.createTextNode(part));
+      }
+    });
+    return node;
+  }
+
   function show(m) {
     if (document.getElementById("m" + m.id)) { return; }
     lastId = Math.max(lastId, m.id);
@@ -63,7 +82,7 @@
     head.appendChild(document.createTextNode(" "));
     head.appendChild(element("time", "", m.time));
     item.appendChild(head);
-    item.appendChild(element("p", "chat-message__body", m.body));
+    item.appendChild(messageBody(m.body));
     if (m.attachments.length) {
       var files = element("ul", "chat-files");
       m.attachments.forEach(function (f) {
