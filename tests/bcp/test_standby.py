@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -100,7 +101,11 @@ def pair(django_db_setup: None, django_db_blocker: Any) -> Iterator[Pair]:
         pytest.skip(reason)
     with (
         pgcluster.running_cluster("primary", **pgcluster.LOGICAL_PRIMARY) as primary,
-        pgcluster.running_cluster("standby", **pgcluster.LOGICAL_STANDBY) as standby,
+        # More table-sync workers than PostgreSQL's default 2: the initial copy of every town's tables goes faster
+        # (the primary's max_wal_senders and max_replication_slots, 10, leave room for them and the apply worker).
+        pgcluster.running_cluster(
+            "standby", **{**pgcluster.LOGICAL_STANDBY, "max_sync_workers_per_subscription": "6"}
+        ) as standby,
     ):
         result = Pair(primary, standby, primary.create_database("kyodo"), standby.create_database("kyodo"))
         with django_db_blocker.unblock():
@@ -114,13 +119,23 @@ def _copy_test_database_to(dsn: str) -> None:
     source = database_url(connection.settings_dict)
     password = connection.settings_dict.get("PASSWORD") or ""
     env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
-    dump = subprocess.run(
-        ["pg_dump", "--no-owner", "--no-privileges", f"--dbname={source}"], capture_output=True, env=env, check=True
-    )
-    subprocess.run(
-        ["psql", "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={dsn}"],
-        input=dump.stdout, capture_output=True, check=True,
-    )  # fmt: skip
+    # Piped: psql restores while pg_dump is still dumping.
+    with tempfile.TemporaryFile() as dump_errors:
+        dump = subprocess.Popen(
+            ["pg_dump", "--no-owner", "--no-privileges", f"--dbname={source}"],
+            stdout=subprocess.PIPE, stderr=dump_errors, env=env,
+        )  # fmt: skip
+        assert dump.stdout is not None
+        try:
+            subprocess.run(
+                ["psql", "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={dsn}"],
+                stdin=dump.stdout, capture_output=True, check=True,
+            )  # fmt: skip
+        finally:
+            dump.stdout.close()
+            dumped = dump.wait(timeout=120)
+        dump_errors.seek(0)
+        assert dumped == 0, dump_errors.read().decode(errors="replace")
     # Standby rows another test of this worker may have committed are not this test's.
     _query(
         dsn, "DELETE FROM bcp_lagsample; DELETE FROM bcp_standby; DELETE FROM bcp_bcpalert WHERE kind LIKE 'standby%'"
