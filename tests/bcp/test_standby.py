@@ -101,11 +101,7 @@ def pair(django_db_setup: None, django_db_blocker: Any) -> Iterator[Pair]:
         pytest.skip(reason)
     with (
         pgcluster.running_cluster("primary", **pgcluster.LOGICAL_PRIMARY) as primary,
-        # More table-sync workers than PostgreSQL's default 2: the initial copy of every town's tables goes faster
-        # (the primary's max_wal_senders and max_replication_slots, 10, leave room for them and the apply worker).
-        pgcluster.running_cluster(
-            "standby", **{**pgcluster.LOGICAL_STANDBY, "max_sync_workers_per_subscription": "6"}
-        ) as standby,
+        pgcluster.running_cluster("standby", **pgcluster.LOGICAL_STANDBY) as standby,
     ):
         result = Pair(primary, standby, primary.create_database("kyodo"), standby.create_database("kyodo"))
         with django_db_blocker.unblock():
