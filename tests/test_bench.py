@@ -201,7 +201,6 @@ def test_resident_certificate_issues_with_eight_clerks(committed: None, monkeypa
 def test_http_bench_runs_the_clerk_mix_against_gunicorn(committed: None, monkeypatch: pytest.MonkeyPatch) -> None:
     # Each client still runs at least one full round of the mix per level and side (bench_http._closed_loop).
     monkeypatch.setattr(bench_http, "SECONDS_PER_REPEAT", 0.1)
-    monkeypatch.setenv("KYODO_WORKERS", "2")  # deploy/gunicorn.conf.py: fewer workers to fork and warm up
     [line] = _run("http", "--repeat", "1", "--residents", "300")
     assert set(line) >= REQUIRED_KEYS
     assert "/healthz" in line["baseline"]
