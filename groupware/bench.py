@@ -45,6 +45,7 @@ PEOPLE = 50
 EVENTS = 10_000
 TARGET_P95_SECONDS = 0.150
 WORKERS = 8
+BOOKINGS_PER_REPEAT = 10  # per worker and run: --repeat 3 (the default) gives 30
 BASE_ID = 9_000_000_000  # made-up person ids of the week scenario, far from real ones
 
 
@@ -157,7 +158,7 @@ def _double_bookings() -> int:
 @scenario("facility_book")
 def facility_book_scenario(options: BenchOptions) -> dict[str, Any]:
     """8 workers booking overlapping slots of one room through the service vs plain non-overlapping inserts."""
-    per_worker = max(5, options.repeat * 10)
+    per_worker = max(5, options.repeat * BOOKINGS_PER_REPEAT)
     with bench_towns() as towns:
         town = towns.provision("gw")
         booker = Person.objects.create_user(f"{towns.prefix}booker", None, full_name="ベンチ 予約者")

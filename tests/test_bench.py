@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from io import StringIO
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from common import bench
+from resident_records import bench_certificate, bench_http
 from tenants import bench as tenant_bench
 from tenants.models import Domain, Municipality
 
@@ -25,16 +27,46 @@ REQUIRED_KEYS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def committed(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+def _refuse_other_databases() -> None:
     # pytest-django creates the test database only when a collected test uses `db` (here:
     # test_unused_code_skips_taken_codes); refuse to commit anything into any other database.
     name = connection.settings_dict["NAME"]
     if name != connection.creation._get_test_db_name():
         pytest.fail(f"not the test database ({name}); include a test that uses the db fixture in this run")
+
+
+@pytest.fixture
+def committed(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    _refuse_other_databases()
     with django_db_blocker.unblock():
         yield
         assert _bench_leftovers() == {"schemas": [], "municipalities": [], "domains": []}
+
+
+@dataclass(frozen=True)
+class PlatformRun:
+    provision: dict[str, Any]
+    migrate: dict[str, Any]
+    towns_before: dict[str, str]  # schema -> status, before and after the call
+    towns_after: dict[str, str]
+    leftovers: dict[str, list[str]]
+
+
+@pytest.fixture(scope="module")
+def platform_run(django_db_setup: Any, django_db_blocker: Any) -> PlatformRun:
+    """One ``bench provision migrate`` call, shared by the tests of both scenarios: each scenario migrates several
+    real schemas, and one call proves both the single-scenario line and two scenarios in one call."""
+    with django_db_blocker.unblock():
+        _refuse_other_databases()
+        before = {m.schema_name: m.status for m in Municipality.objects.all()}
+        provision_line, migrate_line = _run("provision", "migrate", "--towns", "2", "--repeat", "1")
+        return PlatformRun(
+            provision=provision_line,
+            migrate=migrate_line,
+            towns_before=before,
+            towns_after={m.schema_name: m.status for m in Municipality.objects.all()},
+            leftovers=_bench_leftovers(),
+        )
 
 
 def _bench_leftovers() -> dict[str, list[str]]:
@@ -71,21 +103,18 @@ def _assert_line(line: dict[str, Any], scenario: str, runs: int) -> None:
     assert line["host"]["cpus"] >= 1
 
 
-def test_provision_prints_one_json_line_and_leaves_nothing_behind(committed: None) -> None:
-    towns_before = set(Municipality.objects.values_list("schema_name", flat=True))
-
-    [line] = _run("provision", "--repeat", "1")
+def test_provision_prints_one_json_line_and_leaves_nothing_behind(platform_run: PlatformRun) -> None:
+    line = platform_run.provision
 
     _assert_line(line, "provision", runs=1)
     assert line["baseline_runs"] == 1
     assert "plain migrate" in line["baseline"]
-    assert set(Municipality.objects.values_list("schema_name", flat=True)) == towns_before
+    assert set(platform_run.towns_after) == set(platform_run.towns_before)
+    assert platform_run.leftovers == {"schemas": [], "municipalities": [], "domains": []}
 
 
-def test_migrate_over_towns_and_both_scenarios_in_one_call(committed: None) -> None:
-    demo_before = {m.schema_name: m.status for m in Municipality.objects.all()}
-
-    provision_line, migrate_line = _run("provision", "migrate", "--towns", "2", "--repeat", "1")
+def test_migrate_over_towns_and_both_scenarios_in_one_call(platform_run: PlatformRun) -> None:
+    provision_line, migrate_line = platform_run.provision, platform_run.migrate
 
     _assert_line(provision_line, "provision", runs=1)
     _assert_line(migrate_line, "migrate", runs=1)
@@ -96,7 +125,8 @@ def test_migrate_over_towns_and_both_scenarios_in_one_call(committed: None) -> N
     # The baseline pays the set-up once, as the measured command does: set-up + 2 × (one town − set-up).
     expected = setup + 2 * max(migrate_line["single_town_median"] - setup, 0.0)
     assert migrate_line["baseline_median"] == pytest.approx(expected, rel=1e-3, abs=1e-5)
-    assert {m.schema_name: m.status for m in Municipality.objects.all()} == demo_before
+    assert platform_run.towns_after == platform_run.towns_before
+    assert platform_run.leftovers == {"schemas": [], "municipalities": [], "domains": []}
 
 
 def test_cleanup_runs_when_a_scenario_fails(committed: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,7 +138,7 @@ def test_cleanup_runs_when_a_scenario_fails(committed: None, monkeypatch: pytest
 
     monkeypatch.setattr(tenant_bench, "migrate_tenants", fail_after_creating)
     with pytest.raises(RuntimeError, match="simulated failure"):
-        call_command("bench", "migrate", "--towns", "2", "--repeat", "1", stdout=StringIO())
+        call_command("bench", "migrate", "--towns", "1", "--repeat", "1", stdout=StringIO())
     # the committed fixture asserts that no bench_ schema, town or host name is left
 
 
@@ -154,12 +184,13 @@ def test_unused_code_skips_taken_codes(db: Any) -> None:
     assert towns.unused_code() not in {first, second}, "codes handed out in one run are not reused"
 
 
-def test_resident_certificate_issues_with_eight_clerks(committed: None) -> None:
+def test_resident_certificate_issues_with_eight_clerks(committed: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_certificate, "ISSUES_PER_REPEAT", 1)  # the scenario's floor: 2 per clerk and run
     [line] = _run("resident_certificate", "--repeat", "1")
     assert set(line) >= REQUIRED_KEYS
     assert line["clerks"] == 8
-    assert line["runs"] == 80  # 5 per clerk, twice
-    assert line["baseline_runs"] == 80
+    assert line["runs"] == 32  # 8 clerks × 2 certificates, twice
+    assert line["baseline_runs"] == 32
     assert line["household_members"] >= 16
     assert line["per_second"] > 0
     assert 0 < line["p50"] <= line["p95"] <= line["p99"]
@@ -167,7 +198,9 @@ def test_resident_certificate_issues_with_eight_clerks(committed: None) -> None:
 
 
 @pytest.mark.integration
-def test_http_bench_runs_the_clerk_mix_against_gunicorn(committed: None) -> None:
+def test_http_bench_runs_the_clerk_mix_against_gunicorn(committed: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each client still runs at least one full round of the mix per level and side (bench_http._closed_loop).
+    monkeypatch.setattr(bench_http, "SECONDS_PER_REPEAT", 0.1)
     [line] = _run("http", "--repeat", "1", "--residents", "300")
     assert set(line) >= REQUIRED_KEYS
     assert "/healthz" in line["baseline"]

@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -114,13 +115,23 @@ def _copy_test_database_to(dsn: str) -> None:
     source = database_url(connection.settings_dict)
     password = connection.settings_dict.get("PASSWORD") or ""
     env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
-    dump = subprocess.run(
-        ["pg_dump", "--no-owner", "--no-privileges", f"--dbname={source}"], capture_output=True, env=env, check=True
-    )
-    subprocess.run(
-        ["psql", "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={dsn}"],
-        input=dump.stdout, capture_output=True, check=True,
-    )  # fmt: skip
+    # Piped: psql restores while pg_dump is still dumping.
+    with tempfile.TemporaryFile() as dump_errors:
+        dump = subprocess.Popen(
+            ["pg_dump", "--no-owner", "--no-privileges", f"--dbname={source}"],
+            stdout=subprocess.PIPE, stderr=dump_errors, env=env,
+        )  # fmt: skip
+        assert dump.stdout is not None
+        try:
+            subprocess.run(
+                ["psql", "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--dbname={dsn}"],
+                stdin=dump.stdout, capture_output=True, check=True,
+            )  # fmt: skip
+        finally:
+            dump.stdout.close()
+            dumped = dump.wait(timeout=120)
+        dump_errors.seek(0)
+        assert dumped == 0, dump_errors.read().decode(errors="replace")
     # Standby rows another test of this worker may have committed are not this test's.
     _query(
         dsn, "DELETE FROM bcp_lagsample; DELETE FROM bcp_standby; DELETE FROM bcp_bcpalert WHERE kind LIKE 'standby%'"

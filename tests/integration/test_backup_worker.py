@@ -3,19 +3,15 @@ site (a local moto server), each artifact a valid encrypted pg_dump archive."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from bcp import archive, backup
 from bcp.models import Backup, BackupCopy, BackupSite, BackupStatus, BcpAlert, CopyStatus
@@ -24,42 +20,29 @@ from bcp.tasks import run_nightly_backups
 from tests.bcp.conftest import make_fs_site, make_s3_site
 from tests.bcp.conftest import s3_bucket as s3_bucket
 from tests.bcp.conftest import s3_endpoint as s3_endpoint
-from tests.support.processes import database_url, stop
+from tests.integration.conftest import Worker
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def backup_worker(django_db_blocker: Any, tmp_path: Path, s3_endpoint: str, s3_bucket: str) -> Iterator[dict[str, Any]]:
-    """Committed sites (the worker reads committed data only) and a worker on a queue of its own; all rows the
-    run makes are removed afterwards (the council audit rows stay: the trail is append-only)."""
+def backup_worker(
+    django_db_blocker: Any, tmp_path: Path, s3_endpoint: str, s3_bucket: str, shared_worker: Worker
+) -> Iterator[dict[str, Any]]:
+    """Committed sites (the worker reads committed data only) and the session's worker (its queue is its default
+    queue too, where the fanned-out tasks go); all rows the run makes are removed afterwards (the council audit rows
+    stay: the trail is append-only)."""
     # A night of its own, far in the past, so no other test's backup shares its (schema, night) rows.
     night = date(2003, 1, 1) + timedelta(days=secrets.randbelow(3000))
     suffix = secrets.token_hex(4)
-    queue = f"test-{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
-        settings_dict = dict(connection.settings_dict)
         sites = [
             make_fs_site(tmp_path / "inland", name=f"inland-{suffix}"),
             make_s3_site(s3_endpoint, s3_bucket, name=f"remote-{suffix}"),
         ]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url(settings_dict),
-        "KYODO_CELERY_QUEUE": queue,  # the fanned-out tasks go to the worker's default queue: this one
-        "KYODO_BACKUP_STAGING_DIR": str(tmp_path / "staging"),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo", "-l", "warning",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     try:
-        yield {"queue": queue, "night": night, "sites": sites, "staging": tmp_path / "staging"}
+        yield {"queue": shared_worker.queue, "night": night, "sites": sites, "staging": shared_worker.staging}
     finally:
-        stop(proc)
         with django_db_blocker.unblock():
             ids = [site.pk for site in sites]
             BcpAlert.objects.filter(site_id__in=ids).delete()

@@ -3,18 +3,14 @@ worker (another process) reads the file from the jobs directory, checks it, repo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
@@ -22,36 +18,17 @@ from common import tasks
 from common.models import AuditEvent, Job, JobState
 from resident_records import imports
 from tenants.models import Person
+from tests.integration.conftest import Worker
 from tests.resident_records.test_csv_io import to_csv, valid_rows
-from tests.support.processes import database_url, stop
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[tuple[str, Path]]:
-    """`celery worker` on the test database, its own queue, and the jobs directory it shares with this process."""
-    with django_db_blocker.unblock():
-        settings_dict = dict(connection.settings_dict)
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    files = tmp_path_factory.mktemp("jobs")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url(settings_dict),
-        "KYODO_CELERY_QUEUE": queue,
-        "KYODO_JOB_FILES_DIR": str(files),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo", "-l", "warning",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield queue, files
-    finally:
-        stop(proc)
+@pytest.fixture
+def worker(shared_worker: Worker) -> tuple[str, Path]:
+    """The session's `celery worker` (tests/integration/conftest.py): its queue, and the jobs directory it shares
+    with this process."""
+    return shared_worker.queue, shared_worker.job_files
 
 
 def test_the_worker_imports_the_stored_upload_and_reports_on_the_job(

@@ -18,7 +18,7 @@ __all__ = ["committed"]
 
 
 def test_payroll_run_scenario_reports_against_the_bulk_insert_baseline(committed: None, monkeypatch: Any) -> None:
-    monkeypatch.setattr("payroll.bench.STAFF", int(os.environ.get("PAYROLL_BENCH_STAFF", "200")))
+    monkeypatch.setattr("payroll.bench.STAFF", int(os.environ.get("PAYROLL_BENCH_STAFF", "20")))
     towns_before = set(Municipality.objects.values_list("schema_name", flat=True))
     out = StringIO()
     call_command("bench", "payroll_run", "--repeat", "1", stdout=out)

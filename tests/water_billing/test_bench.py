@@ -23,7 +23,7 @@ def test_the_run_scenario_reports_its_figures_and_leaves_nothing_behind(
 ) -> None:
     # KYODO_WATER_BENCH_CONNECTIONS=100000 with -s prints the full-size figures (a manual run).
     if "KYODO_WATER_BENCH_CONNECTIONS" not in os.environ:
-        monkeypatch.setattr(bench, "CONNECTIONS", 2_000)
+        monkeypatch.setattr(bench, "CONNECTIONS", 200)
     towns_before = set(Municipality.objects.values_list("schema_name", flat=True))
     out = StringIO()
     call_command("bench", "water_billing_run", "--repeat", "1", stdout=out)
