@@ -7,6 +7,7 @@ and tokens of another town are refused, and nothing of 中土佐町 (nakatosa) c
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client, RequestFactory
@@ -23,6 +25,7 @@ from django_tenants.utils import schema_context
 from rest_framework.request import Request
 
 from common import audit
+from common.middleware import SESSION_ACTIVE_AT_KEY
 from common.models import AuditEvent
 from common.rest import TenantAnonRateThrottle, TenantUserRateThrottle
 from tenants import services
@@ -131,6 +134,9 @@ class World:
     role_sessions: dict[str, str]  # a verified member of 中土佐町 holding just that role
     shimanto_token: str  # issued at 四万十町 to a person who is a member of both towns
     foreign: ForeignObjects
+    # 中土佐町's data as every test starts: each test is rolled back, so all start from this state, and a test
+    # compares the state it leaves with this one snapshot instead of taking its own (data_snapshot reads every table).
+    nakatosa_before: dict[str, tuple[int, str]]
 
 
 def _build_world() -> World:
@@ -153,11 +159,23 @@ def _build_world() -> World:
         content_type_id=ContentType.objects.get_for_model(Municipality).pk,
     )
     return World(
-        intruder_session=verified_session(intruder),
-        role_sessions={role: verified_session(make_person(f"iso-role-{role}", nakatosa=role)) for role in Role.values},
+        intruder_session=_quiet_session(intruder),
+        role_sessions={role: _quiet_session(make_person(f"iso-role-{role}", nakatosa=role)) for role in Role.values},
         shimanto_token=raw,
         foreign=foreign,
+        nakatosa_before=data_snapshot("nakatosa"),
     )
+
+
+def _quiet_session(person: Person) -> str:
+    """A verified session whose activity stamp (common.middleware.SessionMiddleware) lies ahead, so that the sweep's
+    requests do not write the session row back on every request: each such write would be rolled back with its
+    test anyway. The stamp only decides when the session is saved; no access rule reads it."""
+    key = verified_session(person)
+    session = SessionStore(session_key=key)
+    session[SESSION_ACTIVE_AT_KEY] = int(time.time()) + 24 * 3600
+    session.save()
+    return key
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +218,22 @@ def test_webauthn_ceremonies_need_a_logged_in_member() -> None:
     assert not any(r.is_public for r in webauthn)
 
 
+def test_the_snapshot_sees_every_kind_of_change(world: World, db: Any) -> None:
+    """data_snapshot, which the refusal tests compare with world.nakatosa_before, notices updates, inserts and
+    deletes, in the town's schema and in the council tables."""
+    assert data_snapshot("nakatosa") == world.nakatosa_before
+    with connection.cursor() as cursor:
+        cursor.execute('UPDATE "nakatosa"."django_migrations" SET name = name || %s WHERE id = 1', ["x"])
+        updated = data_snapshot("nakatosa")
+        cursor.execute('DELETE FROM "nakatosa"."django_migrations" WHERE id = 1')
+        deleted = data_snapshot("nakatosa")
+    changed = {name for name, digest in updated.items() if digest != world.nakatosa_before[name]}
+    assert changed == {"nakatosa.django_migrations"}
+    assert deleted["nakatosa.django_migrations"][0] == world.nakatosa_before["nakatosa.django_migrations"][0] - 1
+    make_person("iso-snapshot-probe")
+    assert data_snapshot("nakatosa")["public.tenants_person"] != world.nakatosa_before["public.tenants_person"]
+
+
 # --- a. Anonymous ---------------------------------------------------------------------------------------
 
 
@@ -227,7 +261,6 @@ def test_anonymous_is_sent_to_login_or_refused(route: Route, foreign: ForeignObj
 def test_member_of_another_town_is_refused_and_nothing_changes(route: Route, world: World, db: Any) -> None:
     client = session_client(HOSTS["nakatosa"], world.intruder_session)
     path = route.build(world.foreign.value)
-    before = data_snapshot("nakatosa")
     positions = {schema: audit_position(schema) for schema in ("nakatosa", "public")}
 
     for method in ALL_METHODS:
@@ -242,7 +275,7 @@ def test_member_of_another_town_is_refused_and_nothing_changes(route: Route, wor
         else:
             assert_no_membership_page(response)
 
-    assert data_snapshot("nakatosa") == before
+    assert data_snapshot("nakatosa") == world.nakatosa_before
     for schema, position in positions.items():
         for event in audit_since(schema, position):
             assert event.action in HARMLESS_AUDIT_ACTIONS, (schema, event.action)
@@ -333,13 +366,12 @@ def test_module_routes_follow_the_role_matrix(route: Route, world: World, db: An
     assert refused
     assert allowed
 
-    before = data_snapshot("nakatosa")
     # The module gate runs before the view, whatever the method: every refused role tries the unsafe
     # request, one of them also the page (the other town's member tries every method above).
     assert_module_refused(route, request(role_clients[refused[0]], "get", route, path))
     for role in refused:
         assert_module_refused(route, request(role_clients[role], "post", route, path))
-    assert data_snapshot("nakatosa") == before
+    assert data_snapshot("nakatosa") == world.nakatosa_before
 
     for role in allowed:
         response = request(role_clients[role], "get", route, path)
@@ -400,10 +432,9 @@ def test_a_token_works_in_its_own_town(world: World, db: Any) -> None:
 def test_token_of_another_town_is_invalid(route: Route, world: World, db: Any) -> None:
     client = Client(HTTP_HOST=HOSTS["nakatosa"], HTTP_AUTHORIZATION=f"Bearer {world.shimanto_token}")
     path = route.build(world.foreign.value)
-    before = data_snapshot("nakatosa")
     for method in ("get", "post"):
         assert_api_refusal(route, request(client, method, route, path), 401, "invalid_token")
-    assert data_snapshot("nakatosa") == before
+    assert data_snapshot("nakatosa") == world.nakatosa_before
 
 
 # --- e. Cache and throttling ----------------------------------------------------------------------------

@@ -112,25 +112,40 @@ def _is_japanese(text: str) -> bool:
 # --- Snapshots ----------------------------------------------------------------------------------------
 
 
-def _table_digest(cursor: Any, schema: str, table: str) -> tuple[int, str]:
-    # Row count plus a digest of every row's text: catches inserts, deletes and updates alike.
-    rows = "coalesce(string_agg(t::text, chr(10) ORDER BY t::text), '')"
-    cursor.execute(f'SELECT count(*), md5({rows}) FROM "{schema}"."{table}" t')
-    count, digest = cursor.fetchone()
-    return int(count), str(digest)
+# One statement for the whole snapshot: the tables are listed from the catalogue and each is digested by a query
+# run inside the statement (query_to_xml), so a snapshot costs one round trip instead of one per table (~125).
+# Row count plus a digest of every row's text: catches inserts, deletes and updates alike.
+_SNAPSHOT_SQL = """
+SELECT n.nspname || '.' || c.relname,
+       (xpath('/row/n/text()', digest))[1]::text::bigint,
+       (xpath('/row/d/text()', digest))[1]::text
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL query_to_xml(
+    format(
+        'SELECT count(*) AS n, md5(coalesce(string_agg(t::text, chr(10) ORDER BY t::text), %%L)) AS d FROM %%I.%%I t',
+        '', n.nspname, c.relname
+    ),
+    false, true, ''
+) AS digest
+WHERE c.relkind IN ('r', 'p')
+  AND ((n.nspname = %s AND c.relname <> %s) OR (n.nspname = 'public' AND c.relname = ANY(%s)))
+ORDER BY 1
+"""
 
 
 def data_snapshot(schema: str) -> dict[str, tuple[int, str]]:
-    """Every table of a town schema (audit trail excepted) and the council tables that hold its people."""
+    """Every table of a town schema (audit trail excepted) and the council tables that hold its people:
+    ``{"schema.table": (row count, md5 of every row's text)}``."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE' "
-            "AND table_name <> %s ORDER BY table_name",
-            [schema, AuditEvent._meta.db_table],
+            _SNAPSHOT_SQL, [schema, AuditEvent._meta.db_table, [model._meta.db_table for model in PUBLIC_MODELS]]
         )
-        tables = [(schema, row[0]) for row in cursor.fetchall()]
-        tables += [("public", model._meta.db_table) for model in PUBLIC_MODELS]
-        return {f"{s}.{t}": _table_digest(cursor, s, t) for s, t in tables}
+        snapshot = {name: (int(count), str(digest)) for name, count, digest in cursor.fetchall()}
+    expected_public = {f"public.{model._meta.db_table}" for model in PUBLIC_MODELS}
+    assert expected_public <= set(snapshot), expected_public - set(snapshot)
+    assert len(snapshot) > len(expected_public), f"no table found in schema {schema!r}"
+    return snapshot
 
 
 def audit_position(schema: str) -> int:
