@@ -31,6 +31,7 @@ from groupware.chat.errors import (
 from groupware.chat.models import Attachment, Channel, ChannelKind, ChannelMember, Message, ReadMark
 from groupware.council import council_schema, in_council
 from groupware.services.notifications import notify_where_they_work
+from tenants import live as access_live
 from tenants import organisation
 from tenants.access import memberships_in_force
 from tenants.models import Membership, Person, Role
@@ -158,6 +159,30 @@ def invite(*, actor: Person, channel_id: int, person_ids: Sequence[int]) -> list
         _add_members(channel, fresh, added_by=actor)
         audit.record(actor=actor, action="chat.invite", obj=channel, details={"invited": [p.pk for p in fresh]})
     return [p.pk for p in fresh]
+
+
+def remove_member(*, actor: Person, channel_id: int, person_id: int) -> None:
+    """Remove someone from a project channel (§2.6): a member who may invite removes anyone, anyone leaves by
+    removing themselves (a vendor too). Their open sockets of the channel close after commit (tenants.live)."""
+    channel = selectors.channel_for(actor=actor, channel_id=channel_id)
+    if channel is None:
+        raise NotChannelMember()
+    if channel.kind != ChannelKind.PROJECT:
+        raise ChannelInvalid("メンバーを外せるのはプロジェクトのチャンネルだけです。", code="not_project_channel")
+    if person_id != actor.pk:
+        _staff(actor)
+    with in_council(), transaction.atomic():
+        removed = ChannelMember.objects.filter(channel=channel, person_id=person_id).first()
+        if removed is None:
+            raise ChannelInvalid(
+                "このチャンネルのメンバーではありません。", code="member_unknown", details={"field": "person"}
+            )
+        removed.delete()
+        audit.record(
+            actor=actor, action="chat.member_remove", obj=channel,
+            details={"person": person_id, "left": person_id == actor.pk},
+        )  # fmt: skip
+        access_live.access_changed([person_id])
 
 
 def open_direct(*, actor: Person, person_id: int) -> Channel:
@@ -398,6 +423,7 @@ def export_messages(*, actor: Person, since: datetime | None, until: datetime | 
 AUDIT_LABELS = {
     "chat.channel_create": "チャット: チャンネルの作成",
     "chat.invite": "チャット: メンバーの招待",
+    "chat.member_remove": "チャット: メンバーの除外・退出",
     "chat.direct_open": "チャット: ダイレクトメッセージの開始",
     "chat.post": "チャット: 投稿",
     "chat.retention": "チャット: 保存期間の設定",
