@@ -172,4 +172,4 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_event(self, message: dict[str, Any]) -> None:
         if not self.ended:
-            await self.send_json(message["event"])
+            await self.send(text_data=message["text"])  # rendered and serialised once by the sender (live.send_now)
