@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_id>/", views.document_view, name="document"),
     path("<int:pk>/documents/<int:document_id>/pdf/", views.document_pdf_view, name="document_pdf"),
     path("<int:pk>/participants/", views.participants_view, name="participants"),
+    path("<int:pk>/participants/<int:person_id>/remove/", views.participant_remove_view, name="participant_remove"),
     path("<int:pk>/reschedule/", views.reschedule_view, name="reschedule"),
     path("<int:pk>/cancel/", views.cancel_view, name="cancel"),
     path("<int:pk>/attendance/", views.attendance_view, name="attendance"),

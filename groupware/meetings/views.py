@@ -186,6 +186,14 @@ def participants_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def participant_remove_view(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    return _act(
+        request, pk, "participants", "参加者から外しました(本人に通知しました)。",
+        lambda: changes.remove_participant(actor=person_of(request), meeting_id=pk, person_id=person_id),
+    )  # fmt: skip
+
+
+@require_POST
 def reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RescheduleForm(request.POST)
     if not form.is_valid():
