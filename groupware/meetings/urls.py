@@ -25,4 +25,5 @@ urlpatterns = [
     path("<int:pk>/web-meeting/", views.meeting_web_view, name="web_meeting"),
     path("<int:pk>/share/", views.share_view, name="share"),
     path("events/<int:pk>/web-meeting/", views.event_web_view, name="event_web_meeting"),
+    path("events/council/<int:pk>/web-meeting/", views.council_event_web_view, name="council_event_web_meeting"),
 ]
