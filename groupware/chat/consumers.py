@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
@@ -126,7 +127,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _watch(self) -> None:
         """The safety net for what ends without an event (tenants.live): re-check every RECHECK_SECONDS."""
         while not self.ended:
-            await asyncio.sleep(access_live.RECHECK_SECONDS)
+            # Spread over the last quarter of the interval: sockets that reconnected together (a restart) would
+            # otherwise all re-check in the same instant, in the worker's one database thread.
+            await asyncio.sleep(access_live.RECHECK_SECONDS * random.uniform(0.75, 1.0))  # noqa: S311
             try:
                 await self._recheck()
             except Exception:  # the database away for a moment: try again at the next interval

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -268,19 +268,22 @@ def post_message(
                 channel=channel, parent=root, author_id=actor.pk, author_name=actor.full_name, body=body,
                 mentions=[p.pk for p in mentioned], search_grams=search.grams(body, *(f.name or "" for f in files)),
             )  # fmt: skip
+            stored = []
             for upload in files:
                 keys.append(storage.save(f"{current_schema()}/chat/{channel.pk}/{uuid.uuid4().hex}", upload))
-                Attachment.objects.create(
+                stored.append(Attachment.objects.create(
                     message=message, name=(upload.name or "file")[:200], size=upload.size or 0, storage_key=keys[-1]
-                )
+                ))  # fmt: skip
             _advance_read(channel, actor, message.pk)
             audit.record(
                 actor=actor, action="chat.post", obj=message, details={"channel": channel.pk, "files": len(files)}
             )
             _notify_mentions(channel, message, mentioned)
-            marks = selectors.readers(channel)
-            message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
-            live.publish(channel.pk, {"type": "message", "message": selectors.payload(message, marks)})
+            # Rendered here, once, from what this post wrote (no re-read): nobody but the author can have read a
+            # message not yet committed, and the author is not counted in 「既読」 (§4.2).
+            live.publish(channel.pk, {"type": "message", "message": selectors.payload(message, [], stored)})
+            # The caller renders it from another schema: its attachments are read here, in the council's.
+            prefetch_related_objects([message], "attachments")
     except Exception:
         for key in keys:
             storage.delete(key)
