@@ -56,7 +56,7 @@ def test_a_message_arrives_live_and_is_marked_read(
     room = f"https://meet.kyodo.example.jp/{secrets.token_hex(4)}"
     text = f"明日の作業は18時からお願いします {secrets.token_hex(2)} Web会議: {room}"
     clerk.get_by_role("textbox", name="メッセージ", exact=True).fill(text)
-    clerk.get_by_role("button", name="送信").click()
+    clerk.get_by_role("button", name="送信", exact=True).click()
 
     arrived = vendor.locator(".chat-message", has_text=text)
     expect(arrived).to_be_visible()
