@@ -32,6 +32,7 @@ from common import audit
 from common.dates import local_today
 from common.errors import ApplicationError, PermissionDenied
 from common.health import DEPENDENCY_ERRORS, note_degraded
+from tenants import live
 from tenants import services as tenant_services
 from tenants.models import Membership, Municipality, Person, Role
 
@@ -305,6 +306,7 @@ def _revoke(*, actor: Person, grant: EmergencyGrant, now: datetime, reason: str)
     grant.revoked_at = now
     grant.save(update_fields=["revoked_at"])
     _end_membership(grant.membership, on=now)
+    live.access_changed([grant.membership.person_id])  # an open chat socket of the helper closes (tenants.live)
     town = Municipality.objects.get(pk=grant.membership.municipality_id)
     _audit_both(
         actor=actor,

@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from common import audit
 from common.tenancy import use_public_schema
+from tenants import live
 from tenants.codes import is_valid_local_government_code
 from tenants.errors import (
     InvalidDomain,
@@ -194,6 +195,8 @@ def grant_membership(
             },
             council=True,
         )
+        # A grant edited to end earlier (or a new role) changes what the person's open sockets may reach.
+        live.access_changed([person.pk])
     return membership
 
 
@@ -322,8 +325,10 @@ def refuse_sign_in(*, person: Person, reason: str) -> None:
     audit.record(actor=person, action="auth.login_refused", details={"reason": reason})
 
 
-def record_sign_out(*, person: Person) -> None:
+def record_sign_out(*, person: Person, session_key: str | None = None) -> None:
+    """The person signed out: the audit row, and the session's live connections (chat) close (tenants.live)."""
     audit.record(actor=person, action="auth.logout")
+    live.end_session(session_key)
 
 
 def record_failed_sign_in(*, username: str) -> None:
@@ -362,6 +367,11 @@ def record_admin_change(*, actor: Person | None, obj: Model, action: str, messag
         details={"model": obj._meta.label, "message": str(message)[:500]},
         council=_is_council_model(obj),
     )
+    # An account switched off or a membership ended in the admin: the person's open sockets re-check (tenants.live).
+    if isinstance(obj, Person):
+        live.access_changed([obj.pk])
+    elif isinstance(obj, Membership):
+        live.access_changed([obj.person_id])
 
 
 def log_membership_transitions(*, today: date) -> int:

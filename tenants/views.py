@@ -81,7 +81,7 @@ def redirect_to_verify(request: HttpRequest, next_url: str | None) -> HttpRespon
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.user.is_authenticated:
-            services.record_sign_out(person=request.user)
+            services.record_sign_out(person=request.user, session_key=request.session.session_key)
         logout(request)
         messages.info(request, _("ログアウトしました。"))
         return redirect("accounts:login")

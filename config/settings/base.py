@@ -332,17 +332,19 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("KYODO_TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
-# The chat's live delivery (docs/domain/chat.md §3): groups on Redis, keys apart per deployment like the cache's.
+# The chat's live delivery (docs/domain/chat.md §3.5, §9): Redis pub/sub. A group message is one PUBLISH; each
+# uvicorn worker subscribed to the group receives it once and hands it to its own consumers in memory. (The list-based
+# RedisChannelLayer pushed one copy per consumer and each worker popped them one blocking round trip at a time: the
+# fan-out of one message to 200 sockets was 200 Redis round trips.) Pub/sub keeps nothing: a message published while
+# a worker's subscription is down is lost for its sockets, which the page's poll on reconnect makes up (§3.6).
+# Pub/sub channels ignore Redis's database number, so the prefix keeps deployments (and test workers) apart.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            # The consumers wait on Redis with a 5-second blocking pop (channels-redis): the read timeout must be
-            # longer than that (redis-py 8 defaults to 5 s, which cut the sockets), the connect timeout short so a
-            # Redis that is away fails fast (the page then polls).
+            # The connect timeout short so a Redis that is away fails fast (the page then polls).
             "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
             "prefix": f"{env('KYODO_CACHE_PREFIX', 'kyodo')}:asgi",
-            "expiry": 30,
         },
     }
 }

@@ -3,10 +3,12 @@ channel layer (channels-redis); the consumers of that group forward it to their 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from common.health import DEPENDENCY_ERRORS, note_degraded
@@ -24,7 +26,9 @@ def send_now(channel_id: int, event: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group_name(channel_id), {"type": "chat.event", "event": event})
+        # Serialised once here, not once per socket: a consumer forwards the text as it is (no work per recipient).
+        text = json.dumps(event, cls=DjangoJSONEncoder)
+        async_to_sync(layer.group_send)(group_name(channel_id), {"type": "chat.event", "text": text})
     except LIVE_ERRORS as exc:
         # Without Redis only the live copy is lost: the message is committed and the pages poll for it.
         note_degraded("chat.live_skipped", exc)

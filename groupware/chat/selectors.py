@@ -103,9 +103,11 @@ def read_by(message: Message, marks: list[Reader]) -> list[str]:
     return [r.name for r in marks if r.person_id != message.author_id and r.last_read_id >= message.pk]
 
 
-def payload(message: Message, marks: list[Reader]) -> dict[str, Any]:
-    """The message as the page, the API and the live delivery show it."""
+def payload(message: Message, marks: list[Reader], attachments: list[Attachment] | None = None) -> dict[str, Any]:
+    """The message as the page, the API and the live delivery show it (``attachments``: when the caller has them
+    already, as a post does, instead of the message's prefetched ones)."""
     names = read_by(message, marks)
+    files = message.attachments.all() if attachments is None else attachments
     return {
         "id": message.pk,
         "channel": message.channel_id,
@@ -116,7 +118,7 @@ def payload(message: Message, marks: list[Reader]) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
         "time": timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
         "replies": getattr(message, "reply_count", 0),
-        "attachments": [{"id": a.pk, "name": a.name, "size": a.size} for a in message.attachments.all()],
+        "attachments": [{"id": a.pk, "name": a.name, "size": a.size} for a in files],
         "read_count": len(names),
         "read_by": names,
     }

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from groupware.chat.errors import (
 from groupware.chat.models import Attachment, Channel, ChannelKind, ChannelMember, Message, ReadMark
 from groupware.council import council_schema, in_council
 from groupware.services.notifications import notify_where_they_work
+from tenants import live as access_live
 from tenants import organisation
 from tenants.access import memberships_in_force
 from tenants.models import Membership, Person, Role
@@ -160,6 +161,30 @@ def invite(*, actor: Person, channel_id: int, person_ids: Sequence[int]) -> list
     return [p.pk for p in fresh]
 
 
+def remove_member(*, actor: Person, channel_id: int, person_id: int) -> None:
+    """Remove someone from a project channel (§2.6): a member who may invite removes anyone, anyone leaves by
+    removing themselves (a vendor too). Their open sockets of the channel close after commit (tenants.live)."""
+    channel = selectors.channel_for(actor=actor, channel_id=channel_id)
+    if channel is None:
+        raise NotChannelMember()
+    if channel.kind != ChannelKind.PROJECT:
+        raise ChannelInvalid("メンバーを外せるのはプロジェクトのチャンネルだけです。", code="not_project_channel")
+    if person_id != actor.pk:
+        _staff(actor)
+    with in_council(), transaction.atomic():
+        removed = ChannelMember.objects.filter(channel=channel, person_id=person_id).first()
+        if removed is None:
+            raise ChannelInvalid(
+                "このチャンネルのメンバーではありません。", code="member_unknown", details={"field": "person"}
+            )
+        removed.delete()
+        audit.record(
+            actor=actor, action="chat.member_remove", obj=channel,
+            details={"person": person_id, "left": person_id == actor.pk},
+        )  # fmt: skip
+        access_live.access_changed([person_id])
+
+
 def open_direct(*, actor: Person, person_id: int) -> Channel:
     """The direct channel of two staff members (one per pair), opened on first use (§1.1)."""
     _staff(actor)
@@ -243,19 +268,22 @@ def post_message(
                 channel=channel, parent=root, author_id=actor.pk, author_name=actor.full_name, body=body,
                 mentions=[p.pk for p in mentioned], search_grams=search.grams(body, *(f.name or "" for f in files)),
             )  # fmt: skip
+            stored = []
             for upload in files:
                 keys.append(storage.save(f"{current_schema()}/chat/{channel.pk}/{uuid.uuid4().hex}", upload))
-                Attachment.objects.create(
+                stored.append(Attachment.objects.create(
                     message=message, name=(upload.name or "file")[:200], size=upload.size or 0, storage_key=keys[-1]
-                )
+                ))  # fmt: skip
             _advance_read(channel, actor, message.pk)
             audit.record(
                 actor=actor, action="chat.post", obj=message, details={"channel": channel.pk, "files": len(files)}
             )
             _notify_mentions(channel, message, mentioned)
-            marks = selectors.readers(channel)
-            message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
-            live.publish(channel.pk, {"type": "message", "message": selectors.payload(message, marks)})
+            # Rendered here, once, from what this post wrote (no re-read): nobody but the author can have read a
+            # message not yet committed, and the author is not counted in 「既読」 (§4.2).
+            live.publish(channel.pk, {"type": "message", "message": selectors.payload(message, [], stored)})
+            # The caller renders it from another schema: its attachments are read here, in the council's.
+            prefetch_related_objects([message], "attachments")
     except Exception:
         for key in keys:
             storage.delete(key)
@@ -398,6 +426,7 @@ def export_messages(*, actor: Person, since: datetime | None, until: datetime | 
 AUDIT_LABELS = {
     "chat.channel_create": "チャット: チャンネルの作成",
     "chat.invite": "チャット: メンバーの招待",
+    "chat.member_remove": "チャット: メンバーの除外・退出",
     "chat.direct_open": "チャット: ダイレクトメッセージの開始",
     "chat.post": "チャット: 投稿",
     "chat.retention": "チャット: 保存期間の設定",

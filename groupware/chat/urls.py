@@ -18,5 +18,6 @@ urlpatterns = [
     path("<int:pk>/messages.json", views.poll_view, name="poll"),
     path("<int:pk>/read/", views.read_view, name="read"),
     path("<int:pk>/invite/", views.invite_view, name="invite"),
+    path("<int:pk>/members/<int:person_id>/remove/", views.remove_member_view, name="remove_member"),
     path("<int:pk>/retention/", views.retention_view, name="retention"),
 ]

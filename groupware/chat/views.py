@@ -185,6 +185,23 @@ def invite_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def remove_member_view(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    actor = person_of(request)
+    try:
+        services.remove_member(actor=actor, channel_id=pk, person_id=person_id)
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise Http404 from exc
+        flash.error(request, exc.message)
+        return redirect("chat:channel", pk=pk)
+    if person_id == actor.pk:
+        flash.success(request, "チャンネルから退出しました。")
+        return redirect("chat:index")
+    flash.success(request, "メンバーから外しました。")
+    return redirect("chat:channel", pk=pk)
+
+
+@require_POST
 def retention_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RetentionForm(request.POST)
     days = form.cleaned_data.get("retention_days") if form.is_valid() else None

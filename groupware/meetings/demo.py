@@ -1,5 +1,6 @@
-"""Demo meetings (``manage.py seed_demo``): a council meeting with its agenda, PDFs and confirmed minutes, and a
-town's meeting with a draft of its minutes (docs/domain/meetings.md §8). They live in the council's schema."""
+"""Demo meetings (``manage.py seed_demo``): a council meeting with its agenda, PDFs and confirmed minutes, a
+town's meeting with a draft of its minutes, and a town's meeting cancelled (中止) with its reason
+(docs/domain/meetings.md §10). They live in the council's schema."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from common.dates import TOKYO, local_today
 from groupware.meetings.documents import agenda_pdf
 from groupware.meetings.errors import WebMeetingUnconfigured
 from groupware.meetings.models import Attendance, Meeting
-from groupware.meetings.services import meetings, minutes, web_meetings
+from groupware.meetings.services import changes, meetings, minutes, web_meetings
 from tenants.models import Municipality, Person
 
 COUNCIL_TITLE = "第3回 広域連携協議会 幹事会"
 TOWN_TITLE = "防災行政無線の共同運用 打合せ"
+CANCELLED_TITLE = "庁舎間ネットワーク切替 リハーサル"
+CANCEL_REASON = "台風接近のため延期します。日程は改めて連絡します。"
 COUNCIL_MINUTES = """1 共同調達の進捗について
   事務局から説明があり、了承された。
 2 令和9年度の負担金について
@@ -82,6 +85,17 @@ def _town_meeting(people: dict[str, Person]) -> str:
     return meeting.title
 
 
+def _cancelled_meeting(people: dict[str, Person]) -> str:
+    organiser = people["tanaka"]
+    participants = [people[name] for name in ("yamamoto", "it_admin") if name in people]
+    meeting = _meeting(
+        organiser, CANCELLED_TITLE, 5, "中土佐町役場 サーバー室", participants,
+        [("切替手順の確認", "中土佐町 総務課"), ("切戻しの判断基準", "協議会事務局")],
+    )  # fmt: skip
+    changes.cancel_meeting(actor=organiser, meeting_id=meeting.pk, reason=CANCEL_REASON)
+    return f"{meeting.title}(中止)"
+
+
 def seed_demo(write: Callable[[str], None]) -> None:
     schemas = set(Municipality.objects.values_list("schema_name", flat=True))
     if not {"council", "nakatosa"} <= schemas:
@@ -96,4 +110,5 @@ def seed_demo(write: Callable[[str], None]) -> None:
         titles = [_council_meeting(people)]
     with schema_context("nakatosa"):
         titles.append(_town_meeting(people))
+        titles.append(_cancelled_meeting(people))
     write(f"  council: meetings {'、'.join(titles)}")

@@ -56,3 +56,8 @@ class MeetingCancelled(ValidationFailed):
     code = "meeting_cancelled"
     message = "この会議は中止されたため、変更できません。"
     status_code = 409
+
+
+class OrganiserNotRemovable(ValidationFailed):
+    code = "organiser_not_removable"
+    message = "主催者は参加者から外せません。"

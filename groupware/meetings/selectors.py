@@ -166,12 +166,16 @@ def open_document(*, actor: Person, meeting_id: int, document_id: int) -> tuple[
 # --- Web会議 -------------------------------------------------------------------------------------------------
 
 
-def web_meeting_for_event(*, viewer_id: int, event_id: int) -> WebMeeting | None:
-    """The Web会議 of a schedule entry of the current town, for someone who may see the entry (the scheduler's
-    event page, the chat): None when there is none or the entry is not theirs to see."""
-    if event_for(viewer_id=viewer_id, event_id=event_id) is None:
+def web_meeting_for_event(*, viewer_id: int, event_id: int, council_wide: bool = False) -> WebMeeting | None:
+    """The Web会議 of a schedule entry, for someone who may see the entry (the scheduler's event page, the chat):
+    None when there is none or the entry is not theirs to see. ``council_wide``: an entry across towns, kept (with
+    its link) in the council's schema and read from a town's host."""
+    if event_for(viewer_id=viewer_id, event_id=event_id, council_wide=council_wide) is None:
         return None
-    return WebMeeting.objects.filter(event_id=event_id).first()
+    if not council_wide:
+        return WebMeeting.objects.filter(event_id=event_id).first()
+    with council.in_council():
+        return WebMeeting.objects.filter(event_id=event_id).first()
 
 
 def may_use_chat(actor: Person) -> bool:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_id>/", views.document_view, name="document"),
     path("<int:pk>/documents/<int:document_id>/pdf/", views.document_pdf_view, name="document_pdf"),
     path("<int:pk>/participants/", views.participants_view, name="participants"),
+    path("<int:pk>/participants/<int:person_id>/remove/", views.participant_remove_view, name="participant_remove"),
     path("<int:pk>/reschedule/", views.reschedule_view, name="reschedule"),
     path("<int:pk>/cancel/", views.cancel_view, name="cancel"),
     path("<int:pk>/attendance/", views.attendance_view, name="attendance"),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("<int:pk>/web-meeting/", views.meeting_web_view, name="web_meeting"),
     path("<int:pk>/share/", views.share_view, name="share"),
     path("events/<int:pk>/web-meeting/", views.event_web_view, name="event_web_meeting"),
+    path("events/council/<int:pk>/web-meeting/", views.council_event_web_view, name="council_event_web_meeting"),
 ]

@@ -186,6 +186,14 @@ def participants_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def participant_remove_view(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    return _act(
+        request, pk, "participants", "参加者から外しました(本人に通知しました)。",
+        lambda: changes.remove_participant(actor=person_of(request), meeting_id=pk, person_id=person_id),
+    )  # fmt: skip
+
+
+@require_POST
 def reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RescheduleForm(request.POST)
     if not form.is_valid():
@@ -273,15 +281,25 @@ def share_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(pk, "web")
 
 
-@require_POST
-def event_web_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Generate the Web会議 of a schedule entry (its organiser), back to the entry's page."""
+def _event_web(request: HttpRequest, pk: int, *, council_wide: bool) -> HttpResponse:
     try:
-        web_meetings.for_event(actor=person_of(request), event_id=pk)
+        web_meetings.for_event(actor=person_of(request), event_id=pk, council_wide=council_wide)
     except ApplicationError as exc:
         if exc.status_code == 404:
             raise Http404 from exc
         messages.error(request, exc.message)
     else:
         messages.success(request, "Web会議のURLを発行しました。")
-    return redirect("groupware:event", pk=pk)
+    return redirect("groupware:council_event" if council_wide else "groupware:event", pk=pk)
+
+
+@require_POST
+def event_web_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Generate the Web会議 of a schedule entry (its organiser), back to the entry's page."""
+    return _event_web(request, pk, council_wide=False)
+
+
+@require_POST
+def council_event_web_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same for an entry across towns, kept in the council's schema (groupware.md §2.8)."""
+    return _event_web(request, pk, council_wide=True)

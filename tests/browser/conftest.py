@@ -102,6 +102,7 @@ PEOPLE_SPEC: dict[str, tuple[str, dict[str, str], bool]] = {
     "chat_sender": ("話者 送信", {"nakatosa": "clerk"}, True),
     "chat_vendor": ("話者 業者", {"council": "vendor"}, True),
     "chat_vendor_only": ("話者 業者二", {"council": "vendor"}, True),
+    "chat_leaver": ("話者 退出", {"nakatosa": "clerk"}, True),
 }
 SECTION = "町民課 住民係"
 

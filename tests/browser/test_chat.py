@@ -1,6 +1,7 @@
 """The business chat in two Chromium contexts against gunicorn's uvicorn workers: a town clerk and an invited
 maintenance vendor (on the council's host) in one project channel; the clerk's message arrives live on the
-vendor's page over the WebSocket, and the clerk sees it marked 「既読 1」 (docs/domain/chat.md §3–4)."""
+vendor's page over the WebSocket, and the clerk sees it marked 「既読 1」 (docs/domain/chat.md §3–4). Signing out in
+another tab stops an open channel page (the socket closed with 4401, §3.9)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def test_a_message_arrives_live_and_is_marked_read(
     room = f"https://meet.kyodo.example.jp/{secrets.token_hex(4)}"
     text = f"明日の作業は18時からお願いします {secrets.token_hex(2)} Web会議: {room}"
     clerk.get_by_role("textbox", name="メッセージ", exact=True).fill(text)
-    clerk.get_by_role("button", name="送信").click()
+    clerk.get_by_role("button", name="送信", exact=True).click()
 
     arrived = vendor.locator(".chat-message", has_text=text)
     expect(arrived).to_be_visible()
@@ -78,3 +79,39 @@ def test_a_vendor_reaches_no_other_module(new_page: Any, server: Server, people:
     response = page.goto(server.url("council", "/groupware/"))
     assert response is not None
     assert response.status == 403
+
+
+@pytest.fixture(scope="module")
+def leaver_channel_id(django_db_setup: Any, django_db_blocker: Any, people: dict[str, BrowserPerson]) -> Iterator[int]:
+    from django_tenants.utils import schema_context
+
+    from groupware.chat import services
+    from tenants.models import Person
+
+    with django_db_blocker.unblock():
+        leaver = Person.objects.get(username=people["chat_leaver"].username)
+        with schema_context("nakatosa"):
+            channel = services.create_channel(actor=leaver, kind="project", name=f"退出確認 {secrets.token_hex(3)}")
+        connection.set_schema_to_public()
+    try:
+        yield channel.pk
+    finally:
+        connections.close_all()
+
+
+def test_signing_out_in_another_tab_stops_the_open_channel_page(
+    new_page: Any, server: Server, people: dict[str, BrowserPerson], leaver_channel_id: int
+) -> None:
+    page = new_page()
+    sign_in(page, server, people["chat_leaver"], "nakatosa")
+    page.goto(server.url("nakatosa", f"/chat/{leaver_channel_id}/"))
+    expect(page.locator("#chat-status")).to_have_text("自動更新: リアルタイム")
+
+    other_tab = page.context.new_page()  # the same session
+    other_tab.goto(server.url("nakatosa", "/accounts/logout/"))
+    other_tab.get_by_role("button", name="ログアウト").click()
+
+    expect(page.locator("#chat-status")).to_have_text(
+        "ログインの有効期限が切れたため、更新を停止しました。再度ログインしてください。"
+    )
+    expect(page.get_by_role("button", name="送信", exact=True)).to_be_disabled()

@@ -1,5 +1,5 @@
 """The demo meetings: a council meeting with its agenda PDFs, attendance and confirmed minutes, a town's meeting
-with a draft; a second run changes nothing."""
+with a draft, a cancelled (中止) one; a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import storages
 from django_tenants.utils import schema_context
 
-from groupware.meetings.demo import COUNCIL_TITLE, TOWN_TITLE, seed_demo
+from groupware.meetings.demo import CANCEL_REASON, CANCELLED_TITLE, COUNCIL_TITLE, TOWN_TITLE, seed_demo
 from groupware.meetings.models import Document, Meeting, Minutes, MinutesState
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,18 @@ def test_the_demo_has_meetings_with_agendas_and_minutes(towns: dict[str, Any]) -
             Minutes.objects.filter(meeting__title__in=[COUNCIL_TITLE, TOWN_TITLE]).values_list("state", flat=True)
         )
         assert states == {MinutesState.CONFIRMED, MinutesState.DRAFT}
+
+
+def test_the_demo_has_a_cancelled_meeting(towns: dict[str, Any]) -> None:
+    _seed()
+    with schema_context("council"):
+        meeting = Meeting.objects.get(title=CANCELLED_TITLE)
+        assert meeting.is_cancelled
+        assert meeting.cancel_reason == CANCEL_REASON
+        assert meeting.cancelled_by_name
+        assert meeting.participants.count() >= 2
+    with schema_context("council"):
+        assert not Meeting.objects.get(title=TOWN_TITLE).is_cancelled
 
 
 def test_the_demo_documents_are_pdfs(towns: dict[str, Any]) -> None:

@@ -288,6 +288,7 @@ def meetings_rows(*, viewer: Person) -> ModuleRows:
     return [
         ("groupware:meetings:", "pk", str(meeting.pk)),
         ("groupware:meetings:", "document_id", str(document.pk)),
+        ("groupware:meetings:participant_remove", "person_id", str(viewer.pk)),
         ("api:groupware:meetings:", "meeting_id", str(meeting.pk)),
     ]
 
@@ -328,6 +329,7 @@ def chat_rows(*, it_admin: Person) -> ModuleRows:
     return [
         ("chat:file", "pk", str(attachment.pk)),
         ("chat:thread", "message_id", str(message.pk)),
+        ("chat:remove_member", "person_id", str(it_admin.pk)),
         ("chat:", "pk", str(channel.pk)),
         ("api:chat:", "pk", str(channel.pk)),
     ]

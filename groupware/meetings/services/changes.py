@@ -1,5 +1,5 @@
-"""Changes to a meeting after it was recorded (docs/domain/meetings.md §2.4–§2.6): participants added, the date
-and place changed, the meeting cancelled (中止). The organiser makes them on the meeting page; the council's
+"""Changes to a meeting after it was recorded (docs/domain/meetings.md §2.4–§2.8): participants added or removed,
+the date and place changed, the meeting cancelled (中止). The organiser makes them on the meeting page; the council's
 情報システム担当 may add participants or cancel in the admin (an organiser who left, a meeting nobody can reach).
 Each is one transaction in the council's schema with its audit row and the participants' notifications."""
 
@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from common import audit
 from groupware.errors import ParticipantUnknown
-from groupware.meetings.errors import MeetingCancelled, MeetingInvalid, MeetingNotFound, NotMeetingOrganiser
+from groupware.meetings.errors import (
+    MeetingCancelled,
+    MeetingInvalid,
+    MeetingNotFound,
+    NotMeetingOrganiser,
+    OrganiserNotRemovable,
+)
 from groupware.meetings.models import Meeting, Participant
 from groupware.meetings.selectors import eligible_participants, meetings_schema
 from groupware.meetings.services import notices
@@ -78,6 +84,25 @@ def add_participants(*, actor: Person, meeting_id: int, participant_ids: Iterabl
     return added
 
 
+def remove_participant(*, actor: Person, meeting_id: int, person_id: int) -> Participant:
+    """The organiser takes someone off the meeting (§2.8): from then on they no longer see it (404) and are told so
+    in their notification centre. The organiser cannot be removed; a cancelled meeting is read-only."""
+    with meetings_schema(), transaction.atomic():
+        meeting = organised_meeting(actor, meeting_id)
+        if person_id == meeting.organiser_id:
+            raise OrganiserNotRemovable(details={"field": "participant"})
+        removed = meeting.participants.filter(person_id=person_id).first()
+        if removed is None:
+            raise ParticipantUnknown(details={"field": "participant", "person_ids": [person_id]})
+        removed.delete()
+        audit.record(
+            actor=actor, action="meetings.participant_remove", obj=meeting,
+            details={"removed": person_id, "attendance": removed.attendance},
+        )  # fmt: skip
+        notices.removed(meeting, person_id, actor)
+    return removed
+
+
 def cancel_meeting(*, actor: Person, meeting_id: int, reason: str) -> Meeting:
     """中止: the meeting stays, marked cancelled with who, when and why, and is read-only from then on (its
     documents and minutes stay readable). A reason is required; every participant is notified."""
@@ -123,6 +148,7 @@ def reschedule_meeting(
 
 AUDIT_LABELS = {
     "meetings.participants_add": "会議: 参加者の追加",
+    "meetings.participant_remove": "会議: 参加者の削除",
     "meetings.cancel": "会議: 会議の中止",
     "meetings.reschedule": "会議: 日時・場所の変更",
 }

@@ -1,5 +1,5 @@
 """The notifications of a meeting (docs/domain/meetings.md §8): its participants hear of an invitation, new
-materials, a cancellation or a new date in the notification centre of the town where they work
+materials, a cancellation or a new date, or their removal in the notification centre of the town where they work
 (``groupware.services.notifications.notify_where_they_work``), inside the announcing service's transaction. The
 person who made the change is not notified of it."""
 
@@ -37,6 +37,13 @@ def _everyone(meeting: Meeting) -> list[int]:
 def invited(meeting: Meeting, person_ids: Iterable[int], actor: Person) -> int:
     text = f"{actor.full_name}さんから会議「{meeting.title}」({when(meeting)})に招待されました。"
     return _send(meeting, person_ids, actor, text)
+
+
+def removed(meeting: Meeting, person_id: int, actor: Person) -> int:
+    # The meeting page is no longer theirs to open (404): the notice links to their list of meetings instead.
+    text = f"{actor.full_name}さんが会議「{meeting.title}」({when(meeting)})の参加者からあなたを外しました。"
+    ids = [] if person_id == actor.pk else [person_id]
+    return notify_where_they_work(recipient_ids=ids, kind=KIND, text=text, url=reverse("groupware:meetings:list"))
 
 
 def materials_added(meeting: Meeting, name: str, actor: Person) -> int:

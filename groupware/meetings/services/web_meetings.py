@@ -62,8 +62,18 @@ def _create(actor: Person, server: str, **target: object) -> WebMeeting:
     return link
 
 
-def for_event(*, actor: Person, event_id: int) -> WebMeeting:
-    """The Web会議 of a schedule entry of the current town (its organiser's); generated once, then kept."""
+def for_event(*, actor: Person, event_id: int, council_wide: bool = False) -> WebMeeting:
+    """The Web会議 of a schedule entry (its organiser's); generated once, then kept. The link lives with the entry:
+    in the current town's schema, or for an entry across towns (``council_wide``) in the council's."""
+    if not council_wide:
+        return _for_event_here(actor, event_id)
+    with council.in_council() as found:
+        if not found:
+            raise EventNotFound()
+        return _for_event_here(actor, event_id)
+
+
+def _for_event_here(actor: Person, event_id: int) -> WebMeeting:
     event = Event.objects.filter(pk=event_id, cancelled_at__isnull=True).first()
     if event is None:
         raise EventNotFound()

@@ -166,8 +166,18 @@
       poll();  // anything posted while the socket was closed
     };
     socket.onmessage = function (message) { onEvent(JSON.parse(message.data)); };
-    socket.onclose = function () {
+    socket.onclose = function (closed) {
       socket = null;
+      // 4401: the session ended (logout, idle timeout); 4403: no longer allowed here (removed from the channel,
+      // membership ended). Neither comes back by reconnecting or polling (docs/domain/chat.md §3.9).
+      if (closed.code === 4401 || closed.code === 4403) {
+        if (pollTimer) { window.clearInterval(pollTimer); pollTimer = null; }
+        status.textContent = closed.code === 4401
+          ? "ログインの有効期限が切れたため、更新を停止しました。再度ログインしてください。"
+          : "このチャンネルを閲覧できなくなったため、更新を停止しました。";
+        form.querySelector("button[type=submit]").disabled = true;
+        return;
+      }
       startPolling();
       window.setTimeout(connect, 10000);
     };
