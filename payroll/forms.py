@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from common.forms import WarekiDateField
-from payroll.models import JobType
+from payroll.models import JobType, LeaveReason
 
 
 class SalaryTableUploadForm(forms.Form):
@@ -105,6 +105,23 @@ class StatusChangeForm(_AppointmentForm):
     """休職・育児休業 (the first day of leave) and 復職 (the first day back)."""
 
 
+class LeaveForm(_AppointmentForm):
+    """休職: its reason and, when the 発令 grants less than the ordinance's default, the ratio (§4b)."""
+
+    leave_reason = forms.ChoiceField(label="休職の事由", choices=LeaveReason.choices)
+    leave_pay_ratio = forms.IntegerField(
+        label="給与の支給割合(100分の。空欄は事由ごとの既定の割合)",
+        required=False,
+        help_text="条例の上限以内で入力してください(例: 起訴休職 100分の60以内)。",
+    )
+
+    def changes(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"leave_reason": self.cleaned_data["leave_reason"]}
+        if self.cleaned_data["leave_pay_ratio"] is not None:
+            values["leave_pay_ratio"] = self.cleaned_data["leave_pay_ratio"]
+        return values
+
+
 class LeavingForm(_AppointmentForm):
     """退職: the 退職日 is the last day in service; the 発令 takes effect the next day (§3.7)."""
 
@@ -126,7 +143,7 @@ APPOINTMENT_FORMS: dict[str, type[_AppointmentForm]] = {
     "raise": PayChangeForm,
     "promotion": PayChangeForm,
     "transfer": UnitChangeForm,
-    "leave": StatusChangeForm,
+    "leave": LeaveForm,
     "childcare": StatusChangeForm,
     "return": StatusChangeForm,
     "leaving": LeavingForm,

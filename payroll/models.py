@@ -45,6 +45,17 @@ class AppointmentKind(models.TextChoices):
     REVISION = "revision", "給与改定"
 
 
+class LeaveReason(models.TextChoices):
+    """The reason of a 休職, which decides its pay (給与条例; 一般職給与法 §23 pattern, docs/domain/payroll.md §4b)."""
+
+    DUTY_INJURY = "duty_injury", "公務災害・通勤災害"
+    TUBERCULOSIS = "tuberculosis", "結核性疾患"
+    ILLNESS = "illness", "心身の故障(病気休職)"
+    CRIMINAL = "criminal", "刑事事件に関する起訴"
+    RESEARCH = "research", "研究・その他(有給)"
+    UNPAID = "unpaid", "その他(無給)"
+
+
 class Staff(models.Model):
     """A member of the town's staff (職員). Declared values (扶養, 住居, 通勤, 口座) are current values; pay-relevant
     positions (所属, 職種, 級号給, status) live in the effective-dated 発令."""
@@ -103,6 +114,9 @@ class Appointment(models.Model):
     )
     status = models.CharField("在職状態", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     resident_tax_on_leaving = models.CharField("退職時の住民税", max_length=10, blank=True)
+    leave_reason = models.CharField("休職の事由", max_length=20, choices=LeaveReason.choices, blank=True)
+    leave_pay_ratio = models.PositiveSmallIntegerField("休職中の給与の支給割合(100分の)", default=0)
+    leave_pay_until = models.DateField("支給割合の適用の終期(休職の期間の上限)", null=True, blank=True)
     note = models.CharField("備考", max_length=200, blank=True)
     batch = models.ForeignKey(
         "TransferBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
@@ -116,6 +130,7 @@ class Appointment(models.Model):
         verbose_name_plural = "発令"
         constraints = [
             models.UniqueConstraint(fields=["staff", "effective_on"], name="payroll_one_appointment_a_day"),
+            models.CheckConstraint(condition=Q(leave_pay_ratio__lte=100), name="payroll_leave_ratio_at_most_100"),
         ]
         indexes = [models.Index(fields=["staff", "-effective_on"], name="payroll_appt_staff_day")]
 

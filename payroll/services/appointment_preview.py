@@ -10,7 +10,7 @@ from typing import Any
 from payroll import parameters as p
 from payroll import proration
 from payroll.errors import PayrollInputError
-from payroll.models import AppointmentKind, JobType, Staff, Status
+from payroll.models import AppointmentKind, JobType, LeaveReason, Staff, Status
 from payroll.services.common import refuse_locked_month, step_amount
 from payroll.services.staff import check_declared, check_position, check_weekly_hours, next_state
 
@@ -60,6 +60,11 @@ def preview_appointment(*, staff: Staff, effective_on: date, kind: str, changes:
     ]
     if kind == AppointmentKind.LEAVING:
         rows.append(("最後の在職日", "", previous_day.isoformat()))
+    if kind == AppointmentKind.LEAVE:
+        until = state["leave_pay_until"]
+        ratio = f"100分の{state['leave_pay_ratio']}" + (f"({until.isoformat()}まで、以後は無給)" if until else "")
+        rows.append(("休職の事由", "", LeaveReason(state["leave_reason"]).label))
+        rows.append(("休職中の給与の支給割合", "", ratio))
     paid = Status.ACTIVE
     return AppointmentPreview(
         kind_label=AppointmentKind(kind).label,

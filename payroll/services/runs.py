@@ -42,13 +42,13 @@ from payroll.services.calculation import (
     Context,
     Result,
     _bonus,
-    _changes,
     _context,
     _regular,
     write_lines,
 )
 from payroll.services.common import actor_fields
 from payroll.services.month_pay import main_appointment
+from payroll.services.review import changes as review_changes
 
 CALCULATE_JOB = "payroll.calculate"
 
@@ -151,7 +151,7 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
         Correction.objects.filter(settled_in=run).update(settled_in=None)
         for result, appointment in results:
             result.slip.run = run
-            result.slip.changes = _changes(result, appointment, ctx) if run.kind == PayRun.Kind.REGULAR else []
+            result.slip.changes = review_changes(result, appointment, ctx) if run.kind == PayRun.Kind.REGULAR else []
         slips = Payslip.objects.bulk_create([result.slip for result, _ in results], batch_size=2000)
         write_lines(
             [

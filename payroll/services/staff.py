@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from common import audit
 from common.errors import ApplicationError
-from payroll import rules
+from payroll import leave, rules
+from payroll import parameters as p
 from payroll.errors import PayrollInputError, SelfApproval, StaffNotFound, UnknownDependents
-from payroll.models import Appointment, AppointmentKind, JobType, Staff, Status, TransferBatch
+from payroll.models import Appointment, AppointmentKind, JobType, LeaveReason, Staff, Status, TransferBatch
 from payroll.services.common import actor_fields, appointment_on, refuse_locked_month, step_amount
 
 TABLE_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
@@ -136,9 +137,25 @@ def record_appointment(
             obj=staff,
             purpose="発令の記録",
             personal_data=True,
-            details={"kind": kind, "effective_on": effective_on.isoformat(), **_jsonable(changes)},
+            details={
+                "kind": kind,
+                "effective_on": effective_on.isoformat(),
+                **_jsonable(changes),
+                **_leave(appointment),
+            },
         )
     return appointment
+
+
+def _leave(appointment: Appointment) -> dict[str, Any]:
+    if appointment.kind != AppointmentKind.LEAVE:
+        return {}
+    until = appointment.leave_pay_until
+    return {
+        "leave_reason": appointment.leave_reason,
+        "leave_pay_ratio": appointment.leave_pay_ratio,
+        "leave_pay_until": until.isoformat() if until else None,
+    }
 
 
 _STATUS_OF_KIND = {
@@ -162,6 +179,42 @@ _CHANGEABLE = {
 }
 
 
+_LEAVE_TERMS = {"leave_reason", "leave_pay_ratio"}  # what a 休職 発令 states
+_LEAVE_FIELDS = {"leave_reason", "leave_pay_ratio", "leave_pay_until"}
+_NO_LEAVE = {"leave_reason": "", "leave_pay_ratio": 0, "leave_pay_until": None}
+
+
+def leave_terms(*, kind: str, before: Appointment, effective_on: date, changes: dict[str, Any]) -> dict[str, Any]:
+    """The pay terms of a 休職 (§4b): its reason, the ratio granted (the setting's default for the reason unless the
+    発令 states one, never above the ordinance's maximum) and the last day the ratio applies. A 発令 made during the
+    leave keeps them; 復職, 育児休業 and 退職 end them."""
+    if kind != AppointmentKind.LEAVE:
+        if kind in (AppointmentKind.RETURN, AppointmentKind.CHILDCARE, AppointmentKind.LEAVING):
+            return dict(_NO_LEAVE)
+        return {}
+    reason = changes.get("leave_reason", "")
+    terms = p.leave_pay_rules(effective_on)
+    if reason not in LeaveReason.values or reason not in terms:
+        raise PayrollInputError(
+            "休職の事由を選んでください(公務災害・通勤災害、結核性疾患、心身の故障、起訴、研究・その他、無給)。",
+            code="payroll_invalid_leave_reason",
+            details={"field": "leave_reason"},
+        )
+    rule = terms[reason]
+    ratio = changes.get("leave_pay_ratio")
+    if ratio is None:
+        ratio = rule.default
+    if isinstance(ratio, bool) or not isinstance(ratio, int) or not 0 <= ratio <= rule.maximum:
+        raise PayrollInputError(
+            f"休職中の給与の支給割合は、{LeaveReason(reason).label}による休職では100分の0から100分の{rule.maximum}"
+            f"までです(入力: {ratio})。",
+            code="payroll_leave_ratio_out_of_range",
+            details={"field": "leave_pay_ratio", "maximum": rule.maximum},
+        )
+    until = leave.paid_until(effective_on, rule.months) if ratio else None
+    return {"leave_reason": reason, "leave_pay_ratio": ratio, "leave_pay_until": until}
+
+
 def check_weekly_hours(value: Any) -> None:
     if not isinstance(value, int | Decimal) or isinstance(value, bool) or not 0 <= value <= 168:
         raise PayrollInputError(
@@ -180,7 +233,7 @@ def next_state(
 ) -> tuple[Appointment, dict[str, Any], str]:
     """The state a 発令 would record (§3.3): the state in force the day before with ``changes``, and its status;
     every rule is checked here, for the service and its preview alike (nothing is written)."""
-    unknown = set(changes) - _CHANGEABLE
+    unknown = set(changes) - _CHANGEABLE - (_LEAVE_TERMS if kind == AppointmentKind.LEAVE else set())
     if unknown:
         raise PayrollInputError(
             f"発令で変更できない項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field"
@@ -202,8 +255,9 @@ def next_state(
         raise PayrollInputError(
             "退職時の住民税は lump_sum(一括徴収)または ordinary(普通徴収)です。", code="payroll_invalid_choice"
         )
-    state = {name: getattr(before, name) for name in _CHANGEABLE}
+    state = {name: getattr(before, name) for name in _CHANGEABLE | _LEAVE_FIELDS}
     state.update(changes)
+    state.update(leave_terms(kind=kind, before=before, effective_on=effective_on, changes=changes))
     check_weekly_hours(state["weekly_hours"])
     if kind == AppointmentKind.LEAVING:
         state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
