@@ -56,6 +56,7 @@ class HireForm(forms.Form):
     monthly_amount = forms.IntegerField(label="報酬月額(会計年度任用・特別職)", min_value=0, required=False)
     hourly_rate = forms.IntegerField(label="時間額", min_value=0, required=False)
     weekly_hours = forms.DecimalField(label="週の勤務時間", min_value=0, max_value=168, required=False)
+    term_ends_on = WarekiDateField(label="任期の末日(会計年度任用職員)", required=False)
 
     POSITION = ("unit_code", "unit_name", "job_type", "table_code", "grade", "step", "monthly_amount", "hourly_rate")
 
@@ -65,6 +66,7 @@ class HireForm(forms.Form):
         values["monthly_amount"] = data["monthly_amount"] or 0
         values["hourly_rate"] = data["hourly_rate"] or 0
         values["weekly_hours"] = data["weekly_hours"] or Decimal(0)
+        values["term_ends_on"] = data["term_ends_on"]
         if values["job_type"] not in ("general", "fiscal_full"):
             values.update(table_code="", grade=None, step=None)
         return values

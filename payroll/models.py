@@ -112,6 +112,7 @@ class Appointment(models.Model):
     weekly_hours = models.DecimalField(
         "週の勤務時間(時間額の会計年度任用職員)", max_digits=4, decimal_places=2, default=0
     )
+    term_ends_on = models.DateField("任期の末日(会計年度任用職員)", null=True, blank=True)
     status = models.CharField("在職状態", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     resident_tax_on_leaving = models.CharField("退職時の住民税", max_length=10, blank=True)
     leave_reason = models.CharField("休職の事由", max_length=20, choices=LeaveReason.choices, blank=True)

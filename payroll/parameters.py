@@ -31,6 +31,9 @@ REGIONAL_RATE = "payroll.regional.rate"
 SPECIAL_DUTY_KINDS = "payroll.special_duty.kinds"
 PART_TIME_MIN_WEEKLY_HOURS = "payroll.bonus.part_time_min_weekly_hours"
 LEAVE_PAY_RULES = "payroll.leave.pay_rules"
+PART_TIME_KINBEN_MONTHS = "payroll.bonus.part_time_kinben_months"
+PART_TIME_KINBEN_MIN_WEEKLY_HOURS = "payroll.bonus.part_time_kinben_min_weekly_hours"
+PART_TIME_MIN_TERM_MONTHS = "payroll.bonus.part_time_min_term_months"
 
 register(
     SettingSpec(WITHHOLDING_METHOD, "源泉徴収の計算方法(table/machine)", "text", "table", "machine: 電算機計算の特例"),
@@ -71,6 +74,25 @@ register(
         "例: kiken:危険作業手当:day:290;bouei:防疫作業手当:time:1000",
     ),
     SettingSpec(PART_TIME_MIN_WEEKLY_HOURS, "時間額の会計年度任用職員の期末手当: 週の勤務時間の下限", "text", "15.5"),
+    SettingSpec(
+        PART_TIME_KINBEN_MONTHS,
+        "パートタイム会計年度任用職員の勤勉手当の支給月数(1回あたり・標準の成績率、0は支給しない)",
+        "text",
+        "0",
+        "地方自治法第203条の2第4項(令和6年4月1日施行)により条例で定める場合に限る",
+    ),
+    SettingSpec(
+        PART_TIME_KINBEN_MIN_WEEKLY_HOURS,
+        "パートタイム会計年度任用職員の勤勉手当: 週の勤務時間の下限",
+        "text",
+        "15.5",
+    ),
+    SettingSpec(
+        PART_TIME_MIN_TERM_MONTHS,
+        "パートタイム会計年度任用職員の期末・勤勉手当: 任期(採用日から任期の末日まで)の下限(月)",
+        "text",
+        "6",
+    ),
     SettingSpec(
         LEAVE_PAY_RULES,
         "休職中の給与(事由:既定の割合:上限の割合:月数; 区切り、割合は100分の、月数0は休職の期間中)",

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
-from payroll import childcare, leave, proration, rules
+from payroll import childcare, leave, part_time, proration, rules
 from payroll import parameters as p
 from payroll.errors import (
     NegativeHours,
@@ -108,6 +108,9 @@ def _params(day: date) -> dict[str, Any]:
         "regional": p.regional_rate(day),
         "special_kinds": p.special_duty_kinds(day),
         "min_weekly": p.decimal_setting(p.PART_TIME_MIN_WEEKLY_HOURS, day),
+        "pt_kinben": p.decimal_setting(p.PART_TIME_KINBEN_MONTHS, day),
+        "pt_kinben_weekly": p.decimal_setting(p.PART_TIME_KINBEN_MIN_WEEKLY_HOURS, day),
+        "pt_min_term": p.int_setting(p.PART_TIME_MIN_TERM_MONTHS, day),
     }
 
 
@@ -443,16 +446,27 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
 
 
 def _part_time_bonus(staff: Staff, appointment: Appointment, ctx: Context) -> list[Line]:
-    """期末手当 of an hourly 会計年度任用職員 (§5.9): weekly hours at least the town's threshold; the base is the
-    average monthly 報酬 of the six months before the 基準日; no 勤勉手当."""
+    """期末手当・勤勉手当 of a part-time 会計年度任用職員 (§5.9): the base is the 報酬月額, or for hourly staff the
+    average monthly 報酬 of the six months before the 基準日; who is paid is ``part_time.eligibility``."""
     run, params = ctx.run, ctx.params
-    average = ctx.part_time_averages.get(staff.pk, 0)
-    if Decimal(appointment.weekly_hours) < params["min_weekly"] or not average:
+    hourly = appointment.job_type == JobType.FISCAL_PART_HOURLY
+    average = ctx.part_time_averages.get(staff.pk, 0) if hourly else int(appointment.monthly_amount)
+    hired_on = ctx.hired_on.get(staff.pk, run.pay_month)
+    allowed = part_time.eligibility(appointment=appointment, hired_on=hired_on, base_day=run.pay_month, params=params)
+    if not average or not allowed.kimatsu:
         return []
-    ratio = rules.service_ratio(rules.service_months(ctx.hired_on.get(staff.pk, run.pay_month), run.pay_month))
+    ratio = rules.service_ratio(rules.service_months(hired_on, run.pay_month))
     amount = rules.part_time_kimatsu(average=average, months=params["kimatsu"], ratio=ratio)
-    note = f"報酬の月平均 {average}円 × {params['kimatsu']}月 × 在職期間率 {ratio}"
-    return [_line(LineKind.ALLOWANCE, "kimatsu", "期末手当", amount, setsu=SETSU_ALLOWANCE, note=note)]
+    basis = f"報酬の月平均 {average}円" if hourly else f"報酬月額 {average}円"
+    note = f"{basis} × {params['kimatsu']}月 × 在職期間率 {ratio}"
+    lines = [_line(LineKind.ALLOWANCE, "kimatsu", "期末手当", amount, setsu=SETSU_ALLOWANCE, note=note)]
+    if allowed.kinben:
+        rated = ctx.inputs.get(staff.pk)
+        rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["pt_kinben"]
+        kinben = rules.kinben(base=average, rate=rate, ratio=ratio)
+        note = f"{basis} × 成績率 {rate} × 在職期間率 {ratio}"
+        lines.append(_line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=note))
+    return lines
 
 
 def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
@@ -460,11 +474,11 @@ def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | Non
     基準日 gets its share of the 期末手当 only (§4b)."""
     if appointment.status != Status.ACTIVE and not (
         appointment.status == Status.LEAVE
-        and appointment.job_type != JobType.FISCAL_PART_HOURLY
+        and appointment.job_type not in part_time.PART_TIME_JOB_TYPES
         and leave.share_on(appointment, ctx.run.pay_month)
     ):
         return None
-    if appointment.job_type == JobType.FISCAL_PART_HOURLY:
+    if appointment.job_type in part_time.PART_TIME_JOB_TYPES:
         lines = _part_time_bonus(staff, appointment, ctx)
         return _bonus_deductions(staff, appointment, ctx, lines) if lines else None
     return _bonus_deductions(staff, appointment, ctx, _bonus_amounts(staff, appointment, ctx))

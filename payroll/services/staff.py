@@ -15,7 +15,16 @@ from common.errors import ApplicationError
 from payroll import leave, rules
 from payroll import parameters as p
 from payroll.errors import PayrollInputError, SelfApproval, StaffNotFound, UnknownDependents
-from payroll.models import Appointment, AppointmentKind, JobType, LeaveReason, Staff, Status, TransferBatch
+from payroll.models import (
+    FISCAL_YEAR_JOB_TYPES,
+    Appointment,
+    AppointmentKind,
+    JobType,
+    LeaveReason,
+    Staff,
+    Status,
+    TransferBatch,
+)
 from payroll.services.common import actor_fields, appointment_on, refuse_locked_month, step_amount
 
 TABLE_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
@@ -47,12 +56,14 @@ def hire_staff(
     monthly_amount: int = 0,
     hourly_rate: int = 0,
     weekly_hours: Decimal = Decimal(0),
+    term_ends_on: date | None = None,
     person_id: int | None = None,
     **declared: Any,
 ) -> Staff:
     """採用: the staff member and their first 発令, in one step."""
     refuse_locked_month(hired_on)
     check_weekly_hours(weekly_hours)
+    check_term(job_type=job_type, term_ends_on=term_ends_on, start=hired_on)
     check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
     _check_declared_fields(declared)
     by_id, by_name = actor_fields(actor)
@@ -74,6 +85,7 @@ def hire_staff(
                 monthly_amount=monthly_amount,
                 hourly_rate=hourly_rate,
                 weekly_hours=weekly_hours,
+                term_ends_on=term_ends_on,
                 recorded_by_id=by_id,
                 recorded_by_name=by_name,
             )
@@ -176,6 +188,7 @@ _CHANGEABLE = {
     "manager_allowance",
     "resident_tax_on_leaving",
     "weekly_hours",
+    "term_ends_on",
 }
 
 
@@ -213,6 +226,18 @@ def leave_terms(*, kind: str, before: Appointment, effective_on: date, changes: 
         )
     until = leave.paid_until(effective_on, rule.months) if ratio else None
     return {"leave_reason": reason, "leave_pay_ratio": ratio, "leave_pay_until": until}
+
+
+def check_term(*, job_type: str, term_ends_on: date | None, start: date) -> None:
+    """任期の末日 (§5.9): only for 会計年度任用職員, and not before the day the 発令 takes effect."""
+    if term_ends_on is None:
+        return
+    if job_type not in FISCAL_YEAR_JOB_TYPES or term_ends_on < start:
+        raise PayrollInputError(
+            "任期の末日は会計年度任用職員についてのみ、発令日以後の日を入力してください。",
+            code="payroll_invalid_term",
+            details={"field": "term_ends_on"},
+        )
 
 
 def check_weekly_hours(value: Any) -> None:
@@ -259,6 +284,8 @@ def next_state(
     state.update(changes)
     state.update(leave_terms(kind=kind, before=before, effective_on=effective_on, changes=changes))
     check_weekly_hours(state["weekly_hours"])
+    if "term_ends_on" in changes:
+        check_term(job_type=state["job_type"], term_ends_on=state["term_ends_on"], start=effective_on)
     if kind == AppointmentKind.LEAVING:
         state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
     check_position(

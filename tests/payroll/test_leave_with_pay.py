@@ -18,7 +18,7 @@ from payroll import leave, rules
 from payroll.models import Appointment
 from payroll.services.staff import record_appointment
 from tests.payroll.factories import hire
-from tests.payroll.test_month_rules import APRIL, amounts, slip_of
+from tests.payroll.test_month_rules import amounts, slip_of
 
 BASE = 165_000
 
