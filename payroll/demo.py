@@ -205,6 +205,7 @@ def year_of_runs() -> list[tuple[str, date, date]]:
 YEAR_END = 2025
 YEAR_END_SETTLE = date(2026, 1, 1)
 REVISION_SETTLE = date(2026, 2, 1)
+REVISION_DAY = date(2026, 1, 20)  # the demo's 再年末調整 is made in January, before its deadline (§13.11)
 
 
 def _declarations(*, actor: Person, seed: int) -> None:
@@ -247,10 +248,10 @@ def _revision(*, officer: Person | None, approver: Person | None) -> None:
     values = {**basis.declaration, "life_new_general": basis.declaration.get("life_new_general", 0) + 40_000}
     revision = year_end_revision.calculate_readjustment(
         actor=officer, run=run, staff=result.staff, reason="生命保険料控除証明書の追加提出(1月)",
-        settle_month=REVISION_SETTLE, **values,
+        settle_month=REVISION_SETTLE, today=REVISION_DAY, **values,
     )  # fmt: skip
-    revision = year_end_revision.approve_readjustment(actor=approver, revision=revision)
-    year_end_revision.lock_readjustment(actor=approver, revision=revision)
+    revision = year_end_revision.approve_readjustment(actor=approver, revision=revision, today=REVISION_DAY)
+    year_end_revision.lock_readjustment(actor=approver, revision=revision, today=REVISION_DAY)
 
 
 def seed_town(*, schema: str, count: int, seed: int) -> int | None:

@@ -7,14 +7,16 @@ revised declaration and the same locked runs; the difference from the tax settle
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+import jpholiday
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from common import audit
+from common.dates import local_today
 from payroll import year_end as rules
 from payroll.models import Staff
 from payroll.selectors import year_totals
@@ -24,12 +26,14 @@ from payroll.year_end_errors import (
     YearEndApproverMissing,
     YearEndInputError,
     YearEndLocked,
+    YearEndReadjustmentDeadline,
     YearEndSelfApproval,
     YearEndStateError,
 )
 from payroll.year_end_models import YearEndDeclaration, YearEndResult, YearEndRevision, YearEndRun
 
 PURPOSE = "再年末調整"
+DEADLINE_MONTH_DAY = (1, 31)  # 所得税法226条① / 地方税法317条の6①: 源泉徴収票・給与支払報告書 by 31 January
 NOT_DECLARED = "年末調整の申告が未入力"  # the one reason for leaving someone out that a late declaration can cure
 
 
@@ -48,6 +52,30 @@ def _declaration_values(declaration: YearEndDeclaration | None) -> dict[str, Any
     values = {name: getattr(declaration, name) for name in DECLARATION_FIELDS}
     values["specific_relative_incomes"] = list(declaration.specific_relative_incomes or [])
     return values
+
+
+def readjustment_deadline(year: int) -> date:
+    """The last day a 再年末調整 of ``year`` can be made (§13.11): the deadline of the 源泉徴収票 to the tax office
+    (所得税法226条①: 翌年1月31日) and of the 給与支払報告書 (地方税法317条の6①), after which the figures the employer
+    reports are final — 所基通190-3 lets the employer redo its 年末調整 only until the 源泉徴収票 is filed. A deadline
+    on a Saturday, Sunday or national holiday moves to the next day that is none of them (国税通則法10条②)."""
+    deadline = date(year + 1, *DEADLINE_MONTH_DAY)
+    while deadline.weekday() >= 5 or jpholiday.is_holiday(deadline):
+        deadline += timedelta(days=1)
+    return deadline
+
+
+def refuse_after_deadline(year: int, today: date | None = None) -> None:
+    """Every step of a 再年末調整 (calculate, approve, lock) is refused after the deadline, writing nothing."""
+    day = today or local_today()
+    deadline = readjustment_deadline(year)
+    if day > deadline:
+        raise YearEndReadjustmentDeadline(
+            f"{year}年分の再年末調整は{deadline.year}年{deadline.month}月{deadline.day}日(源泉徴収票・給与支払報告書の"
+            f"提出期限)までです。期限を過ぎたため、再年末調整はできません(本日 {day.isoformat()})。"
+            "本人の確定申告で精算してください。",
+            details={"year": year, "deadline": deadline.isoformat(), "today": day.isoformat()},
+        )
 
 
 def basis_of(*, run: YearEndRun, staff: Staff) -> Basis:
@@ -70,11 +98,20 @@ def basis_of(*, run: YearEndRun, staff: Staff) -> Basis:
 
 
 def calculate_readjustment(
-    *, actor: Any, run: YearEndRun, staff: Staff, reason: str, settle_month: date, **values: Any
+    *,
+    actor: Any,
+    run: YearEndRun,
+    staff: Staff,
+    reason: str,
+    settle_month: date,
+    today: date | None = None,
+    **values: Any,
 ) -> YearEndRevision:
     """Recompute ``staff``'s 年末調整 of a locked year from the revised declaration ``values``. The open revision (if
     any) is replaced (idempotent, back to review); otherwise a new one is numbered after the last. Refused, writing
-    nothing: a year not locked, no reason, a declaration the rules refuse, a settlement month already locked."""
+    nothing: a year not locked, past the deadline, no reason, a declaration the rules refuse, a settlement month
+    already locked. ``today`` is the local date (Asia/Tokyo) unless given."""
+    refuse_after_deadline(run.year, today)
     if not reason.strip():
         raise YearEndInputError("再年末調整の理由を入力してください。", details={"field": "reason"})
     declared = _declared_input(run.year, values)
@@ -117,8 +154,9 @@ def calculate_readjustment(
     return revision
 
 
-def approve_readjustment(*, actor: Any, revision: YearEndRevision) -> YearEndRevision:
-    """Approval by a second person: whoever calculated the 再年末調整 cannot approve it."""
+def approve_readjustment(*, actor: Any, revision: YearEndRevision, today: date | None = None) -> YearEndRevision:
+    """Approval by a second person: whoever calculated the 再年末調整 cannot approve it; not after the deadline."""
+    refuse_after_deadline(revision.run.year, today)
     by_id, by_name = actor_fields(actor)
     with transaction.atomic():
         revision = YearEndRevision.objects.select_for_update().get(pk=revision.pk)
@@ -138,9 +176,10 @@ def approve_readjustment(*, actor: Any, revision: YearEndRevision) -> YearEndRev
     return revision
 
 
-def lock_readjustment(*, actor: Any, revision: YearEndRevision) -> YearEndRevision:
+def lock_readjustment(*, actor: Any, revision: YearEndRevision, today: date | None = None) -> YearEndRevision:
     """確定: the revision never changes; the 例月 of its settlement month (still open) carries the 精算額, and the
-    源泉徴収票 shows its figures."""
+    源泉徴収票 shows its figures. Not after the deadline."""
+    refuse_after_deadline(revision.run.year, today)
     with transaction.atomic():
         revision = YearEndRevision.objects.select_for_update().get(pk=revision.pk)
         if revision.locked:
