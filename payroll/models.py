@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from payroll.approval_models import ApprovalStamps
+
 
 class JobType(models.TextChoices):
     GENERAL = "general", "一般職"
@@ -285,7 +287,7 @@ class ResidentTaxNotice(models.Model):
         return f"住民税 {self.fiscal_year}年度"
 
 
-class PayRun(models.Model):
+class PayRun(ApprovalStamps):
     class Kind(models.TextChoices):
         REGULAR = "regular", "例月"
         BONUS = "bonus", "期末・勤勉手当"
@@ -301,13 +303,6 @@ class PayRun(models.Model):
     pay_month = models.DateField("支給月(1日)")
     paid_on = models.DateField("支給日")
     state = models.CharField("状態", max_length=12, choices=State.choices, default=State.CALCULATING)
-    calculated_by_id = models.BigIntegerField("計算者ID", null=True)
-    calculated_by_name = models.CharField("計算者", max_length=100, blank=True)
-    calculated_at = models.DateTimeField("計算日時", null=True)
-    approved_by_id = models.BigIntegerField("承認者ID", null=True)
-    approved_by_name = models.CharField("承認者", max_length=100, blank=True)
-    approved_at = models.DateTimeField("承認日時", null=True)
-    locked_at = models.DateTimeField("確定日時", null=True)
     job_id = models.UUIDField("計算ジョブ", null=True, blank=True)
     totals = models.JSONField("合計", default=dict, blank=True)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
@@ -322,10 +317,6 @@ class PayRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pay_month:%Y-%m}"
-
-    @property
-    def locked(self) -> bool:
-        return self.state == self.State.LOCKED
 
 
 class Payslip(models.Model):

@@ -20,6 +20,7 @@ from common.dates import local_today
 from payroll import year_end as rules
 from payroll.models import Staff
 from payroll.selectors import year_totals
+from payroll.services import approval
 from payroll.services.common import actor_fields
 from payroll.services.year_end import DECLARATION_FIELDS, _declared_input, _settle_month
 from payroll.year_end_errors import (
@@ -35,6 +36,15 @@ from payroll.year_end_models import YearEndDeclaration, YearEndResult, YearEndRe
 PURPOSE = "再年末調整"
 DEADLINE_MONTH_DAY = (1, 31)  # 所得税法226条① / 地方税法317条の6①: 源泉徴収票・給与支払報告書 by 31 January
 NOT_DECLARED = "年末調整の申告が未入力"  # the one reason for leaving someone out that a late declaration can cure
+
+
+_REFUSALS = approval.Refusals(
+    locked=approval.refusal(YearEndLocked, "この再年末調整は確定済みのため変更できません。"),
+    not_in_review=approval.refusal(YearEndStateError, "確認待ちの再年末調整だけを承認できます。"),
+    not_approved=approval.refusal(YearEndStateError, "承認済みの再年末調整だけを確定できます。"),
+    self_approval=approval.refusal(YearEndSelfApproval, "再年末調整を計算した職員は、自らその計算を承認できません。"),
+    approver_missing=approval.refusal(YearEndApproverMissing),
+)
 
 
 @dataclass(frozen=True)
@@ -157,20 +167,9 @@ def calculate_readjustment(
 def approve_readjustment(*, actor: Any, revision: YearEndRevision, today: date | None = None) -> YearEndRevision:
     """Approval by a second person: whoever calculated the 再年末調整 cannot approve it; not after the deadline."""
     refuse_after_deadline(revision.run.year, today)
-    by_id, by_name = actor_fields(actor)
     with transaction.atomic():
         revision = YearEndRevision.objects.select_for_update().get(pk=revision.pk)
-        if revision.locked:
-            raise YearEndLocked("この再年末調整は確定済みのため変更できません。")
-        if revision.state != YearEndRevision.State.REVIEW:
-            raise YearEndStateError("確認待ちの再年末調整だけを承認できます。")
-        if by_id is None or revision.calculated_by_id is None:
-            raise YearEndApproverMissing()
-        if by_id == revision.calculated_by_id:
-            raise YearEndSelfApproval("再年末調整を計算した職員は、自らその計算を承認できません。")
-        revision.state = YearEndRevision.State.APPROVED
-        revision.approved_by_id, revision.approved_by_name, revision.approved_at = by_id, by_name, timezone.now()
-        revision.save(update_fields=["state", "approved_by_id", "approved_by_name", "approved_at"])
+        approval.approve(revision, actor=actor, refusals=_REFUSALS)
         audit.record(actor=actor, action="payroll.year_end_readjust_approve", obj=revision.staff,
                      purpose=PURPOSE, details={"year": revision.run.year, "sequence": revision.sequence})  # fmt: skip
     return revision
@@ -182,14 +181,10 @@ def lock_readjustment(*, actor: Any, revision: YearEndRevision, today: date | No
     refuse_after_deadline(revision.run.year, today)
     with transaction.atomic():
         revision = YearEndRevision.objects.select_for_update().get(pk=revision.pk)
-        if revision.locked:
-            raise YearEndLocked("この再年末調整は確定済みのため変更できません。")
-        if revision.state != YearEndRevision.State.APPROVED:
-            raise YearEndStateError("承認済みの再年末調整だけを確定できます。")
-        _settle_month(revision.run.year, revision.settle_month)  # its 例月 must still be open
-        revision.state = YearEndRevision.State.LOCKED
-        revision.locked_at = timezone.now()
-        revision.save(update_fields=["state", "locked_at"])
+        # its 例月 must still be open
+        approval.lock(
+            revision, refusals=_REFUSALS, check=lambda: _settle_month(revision.run.year, revision.settle_month)
+        )
         audit.record(actor=actor, action="payroll.year_end_readjust_lock", obj=revision.staff,
                      purpose=PURPOSE, details={"year": revision.run.year, "sequence": revision.sequence,
                                                "difference": revision.difference})  # fmt: skip
