@@ -61,11 +61,8 @@ def hire_staff(
     **declared: Any,
 ) -> Staff:
     """採用: the staff member and their first 発令, in one step."""
-    refuse_locked_month(hired_on)
-    check_weekly_hours(weekly_hours)
-    check_term(job_type=job_type, term_ends_on=term_ends_on, start=hired_on)
-    check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
-    _check_declared_fields(declared)
+    position = {"job_type": job_type, "table_code": table_code, "grade": grade, "step": step}
+    _check_hire(hired_on, position, weekly_hours=weekly_hours, term_ends_on=term_ends_on, declared=declared)
     by_id, by_name = actor_fields(actor)
     try:
         with transaction.atomic():
@@ -102,6 +99,16 @@ def hire_staff(
             f"職員番号 {number} は既に登録されています。", code="payroll_duplicate_staff", details={"field": "number"}
         ) from None
     return staff
+
+
+def _check_hire(
+    hired_on: date, position: dict[str, Any], *, weekly_hours: Any, term_ends_on: date | None, declared: dict[str, Any]
+) -> None:
+    refuse_locked_month(hired_on)
+    check_weekly_hours(weekly_hours)
+    check_term(job_type=position["job_type"], term_ends_on=term_ends_on, start=hired_on)
+    check_position(**position, day=hired_on)
+    _check_declared_fields(declared)
 
 
 def _check_declared_fields(declared: dict[str, Any]) -> None:
