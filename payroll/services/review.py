@@ -14,7 +14,8 @@ def changes(result: Result, appointment: Appointment, ctx: Context) -> list[dict
     staff_id = result.slip.staff_id
     before = ctx.previous.get(staff_id)
     prorate: list[dict[str, Any]] = []
-    if result.prorate:
+    # A month paid by the day is always shown; a whole month of paid 休職 (§4b) only as the reason of a change.
+    if result.prorate.startswith("日割"):
         prorate.append({"code": "prorate", "before": "", "after": "", "reason": result.prorate})
     if before is None:
         return [{"code": "new", "reason": "前月の給与明細がありません(新規採用など)。"}, *prorate]

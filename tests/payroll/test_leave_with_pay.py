@@ -18,7 +18,7 @@ from payroll import leave, rules
 from payroll.models import Appointment
 from payroll.services.staff import record_appointment
 from tests.payroll.factories import hire
-from tests.payroll.test_month_rules import amounts, slip_of
+from tests.payroll.test_month_rules import amounts, locked_month, slip_of
 
 BASE = 165_000
 
@@ -197,3 +197,13 @@ def test_a_paid_leave_on_the_base_day_gets_its_share_of_kimatsu_only(officers: A
     assert amounts(slip)["kimatsu"] == full["kimatsu"] * 80 // 100
     assert "kinben" not in amounts(slip)
     assert "100分の80" in slip.lines.get(code="kimatsu").note
+
+
+def test_the_review_names_the_leave_as_the_reason_of_the_pay_change(officers: Any, table: Any) -> None:
+    officer, _ = officers
+    staff = hire(officer, "9118")
+    locked_month(officers, date(2026, 3, 1))
+    on_leave(officer, staff, date(2026, 4, 1), "illness")
+    changes = {change["code"]: change for change in slip_of(officer, staff).changes}
+    assert changes["base"]["reason"] == "休職(心身の故障(病気休職)) 100分の80(2027-03-31まで)"
+    assert "prorate" not in changes  # a whole month at one ratio is not a 日割
