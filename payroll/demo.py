@@ -22,7 +22,16 @@ from django_tenants.utils import schema_context
 
 from common.models import TownSetting
 from payroll import parameters
-from payroll.models import Appointment, JobType, ResidentTaxNotice, SalaryStep, SalaryTable, SalaryTableVersion, Staff
+from payroll.models import (
+    FISCAL_YEAR_JOB_TYPES,
+    Appointment,
+    JobType,
+    ResidentTaxNotice,
+    SalaryStep,
+    SalaryTable,
+    SalaryTableVersion,
+    Staff,
+)
 from payroll.services import runs, year_end_revision
 from payroll.services import year_end as year_end_service
 from payroll.services.standard_remuneration import determine_regular
@@ -61,6 +70,9 @@ def salary_steps() -> list[tuple[int, int, int]]:
     return rows
 
 
+PART_TIME_WEEKS = {JobType.FISCAL_PART_HOURLY: Decimal(20), JobType.FISCAL_PART_MONTHLY: Decimal(29)}
+
+
 def install_table(effective_from: date = date(2020, 4, 1)) -> SalaryTableVersion:
     table, _ = SalaryTable.objects.get_or_create(code=TABLE_CODE, defaults={"name": "行政職給料表(一)"})
     version = SalaryTableVersion.objects.create(
@@ -75,6 +87,8 @@ def install_settings(schema: str) -> None:
     values = {
         parameters.BUDGET_CODES: " ".join(f"{unit}={code}" for unit, code in BUDGET.items()),
         parameters.PAYER_BANK: "1000000001,ﾁﾖｳ,0001,001,1,1234567",
+        # §5.9: the demo towns pay part-time 会計年度任用職員 a 勤勉手当 (the statute allows it from 令和6年度).
+        parameters.PART_TIME_KINBEN_MONTHS: "1.05",
     }
     TownSetting.objects.bulk_create(
         TownSetting(
@@ -147,7 +161,8 @@ def generate_staff(count: int, *, seed: int, city: tuple[str, str], hired_by: da
                 step=rng.randint(1, 100) if grade else None,
                 monthly_amount={JobType.SPECIAL: 720_000, JobType.FISCAL_PART_MONTHLY: 132_000}.get(kind, 0),
                 hourly_rate=1_050 if kind == JobType.FISCAL_PART_HOURLY else 0,
-                weekly_hours=Decimal(20) if kind == JobType.FISCAL_PART_HOURLY else Decimal(0),  # §5.9: 期末手当
+                weekly_hours=PART_TIME_WEEKS.get(kind, Decimal(0)),  # §5.9: 期末手当・勤勉手当
+                term_ends_on=date(hired.year + 1, 3, 31) if kind in FISCAL_YEAR_JOB_TYPES else None,
                 manager_allowance=45_000 if grade and grade >= 6 else 0,
                 recorded_by_name="デモデータ",
             )
@@ -190,6 +205,7 @@ def year_of_runs() -> list[tuple[str, date, date]]:
 YEAR_END = 2025
 YEAR_END_SETTLE = date(2026, 1, 1)
 REVISION_SETTLE = date(2026, 2, 1)
+REVISION_DAY = date(2026, 1, 20)  # the demo's 再年末調整 is made in January, before its deadline (§13.11)
 
 
 def _declarations(*, actor: Person, seed: int) -> None:
@@ -232,10 +248,10 @@ def _revision(*, officer: Person | None, approver: Person | None) -> None:
     values = {**basis.declaration, "life_new_general": basis.declaration.get("life_new_general", 0) + 40_000}
     revision = year_end_revision.calculate_readjustment(
         actor=officer, run=run, staff=result.staff, reason="生命保険料控除証明書の追加提出(1月)",
-        settle_month=REVISION_SETTLE, **values,
+        settle_month=REVISION_SETTLE, today=REVISION_DAY, **values,
     )  # fmt: skip
-    revision = year_end_revision.approve_readjustment(actor=approver, revision=revision)
-    year_end_revision.lock_readjustment(actor=approver, revision=revision)
+    revision = year_end_revision.approve_readjustment(actor=approver, revision=revision, today=REVISION_DAY)
+    year_end_revision.lock_readjustment(actor=approver, revision=revision, today=REVISION_DAY)
 
 
 def seed_town(*, schema: str, count: int, seed: int) -> int | None:

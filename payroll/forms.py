@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from common.forms import WarekiDateField
-from payroll.models import JobType
+from payroll.models import JobType, LeaveReason
 
 
 class SalaryTableUploadForm(forms.Form):
@@ -56,6 +56,7 @@ class HireForm(forms.Form):
     monthly_amount = forms.IntegerField(label="報酬月額(会計年度任用・特別職)", min_value=0, required=False)
     hourly_rate = forms.IntegerField(label="時間額", min_value=0, required=False)
     weekly_hours = forms.DecimalField(label="週の勤務時間", min_value=0, max_value=168, required=False)
+    term_ends_on = WarekiDateField(label="任期の末日(会計年度任用職員)", required=False)
 
     POSITION = ("unit_code", "unit_name", "job_type", "table_code", "grade", "step", "monthly_amount", "hourly_rate")
 
@@ -65,6 +66,7 @@ class HireForm(forms.Form):
         values["monthly_amount"] = data["monthly_amount"] or 0
         values["hourly_rate"] = data["hourly_rate"] or 0
         values["weekly_hours"] = data["weekly_hours"] or Decimal(0)
+        values["term_ends_on"] = data["term_ends_on"]
         if values["job_type"] not in ("general", "fiscal_full"):
             values.update(table_code="", grade=None, step=None)
         return values
@@ -105,6 +107,23 @@ class StatusChangeForm(_AppointmentForm):
     """休職・育児休業 (the first day of leave) and 復職 (the first day back)."""
 
 
+class LeaveForm(_AppointmentForm):
+    """休職: its reason and, when the 発令 grants less than the ordinance's default, the ratio (§4b)."""
+
+    leave_reason = forms.ChoiceField(label="休職の事由", choices=LeaveReason.choices)
+    leave_pay_ratio = forms.IntegerField(
+        label="給与の支給割合(100分の。空欄は事由ごとの既定の割合)",
+        required=False,
+        help_text="条例の上限以内で入力してください(例: 起訴休職 100分の60以内)。",
+    )
+
+    def changes(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"leave_reason": self.cleaned_data["leave_reason"]}
+        if self.cleaned_data["leave_pay_ratio"] is not None:
+            values["leave_pay_ratio"] = self.cleaned_data["leave_pay_ratio"]
+        return values
+
+
 class LeavingForm(_AppointmentForm):
     """退職: the 退職日 is the last day in service; the 発令 takes effect the next day (§3.7)."""
 
@@ -126,7 +145,7 @@ APPOINTMENT_FORMS: dict[str, type[_AppointmentForm]] = {
     "raise": PayChangeForm,
     "promotion": PayChangeForm,
     "transfer": UnitChangeForm,
-    "leave": StatusChangeForm,
+    "leave": LeaveForm,
     "childcare": StatusChangeForm,
     "return": StatusChangeForm,
     "leaving": LeavingForm,

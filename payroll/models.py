@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from payroll.approval_models import ApprovalStamps
+
 
 class JobType(models.TextChoices):
     GENERAL = "general", "一般職"
@@ -43,6 +45,17 @@ class AppointmentKind(models.TextChoices):
     RETURN = "return", "復職"
     LEAVING = "leaving", "退職"
     REVISION = "revision", "給与改定"
+
+
+class LeaveReason(models.TextChoices):
+    """The reason of a 休職, which decides its pay (給与条例; 一般職給与法 §23 pattern, docs/domain/payroll.md §4b)."""
+
+    DUTY_INJURY = "duty_injury", "公務災害・通勤災害"
+    TUBERCULOSIS = "tuberculosis", "結核性疾患"
+    ILLNESS = "illness", "心身の故障(病気休職)"
+    CRIMINAL = "criminal", "刑事事件に関する起訴"
+    RESEARCH = "research", "研究・その他(有給)"
+    UNPAID = "unpaid", "その他(無給)"
 
 
 class Staff(models.Model):
@@ -101,8 +114,12 @@ class Appointment(models.Model):
     weekly_hours = models.DecimalField(
         "週の勤務時間(時間額の会計年度任用職員)", max_digits=4, decimal_places=2, default=0
     )
+    term_ends_on = models.DateField("任期の末日(会計年度任用職員)", null=True, blank=True)
     status = models.CharField("在職状態", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     resident_tax_on_leaving = models.CharField("退職時の住民税", max_length=10, blank=True)
+    leave_reason = models.CharField("休職の事由", max_length=20, choices=LeaveReason.choices, blank=True)
+    leave_pay_ratio = models.PositiveSmallIntegerField("休職中の給与の支給割合(100分の)", default=0)
+    leave_pay_until = models.DateField("支給割合の適用の終期(休職の期間の上限)", null=True, blank=True)
     note = models.CharField("備考", max_length=200, blank=True)
     batch = models.ForeignKey(
         "TransferBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
@@ -116,6 +133,7 @@ class Appointment(models.Model):
         verbose_name_plural = "発令"
         constraints = [
             models.UniqueConstraint(fields=["staff", "effective_on"], name="payroll_one_appointment_a_day"),
+            models.CheckConstraint(condition=Q(leave_pay_ratio__lte=100), name="payroll_leave_ratio_at_most_100"),
         ]
         indexes = [models.Index(fields=["staff", "-effective_on"], name="payroll_appt_staff_day")]
 
@@ -269,7 +287,7 @@ class ResidentTaxNotice(models.Model):
         return f"住民税 {self.fiscal_year}年度"
 
 
-class PayRun(models.Model):
+class PayRun(ApprovalStamps):
     class Kind(models.TextChoices):
         REGULAR = "regular", "例月"
         BONUS = "bonus", "期末・勤勉手当"
@@ -285,13 +303,6 @@ class PayRun(models.Model):
     pay_month = models.DateField("支給月(1日)")
     paid_on = models.DateField("支給日")
     state = models.CharField("状態", max_length=12, choices=State.choices, default=State.CALCULATING)
-    calculated_by_id = models.BigIntegerField("計算者ID", null=True)
-    calculated_by_name = models.CharField("計算者", max_length=100, blank=True)
-    calculated_at = models.DateTimeField("計算日時", null=True)
-    approved_by_id = models.BigIntegerField("承認者ID", null=True)
-    approved_by_name = models.CharField("承認者", max_length=100, blank=True)
-    approved_at = models.DateTimeField("承認日時", null=True)
-    locked_at = models.DateTimeField("確定日時", null=True)
     job_id = models.UUIDField("計算ジョブ", null=True, blank=True)
     totals = models.JSONField("合計", default=dict, blank=True)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
@@ -306,10 +317,6 @@ class PayRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pay_month:%Y-%m}"
-
-    @property
-    def locked(self) -> bool:
-        return self.state == self.State.LOCKED
 
 
 class Payslip(models.Model):

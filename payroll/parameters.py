@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from common.town_settings import SettingSpec, register, setting_in_force
 from payroll.errors import PayrollInputError
+from payroll.leave import LeavePayRule, parse_rules
 
 WITHHOLDING_METHOD = "payroll.withholding_method"
 KYOSAI_SHORT = "payroll.kyosai.short_term"
@@ -29,6 +30,10 @@ PRORATE_BASIS = "payroll.prorate_basis"
 REGIONAL_RATE = "payroll.regional.rate"
 SPECIAL_DUTY_KINDS = "payroll.special_duty.kinds"
 PART_TIME_MIN_WEEKLY_HOURS = "payroll.bonus.part_time_min_weekly_hours"
+LEAVE_PAY_RULES = "payroll.leave.pay_rules"
+PART_TIME_KINBEN_MONTHS = "payroll.bonus.part_time_kinben_months"
+PART_TIME_KINBEN_MIN_WEEKLY_HOURS = "payroll.bonus.part_time_kinben_min_weekly_hours"
+PART_TIME_MIN_TERM_MONTHS = "payroll.bonus.part_time_min_term_months"
 
 register(
     SettingSpec(WITHHOLDING_METHOD, "源泉徴収の計算方法(table/machine)", "text", "table", "machine: 電算機計算の特例"),
@@ -69,6 +74,33 @@ register(
         "例: kiken:危険作業手当:day:290;bouei:防疫作業手当:time:1000",
     ),
     SettingSpec(PART_TIME_MIN_WEEKLY_HOURS, "時間額の会計年度任用職員の期末手当: 週の勤務時間の下限", "text", "15.5"),
+    SettingSpec(
+        PART_TIME_KINBEN_MONTHS,
+        "パートタイム会計年度任用職員の勤勉手当の支給月数(1回あたり・標準の成績率、0は支給しない)",
+        "text",
+        "0",
+        "地方自治法第203条の2第4項(令和6年4月1日施行)により条例で定める場合に限る",
+    ),
+    SettingSpec(
+        PART_TIME_KINBEN_MIN_WEEKLY_HOURS,
+        "パートタイム会計年度任用職員の勤勉手当: 週の勤務時間の下限",
+        "text",
+        "15.5",
+    ),
+    SettingSpec(
+        PART_TIME_MIN_TERM_MONTHS,
+        "パートタイム会計年度任用職員の期末・勤勉手当: 任期(採用日から任期の末日まで)の下限(月)",
+        "text",
+        "6",
+    ),
+    SettingSpec(
+        LEAVE_PAY_RULES,
+        "休職中の給与(事由:既定の割合:上限の割合:月数; 区切り、割合は100分の、月数0は休職の期間中)",
+        "text",
+        "duty_injury:100:100:0;tuberculosis:80:80:24;illness:80:80:12;criminal:60:60:0;research:70:70:0;unpaid:0:0:0",
+        "一般職給与法第23条の例: 公務災害・通勤災害 100/100、結核性疾患 80/100(満2年まで)、"
+        "心身の故障 80/100(満1年まで)、起訴 60/100以内、研究等 70/100以内",
+    ),
 )
 
 
@@ -96,6 +128,11 @@ def car_bands(on: date) -> list[tuple[Decimal, int]]:
         km, amount = item.split(":")
         bands.append((Decimal(km), int(amount)))
     return sorted(bands)
+
+
+def leave_pay_rules(on: date) -> dict[str, LeavePayRule]:
+    """休職中の給与 by reason (§4b), the setting in force on the first day of the leave."""
+    return parse_rules(setting_in_force(LEAVE_PAY_RULES, on=on))
 
 
 def budget_codes(on: date) -> dict[str, str]:

@@ -10,7 +10,7 @@ amount × its days ÷ the month's days, counted by the town's basis (setting ``p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -76,7 +76,7 @@ def whole_month(parts: list[Period], month: date) -> bool:
     return len(parts) == 1 and parts[0].start == month.replace(day=1) and parts[0].end == month_end(month)
 
 
-def prorated(amounts: list[tuple[int, int]], basis_days: int) -> int:
+def prorated(amounts: Sequence[tuple[int | Decimal, int]], basis_days: int) -> int:
     """Σ monthly amount × paid days ÷ the month's days, 1円未満切捨て once (§4a.2); ``amounts`` as (amount, days)."""
     if basis_days <= 0:
         return 0

@@ -38,6 +38,11 @@ class YearEndStateError(Conflict):
     message = "この年末調整は現在の状態ではその操作ができません。"
 
 
+class YearEndReadjustmentDeadline(Conflict):
+    code = "payroll_year_end_readjust_deadline"
+    message = "再年末調整の期限(翌年1月31日: 源泉徴収票・給与支払報告書の提出期限)を過ぎています。"
+
+
 class YearEndSelfApproval(PermissionDenied):
     code = "payroll_year_end_self_approval"
     message = "年末調整を計算した職員は、自らその計算を承認できません。別の職員が承認してください。"

@@ -11,6 +11,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from payroll.approval_models import ApprovalStamps
+
 
 class YearEndDeclaration(models.Model):
     """The 年末調整 declarations of one staff member for one 年分: 扶養控除等申告書, 基礎控除申告書・
@@ -58,7 +60,7 @@ class YearEndDeclaration(models.Model):
         return f"年末調整の申告 {self.year}年分"
 
 
-class YearEndRun(models.Model):
+class YearEndRun(ApprovalStamps):
     """The 年末調整 of one 年分 for every staff member it applies to (§13.9–§13.10)."""
 
     class State(models.TextChoices):
@@ -70,13 +72,6 @@ class YearEndRun(models.Model):
     year = models.PositiveSmallIntegerField("年分", unique=True)
     settle_month = models.DateField("過不足の精算月(例月・1日)")
     state = models.CharField("状態", max_length=12, choices=State.choices, default=State.REVIEW)
-    calculated_by_id = models.BigIntegerField("計算者ID", null=True)
-    calculated_by_name = models.CharField("計算者", max_length=100, blank=True)
-    calculated_at = models.DateTimeField("計算日時", null=True)
-    approved_by_id = models.BigIntegerField("承認者ID", null=True)
-    approved_by_name = models.CharField("承認者", max_length=100, blank=True)
-    approved_at = models.DateTimeField("承認日時", null=True)
-    locked_at = models.DateTimeField("確定日時", null=True)
     totals = models.JSONField("合計", default=dict, blank=True)
 
     class Meta:
@@ -86,10 +81,6 @@ class YearEndRun(models.Model):
 
     def __str__(self) -> str:
         return f"年末調整 {self.year}年分"
-
-    @property
-    def locked(self) -> bool:
-        return self.state == self.State.LOCKED
 
 
 class YearEndFigures(models.Model):
@@ -138,7 +129,7 @@ class YearEndResult(YearEndFigures):
         return f"年末調整の結果 {self.staff_number}"
 
 
-class YearEndRevision(YearEndFigures):
+class YearEndRevision(ApprovalStamps, YearEndFigures):
     """A 再年末調整 of one staff member after the year's 年末調整 was locked (§13.11): the figures recomputed from the
     revised declaration (kept here as ``declaration``), and the 精算額 against the tax settled before
     (``previous_tax``: the locked result's or the previous locked revision's 年調年税額). The earlier result and
@@ -161,13 +152,6 @@ class YearEndRevision(YearEndFigures):
     difference = models.BigIntegerField("精算額(+還付・−徴収)", default=0)
     settle_month = models.DateField("精算月(例月・1日)")
     state = models.CharField("状態", max_length=12, choices=State.choices, default=State.REVIEW)
-    calculated_by_id = models.BigIntegerField("計算者ID", null=True)
-    calculated_by_name = models.CharField("計算者", max_length=100, blank=True)
-    calculated_at = models.DateTimeField("計算日時", null=True)
-    approved_by_id = models.BigIntegerField("承認者ID", null=True)
-    approved_by_name = models.CharField("承認者", max_length=100, blank=True)
-    approved_at = models.DateTimeField("承認日時", null=True)
-    locked_at = models.DateTimeField("確定日時", null=True)
 
     class Meta:
         verbose_name = "再年末調整"
@@ -185,10 +169,6 @@ class YearEndRevision(YearEndFigures):
 
     def __str__(self) -> str:
         return f"再年末調整 {self.staff_number} 第{self.sequence}回"
-
-    @property
-    def locked(self) -> bool:
-        return self.state == self.State.LOCKED
 
     @property
     def adjusted(self) -> bool:

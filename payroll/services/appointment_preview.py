@@ -10,9 +10,9 @@ from typing import Any
 from payroll import parameters as p
 from payroll import proration
 from payroll.errors import PayrollInputError
-from payroll.models import AppointmentKind, JobType, Staff, Status
+from payroll.models import AppointmentKind, JobType, LeaveReason, Staff, Status
 from payroll.services.common import refuse_locked_month, step_amount
-from payroll.services.staff import check_declared, check_position, check_weekly_hours, next_state
+from payroll.services.staff import check_declared, check_position, check_term, check_weekly_hours, next_state
 
 
 @dataclass
@@ -60,6 +60,11 @@ def preview_appointment(*, staff: Staff, effective_on: date, kind: str, changes:
     ]
     if kind == AppointmentKind.LEAVING:
         rows.append(("最後の在職日", "", previous_day.isoformat()))
+    if kind == AppointmentKind.LEAVE:
+        until = state["leave_pay_until"]
+        ratio = f"100分の{state['leave_pay_ratio']}" + (f"({until.isoformat()}まで、以後は無給)" if until else "")
+        rows.append(("休職の事由", "", LeaveReason(state["leave_reason"]).label))
+        rows.append(("休職中の給与の支給割合", "", ratio))
     paid = Status.ACTIVE
     return AppointmentPreview(
         kind_label=AppointmentKind(kind).label,
@@ -79,6 +84,7 @@ def preview_hire(
             f"職員番号 {number} は既に登録されています。", code="payroll_duplicate_staff", details={"field": "number"}
         )
     check_weekly_hours(position.get("weekly_hours", 0))
+    check_term(job_type=position["job_type"], term_ends_on=position.get("term_ends_on"), start=hired_on)
     check_position(
         job_type=position["job_type"],
         table_code=position.get("table_code", ""),
@@ -95,6 +101,8 @@ def preview_hire(
         ("級・号給", "", _grade_text(state)),
         ("給料月額", "", _pay_text(state, hired_on)),
     ]
+    if state.get("term_ends_on"):
+        rows.append(("任期の末日", "", state["term_ends_on"].isoformat()))
     return AppointmentPreview(
         kind_label=AppointmentKind.HIRE.label,
         effective_on=hired_on,

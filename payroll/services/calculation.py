@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
-from payroll import childcare, proration, rules
+from payroll import childcare, leave, part_time, proration, rules
 from payroll import parameters as p
 from payroll.errors import (
     NegativeHours,
@@ -108,6 +108,9 @@ def _params(day: date) -> dict[str, Any]:
         "regional": p.regional_rate(day),
         "special_kinds": p.special_duty_kinds(day),
         "min_weekly": p.decimal_setting(p.PART_TIME_MIN_WEEKLY_HOURS, day),
+        "pt_kinben": p.decimal_setting(p.PART_TIME_KINBEN_MONTHS, day),
+        "pt_kinben_weekly": p.decimal_setting(p.PART_TIME_KINBEN_MIN_WEEKLY_HOURS, day),
+        "pt_min_term": p.int_setting(p.PART_TIME_MIN_TERM_MONTHS, day),
     }
 
 
@@ -374,10 +377,15 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
     family, housing, commute, full_manager = _fixed_allowances(staff, appointment, ctx, on_leave=False)
     full_regional = rules.regional_allowance(full_base + family + full_manager, _regional_rate(appointment, ctx))
     full_fixed = full_base + family + housing + commute + full_manager + full_regional
-    # 扶養・住居・通勤手当 follow the state on the 1st: a hire after the 1st starts them the next month (§4a.3).
+    # 扶養・住居・通勤手当 follow the state on the 1st: a hire after the 1st starts them the next month (§4a.3); a
+    # paid 休職 on the 1st keeps the 発令's share of 扶養・住居手当 and no 通勤手当 (§4b).
     first = ctx.first.get(staff.pk)
-    if first is None or first.status != Status.ACTIVE:
+    share = leave.share_on(first, run.pay_month) if first is not None else 0
+    leave_note = leave.ratio_text(first) if first is not None else ""
+    if share == 0:
         family = housing = commute = 0
+    elif first is not None and first.status == Status.LEAVE:
+        family, housing, commute = leave.shared(family, share), leave.shared(housing, share), 0
     manager = pay.manager
     regional = rules.regional_allowance(base + family + manager, _regional_rate(appointment, ctx))
     for code, label, amount, taxable in (
@@ -388,12 +396,16 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
         ("regional", "地域手当", regional, True),
     ):
         if amount:
-            lines.append(_line(LineKind.ALLOWANCE, code, label, amount, setsu=SETSU_ALLOWANCE, taxable=taxable))
+            note = leave_note if code in ("family", "housing") else ""
+            lines.append(
+                _line(LineKind.ALLOWANCE, code, label, amount, setsu=SETSU_ALLOWANCE, taxable=taxable, note=note)
+            )
     lines.extend(_overtime_and_corrections(staff, appointment, ctx, base=full_base, on_leave=on_leave))
     gross = sum(line.amount for line in lines)
     non_taxable = min(commute, params["cap"])
     taxable_pay = gross - non_taxable
-    # 共済 (§6.1): none when the month ends in 休職; 育児休業 by its own rule (月末 or 14日以上, §6.1a);
+    # 共済 (§6.1): none when the month ends in an unpaid 休職 (a paid one contributes, §4b); 育児休業 by its own
+    # rule (月末 or 14日以上, §6.1a);
     # 標準報酬 from the month's fixed pay.
     standard = 0
     social = 0
@@ -403,7 +415,8 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
     exemption = childcare.monthly_exemption(ctx.childcare.get(staff.pk, []), run.pay_month)
     if appointment.status == Status.LEAVE:
         exemption = ""
-    kyosai_due = appointment.status != Status.LEAVE and not exemption and not leaves
+    unpaid_leave = appointment.status == Status.LEAVE and leave.share_on(appointment, ctx.month_end) == 0
+    kyosai_due = not unpaid_leave and not exemption and not leaves
     if appointment.job_type in KYOSAI_JOB_TYPES and kyosai_due:
         # The standard in force (§6.2); with none, the 資格取得時決定 from the whole-month fixed pay (not the 日割
         # amount), recorded with the run (calculate_run) so that later changes go through 定時決定 or 随時改定.
@@ -433,23 +446,39 @@ def _regular(staff: Staff, appointment: Appointment, ctx: Context) -> Result | N
 
 
 def _part_time_bonus(staff: Staff, appointment: Appointment, ctx: Context) -> list[Line]:
-    """期末手当 of an hourly 会計年度任用職員 (§5.9): weekly hours at least the town's threshold; the base is the
-    average monthly 報酬 of the six months before the 基準日; no 勤勉手当."""
+    """期末手当・勤勉手当 of a part-time 会計年度任用職員 (§5.9): the base is the 報酬月額, or for hourly staff the
+    average monthly 報酬 of the six months before the 基準日; who is paid is ``part_time.eligibility``."""
     run, params = ctx.run, ctx.params
-    average = ctx.part_time_averages.get(staff.pk, 0)
-    if Decimal(appointment.weekly_hours) < params["min_weekly"] or not average:
+    hourly = appointment.job_type == JobType.FISCAL_PART_HOURLY
+    average = ctx.part_time_averages.get(staff.pk, 0) if hourly else int(appointment.monthly_amount)
+    hired_on = ctx.hired_on.get(staff.pk, run.pay_month)
+    allowed = part_time.eligibility(appointment=appointment, hired_on=hired_on, base_day=run.pay_month, params=params)
+    if not average or not allowed.kimatsu:
         return []
-    ratio = rules.service_ratio(rules.service_months(ctx.hired_on.get(staff.pk, run.pay_month), run.pay_month))
+    ratio = rules.service_ratio(rules.service_months(hired_on, run.pay_month))
     amount = rules.part_time_kimatsu(average=average, months=params["kimatsu"], ratio=ratio)
-    note = f"報酬の月平均 {average}円 × {params['kimatsu']}月 × 在職期間率 {ratio}"
-    return [_line(LineKind.ALLOWANCE, "kimatsu", "期末手当", amount, setsu=SETSU_ALLOWANCE, note=note)]
+    basis = f"報酬の月平均 {average}円" if hourly else f"報酬月額 {average}円"
+    note = f"{basis} × {params['kimatsu']}月 × 在職期間率 {ratio}"
+    lines = [_line(LineKind.ALLOWANCE, "kimatsu", "期末手当", amount, setsu=SETSU_ALLOWANCE, note=note)]
+    if allowed.kinben:
+        rated = ctx.inputs.get(staff.pk)
+        rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["pt_kinben"]
+        kinben = rules.kinben(base=average, rate=rate, ratio=ratio)
+        note = f"{basis} × 成績率 {rate} × 在職期間率 {ratio}"
+        lines.append(_line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=note))
+    return lines
 
 
 def _bonus(staff: Staff, appointment: Appointment, ctx: Context) -> Result | None:
-    """期末手当・勤勉手当 (§5.6, §5.9) with their 共済 (標準期末手当等) and 所得税 (算出率, §1.5)."""
-    if appointment.status != Status.ACTIVE:
+    """期末手当・勤勉手当 (§5.6, §5.9) with their 共済 (標準期末手当等) and 所得税 (算出率, §1.5); a paid 休職 on the
+    基準日 gets its share of the 期末手当 only (§4b)."""
+    if appointment.status != Status.ACTIVE and not (
+        appointment.status == Status.LEAVE
+        and appointment.job_type not in part_time.PART_TIME_JOB_TYPES
+        and leave.share_on(appointment, ctx.run.pay_month)
+    ):
         return None
-    if appointment.job_type == JobType.FISCAL_PART_HOURLY:
+    if appointment.job_type in part_time.PART_TIME_JOB_TYPES:
         lines = _part_time_bonus(staff, appointment, ctx)
         return _bonus_deductions(staff, appointment, ctx, lines) if lines else None
     return _bonus_deductions(staff, appointment, ctx, _bonus_amounts(staff, appointment, ctx))
@@ -476,6 +505,11 @@ def _bonus_amounts(staff: Staff, appointment: Appointment, ctx: Context) -> list
     rated = ctx.inputs.get(staff.pk)
     rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["kinben"]
     kinben = rules.kinben(base=base, rate=rate, ratio=ratio, regional=regional)
+    if appointment.status == Status.LEAVE:
+        share = leave.share_on(appointment, run.pay_month)
+        note = f"在職期間率 {ratio} {leave.ratio_text(appointment)}"
+        kimatsu = leave.shared(kimatsu, share)
+        return [_line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=note)]
     return [
         _line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=f"在職期間率 {ratio}"),
         _line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {rate}"),
@@ -546,46 +580,3 @@ def _result(
         employer_kyosai=employer,
     )
     return Result(slip=slip, lines=lines)
-
-
-def _changes(result: Result, appointment: Appointment, ctx: Context) -> list[dict[str, Any]]:
-    """Differences from the last locked 例月 payslip, each with its reason (§7.3)."""
-    staff_id = result.slip.staff_id
-    before = ctx.previous.get(staff_id)
-    prorate: list[dict[str, Any]] = []
-    if result.prorate:
-        prorate.append({"code": "prorate", "before": "", "after": "", "reason": result.prorate})
-    if before is None:
-        return [{"code": "new", "reason": "前月の給与明細がありません(新規採用など)。"}, *prorate]
-    old = ctx.previous_lines.get(staff_id, {})
-    new = {line.code: line.amount for line in result.lines}
-    changes = []
-    for code in sorted(set(old) | set(new)):
-        if old.get(code, 0) != new.get(code, 0):
-            reason = "金額の変更"
-            if code == "base" and result.prorate:
-                reason = result.prorate
-            elif code == "base" and (before.grade, before.step) != (appointment.grade, appointment.step):
-                reason = f"発令({appointment.get_kind_display()} {appointment.effective_on.isoformat()})"
-            elif code == "base":
-                reason = "給料表の改定または勤務状態の変更"
-            elif code.startswith("overtime_"):
-                reason = "時間外勤務の実績"
-            elif code in ("correction", "difference"):
-                reason = "過誤調整・差額支給"
-            elif code == "resident_tax":
-                reason = "住民税の年度替わり・税額変更"
-            elif code == "year_end_tax":
-                reason = "年末調整の過不足額の精算"
-            elif code == "year_end_retax":
-                reason = "再年末調整の精算"
-            elif code.startswith("kyosai_") and result.exemption:
-                reason = f"共済掛金の免除: {result.exemption}"
-            changes.append({"code": code, "before": old.get(code, 0), "after": new.get(code, 0), "reason": reason})
-    if prorate and not any(change["code"] == "base" for change in changes):
-        changes.extend(prorate)
-    if before.unit_code != result.slip.unit_code:
-        changes.append(
-            {"code": "unit", "before": before.unit_name, "after": result.slip.unit_name, "reason": "所属の異動"}
-        )
-    return changes

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Sum
 
-from payroll import childcare, proration, rules
+from payroll import childcare, leave, proration, rules
 from payroll import parameters as p
 from payroll.errors import StepOutsideTable, UnknownSpecialDuty
 from payroll.models import (
@@ -60,35 +61,50 @@ class MonthPay:
 
 
 def month_pay(staff_number: str, parts: list[proration.Period], month: date, ctx: Any) -> MonthPay:
-    """§4a: each period in service (在職, not 休職・育児休業) earns its monthly amount × its days ÷ the month's days."""
-    if proration.whole_month(parts, month):
-        appointment = parts[0].appointment
-        if appointment.status != Status.ACTIVE:
+    """§4a, §4b: each period in service (在職) earns its monthly amount × its days ÷ the month's days; a period of
+    paid 休職 earns the 発令's share of 給料 up to the ratio's last day, and no 管理職手当."""
+    spans = [
+        (part.appointment, first, last, share)
+        for part in parts
+        for first, last, share in leave.paid_spans(part.appointment, part.start, part.end)
+    ]
+    ratio_note = "、".join(dict.fromkeys(filter(None, (leave.ratio_text(part.appointment) for part in parts))))
+    end = proration.month_end(month)
+    if proration.whole_month(parts, month) and (not spans or (spans[0][1], spans[0][2]) == (month, end)):
+        if not spans:
             return MonthPay(base=0, manager=0)
-        return MonthPay(base=full_amount(staff_number, appointment, ctx.steps), manager=appointment.manager_allowance)
+        appointment, _, _, share = spans[0]
+        full = full_amount(staff_number, appointment, ctx.steps)
+        manager = appointment.manager_allowance if appointment.status == Status.ACTIVE else 0
+        return MonthPay(base=leave.shared(full, share), manager=manager, note=ratio_note, reason=ratio_note)
     basis = ctx.params["basis"]
-    basis_days = proration.counted_days(month, proration.month_end(month), basis)
-    pay: list[tuple[int, int]] = []
-    manager: list[tuple[int, int]] = []
+    basis_days = proration.counted_days(month, end, basis)
+    pay: list[tuple[Decimal, int]] = []
+    manager_days: list[tuple[Decimal, int]] = []
     paid_days = 0
-    for part in parts:
-        if part.appointment.status != Status.ACTIVE:
-            continue
-        days = proration.counted_days(part.start, part.end, basis)
+    for appointment, first, last, share in spans:
+        days = proration.counted_days(first, last, basis)
         paid_days += days
-        pay.append((full_amount(staff_number, part.appointment, ctx.steps), days))
-        manager.append((part.appointment.manager_allowance, days))
+        pay.append((Decimal(full_amount(staff_number, appointment, ctx.steps)) * share / leave.FULL, days))
+        if appointment.status == Status.ACTIVE:
+            manager_days.append((Decimal(appointment.manager_allowance), days))
     events = [
         f"{part.appointment.get_kind_display()} {part.appointment.effective_on.isoformat()}"
         for part in parts
         if part.appointment.effective_on > month
     ]
-    note = f"日割 {paid_days}/{basis_days}日({proration.BASES[basis]})"
+    events += [
+        f"休職の支給期間の満了 {until.isoformat()}"
+        for until in dict.fromkeys(part.appointment.leave_pay_until for part in parts)
+        if until is not None and month <= until < end
+    ]
+    counted = "支給" if any(span[0].status == Status.LEAVE for span in spans) else "在職"
+    note = " ".join(filter(None, [f"日割 {paid_days}/{basis_days}日({proration.BASES[basis]})", ratio_note]))
     return MonthPay(
         base=proration.prorated(pay, basis_days),
-        manager=proration.prorated(manager, basis_days),
+        manager=proration.prorated(manager_days, basis_days),
         note=note,
-        reason=f"日割計算: {'、'.join(events)}(在職 {paid_days}日 / 基礎 {basis_days}日)",
+        reason=f"日割計算: {'、'.join(events)}({counted} {paid_days}日 / 基礎 {basis_days}日)",
     )
 
 

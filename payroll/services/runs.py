@@ -35,6 +35,7 @@ from payroll.models import (
     Staff,
     StandardRemuneration,
 )
+from payroll.services import approval
 from payroll.services.calculation import LINE_COLUMNS as LINE_COLUMNS  # re-exported: callers import it from here
 from payroll.services.calculation import (
     SETSU_ALLOWANCE,
@@ -42,13 +43,13 @@ from payroll.services.calculation import (
     Context,
     Result,
     _bonus,
-    _changes,
     _context,
     _regular,
     write_lines,
 )
 from payroll.services.common import actor_fields
 from payroll.services.month_pay import main_appointment
+from payroll.services.review import changes as review_changes
 
 CALCULATE_JOB = "payroll.calculate"
 
@@ -151,7 +152,7 @@ def calculate_run(*, actor: Any, run: PayRun, progress: Any = None) -> PayRun:
         Correction.objects.filter(settled_in=run).update(settled_in=None)
         for result, appointment in results:
             result.slip.run = run
-            result.slip.changes = _changes(result, appointment, ctx) if run.kind == PayRun.Kind.REGULAR else []
+            result.slip.changes = review_changes(result, appointment, ctx) if run.kind == PayRun.Kind.REGULAR else []
         slips = Payslip.objects.bulk_create([result.slip for result, _ in results], batch_size=2000)
         write_lines(
             [
@@ -198,19 +199,20 @@ def totals_of(run: PayRun) -> dict[str, int]:
 # --- approval and lock -------------------------------------------------------------------------------------------
 
 
+# The run's refusals (§7.4–§7.5); a run approved by a job with no identified person is allowed (no self-approval).
+_REFUSALS = approval.Refusals(
+    locked=approval.refusal(RunLocked),
+    not_in_review=approval.refusal(RunStateError, "確認待ちの給与計算だけを承認できます。"),
+    not_approved=approval.refusal(RunStateError, "承認済みの給与計算だけを確定できます。"),
+    self_approval=approval.refusal(SelfApproval),
+)
+
+
 def approve_run(*, actor: Any, run: PayRun) -> PayRun:
     """Approval by a second person: whoever calculated the run cannot approve it (§7.4)."""
-    by_id, by_name = actor_fields(actor)
     with transaction.atomic():
         run = PayRun.objects.select_for_update().get(pk=run.pk)
-        _refuse_locked(run)
-        if run.state != PayRun.State.REVIEW:
-            raise RunStateError("確認待ちの給与計算だけを承認できます。")
-        if by_id is not None and by_id == run.calculated_by_id:
-            raise SelfApproval()
-        run.state = PayRun.State.APPROVED
-        run.approved_by_id, run.approved_by_name, run.approved_at = by_id, by_name, timezone.now()
-        run.save(update_fields=["state", "approved_by_id", "approved_by_name", "approved_at"])
+        approval.approve(run, actor=actor, refusals=_REFUSALS)
         audit.record(actor=actor, action="payroll.run_approve", obj=run, details=run.totals)
     return run
 
@@ -219,12 +221,7 @@ def lock_run(*, actor: Any, run: PayRun) -> PayRun:
     """確定: from now on the run never changes (§7.5)."""
     with transaction.atomic():
         run = PayRun.objects.select_for_update().get(pk=run.pk)
-        _refuse_locked(run)
-        if run.state != PayRun.State.APPROVED:
-            raise RunStateError("承認済みの給与計算だけを確定できます。")
-        run.state = PayRun.State.LOCKED
-        run.locked_at = timezone.now()
-        run.save(update_fields=["state", "locked_at"])
+        approval.lock(run, refusals=_REFUSALS)
         audit.record(actor=actor, action="payroll.run_lock", obj=run, details=run.totals)
     return run
 

@@ -121,7 +121,7 @@ def revision_differences(*, version: SalaryTableVersion) -> list[Difference]:
     code = version.table.code
     lines = (
         PayslipLine.objects.filter(payslip__run__in=runs, code="base")
-        .filter(Q(note=code) | Q(note__startswith=f"{code} 日割"))
+        .filter(Q(note=code) | Q(note__startswith=f"{code} 日割") | Q(note__startswith=f"{code} 休職"))
         .select_related("payslip", "payslip__run")
         .order_by("payslip__run__pay_month", "payslip__staff_number")
     )
@@ -147,7 +147,8 @@ def revision_differences(*, version: SalaryTableVersion) -> list[Difference]:
 
 
 def _revised_by_the_day(slip: Payslip, code: str, amounts: dict[tuple[int, int], int]) -> int | None:
-    """A month paid by the day (§4a) recomputed for the same periods with the revised amounts of the table (§4.3)."""
+    """A month paid by the day (§4a) or in a paid 休職 (§4b) recomputed for the same periods with the revised
+    amounts of the table (§4.3)."""
     month = slip.run.pay_month
     within = Appointment.objects.filter(
         staff_id=slip.staff_id, effective_on__gt=month, effective_on__lte=proration.month_end(month)

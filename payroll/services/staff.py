@@ -12,9 +12,19 @@ from django.utils import timezone
 
 from common import audit
 from common.errors import ApplicationError
-from payroll import rules
+from payroll import leave, rules
+from payroll import parameters as p
 from payroll.errors import PayrollInputError, SelfApproval, StaffNotFound, UnknownDependents
-from payroll.models import Appointment, AppointmentKind, JobType, Staff, Status, TransferBatch
+from payroll.models import (
+    FISCAL_YEAR_JOB_TYPES,
+    Appointment,
+    AppointmentKind,
+    JobType,
+    LeaveReason,
+    Staff,
+    Status,
+    TransferBatch,
+)
 from payroll.services.common import actor_fields, appointment_on, refuse_locked_month, step_amount
 
 TABLE_JOB_TYPES = frozenset({JobType.GENERAL, JobType.FISCAL_FULL})
@@ -46,14 +56,13 @@ def hire_staff(
     monthly_amount: int = 0,
     hourly_rate: int = 0,
     weekly_hours: Decimal = Decimal(0),
+    term_ends_on: date | None = None,
     person_id: int | None = None,
     **declared: Any,
 ) -> Staff:
     """採用: the staff member and their first 発令, in one step."""
-    refuse_locked_month(hired_on)
-    check_weekly_hours(weekly_hours)
-    check_position(job_type=job_type, table_code=table_code, grade=grade, step=step, day=hired_on)
-    _check_declared_fields(declared)
+    position = {"job_type": job_type, "table_code": table_code, "grade": grade, "step": step}
+    _check_hire(hired_on, position, weekly_hours=weekly_hours, term_ends_on=term_ends_on, declared=declared)
     by_id, by_name = actor_fields(actor)
     try:
         with transaction.atomic():
@@ -73,6 +82,7 @@ def hire_staff(
                 monthly_amount=monthly_amount,
                 hourly_rate=hourly_rate,
                 weekly_hours=weekly_hours,
+                term_ends_on=term_ends_on,
                 recorded_by_id=by_id,
                 recorded_by_name=by_name,
             )
@@ -89,6 +99,16 @@ def hire_staff(
             f"職員番号 {number} は既に登録されています。", code="payroll_duplicate_staff", details={"field": "number"}
         ) from None
     return staff
+
+
+def _check_hire(
+    hired_on: date, position: dict[str, Any], *, weekly_hours: Any, term_ends_on: date | None, declared: dict[str, Any]
+) -> None:
+    refuse_locked_month(hired_on)
+    check_weekly_hours(weekly_hours)
+    check_term(job_type=position["job_type"], term_ends_on=term_ends_on, start=hired_on)
+    check_position(**position, day=hired_on)
+    _check_declared_fields(declared)
 
 
 def _check_declared_fields(declared: dict[str, Any]) -> None:
@@ -136,9 +156,25 @@ def record_appointment(
             obj=staff,
             purpose="発令の記録",
             personal_data=True,
-            details={"kind": kind, "effective_on": effective_on.isoformat(), **_jsonable(changes)},
+            details={
+                "kind": kind,
+                "effective_on": effective_on.isoformat(),
+                **_jsonable(changes),
+                **_leave(appointment),
+            },
         )
     return appointment
+
+
+def _leave(appointment: Appointment) -> dict[str, Any]:
+    if appointment.kind != AppointmentKind.LEAVE:
+        return {}
+    until = appointment.leave_pay_until
+    return {
+        "leave_reason": appointment.leave_reason,
+        "leave_pay_ratio": appointment.leave_pay_ratio,
+        "leave_pay_until": until.isoformat() if until else None,
+    }
 
 
 _STATUS_OF_KIND = {
@@ -159,7 +195,56 @@ _CHANGEABLE = {
     "manager_allowance",
     "resident_tax_on_leaving",
     "weekly_hours",
+    "term_ends_on",
 }
+
+
+_LEAVE_TERMS = {"leave_reason", "leave_pay_ratio"}  # what a 休職 発令 states
+_LEAVE_FIELDS = {"leave_reason", "leave_pay_ratio", "leave_pay_until"}
+_NO_LEAVE = {"leave_reason": "", "leave_pay_ratio": 0, "leave_pay_until": None}
+
+
+def leave_terms(*, kind: str, before: Appointment, effective_on: date, changes: dict[str, Any]) -> dict[str, Any]:
+    """The pay terms of a 休職 (§4b): its reason, the ratio granted (the setting's default for the reason unless the
+    発令 states one, never above the ordinance's maximum) and the last day the ratio applies. A 発令 made during the
+    leave keeps them; 復職, 育児休業 and 退職 end them."""
+    if kind != AppointmentKind.LEAVE:
+        if kind in (AppointmentKind.RETURN, AppointmentKind.CHILDCARE, AppointmentKind.LEAVING):
+            return dict(_NO_LEAVE)
+        return {}
+    reason = changes.get("leave_reason", "")
+    terms = p.leave_pay_rules(effective_on)
+    if reason not in LeaveReason.values or reason not in terms:
+        raise PayrollInputError(
+            "休職の事由を選んでください(公務災害・通勤災害、結核性疾患、心身の故障、起訴、研究・その他、無給)。",
+            code="payroll_invalid_leave_reason",
+            details={"field": "leave_reason"},
+        )
+    rule = terms[reason]
+    ratio = changes.get("leave_pay_ratio")
+    if ratio is None:
+        ratio = rule.default
+    if isinstance(ratio, bool) or not isinstance(ratio, int) or not 0 <= ratio <= rule.maximum:
+        raise PayrollInputError(
+            f"休職中の給与の支給割合は、{LeaveReason(reason).label}による休職では100分の0から100分の{rule.maximum}"
+            f"までです(入力: {ratio})。",
+            code="payroll_leave_ratio_out_of_range",
+            details={"field": "leave_pay_ratio", "maximum": rule.maximum},
+        )
+    until = leave.paid_until(effective_on, rule.months) if ratio else None
+    return {"leave_reason": reason, "leave_pay_ratio": ratio, "leave_pay_until": until}
+
+
+def check_term(*, job_type: str, term_ends_on: date | None, start: date) -> None:
+    """任期の末日 (§5.9): only for 会計年度任用職員, and not before the day the 発令 takes effect."""
+    if term_ends_on is None:
+        return
+    if job_type not in FISCAL_YEAR_JOB_TYPES or term_ends_on < start:
+        raise PayrollInputError(
+            "任期の末日は会計年度任用職員についてのみ、発令日以後の日を入力してください。",
+            code="payroll_invalid_term",
+            details={"field": "term_ends_on"},
+        )
 
 
 def check_weekly_hours(value: Any) -> None:
@@ -180,7 +265,7 @@ def next_state(
 ) -> tuple[Appointment, dict[str, Any], str]:
     """The state a 発令 would record (§3.3): the state in force the day before with ``changes``, and its status;
     every rule is checked here, for the service and its preview alike (nothing is written)."""
-    unknown = set(changes) - _CHANGEABLE
+    unknown = set(changes) - _CHANGEABLE - (_LEAVE_TERMS if kind == AppointmentKind.LEAVE else set())
     if unknown:
         raise PayrollInputError(
             f"発令で変更できない項目です: {', '.join(sorted(unknown))}", code="payroll_unknown_field"
@@ -202,9 +287,12 @@ def next_state(
         raise PayrollInputError(
             "退職時の住民税は lump_sum(一括徴収)または ordinary(普通徴収)です。", code="payroll_invalid_choice"
         )
-    state = {name: getattr(before, name) for name in _CHANGEABLE}
+    state = {name: getattr(before, name) for name in _CHANGEABLE | _LEAVE_FIELDS}
     state.update(changes)
+    state.update(leave_terms(kind=kind, before=before, effective_on=effective_on, changes=changes))
     check_weekly_hours(state["weekly_hours"])
+    if "term_ends_on" in changes:
+        check_term(job_type=state["job_type"], term_ends_on=state["term_ends_on"], start=effective_on)
     if kind == AppointmentKind.LEAVING:
         state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
     check_position(

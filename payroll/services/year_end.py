@@ -18,6 +18,7 @@ from common import audit
 from payroll import year_end as rules
 from payroll.models import Appointment, JobType, PayRun, Staff, Status
 from payroll.selectors import YearTotals, year_totals
+from payroll.services import approval
 from payroll.services.common import actor_fields
 from payroll.withholding import KO
 from payroll.year_end_errors import (
@@ -218,22 +219,26 @@ def calculate_year_end(*, actor: Any, run: YearEndRun) -> YearEndRun:
     return run
 
 
+_REFUSALS = approval.Refusals(
+    locked=approval.refusal(YearEndLocked),
+    not_in_review=approval.refusal(YearEndStateError, "計算済みで確認待ちの年末調整だけを承認できます。"),
+    not_approved=approval.refusal(YearEndStateError, "承認済みの年末調整だけを確定できます。"),
+    self_approval=approval.refusal(YearEndSelfApproval),
+    approver_missing=approval.refusal(YearEndApproverMissing),
+)
+
+
+def _refuse_settled_month(run: YearEndRun) -> None:
+    settle_run = PayRun.objects.filter(kind=PayRun.Kind.REGULAR, pay_month=run.settle_month)
+    if settle_run.filter(state=PayRun.State.LOCKED).exists():
+        raise YearEndStateError(f"精算月({run.settle_month:%Y年%m月})の例月が確定済みです。精算月を見直してください。")
+
+
 def approve_year_end(*, actor: Any, run: YearEndRun) -> YearEndRun:
     """Approval by a second person: whoever calculated the year-end run cannot approve it."""
-    by_id, by_name = actor_fields(actor)
     with transaction.atomic():
         run = YearEndRun.objects.select_for_update().get(pk=run.pk)
-        if run.locked:
-            raise YearEndLocked()
-        if run.state != YearEndRun.State.REVIEW or run.calculated_at is None:
-            raise YearEndStateError("計算済みで確認待ちの年末調整だけを承認できます。")
-        if by_id is None or run.calculated_by_id is None:
-            raise YearEndApproverMissing()
-        if by_id == run.calculated_by_id:
-            raise YearEndSelfApproval()
-        run.state = YearEndRun.State.APPROVED
-        run.approved_by_id, run.approved_by_name, run.approved_at = by_id, by_name, timezone.now()
-        run.save(update_fields=["state", "approved_by_id", "approved_by_name", "approved_at"])
+        approval.approve(run, actor=actor, refusals=_REFUSALS)
         audit.record(actor=actor, action="payroll.year_end_approve", obj=run, details=run.totals)
     return run
 
@@ -242,17 +247,6 @@ def lock_year_end(*, actor: Any, run: YearEndRun) -> YearEndRun:
     """確定: the results never change; the 例月 of the settlement month (still open) then carries the 過不足額."""
     with transaction.atomic():
         run = YearEndRun.objects.select_for_update().get(pk=run.pk)
-        if run.locked:
-            raise YearEndLocked()
-        if run.state != YearEndRun.State.APPROVED:
-            raise YearEndStateError("承認済みの年末調整だけを確定できます。")
-        settle_run = PayRun.objects.filter(kind=PayRun.Kind.REGULAR, pay_month=run.settle_month)
-        if settle_run.filter(state=PayRun.State.LOCKED).exists():
-            raise YearEndStateError(
-                f"精算月({run.settle_month:%Y年%m月})の例月が確定済みです。精算月を見直してください。"
-            )
-        run.state = YearEndRun.State.LOCKED
-        run.locked_at = timezone.now()
-        run.save(update_fields=["state", "locked_at"])
+        approval.lock(run, refusals=_REFUSALS, check=lambda: _refuse_settled_month(run))
         audit.record(actor=actor, action="payroll.year_end_lock", obj=run, details=run.totals)
     return run

@@ -7,30 +7,44 @@ revised declaration and the same locked runs; the difference from the tax settle
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+import jpholiday
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from common import audit
+from common.dates import local_today
 from payroll import year_end as rules
 from payroll.models import Staff
 from payroll.selectors import year_totals
+from payroll.services import approval
 from payroll.services.common import actor_fields
 from payroll.services.year_end import DECLARATION_FIELDS, _declared_input, _settle_month
 from payroll.year_end_errors import (
     YearEndApproverMissing,
     YearEndInputError,
     YearEndLocked,
+    YearEndReadjustmentDeadline,
     YearEndSelfApproval,
     YearEndStateError,
 )
 from payroll.year_end_models import YearEndDeclaration, YearEndResult, YearEndRevision, YearEndRun
 
 PURPOSE = "再年末調整"
+DEADLINE_MONTH_DAY = (1, 31)  # 所得税法226条① / 地方税法317条の6①: 源泉徴収票・給与支払報告書 by 31 January
 NOT_DECLARED = "年末調整の申告が未入力"  # the one reason for leaving someone out that a late declaration can cure
+
+
+_REFUSALS = approval.Refusals(
+    locked=approval.refusal(YearEndLocked, "この再年末調整は確定済みのため変更できません。"),
+    not_in_review=approval.refusal(YearEndStateError, "確認待ちの再年末調整だけを承認できます。"),
+    not_approved=approval.refusal(YearEndStateError, "承認済みの再年末調整だけを確定できます。"),
+    self_approval=approval.refusal(YearEndSelfApproval, "再年末調整を計算した職員は、自らその計算を承認できません。"),
+    approver_missing=approval.refusal(YearEndApproverMissing),
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,30 @@ def _declaration_values(declaration: YearEndDeclaration | None) -> dict[str, Any
     values = {name: getattr(declaration, name) for name in DECLARATION_FIELDS}
     values["specific_relative_incomes"] = list(declaration.specific_relative_incomes or [])
     return values
+
+
+def readjustment_deadline(year: int) -> date:
+    """The last day a 再年末調整 of ``year`` can be made (§13.11): the deadline of the 源泉徴収票 to the tax office
+    (所得税法226条①: 翌年1月31日) and of the 給与支払報告書 (地方税法317条の6①), after which the figures the employer
+    reports are final — 所基通190-3 lets the employer redo its 年末調整 only until the 源泉徴収票 is filed. A deadline
+    on a Saturday, Sunday or national holiday moves to the next day that is none of them (国税通則法10条②)."""
+    deadline = date(year + 1, *DEADLINE_MONTH_DAY)
+    while deadline.weekday() >= 5 or jpholiday.is_holiday(deadline):
+        deadline += timedelta(days=1)
+    return deadline
+
+
+def refuse_after_deadline(year: int, today: date | None = None) -> None:
+    """Every step of a 再年末調整 (calculate, approve, lock) is refused after the deadline, writing nothing."""
+    day = today or local_today()
+    deadline = readjustment_deadline(year)
+    if day > deadline:
+        raise YearEndReadjustmentDeadline(
+            f"{year}年分の再年末調整は{deadline.year}年{deadline.month}月{deadline.day}日(源泉徴収票・給与支払報告書の"
+            f"提出期限)までです。期限を過ぎたため、再年末調整はできません(本日 {day.isoformat()})。"
+            "本人の確定申告で精算してください。",
+            details={"year": year, "deadline": deadline.isoformat(), "today": day.isoformat()},
+        )
 
 
 def basis_of(*, run: YearEndRun, staff: Staff) -> Basis:
@@ -70,11 +108,20 @@ def basis_of(*, run: YearEndRun, staff: Staff) -> Basis:
 
 
 def calculate_readjustment(
-    *, actor: Any, run: YearEndRun, staff: Staff, reason: str, settle_month: date, **values: Any
+    *,
+    actor: Any,
+    run: YearEndRun,
+    staff: Staff,
+    reason: str,
+    settle_month: date,
+    today: date | None = None,
+    **values: Any,
 ) -> YearEndRevision:
     """Recompute ``staff``'s 年末調整 of a locked year from the revised declaration ``values``. The open revision (if
     any) is replaced (idempotent, back to review); otherwise a new one is numbered after the last. Refused, writing
-    nothing: a year not locked, no reason, a declaration the rules refuse, a settlement month already locked."""
+    nothing: a year not locked, past the deadline, no reason, a declaration the rules refuse, a settlement month
+    already locked. ``today`` is the local date (Asia/Tokyo) unless given."""
+    refuse_after_deadline(run.year, today)
     if not reason.strip():
         raise YearEndInputError("再年末調整の理由を入力してください。", details={"field": "reason"})
     declared = _declared_input(run.year, values)
@@ -117,40 +164,27 @@ def calculate_readjustment(
     return revision
 
 
-def approve_readjustment(*, actor: Any, revision: YearEndRevision) -> YearEndRevision:
-    """Approval by a second person: whoever calculated the 再年末調整 cannot approve it."""
-    by_id, by_name = actor_fields(actor)
+def approve_readjustment(*, actor: Any, revision: YearEndRevision, today: date | None = None) -> YearEndRevision:
+    """Approval by a second person: whoever calculated the 再年末調整 cannot approve it; not after the deadline."""
+    refuse_after_deadline(revision.run.year, today)
     with transaction.atomic():
         revision = YearEndRevision.objects.select_for_update().get(pk=revision.pk)
-        if revision.locked:
-            raise YearEndLocked("この再年末調整は確定済みのため変更できません。")
-        if revision.state != YearEndRevision.State.REVIEW:
-            raise YearEndStateError("確認待ちの再年末調整だけを承認できます。")
-        if by_id is None or revision.calculated_by_id is None:
-            raise YearEndApproverMissing()
-        if by_id == revision.calculated_by_id:
-            raise YearEndSelfApproval("再年末調整を計算した職員は、自らその計算を承認できません。")
-        revision.state = YearEndRevision.State.APPROVED
-        revision.approved_by_id, revision.approved_by_name, revision.approved_at = by_id, by_name, timezone.now()
-        revision.save(update_fields=["state", "approved_by_id", "approved_by_name", "approved_at"])
+        approval.approve(revision, actor=actor, refusals=_REFUSALS)
         audit.record(actor=actor, action="payroll.year_end_readjust_approve", obj=revision.staff,
                      purpose=PURPOSE, details={"year": revision.run.year, "sequence": revision.sequence})  # fmt: skip
     return revision
 
 
-def lock_readjustment(*, actor: Any, revision: YearEndRevision) -> YearEndRevision:
+def lock_readjustment(*, actor: Any, revision: YearEndRevision, today: date | None = None) -> YearEndRevision:
     """確定: the revision never changes; the 例月 of its settlement month (still open) carries the 精算額, and the
-    源泉徴収票 shows its figures."""
+    源泉徴収票 shows its figures. Not after the deadline."""
+    refuse_after_deadline(revision.run.year, today)
     with transaction.atomic():
         revision = YearEndRevision.objects.select_for_update().get(pk=revision.pk)
-        if revision.locked:
-            raise YearEndLocked("この再年末調整は確定済みのため変更できません。")
-        if revision.state != YearEndRevision.State.APPROVED:
-            raise YearEndStateError("承認済みの再年末調整だけを確定できます。")
-        _settle_month(revision.run.year, revision.settle_month)  # its 例月 must still be open
-        revision.state = YearEndRevision.State.LOCKED
-        revision.locked_at = timezone.now()
-        revision.save(update_fields=["state", "locked_at"])
+        # its 例月 must still be open
+        approval.lock(
+            revision, refusals=_REFUSALS, check=lambda: _settle_month(revision.run.year, revision.settle_month)
+        )
         audit.record(actor=actor, action="payroll.year_end_readjust_lock", obj=revision.staff,
                      purpose=PURPOSE, details={"year": revision.run.year, "sequence": revision.sequence,
                                                "difference": revision.difference})  # fmt: skip

@@ -93,6 +93,28 @@ def test_leave_and_return(people: dict[str, Any], towns: Any) -> None:
     assert appointments(towns) == ["hire", "childcare", "return"]
 
 
+def test_a_leave_states_its_reason_and_shows_its_ratio_before_it_is_recorded(
+    people: dict[str, Any], towns: Any
+) -> None:
+    personnel = client(people["personnel"])
+    data = {"effective_on": "2026-11-01", "leave_reason": "illness", "leave_pay_ratio": "", "note": ""}
+    preview = personnel.post("/payroll/staff/8001/leave/", data).content.decode()
+    assert "100分の80(2027-10-31まで、以後は無給)" in preview
+    assert appointments(towns) == ["hire"]
+    client(people["personnel"]).post("/payroll/staff/8001/leave/", {**data, "confirm": "1"})
+    assert appointments(towns) == ["hire", "leave"]
+    history = client(people["personnel"]).get("/payroll/staff/8001/").content.decode()
+    assert "心身の故障(病気休職)・給与 100分の80" in history
+
+
+def test_a_leave_ratio_above_the_ordinance_is_refused_on_the_page(people: dict[str, Any], towns: Any) -> None:
+    data = {"effective_on": "2026-11-01", "leave_reason": "criminal", "leave_pay_ratio": "70", "confirm": "1"}
+    response = client(people["personnel"]).post("/payroll/staff/8001/leave/", data)
+    assert response.status_code == 400
+    assert "100分の0から100分の60までです" in response.content.decode()
+    assert appointments(towns) == ["hire"]
+
+
 def test_a_return_without_leave_is_refused(people: dict[str, Any], towns: Any) -> None:
     response = client(people["personnel"]).post(
         "/payroll/staff/8001/return/", {"effective_on": "2026-11-01", "note": "", "confirm": "1"}

@@ -8,7 +8,7 @@ from typing import Any
 from django_tenants.utils import schema_context
 
 from payroll.demo import seed_town
-from payroll.models import JobType, PayRun, Payslip, Staff
+from payroll.models import JobType, PayRun, Payslip, PayslipLine, Staff
 from tenants.models import Person
 
 
@@ -21,6 +21,9 @@ def test_demo_town_has_staff_and_a_year_of_locked_runs(db: Any) -> None:
         assert PayRun.objects.filter(state=PayRun.State.LOCKED, kind="regular").count() == 12
         assert PayRun.objects.filter(state=PayRun.State.LOCKED, kind="bonus").count() == 2
         assert Staff.objects.filter(appointments__job_type=JobType.FISCAL_PART_HOURLY).exists()
+        # §5.9: the demo towns pay part-time 会計年度任用職員 a 勤勉手当 from 令和6年度.
+        part_time = (JobType.FISCAL_PART_HOURLY, JobType.FISCAL_PART_MONTHLY)
+        assert PayslipLine.objects.filter(code="kinben", payslip__job_type__in=part_time).exists()
         tanaka = Person.objects.get(username="tanaka")
         assert Payslip.objects.filter(staff__person_id=tanaka.pk).count() >= 12
         assert seed_town(schema="nakatosa", count=150, seed=2026) is None  # idempotent
@@ -28,7 +31,7 @@ def test_demo_town_has_staff_and_a_year_of_locked_runs(db: Any) -> None:
 
 def test_demo_town_has_a_locked_year_end_and_a_readjustment(db: Any) -> None:
     """The 2025 年末調整 (§13.9–§13.10) settled in January 2026, and one 再年末調整 (§13.11) settled in February."""
-    from payroll.models import PayslipLine, YearEndResult, YearEndRevision, YearEndRun
+    from payroll.models import YearEndResult, YearEndRevision, YearEndRun
 
     seed_town(schema="nakatosa", count=40, seed=2026)
     with schema_context("nakatosa"):

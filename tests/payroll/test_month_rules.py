@@ -129,7 +129,7 @@ def test_a_raise_mid_month_pays_each_amount_for_its_days(officers: Any, table: A
 def test_leave_from_mid_month_pays_the_days_before(officers: Any, table: Any) -> None:
     officer, _ = officers
     staff = hire(officer, "7009")
-    record_appointment(actor=officer, staff=staff, effective_on=date(2026, 4, 15), kind="leave")
+    record_appointment(actor=officer, staff=staff, effective_on=date(2026, 4, 15), kind="leave", leave_reason="unpaid")
     assert amounts(slip_of(officer, staff))["base"] == 165_000 * 10 // 22
 
 

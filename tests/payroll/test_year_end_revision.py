@@ -3,10 +3,13 @@ revised declaration, approved by a second person, locked, settled in a later 例
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 
 from common.models import AuditEvent
@@ -16,7 +19,12 @@ from payroll.selectors import annual_statements
 from payroll.services import runs
 from payroll.services import year_end as service
 from payroll.services import year_end_revision as revision_service
-from payroll.year_end_errors import YearEndInputError, YearEndSelfApproval, YearEndStateError
+from payroll.year_end_errors import (
+    YearEndInputError,
+    YearEndReadjustmentDeadline,
+    YearEndSelfApproval,
+    YearEndStateError,
+)
 from tests.conftest import make_client
 from tests.payroll.factories import hire
 from tests.payroll.test_year_end import locked_run
@@ -25,6 +33,13 @@ from tests.payroll.test_year_end_views import declaration_data
 YEAR = 2026
 JANUARY = date(2027, 1, 1)
 FEBRUARY = date(2027, 2, 1)
+
+
+@pytest.fixture(autouse=True)
+def in_january() -> Iterator[None]:
+    """The 再年末調整 of 2026 is made in January 2027, before its deadline (§13.11), whatever day the suite runs."""
+    with time_machine.travel(datetime(2027, 1, 15, 10, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False):
+        yield
 
 
 @pytest.fixture
@@ -173,3 +188,57 @@ def test_the_readjustment_page(officers: Any, locked_year: dict[str, Any], towns
     connection.set_schema_to_public()
     detail = client.get(f"/payroll/year-end/{YEAR}/").content.decode()
     assert "第1回" in detail
+
+
+# --- the deadline: 31 January of the next year (§13.11) -------------------------------------------------------------
+
+
+def test_the_deadline_is_31_january_moved_off_a_weekend() -> None:
+    assert revision_service.readjustment_deadline(2024) == date(2025, 1, 31)  # a Friday
+    assert revision_service.readjustment_deadline(2025) == date(2026, 2, 2)  # Saturday 31 → Monday (国税通則法10条②)
+    assert revision_service.readjustment_deadline(2026) == date(2027, 2, 1)  # Sunday 31 → Monday
+
+
+def test_a_readjustment_after_the_deadline_is_refused_and_nothing_written(
+    officers: Any, locked_year: dict[str, Any]
+) -> None:
+    officer, _ = officers
+    with pytest.raises(YearEndReadjustmentDeadline) as caught:
+        readjusted(officer, locked_year, dependants_general=2, today=date(2027, 2, 2))
+    assert caught.value.code == "payroll_year_end_readjust_deadline"
+    assert "2026年分の再年末調整は2027年2月1日" in caught.value.message
+    assert not YearEndRevision.objects.exists()
+    assert not AuditEvent.objects.filter(action="payroll.year_end_readjust").exists()
+
+
+def test_a_readjustment_on_the_last_day_is_made(officers: Any, locked_year: dict[str, Any]) -> None:
+    officer, _ = officers
+    assert readjusted(officer, locked_year, dependants_general=2, today=date(2027, 2, 1)).sequence == 1
+
+
+def test_approval_and_lock_after_the_deadline_are_refused(officers: Any, locked_year: dict[str, Any]) -> None:
+    officer, approver = officers
+    revision = readjusted(officer, locked_year, dependants_general=2)
+    with pytest.raises(YearEndReadjustmentDeadline):
+        revision_service.approve_readjustment(actor=approver, revision=revision, today=date(2027, 2, 2))
+    assert YearEndRevision.objects.get(pk=revision.pk).state == YearEndRevision.State.REVIEW
+    revision = revision_service.approve_readjustment(actor=approver, revision=revision)
+    with pytest.raises(YearEndReadjustmentDeadline):
+        revision_service.lock_readjustment(actor=approver, revision=revision, today=date(2027, 2, 2))
+    assert YearEndRevision.objects.get(pk=revision.pk).state == YearEndRevision.State.APPROVED
+    assert not AuditEvent.objects.filter(action="payroll.year_end_readjust_lock").exists()
+
+
+def test_the_page_refuses_a_readjustment_after_the_deadline(
+    officers: Any, locked_year: dict[str, Any], towns: Any
+) -> None:
+    officer, _ = officers
+    url = f"/payroll/year-end/{YEAR}/readjust/{locked_year['staff'].public_id}/"
+    data = declaration_data(dependants_general="2", reason="12月の扶養親族の異動", settle_month="2027-03-01")
+    with time_machine.travel(datetime(2027, 2, 2, 9, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False):
+        connection.set_schema_to_public()
+        response = make_client("nakatosa.localhost", officer).post(url, data)
+    assert response.status_code == 400
+    assert "期限を過ぎたため、再年末調整はできません" in response.content.decode()
+    connection.set_tenant(towns["nakatosa"])
+    assert not YearEndRevision.objects.exists()
