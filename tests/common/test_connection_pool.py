@@ -48,12 +48,14 @@ def pooled() -> Iterator[DatabaseWrapper]:
         wrapper.close()
         yield wrapper
     finally:
-        wrapper.close()
-        with wrapper.cursor() as cursor:
-            for schema in TOWNS:
-                cursor.execute(f'DROP TABLE IF EXISTS "{schema}".{PROBE}')
-        wrapper.close()
-        wrapper.close_pool()
+        try:
+            wrapper.close()
+            with wrapper.cursor() as cursor:
+                for schema in TOWNS:
+                    cursor.execute(f'DROP TABLE IF EXISTS "{schema}".{PROBE}')
+            wrapper.close()
+        finally:
+            wrapper.close_pool()  # whatever failed: no pooled session may outlive the test database
 
 
 def _request(wrapper: DatabaseWrapper, schema: str) -> tuple[int, list[str]]:
