@@ -13,9 +13,10 @@ Every knob is read from a KYODO_* environment variable (see deploy/systemd/kyodo
 unset or empty variables fall back to the defaults below. Nothing here is machine-specific: the
 project root is derived from this file's location.
 
-Database connections: each worker thread holds its own PostgreSQL connection (Django keeps it for
-KYODO_DB_CONN_MAX_AGE seconds), so one web host opens up to workers x threads connections. Add up
-all web hosts plus Celery concurrency and keep the total under PostgreSQL's max_connections.
+Database connections: each worker process takes its connections from its own pool (psycopg_pool; between
+KYODO_DB_POOL_MIN_SIZE and KYODO_DB_POOL_MAX_SIZE, default 2 and 4), so one web host opens up to workers x
+KYODO_DB_POOL_MAX_SIZE connections. Add up all web hosts plus Celery concurrency (plus beat, and a few for
+commands) and keep the total under PostgreSQL's max_connections (deploy/README.md).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def pre_fork(server: object, worker: object) -> None:
     from django.db import connections
 
     connections.close_all()
+    # A connection pool opened in the master would hand its sockets (and its dead threads) to every worker.
+    for connection in connections.all(initialized_only=True):
+        close_pool = getattr(connection, "close_pool", None)  # PostgreSQL's wrapper only
+        if close_pool is not None:
+            close_pool()
     caches.close_all()
 
 

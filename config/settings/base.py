@@ -173,7 +173,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend with the guards a connection pool needs (common/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "common.postgresql"
 # Web requests get a statement budget below gunicorn's worker timeout (KYODO_TIMEOUT, deploy/gunicorn.conf.py)
 # less a margin for the rest of the request; workers and commands don't (common.timeouts explains why). The web
 # processes are recognised by KYODO_PROCESS=web, which config/wsgi.py sets before Django starts.
@@ -183,6 +184,25 @@ KYODO_WEB_STATEMENT_TIMEOUT_MS = env_int(
 if os.environ.get("KYODO_PROCESS") == "web":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c statement_timeout={KYODO_WEB_STATEMENT_TIMEOUT_MS}".strip()
+# The web processes take their connections from psycopg's pool: under uvicorn each request runs in a thread of its
+# own, so a thread's kept connection was never reused and every request opened a new one (a fork of a PostgreSQL
+# backend, authentication, the type lookups: docs/performance.md "Fixed cost per request"). A request returns its
+# connection when it ends (CONN_MAX_AGE 0 is what Django's pool requires); the pool resets search_path before the
+# next request takes it (common/postgresql/base.py). A web process holds at most KYODO_DB_POOL_MAX_SIZE
+# connections, so a web host opens up to workers × that (deploy/README.md). Celery workers, management commands and
+# tests keep one connection per thread (KYODO_DB_CONN_MAX_AGE): a prefork worker or a command is one thread, and a
+# test runs inside one transaction on one connection, so a pool would only add a second code path there.
+KYODO_DB_POOL = os.environ.get("KYODO_PROCESS") == "web" and env_bool("KYODO_DB_POOL", True)
+if KYODO_DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("KYODO_DB_POOL_MIN_SIZE", 2),
+        "max_size": env_int("KYODO_DB_POOL_MAX_SIZE", 4),
+        # A request waits this long for a free connection, then fails (500) rather than queue without bound.
+        "timeout": env_int("KYODO_DB_POOL_TIMEOUT", 10),
+        "max_idle": 300,  # idle connections above min_size are closed after 5 minutes
+        "max_lifetime": 3600,  # and every connection is renewed hourly (memory a backend keeps, role changes)
+    }
 KYODO_PG_BIN = env("KYODO_PG_BIN", "")  # directory of pg_dump/pg_restore; empty: from PATH
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -199,6 +219,8 @@ CACHES = {
         "OPTIONS": {
             "socket_connect_timeout": env_int("KYODO_CACHE_TIMEOUT_SECONDS", 2),
             "socket_timeout": env_int("KYODO_CACHE_TIMEOUT_SECONDS", 2),
+            # One pool per process, not one per request: under ASGI each request has a cache object of its own.
+            "pool_class": "common.redis_pool.SharedConnectionPool",
         },
     }
 }
