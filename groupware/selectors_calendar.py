@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.db.models import BigIntegerField, Case, Exists, Func, OuterRef, Q, Value, When
@@ -26,6 +26,7 @@ BUSY_LABEL = "予定あり"
 WORK_START = time(8, 30)
 WORK_END = time(17, 15)
 _TICK = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Occurrence(NamedTuple):
@@ -137,13 +138,28 @@ def occurrences_by_person(
     this schema, one more for the entries across towns kept in the council's schema (§2.8).
 
     A private event is shown to the others as 「予定あり」 with no title or place (docs/domain/groupware.md §2).
-    Repeating entries are expanded by dateutil once per distinct (rule, start, end) within the read."""
+    Repeating entries are expanded by dateutil once per distinct (rule, start) within the read."""
+    reader = _read(viewer_id, person_ids, start, end)
+    occurrence = reader.occurrence
+    return {person_id: [occurrence(row) for row in rows] for person_id, rows in reader.found.items()}
+
+
+def _read(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> _Reader:
     reader = _Reader(start, end)
     reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id)), council=False)
     reader.add(_council_participations(viewer_id, person_ids, start, end), council=True)
-    for occurrences in reader.found.values():
-        occurrences.sort(key=_by_start)
-    return reader.found
+    for rows in reader.found.values():
+        rows.sort()  # by start, then entry: plain tuples of integers first, compared in C
+    return reader
+
+
+# One occurrence while a read is laid out: (start µs, event id, end µs, title, location, all day, masked, repeats,
+# council). Plain tuples sort by start without a key function; the Occurrence is built once, when it is placed.
+_Row = tuple[int, int, int, str, str, bool, bool, bool, bool]
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _TICK
 
 
 class _Reader:
@@ -151,36 +167,51 @@ class _Reader:
 
     def __init__(self, start: datetime, end: datetime) -> None:
         self.start, self.end = start, end
+        self.start_us, self.end_us = _micros(start), _micros(end)
         self.instants = _Instants()
-        self.expanded: dict[tuple[str, int, int], list[tuple[datetime, datetime]]] = {}
-        self.found: dict[int, list[Occurrence]] = defaultdict(list)
+        self.series: dict[tuple[str, int, int], list[int]] = {}  # (rule, start, window from) → starts in µs
+        self.found: dict[int, list[_Row]] = defaultdict(list)
 
     def add(self, rows: list[tuple], *, council: bool) -> None:
-        instants, expanded, found = self.instants, self.expanded, self.found
-        for person_id, event_id, title, location, start_us, end_us, all_day, shown, rule in rows:
-            masked = not shown
-            if masked:
-                title, location = BUSY_LABEL, ""
-            if not rule:
-                found[person_id].append(
-                    Occurrence(
-                        event_id, instants[start_us], instants[end_us], title, location, all_day, masked, False, council
-                    )
-                )
+        found, repeating = self.found, []
+        for row in rows:
+            person_id, event_id, title, location, start_us, end_us, all_day, shown, rule = row
+            if rule:
+                repeating.append(row)
                 continue
-            key = (rule, start_us, end_us)
-            if key not in expanded:
-                expanded[key] = recurrence.occurrences(
-                    rule, instants[start_us], instants[end_us], window_start=self.start, window_end=self.end
-                )
+            if not shown:
+                title, location = BUSY_LABEL, ""
+            found[person_id].append((start_us, event_id, end_us, title, location, all_day, not shown, False, council))
+        if repeating:
+            self._expand(repeating, council)
+
+    def _expand(self, rows: list[tuple], council: bool) -> None:
+        # Every series is expanded from the window's start less the longest entry of the read, so an occurrence
+        # that began before the window and runs into it is found whatever the length of the entry sharing it.
+        after = self.start_us - max(row[5] - row[4] for row in rows)  # row[4], row[5]: start and end in µs
+        found, series, window_start, window_end = self.found, self.series, self.start_us, self.end_us
+        for person_id, event_id, title, location, start_us, end_us, all_day, shown, rule in rows:
+            key = (rule, start_us, after)
+            if key not in series:
+                anchor, since = self.instants[start_us], self.instants[after]
+                series[key] = [
+                    _micros(moment) for moment in recurrence.starts_between(rule, anchor, after=since, before=self.end)
+                ]
+            if not shown:
+                title, location = BUSY_LABEL, ""
+            length = end_us - start_us
             found[person_id].extend(
-                Occurrence(event_id, occ_start, occ_end, title, location, all_day, masked, True, council)
-                for occ_start, occ_end in expanded[key]
+                (occ_us, event_id, occ_us + length, title, location, all_day, not shown, True, council)
+                for occ_us in series[key]
+                if occ_us + length > window_start and occ_us < window_end
             )
 
-
-def _by_start(occ: Occurrence) -> tuple[datetime, int]:
-    return occ.starts_at, occ.event_id
+    def occurrence(self, row: _Row) -> Occurrence:
+        instants = self.instants
+        start_us, event_id, end_us, title, location, all_day, masked, repeats, council = row
+        return Occurrence(
+            event_id, instants[start_us], instants[end_us], title, location, all_day, masked, repeats, council
+        )
 
 
 @dataclass(frozen=True)
@@ -197,30 +228,32 @@ class GroupWeek:
 
 
 def group_week(*, viewer_id: int, people: Sequence[tuple[int, str]], first_day: date, days: int = 7) -> GroupWeek:
-    """The group week view: people in rows, days in columns."""
+    """The group week view: people in rows, days in columns. The day columns of each distinct start and end
+    (integer microseconds) are computed once; each occurrence is built once and placed in every day it touches."""
     dates = [first_day + timedelta(days=n) for n in range(days)]
     start, end = day_start(dates[0]), day_start(dates[-1] + timedelta(days=1))
-    found = occurrences_by_person(viewer_id=viewer_id, person_ids=[pk for pk, _ in people], start=start, end=end)
-    firsts: dict[datetime, int] = {}  # the day column of each distinct start and end, computed once
-    lasts: dict[datetime, int] = {}
-
-    def first_column(moment: datetime) -> int:
-        if moment not in firsts:
-            firsts[moment] = max((moment.astimezone(TOKYO).date() - first_day).days, 0)
-        return firsts[moment]
-
-    def last_column(moment: datetime) -> int:
-        # The day of the instant just before the end: an entry ending at 00:00 does not reach the next day.
-        if moment not in lasts:
-            lasts[moment] = min(((moment - _TICK).astimezone(TOKYO).date() - first_day).days, days - 1)
-        return lasts[moment]
-
+    reader = _read(viewer_id, [pk for pk, _ in people], start, end)
+    instants, occurrence = reader.instants, reader.occurrence
+    firsts: dict[int, int] = {}
+    lasts: dict[int, int] = {}
     rows = []
     for person_id, name in people:
         cells: list[list[Occurrence]] = [[] for _ in dates]
-        for occ in found.get(person_id, []):
-            for index in range(first_column(occ.starts_at), last_column(occ.ends_at) + 1):
-                cells[index].append(occ)
+        for row in reader.found.get(person_id, ()):
+            start_us, end_us = row[0], row[2]
+            first = firsts.get(start_us)
+            if first is None:
+                first = firsts[start_us] = max((instants[start_us].date() - first_day).days, 0)
+            last = lasts.get(end_us)
+            if last is None:
+                # The day of the instant just before the end: an entry ending at 00:00 does not reach the next day.
+                last = lasts[end_us] = min(((instants[end_us] - _TICK).date() - first_day).days, days - 1)
+            occ = occurrence(row)
+            if first == last:
+                cells[first].append(occ)
+            else:
+                for index in range(first, last + 1):
+                    cells[index].append(occ)
         rows.append(WeekRow(person_id=person_id, name=name, days=cells))
     return GroupWeek(days=dates, rows=rows)
 
