@@ -60,9 +60,18 @@ def week_start(day: date) -> date:
 
 
 def _in_range(start: datetime, end: datetime) -> Q:
-    return Q(event__starts_at__lt=end, event__cancelled_at__isnull=True) & (
-        Q(event__series_ends_at__gt=start) | Q(event__series_ends_at__isnull=True)
+    """Participations in entries touching [start, end), stated on both copies of the span (the same values): the
+    participant's, for the index (person, end, start), and the entry's, for (end, start) — each side of the join
+    then reads only the range, however long the people's history (docs/domain/groupware.md §2.3)."""
+    return (
+        _span_touches(start, end)
+        & Q(event__starts_at__lt=end, event__cancelled_at__isnull=True)
+        & (Q(event__series_ends_at__gt=start) | Q(event__series_ends_at__isnull=True))
     )
+
+
+def _span_touches(start: datetime, end: datetime) -> Q:
+    return Q(starts_at__lt=end) & (Q(series_ends_at__gt=start) | Q(series_ends_at__isnull=True))
 
 
 class _EpochMicros(Func):
@@ -94,9 +103,12 @@ class _Instants(dict[int, datetime]):
         return moment
 
 
-def _viewer_takes_part(viewer_id: int) -> Case:
+def _viewer_takes_part(viewer_id: int, start: datetime, end: datetime) -> Case:
     # Asked only of private entries (CASE evaluates the subquery for them alone): one query for the whole view.
-    taking_part = EventParticipant.objects.filter(event_id=OuterRef("event_id"), person_id=viewer_id)
+    # The range keeps the viewer's side to their entries of the range when PostgreSQL hashes the subquery.
+    taking_part = EventParticipant.objects.filter(
+        _span_touches(start, end), event_id=OuterRef("event_id"), person_id=viewer_id
+    )
     return _Shown(When(event__is_private=True, then=Exists(taking_part)), default=Value(True))
 
 
@@ -146,7 +158,7 @@ def occurrences_by_person(
 
 def _read(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> _Reader:
     reader = _Reader(start, end)
-    reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id)), council=False)
+    reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id, start, end)), council=False)
     reader.add(_council_participations(viewer_id, person_ids, start, end), council=True)
     for rows in reader.found.values():
         rows.sort()  # by start, then entry: plain tuples of integers first, compared in C
