@@ -2,8 +2,8 @@
 groupware.selectors; docs/domain/groupware.md §2).
 
 The group week reads every entry of every person shown in one query per schema (participants joined to entries in
-the range, instants fetched as integers; the entries across towns live in the council's schema), then expands
-repeating entries in Python through dateutil, once per distinct (rule, start, end) of the read.
+the range through the span indexes, instants fetched as integers; the entries across towns live in the council's
+schema), then expands repeating entries in Python through dateutil, once per distinct (rule, start) of the read.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
-from django.db.models import BigIntegerField, Case, Exists, Func, OuterRef, Q, Value, When
+from django.db.models import BigIntegerField, BooleanField, Case, Exists, Func, OuterRef, Q, Value, When
 
 from common.dates import TOKYO
 from common.tenancy import current_schema
@@ -122,25 +122,31 @@ def _shown_from_town(viewer_id: int, town: Municipality) -> Case:
     return _Shown(When(event__is_private=True, then=taking_part), default=Q(taking_part) | Q(involved))
 
 
-def _participations(person_ids: Sequence[int], start: datetime, end: datetime, shown: Case) -> list[tuple]:
+def _participations(
+    person_ids: Sequence[int], start: datetime, end: datetime, shown: Case, *, council_wide: bool = False
+) -> list[_Row]:
     return list(
         EventParticipant.objects.filter(_in_range(start, end), person_id__in=list(person_ids))
         .annotate(start_us=_EpochMicros("event__starts_at"), end_us=_EpochMicros("event__ends_at"))
-        .annotate(shown=shown)
+        .annotate(shown=shown, council=Value(council_wide, output_field=BooleanField()))
         .values_list(
-            "person_id", "event_id", "event__title", "event__location", "start_us", "end_us", "event__all_day",
-            "shown", "event__rrule",
+            "start_us", "event_id", "end_us", "event__title", "event__location", "event__all_day", "shown",
+            "event__rrule", "council", "person_id",
         )
     )  # fmt: skip
 
 
-def _council_participations(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> list[tuple]:
+def _council_participations(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> list[_Row]:
     """The same people's entries recorded in the council's schema (entries across towns), read from a town."""
     town = Municipality.objects.filter(schema_name=current_schema()).first()
     if town is None or town.kind == Municipality.Kind.COUNCIL:
         return []
     with council.in_council() as found:
-        return _participations(person_ids, start, end, _shown_from_town(viewer_id, town)) if found else []
+        return (
+            _participations(person_ids, start, end, _shown_from_town(viewer_id, town), council_wide=True)
+            if found
+            else []
+        )
 
 
 def occurrences_by_person(
@@ -158,16 +164,27 @@ def occurrences_by_person(
 
 def _read(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> _Reader:
     reader = _Reader(start, end)
-    reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id, start, end)), council=False)
-    reader.add(_council_participations(viewer_id, person_ids, start, end), council=True)
+    reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id, start, end)))
+    reader.add(_council_participations(viewer_id, person_ids, start, end))
     for rows in reader.found.values():
         rows.sort()  # by start, then entry: plain tuples of integers first, compared in C
     return reader
 
 
-# One occurrence while a read is laid out: (start µs, event id, end µs, title, location, all day, masked, repeats,
-# council). Plain tuples sort by start without a key function; the Occurrence is built once, when it is placed.
-_Row = tuple[int, int, int, str, str, bool, bool, bool, bool]
+# One occurrence while a read is laid out, in the order the query fetches it: (start µs, event id, end µs, title,
+# location, all day, shown, rule, council, person id). A shown entry that does not repeat is laid out as the row
+# psycopg built (no copy); plain tuples sort by start without a key function; the Occurrence is built once, when
+# it is placed.
+_Row = tuple[int, int, int, str, str, bool, bool, str, bool, int]
+_SHOWN: Final = 6
+_RULE: Final = 7
+_PERSON: Final = 9
+
+
+def _masked(row: _Row) -> _Row:
+    """A private entry the viewer does not take part in: 「予定あり」, no place (§2.5)."""
+    start_us, event_id, end_us, _, _, all_day, _, rule, wide, person_id = row
+    return (start_us, event_id, end_us, BUSY_LABEL, "", all_day, False, rule, wide, person_id)
 
 
 def _micros(moment: datetime) -> int:
@@ -184,45 +201,40 @@ class _Reader:
         self.series: dict[tuple[str, int, int], list[int]] = {}  # (rule, start, window from) → starts in µs
         self.found: dict[int, list[_Row]] = defaultdict(list)
 
-    def add(self, rows: list[tuple], *, council: bool) -> None:
+    def add(self, rows: list[_Row]) -> None:
         found, repeating = self.found, []
         for row in rows:
-            person_id, event_id, title, location, start_us, end_us, all_day, shown, rule = row
-            if rule:
-                repeating.append(row)
-                continue
-            if not shown:
-                title, location = BUSY_LABEL, ""
-            found[person_id].append((start_us, event_id, end_us, title, location, all_day, not shown, False, council))
+            if row[_RULE]:
+                repeating.append(row if row[_SHOWN] else _masked(row))
+            else:
+                found[row[_PERSON]].append(row if row[_SHOWN] else _masked(row))
         if repeating:
-            self._expand(repeating, council)
+            self._expand(repeating)
 
-    def _expand(self, rows: list[tuple], council: bool) -> None:
+    def _expand(self, rows: list[_Row]) -> None:
         # Every series is expanded from the window's start less the longest entry of the read, so an occurrence
         # that began before the window and runs into it is found whatever the length of the entry sharing it.
-        after = self.start_us - max(row[5] - row[4] for row in rows)  # row[4], row[5]: start and end in µs
+        after = self.start_us - max(row[2] - row[0] for row in rows)
         found, series, window_start, window_end = self.found, self.series, self.start_us, self.end_us
-        for person_id, event_id, title, location, start_us, end_us, all_day, shown, rule in rows:
+        for start_us, event_id, end_us, title, location, all_day, shown, rule, wide, person_id in rows:
             key = (rule, start_us, after)
             if key not in series:
                 anchor, since = self.instants[start_us], self.instants[after]
                 series[key] = [
                     _micros(moment) for moment in recurrence.starts_between(rule, anchor, after=since, before=self.end)
                 ]
-            if not shown:
-                title, location = BUSY_LABEL, ""
             length = end_us - start_us
             found[person_id].extend(
-                (occ_us, event_id, occ_us + length, title, location, all_day, not shown, True, council)
+                (occ_us, event_id, occ_us + length, title, location, all_day, shown, rule, wide, person_id)
                 for occ_us in series[key]
                 if occ_us + length > window_start and occ_us < window_end
             )
 
     def occurrence(self, row: _Row) -> Occurrence:
         instants = self.instants
-        start_us, event_id, end_us, title, location, all_day, masked, repeats, council = row
+        start_us, event_id, end_us, title, location, all_day, shown, rule, wide, _ = row
         return Occurrence(
-            event_id, instants[start_us], instants[end_us], title, location, all_day, masked, repeats, council
+            event_id, instants[start_us], instants[end_us], title, location, all_day, not shown, bool(rule), wide
         )
 
 
