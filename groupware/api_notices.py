@@ -29,7 +29,6 @@ from groupware.services import bulletin, workflow
 from tenants.access import person_of
 
 MODULE = "groupware"
-API_NOTICE_LIMIT = 500  # the newest notices a client pages through (town and council-wide together)
 NOT_FOUND = OpenApiResponse(GwRefusalOut, description="見つからない、閲覧できない / Not found or not yours to see.")
 
 
@@ -44,13 +43,13 @@ class NoticeListView(GenericAPIView):
         responses=GwNoticeOut(many=True),
         summary="お知らせの一覧 / Notices you may read",
         description=(
-            "この町と協議会全体のお知らせのうち、閲覧できるもの(新しい順、最大500件)と既読かどうか。\n\n"
-            "The notices of this town and the council-wide ones that you may read, newest first (at most 500), "
+            "この町と協議会全体のお知らせのうち、閲覧できるものすべて(新しい順、ページ送り)と既読かどうか。\n\n"
+            "All the notices of this town and the council-wide ones that you may read, newest first, paginated, "
             "with whether you have read each."
         ),
     )
     def get(self, request: Request) -> Response:
-        rows = selectors.notices_for(actor=person_of(request._request), limit=API_NOTICE_LIMIT)
+        rows = selectors.NoticeList(actor=person_of(request._request))
         page: list[Any] | None = self.paginate_queryset(rows)  # type: ignore[arg-type]
         return self.get_paginated_response(GwNoticeOut(page, many=True).data)
 

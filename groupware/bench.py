@@ -2,8 +2,10 @@
 
 ``groupware_week``: the group week view (groupware.selectors.group_week) of an organisation of 50 people with
 10,000 events in the week (a tenth of them repeating, expanded by dateutil), p50/p95 per view; the baseline is
-the raw SQL of the same rows (participants joined to events in the range, fetched, nothing expanded), so the ratio
-is what the expansion, masking and layout cost. Target: p95 ≤ 150 ms.
+the raw SQL of the same rows and columns (participants joined to events in the range, the instants as integer µs
+and the private flag as the selector fetches them, nothing expanded), so the ratio is what the ORM, the expansion,
+the masking and the layout cost. The collector runs as in a deployed worker (the app frozen, see below). Target:
+p95 ≤ 150 ms.
 
 ``facility_book``: 8 workers book overlapping slots of one room at once through the real service
 (groupware.services.facilities.book_facility: rules, insert, audit row, the exclusion constraint refusing the
@@ -14,6 +16,7 @@ create (same table and constraint, no rules, no audit). Both run in a scratch to
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from datetime import date, datetime, timedelta
@@ -74,7 +77,13 @@ def _fill_week(monday: date) -> list[tuple[int, str]]:
     Event.objects.bulk_create(events, batch_size=2000)
     EventParticipant.objects.bulk_create(
         (
-            EventParticipant(event=event, person_id=people[n % PEOPLE][0], person_name=people[n % PEOPLE][1])
+            EventParticipant(
+                event=event,
+                person_id=people[n % PEOPLE][0],
+                person_name=people[n % PEOPLE][1],
+                starts_at=event.starts_at,
+                series_ends_at=event.series_ends_at,
+            )
             for n, event in enumerate(events)
         ),
         batch_size=2000,
@@ -84,11 +93,21 @@ def _fill_week(monday: date) -> list[tuple[int, str]]:
     return people
 
 
+# The columns the view shows, in the form the selector fetches them: the instants as integer microseconds (Django's
+# timestamptz loader is pure Python — decoding 20,000 of them cost more than the whole query, and a baseline that
+# paid for it while the selector does not would flatter the ratio) and the private entries' flag as the same CASE.
 RAW_SQL = """
-    SELECT p.person_id, e.id, e.title, e.location, e.starts_at, e.ends_at, e.all_day, e.is_private, e.rrule
+    SELECT p.person_id, e.id, e.title, e.location,
+           (EXTRACT(EPOCH FROM e.starts_at) * 1000000)::bigint, (EXTRACT(EPOCH FROM e.ends_at) * 1000000)::bigint,
+           e.all_day,
+           CASE WHEN e.is_private THEN EXISTS (
+               SELECT 1 FROM groupware_eventparticipant v WHERE v.event_id = p.event_id AND v.person_id = %(viewer)s
+           ) ELSE true END,
+           e.rrule
     FROM groupware_eventparticipant p JOIN groupware_event e ON e.id = p.event_id
-    WHERE p.person_id = ANY(%s) AND e.starts_at < %s AND e.cancelled_at IS NULL
-      AND (e.series_ends_at > %s OR e.series_ends_at IS NULL)
+    WHERE p.person_id = ANY(%(people)s) AND e.cancelled_at IS NULL
+      AND p.starts_at < %(end)s AND (p.series_ends_at > %(start)s OR p.series_ends_at IS NULL)
+      AND e.starts_at < %(end)s AND (e.series_ends_at > %(start)s OR e.series_ends_at IS NULL)
 """
 
 
@@ -97,6 +116,20 @@ def groupware_week_scenario(options: BenchOptions) -> dict[str, Any]:
     """The group week of 50 people with 10,000 events vs the raw SQL of the same rows."""
     views = max(10, options.repeat * 10)
     monday = selectors.week_start(local_today())
+    # The deployment freezes the preloaded app out of the collector's generations before forking its workers
+    # (deploy/gunicorn.conf.py, pre_fork); this process freezes what it has loaded at the same point — before
+    # any town, data or warm-up. A worker's full collections also walk what it imported after the fork (the
+    # URLconf, the views), which this process loaded before freezing: the p95 here is slightly kinder than a
+    # worker's on a first request, the same once the worker's own young objects are collected.
+    gc.collect()
+    gc.freeze()
+    try:
+        return _week_run(views, monday)
+    finally:
+        gc.unfreeze()
+
+
+def _week_run(views: int, monday: date) -> dict[str, Any]:
     with bench_towns() as towns:
         town = towns.provision("gw")
         with schema_context(town.schema_name):
@@ -111,7 +144,7 @@ def groupware_week_scenario(options: BenchOptions) -> dict[str, Any]:
 
             def raw() -> int:
                 with connection.cursor() as cursor:
-                    cursor.execute(RAW_SQL, [ids, end, start])
+                    cursor.execute(RAW_SQL, {"viewer": ids[0], "people": ids, "start": start, "end": end})
                     return len(cursor.fetchall())
 
             shown, rows = view(), raw()  # warm-up: plans, caches
@@ -123,7 +156,10 @@ def groupware_week_scenario(options: BenchOptions) -> dict[str, Any]:
     return comparison(
         unit="s",
         samples=samples,
-        baseline="the raw SQL of the same participants ⋈ events in the range, fetched (no expansion, no layout)",
+        baseline=(
+            "the raw SQL of the same participants ⋈ events in the range with the columns the view shows, in the "
+            "selector's form (instants as integer µs, the private flag), fetched (no expansion, no layout)"
+        ),
         baseline_samples=baseline,
         p95=round_figure(p95),
         baseline_p95=round_figure(percentile(baseline, 0.95)),

@@ -16,6 +16,7 @@ from groupware.errors import RecurrenceInvalid
 
 # A finite series longer than this is refused: five years of working days is far beyond any real meeting series.
 MAX_OCCURRENCES = 1500
+_TICK = timedelta(microseconds=1)
 
 
 def normalise(rule: str) -> str:
@@ -60,15 +61,12 @@ def series_end(rule: str, starts_at: datetime, ends_at: datetime) -> datetime | 
     return starts[-1] + (ends_at - starts_at)
 
 
-def occurrences(
-    rule: str, starts_at: datetime, ends_at: datetime, *, window_start: datetime, window_end: datetime
-) -> list[tuple[datetime, datetime]]:
-    """(start, end) of every occurrence that overlaps [window_start, window_end)."""
-    duration = ends_at - starts_at
-    if not rule:
-        return [(starts_at, ends_at)] if starts_at < window_end and ends_at > window_start else []
+def starts_between(rule: str, starts_at: datetime, *, after: datetime, before: datetime) -> list[datetime]:
+    """The starts of the series anchored at ``starts_at`` that fall in [after, before), in Asia/Tokyo.
+
+    The starts depend only on the rule and the anchor, not on the entry's length: a calendar read expands each
+    distinct (rule, start) once and lets every entry sharing it add its own length (groupware.selectors_calendar).
+    """
     parsed = parse(rule, starts_at)
-    # between() is exclusive: an occurrence overlaps when it starts after window_start - duration.
-    after = window_start - duration - timedelta(microseconds=1)
-    starts = parsed.between(after.astimezone(TOKYO), window_end.astimezone(TOKYO), inc=False)
-    return [(start, start + duration) for start in starts if start + duration > window_start and start < window_end]
+    # between() is exclusive at both ends; a microsecond earlier makes ``after`` itself count.
+    return parsed.between((after - _TICK).astimezone(TOKYO), before.astimezone(TOKYO), inc=False)

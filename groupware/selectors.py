@@ -6,7 +6,7 @@ are re-exported here.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -329,23 +329,29 @@ def notice_audience(notice: Notice) -> list[tuple[int, str]]:
     return office_staff(_town_scope())
 
 
-def _notices_here(actor: Person, *, council_wide: bool, limit: int) -> list[NoticeRow]:
+def _visible_notices(actor: Person) -> QuerySet[Notice]:
+    """The notices of the current schema the actor may read (§5.2): live ones within their reach, and their own."""
     now = timezone.now()
     live = Q(publish_from__lte=now) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     reach = Q(scope=NoticeScope.UNIT, unit_code__in=org.unit_codes_of(actor, org.current_town(), local_today()))
     if any_office_role(actor, _town_scope()):
         reach |= Q(scope=NoticeScope.ALL)
-    rows = list(
-        Notice.objects.filter((live & reach) | Q(author_id=actor.pk))
-        .select_related("category")
-        .order_by("-publish_from", "-pk")[:limit]
-    )
-    read = set(NoticeRead.objects.filter(notice__in=rows, person_id=actor.pk).values_list("notice_id", flat=True))
-    return [NoticeRow(notice=n, council_wide=council_wide, is_read=n.pk in read) for n in rows]
+    return Notice.objects.filter((live & reach) | Q(author_id=actor.pk))
+
+
+def _notice_rows(actor: Person, notices: list[Notice], *, council_wide: bool) -> list[NoticeRow]:
+    read = set(NoticeRead.objects.filter(notice__in=notices, person_id=actor.pk).values_list("notice_id", flat=True))
+    return [NoticeRow(notice=n, council_wide=council_wide, is_read=n.pk in read) for n in notices]
+
+
+def _notices_here(actor: Person, *, council_wide: bool, limit: int) -> list[NoticeRow]:
+    rows = list(_visible_notices(actor).select_related("category").order_by("-publish_from", "-pk")[:limit])
+    return _notice_rows(actor, rows, council_wide=council_wide)
 
 
 def notices_for(*, actor: Person, limit: int = 100) -> list[NoticeRow]:
-    """The notices the actor may read: this town's (its own and its units') and the council-wide ones."""
+    """The newest ``limit`` notices the actor may read: this town's (its own and its units') and the council-wide
+    ones (the board and the portal; the API pages through all of them with NoticeList)."""
     rows = _notices_here(actor, council_wide=False, limit=limit)
     if org.current_town().kind != Municipality.Kind.COUNCIL:
         with council.in_council() as found:
@@ -353,6 +359,48 @@ def notices_for(*, actor: Person, limit: int = 100) -> list[NoticeRow]:
                 rows += _notices_here(actor, council_wide=True, limit=limit)
     rows.sort(key=lambda row: row.notice.publish_from, reverse=True)
     return rows[:limit]
+
+
+class NoticeList:
+    """Every notice the actor may read, this town's and the council-wide ones, newest first (publication, then
+    id), as a sequence Django's paginator pages: ``count()`` and a slice, each in a fixed number of statements
+    whatever the page (docs/domain/groupware.md §10.1).
+
+    The two schemas cannot be read in one query, so a slice [start, stop) reads from each the (publication, id)
+    of its newest ``stop`` notices — two narrow columns, through the publication index — merges them, and then
+    reads the rows of the chosen ones only, with the actor's read receipts."""
+
+    def __init__(self, *, actor: Person) -> None:
+        self.actor = actor
+        self.with_council = org.current_town().kind != Municipality.Kind.COUNCIL
+
+    def _schemas(self) -> Iterator[bool]:
+        """Runs the caller's loop body in this town's schema (False) and then in the council's (True)."""
+        yield False
+        if self.with_council:
+            with council.in_council() as found:
+                if found:
+                    yield True
+
+    def count(self) -> int:
+        return sum(_visible_notices(self.actor).count() for _ in self._schemas())
+
+    def __getitem__(self, window: slice) -> list[NoticeRow]:
+        start, stop = window.start or 0, window.stop
+        keys: list[tuple[datetime, int, bool]] = []
+        for council_wide in self._schemas():
+            newest = _visible_notices(self.actor).order_by("-publish_from", "-pk").values_list("publish_from", "pk")
+            keys += [(published, pk, council_wide) for published, pk in newest[:stop]]
+        keys.sort(key=lambda key: (key[0], key[1]), reverse=True)
+        chosen = keys[start:stop]
+        found: dict[tuple[bool, int], NoticeRow] = {}
+        for council_wide in self._schemas():
+            ids = [pk for _, pk, wide in chosen if wide == council_wide]
+            if ids:
+                notices = list(Notice.objects.filter(pk__in=ids).select_related("category"))
+                for row in _notice_rows(self.actor, notices, council_wide=council_wide):
+                    found[(council_wide, row.notice.pk)] = row
+        return [found[(wide, pk)] for _, pk, wide in chosen if (wide, pk) in found]
 
 
 @dataclass(frozen=True)

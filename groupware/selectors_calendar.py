@@ -2,8 +2,8 @@
 groupware.selectors; docs/domain/groupware.md §2).
 
 The group week reads every entry of every person shown in one query per schema (participants joined to entries in
-the range, instants fetched as integers; the entries across towns live in the council's schema), then expands
-repeating entries in Python through dateutil, once per distinct (rule, start, end) of the read.
+the range through the span indexes, instants fetched as integers; the entries across towns live in the council's
+schema), then expands repeating entries in Python through dateutil, once per distinct (rule, start) of the read.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final, NamedTuple
 
-from django.db.models import BigIntegerField, Case, Exists, Func, OuterRef, Q, Value, When
+from django.db.models import BigIntegerField, BooleanField, Case, Exists, Func, OuterRef, Q, Value, When
 
 from common.dates import TOKYO
 from common.tenancy import current_schema
@@ -26,6 +26,7 @@ BUSY_LABEL = "予定あり"
 WORK_START = time(8, 30)
 WORK_END = time(17, 15)
 _TICK = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Occurrence(NamedTuple):
@@ -59,9 +60,18 @@ def week_start(day: date) -> date:
 
 
 def _in_range(start: datetime, end: datetime) -> Q:
-    return Q(event__starts_at__lt=end, event__cancelled_at__isnull=True) & (
-        Q(event__series_ends_at__gt=start) | Q(event__series_ends_at__isnull=True)
+    """Participations in entries touching [start, end), stated on both copies of the span (the same values): the
+    participant's, for the index (person, end, start), and the entry's, for (end, start) — each side of the join
+    then reads only the range, however long the people's history (docs/domain/groupware.md §2.3)."""
+    return (
+        _span_touches(start, end)
+        & Q(event__starts_at__lt=end, event__cancelled_at__isnull=True)
+        & (Q(event__series_ends_at__gt=start) | Q(event__series_ends_at__isnull=True))
     )
+
+
+def _span_touches(start: datetime, end: datetime) -> Q:
+    return Q(starts_at__lt=end) & (Q(series_ends_at__gt=start) | Q(series_ends_at__isnull=True))
 
 
 class _EpochMicros(Func):
@@ -93,9 +103,12 @@ class _Instants(dict[int, datetime]):
         return moment
 
 
-def _viewer_takes_part(viewer_id: int) -> Case:
+def _viewer_takes_part(viewer_id: int, start: datetime, end: datetime) -> Case:
     # Asked only of private entries (CASE evaluates the subquery for them alone): one query for the whole view.
-    taking_part = EventParticipant.objects.filter(event_id=OuterRef("event_id"), person_id=viewer_id)
+    # The range keeps the viewer's side to their entries of the range when PostgreSQL hashes the subquery.
+    taking_part = EventParticipant.objects.filter(
+        _span_touches(start, end), event_id=OuterRef("event_id"), person_id=viewer_id
+    )
     return _Shown(When(event__is_private=True, then=Exists(taking_part)), default=Value(True))
 
 
@@ -109,25 +122,31 @@ def _shown_from_town(viewer_id: int, town: Municipality) -> Case:
     return _Shown(When(event__is_private=True, then=taking_part), default=Q(taking_part) | Q(involved))
 
 
-def _participations(person_ids: Sequence[int], start: datetime, end: datetime, shown: Case) -> list[tuple]:
+def _participations(
+    person_ids: Sequence[int], start: datetime, end: datetime, shown: Case, *, council_wide: bool = False
+) -> list[_Row]:
     return list(
         EventParticipant.objects.filter(_in_range(start, end), person_id__in=list(person_ids))
         .annotate(start_us=_EpochMicros("event__starts_at"), end_us=_EpochMicros("event__ends_at"))
-        .annotate(shown=shown)
+        .annotate(shown=shown, council=Value(council_wide, output_field=BooleanField()))
         .values_list(
-            "person_id", "event_id", "event__title", "event__location", "start_us", "end_us", "event__all_day",
-            "shown", "event__rrule",
+            "start_us", "event_id", "end_us", "event__title", "event__location", "event__all_day", "shown",
+            "event__rrule", "council", "person_id",
         )
     )  # fmt: skip
 
 
-def _council_participations(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> list[tuple]:
+def _council_participations(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> list[_Row]:
     """The same people's entries recorded in the council's schema (entries across towns), read from a town."""
     town = Municipality.objects.filter(schema_name=current_schema()).first()
     if town is None or town.kind == Municipality.Kind.COUNCIL:
         return []
     with council.in_council() as found:
-        return _participations(person_ids, start, end, _shown_from_town(viewer_id, town)) if found else []
+        return (
+            _participations(person_ids, start, end, _shown_from_town(viewer_id, town), council_wide=True)
+            if found
+            else []
+        )
 
 
 def occurrences_by_person(
@@ -137,13 +156,39 @@ def occurrences_by_person(
     this schema, one more for the entries across towns kept in the council's schema (§2.8).
 
     A private event is shown to the others as 「予定あり」 with no title or place (docs/domain/groupware.md §2).
-    Repeating entries are expanded by dateutil once per distinct (rule, start, end) within the read."""
+    Repeating entries are expanded by dateutil once per distinct (rule, start) within the read."""
+    reader = _read(viewer_id, person_ids, start, end)
+    occurrence = reader.occurrence
+    return {person_id: [occurrence(row) for row in rows] for person_id, rows in reader.found.items()}
+
+
+def _read(viewer_id: int, person_ids: Sequence[int], start: datetime, end: datetime) -> _Reader:
     reader = _Reader(start, end)
-    reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id)), council=False)
-    reader.add(_council_participations(viewer_id, person_ids, start, end), council=True)
-    for occurrences in reader.found.values():
-        occurrences.sort(key=_by_start)
-    return reader.found
+    reader.add(_participations(person_ids, start, end, _viewer_takes_part(viewer_id, start, end)))
+    reader.add(_council_participations(viewer_id, person_ids, start, end))
+    for rows in reader.found.values():
+        rows.sort()  # by start, then entry: plain tuples of integers first, compared in C
+    return reader
+
+
+# One occurrence while a read is laid out, in the order the query fetches it: (start µs, event id, end µs, title,
+# location, all day, shown, rule, council, person id). A shown entry that does not repeat is laid out as the row
+# psycopg built (no copy); plain tuples sort by start without a key function; the Occurrence is built once, when
+# it is placed.
+_Row = tuple[int, int, int, str, str, bool, bool, str, bool, int]
+_SHOWN: Final = 6
+_RULE: Final = 7
+_PERSON: Final = 9
+
+
+def _masked(row: _Row) -> _Row:
+    """A private entry the viewer does not take part in: 「予定あり」, no place (§2.5)."""
+    start_us, event_id, end_us, _, _, all_day, _, rule, wide, person_id = row
+    return (start_us, event_id, end_us, BUSY_LABEL, "", all_day, False, rule, wide, person_id)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _TICK
 
 
 class _Reader:
@@ -151,36 +196,46 @@ class _Reader:
 
     def __init__(self, start: datetime, end: datetime) -> None:
         self.start, self.end = start, end
+        self.start_us, self.end_us = _micros(start), _micros(end)
         self.instants = _Instants()
-        self.expanded: dict[tuple[str, int, int], list[tuple[datetime, datetime]]] = {}
-        self.found: dict[int, list[Occurrence]] = defaultdict(list)
+        self.series: dict[tuple[str, int, int], list[int]] = {}  # (rule, start, window from) → starts in µs
+        self.found: dict[int, list[_Row]] = defaultdict(list)
 
-    def add(self, rows: list[tuple], *, council: bool) -> None:
-        instants, expanded, found = self.instants, self.expanded, self.found
-        for person_id, event_id, title, location, start_us, end_us, all_day, shown, rule in rows:
-            masked = not shown
-            if masked:
-                title, location = BUSY_LABEL, ""
-            if not rule:
-                found[person_id].append(
-                    Occurrence(
-                        event_id, instants[start_us], instants[end_us], title, location, all_day, masked, False, council
-                    )
-                )
-                continue
-            key = (rule, start_us, end_us)
-            if key not in expanded:
-                expanded[key] = recurrence.occurrences(
-                    rule, instants[start_us], instants[end_us], window_start=self.start, window_end=self.end
-                )
+    def add(self, rows: list[_Row]) -> None:
+        found, repeating = self.found, []
+        for row in rows:
+            if row[_RULE]:
+                repeating.append(row if row[_SHOWN] else _masked(row))
+            else:
+                found[row[_PERSON]].append(row if row[_SHOWN] else _masked(row))
+        if repeating:
+            self._expand(repeating)
+
+    def _expand(self, rows: list[_Row]) -> None:
+        # Every series is expanded from the window's start less the longest entry of the read, so an occurrence
+        # that began before the window and runs into it is found whatever the length of the entry sharing it.
+        after = self.start_us - max(row[2] - row[0] for row in rows)
+        found, series, window_start, window_end = self.found, self.series, self.start_us, self.end_us
+        for start_us, event_id, end_us, title, location, all_day, shown, rule, wide, person_id in rows:
+            key = (rule, start_us, after)
+            if key not in series:
+                anchor, since = self.instants[start_us], self.instants[after]
+                series[key] = [
+                    _micros(moment) for moment in recurrence.starts_between(rule, anchor, after=since, before=self.end)
+                ]
+            length = end_us - start_us
             found[person_id].extend(
-                Occurrence(event_id, occ_start, occ_end, title, location, all_day, masked, True, council)
-                for occ_start, occ_end in expanded[key]
+                (occ_us, event_id, occ_us + length, title, location, all_day, shown, rule, wide, person_id)
+                for occ_us in series[key]
+                if occ_us + length > window_start and occ_us < window_end
             )
 
-
-def _by_start(occ: Occurrence) -> tuple[datetime, int]:
-    return occ.starts_at, occ.event_id
+    def occurrence(self, row: _Row) -> Occurrence:
+        instants = self.instants
+        start_us, event_id, end_us, title, location, all_day, shown, rule, wide, _ = row
+        return Occurrence(
+            event_id, instants[start_us], instants[end_us], title, location, all_day, not shown, bool(rule), wide
+        )
 
 
 @dataclass(frozen=True)
@@ -197,30 +252,32 @@ class GroupWeek:
 
 
 def group_week(*, viewer_id: int, people: Sequence[tuple[int, str]], first_day: date, days: int = 7) -> GroupWeek:
-    """The group week view: people in rows, days in columns."""
+    """The group week view: people in rows, days in columns. The day columns of each distinct start and end
+    (integer microseconds) are computed once; each occurrence is built once and placed in every day it touches."""
     dates = [first_day + timedelta(days=n) for n in range(days)]
     start, end = day_start(dates[0]), day_start(dates[-1] + timedelta(days=1))
-    found = occurrences_by_person(viewer_id=viewer_id, person_ids=[pk for pk, _ in people], start=start, end=end)
-    firsts: dict[datetime, int] = {}  # the day column of each distinct start and end, computed once
-    lasts: dict[datetime, int] = {}
-
-    def first_column(moment: datetime) -> int:
-        if moment not in firsts:
-            firsts[moment] = max((moment.astimezone(TOKYO).date() - first_day).days, 0)
-        return firsts[moment]
-
-    def last_column(moment: datetime) -> int:
-        # The day of the instant just before the end: an entry ending at 00:00 does not reach the next day.
-        if moment not in lasts:
-            lasts[moment] = min(((moment - _TICK).astimezone(TOKYO).date() - first_day).days, days - 1)
-        return lasts[moment]
-
+    reader = _read(viewer_id, [pk for pk, _ in people], start, end)
+    instants, occurrence = reader.instants, reader.occurrence
+    firsts: dict[int, int] = {}
+    lasts: dict[int, int] = {}
     rows = []
     for person_id, name in people:
         cells: list[list[Occurrence]] = [[] for _ in dates]
-        for occ in found.get(person_id, []):
-            for index in range(first_column(occ.starts_at), last_column(occ.ends_at) + 1):
-                cells[index].append(occ)
+        for row in reader.found.get(person_id, ()):
+            start_us, end_us = row[0], row[2]
+            first = firsts.get(start_us)
+            if first is None:
+                first = firsts[start_us] = max((instants[start_us].date() - first_day).days, 0)
+            last = lasts.get(end_us)
+            if last is None:
+                # The day of the instant just before the end: an entry ending at 00:00 does not reach the next day.
+                last = lasts[end_us] = min(((instants[end_us] - _TICK).date() - first_day).days, days - 1)
+            occ = occurrence(row)
+            if first == last:
+                cells[first].append(occ)
+            else:
+                for index in range(first, last + 1):
+                    cells[index].append(occ)
         rows.append(WeekRow(person_id=person_id, name=name, days=cells))
     return GroupWeek(days=dates, rows=rows)
 

@@ -119,8 +119,12 @@ def _store_event(actor: Person, fields: dict[str, Any], wanted: set[int], names:
     """The entry, its participants and its audit row, in the current schema (inside the caller's transaction)."""
     event = Event.objects.create(**fields)
     EventParticipant.objects.bulk_create(
-        EventParticipant(event=event, person_id=pk, person_name=names[pk]) for pk in sorted(wanted)
-    )
+        EventParticipant(
+            event=event, person_id=pk, person_name=names[pk], starts_at=event.starts_at,
+            series_ends_at=event.series_ends_at,
+        )
+        for pk in sorted(wanted)
+    )  # fmt: skip
     audit.record(
         actor=actor,
         action="groupware.event_create",

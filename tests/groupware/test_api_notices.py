@@ -3,12 +3,16 @@ the pages (docs/domain/groupware.md §10)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from groupware.models import NoticeRead, NoticeScope, RequestStatus, StepKind
+from groupware.models import Notice, NoticeRead, NoticeScope, RequestStatus, StepKind
 from groupware.services import bulletin, workflow
 from groupware.services.workflow import StepSpec
 from tests.conftest import HOSTS, make_client, person
@@ -26,6 +30,60 @@ def test_the_notice_list_shows_a_town_notice_unread(client_for: Any, notice: Any
     response = client_for("yamamoto", "nakatosa").get("/api/v1/groupware/notices/")
     assert response.status_code == 200
     assert [(row["id"], row["is_read"]) for row in response.json()["results"]] == [(notice.pk, False)]
+
+
+def _page(client: Any, number: int, size: int) -> dict[str, Any]:
+    response = client.get(f"/api/v1/groupware/notices/?page={number}&page_size={size}")
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def test_the_notice_list_pages_through_all_notices_beyond_the_newest_500(client_for: Any, notice: Any) -> None:
+    # The list used to stop at the newest 500 (§10.1): the 501st notice and older were out of every page.
+    older = timezone.now() - timedelta(days=30)
+    with schema_context("nakatosa"):
+        Notice.objects.bulk_create(
+            Notice(
+                title=f"古いお知らせ{n}", body="本文", scope=NoticeScope.ALL, author_id=notice.author_id,
+                author_name=notice.author_name, publish_from=older - timedelta(minutes=n),
+            )
+            for n in range(501)
+        )  # fmt: skip
+    client = client_for("yamamoto", "nakatosa")
+    last = _page(client, 6, 100)
+    assert last["count"] == 502
+    assert [row["title"] for row in last["results"]][-1] == "古いお知らせ500"
+    assert last["next"] is None
+
+
+def test_the_notice_list_merges_council_wide_notices_in_order_across_pages(client_for: Any, notice: Any) -> None:
+    with schema_context("nakatosa"):
+        Notice.objects.filter(pk=notice.pk).update(publish_from=timezone.now() - timedelta(days=2))
+        bulletin.post_notice(actor=person("tanaka"), title="町の新しいお知らせ", body="本文")
+    with schema_context("council"):
+        bulletin.post_notice(
+            actor=person("council_staff"), title="協議会のお知らせ", body="本文",
+            publish_from=timezone.now() - timedelta(days=1),
+        )  # fmt: skip
+    client = client_for("yamamoto", "nakatosa")
+    first, second = _page(client, 1, 2), _page(client, 2, 2)
+    assert first["count"] == second["count"] == 3
+    seen = [(row["title"], row["council_wide"]) for row in first["results"] + second["results"]]
+    assert seen == [("町の新しいお知らせ", False), ("協議会のお知らせ", True), ("年末の閉庁日", False)]
+
+
+def test_a_page_of_notices_runs_the_same_statements_whatever_the_page(client_for: Any, notice: Any) -> None:
+    with schema_context("nakatosa"):
+        for n in range(5):
+            bulletin.post_notice(actor=person("tanaka"), title=f"お知らせ{n}", body="本文")
+    client = client_for("yamamoto", "nakatosa")
+    _page(client, 1, 2)  # warm: sessions, caches
+    counts = []
+    for number in (1, 3):
+        with CaptureQueriesContext(connection) as queries:
+            _page(client, number, 2)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_reading_a_notice_through_the_api_marks_nothing(client_for: Any, notice: Any) -> None:

@@ -169,3 +169,34 @@ def test_a_rule_without_a_weekday_follows_each_entry_s_own_start(nakatosa: Any) 
     assert [occ.local_start.date() for occ in found] == [
         wednesday, friday, wednesday + timedelta(days=7), friday + timedelta(days=7),
     ]  # fmt: skip
+
+
+def test_series_sharing_a_rule_and_start_keep_their_own_lengths_across_the_week_start(nakatosa: Any) -> None:
+    # A series is expanded once per (rule, start) of a read and each entry adds its own length (§2.4); the
+    # occurrence that began on the Sunday before and runs past midnight belongs to the week, the short one not.
+    tanaka = person("tanaka")
+    sunday = MONDAY - timedelta(days=1)
+    for title, hours in (("夜間当番", 3), ("夜間点検", 1)):
+        schedule.create_event(
+            actor=tanaka, title=title, starts_at=at(sunday, 23), ends_at=at(sunday, 23) + timedelta(hours=hours),
+            rrule="FREQ=DAILY;COUNT=2",
+        )  # fmt: skip
+    week = selectors.group_week(viewer_id=tanaka.pk, people=[(tanaka.pk, tanaka.full_name)], first_day=MONDAY)
+    monday = [(occ.title, occ.local_start, occ.local_end) for occ in week.rows[0].days[0]]
+    assert monday == [
+        ("夜間当番", at(sunday, 23), at(MONDAY, 2)),
+        ("夜間当番", at(MONDAY, 23), at(MONDAY + timedelta(days=1), 2)),
+        ("夜間点検", at(MONDAY, 23), at(MONDAY + timedelta(days=1), 0)),
+    ]
+    assert [occ.title for occ in week.rows[0].days[1]] == ["夜間当番"]
+
+
+def test_each_participant_keeps_the_span_of_its_entry(nakatosa: Any) -> None:
+    # The calendar reads select a person's entries of a range on this copy, through its index (§2.3).
+    tanaka, yamamoto = person("tanaka"), person("yamamoto")
+    event = schedule.create_event(
+        actor=tanaka, title="週次", starts_at=at(MONDAY, 9), ends_at=at(MONDAY, 10), rrule="FREQ=WEEKLY;COUNT=3",
+        participant_ids=[yamamoto.pk],
+    )  # fmt: skip
+    spans = set(EventParticipant.objects.filter(event=event).values_list("starts_at", "series_ends_at"))
+    assert spans == {(event.starts_at, at(MONDAY + timedelta(days=14), 10))}
