@@ -1,6 +1,7 @@
 """Benchmarks of the groupware (``manage.py bench groupware_week`` / ``facility_book``).
 
-``groupware_week``: the group week view (groupware.selectors.group_week) of an organisation of 50 people with
+``groupware_week``: the group week view (groupware.selectors.group_week, then the page's table as
+groupware.week_table renders it: at most 8 entries a cell with 「ほか N 件」) of an organisation of 50 people with
 10,000 events in the week (a tenth of them repeating, expanded by dateutil), p50/p95 per view; the baseline is
 the raw SQL of the same rows and columns (participants joined to events in the range, the instants as integer µs
 and the private flag as the selector fetches them, nothing expanded), so the ratio is what the ORM, the expansion,
@@ -37,7 +38,7 @@ from common.bench import (
     scenario,
 )
 from common.dates import TOKYO, local_today
-from groupware import selectors
+from groupware import selectors, week_table
 from groupware.errors import BookingClash
 from groupware.models import Booking, BookingStatus, CalendarKind, Event, EventParticipant, Facility, FacilityKind
 from groupware.services import facilities
@@ -139,7 +140,9 @@ def _week_run(views: int, monday: date) -> dict[str, Any]:
             end = start + timedelta(days=7)
 
             def view() -> int:
+                # What the page does: the selector, then its table (at most CELL_LIMIT entries a cell, week_table).
                 week = selectors.group_week(viewer_id=ids[0], people=people, first_day=monday)
+                week_table.render_table(week, unit_code="bench")
                 return sum(len(cell) for row in week.rows for cell in row.days)
 
             def raw() -> int:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from common.dates import TOKYO, local_today
 from common.errors import ApplicationError
-from groupware import ical, org, selectors
+from groupware import ical, org, selectors, week_table
 from groupware.forms import (
     REPEAT_CHOICES,
     EventForm,
@@ -122,17 +122,31 @@ def group_week_view(request: HttpRequest) -> HttpResponse:
         primary = organisation.primary_unit(actor, town, first)
         code = primary.code if primary else (units[0].code if units else "")
     people = org.members(town, code, first) if code else []
+    focus = _focus(request, people)  # one member's row with every entry (week_table, docs §2.5)
+    if focus is not None:
+        people = [person for person in people if person[0] == focus]
     week = selectors.group_week(viewer_id=actor.pk, people=people, first_day=first)
     return _page(
         request,
         "groupware/group_week.html",
         "group",
         week=week,
+        table_rows=week_table.render_table(week, unit_code=code, focus=focus),
+        focus=focus,
+        focus_name=people[0][1] if focus is not None else "",
         units=units,
         unit_code=code,
         previous=first - timedelta(days=7),
         following=first + timedelta(days=7),
     )
+
+
+def _focus(request: HttpRequest, people: list[tuple[int, str]]) -> int | None:
+    """The ``person`` asked for, if it is a member of the unit shown (anything else shows the whole unit)."""
+    value = request.GET.get("person", "")
+    if value.isdigit() and any(pk == int(value) for pk, _ in people):
+        return int(value)
+    return None
 
 
 @require_http_methods(["GET", "POST"])
