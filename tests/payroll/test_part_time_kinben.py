@@ -66,7 +66,7 @@ def test_kinben_is_paid_by_the_months_of_the_fiscal_year(officers: Any, table: A
     paid = amounts(slip)
     assert paid["kimatsu"] == 112_500  # 90,000 × 1.25 × 1
     assert paid["kinben"] == 85_500  # 90,000 × 0.95 × 1
-    assert slip.lines.get(code="kinben").note == "報酬の月平均 90000円 × 成績率 0.95 × 在職期間率 1"
+    assert slip.lines.get(code="kinben").note == "報酬の月平均 90000円 × 成績率 0.95 × 期間率 1"
 
 
 def test_no_kinben_unless_the_town_sets_its_months(officers: Any, table: Any) -> None:
