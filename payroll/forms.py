@@ -124,6 +124,23 @@ class LeaveForm(_AppointmentForm):
         return values
 
 
+class ReappointForm(_AppointmentForm):
+    """再度の任用 of a 会計年度任用職員 (§5.9): the new 任期の末日 and, when they change, the 報酬 and weekly hours."""
+
+    term_ends_on = WarekiDateField(label="任期の末日")
+    monthly_amount = forms.IntegerField(label="報酬月額(変更する場合)", min_value=0, required=False)
+    hourly_rate = forms.IntegerField(label="時間額(変更する場合)", min_value=0, required=False)
+    weekly_hours = forms.DecimalField(label="週の勤務時間(変更する場合)", min_value=0, max_value=168, required=False)
+    field_order = ["effective_on", "term_ends_on", "monthly_amount", "hourly_rate", "weekly_hours", "note"]
+
+    def changes(self) -> dict[str, Any]:
+        values = {"term_ends_on": self.cleaned_data["term_ends_on"]}
+        for name in ("monthly_amount", "hourly_rate", "weekly_hours"):
+            if self.cleaned_data[name] is not None:
+                values[name] = self.cleaned_data[name]
+        return values
+
+
 class LeavingForm(_AppointmentForm):
     """退職: the 退職日 is the last day in service; the 発令 takes effect the next day (§3.7)."""
 
@@ -148,5 +165,6 @@ APPOINTMENT_FORMS: dict[str, type[_AppointmentForm]] = {
     "leave": LeaveForm,
     "childcare": StatusChangeForm,
     "return": StatusChangeForm,
+    "reappoint": ReappointForm,
     "leaving": LeavingForm,
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from payroll.errors import PayrollInputError
@@ -92,6 +93,21 @@ def paid_spans(appointment: Any, start: date, end: date) -> list[tuple[date, dat
     if appointment.status == Status.LEAVE and appointment.leave_pay_until is not None:
         end = min(end, appointment.leave_pay_until)
     return [(start, end, share)]
+
+
+def deducted_leave_days(history: list[Any], start: date, end: date) -> int:
+    """Days of 休職 from ``start`` to ``end`` (both included) that the 期末手当's 在職期間 and the 勤勉手当's 勤務期間
+    deduct (§5.6): every 休職 except one for 公務災害・通勤災害 (人事院規則9-40 第5条・第11条 pattern: 「公務傷病等に
+    よる休職者であった期間を除く」). ``history`` is the staff member's 発令 in date order, including the one in force
+    on ``start``."""
+    days = 0
+    for current, following in pairwise([*history, None]):
+        if current.status != Status.LEAVE or current.leave_reason == "duty_injury":
+            continue
+        first = max(current.effective_on, start)
+        last = min(following.effective_on - timedelta(days=1), end) if following else end
+        days += max(0, (last - first).days + 1)
+    return days
 
 
 def ratio_text(appointment: Any) -> str:

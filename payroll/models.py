@@ -45,6 +45,7 @@ class AppointmentKind(models.TextChoices):
     RETURN = "return", "復職"
     LEAVING = "leaving", "退職"
     REVISION = "revision", "給与改定"
+    REAPPOINT = "reappoint", "再度の任用"  # 会計年度任用職員: a new 任期 (§3.3, §5.9)
 
 
 class LeaveReason(models.TextChoices):

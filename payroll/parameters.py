@@ -73,7 +73,9 @@ register(
         "",
         "例: kiken:危険作業手当:day:290;bouei:防疫作業手当:time:1000",
     ),
-    SettingSpec(PART_TIME_MIN_WEEKLY_HOURS, "時間額の会計年度任用職員の期末手当: 週の勤務時間の下限", "text", "15.5"),
+    SettingSpec(
+        PART_TIME_MIN_WEEKLY_HOURS, "パートタイム会計年度任用職員の期末手当: 週の勤務時間の下限", "text", "15.5"
+    ),
     SettingSpec(
         PART_TIME_KINBEN_MONTHS,
         "パートタイム会計年度任用職員の勤勉手当の支給月数(1回あたり・標準の成績率、0は支給しない)",

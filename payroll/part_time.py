@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from payroll.models import JobType
@@ -29,30 +30,46 @@ def term_months(hired_on: date, term_ends_on: date) -> int:
     return months - 1 if after.day < hired_on.day else months
 
 
+def condition_unmet(
+    *, weekly: Decimal, min_weekly: Decimal, term: int | None, min_term: int, term_required: bool
+) -> str:
+    """The one condition of both allowances (§5.9): the weekly hours of the 発令 reach the town's threshold and the
+    任期 is at least the minimum — the national 非常勤職員 pattern the 総務省 manual gives for part-time
+    会計年度任用職員 (「任期が6月以上」かつ「1週間当たりの勤務時間が15時間30分以上」) **[K]**, the same for 月額 and
+    時間額 staff. Each allowance has its own threshold setting; an unrecorded 任期 stops only what needs one.
+    Returns why the condition is not met ("" when it is)."""
+    if weekly < min_weekly:
+        return f"週の勤務時間 {weekly}時間 < {min_weekly}時間"
+    if term is None:
+        return "任期の末日が記録されていません" if term_required else ""
+    if term < min_term:
+        return f"任期 {term}月 < {min_term}月"
+    return ""
+
+
 @dataclass(frozen=True)
 class Eligibility:
     kimatsu: bool
     kinben: bool
+    kimatsu_note: str  # why no 期末手当 (empty when it is paid)
     kinben_note: str  # why no 勤勉手当 (empty when it is paid)
 
 
 def eligibility(*, appointment: Any, hired_on: date, base_day: date, params: dict[str, Any]) -> Eligibility:
-    """§5.9: the 期末手当 needs (hourly staff) the weekly hours and, when a 任期 is recorded, the minimum term; the
+    """§5.9: the 期末手当 needs the weekly hours of its threshold and, when a 任期 is recorded, the minimum term; the
     勤勉手当 needs the statute in force, a number of months set by the town, the weekly hours of its own threshold and
     a recorded 任期 of at least the minimum term."""
     weekly = Decimal(appointment.weekly_hours)
     term = term_months(hired_on, appointment.term_ends_on) if appointment.term_ends_on else None
-    term_short = term is not None and term < params["pt_min_term"]
-    hourly = appointment.job_type == JobType.FISCAL_PART_HOURLY
-    kimatsu = not term_short and (not hourly or weekly >= params["min_weekly"])
+    unmet = partial(condition_unmet, weekly=weekly, term=term, min_term=params["pt_min_term"])
+    kimatsu = unmet(min_weekly=params["min_weekly"], term_required=False)
     if base_day < KINBEN_FROM or params["pt_kinben"] <= 0:
-        why = "勤勉手当: 条例の定めなし(支給月数 0)" if base_day >= KINBEN_FROM else "勤勉手当: 令和6年度前"
-    elif weekly < params["pt_kinben_weekly"]:
-        why = f"勤勉手当: 週の勤務時間 {weekly}時間 < {params['pt_kinben_weekly']}時間"
-    elif term is None:
-        why = "勤勉手当: 任期の末日が記録されていません"
-    elif term_short:
-        why = f"勤勉手当: 任期 {term}月 < {params['pt_min_term']}月"
+        kinben = "条例の定めなし(支給月数 0)" if base_day >= KINBEN_FROM else "令和6年度前"
     else:
-        why = ""
-    return Eligibility(kimatsu=kimatsu, kinben=not why, kinben_note=why)
+        kinben = unmet(min_weekly=params["pt_kinben_weekly"], term_required=True)
+    return Eligibility(
+        kimatsu=not kimatsu,
+        kinben=not kinben,
+        kimatsu_note=f"期末手当: {kimatsu}" if kimatsu else "",
+        kinben_note=f"勤勉手当: {kinben}" if kinben else "",
+    )

@@ -123,14 +123,25 @@ def months_before(day: date, months: int) -> date:
     return date(day.year + years, index + 1, min(day.day, 28))
 
 
-def service_months(hired_on: date, base_day: date) -> int:
-    """Whole months of service in the six months up to the 基準日 (§5.6)."""
-    if hired_on <= months_before(base_day, 6) + timedelta(days=1):
+def service_months(hired_on: date, base_day: date, *, deducted_days: int = 0) -> int:
+    """Whole months of service in the six months up to the 基準日 (§5.6); ``deducted_days`` (休職, §5.6) move the
+    start of the period later by as many days before the whole months are counted."""
+    window = months_before(base_day, 6) + timedelta(days=1)  # 基準日以前6箇月以内
+    start = max(hired_on, window) + timedelta(days=deducted_days)
+    if start <= window:
         return 6
-    months = (base_day.year - hired_on.year) * 12 + (base_day.month - hired_on.month)
-    if hired_on.day > base_day.day:
+    months = (base_day.year - start.year) * 12 + (base_day.month - start.month)
+    if start.day > base_day.day:
         months -= 1
     return max(0, min(6, months))
+
+
+def bonus_ratios(hired_on: date, base_day: date, leave_days: int) -> tuple[Decimal, Decimal]:
+    """The 期末手当's 在職期間 ratio and the 勤勉手当's 期間率 (§5.6): the 在職期間 less **half** of the deducted 休職
+    days (人事院規則9-40 第5条 pattern: 休職期間の2分の1を除算; half a day is not deducted), the 勤務期間 less all of
+    them (第11条 pattern). Both use the 在職期間 table (the national 勤勉 期間率 table is not implemented, §12)."""
+    kimatsu = service_ratio(service_months(hired_on, base_day, deducted_days=leave_days // 2))
+    return kimatsu, service_ratio(service_months(hired_on, base_day, deducted_days=leave_days))
 
 
 def service_ratio(months: int) -> Decimal:

@@ -35,6 +35,10 @@ def _grade_text(state: dict[str, Any]) -> str:
     return f"{state['grade']}級{state['step']}号給" if state["grade"] else "—"
 
 
+def _day_text(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
 def _prorate_text(effective_on: date, *, before_paid: bool, after_paid: bool) -> str:
     """The 日割 of the month of a 発令 dated after the 1st (§4a): the counted days before and from the date."""
     if effective_on.day == 1:
@@ -58,6 +62,9 @@ def preview_appointment(*, staff: Staff, effective_on: date, kind: str, changes:
         ("給料月額", _pay_text(old, previous_day), _pay_text(state, effective_on)),
         ("在職状態", Status(before.status).label, Status(status).label),
     ]
+    if kind == AppointmentKind.REAPPOINT or "term_ends_on" in changes:
+        rows.append(("週の勤務時間", f"{old['weekly_hours']}時間", f"{state['weekly_hours']}時間"))
+        rows.append(("任期の末日", _day_text(old["term_ends_on"]), _day_text(state["term_ends_on"])))
     if kind == AppointmentKind.LEAVING:
         rows.append(("最後の在職日", "", previous_day.isoformat()))
     if kind == AppointmentKind.LEAVE:

@@ -71,6 +71,14 @@ class Context:
     special: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     part_time_averages: dict[int, int] = field(default_factory=dict)
     childcare: dict[int, list[childcare.LeavePeriod]] = field(default_factory=dict)  # 育児休業 periods (§6.1a)
+    histories: dict[int, list[Appointment]] = field(default_factory=dict)  # bonus runs: 発令 up to the 基準日
+
+    def bonus_ratios(self, staff_id: int) -> tuple[Decimal, Decimal]:
+        """期末手当's 在職期間 ratio and 勤勉手当's 期間率 on the 基準日, 休職 deducted (§5.6)."""
+        day = self.run.pay_month
+        window = rules.months_before(day, 6) + timedelta(days=1)
+        days = leave.deducted_leave_days(self.histories.get(staff_id, []), window, day)
+        return rules.bonus_ratios(self.hired_on.get(staff_id, day), day, days)
 
     def parts(self, staff_id: int) -> list[proration.Period]:
         """The pay month split by the 発令 of the month (§4a); a bonus run uses the state on its 基準日 only."""
@@ -202,6 +210,7 @@ def _context(run: PayRun) -> Context:
         special=month_pay.special_duties(month) if run.kind == PayRun.Kind.REGULAR else {},
         part_time_averages=month_pay.part_time_averages(month) if run.kind == PayRun.Kind.BONUS else {},
         childcare=month_pay.childcare_periods(),
+        histories=month_pay.histories(month) if run.kind == PayRun.Kind.BONUS else {},
     )
 
 
@@ -455,7 +464,7 @@ def _part_time_bonus(staff: Staff, appointment: Appointment, ctx: Context) -> li
     allowed = part_time.eligibility(appointment=appointment, hired_on=hired_on, base_day=run.pay_month, params=params)
     if not average or not allowed.kimatsu:
         return []
-    ratio = rules.service_ratio(rules.service_months(hired_on, run.pay_month))
+    ratio, kinben_ratio = ctx.bonus_ratios(staff.pk)
     amount = rules.part_time_kimatsu(average=average, months=params["kimatsu"], ratio=ratio)
     basis = f"報酬の月平均 {average}円" if hourly else f"報酬月額 {average}円"
     note = f"{basis} × {params['kimatsu']}月 × 在職期間率 {ratio}"
@@ -463,8 +472,8 @@ def _part_time_bonus(staff: Staff, appointment: Appointment, ctx: Context) -> li
     if allowed.kinben:
         rated = ctx.inputs.get(staff.pk)
         rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["pt_kinben"]
-        kinben = rules.kinben(base=average, rate=rate, ratio=ratio)
-        note = f"{basis} × 成績率 {rate} × 在職期間率 {ratio}"
+        kinben = rules.kinben(base=average, rate=rate, ratio=kinben_ratio)
+        note = f"{basis} × 成績率 {rate} × 期間率 {kinben_ratio}"
         lines.append(_line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=note))
     return lines
 
@@ -498,21 +507,21 @@ def _bonus_amounts(staff: Staff, appointment: Appointment, ctx: Context) -> list
             specific=params["specific"],
             parent=params["parent"],
         )
-    months = rules.service_months(ctx.hired_on.get(staff.pk, run.pay_month), run.pay_month)
-    ratio = rules.service_ratio(months)
+    ratio, kinben_ratio = ctx.bonus_ratios(staff.pk)
     regional = _regional_rate(appointment, ctx)
     kimatsu = rules.kimatsu(base=base, family=family, months=params["kimatsu"], ratio=ratio, regional=regional)
     rated = ctx.inputs.get(staff.pk)
     rate = rated.kinben_rate if rated is not None and rated.kinben_rate is not None else params["kinben"]
-    kinben = rules.kinben(base=base, rate=rate, ratio=ratio, regional=regional)
+    kinben = rules.kinben(base=base, rate=rate, ratio=kinben_ratio, regional=regional)
     if appointment.status == Status.LEAVE:
         share = leave.share_on(appointment, run.pay_month)
         note = f"在職期間率 {ratio} {leave.ratio_text(appointment)}"
         kimatsu = leave.shared(kimatsu, share)
         return [_line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=note)]
+    kinben_note = f"成績率 {rate} 期間率 {kinben_ratio}"
     return [
         _line(LineKind.ALLOWANCE, "kimatsu", "期末手当", kimatsu, setsu=SETSU_ALLOWANCE, note=f"在職期間率 {ratio}"),
-        _line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=f"成績率 {rate}"),
+        _line(LineKind.ALLOWANCE, "kinben", "勤勉手当", kinben, setsu=SETSU_ALLOWANCE, note=kinben_note),
     ]
 
 

@@ -174,3 +174,16 @@ def childcare_periods() -> dict[int, list[childcare.LeavePeriod]]:
     for row in Appointment.objects.filter(staff_id__in=on_leave).only("staff_id", "effective_on", "status"):
         history[row.staff_id].append(row)
     return {staff_id: childcare.leave_periods(rows) for staff_id, rows in history.items()}
+
+
+def histories(base_day: date) -> dict[int, list[Appointment]]:
+    """The 発令 up to the 基準日 of every staff member who has been on a 休職 (the 在職期間 of the 期末・勤勉手当
+    deducts it, §5.6), in date order."""
+    on_leave = Appointment.objects.filter(status=Status.LEAVE, effective_on__lte=base_day).values("staff_id")
+    rows = Appointment.objects.filter(staff_id__in=on_leave, effective_on__lte=base_day).order_by(
+        "staff_id", "effective_on"
+    )
+    history: dict[int, list[Appointment]] = defaultdict(list)
+    for row in rows.only("staff_id", "effective_on", "status", "leave_reason"):
+        history[row.staff_id].append(row)
+    return dict(history)

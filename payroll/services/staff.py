@@ -235,11 +235,12 @@ def leave_terms(*, kind: str, before: Appointment, effective_on: date, changes: 
     return {"leave_reason": reason, "leave_pay_ratio": ratio, "leave_pay_until": until}
 
 
-def check_term(*, job_type: str, term_ends_on: date | None, start: date) -> None:
-    """任期の末日 (§5.9): only for 会計年度任用職員, and not before the day the 発令 takes effect."""
-    if term_ends_on is None:
+def check_term(*, job_type: str, term_ends_on: date | None, start: date, required: bool = False) -> None:
+    """任期の末日 (§5.9): only for 会計年度任用職員, and not before the day the 発令 takes effect; a 再度の任用
+    (``required``) must state it."""
+    if term_ends_on is None and not required:
         return
-    if job_type not in FISCAL_YEAR_JOB_TYPES or term_ends_on < start:
+    if job_type not in FISCAL_YEAR_JOB_TYPES or term_ends_on is None or term_ends_on < start:
         raise PayrollInputError(
             "任期の末日は会計年度任用職員についてのみ、発令日以後の日を入力してください。",
             code="payroll_invalid_term",
@@ -291,8 +292,13 @@ def next_state(
     state.update(changes)
     state.update(leave_terms(kind=kind, before=before, effective_on=effective_on, changes=changes))
     check_weekly_hours(state["weekly_hours"])
-    if "term_ends_on" in changes:
-        check_term(job_type=state["job_type"], term_ends_on=state["term_ends_on"], start=effective_on)
+    if kind == AppointmentKind.REAPPOINT or "term_ends_on" in changes:
+        check_term(
+            job_type=state["job_type"],
+            term_ends_on=changes.get("term_ends_on"),
+            start=effective_on,
+            required=kind == AppointmentKind.REAPPOINT,
+        )
     if kind == AppointmentKind.LEAVING:
         state["resident_tax_on_leaving"] = changes.get("resident_tax_on_leaving", "lump_sum")
     check_position(

@@ -210,3 +210,68 @@ def test_an_unknown_special_duty_kind_in_the_csv_is_shown(people: dict[str, Any]
     upload = SimpleUploadedFile("duty.csv", b"8001,nothing,2\n")
     page = client(people["officer"]).post("/payroll/special-duties/", {"pay_month": "令和8年10月1日", "file": upload})
     assert "この月の設定にありません" in page.content.decode()
+
+
+# --- 再度の任用 of a 会計年度任用職員: the new 任期の末日 on the page (§5.9) ------------------------------------------
+
+PART_TIMER = {"job_type": "fiscal_part_monthly", "table_code": "", "grade": None, "step": None}
+REAPPOINT = {"effective_on": "令和9年4月1日", "term_ends_on": "令和10年3月31日", "note": ""}
+
+
+@pytest.fixture
+def part_timer(people: dict[str, Any]) -> Staff:
+    return hire(people["officer"], "8201", **PART_TIMER, monthly_amount=132_000, hired_on=date(2026, 4, 1),
+                weekly_hours=29, term_ends_on=date(2027, 3, 31))  # fmt: skip
+
+
+def terms(towns: Any, number: str) -> list[Any]:
+    connection.set_tenant(towns["nakatosa"])
+    return list(Appointment.objects.filter(staff__number=number).order_by("effective_on").values_list(
+        "kind", "term_ends_on", "weekly_hours"))  # fmt: skip
+
+
+def test_a_reappointment_shows_the_new_term_before_it_is_recorded(part_timer: Staff, people: dict[str, Any],
+                                                                   towns: Any) -> None:  # fmt: skip
+    page = client(people["personnel"]).post("/payroll/staff/8201/reappoint/", REAPPOINT).content.decode()
+    assert "任期の末日" in page
+    assert "2027-03-31" in page
+    assert "<mark>2028-03-31</mark>" in page
+    assert [kind for kind, *_ in terms(towns, "8201")] == ["hire"]
+
+
+def test_a_confirmed_reappointment_records_the_term_and_hours(part_timer: Staff, people: dict[str, Any],
+                                                              towns: Any) -> None:  # fmt: skip
+    posted = {**REAPPOINT, "weekly_hours": "30", "confirm": "1"}
+    response = client(people["personnel"]).post("/payroll/staff/8201/reappoint/", posted)
+    assert response["Location"] == "/payroll/staff/8201/"
+    assert terms(towns, "8201")[-1] == ("reappoint", date(2028, 3, 31), 30)
+    history = client(people["personnel"]).get("/payroll/staff/8201/").content.decode()
+    assert "(任期 2028年3月31日まで)" in history
+
+
+@pytest.mark.parametrize(
+    ("number", "posted", "message"),
+    [
+        ("8201", {"term_ends_on": "令和9年3月31日"}, "任期の末日は会計年度任用職員についてのみ、発令日以後の日"),
+        ("8001", {}, "任期の末日は会計年度任用職員についてのみ"),  # a 一般職 has no 任期
+        ("8201", {"term_ends_on": ""}, "任期の末日"),  # required on a 再度の任用
+        ("8201", {"term_ends_on": "令和10年2月30日"}, "日付"),
+    ],
+)
+def test_a_bad_term_is_refused_in_japanese_and_nothing_written(
+    part_timer: Staff, people: dict[str, Any], towns: Any, number: str, posted: dict[str, str], message: str
+) -> None:
+    data = {**REAPPOINT, **posted, "confirm": "1"}
+    response = client(people["personnel"]).post(f"/payroll/staff/{number}/reappoint/", data)
+    assert response.status_code in (200, 400)
+    assert message in response.content.decode()
+    assert "reappoint" not in [kind for kind, *_ in terms(towns, number)]
+
+
+def test_the_service_refuses_a_reappointment_without_a_term(part_timer: Staff, people: dict[str, Any]) -> None:
+    from common.errors import ApplicationError
+    from payroll.services.staff import record_appointment
+
+    with pytest.raises(ApplicationError) as caught:
+        record_appointment(actor=people["officer"], staff=part_timer, effective_on=date(2027, 4, 1), kind="reappoint")
+    assert caught.value.code == "payroll_invalid_term"

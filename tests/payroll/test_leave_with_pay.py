@@ -8,6 +8,7 @@ Saturdays and Sundays); 1–14 April hold 10 of them, 15–30 April 12.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -194,7 +195,12 @@ def test_a_paid_leave_on_the_base_day_gets_its_share_of_kimatsu_only(officers: A
     on_leave(officer, away, date(2026, 5, 1), "illness")
     full = amounts(slip_of(officer, active, date(2026, 6, 1), "bonus"))
     slip = slip_of(officer, away, date(2026, 6, 1), "bonus")
-    assert amounts(slip)["kimatsu"] == full["kimatsu"] * 80 // 100
+    # 32 days of 休職 up to the 基準日: half of them off the 在職期間 (5 whole months → 80 %, §5.6), then its share.
+    assert full["kimatsu"] == rules.kimatsu(base=BASE, family=0, months=Decimal("1.25"), ratio=Decimal(1))
+    assert (
+        amounts(slip)["kimatsu"]
+        == rules.kimatsu(base=BASE, family=0, months=Decimal("1.25"), ratio=Decimal("0.8")) * 80 // 100
+    )
     assert "kinben" not in amounts(slip)
     assert "100分の80" in slip.lines.get(code="kimatsu").note
 

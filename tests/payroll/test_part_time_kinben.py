@@ -66,7 +66,7 @@ def test_kinben_is_paid_by_the_months_of_the_fiscal_year(officers: Any, table: A
     paid = amounts(slip)
     assert paid["kimatsu"] == 112_500  # 90,000 × 1.25 × 1
     assert paid["kinben"] == 85_500  # 90,000 × 0.95 × 1
-    assert slip.lines.get(code="kinben").note == "報酬の月平均 90000円 × 成績率 0.95 × 在職期間率 1"
+    assert slip.lines.get(code="kinben").note == "報酬の月平均 90000円 × 成績率 0.95 × 期間率 1"
 
 
 def test_no_kinben_unless_the_town_sets_its_months(officers: Any, table: Any) -> None:
@@ -123,3 +123,25 @@ def test_a_bad_term_is_refused_and_nothing_written(officers: Any, table: Any, jo
         hire(officers[0], "9209", job_type=job_type, hired_on=date(2025, 10, 1), term_ends_on=term)
     assert caught.value.code == "payroll_invalid_term"
     assert not Staff.objects.filter(number="9209").exists()
+
+
+def test_a_monthly_part_timer_needs_the_weekly_hours_for_kimatsu(officers: Any, table: Any) -> None:
+    """§5.9: the 期末手当 of 月額 staff checks the same weekly hours as that of 時間額 staff (the town's
+    `part_time_min_weekly_hours`, 15.5 by default); before, a 月額 part-timer of 15 hours a week was paid it."""
+    officer, _ = officers
+    values = {"job_type": "fiscal_part_monthly", "table_code": "", "grade": None, "step": None}
+    values |= {"monthly_amount": 100_000, "hired_on": date(2025, 10, 1), "term_ends_on": date(2026, 9, 30)}
+    short = hire(officer, "9210", **values, weekly_hours=Decimal(15))
+    enough = hire(officer, "9211", **values, weekly_hours=Decimal("15.5"))
+    assert amounts(slip_of(officer, enough, JUNE, "bonus"))["kimatsu"] == 125_000  # 100,000 × 1.25 × 在職期間率 1
+    assert not Payslip.objects.filter(run__kind="bonus", staff=short).exists()
+
+
+def test_one_condition_for_both_allowances() -> None:
+    unmet = part_time.condition_unmet
+    common = {"min_weekly": Decimal("15.5"), "min_term": 6}
+    assert unmet(weekly=Decimal(15), term=12, term_required=False, **common) == "週の勤務時間 15時間 < 15.5時間"
+    assert unmet(weekly=Decimal(20), term=5, term_required=False, **common) == "任期 5月 < 6月"
+    assert unmet(weekly=Decimal(20), term=None, term_required=False, **common) == ""
+    assert unmet(weekly=Decimal(20), term=None, term_required=True, **common) == "任期の末日が記録されていません"
+    assert unmet(weekly=Decimal("15.5"), term=6, term_required=True, **common) == ""
