@@ -63,7 +63,7 @@ def test_entry_links_match_the_reversed_urls() -> None:
 def test_a_private_entry_of_another_person_has_no_link() -> None:
     html = week_table.render_table(week([[occurrence(0, title="予定あり", masked=True)]]), unit_code="T100")
     assert 'class="gw-occ gw-occ--busy"' in html
-    assert "<a href=\"/" not in html
+    assert '<a href="/' not in html
 
 
 def test_the_page_focuses_on_a_member_and_ignores_anyone_else(
