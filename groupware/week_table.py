@@ -59,7 +59,7 @@ def _entry(occ: Occurrence, event_prefix: str, council_prefix: str) -> str:
     # whole table of 2,800 entries more than the week's query and layout together.
     classes = "gw-occ gw-occ--busy" if occ.masked else "gw-occ"
     when = "" if occ.all_day else f'<span class="gw-time">{occ.local_start:%H:%M}–{occ.local_end:%H:%M}</span> '
-    title = escape(occ.title)
+    title: str = escape(occ.title)
     if not occ.masked:
         href = f"{council_prefix if occ.council else event_prefix}{occ.event_id}/"
         title = f'<a href="{href}">{title}</a>'
