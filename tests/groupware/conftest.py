@@ -46,3 +46,14 @@ def post() -> Any:
         )
 
     return factory
+
+
+@pytest.fixture
+def application(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real ASGI application (config.asgi) for the chat socket tests. channels closes "old" connections around
+    each database call; inside the test's transaction that would close the test's own connection (the consumer's
+    calls run in this thread and see the test's rows), so that is switched off for the test."""
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+    from config.asgi import application
+
+    return application

@@ -16,20 +16,6 @@ from tests.support.people import verified_session
 from tests.support.websocket import WebSocket
 
 
-@pytest.fixture(autouse=True)
-def _same_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    # channels closes "old" connections around each database call; inside the test's transaction that would
-    # close the test's own connection (the consumer's calls run in this thread and see the test's rows).
-    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
-
-
-@pytest.fixture
-def application() -> Any:
-    from config.asgi import application
-
-    return application
-
-
 @pytest.fixture
 def room(new_person: Any) -> dict[str, Any]:
     from django_tenants.utils import schema_context

@@ -23,19 +23,6 @@ from tests.support.people import session_client, verified_session
 from tests.support.websocket import WebSocket
 
 
-@pytest.fixture(autouse=True)
-def _same_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    # As in test_chat_socket: the consumer's database calls run in this thread, inside the test's transaction.
-    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
-
-
-@pytest.fixture
-def application() -> Any:
-    from config.asgi import application
-
-    return application
-
-
 @pytest.fixture
 def room(new_person: Any) -> dict[str, Any]:
     clerk = new_person("wsr_clerk", nakatosa="clerk")
