@@ -10,6 +10,8 @@ import bisect
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 
+from dateutil.relativedelta import relativedelta
+
 from payroll.errors import NegativeCount, NegativeHours, UnknownDependents
 
 # --- rounding (named) ---------------------------------------------------------------------------------------------
@@ -136,12 +138,51 @@ def service_months(hired_on: date, base_day: date, *, deducted_days: int = 0) ->
     return max(0, min(6, months))
 
 
+def service_span(hired_on: date, base_day: date, *, deducted_days: int = 0) -> tuple[int, int]:
+    """The 勤務期間 in the six months up to the 基準日 as (months, days) (§5.6a): from the later of the 採用日 and the
+    period's first day, moved ``deducted_days`` later, to the 基準日 inclusive; (6, 0) for the whole period."""
+    window = months_before(base_day, 6) + timedelta(days=1)  # 基準日以前6箇月以内
+    start = max(hired_on, window) + timedelta(days=deducted_days)
+    if start <= window:
+        return 6, 0
+    if start > base_day:
+        return 0, 0
+    span = relativedelta(base_day + timedelta(days=1), start)
+    return min(6, span.years * 12 + span.months), span.days
+
+
+# 勤勉手当期間率表 (人事院規則9-40 別表第二 pattern, 一般の職員 [K]): (months, days) at least → 期間率, longest first.
+KINBEN_PERIOD_RATES: tuple[tuple[int, int, Decimal], ...] = (
+    (6, 0, Decimal(1)),
+    (5, 15, Decimal("0.95")),
+    (5, 0, Decimal("0.9")),
+    (4, 15, Decimal("0.8")),
+    (4, 0, Decimal("0.7")),
+    (3, 15, Decimal("0.6")),
+    (3, 0, Decimal("0.5")),
+    (2, 15, Decimal("0.4")),
+    (2, 0, Decimal("0.3")),
+    (1, 15, Decimal("0.2")),
+    (1, 0, Decimal("0.15")),
+    (0, 15, Decimal("0.1")),
+    (0, 1, Decimal("0.05")),
+)
+
+
+def kinben_period_rate(months: int, days: int) -> Decimal:
+    """The 勤勉手当's 期間率 for a 勤務期間 of ``months`` and ``days`` (§5.6a); 0 for none."""
+    for least_months, least_days, rate in KINBEN_PERIOD_RATES:
+        if (months, days) >= (least_months, least_days):
+            return rate
+    return Decimal(0)
+
+
 def bonus_ratios(hired_on: date, base_day: date, leave_days: int) -> tuple[Decimal, Decimal]:
-    """The 期末手当's 在職期間 ratio and the 勤勉手当's 期間率 (§5.6): the 在職期間 less **half** of the deducted 休職
-    days (人事院規則9-40 第5条 pattern: 休職期間の2分の1を除算; half a day is not deducted), the 勤務期間 less all of
-    them (第11条 pattern). Both use the 在職期間 table (the national 勤勉 期間率 table is not implemented, §12)."""
+    """The 期末手当's 在職期間 ratio and the 勤勉手当's 期間率 (§5.6, §5.6a): the 在職期間 less **half** of the deducted
+    休職 days (人事院規則9-40 第5条 pattern: 休職期間の2分の1を除算; half a day is not deducted) on the 在職期間 table;
+    the 勤務期間 less all of them (第11条 pattern) on the 勤勉手当期間率表."""
     kimatsu = service_ratio(service_months(hired_on, base_day, deducted_days=leave_days // 2))
-    return kimatsu, service_ratio(service_months(hired_on, base_day, deducted_days=leave_days))
+    return kimatsu, kinben_period_rate(*service_span(hired_on, base_day, deducted_days=leave_days))
 
 
 def service_ratio(months: int) -> Decimal:

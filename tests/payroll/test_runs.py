@@ -204,9 +204,10 @@ def test_bonus_run(officers: Any, table: Any) -> None:
     staff = hire(officer, "1016", children=1, hired_on=date(2026, 1, 1))
     run = calculated(officer, kind="bonus")
     amounts = lines(Payslip.objects.get(run=run, staff=staff))
-    # hired 1 January: 5 months → 80 %; 期末 = (165,000 + 13,000) × 1.25 × 0.8; 勤勉 = 165,000 × 1.05 × 0.8.
+    # hired 1 January: 在職期間 5 months → 80 %; 期末 = (165,000 + 13,000) × 1.25 × 0.8. 勤務期間 5箇月1日 → 期間率
+    # 90/100 (勤勉手当期間率表, §5.6a); 勤勉 = 165,000 × 1.05 × 0.9.
     assert amounts["kimatsu"] == 178_000
-    assert amounts["kinben"] == 138_600
+    assert amounts["kinben"] == 155_925
     # no salary paid in the previous month: the 月額表 on a sixth of the bonus (§1.5), under 105,000 → 0.
     assert amounts["income_tax"] == 0
 
