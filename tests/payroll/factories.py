@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from payroll.models import Staff
@@ -51,3 +52,18 @@ def hire(officer: Any, number: str, **overrides: Any) -> Staff:
     }
     values.update(overrides)
     return hire_staff(actor=officer, number=number, **values)
+
+
+def hire_hourly(officer: Any, number: str, *, weekly_hours: str = "20", **overrides: Any) -> Staff:
+    """A 時間額 part-time 会計年度任用職員 (1,000 yen an hour) hired on 2025-10-01."""
+    values: dict[str, Any] = {
+        "job_type": "fiscal_part_hourly",
+        "table_code": "",
+        "grade": None,
+        "step": None,
+        "hourly_rate": 1_000,
+        "weekly_hours": Decimal(weekly_hours),
+        "hired_on": date(2025, 10, 1),
+    }
+    values.update(overrides)
+    return hire(officer, number, **values)

@@ -21,7 +21,7 @@ from payroll.services import runs
 from payroll.services.salary_tables import approve_salary_table, import_salary_table
 from payroll.services.special_duty import record_special_duties_csv, record_special_duty
 from payroll.services.staff import record_appointment
-from tests.payroll.factories import TABLE, hire, salary_csv
+from tests.payroll.factories import TABLE, hire, hire_hourly, salary_csv
 
 APRIL = date(2026, 4, 1)
 
@@ -275,17 +275,7 @@ def test_special_duty_in_a_locked_month_is_refused(officers: Any, table: Any) ->
 
 
 def hourly(officer: Any, number: str, weekly_hours: str) -> Any:
-    return hire(
-        officer,
-        number,
-        job_type="fiscal_part_hourly",
-        table_code="",
-        grade=None,
-        step=None,
-        hourly_rate=1_000,
-        weekly_hours=Decimal(weekly_hours),
-        hired_on=date(2025, 10, 1),
-    )
+    return hire_hourly(officer, number, weekly_hours=weekly_hours)
 
 
 @pytest.fixture

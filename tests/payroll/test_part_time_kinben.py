@@ -17,7 +17,7 @@ from common.models import TownSetting
 from payroll import part_time
 from payroll.models import Payslip, Staff
 from payroll.services import runs
-from tests.payroll.factories import hire
+from tests.payroll.factories import hire, hire_hourly
 from tests.payroll.test_month_rules import amounts, locked_month, slip_of
 
 JUNE = date(2026, 6, 1)
@@ -28,18 +28,7 @@ def setting(key: str, value: str, since: date) -> None:
 
 
 def part_timer(officer: Any, number: str, *, weekly: str = "20", term: date | None = date(2026, 9, 30)) -> Staff:
-    return hire(
-        officer,
-        number,
-        job_type="fiscal_part_hourly",
-        table_code="",
-        grade=None,
-        step=None,
-        hourly_rate=1_000,
-        weekly_hours=Decimal(weekly),
-        hired_on=date(2025, 10, 1),
-        term_ends_on=term,
-    )
+    return hire_hourly(officer, number, weekly_hours=weekly, term_ends_on=term)
 
 
 def worked(officers: Any, staff: list[Staff]) -> None:
