@@ -54,9 +54,15 @@ def _prefix(name: str) -> str:
     return reverse(name, args=[0])[: -len("0/")]
 
 
-def _entry(occ: Occurrence, event_prefix: str, council_prefix: str) -> str:
-    # The markup of groupware/_occurrence.html, built in Python: a template include per entry cost ~50 µs, the
-    # whole table of 2,800 entries more than the week's query and layout together.
+def entry_prefixes() -> tuple[str, str]:
+    """The URL prefixes of a town's entries and of the council's (reverse once, then add the id)."""
+    return _prefix("groupware:event"), _prefix("groupware:council_event")
+
+
+def entry_html(occ: Occurrence, event_prefix: str, council_prefix: str) -> str:
+    """The markup of one entry in every calendar (day, week, month, portal, group week; the ``occurrence`` tag),
+    built in Python: a template include per entry cost ~50 µs, a group week's 2,800 entries more than the week's
+    query and layout together."""
     classes = "gw-occ gw-occ--busy" if occ.masked else "gw-occ"
     when = "" if occ.all_day else f'<span class="gw-time">{occ.local_start:%H:%M}–{occ.local_end:%H:%M}</span> '
     title: str = escape(occ.title)
@@ -70,7 +76,7 @@ def _entry(occ: Occurrence, event_prefix: str, council_prefix: str) -> str:
 def render_table(week: GroupWeek, *, unit_code: str, focus: int | None = None) -> SafeString:
     """The ``<tbody>`` rows of the group week: every entry of the focused person, at most CELL_LIMIT a cell
     otherwise. Every value is escaped (titles, names, the unit code); ids and times are numbers."""
-    event_prefix, council_prefix = _prefix("groupware:event"), _prefix("groupware:council_event")
+    event_prefix, council_prefix = entry_prefixes()
     query = f"?unit={escape(quote(unit_code))}&amp;date={week.days[0].isoformat()}&amp;person="
     parts: list[str] = []
     for row in rows(week, limit=None if focus is not None else CELL_LIMIT):
@@ -80,7 +86,7 @@ def render_table(week: GroupWeek, *, unit_code: str, focus: int | None = None) -
         )
         for cell in row.cells:
             parts.append("<td>")
-            parts.extend(_entry(occ, event_prefix, council_prefix) for occ in cell.shown)
+            parts.extend(entry_html(occ, event_prefix, council_prefix) for occ in cell.shown)
             if cell.more:
                 parts.append(f'<a class="gw-more" href="{person}">ほか {cell.more} 件</a>')
             parts.append("</td>")
